@@ -1,0 +1,37 @@
+/* options: the command line, parsed into one struct that main passes
+ * down.  No globals; no printing: errors come back as a reason. */
+#ifndef TCPLADDER_OPTIONS_H
+#define TCPLADDER_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum tl_mode {
+	TL_MODE_UI,
+	TL_MODE_ONCE,
+};
+
+/* One watched namespace: path NULL means our own ("self"). */
+struct tl_ns_arg {
+	char *path;
+	char *name;
+};
+
+struct tl_options {
+	enum tl_mode mode;
+	bool json;
+	bool help;
+	bool version;
+	struct tl_ns_arg *netns;
+	size_t n_netns;
+};
+
+/* 0 on success; -EINVAL on a usage error with *cause set (caller frees).
+ * When no namespace is named, one entry for our own is added. */
+int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause);
+void tl_options_fini(struct tl_options *o);
+/* The --help text. */
+const char *tl_options_help(void);
+
+#endif

@@ -1,0 +1,25 @@
+/* report: the `--once` summary as text for people and JSON for scripts.
+ * Pure renderers: they append to a tl_buf and never print. */
+#ifndef TCPLADDER_REPORT_H
+#define TCPLADDER_REPORT_H
+
+#include <stddef.h>
+
+#include "tcpladder/histogram.h"
+#include "tcpladder/snapshot.h"
+#include "tcpladder/util.h"
+
+struct tl_once_report {
+	const char *netns;	   /* "self", a name or a path */
+	double wall;		   /* unix time of the sample */
+	double dump_ms;		   /* what the sample cost */
+	struct tl_hist hist;	   /* TCP sockets by state */
+	long other[TL_OTHER_N];	   /* -1: not available */
+};
+
+void tl_once_report_fill(struct tl_once_report *r, const char *netns, const struct tl_snapshot *s);
+void tl_report_once_text(struct tl_buf *b, const struct tl_once_report *r, size_t n);
+/* One object, or an array of objects when n > 1. */
+void tl_report_once_json(struct tl_buf *b, const struct tl_once_report *r, size_t n);
+
+#endif

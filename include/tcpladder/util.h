@@ -1,0 +1,56 @@
+/* util: checked allocation, a growable text buffer and JSON string escaping.
+ *
+ * Allocation failure is fatal: the wrappers call the hook set with
+ * tl_set_fatal_hook() (the terminal shell uses it to restore the screen)
+ * and then print one line and exit(1).  Everything else in the core
+ * returns errors instead of exiting. */
+#ifndef TCPLADDER_UTIL_H
+#define TCPLADDER_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TL_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define TL_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define TL_MAX(a, b) ((a) > (b) ? (a) : (b))
+
+#if defined(__GNUC__)
+#define TL_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define TL_PRINTF(f, a)
+#endif
+
+void tl_set_fatal_hook(void (*hook)(void));
+void *tl_malloc(size_t size);
+void *tl_calloc(size_t n, size_t size);
+void *tl_reallocarray(void *p, size_t n, size_t size);
+char *tl_strdup(const char *s);
+char *tl_asprintf(const char *fmt, ...) TL_PRINTF(1, 2);
+
+/* A growable NUL-terminated byte buffer; renderers write into one and the
+ * shell decides where it goes. */
+struct tl_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+void tl_buf_init(struct tl_buf *b);
+void tl_buf_fini(struct tl_buf *b);
+void tl_buf_reset(struct tl_buf *b);
+void tl_buf_add(struct tl_buf *b, const char *s, size_t n);
+void tl_buf_puts(struct tl_buf *b, const char *s);
+void tl_buf_putc(struct tl_buf *b, char c);
+void tl_buf_printf(struct tl_buf *b, const char *fmt, ...) TL_PRINTF(2, 3);
+void tl_buf_vprintf(struct tl_buf *b, const char *fmt, va_list ap);
+/* Append s as a JSON string literal, quotes included. */
+void tl_buf_json_str(struct tl_buf *b, const char *s);
+
+/* Parse a non-negative decimal number of seconds ("0.25", "3") into
+ * nanoseconds; 0 on success, -EINVAL otherwise. */
+int tl_parse_seconds(const char *s, uint64_t *ns);
+/* Parse an unsigned decimal integer in [min, max]. */
+int tl_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out);
+
+#endif

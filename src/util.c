@@ -1,0 +1,212 @@
+/* util: checked allocation, text buffer, small parsers. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcpladder/util.h"
+
+static void (*fatal_hook)(void);
+
+void tl_set_fatal_hook(void (*hook)(void))
+{
+	fatal_hook = hook;
+}
+
+static void oom(size_t n, size_t size)
+{
+	if (fatal_hook)
+		fatal_hook();
+	fprintf(stderr, "tcpladder: out of memory (allocating %zu x %zu bytes)\n", n, size);
+	exit(1);
+}
+
+void *tl_malloc(size_t size)
+{
+	void *p = malloc(size ? size : 1);
+	if (!p)
+		oom(1, size);
+	return p;
+}
+
+void *tl_calloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		oom(n, size);
+	return p;
+}
+
+void *tl_reallocarray(void *p, size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size)
+		oom(n, size);
+	size_t bytes = n * size;
+	void *q = realloc(p, bytes ? bytes : 1);
+	if (!q)
+		oom(n, size);
+	return q;
+}
+
+char *tl_strdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = tl_malloc(n);
+	memcpy(p, s, n);
+	return p;
+}
+
+char *tl_asprintf(const char *fmt, ...)
+{
+	struct tl_buf b;
+	va_list ap;
+
+	tl_buf_init(&b);
+	va_start(ap, fmt);
+	tl_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	return b.data;
+}
+
+void tl_buf_init(struct tl_buf *b)
+{
+	b->cap = 64;
+	b->len = 0;
+	b->data = tl_malloc(b->cap);
+	b->data[0] = '\0';
+}
+
+void tl_buf_fini(struct tl_buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+void tl_buf_reset(struct tl_buf *b)
+{
+	b->len = 0;
+	b->data[0] = '\0';
+}
+
+static void reserve(struct tl_buf *b, size_t extra)
+{
+	if (extra >= SIZE_MAX / 2 - b->len)
+		oom(b->len, extra);
+	if (b->len + extra + 1 <= b->cap)
+		return;
+	size_t cap = b->cap;
+	while (cap < b->len + extra + 1)
+		cap *= 2;
+	b->data = tl_reallocarray(b->data, cap, 1);
+	b->cap = cap;
+}
+
+void tl_buf_add(struct tl_buf *b, const char *s, size_t n)
+{
+	reserve(b, n);
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void tl_buf_puts(struct tl_buf *b, const char *s)
+{
+	tl_buf_add(b, s, strlen(s));
+}
+
+void tl_buf_putc(struct tl_buf *b, char c)
+{
+	tl_buf_add(b, &c, 1);
+}
+
+void tl_buf_vprintf(struct tl_buf *b, const char *fmt, va_list ap)
+{
+	va_list ap2;
+	va_copy(ap2, ap);
+	int n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap2);
+	va_end(ap2);
+	if (n < 0)
+		return;
+	if ((size_t)n >= b->cap - b->len) {
+		reserve(b, (size_t)n);
+		vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
+	}
+	b->len += (size_t)n;
+}
+
+void tl_buf_printf(struct tl_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	tl_buf_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+void tl_buf_json_str(struct tl_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	tl_buf_putc(b, '"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"': tl_buf_puts(b, "\\\""); break;
+		case '\\': tl_buf_puts(b, "\\\\"); break;
+		case '\n': tl_buf_puts(b, "\\n"); break;
+		case '\t': tl_buf_puts(b, "\\t"); break;
+		case '\r': tl_buf_puts(b, "\\r"); break;
+		default:
+			if (*p < 0x20 || *p == 0x7f) {
+				char u[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
+				tl_buf_add(b, u, 6);
+			} else {
+				tl_buf_putc(b, (char)*p);
+			}
+		}
+	}
+	tl_buf_putc(b, '"');
+}
+
+int tl_parse_seconds(const char *s, uint64_t *ns)
+{
+	uint64_t whole = 0, frac = 0, scale = 1000000000ULL;
+	const char *p = s;
+	int digits = 0;
+
+	if (!s || !*s)
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++, digits++) {
+		if (whole > (UINT64_MAX / 1000000000ULL - 9) / 10)
+			return -ERANGE;
+		whole = whole * 10 + (uint64_t)(*p - '0');
+	}
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++, digits++) {
+			if (scale > 1) {
+				scale /= 10;
+				frac += (uint64_t)(*p - '0') * scale;
+			}
+		}
+	}
+	if (*p || !digits)
+		return -EINVAL;
+	*ns = whole * 1000000000ULL + frac;
+	return 0;
+}
+
+int tl_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end)
+		return -EINVAL;
+	if (v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}

@@ -1,0 +1,98 @@
+#!/bin/bash
+# Options, namespaces and errors of --once: exit statuses and one-line messages.
+. "${top_srcdir:-.}/tests/kernel/lib.sh"
+require_netns
+
+T=$(mktemp -d)
+holders=()
+cleanup() {
+	exec 8>&-
+	for p in "${holders[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# run ARGS...: status in $rc, stdout in $T/out, stderr in $T/err
+run() {
+	"$TCPLADDER" "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+}
+
+one_line() { [ "$(wc -l <"$T/err")" = 1 ] && grep -q '^tcpladder: ' "$T/err"; }
+
+run --help
+check "--help exits 0" [ "$rc" = 0 ]
+check "--help writes usage to stdout" grep -q '^Usage: tcpladder' "$T/out"
+check "--help documents --once and --netns" grep -q -- '--netns' "$T/out"
+
+run --version
+check "--version exits 0" [ "$rc" = 0 ]
+check "--version first line is 'tcpladder VERSION'" grep -qE '^tcpladder [0-9]+\.[0-9]+' "$T/out"
+
+run --frobnicate
+check "unknown option: exit 2" [ "$rc" = 2 ]
+check "unknown option: names it and hints at --help" \
+	grep -q "unrecognized option '--frobnicate'" "$T/err"
+check "unknown option: hint line" grep -q "Try 'tcpladder --help'" "$T/err"
+check "unknown option: nothing on stdout" [ ! -s "$T/out" ]
+
+run --once --pid notapid
+check "bad --pid: exit 2" [ "$rc" = 2 ]
+
+run --once -N tl-no-such-namespace-$$
+check "unknown namespace: exit 1" [ "$rc" = 1 ]
+check "unknown namespace: one clear line" one_line
+check "unknown namespace: says not found" grep -q "not found" "$T/err"
+check "unknown namespace: nothing on stdout" [ ! -s "$T/out" ]
+
+run --once --pid 2147483646
+check "no such process: exit 1" [ "$rc" = 1 ]
+check "no such process: one line" one_line
+
+run --once -N /etc/hostname
+check "a file that is not a namespace: exit 1" [ "$rc" = 1 ]
+check "a file that is not a namespace: says so" grep -q "not a network namespace" "$T/err"
+
+# Two namespaces of our own, held by sleeping processes.
+unshare -n sh -c 'ip link set lo up; exec sleep 300' &
+holders+=($!)
+unshare -n sh -c 'ip link set lo up; exec sleep 300' &
+holders+=($!)
+sleep 0.3
+check "holder namespaces started" kill -0 "${holders[0]}" "${holders[1]}"
+# Two listeners in the second namespace only.
+mkfifo "$T/sg1.in"
+nsenter -t "${holders[1]}" -n "$SOCKGEN" listen=2 <"$T/sg1.in" >"$T/sg1" 2>&1 &
+holders+=($!)
+exec 8>"$T/sg1.in"
+for _ in $(seq 100); do grep -qx ready "$T/sg1" && break; sleep 0.05; done
+
+run --once --json --pid "${holders[0]}" -N "/proc/${holders[1]}/ns/net"
+check "two namespaces: exit 0" [ "$rc" = 0 ]
+check "two namespaces: a JSON array of two" [ "$(jq 'length' "$T/out")" = 2 ]
+check "two namespaces: named by their paths" \
+	[ "$(jq -r '.[0].netns' "$T/out")" = "/proc/${holders[0]}/ns/net" ]
+check "two namespaces: each its own sockets" \
+	[ "$(jq -r '"\(.[0].tcp.states.LISTEN) \(.[1].tcp.states.LISTEN)"' "$T/out")" = "0 2" ]
+run --once --pid "${holders[0]}" --pid "${holders[1]}"
+check "two namespaces as text: a column each" \
+	grep -q "/proc/${holders[0]}/ns/net  */proc/${holders[1]}/ns/net" "$T/out"
+
+# Permission: an unprivileged user cannot enter another namespace.
+if command -v setpriv >/dev/null; then
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$TCPLADDER" --once -N "/proc/${holders[0]}/ns/net" >"$T/out" 2>"$T/err"
+	rc=$?
+	check "unprivileged: exit 1" [ "$rc" = 1 ]
+	check "unprivileged: one line naming the problem" one_line
+	check "unprivileged: says permission" grep -qi "permission denied" "$T/err"
+	# ... but its own namespace needs no privilege.
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$TCPLADDER" --once --json >"$T/out" 2>"$T/err"
+	check "unprivileged, own namespace: works" [ "$?" = 0 ] && jq -e '.tcp' "$T/out" >/dev/null
+else
+	not_ok "setpriv missing (util-linux)"
+fi
+
+done_testing

@@ -1,0 +1,57 @@
+/* tap.h: a minimal TAP producer for the unit tests.  Each check is one
+ * test point, so the CI summary counts checks, not files. */
+#ifndef TL_TAP_H
+#define TL_TAP_H
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static int tap_count, tap_failed;
+
+static void tap_vok(int pass, const char *file, int line, const char *fmt, va_list ap)
+{
+	tap_count++;
+	printf("%s %d - ", pass ? "ok" : "not ok", tap_count);
+	vprintf(fmt, ap);
+	printf("\n");
+	if (!pass) {
+		tap_failed++;
+		printf("#   failed at %s:%d\n", file, line);
+	}
+	fflush(stdout);
+}
+
+static inline int tap_ok_at(int pass, const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static inline int tap_ok_at(int pass, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	tap_vok(pass, file, line, fmt, ap);
+	va_end(ap);
+	return pass;
+}
+
+#define ok(cond, ...) tap_ok_at(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
+#define is_int(got, want, ...)                                                              \
+	do {                                                                                \
+		long long g_ = (long long)(got), w_ = (long long)(want);                   \
+		if (!ok(g_ == w_, __VA_ARGS__))                                             \
+			printf("#   got %lld, want %lld\n", g_, w_);                          \
+	} while (0)
+#define is_str(got, want, ...)                                                              \
+	do {                                                                                \
+		const char *g_ = (got), *w_ = (want);                                      \
+		if (!ok(g_ && w_ && !strcmp(g_, w_), __VA_ARGS__))                          \
+			printf("#   got:\n%s\n#   want:\n%s\n", g_ ? g_ : "(null)",            \
+			       w_ ? w_ : "(null)");                                        \
+	} while (0)
+
+static inline int tap_done(void)
+{
+	printf("1..%d\n", tap_count);
+	return tap_failed ? 1 : 0;
+}
+
+#endif
