@@ -210,13 +210,20 @@ int tl_diag_feed(struct tl_diag_ctx *ctx, const void *buf, size_t len, uint32_t 
 		return 0;
 	if (len > INT_MAX)
 		return ctx->error = -EMSGSIZE;
-	/* libmnl stops quietly at a message that does not fit; a datagram
-	 * must hold whole messages only. */
-	const struct nlmsghdr *nlh = buf;
-	int rem = (int)len;
-	while (mnl_nlmsg_ok(nlh, rem))
-		nlh = mnl_nlmsg_next(nlh, &rem);
-	if (rem > 0)
+	/* Check the framing ourselves, in unsigned arithmetic: libmnl's
+	 * mnl_nlmsg_ok() casts nlmsg_len to int, so a length of 0xffffffff
+	 * passes it and mnl_nlmsg_next() then never advances.  libmnl also
+	 * stops quietly at a message that does not fit; a datagram must hold
+	 * whole messages only. */
+	size_t off = 0;
+	while (len - off >= sizeof(struct nlmsghdr)) {
+		const struct nlmsghdr *h = (const void *)((const char *)buf + off);
+		size_t step = NLMSG_ALIGN((size_t)h->nlmsg_len);
+		if (h->nlmsg_len < sizeof(*h) || h->nlmsg_len > len - off)
+			return ctx->error = -EBADMSG;
+		off += TL_MIN(step, len - off);
+	}
+	if (off != len)
 		return ctx->error = -EBADMSG;
 
 	errno = 0;

@@ -120,7 +120,7 @@ void tl_buf_putc(struct tl_buf *b, char c)
 	tl_buf_add(b, &c, 1);
 }
 
-void tl_buf_vprintf(struct tl_buf *b, const char *fmt, va_list ap)
+TL_PRINTF(2, 0) void tl_buf_vprintf(struct tl_buf *b, const char *fmt, va_list ap)
 {
 	va_list ap2;
 	va_copy(ap2, ap);

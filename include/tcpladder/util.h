@@ -43,7 +43,7 @@ void tl_buf_add(struct tl_buf *b, const char *s, size_t n);
 void tl_buf_puts(struct tl_buf *b, const char *s);
 void tl_buf_putc(struct tl_buf *b, char c);
 void tl_buf_printf(struct tl_buf *b, const char *fmt, ...) TL_PRINTF(2, 3);
-void tl_buf_vprintf(struct tl_buf *b, const char *fmt, va_list ap);
+void tl_buf_vprintf(struct tl_buf *b, const char *fmt, va_list ap) TL_PRINTF(2, 0);
 /* Append s as a JSON string literal, quotes included. */
 void tl_buf_json_str(struct tl_buf *b, const char *s);
 

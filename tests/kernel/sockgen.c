@@ -90,7 +90,7 @@ static int expect[ST_MAX];
 static int port_lo, port_hi;	/* our server ports: [port_lo, port_hi) */
 static volatile sig_atomic_t stop;
 
-static void die(const char *fmt, ...)
+__attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt, ...)
 {
 	va_list ap;
 	fputs("sockgen: ", stderr);
@@ -492,6 +492,16 @@ static void maybe_raise_somaxconn(int want)
 	fclose(fp);
 }
 
+/* For LeakSanitizer runs: the kernel closes the sockets, we free memory. */
+static void free_groups(struct group *groups, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(groups[i].cfd);
+		free(groups[i].sfd);
+	}
+	free(groups);
+}
+
 static void onsig(int sig)
 {
 	(void)sig;
@@ -571,8 +581,10 @@ int main(int argc, char **argv)
 
 	for (int i = 0; i < ngroups && !stop; i++)
 		build(&groups[i]);
-	if (stop)
+	if (stop) {
+		free_groups(groups, ngroups);
 		return 0;
+	}
 	verify();
 
 	for (size_t i = 0; i < sizeof(outorder) / sizeof(outorder[0]); i++)
@@ -587,5 +599,6 @@ int main(int argc, char **argv)
 		if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN))
 			break;
 	}
+	free_groups(groups, ngroups);
 	return 0;
 }

@@ -9,7 +9,8 @@
 
 static int tap_count, tap_failed;
 
-static void tap_vok(int pass, const char *file, int line, const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static void tap_vok(int pass, const char *file, int line,
+							   const char *fmt, va_list ap)
 {
 	tap_count++;
 	printf("%s %d - ", pass ? "ok" : "not ok", tap_count);

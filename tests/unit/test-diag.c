@@ -200,6 +200,17 @@ int main(void)
 	is_int(feed(&snap, &ctx, buf, len - 10), -EBADMSG, "truncated datagram rejected");
 	is_int(snap.n, 0, "no record from a truncated datagram");
 
+	/* Broken: a length of 0xffffffff (libmnl's int cast accepts it and its
+	 * iterator then never advances: found by the fuzzer). */
+	len = put_inet(buf, AF_INET, TL_TCP_ESTABLISHED, 1)->nlmsg_len;
+	nlh = (struct nlmsghdr *)(buf + len);
+	memset(nlh, 0xff, 64);
+	len += 64;
+	is_int(feed(&snap, &ctx, buf, len), -EBADMSG, "nlmsg_len 0xffffffff rejected");
+	/* Broken: trailing bytes too short for a header. */
+	len = put_inet(buf, AF_INET, TL_TCP_ESTABLISHED, 1)->nlmsg_len;
+	is_int(feed(&snap, &ctx, buf, len + 8), -EBADMSG, "trailing partial header rejected");
+
 	/* Broken: payload shorter than inet_diag_msg. */
 	nlh = put_inet(buf, AF_INET, TL_TCP_ESTABLISHED, 1);
 	nlh->nlmsg_len = MNL_NLMSG_HDRLEN + 16;
