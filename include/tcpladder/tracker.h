@@ -1,0 +1,110 @@
+/* tracker: per-connection history from successive snapshots, destroy
+ * events and exact lookups; emits open / transition / close events.
+ *
+ * Pure: every input carries its time (monotonic ns and unix seconds).
+ * Identity is the socket cookie; the tuple and namespace ride along and
+ * serve as a fall-back.  A socket missing from one dump is not closed
+ * until a second dump, a lookup or a destroy event confirms it: the shell
+ * asks tl_tracker_pending() which sockets to look up and reports back.
+ * The tracker owns its connections and events; pointers it returns stay
+ * valid until the next call that changes it. */
+#ifndef TCPLADDER_TRACKER_H
+#define TCPLADDER_TRACKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tcpladder/fsm.h"
+#include "tcpladder/map.h"
+#include "tcpladder/snapshot.h"
+
+enum tl_event_kind {
+	TL_EV_OPEN,
+	TL_EV_TRANSITION,
+	TL_EV_CLOSE,
+};
+
+struct tl_event {
+	uint64_t mono_ns;
+	double wall;
+	uint64_t cookie;
+	uint32_t conn;	 /* connection id (tl_conn.id) */
+	uint32_t peer;	 /* the paired connection's id, 0 if none */
+	uint16_t ns;	 /* index of the watched namespace */
+	uint8_t kind;	 /* enum tl_event_kind */
+	uint8_t from;	 /* state, 0 for none (an open) */
+	uint8_t to;	 /* state */
+	uint8_t segment; /* enum tl_segment */
+	uint8_t dir;	 /* enum tl_dir */
+	uint8_t role;	 /* enum tl_role */
+	bool inferred;	 /* not observed: filled in by the fsm */
+	const char *why; /* the edge's explanation (static), or NULL */
+	struct tl_sock sock; /* the socket as last known at this step */
+};
+
+enum {
+	TL_CONN_MISSING = 1 << 0,   /* absent from the last dump, not yet confirmed gone */
+	TL_CONN_DESTROYED = 1 << 1, /* a destroy event came: the full socket is freed */
+	TL_CONN_GONE = 1 << 2,	    /* closed; kept as a tombstone for a while */
+	TL_CONN_QUEUED = 1 << 3,    /* handed out by tl_tracker_pending() */
+	TL_CONN_EXACT = 1 << 4,	    /* state_since is when the change was seen */
+	TL_CONN_FOLLOW = 1 << 5,    /* in focus: the shell follows it by lookups */
+};
+
+struct tl_conn {
+	struct tl_sock sock; /* last record (final counters once destroyed) */
+	uint64_t first_seen_ns;
+	uint64_t state_since_ns;
+	uint64_t last_seen_ns;
+	uint64_t gone_ns;
+	double first_seen_wall;
+	uint32_t id;   /* stable, never reused; 0 for a free slot */
+	uint32_t peer; /* slot index + 1 of the paired end, 0 if none */
+	uint32_t seen_gen;
+	uint16_t ns;
+	uint8_t state; /* current state (request sockets as SYN-RECV) */
+	uint8_t role;
+	uint8_t flags;
+	uint8_t missing; /* consecutive dumps that missed it */
+};
+
+/* What the shell should look up exactly. */
+struct tl_lookup {
+	uint16_t ns;
+	struct tl_sock sock; /* tuple and cookie */
+};
+
+struct tl_tracker;
+
+struct tl_tracker *tl_tracker_new(unsigned n_ns);
+void tl_tracker_free(struct tl_tracker *t);
+/* How long a closed connection stays visible (default 10 s). */
+void tl_tracker_set_tombstone(struct tl_tracker *t, uint64_t ns);
+
+/* A dump of namespace ns.  The first complete one is the baseline and
+ * yields no events.  Incomplete snapshots are refused with -EAGAIN. */
+int tl_tracker_sample(struct tl_tracker *t, unsigned ns, const struct tl_snapshot *snap,
+		      uint64_t now, double wall);
+/* A destroy event (the full socket's last record, state CLOSE). */
+void tl_tracker_destroyed(struct tl_tracker *t, unsigned ns, const struct tl_sock *rec,
+			  uint64_t now, double wall);
+/* An exact lookup's answer: rec found, or NULL for ENOENT. */
+void tl_tracker_lookup_result(struct tl_tracker *t, unsigned ns, uint64_t cookie,
+			      const struct tl_sock *rec, uint64_t now, double wall);
+/* Up to max sockets to look up now (each handed out once). */
+size_t tl_tracker_pending(struct tl_tracker *t, struct tl_lookup *out, size_t max);
+/* Drop tombstones older than the tombstone time. */
+void tl_tracker_expire(struct tl_tracker *t, uint64_t now);
+
+/* Events since the last drain; valid until the next tracker call. */
+const struct tl_event *tl_tracker_events(struct tl_tracker *t, size_t *n);
+void tl_tracker_clear_events(struct tl_tracker *t);
+
+/* All connection slots (free ones have id 0). */
+struct tl_conn *tl_tracker_conns(struct tl_tracker *t, size_t *n);
+/* The paired end, or NULL. */
+const struct tl_conn *tl_tracker_peer(const struct tl_tracker *t, const struct tl_conn *c);
+struct tl_conn *tl_tracker_find(struct tl_tracker *t, uint64_t cookie);
+
+#endif

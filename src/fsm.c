@@ -1,0 +1,160 @@
+/* fsm: TCP transitions as a table, and cheapest-path inference. */
+#include <string.h>
+
+#include "tcpladder/fsm.h"
+#include "tcpladder/util.h"
+
+#define A TL_EDGE_ACTIVE
+#define P TL_EDGE_PASSIVE
+#define X TL_EDGE_ABORT
+#define F TL_EDGE_CLOSE_FIRST
+
+/* Costs: 2 for the common path, 3 for simultaneous close, 4 for the rare,
+ * 5 for an abort: ESTABLISHED -> CLOSED is cheaper by RST (5) than by the
+ * passive close (2+2+2), CLOSE-WAIT -> CLOSED cheaper by LAST-ACK (4). */
+const struct tl_fsm_edge tl_fsm_edges[] = {
+	{TL_TCP_CLOSE, TL_TCP_SYN_SENT, TL_SEG_SYN, TL_DIR_OUT, 2, A, "connect(): send SYN"},
+	{TL_TCP_CLOSE, TL_TCP_LISTEN, TL_SEG_NONE, TL_DIR_NONE, 2, P, "listen()"},
+	{TL_TCP_LISTEN, TL_TCP_SYN_RECV, TL_SEG_SYN, TL_DIR_IN, 2, P,
+	 "receive SYN, send SYN+ACK (a request socket)"},
+	{TL_TCP_LISTEN, TL_TCP_CLOSE, TL_SEG_NONE, TL_DIR_NONE, 2, P, "close() of the listener"},
+	{TL_TCP_SYN_SENT, TL_TCP_ESTABLISHED, TL_SEG_SYNACK, TL_DIR_IN, 2, A,
+	 "receive SYN+ACK, send ACK"},
+	{TL_TCP_SYN_SENT, TL_TCP_SYN_RECV, TL_SEG_SYN, TL_DIR_IN, 4, A,
+	 "simultaneous open: receive SYN, send SYN+ACK"},
+	{TL_TCP_SYN_SENT, TL_TCP_CLOSE, TL_SEG_NONE, TL_DIR_NONE, 2, A,
+	 "connect() gave up or was cancelled"},
+	{TL_TCP_SYN_SENT, TL_TCP_CLOSE, TL_SEG_RST, TL_DIR_IN, 3, A | X,
+	 "receive RST: connection refused"},
+	{TL_TCP_SYN_RECV, TL_TCP_ESTABLISHED, TL_SEG_ACK, TL_DIR_IN, 2, 0,
+	 "receive ACK of SYN+ACK: the handshake is complete"},
+	{TL_TCP_SYN_RECV, TL_TCP_CLOSE, TL_SEG_NONE, TL_DIR_NONE, 2, P,
+	 "request dropped (SYN+ACK retries exhausted)"},
+	{TL_TCP_SYN_RECV, TL_TCP_CLOSE, TL_SEG_RST, TL_DIR_NONE, 5, X, "RST: handshake aborted"},
+	{TL_TCP_SYN_RECV, TL_TCP_FIN_WAIT1, TL_SEG_FIN, TL_DIR_OUT, 4, F,
+	 "close() before the handshake completed: send FIN"},
+	{TL_TCP_ESTABLISHED, TL_TCP_FIN_WAIT1, TL_SEG_FIN, TL_DIR_OUT, 2, F,
+	 "close() or shutdown(): send FIN"},
+	{TL_TCP_ESTABLISHED, TL_TCP_CLOSE_WAIT, TL_SEG_FIN, TL_DIR_IN, 2, 0,
+	 "receive FIN, send ACK: the peer is done sending"},
+	{TL_TCP_ESTABLISHED, TL_TCP_CLOSE, TL_SEG_RST, TL_DIR_NONE, 5, X,
+	 "RST: the connection is aborted"},
+	{TL_TCP_FIN_WAIT1, TL_TCP_FIN_WAIT2, TL_SEG_ACK, TL_DIR_IN, 2, 0,
+	 "receive ACK of our FIN"},
+	{TL_TCP_FIN_WAIT1, TL_TCP_CLOSING, TL_SEG_FIN, TL_DIR_IN, 3, 0,
+	 "simultaneous close: receive FIN before the ACK of ours, send ACK"},
+	{TL_TCP_FIN_WAIT1, TL_TCP_CLOSE, TL_SEG_RST, TL_DIR_NONE, 5, X, "RST: aborted while closing"},
+	{TL_TCP_FIN_WAIT2, TL_TCP_TIME_WAIT, TL_SEG_FIN, TL_DIR_IN, 2, 0,
+	 "receive FIN, send ACK"},
+	{TL_TCP_FIN_WAIT2, TL_TCP_CLOSE, TL_SEG_NONE, TL_DIR_NONE, 2, 0,
+	 "orphaned FIN-WAIT-2 timed out (tcp_fin_timeout)"},
+	{TL_TCP_FIN_WAIT2, TL_TCP_CLOSE, TL_SEG_RST, TL_DIR_NONE, 5, X, "RST: aborted while closing"},
+	{TL_TCP_CLOSING, TL_TCP_TIME_WAIT, TL_SEG_ACK, TL_DIR_IN, 2, 0, "receive ACK of our FIN"},
+	{TL_TCP_CLOSING, TL_TCP_CLOSE, TL_SEG_RST, TL_DIR_NONE, 5, X, "RST: aborted while closing"},
+	{TL_TCP_CLOSE_WAIT, TL_TCP_LAST_ACK, TL_SEG_FIN, TL_DIR_OUT, 2, 0,
+	 "close(): send FIN"},
+	{TL_TCP_CLOSE_WAIT, TL_TCP_CLOSE, TL_SEG_RST, TL_DIR_NONE, 5, X,
+	 "RST: aborted (close() with unread data sends one)"},
+	{TL_TCP_LAST_ACK, TL_TCP_CLOSE, TL_SEG_ACK, TL_DIR_IN, 2, 0, "receive ACK of our FIN"},
+	{TL_TCP_LAST_ACK, TL_TCP_CLOSE, TL_SEG_RST, TL_DIR_NONE, 5, X, "RST: aborted while closing"},
+	{TL_TCP_TIME_WAIT, TL_TCP_CLOSE, TL_SEG_NONE, TL_DIR_NONE, 2, 0,
+	 "TIME-WAIT expired (2 MSL, 60 s on Linux)"},
+};
+const unsigned tl_fsm_nedges = TL_ARRAY_SIZE(tl_fsm_edges);
+
+#undef A
+#undef P
+#undef X
+#undef F
+
+const char *tl_segment_name(int seg)
+{
+	static const char *const names[] = {NULL, "SYN", "SYN+ACK", "ACK", "FIN", "RST"};
+	return seg > 0 && seg < (int)TL_ARRAY_SIZE(names) ? names[seg] : NULL;
+}
+
+const char *tl_dir_name(int dir)
+{
+	return dir == TL_DIR_IN ? "in" : dir == TL_DIR_OUT ? "out" : NULL;
+}
+
+const char *tl_role_name(int role)
+{
+	return role == TL_ROLE_ACTIVE ? "active" : role == TL_ROLE_PASSIVE ? "passive" : "unknown";
+}
+
+static bool allowed(const struct tl_fsm_edge *e, enum tl_role role, unsigned flags)
+{
+	if ((e->flags & TL_EDGE_ACTIVE) && role == TL_ROLE_PASSIVE)
+		return false;
+	if ((e->flags & TL_EDGE_PASSIVE) && role == TL_ROLE_ACTIVE)
+		return false;
+	if ((e->flags & TL_EDGE_ABORT) && (flags & TL_PATH_NO_ABORT))
+		return false;
+	if ((e->flags & TL_EDGE_CLOSE_FIRST) && (flags & TL_PATH_PEER_CLOSED_FIRST))
+		return false;
+	return true;
+}
+
+const struct tl_fsm_edge *tl_fsm_edge(int from, int to, enum tl_role role)
+{
+	const struct tl_fsm_edge *best = NULL;
+	for (unsigned i = 0; i < tl_fsm_nedges; i++) {
+		const struct tl_fsm_edge *e = &tl_fsm_edges[i];
+		if (e->from == from && e->to == to && allowed(e, role, 0) &&
+		    (!best || e->cost < best->cost))
+			best = e;
+	}
+	return best;
+}
+
+/* Dijkstra over a dozen states: an array scan is plenty.  Ties go to the
+ * edge listed first, so the table's order is the preference. */
+int tl_fsm_path(int from, int to, enum tl_role role, unsigned flags,
+		const struct tl_fsm_edge **path, int max)
+{
+	unsigned dist[TL_TCP_NSTATES];
+	const struct tl_fsm_edge *via[TL_TCP_NSTATES];
+	bool done[TL_TCP_NSTATES];
+
+	if (from <= 0 || from >= TL_TCP_NSTATES || to <= 0 || to >= TL_TCP_NSTATES || from == to)
+		return -1;
+	for (int s = 0; s < TL_TCP_NSTATES; s++) {
+		dist[s] = ~0u;
+		via[s] = NULL;
+		done[s] = false;
+	}
+	dist[from] = 0;
+	for (;;) {
+		int u = -1;
+		for (int s = 0; s < TL_TCP_NSTATES; s++)
+			if (!done[s] && dist[s] != ~0u && (u < 0 || dist[s] < dist[u]))
+				u = s;
+		if (u < 0 || u == to)
+			break;
+		done[u] = true;
+		/* Paths end at CLOSED: it is not a waypoint. */
+		if (u == TL_TCP_CLOSE && u != from)
+			continue;
+		for (unsigned i = 0; i < tl_fsm_nedges; i++) {
+			const struct tl_fsm_edge *e = &tl_fsm_edges[i];
+			if (e->from != u || !allowed(e, role, flags) || done[e->to])
+				continue;
+			if (dist[u] + e->cost < dist[e->to]) {
+				dist[e->to] = dist[u] + e->cost;
+				via[e->to] = e;
+			}
+		}
+	}
+	if (dist[to] == ~0u)
+		return -1;
+	int n = 0;
+	for (int s = to; s != from; s = via[s]->from)
+		n++;
+	if (n > max)
+		return -1;
+	int i = n;
+	for (int s = to; s != from; s = via[s]->from)
+		path[--i] = via[s];
+	return n;
+}

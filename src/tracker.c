@@ -1,0 +1,537 @@
+/* tracker: snapshots, destroy events and lookups into connection events. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "tcpladder/tracker.h"
+#include "tcpladder/util.h"
+
+struct ns_state {
+	uint32_t gen;
+	bool have_baseline;
+	uint64_t listen[65536 / 64]; /* bitmap of listening local ports */
+};
+
+struct tl_tracker {
+	struct tl_conn *conns;
+	size_t n; /* slots in use or free, up to n */
+	size_t cap;
+	uint32_t *free_slots;
+	size_t n_free, cap_free;
+	uint32_t next_id;
+	struct tl_map by_cookie; /* cookie -> slot (live connections) */
+	struct tl_map by_tuple;	 /* hash(ns, tuple) -> slot (live connections) */
+	struct ns_state *ns;
+	unsigned n_ns;
+	struct tl_event *events;
+	size_t n_events, cap_events;
+	uint32_t *pending; /* slots */
+	size_t n_pending, cap_pending;
+	uint64_t tombstone_ns;
+};
+
+struct tl_tracker *tl_tracker_new(unsigned n_ns)
+{
+	struct tl_tracker *t = tl_calloc(1, sizeof(*t));
+	t->n_ns = n_ns ? n_ns : 1;
+	t->ns = tl_calloc(t->n_ns, sizeof(*t->ns));
+	t->next_id = 1;
+	t->tombstone_ns = 10ULL * 1000000000ULL;
+	tl_map_init(&t->by_cookie);
+	tl_map_init(&t->by_tuple);
+	return t;
+}
+
+void tl_tracker_free(struct tl_tracker *t)
+{
+	if (!t)
+		return;
+	tl_map_fini(&t->by_cookie);
+	tl_map_fini(&t->by_tuple);
+	free(t->conns);
+	free(t->free_slots);
+	free(t->ns);
+	free(t->events);
+	free(t->pending);
+	free(t);
+}
+
+void tl_tracker_set_tombstone(struct tl_tracker *t, uint64_t ns)
+{
+	t->tombstone_ns = ns;
+}
+
+struct tl_conn *tl_tracker_conns(struct tl_tracker *t, size_t *n)
+{
+	*n = t->n;
+	return t->conns;
+}
+
+const struct tl_conn *tl_tracker_peer(const struct tl_tracker *t, const struct tl_conn *c)
+{
+	return c->peer ? &t->conns[c->peer - 1] : NULL;
+}
+
+struct tl_conn *tl_tracker_find(struct tl_tracker *t, uint64_t cookie)
+{
+	uint32_t slot;
+	return tl_map_get(&t->by_cookie, cookie, &slot) ? &t->conns[slot] : NULL;
+}
+
+const struct tl_event *tl_tracker_events(struct tl_tracker *t, size_t *n)
+{
+	*n = t->n_events;
+	return t->events;
+}
+
+void tl_tracker_clear_events(struct tl_tracker *t)
+{
+	t->n_events = 0;
+}
+
+/* ---- keys ---- */
+
+static uint64_t tuple_key(unsigned ns, int family, const uint8_t *local, uint16_t lport,
+			  const uint8_t *remote, uint16_t rport)
+{
+	struct {
+		uint8_t local[16], remote[16];
+		uint16_t lport, rport;
+		uint16_t ns;
+		uint8_t family, pad;
+	} k;
+	memset(&k, 0, sizeof(k));
+	memcpy(k.local, local, 16);
+	memcpy(k.remote, remote, 16);
+	k.lport = lport;
+	k.rport = rport;
+	k.ns = (uint16_t)ns;
+	k.family = (uint8_t)family;
+	return tl_hash64(&k, sizeof(k), 0x7475706c65ULL);
+}
+
+static uint64_t conn_tuple_key(const struct tl_conn *c)
+{
+	return tuple_key(c->ns, c->sock.family, c->sock.local, c->sock.lport, c->sock.remote,
+			 c->sock.rport);
+}
+
+static bool is_listening_port(const struct tl_tracker *t, unsigned ns, uint16_t port)
+{
+	return t->ns[ns].listen[port / 64] >> (port % 64) & 1;
+}
+
+/* ---- events ---- */
+
+static void emit(struct tl_tracker *t, const struct tl_conn *c, enum tl_event_kind kind, int from,
+		 int to, const struct tl_fsm_edge *e, bool inferred, uint64_t now, double wall)
+{
+	if (t->n_events == t->cap_events) {
+		t->cap_events = t->cap_events ? t->cap_events * 2 : 64;
+		t->events = tl_reallocarray(t->events, t->cap_events, sizeof(*t->events));
+	}
+	struct tl_event *ev = &t->events[t->n_events++];
+	memset(ev, 0, sizeof(*ev));
+	ev->mono_ns = now;
+	ev->wall = wall;
+	ev->cookie = c->sock.cookie;
+	ev->conn = c->id;
+	ev->peer = c->peer ? t->conns[c->peer - 1].id : 0;
+	ev->ns = c->ns;
+	ev->kind = (uint8_t)kind;
+	ev->from = (uint8_t)from;
+	ev->to = (uint8_t)to;
+	ev->role = c->role;
+	ev->inferred = inferred;
+	if (e) {
+		ev->segment = e->segment;
+		ev->dir = e->dir;
+		ev->why = e->why;
+	}
+	ev->sock = c->sock;
+}
+
+/* Walk from the connection's state to `to` along the cheapest path,
+ * emitting one event per edge; the last step is observed unless
+ * last_inferred.  With no path the change is reported as seen. */
+static void walk(struct tl_tracker *t, struct tl_conn *c, int to, unsigned flags,
+		 bool last_inferred, bool closing, uint64_t now, double wall)
+{
+	const struct tl_fsm_edge *path[16];
+	int n = tl_fsm_path(c->state, to, (enum tl_role)c->role, flags, path, 16);
+
+	if (n < 0) {
+		emit(t, c, closing ? TL_EV_CLOSE : TL_EV_TRANSITION, c->state, to, NULL,
+		     last_inferred, now, wall);
+		c->state = (uint8_t)to;
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		bool last = i == n - 1;
+		emit(t, c, last && closing ? TL_EV_CLOSE : TL_EV_TRANSITION, path[i]->from,
+		     path[i]->to, path[i], last ? last_inferred : true, now, wall);
+		c->state = path[i]->to;
+	}
+}
+
+/* ---- connections ---- */
+
+static struct tl_conn *slot_new(struct tl_tracker *t, uint32_t *slot_out)
+{
+	uint32_t slot;
+	if (t->n_free) {
+		slot = t->free_slots[--t->n_free];
+	} else {
+		if (t->n == t->cap) {
+			t->cap = t->cap ? t->cap * 2 : 256;
+			t->conns = tl_reallocarray(t->conns, t->cap, sizeof(*t->conns));
+		}
+		slot = (uint32_t)t->n++;
+	}
+	struct tl_conn *c = &t->conns[slot];
+	memset(c, 0, sizeof(*c));
+	c->id = t->next_id++;
+	*slot_out = slot;
+	return c;
+}
+
+static uint32_t slot_of(const struct tl_tracker *t, const struct tl_conn *c)
+{
+	return (uint32_t)(c - t->conns);
+}
+
+static void set_role(struct tl_tracker *t, struct tl_conn *c, int role)
+{
+	if (c->role != TL_ROLE_UNKNOWN || role == TL_ROLE_UNKNOWN)
+		return;
+	c->role = (uint8_t)role;
+	if (c->peer) {
+		struct tl_conn *p = &t->conns[c->peer - 1];
+		if (p->role == TL_ROLE_UNKNOWN)
+			p->role = role == TL_ROLE_ACTIVE ? TL_ROLE_PASSIVE : TL_ROLE_ACTIVE;
+	}
+}
+
+/* Link with the other end if it lives in a watched namespace. */
+static void pair(struct tl_tracker *t, struct tl_conn *c)
+{
+	if (c->peer || c->state == TL_TCP_LISTEN)
+		return;
+	for (unsigned ns = 0; ns < t->n_ns; ns++) {
+		uint32_t slot;
+		uint64_t k = tuple_key(ns, c->sock.family, c->sock.remote, c->sock.rport,
+				       c->sock.local, c->sock.lport);
+		if (!tl_map_get(&t->by_tuple, k, &slot))
+			continue;
+		struct tl_conn *p = &t->conns[slot];
+		if (p == c || p->peer || p->state == TL_TCP_LISTEN)
+			continue;
+		c->peer = slot + 1;
+		p->peer = slot_of(t, c) + 1;
+		if (c->role == TL_ROLE_UNKNOWN && p->role != TL_ROLE_UNKNOWN)
+			c->role = p->role == TL_ROLE_ACTIVE ? TL_ROLE_PASSIVE : TL_ROLE_ACTIVE;
+		else if (p->role == TL_ROLE_UNKNOWN && c->role != TL_ROLE_UNKNOWN)
+			p->role = c->role == TL_ROLE_ACTIVE ? TL_ROLE_PASSIVE : TL_ROLE_ACTIVE;
+		return;
+	}
+}
+
+/* What a record says about who opened the connection. */
+static int role_of(const struct tl_tracker *t, unsigned ns, const struct tl_sock *r)
+{
+	switch (tl_tcp_state_shown(r->state)) {
+	case TL_TCP_SYN_SENT:
+		return TL_ROLE_ACTIVE;
+	case TL_TCP_SYN_RECV:
+	case TL_TCP_LISTEN:
+		return TL_ROLE_PASSIVE;
+	default:
+		return is_listening_port(t, ns, r->lport) ? TL_ROLE_PASSIVE : TL_ROLE_ACTIVE;
+	}
+}
+
+static void pend(struct tl_tracker *t, struct tl_conn *c)
+{
+	if (c->flags & TL_CONN_QUEUED)
+		return;
+	c->flags |= TL_CONN_QUEUED;
+	if (t->n_pending == t->cap_pending) {
+		t->cap_pending = t->cap_pending ? t->cap_pending * 2 : 64;
+		t->pending = tl_reallocarray(t->pending, t->cap_pending, sizeof(*t->pending));
+	}
+	t->pending[t->n_pending++] = slot_of(t, c);
+}
+
+/* A new connection.  Unless it is part of the baseline, its birth is told
+ * as the path from its opener's start (CLOSED for an active opener, the
+ * listener's SYN for a passive one) to `state`; `seen` says whether that
+ * state was observed (a dump or lookup) or is itself a guess. */
+static struct tl_conn *conn_new(struct tl_tracker *t, unsigned ns, const struct tl_sock *r,
+				int state, bool baseline, bool seen, uint64_t now, double wall)
+{
+	uint32_t slot;
+	struct tl_conn *c = slot_new(t, &slot);
+
+	c->sock = *r;
+	c->ns = (uint16_t)ns;
+	c->first_seen_ns = c->state_since_ns = c->last_seen_ns = now;
+	c->first_seen_wall = wall;
+	c->role = (uint8_t)role_of(t, ns, r);
+	c->flags = baseline ? 0 : TL_CONN_EXACT;
+	c->state = (uint8_t)state;
+	tl_map_put(&t->by_cookie, r->cookie, slot);
+	if (state != TL_TCP_LISTEN)
+		tl_map_put(&t->by_tuple, conn_tuple_key(c), slot);
+	pair(t, c);
+	if (baseline)
+		return c;
+	if (state == TL_TCP_LISTEN) {
+		c->state = TL_TCP_LISTEN;
+		emit(t, c, TL_EV_OPEN, 0, TL_TCP_LISTEN,
+		     tl_fsm_edge(TL_TCP_CLOSE, TL_TCP_LISTEN, TL_ROLE_PASSIVE), !seen, now, wall);
+		return c;
+	}
+	c->state = c->role == TL_ROLE_PASSIVE ? TL_TCP_LISTEN : TL_TCP_CLOSE;
+	const struct tl_fsm_edge *path[16];
+	int n = tl_fsm_path(c->state, state, (enum tl_role)c->role, 0, path, 16);
+	if (n <= 0) {
+		c->state = (uint8_t)state;
+		emit(t, c, TL_EV_OPEN, 0, state, NULL, !seen, now, wall);
+		return c;
+	}
+	for (int i = 0; i < n; i++) {
+		bool last = i == n - 1;
+		emit(t, c, i == 0 ? TL_EV_OPEN : TL_EV_TRANSITION, i == 0 ? 0 : path[i]->from,
+		     path[i]->to, path[i], last ? !seen : true, now, wall);
+		c->state = path[i]->to;
+	}
+	return c;
+}
+
+/* A record of a known connection: report the state change, if any. */
+static void observe(struct tl_tracker *t, struct tl_conn *c, const struct tl_sock *r,
+		    uint64_t now, double wall)
+{
+	int st = tl_tcp_state_shown(r->state);
+	bool tuple_changed = memcmp(c->sock.local, r->local, 16) || memcmp(c->sock.remote, r->remote, 16) ||
+			     c->sock.lport != r->lport || c->sock.rport != r->rport;
+
+	if (tuple_changed && c->state != TL_TCP_LISTEN)
+		tl_map_del(&t->by_tuple, conn_tuple_key(c));
+	c->sock = *r;
+	if (tuple_changed && st != TL_TCP_LISTEN)
+		tl_map_put(&t->by_tuple, conn_tuple_key(c), slot_of(t, c));
+	c->last_seen_ns = now;
+	c->missing = 0;
+	c->flags &= (uint8_t)~(TL_CONN_MISSING | TL_CONN_QUEUED);
+	/* A mini-socket after a destroy event is the hand-over, not the end. */
+	if (st == TL_TCP_TIME_WAIT || (st == TL_TCP_FIN_WAIT2 && r->inode == 0))
+		c->flags &= (uint8_t)~TL_CONN_DESTROYED;
+	if (st == TL_TCP_SYN_SENT)
+		set_role(t, c, TL_ROLE_ACTIVE);
+	else if (st == TL_TCP_SYN_RECV)
+		set_role(t, c, TL_ROLE_PASSIVE);
+	if (st == c->state)
+		return;
+	walk(t, c, st, 0, false, false, now, wall);
+	c->state_since_ns = now;
+	c->flags |= TL_CONN_EXACT;
+}
+
+/* The connection is confirmed gone: finish its path at CLOSED. */
+static void conn_close(struct tl_tracker *t, struct tl_conn *c, uint64_t now, double wall)
+{
+	unsigned flags = 0;
+	const struct tl_conn *p = tl_tracker_peer(t, c);
+
+	/* The other end closing in order says this end did too; if it got as
+	 * far as FIN-WAIT-2 or TIME-WAIT, it sent the first FIN. */
+	if (p && (p->state == TL_TCP_FIN_WAIT1 || p->state == TL_TCP_CLOSING))
+		flags |= TL_PATH_NO_ABORT;
+	if (p && (p->state == TL_TCP_FIN_WAIT2 || p->state == TL_TCP_TIME_WAIT))
+		flags |= TL_PATH_NO_ABORT | TL_PATH_PEER_CLOSED_FIRST;
+	if (c->state != TL_TCP_CLOSE)
+		walk(t, c, TL_TCP_CLOSE, flags, false, true, now, wall);
+	c->state = TL_TCP_CLOSE;
+	c->flags = (uint8_t)((c->flags | TL_CONN_GONE) & ~(TL_CONN_MISSING | TL_CONN_FOLLOW));
+	c->gone_ns = now;
+	c->state_since_ns = now;
+	uint32_t slot;
+	if (tl_map_get(&t->by_cookie, c->sock.cookie, &slot) && slot == slot_of(t, c))
+		tl_map_del(&t->by_cookie, c->sock.cookie);
+	if (tl_map_get(&t->by_tuple, conn_tuple_key(c), &slot) && slot == slot_of(t, c))
+		tl_map_del(&t->by_tuple, conn_tuple_key(c));
+}
+
+/* A record whose cookie is unknown may still be a known connection whose
+ * cookie changed at a hand-over; accept that only for a connection that
+ * has just vanished and a state that can follow its own. */
+static struct tl_conn *stitch(struct tl_tracker *t, unsigned ns, const struct tl_sock *r)
+{
+	uint32_t slot;
+	if (!tl_map_get(&t->by_tuple, tuple_key(ns, r->family, r->local, r->lport, r->remote,
+						 r->rport),
+			&slot))
+		return NULL;
+	struct tl_conn *c = &t->conns[slot];
+	if (!(c->flags & (TL_CONN_MISSING | TL_CONN_DESTROYED)) || (c->flags & TL_CONN_GONE))
+		return NULL;
+	int st = tl_tcp_state_shown(r->state);
+	const struct tl_fsm_edge *tmp[16];
+	if (st != c->state &&
+	    tl_fsm_path(c->state, st, (enum tl_role)c->role, TL_PATH_NO_ABORT, tmp, 16) < 0)
+		return NULL;
+	tl_map_del(&t->by_cookie, c->sock.cookie);
+	c->sock.cookie = r->cookie;
+	tl_map_put(&t->by_cookie, r->cookie, slot);
+	return c;
+}
+
+static void rebuild_listeners(struct tl_tracker *t, unsigned ns, const struct tl_snapshot *s)
+{
+	memset(t->ns[ns].listen, 0, sizeof(t->ns[ns].listen));
+	for (size_t i = 0; i < s->n; i++)
+		if (s->socks[i].state == TL_TCP_LISTEN)
+			t->ns[ns].listen[s->socks[i].lport / 64] |= 1ULL << (s->socks[i].lport % 64);
+}
+
+int tl_tracker_sample(struct tl_tracker *t, unsigned ns, const struct tl_snapshot *snap,
+		      uint64_t now, double wall)
+{
+	if (ns >= t->n_ns)
+		return -EINVAL;
+	if (!snap->complete)
+		return -EAGAIN;
+	struct ns_state *nss = &t->ns[ns];
+	bool baseline = !nss->have_baseline;
+	uint32_t gen = ++nss->gen;
+
+	rebuild_listeners(t, ns, snap);
+	for (size_t i = 0; i < snap->n; i++) {
+		const struct tl_sock *r = &snap->socks[i];
+		struct tl_conn *c = tl_tracker_find(t, r->cookie);
+		if (c && c->ns != ns)
+			continue; /* the same socket seen through two specs of one namespace */
+		if (!c && !baseline)
+			c = stitch(t, ns, r);
+		if (c)
+			observe(t, c, r, now, wall);
+		else
+			c = conn_new(t, ns, r, tl_tcp_state_shown(r->state), baseline, true, now,
+				     wall);
+		c->seen_gen = gen;
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		struct tl_conn *c = &t->conns[i];
+		if (!c->id || c->ns != ns || (c->flags & TL_CONN_GONE) || c->seen_gen == gen)
+			continue;
+		c->missing++;
+		/* Confirmed by a destroy event, or by a second dump. */
+		if ((c->flags & TL_CONN_DESTROYED) || c->missing >= 2) {
+			conn_close(t, c, now, wall);
+		} else {
+			c->flags |= TL_CONN_MISSING;
+			pend(t, c);
+		}
+	}
+	nss->have_baseline = true;
+	return 0;
+}
+
+/* Did the handshake complete?  A socket that never got an RTT sample
+ * never heard a SYN+ACK or the ACK of one. */
+static bool handshake_done(const struct tl_sock *r)
+{
+	return (r->flags & TL_SOCK_HAS_INFO) && (r->info.have & TL_INFO_RTT) && r->info.rtt_us > 0;
+}
+
+void tl_tracker_destroyed(struct tl_tracker *t, unsigned ns, const struct tl_sock *rec,
+			  uint64_t now, double wall)
+{
+	if (ns >= t->n_ns)
+		return;
+	struct tl_conn *c = tl_tracker_find(t, rec->cookie);
+	if (!c) {
+		/* Born and freed between two dumps: tell what must have
+		 * happened, all of it inferred. */
+		int role = role_of(t, ns, rec);
+		int st = handshake_done(rec) ? TL_TCP_ESTABLISHED
+			 : role == TL_ROLE_PASSIVE ? TL_TCP_SYN_RECV : TL_TCP_SYN_SENT;
+		if (tl_tcp_state_shown(rec->state) == TL_TCP_LISTEN)
+			st = TL_TCP_LISTEN;
+		c = conn_new(t, ns, rec, st, false, false, now, wall);
+		c->sock.state = (uint8_t)st;
+	} else {
+		if (c->flags & TL_CONN_GONE)
+			return;
+		/* The freed full socket may already have been replaced by its
+		 * TIME-WAIT mini-socket in our view. */
+		if (c->state == TL_TCP_TIME_WAIT || (c->state == TL_TCP_FIN_WAIT2 && c->sock.inode == 0))
+			return;
+		uint8_t keep = c->sock.state;
+		c->sock = *rec; /* final counters */
+		c->sock.state = keep;
+	}
+	c->flags |= TL_CONN_DESTROYED;
+	c->flags &= (uint8_t)~TL_CONN_QUEUED;
+	pend(t, c);
+}
+
+void tl_tracker_lookup_result(struct tl_tracker *t, unsigned ns, uint64_t cookie,
+			      const struct tl_sock *rec, uint64_t now, double wall)
+{
+	struct tl_conn *c = tl_tracker_find(t, cookie);
+	if (!c || c->ns != ns || (c->flags & TL_CONN_GONE))
+		return;
+	c->flags &= (uint8_t)~TL_CONN_QUEUED;
+	if (rec) {
+		observe(t, c, rec, now, wall);
+		if (c->flags & TL_CONN_DESTROYED) {
+			/* Found but not a mini-socket: the record is stale. */
+			return;
+		}
+	} else {
+		conn_close(t, c, now, wall);
+	}
+}
+
+size_t tl_tracker_pending(struct tl_tracker *t, struct tl_lookup *out, size_t max)
+{
+	size_t n = 0, keep = 0;
+	for (size_t i = 0; i < t->n_pending; i++) {
+		struct tl_conn *c = &t->conns[t->pending[i]];
+		if (!c->id || (c->flags & TL_CONN_GONE) || !(c->flags & TL_CONN_QUEUED))
+			continue;
+		if (n < max) {
+			out[n].ns = c->ns;
+			out[n].sock = c->sock;
+			n++;
+		} else {
+			t->pending[keep++] = t->pending[i];
+		}
+	}
+	t->n_pending = keep;
+	return n;
+}
+
+void tl_tracker_expire(struct tl_tracker *t, uint64_t now)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct tl_conn *c = &t->conns[i];
+		if (!c->id || !(c->flags & TL_CONN_GONE) || now - c->gone_ns < t->tombstone_ns)
+			continue;
+		if (c->peer) {
+			struct tl_conn *p = &t->conns[c->peer - 1];
+			if (p->peer == i + 1)
+				p->peer = 0;
+		}
+		c->id = 0;
+		if (t->n_free == t->cap_free) {
+			t->cap_free = t->cap_free ? t->cap_free * 2 : 64;
+			t->free_slots = tl_reallocarray(t->free_slots, t->cap_free,
+							sizeof(*t->free_slots));
+		}
+		t->free_slots[t->n_free++] = (uint32_t)i;
+	}
+}

@@ -1,0 +1,50 @@
+/* The hash map against a reference array, through growth and deletion. */
+#include <stdlib.h>
+
+#include "tcpladder/map.h"
+#include "tap.h"
+
+#define N 5000
+
+int main(void)
+{
+	struct tl_map m;
+	static uint32_t ref[N + 1];
+	static int present[N + 1];
+	unsigned seed = 12345;
+	int wrong = 0;
+
+	tl_map_init(&m);
+	uint32_t v;
+	ok(!tl_map_get(&m, 7, &v), "empty map finds nothing");
+	for (int round = 0; round < 200000; round++) {
+		seed = seed * 1103515245u + 12345u;
+		uint64_t k = 1 + (seed >> 8) % N;
+		int op = (seed >> 4) % 3;
+		if (op < 2) {
+			ref[k] = seed;
+			present[k] = 1;
+			tl_map_put(&m, k * 0x9e3779b97f4a7c15ULL, seed);
+		} else {
+			bool had = tl_map_del(&m, k * 0x9e3779b97f4a7c15ULL);
+			wrong += had != (present[k] != 0);
+			present[k] = 0;
+		}
+	}
+	size_t count = 0;
+	for (uint64_t k = 1; k <= N; k++) {
+		bool got = tl_map_get(&m, k * 0x9e3779b97f4a7c15ULL, &v);
+		wrong += got != (present[k] != 0);
+		if (got && v != ref[k])
+			wrong++;
+		count += present[k];
+	}
+	is_int(wrong, 0, "200000 random puts and deletes agree with a reference");
+	is_int(m.n, count, "size matches");
+	ok(tl_hash64("a", 1, 0) != tl_hash64("b", 1, 0) && tl_hash64("", 0, 0) != 0,
+	   "hash differs by input and is never 0");
+	tl_map_clear(&m);
+	ok(!tl_map_get(&m, 1 * 0x9e3779b97f4a7c15ULL, &v) && m.n == 0, "clear empties");
+	tl_map_fini(&m);
+	return tap_done();
+}
