@@ -118,7 +118,9 @@ static int data_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
 		ctx->interrupted = true;
-	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY) {
+	/* Replies carry the request's type: the one-walk TCP dump uses the
+	 * older TCPDIAG_GETSOCK request. */
+	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY && nlh->nlmsg_type != TCPDIAG_GETSOCK) {
 		ctx->error = -EBADMSG;
 		return MNL_CB_ERROR;
 	}
@@ -193,6 +195,50 @@ static int noop_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* Check the framing ourselves, in unsigned arithmetic: libmnl's
+ * mnl_nlmsg_ok() casts nlmsg_len to int, so a length of 0xffffffff passes
+ * it and mnl_nlmsg_next() then never advances.  libmnl also stops quietly
+ * at a message that does not fit; a datagram must hold whole messages. */
+static bool framing_ok(const void *buf, size_t len)
+{
+	size_t off = 0;
+	while (len - off >= sizeof(struct nlmsghdr)) {
+		const struct nlmsghdr *h = (const void *)((const char *)buf + off);
+		size_t step = NLMSG_ALIGN((size_t)h->nlmsg_len);
+		if (h->nlmsg_len < sizeof(*h) || h->nlmsg_len > len - off)
+			return false;
+		off += TL_MIN(step, len - off);
+	}
+	return off == len;
+}
+
+int tl_diag_each(const void *buf, size_t len, int (*cb)(const struct tl_sock *, void *),
+		 void *arg)
+{
+	struct tl_sock rec;
+	size_t off = 0;
+	int n = 0;
+
+	if (!framing_ok(buf, len))
+		return -EBADMSG;
+	while (len - off >= sizeof(struct nlmsghdr)) {
+		const struct nlmsghdr *h = (const void *)((const char *)buf + off);
+		off += TL_MIN((size_t)NLMSG_ALIGN(h->nlmsg_len), len - off);
+		if (h->nlmsg_type == NLMSG_ERROR || h->nlmsg_type == NLMSG_DONE ||
+		    h->nlmsg_type == NLMSG_NOOP)
+			continue;
+		if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY)
+			return -EBADMSG;
+		int err = tl_diag_parse_inet(h, &rec);
+		if (err)
+			return err;
+		n++;
+		if ((err = cb(&rec, arg)) != 0)
+			return err;
+	}
+	return n;
+}
+
 int tl_diag_feed(struct tl_diag_ctx *ctx, const void *buf, size_t len, uint32_t seq,
 		 uint32_t portid)
 {
@@ -210,20 +256,7 @@ int tl_diag_feed(struct tl_diag_ctx *ctx, const void *buf, size_t len, uint32_t 
 		return 0;
 	if (len > INT_MAX)
 		return ctx->error = -EMSGSIZE;
-	/* Check the framing ourselves, in unsigned arithmetic: libmnl's
-	 * mnl_nlmsg_ok() casts nlmsg_len to int, so a length of 0xffffffff
-	 * passes it and mnl_nlmsg_next() then never advances.  libmnl also
-	 * stops quietly at a message that does not fit; a datagram must hold
-	 * whole messages only. */
-	size_t off = 0;
-	while (len - off >= sizeof(struct nlmsghdr)) {
-		const struct nlmsghdr *h = (const void *)((const char *)buf + off);
-		size_t step = NLMSG_ALIGN((size_t)h->nlmsg_len);
-		if (h->nlmsg_len < sizeof(*h) || h->nlmsg_len > len - off)
-			return ctx->error = -EBADMSG;
-		off += TL_MIN(step, len - off);
-	}
-	if (off != len)
+	if (!framing_ok(buf, len))
 		return ctx->error = -EBADMSG;
 
 	errno = 0;

@@ -1,11 +1,17 @@
 /* main: parse options, pick the mode, report errors.  The only place that
  * decides exit statuses. */
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "tcpladder/engine.h"
+#include "tcpladder/filter.h"
 #include "tcpladder/options.h"
 #include "tcpladder/report.h"
 #include "tcpladder/sampler.h"
@@ -14,13 +20,6 @@
 #include "tcpladder/util.h"
 
 #define EXIT_USAGE 2
-
-static double wall_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int fail(char *cause)
 {
@@ -38,7 +37,34 @@ static int write_all(const struct tl_buf *b)
 	return EXIT_SUCCESS;
 }
 
-static int run_once(const struct tl_options *o)
+/* Parse FILTER and --follow; a bad expression is a usage error. */
+static int parse_filter(const char *what, const char *expr, struct tl_filter **out)
+{
+	char *cause = NULL;
+
+	*out = NULL;
+	if (!expr)
+		return 0;
+	*out = tl_filter_parse(expr, &cause);
+	if (!*out) {
+		fprintf(stderr, "tcpladder: %s: %s\nTry 'tcpladder --help' for more information.\n",
+			what, cause ? cause : "invalid expression");
+		free(cause);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static void keep_matching(struct tl_snapshot *s, const struct tl_filter *f)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < s->n; i++)
+		if (tl_filter_match(f, &s->socks[i]))
+			s->socks[k++] = s->socks[i];
+	s->n = k;
+}
+
+static int run_once(const struct tl_options *o, const struct tl_filter *filter)
 {
 	struct tl_once_report *rep = tl_calloc(o->n_netns, sizeof(*rep));
 	struct tl_snapshot snap;
@@ -48,18 +74,32 @@ static int run_once(const struct tl_options *o)
 
 	tl_snapshot_init(&snap);
 	for (size_t i = 0; i < o->n_netns; i++) {
-		struct tl_sampler *s = tl_sampler_new(o->netns[i].path, o->netns[i].name, &cause);
+		struct tl_sampler *s =
+			tl_sampler_new(o->netns[i].path, o->netns[i].name, 0, &cause);
 		if (!s) {
 			ret = fail(cause);
 			goto out;
 		}
-		int err = tl_sampler_sample(s, &snap, TL_SAMPLE_OTHER, TL_TCPF_ALL, &cause);
+		uint32_t states = TL_TCPF_ALL;
+		if (filter) {
+			uint8_t *code = NULL;
+			size_t len = 0;
+			/* The kernel drops what the bytecode can express; the
+			 * evaluator decides the rest. */
+			if (tl_filter_bytecode(filter, &code, &len) == 0 && code)
+				tl_sampler_set_bytecode(s, code, len);
+			free(code);
+			states = tl_filter_states(filter);
+		}
+		int err = tl_sampler_sample(s, &snap, TL_SAMPLE_OTHER, states, &cause);
 		tl_sampler_free(s);
 		if (err < 0) {
 			ret = fail(cause);
 			goto out;
 		}
-		snap.wall = wall_now();
+		if (filter)
+			keep_matching(&snap, filter);
+		snap.wall = tl_wall_now();
 		tl_once_report_fill(&rep[i], o->netns[i].name, &snap);
 	}
 	tl_buf_init(&out);
@@ -72,6 +112,111 @@ static int run_once(const struct tl_options *o)
 out:
 	tl_snapshot_fini(&snap);
 	free(rep);
+	return ret;
+}
+
+/* Write and flush: each event line reaches a pipe as it happens.  A
+ * closed pipe ends the program quietly (returns 1). */
+static int emit(struct tl_buf *b)
+{
+	if (!b->len)
+		return 0;
+	if (fwrite(b->data, 1, b->len, stdout) != b->len || fflush(stdout) != 0)
+		return errno == EPIPE ? 1 : -errno;
+	tl_buf_reset(b);
+	return 0;
+}
+
+static int run_events(const struct tl_options *o, const struct tl_filter *filter,
+		      const struct tl_filter *follow)
+{
+	struct tl_engine_config cfg = {
+		.netns = o->netns,
+		.n_netns = o->n_netns,
+		.delay_ns = o->delay_ns,
+		.cpu_budget = o->cpu_budget,
+		.follow_period_ns = 10000000ULL, /* 100 Hz */
+		.filter = filter,
+		.follow = follow,
+		.what = TL_SAMPLE_INFO,
+	};
+	char *cause = NULL;
+	sigset_t mask;
+	int ret = EXIT_SUCCESS;
+
+	/* Signals arrive as input on a descriptor, handled in the loop. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	signal(SIGPIPE, SIG_IGN);
+	if (sfd < 0)
+		return fail(tl_asprintf("signalfd: %s", strerror(errno)));
+
+	struct tl_engine *e = tl_engine_new(&cfg, &cause);
+	if (!e) {
+		close(sfd);
+		return fail(cause);
+	}
+	struct tl_buf out;
+	tl_buf_init(&out);
+	uint64_t start = tl_mono_ns();
+	struct pollfd pfd[65];
+	for (;;) {
+		uint64_t now = tl_mono_ns();
+		if (o->duration_ns && now - start >= o->duration_ns)
+			break;
+		uint64_t deadline = tl_engine_deadline(e);
+		if (o->duration_ns && start + o->duration_ns < deadline)
+			deadline = start + o->duration_ns;
+		int timeout = deadline <= now ? 0 : (int)TL_MIN((deadline - now + 999999) / 1000000, 60000);
+		size_t n = tl_engine_pollfds(e, pfd, 64);
+		pfd[n].fd = sfd;
+		pfd[n].events = POLLIN;
+		pfd[n].revents = 0;
+		if (poll(pfd, n + 1, timeout) < 0 && errno != EINTR) {
+			ret = fail(tl_asprintf("poll: %s", strerror(errno)));
+			break;
+		}
+		if (pfd[n].revents & POLLIN)
+			break; /* SIGINT, SIGTERM, SIGHUP: stop cleanly */
+		if (tl_engine_step(e, tl_mono_ns(), tl_wall_now(), &cause) < 0) {
+			ret = fail(cause);
+			cause = NULL;
+			break;
+		}
+		size_t nev;
+		struct tl_engine_stats st;
+		tl_engine_stats(e, &st);
+		const struct tl_event *ev = tl_tracker_events(tl_engine_tracker(e), &nev);
+		for (size_t i = 0; i < nev; i++) {
+			const char *ns = tl_engine_ns_name(e, ev[i].ns);
+			if (o->json)
+				tl_report_event_json(&out, &ev[i], ns, &st);
+			else
+				tl_report_event_text(&out, &ev[i], ns, false);
+			int w = emit(&out);
+			if (w) {
+				ret = w > 0 ? EXIT_SUCCESS : fail(tl_asprintf("write error: %s",
+									     strerror(-w)));
+				goto done;
+			}
+		}
+		tl_tracker_clear_events(tl_engine_tracker(e));
+		char *msg = tl_engine_take_notice(e);
+		if (msg) {
+			fprintf(stderr, "tcpladder: warning: %s\n", msg);
+			free(msg);
+		}
+		if (o->iterations && st.samples >= o->iterations)
+			break;
+	}
+done:
+	tl_buf_fini(&out);
+	tl_engine_free(e);
+	close(sfd);
 	return ret;
 }
 
@@ -100,8 +245,16 @@ int main(int argc, char **argv)
 		       "There is NO WARRANTY, to the extent permitted by law.\n",
 		       PACKAGE_VERSION);
 		ret = fflush(stdout) ? EXIT_FAILURE : EXIT_SUCCESS;
-	} else if (o.mode == TL_MODE_ONCE) {
-		ret = run_once(&o);
+	} else if (o.mode == TL_MODE_ONCE || o.mode == TL_MODE_EVENTS) {
+		struct tl_filter *filter = NULL, *follow = NULL;
+		ret = parse_filter("invalid filter", o.filter, &filter);
+		if (!ret)
+			ret = parse_filter("invalid --follow filter", o.follow, &follow);
+		if (!ret)
+			ret = o.mode == TL_MODE_ONCE ? run_once(&o, filter)
+						     : run_events(&o, filter, follow);
+		tl_filter_free(filter);
+		tl_filter_free(follow);
 	} else {
 		fprintf(stderr, "tcpladder: the interactive view is not in this build yet; "
 				"use --once\n");

@@ -10,10 +10,22 @@
 enum {
 	OPT_ONCE = 0x100,
 	OPT_PID,
+	OPT_EVENTS,
+	OPT_DURATION,
+	OPT_CPU_BUDGET,
+	OPT_FOLLOW,
 };
+
+#define DEFAULT_DELAY_NS 500000000ULL
 
 static const struct option longopts[] = {
 	{"once", no_argument, NULL, OPT_ONCE},
+	{"events", no_argument, NULL, OPT_EVENTS},
+	{"delay", required_argument, NULL, 'd'},
+	{"iterations", required_argument, NULL, 'n'},
+	{"duration", required_argument, NULL, OPT_DURATION},
+	{"cpu-budget", required_argument, NULL, OPT_CPU_BUDGET},
+	{"follow", required_argument, NULL, OPT_FOLLOW},
 	{"json", no_argument, NULL, 'j'},
 	{"netns", required_argument, NULL, 'N'},
 	{"pid", required_argument, NULL, OPT_PID},
@@ -24,14 +36,25 @@ static const struct option longopts[] = {
 
 const char *tl_options_help(void)
 {
-	return "Usage: tcpladder [OPTION]...\n"
-	       "Show the TCP sockets of a network namespace by state.\n"
+	return "Usage: tcpladder [OPTION]... [FILTER]\n"
+	       "Show the TCP sockets of a network namespace by state, and how they change.\n"
 	       "\n"
 	       "Modes:\n"
 	       "      --once              take one sample, print a summary and exit\n"
+	       "      --events            print state changes as they happen, until interrupted\n"
 	       "\n"
 	       "Output:\n"
-	       "  -j, --json              print JSON (one object; an array for several namespaces)\n"
+	       "  -j, --json              JSON: one object for --once (an array for several\n"
+	       "                          namespaces), one object per line for --events\n"
+	       "\n"
+	       "Sampling:\n"
+	       "  -d, --delay=SECONDS     full-dump interval to aim for (default 0.5; fractions\n"
+	       "                          allowed); it stretches to stay within the CPU budget\n"
+	       "      --cpu-budget=PCT    CPU share of one core for full dumps (default 5)\n"
+	       "  -n, --iterations=N      stop after N samples\n"
+	       "      --duration=SECONDS  stop after this long\n"
+	       "      --follow=FILTER     follow matching connections by exact lookups at\n"
+	       "                          100 Hz, so short states are observed, not inferred\n"
 	       "\n"
 	       "What to watch:\n"
 	       "  -N, --netns=NAME|PATH   the namespace NAME (/var/run/netns/NAME) or the\n"
@@ -41,6 +64,9 @@ const char *tl_options_help(void)
 	       "\n"
 	       "  -h, --help              display this help and exit\n"
 	       "  -V, --version           output version information and exit\n"
+	       "\n"
+	       "FILTER is an ss-style expression, e.g.\n"
+	       "  state close-wait and ( sport = :443 or dst 10.0.0.0/8 )\n"
 	       "\n"
 	       "Exit status: 0 success, 1 runtime error, 2 usage error.\n"
 	       "Full documentation: man tcpladder\n";
@@ -60,15 +86,56 @@ int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause)
 
 	memset(o, 0, sizeof(*o));
 	o->mode = TL_MODE_UI;
+	o->delay_ns = DEFAULT_DELAY_NS;
+	o->cpu_budget = 0.05;
 	optind = 0; /* full re-initialisation, so parsing can run twice */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":jN:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jN:hVd:n:", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_ONCE:
 			o->mode = TL_MODE_ONCE;
 			break;
 		case 'j':
 			o->json = true;
+			break;
+		case OPT_EVENTS:
+			o->mode = TL_MODE_EVENTS;
+			break;
+		case 'd':
+			if (tl_parse_seconds(optarg, &o->delay_ns) < 0 || o->delay_ns < 10000000ULL ||
+			    o->delay_ns > 3600000000000ULL) {
+				*cause = tl_asprintf("invalid delay '%s' (seconds, from 0.01 to 3600)",
+						     optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'n':
+			if (tl_parse_uint(optarg, 1, 1000000000UL, &o->iterations) < 0) {
+				*cause = tl_asprintf("invalid number of iterations '%s'", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_DURATION:
+			if (tl_parse_seconds(optarg, &o->duration_ns) < 0 || !o->duration_ns) {
+				*cause = tl_asprintf("invalid duration '%s' (seconds)", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_CPU_BUDGET: {
+			uint64_t v;
+			/* a percentage, parsed like seconds for the fraction */
+			if (tl_parse_seconds(optarg, &v) < 0 || v == 0 || v > 100000000000ULL) {
+				*cause = tl_asprintf("invalid CPU budget '%s' (percent, above 0 "
+						     "and at most 100)",
+						     optarg);
+				return -EINVAL;
+			}
+			o->cpu_budget = (double)v / 1e9 / 100.0;
+			break;
+		}
+		case OPT_FOLLOW:
+			free(o->follow);
+			o->follow = tl_strdup(optarg);
 			break;
 		case 'N':
 			if (!*optarg) {
@@ -109,11 +176,17 @@ int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause)
 		}
 	}
 	if (optind < argc) {
-		*cause = tl_asprintf("unexpected argument '%s'", argv[optind]);
-		return -EINVAL;
+		struct tl_buf b;
+		tl_buf_init(&b);
+		for (int i = optind; i < argc; i++) {
+			if (i > optind)
+				tl_buf_putc(&b, ' ');
+			tl_buf_puts(&b, argv[i]);
+		}
+		o->filter = b.data;
 	}
 	if (o->json && o->mode == TL_MODE_UI && !o->help && !o->version) {
-		*cause = tl_strdup("--json needs --once");
+		*cause = tl_strdup("--json needs --once or --events");
 		return -EINVAL;
 	}
 	if (o->n_netns == 0)
@@ -128,5 +201,7 @@ void tl_options_fini(struct tl_options *o)
 		free(o->netns[i].name);
 	}
 	free(o->netns);
+	free(o->follow);
+	free(o->filter);
 	memset(o, 0, sizeof(*o));
 }

@@ -1,9 +1,14 @@
 /* report: --once renderers. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <string.h>
 
 #include "tcpladder/report.h"
 #include "tcpladder/tcpstate.h"
+#include "tcpladder/tracker.h"
+#include "tcpladder/engine.h"
 
 void tl_once_report_fill(struct tl_once_report *r, const char *netns, const struct tl_snapshot *s)
 {
@@ -97,4 +102,91 @@ void tl_report_once_json(struct tl_buf *b, const struct tl_once_report *r, size_
 		tl_buf_putc(b, ']');
 	}
 	tl_buf_putc(b, '\n');
+}
+
+static const char *const kind_names[] = {"open", "transition", "close"};
+
+void tl_report_event_text(struct tl_buf *b, const struct tl_event *ev, const char *netns,
+			  bool utc)
+{
+	char local[64], remote[64], stamp[32];
+	time_t secs = (time_t)ev->wall;
+	struct tm tm;
+
+	if (utc)
+		gmtime_r(&secs, &tm);
+	else
+		localtime_r(&secs, &tm);
+	strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
+	tl_sock_format_addr(ev->sock.family, ev->sock.local, ev->sock.lport, local, sizeof(local));
+	tl_sock_format_addr(ev->sock.family, ev->sock.remote, ev->sock.rport, remote,
+			    sizeof(remote));
+	int ms = (int)((ev->wall - (double)secs) * 1000.0);
+	if (ms < 0 || ms > 999)
+		ms = 0;
+	tl_buf_printf(b, "%s.%03d %s %s -> %s  ", stamp, ms, netns, local, remote);
+	if (ev->kind == TL_EV_OPEN)
+		tl_buf_printf(b, "open -> %s", tl_tcp_state_name(ev->to));
+	else
+		tl_buf_printf(b, "%s -> %s", tl_tcp_state_name(ev->from), tl_tcp_state_name(ev->to));
+	const char *seg = tl_segment_name(ev->segment), *dir = tl_dir_name(ev->dir);
+	if (seg)
+		tl_buf_printf(b, "  %s%s%s", seg, dir ? " " : "", dir ? dir : "");
+	if (ev->kind == TL_EV_CLOSE)
+		tl_buf_puts(b, "  (closed)");
+	if (ev->inferred)
+		tl_buf_puts(b, "  (inferred)");
+	tl_buf_putc(b, '\n');
+}
+
+static void json_opt_str(struct tl_buf *b, const char *key, const char *val)
+{
+	tl_buf_printf(b, ",\"%s\":", key);
+	if (val)
+		tl_buf_json_str(b, val);
+	else
+		tl_buf_puts(b, "null");
+}
+
+void tl_report_event_json(struct tl_buf *b, const struct tl_event *ev, const char *netns,
+			  const struct tl_engine_stats *st)
+{
+	char local[64], remote[64];
+
+	tl_sock_format_addr(ev->sock.family, ev->sock.local, ev->sock.lport, local, sizeof(local));
+	tl_sock_format_addr(ev->sock.family, ev->sock.remote, ev->sock.rport, remote,
+			    sizeof(remote));
+	tl_buf_printf(b, "{\"t\":%.3f,\"netns\":", ev->wall);
+	tl_buf_json_str(b, netns);
+	tl_buf_printf(b, ",\"cookie\":\"0x%llx\",\"family\":\"%s\"",
+		      (unsigned long long)ev->cookie, ev->sock.family == AF_INET6 ? "inet6" : "inet");
+	json_opt_str(b, "local", local);
+	json_opt_str(b, "remote", remote);
+	json_opt_str(b, "event", kind_names[ev->kind]);
+	json_opt_str(b, "from", ev->kind == TL_EV_OPEN || !ev->from ? NULL
+								    : tl_tcp_state_name(ev->from));
+	json_opt_str(b, "to", ev->to ? tl_tcp_state_name(ev->to) : NULL);
+	tl_buf_printf(b, ",\"inferred\":%s", ev->inferred ? "true" : "false");
+	json_opt_str(b, "segment", tl_segment_name(ev->segment));
+	json_opt_str(b, "dir", tl_dir_name(ev->dir));
+	tl_buf_puts(b, ",\"pid\":null,\"comm\":null");
+	json_opt_str(b, "role", ev->role ? tl_role_name(ev->role) : NULL);
+	tl_buf_printf(b, ",\"conn\":%u,\"peer\":", ev->conn);
+	if (ev->peer)
+		tl_buf_printf(b, "%u", ev->peer);
+	else
+		tl_buf_puts(b, "null");
+	json_opt_str(b, "why", ev->why);
+	if (ev->kind == TL_EV_CLOSE && (ev->sock.flags & TL_SOCK_HAS_INFO)) {
+		const struct tl_tcpinfo *i = &ev->sock.info;
+		tl_buf_puts(b, ",\"final\":{");
+		tl_buf_printf(b, "\"bytes_acked\":%llu,\"bytes_received\":%llu,\"segs_in\":%u,"
+				 "\"segs_out\":%u}",
+			      (unsigned long long)i->bytes_acked, (unsigned long long)i->bytes_received,
+			      i->segs_in, i->segs_out);
+	}
+	if (st)
+		tl_buf_printf(b, ",\"interval_ms\":%.1f,\"dump_ms\":%.3f",
+			      (double)st->interval_ns / 1e6, (double)st->dump_cost_ns / 1e6);
+	tl_buf_puts(b, "}\n");
 }

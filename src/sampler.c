@@ -17,6 +17,7 @@
 #include "tcpladder/diag.h"
 #include "tcpladder/netns.h"
 #include "tcpladder/sampler.h"
+#include "tcpladder/tcpstate.h"
 #include "tcpladder/util.h"
 
 /* The kernel sizes dump datagrams from the reader's buffer, up to 32 KiB. */
@@ -33,6 +34,11 @@ struct tl_sampler {
 	/* /proc/net/raw and raw6 of the namespace, opened inside it: the
 	 * count of raw sockets when the kernel has no raw_diag (as ss does). */
 	int raw_fd[2];
+	struct mnl_socket *ev; /* destroy events, when asked for */
+	uint32_t ev_portid;
+	bool compat_ok; /* the one-walk TCPDIAG_GETSOCK dump works here */
+	uint8_t *bytecode; /* INET_DIAG_REQ_BYTECODE for TCP dumps, or NULL */
+	size_t bytecode_len;
 };
 
 static uint64_t mono_ns(void)
@@ -42,9 +48,38 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static int open_socket(struct tl_sampler *s, char **cause)
+static struct mnl_socket *open_events(int *err)
 {
-	int saved = -1, err;
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	int groups[] = {SKNLGRP_INET_TCP_DESTROY, SKNLGRP_INET6_TCP_DESTROY};
+	int size = 8 << 20;
+
+	if (!nl) {
+		*err = -errno;
+		return NULL;
+	}
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		goto fail;
+	for (size_t i = 0; i < TL_ARRAY_SIZE(groups); i++)
+		if (mnl_socket_setsockopt(nl, NETLINK_ADD_MEMBERSHIP, &groups[i],
+					  sizeof(groups[i])) < 0 &&
+		    !(groups[i] == SKNLGRP_INET6_TCP_DESTROY && errno == EINVAL))
+			goto fail;
+	/* Read promptly, and keep a big queue for bursts; forcing needs
+	 * CAP_NET_ADMIN, the plain option is capped by rmem_max. */
+	if (setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	return nl;
+fail:
+	*err = -errno;
+	mnl_socket_close(nl);
+	return NULL;
+}
+
+/* Open the dump socket (and the event socket if events) in the namespace. */
+static int open_sockets(struct tl_sampler *s, bool events, char **cause)
+{
+	int saved = -1, err = 0;
 
 	if (s->ns_fd >= 0 && (err = tl_netns_enter(s->ns_fd, &saved, s->name, cause)) < 0)
 		return err;
@@ -52,35 +87,44 @@ static int open_socket(struct tl_sampler *s, char **cause)
 		if (s->raw_fd[i] < 0)
 			s->raw_fd[i] = open(i ? "/proc/self/net/raw6" : "/proc/self/net/raw",
 					    O_RDONLY | O_CLOEXEC);
-	s->nl = mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC);
-	err = s->nl ? 0 : -errno;
-	if (s->nl && mnl_socket_bind(s->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		err = -errno;
-		mnl_socket_close(s->nl);
-		s->nl = NULL;
-	}
-	if (saved >= 0 && tl_netns_leave(saved, cause) < 0) {
-		if (s->nl)
+	if (!s->nl) {
+		s->nl = mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC);
+		err = s->nl ? 0 : -errno;
+		if (s->nl && mnl_socket_bind(s->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+			err = -errno;
 			mnl_socket_close(s->nl);
-		s->nl = NULL;
-		return -EIO;
+			s->nl = NULL;
+		}
 	}
+	if (!err && events && !s->ev)
+		s->ev = open_events(&err);
+	if (saved >= 0 && tl_netns_leave(saved, cause) < 0)
+		return -EIO;
 	if (err) {
 		*cause = tl_asprintf("cannot open a sock_diag netlink socket in '%s': %s", s->name,
 				     strerror(-err));
 		return err;
 	}
 	s->portid = mnl_socket_get_portid(s->nl);
+	if (s->ev)
+		s->ev_portid = mnl_socket_get_portid(s->ev);
 	return 0;
 }
 
-struct tl_sampler *tl_sampler_new(const char *path, const char *name, char **cause)
+static int open_socket(struct tl_sampler *s, char **cause)
+{
+	return open_sockets(s, false, cause);
+}
+
+struct tl_sampler *tl_sampler_new(const char *path, const char *name, unsigned flags,
+				  char **cause)
 {
 	struct tl_sampler *s = tl_calloc(1, sizeof(*s));
 
 	s->name = tl_strdup(name);
 	s->ns_fd = -1;
 	s->raw_fd[0] = s->raw_fd[1] = -1;
+	s->compat_ok = true;
 	s->buf = tl_malloc(TL_NL_BUFSZ);
 	if (path) {
 		int fd = tl_netns_open(path, name, cause);
@@ -90,7 +134,7 @@ struct tl_sampler *tl_sampler_new(const char *path, const char *name, char **cau
 		}
 		s->ns_fd = fd;
 	}
-	if (open_socket(s, cause) < 0) {
+	if (open_sockets(s, flags & TL_SAMPLER_EVENTS, cause) < 0) {
 		tl_sampler_free(s);
 		return NULL;
 	}
@@ -103,6 +147,9 @@ void tl_sampler_free(struct tl_sampler *s)
 		return;
 	if (s->nl)
 		mnl_socket_close(s->nl);
+	if (s->ev)
+		mnl_socket_close(s->ev);
+	free(s->bytecode);
 	if (s->ns_fd >= 0)
 		close(s->ns_fd);
 	for (int i = 0; i < 2; i++)
@@ -120,16 +167,18 @@ const char *tl_sampler_name(const struct tl_sampler *s)
 
 /* One dump request and its replies.  After a failure the socket may hold
  * the rest of the aborted dump, so it is replaced before a retry. */
-static int dump_once(struct tl_sampler *s, const void *req, size_t reqlen,
+static int dump_once(struct tl_sampler *s, uint16_t type, const void *req, size_t reqlen,
 		     struct tl_diag_ctx *ctx)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(s->buf);
 	uint32_t seq = ++s->seq;
 
-	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = seq;
 	memcpy(mnl_nlmsg_put_extra_header(nlh, reqlen), req, reqlen);
+	if (ctx->kind == TL_DIAG_TCP && s->bytecode)
+		mnl_attr_put(nlh, INET_DIAG_REQ_BYTECODE, s->bytecode_len, s->bytecode);
 	if (mnl_socket_sendto(s->nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	for (;;) {
@@ -151,8 +200,8 @@ static bool transient(int err)
 	       err == -ESRCH || err == -EPROTO;
 }
 
-static int dump(struct tl_sampler *s, const void *req, size_t reqlen, enum tl_diag_kind kind,
-		struct tl_snapshot *snap, long *count, char **cause)
+static int dump(struct tl_sampler *s, uint16_t type, const void *req, size_t reqlen,
+		enum tl_diag_kind kind, struct tl_snapshot *snap, long *count, char **cause)
 {
 	size_t base = snap ? snap->n : 0;
 	int err = 0;
@@ -163,7 +212,7 @@ static int dump(struct tl_sampler *s, const void *req, size_t reqlen, enum tl_di
 		if (snap)
 			tl_snapshot_truncate(snap, base);
 		tl_diag_ctx_init(&ctx, kind, snap);
-		err = dump_once(s, req, reqlen, &ctx);
+		err = dump_once(s, type, req, reqlen, &ctx);
 		if (err == 0) {
 			*count = ctx.count;
 			return 0;
@@ -194,7 +243,23 @@ static int inet_dump(struct tl_sampler *s, int family, int proto, uint8_t ext, u
 	 * there means every raw socket. */
 	if (proto == IPPROTO_RAW)
 		req.pad = IPPROTO_RAW;
-	return dump(s, &req, sizeof(req), kind, snap, count, cause);
+	return dump(s, SOCK_DIAG_BY_FAMILY, &req, sizeof(req), kind, snap, count, cause);
+}
+
+/* Both families in one walk of the kernel's TCP tables: the older
+ * TCPDIAG_GETSOCK request dumps with family AF_UNSPEC, where
+ * SOCK_DIAG_BY_FAMILY needs one dump (one walk) per family. */
+static int tcp_dump_compat(struct tl_sampler *s, uint8_t ext, uint32_t states,
+			   struct tl_snapshot *snap, char **cause)
+{
+	struct inet_diag_req req;
+	long n;
+
+	memset(&req, 0, sizeof(req));
+	req.idiag_family = AF_UNSPEC;
+	req.idiag_ext = ext;
+	req.idiag_states = states;
+	return dump(s, TCPDIAG_GETSOCK, &req, sizeof(req), TL_DIAG_TCP, snap, &n, cause);
 }
 
 static const char *proto_name(int proto)
@@ -272,7 +337,7 @@ static int count_unix(struct tl_sampler *s, long *out, char **cause)
 	memset(&req, 0, sizeof(req));
 	req.sdiag_family = AF_UNIX;
 	req.udiag_states = 0xffffffffu;
-	err = dump(s, &req, sizeof(req), TL_DIAG_COUNT_UNIX, NULL, &n, cause);
+	err = dump(s, SOCK_DIAG_BY_FAMILY, &req, sizeof(req), TL_DIAG_COUNT_UNIX, NULL, &n, cause);
 	if (err == -ENOENT) {
 		*out = -1;
 		return 0;
@@ -296,6 +361,20 @@ int tl_sampler_sample(struct tl_sampler *s, struct tl_snapshot *snap, unsigned w
 
 	tl_snapshot_clear(snap);
 	snap->mono_ns = mono_ns();
+	if (s->compat_ok) {
+		err = tcp_dump_compat(s, ext, states, snap, cause);
+		if (err == 0)
+			goto tcp_done;
+		if (err != -EINVAL && err != -ENOENT && err != -EOPNOTSUPP) {
+			if (!*cause)
+				*cause = tl_asprintf("listing TCP sockets in '%s' failed: %s",
+						     s->name, strerror(-err));
+			goto fail;
+		}
+		s->compat_ok = false; /* fall back to one dump per family */
+		free(*cause);
+		*cause = NULL;
+	}
 	for (size_t i = 0; i < TL_ARRAY_SIZE(families); i++) {
 		long n;
 		err = inet_dump(s, families[i], IPPROTO_TCP, ext, states, TL_DIAG_TCP, snap, &n,
@@ -316,6 +395,7 @@ int tl_sampler_sample(struct tl_sampler *s, struct tl_snapshot *snap, unsigned w
 			goto fail;
 		}
 	}
+tcp_done:
 	if (what & TL_SAMPLE_OTHER) {
 		if ((err = count_other(s, IPPROTO_UDP, &snap->other[TL_OTHER_UDP], cause)) < 0 ||
 		    (err = count_other(s, IPPROTO_UDPLITE, &snap->other[TL_OTHER_UDPLITE],
@@ -332,4 +412,110 @@ fail:
 	snap->error = err;
 	snap->dump_ns = mono_ns() - snap->mono_ns;
 	return err;
+}
+
+void tl_sampler_set_bytecode(struct tl_sampler *s, const uint8_t *code, size_t len)
+{
+	free(s->bytecode);
+	s->bytecode = NULL;
+	s->bytecode_len = 0;
+	if (code && len) {
+		s->bytecode = tl_malloc(len);
+		memcpy(s->bytecode, code, len);
+		s->bytecode_len = len;
+	}
+}
+
+struct lookup_ctx {
+	struct tl_sock *out;
+	int found;
+};
+
+static int lookup_cb(const struct tl_sock *rec, void *arg)
+{
+	struct lookup_ctx *lc = arg;
+	*lc->out = *rec;
+	lc->found = 1;
+	return 0;
+}
+
+int tl_sampler_lookup(struct tl_sampler *s, const struct tl_sock *key, unsigned what,
+		      struct tl_sock *out)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(s->buf);
+	struct inet_diag_req_v2 *req;
+	uint32_t seq = ++s->seq;
+
+	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = seq;
+	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
+	req->sdiag_family = key->family;
+	req->sdiag_protocol = IPPROTO_TCP;
+	req->idiag_ext = (what & TL_SAMPLE_INFO) ? 1u << (INET_DIAG_INFO - 1) : 0;
+	req->idiag_states = TL_TCPF_ALL;
+	req->id.idiag_sport = htons(key->lport);
+	req->id.idiag_dport = htons(key->rport);
+	memcpy(req->id.idiag_src, key->local, sizeof(req->id.idiag_src));
+	memcpy(req->id.idiag_dst, key->remote, sizeof(req->id.idiag_dst));
+	req->id.idiag_if = key->ifindex;
+	/* INET_DIAG_NOCOOKIE in both halves matches any socket. */
+	req->id.idiag_cookie[0] = key->cookie == TL_NOCOOKIE ? INET_DIAG_NOCOOKIE : (uint32_t)key->cookie;
+	req->id.idiag_cookie[1] =
+		key->cookie == TL_NOCOOKIE ? INET_DIAG_NOCOOKIE : (uint32_t)(key->cookie >> 32);
+	if (mnl_socket_sendto(s->nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(s->nl, s->buf, TL_NL_BUFSZ);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		const struct nlmsghdr *h = (const void *)s->buf;
+		if ((size_t)n < sizeof(*h) || h->nlmsg_len > (size_t)n)
+			return -EBADMSG;
+		if (h->nlmsg_seq != seq || h->nlmsg_pid != s->portid)
+			continue; /* a late answer to an earlier request */
+		if (h->nlmsg_type == NLMSG_ERROR) {
+			const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
+			if (mnl_nlmsg_get_payload_len(h) < sizeof(*e))
+				return -EBADMSG;
+			/* ESTALE: the tuple now belongs to another socket. */
+			return e->error == -ESTALE ? -ENOENT : e->error ? e->error : -ENOENT;
+		}
+		struct lookup_ctx lc = {out, 0};
+		int r = tl_diag_each(s->buf, (size_t)n, lookup_cb, &lc);
+		if (r < 0)
+			return r;
+		return lc.found ? 0 : -ENOENT;
+	}
+}
+
+int tl_sampler_events_fd(const struct tl_sampler *s)
+{
+	return s->ev ? mnl_socket_get_fd(s->ev) : -1;
+}
+
+int tl_sampler_events_read(struct tl_sampler *s, int (*cb)(const struct tl_sock *, void *),
+			   void *arg)
+{
+	int total = 0;
+
+	if (!s->ev)
+		return 0;
+	for (;;) {
+		ssize_t n = recv(mnl_socket_get_fd(s->ev), s->buf, TL_NL_BUFSZ, MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return total;
+			return -errno; /* ENOBUFS: events were lost */
+		}
+		int r = tl_diag_each(s->buf, (size_t)n, cb, arg);
+		if (r < 0)
+			return r;
+		total += r;
+	}
 }

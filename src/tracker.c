@@ -29,7 +29,19 @@ struct tl_tracker {
 	uint32_t *pending; /* slots */
 	size_t n_pending, cap_pending;
 	uint64_t tombstone_ns;
+	/* Cookies of connections already closed, remembered longer than the
+	 * tombstones: a socket reset by its peer is freed (and its destroy
+	 * event sent) only when its owner closes it, maybe much later. */
+	struct tl_map closed;
+	struct closed_entry {
+		uint64_t cookie;
+		uint64_t when;
+	} *closed_ring;
+	size_t closed_head, closed_n;
 };
+
+#define CLOSED_RING 65536
+#define CLOSED_KEEP_NS (600ULL * 1000000000ULL)
 
 struct tl_tracker *tl_tracker_new(unsigned n_ns)
 {
@@ -40,6 +52,8 @@ struct tl_tracker *tl_tracker_new(unsigned n_ns)
 	t->tombstone_ns = 10ULL * 1000000000ULL;
 	tl_map_init(&t->by_cookie);
 	tl_map_init(&t->by_tuple);
+	tl_map_init(&t->closed);
+	t->closed_ring = tl_calloc(CLOSED_RING, sizeof(*t->closed_ring));
 	return t;
 }
 
@@ -49,6 +63,8 @@ void tl_tracker_free(struct tl_tracker *t)
 		return;
 	tl_map_fini(&t->by_cookie);
 	tl_map_fini(&t->by_tuple);
+	tl_map_fini(&t->closed);
+	free(t->closed_ring);
 	free(t->conns);
 	free(t->free_slots);
 	free(t->ns);
@@ -201,15 +217,26 @@ static uint32_t slot_of(const struct tl_tracker *t, const struct tl_conn *c)
 	return (uint32_t)(c - t->conns);
 }
 
+static int opposite(int role)
+{
+	return role == TL_ROLE_ACTIVE ? TL_ROLE_PASSIVE : TL_ROLE_ACTIVE;
+}
+
+/* Evidence of the role: it replaces a guess, on both ends. */
 static void set_role(struct tl_tracker *t, struct tl_conn *c, int role)
 {
-	if (c->role != TL_ROLE_UNKNOWN || role == TL_ROLE_UNKNOWN)
+	if (role == TL_ROLE_UNKNOWN)
+		return;
+	if (c->role != TL_ROLE_UNKNOWN && !(c->flags & TL_CONN_ROLE_GUESSED))
 		return;
 	c->role = (uint8_t)role;
+	c->flags &= (uint8_t)~TL_CONN_ROLE_GUESSED;
 	if (c->peer) {
 		struct tl_conn *p = &t->conns[c->peer - 1];
-		if (p->role == TL_ROLE_UNKNOWN)
-			p->role = role == TL_ROLE_ACTIVE ? TL_ROLE_PASSIVE : TL_ROLE_ACTIVE;
+		if (p->role == TL_ROLE_UNKNOWN || (p->flags & TL_CONN_ROLE_GUESSED)) {
+			p->role = (uint8_t)opposite(role);
+			p->flags &= (uint8_t)~TL_CONN_ROLE_GUESSED;
+		}
 	}
 }
 
@@ -229,10 +256,13 @@ static void pair(struct tl_tracker *t, struct tl_conn *c)
 			continue;
 		c->peer = slot + 1;
 		p->peer = slot_of(t, c) + 1;
-		if (c->role == TL_ROLE_UNKNOWN && p->role != TL_ROLE_UNKNOWN)
-			c->role = p->role == TL_ROLE_ACTIVE ? TL_ROLE_PASSIVE : TL_ROLE_ACTIVE;
-		else if (p->role == TL_ROLE_UNKNOWN && c->role != TL_ROLE_UNKNOWN)
-			p->role = c->role == TL_ROLE_ACTIVE ? TL_ROLE_PASSIVE : TL_ROLE_ACTIVE;
+		bool c_sure = c->role != TL_ROLE_UNKNOWN && !(c->flags & TL_CONN_ROLE_GUESSED);
+		bool p_sure = p->role != TL_ROLE_UNKNOWN && !(p->flags & TL_CONN_ROLE_GUESSED);
+		struct tl_conn *guessed = c_sure && !p_sure ? p : p_sure && !c_sure ? c : NULL;
+		if (guessed) {
+			guessed->role = (uint8_t)opposite(guessed == p ? c->role : p->role);
+			guessed->flags &= (uint8_t)~TL_CONN_ROLE_GUESSED;
+		}
 		return;
 	}
 }
@@ -247,8 +277,18 @@ static int role_of(const struct tl_tracker *t, unsigned ns, const struct tl_sock
 	case TL_TCP_LISTEN:
 		return TL_ROLE_PASSIVE;
 	default:
-		return is_listening_port(t, ns, r->lport) ? TL_ROLE_PASSIVE : TL_ROLE_ACTIVE;
+		return is_listening_port(t, ns, r->lport) ? TL_ROLE_PASSIVE : TL_ROLE_UNKNOWN;
 	}
+}
+
+/* No evidence: the end with the lower port is taken for the server (the
+ * passive opener), and the guess is marked so evidence can replace it. */
+static void guess_role(struct tl_conn *c)
+{
+	if (c->role != TL_ROLE_UNKNOWN)
+		return;
+	c->role = c->sock.lport < c->sock.rport ? TL_ROLE_PASSIVE : TL_ROLE_ACTIVE;
+	c->flags |= TL_CONN_ROLE_GUESSED;
 }
 
 static void pend(struct tl_tracker *t, struct tl_conn *c)
@@ -284,6 +324,7 @@ static struct tl_conn *conn_new(struct tl_tracker *t, unsigned ns, const struct 
 	if (state != TL_TCP_LISTEN)
 		tl_map_put(&t->by_tuple, conn_tuple_key(c), slot);
 	pair(t, c);
+	guess_role(c);
 	if (baseline)
 		return c;
 	if (state == TL_TCP_LISTEN) {
@@ -339,6 +380,29 @@ static void observe(struct tl_tracker *t, struct tl_conn *c, const struct tl_soc
 	c->flags |= TL_CONN_EXACT;
 }
 
+static void remember_closed(struct tl_tracker *t, uint64_t cookie, uint64_t now)
+{
+	if (t->closed_n == CLOSED_RING) {
+		tl_map_del(&t->closed, t->closed_ring[t->closed_head].cookie);
+		t->closed_head = (t->closed_head + 1) % CLOSED_RING;
+		t->closed_n--;
+	}
+	size_t i = (t->closed_head + t->closed_n) % CLOSED_RING;
+	t->closed_ring[i].cookie = cookie;
+	t->closed_ring[i].when = now;
+	t->closed_n++;
+	tl_map_put(&t->closed, cookie, 1);
+}
+
+static void forget_closed(struct tl_tracker *t, uint64_t now)
+{
+	while (t->closed_n && now - t->closed_ring[t->closed_head].when > CLOSED_KEEP_NS) {
+		tl_map_del(&t->closed, t->closed_ring[t->closed_head].cookie);
+		t->closed_head = (t->closed_head + 1) % CLOSED_RING;
+		t->closed_n--;
+	}
+}
+
 /* The connection is confirmed gone: finish its path at CLOSED. */
 static void conn_close(struct tl_tracker *t, struct tl_conn *c, uint64_t now, double wall)
 {
@@ -357,6 +421,7 @@ static void conn_close(struct tl_tracker *t, struct tl_conn *c, uint64_t now, do
 	c->flags = (uint8_t)((c->flags | TL_CONN_GONE) & ~(TL_CONN_MISSING | TL_CONN_FOLLOW));
 	c->gone_ns = now;
 	c->state_since_ns = now;
+	remember_closed(t, c->sock.cookie, now);
 	uint32_t slot;
 	if (tl_map_get(&t->by_cookie, c->sock.cookie, &slot) && slot == slot_of(t, c))
 		tl_map_del(&t->by_cookie, c->sock.cookie);
@@ -451,8 +516,15 @@ void tl_tracker_destroyed(struct tl_tracker *t, unsigned ns, const struct tl_soc
 {
 	if (ns >= t->n_ns)
 		return;
+	uint32_t dummy;
+	if (tl_map_get(&t->closed, rec->cookie, &dummy))
+		return; /* already reported closed: its owner let go of it now */
 	struct tl_conn *c = tl_tracker_find(t, rec->cookie);
 	if (!c) {
+		/* A socket that never connected (or whose peer address was
+		 * cleared by a reset) tells nothing about a connection. */
+		if (rec->rport == 0)
+			return;
 		/* Born and freed between two dumps: tell what must have
 		 * happened, all of it inferred. */
 		int role = role_of(t, ns, rec);
@@ -469,9 +541,12 @@ void tl_tracker_destroyed(struct tl_tracker *t, unsigned ns, const struct tl_soc
 		 * TIME-WAIT mini-socket in our view. */
 		if (c->state == TL_TCP_TIME_WAIT || (c->state == TL_TCP_FIN_WAIT2 && c->sock.inode == 0))
 			return;
-		uint8_t keep = c->sock.state;
-		c->sock = *rec; /* final counters */
-		c->sock.state = keep;
+		/* Keep what we knew of the socket (a reset clears the peer's
+		 * address); take the final counters. */
+		if (rec->flags & TL_SOCK_HAS_INFO) {
+			c->sock.info = rec->info;
+			c->sock.flags |= TL_SOCK_HAS_INFO;
+		}
 	}
 	c->flags |= TL_CONN_DESTROYED;
 	c->flags &= (uint8_t)~TL_CONN_QUEUED;
@@ -485,15 +560,23 @@ void tl_tracker_lookup_result(struct tl_tracker *t, unsigned ns, uint64_t cookie
 	if (!c || c->ns != ns || (c->flags & TL_CONN_GONE))
 		return;
 	c->flags &= (uint8_t)~TL_CONN_QUEUED;
-	if (rec) {
-		observe(t, c, rec, now, wall);
-		if (c->flags & TL_CONN_DESTROYED) {
-			/* Found but not a mini-socket: the record is stale. */
-			return;
+	if (rec && rec->cookie != cookie) {
+		int st = tl_tcp_state_shown(rec->state);
+		bool successor = st == TL_TCP_TIME_WAIT || (st == TL_TCP_FIN_WAIT2 && rec->inode == 0);
+		if (!successor || tl_tracker_find(t, rec->cookie)) {
+			rec = NULL; /* the tuple belongs to another socket now */
+		} else {
+			/* The TIME-WAIT mini-socket got a cookie of its own: the
+			 * full socket's was first read by its destroy event. */
+			uint32_t slot = slot_of(t, c);
+			tl_map_del(&t->by_cookie, cookie);
+			tl_map_put(&t->by_cookie, rec->cookie, slot);
 		}
-	} else {
-		conn_close(t, c, now, wall);
 	}
+	if (rec)
+		observe(t, c, rec, now, wall);
+	else
+		conn_close(t, c, now, wall);
 }
 
 size_t tl_tracker_pending(struct tl_tracker *t, struct tl_lookup *out, size_t max)
@@ -505,6 +588,7 @@ size_t tl_tracker_pending(struct tl_tracker *t, struct tl_lookup *out, size_t ma
 			continue;
 		if (n < max) {
 			out[n].ns = c->ns;
+			out[n].any_cookie = (c->flags & TL_CONN_DESTROYED) != 0;
 			out[n].sock = c->sock;
 			n++;
 		} else {
@@ -517,6 +601,7 @@ size_t tl_tracker_pending(struct tl_tracker *t, struct tl_lookup *out, size_t ma
 
 void tl_tracker_expire(struct tl_tracker *t, uint64_t now)
 {
+	forget_closed(t, now);
 	for (size_t i = 0; i < t->n; i++) {
 		struct tl_conn *c = &t->conns[i];
 		if (!c->id || !(c->flags & TL_CONN_GONE) || now - c->gone_ns < t->tombstone_ns)

@@ -40,6 +40,13 @@ void tl_diag_ctx_init(struct tl_diag_ctx *ctx, enum tl_diag_kind kind, struct tl
 int tl_diag_feed(struct tl_diag_ctx *ctx, const void *buf, size_t len, uint32_t seq,
 		 uint32_t portid);
 
+/* Every inet record of a datagram that is not a dump reply (destroy
+ * events, an exact lookup's answer): cb is called for each; a non-zero
+ * return stops the walk and is returned.  Returns the number of records,
+ * or -EBADMSG for malformed data. */
+int tl_diag_each(const void *buf, size_t len, int (*cb)(const struct tl_sock *, void *),
+		 void *arg);
+
 /* One SOCK_DIAG_BY_FAMILY inet message into a record: 0 or -EBADMSG. */
 int tl_diag_parse_inet(const struct nlmsghdr *nlh, struct tl_sock *out);
 

@@ -10,6 +10,7 @@
 enum tl_mode {
 	TL_MODE_UI,
 	TL_MODE_ONCE,
+	TL_MODE_EVENTS,
 };
 
 /* One watched namespace: path NULL means our own ("self"). */
@@ -25,6 +26,12 @@ struct tl_options {
 	bool version;
 	struct tl_ns_arg *netns;
 	size_t n_netns;
+	uint64_t delay_ns;	 /* -d: the interval aimed for */
+	unsigned long iterations; /* -n: stop after N samples; 0 = no limit */
+	uint64_t duration_ns;	 /* --duration; 0 = no limit */
+	double cpu_budget;	 /* --cpu-budget, as a fraction of one core */
+	char *follow;		 /* --follow FILTER, or NULL */
+	char *filter;		 /* the FILTER arguments joined, or NULL */
 };
 
 /* 0 on success; -EINVAL on a usage error with *cause set (caller frees).

@@ -3,6 +3,7 @@
 #ifndef TCPLADDER_REPORT_H
 #define TCPLADDER_REPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "tcpladder/histogram.h"
@@ -21,5 +22,18 @@ void tl_once_report_fill(struct tl_once_report *r, const char *netns, const stru
 void tl_report_once_text(struct tl_buf *b, const struct tl_once_report *r, size_t n);
 /* One object, or an array of objects when n > 1. */
 void tl_report_once_json(struct tl_buf *b, const struct tl_once_report *r, size_t n);
+
+struct tl_event;
+struct tl_engine_stats;
+
+/* One event as a line for people:
+ * "12:00:01.250 self 127.0.0.1:50000 -> 127.0.0.1:80  ESTABLISHED -> FIN-WAIT-1  FIN out  (inferred)"
+ * Local time; with utc, UTC. */
+void tl_report_event_text(struct tl_buf *b, const struct tl_event *ev, const char *netns,
+			  bool utc);
+/* One event as a JSON object on one line (DESIGN.md section 4); with st,
+ * the sampler's effective interval and last dump cost ride along. */
+void tl_report_event_json(struct tl_buf *b, const struct tl_event *ev, const char *netns,
+			  const struct tl_engine_stats *st);
 
 #endif

@@ -16,14 +16,38 @@ enum {
 	TL_SAMPLE_OTHER = 1 << 1, /* count UDP, UDP-Lite, RAW and UNIX sockets too */
 };
 
+enum {
+	TL_SAMPLER_EVENTS = 1 << 0, /* also subscribe to TCP destroy events */
+};
+
 struct tl_sampler;
 
 /* path NULL: the caller's own namespace.  name is how it is shown. */
-struct tl_sampler *tl_sampler_new(const char *path, const char *name, char **cause);
+struct tl_sampler *tl_sampler_new(const char *path, const char *name, unsigned flags,
+				  char **cause);
 void tl_sampler_free(struct tl_sampler *s);
 const char *tl_sampler_name(const struct tl_sampler *s);
 /* Full dump of TCP (IPv4 and IPv6) in the states of mask (TL_TCPF_ALL). */
 int tl_sampler_sample(struct tl_sampler *s, struct tl_snapshot *snap, unsigned what,
 		      uint32_t states, char **cause);
+
+/* Attach inet_diag bytecode to TCP dumps (copied; NULL removes it). */
+void tl_sampler_set_bytecode(struct tl_sampler *s, const uint8_t *code, size_t len);
+
+/* A key cookie that matches any socket on the tuple. */
+#define TL_NOCOOKIE UINT64_MAX
+
+/* Exact lookup of one socket by tuple and cookie: 0 and *out filled,
+ * -ENOENT when it is gone (or the tuple has a new owner), or -errno. */
+int tl_sampler_lookup(struct tl_sampler *s, const struct tl_sock *key, unsigned what,
+		      struct tl_sock *out);
+
+/* The destroy-event socket (poll it for POLLIN), or -1. */
+int tl_sampler_events_fd(const struct tl_sampler *s);
+/* Read every queued destroy event without blocking; cb gets each record
+ * (state CLOSE, final tcp_info).  Returns the number read, -ENOBUFS when
+ * the kernel dropped events (resynchronise with a dump), or -errno. */
+int tl_sampler_events_read(struct tl_sampler *s, int (*cb)(const struct tl_sock *, void *),
+			   void *arg);
 
 #endif

@@ -50,6 +50,7 @@ enum {
 	TL_CONN_QUEUED = 1 << 3,    /* handed out by tl_tracker_pending() */
 	TL_CONN_EXACT = 1 << 4,	    /* state_since is when the change was seen */
 	TL_CONN_FOLLOW = 1 << 5,    /* in focus: the shell follows it by lookups */
+	TL_CONN_ROLE_GUESSED = 1 << 6, /* role from port numbers, not from evidence */
 };
 
 struct tl_conn {
@@ -72,6 +73,8 @@ struct tl_conn {
 /* What the shell should look up exactly. */
 struct tl_lookup {
 	uint16_t ns;
+	bool any_cookie;     /* match the tuple only: a destroyed socket's successor
+				may carry a cookie of its own */
 	struct tl_sock sock; /* tuple and cookie */
 };
 
@@ -89,7 +92,8 @@ int tl_tracker_sample(struct tl_tracker *t, unsigned ns, const struct tl_snapsho
 /* A destroy event (the full socket's last record, state CLOSE). */
 void tl_tracker_destroyed(struct tl_tracker *t, unsigned ns, const struct tl_sock *rec,
 			  uint64_t now, double wall);
-/* An exact lookup's answer: rec found, or NULL for ENOENT. */
+/* An exact lookup's answer for the connection with this cookie: rec
+ * found (a TIME-WAIT successor may carry another cookie), or NULL. */
 void tl_tracker_lookup_result(struct tl_tracker *t, unsigned ns, uint64_t cookie,
 			      const struct tl_sock *rec, uint64_t now, double wall);
 /* Up to max sockets to look up now (each handed out once). */

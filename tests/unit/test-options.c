@@ -65,7 +65,32 @@ int main(void)
 	free(cause);
 	tl_options_fini(&o);
 
-	is_int(parse(&o, &cause, "--once", "extra", NULL, NULL), -EINVAL, "stray argument");
+	is_int(parse(&o, &cause, "--once", "state", "close-wait", NULL), 0, "a FILTER");
+	is_str(o.filter, "state close-wait", "FILTER words joined");
+	tl_options_fini(&o);
+
+	is_int(parse(&o, &cause, "--events", "-d", "0.25", "-n5"), 0, "--events -d -n");
+	ok(o.mode == TL_MODE_EVENTS && o.delay_ns == 250000000ULL && o.iterations == 5,
+	   "events, 250 ms, 5 samples");
+	tl_options_fini(&o);
+
+	is_int(parse(&o, &cause, "--events", "--cpu-budget=2.5", "--duration=3", "--follow=dport = :80"),
+	       0, "--cpu-budget --duration --follow");
+	ok(o.cpu_budget > 0.0249 && o.cpu_budget < 0.0251 && o.duration_ns == 3000000000ULL &&
+	       !strcmp(o.follow, "dport = :80"),
+	   "2.5%%, 3 s, follow expression kept");
+	tl_options_fini(&o);
+
+	is_int(parse(&o, &cause, "-d", "0", NULL, NULL), -EINVAL, "zero delay refused");
+	is_str(cause, "invalid delay '0' (seconds, from 0.01 to 3600)", "delay reason");
+	free(cause);
+	tl_options_fini(&o);
+
+	is_int(parse(&o, &cause, "-n", "0", NULL, NULL), -EINVAL, "zero iterations refused");
+	free(cause);
+	tl_options_fini(&o);
+
+	is_int(parse(&o, &cause, "--cpu-budget=0", NULL, NULL, NULL), -EINVAL, "zero budget refused");
 	free(cause);
 	tl_options_fini(&o);
 

@@ -1,0 +1,76 @@
+/* engine: the sampling loop's shell.  It owns one sampler per watched
+ * namespace, the tracker, the destroy-event subscriptions, the exact
+ * lookups (for confirmations and for followed connections) and the
+ * adaptive interval; the modes (events, UI) poll its descriptors and
+ * call tl_engine_step() when something is due.
+ *
+ * Errors: -errno with *cause set to one line (caller frees). */
+#ifndef TCPLADDER_ENGINE_H
+#define TCPLADDER_ENGINE_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tcpladder/options.h"
+#include "tcpladder/snapshot.h"
+#include "tcpladder/tracker.h"
+
+struct tl_filter;
+
+struct tl_engine_config {
+	const struct tl_ns_arg *netns;
+	size_t n_netns;
+	uint64_t delay_ns;		/* the interval aimed for */
+	double cpu_budget;		/* fraction of one core for full dumps */
+	uint64_t follow_period_ns;	/* exact lookups of followed connections */
+	const struct tl_filter *filter; /* which sockets to track (may be NULL) */
+	const struct tl_filter *follow; /* which connections to follow (may be NULL) */
+	unsigned what;			/* TL_SAMPLE_* */
+};
+
+struct tl_engine_stats {
+	uint64_t interval_ns;  /* effective full-dump interval */
+	uint64_t dump_cost_ns; /* CPU time of the last full-dump round */
+	uint64_t dump_wall_ns; /* wall time of the last full-dump round */
+	uint64_t samples;      /* full-dump rounds completed */
+	uint64_t lookups;      /* exact lookups made */
+	uint64_t destroy_events;
+	uint64_t lost_events; /* times the kernel dropped destroy events */
+	size_t sockets;	      /* in the last round, all namespaces */
+	bool paused;
+};
+
+struct tl_engine;
+
+struct tl_engine *tl_engine_new(const struct tl_engine_config *cfg, char **cause);
+void tl_engine_free(struct tl_engine *e);
+
+/* Descriptors to poll for input (POLLIN); returns how many were written. */
+size_t tl_engine_pollfds(const struct tl_engine *e, struct pollfd *pfd, size_t max);
+/* Monotonic time (ns) when tl_engine_step() next has work to do. */
+uint64_t tl_engine_deadline(const struct tl_engine *e);
+/* Read events, dump when due, look up what needs it. */
+int tl_engine_step(struct tl_engine *e, uint64_t now, double wall, char **cause);
+
+struct tl_tracker *tl_engine_tracker(struct tl_engine *e);
+/* The last complete snapshot of namespace i. */
+const struct tl_snapshot *tl_engine_snapshot(const struct tl_engine *e, unsigned i);
+const char *tl_engine_ns_name(const struct tl_engine *e, unsigned i);
+unsigned tl_engine_ns_count(const struct tl_engine *e);
+void tl_engine_stats(const struct tl_engine *e, struct tl_engine_stats *st);
+/* A one-line notice for the user (events lost, a failed dump), or NULL;
+ * reading it clears it.  Caller frees. */
+char *tl_engine_take_notice(struct tl_engine *e);
+/* Pause or resume full dumps; change the interval aimed for. */
+void tl_engine_set_paused(struct tl_engine *e, bool paused);
+void tl_engine_set_delay(struct tl_engine *e, uint64_t delay_ns);
+uint64_t tl_engine_delay(const struct tl_engine *e);
+/* Follow one more connection by exact lookups (the UI's selection). */
+void tl_engine_follow(struct tl_engine *e, uint64_t cookie);
+
+uint64_t tl_mono_ns(void);
+double tl_wall_now(void);
+
+#endif

@@ -1,0 +1,380 @@
+/* engine: sampling, events and lookups, paced by a CPU budget. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tcpladder/engine.h"
+#include "tcpladder/filter.h"
+#include "tcpladder/sampler.h"
+#include "tcpladder/tcpstate.h"
+#include "tcpladder/util.h"
+
+#define MAX_LOOKUPS_PER_STEP 2048
+
+struct engine_ns {
+	struct tl_sampler *sampler;
+	struct tl_snapshot snap; /* scratch for the dump in progress */
+	struct tl_snapshot last; /* the last complete one */
+	char *name;
+};
+
+struct tl_engine {
+	struct tl_engine_config cfg;
+	struct engine_ns *ns;
+	unsigned n_ns;
+	struct tl_tracker *tracker;
+	uint64_t delay_ns;
+	uint64_t next_dump_ns;
+	uint64_t next_follow_ns;
+	double cost_ewma_ns;
+	bool have_cost;
+	bool resync;
+	struct tl_engine_stats st;
+	char *notice;
+	uint64_t *extra_follow; /* cookies followed on request */
+	size_t n_extra_follow;
+	struct tl_lookup *lk;
+};
+
+uint64_t tl_mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+double tl_wall_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void notice(struct tl_engine *e, char *msg)
+{
+	free(e->notice);
+	e->notice = msg;
+}
+
+struct tl_engine *tl_engine_new(const struct tl_engine_config *cfg, char **cause)
+{
+	struct tl_engine *e = tl_calloc(1, sizeof(*e));
+
+	e->cfg = *cfg;
+	e->n_ns = (unsigned)cfg->n_netns;
+	e->ns = tl_calloc(e->n_ns, sizeof(*e->ns));
+	e->delay_ns = cfg->delay_ns;
+	e->lk = tl_calloc(MAX_LOOKUPS_PER_STEP, sizeof(*e->lk));
+	for (unsigned i = 0; i < e->n_ns; i++) {
+		tl_snapshot_init(&e->ns[i].snap);
+		tl_snapshot_init(&e->ns[i].last);
+		e->ns[i].name = tl_strdup(cfg->netns[i].name);
+	}
+	for (unsigned i = 0; i < e->n_ns; i++) {
+		e->ns[i].sampler = tl_sampler_new(cfg->netns[i].path, cfg->netns[i].name,
+						  TL_SAMPLER_EVENTS, cause);
+		if (!e->ns[i].sampler) {
+			tl_engine_free(e);
+			return NULL;
+		}
+		if (cfg->filter) {
+			uint8_t *code = NULL;
+			size_t len = 0;
+			if (tl_filter_bytecode(cfg->filter, &code, &len) == 0 && code)
+				tl_sampler_set_bytecode(e->ns[i].sampler, code, len);
+			free(code);
+		}
+	}
+	e->tracker = tl_tracker_new(e->n_ns);
+	e->st.interval_ns = e->delay_ns;
+	return e;
+}
+
+void tl_engine_free(struct tl_engine *e)
+{
+	if (!e)
+		return;
+	for (unsigned i = 0; i < e->n_ns; i++) {
+		tl_sampler_free(e->ns[i].sampler);
+		tl_snapshot_fini(&e->ns[i].snap);
+		tl_snapshot_fini(&e->ns[i].last);
+		free(e->ns[i].name);
+	}
+	tl_tracker_free(e->tracker);
+	free(e->ns);
+	free(e->notice);
+	free(e->extra_follow);
+	free(e->lk);
+	free(e);
+}
+
+size_t tl_engine_pollfds(const struct tl_engine *e, struct pollfd *pfd, size_t max)
+{
+	size_t n = 0;
+	for (unsigned i = 0; i < e->n_ns && n < max; i++) {
+		int fd = tl_sampler_events_fd(e->ns[i].sampler);
+		if (fd >= 0) {
+			pfd[n].fd = fd;
+			pfd[n].events = POLLIN;
+			pfd[n].revents = 0;
+			n++;
+		}
+	}
+	return n;
+}
+
+static bool following(const struct tl_engine *e)
+{
+	return e->cfg.follow || e->n_extra_follow;
+}
+
+uint64_t tl_engine_deadline(const struct tl_engine *e)
+{
+	uint64_t d = e->st.paused ? UINT64_MAX : e->next_dump_ns;
+	if (following(e) && e->next_follow_ns < d)
+		d = e->next_follow_ns;
+	return d;
+}
+
+/* Sockets outside the FILTER are not tracked at all. */
+static void apply_filter(const struct tl_engine *e, struct tl_snapshot *s)
+{
+	if (!e->cfg.filter)
+		return;
+	size_t k = 0;
+	for (size_t i = 0; i < s->n; i++)
+		if (tl_filter_match(e->cfg.filter, &s->socks[i]))
+			s->socks[k++] = s->socks[i];
+	s->n = k;
+}
+
+struct destroy_ctx {
+	struct tl_engine *e;
+	unsigned ns;
+	uint64_t now;
+	double wall;
+};
+
+static int on_destroy(const struct tl_sock *rec, void *arg)
+{
+	struct destroy_ctx *dc = arg;
+	dc->e->st.destroy_events++;
+	if (dc->e->cfg.filter && !tl_filter_match(dc->e->cfg.filter, rec))
+		return 0;
+	tl_tracker_destroyed(dc->e->tracker, dc->ns, rec, dc->now, dc->wall);
+	return 0;
+}
+
+static void read_events(struct tl_engine *e, uint64_t now, double wall)
+{
+	for (unsigned i = 0; i < e->n_ns; i++) {
+		struct destroy_ctx dc = {e, i, now, wall};
+		int r = tl_sampler_events_read(e->ns[i].sampler, on_destroy, &dc);
+		if (r == -ENOBUFS) {
+			/* The kernel dropped events: a full dump now puts the
+			 * picture right; what happened in between is inferred. */
+			e->st.lost_events++;
+			e->resync = true;
+			notice(e, tl_asprintf("destroy events were lost in '%s'; resynchronised "
+					      "with a full dump",
+					      e->ns[i].name));
+		} else if (r < 0) {
+			notice(e, tl_asprintf("reading destroy events in '%s': %s", e->ns[i].name,
+					      strerror(-r)));
+		}
+	}
+}
+
+static void do_lookups(struct tl_engine *e, uint64_t now, double wall)
+{
+	size_t n = tl_tracker_pending(e->tracker, e->lk, MAX_LOOKUPS_PER_STEP);
+	for (size_t i = 0; i < n; i++) {
+		struct tl_sock out, key = e->lk[i].sock;
+		if (e->lk[i].any_cookie)
+			key.cookie = TL_NOCOOKIE;
+		int r = tl_sampler_lookup(e->ns[e->lk[i].ns].sampler, &key, e->cfg.what, &out);
+		e->st.lookups++;
+		if (r == 0)
+			tl_tracker_lookup_result(e->tracker, e->lk[i].ns, e->lk[i].sock.cookie, &out,
+						 now, wall);
+		else if (r == -ENOENT)
+			tl_tracker_lookup_result(e->tracker, e->lk[i].ns, e->lk[i].sock.cookie, NULL,
+						 now, wall);
+		/* Other errors: leave it to the next dump. */
+	}
+}
+
+static bool wants_follow(const struct tl_engine *e, const struct tl_conn *c)
+{
+	if (c->state == TL_TCP_LISTEN)
+		return false;
+	if (e->cfg.follow && tl_filter_match(e->cfg.follow, &c->sock))
+		return true;
+	for (size_t i = 0; i < e->n_extra_follow; i++)
+		if (e->extra_follow[i] == c->sock.cookie)
+			return true;
+	return false;
+}
+
+static void do_follow(struct tl_engine *e, uint64_t now, double wall)
+{
+	size_t n;
+	struct tl_conn *conns = tl_tracker_conns(e->tracker, &n);
+	size_t budget = MAX_LOOKUPS_PER_STEP;
+
+	for (size_t i = 0; i < n && budget; i++) {
+		struct tl_conn *c = &conns[i];
+		if (!c->id || (c->flags & TL_CONN_GONE) || !(c->flags & TL_CONN_FOLLOW))
+			continue;
+		struct tl_sock key = c->sock, out;
+		unsigned ns = c->ns;
+		int r = tl_sampler_lookup(e->ns[ns].sampler, &key, e->cfg.what, &out);
+		e->st.lookups++;
+		budget--;
+		/* conns may move: the tracker can grow while handling a result */
+		if (r == 0)
+			tl_tracker_lookup_result(e->tracker, ns, key.cookie, &out, now, wall);
+		else if (r == -ENOENT)
+			tl_tracker_lookup_result(e->tracker, ns, key.cookie, NULL, now, wall);
+		conns = tl_tracker_conns(e->tracker, &n);
+	}
+}
+
+static void mark_follow(struct tl_engine *e)
+{
+	size_t n;
+	struct tl_conn *conns = tl_tracker_conns(e->tracker, &n);
+	for (size_t i = 0; i < n; i++) {
+		struct tl_conn *c = &conns[i];
+		if (c->id && !(c->flags & TL_CONN_GONE) && !(c->flags & TL_CONN_FOLLOW) &&
+		    wants_follow(e, c))
+			c->flags |= TL_CONN_FOLLOW;
+	}
+}
+
+static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause)
+{
+	uint64_t c0 = cpu_ns(), w0 = tl_mono_ns();
+	size_t sockets = 0;
+
+	for (unsigned i = 0; i < e->n_ns; i++) {
+		struct engine_ns *ns = &e->ns[i];
+		int err = tl_sampler_sample(ns->sampler, &ns->snap, e->cfg.what, 
+					    e->cfg.filter ? tl_filter_states(e->cfg.filter) : TL_TCPF_ALL,
+					    cause);
+		if (err < 0) {
+			/* Never diff an incomplete dump: keep the previous
+			 * picture and say so. */
+			notice(e, *cause ? *cause : tl_strdup("a dump failed"));
+			*cause = NULL;
+			continue;
+		}
+		ns->snap.wall = wall;
+		apply_filter(e, &ns->snap);
+		tl_tracker_sample(e->tracker, i, &ns->snap, now, wall);
+		tl_snapshot_swap(&ns->snap, &ns->last);
+		sockets += ns->last.n;
+	}
+	mark_follow(e);
+	do_lookups(e, now, wall);
+	tl_tracker_expire(e->tracker, now);
+
+	uint64_t cost = cpu_ns() - c0;
+	e->st.dump_cost_ns = cost;
+	e->st.dump_wall_ns = tl_mono_ns() - w0;
+	e->cost_ewma_ns = e->have_cost ? 0.7 * e->cost_ewma_ns + 0.3 * (double)cost : (double)cost;
+	e->have_cost = true;
+	e->st.samples++;
+	e->st.sockets = sockets;
+	/* Stretch the interval to stay within the CPU budget. */
+	uint64_t need = e->cfg.cpu_budget > 0 ? (uint64_t)(e->cost_ewma_ns / e->cfg.cpu_budget) : 0;
+	e->st.interval_ns = TL_MAX(e->delay_ns, need);
+	e->next_dump_ns = now + e->st.interval_ns;
+	e->resync = false;
+	return 0;
+}
+
+int tl_engine_step(struct tl_engine *e, uint64_t now, double wall, char **cause)
+{
+	read_events(e, now, wall);
+	if ((!e->st.paused && now >= e->next_dump_ns) || e->resync) {
+		int err = dump_all(e, now, wall, cause);
+		if (err < 0)
+			return err;
+	} else {
+		do_lookups(e, now, wall);
+	}
+	if (following(e) && now >= e->next_follow_ns) {
+		mark_follow(e);
+		do_follow(e, now, wall);
+		e->next_follow_ns = now + e->cfg.follow_period_ns;
+	}
+	return 0;
+}
+
+struct tl_tracker *tl_engine_tracker(struct tl_engine *e)
+{
+	return e->tracker;
+}
+
+const struct tl_snapshot *tl_engine_snapshot(const struct tl_engine *e, unsigned i)
+{
+	return &e->ns[i].last;
+}
+
+const char *tl_engine_ns_name(const struct tl_engine *e, unsigned i)
+{
+	return e->ns[i].name;
+}
+
+unsigned tl_engine_ns_count(const struct tl_engine *e)
+{
+	return e->n_ns;
+}
+
+void tl_engine_stats(const struct tl_engine *e, struct tl_engine_stats *st)
+{
+	*st = e->st;
+}
+
+char *tl_engine_take_notice(struct tl_engine *e)
+{
+	char *n = e->notice;
+	e->notice = NULL;
+	return n;
+}
+
+void tl_engine_set_paused(struct tl_engine *e, bool paused)
+{
+	e->st.paused = paused;
+}
+
+void tl_engine_set_delay(struct tl_engine *e, uint64_t delay_ns)
+{
+	e->delay_ns = delay_ns;
+	uint64_t need = e->cfg.cpu_budget > 0 ? (uint64_t)(e->cost_ewma_ns / e->cfg.cpu_budget) : 0;
+	e->st.interval_ns = TL_MAX(e->delay_ns, need);
+}
+
+uint64_t tl_engine_delay(const struct tl_engine *e)
+{
+	return e->delay_ns;
+}
+
+void tl_engine_follow(struct tl_engine *e, uint64_t cookie)
+{
+	for (size_t i = 0; i < e->n_extra_follow; i++)
+		if (e->extra_follow[i] == cookie)
+			return;
+	e->extra_follow = tl_reallocarray(e->extra_follow, e->n_extra_follow + 1,
+					  sizeof(*e->extra_follow));
+	e->extra_follow[e->n_extra_follow++] = cookie;
+}

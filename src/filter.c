@@ -1,0 +1,1019 @@
+/* filter: ss-style expressions, a user-space evaluator and an inet_diag
+ * bytecode compiler that agree with each other. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/inet_diag.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "tcpladder/filter.h"
+#include "tcpladder/tcpstate.h"
+#include "tcpladder/util.h"
+
+/* Deeper trees are refused, so evaluation, compilation and printing
+ * (all recursive) have a bounded stack, whatever a fuzzer sends. */
+#define MAX_DEPTH 256
+/* A netlink attribute's length is 16 bits and includes its 4-byte header. */
+#define MAX_CODE 65528
+
+enum node_kind { N_AND, N_OR, N_NOT, N_PORT, N_HOST };
+enum cmp { C_EQ, C_NE, C_LT, C_GT, C_LE, C_GE };
+
+/* One address condition, with the kernel's inet_diag_hostcond meaning:
+ * family AF_UNSPEC matches any address; port -1 any port. */
+struct tl_hostcond {
+	uint8_t family;
+	uint8_t plen;
+	int port;
+	uint8_t addr[16];
+};
+
+struct tl_fnode {
+	enum node_kind kind;
+	enum cmp cmp; /* N_PORT, N_HOST (C_EQ or C_NE) */
+	bool dst;     /* dport / dst rather than sport / src */
+	int depth;
+	int port; /* N_PORT: 0..65535, or -1 for "*" */
+	struct tl_hostcond host;
+	struct tl_fnode *a, *b;
+};
+
+struct tl_filter {
+	struct tl_fnode *root; /* NULL: every socket */
+	uint32_t states;
+	char *text;
+};
+
+/* ---- lexer ---- */
+
+enum tok_kind { T_END, T_LP, T_RP, T_AND, T_OR, T_NOT, T_OP, T_WORD };
+
+struct tok {
+	enum tok_kind kind;
+	enum cmp cmp; /* T_OP */
+	const char *s;
+	size_t n;
+	size_t col; /* 1-based */
+};
+
+struct parser {
+	const char *in;
+	size_t pos;
+	struct tok t; /* current token */
+	char *cause;
+	bool saw_state; /* a state clause sits on the top-level "and" chain */
+	uint32_t want;  /* union of "state" clauses */
+	uint32_t drop;  /* union of "exclude" clauses */
+	int nest;
+};
+
+static bool word_char(char c)
+{
+	return c && !strchr(" \t\n\r\f\v()=!<>&|", c);
+}
+
+static bool tok_is(const struct tok *t, const char *w)
+{
+	return t->kind == T_WORD && strlen(w) == t->n && !strncasecmp(t->s, w, t->n);
+}
+
+static void next(struct parser *p)
+{
+	static const struct {
+		const char *w;
+		enum tok_kind kind;
+		enum cmp cmp;
+	} words[] = {
+	    {"and", T_AND, 0},   {"or", T_OR, 0},     {"not", T_NOT, 0},  {"eq", T_OP, C_EQ},
+	    {"neq", T_OP, C_NE}, {"ne", T_OP, C_NE},  {"lt", T_OP, C_LT}, {"gt", T_OP, C_GT},
+	    {"le", T_OP, C_LE},  {"leq", T_OP, C_LE}, {"ge", T_OP, C_GE}, {"geq", T_OP, C_GE},
+	};
+	const char *in = p->in;
+	struct tok *t = &p->t;
+	size_t i = p->pos;
+
+	while (in[i] && strchr(" \t\n\r\f\v", in[i]))
+		i++;
+	t->s = in + i;
+	t->col = i + 1;
+	t->n = 1;
+	switch (in[i]) {
+	case '\0':
+		t->kind = T_END;
+		t->n = 0;
+		break;
+	case '(':
+		t->kind = T_LP;
+		break;
+	case ')':
+		t->kind = T_RP;
+		break;
+	case '&':
+	case '|':
+		t->kind = in[i] == '&' ? T_AND : T_OR;
+		if (in[i + 1] == in[i])
+			t->n = 2;
+		break;
+	case '!':
+		t->kind = T_NOT;
+		if (in[i + 1] == '=') {
+			t->kind = T_OP;
+			t->cmp = C_NE;
+			t->n = 2;
+		}
+		break;
+	case '=':
+		t->kind = T_OP;
+		t->cmp = C_EQ;
+		if (in[i + 1] == '=')
+			t->n = 2;
+		break;
+	case '<':
+	case '>':
+		t->kind = T_OP;
+		t->cmp = in[i] == '<' ? C_LT : C_GT;
+		if (in[i + 1] == '=') {
+			t->cmp = in[i] == '<' ? C_LE : C_GE;
+			t->n = 2;
+		}
+		break;
+	default:
+		t->kind = T_WORD;
+		t->n = 0;
+		while (word_char(in[i + t->n]))
+			t->n++;
+		for (size_t k = 0; k < TL_ARRAY_SIZE(words); k++)
+			if (tok_is(t, words[k].w)) {
+				t->kind = words[k].kind;
+				t->cmp = words[k].cmp;
+			}
+		break;
+	}
+	p->pos = i + t->n;
+}
+
+TL_PRINTF(2, 3) static void fail(struct parser *p, const char *fmt, ...)
+{
+	struct tl_buf b;
+	va_list ap;
+
+	if (p->cause)
+		return;
+	tl_buf_init(&b);
+	va_start(ap, fmt);
+	tl_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	p->cause = b.data;
+}
+
+/* How a token is quoted in messages (long words are cut). */
+#define TOKQ(t) (int)((t)->n > 40 ? 40 : (t)->n), (t)->s
+
+/* ---- nodes ---- */
+
+static void node_free(struct tl_fnode *n)
+{
+	if (!n)
+		return;
+	node_free(n->a);
+	node_free(n->b);
+	free(n);
+}
+
+static struct tl_fnode *node_new(enum node_kind kind, struct tl_fnode *a, struct tl_fnode *b)
+{
+	struct tl_fnode *n = tl_calloc(1, sizeof(*n));
+
+	n->kind = kind;
+	n->a = a;
+	n->b = b;
+	n->depth = 1 + TL_MAX(a ? a->depth : 0, b ? b->depth : 0);
+	return n;
+}
+
+/* ---- values ---- */
+
+/* A decimal port, 0..65535; *out -1 for "*".  0 or -1. */
+static int parse_port(const char *s, size_t n, int *out)
+{
+	long v = 0;
+
+	if (n == 1 && s[0] == '*') {
+		*out = -1;
+		return 0;
+	}
+	if (n == 0 || n > 5)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	if (v > 65535)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int parse_plen(const char *s, size_t n, int max)
+{
+	int v = 0;
+
+	if (n == 0 || n > 3)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v > max ? -1 : v;
+}
+
+/* ADDR (no brackets) into h; 0 or -1. */
+static int parse_addr(const char *s, size_t n, bool v6, struct tl_hostcond *h)
+{
+	char buf[INET6_ADDRSTRLEN + 1];
+
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	memset(h->addr, 0, sizeof(h->addr));
+	if (!v6 && inet_pton(AF_INET, buf, h->addr) == 1) {
+		h->family = AF_INET;
+		h->plen = 32;
+		return 0;
+	}
+	if (v6 && inet_pton(AF_INET6, buf, h->addr) == 1) {
+		h->family = AF_INET6;
+		h->plen = 128;
+		return 0;
+	}
+	return -1;
+}
+
+/* HOST as in the header: "*", "*:22", ":22", "10.0.0.0/8", "10.0.0.1:80",
+ * "[::1]", "[2001:db8::/32]:443", "[2001:db8::]/32:443". */
+static int parse_host(struct parser *p, const struct tok *t, struct tl_hostcond *h)
+{
+	const char *s = t->s, *end = t->s + t->n, *a, *ae, *rest;
+	bool v6 = false;
+	int plen = -1, inner = -1;
+
+	memset(h, 0, sizeof(*h));
+	h->family = AF_UNSPEC;
+	h->port = -1;
+	if (s[0] != '[') {
+		size_t colons = 0;
+
+		for (const char *c = s; c < end; c++)
+			colons += *c == ':';
+		if (colons > 1) {
+			fail(p,
+			     "write IPv6 addresses in brackets, as in [::1] or [::1]:22, at column "
+			     "%zu",
+			     t->col);
+			return -1;
+		}
+	}
+	if (s[0] == '*' || s[0] == ':') {
+		rest = s + (s[0] == '*');
+		if (rest == end)
+			return 0;
+		if (*rest == ':' && parse_port(rest + 1, (size_t)(end - rest - 1), &h->port) == 0)
+			return 0;
+		fail(p, "invalid port in '%.*s' at column %zu", TOKQ(t), t->col);
+		return -1;
+	}
+	if (s[0] == '[') {
+		a = s + 1;
+		ae = memchr(a, ']', (size_t)(end - a));
+		if (!ae) {
+			fail(p, "missing ']' in '%.*s' at column %zu", TOKQ(t), t->col);
+			return -1;
+		}
+		rest = ae + 1;
+		v6 = memchr(a, ':', (size_t)(ae - a)) != NULL;
+		const char *sl = memchr(a, '/', (size_t)(ae - a));
+		if (sl) {
+			inner = parse_plen(sl + 1, (size_t)(ae - sl - 1), v6 ? 128 : 32);
+			if (inner < 0) {
+				fail(p, "invalid prefix length in '%.*s' at column %zu", TOKQ(t),
+				     t->col);
+				return -1;
+			}
+			ae = sl;
+		}
+	} else {
+		a = s;
+		ae = s;
+		while (ae < end && *ae != '/' && *ae != ':')
+			ae++;
+		rest = ae;
+	}
+	if (parse_addr(a, (size_t)(ae - a), v6, h) < 0) {
+		fail(p, "invalid address '%.*s' at column %zu", (int)TL_MIN(ae - a, 40), a, t->col);
+		return -1;
+	}
+	if (rest < end && *rest == '/') {
+		const char *pe = rest + 1;
+
+		while (pe < end && *pe != ':')
+			pe++;
+		plen = parse_plen(rest + 1, (size_t)(pe - rest - 1), v6 ? 128 : 32);
+		if (plen < 0 || inner >= 0) {
+			fail(p, "invalid prefix length in '%.*s' at column %zu", TOKQ(t), t->col);
+			return -1;
+		}
+		rest = pe;
+	}
+	if (inner >= 0)
+		plen = inner;
+	if (plen >= 0)
+		h->plen = (uint8_t)plen;
+	if (rest < end) {
+		if (*rest != ':' || parse_port(rest + 1, (size_t)(end - rest - 1), &h->port) < 0) {
+			fail(p, "invalid port in '%.*s' at column %zu", TOKQ(t), t->col);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* State names and ss's groups, as an idiag_states mask. */
+static uint32_t state_mask(const struct tok *t)
+{
+	static const struct {
+		const char *name;
+		uint32_t mask;
+	} groups[] = {
+	    {"all", TL_TCPF_ALL},
+	    {"connected", TL_TCPF_ALL & ~(TL_TCPF(TL_TCP_LISTEN) | TL_TCPF(TL_TCP_CLOSE))},
+	    {"synchronized", TL_TCPF_ALL & ~(TL_TCPF(TL_TCP_LISTEN) | TL_TCPF(TL_TCP_CLOSE) |
+	                                     TL_TCPF(TL_TCP_SYN_SENT))},
+	    {"bucket",
+	     TL_TCPF(TL_TCP_SYN_RECV) | TL_TCPF(TL_TCP_NEW_SYN_RECV) | TL_TCPF(TL_TCP_TIME_WAIT)},
+	    {"big", TL_TCPF_ALL & ~(TL_TCPF(TL_TCP_SYN_RECV) | TL_TCPF(TL_TCP_NEW_SYN_RECV) |
+	                            TL_TCPF(TL_TCP_TIME_WAIT))},
+	    {"listening", TL_TCPF(TL_TCP_LISTEN)},
+	    {"closed", TL_TCPF(TL_TCP_CLOSE)},
+	    {"unconnected", TL_TCPF(TL_TCP_CLOSE)},
+	};
+	char name[32];
+	int s;
+
+	for (size_t i = 0; i < TL_ARRAY_SIZE(groups); i++)
+		if (tok_is(t, groups[i].name))
+			return groups[i].mask;
+	if (t->kind != T_WORD || t->n >= sizeof(name))
+		return 0;
+	memcpy(name, t->s, t->n);
+	name[t->n] = '\0';
+	s = tl_tcp_state_parse(name);
+	if (s == TL_TCP_UNKNOWN)
+		return 0;
+	if (s == TL_TCP_SYN_RECV)
+		return TL_TCPF(TL_TCP_SYN_RECV) | TL_TCPF(TL_TCP_NEW_SYN_RECV);
+	return TL_TCPF(s);
+}
+
+/* ---- parser ---- */
+
+static struct tl_fnode *parse_expr(struct parser *p, bool top);
+
+static const char *cmp_text(enum cmp c)
+{
+	static const char *const text[] = {"=", "!=", "<", ">", "<=", ">="};
+	return text[c];
+}
+
+/* sport / dport / src / dst, the keyword being the current token. */
+static struct tl_fnode *parse_cond(struct parser *p)
+{
+	struct tok kw = p->t, op = {.kind = T_END, .cmp = C_EQ};
+	bool port = tok_is(&kw, "sport") || tok_is(&kw, "dport");
+	struct tl_fnode *n;
+
+	next(p);
+	if (p->t.kind == T_OP) {
+		op = p->t;
+		next(p);
+	}
+	n = node_new(port ? N_PORT : N_HOST, NULL, NULL);
+	n->dst = kw.s[0] == 'd' || kw.s[0] == 'D';
+	n->cmp = op.cmp;
+	if (!port && op.cmp != C_EQ && op.cmp != C_NE) {
+		fail(p, "'%.*s' compares ports, not addresses (use sport or dport) at column %zu",
+		     TOKQ(&op), op.col);
+		goto bad;
+	}
+	if (p->t.kind != T_WORD) {
+		if (op.kind == T_END)
+			fail(p, "expected %s after '%.*s' at column %zu",
+			     port ? "a port" : "an address", TOKQ(&kw), p->t.col);
+		else
+			fail(p, "expected %s after '%.*s %.*s' at column %zu",
+			     port ? "a port" : "an address", TOKQ(&kw), TOKQ(&op), p->t.col);
+		goto bad;
+	}
+	if (port) {
+		const char *s = p->t.s;
+		size_t len = p->t.n;
+
+		if (s[0] == ':') {
+			s++;
+			len--;
+		}
+		if (parse_port(s, len, &n->port) < 0 ||
+		    (n->port < 0 && n->cmp != C_EQ && n->cmp != C_NE)) {
+			if (op.kind == T_END)
+				fail(p, "expected a port after '%.*s' at column %zu", TOKQ(&kw),
+				     p->t.col);
+			else
+				fail(p, "expected a port after '%.*s %.*s' at column %zu",
+				     TOKQ(&kw), TOKQ(&op), p->t.col);
+			goto bad;
+		}
+	} else if (parse_host(p, &p->t, &n->host) < 0) {
+		goto bad;
+	}
+	next(p);
+	return n;
+bad:
+	node_free(n);
+	return NULL;
+}
+
+static struct tl_fnode *parse_term(struct parser *p, const struct tok *after)
+{
+	struct tok t = p->t;
+	struct tl_fnode *n;
+
+	if (++p->nest > MAX_DEPTH) {
+		fail(p, "filter nested too deeply at column %zu", t.col);
+		return NULL;
+	}
+	switch (t.kind) {
+	case T_NOT:
+		next(p);
+		n = parse_term(p, &t);
+		if (n)
+			n = node_new(N_NOT, n, NULL);
+		break;
+	case T_LP:
+		next(p);
+		n = parse_expr(p, false);
+		if (n && p->t.kind != T_RP) {
+			fail(p, "missing ')' at column %zu for the '(' at column %zu", p->t.col,
+			     t.col);
+			node_free(n);
+			n = NULL;
+		}
+		if (n)
+			next(p);
+		break;
+	case T_WORD:
+		if (tok_is(&t, "sport") || tok_is(&t, "dport") || tok_is(&t, "src") ||
+		    tok_is(&t, "dst")) {
+			n = parse_cond(p);
+			break;
+		}
+		if (tok_is(&t, "state") || tok_is(&t, "exclude") || tok_is(&t, "excl")) {
+			fail(p, "'%.*s' must be at the top level, joined by 'and', at column %zu",
+			     TOKQ(&t), t.col);
+			return NULL;
+		}
+		/* fall through */
+	default:
+		if (t.kind == T_END && after)
+			fail(p, "expected a condition after '%.*s' at column %zu", TOKQ(after),
+			     t.col);
+		else if (t.kind == T_END)
+			fail(p, "expected a condition at column %zu", t.col);
+		else
+			fail(p,
+			     "unexpected '%.*s' at column %zu: expected sport, dport, src, dst, "
+			     "state, not or '('",
+			     TOKQ(&t), t.col);
+		return NULL;
+	}
+	p->nest--;
+	if (n && n->depth > MAX_DEPTH) {
+		fail(p, "filter nested too deeply at column %zu", t.col);
+		node_free(n);
+		return NULL;
+	}
+	return n;
+}
+
+/* A state clause, the keyword being the current token. */
+static int parse_state(struct parser *p)
+{
+	struct tok kw = p->t;
+	uint32_t m;
+
+	next(p);
+	if (p->t.kind != T_WORD) {
+		fail(p, "expected a state name after '%.*s' at column %zu", TOKQ(&kw), p->t.col);
+		return -1;
+	}
+	m = state_mask(&p->t);
+	if (!m) {
+		fail(p, "unknown state '%.*s' at column %zu", TOKQ(&p->t), p->t.col);
+		return -1;
+	}
+	if (tok_is(&kw, "state"))
+		p->want |= m;
+	else
+		p->drop |= m;
+	next(p);
+	return 0;
+}
+
+/* term { [joiner] term }, grouping from the left as ss does.  At the top
+ * level state clauses may appear on the "and" chain. */
+static struct tl_fnode *parse_expr(struct parser *p, bool top)
+{
+	struct tl_fnode *acc = NULL;
+	struct tok prev = {.kind = T_END};
+	bool first = true;
+
+	for (;;) {
+		enum tok_kind join = T_AND;
+		struct tok jt = p->t;
+
+		if (p->t.kind == T_END || p->t.kind == T_RP) {
+			if (!first && prev.kind != T_END) {
+				fail(p, "expected a condition after '%.*s' at column %zu",
+				     TOKQ(&prev), p->t.col);
+				goto bad;
+			}
+			if (p->t.kind == T_RP && top) {
+				fail(p, "unmatched ')' at column %zu", p->t.col);
+				goto bad;
+			}
+			if (first && !top) {
+				fail(p, "expected a condition after '(' at column %zu", p->t.col);
+				goto bad;
+			}
+			return acc;
+		}
+		prev.kind = T_END;
+		if (p->t.kind == T_AND || p->t.kind == T_OR) {
+			if (first) {
+				fail(p, "expected a condition before '%.*s' at column %zu",
+				     TOKQ(&p->t), p->t.col);
+				goto bad;
+			}
+			join = p->t.kind;
+			prev = p->t;
+			next(p);
+			if (p->t.kind == T_END || p->t.kind == T_RP)
+				continue;
+		}
+		first = false;
+		if (top &&
+		    (tok_is(&p->t, "state") || tok_is(&p->t, "exclude") || tok_is(&p->t, "excl"))) {
+			if (join == T_OR) {
+				fail(p, "a state clause cannot be joined with 'or' at column %zu",
+				     jt.col);
+				goto bad;
+			}
+			/* Leading clauses apply to all that follows, as in ss;
+			 * later ones sit on the "and" chain. */
+			if (acc)
+				p->saw_state = true;
+			if (parse_state(p) < 0)
+				goto bad;
+			prev.kind = T_END;
+			continue;
+		}
+		/* Grouping from the left, an "or" after a state clause would
+		 * put the clause under it. */
+		if (top && join == T_OR && (p->saw_state || !acc)) {
+			fail(p, "a state clause cannot be joined with 'or' at column %zu", jt.col);
+			goto bad;
+		}
+		struct tl_fnode *t = parse_term(p, prev.kind != T_END ? &prev : NULL);
+		if (!t)
+			goto bad;
+		prev.kind = T_END;
+		if (!acc) {
+			acc = t;
+			continue;
+		}
+		acc = node_new(join == T_OR ? N_OR : N_AND, acc, t);
+		if (acc->depth > MAX_DEPTH) {
+			fail(p, "filter nested too deeply at column %zu", jt.col);
+			goto bad;
+		}
+	}
+bad:
+	node_free(acc);
+	return NULL;
+}
+
+/* ---- text ---- */
+
+static void host_text(struct tl_buf *b, const struct tl_hostcond *h)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (h->family == AF_UNSPEC) {
+		tl_buf_putc(b, '*');
+	} else {
+		if (!inet_ntop(h->family, h->addr, ip, sizeof(ip)))
+			strcpy(ip, "?");
+		if (h->family == AF_INET6)
+			tl_buf_printf(b, "[%s]", ip);
+		else
+			tl_buf_puts(b, ip);
+		if (h->plen != (h->family == AF_INET6 ? 128 : 32))
+			tl_buf_printf(b, "/%u", h->plen);
+	}
+	if (h->port >= 0)
+		tl_buf_printf(b, ":%d", h->port);
+}
+
+static void node_text(struct tl_buf *b, const struct tl_fnode *n);
+
+static void child_text(struct tl_buf *b, const struct tl_fnode *c, bool parens)
+{
+	if (parens)
+		tl_buf_putc(b, '(');
+	node_text(b, c);
+	if (parens)
+		tl_buf_putc(b, ')');
+}
+
+static bool binary(const struct tl_fnode *n)
+{
+	return n->kind == N_AND || n->kind == N_OR;
+}
+
+static void node_text(struct tl_buf *b, const struct tl_fnode *n)
+{
+	switch (n->kind) {
+	case N_AND:
+	case N_OR:
+		/* Grouping is from the left, so only a different operator on
+		 * the left needs parentheses; they are added anyway so that
+		 * a reader used to "and before or" is not misled. */
+		child_text(b, n->a, binary(n->a) && n->a->kind != n->kind);
+		tl_buf_puts(b, n->kind == N_AND ? " and " : " or ");
+		child_text(b, n->b, binary(n->b));
+		break;
+	case N_NOT:
+		tl_buf_puts(b, "not ");
+		child_text(b, n->a, binary(n->a));
+		break;
+	case N_PORT:
+		tl_buf_printf(b, "%s %s ", n->dst ? "dport" : "sport", cmp_text(n->cmp));
+		if (n->port < 0)
+			tl_buf_putc(b, '*');
+		else
+			tl_buf_printf(b, ":%d", n->port);
+		break;
+	case N_HOST:
+		tl_buf_puts(b, n->dst ? "dst " : "src ");
+		if (n->cmp == C_NE)
+			tl_buf_puts(b, "!= ");
+		host_text(b, &n->host);
+		break;
+	}
+}
+
+/* The states part in a canonical form: whichever of "state ..." and
+ * "exclude ..." lists fewer names. */
+static void states_text(struct tl_buf *b, uint32_t states)
+{
+	static const char *const names[TL_TCP_NSTATES] = {
+	    [TL_TCP_ESTABLISHED] = "established",
+	    [TL_TCP_SYN_SENT] = "syn-sent",
+	    [TL_TCP_SYN_RECV] = "syn-recv",
+	    [TL_TCP_FIN_WAIT1] = "fin-wait-1",
+	    [TL_TCP_FIN_WAIT2] = "fin-wait-2",
+	    [TL_TCP_TIME_WAIT] = "time-wait",
+	    [TL_TCP_CLOSE] = "closed",
+	    [TL_TCP_CLOSE_WAIT] = "close-wait",
+	    [TL_TCP_LAST_ACK] = "last-ack",
+	    [TL_TCP_LISTEN] = "listening",
+	    [TL_TCP_CLOSING] = "closing",
+	};
+	int in = 0;
+
+	if (states == TL_TCPF_ALL)
+		return;
+	if (states == 0) {
+		tl_buf_puts(b, "exclude all");
+		return;
+	}
+	for (int s = TL_TCP_ESTABLISHED; s <= TL_TCP_CLOSING; s++)
+		in += !!(states & TL_TCPF(s));
+	for (int s = TL_TCP_ESTABLISHED; s <= TL_TCP_CLOSING; s++) {
+		bool set = states & TL_TCPF(s);
+		if (set != (in <= TL_TCP_NSHOWN - in))
+			continue;
+		if (b->len)
+			tl_buf_putc(b, ' ');
+		tl_buf_printf(b, "%s %s", set ? "state" : "exclude", names[s]);
+	}
+}
+
+/* ---- public ---- */
+
+struct tl_filter *tl_filter_parse(const char *expr, char **cause)
+{
+	struct parser p = {.in = expr ? expr : ""};
+	struct tl_filter *f;
+	struct tl_fnode *root;
+	struct tl_buf b;
+	char *dummy;
+
+	if (!cause)
+		cause = &dummy;
+	*cause = NULL;
+	next(&p);
+	root = parse_expr(&p, true);
+	if (p.cause) {
+		node_free(root);
+		*cause = p.cause;
+		if (cause == &dummy)
+			free(p.cause);
+		return NULL;
+	}
+	f = tl_calloc(1, sizeof(*f));
+	f->root = root;
+	f->states = (p.want ? p.want : TL_TCPF_ALL) & ~p.drop;
+	tl_buf_init(&b);
+	states_text(&b, f->states);
+	if (root) {
+		bool parens = b.len && root->kind == N_OR;
+		if (b.len)
+			tl_buf_puts(&b, " and ");
+		child_text(&b, root, parens);
+	}
+	f->text = b.data;
+	return f;
+}
+
+void tl_filter_free(struct tl_filter *f)
+{
+	if (!f)
+		return;
+	node_free(f->root);
+	free(f->text);
+	free(f);
+}
+
+const char *tl_filter_text(const struct tl_filter *f)
+{
+	return f->text;
+}
+
+uint32_t tl_filter_states(const struct tl_filter *f)
+{
+	return f->states;
+}
+
+/* ---- user-space evaluator (the kernel's semantics) ---- */
+
+static bool prefix_match(const uint8_t *a, const uint8_t *b, int bits)
+{
+	int bytes = bits / 8, rest = bits % 8;
+
+	if (memcmp(a, b, (size_t)bytes))
+		return false;
+	if (rest) {
+		uint8_t mask = (uint8_t)(0xff << (8 - rest));
+		if ((a[bytes] ^ b[bytes]) & mask)
+			return false;
+	}
+	return true;
+}
+
+static bool host_match(const struct tl_hostcond *h, int family, const uint8_t addr[16],
+                       uint16_t port)
+{
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+	if (h->port != -1 && h->port != port)
+		return false;
+	if (h->family == AF_UNSPEC)
+		return true;
+	if (h->family != family)
+		/* A v4 condition matches a v4-mapped v6 socket. */
+		return family == AF_INET6 && h->family == AF_INET &&
+		       !memcmp(addr, mapped, sizeof(mapped)) &&
+		       prefix_match(addr + 12, h->addr, h->plen);
+	return prefix_match(addr, h->addr, h->plen);
+}
+
+static bool eval(const struct tl_fnode *n, const struct tl_sock *s)
+{
+	int port;
+	bool r;
+
+	switch (n->kind) {
+	case N_AND:
+		return eval(n->a, s) && eval(n->b, s);
+	case N_OR:
+		return eval(n->a, s) || eval(n->b, s);
+	case N_NOT:
+		return !eval(n->a, s);
+	case N_PORT:
+		port = n->dst ? s->rport : s->lport;
+		switch (n->cmp) {
+		case C_EQ:
+			return n->port < 0 || port == n->port;
+		case C_NE:
+			return n->port >= 0 && port != n->port;
+		case C_LT:
+			return port < n->port;
+		case C_GT:
+			return port > n->port;
+		case C_LE:
+			return port <= n->port;
+		case C_GE:
+			return port >= n->port;
+		}
+		return false;
+	case N_HOST:
+		r = n->dst ? host_match(&n->host, s->family, s->remote, s->rport)
+		           : host_match(&n->host, s->family, s->local, s->lport);
+		return n->cmp == C_NE ? !r : r;
+	}
+	return false;
+}
+
+bool tl_filter_match(const struct tl_filter *f, const struct tl_sock *s)
+{
+	int st = tl_tcp_state_shown(s->state);
+
+	if (st >= TL_TCP_NSTATES || !(f->states & TL_TCPF(st)))
+		return false;
+	return !f->root || eval(f->root, s);
+}
+
+/* ---- bytecode ---- */
+
+/* A compiled fragment: falling off its end means "yes"; "no" jumps to
+ * 4 bytes past its end (ss's convention, so fragments concatenate). */
+struct frag {
+	uint8_t *code;
+	size_t len;
+};
+
+static void put_op(struct frag *f, uint8_t code, uint8_t yes, uint16_t no)
+{
+	struct inet_diag_bc_op op = {.code = code, .yes = yes, .no = no};
+
+	f->code = tl_reallocarray(f->code, f->len + sizeof(op), 1);
+	memcpy(f->code + f->len, &op, sizeof(op));
+	f->len += sizeof(op);
+}
+
+static void put_bytes(struct frag *f, const void *p, size_t n)
+{
+	f->code = tl_reallocarray(f->code, f->len + n, 1);
+	memcpy(f->code + f->len, p, n);
+	f->len += n;
+}
+
+static void get_op(const uint8_t *p, struct inet_diag_bc_op *op)
+{
+	memcpy(op, p, sizeof(*op));
+}
+
+/* Point the "no" exits of a fragment of len bytes past b more bytes. */
+static void relocate(uint8_t *code, size_t len, size_t b)
+{
+	size_t at = 0;
+
+	while (at < len) {
+		struct inet_diag_bc_op op;
+
+		get_op(code + at, &op);
+		if (op.no == len - at + 4) {
+			op.no = (uint16_t)(op.no + b);
+			memcpy(code + at, &op, sizeof(op));
+		}
+		at += op.yes;
+	}
+}
+
+static void emit_hostcond(struct frag *f, uint8_t code, const struct tl_hostcond *h)
+{
+	size_t alen = h->family == AF_INET6 ? 16 : h->family == AF_INET ? 4 : 0;
+	struct inet_diag_hostcond c = {.family = h->family, .prefix_len = h->plen, .port = h->port};
+	size_t oplen = sizeof(struct inet_diag_bc_op) + sizeof(c) + alen;
+
+	put_op(f, code, (uint8_t)oplen, (uint16_t)(oplen + 4));
+	put_bytes(f, &c, sizeof(c));
+	put_bytes(f, h->addr, alen);
+}
+
+static void emit_port_cmp(struct frag *f, uint8_t code, int port)
+{
+	put_op(f, code, 8, 12);
+	put_op(f, 0, 0, (uint16_t)port);
+}
+
+static void emit_not(struct frag *f)
+{
+	put_op(f, INET_DIAG_BC_JMP, 4, 8);
+}
+
+/* Compile n; -EOPNOTSUPP once the code grows past MAX_CODE (offsets are
+ * 16 bits). */
+static int compile(const struct tl_fnode *n, struct frag *out)
+{
+	struct frag a = {0}, b = {0};
+	int err = 0;
+
+	switch (n->kind) {
+	case N_AND:
+	case N_OR:
+		if ((err = compile(n->a, &a)) < 0 || (err = compile(n->b, &b)) < 0)
+			break;
+		if (a.len + b.len + 4 > MAX_CODE) {
+			err = -EOPNOTSUPP;
+			break;
+		}
+		if (n->kind == N_AND) {
+			/* a's "no" exits skip b too. */
+			relocate(a.code, a.len, b.len);
+			put_bytes(out, a.code, a.len);
+		} else {
+			/* a's "yes" jumps over b; its "no" lands on b. */
+			put_bytes(out, a.code, a.len);
+			put_op(out, INET_DIAG_BC_JMP, 4, (uint16_t)(b.len + 4));
+		}
+		put_bytes(out, b.code, b.len);
+		break;
+	case N_NOT:
+		if ((err = compile(n->a, &a)) < 0)
+			break;
+		put_bytes(out, a.code, a.len);
+		emit_not(out);
+		break;
+	case N_PORT: {
+		bool d = n->dst;
+		switch (n->cmp) {
+		case C_EQ:
+		case C_NE: {
+			struct tl_hostcond h = {.family = AF_UNSPEC, .port = n->port};
+			emit_hostcond(out, d ? INET_DIAG_BC_D_COND : INET_DIAG_BC_S_COND, &h);
+			if (n->cmp == C_NE)
+				emit_not(out);
+			break;
+		}
+		case C_GE:
+		case C_LT:
+			emit_port_cmp(out, d ? INET_DIAG_BC_D_GE : INET_DIAG_BC_S_GE, n->port);
+			if (n->cmp == C_LT)
+				emit_not(out);
+			break;
+		case C_LE:
+		case C_GT:
+			emit_port_cmp(out, d ? INET_DIAG_BC_D_LE : INET_DIAG_BC_S_LE, n->port);
+			if (n->cmp == C_GT)
+				emit_not(out);
+			break;
+		}
+		break;
+	}
+	case N_HOST:
+		emit_hostcond(out, n->dst ? INET_DIAG_BC_D_COND : INET_DIAG_BC_S_COND, &n->host);
+		if (n->cmp == C_NE)
+			emit_not(out);
+		break;
+	}
+	free(a.code);
+	free(b.code);
+	if (!err && out->len > MAX_CODE)
+		err = -EOPNOTSUPP;
+	return err;
+}
+
+int tl_filter_bytecode(const struct tl_filter *f, uint8_t **code, size_t *len)
+{
+	struct frag out = {0};
+	int err;
+
+	*code = NULL;
+	*len = 0;
+	if (!f->root)
+		return 0;
+	err = compile(f->root, &out);
+	if (err < 0) {
+		free(out.code);
+		return err;
+	}
+	*code = out.code;
+	*len = out.len;
+	return 0;
+}

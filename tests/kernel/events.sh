@@ -1,0 +1,148 @@
+#!/bin/bash
+# --events --json against scripted connections (tests/kernel/scenario.c) in
+# private namespaces: the event sequence of each end, which steps are
+# observed and which inferred, and that every step follows from the last.
+. "${top_srcdir:-.}/tests/kernel/lib.sh"
+: "${SCENARIO:=${top_builddir:-.}/tests/kernel/scenario}"
+export SCENARIO
+require_netns
+
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+export T
+
+jqe() { jq -e "$@" >/dev/null; }
+
+# run NAME [SCENARIO-ARGS...]: tcpladder watches while the scenario runs.
+run() {
+	local extra=$TL_EXTRA
+	in_netns '
+		"$TCPLADDER" --events --json -d 0.1 '"$extra"' >"$T/ev.json" 2>"$T/ev.err" &
+		tl=$!
+		sleep 0.4
+		"$SCENARIO" '"$*"' >"$T/sc.out" 2>"$T/sc.err"
+		echo $? >"$T/sc.rc"
+		sleep 0.4
+		kill -INT $tl
+		wait $tl
+		echo $? >"$T/tl.rc"
+	'
+}
+
+# seq_of SELECTOR: "TO:o|i:SEGMENT ..." for the events jq selects.
+seq_of() {
+	jq -r "select($1) | \"\(.to):\(if .inferred then \"i\" else \"o\" end):\(.segment // \"-\")\"" \
+		"$T/ev.json" | tr '\n' ' ' | sed 's/ $//'
+}
+
+# chains_ok: for every connection, each event starts where the last ended,
+# and only the first is an open.
+chains_ok() {
+	jq -s -e '
+		group_by(.conn) | all(.[];
+			. as $evs | (.[0].event == "open") and
+			([range(1; length) | $evs[.].from == $evs[. - 1].to and $evs[.].event != "open"] | all))
+	' "$T/ev.json"
+}
+
+expect_seq() { # DESC SELECTOR WANT (an extended regular expression)
+	local got
+	got=$(seq_of "$2")
+	if [[ "$got" =~ ^$3$ ]]; then
+		ok "$1"
+	else
+		not_ok "$1"
+		echo "#   got:  $got"
+		echo "#   want: $3"
+	fi
+}
+
+common() { # NAME
+	check "$1: scenario ran" [ "$(cat "$T/sc.rc")" = 0 ]
+	check "$1: tcpladder exits 0 on SIGINT" [ "$(cat "$T/tl.rc")" = 0 ]
+	check "$1: nothing on stderr" [ ! -s "$T/ev.err" ]
+	check "$1: every line is a JSON object with the contract's fields" \
+		jqe -s 'all(.[]; has("t") and has("netns") and has("cookie") and has("family")
+			and has("local") and has("remote") and has("event") and has("from") and has("to")
+			and has("inferred") and has("segment") and has("dir") and has("pid") and has("comm"))' \
+		"$T/ev.json"
+	check "$1: every connection's steps chain" chains_ok
+	CP=$(awk '$1 == "client" { print $2; exit }' "$T/sc.out")
+}
+
+for fam in "" -6; do
+	v=IPv4
+	[ "$fam" = -6 ] && v=IPv6
+	run $fam -d 0.4 client-close
+	common "$v client closes first"
+	expect_seq "$v client closes first: client" ".local | endswith(\":$CP\")" \
+		"SYN-SENT:i:SYN ESTABLISHED:o:SYN\\+ACK FIN-WAIT-1:[io]:FIN FIN-WAIT-2:o:ACK TIME-WAIT:o:FIN"
+	expect_seq "$v client closes first: server" ".remote | endswith(\":$CP\")" \
+		"SYN-RECV:i:SYN ESTABLISHED:o:ACK CLOSE-WAIT:o:FIN LAST-ACK:[io]:FIN CLOSED:o:ACK"
+	expect_seq "$v client closes first: listener" '(.local | endswith(":31000")) and (.remote | endswith(":0"))' \
+		"LISTEN:o:- CLOSED:o:-"
+	check "$v client closes first: A and B paired" \
+		[ "$(jq -s "[.[] | select(.local | endswith(\":$CP\")) | .peer] | last" "$T/ev.json")" != null ]
+done
+
+run -d 0.4 server-close
+common "server closes first"
+expect_seq "server closes first: server" ".remote | endswith(\":$CP\")" \
+	"SYN-RECV:i:SYN ESTABLISHED:o:ACK FIN-WAIT-1:[io]:FIN FIN-WAIT-2:o:ACK TIME-WAIT:o:FIN"
+expect_seq "server closes first: client" ".local | endswith(\":$CP\")" \
+	"SYN-SENT:i:SYN ESTABLISHED:o:SYN\\+ACK CLOSE-WAIT:o:FIN LAST-ACK:[io]:FIN CLOSED:o:ACK"
+
+run -d 0.4 rst-client
+common "RST from the client"
+expect_seq "RST from the client: client" ".local | endswith(\":$CP\")" \
+	"SYN-SENT:i:SYN ESTABLISHED:o:SYN\\+ACK CLOSED:o:RST"
+expect_seq "RST from the client: server" ".remote | endswith(\":$CP\")" \
+	"SYN-RECV:i:SYN ESTABLISHED:o:ACK CLOSED:o:RST"
+
+run -d 0.4 rst-server
+common "RST from the server"
+expect_seq "RST from the server: client" ".local | endswith(\":$CP\")" \
+	"SYN-SENT:i:SYN ESTABLISHED:o:SYN\\+ACK CLOSED:o:RST"
+expect_seq "RST from the server: server" ".remote | endswith(\":$CP\")" \
+	"SYN-RECV:i:SYN ESTABLISHED:o:ACK CLOSED:o:RST"
+
+run -d 0.4 data
+common "data transfer"
+expect_seq "data transfer: client" ".local | endswith(\":$CP\")" \
+	"SYN-SENT:i:SYN ESTABLISHED:o:SYN\\+ACK FIN-WAIT-1:[io]:FIN FIN-WAIT-2:o:ACK TIME-WAIT:o:FIN"
+check "data transfer: the server's final counters (from its destroy event)" \
+	jqe -s "[.[] | select(.event == \"close\" and (.remote | endswith(\":$CP\")))][0].final |
+		.bytes_received >= 100000 and .bytes_acked >= 1000" "$T/ev.json"
+
+# Connections far shorter than the sampling interval still appear whole.
+run -d 0.3 short 20
+common "20 connections shorter than the interval"
+ports=$(awk '$1 == "client" { print $2 }' "$T/sc.out")
+check "short: 20 client ports" [ "$(echo "$ports" | wc -l)" = 20 ]
+whole=0
+for p in $ports; do
+	c=$(seq_of ".local | endswith(\":$p\")")
+	s=$(seq_of ".remote | endswith(\":$p\")")
+	case "$c" in SYN-SENT:i:SYN*TIME-WAIT:o:FIN) ;; *) echo "# client $p: $c"; continue ;; esac
+	case "$s" in SYN-RECV:i:SYN*CLOSED:o:ACK) ;; *) echo "# server $p: $s"; continue ;; esac
+	whole=$((whole + 1))
+done
+check "short: all 20 seen with open and close on both ends ($whole)" [ "$whole" = 20 ]
+check "short: their handshakes are marked inferred" \
+	[ "$(jq -s '[.[] | select(.to == "SYN-SENT" and .inferred == false)] | length' "$T/ev.json")" = 0 ]
+
+# A closed pipe ends the program quietly.
+in_netns '"$TCPLADDER" --events -d 0.05 --duration 5 2>"$T/pipe.err" | head -c 0; echo "${PIPESTATUS[0]}" >"$T/pipe.rc"' &
+sleep 0.1
+wait
+check "events to a closed pipe: exits quietly" [ ! -s "$T/pipe.err" ]
+
+# -n and --duration end the run.
+in_netns '"$TCPLADDER" --events -d 0.05 -n 3 >/dev/null; echo $? >"$T/n.rc"'
+check "-n 3 ends with status 0" [ "$(cat "$T/n.rc")" = 0 ]
+start=$(date +%s%N)
+in_netns '"$TCPLADDER" --events --duration 0.5 >/dev/null; echo $? >"$T/d.rc"'
+el=$(( ($(date +%s%N) - start) / 1000000 ))
+check "--duration 0.5 ends with status 0 (${el} ms)" [ "$(cat "$T/d.rc")" = 0 ] && [ "$el" -lt 5000 ]
+
+done_testing
