@@ -17,6 +17,7 @@
 #include "tcpladder/sampler.h"
 #include "tcpladder/snapshot.h"
 #include "tcpladder/tcpstate.h"
+#include "tcpladder/tui.h"
 #include "tcpladder/util.h"
 
 #define EXIT_USAGE 2
@@ -245,20 +246,17 @@ int main(int argc, char **argv)
 		       "There is NO WARRANTY, to the extent permitted by law.\n",
 		       PACKAGE_VERSION);
 		ret = fflush(stdout) ? EXIT_FAILURE : EXIT_SUCCESS;
-	} else if (o.mode == TL_MODE_ONCE || o.mode == TL_MODE_EVENTS) {
+	} else {
 		struct tl_filter *filter = NULL, *follow = NULL;
 		ret = parse_filter("invalid filter", o.filter, &filter);
 		if (!ret)
 			ret = parse_filter("invalid --follow filter", o.follow, &follow);
 		if (!ret)
-			ret = o.mode == TL_MODE_ONCE ? run_once(&o, filter)
-						     : run_events(&o, filter, follow);
+			ret = o.mode == TL_MODE_ONCE	 ? run_once(&o, filter)
+			      : o.mode == TL_MODE_EVENTS ? run_events(&o, filter, follow)
+							 : tl_tui_run(&o, filter, follow);
 		tl_filter_free(filter);
 		tl_filter_free(follow);
-	} else {
-		fprintf(stderr, "tcpladder: the interactive view is not in this build yet; "
-				"use --once\n");
-		ret = EXIT_USAGE;
 	}
 	tl_options_fini(&o);
 	return ret;

@@ -14,6 +14,8 @@ enum {
 	OPT_DURATION,
 	OPT_CPU_BUDGET,
 	OPT_FOLLOW,
+	OPT_NO_COLOR,
+	OPT_ASCII,
 };
 
 #define DEFAULT_DELAY_NS 500000000ULL
@@ -26,6 +28,9 @@ static const struct option longopts[] = {
 	{"duration", required_argument, NULL, OPT_DURATION},
 	{"cpu-budget", required_argument, NULL, OPT_CPU_BUDGET},
 	{"follow", required_argument, NULL, OPT_FOLLOW},
+	{"no-color", no_argument, NULL, OPT_NO_COLOR},
+	{"no-colour", no_argument, NULL, OPT_NO_COLOR},
+	{"ascii", no_argument, NULL, OPT_ASCII},
 	{"json", no_argument, NULL, 'j'},
 	{"netns", required_argument, NULL, 'N'},
 	{"pid", required_argument, NULL, OPT_PID},
@@ -39,6 +44,8 @@ const char *tl_options_help(void)
 	return "Usage: tcpladder [OPTION]... [FILTER]\n"
 	       "Show the TCP sockets of a network namespace by state, and how they change.\n"
 	       "\n"
+	       "With no mode option, a full-screen view (F1 inside it lists the keys).\n"
+	       "\n"
 	       "Modes:\n"
 	       "      --once              take one sample, print a summary and exit\n"
 	       "      --events            print state changes as they happen, until interrupted\n"
@@ -46,6 +53,8 @@ const char *tl_options_help(void)
 	       "Output:\n"
 	       "  -j, --json              JSON: one object for --once (an array for several\n"
 	       "                          namespaces), one object per line for --events\n"
+	       "      --no-color          no colours (also when NO_COLOR is set)\n"
+	       "      --ascii             ASCII glyphs only (the default outside UTF-8 locales)\n"
 	       "\n"
 	       "Sampling:\n"
 	       "  -d, --delay=SECONDS     full-dump interval to aim for (default 0.5; fractions\n"
@@ -133,6 +142,12 @@ int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause)
 			o->cpu_budget = (double)v / 1e9 / 100.0;
 			break;
 		}
+		case OPT_NO_COLOR:
+			o->no_color = true;
+			break;
+		case OPT_ASCII:
+			o->ascii = true;
+			break;
 		case OPT_FOLLOW:
 			free(o->follow);
 			o->follow = tl_strdup(optarg);

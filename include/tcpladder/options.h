@@ -31,6 +31,8 @@ struct tl_options {
 	uint64_t duration_ns;	 /* --duration; 0 = no limit */
 	double cpu_budget;	 /* --cpu-budget, as a fraction of one core */
 	char *follow;		 /* --follow FILTER, or NULL */
+	bool no_color;		 /* --no-color (NO_COLOR is read by the terminal shell) */
+	bool ascii;		 /* --ascii */
 	char *filter;		 /* the FILTER arguments joined, or NULL */
 };
 

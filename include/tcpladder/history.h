@@ -1,0 +1,39 @@
+/* history: the state histogram over time, for sparklines and rates.
+ * A ring of samples; times are passed in. */
+#ifndef TCPLADDER_HISTORY_H
+#define TCPLADDER_HISTORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tcpladder/histogram.h"
+
+struct tl_history_sample {
+	uint64_t mono_ns;
+	struct tl_hist h;
+};
+
+struct tl_history {
+	struct tl_history_sample *s;
+	size_t cap, n, head; /* head: index of the oldest */
+};
+
+void tl_history_init(struct tl_history *hi, size_t cap);
+void tl_history_fini(struct tl_history *hi);
+void tl_history_add(struct tl_history *hi, const struct tl_hist *h, uint64_t now);
+/* i = 0 is the oldest sample kept, n - 1 the newest. */
+const struct tl_history_sample *tl_history_at(const struct tl_history *hi, size_t i);
+const struct tl_history_sample *tl_history_last(const struct tl_history *hi);
+/* Change per second of state over about the last window_ns (0 if unknown). */
+double tl_history_rate(const struct tl_history *hi, int state, uint64_t window_ns);
+/* Growing: the count over the window rose, and rose at more steps than it
+ * fell.  What makes CLOSE-WAIT and TIME-WAIT bars stand out. */
+bool tl_history_growing(const struct tl_history *hi, int state, uint64_t window_ns);
+/* Resample the state's counts into w buckets spanning [now - span, now]:
+ * each bucket the last count seen in it, carried forward; -1 where no
+ * sample exists yet. */
+void tl_history_series(const struct tl_history *hi, int state, uint64_t now, uint64_t span_ns,
+		       int w, long *out);
+
+#endif

@@ -1,0 +1,16 @@
+/* tui: the terminal shell of the interactive view.  It alone talks to
+ * curses: set-up and teardown (on quit, error and signals), keys and
+ * mouse, blitting the canvas that the ui module draws. */
+#ifndef TCPLADDER_TUI_H
+#define TCPLADDER_TUI_H
+
+#include "tcpladder/options.h"
+
+struct tl_filter;
+
+/* Runs until quit; returns an exit status.  Errors are printed after the
+ * terminal is restored. */
+int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
+	       const struct tl_filter *follow);
+
+#endif

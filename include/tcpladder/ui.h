@@ -1,0 +1,137 @@
+/* ui: the interactive view's state, its keys, its layout and its panes,
+ * drawn into a canvas.  Pure: no curses, no clock; the terminal shell
+ * (tui.c) feeds it keys and data and blits the canvas.
+ *
+ * The ui owns its row index and filter; it reads (never changes) the
+ * tracker, the history and the event log it is given. */
+#ifndef TCPLADDER_UI_H
+#define TCPLADDER_UI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tcpladder/canvas.h"
+#include "tcpladder/evlog.h"
+#include "tcpladder/history.h"
+#include "tcpladder/tracker.h"
+
+/* Keys: printable characters as themselves, the rest from here up. */
+enum tl_key {
+	TL_KEY_UP = 0x110000,
+	TL_KEY_DOWN,
+	TL_KEY_LEFT,
+	TL_KEY_RIGHT,
+	TL_KEY_PGUP,
+	TL_KEY_PGDN,
+	TL_KEY_HOME,
+	TL_KEY_END,
+	TL_KEY_ENTER,
+	TL_KEY_ESC,
+	TL_KEY_TAB,
+	TL_KEY_BTAB,
+	TL_KEY_BACKSPACE,
+	TL_KEY_F1,
+	TL_KEY_F3 = TL_KEY_F1 + 2,
+	TL_KEY_F4,
+	TL_KEY_F5,
+	TL_KEY_F6,
+	TL_KEY_F10 = TL_KEY_F1 + 9,
+};
+
+enum tl_pane { TL_PANE_HIST, TL_PANE_TABLE, TL_PANE_EVENTS, TL_PANE_N };
+enum tl_screen { TL_SCREEN_MAIN, TL_SCREEN_HELP, TL_SCREEN_DETAIL };
+enum tl_prompt { TL_PROMPT_NONE, TL_PROMPT_SEARCH, TL_PROMPT_FILTER };
+enum tl_sort {
+	TL_SORT_STATE,
+	TL_SORT_LOCAL,
+	TL_SORT_REMOTE,
+	TL_SORT_AGE,
+	TL_SORT_INSTATE,
+	TL_SORT_RECVQ,
+	TL_SORT_SENDQ,
+	TL_SORT_RTT,
+	TL_SORT_N
+};
+
+/* What the shell measured, for the header. */
+struct tl_ui_stats {
+	uint64_t interval_ns;
+	uint64_t dump_cost_ns;
+	uint64_t samples;
+	size_t sockets;
+	bool paused;
+	bool loopback_note; /* reserved for the lab's fall-back */
+};
+
+/* Everything a frame is drawn from. */
+struct tl_ui_input {
+	const struct tl_tracker *tracker;
+	const struct tl_history *history;
+	const struct tl_evlog *log;
+	struct tl_ui_stats stats;
+	const char *host;
+	const char *const *ns_names;
+	unsigned n_ns;
+	uint64_t now;	 /* monotonic ns */
+	double now_wall; /* for clock times */
+	bool utc;	 /* event times in UTC (tests) */
+};
+
+struct tl_rect {
+	int x, y, w, h;
+};
+
+struct tl_filter;
+
+struct tl_ui {
+	enum tl_screen screen;
+	int focus;
+	bool collapsed[TL_PANE_N];
+	int sort;
+	bool sort_desc;
+	/* the connection table: tracker slots in display order */
+	uint32_t *rows;
+	size_t n_rows, cap_rows;
+	size_t sel, top;
+	uint32_t sel_id; /* keeps the selection on its connection across re-sorts */
+	size_t ev_top;	 /* events pane scroll, 0 = newest */
+	enum tl_prompt prompt;
+	char input[256];
+	size_t input_len;
+	char search[256];
+	char filter_text[256];
+	struct tl_filter *filter;
+	char *message; /* one line for the footer (a filter error, a notice) */
+	uint32_t detail_id;
+	/* requests for the shell, cleared by it */
+	bool quit;
+	bool toggle_pause;
+	int delay_step; /* +1 slower, -1 faster */
+	bool rows_dirty;
+	/* the last frame's geometry, for mouse clicks */
+	struct tl_rect pane[TL_PANE_N];
+	int table_first_y;
+	int table_visible;
+};
+
+void tl_ui_init(struct tl_ui *ui);
+void tl_ui_fini(struct tl_ui *ui);
+/* Rebuild the table's rows (after new data, or a sort or filter change). */
+void tl_ui_refresh_rows(struct tl_ui *ui, const struct tl_ui_input *in);
+/* One key; returns true when the screen should be redrawn. */
+bool tl_ui_key(struct tl_ui *ui, int key, const struct tl_ui_input *in);
+/* A mouse click at a cell: selects the pane and the row under it. */
+void tl_ui_click(struct tl_ui *ui, int x, int y, const struct tl_ui_input *in);
+/* Draw the whole screen. */
+void tl_ui_draw(struct tl_ui *ui, struct tl_canvas *c, const struct tl_ui_input *in);
+/* Set the footer message (copied); NULL clears. */
+void tl_ui_message(struct tl_ui *ui, const char *msg);
+
+/* "5s", "12m", "3h", "2d" */
+void tl_ui_format_age(uint64_t ns, char *out, size_t len);
+
+#define TL_UI_MIN_W 40
+#define TL_UI_MIN_H 12
+
+#endif

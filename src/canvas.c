@@ -1,0 +1,184 @@
+/* canvas: cells, text, and a text dump for golden tests. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcpladder/canvas.h"
+
+const struct tl_glyphs tl_glyphs_utf8 = {
+	.hline = 0x2500, .vline = 0x2502, .bar_full = 0x2588, .arrow_r = 0x25b6,
+	.arrow_l = 0x25c0, .ellipsis = 0x2026, .dot = 0x00b7, .up = 0x25b2, .down = 0x25bc,
+	.spark = {0x2581, 0x2582, 0x2583, 0x2584, 0x2585, 0x2586, 0x2587, 0x2588},
+	.bar_part = {0x258f, 0x258e, 0x258d, 0x258c, 0x258b, 0x258a, 0x2589, 0x2588},
+	.ascii = false,
+};
+
+const struct tl_glyphs tl_glyphs_ascii = {
+	.hline = '-', .vline = '|', .bar_full = '#', .arrow_r = '>', .arrow_l = '<',
+	.ellipsis = '~', .dot = '.', .up = '^', .down = 'v',
+	.spark = {'_', '.', ',', '-', '=', '+', '*', '#'},
+	.bar_part = {' ', ' ', ' ', ' ', '#', '#', '#', '#'},
+	.ascii = true,
+};
+
+void tl_canvas_init(struct tl_canvas *c, int w, int h, const struct tl_glyphs *g)
+{
+	c->w = c->h = 0;
+	c->cells = NULL;
+	c->g = g;
+	tl_canvas_resize(c, w, h);
+}
+
+void tl_canvas_fini(struct tl_canvas *c)
+{
+	free(c->cells);
+	c->cells = NULL;
+}
+
+void tl_canvas_resize(struct tl_canvas *c, int w, int h)
+{
+	if (w < 0)
+		w = 0;
+	if (h < 0)
+		h = 0;
+	free(c->cells);
+	c->w = w;
+	c->h = h;
+	c->cells = tl_calloc((size_t)w * (size_t)h + 1, sizeof(*c->cells));
+	tl_canvas_clear(c);
+}
+
+void tl_canvas_clear(struct tl_canvas *c)
+{
+	for (int i = 0; i < c->w * c->h; i++) {
+		c->cells[i].ch = ' ';
+		c->cells[i].style = TL_ST_NORMAL;
+	}
+}
+
+void tl_canvas_put(struct tl_canvas *c, int x, int y, uint32_t ch, int style)
+{
+	if (x < 0 || y < 0 || x >= c->w || y >= c->h)
+		return;
+	if (c->g->ascii && ch > 0x7e)
+		ch = '?';
+	if (ch < 0x20 || ch == 0x7f)
+		ch = '?';
+	c->cells[y * c->w + x].ch = ch;
+	c->cells[y * c->w + x].style = (uint8_t)style;
+}
+
+int tl_utf8_decode(const char *s, uint32_t *cp)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int n;
+	uint32_t v;
+
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	} else if ((p[0] & 0xe0) == 0xc0) {
+		n = 2;
+		v = p[0] & 0x1f;
+	} else if ((p[0] & 0xf0) == 0xe0) {
+		n = 3;
+		v = p[0] & 0x0f;
+	} else if ((p[0] & 0xf8) == 0xf0) {
+		n = 4;
+		v = p[0] & 0x07;
+	} else {
+		*cp = 0xfffd;
+		return 1;
+	}
+	for (int i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80) {
+			*cp = 0xfffd;
+			return 1;
+		}
+		v = v << 6 | (p[i] & 0x3f);
+	}
+	*cp = v;
+	return n;
+}
+
+void tl_utf8_encode(uint32_t cp, struct tl_buf *out)
+{
+	char b[4];
+	if (cp < 0x80) {
+		tl_buf_putc(out, (char)cp);
+	} else if (cp < 0x800) {
+		b[0] = (char)(0xc0 | cp >> 6);
+		b[1] = (char)(0x80 | (cp & 0x3f));
+		tl_buf_add(out, b, 2);
+	} else if (cp < 0x10000) {
+		b[0] = (char)(0xe0 | cp >> 12);
+		b[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		b[2] = (char)(0x80 | (cp & 0x3f));
+		tl_buf_add(out, b, 3);
+	} else {
+		b[0] = (char)(0xf0 | cp >> 18);
+		b[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+		b[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+		b[3] = (char)(0x80 | (cp & 0x3f));
+		tl_buf_add(out, b, 4);
+	}
+}
+
+int tl_canvas_text(struct tl_canvas *c, int x, int y, int maxw, int style, const char *s)
+{
+	int col = 0;
+	if (maxw <= 0)
+		return 0;
+	while (*s) {
+		uint32_t cp;
+		int n = tl_utf8_decode(s, &cp);
+		/* Does the rest fit?  If not, the last column is an ellipsis. */
+		if (col == maxw - 1 && s[n]) {
+			tl_canvas_put(c, x + col, y, c->g->ellipsis, style);
+			return maxw;
+		}
+		tl_canvas_put(c, x + col, y, cp, style);
+		col++;
+		s += n;
+		if (col >= maxw)
+			break;
+	}
+	return col;
+}
+
+int tl_canvas_printf(struct tl_canvas *c, int x, int y, int maxw, int style, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return tl_canvas_text(c, x, y, maxw, style, buf);
+}
+
+void tl_canvas_fill(struct tl_canvas *c, int x, int y, int w, int h, uint32_t ch, int style)
+{
+	for (int j = y; j < y + h; j++)
+		for (int i = x; i < x + w; i++)
+			tl_canvas_put(c, i, j, ch, style);
+}
+
+void tl_canvas_style(struct tl_canvas *c, int x, int y, int w, int style)
+{
+	if (y < 0 || y >= c->h)
+		return;
+	for (int i = TL_MAX(x, 0); i < x + w && i < c->w; i++)
+		c->cells[y * c->w + i].style = (uint8_t)style;
+}
+
+void tl_canvas_dump(const struct tl_canvas *c, struct tl_buf *out)
+{
+	for (int y = 0; y < c->h; y++) {
+		int end = c->w;
+		while (end > 0 && c->cells[y * c->w + end - 1].ch == ' ')
+			end--;
+		for (int x = 0; x < end; x++)
+			tl_utf8_encode(c->cells[y * c->w + x].ch, out);
+		tl_buf_putc(out, '\n');
+	}
+}

@@ -1,0 +1,99 @@
+/* history: a ring of histogram samples. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcpladder/history.h"
+#include "tcpladder/util.h"
+
+void tl_history_init(struct tl_history *hi, size_t cap)
+{
+	memset(hi, 0, sizeof(*hi));
+	hi->cap = cap ? cap : 1;
+	hi->s = tl_calloc(hi->cap, sizeof(*hi->s));
+}
+
+void tl_history_fini(struct tl_history *hi)
+{
+	free(hi->s);
+	memset(hi, 0, sizeof(*hi));
+}
+
+void tl_history_add(struct tl_history *hi, const struct tl_hist *h, uint64_t now)
+{
+	size_t i;
+	if (hi->n < hi->cap) {
+		i = (hi->head + hi->n) % hi->cap;
+		hi->n++;
+	} else {
+		i = hi->head;
+		hi->head = (hi->head + 1) % hi->cap;
+	}
+	hi->s[i].mono_ns = now;
+	hi->s[i].h = *h;
+}
+
+const struct tl_history_sample *tl_history_at(const struct tl_history *hi, size_t i)
+{
+	return i < hi->n ? &hi->s[(hi->head + i) % hi->cap] : NULL;
+}
+
+const struct tl_history_sample *tl_history_last(const struct tl_history *hi)
+{
+	return hi->n ? tl_history_at(hi, hi->n - 1) : NULL;
+}
+
+/* Index of the oldest sample within window_ns of the newest. */
+static size_t window_start(const struct tl_history *hi, uint64_t window_ns)
+{
+	const struct tl_history_sample *last = tl_history_last(hi);
+	size_t i = hi->n - 1;
+	while (i > 0 && last->mono_ns - tl_history_at(hi, i - 1)->mono_ns <= window_ns)
+		i--;
+	return i;
+}
+
+double tl_history_rate(const struct tl_history *hi, int state, uint64_t window_ns)
+{
+	if (hi->n < 2)
+		return 0;
+	const struct tl_history_sample *last = tl_history_last(hi);
+	const struct tl_history_sample *first = tl_history_at(hi, window_start(hi, window_ns));
+	if (first == last || last->mono_ns <= first->mono_ns)
+		first = tl_history_at(hi, hi->n - 2);
+	double dt = (double)(last->mono_ns - first->mono_ns) / 1e9;
+	if (dt <= 0)
+		return 0;
+	return ((double)last->h.count[state] - (double)first->h.count[state]) / dt;
+}
+
+bool tl_history_growing(const struct tl_history *hi, int state, uint64_t window_ns)
+{
+	if (hi->n < 3)
+		return false;
+	size_t start = window_start(hi, window_ns);
+	int up = 0, down = 0;
+	for (size_t i = start + 1; i < hi->n; i++) {
+		uint32_t a = tl_history_at(hi, i - 1)->h.count[state];
+		uint32_t b = tl_history_at(hi, i)->h.count[state];
+		up += b > a;
+		down += b < a;
+	}
+	return tl_history_last(hi)->h.count[state] > tl_history_at(hi, start)->h.count[state] &&
+	       up > down && up >= 2;
+}
+
+void tl_history_series(const struct tl_history *hi, int state, uint64_t now, uint64_t span_ns,
+		       int w, long *out)
+{
+	if (w <= 0)
+		return;
+	uint64_t start = now > span_ns ? now - span_ns : 0;
+	size_t i = 0;
+	long cur = -1;
+	for (int b = 0; b < w; b++) {
+		uint64_t end = start + (uint64_t)((double)span_ns * (b + 1) / w);
+		for (; i < hi->n && tl_history_at(hi, i)->mono_ns <= end; i++)
+			cur = tl_history_at(hi, i)->h.count[state];
+		out[b] = cur;
+	}
+}

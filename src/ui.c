@@ -1,0 +1,982 @@
+/* ui: state, keys, layout and panes of the interactive view. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "tcpladder/filter.h"
+#include "tcpladder/fsm.h"
+#include "tcpladder/tcpstate.h"
+#include "tcpladder/ui.h"
+
+#define SEC 1000000000ULL
+#define SPARK_SPAN (120 * SEC) /* the sparklines cover the last two minutes */
+#define RATE_WINDOW (10 * SEC)
+
+static const char *const sort_names[TL_SORT_N] = {"STATE",    "LOCAL",  "REMOTE", "AGE",
+						  "IN-STATE", "RECV-Q", "SEND-Q", "RTT"};
+
+void tl_ui_init(struct tl_ui *ui)
+{
+	memset(ui, 0, sizeof(*ui));
+	ui->focus = TL_PANE_TABLE;
+	ui->sort = TL_SORT_STATE;
+	ui->rows_dirty = true;
+}
+
+void tl_ui_fini(struct tl_ui *ui)
+{
+	free(ui->rows);
+	free(ui->message);
+	tl_filter_free(ui->filter);
+	memset(ui, 0, sizeof(*ui));
+}
+
+void tl_ui_message(struct tl_ui *ui, const char *msg)
+{
+	free(ui->message);
+	ui->message = msg ? tl_strdup(msg) : NULL;
+}
+
+void tl_ui_format_age(uint64_t ns, char *out, size_t len)
+{
+	uint64_t s = ns / SEC;
+	if (s < 60)
+		snprintf(out, len, "%llus", (unsigned long long)s);
+	else if (s < 3600)
+		snprintf(out, len, "%llum", (unsigned long long)(s / 60));
+	else if (s < 86400)
+		snprintf(out, len, "%lluh", (unsigned long long)(s / 3600));
+	else
+		snprintf(out, len, "%llud", (unsigned long long)(s / 86400));
+}
+
+/* ---- rows ---- */
+
+static int lifecycle_rank(int state)
+{
+	for (int i = 0; i < TL_TCP_NSHOWN; i++)
+		if ((int)tl_tcp_lifecycle[i] == state)
+			return i;
+	return TL_TCP_NSHOWN;
+}
+
+static int addr_cmp(const struct tl_sock *a, const struct tl_sock *b, bool local)
+{
+	int c = (int)a->family - (int)b->family;
+	if (c)
+		return c;
+	c = memcmp(local ? a->local : a->remote, local ? b->local : b->remote, 16);
+	if (c)
+		return c;
+	return local ? (int)a->lport - (int)b->lport : (int)a->rport - (int)b->rport;
+}
+
+struct sort_ctx {
+	const struct tl_conn *conns;
+	int key;
+	bool desc;
+};
+
+static int cmp_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+static int row_cmp(const void *pa, const void *pb, void *arg)
+{
+	const struct sort_ctx *sc = arg;
+	const struct tl_conn *a = &sc->conns[*(const uint32_t *)pa];
+	const struct tl_conn *b = &sc->conns[*(const uint32_t *)pb];
+	int c = 0;
+	switch (sc->key) {
+	case TL_SORT_STATE:
+		c = lifecycle_rank(a->state) - lifecycle_rank(b->state);
+		break;
+	case TL_SORT_LOCAL:
+		c = addr_cmp(&a->sock, &b->sock, true);
+		break;
+	case TL_SORT_REMOTE:
+		c = addr_cmp(&a->sock, &b->sock, false);
+		break;
+	case TL_SORT_AGE: /* oldest first */
+		c = cmp_u64(a->first_seen_ns, b->first_seen_ns);
+		break;
+	case TL_SORT_INSTATE:
+		c = cmp_u64(a->state_since_ns, b->state_since_ns);
+		break;
+	case TL_SORT_RECVQ: /* biggest first */
+		c = cmp_u64(b->sock.rqueue, a->sock.rqueue);
+		break;
+	case TL_SORT_SENDQ:
+		c = cmp_u64(b->sock.wqueue, a->sock.wqueue);
+		break;
+	case TL_SORT_RTT:
+		c = cmp_u64(b->sock.info.rtt_us, a->sock.info.rtt_us);
+		break;
+	}
+	if (!c)
+		c = addr_cmp(&a->sock, &b->sock, true);
+	if (!c)
+		c = cmp_u64(a->id, b->id);
+	return sc->desc ? -c : c;
+}
+
+static void fmt_addr(const struct tl_sock *s, bool local, char *out, size_t len)
+{
+	tl_sock_format_addr(s->family, local ? s->local : s->remote, local ? s->lport : s->rport,
+			    out, len);
+}
+
+/* Plain text search over what a row shows. */
+static bool row_has_text(const struct tl_conn *c, const char *text)
+{
+	char a[64];
+	if (!*text)
+		return true;
+	fmt_addr(&c->sock, true, a, sizeof(a));
+	if (strstr(a, text))
+		return true;
+	fmt_addr(&c->sock, false, a, sizeof(a));
+	if (strstr(a, text))
+		return true;
+	return strcasestr(tl_tcp_state_name(c->state), text) != NULL;
+}
+
+void tl_ui_refresh_rows(struct tl_ui *ui, const struct tl_ui_input *in)
+{
+	size_t n;
+	const struct tl_conn *conns = tl_tracker_conns((struct tl_tracker *)in->tracker, &n);
+
+	if (ui->cap_rows < n) {
+		ui->cap_rows = n;
+		ui->rows = tl_reallocarray(ui->rows, n ? n : 1, sizeof(*ui->rows));
+	}
+	ui->n_rows = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct tl_conn *c = &conns[i];
+		if (!c->id)
+			continue;
+		if (ui->filter && !tl_filter_match(ui->filter, &c->sock))
+			continue;
+		ui->rows[ui->n_rows++] = (uint32_t)i;
+	}
+	struct sort_ctx sc = {conns, ui->sort, ui->sort_desc};
+	qsort_r(ui->rows, ui->n_rows, sizeof(*ui->rows), row_cmp, &sc);
+	/* Keep the selection on the same connection. */
+	ui->sel = ui->n_rows ? TL_MIN(ui->sel, ui->n_rows - 1) : 0;
+	if (ui->sel_id)
+		for (size_t i = 0; i < ui->n_rows; i++)
+			if (conns[ui->rows[i]].id == ui->sel_id) {
+				ui->sel = i;
+				break;
+			}
+	if (ui->n_rows)
+		ui->sel_id = conns[ui->rows[ui->sel]].id;
+	ui->rows_dirty = false;
+}
+
+static const struct tl_conn *selected(const struct tl_ui *ui, const struct tl_ui_input *in)
+{
+	size_t n;
+	const struct tl_conn *conns = tl_tracker_conns((struct tl_tracker *)in->tracker, &n);
+	if (!ui->n_rows || ui->sel >= ui->n_rows || ui->rows[ui->sel] >= n)
+		return NULL;
+	return &conns[ui->rows[ui->sel]];
+}
+
+static void select_row(struct tl_ui *ui, size_t i, const struct tl_ui_input *in)
+{
+	if (!ui->n_rows)
+		return;
+	ui->sel = TL_MIN(i, ui->n_rows - 1);
+	const struct tl_conn *c = selected(ui, in);
+	ui->sel_id = c ? c->id : 0;
+}
+
+/* Move the selection to the next row (from `from`) matching the search. */
+static bool search_from(struct tl_ui *ui, size_t from, const struct tl_ui_input *in)
+{
+	size_t n;
+	const struct tl_conn *conns = tl_tracker_conns((struct tl_tracker *)in->tracker, &n);
+	for (size_t k = 0; k < ui->n_rows; k++) {
+		size_t i = (from + k) % ui->n_rows;
+		if (row_has_text(&conns[ui->rows[i]], ui->search)) {
+			select_row(ui, i, in);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* ---- keys ---- */
+
+static void apply_filter_text(struct tl_ui *ui)
+{
+	char *cause = NULL;
+	struct tl_filter *f = NULL;
+
+	if (ui->input_len) {
+		f = tl_filter_parse(ui->input, &cause);
+		if (!f) {
+			char msg[400];
+			snprintf(msg, sizeof(msg), "filter: %s", cause ? cause : "invalid");
+			tl_ui_message(ui, msg);
+			free(cause);
+			return; /* keep the prompt open to fix it */
+		}
+	}
+	tl_filter_free(ui->filter);
+	ui->filter = f;
+	snprintf(ui->filter_text, sizeof(ui->filter_text), "%s", f ? tl_filter_text(f) : "");
+	ui->prompt = TL_PROMPT_NONE;
+	tl_ui_message(ui, NULL);
+	ui->rows_dirty = true;
+	ui->sel = ui->top = 0;
+}
+
+static bool prompt_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
+{
+	if (key == TL_KEY_ESC) {
+		ui->prompt = TL_PROMPT_NONE;
+		tl_ui_message(ui, NULL);
+		return true;
+	}
+	if (key == TL_KEY_ENTER) {
+		if (ui->prompt == TL_PROMPT_FILTER)
+			apply_filter_text(ui);
+		else
+			ui->prompt = TL_PROMPT_NONE;
+		return true;
+	}
+	if (key == TL_KEY_BACKSPACE) {
+		if (ui->input_len) {
+			/* drop a whole UTF-8 sequence */
+			do
+				ui->input_len--;
+			while (ui->input_len && (ui->input[ui->input_len] & 0xc0) == 0x80);
+			ui->input[ui->input_len] = '\0';
+		}
+	} else if (key == TL_KEY_F3 && ui->prompt == TL_PROMPT_SEARCH) {
+		search_from(ui, ui->sel + 1, in);
+		return true;
+	} else if (key >= 0x20 && key < 0x110000 && key != 0x7f) {
+		char enc[4];
+		int n = 0;
+		uint32_t cp = (uint32_t)key;
+		if (cp < 0x80) {
+			enc[n++] = (char)cp;
+		} else if (cp < 0x800) {
+			enc[n++] = (char)(0xc0 | cp >> 6);
+			enc[n++] = (char)(0x80 | (cp & 0x3f));
+		} else if (cp < 0x10000) {
+			enc[n++] = (char)(0xe0 | cp >> 12);
+			enc[n++] = (char)(0x80 | (cp >> 6 & 0x3f));
+			enc[n++] = (char)(0x80 | (cp & 0x3f));
+		}
+		if (n && ui->input_len + (size_t)n < sizeof(ui->input)) {
+			memcpy(ui->input + ui->input_len, enc, (size_t)n);
+			ui->input_len += (size_t)n;
+			ui->input[ui->input_len] = '\0';
+		}
+	} else {
+		return false;
+	}
+	if (ui->prompt == TL_PROMPT_SEARCH) {
+		snprintf(ui->search, sizeof(ui->search), "%s", ui->input);
+		if (!search_from(ui, ui->sel, in) && ui->input_len)
+			tl_ui_message(ui, "no match");
+		else
+			tl_ui_message(ui, NULL);
+	}
+	return true;
+}
+
+static void move_sel(struct tl_ui *ui, long delta, const struct tl_ui_input *in)
+{
+	if (!ui->n_rows)
+		return;
+	long i = (long)ui->sel + delta;
+	if (i < 0)
+		i = 0;
+	select_row(ui, (size_t)i, in);
+}
+
+static void move_events(struct tl_ui *ui, long delta, const struct tl_ui_input *in)
+{
+	long top = (long)ui->ev_top - delta; /* newest first: down goes older */
+	long max = in->log && in->log->n ? (long)in->log->n - 1 : 0;
+	ui->ev_top = (size_t)(top < 0 ? 0 : top > max ? max : top);
+}
+
+bool tl_ui_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
+{
+	if (ui->prompt != TL_PROMPT_NONE && prompt_key(ui, key, in))
+		return true;
+	if (ui->screen == TL_SCREEN_HELP) {
+		if (key == 'q' || key == TL_KEY_ESC || key == TL_KEY_F1 || key == 'h' || key == '?' ||
+		    key == TL_KEY_ENTER)
+			ui->screen = TL_SCREEN_MAIN;
+		else if (key == TL_KEY_F10)
+			ui->quit = true;
+		return true;
+	}
+	if (ui->screen == TL_SCREEN_DETAIL) {
+		if (key == 'q' || key == TL_KEY_ESC || key == TL_KEY_ENTER || key == TL_KEY_LEFT)
+			ui->screen = TL_SCREEN_MAIN;
+		else if (key == TL_KEY_F10)
+			ui->quit = true;
+		else if (key == ' ')
+			ui->toggle_pause = true;
+		return true;
+	}
+	int page = ui->table_visible > 1 ? ui->table_visible - 1 : 10;
+	switch (key) {
+	case 'q':
+	case TL_KEY_F10:
+		ui->quit = true;
+		break;
+	case TL_KEY_F1:
+	case 'h':
+	case '?':
+		ui->screen = TL_SCREEN_HELP;
+		break;
+	case '/':
+	case TL_KEY_F3:
+		ui->prompt = TL_PROMPT_SEARCH;
+		ui->input_len = 0;
+		ui->input[0] = '\0';
+		ui->focus = TL_PANE_TABLE;
+		break;
+	case 'n':
+		if (*ui->search && !search_from(ui, ui->sel + 1, in))
+			tl_ui_message(ui, "no match");
+		break;
+	case TL_KEY_F4:
+	case '\\':
+		ui->prompt = TL_PROMPT_FILTER;
+		snprintf(ui->input, sizeof(ui->input), "%s", ui->filter_text);
+		ui->input_len = strlen(ui->input);
+		break;
+	case TL_KEY_F6:
+	case '>':
+	case '.':
+		ui->sort = (ui->sort + 1) % TL_SORT_N;
+		ui->rows_dirty = true;
+		break;
+	case '<':
+	case ',':
+		ui->sort = (ui->sort + TL_SORT_N - 1) % TL_SORT_N;
+		ui->rows_dirty = true;
+		break;
+	case 'I':
+		ui->sort_desc = !ui->sort_desc;
+		ui->rows_dirty = true;
+		break;
+	case ' ':
+		ui->toggle_pause = true;
+		break;
+	case '+':
+	case '=':
+		ui->delay_step = 1;
+		break;
+	case '-':
+		ui->delay_step = -1;
+		break;
+	case TL_KEY_TAB:
+	case TL_KEY_BTAB:
+		for (int k = 0; k < TL_PANE_N; k++) {
+			ui->focus = (ui->focus + (key == TL_KEY_TAB ? 1 : TL_PANE_N - 1)) % TL_PANE_N;
+			if (!ui->collapsed[ui->focus])
+				break;
+		}
+		break;
+	case '1':
+	case '2':
+	case '3':
+		ui->collapsed[key - '1'] = !ui->collapsed[key - '1'];
+		break;
+	case TL_KEY_ENTER:
+		if (ui->focus == TL_PANE_TABLE && selected(ui, in)) {
+			ui->detail_id = selected(ui, in)->id;
+			ui->screen = TL_SCREEN_DETAIL;
+		}
+		break;
+	case TL_KEY_UP:
+	case 'k':
+		if (ui->focus == TL_PANE_EVENTS)
+			move_events(ui, -1, in);
+		else
+			move_sel(ui, -1, in);
+		break;
+	case TL_KEY_DOWN:
+	case 'j':
+		if (ui->focus == TL_PANE_EVENTS)
+			move_events(ui, 1, in);
+		else
+			move_sel(ui, 1, in);
+		break;
+	case TL_KEY_PGUP:
+		if (ui->focus == TL_PANE_EVENTS)
+			move_events(ui, -page, in);
+		else
+			move_sel(ui, -page, in);
+		break;
+	case TL_KEY_PGDN:
+		if (ui->focus == TL_PANE_EVENTS)
+			move_events(ui, page, in);
+		else
+			move_sel(ui, page, in);
+		break;
+	case TL_KEY_HOME:
+		if (ui->focus == TL_PANE_EVENTS)
+			ui->ev_top = 0;
+		else
+			select_row(ui, 0, in);
+		break;
+	case TL_KEY_END:
+		if (ui->focus == TL_PANE_EVENTS)
+			move_events(ui, 1L << 30, in);
+		else if (ui->n_rows)
+			select_row(ui, ui->n_rows - 1, in);
+		break;
+	case TL_KEY_ESC:
+		if (ui->message)
+			tl_ui_message(ui, NULL);
+		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
+static bool in_rect(const struct tl_rect *r, int x, int y)
+{
+	return x >= r->x && x < r->x + r->w && y >= r->y && y < r->y + r->h;
+}
+
+void tl_ui_click(struct tl_ui *ui, int x, int y, const struct tl_ui_input *in)
+{
+	if (ui->screen != TL_SCREEN_MAIN)
+		return;
+	for (int p = 0; p < TL_PANE_N; p++) {
+		if (!in_rect(&ui->pane[p], x, y))
+			continue;
+		ui->focus = p;
+		if (p == TL_PANE_TABLE && y >= ui->table_first_y) {
+			size_t i = ui->top + (size_t)(y - ui->table_first_y);
+			if (i < ui->n_rows)
+				select_row(ui, i, in);
+		}
+		return;
+	}
+}
+
+/* ---- drawing ---- */
+
+static void title(struct tl_canvas *c, const struct tl_rect *r, bool focus, const char *text)
+{
+	tl_canvas_fill(c, r->x, r->y, r->w, 1, c->g->hline, focus ? TL_ST_TITLE_FOCUS : TL_ST_TITLE);
+	tl_canvas_text(c, r->x + 1, r->y, r->w - 2, focus ? TL_ST_TITLE_FOCUS : TL_ST_TITLE, text);
+}
+
+static void draw_header(struct tl_canvas *c, const struct tl_ui_input *in, const struct tl_ui *ui)
+{
+	char ns[128] = "";
+	size_t off = 0;
+	for (unsigned i = 0; i < in->n_ns && off < sizeof(ns) - 1; i++)
+		off += (size_t)snprintf(ns + off, sizeof(ns) - off, "%s%s", i ? "," : "",
+					in->ns_names[i]);
+	const struct tl_history_sample *last = tl_history_last(in->history);
+	tl_canvas_fill(c, 0, 0, c->w, 1, ' ', TL_ST_HEADER);
+	int x = tl_canvas_printf(c, 0, 0, c->w, TL_ST_HEADER,
+				 " tcpladder  %s  netns %s  every %.2fs (dump %.1f ms)  TCP %u", in->host,
+				 ns, (double)in->stats.interval_ns / 1e9,
+				 (double)in->stats.dump_cost_ns / 1e6, last ? last->h.total : 0);
+	if (in->stats.paused || ui->toggle_pause)
+		tl_canvas_text(c, x + 2, 0, c->w - x - 2, TL_ST_WARN, "PAUSED");
+}
+
+static uint32_t spark_glyph(const struct tl_canvas *c, long v, long lo, long hi)
+{
+	if (v < 0)
+		return ' ';
+	if (hi <= lo)
+		return v > 0 ? c->g->spark[3] : c->g->spark[0];
+	int level = (int)((double)(v - lo) * 7.0 / (double)(hi - lo) + 0.5);
+	return c->g->spark[TL_MAX(0, TL_MIN(7, level))];
+}
+
+static void draw_hist(struct tl_canvas *c, const struct tl_rect *r, const struct tl_ui *ui,
+		      const struct tl_ui_input *in)
+{
+	const struct tl_history_sample *last = tl_history_last(in->history);
+	char t[128];
+	snprintf(t, sizeof(t), " States%s ", ui->collapsed[TL_PANE_HIST] ? " (1 to expand)" : "");
+	title(c, r, ui->focus == TL_PANE_HIST, t);
+	if (ui->collapsed[TL_PANE_HIST] || r->h < 2)
+		return;
+	uint32_t max = 1;
+	for (int k = 0; k < TL_TCP_NSHOWN; k++)
+		if (last && last->h.count[tl_tcp_lifecycle[k]] > max)
+			max = last->h.count[tl_tcp_lifecycle[k]];
+	/* With too few rows, the states holding sockets are kept first;
+	 * shown in lifecycle order either way. */
+	int rows = r->h - 1;
+	int shown[TL_TCP_NSHOWN], n = 0;
+	bool pick[TL_TCP_NSHOWN] = {false};
+	for (int pass = 0; pass < 2; pass++)
+		for (int k = 0; k < TL_TCP_NSHOWN && n < rows; k++) {
+			bool nz = last && last->h.count[tl_tcp_lifecycle[k]] > 0;
+			if (!pick[k] && (pass == 1 || nz)) {
+				pick[k] = true;
+				n++;
+			}
+		}
+	n = 0;
+	for (int k = 0; k < TL_TCP_NSHOWN; k++)
+		if (pick[k])
+			shown[n++] = tl_tcp_lifecycle[k];
+	int sparkw = r->w >= 70 ? TL_MIN(30, r->w / 4) : r->w >= 50 ? 12 : 0;
+	int ratew = r->w >= 50 ? 9 : 0;
+	int barw = r->w - 12 - 8 - ratew - (sparkw ? sparkw + 1 : 0) - 1;
+	long series[64];
+	for (int i = 0; i < n; i++) {
+		int st = shown[i], y = r->y + 1 + i;
+		uint32_t v = last ? last->h.count[st] : 0;
+		bool grow = (st == TL_TCP_CLOSE_WAIT || st == TL_TCP_TIME_WAIT) &&
+			    tl_history_growing(in->history, st, RATE_WINDOW);
+		int style = st == TL_TCP_CLOSE_WAIT ? (grow ? TL_ST_BAD : v ? TL_ST_WARN : TL_ST_BAR)
+			    : st == TL_TCP_TIME_WAIT ? (grow ? TL_ST_BAD : TL_ST_BAR_TW)
+						     : TL_ST_BAR;
+		tl_canvas_text(c, r->x + 1, y, 11, v ? TL_ST_BOLD : TL_ST_DIM, tl_tcp_state_name(st));
+		tl_canvas_printf(c, r->x + 12, y, 7, v ? TL_ST_NORMAL : TL_ST_DIM, "%7u", v);
+		int x = r->x + 20;
+		if (barw > 0) {
+			int len = (int)((uint64_t)v * (uint64_t)barw / max);
+			if (v && !len)
+				len = 1;
+			for (int b = 0; b < len; b++)
+				tl_canvas_put(c, x + b, y, c->g->bar_full, style);
+			if (grow)
+				tl_canvas_put(c, x + len, y, c->g->up, TL_ST_BAD);
+			x += barw + 1;
+		}
+		if (ratew) {
+			double rate = tl_history_rate(in->history, st, RATE_WINDOW);
+			if (rate > 0.05 || rate < -0.05)
+				tl_canvas_printf(c, x, y, ratew, grow ? TL_ST_BAD : TL_ST_NORMAL,
+						 "%+7.1f/s", rate);
+			x += ratew;
+		}
+		if (sparkw) {
+			int w = TL_MIN(sparkw, 64);
+			tl_history_series(in->history, st, in->now, SPARK_SPAN, w, series);
+			long hi = 0;
+			for (int b = 0; b < w; b++)
+				hi = series[b] > hi ? series[b] : hi;
+			for (int b = 0; b < w; b++)
+				tl_canvas_put(c, x + 1 + b, y, spark_glyph(c, series[b], 0, hi),
+					      grow ? TL_ST_BAD : TL_ST_DIM);
+		}
+	}
+}
+
+struct column {
+	const char *name;
+	int w;
+	int sort;
+	bool right;
+};
+
+static void draw_table(struct tl_canvas *c, const struct tl_rect *r, struct tl_ui *ui,
+		       const struct tl_ui_input *in)
+{
+	char t[400];
+	snprintf(t, sizeof(t), " Connections %zu%s%s  sort %s%s ", ui->n_rows,
+		 *ui->filter_text ? "  filter: " : "", ui->filter_text, sort_names[ui->sort],
+		 ui->sort_desc ? " (reversed)" : "");
+	title(c, r, ui->focus == TL_PANE_TABLE, t);
+	ui->table_first_y = r->y + 2;
+	ui->table_visible = 0;
+	if (ui->collapsed[TL_PANE_TABLE] || r->h < 3)
+		return;
+	/* Columns drop from the right as the pane narrows. */
+	int addrw = r->w >= 120 ? 30 : r->w >= 90 ? 22 : r->w >= 60 ? 21 : (r->w - 12) / 2;
+	struct column cols[] = {
+		{"STATE", 11, TL_SORT_STATE, false},  {"LOCAL", addrw, TL_SORT_LOCAL, false},
+		{"REMOTE", addrw, TL_SORT_REMOTE, false}, {"AGE", 5, TL_SORT_AGE, true},
+		{"IN-ST", 5, TL_SORT_INSTATE, true},  {"RECV-Q", 7, TL_SORT_RECVQ, true},
+		{"SEND-Q", 7, TL_SORT_SENDQ, true},   {"RTT ms", 7, TL_SORT_RTT, true},
+		{"OWNER", 12, -1, false},
+	};
+	int ncols = 0, used = 1;
+	for (size_t i = 0; i < TL_ARRAY_SIZE(cols); i++) {
+		if (used + cols[i].w + (ncols ? 1 : 0) > r->w)
+			break;
+		used += cols[i].w + (ncols ? 1 : 0);
+		ncols++;
+	}
+	int x = r->x + 1;
+	tl_canvas_fill(c, r->x, r->y + 1, r->w, 1, ' ', TL_ST_COLHEAD);
+	for (int i = 0; i < ncols; i++) {
+		int st = cols[i].sort == ui->sort ? TL_ST_TITLE_FOCUS : TL_ST_COLHEAD;
+		if (cols[i].right)
+			tl_canvas_printf(c, x, r->y + 1, cols[i].w, st, "%*s", cols[i].w, cols[i].name);
+		else
+			tl_canvas_text(c, x, r->y + 1, cols[i].w, st, cols[i].name);
+		x += cols[i].w + 1;
+	}
+	int vis = r->h - 2;
+	ui->table_visible = vis;
+	if (ui->sel < ui->top)
+		ui->top = ui->sel;
+	if (vis > 0 && ui->sel >= ui->top + (size_t)vis)
+		ui->top = ui->sel - (size_t)vis + 1;
+	if (ui->top + (size_t)vis > ui->n_rows)
+		ui->top = ui->n_rows > (size_t)vis ? ui->n_rows - (size_t)vis : 0;
+	size_t n;
+	const struct tl_conn *conns = tl_tracker_conns((struct tl_tracker *)in->tracker, &n);
+	if (!ui->n_rows) {
+		tl_canvas_text(c, r->x + 2, r->y + 2, r->w - 3, TL_ST_DIM,
+			       *ui->filter_text ? "no connection matches the filter"
+						: "no TCP sockets");
+		return;
+	}
+	for (int row = 0; row < vis && ui->top + (size_t)row < ui->n_rows; row++) {
+		size_t idx = ui->top + (size_t)row;
+		const struct tl_conn *cn = &conns[ui->rows[idx]];
+		int y = r->y + 2 + row;
+		bool gone = cn->flags & TL_CONN_GONE;
+		int st = gone ? TL_ST_DIM : TL_ST_NORMAL;
+		char buf[64];
+		x = r->x + 1;
+		for (int i = 0; i < ncols; i++) {
+			buf[0] = '\0';
+			switch (i) {
+			case 0:
+				snprintf(buf, sizeof(buf), "%s", tl_tcp_state_name(cn->state));
+				break;
+			case 1:
+				fmt_addr(&cn->sock, true, buf, sizeof(buf));
+				break;
+			case 2:
+				if (cn->state == TL_TCP_LISTEN)
+					snprintf(buf, sizeof(buf), "*");
+				else
+					fmt_addr(&cn->sock, false, buf, sizeof(buf));
+				break;
+			case 3: {
+				char a[16];
+				tl_ui_format_age(in->now - cn->first_seen_ns, a, sizeof(a));
+				/* first seen in the baseline: at least that old */
+				snprintf(buf, sizeof(buf), "%s%s",
+					 (cn->flags & TL_CONN_EXACT) ? "" : ">", a);
+				break;
+			}
+			case 4: {
+				char a[16];
+				tl_ui_format_age(in->now - cn->state_since_ns, a, sizeof(a));
+				snprintf(buf, sizeof(buf), "%s%s",
+					 (cn->flags & TL_CONN_EXACT) ? "" : ">", a);
+				break;
+			}
+			case 5:
+				if (cn->state != TL_TCP_LISTEN && cn->sock.inode)
+					snprintf(buf, sizeof(buf), "%u", cn->sock.rqueue);
+				break;
+			case 6:
+				if (cn->state != TL_TCP_LISTEN && cn->sock.inode)
+					snprintf(buf, sizeof(buf), "%u", cn->sock.wqueue);
+				break;
+			case 7:
+				if ((cn->sock.flags & TL_SOCK_HAS_INFO) && (cn->sock.info.have & TL_INFO_RTT) &&
+				    cn->sock.info.rtt_us && cn->state != TL_TCP_LISTEN)
+					snprintf(buf, sizeof(buf), "%.1f", cn->sock.info.rtt_us / 1000.0);
+				break;
+			case 8:
+				break; /* owners: the leak work fills them */
+			}
+			int cst = st;
+			if (i == 0 && !gone && cn->state == TL_TCP_CLOSE_WAIT)
+				cst = TL_ST_WARN;
+			if (cols[i].right)
+				tl_canvas_printf(c, x, y, cols[i].w, cst, "%*s", cols[i].w, buf);
+			else
+				tl_canvas_text(c, x, y, cols[i].w, cst, buf);
+			x += cols[i].w + 1;
+		}
+		if (idx == ui->sel)
+			tl_canvas_style(c, r->x, y, r->w, TL_ST_SELECTED);
+		else if (*ui->search && row_has_text(cn, ui->search))
+			tl_canvas_style(c, r->x, y, 1, TL_ST_MATCH);
+	}
+}
+
+static void event_line(struct tl_canvas *c, int x, int y, int w, const struct tl_event *ev,
+		       const struct tl_ui_input *in, bool show_time)
+{
+	char l[64], rm[64], line[256], stamp[16] = "";
+	fmt_addr(&ev->sock, true, l, sizeof(l));
+	fmt_addr(&ev->sock, false, rm, sizeof(rm));
+	if (show_time) {
+		time_t s = (time_t)ev->wall;
+		struct tm tm;
+		if (in->utc)
+			gmtime_r(&s, &tm);
+		else
+			localtime_r(&s, &tm);
+		strftime(stamp, sizeof(stamp), "%H:%M:%S ", &tm);
+	}
+	const char *seg = tl_segment_name(ev->segment), *dir = tl_dir_name(ev->dir);
+	snprintf(line, sizeof(line), "%s%s %s %s  %s %s %s%s%s%s%s", stamp, l,
+		 c->g->ascii ? ">" : "\xe2\x86\x92", rm,
+		 ev->kind == TL_EV_OPEN ? "new" : tl_tcp_state_name(ev->from),
+		 c->g->ascii ? "->" : "\xe2\x86\x92", tl_tcp_state_name(ev->to), seg ? "  " : "",
+		 seg ? seg : "", dir ? " " : "", dir ? dir : "");
+	int used = tl_canvas_text(c, x, y, w, ev->inferred ? TL_ST_INFERRED : TL_ST_NORMAL, line);
+	if (ev->inferred && used + 11 <= w)
+		tl_canvas_text(c, x + used + 1, y, w - used - 1, TL_ST_INFERRED, "(inferred)");
+}
+
+static void draw_events(struct tl_canvas *c, const struct tl_rect *r, const struct tl_ui *ui,
+			const struct tl_ui_input *in)
+{
+	char t[128];
+	snprintf(t, sizeof(t), " Events %llu ", (unsigned long long)(in->log ? in->log->total : 0));
+	title(c, r, ui->focus == TL_PANE_EVENTS, t);
+	if (ui->collapsed[TL_PANE_EVENTS] || !in->log)
+		return;
+	for (int row = 0; row < r->h - 1; row++) {
+		size_t k = ui->ev_top + (size_t)row;
+		if (k >= in->log->n)
+			break;
+		const struct tl_event *ev = tl_evlog_at(in->log, in->log->n - 1 - k);
+		event_line(c, r->x + 1, r->y + 1 + row, r->w - 2, ev, in, r->w >= 60);
+	}
+	if (!in->log->n)
+		tl_canvas_text(c, r->x + 2, r->y + 1, r->w - 3, TL_ST_DIM,
+			       "no state changes yet");
+}
+
+static void draw_footer(struct tl_canvas *c, const struct tl_ui *ui)
+{
+	int y = c->h - 1;
+	tl_canvas_fill(c, 0, y, c->w, 1, ' ', TL_ST_NORMAL);
+	if (ui->prompt != TL_PROMPT_NONE) {
+		int x = tl_canvas_text(c, 0, y, c->w, TL_ST_KEY,
+				       ui->prompt == TL_PROMPT_SEARCH ? "Search: " : "Filter: ");
+		x += tl_canvas_text(c, x, y, c->w - x, TL_ST_NORMAL, ui->input);
+		if (ui->message)
+			tl_canvas_text(c, x + 2, y, c->w - x - 2, TL_ST_BAD, ui->message);
+		return;
+	}
+	if (ui->message) {
+		tl_canvas_text(c, 0, y, c->w, TL_ST_WARN, ui->message);
+		return;
+	}
+	static const char *const keys[][2] = {
+		{"F1", "Help"},	  {"F3", "Search"}, {"F4", "Filter"}, {"F6", "Sort"},
+		{"Space", "Pause"}, {"+-", "Delay"}, {"Enter", "Detail"}, {"Tab", "Pane"},
+		{"F10", "Quit"},
+	};
+	int x = 0;
+	for (size_t i = 0; i < TL_ARRAY_SIZE(keys) && x < c->w; i++) {
+		x += tl_canvas_text(c, x, y, c->w - x, TL_ST_KEY, keys[i][0]);
+		x += tl_canvas_text(c, x, y, c->w - x, TL_ST_NORMAL, keys[i][1]);
+		x += tl_canvas_text(c, x, y, c->w - x, TL_ST_NORMAL, " ");
+	}
+}
+
+static const char *const help_lines[] = {
+	"tcpladder: TCP sockets by state, and how they change",
+	"",
+	"  F1 h ?        this help (any key returns)",
+	"  / F3          search connections (type to jump; F3 or n: next match)",
+	"  F4 \\          filter: an ss-style expression, e.g.",
+	"                  state close-wait and sport = :443",
+	"                  dst 10.0.0.0/8 or dport = :22      (empty: no filter)",
+	"  F6 < >        choose the sort column        I  reverse the order",
+	"  Up Down j k   move      PgUp PgDn  page      Home End  first, last",
+	"  Tab           next pane (histogram, connections, events)",
+	"  1 2 3         collapse or expand the histogram, table, event panes",
+	"  Enter         the selected connection's details and history",
+	"  Space         pause or resume sampling",
+	"  + -           sample less or more often",
+	"  Esc           close a prompt or message",
+	"  q F10         quit",
+	"",
+	"Marks: an inferred step (not seen, filled in by the state machine) is",
+	"dim and says (inferred).  '>' before an age: first seen at start-up, so",
+	"at least that old.  A growing CLOSE-WAIT or TIME-WAIT is drawn in red",
+	"with an arrow.",
+};
+
+static void draw_help(struct tl_canvas *c)
+{
+	tl_canvas_fill(c, 0, 0, c->w, 1, ' ', TL_ST_HEADER);
+	tl_canvas_text(c, 1, 0, c->w - 1, TL_ST_HEADER, "tcpladder help");
+	for (size_t i = 0; i < TL_ARRAY_SIZE(help_lines) && (int)i + 2 < c->h - 1; i++)
+		tl_canvas_text(c, 1, (int)i + 2, c->w - 2, i == 0 ? TL_ST_BOLD : TL_ST_NORMAL,
+			       help_lines[i]);
+	tl_canvas_text(c, 0, c->h - 1, c->w, TL_ST_KEY, "Esc q: back   F10: quit");
+}
+
+static const struct tl_conn *find_id(const struct tl_ui_input *in, uint32_t id)
+{
+	size_t n;
+	const struct tl_conn *conns = tl_tracker_conns((struct tl_tracker *)in->tracker, &n);
+	for (size_t i = 0; i < n; i++)
+		if (conns[i].id == id)
+			return &conns[i];
+	return NULL;
+}
+
+static void draw_detail(struct tl_canvas *c, const struct tl_ui *ui, const struct tl_ui_input *in)
+{
+	const struct tl_conn *cn = find_id(in, ui->detail_id);
+	char l[64], rm[64], a[16], b[16];
+	tl_canvas_fill(c, 0, 0, c->w, 1, ' ', TL_ST_HEADER);
+	if (!cn) {
+		tl_canvas_text(c, 1, 0, c->w - 1, TL_ST_HEADER, "connection details");
+		tl_canvas_text(c, 1, 2, c->w - 2, TL_ST_DIM, "this connection is no longer tracked");
+		tl_canvas_text(c, 0, c->h - 1, c->w, TL_ST_KEY, "Esc q: back");
+		return;
+	}
+	fmt_addr(&cn->sock, true, l, sizeof(l));
+	fmt_addr(&cn->sock, false, rm, sizeof(rm));
+	tl_canvas_printf(c, 1, 0, c->w - 1, TL_ST_HEADER, "%s %s %s   %s", l,
+			 c->g->ascii ? "->" : "\xe2\x86\x92", rm, tl_tcp_state_name(cn->state));
+	tl_ui_format_age(in->now - cn->first_seen_ns, a, sizeof(a));
+	tl_ui_format_age(in->now - cn->state_since_ns, b, sizeof(b));
+	int y = 2;
+	tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_NORMAL,
+			 "state %s for %s%s   first seen %s%s ago   role %s%s", tl_tcp_state_name(cn->state),
+			 (cn->flags & TL_CONN_EXACT) ? "" : "at least ", b,
+			 (cn->flags & TL_CONN_EXACT) ? "" : "at least ", a, tl_role_name(cn->role),
+			 (cn->flags & TL_CONN_ROLE_GUESSED) ? " (guessed from ports)" : "");
+	tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_NORMAL,
+			 "cookie 0x%llx   inode %u   uid %u   netns %s   recv-q %u   send-q %u",
+			 (unsigned long long)cn->sock.cookie, cn->sock.inode, cn->sock.uid,
+			 cn->ns < in->n_ns ? in->ns_names[cn->ns] : "?", cn->sock.rqueue,
+			 cn->sock.wqueue);
+	if (cn->sock.flags & TL_SOCK_HAS_INFO) {
+		const struct tl_tcpinfo *i = &cn->sock.info;
+		tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_NORMAL,
+				 "rtt %.2f ms   bytes acked %llu   received %llu   segs out %u in %u",
+				 i->rtt_us / 1000.0, (unsigned long long)i->bytes_acked,
+				 (unsigned long long)i->bytes_received, i->segs_out, i->segs_in);
+	}
+	if (cn->state == TL_TCP_TIME_WAIT && cn->sock.timer)
+		tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_NORMAL, "TIME-WAIT ends in %.1f s",
+				 cn->sock.expires_ms / 1000.0);
+	const struct tl_conn *peer = tl_tracker_peer(in->tracker, cn);
+	if (peer)
+		tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_NORMAL, "peer (in a watched namespace): %s",
+				 tl_tcp_state_name(peer->state));
+	y++;
+	tl_canvas_text(c, 1, y++, c->w - 2, TL_ST_TITLE, "History (time since first seen)");
+	/* The connection's events, oldest first, as far as the log reaches. */
+	size_t first = 0, count = 0;
+	for (size_t i = 0; in->log && i < in->log->n; i++)
+		if (tl_evlog_at(in->log, i)->conn == cn->id) {
+			if (!count)
+				first = i;
+			count++;
+		}
+	int rows = c->h - 1 - y;
+	size_t skip = count > (size_t)TL_MAX(rows, 0) ? count - (size_t)rows : 0;
+	double t0 = count ? tl_evlog_at(in->log, first)->wall : 0;
+	for (size_t i = first; in->log && i < in->log->n && y < c->h - 1; i++) {
+		const struct tl_event *ev = tl_evlog_at(in->log, i);
+		if (ev->conn != cn->id)
+			continue;
+		if (skip) {
+			skip--;
+			continue;
+		}
+		char off[24];
+		snprintf(off, sizeof(off), "+%8.3fs ", ev->wall - t0);
+		int x = tl_canvas_text(c, 1, y, 11, TL_ST_DIM, off);
+		const char *seg = tl_segment_name(ev->segment), *dir = tl_dir_name(ev->dir);
+		char line[256];
+		snprintf(line, sizeof(line), "%-11s %s %-11s %-8s %-3s %s%s",
+			 ev->kind == TL_EV_OPEN ? "(new)" : tl_tcp_state_name(ev->from),
+			 c->g->ascii ? "->" : "\xe2\x86\x92", tl_tcp_state_name(ev->to), seg ? seg : "",
+			 dir ? dir : "", ev->inferred ? "(inferred) " : "", ev->why ? ev->why : "");
+		tl_canvas_text(c, 1 + x, y, c->w - 2 - x, ev->inferred ? TL_ST_INFERRED : TL_ST_NORMAL,
+			       line);
+		y++;
+	}
+	if (!count)
+		tl_canvas_text(c, 1, y, c->w - 2, TL_ST_DIM,
+			       "no state change seen since tcpladder started");
+	tl_canvas_text(c, 0, c->h - 1, c->w, TL_ST_KEY, "Esc q: back   Space: pause   F10: quit");
+}
+
+/* Stacked when narrow; side by side when wide.  Collapsed panes keep
+ * their title line. */
+static void layout(struct tl_ui *ui, int w, int h)
+{
+	int top = 1, body = h - 2;
+	bool *col = ui->collapsed;
+	memset(ui->pane, 0, sizeof(ui->pane));
+	if (w >= 150) {
+		int lw = TL_MIN(w / 2, 80);
+		int hist_h = col[TL_PANE_HIST] ? 1 : TL_MIN(TL_TCP_NSHOWN + 1, body - 4);
+		ui->pane[TL_PANE_HIST] = (struct tl_rect){0, top, lw, hist_h};
+		ui->pane[TL_PANE_EVENTS] = (struct tl_rect){0, top + hist_h, lw, body - hist_h};
+		ui->pane[TL_PANE_TABLE] = (struct tl_rect){lw + 1, top, w - lw - 1, body};
+		return;
+	}
+	int ev_h = col[TL_PANE_EVENTS] ? 1 : TL_MAX(3, TL_MIN(8, body / 5));
+	int hist_h = col[TL_PANE_HIST] ? 1 : TL_TCP_NSHOWN + 1;
+	int min_table = col[TL_PANE_TABLE] ? 1 : 4;
+	if (hist_h + ev_h + min_table > body && !col[TL_PANE_EVENTS])
+		ev_h = TL_MAX(2, body - hist_h - min_table);
+	if (hist_h + ev_h + min_table > body && !col[TL_PANE_HIST])
+		hist_h = TL_MAX(2, body - ev_h - min_table);
+	int table_h = col[TL_PANE_TABLE] ? 1 : body - hist_h - ev_h;
+	if (col[TL_PANE_TABLE]) /* give the rest to the events */
+		ev_h = body - hist_h - table_h;
+	ui->pane[TL_PANE_HIST] = (struct tl_rect){0, top, w, hist_h};
+	ui->pane[TL_PANE_TABLE] = (struct tl_rect){0, top + hist_h, w, table_h};
+	ui->pane[TL_PANE_EVENTS] = (struct tl_rect){0, top + hist_h + table_h, w, ev_h};
+}
+
+void tl_ui_draw(struct tl_ui *ui, struct tl_canvas *c, const struct tl_ui_input *in)
+{
+	tl_canvas_clear(c);
+	if (c->w < TL_UI_MIN_W || c->h < TL_UI_MIN_H) {
+		char msg[80];
+		snprintf(msg, sizeof(msg), "terminal too small (%dx%d)", c->w, c->h);
+		int y = c->h / 2 - 1;
+		tl_canvas_text(c, TL_MAX(0, (c->w - (int)strlen(msg)) / 2), TL_MAX(0, y), c->w,
+			       TL_ST_BOLD, msg);
+		snprintf(msg, sizeof(msg), "need %dx%d; q quits", TL_UI_MIN_W, TL_UI_MIN_H);
+		tl_canvas_text(c, TL_MAX(0, (c->w - (int)strlen(msg)) / 2), y + 1, c->w, TL_ST_DIM,
+			       msg);
+		memset(ui->pane, 0, sizeof(ui->pane));
+		return;
+	}
+	if (ui->rows_dirty)
+		tl_ui_refresh_rows(ui, in);
+	if (ui->screen == TL_SCREEN_HELP) {
+		draw_help(c);
+		return;
+	}
+	if (ui->screen == TL_SCREEN_DETAIL) {
+		draw_detail(c, ui, in);
+		return;
+	}
+	layout(ui, c->w, c->h);
+	draw_header(c, in, ui);
+	draw_hist(c, &ui->pane[TL_PANE_HIST], ui, in);
+	draw_table(c, &ui->pane[TL_PANE_TABLE], ui, in);
+	draw_events(c, &ui->pane[TL_PANE_EVENTS], ui, in);
+	if (ui->pane[TL_PANE_TABLE].x > 0)
+		for (int y = 1; y < c->h - 1; y++)
+			tl_canvas_put(c, ui->pane[TL_PANE_TABLE].x - 1, y, c->g->vline, TL_ST_TITLE);
+	draw_footer(c, ui);
+}

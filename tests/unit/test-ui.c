@@ -1,0 +1,274 @@
+/* The interactive view without a terminal: golden canvases of each screen
+ * at several sizes, UTF-8 and ASCII, and the keys.
+ * TL_UPDATE_GOLDEN=1 rewrites the golden files instead of comparing. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "tcpladder/filter.h"
+#include "tcpladder/ui.h"
+#include "tap.h"
+
+#define SEC 1000000000ULL
+
+static struct tl_sock sk(uint64_t cookie, int state, uint8_t ip, uint16_t lport, uint16_t rport)
+{
+	struct tl_sock s;
+	memset(&s, 0, sizeof(s));
+	s.cookie = cookie;
+	s.family = AF_INET;
+	s.state = (uint8_t)state;
+	s.local[0] = s.remote[0] = 10;
+	s.local[3] = 1;
+	s.remote[3] = ip;
+	s.lport = lport;
+	s.rport = rport;
+	s.inode = 5000 + (uint32_t)cookie;
+	if (state == TL_TCP_CLOSE_WAIT)
+		s.rqueue = 1;
+	if (state == TL_TCP_ESTABLISHED) {
+		s.flags = TL_SOCK_HAS_INFO;
+		s.info.have = TL_INFO_RTT;
+		s.info.rtt_us = 1500 + 100 * (uint32_t)cookie;
+	}
+	return s;
+}
+
+struct fixture {
+	struct tl_tracker *t;
+	struct tl_history hist;
+	struct tl_evlog log;
+	struct tl_snapshot snap;
+	const char *names[1];
+	uint64_t now;
+};
+
+/* A small server: two listeners, established clients, a CLOSE-WAIT that
+ * grows over time, TIME-WAIT, and some events. */
+static void fixture_init(struct fixture *f)
+{
+	f->t = tl_tracker_new(1);
+	tl_history_init(&f->hist, 600);
+	tl_evlog_init(&f->log, 100);
+	tl_snapshot_init(&f->snap);
+	f->names[0] = "self";
+	f->now = 1000 * SEC;
+	for (int step = 0; step < 8; step++) {
+		tl_snapshot_clear(&f->snap);
+		*tl_snapshot_add(&f->snap) = sk(1, TL_TCP_LISTEN, 0, 443, 0);
+		*tl_snapshot_add(&f->snap) = sk(2, TL_TCP_LISTEN, 0, 22, 0);
+		for (int i = 0; i < 6; i++)
+			*tl_snapshot_add(&f->snap) = sk(10 + (uint64_t)i, TL_TCP_ESTABLISHED,
+							(uint8_t)(20 + i), 443, (uint16_t)(40000 + i));
+		for (int i = 0; i < step; i++)
+			*tl_snapshot_add(&f->snap) = sk(100 + (uint64_t)i, TL_TCP_CLOSE_WAIT,
+							(uint8_t)(50 + i), 443, (uint16_t)(50000 + i));
+		for (int i = 0; i < 3; i++)
+			*tl_snapshot_add(&f->snap) = sk(200 + (uint64_t)i, TL_TCP_TIME_WAIT,
+							(uint8_t)(90 + i), 51000 + (uint16_t)i, 80);
+		f->snap.complete = true;
+		tl_tracker_sample(f->t, 0, &f->snap, f->now, 1764064800.0 + step * 5);
+		size_t n;
+		const struct tl_event *ev = tl_tracker_events(f->t, &n);
+		for (size_t i = 0; i < n; i++)
+			tl_evlog_add(&f->log, &ev[i]);
+		tl_tracker_clear_events(f->t);
+		struct tl_hist h;
+		tl_hist_from_snapshot(&h, &f->snap);
+		tl_history_add(&f->hist, &h, f->now);
+		f->now += 5 * SEC;
+	}
+}
+
+static void fixture_fini(struct fixture *f)
+{
+	tl_tracker_free(f->t);
+	tl_history_fini(&f->hist);
+	tl_evlog_fini(&f->log);
+	tl_snapshot_fini(&f->snap);
+}
+
+static struct tl_ui_input input(struct fixture *f)
+{
+	struct tl_ui_input in = {
+		.tracker = f->t,
+		.history = &f->hist,
+		.log = &f->log,
+		.stats = {500000000ULL, 2100000ULL, 8, 20, false, false},
+		.host = "testhost",
+		.ns_names = f->names,
+		.n_ns = 1,
+		.now = f->now,
+		.now_wall = 1764064840.0,
+		.utc = true,
+	};
+	return in;
+}
+
+static void golden(const char *name, struct tl_ui *ui, struct fixture *f, int w, int h, bool ascii)
+{
+	struct tl_canvas c;
+	struct tl_buf b;
+	struct tl_ui_input in = input(f);
+	char path[4096];
+	const char *top = getenv("top_srcdir");
+
+	tl_canvas_init(&c, w, h, ascii ? &tl_glyphs_ascii : &tl_glyphs_utf8);
+	tl_ui_draw(ui, &c, &in);
+	tl_buf_init(&b);
+	tl_canvas_dump(&c, &b);
+	snprintf(path, sizeof(path), "%s/tests/golden/%s.txt", top ? top : ".", name);
+	if (getenv("TL_UPDATE_GOLDEN")) {
+		FILE *o = fopen(path, "w");
+		if (o) {
+			fwrite(b.data, 1, b.len, o);
+			fclose(o);
+		}
+	}
+	FILE *fp = fopen(path, "r");
+	char *want = NULL;
+	size_t len = 0;
+	if (fp) {
+		fseek(fp, 0, SEEK_END);
+		len = (size_t)ftell(fp);
+		rewind(fp);
+		want = calloc(1, len + 1);
+		if (fread(want, 1, len, fp) != len)
+			len = 0;
+		fclose(fp);
+	}
+	if (!ok(want && len == b.len && !memcmp(want, b.data, len), "golden %s (%dx%d%s)", name,
+		w, h, ascii ? ", ASCII" : "")) {
+		printf("# got:\n");
+		for (char *line = strtok(b.data, "\n"); line; line = strtok(NULL, "\n"))
+			printf("# |%s\n", line);
+	}
+	/* Nothing drawn outside the canvas, nothing but ASCII in ASCII mode. */
+	if (ascii) {
+		bool only = true;
+		for (int i = 0; i < w * h; i++)
+			only &= c.cells[i].ch < 0x7f;
+		ok(only, "%s: ASCII only", name);
+	}
+	free(want);
+	tl_buf_fini(&b);
+	tl_canvas_fini(&c);
+}
+
+int main(void)
+{
+	struct fixture f;
+	struct tl_ui ui;
+
+	fixture_init(&f);
+	tl_ui_init(&ui);
+	struct tl_ui_input in = input(&f);
+
+	golden("main-80x24", &ui, &f, 80, 24, false);
+	golden("main-80x24-ascii", &ui, &f, 80, 24, true);
+	golden("main-200x60", &ui, &f, 200, 60, false);
+	golden("main-40x12", &ui, &f, 40, 12, false);
+	golden("too-small-20x6", &ui, &f, 20, 6, false);
+	golden("main-120x40-ascii", &ui, &f, 120, 40, true);
+
+	/* Keys. */
+	ok(tl_ui_key(&ui, TL_KEY_DOWN, &in) && ui.sel == 1, "Down moves the selection");
+	tl_ui_key(&ui, TL_KEY_END, &in);
+	is_int(ui.sel, ui.n_rows - 1, "End: the last row");
+	tl_ui_key(&ui, TL_KEY_HOME, &in);
+	is_int(ui.sel, 0, "Home: the first row");
+	tl_ui_key(&ui, '>', &in);
+	is_int(ui.sort, TL_SORT_LOCAL, "> sorts by the next column");
+	tl_ui_key(&ui, '<', &in);
+	is_int(ui.sort, TL_SORT_STATE, "< sorts by the previous column");
+	tl_ui_key(&ui, TL_KEY_F6, &in);
+	is_int(ui.sort, TL_SORT_LOCAL, "F6 too");
+	tl_ui_key(&ui, '<', &in);
+
+	/* Search jumps to the first match. */
+	tl_ui_key(&ui, '/', &in);
+	ok(ui.prompt == TL_PROMPT_SEARCH, "/ opens the search prompt");
+	for (const char *p = "10.0.0.52"; *p; p++)
+		tl_ui_key(&ui, *p, &in);
+	size_t n;
+	const struct tl_conn *conns = tl_tracker_conns(f.t, &n);
+	const struct tl_conn *sel = &conns[ui.rows[ui.sel]];
+	ok(sel->sock.remote[3] == 52, "search selects the matching row");
+	tl_ui_key(&ui, TL_KEY_ENTER, &in);
+	ok(ui.prompt == TL_PROMPT_NONE, "Enter closes the prompt");
+
+	/* Filter: an ss expression. */
+	tl_ui_key(&ui, '\\', &in);
+	for (const char *p = "state close-wait"; *p; p++)
+		tl_ui_key(&ui, *p, &in);
+	tl_ui_key(&ui, TL_KEY_ENTER, &in);
+	tl_ui_refresh_rows(&ui, &in);
+	is_int(ui.n_rows, 7, "the filter keeps the 7 CLOSE-WAIT sockets");
+	golden("filtered-80x24", &ui, &f, 80, 24, false);
+	tl_ui_key(&ui, TL_KEY_F4, &in);
+	for (int i = 0; i < 40; i++)
+		tl_ui_key(&ui, TL_KEY_BACKSPACE, &in);
+	for (const char *p = "sport = "; *p; p++)
+		tl_ui_key(&ui, *p, &in);
+	tl_ui_key(&ui, TL_KEY_ENTER, &in);
+	ok(ui.prompt == TL_PROMPT_FILTER && ui.message &&
+	       strstr(ui.message, "expected a port") != NULL,
+	   "a bad filter keeps the prompt open and says where (%s)", ui.message ? ui.message : "");
+	golden("filter-error-80x24", &ui, &f, 80, 24, false);
+	for (int i = 0; i < 40; i++)
+		tl_ui_key(&ui, TL_KEY_BACKSPACE, &in);
+	tl_ui_key(&ui, TL_KEY_ENTER, &in);
+	tl_ui_refresh_rows(&ui, &in);
+	is_int(ui.n_rows, 18, "an empty filter shows everything again");
+
+	/* Detail, help, panes, quit. */
+	tl_ui_key(&ui, TL_KEY_HOME, &in);
+	for (int i = 0; i < 8; i++)
+		tl_ui_key(&ui, TL_KEY_DOWN, &in);
+	tl_ui_key(&ui, TL_KEY_ENTER, &in);
+	is_int(ui.screen, TL_SCREEN_DETAIL, "Enter opens the connection's details");
+	golden("detail-80x24", &ui, &f, 80, 24, false);
+	tl_ui_key(&ui, TL_KEY_ESC, &in);
+	is_int(ui.screen, TL_SCREEN_MAIN, "Esc goes back");
+	tl_ui_key(&ui, TL_KEY_F1, &in);
+	is_int(ui.screen, TL_SCREEN_HELP, "F1: help");
+	golden("help-80x24", &ui, &f, 80, 24, false);
+	tl_ui_key(&ui, 'q', &in);
+	ok(ui.screen == TL_SCREEN_MAIN && !ui.quit, "q leaves help, not the program");
+	tl_ui_key(&ui, TL_KEY_TAB, &in);
+	is_int(ui.focus, TL_PANE_EVENTS, "Tab: the next pane");
+	tl_ui_key(&ui, '1', &in);
+	ok(ui.collapsed[TL_PANE_HIST], "1 collapses the histogram");
+	golden("collapsed-80x24", &ui, &f, 80, 24, false);
+	tl_ui_key(&ui, '1', &in);
+	tl_ui_key(&ui, ' ', &in);
+	ok(ui.toggle_pause, "Space asks to pause");
+	tl_ui_key(&ui, '+', &in);
+	is_int(ui.delay_step, 1, "+ asks for a longer interval");
+	tl_ui_key(&ui, TL_KEY_F10, &in);
+	ok(ui.quit, "F10 quits");
+
+	/* Mouse: a click on a table row selects it. */
+	struct tl_ui ui2;
+	tl_ui_init(&ui2);
+	struct tl_canvas c;
+	tl_canvas_init(&c, 80, 24, &tl_glyphs_utf8);
+	tl_ui_draw(&ui2, &c, &in);
+	tl_ui_click(&ui2, 10, ui2.table_first_y + 2, &in);
+	ok(ui2.sel == 2 && ui2.focus == TL_PANE_TABLE, "a click selects the row under it");
+	tl_ui_click(&ui2, 10, ui2.pane[TL_PANE_HIST].y + 1, &in);
+	is_int(ui2.focus, TL_PANE_HIST, "a click on a pane focuses it");
+	tl_canvas_fini(&c);
+	tl_ui_fini(&ui2);
+
+	char age[16];
+	tl_ui_format_age(59 * SEC, age, sizeof(age));
+	is_str(age, "59s", "age in seconds");
+	tl_ui_format_age(3 * 3600 * SEC, age, sizeof(age));
+	is_str(age, "3h", "age in hours");
+
+	tl_ui_fini(&ui);
+	fixture_fini(&f);
+	return tap_done();
+}
