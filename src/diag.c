@@ -41,9 +41,10 @@ void tl_diag_parse_tcpinfo(const void *data, size_t len, struct tl_tcpinfo *out)
 		out->rttvar_us = ti.tcpi_rttvar;
 		out->have |= TL_INFO_RTT;
 	}
-	if (HAVE(tcpi_last_data_recv)) {
+	if (HAVE(tcpi_last_ack_recv)) {
 		out->last_data_sent_ms = ti.tcpi_last_data_sent;
 		out->last_data_recv_ms = ti.tcpi_last_data_recv;
+		out->last_ack_recv_ms = ti.tcpi_last_ack_recv;
 		out->have |= TL_INFO_LAST_DATA;
 	}
 	if (HAVE(tcpi_bytes_acked)) {

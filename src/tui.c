@@ -331,7 +331,11 @@ int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
 			sum_hist(e, &sum);
 			tl_history_add(&history, &sum, tl_mono_ns());
 			last_samples = st.samples;
-			ui.rows_dirty = true;
+			/* Re-sort only when the order can have changed: the set
+			 * changes with events; queues and RTT change anyway. */
+			if (ui.sort == TL_SORT_RECVQ || ui.sort == TL_SORT_SENDQ ||
+			    ui.sort == TL_SORT_RTT)
+				ui.rows_dirty = true;
 			redraw = true;
 		}
 		if (nev) {

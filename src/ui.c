@@ -54,73 +54,87 @@ void tl_ui_format_age(uint64_t ns, char *out, size_t len)
 
 /* ---- rows ---- */
 
-static int lifecycle_rank(int state)
-{
-	for (int i = 0; i < TL_TCP_NSHOWN; i++)
-		if ((int)tl_tcp_lifecycle[i] == state)
-			return i;
-	return TL_TCP_NSHOWN;
-}
-
-static int addr_cmp(const struct tl_sock *a, const struct tl_sock *b, bool local)
-{
-	int c = (int)a->family - (int)b->family;
-	if (c)
-		return c;
-	c = memcmp(local ? a->local : a->remote, local ? b->local : b->remote, 16);
-	if (c)
-		return c;
-	return local ? (int)a->lport - (int)b->lport : (int)a->rport - (int)b->rport;
-}
-
-struct sort_ctx {
-	const struct tl_conn *conns;
-	int key;
-	bool desc;
+/* Sorting 100k rows after every sample must be cheap: each row gets a
+ * precomputed key (three words compared in order), so the comparison
+ * never chases pointers. */
+struct row_key {
+	uint64_t k[3];
+	uint32_t slot;
 };
 
-static int cmp_u64(uint64_t a, uint64_t b)
+static uint64_t be64(const uint8_t *p)
 {
-	return a < b ? -1 : a > b;
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
 }
 
-static int row_cmp(const void *pa, const void *pb, void *arg)
+static void addr_key(const struct tl_sock *s, bool local, uint64_t k[3])
 {
-	const struct sort_ctx *sc = arg;
-	const struct tl_conn *a = &sc->conns[*(const uint32_t *)pa];
-	const struct tl_conn *b = &sc->conns[*(const uint32_t *)pb];
-	int c = 0;
-	switch (sc->key) {
+	const uint8_t *a = local ? s->local : s->remote;
+	uint16_t port = local ? s->lport : s->rport;
+	if (s->family == AF_INET) {
+		k[0] = (uint64_t)a[0] << 24 | (uint64_t)a[1] << 16 | (uint64_t)a[2] << 8 | a[3];
+		k[1] = port;
+	} else {
+		k[0] = 1ULL << 63 | be64(a) >> 1;
+		k[1] = (be64(a + 8) >> 1) << 16 | port;
+	}
+}
+
+static void make_key(const struct tl_conn *c, int sort, struct row_key *rk)
+{
+	static uint8_t rank[TL_TCP_NSTATES];
+	static bool ranked;
+	uint64_t tie[3];
+
+	if (!ranked) {
+		memset(rank, TL_TCP_NSHOWN, sizeof(rank));
+		for (int i = 0; i < TL_TCP_NSHOWN; i++)
+			rank[tl_tcp_lifecycle[i]] = (uint8_t)i;
+		ranked = true;
+	}
+	addr_key(&c->sock, true, tie);
+	rk->k[1] = tie[0];
+	rk->k[2] = tie[1] << 32 | c->id;
+	switch (sort) {
 	case TL_SORT_STATE:
-		c = lifecycle_rank(a->state) - lifecycle_rank(b->state);
+		rk->k[0] = c->state < TL_TCP_NSTATES ? rank[c->state] : TL_TCP_NSHOWN;
 		break;
 	case TL_SORT_LOCAL:
-		c = addr_cmp(&a->sock, &b->sock, true);
+		addr_key(&c->sock, true, rk->k);
+		rk->k[2] = c->id;
 		break;
 	case TL_SORT_REMOTE:
-		c = addr_cmp(&a->sock, &b->sock, false);
+		addr_key(&c->sock, false, rk->k);
+		rk->k[2] = c->id;
 		break;
 	case TL_SORT_AGE: /* oldest first */
-		c = cmp_u64(a->first_seen_ns, b->first_seen_ns);
+		rk->k[0] = c->first_seen_ns;
 		break;
 	case TL_SORT_INSTATE:
-		c = cmp_u64(a->state_since_ns, b->state_since_ns);
+		rk->k[0] = c->state_since_ns;
 		break;
 	case TL_SORT_RECVQ: /* biggest first */
-		c = cmp_u64(b->sock.rqueue, a->sock.rqueue);
+		rk->k[0] = ~(uint64_t)c->sock.rqueue;
 		break;
 	case TL_SORT_SENDQ:
-		c = cmp_u64(b->sock.wqueue, a->sock.wqueue);
+		rk->k[0] = ~(uint64_t)c->sock.wqueue;
 		break;
 	case TL_SORT_RTT:
-		c = cmp_u64(b->sock.info.rtt_us, a->sock.info.rtt_us);
+		rk->k[0] = ~(uint64_t)c->sock.info.rtt_us;
 		break;
 	}
-	if (!c)
-		c = addr_cmp(&a->sock, &b->sock, true);
-	if (!c)
-		c = cmp_u64(a->id, b->id);
-	return sc->desc ? -c : c;
+}
+
+static int key_cmp(const void *pa, const void *pb)
+{
+	const struct row_key *a = pa, *b = pb;
+	for (int i = 0; i < 3; i++)
+		if (a->k[i] != b->k[i])
+			return a->k[i] < b->k[i] ? -1 : 1;
+	return 0;
 }
 
 static void fmt_addr(const struct tl_sock *s, bool local, char *out, size_t len)
@@ -153,17 +167,22 @@ void tl_ui_refresh_rows(struct tl_ui *ui, const struct tl_ui_input *in)
 		ui->cap_rows = n;
 		ui->rows = tl_reallocarray(ui->rows, n ? n : 1, sizeof(*ui->rows));
 	}
-	ui->n_rows = 0;
+	struct row_key *keys = tl_calloc(n ? n : 1, sizeof(*keys));
+	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct tl_conn *c = &conns[i];
 		if (!c->id)
 			continue;
 		if (ui->filter && !tl_filter_match(ui->filter, &c->sock))
 			continue;
-		ui->rows[ui->n_rows++] = (uint32_t)i;
+		make_key(c, ui->sort, &keys[k]);
+		keys[k++].slot = (uint32_t)i;
 	}
-	struct sort_ctx sc = {conns, ui->sort, ui->sort_desc};
-	qsort_r(ui->rows, ui->n_rows, sizeof(*ui->rows), row_cmp, &sc);
+	qsort(keys, k, sizeof(*keys), key_cmp);
+	for (size_t i = 0; i < k; i++)
+		ui->rows[i] = keys[ui->sort_desc ? k - 1 - i : i].slot;
+	ui->n_rows = k;
+	free(keys);
 	/* Keep the selection on the same connection. */
 	ui->sel = ui->n_rows ? TL_MIN(ui->sel, ui->n_rows - 1) : 0;
 	if (ui->sel_id)

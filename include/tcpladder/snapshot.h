@@ -30,6 +30,7 @@ struct tl_tcpinfo {
 	uint32_t segs_out;
 	uint32_t last_data_sent_ms;
 	uint32_t last_data_recv_ms;
+	uint32_t last_ack_recv_ms; /* for an idle CLOSE-WAIT socket: since the FIN came */
 	uint8_t state; /* tcpi_state */
 	uint8_t have;  /* TL_INFO_* */
 };

@@ -10,7 +10,7 @@
 #             connections, client closes first; every client port recorded)
 #   3. SETTLE seconds later, read tcpladder's CPU time from /proc/PID/stat
 #      and stop it with SIGINT
-#   4. match the JSON events against churn's connections:
+#   4. match the JSON events against churn's connections (by 4-tuple):
 #        client end  local 127.0.0.1:CPORT, remote 127.0.0.1:LPORT: "whole"
 #                    if it has an "open" event and reached TIME-WAIT (its
 #                    final state within the run: TIME-WAIT lasts 60 s) or
@@ -187,9 +187,11 @@ for rate in $RATES; do
 	STATS=$(awk -F'\t' '
 		FNR == NR {
 			split($0, p, " ")
-			cli["127.0.0.1:" p[1] " 127.0.0.1:" p[2]] = 1
+			k = "127.0.0.1:" p[1] " 127.0.0.1:" p[2]
+			if (k in cli) dup++ # tuple reused: the first one had no TIME-WAIT
+			else n++
+			cli[k] = 1
 			srv["127.0.0.1:" p[2] " 127.0.0.1:" p[1]] = 1
-			n++
 			next
 		}
 		{
@@ -209,15 +211,17 @@ for rate in $RATES; do
 			for (k in srv) {
 				sa += (k in so); sb += (k in se); sw += (k in so) && (k in se)
 			}
-			printf "%d %d %d %d %d %d %d\n", n, ca, cb, cw, sa, sb, sw
+			printf "%d %d %d %d %d %d %d %d\n", n, ca, cb, cw, sa, sb, sw, dup
 		}' "$PORTS" "$TMP/ev.tsv")
-	read -r N CO CE CW SO SE SW <<<"$STATS"
+	read -r N CO CE CW SO SE SW DUP <<<"$STATS"
 	EVENTS=$(wc -l <"$EV")
 	# slowest dump and longest interval tcpladder reported during the run
 	IV=$(jq -r '[.interval_ms, .dump_ms] | @tsv' "$EV" | awk -F'\t' '
 		$1 > i { i = $1 } $2 > d { d = $2 } END { printf "%.0f/%.0f", i, d }')
 	echo "    connections $N; client end: open $CO, TIME-WAIT/close $CE, both $CW;" \
 		"server end: open $SO, close $SE, both $SW"
+	((DUP == 0)) || echo "    note: $DUP 4-tuples were used twice (the earlier connection" \
+		"left no TIME-WAIT, e.g. it was reset); each is counted once"
 	echo "    tcpladder: $EVENTS events, CPU $CPU% of one core," \
 		"max interval/dump ms $IV, lost-event warnings $LOST"
 	ROWS+=("$(printf '%8s %10s %12s %11s %11s %8s %6s %10s' "$rate" "${ACH:-?}" "$N" \

@@ -61,7 +61,9 @@ in_netns() {
 # start_sockgen ARGS...: start the socket generator holding sockets until
 # stop_sockgen; its "expect STATE N" lines land in $T/expect.
 start_sockgen() {
-	rm -f "$T/sg.in"
+	# Remove the last run's output first: the background redirection below
+	# truncates it only when the child gets to it.
+	rm -f "$T/sg.in" "$T/expect"
 	mkfifo "$T/sg.in"
 	"$SOCKGEN" "$@" <"$T/sg.in" >"$T/expect" 2>"$T/sockgen.err" &
 	SG_PID=$!

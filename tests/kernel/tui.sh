@@ -42,6 +42,7 @@ start() {
 	local lang=$1 w=$2 h=$3
 	shift 3
 	tm kill-server 2>/dev/null
+	rm -f "$T/expect"
 	unshare -n bash -c '
 		ip link set lo up
 		tmux -L "$0" -f /dev/null new-session -d -s main -x "$1" -y "$2" \
