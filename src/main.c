@@ -192,18 +192,19 @@ static int run_events(const struct tl_options *o, const struct tl_filter *filter
 		struct tl_engine_stats st;
 		tl_engine_stats(e, &st);
 		const struct tl_event *ev = tl_tracker_events(tl_engine_tracker(e), &nev);
+		/* One write per batch: the events of a step happened together,
+		 * and a line is never held back waiting for the next step. */
 		for (size_t i = 0; i < nev; i++) {
 			const char *ns = tl_engine_ns_name(e, ev[i].ns);
 			if (o->json)
 				tl_report_event_json(&out, &ev[i], ns, &st);
 			else
 				tl_report_event_text(&out, &ev[i], ns, false);
-			int w = emit(&out);
-			if (w) {
-				ret = w > 0 ? EXIT_SUCCESS : fail(tl_asprintf("write error: %s",
-									     strerror(-w)));
-				goto done;
-			}
+		}
+		int w = emit(&out);
+		if (w) {
+			ret = w > 0 ? EXIT_SUCCESS : fail(tl_asprintf("write error: %s", strerror(-w)));
+			goto done;
 		}
 		tl_tracker_clear_events(tl_engine_tracker(e));
 		char *msg = tl_engine_take_notice(e);

@@ -525,6 +525,23 @@ void tl_tracker_destroyed(struct tl_tracker *t, unsigned ns, const struct tl_soc
 		 * cleared by a reset) tells nothing about a connection. */
 		if (rec->rport == 0)
 			return;
+		/* A dump may have seen the TIME-WAIT successor (under a cookie
+		 * of its own) before this event was read: then the event is
+		 * that connection's hand-over, already told. */
+		uint32_t slot;
+		if (tl_map_get(&t->by_tuple,
+			       tuple_key(ns, rec->family, rec->local, rec->lport, rec->remote, rec->rport),
+			       &slot)) {
+			struct tl_conn *succ = &t->conns[slot];
+			if (succ->state == TL_TCP_TIME_WAIT ||
+			    (succ->state == TL_TCP_FIN_WAIT2 && succ->sock.inode == 0)) {
+				if (rec->flags & TL_SOCK_HAS_INFO) {
+					succ->sock.info = rec->info;
+					succ->sock.flags |= TL_SOCK_HAS_INFO;
+				}
+				return;
+			}
+		}
 		/* Born and freed between two dumps: tell what must have
 		 * happened, all of it inferred. */
 		int role = role_of(t, ns, rec);

@@ -146,25 +146,69 @@ void tl_buf_printf(struct tl_buf *b, const char *fmt, ...)
 void tl_buf_json_str(struct tl_buf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s, *run = p;
 
 	tl_buf_putc(b, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"': tl_buf_puts(b, "\\\""); break;
-		case '\\': tl_buf_puts(b, "\\\\"); break;
-		case '\n': tl_buf_puts(b, "\\n"); break;
-		case '\t': tl_buf_puts(b, "\\t"); break;
-		case '\r': tl_buf_puts(b, "\\r"); break;
-		default:
-			if (*p < 0x20 || *p == 0x7f) {
-				char u[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
-				tl_buf_add(b, u, 6);
-			} else {
-				tl_buf_putc(b, (char)*p);
-			}
+	for (;; p++) {
+		unsigned char ch = *p;
+		if (ch >= 0x20 && ch != '"' && ch != '\\' && ch != 0x7f)
+			continue; /* copied in one go with its run */
+		if (p > run)
+			tl_buf_add(b, (const char *)run, (size_t)(p - run));
+		if (!ch)
+			break;
+		switch (ch) {
+		case '"': tl_buf_add(b, "\\\"", 2); break;
+		case '\\': tl_buf_add(b, "\\\\", 2); break;
+		case '\n': tl_buf_add(b, "\\n", 2); break;
+		case '\t': tl_buf_add(b, "\\t", 2); break;
+		case '\r': tl_buf_add(b, "\\r", 2); break;
+		default: {
+			char u[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
+			tl_buf_add(b, u, 6);
 		}
+		}
+		run = p + 1;
 	}
 	tl_buf_putc(b, '"');
+}
+
+void tl_buf_u64(struct tl_buf *b, uint64_t v)
+{
+	char tmp[24];
+	int n = 0;
+	do {
+		tmp[sizeof(tmp) - 1 - n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	tl_buf_add(b, tmp + sizeof(tmp) - n, (size_t)n);
+}
+
+void tl_buf_fixed(struct tl_buf *b, double v, int decimals)
+{
+	static const uint64_t scale[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
+	if (decimals < 0)
+		decimals = 0;
+	if (decimals > 6)
+		decimals = 6;
+	if (!(v == v) || v > 1e15 || v < -1e15) { /* NaN or huge: printf knows best */
+		tl_buf_printf(b, "%.*f", decimals, v);
+		return;
+	}
+	if (v < 0) {
+		tl_buf_putc(b, '-');
+		v = -v;
+	}
+	uint64_t x = (uint64_t)(v * (double)scale[decimals] + 0.5);
+	tl_buf_u64(b, x / scale[decimals]);
+	if (decimals) {
+		char frac[8];
+		uint64_t f = x % scale[decimals];
+		for (int i = decimals - 1; i >= 0; i--, f /= 10)
+			frac[i] = (char)('0' + f % 10);
+		tl_buf_putc(b, '.');
+		tl_buf_add(b, frac, (size_t)decimals);
+	}
 }
 
 int tl_parse_seconds(const char *s, uint64_t *ns)

@@ -46,6 +46,10 @@ void tl_buf_printf(struct tl_buf *b, const char *fmt, ...) TL_PRINTF(2, 3);
 void tl_buf_vprintf(struct tl_buf *b, const char *fmt, va_list ap) TL_PRINTF(2, 0);
 /* Append s as a JSON string literal, quotes included. */
 void tl_buf_json_str(struct tl_buf *b, const char *s);
+/* Numbers without printf (the event stream's hot path). */
+void tl_buf_u64(struct tl_buf *b, uint64_t v);
+/* v with this many decimals (0 to 6), rounded. */
+void tl_buf_fixed(struct tl_buf *b, double v, int decimals);
 
 /* Parse a non-negative decimal number of seconds ("0.25", "3") into
  * nanoseconds; 0 on success, -EINVAL otherwise. */

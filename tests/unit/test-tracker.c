@@ -230,6 +230,20 @@ int main(void)
 	is_str(drain(t), "c41 trans FIN-WAIT-2>TIME-WAIT FIN/in\n",
 	       "a changed cookie on the same tuple is the same connection");
 
+	/* A dump saw the TIME-WAIT successor before the destroy event of
+	 * its full socket (never dumped) was read: no second connection. */
+	struct tl_sock e5 = sk(50, TL_TCP_TIME_WAIT, 54000, 80);
+	e5.inode = 0;
+	struct tl_sock s11[] = {base[0], base[2], tw, e4, e5};
+	snap_of(&s, s11, 5);
+	now += SEC;
+	tl_tracker_sample(t, 0, &s, now, 13.5);
+	drain(t);
+	struct tl_sock late = sk(49, TL_TCP_CLOSE, 54000, 80);
+	tl_tracker_destroyed(t, 0, &late, now, 13.6);
+	is_str(drain(t), "", "a late destroy event of a known TIME-WAIT's full socket adds nothing");
+	is_int(tl_tracker_pending(t, lk, 8), 0, "and asks for no lookup");
+
 	/* Incomplete snapshots are never diffed. */
 	s.complete = false;
 	is_int(tl_tracker_sample(t, 0, &s, now, 14.0), -EAGAIN, "an incomplete dump is refused");
