@@ -178,7 +178,8 @@ void tl_canvas_dump(const struct tl_canvas *c, struct tl_buf *out)
 		while (end > 0 && c->cells[y * c->w + end - 1].ch == ' ')
 			end--;
 		for (int x = 0; x < end; x++)
-			tl_utf8_encode(c->cells[y * c->w + x].ch, out);
+			if (c->cells[y * c->w + x].ch) /* 0: the right half of a wide glyph */
+				tl_utf8_encode(c->cells[y * c->w + x].ch, out);
 		tl_buf_putc(out, '\n');
 	}
 }

@@ -378,3 +378,14 @@ void tl_engine_follow(struct tl_engine *e, uint64_t cookie)
 					  sizeof(*e->extra_follow));
 	e->extra_follow[e->n_extra_follow++] = cookie;
 }
+
+void tl_engine_limits(struct tl_engine *e, unsigned i, long *tw_max_buckets, int *port_lo,
+		      int *port_hi)
+{
+	tl_sampler_limits(e->ns[i].sampler, tw_max_buckets, port_lo, port_hi);
+}
+
+uint64_t tl_engine_ns_ino(const struct tl_engine *e, unsigned i)
+{
+	return tl_sampler_ns_ino(e->ns[i].sampler);
+}

@@ -12,6 +12,10 @@
 
 #include "tcpladder/engine.h"
 #include "tcpladder/filter.h"
+#include "tcpladder/evlog.h"
+#include "tcpladder/ladder.h"
+#include "tcpladder/leak.h"
+#include "tcpladder/owners.h"
 #include "tcpladder/options.h"
 #include "tcpladder/report.h"
 #include "tcpladder/sampler.h"
@@ -21,6 +25,7 @@
 #include "tcpladder/util.h"
 
 #define EXIT_USAGE 2
+#define EXIT_ALERT 3 /* --once --check: a leak or pressure */
 
 static int fail(char *cause)
 {
@@ -65,14 +70,95 @@ static void keep_matching(struct tl_snapshot *s, const struct tl_filter *f)
 	s->n = k;
 }
 
+/* CLOSE-WAIT owners and ages, and TIME-WAIT pressure, for one namespace.
+ * Only CLOSE-WAIT sockets are looked up, and only when there are some:
+ * with none, no /proc fd directory is read at all. */
+static int leak_report(struct tl_sampler *s, const struct tl_snapshot *snap,
+		       const struct tl_filter *filter, const struct tl_leak_cfg *cfg,
+		       struct tl_once_report *rep, char **cause)
+{
+	long buckets;
+	int lo, hi;
+
+	tl_sampler_limits(s, &buckets, &lo, &hi);
+	tl_tw_pressure_compute(snap, buckets, lo, hi, cfg, &rep->tw);
+	rep->have_tw = true;
+	if (!rep->hist.count[TL_TCP_CLOSE_WAIT])
+		return 0;
+
+	/* Ages: the kernel's time since the last ACK came, in tcp_info; a
+	 * dump of the CLOSE-WAIT sockets alone, filtered in the kernel. */
+	struct tl_snapshot cw;
+	tl_snapshot_init(&cw);
+	int err = tl_sampler_sample(s, &cw, TL_SAMPLE_INFO, TL_TCPF(TL_TCP_CLOSE_WAIT), cause);
+	if (err < 0) {
+		tl_snapshot_fini(&cw);
+		return err;
+	}
+	if (filter)
+		keep_matching(&cw, filter);
+	uint32_t *inodes = tl_calloc(cw.n, sizeof(*inodes));
+	uint32_t *uids = tl_calloc(cw.n, sizeof(*uids));
+	size_t n_uids = 0;
+	for (size_t i = 0; i < cw.n; i++) {
+		inodes[i] = cw.socks[i].inode;
+		size_t k = 0;
+		while (k < n_uids && uids[k] != cw.socks[i].uid)
+			k++;
+		if (k == n_uids)
+			uids[n_uids++] = cw.socks[i].uid;
+	}
+	struct tl_owners *own = tl_owners_new(NULL);
+	/* Processes of the sockets' uids first; whatever is left (a
+	 * daemon that changed uid) with a scan of every process. */
+	size_t known = tl_owners_resolve(own, inodes, cw.n, tl_sampler_ns_ino(s), uids, n_uids, NULL);
+	if (known < cw.n)
+		tl_owners_resolve(own, inodes, cw.n, tl_sampler_ns_ino(s), NULL, 0, NULL);
+
+	struct tl_cw_item *items = tl_calloc(cw.n, sizeof(*items));
+	for (size_t i = 0; i < cw.n; i++) {
+		const struct tl_sock *r = &cw.socks[i];
+		const struct tl_owner *ow = tl_owners_find(own, r->inode);
+		items[i].lport = r->lport;
+		items[i].rqueue = r->rqueue;
+		items[i].age_s = (r->flags & TL_SOCK_HAS_INFO) && (r->info.have & TL_INFO_LAST_DATA)
+					 ? r->info.last_ack_recv_ms / 1000.0
+					 : 0;
+		items[i].age_exact = false;
+		items[i].pid = ow ? ow->pid : -1;
+		items[i].comm = ow ? ow->comm : NULL;
+		items[i].cmdline = ow ? ow->cmdline : NULL;
+		rep->cw_unread += r->rqueue > 1;
+	}
+	struct tl_leak_group *g;
+	rep->n_process = tl_leak_group(items, cw.n, false, cfg, &g);
+	rep->by_process = g;
+	rep->n_port = tl_leak_group(items, cw.n, true, cfg, &g);
+	rep->by_port = g;
+	rep->ages_estimated = true;
+	free(items);
+	tl_owners_free(own);
+	free(inodes);
+	free(uids);
+	tl_snapshot_fini(&cw);
+	return 0;
+}
+
 static int run_once(const struct tl_options *o, const struct tl_filter *filter)
 {
 	struct tl_once_report *rep = tl_calloc(o->n_netns, sizeof(*rep));
 	struct tl_snapshot snap;
 	struct tl_buf out;
+	struct tl_leak_cfg cfg;
 	char *cause = NULL;
 	int ret = EXIT_SUCCESS;
+	bool alarm = false;
 
+	tl_leak_cfg_default(&cfg);
+	if (o->leak_count)
+		cfg.count_threshold = (uint32_t)o->leak_count;
+	if (o->leak_age_ns)
+		cfg.age_threshold_s = (double)o->leak_age_ns / 1e9;
 	tl_snapshot_init(&snap);
 	for (size_t i = 0; i < o->n_netns; i++) {
 		struct tl_sampler *s =
@@ -93,8 +179,8 @@ static int run_once(const struct tl_options *o, const struct tl_filter *filter)
 			states = tl_filter_states(filter);
 		}
 		int err = tl_sampler_sample(s, &snap, TL_SAMPLE_OTHER, states, &cause);
-		tl_sampler_free(s);
 		if (err < 0) {
+			tl_sampler_free(s);
 			ret = fail(cause);
 			goto out;
 		}
@@ -102,6 +188,13 @@ static int run_once(const struct tl_options *o, const struct tl_filter *filter)
 			keep_matching(&snap, filter);
 		snap.wall = tl_wall_now();
 		tl_once_report_fill(&rep[i], o->netns[i].name, &snap);
+		err = leak_report(s, &snap, filter, &cfg, &rep[i], &cause);
+		tl_sampler_free(s);
+		if (err < 0) {
+			ret = fail(cause);
+			goto out;
+		}
+		alarm |= tl_once_report_alarming(&rep[i]);
 	}
 	tl_buf_init(&out);
 	if (o->json)
@@ -110,7 +203,13 @@ static int run_once(const struct tl_options *o, const struct tl_filter *filter)
 		tl_report_once_text(&out, rep, o->n_netns);
 	ret = write_all(&out);
 	tl_buf_fini(&out);
+	if (ret == EXIT_SUCCESS && o->check && alarm)
+		ret = EXIT_ALERT;
 out:
+	for (size_t i = 0; i < o->n_netns; i++) {
+		free((void *)rep[i].by_process);
+		free((void *)rep[i].by_port);
+	}
 	tl_snapshot_fini(&snap);
 	free(rep);
 	return ret;
@@ -126,6 +225,50 @@ static int emit(struct tl_buf *b)
 		return errno == EPIPE ? 1 : -errno;
 	tl_buf_reset(b);
 	return 0;
+}
+
+static const struct tl_conn *conn_by_id(struct tl_tracker *t, uint32_t id)
+{
+	size_t n;
+	const struct tl_conn *c = tl_tracker_conns(t, &n);
+	for (size_t i = 0; id && i < n; i++)
+		if (c[i].id == id)
+			return &c[i];
+	return NULL;
+}
+
+static bool finished(const struct tl_conn *c)
+{
+	return !c || (c->flags & TL_CONN_GONE) || c->state == TL_TCP_TIME_WAIT;
+}
+
+/* --ladder: when a connection has ended (each end closed or in
+ * TIME-WAIT), its ladder as text, once. */
+static void ladder_on_end(struct tl_buf *out, const struct tl_event *ev, struct tl_tracker *t,
+			  const struct tl_evlog *log, struct tl_map *printed,
+			  const struct tl_filter *follow, const struct tl_options *o)
+{
+	uint32_t dummy;
+	if (ev->kind != TL_EV_CLOSE && ev->to != TL_TCP_TIME_WAIT)
+		return;
+	if (follow && !tl_filter_match(follow, &ev->sock))
+		return;
+	if (tl_map_get(printed, ev->conn, &dummy) || (ev->peer && tl_map_get(printed, ev->peer, &dummy)))
+		return;
+	if (!finished(conn_by_id(t, ev->conn)) || (ev->peer && !finished(conn_by_id(t, ev->peer))))
+		return;
+	if (ev->sock.state == TL_TCP_LISTEN || ev->from == TL_TCP_LISTEN)
+		return;
+	struct tl_ladder *l = tl_ladder_new();
+	tl_ladder_build(l, log, ev->conn, ev->peer);
+	if (tl_ladder_steps(l)) {
+		tl_ladder_text(l, 100, o->lang ? o->lang : "en", o->ascii, out);
+		tl_buf_putc(out, '\n');
+	}
+	tl_ladder_free(l);
+	tl_map_put(printed, ev->conn, 1);
+	if (ev->peer)
+		tl_map_put(printed, ev->peer, 1);
 }
 
 static int run_events(const struct tl_options *o, const struct tl_filter *filter,
@@ -163,6 +306,10 @@ static int run_events(const struct tl_options *o, const struct tl_filter *filter
 	}
 	struct tl_buf out;
 	tl_buf_init(&out);
+	struct tl_evlog log;
+	struct tl_map printed;
+	tl_evlog_init(&log, o->ladder ? 100000 : 1);
+	tl_map_init(&printed);
 	uint64_t start = tl_mono_ns();
 	struct pollfd pfd[65];
 	for (;;) {
@@ -196,10 +343,16 @@ static int run_events(const struct tl_options *o, const struct tl_filter *filter
 		 * and a line is never held back waiting for the next step. */
 		for (size_t i = 0; i < nev; i++) {
 			const char *ns = tl_engine_ns_name(e, ev[i].ns);
-			if (o->json)
+			if (o->ladder) {
+				/* the diagrams only, as each connection ends */
+				tl_evlog_add(&log, &ev[i]);
+				ladder_on_end(&out, &ev[i], tl_engine_tracker(e), &log, &printed, follow,
+					      o);
+			} else if (o->json) {
 				tl_report_event_json(&out, &ev[i], ns, &st);
-			else
+			} else {
 				tl_report_event_text(&out, &ev[i], ns, false);
+			}
 		}
 		int w = emit(&out);
 		if (w) {
@@ -217,6 +370,8 @@ static int run_events(const struct tl_options *o, const struct tl_filter *filter
 	}
 done:
 	tl_buf_fini(&out);
+	tl_evlog_fini(&log);
+	tl_map_fini(&printed);
 	tl_engine_free(e);
 	close(sfd);
 	return ret;

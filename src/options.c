@@ -16,6 +16,12 @@ enum {
 	OPT_FOLLOW,
 	OPT_NO_COLOR,
 	OPT_ASCII,
+	OPT_CHECK,
+	OPT_LEAK_COUNT,
+	OPT_LEAK_AGE,
+	OPT_LEAK_WINDOW,
+	OPT_LANG,
+	OPT_LADDER,
 };
 
 #define DEFAULT_DELAY_NS 500000000ULL
@@ -31,6 +37,12 @@ static const struct option longopts[] = {
 	{"no-color", no_argument, NULL, OPT_NO_COLOR},
 	{"no-colour", no_argument, NULL, OPT_NO_COLOR},
 	{"ascii", no_argument, NULL, OPT_ASCII},
+	{"check", no_argument, NULL, OPT_CHECK},
+	{"leak-count", required_argument, NULL, OPT_LEAK_COUNT},
+	{"leak-age", required_argument, NULL, OPT_LEAK_AGE},
+	{"leak-window", required_argument, NULL, OPT_LEAK_WINDOW},
+	{"lang", required_argument, NULL, OPT_LANG},
+	{"ladder", no_argument, NULL, OPT_LADDER},
 	{"json", no_argument, NULL, 'j'},
 	{"netns", required_argument, NULL, 'N'},
 	{"pid", required_argument, NULL, OPT_PID},
@@ -62,6 +74,9 @@ const char *tl_options_help(void)
 	       "      --cpu-budget=PCT    CPU share of one core for full dumps (default 5)\n"
 	       "  -n, --iterations=N      stop after N samples\n"
 	       "      --duration=SECONDS  stop after this long\n"
+	       "      --ladder            with --events: print each connection's ladder diagram\n"
+	       "                          when it ends (with --follow: the followed ones)\n"
+	       "      --lang=en|zh        the language of the ladder's narration\n"
 	       "      --follow=FILTER     follow matching connections by exact lookups at\n"
 	       "                          100 Hz, so short states are observed, not inferred\n"
 	       "\n"
@@ -74,10 +89,18 @@ const char *tl_options_help(void)
 	       "  -h, --help              display this help and exit\n"
 	       "  -V, --version           output version information and exit\n"
 	       "\n"
+	       "Leaks:\n"
+	       "      --check             with --once: exit with status 3 when a CLOSE-WAIT\n"
+	       "                          leak or TIME-WAIT pressure is flagged\n"
+	       "      --leak-count=N      CLOSE-WAIT sockets in one process that make a leak\n"
+	       "                          (default 100)\n"
+	       "      --leak-age=SECONDS  CLOSE-WAIT age that makes a leak (default 300)\n"
+	       "      --leak-window=SECONDS  growth is judged over this window (default 300)\n"
+	       "\n"
 	       "FILTER is an ss-style expression, e.g.\n"
 	       "  state close-wait and ( sport = :443 or dst 10.0.0.0/8 )\n"
 	       "\n"
-	       "Exit status: 0 success, 1 runtime error, 2 usage error.\n"
+	       "Exit status: 0 success, 1 runtime error, 2 usage error, 3 --check alert.\n"
 	       "Full documentation: man tcpladder\n";
 }
 
@@ -148,6 +171,38 @@ int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause)
 		case OPT_ASCII:
 			o->ascii = true;
 			break;
+		case OPT_CHECK:
+			o->check = true;
+			break;
+		case OPT_LEAK_COUNT:
+			if (tl_parse_uint(optarg, 1, 100000000UL, &o->leak_count) < 0) {
+				*cause = tl_asprintf("invalid --leak-count '%s'", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_LEAK_AGE:
+			if (tl_parse_seconds(optarg, &o->leak_age_ns) < 0 || !o->leak_age_ns) {
+				*cause = tl_asprintf("invalid --leak-age '%s' (seconds)", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_LEAK_WINDOW:
+			if (tl_parse_seconds(optarg, &o->leak_window_ns) < 0 || !o->leak_window_ns) {
+				*cause = tl_asprintf("invalid --leak-window '%s' (seconds)", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_LANG:
+			if (!strcmp(optarg, "en") || !strcmp(optarg, "zh")) {
+				o->lang = !strcmp(optarg, "en") ? "en" : "zh";
+			} else {
+				*cause = tl_asprintf("unknown language '%s' (en or zh)", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_LADDER:
+			o->ladder = true;
+			break;
 		case OPT_FOLLOW:
 			free(o->follow);
 			o->follow = tl_strdup(optarg);
@@ -202,6 +257,10 @@ int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause)
 	}
 	if (o->json && o->mode == TL_MODE_UI && !o->help && !o->version) {
 		*cause = tl_strdup("--json needs --once or --events");
+		return -EINVAL;
+	}
+	if (o->ladder && o->mode != TL_MODE_EVENTS) {
+		*cause = tl_strdup("--ladder needs --events");
 		return -EINVAL;
 	}
 	if (o->n_netns == 0)

@@ -33,6 +33,72 @@ static void row(struct tl_buf *b, const char *label, int w0, const long *vals, s
 	tl_buf_putc(b, '\n');
 }
 
+bool tl_once_report_alarming(const struct tl_once_report *r)
+{
+	for (size_t i = 0; i < r->n_process; i++)
+		if (r->by_process[i].suspect)
+			return true;
+	return r->have_tw && r->tw.pressure;
+}
+
+static void age_text(struct tl_buf *b, double s, bool exact)
+{
+	const char *pre = exact ? "" : "~";
+	if (s < 120)
+		tl_buf_printf(b, "%s%.0fs", pre, s);
+	else if (s < 7200)
+		tl_buf_printf(b, "%s%.0fm", pre, s / 60);
+	else
+		tl_buf_printf(b, "%s%.1fh", pre, s / 3600);
+}
+
+/* The CLOSE-WAIT owners and the TIME-WAIT pressure, after the table. */
+static void leak_text(struct tl_buf *b, const struct tl_once_report *r, bool named)
+{
+	if (r->n_process) {
+		tl_buf_printf(b, "\nCLOSE-WAIT by process%s%s%s\n", named ? " (" : "",
+			      named ? r->netns : "", named ? ")" : "");
+		tl_buf_printf(b, "%8s  %-16s %7s %8s %7s\n", "PID", "COMMAND", "COUNT", "OLDEST",
+			      "UNREAD");
+		for (size_t i = 0; i < r->n_process; i++) {
+			const struct tl_leak_group *g = &r->by_process[i];
+			char pid[16];
+			struct tl_buf age;
+			tl_buf_init(&age);
+			age_text(&age, g->oldest_s, g->oldest_exact);
+			snprintf(pid, sizeof(pid), "%d", g->pid);
+			tl_buf_printf(b, "%8s  %-16s %7u %8s %7u%s%s\n", g->pid < 0 ? "?" : pid,
+				      g->pid < 0 ? "(unknown)" : g->comm, g->count, age.data, g->unread,
+				      g->suspect ? "  LEAK? " : "", g->suspect ? g->why : "");
+			tl_buf_fini(&age);
+		}
+		tl_buf_puts(b, "CLOSE-WAIT by local port\n");
+		for (size_t i = 0; i < r->n_port && i < 10; i++) {
+			const struct tl_leak_group *g = &r->by_port[i];
+			struct tl_buf age;
+			tl_buf_init(&age);
+			age_text(&age, g->oldest_s, g->oldest_exact);
+			tl_buf_printf(b, "%8u  %7u sockets, oldest %s\n", g->port, g->count, age.data);
+			tl_buf_fini(&age);
+		}
+		if (r->ages_estimated)
+			tl_buf_puts(b, "(~: age estimated from the time since the socket last "
+				       "received an ACK, the FIN for an idle socket)\n");
+	}
+	if (r->have_tw && (r->tw.pressure || r->tw.time_wait)) {
+		tl_buf_printf(b, "\nTIME-WAIT %u", r->tw.time_wait);
+		if (r->tw.max_buckets > 0)
+			tl_buf_printf(b, " of %ld buckets (%.0f%%)", r->tw.max_buckets,
+				      r->tw.bucket_ratio * 100);
+		tl_buf_puts(b, r->tw.pressure ? "  PRESSURE\n" : "\n");
+		for (size_t i = 0; i < r->tw.n_top && i < 3; i++)
+			if (r->tw.top[i].range)
+				tl_buf_printf(b, "  to %-28s %6u of %u local ports (%.0f%%)\n",
+					      r->tw.top[i].remote, r->tw.top[i].in_use,
+					      r->tw.top[i].range, r->tw.top[i].ratio * 100);
+	}
+}
+
 void tl_report_once_text(struct tl_buf *b, const struct tl_once_report *r, size_t n)
 {
 	int w0 = 11; /* "ESTABLISHED" */
@@ -61,6 +127,8 @@ void tl_report_once_text(struct tl_buf *b, const struct tl_once_report *r, size_
 			vals[i] = r[i].other[k];
 		row(b, labels[k], w0, vals, n, w);
 	}
+	for (size_t i = 0; i < n; i++)
+		leak_text(b, &r[i], n > 1);
 	free(w);
 	free(vals);
 }
@@ -84,8 +152,52 @@ static void json_one(struct tl_buf *b, const struct tl_once_report *r)
 			tl_buf_printf(b, "%s\"%s\":%ld", k ? "," : "", tl_other_names[k],
 				      r->other[k]);
 	}
-	tl_buf_printf(b, "},\"close_wait\":{\"total\":%u,\"by_process\":[]}}",
-		      r->hist.count[TL_TCP_CLOSE_WAIT]);
+	tl_buf_printf(b, "},\"close_wait\":{\"total\":%u,\"unread\":%u,\"by_process\":[",
+		      r->hist.count[TL_TCP_CLOSE_WAIT], r->cw_unread);
+	for (size_t i = 0; i < r->n_process; i++) {
+		const struct tl_leak_group *g = &r->by_process[i];
+		tl_buf_puts(b, i ? ",{\"pid\":" : "{\"pid\":");
+		if (g->pid < 0)
+			tl_buf_puts(b, "null,\"comm\":null,\"cmdline\":null");
+		else {
+			tl_buf_printf(b, "%d,\"comm\":", g->pid);
+			tl_buf_json_str(b, g->comm);
+			tl_buf_puts(b, ",\"cmdline\":");
+			tl_buf_json_str(b, g->cmdline);
+		}
+		tl_buf_printf(b, ",\"count\":%u,\"oldest_s\":%.1f,\"age_exact\":%s,\"unread\":%u,"
+				 "\"suspect\":%s,\"why\":",
+			      g->count, g->oldest_s, g->oldest_exact ? "true" : "false", g->unread,
+			      g->suspect ? "true" : "false");
+		if (g->why)
+			tl_buf_json_str(b, g->why);
+		else
+			tl_buf_puts(b, "null");
+		tl_buf_putc(b, '}');
+	}
+	tl_buf_puts(b, "],\"by_port\":[");
+	for (size_t i = 0; i < r->n_port; i++)
+		tl_buf_printf(b, "%s{\"port\":%u,\"count\":%u,\"oldest_s\":%.1f}", i ? "," : "",
+			      r->by_port[i].port, r->by_port[i].count, r->by_port[i].oldest_s);
+	tl_buf_puts(b, "]}");
+	if (r->have_tw) {
+		tl_buf_printf(b, ",\"time_wait\":{\"total\":%u,\"max_buckets\":", r->tw.time_wait);
+		if (r->tw.max_buckets >= 0)
+			tl_buf_printf(b, "%ld,\"bucket_ratio\":%.4f", r->tw.max_buckets,
+				      r->tw.bucket_ratio);
+		else
+			tl_buf_puts(b, "null,\"bucket_ratio\":null");
+		tl_buf_printf(b, ",\"port_range\":[%d,%d],\"destinations\":[", r->tw.port_lo,
+			      r->tw.port_hi);
+		for (size_t i = 0; i < r->tw.n_top; i++) {
+			tl_buf_puts(b, i ? ",{\"remote\":" : "{\"remote\":");
+			tl_buf_json_str(b, r->tw.top[i].remote);
+			tl_buf_printf(b, ",\"ports_in_use\":%u,\"ratio\":%.4f}", r->tw.top[i].in_use,
+				      r->tw.top[i].ratio);
+		}
+		tl_buf_printf(b, "],\"pressure\":%s}", r->tw.pressure ? "true" : "false");
+	}
+	tl_buf_printf(b, ",\"alert\":%s}", tl_once_report_alarming(r) ? "true" : "false");
 }
 
 void tl_report_once_json(struct tl_buf *b, const struct tl_once_report *r, size_t n)

@@ -1,5 +1,6 @@
 /* sampler: full sock_diag dumps in one namespace. */
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -34,6 +35,8 @@ struct tl_sampler {
 	/* /proc/net/raw and raw6 of the namespace, opened inside it: the
 	 * count of raw sockets when the kernel has no raw_diag (as ss does). */
 	int raw_fd[2];
+	int sys_fd[2]; /* tcp_max_tw_buckets, ip_local_port_range of the namespace */
+	uint64_t ns_ino;
 	struct mnl_socket *ev; /* destroy events, when asked for */
 	uint32_t ev_portid;
 	bool compat_ok; /* the one-walk TCPDIAG_GETSOCK dump works here */
@@ -87,6 +90,19 @@ static int open_sockets(struct tl_sampler *s, bool events, char **cause)
 		if (s->raw_fd[i] < 0)
 			s->raw_fd[i] = open(i ? "/proc/self/net/raw6" : "/proc/self/net/raw",
 					    O_RDONLY | O_CLOEXEC);
+	/* /proc/sys/net shows the namespace of the process that opens it. */
+	for (int i = 0; i < 2; i++)
+		if (s->sys_fd[i] < 0)
+			s->sys_fd[i] = open(i ? "/proc/sys/net/ipv4/ip_local_port_range"
+					      : "/proc/sys/net/ipv4/tcp_max_tw_buckets",
+					    O_RDONLY | O_CLOEXEC);
+	if (!s->ns_ino) {
+		int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (self >= 0) {
+			tl_netns_ino(self, &s->ns_ino);
+			close(self);
+		}
+	}
 	if (!s->nl) {
 		s->nl = mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC);
 		err = s->nl ? 0 : -errno;
@@ -124,6 +140,7 @@ struct tl_sampler *tl_sampler_new(const char *path, const char *name, unsigned f
 	s->name = tl_strdup(name);
 	s->ns_fd = -1;
 	s->raw_fd[0] = s->raw_fd[1] = -1;
+	s->sys_fd[0] = s->sys_fd[1] = -1;
 	s->compat_ok = true;
 	s->buf = tl_malloc(TL_NL_BUFSZ);
 	if (path) {
@@ -152,9 +169,12 @@ void tl_sampler_free(struct tl_sampler *s)
 	free(s->bytecode);
 	if (s->ns_fd >= 0)
 		close(s->ns_fd);
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
 		if (s->raw_fd[i] >= 0)
 			close(s->raw_fd[i]);
+		if (s->sys_fd[i] >= 0)
+			close(s->sys_fd[i]);
+	}
 	free(s->buf);
 	free(s->name);
 	free(s);
@@ -518,4 +538,27 @@ int tl_sampler_events_read(struct tl_sampler *s, int (*cb)(const struct tl_sock 
 			return r;
 		total += r;
 	}
+}
+
+void tl_sampler_limits(struct tl_sampler *s, long *tw_max_buckets, int *port_lo, int *port_hi)
+{
+	char buf[64];
+	ssize_t n;
+
+	*tw_max_buckets = -1;
+	*port_lo = *port_hi = 0;
+	if (s->sys_fd[0] >= 0 && (n = pread(s->sys_fd[0], buf, sizeof(buf) - 1, 0)) > 0) {
+		buf[n] = '\0';
+		*tw_max_buckets = strtol(buf, NULL, 10);
+	}
+	if (s->sys_fd[1] >= 0 && (n = pread(s->sys_fd[1], buf, sizeof(buf) - 1, 0)) > 0) {
+		buf[n] = '\0';
+		if (sscanf(buf, "%d %d", port_lo, port_hi) != 2)
+			*port_lo = *port_hi = 0;
+	}
+}
+
+uint64_t tl_sampler_ns_ino(const struct tl_sampler *s)
+{
+	return s->ns_ino;
 }

@@ -29,6 +29,7 @@ struct tl_tracker {
 	uint32_t *pending; /* slots */
 	size_t n_pending, cap_pending;
 	uint64_t tombstone_ns;
+	uint64_t generation; /* bumped whenever a connection appears, changes state or goes */
 	/* Cookies of connections already closed, remembered longer than the
 	 * tombstones: a socket reset by its peer is freed (and its destroy
 	 * event sent) only when its owner closes it, maybe much later. */
@@ -208,6 +209,7 @@ static struct tl_conn *slot_new(struct tl_tracker *t, uint32_t *slot_out)
 	struct tl_conn *c = &t->conns[slot];
 	memset(c, 0, sizeof(*c));
 	c->id = t->next_id++;
+	t->generation++;
 	*slot_out = slot;
 	return c;
 }
@@ -375,6 +377,7 @@ static void observe(struct tl_tracker *t, struct tl_conn *c, const struct tl_soc
 		set_role(t, c, TL_ROLE_PASSIVE);
 	if (st == c->state)
 		return;
+	t->generation++;
 	walk(t, c, st, 0, false, false, now, wall);
 	c->state_since_ns = now;
 	c->flags |= TL_CONN_EXACT;
@@ -415,6 +418,7 @@ static void conn_close(struct tl_tracker *t, struct tl_conn *c, uint64_t now, do
 		flags |= TL_PATH_NO_ABORT;
 	if (p && (p->state == TL_TCP_FIN_WAIT2 || p->state == TL_TCP_TIME_WAIT))
 		flags |= TL_PATH_NO_ABORT | TL_PATH_PEER_CLOSED_FIRST;
+	t->generation++;
 	if (c->state != TL_TCP_CLOSE)
 		walk(t, c, TL_TCP_CLOSE, flags, false, true, now, wall);
 	c->state = TL_TCP_CLOSE;
@@ -629,6 +633,7 @@ void tl_tracker_expire(struct tl_tracker *t, uint64_t now)
 				p->peer = 0;
 		}
 		c->id = 0;
+		t->generation++;
 		if (t->n_free == t->cap_free) {
 			t->cap_free = t->cap_free ? t->cap_free * 2 : 64;
 			t->free_slots = tl_reallocarray(t->free_slots, t->cap_free,
@@ -636,4 +641,9 @@ void tl_tracker_expire(struct tl_tracker *t, uint64_t now)
 		}
 		t->free_slots[t->n_free++] = (uint32_t)i;
 	}
+}
+
+uint64_t tl_tracker_generation(const struct tl_tracker *t)
+{
+	return t->generation;
 }

@@ -15,6 +15,8 @@
 #include "tcpladder/engine.h"
 #include "tcpladder/evlog.h"
 #include "tcpladder/history.h"
+#include "tcpladder/leak.h"
+#include "tcpladder/owners.h"
 #include "tcpladder/sampler.h"
 #include "tcpladder/tui.h"
 #include "tcpladder/ui.h"
@@ -82,6 +84,8 @@ static void blit(const struct tl_canvas *c, bool utf8)
 			/* The last cell of the screen scrolls on some terminals. */
 			if (y == c->h - 1 && x == c->w - 1)
 				break;
+			if (!cell->ch)
+				continue; /* the right half of a wide glyph, already drawn */
 			if (utf8) {
 				wchar_t wc[2] = {(wchar_t)cell->ch, 0};
 				cchar_t cc;
@@ -129,6 +133,102 @@ static int map_key(int r, wint_t ch)
 			return TL_KEY_F1 + (int)(ch - KEY_F(1));
 		return 0;
 	}
+}
+
+/* The leak picture after a sample: CLOSE-WAIT connections grouped by
+ * owner (looked up for those only, new inodes only), their growth, and
+ * the TIME-WAIT pressure of the first namespace. */
+struct leak_state {
+	struct tl_owners *owners;
+	struct tl_leak_watch watch;
+	struct tl_leak_cfg cfg;
+	struct tl_leak_group *groups;
+	size_t n_groups;
+	struct tl_tw_pressure tw;
+	uint64_t last_scan;
+};
+
+static void resolve(struct leak_state *ls, struct tl_engine *e, const uint32_t *inodes,
+		    const uint32_t *uids, size_t n, unsigned ns)
+{
+	if (n)
+		tl_owners_resolve(ls->owners, inodes, n, tl_engine_ns_ino(e, ns), uids, n, NULL);
+}
+
+static void update_leaks(struct leak_state *ls, struct tl_engine *e, uint64_t now)
+{
+	size_t n;
+	const struct tl_conn *conns = tl_tracker_conns(tl_engine_tracker(e), &n);
+	struct tl_cw_item *items = NULL;
+	size_t k = 0, cap = 0;
+	uint32_t *inodes = NULL, *uids = NULL;
+	size_t nu = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct tl_conn *c = &conns[i];
+		if (!c->id || (c->flags & TL_CONN_GONE) || c->state != TL_TCP_CLOSE_WAIT)
+			continue;
+		if (k == cap) {
+			cap = cap ? cap * 2 : 64;
+			items = tl_reallocarray(items, cap, sizeof(*items));
+			inodes = tl_reallocarray(inodes, cap, sizeof(*inodes));
+			uids = tl_reallocarray(uids, cap, sizeof(*uids));
+		}
+		if (c->sock.inode && !tl_owners_find(ls->owners, c->sock.inode)) {
+			inodes[nu] = c->sock.inode;
+			uids[nu++] = c->sock.uid;
+		}
+		items[k].lport = c->sock.lport;
+		items[k].rqueue = c->sock.rqueue;
+		items[k].age_s = (double)(now - c->state_since_ns) / 1e9;
+		items[k].age_exact = c->flags & TL_CONN_EXACT;
+		items[k++].pid = -1;
+	}
+	/* New owners at most every two seconds: a /proc walk is costly. */
+	if (nu && now - ls->last_scan > 2 * SEC) {
+		resolve(ls, e, inodes, uids, nu, 0);
+		ls->last_scan = now;
+	}
+	k = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct tl_conn *c = &conns[i];
+		if (!c->id || (c->flags & TL_CONN_GONE) || c->state != TL_TCP_CLOSE_WAIT)
+			continue;
+		const struct tl_owner *ow = c->sock.inode ? tl_owners_find(ls->owners, c->sock.inode) : NULL;
+		items[k].pid = ow ? ow->pid : -1;
+		items[k].comm = ow ? ow->comm : NULL;
+		items[k++].cmdline = ow ? ow->cmdline : NULL;
+	}
+	free(ls->groups);
+	ls->n_groups = tl_leak_group(items, k, false, &ls->cfg, &ls->groups);
+	tl_leak_watch_update(&ls->watch, ls->groups, ls->n_groups, false, now, &ls->cfg);
+	long buckets;
+	int lo, hi;
+	tl_engine_limits(e, 0, &buckets, &lo, &hi);
+	tl_tw_pressure_compute(tl_engine_snapshot(e, 0), buckets, lo, hi, &ls->cfg, &ls->tw);
+	free(items);
+	free(inodes);
+	free(uids);
+}
+
+/* Owners of the rows on screen, looked up when first shown. */
+static void resolve_visible(struct leak_state *ls, struct tl_engine *e, const struct tl_ui *ui)
+{
+	size_t n;
+	const struct tl_conn *conns = tl_tracker_conns(tl_engine_tracker(e), &n);
+	uint32_t inodes[256], uids[256];
+	size_t k = 0;
+	for (int r = 0; r < ui->table_visible && k < 256; r++) {
+		size_t idx = ui->top + (size_t)r;
+		if (idx >= ui->n_rows || ui->rows[idx] >= n)
+			break;
+		const struct tl_conn *c = &conns[ui->rows[idx]];
+		if (c->sock.inode && !tl_owners_find(ls->owners, c->sock.inode)) {
+			inodes[k] = c->sock.inode;
+			uids[k++] = c->sock.uid;
+		}
+	}
+	resolve(ls, e, inodes, uids, k, 0);
 }
 
 static void sum_hist(struct tl_engine *e, struct tl_hist *sum)
@@ -214,13 +314,25 @@ int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
 	struct tl_evlog log;
 	tl_canvas_init(&canvas, COLS, LINES, utf8 ? &tl_glyphs_utf8 : &tl_glyphs_ascii);
 	tl_ui_init(&ui);
+	ui.lang = o->lang ? o->lang : "en";
 	tl_history_init(&history, 3600);
 	tl_evlog_init(&log, 5000);
 	const char **names = tl_calloc(o->n_netns, sizeof(*names));
 	for (size_t i = 0; i < o->n_netns; i++)
 		names[i] = tl_engine_ns_name(e, (unsigned)i);
 
-	uint64_t last_samples = 0, next_tick = 0;
+	struct leak_state ls;
+	memset(&ls, 0, sizeof(ls));
+	ls.owners = tl_owners_new(NULL);
+	tl_leak_watch_init(&ls.watch);
+	tl_leak_cfg_default(&ls.cfg);
+	if (o->leak_count)
+		ls.cfg.count_threshold = (uint32_t)o->leak_count;
+	if (o->leak_age_ns)
+		ls.cfg.age_threshold_s = (double)o->leak_age_ns / 1e9;
+	if (o->leak_window_ns)
+		ls.cfg.window_ns = o->leak_window_ns;
+	uint64_t last_samples = 0, next_tick = 0, next_owner_scan = 0;
 	bool redraw = true;
 	char *notice = NULL;
 	for (;;) {
@@ -237,11 +349,19 @@ int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
 			.n_ns = (unsigned)o->n_netns,
 			.now = now,
 			.now_wall = tl_wall_now(),
+			.owners = ls.owners,
+			.leaks = ls.groups,
+			.n_leaks = ls.n_groups,
+			.watch = &ls.watch,
+			.tw = st.samples ? &ls.tw : NULL,
 		};
 		if (now >= next_tick) {
 			redraw = true; /* ages and clocks move */
 			next_tick = now + SEC;
 		}
+		bool animating = tl_ui_animating(&ui, now);
+		if (animating)
+			redraw = true; /* an arrow in flight: about 30 frames a second */
 		if (redraw) {
 			if (canvas.w != COLS || canvas.h != LINES) {
 				tl_canvas_resize(&canvas, COLS, LINES);
@@ -251,11 +371,17 @@ int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
 			blit(&canvas, utf8);
 			refresh();
 			redraw = false;
+			if (now >= next_owner_scan && ui.screen == TL_SCREEN_MAIN) {
+				resolve_visible(&ls, e, &ui);
+				next_owner_scan = now + SEC;
+			}
 		}
 		if (o->iterations && st.samples >= o->iterations)
 			break;
 
 		uint64_t deadline = TL_MIN(tl_engine_deadline(e), next_tick);
+		if (animating)
+			deadline = TL_MIN(deadline, now + 33000000ULL);
 		int timeout = deadline <= now ? 0 : (int)TL_MIN((deadline - now + 999999) / 1000000, 1000);
 		struct pollfd pfd[66];
 		size_t n = tl_engine_pollfds(e, pfd, 64);
@@ -331,6 +457,7 @@ int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
 			sum_hist(e, &sum);
 			tl_history_add(&history, &sum, tl_mono_ns());
 			last_samples = st.samples;
+			update_leaks(&ls, e, tl_mono_ns());
 			/* Re-sort only when the order can have changed: the set
 			 * changes with events; queues and RTT change anyway. */
 			if (ui.sort == TL_SORT_RECVQ || ui.sort == TL_SORT_SENDQ ||
@@ -338,10 +465,8 @@ int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
 				ui.rows_dirty = true;
 			redraw = true;
 		}
-		if (nev) {
-			ui.rows_dirty = true;
+		if (nev)
 			redraw = true;
-		}
 		char *msg = tl_engine_take_notice(e);
 		if (msg) {
 			tl_ui_message(&ui, msg);
@@ -359,6 +484,9 @@ int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
 	}
 	free(notice);
 	free(names);
+	free(ls.groups);
+	tl_leak_watch_fini(&ls.watch);
+	tl_owners_free(ls.owners);
 	tl_evlog_fini(&log);
 	tl_history_fini(&history);
 	tl_ui_fini(&ui);

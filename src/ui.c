@@ -7,6 +7,7 @@
 
 #include "tcpladder/filter.h"
 #include "tcpladder/fsm.h"
+#include "tcpladder/ladder.h"
 #include "tcpladder/tcpstate.h"
 #include "tcpladder/ui.h"
 
@@ -23,12 +24,16 @@ void tl_ui_init(struct tl_ui *ui)
 	ui->focus = TL_PANE_TABLE;
 	ui->sort = TL_SORT_STATE;
 	ui->rows_dirty = true;
+	ui->anim_ns = 600000000ULL;
+	ui->lad_mark = -1;
+	ui->lang = "en";
 }
 
 void tl_ui_fini(struct tl_ui *ui)
 {
 	free(ui->rows);
 	free(ui->message);
+	tl_ladder_free(ui->ladder);
 	tl_filter_free(ui->filter);
 	memset(ui, 0, sizeof(*ui));
 }
@@ -194,6 +199,7 @@ void tl_ui_refresh_rows(struct tl_ui *ui, const struct tl_ui_input *in)
 	if (ui->n_rows)
 		ui->sel_id = conns[ui->rows[ui->sel]].id;
 	ui->rows_dirty = false;
+	ui->rows_generation = tl_tracker_generation(in->tracker);
 }
 
 static const struct tl_conn *selected(const struct tl_ui *ui, const struct tl_ui_input *in)
@@ -341,13 +347,78 @@ bool tl_ui_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
 			ui->quit = true;
 		return true;
 	}
-	if (ui->screen == TL_SCREEN_DETAIL) {
-		if (key == 'q' || key == TL_KEY_ESC || key == TL_KEY_ENTER || key == TL_KEY_LEFT)
+	if (ui->screen == TL_SCREEN_LEAKS) {
+		if (key == 'q' || key == TL_KEY_ESC || key == 'L' || key == 'l' || key == TL_KEY_ENTER)
 			ui->screen = TL_SCREEN_MAIN;
 		else if (key == TL_KEY_F10)
 			ui->quit = true;
 		else if (key == ' ')
 			ui->toggle_pause = true;
+		return true;
+	}
+	if (ui->screen == TL_SCREEN_DETAIL) {
+		size_t steps = ui->ladder ? tl_ladder_steps(ui->ladder) : 0;
+		switch (key) {
+		case 'q':
+		case TL_KEY_ESC:
+		case TL_KEY_LEFT:
+			ui->screen = TL_SCREEN_MAIN;
+			break;
+		case TL_KEY_F10:
+			ui->quit = true;
+			break;
+		case ' ':
+			ui->toggle_pause = true;
+			break;
+		case TL_KEY_UP:
+		case 'k':
+			if (ui->lad_sel > 0)
+				ui->lad_sel--;
+			break;
+		case TL_KEY_DOWN:
+		case 'j':
+			if ((size_t)ui->lad_sel + 1 < steps)
+				ui->lad_sel++;
+			break;
+		case TL_KEY_HOME:
+			ui->lad_sel = 0;
+			break;
+		case TL_KEY_END:
+			ui->lad_sel = steps ? (int)steps - 1 : 0;
+			break;
+		case 'm': /* mark: the pane then shows the time between */
+			ui->lad_mark = ui->lad_mark == ui->lad_sel ? -1 : ui->lad_sel;
+			break;
+		case 'e':
+		case TL_KEY_ENTER:
+			ui->lad_explain = !ui->lad_explain;
+			break;
+		case 'r': /* replay the connection from its first step */
+			ui->lad_replay = true;
+			ui->lad_shown = 0;
+			ui->lad_next = 0;
+			ui->lad_paused = false;
+			break;
+		case 'p':
+			ui->lad_paused = !ui->lad_paused;
+			break;
+		case 's':
+		case '.':
+			/* one step of the replay */
+			if (ui->lad_replay) {
+				ui->lad_paused = true;
+				ui->lad_shown++;
+			}
+			break;
+		case '[':
+			ui->anim_ns = TL_MIN(ui->anim_ns * 2, 8000000000ULL);
+			break;
+		case ']':
+			ui->anim_ns = TL_MAX(ui->anim_ns / 2, 75000000ULL);
+			break;
+		default:
+			return false;
+		}
 		return true;
 	}
 	int page = ui->table_visible > 1 ? ui->table_visible - 1 : 10;
@@ -360,6 +431,10 @@ bool tl_ui_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
 	case 'h':
 	case '?':
 		ui->screen = TL_SCREEN_HELP;
+		break;
+	case 'L':
+	case 'l':
+		ui->screen = TL_SCREEN_LEAKS;
 		break;
 	case '/':
 	case TL_KEY_F3:
@@ -420,6 +495,11 @@ bool tl_ui_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
 		if (ui->focus == TL_PANE_TABLE && selected(ui, in)) {
 			ui->detail_id = selected(ui, in)->id;
 			ui->screen = TL_SCREEN_DETAIL;
+			ui->lad_sel = -1; /* follow the newest step */
+			ui->lad_mark = -1;
+			ui->lad_scroll = 0;
+			ui->lad_steps = 0;
+			ui->lad_replay = false;
 		}
 		break;
 	case TL_KEY_UP:
@@ -514,7 +594,14 @@ static void draw_header(struct tl_canvas *c, const struct tl_ui_input *in, const
 				 ns, (double)in->stats.interval_ns / 1e9,
 				 (double)in->stats.dump_cost_ns / 1e6, last ? last->h.total : 0);
 	if (in->stats.paused || ui->toggle_pause)
-		tl_canvas_text(c, x + 2, 0, c->w - x - 2, TL_ST_WARN, "PAUSED");
+		x += 2 + tl_canvas_text(c, x + 2, 0, c->w - x - 2, TL_ST_WARN, "PAUSED");
+	for (size_t i = 0; i < in->n_leaks; i++)
+		if (in->leaks[i].suspect) {
+			x += 2 + tl_canvas_text(c, x + 2, 0, c->w - x - 2, TL_ST_BAD, "LEAK? (L)");
+			break;
+		}
+	if (in->tw && in->tw->pressure)
+		tl_canvas_text(c, x + 2, 0, c->w - x - 2, TL_ST_BAD, "TIME-WAIT PRESSURE (L)");
 }
 
 static uint32_t spark_glyph(const struct tl_canvas *c, long v, long lo, long hi)
@@ -715,7 +802,12 @@ static void draw_table(struct tl_canvas *c, const struct tl_rect *r, struct tl_u
 					snprintf(buf, sizeof(buf), "%.1f", cn->sock.info.rtt_us / 1000.0);
 				break;
 			case 8:
-				break; /* owners: the leak work fills them */
+				if (in->owners && cn->sock.inode) {
+					const struct tl_owner *ow = tl_owners_find(in->owners, cn->sock.inode);
+					if (ow)
+						snprintf(buf, sizeof(buf), "%d/%s", ow->pid, ow->comm);
+				}
+				break;
 			}
 			int cst = st;
 			if (i == 0 && !gone && cn->state == TL_TCP_CLOSE_WAIT)
@@ -820,16 +912,16 @@ static const char *const help_lines[] = {
 	"  Up Down j k   move      PgUp PgDn  page      Home End  first, last",
 	"  Tab           next pane (histogram, connections, events)",
 	"  1 2 3         collapse or expand the histogram, table, event panes",
-	"  Enter         the selected connection's details and history",
-	"  Space         pause or resume sampling",
-	"  + -           sample less or more often",
+	"  Enter         the selected connection's ladder: Up Down pick a step,",
+	"                m marks one, e explains, r replays, p s [ ] pause, step, speed",
+	"  L             CLOSE-WAIT leaks by process, TIME-WAIT pressure",
+	"  Space  + -    pause or resume sampling; sample less or more often",
 	"  Esc           close a prompt or message",
 	"  q F10         quit",
 	"",
-	"Marks: an inferred step (not seen, filled in by the state machine) is",
-	"dim and says (inferred).  '>' before an age: first seen at start-up, so",
-	"at least that old.  A growing CLOSE-WAIT or TIME-WAIT is drawn in red",
-	"with an arrow.",
+	"Marks: a dim step marked (inferred) was not seen but filled in by the",
+	"state machine.  '>' before an age: first seen at start-up, at least that",
+	"old.  A growing CLOSE-WAIT or TIME-WAIT is red, with an arrow.",
 };
 
 static void draw_help(struct tl_canvas *c)
@@ -850,6 +942,76 @@ static const struct tl_conn *find_id(const struct tl_ui_input *in, uint32_t id)
 		if (conns[i].id == id)
 			return &conns[i];
 	return NULL;
+}
+
+bool tl_ui_animating(const struct tl_ui *ui, uint64_t now)
+{
+	if (ui->screen != TL_SCREEN_DETAIL)
+		return false;
+	return ui->lad_replay || now - ui->lad_anim_start < ui->anim_ns;
+}
+
+/* The connection's ladder below its summary: both ends when paired.
+ * A new step starts an arrow's flight; a replay shows the events one by
+ * one, a flight each. */
+static void draw_ladder(struct tl_canvas *c, struct tl_ui *ui, const struct tl_ui_input *in,
+			const struct tl_conn *cn, const struct tl_conn *peer, int y)
+{
+	if (!ui->ladder)
+		ui->ladder = tl_ladder_new();
+	uint32_t a = cn->id, b = peer ? peer->id : 0;
+	if (ui->lad_replay && in->log) {
+		/* the two ends' events, oldest first */
+		struct tl_event *evs = tl_calloc(in->log->n + 1, sizeof(*evs));
+		size_t n = 0;
+		for (size_t i = 0; i < in->log->n; i++) {
+			const struct tl_event *ev = tl_evlog_at(in->log, i);
+			if (ev->conn == a || (b && ev->conn == b))
+				evs[n++] = *ev;
+		}
+		if (!ui->lad_paused && in->now >= ui->lad_next) {
+			ui->lad_shown++;
+			ui->lad_next = in->now + ui->anim_ns + ui->anim_ns / 2;
+		}
+		if (ui->lad_shown >= n) {
+			ui->lad_shown = n;
+			ui->lad_replay = false; /* caught up: live again */
+		}
+		tl_ladder_build_events(ui->ladder, evs, ui->lad_shown, a, b);
+		free(evs);
+	} else {
+		tl_ladder_build(ui->ladder, in->log, a, b);
+	}
+	size_t steps = tl_ladder_steps(ui->ladder);
+	if (steps != ui->lad_steps) {
+		/* The history already there when the screen opens is shown
+		 * landed; only what happens next flies. */
+		bool opening = ui->lad_steps == 0 && !ui->lad_replay;
+		if (steps > ui->lad_steps)
+			ui->lad_anim_start = opening ? in->now - ui->anim_ns : in->now;
+		ui->lad_steps = steps;
+	}
+	if (ui->lad_sel < 0 || (size_t)ui->lad_sel >= steps)
+		ui->lad_sel = steps ? (int)steps - 1 : -1;
+	double anim = ui->anim_ns ? (double)(in->now - ui->lad_anim_start) / (double)ui->anim_ns : 1;
+	struct tl_ladder_view v = {
+		.selected = ui->lad_sel,
+		.mark = ui->lad_mark,
+		.scroll = ui->lad_scroll,
+		.anim = anim > 1 ? 1 : anim < 0 ? 0 : anim,
+		.lang = ui->lang,
+		.explain = ui->lad_explain,
+		.now = in->now,
+	};
+	int h = c->h - 1 - y;
+	ui->lad_scroll = tl_ladder_fit_scroll(ui->ladder, c->w, h, &v);
+	v.scroll = ui->lad_scroll;
+	if (!steps) {
+		tl_canvas_text(c, 1, y + 1, c->w - 2, TL_ST_DIM,
+			       "no segment seen yet: the ladder starts with the next state change");
+		return;
+	}
+	tl_ladder_draw(ui->ladder, c, 0, y, c->w, h, &v);
 }
 
 static void draw_detail(struct tl_canvas *c, const struct tl_ui *ui, const struct tl_ui_input *in)
@@ -890,48 +1052,80 @@ static void draw_detail(struct tl_canvas *c, const struct tl_ui *ui, const struc
 	if (cn->state == TL_TCP_TIME_WAIT && cn->sock.timer)
 		tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_NORMAL, "TIME-WAIT ends in %.1f s",
 				 cn->sock.expires_ms / 1000.0);
+	const struct tl_owner *ow = in->owners && cn->sock.inode ? tl_owners_find(in->owners, cn->sock.inode) : NULL;
+	if (ow)
+		tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_NORMAL, "owner %d %s: %s", ow->pid, ow->comm,
+				 ow->cmdline);
+	if (cn->state == TL_TCP_CLOSE_WAIT && cn->sock.rqueue > 1)
+		tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_WARN,
+				 "%u bytes never read by the application (the FIN accounts for 1)",
+				 cn->sock.rqueue - 1);
 	const struct tl_conn *peer = tl_tracker_peer(in->tracker, cn);
 	if (peer)
 		tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_NORMAL, "peer (in a watched namespace): %s",
 				 tl_tcp_state_name(peer->state));
-	y++;
-	tl_canvas_text(c, 1, y++, c->w - 2, TL_ST_TITLE, "History (time since first seen)");
-	/* The connection's events, oldest first, as far as the log reaches. */
-	size_t first = 0, count = 0;
-	for (size_t i = 0; in->log && i < in->log->n; i++)
-		if (tl_evlog_at(in->log, i)->conn == cn->id) {
-			if (!count)
-				first = i;
-			count++;
+	draw_ladder(c, (struct tl_ui *)ui, in, cn, peer, y);
+	tl_canvas_text(c, 0, c->h - 1, c->w, TL_ST_KEY,
+		       "Up/Down step  m mark  e explain  r replay  p pause  s step  [ ] speed  Esc back");
+}
+
+static const struct leak_series *series_of(const struct tl_leak_watch *w, int pid)
+{
+	uint32_t k;
+	if (!w || !tl_map_get(&w->idx, (uint64_t)(int64_t)pid + 2, &k))
+		return NULL;
+	return &w->series[k];
+}
+
+static void draw_leaks(struct tl_canvas *c, const struct tl_ui_input *in)
+{
+	tl_canvas_fill(c, 0, 0, c->w, 1, ' ', TL_ST_HEADER);
+	tl_canvas_text(c, 1, 0, c->w - 1, TL_ST_HEADER, "CLOSE-WAIT by process, and TIME-WAIT pressure");
+	int y = 2;
+	tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_COLHEAD, "%8s %-15s %6s %9s %-16s %7s %6s  %s", "PID",
+			 "COMMAND", "COUNT", "GROWTH/m", "LAST SAMPLES", "OLDEST", "UNREAD", "");
+	if (!in->n_leaks)
+		tl_canvas_text(c, 2, y++, c->w - 3, TL_ST_DIM, "no socket in CLOSE-WAIT");
+	for (size_t i = 0; i < in->n_leaks && y < c->h - 6; i++) {
+		const struct tl_leak_group *g = &in->leaks[i];
+		char pid[16], age[16];
+		snprintf(pid, sizeof(pid), "%d", g->pid);
+		tl_ui_format_age((uint64_t)(g->oldest_s * 1e9), age, sizeof(age));
+		int st = g->suspect ? TL_ST_BAD : TL_ST_NORMAL;
+		int x = tl_canvas_printf(c, 1, y, c->w - 2, st, "%8s %-15s %6u %+9.1f ", g->pid < 0 ? "?" : pid,
+					 g->pid < 0 ? "(unknown)" : g->comm, g->count, g->growth_per_min);
+		/* the group's counts at its last samples */
+		const struct leak_series *ls = series_of(in->watch, g->pid);
+		uint32_t hi = 1;
+		for (unsigned j = 0; ls && j < ls->n; j++)
+			hi = TL_MAX(hi, ls->c[(ls->head + j) % 64]);
+		unsigned from = ls && ls->n > 16 ? ls->n - 16 : 0;
+		for (unsigned j = from; ls && j < ls->n; j++) {
+			uint32_t v = ls->c[(ls->head + j) % 64];
+			tl_canvas_put(c, 1 + x + (int)(j - from), y, c->g->spark[TL_MIN(7, v * 7 / hi)], st);
 		}
-	int rows = c->h - 1 - y;
-	size_t skip = count > (size_t)TL_MAX(rows, 0) ? count - (size_t)rows : 0;
-	double t0 = count ? tl_evlog_at(in->log, first)->wall : 0;
-	for (size_t i = first; in->log && i < in->log->n && y < c->h - 1; i++) {
-		const struct tl_event *ev = tl_evlog_at(in->log, i);
-		if (ev->conn != cn->id)
-			continue;
-		if (skip) {
-			skip--;
-			continue;
-		}
-		char off[24];
-		snprintf(off, sizeof(off), "+%8.3fs ", ev->wall - t0);
-		int x = tl_canvas_text(c, 1, y, 11, TL_ST_DIM, off);
-		const char *seg = tl_segment_name(ev->segment), *dir = tl_dir_name(ev->dir);
-		char line[256];
-		snprintf(line, sizeof(line), "%-11s %s %-11s %-8s %-3s %s%s",
-			 ev->kind == TL_EV_OPEN ? "(new)" : tl_tcp_state_name(ev->from),
-			 c->g->ascii ? "->" : "\xe2\x86\x92", tl_tcp_state_name(ev->to), seg ? seg : "",
-			 dir ? dir : "", ev->inferred ? "(inferred) " : "", ev->why ? ev->why : "");
-		tl_canvas_text(c, 1 + x, y, c->w - 2 - x, ev->inferred ? TL_ST_INFERRED : TL_ST_NORMAL,
-			       line);
+		tl_canvas_printf(c, 1 + x + 17, y, c->w - x - 19, st, "%s%6s %6u  %s",
+				 g->oldest_exact ? " " : ">", age, g->unread,
+				 g->suspect ? g->why : "");
 		y++;
 	}
-	if (!count)
-		tl_canvas_text(c, 1, y, c->w - 2, TL_ST_DIM,
-			       "no state change seen since tcpladder started");
-	tl_canvas_text(c, 0, c->h - 1, c->w, TL_ST_KEY, "Esc q: back   Space: pause   F10: quit");
+	y++;
+	if (in->tw) {
+		const struct tl_tw_pressure *tw = in->tw;
+		int st = tw->pressure ? TL_ST_BAD : TL_ST_NORMAL;
+		if (tw->max_buckets > 0)
+			tl_canvas_printf(c, 1, y++, c->w - 2, st,
+					 "TIME-WAIT %u of %ld buckets (%.0f%%)%s", tw->time_wait,
+					 tw->max_buckets, tw->bucket_ratio * 100,
+					 tw->pressure ? "  PRESSURE" : "");
+		for (size_t i = 0; i < tw->n_top && i < 3 && y < c->h - 2; i++)
+			tl_canvas_printf(c, 3, y++, c->w - 4, tw->top[i].ratio >= 0.8 ? TL_ST_BAD : TL_ST_NORMAL,
+					 "to %-28s %6u of %u local ports (%.1f%%)", tw->top[i].remote,
+					 tw->top[i].in_use, tw->top[i].range, tw->top[i].ratio * 100);
+	}
+	tl_canvas_text(c, 1, c->h - 2, c->w - 2, TL_ST_DIM,
+		       "A leak: a count that keeps growing, a socket in CLOSE-WAIT for 5 min, or 100 in one process.");
+	tl_canvas_text(c, 0, c->h - 1, c->w, TL_ST_KEY, "Esc q L: back   Space: pause   F10: quit");
 }
 
 /* Stacked when narrow; side by side when wide.  Collapsed panes keep
@@ -979,7 +1173,7 @@ void tl_ui_draw(struct tl_ui *ui, struct tl_canvas *c, const struct tl_ui_input 
 		memset(ui->pane, 0, sizeof(ui->pane));
 		return;
 	}
-	if (ui->rows_dirty)
+	if (ui->rows_dirty || ui->rows_generation != tl_tracker_generation(in->tracker))
 		tl_ui_refresh_rows(ui, in);
 	if (ui->screen == TL_SCREEN_HELP) {
 		draw_help(c);
@@ -987,6 +1181,10 @@ void tl_ui_draw(struct tl_ui *ui, struct tl_canvas *c, const struct tl_ui_input 
 	}
 	if (ui->screen == TL_SCREEN_DETAIL) {
 		draw_detail(c, ui, in);
+		return;
+	}
+	if (ui->screen == TL_SCREEN_LEAKS) {
+		draw_leaks(c, in);
 		return;
 	}
 	layout(ui, c->w, c->h);

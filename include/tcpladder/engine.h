@@ -70,6 +70,11 @@ uint64_t tl_engine_delay(const struct tl_engine *e);
 /* Follow one more connection by exact lookups (the UI's selection). */
 void tl_engine_follow(struct tl_engine *e, uint64_t cookie);
 
+/* Namespace i's TIME-WAIT bucket limit and port range; its inode. */
+void tl_engine_limits(struct tl_engine *e, unsigned i, long *tw_max_buckets, int *port_lo,
+		      int *port_hi);
+uint64_t tl_engine_ns_ino(const struct tl_engine *e, unsigned i);
+
 uint64_t tl_mono_ns(void);
 double tl_wall_now(void);
 

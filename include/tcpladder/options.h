@@ -33,6 +33,12 @@ struct tl_options {
 	char *follow;		 /* --follow FILTER, or NULL */
 	bool no_color;		 /* --no-color (NO_COLOR is read by the terminal shell) */
 	bool ascii;		 /* --ascii */
+	bool check;		 /* --check: --once exits 3 on a leak or pressure */
+	const char *lang;	 /* --lang: "en" or "zh" (static) */
+	bool ladder;		 /* --ladder: with --events, each connection's ladder at its end */
+	unsigned long leak_count; /* --leak-count (0: default) */
+	uint64_t leak_age_ns;	 /* --leak-age (0: default) */
+	uint64_t leak_window_ns; /* --leak-window (0: default) */
 	char *filter;		 /* the FILTER arguments joined, or NULL */
 };
 

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "tcpladder/histogram.h"
+#include "tcpladder/leak.h"
 #include "tcpladder/snapshot.h"
 #include "tcpladder/util.h"
 
@@ -16,7 +17,19 @@ struct tl_once_report {
 	double dump_ms;		   /* what the sample cost */
 	struct tl_hist hist;	   /* TCP sockets by state */
 	long other[TL_OTHER_N];	   /* -1: not available */
+	/* CLOSE-WAIT by owner and by local port (owned by the caller) */
+	const struct tl_leak_group *by_process;
+	size_t n_process;
+	const struct tl_leak_group *by_port;
+	size_t n_port;
+	uint32_t cw_unread;
+	bool ages_estimated; /* ages from the kernel's time since the last ACK */
+	struct tl_tw_pressure tw;
+	bool have_tw;
 };
+
+/* Does the report flag a leak or pressure (for --check)? */
+bool tl_once_report_alarming(const struct tl_once_report *r);
 
 void tl_once_report_fill(struct tl_once_report *r, const char *netns, const struct tl_snapshot *s);
 void tl_report_once_text(struct tl_buf *b, const struct tl_once_report *r, size_t n);

@@ -50,4 +50,10 @@ int tl_sampler_events_fd(const struct tl_sampler *s);
 int tl_sampler_events_read(struct tl_sampler *s, int (*cb)(const struct tl_sock *, void *),
 			   void *arg);
 
+/* The namespace's TIME-WAIT bucket limit and ephemeral port range (-1 and
+ * 0 0 when unreadable). */
+void tl_sampler_limits(struct tl_sampler *s, long *tw_max_buckets, int *port_lo, int *port_hi);
+/* The namespace's inode (to find the processes that live in it). */
+uint64_t tl_sampler_ns_ino(const struct tl_sampler *s);
+
 #endif

@@ -110,5 +110,8 @@ struct tl_conn *tl_tracker_conns(struct tl_tracker *t, size_t *n);
 /* The paired end, or NULL. */
 const struct tl_conn *tl_tracker_peer(const struct tl_tracker *t, const struct tl_conn *c);
 struct tl_conn *tl_tracker_find(struct tl_tracker *t, uint64_t cookie);
+/* Changes whenever a connection appears, changes state or goes: views
+ * rebuild what they derive from the connections only then. */
+uint64_t tl_tracker_generation(const struct tl_tracker *t);
 
 #endif

@@ -14,6 +14,8 @@
 #include "tcpladder/canvas.h"
 #include "tcpladder/evlog.h"
 #include "tcpladder/history.h"
+#include "tcpladder/leak.h"
+#include "tcpladder/owners.h"
 #include "tcpladder/tracker.h"
 
 /* Keys: printable characters as themselves, the rest from here up. */
@@ -40,7 +42,7 @@ enum tl_key {
 };
 
 enum tl_pane { TL_PANE_HIST, TL_PANE_TABLE, TL_PANE_EVENTS, TL_PANE_N };
-enum tl_screen { TL_SCREEN_MAIN, TL_SCREEN_HELP, TL_SCREEN_DETAIL };
+enum tl_screen { TL_SCREEN_MAIN, TL_SCREEN_HELP, TL_SCREEN_DETAIL, TL_SCREEN_LEAKS };
 enum tl_prompt { TL_PROMPT_NONE, TL_PROMPT_SEARCH, TL_PROMPT_FILTER };
 enum tl_sort {
 	TL_SORT_STATE,
@@ -76,6 +78,11 @@ struct tl_ui_input {
 	uint64_t now;	 /* monotonic ns */
 	double now_wall; /* for clock times */
 	bool utc;	 /* event times in UTC (tests) */
+	const struct tl_owners *owners;	    /* sockets' processes, as far as known */
+	const struct tl_leak_group *leaks;  /* CLOSE-WAIT by process, judged */
+	size_t n_leaks;
+	const struct tl_leak_watch *watch;  /* their counts over time */
+	const struct tl_tw_pressure *tw;    /* TIME-WAIT pressure, or NULL */
 };
 
 struct tl_rect {
@@ -83,6 +90,7 @@ struct tl_rect {
 };
 
 struct tl_filter;
+struct tl_ladder;
 
 struct tl_ui {
 	enum tl_screen screen;
@@ -104,11 +112,24 @@ struct tl_ui {
 	struct tl_filter *filter;
 	char *message; /* one line for the footer (a filter error, a notice) */
 	uint32_t detail_id;
+	/* the ladder of the connection in detail */
+	struct tl_ladder *ladder;
+	int lad_sel, lad_mark, lad_scroll;
+	bool lad_explain;
+	size_t lad_steps;	  /* steps when last drawn: a new one starts a flight */
+	uint64_t lad_anim_start;  /* when the newest arrow took off */
+	uint64_t anim_ns;	  /* how long a flight takes */
+	bool lad_paused;	  /* replay paused */
+	bool lad_replay;	  /* replaying from the start */
+	size_t lad_shown;	  /* replay: events shown so far */
+	uint64_t lad_next;	  /* replay: when the next event is shown */
+	const char *lang;	  /* narration language: "en" or "zh" */
 	/* requests for the shell, cleared by it */
 	bool quit;
 	bool toggle_pause;
 	int delay_step; /* +1 slower, -1 faster */
 	bool rows_dirty;
+	uint64_t rows_generation; /* the tracker's generation the rows were built from */
 	/* the last frame's geometry, for mouse clicks */
 	struct tl_rect pane[TL_PANE_N];
 	int table_first_y;
@@ -125,6 +146,8 @@ bool tl_ui_key(struct tl_ui *ui, int key, const struct tl_ui_input *in);
 void tl_ui_click(struct tl_ui *ui, int x, int y, const struct tl_ui_input *in);
 /* Draw the whole screen. */
 void tl_ui_draw(struct tl_ui *ui, struct tl_canvas *c, const struct tl_ui_input *in);
+/* True while an arrow is in flight: the shell redraws often then. */
+bool tl_ui_animating(const struct tl_ui *ui, uint64_t now);
 /* Set the footer message (copied); NULL clears. */
 void tl_ui_message(struct tl_ui *ui, const char *msg);
 

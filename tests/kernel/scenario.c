@@ -2,7 +2,11 @@
  *
  *   scenario [-6] [-p PORT] [-d SECONDS] NAME [COUNT]
  *
- * NAME: client-close, server-close, rst-client, rst-server, data, short.
+ * NAME: client-close, server-close, rst-client, rst-server, data, short,
+ * leak (COUNT clients close, one every pause; the server never closes its
+ * ends: CLOSE-WAIT climbs) and tidy (the same load, the server closes
+ * each end a pause later: CLOSE-WAIT comes and goes); these two then hold
+ * everything until killed.
  * Every step is followed by a pause of -d seconds (default 0.5) so that a
  * sampler sees each state, except in "short", which opens and closes
  * COUNT connections back to back, faster than any sampling.  Prints
@@ -20,6 +24,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <signal.h>
 
 static int v6, port = 31000;
 static double pause_s = 0.5;
@@ -121,6 +126,23 @@ int main(int argc, char **argv)
 	int l = listener();
 	nap();
 
+	if (!strcmp(name, "leak") || !strcmp(name, "tidy")) {
+		int prev = -1;
+		for (int i = 0; i < count; i++) {
+			int c = client(), s = accept(l, NULL, NULL);
+			if (s < 0)
+				die("accept");
+			close(c);
+			if (!strcmp(name, "tidy") && prev >= 0)
+				close(prev);
+			prev = s; /* leak: kept open, never closed */
+			nap();
+		}
+		printf("done\n");
+		fflush(stdout);
+		pause();
+		return 0;
+	}
 	if (!strcmp(name, "short")) {
 		for (int i = 0; i < count; i++) {
 			int c = client(), s = accept(l, NULL, NULL);

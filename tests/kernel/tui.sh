@@ -97,7 +97,7 @@ tm send-keys -t main '<'
 check "< sorts by the previous column" wait_for "sort STATE"
 
 tm send-keys -t main Down Down Enter
-check "Enter opens a connection's details" wait_for "History (time since first seen)"
+check "Enter opens a connection's details and ladder" wait_for "Up/Down step  m mark"
 tm send-keys -t main Escape
 check "Esc comes back" wait_for "Connections 17"
 

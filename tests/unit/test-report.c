@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include "tcpladder/histogram.h"
+#include "tcpladder/leak.h"
 #include "tcpladder/report.h"
 #include "tap.h"
 
@@ -50,7 +51,8 @@ int main(void)
 	       "\"ESTABLISHED\":300,\"FIN-WAIT-1\":0,\"FIN-WAIT-2\":0,\"CLOSE-WAIT\":4,"
 	       "\"CLOSING\":0,\"LAST-ACK\":0,\"TIME-WAIT\":7,\"CLOSED\":0}},"
 	       "\"other\":{\"udp\":3,\"udplite\":0,\"raw\":null,\"unix\":12},"
-	       "\"close_wait\":{\"total\":4,\"by_process\":[]}}\n",
+	       "\"close_wait\":{\"total\":4,\"unread\":0,\"by_process\":[],\"by_port\":[]},"
+	       "\"alert\":false}\n",
 	       "JSON for one namespace");
 
 	tl_buf_reset(&b);
@@ -88,6 +90,73 @@ int main(void)
 	tl_report_once_text(&b, rep, 2);
 	ok(!strncmp(b.data, "TCP STATE       self     a\"ns\n", 30), "text: a column per namespace");
 	ok(strstr(b.data, "CLOSE-WAIT         4        1\n") != NULL, "text: counts side by side");
+
+	/* CLOSE-WAIT owners and TIME-WAIT pressure. */
+	struct tl_leak_cfg cfg;
+	tl_leak_cfg_default(&cfg);
+	struct tl_cw_item items[] = {
+		{8080, 1, 30, false, 42, "leaky", "leaky --serve"},
+		{8080, 500, 400, true, 42, "leaky", "leaky --serve"},
+		{9090, 1, 5, false, 7, "tidy", "tidy"},
+		{9090, 1, 2, false, -1, NULL, NULL},
+	};
+	struct tl_leak_group *byp, *byport;
+	size_t np = tl_leak_group(items, 4, false, &cfg, &byp);
+	size_t nport = tl_leak_group(items, 4, true, &cfg, &byport);
+	is_int(np, 3, "three owners (one unknown)");
+	ok(byp[0].pid == 42 && byp[0].count == 2 && byp[0].unread == 1 && byp[0].oldest_s == 400 &&
+	       byp[0].oldest_exact && byp[0].suspect && !strcmp(byp[0].why, "old"),
+	   "the leaky owner first: count, unread data, oldest (exact), suspect because old");
+	ok(!byp[1].suspect && !byp[2].suspect, "the others are not suspects");
+	ok(nport == 2 && byport[0].count == 2 && byport[1].count == 2, "grouped by local port");
+	struct tl_snapshot tws;
+	tl_snapshot_init(&tws);
+	for (int i = 0; i < 9; i++) {
+		struct tl_sock *r = tl_snapshot_add(&tws);
+		r->family = AF_INET;
+		r->state = TL_TCP_TIME_WAIT;
+		r->remote[0] = 10;
+		r->remote[3] = 9;
+		r->rport = 80;
+		r->lport = (uint16_t)(40000 + i);
+	}
+	struct tl_tw_pressure tw;
+	tl_tw_pressure_compute(&tws, 10, 40000, 40009, &cfg, &tw);
+	ok(tw.time_wait == 9 && tw.max_buckets == 10 && tw.pressure, "9 of 10 buckets: pressure");
+	ok(tw.n_top == 1 && tw.top[0].in_use == 9 && tw.top[0].range == 10 &&
+	       !strcmp(tw.top[0].remote, "10.0.0.9:80"),
+	   "9 of 10 local ports to 10.0.0.9:80");
+	tl_tw_pressure_compute(&tws, 1000, 32768, 60999, &cfg, &tw);
+	ok(!tw.pressure, "with room to spare: no pressure");
+
+	struct tl_once_report lr;
+	tl_once_report_fill(&lr, "self", &s);
+	lr.by_process = byp;
+	lr.n_process = np;
+	lr.by_port = byport;
+	lr.n_port = nport;
+	lr.have_tw = true;
+	lr.tw = tw;
+	ok(tl_once_report_alarming(&lr), "a suspect owner raises the alarm");
+	tl_buf_reset(&b);
+	tl_report_once_json(&b, &lr, 1);
+	ok(strstr(b.data, "{\"pid\":42,\"comm\":\"leaky\",\"cmdline\":\"leaky --serve\",\"count\":2,"
+			  "\"oldest_s\":400.0,\"age_exact\":true,\"unread\":1,\"suspect\":true,"
+			  "\"why\":\"old\"}") != NULL,
+	   "by_process in JSON");
+	ok(strstr(b.data, "{\"pid\":null,\"comm\":null,\"cmdline\":null,\"count\":1") != NULL,
+	   "an unknown owner is null");
+	ok(strstr(b.data, "\"time_wait\":{\"total\":9,\"max_buckets\":1000") != NULL &&
+	       strstr(b.data, "\"alert\":true}") != NULL,
+	   "time_wait and alert in JSON");
+	tl_buf_reset(&b);
+	tl_report_once_text(&b, &lr, 1);
+	if (!ok(strstr(b.data, "      42  leaky                  2       7m       1  LEAK? old\n") != NULL,
+	   "by process in the text"))
+		printf("%s", b.data);
+	free(byp);
+	free(byport);
+	tl_snapshot_fini(&tws);
 
 	tl_buf_fini(&b);
 	tl_snapshot_fini(&s);

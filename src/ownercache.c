@@ -1,0 +1,60 @@
+/* ownercache: the inode -> owner cache (pure; owners.c fills it). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcpladder/map.h"
+#include "tcpladder/owners.h"
+#include "tcpladder/util.h"
+
+struct tl_owners {
+	char *proc;
+	struct tl_map by_inode; /* inode + 1 -> index in owners */
+	struct tl_owner *owners;
+	size_t n, cap;
+};
+
+struct tl_owners *tl_owners_new(const char *proc)
+{
+	struct tl_owners *o = tl_calloc(1, sizeof(*o));
+	o->proc = tl_strdup(proc ? proc : "/proc");
+	tl_map_init(&o->by_inode);
+	return o;
+}
+
+void tl_owners_free(struct tl_owners *o)
+{
+	if (!o)
+		return;
+	tl_map_fini(&o->by_inode);
+	free(o->owners);
+	free(o->proc);
+	free(o);
+}
+
+const struct tl_owner *tl_owners_find(const struct tl_owners *o, uint32_t inode)
+{
+	uint32_t i;
+	return tl_map_get(&o->by_inode, (uint64_t)inode + 1, &i) ? &o->owners[i] : NULL;
+}
+
+
+void tl_owners_add(struct tl_owners *o, uint32_t inode, const struct tl_owner *w)
+{
+	uint32_t i;
+	if (tl_map_get(&o->by_inode, (uint64_t)inode + 1, &i)) {
+		o->owners[i] = *w;
+		return;
+	}
+	if (o->n == o->cap) {
+		o->cap = o->cap ? o->cap * 2 : 64;
+		o->owners = tl_reallocarray(o->owners, o->cap, sizeof(*o->owners));
+	}
+	o->owners[o->n] = *w;
+	tl_map_put(&o->by_inode, (uint64_t)inode + 1, (uint32_t)o->n);
+	o->n++;
+}
+
+const char *tl_owners_proc(const struct tl_owners *o)
+{
+	return o->proc;
+}

@@ -1,0 +1,94 @@
+#!/bin/bash
+# CLOSE-WAIT leaks and TIME-WAIT pressure, in private namespaces: owners,
+# exact counts, ages that grow, --check, no /proc walk without CLOSE-WAIT,
+# the bucket limit, and the interactive view flagging a leaking server but
+# not a tidy one under the same load.
+. "${top_srcdir:-.}/tests/kernel/lib.sh"
+: "${SCENARIO:=${top_builddir:-.}/tests/kernel/scenario}"
+export SCENARIO
+require_netns
+
+T=$(mktemp -d)
+S=tlleak$$
+trap 'tmux -L $S kill-server 2>/dev/null; rm -rf "$T"' EXIT
+export T
+
+in_netns '
+	start_sockgen close-wait=7 established=2 || exit 1
+	"$TCPLADDER" --once --json >"$T/a.json"
+	sleep 2
+	"$TCPLADDER" --once --json >"$T/b.json"
+	"$TCPLADDER" --once >"$T/text"
+	"$TCPLADDER" --once --check --leak-count 5 >/dev/null; echo $? >"$T/rc.check5"
+	"$TCPLADDER" --once --check >/dev/null; echo $? >"$T/rc.check"
+	echo "$SG_PID" >"$T/pid"
+	stop_sockgen
+'
+pid=$(head -1 "$T/pid")
+check "by_process names the process that holds them (sockgen, pid $pid)" \
+	[ "$(jq -r '.close_wait.by_process[0] | "\(.pid) \(.comm)"' "$T/a.json")" = "$pid sockgen" ]
+check "its exact CLOSE-WAIT count (7)" [ "$(jq '.close_wait.by_process[0].count' "$T/a.json")" = 7 ]
+check "the total agrees" [ "$(jq '.close_wait.total' "$T/a.json")" = 7 ]
+check "by_port groups them on their local port" \
+	[ "$(jq '.close_wait.by_port[0].count' "$T/a.json")" = 7 ]
+older() {
+	jq -e -n --slurpfile a "$T/a.json" --slurpfile b "$T/b.json" \
+		'$b[0].close_wait.by_process[0].oldest_s - $a[0].close_wait.by_process[0].oldest_s >= 1.5' \
+		>/dev/null
+}
+check "ages grow: 2 s later the oldest is older" older
+check "the text lists the process" grep -q "sockgen *7" "$T/text"
+check "--check with --leak-count 5: exit 3" [ "$(cat "$T/rc.check5")" = 3 ]
+check "--check with the defaults: exit 0 (7 young sockets are no leak)" [ "$(cat "$T/rc.check")" = 0 ]
+
+# No CLOSE-WAIT: not a single /proc/PID/fd directory is read.
+if command -v strace >/dev/null; then
+	in_netns '
+		start_sockgen established=3 time-wait=2 || exit 1
+		strace -f -e trace=openat -o "$T/strace" "$TCPLADDER" --once --json >/dev/null
+		stop_sockgen
+	'
+	check "no CLOSE-WAIT: no fd directory read" [ "$(grep -c '/fd"' "$T/strace")" = 0 ]
+else
+	not_ok "strace missing"
+fi
+
+# TIME-WAIT pressure against a lowered bucket limit.
+in_netns '
+	sysctl -qw net.ipv4.tcp_max_tw_buckets=10
+	start_sockgen time-wait=9 || exit 1
+	"$TCPLADDER" --once --json >"$T/tw.json"
+	"$TCPLADDER" --once --check >"$T/tw.txt"; echo $? >"$T/rc.tw"
+	stop_sockgen
+'
+check "TIME-WAIT: 9 of 10 buckets" \
+	[ "$(jq -r '.time_wait | "\(.total) \(.max_buckets)"' "$T/tw.json")" = "9 10" ]
+check "TIME-WAIT: pressure flagged" [ "$(jq '.time_wait.pressure' "$T/tw.json")" = true ]
+check "TIME-WAIT: --check exits 3" [ "$(cat "$T/rc.tw")" = 3 ]
+check "TIME-WAIT: the text says PRESSURE" grep -q "PRESSURE" "$T/tw.txt"
+
+# The interactive view: a leaking server is flagged as its CLOSE-WAIT
+# grows; a tidy one under the same load is not.
+ui_run() { # SCENARIO-NAME
+	tmux -L "$S" kill-server 2>/dev/null
+	unshare -n bash -c '
+		ip link set lo up
+		tmux -L "$0" -f /dev/null new-session -d -s main -x 100 -y 30 \
+			"\"$SCENARIO\" -d 0.3 $1 25 >/dev/null & LANG=C.UTF-8 \"$TCPLADDER\" -d 0.25 --leak-window 5; sleep 600"
+	' "$S" "$1"
+	sleep 6
+	tmux -L "$S" capture-pane -p -t main >"$T/$1.main"
+	tmux -L "$S" send-keys -t main L
+	sleep 0.5
+	tmux -L "$S" capture-pane -p -t main >"$T/$1.leaks"
+	tmux -L "$S" kill-server 2>/dev/null
+}
+ui_run leak
+check "UI: the leaking server raises the LEAK flag" grep -q "LEAK?" "$T/leak.main"
+check "UI: the leak screen names it, growing" grep -qE "^ +[0-9]+ scenario .*keeps growing$" "$T/leak.leaks"
+ui_run tidy
+check "UI: the tidy server does not" bash -c "! grep -q 'LEAK?' '$T/tidy.main'"
+check "UI: its leak screen lists it, not as a suspect" \
+	bash -c "grep -qE '^ +[0-9]+ scenario ' '$T/tidy.leaks' || grep -q 'no socket in CLOSE-WAIT' '$T/tidy.leaks'; ! grep -qE '^ +[0-9]+ .*(keeps growing|many|old)$' '$T/tidy.leaks'"
+
+done_testing

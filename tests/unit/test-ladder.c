@@ -1,0 +1,574 @@
+/* The ladder model and its drawing: steps from scripted events (and from
+ * the tracker on scripted snapshots), golden canvases in UTF-8 and ASCII.
+ * TL_UPDATE_GOLDEN=1 rewrites the golden files instead of comparing. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "tcpladder/ladder.h"
+#include "tcpladder/tracker.h"
+#include "tap.h"
+
+#define MS 1000000ULL
+#define T0 (500 * 1000 * MS)
+
+enum { A_ID = 7, B_ID = 8 };
+
+struct script {
+	struct tl_event ev[64];
+	size_t n;
+};
+
+static struct tl_sock sock_of(int side, int state)
+{
+	struct tl_sock s;
+	memset(&s, 0, sizeof(s));
+	s.family = AF_INET;
+	s.state = (uint8_t)state;
+	s.local[0] = s.remote[0] = 10;
+	s.local[3] = side ? 2 : 1;
+	s.remote[3] = side ? 1 : 2;
+	s.lport = side ? 80 : 45000;
+	s.rport = side ? 45000 : 80;
+	s.cookie = side ? 0x200 : 0x100;
+	return s;
+}
+
+/* One event of side 0 (A, conn 7) or 1 (B, conn 8); the fsm fills in the
+ * segment, direction and explanation. */
+static struct tl_event *E(struct script *sc, int side, int from, int to, bool inferred,
+			  uint64_t ms)
+{
+	struct tl_event *e = &sc->ev[sc->n++];
+	int role = side ? TL_ROLE_PASSIVE : TL_ROLE_ACTIVE;
+	memset(e, 0, sizeof(*e));
+	e->mono_ns = T0 + ms * MS;
+	e->wall = 1764064800.0 + (double)ms / 1000;
+	e->conn = side ? B_ID : A_ID;
+	e->peer = side ? A_ID : B_ID;
+	e->kind = from == 0 ? TL_EV_OPEN : to == TL_TCP_CLOSE ? TL_EV_CLOSE : TL_EV_TRANSITION;
+	e->from = (uint8_t)from;
+	e->to = (uint8_t)to;
+	e->role = (uint8_t)role;
+	e->inferred = inferred;
+	int f = from ? from : side ? TL_TCP_LISTEN : TL_TCP_CLOSE;
+	const struct tl_fsm_edge *edge = tl_fsm_edge(f, to, (enum tl_role)role);
+	if (edge) {
+		e->segment = edge->segment;
+		e->dir = edge->dir;
+		e->why = edge->why;
+	}
+	e->sock = sock_of(side, to);
+	return e;
+}
+
+static void info(struct tl_event *e, uint64_t acked, uint64_t rcvd, uint32_t out, uint32_t in)
+{
+	e->sock.flags |= TL_SOCK_HAS_INFO;
+	e->sock.info.have = TL_INFO_RTT | TL_INFO_BYTES_ACKED | TL_INFO_BYTES_RECEIVED | TL_INFO_SEGS;
+	e->sock.info.rtt_us = 300250;
+	e->sock.info.bytes_acked = acked;
+	e->sock.info.bytes_received = rcvd;
+	e->sock.info.segs_out = out;
+	e->sock.info.segs_in = in;
+}
+
+static void handshake(struct script *sc, bool with_b)
+{
+	struct tl_event *e;
+	e = E(sc, 0, 0, TL_TCP_SYN_SENT, false, 0);
+	if (with_b)
+		E(sc, 1, 0, TL_TCP_SYN_RECV, false, 310);
+	e = E(sc, 0, TL_TCP_SYN_SENT, TL_TCP_ESTABLISHED, false, 612);
+	info(e, 0, 0, 2, 1);
+	if (with_b) {
+		e = E(sc, 1, TL_TCP_SYN_RECV, TL_TCP_ESTABLISHED, false, 915);
+		info(e, 0, 0, 1, 2);
+	}
+}
+
+/* The whole life, the client closing first. */
+static void full_life(struct script *sc, bool with_b)
+{
+	struct tl_event *e;
+	sc->n = 0;
+	handshake(sc, with_b);
+	e = E(sc, 0, TL_TCP_ESTABLISHED, TL_TCP_FIN_WAIT1, false, 5000);
+	info(e, 4200, 12800, 14, 17);
+	if (with_b) {
+		e = E(sc, 1, TL_TCP_ESTABLISHED, TL_TCP_CLOSE_WAIT, false, 5300);
+		info(e, 12800, 4201, 17, 15);
+	}
+	E(sc, 0, TL_TCP_FIN_WAIT1, TL_TCP_FIN_WAIT2, false, 5600);
+	if (with_b)
+		E(sc, 1, TL_TCP_CLOSE_WAIT, TL_TCP_LAST_ACK, false, 7000);
+	e = E(sc, 0, TL_TCP_FIN_WAIT2, TL_TCP_TIME_WAIT, false, 7300);
+	e->sock.timer = 3;
+	e->sock.expires_ms = 60000;
+	if (with_b)
+		E(sc, 1, TL_TCP_LAST_ACK, TL_TCP_CLOSE, false, 7600);
+}
+
+/* Steps as text: "LABEL A>B[~] A:STATE[~] B:STATE[~] | dialogue". */
+static const char *steps(const struct tl_ladder *l, const char *lang)
+{
+	static struct tl_buf b;
+	if (!b.data)
+		tl_buf_init(&b);
+	tl_buf_reset(&b);
+	for (size_t i = 0; i < tl_ladder_steps(l); i++) {
+		const struct tl_ladder_step *s = tl_ladder_step(l, i);
+		tl_ladder_label(l, i, &b);
+		if (s->kind != TL_LADDER_STATE)
+			tl_buf_puts(&b, s->from == 0 ? " A>B" : s->from == 1 ? " B>A" : " ?");
+		tl_buf_puts(&b, s->inferred ? "~" : "");
+		for (int x = 0; x < 2; x++)
+			if (s->side[x].change)
+				tl_buf_printf(&b, " %c:%s%s", x ? 'B' : 'A',
+					      tl_tcp_state_name(s->side[x].change),
+					      s->side[x].inferred ? "~" : "");
+		if (s->line) {
+			tl_buf_puts(&b, " | ");
+			tl_ladder_dialogue(l, i, lang, &b);
+		}
+		tl_buf_puts(&b, "\n");
+	}
+	return b.data ? b.data : "";
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "r");
+	char *want = NULL;
+	*len = 0;
+	if (!fp)
+		return NULL;
+	fseek(fp, 0, SEEK_END);
+	*len = (size_t)ftell(fp);
+	rewind(fp);
+	want = calloc(1, *len + 1);
+	if (fread(want, 1, *len, fp) != *len)
+		*len = 0;
+	fclose(fp);
+	return want;
+}
+
+static void compare(const char *name, const struct tl_buf *b)
+{
+	char path[4096];
+	const char *top = getenv("top_srcdir");
+	snprintf(path, sizeof(path), "%s/tests/golden/ladder-%s.txt", top ? top : ".", name);
+	if (getenv("TL_UPDATE_GOLDEN")) {
+		FILE *o = fopen(path, "w");
+		if (o) {
+			fwrite(b->data, 1, b->len, o);
+			fclose(o);
+		}
+	}
+	size_t len;
+	char *want = slurp(path, &len);
+	if (!ok(want && len == b->len && !memcmp(want, b->data, len), "golden ladder-%s", name))
+		printf("# got:\n%s", b->data);
+	free(want);
+}
+
+static void golden(const char *name, const struct tl_ladder *l, int w, int h, bool ascii,
+		   const struct tl_ladder_view *v)
+{
+	struct tl_canvas c;
+	struct tl_buf b;
+	tl_canvas_init(&c, w, h, ascii ? &tl_glyphs_ascii : &tl_glyphs_utf8);
+	tl_ladder_draw(l, &c, 0, 0, w, h, v);
+	tl_buf_init(&b);
+	tl_ladder_dump(&c, &b);
+	compare(name, &b);
+	tl_buf_fini(&b);
+	tl_canvas_fini(&c);
+}
+
+static bool canvas_has_style(const struct tl_canvas *c, int style)
+{
+	for (int i = 0; i < c->w * c->h; i++)
+		if (c->cells[i].style == style)
+			return true;
+	return false;
+}
+
+static char *render(const struct tl_ladder *l, int w, int h, const struct tl_ladder_view *v)
+{
+	struct tl_canvas c;
+	struct tl_buf b;
+	tl_canvas_init(&c, w, h, &tl_glyphs_utf8);
+	tl_ladder_draw(l, &c, 0, 0, w, h, v);
+	tl_buf_init(&b);
+	tl_ladder_dump(&c, &b);
+	tl_canvas_fini(&c);
+	return b.data;
+}
+
+static void test_full_life(void)
+{
+	struct script sc;
+	struct tl_ladder *l = tl_ladder_new();
+	full_life(&sc, true);
+	tl_ladder_build_events(l, sc.ev, sc.n, A_ID, B_ID);
+	is_int(tl_ladder_steps(l), 9, "full life: 9 steps");
+	is_str(steps(l, "en"),
+	       "SYN A>B A:SYN-SENT B:SYN-RECV | A: Hello, I'm A\n"
+	       "SYN+ACK B>A A:ESTABLISHED | B: Hello A, I'm B\n"
+	       "ACK A>B B:ESTABLISHED | A: Hello B\n"
+	       "data 12 segs, 4.1 KB A>B\n"
+	       "data 16 segs, 12.5 KB B>A\n"
+	       "FIN A>B A:FIN-WAIT-1 B:CLOSE-WAIT | A: B, I'm done sending\n"
+	       "ACK B>A A:FIN-WAIT-2 | B: Oh, you're done. Got it\n"
+	       "FIN B>A A:TIME-WAIT B:LAST-ACK | B: Then I'm done too. Bye\n"
+	       "ACK A>B B:CLOSED | A: OK, bye\n",
+	       "full life: arrows, states and the dialogue");
+	is_str(steps(l, "zh"),
+	       "SYN A>B A:SYN-SENT B:SYN-RECV | A：你好，我是 A\n"
+	       "SYN+ACK B>A A:ESTABLISHED | B：A 你好，我是 B\n"
+	       "ACK A>B B:ESTABLISHED | A：B 你好\n"
+	       "data 12 segs, 4.1 KB A>B\n"
+	       "data 16 segs, 12.5 KB B>A\n"
+	       "FIN A>B A:FIN-WAIT-1 B:CLOSE-WAIT | A：B，我这边发完了\n"
+	       "ACK B>A A:FIN-WAIT-2 | B：哦，你发完了。收到\n"
+	       "FIN B>A A:TIME-WAIT B:LAST-ACK | B：那我也发完了。再见\n"
+	       "ACK A>B B:CLOSED | A：好的，再见\n",
+	       "the dialogue in Chinese");
+	ok(tl_ladder_known(l, 0) && tl_ladder_known(l, 1), "both ends known");
+	is_str(tl_ladder_addr(l, 0), "10.0.0.1:45000", "A's address");
+	is_str(tl_ladder_addr(l, 1), "10.0.0.2:80", "B's address");
+	is_int(tl_ladder_newest(l), 8, "the newest arrow is the last ACK");
+	const struct tl_ladder_step *s = tl_ladder_step(l, 1);
+	ok(s->side[0].before == TL_TCP_SYN_SENT && s->side[0].after == TL_TCP_ESTABLISHED &&
+		   s->side[1].before == TL_TCP_SYN_RECV && s->side[1].after == TL_TCP_SYN_RECV,
+	   "each side's state before and after a step");
+	is_int(s->mono_ns - T0, 310 * MS, "SYN+ACK leaves when B enters SYN-RECV");
+
+	/* The same connection built with conn ids swapped: roles decide. */
+	struct tl_ladder *l2 = tl_ladder_new();
+	tl_ladder_build_events(l2, sc.ev, sc.n, B_ID, A_ID);
+	char *one = tl_strdup(steps(l, "en"));
+	is_str(steps(l2, "en"), one, "building from the passive end gives the same ladder");
+	free(one);
+	tl_ladder_free(l2);
+
+	/* The evlog path. */
+	struct tl_evlog log;
+	tl_evlog_init(&log, 8);
+	for (size_t i = 0; i < sc.n; i++)
+		tl_evlog_add(&log, &sc.ev[i]);
+	l2 = tl_ladder_new();
+	tl_ladder_build(l2, &log, A_ID, B_ID);
+	ok(tl_ladder_steps(l2) < 9 && tl_ladder_steps(l2) > 0,
+	   "from a ring that lost the start: what is left (%zu steps)", tl_ladder_steps(l2));
+	tl_ladder_free(l2);
+	tl_evlog_fini(&log);
+
+	struct tl_ladder_view v = {.selected = -1, .mark = -1, .anim = 1, .lang = "en",
+				   .now = T0 + 17300 * MS};
+	golden("full-80x24", l, 80, 24, false, &v);
+	golden("full-80x24-ascii", l, 80, 24, true, &v);
+	v.selected = 5;
+	golden("full-120x40", l, 120, 40, false, &v);
+	golden("full-120x40-ascii", l, 120, 40, true, &v);
+	v.selected = 1;
+	golden("full-40x12", l, 40, 12, false, &v);
+	golden("full-40x12-ascii", l, 40, 12, true, &v);
+	v.lang = "zh";
+	v.selected = 6;
+	golden("full-120x40-zh", l, 120, 40, false, &v);
+	golden("full-80x24-zh-ascii", l, 80, 24, true, &v);
+
+	/* Selection and mark: the time between. */
+	v.lang = "en";
+	v.selected = 7;
+	v.mark = 0;
+	char *txt = render(l, 120, 40, &v);
+	if (!ok(strstr(txt, "7.000 s after the mark (step 1)") != NULL, "the time between mark and selection"))
+		printf("# got:\n%s", txt);
+	ok(strstr(txt, "A: FIN-WAIT-2 \xe2\x86\x92 TIME-WAIT") != NULL, "each side before and after");
+	ok(strstr(txt, "rtt 300.25 ms") != NULL, "counters in the pane");
+	ok(strstr(txt, "A TIME-WAIT 50s left") != NULL, "TIME-WAIT clock from the socket timer");
+	free(txt);
+
+	/* Explain. */
+	v.mark = -1;
+	v.explain = true;
+	v.selected = 2;
+	golden("explain-120x40", l, 120, 40, false, &v);
+	struct tl_buf b;
+	tl_buf_init(&b);
+	tl_ladder_explain(l, 2, "en", &b);
+	ok(strstr(b.data, "delayed duplicate SYN") && strstr(b.data, "both directions work"),
+	   "the handshake: why three, not two or four");
+	tl_buf_reset(&b);
+	tl_ladder_explain(l, 5, "en", &b);
+	ok(strstr(b.data, "CLOSE-WAIT") && strstr(b.data, "has not called close()") &&
+		   strstr(b.data, "Why four segments"),
+	   "CLOSE-WAIT: a long one means no close(); and why four");
+	tl_buf_reset(&b);
+	tl_ladder_explain(l, 7, "en", &b);
+	ok(strstr(b.data, "2 MSL") && strstr(b.data, "60 s"), "TIME-WAIT: 2 MSL, 60 s on Linux");
+	tl_buf_reset(&b);
+	tl_ladder_explain(l, 7, "zh", &b);
+	ok(strstr(b.data, "为什么要 TIME-WAIT") != NULL, "explained in Chinese");
+	tl_buf_fini(&b);
+
+	/* Animation: the newest arrow half way, the receiver not yet changed. */
+	v.explain = false;
+	v.selected = -1;
+	v.scroll = 9;
+	v.anim = 0.5;
+	golden("anim-half-80x24", l, 80, 24, false, &v);
+	char *half = render(l, 80, 24, &v);
+	v.anim = 1;
+	char *full = render(l, 80, 24, &v);
+	ok(strcmp(half, full) != 0, "anim 0.5 and 1 differ");
+	ok(!strstr(half, "\xe2\x94\x82 CLOSED") && strstr(full, "\xe2\x94\x82 CLOSED"),
+	   "the receiver's new state shows only when the segment lands");
+	free(half);
+	free(full);
+
+	/* Styles: selection and (with B derived) inferred. */
+	struct tl_canvas c;
+	tl_canvas_init(&c, 80, 24, &tl_glyphs_utf8);
+	v.selected = 0;
+	v.scroll = 0;
+	tl_ladder_draw(l, &c, 0, 0, 80, 24, &v);
+	ok(canvas_has_style(&c, TL_ST_SELECTED), "the selected step is highlighted");
+	ok(!canvas_has_style(&c, TL_ST_INFERRED), "all observed: nothing drawn as inferred");
+	tl_canvas_fini(&c);
+
+	/* Too small. */
+	tl_canvas_init(&c, 30, 8, &tl_glyphs_utf8);
+	tl_ladder_draw(l, &c, 0, 0, 30, 8, &v);
+	tl_buf_init(&b);
+	tl_ladder_dump(&c, &b);
+	ok(strstr(b.data, "too small") != NULL, "below 40x12: a one-line note");
+	tl_buf_fini(&b);
+	tl_canvas_fini(&c);
+
+	/* Scroll keeps the selection visible. */
+	v.selected = 8;
+	v.scroll = 0;
+	ok(tl_ladder_fit_scroll(l, 80, 24, &v) > 0, "scrolled to show the last step");
+
+	/* Headless text. */
+	tl_buf_init(&b);
+	tl_ladder_text(l, 80, "en", false, &b);
+	compare("text-full", &b);
+	tl_buf_reset(&b);
+	tl_ladder_text(l, 80, "zh", true, &b);
+	compare("text-full-ascii", &b);
+	ok(strstr(b.data, "Hello, I'm A") != NULL, "ASCII cannot show Chinese: English instead");
+	tl_buf_fini(&b);
+	tl_ladder_free(l);
+}
+
+static void test_server_closes(void)
+{
+	struct script sc = {.n = 0};
+	struct tl_ladder *l = tl_ladder_new();
+	/* First seen in mid-life: both ESTABLISHED. */
+	E(&sc, 1, TL_TCP_ESTABLISHED, TL_TCP_FIN_WAIT1, true, 1000);
+	E(&sc, 1, TL_TCP_FIN_WAIT1, TL_TCP_FIN_WAIT2, false, 1000);
+	E(&sc, 0, TL_TCP_ESTABLISHED, TL_TCP_CLOSE_WAIT, false, 1000);
+	E(&sc, 0, TL_TCP_CLOSE_WAIT, TL_TCP_LAST_ACK, false, 31000);
+	E(&sc, 1, TL_TCP_FIN_WAIT2, TL_TCP_TIME_WAIT, false, 31200);
+	E(&sc, 0, TL_TCP_LAST_ACK, TL_TCP_CLOSE, true, 31200);
+	E(&sc, 1, TL_TCP_TIME_WAIT, TL_TCP_CLOSE, false, 91200);
+	tl_ladder_build_events(l, sc.ev, sc.n, A_ID, B_ID);
+	is_str(steps(l, "en"),
+	       "FIN B>A A:CLOSE-WAIT B:FIN-WAIT-1~ | B: A, I'm done sending\n"
+	       "ACK A>B B:FIN-WAIT-2 | A: Oh, you're done. Got it\n"
+	       "FIN A>B A:LAST-ACK B:TIME-WAIT | A: Then I'm done too. Bye\n"
+	       "ACK B>A A:CLOSED~ | B: OK, bye\n"
+	       "TIME-WAIT expired (2 MSL, 60 s on Linux) B:CLOSED\n",
+	       "server closes first: the dialogue mirrored; TIME-WAIT on B");
+	is_int(tl_ladder_step(l, 0)->side[0].before, TL_TCP_ESTABLISHED, "mid-life start state");
+	ok(!tl_ladder_step(l, 3)->inferred,
+	   "an arrow implied by one observed change (B's TIME-WAIT) is observed");
+	struct tl_ladder_view v = {.selected = 3, .mark = -1, .anim = 1, .lang = "en",
+				   .now = T0 + 21000 * MS};
+	golden("server-80x24", l, 80, 24, false, &v);
+	golden("server-80x24-ascii", l, 80, 24, true, &v);
+	tl_ladder_free(l);
+
+	/* A CLOSE-WAIT that lasts: its clock. */
+	sc.n = 0;
+	E(&sc, 1, TL_TCP_ESTABLISHED, TL_TCP_FIN_WAIT1, true, 1000);
+	E(&sc, 1, TL_TCP_FIN_WAIT1, TL_TCP_FIN_WAIT2, false, 1000);
+	E(&sc, 0, TL_TCP_ESTABLISHED, TL_TCP_CLOSE_WAIT, false, 1000);
+	l = tl_ladder_new();
+	tl_ladder_build_events(l, sc.ev, sc.n, A_ID, B_ID);
+	v.now = T0 + (1000 + 130000) * MS;
+	v.selected = 1;
+	char *txt = render(l, 120, 40, &v);
+	ok(strstr(txt, "for 2m10s") != NULL, "CLOSE-WAIT shows how long it has lasted");
+	free(txt);
+	tl_ladder_free(l);
+}
+
+static void test_rst(void)
+{
+	struct script sc = {.n = 0};
+	struct tl_ladder *l = tl_ladder_new();
+	handshake(&sc, true);
+	E(&sc, 0, TL_TCP_ESTABLISHED, TL_TCP_CLOSE, false, 3000);
+	E(&sc, 1, TL_TCP_ESTABLISHED, TL_TCP_CLOSE, false, 3000);
+	tl_ladder_build_events(l, sc.ev, sc.n, A_ID, B_ID);
+	is_int(tl_ladder_steps(l), 4, "handshake and one RST");
+	is_str(tl_ladder_step(l, 3) ? (tl_ladder_step(l, 3)->from < 0 ? "unknown" : "known") : "",
+	       "unknown", "an RST seen on both ends with no direction: one arrow, direction unknown");
+	struct tl_buf b;
+	tl_buf_init(&b);
+	tl_ladder_label(l, 3, &b);
+	is_str(b.data, "RST (direction unknown)", "its label");
+	tl_buf_reset(&b);
+	tl_ladder_explain(l, 3, "en", &b);
+	ok(strstr(b.data, "RST resets the connection") != NULL, "what an RST means");
+	tl_buf_fini(&b);
+	struct tl_ladder_view v = {.selected = 3, .mark = 1, .anim = 1, .lang = "en"};
+	golden("rst-80x24", l, 80, 24, false, &v);
+
+	/* A reset with a known direction, one end watched. */
+	sc.n = 0;
+	handshake(&sc, false);
+	struct tl_event *e = E(&sc, 0, TL_TCP_ESTABLISHED, TL_TCP_CLOSE, false, 4000);
+	e->dir = TL_DIR_IN;
+	tl_ladder_build_events(l, sc.ev, sc.n, A_ID, 0);
+	is_str(steps(l, "en"),
+	       "SYN A>B A:SYN-SENT B:SYN-RECV~ | A: Hello, I'm A\n"
+	       "SYN+ACK B>A A:ESTABLISHED | B: Hello A, I'm B\n"
+	       "ACK A>B B:ESTABLISHED~ | A: Hello B\n"
+	       "RST B>A A:CLOSED B:CLOSED~ | B: Reset! Drop it all\n",
+	       "an RST received by A was sent by B");
+	golden("rst-one-end-80x24-ascii", l, 80, 24, true, &v);
+	tl_ladder_free(l);
+}
+
+static void test_one_end(void)
+{
+	struct script sc;
+	struct tl_ladder *l = tl_ladder_new();
+	full_life(&sc, false);
+	tl_ladder_build_events(l, sc.ev, sc.n, A_ID, 0);
+	ok(tl_ladder_known(l, 0) && !tl_ladder_known(l, 1), "only A known");
+	is_str(tl_ladder_addr(l, 1), "10.0.0.2:80", "B's address from A's remote");
+	is_str(steps(l, "en"),
+	       "SYN A>B A:SYN-SENT B:SYN-RECV~ | A: Hello, I'm A\n"
+	       "SYN+ACK B>A A:ESTABLISHED | B: Hello A, I'm B\n"
+	       "ACK A>B B:ESTABLISHED~ | A: Hello B\n"
+	       "data 12 segs, 4.1 KB A>B\n"
+	       "data 16 segs, 12.5 KB B>A\n"
+	       "FIN A>B A:FIN-WAIT-1 B:CLOSE-WAIT~ | A: B, I'm done sending\n"
+	       "ACK B>A A:FIN-WAIT-2 | B: Oh, you're done. Got it\n"
+	       "FIN B>A A:TIME-WAIT B:LAST-ACK~ | B: Then I'm done too. Bye\n"
+	       "ACK A>B B:CLOSED~ | A: OK, bye\n",
+	       "B derived from A: the mirror path, all of B inferred");
+	struct tl_ladder_view v = {.selected = 5, .mark = -1, .anim = 1, .lang = "en"};
+	golden("one-end-80x24", l, 80, 24, false, &v);
+	golden("one-end-120x40-ascii", l, 120, 40, true, &v);
+	struct tl_canvas c;
+	tl_canvas_init(&c, 80, 24, &tl_glyphs_utf8);
+	tl_ladder_draw(l, &c, 0, 0, 80, 24, &v);
+	ok(canvas_has_style(&c, TL_ST_INFERRED), "the derived side is drawn as inferred");
+	tl_canvas_fini(&c);
+
+	/* Only B known: A derived. */
+	sc.n = 0;
+	E(&sc, 1, 0, TL_TCP_SYN_RECV, true, 0);
+	E(&sc, 1, TL_TCP_SYN_RECV, TL_TCP_ESTABLISHED, false, 0);
+	E(&sc, 1, TL_TCP_ESTABLISHED, TL_TCP_CLOSE_WAIT, false, 2000);
+	tl_ladder_build_events(l, sc.ev, sc.n, B_ID, 0);
+	is_str(steps(l, "en"),
+	       "SYN A>B~ A:SYN-SENT~ B:SYN-RECV~ | A: Hello, I'm A\n"
+	       "SYN+ACK B>A~ A:ESTABLISHED~ | B: Hello A, I'm B\n"
+	       "ACK A>B B:ESTABLISHED | A: Hello B\n"
+	       "FIN A>B A:FIN-WAIT-1~ B:CLOSE-WAIT | A: B, I'm done sending\n"
+	       "ACK B>A A:FIN-WAIT-2~ | B: Oh, you're done. Got it\n",
+	       "A derived from B; B's inferred handshake stays inferred");
+	ok(tl_ladder_step(l, 0)->inferred, "an arrow implied only by inferred changes is inferred");
+	tl_ladder_free(l);
+}
+
+/* The tracker on scripted snapshots, its events into the ladder. */
+static void test_from_tracker(void)
+{
+	struct tl_tracker *t = tl_tracker_new(1);
+	struct tl_snapshot s;
+	struct tl_evlog log;
+	uint64_t now = 100ULL * 1000 * MS;
+	tl_snapshot_init(&s);
+	tl_evlog_init(&log, 64);
+	struct tl_sock lis = sock_of(1, TL_TCP_LISTEN);
+	memset(lis.remote, 0, sizeof(lis.remote));
+	lis.rport = 0;
+	lis.cookie = 1;
+	struct tl_sock a = sock_of(0, TL_TCP_ESTABLISHED), b = sock_of(1, TL_TCP_ESTABLISHED);
+	int states[][2] = {{0, 0},
+			   {TL_TCP_ESTABLISHED, TL_TCP_ESTABLISHED},
+			   {TL_TCP_FIN_WAIT2, TL_TCP_CLOSE_WAIT},
+			   {TL_TCP_TIME_WAIT, TL_TCP_LAST_ACK},
+			   {TL_TCP_TIME_WAIT, 0}};
+	for (size_t k = 0; k < TL_ARRAY_SIZE(states); k++) {
+		tl_snapshot_clear(&s);
+		*tl_snapshot_add(&s) = lis;
+		if (states[k][0]) {
+			a.state = (uint8_t)states[k][0];
+			*tl_snapshot_add(&s) = a;
+		}
+		if (states[k][1]) {
+			b.state = (uint8_t)states[k][1];
+			*tl_snapshot_add(&s) = b;
+		}
+		s.complete = true;
+		tl_tracker_sample(t, 0, &s, now, 1.0 + (double)k);
+		if (k == 4)
+			tl_tracker_lookup_result(t, 0, b.cookie, NULL, now, 5.0);
+		size_t n;
+		const struct tl_event *ev = tl_tracker_events(t, &n);
+		for (size_t i = 0; i < n; i++)
+			tl_evlog_add(&log, &ev[i]);
+		tl_tracker_clear_events(t);
+		now += 1000 * MS;
+	}
+	const struct tl_conn *ca = tl_tracker_find(t, a.cookie);
+	uint32_t ida = ca ? ca->id : 0, idb = 0;
+	for (size_t i = 0; i < log.n; i++)
+		if (tl_evlog_at(&log, i)->conn != ida)
+			idb = tl_evlog_at(&log, i)->conn;
+	struct tl_ladder *l = tl_ladder_new();
+	tl_ladder_build(l, &log, ida, idb);
+	is_str(steps(l, "en"),
+	       "SYN A>B~ A:SYN-SENT~ B:SYN-RECV~ | A: Hello, I'm A\n"
+	       "SYN+ACK B>A A:ESTABLISHED | B: Hello A, I'm B\n"
+	       "ACK A>B B:ESTABLISHED | A: Hello B\n"
+	       "FIN A>B A:FIN-WAIT-1~ B:CLOSE-WAIT | A: B, I'm done sending\n"
+	       "ACK B>A A:FIN-WAIT-2 | B: Oh, you're done. Got it\n"
+	       "FIN B>A A:TIME-WAIT B:LAST-ACK | B: Then I'm done too. Bye\n"
+	       "ACK A>B B:CLOSED | A: OK, bye\n",
+	       "the tracker's events of a real-shaped life make the ladder");
+	struct tl_buf out;
+	tl_buf_init(&out);
+	tl_ladder_text(l, 100, "en", false, &out);
+	compare("text-tracker", &out);
+	tl_buf_fini(&out);
+	tl_ladder_free(l);
+	tl_evlog_fini(&log);
+	tl_snapshot_fini(&s);
+	tl_tracker_free(t);
+}
+
+int main(void)
+{
+	test_full_life();
+	test_server_closes();
+	test_rst();
+	test_one_end();
+	test_from_tracker();
+	tl_ladder_free(NULL);
+	return tap_done();
+}
