@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tcpladder/demo.h"
 #include "tcpladder/engine.h"
 #include "tcpladder/filter.h"
 #include "tcpladder/evlog.h"
@@ -271,12 +272,49 @@ static void ladder_on_end(struct tl_buf *out, const struct tl_event *ev, struct 
 		tl_map_put(printed, ev->peer, 1);
 }
 
-static int run_events(const struct tl_options *o, const struct tl_filter *filter,
-		      const struct tl_filter *follow)
+/* A relay segment of the lab, for --events. */
+static void demo_segment(struct tl_buf *b, const struct tl_demo_seg *sg, bool json)
 {
+	char what[48];
+	tl_pkt_describe(&sg->pkt, what, sizeof(what));
+	if (json) {
+		tl_buf_puts(b, "{\"t\":");
+		tl_buf_fixed(b, sg->wall, 3);
+		tl_buf_printf(b, ",\"netns\":\"link\",\"event\":\"segment\",\"from\":\"%s\",\"to\":\"%s\","
+				 "\"segment\":\"%s\",\"flags\":%u,\"seq\":%u,\"ack\":%u,\"payload\":%u,"
+				 "\"dropped\":%s}\n",
+			      sg->from ? "B" : "A", sg->from ? "A" : "B", what, sg->pkt.flags, sg->pkt.seq,
+			      sg->pkt.ack, sg->pkt.payload, sg->dropped ? "true" : "false");
+	} else {
+		time_t secs = (time_t)sg->wall;
+		struct tm tm;
+		char stamp[16];
+		localtime_r(&secs, &tm);
+		strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
+		tl_buf_printf(b, "%s.%03d link %s -> %s  %s%s\n", stamp,
+			      (int)((sg->wall - (double)secs) * 1000) % 1000, sg->from ? "B" : "A",
+			      sg->from ? "A" : "B", what, sg->dropped ? "  (dropped by the link)" : "");
+	}
+}
+
+static int run_events(const struct tl_options *o, const struct tl_filter *filter,
+		      const struct tl_filter *follow, struct tl_demo *demo)
+{
+	struct tl_ns_arg demo_ns[2];
+	const struct tl_ns_arg *netns = o->netns;
+	size_t n_netns = o->n_netns;
+	if (demo) {
+		const char *paths[2], *names[2];
+		n_netns = tl_demo_netns(demo, paths, names);
+		for (size_t i = 0; i < n_netns; i++) {
+			demo_ns[i].path = (char *)paths[i];
+			demo_ns[i].name = (char *)names[i];
+		}
+		netns = demo_ns;
+	}
 	struct tl_engine_config cfg = {
-		.netns = o->netns,
-		.n_netns = o->n_netns,
+		.netns = netns,
+		.n_netns = n_netns,
 		.delay_ns = o->delay_ns,
 		.cpu_budget = o->cpu_budget,
 		.follow_period_ns = 10000000ULL, /* 100 Hz */
@@ -320,7 +358,12 @@ static int run_events(const struct tl_options *o, const struct tl_filter *filter
 		if (o->duration_ns && start + o->duration_ns < deadline)
 			deadline = start + o->duration_ns;
 		int timeout = deadline <= now ? 0 : (int)TL_MIN((deadline - now + 999999) / 1000000, 60000);
-		size_t n = tl_engine_pollfds(e, pfd, 64);
+		size_t n = tl_engine_pollfds(e, pfd, 62);
+		if (demo) {
+			n += tl_demo_pollfds(demo, pfd + n, 2);
+			deadline = TL_MIN(deadline, tl_demo_deadline(demo));
+			timeout = deadline <= now ? 0 : (int)TL_MIN((deadline - now + 999999) / 1000000, 60000);
+		}
 		pfd[n].fd = sfd;
 		pfd[n].events = POLLIN;
 		pfd[n].revents = 0;
@@ -330,6 +373,18 @@ static int run_events(const struct tl_options *o, const struct tl_filter *filter
 		}
 		if (pfd[n].revents & POLLIN)
 			break; /* SIGINT, SIGTERM, SIGHUP: stop cleanly */
+		if (demo) {
+			int last = tl_demo_scenario(demo);
+			bool idle = !tl_demo_client_port(demo);
+			tl_demo_step(demo, tl_mono_ns(), tl_wall_now(), &cause);
+			size_t nseg;
+			const struct tl_demo_seg *sg = tl_demo_segments(demo, &nseg);
+			for (size_t i = 0; i < nseg && !o->ladder; i++)
+				demo_segment(&out, &sg[i], o->json);
+			if (!o->json && !o->ladder && idle && tl_demo_client_port(demo))
+				tl_buf_printf(&out, "== %s\n", tl_demo_caption(demo));
+			(void)last;
+		}
 		if (tl_engine_step(e, tl_mono_ns(), tl_wall_now(), &cause) < 0) {
 			ret = fail(cause);
 			cause = NULL;
@@ -407,10 +462,29 @@ int main(int argc, char **argv)
 		ret = parse_filter("invalid filter", o.filter, &filter);
 		if (!ret)
 			ret = parse_filter("invalid --follow filter", o.follow, &follow);
+		struct tl_demo *demo = NULL;
+		if (!ret && o.demo >= 0) {
+			cause = NULL;
+			demo = tl_demo_new(o.demo, o.link_delay_ns, true, &cause);
+			if (!demo)
+				ret = fail(cause);
+			else if (tl_demo_loopback(demo))
+				fprintf(stderr, "tcpladder: note: no privilege to make namespaces; the demo "
+						"runs on loopback, too fast to observe: its quick steps are "
+						"inferred\n");
+			if (demo && !follow) {
+				/* follow the lab's connections closely */
+				char expr[64];
+				snprintf(expr, sizeof(expr), "sport = :%u or dport = :%u",
+					 tl_demo_server_port(demo), tl_demo_server_port(demo));
+				follow = tl_filter_parse(expr, &cause);
+			}
+		}
 		if (!ret)
 			ret = o.mode == TL_MODE_ONCE	 ? run_once(&o, filter)
-			      : o.mode == TL_MODE_EVENTS ? run_events(&o, filter, follow)
-							 : tl_tui_run(&o, filter, follow);
+			      : o.mode == TL_MODE_EVENTS ? run_events(&o, filter, follow, demo)
+							 : tl_tui_run(&o, filter, follow, demo);
+		tl_demo_free(demo);
 		tl_filter_free(filter);
 		tl_filter_free(follow);
 	}

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tcpladder/relay.h"
 #include "tcpladder/options.h"
 #include "tcpladder/util.h"
 
@@ -22,6 +23,8 @@ enum {
 	OPT_LEAK_WINDOW,
 	OPT_LANG,
 	OPT_LADDER,
+	OPT_DEMO,
+	OPT_LINK_DELAY,
 };
 
 #define DEFAULT_DELAY_NS 500000000ULL
@@ -43,6 +46,8 @@ static const struct option longopts[] = {
 	{"leak-window", required_argument, NULL, OPT_LEAK_WINDOW},
 	{"lang", required_argument, NULL, OPT_LANG},
 	{"ladder", no_argument, NULL, OPT_LADDER},
+	{"demo", optional_argument, NULL, OPT_DEMO},
+	{"link-delay", required_argument, NULL, OPT_LINK_DELAY},
 	{"json", no_argument, NULL, 'j'},
 	{"netns", required_argument, NULL, 'N'},
 	{"pid", required_argument, NULL, OPT_PID},
@@ -61,6 +66,11 @@ const char *tl_options_help(void)
 	       "Modes:\n"
 	       "      --once              take one sample, print a summary and exit\n"
 	       "      --events            print state changes as they happen, until interrupted\n"
+	       "      --demo[=SCENARIO]   the slow-motion lab: real connections between two\n"
+	       "                          private namespaces over a delaying link (root);\n"
+	       "                          SCENARIO: full (default), server-first, rst,\n"
+	       "                          lost-ack, leak, tw-storm\n"
+	       "      --link-delay=SECONDS  the lab's one-way delay (default 0.3)\n"
 	       "\n"
 	       "Output:\n"
 	       "  -j, --json              JSON: one object for --once (an array for several\n"
@@ -120,6 +130,8 @@ int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause)
 	o->mode = TL_MODE_UI;
 	o->delay_ns = DEFAULT_DELAY_NS;
 	o->cpu_budget = 0.05;
+	o->demo = -1;
+	o->link_delay_ns = 300000000ULL;
 	optind = 0; /* full re-initialisation, so parsing can run twice */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":jN:hVd:n:", longopts, NULL)) != -1) {
@@ -203,6 +215,23 @@ int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause)
 		case OPT_LADDER:
 			o->ladder = true;
 			break;
+		case OPT_DEMO:
+			o->demo = optarg ? tl_demo_scenario_find(optarg) : 0;
+			if (o->demo < 0) {
+				*cause = tl_asprintf("unknown demo scenario '%s' (full, server-first, rst, "
+						     "lost-ack, leak, tw-storm)",
+						     optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_LINK_DELAY:
+			if (tl_parse_seconds(optarg, &o->link_delay_ns) < 0 ||
+			    o->link_delay_ns < 1000000ULL || o->link_delay_ns > 10000000000ULL) {
+				*cause = tl_asprintf("invalid --link-delay '%s' (seconds, 0.001 to 10)",
+						     optarg);
+				return -EINVAL;
+			}
+			break;
 		case OPT_FOLLOW:
 			free(o->follow);
 			o->follow = tl_strdup(optarg);
@@ -257,6 +286,11 @@ int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause)
 	}
 	if (o->json && o->mode == TL_MODE_UI && !o->help && !o->version) {
 		*cause = tl_strdup("--json needs --once or --events");
+		return -EINVAL;
+	}
+	if (o->demo >= 0 && (o->mode == TL_MODE_ONCE || o->n_netns)) {
+		*cause = tl_strdup(o->mode == TL_MODE_ONCE ? "--demo does not combine with --once"
+							  : "--demo watches its own namespaces");
 		return -EINVAL;
 	}
 	if (o->ladder && o->mode != TL_MODE_EVENTS) {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "tcpladder/canvas.h"
+#include "tcpladder/demo.h"
 #include "tcpladder/engine.h"
 #include "tcpladder/evlog.h"
 #include "tcpladder/history.h"
@@ -243,12 +244,36 @@ static void sum_hist(struct tl_engine *e, struct tl_hist *sum)
 	}
 }
 
-int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
-	       const struct tl_filter *follow)
+/* The lab's main connection, as the tracker knows it (the client end, in
+ * the first namespace). */
+static uint32_t demo_conn(struct tl_engine *e, uint16_t port)
 {
+	size_t n;
+	const struct tl_conn *c = tl_tracker_conns(tl_engine_tracker(e), &n);
+	for (size_t i = 0; port && i < n; i++)
+		if (c[i].id && c[i].ns == 0 && c[i].sock.lport == port)
+			return c[i].id;
+	return 0;
+}
+
+int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
+	       const struct tl_filter *follow, struct tl_demo *demo)
+{
+	struct tl_ns_arg demo_ns[2];
+	const struct tl_ns_arg *netns = o->netns;
+	size_t n_netns = o->n_netns;
+	if (demo) {
+		const char *paths[2], *dnames[2];
+		n_netns = tl_demo_netns(demo, paths, dnames);
+		for (size_t i = 0; i < n_netns; i++) {
+			demo_ns[i].path = (char *)paths[i];
+			demo_ns[i].name = (char *)dnames[i];
+		}
+		netns = demo_ns;
+	}
 	struct tl_engine_config cfg = {
-		.netns = o->netns,
-		.n_netns = o->n_netns,
+		.netns = netns,
+		.n_netns = n_netns,
 		.delay_ns = o->delay_ns,
 		.cpu_budget = o->cpu_budget,
 		.follow_period_ns = 10000000ULL,
@@ -317,9 +342,11 @@ int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
 	ui.lang = o->lang ? o->lang : "en";
 	tl_history_init(&history, 3600);
 	tl_evlog_init(&log, 5000);
-	const char **names = tl_calloc(o->n_netns, sizeof(*names));
-	for (size_t i = 0; i < o->n_netns; i++)
+	const char **names = tl_calloc(n_netns, sizeof(*names));
+	for (size_t i = 0; i < n_netns; i++)
 		names[i] = tl_engine_ns_name(e, (unsigned)i);
+	uint16_t demo_port = 0;
+	uint32_t demo_id = 0;
 
 	struct leak_state ls;
 	memset(&ls, 0, sizeof(ls));
@@ -346,7 +373,7 @@ int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
 			.stats = {st.interval_ns, st.dump_cost_ns, st.samples, st.sockets, st.paused, false},
 			.host = host,
 			.ns_names = names,
-			.n_ns = (unsigned)o->n_netns,
+			.n_ns = (unsigned)n_netns,
 			.now = now,
 			.now_wall = tl_wall_now(),
 			.owners = ls.owners,
@@ -384,7 +411,15 @@ int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
 			deadline = TL_MIN(deadline, now + 33000000ULL);
 		int timeout = deadline <= now ? 0 : (int)TL_MIN((deadline - now + 999999) / 1000000, 1000);
 		struct pollfd pfd[66];
-		size_t n = tl_engine_pollfds(e, pfd, 64);
+		size_t n = tl_engine_pollfds(e, pfd, 62);
+		if (demo) {
+			n += tl_demo_pollfds(demo, pfd + n, 2);
+			uint64_t dd = tl_demo_deadline(demo);
+			if (dd < deadline) {
+				deadline = dd;
+				timeout = deadline <= now ? 0 : (int)TL_MIN((deadline - now + 999999) / 1000000, 1000);
+			}
+		}
 		pfd[n] = (struct pollfd){STDIN_FILENO, POLLIN, 0};
 		pfd[n + 1] = (struct pollfd){sfd, POLLIN, 0};
 		if (poll(pfd, n + 2, timeout) < 0 && errno != EINTR) {
@@ -421,6 +456,11 @@ int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
 					ui.quit = true;
 			} else if (tl_ui_key(&ui, key, &in)) {
 				redraw = true;
+			} else if (demo && key == 'N') {
+				int next = tl_demo_scenario(demo) + 1;
+				tl_demo_set_scenario(demo, tl_demo_scenarios[next] ? next : 0);
+				tl_ui_message(&ui, "the next run plays the next scenario");
+				redraw = true;
 			}
 		}
 		if (ui.quit)
@@ -442,9 +482,34 @@ int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
 			redraw = true;
 		}
 
+		if (demo) {
+			tl_demo_step(demo, tl_mono_ns(), tl_wall_now(), &cause);
+			size_t nseg;
+			tl_demo_segments(demo, &nseg);
+			if (tl_demo_client_port(demo) != demo_port) {
+				demo_port = tl_demo_client_port(demo);
+				demo_id = 0;
+				char msg[200];
+				snprintf(msg, sizeof(msg), "%s%s  (N: next scenario)", tl_demo_caption(demo),
+					 tl_demo_loopback(demo) ? "; on loopback the quick steps are inferred" : "");
+				tl_ui_message(&ui, msg);
+				redraw = true;
+			}
+		}
 		if (tl_engine_step(e, tl_mono_ns(), tl_wall_now(), &cause) < 0) {
 			ret = EXIT_FAILURE;
 			break;
+		}
+		if (demo && demo_port && !demo_id && (demo_id = demo_conn(e, demo_port))) {
+			/* a new run: its ladder */
+			ui.detail_id = demo_id;
+			ui.screen = TL_SCREEN_DETAIL;
+			ui.lad_sel = -1;
+			ui.lad_mark = -1;
+			ui.lad_scroll = 0;
+			ui.lad_steps = 0;
+			ui.lad_replay = false;
+			redraw = true;
 		}
 		size_t nev;
 		const struct tl_event *ev = tl_tracker_events(tl_engine_tracker(e), &nev);

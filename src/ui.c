@@ -372,23 +372,30 @@ bool tl_ui_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
 			break;
 		case TL_KEY_UP:
 		case 'k':
+			if (ui->lad_sel < 0)
+				ui->lad_sel = steps ? (int)steps - 1 : 0;
 			if (ui->lad_sel > 0)
 				ui->lad_sel--;
 			break;
 		case TL_KEY_DOWN:
 		case 'j':
-			if ((size_t)ui->lad_sel + 1 < steps)
+			/* past the last step: follow the newest again */
+			if (ui->lad_sel >= 0 && (size_t)ui->lad_sel + 1 < steps)
 				ui->lad_sel++;
+			else
+				ui->lad_sel = -1;
 			break;
 		case TL_KEY_HOME:
 			ui->lad_sel = 0;
 			break;
 		case TL_KEY_END:
-			ui->lad_sel = steps ? (int)steps - 1 : 0;
+			ui->lad_sel = -1;
 			break;
-		case 'm': /* mark: the pane then shows the time between */
-			ui->lad_mark = ui->lad_mark == ui->lad_sel ? -1 : ui->lad_sel;
+		case 'm': { /* mark: the pane then shows the time between */
+			int cur = ui->lad_sel >= 0 ? ui->lad_sel : steps ? (int)steps - 1 : 0;
+			ui->lad_mark = ui->lad_mark == cur ? -1 : cur;
 			break;
+		}
 		case 'e':
 		case TL_KEY_ENTER:
 			ui->lad_explain = !ui->lad_explain;
@@ -991,11 +998,10 @@ static void draw_ladder(struct tl_canvas *c, struct tl_ui *ui, const struct tl_u
 			ui->lad_anim_start = opening ? in->now - ui->anim_ns : in->now;
 		ui->lad_steps = steps;
 	}
-	if (ui->lad_sel < 0 || (size_t)ui->lad_sel >= steps)
-		ui->lad_sel = steps ? (int)steps - 1 : -1;
+	int sel = ui->lad_sel < 0 || (size_t)ui->lad_sel >= steps ? (int)steps - 1 : ui->lad_sel;
 	double anim = ui->anim_ns ? (double)(in->now - ui->lad_anim_start) / (double)ui->anim_ns : 1;
 	struct tl_ladder_view v = {
-		.selected = ui->lad_sel,
+		.selected = sel,
 		.mark = ui->lad_mark,
 		.scroll = ui->lad_scroll,
 		.anim = anim > 1 ? 1 : anim < 0 ? 0 : anim,

@@ -36,6 +36,8 @@ struct tl_options {
 	bool check;		 /* --check: --once exits 3 on a leak or pressure */
 	const char *lang;	 /* --lang: "en" or "zh" (static) */
 	bool ladder;		 /* --ladder: with --events, each connection's ladder at its end */
+	int demo;		 /* --demo[=SCENARIO]: the scenario's index, -1 without --demo */
+	uint64_t link_delay_ns;	 /* --link-delay */
 	unsigned long leak_count; /* --leak-count (0: default) */
 	uint64_t leak_age_ns;	 /* --leak-age (0: default) */
 	uint64_t leak_window_ns; /* --leak-window (0: default) */

@@ -7,10 +7,11 @@
 #include "tcpladder/options.h"
 
 struct tl_filter;
+struct tl_demo;
 
 /* Runs until quit; returns an exit status.  Errors are printed after the
  * terminal is restored. */
 int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
-	       const struct tl_filter *follow);
+	       const struct tl_filter *follow, struct tl_demo *demo);
 
 #endif

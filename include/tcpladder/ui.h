@@ -114,7 +114,7 @@ struct tl_ui {
 	uint32_t detail_id;
 	/* the ladder of the connection in detail */
 	struct tl_ladder *ladder;
-	int lad_sel, lad_mark, lad_scroll;
+	int lad_sel, lad_mark, lad_scroll; /* lad_sel -1: follow the newest step */
 	bool lad_explain;
 	size_t lad_steps;	  /* steps when last drawn: a new one starts a flight */
 	uint64_t lad_anim_start;  /* when the newest arrow took off */

@@ -1,0 +1,54 @@
+/* demo: the slow-motion lab.  Two private network namespaces owned by the
+ * process (never named: they vanish with it, however it exits), a TUN
+ * device in each, and a relay that carries every packet across after the
+ * link delay, so the kernel's own TCP runs slowly enough for every state
+ * to be seen.  A scenario drives a client in A and a server in B, in
+ * runs, with a caption before each.  Without the privilege to make
+ * namespaces, the same scenarios run on loopback in the current one.
+ * Errors: -errno with *cause (caller frees). */
+#ifndef TCPLADDER_DEMO_H
+#define TCPLADDER_DEMO_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tcpladder/relay.h"
+
+
+/* A segment that crossed (or was dropped by) the relay. */
+struct tl_demo_seg {
+	uint64_t mono_ns;
+	double wall;
+	int from; /* 0: A to B, 1: B to A */
+	bool dropped;
+	struct tl_pkt pkt;
+};
+
+struct tl_demo;
+
+struct tl_demo *tl_demo_new(int scenario, uint64_t link_delay_ns, bool allow_loopback,
+			    char **cause);
+void tl_demo_free(struct tl_demo *d);
+/* True when the lab runs on loopback (no privilege): fast steps inferred. */
+bool tl_demo_loopback(const struct tl_demo *d);
+/* The namespaces to watch: paths and names ("A (client)", "B (server)"),
+ * or the current namespace on loopback.  Returns how many (1 or 2). */
+size_t tl_demo_netns(const struct tl_demo *d, const char *paths[2], const char *names[2]);
+size_t tl_demo_pollfds(const struct tl_demo *d, struct pollfd *pfd, size_t max);
+uint64_t tl_demo_deadline(const struct tl_demo *d);
+int tl_demo_step(struct tl_demo *d, uint64_t now, double wall, char **cause);
+/* The current run's caption. */
+const char *tl_demo_caption(const struct tl_demo *d);
+/* The client port of the run's main connection (0 before it exists). */
+uint16_t tl_demo_client_port(const struct tl_demo *d);
+/* The server's port (8080 in the lab; any free one on loopback). */
+uint16_t tl_demo_server_port(const struct tl_demo *d);
+/* Segments since the last call (valid until the next step). */
+const struct tl_demo_seg *tl_demo_segments(struct tl_demo *d, size_t *n);
+/* Switch scenario (takes effect at the next run). */
+void tl_demo_set_scenario(struct tl_demo *d, int scenario);
+int tl_demo_scenario(const struct tl_demo *d);
+
+#endif

@@ -1,0 +1,68 @@
+/* relay: the slow link of the lab, as a pure queue.  IP packets read from
+ * one side's TUN device are held for the link delay, then handed to the
+ * other side; a drop rule can lose one chosen segment (the last ACK of a
+ * close, which shows why TIME-WAIT exists).  The TUN I/O is demo.c's. */
+#ifndef TCPLADDER_RELAY_H
+#define TCPLADDER_RELAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* What a packet is, as far as the lab cares. */
+struct tl_pkt {
+	bool tcp;
+	uint16_t sport, dport;
+	uint8_t flags; /* TCP flags: FIN 1, SYN 2, RST 4, PSH 8, ACK 16 */
+	uint32_t seq, ack;
+	uint32_t payload;
+};
+
+/* Parse an IPv4 packet (TUN without packet information): 0 or -EINVAL. */
+int tl_pkt_parse(const uint8_t *p, size_t n, struct tl_pkt *out);
+/* "SYN", "SYN+ACK", "ACK", "FIN+ACK", "RST", "data 5 B" ... */
+void tl_pkt_describe(const struct tl_pkt *pkt, char *out, size_t len);
+
+enum tl_drop_rule {
+	TL_DROP_NONE,
+	TL_DROP_LAST_ACK, /* side 0's pure ACK of side 1's FIN, once */
+};
+
+#define TL_RELAY_MTU 2048
+
+struct tl_relay_entry {
+	uint64_t due;
+	int to;
+	size_t len;
+	uint8_t data[TL_RELAY_MTU];
+};
+
+struct tl_relay {
+	uint64_t delay_ns;
+	struct tl_relay_entry *q; /* FIFO: one delay, so arrival order is due order */
+	size_t head, n, cap;
+	int rule;
+	bool fin_seen[2]; /* a FIN came from side i */
+	bool dropped;	  /* the rule fired */
+};
+
+void tl_relay_init(struct tl_relay *r, uint64_t delay_ns, size_t cap);
+void tl_relay_fini(struct tl_relay *r);
+void tl_relay_set_rule(struct tl_relay *r, int rule);
+/* A packet from side `from` (0 or 1) at now: queued for the other side
+ * unless dropped (by the rule, a full queue or its size).  Returns true
+ * when queued; *pkt says what it was. */
+bool tl_relay_push(struct tl_relay *r, int from, const uint8_t *p, size_t n, uint64_t now,
+		   struct tl_pkt *pkt);
+/* The oldest packet due by now: returns its entry (valid until the next
+ * push or pop) or NULL. */
+const struct tl_relay_entry *tl_relay_pop(struct tl_relay *r, uint64_t now);
+/* When the next packet is due (UINT64_MAX when empty). */
+uint64_t tl_relay_next_due(const struct tl_relay *r);
+
+/* The lab's scenarios: names (NULL-terminated), a caption each. */
+extern const char *const tl_demo_scenarios[];
+extern const char *const tl_demo_captions[];
+int tl_demo_scenario_find(const char *name); /* index, or -1 */
+
+#endif

@@ -1,0 +1,461 @@
+/* demo: the lab's namespaces, TUN devices, relay and scenarios. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "tcpladder/demo.h"
+#include "tcpladder/util.h"
+
+#define DEMO_PORT 8080
+#define MAX_SOCKS 128
+
+enum act { CONNECT, ACCEPT, A_SEND, B_SEND, A_CLOSE, B_CLOSE, A_RST, CONNECT_MANY, CLOSE_MANY, END };
+
+struct step {
+	double at; /* in link delays from the start of the run */
+	int act;
+};
+
+/* Each scenario's timeline.  With a link delay D, a segment takes D to
+ * cross, so every state lasts a few D: long enough to be seen. */
+static const struct step timelines[][10] = {
+	{{0, CONNECT}, {4, ACCEPT}, {5, A_SEND}, {8, B_SEND}, {11, A_CLOSE}, {17, B_CLOSE}, {26, END}},
+	{{0, CONNECT}, {4, ACCEPT}, {5, A_SEND}, {8, B_SEND}, {11, B_CLOSE}, {17, A_CLOSE}, {26, END}},
+	{{0, CONNECT}, {4, ACCEPT}, {5, A_SEND}, {8, B_SEND}, {11, A_RST}, {17, B_CLOSE}, {22, END}},
+	{{0, CONNECT}, {4, ACCEPT}, {5, A_SEND}, {8, B_SEND}, {11, A_CLOSE}, {17, B_CLOSE}, {40, END}},
+	{{0, CONNECT}, {4, ACCEPT}, {5, A_CLOSE}, {8, END}},
+	{{0, CONNECT_MANY}, {5, ACCEPT}, {6, CLOSE_MANY}, {9, B_CLOSE}, {16, END}},
+};
+
+struct tl_demo {
+	int scenario, next_scenario;
+	bool loopback;
+	uint64_t delay;
+	int orig_ns;
+	int ns[2];
+	char path[2][32];
+	int tun[2];
+	struct tl_relay relay;
+	int listener;
+	struct sockaddr_storage server_addr;
+	socklen_t server_len;
+	int client, server; /* the run's main connection */
+	int many[MAX_SOCKS];
+	size_t n_many;
+	int kept[MAX_SOCKS]; /* the leak's server ends, never closed */
+	size_t n_kept;
+	uint16_t client_port;
+	uint64_t run_start;
+	int next_step; /* index in the timeline; -1 between runs */
+	uint64_t pause_until;
+	struct tl_demo_seg *segs;
+	size_t n_segs, cap_segs;
+	uint8_t buf[TL_RELAY_MTU];
+};
+
+static int if_config(const char *name, const char *addr)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+	if (addr) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+		sin->sin_family = AF_INET;
+		inet_pton(AF_INET, addr, &sin->sin_addr);
+		if (ioctl(fd, SIOCSIFADDR, &ifr) < 0)
+			goto fail;
+		inet_pton(AF_INET, "255.255.255.0", &sin->sin_addr);
+		if (ioctl(fd, SIOCSIFNETMASK, &ifr) < 0)
+			goto fail;
+	}
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		goto fail;
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		goto fail;
+	close(fd);
+	return 0;
+fail:;
+	int e = -errno;
+	close(fd);
+	return e;
+}
+
+/* In namespace i: a socket (setns there and back). */
+static int socket_in(struct tl_demo *d, int i)
+{
+	if (d->loopback)
+		return socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (setns(d->ns[i], CLONE_NEWNET) < 0)
+		return -1;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int e = errno;
+	if (setns(d->orig_ns, CLONE_NEWNET) < 0)
+		abort(); /* stranded in the lab's namespace: nothing sane to do */
+	errno = e;
+	return fd;
+}
+
+static int make_listener(struct tl_demo *d, char **cause)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	int one = 1;
+	d->listener = socket_in(d, 1);
+	if (d->listener < 0)
+		goto fail;
+	setsockopt(d->listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	a.sin_port = htons(d->loopback ? 0 : DEMO_PORT);
+	inet_pton(AF_INET, d->loopback ? "127.0.0.1" : "10.77.0.2", &a.sin_addr);
+	if (bind(d->listener, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(d->listener, 64) < 0)
+		goto fail;
+	d->server_len = sizeof(d->server_addr);
+	getsockname(d->listener, (struct sockaddr *)&d->server_addr, &d->server_len);
+	return 0;
+fail:
+	*cause = tl_asprintf("demo: cannot listen: %s", strerror(errno));
+	return -errno;
+}
+
+/* The two namespaces, each with lo and a TUN device on 10.77.0.0/24. */
+static int make_lab(struct tl_demo *d, char **cause)
+{
+	static const char *const addr[2] = {"10.77.0.1", "10.77.0.2"};
+	for (int i = 0; i < 2; i++) {
+		if (unshare(CLONE_NEWNET) < 0) {
+			int e = errno;
+			if (i == 1)
+				setns(d->orig_ns, CLONE_NEWNET);
+			*cause = tl_asprintf("demo: cannot create a network namespace: %s", strerror(e));
+			return -e;
+		}
+		d->ns[i] = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		snprintf(d->path[i], sizeof(d->path[i]), "/proc/self/fd/%d", d->ns[i]);
+		int err = if_config("lo", NULL);
+		struct ifreq ifr;
+		memset(&ifr, 0, sizeof(ifr));
+		ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+		snprintf(ifr.ifr_name, IFNAMSIZ, "tl0");
+		d->tun[i] = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		if (!err && (d->tun[i] < 0 || ioctl(d->tun[i], TUNSETIFF, &ifr) < 0))
+			err = -errno;
+		if (!err)
+			err = if_config("tl0", addr[i]);
+		if (setns(d->orig_ns, CLONE_NEWNET) < 0)
+			abort();
+		if (err) {
+			*cause = tl_asprintf("demo: cannot set up the TUN device: %s", strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+struct tl_demo *tl_demo_new(int scenario, uint64_t link_delay_ns, bool allow_loopback,
+			    char **cause)
+{
+	struct tl_demo *d = tl_calloc(1, sizeof(*d));
+	d->scenario = d->next_scenario = scenario;
+	d->delay = link_delay_ns;
+	d->ns[0] = d->ns[1] = d->tun[0] = d->tun[1] = d->listener = -1;
+	d->client = d->server = -1;
+	d->next_step = -1;
+	tl_relay_init(&d->relay, link_delay_ns, 4096);
+	d->orig_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (make_lab(d, cause) < 0) {
+		if (!allow_loopback) {
+			tl_demo_free(d);
+			return NULL;
+		}
+		/* Without the privilege: loopback in our own namespace. */
+		free(*cause);
+		*cause = NULL;
+		for (int i = 0; i < 2; i++) {
+			if (d->ns[i] >= 0)
+				close(d->ns[i]);
+			if (d->tun[i] >= 0)
+				close(d->tun[i]);
+			d->ns[i] = d->tun[i] = -1;
+		}
+		d->loopback = true;
+	}
+	if (make_listener(d, cause) < 0) {
+		tl_demo_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+void tl_demo_free(struct tl_demo *d)
+{
+	if (!d)
+		return;
+	close_fd(&d->client);
+	close_fd(&d->server);
+	close_fd(&d->listener);
+	for (size_t i = 0; i < d->n_many; i++)
+		close(d->many[i]);
+	for (size_t i = 0; i < d->n_kept; i++)
+		close(d->kept[i]);
+	for (int i = 0; i < 2; i++) {
+		close_fd(&d->tun[i]);
+		close_fd(&d->ns[i]);
+	}
+	close_fd(&d->orig_ns);
+	tl_relay_fini(&d->relay);
+	free(d->segs);
+	free(d);
+}
+
+bool tl_demo_loopback(const struct tl_demo *d)
+{
+	return d->loopback;
+}
+
+size_t tl_demo_netns(const struct tl_demo *d, const char *paths[2], const char *names[2])
+{
+	if (d->loopback) {
+		paths[0] = NULL;
+		names[0] = "self (loopback)";
+		return 1;
+	}
+	paths[0] = d->path[0];
+	paths[1] = d->path[1];
+	names[0] = "A (client)";
+	names[1] = "B (server)";
+	return 2;
+}
+
+size_t tl_demo_pollfds(const struct tl_demo *d, struct pollfd *pfd, size_t max)
+{
+	size_t n = 0;
+	for (int i = 0; i < 2 && n < max; i++)
+		if (d->tun[i] >= 0)
+			pfd[n++] = (struct pollfd){d->tun[i], POLLIN, 0};
+	return n;
+}
+
+static const struct step *cur_step(const struct tl_demo *d)
+{
+	if (d->next_step < 0)
+		return NULL;
+	return &timelines[d->scenario][d->next_step];
+}
+
+uint64_t tl_demo_deadline(const struct tl_demo *d)
+{
+	uint64_t t = tl_relay_next_due(&d->relay);
+	const struct step *s = cur_step(d);
+	uint64_t next = s ? d->run_start + (uint64_t)(s->at * (double)d->delay) : d->pause_until;
+	return TL_MIN(t, next);
+}
+
+static void seg(struct tl_demo *d, int from, bool dropped, const struct tl_pkt *pkt, uint64_t now,
+		double wall)
+{
+	if (d->n_segs == d->cap_segs) {
+		d->cap_segs = d->cap_segs ? d->cap_segs * 2 : 64;
+		d->segs = tl_reallocarray(d->segs, d->cap_segs, sizeof(*d->segs));
+	}
+	d->segs[d->n_segs++] = (struct tl_demo_seg){now, wall, from, dropped, *pkt};
+}
+
+const struct tl_demo_seg *tl_demo_segments(struct tl_demo *d, size_t *n)
+{
+	*n = d->n_segs;
+	d->n_segs = 0;
+	return d->segs;
+}
+
+static void drain(int fd)
+{
+	char b[4096];
+	while (fd >= 0 && recv(fd, b, sizeof(b), MSG_DONTWAIT) > 0)
+		;
+}
+
+static int connect_one(struct tl_demo *d)
+{
+	int fd = socket_in(d, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&d->server_addr, d->server_len) < 0 &&
+	    errno != EINPROGRESS) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void do_step(struct tl_demo *d, int act)
+{
+	struct sockaddr_in me;
+	socklen_t len = sizeof(me);
+	struct linger lg = {1, 0};
+
+	switch (act) {
+	case CONNECT:
+		d->client = connect_one(d);
+		if (d->client >= 0 && getsockname(d->client, (struct sockaddr *)&me, &len) == 0)
+			d->client_port = ntohs(me.sin_port);
+		break;
+	case CONNECT_MANY:
+		for (int i = 0; i < 20 && d->n_many < MAX_SOCKS; i++) {
+			int fd = connect_one(d);
+			if (fd >= 0)
+				d->many[d->n_many++] = fd;
+		}
+		d->client_port = 0;
+		break;
+	case ACCEPT:
+		for (;;) {
+			int fd = accept4(d->listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+			if (fd < 0)
+				break;
+			if (d->scenario == 4 && d->n_kept < MAX_SOCKS) /* the leak keeps them */
+				d->kept[d->n_kept++] = fd;
+			else if (d->server < 0)
+				d->server = fd;
+			else if (d->n_many < MAX_SOCKS)
+				d->many[d->n_many++] = fd;
+			else
+				close(fd);
+		}
+		break;
+	case A_SEND:
+		if (d->client >= 0 && send(d->client, "hello\n", 6, MSG_NOSIGNAL) < 0)
+			break;
+		break;
+	case B_SEND:
+		drain(d->server);
+		if (d->server >= 0 && send(d->server, "hi there\n", 9, MSG_NOSIGNAL) < 0)
+			break;
+		break;
+	case A_CLOSE:
+		drain(d->client); /* unread data would turn the close into an RST */
+		close_fd(&d->client);
+		break;
+	case B_CLOSE:
+		drain(d->server);
+		close_fd(&d->server);
+		for (size_t i = 0; i < d->n_many; i++)
+			close(d->many[i]);
+		d->n_many = 0;
+		break;
+	case A_RST:
+		if (d->client >= 0)
+			setsockopt(d->client, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		close_fd(&d->client);
+		break;
+	case CLOSE_MANY:
+		for (size_t i = 0; i < d->n_many; i++) {
+			drain(d->many[i]);
+			close(d->many[i]); /* the clients: each leaves a TIME-WAIT */
+		}
+		d->n_many = 0;
+		break;
+	}
+}
+
+int tl_demo_step(struct tl_demo *d, uint64_t now, double wall, char **cause)
+{
+	(void)cause;
+	/* Carry the packets: read what each side sent, deliver what is due. */
+	for (int i = 0; i < 2; i++) {
+		if (d->tun[i] < 0)
+			continue;
+		for (;;) {
+			ssize_t n = read(d->tun[i], d->buf, sizeof(d->buf));
+			if (n <= 0)
+				break;
+			struct tl_pkt pkt;
+			bool queued = tl_relay_push(&d->relay, i, d->buf, (size_t)n, now, &pkt);
+			if (pkt.tcp)
+				seg(d, i, !queued, &pkt, now, wall);
+		}
+	}
+	const struct tl_relay_entry *e;
+	while ((e = tl_relay_pop(&d->relay, now)))
+		if (write(d->tun[e->to], e->data, e->len) < 0 && errno != EAGAIN)
+			break;
+
+	/* The scenario. */
+	if (d->next_step < 0) {
+		/* The first run waits a second: the watchers' first dump is
+		 * their baseline, and the run must come after it. */
+		if (!d->pause_until)
+			d->pause_until = now + 1000000000ULL;
+		if (now < d->pause_until)
+			return 0;
+		/* a new run */
+		if (d->next_scenario != d->scenario) {
+			for (size_t i = 0; i < d->n_kept; i++)
+				close(d->kept[i]);
+			d->n_kept = 0;
+		}
+		d->scenario = d->next_scenario;
+		tl_relay_set_rule(&d->relay, d->scenario == 3 ? TL_DROP_LAST_ACK : TL_DROP_NONE);
+		d->run_start = now;
+		d->next_step = 0;
+		d->client_port = 0;
+	}
+	const struct step *s;
+	while ((s = cur_step(d)) && now >= d->run_start + (uint64_t)(s->at * (double)d->delay)) {
+		if (s->act == END) {
+			d->next_step = -1;
+			/* a short pause between runs, for the caption */
+			d->pause_until = now + 2000000000ULL;
+			close_fd(&d->client);
+			close_fd(&d->server);
+			break;
+		}
+		do_step(d, s->act);
+		d->next_step++;
+	}
+	return 0;
+}
+
+const char *tl_demo_caption(const struct tl_demo *d)
+{
+	return tl_demo_captions[d->scenario];
+}
+
+uint16_t tl_demo_client_port(const struct tl_demo *d)
+{
+	return d->client_port;
+}
+
+void tl_demo_set_scenario(struct tl_demo *d, int scenario)
+{
+	if (scenario >= 0 && tl_demo_scenarios[scenario])
+		d->next_scenario = scenario;
+}
+
+int tl_demo_scenario(const struct tl_demo *d)
+{
+	return d->scenario;
+}
+
+uint16_t tl_demo_server_port(const struct tl_demo *d)
+{
+	return ntohs(((const struct sockaddr_in *)&d->server_addr)->sin_port);
+}

@@ -1,0 +1,141 @@
+/* relay: a delaying FIFO with a drop rule. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcpladder/relay.h"
+#include "tcpladder/util.h"
+
+int tl_pkt_parse(const uint8_t *p, size_t n, struct tl_pkt *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (n < 20 || (p[0] >> 4) != 4)
+		return -EINVAL;
+	size_t ihl = (size_t)(p[0] & 15) * 4;
+	size_t total = (size_t)p[2] << 8 | p[3];
+	if (ihl < 20 || total < ihl || total > n)
+		return -EINVAL;
+	if (p[9] != 6) /* not TCP: relayed, not described */
+		return 0;
+	const uint8_t *t = p + ihl;
+	size_t tlen = total - ihl;
+	if (tlen < 20)
+		return -EINVAL;
+	size_t doff = (size_t)(t[12] >> 4) * 4;
+	if (doff < 20 || doff > tlen)
+		return -EINVAL;
+	out->tcp = true;
+	out->sport = (uint16_t)(t[0] << 8 | t[1]);
+	out->dport = (uint16_t)(t[2] << 8 | t[3]);
+	out->seq = (uint32_t)t[4] << 24 | (uint32_t)t[5] << 16 | (uint32_t)t[6] << 8 | t[7];
+	out->ack = (uint32_t)t[8] << 24 | (uint32_t)t[9] << 16 | (uint32_t)t[10] << 8 | t[11];
+	out->flags = t[13];
+	out->payload = (uint32_t)(tlen - doff);
+	return 0;
+}
+
+void tl_pkt_describe(const struct tl_pkt *pkt, char *out, size_t len)
+{
+	uint8_t f = pkt->flags;
+	if (!pkt->tcp) {
+		snprintf(out, len, "(not TCP)");
+		return;
+	}
+	if (f & 4)
+		snprintf(out, len, "RST");
+	else if ((f & 2) && (f & 16))
+		snprintf(out, len, "SYN+ACK");
+	else if (f & 2)
+		snprintf(out, len, "SYN");
+	else if (f & 1)
+		snprintf(out, len, pkt->payload ? "FIN+ACK, data %u B" : "FIN+ACK", pkt->payload);
+	else if (pkt->payload)
+		snprintf(out, len, "data %u B", pkt->payload);
+	else
+		snprintf(out, len, "ACK");
+}
+
+void tl_relay_init(struct tl_relay *r, uint64_t delay_ns, size_t cap)
+{
+	memset(r, 0, sizeof(*r));
+	r->delay_ns = delay_ns;
+	r->cap = cap ? cap : 1;
+	r->q = tl_calloc(r->cap, sizeof(*r->q));
+}
+
+void tl_relay_fini(struct tl_relay *r)
+{
+	free(r->q);
+	memset(r, 0, sizeof(*r));
+}
+
+void tl_relay_set_rule(struct tl_relay *r, int rule)
+{
+	r->rule = rule;
+	r->fin_seen[0] = r->fin_seen[1] = false;
+	r->dropped = false;
+}
+
+bool tl_relay_push(struct tl_relay *r, int from, const uint8_t *p, size_t n, uint64_t now,
+		   struct tl_pkt *pkt)
+{
+	struct tl_pkt local;
+	if (!pkt)
+		pkt = &local;
+	tl_pkt_parse(p, n, pkt);
+	if (pkt->tcp && (pkt->flags & 1))
+		r->fin_seen[from & 1] = true;
+	/* The last ACK of a close: side 0 acknowledging side 1's FIN, with
+	 * nothing else in it. */
+	if (r->rule == TL_DROP_LAST_ACK && !r->dropped && from == 0 && pkt->tcp && r->fin_seen[1] &&
+	    r->fin_seen[0] && pkt->flags == 16 && !pkt->payload) {
+		r->dropped = true;
+		return false;
+	}
+	if (n > TL_RELAY_MTU || r->n == r->cap)
+		return false; /* a full link drops, as a real one would */
+	struct tl_relay_entry *e = &r->q[(r->head + r->n) % r->cap];
+	e->due = now + r->delay_ns;
+	e->to = !from;
+	e->len = n;
+	memcpy(e->data, p, n);
+	r->n++;
+	return true;
+}
+
+const struct tl_relay_entry *tl_relay_pop(struct tl_relay *r, uint64_t now)
+{
+	if (!r->n || r->q[r->head].due > now)
+		return NULL;
+	const struct tl_relay_entry *e = &r->q[r->head];
+	r->head = (r->head + 1) % r->cap;
+	r->n--;
+	return e;
+}
+
+uint64_t tl_relay_next_due(const struct tl_relay *r)
+{
+	return r->n ? r->q[r->head].due : UINT64_MAX;
+}
+
+/* The lab's scenarios (demo.c runs them). */
+const char *const tl_demo_scenarios[] = {"full", "server-first", "rst", "lost-ack", "leak",
+					 "tw-storm", NULL};
+const char *const tl_demo_captions[] = {
+	"Full life: handshake, a little data, then the client closes first",
+	"The server closes first: now the server waits in TIME-WAIT",
+	"An abort: the client closes with SO_LINGER 0 and sends an RST",
+	"The last ACK is lost: the server sends its FIN again, and TIME-WAIT answers it",
+	"A CLOSE-WAIT leak: the server never calls close(), so CLOSE-WAIT climbs",
+	"A TIME-WAIT storm: twenty short connections, each leaves a TIME-WAIT behind",
+};
+
+int tl_demo_scenario_find(const char *name)
+{
+	for (int i = 0; tl_demo_scenarios[i]; i++)
+		if (!strcmp(name, tl_demo_scenarios[i]))
+			return i;
+	return -1;
+}
+

@@ -1,0 +1,88 @@
+#!/bin/bash
+# The slow-motion lab, headless: the default scenario shows every state of
+# the handshake and the close as observed, on the right side, with the
+# right segments; the lost-ACK scenario shows the FIN sent again; nothing
+# of the lab remains after the tool exits, or after SIGKILL.
+. "${top_srcdir:-.}/tests/kernel/lib.sh"
+require_netns
+
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+
+jqe() { jq -e "$@" >/dev/null; }
+
+lab_namespaces() { lsns -n -t net -o NS 2>/dev/null | sort -u | wc -l; }
+before=$(lab_namespaces)
+
+"$TCPLADDER" --demo --events --json --duration 10 >"$T/full.json" 2>"$T/full.err"
+check "default scenario: exit 0" [ $? = 0 ]
+check "default scenario: nothing on stderr" [ ! -s "$T/full.err" ]
+
+# observed STATE SIDE SEGMENT DIR: that step, observed, on that side.
+observed() {
+	jq -e -s --arg st "$1" --arg side "$2" --arg seg "$3" --arg dir "$4" '
+		[.[] | select(.event != "segment" and .netns == $side and .to == $st
+			and .inferred == false and (.local | endswith(":8080") | not) == ($side == "A (client)")
+			and (.segment // "-") == $seg and (.dir // "-") == $dir)] | length >= 1' \
+		"$T/full.json" >/dev/null
+}
+for spec in "SYN-SENT A SYN out" "ESTABLISHED A SYN+ACK in" "FIN-WAIT-1 A FIN out" \
+	"FIN-WAIT-2 A ACK in" "TIME-WAIT A FIN in" \
+	"SYN-RECV B SYN in" "ESTABLISHED B ACK in" "CLOSE-WAIT B FIN in" \
+	"LAST-ACK B FIN out" "CLOSED B ACK in"; do
+	set -- $spec
+	side="A (client)"
+	[ "$2" = B ] && side="B (server)"
+	check "observed on $2: $1 ($3 $4)" observed "$1" "$side" "$3" "$4"
+done
+check "the link carried SYN, SYN+ACK, FIN+ACK both ways" \
+	jqe -s '[.[] | select(.event == "segment") | "\(.from)\(.segment)"] |
+		(index("ASYN") != null) and (index("BSYN+ACK") != null) and
+		(index("AFIN+ACK") != null) and (index("BFIN+ACK") != null)' "$T/full.json"
+
+"$TCPLADDER" --demo=lost-ack --events --json --duration 14 >"$T/lost.json" 2>"$T/lost.err"
+check "lost-ack: exit 0" [ $? = 0 ]
+check "lost-ack: the link dropped A's last ACK" \
+	jqe -s '[.[] | select(.event == "segment" and .dropped and .from == "A" and .segment == "ACK")] | length == 1' \
+	"$T/lost.json"
+check "lost-ack: B sent its FIN again" \
+	jqe -s '[.[] | select(.event == "segment" and .from == "B" and (.segment | startswith("FIN")))] | length >= 2' \
+	"$T/lost.json"
+check "lost-ack: TIME-WAIT answered it, and B closed" \
+	jqe -s '[.[] | select(.event == "segment" and .from == "A" and .segment == "ACK" and (.dropped | not))] | length >= 3' \
+	"$T/lost.json"
+check "lost-ack: B still reached CLOSED" \
+	jqe -s '[.[] | select(.netns == "B (server)" and .to == "CLOSED" and (.local | endswith(":8080")))] | length >= 1' \
+	"$T/lost.json"
+
+check "after exit: no namespace of the lab remains" [ "$(lab_namespaces)" = "$before" ]
+
+# The lab's namespaces are held by the tool's descriptors only (no process
+# lives in them): once nothing refers to them, the kernel frees them.
+referenced() { # INODE: does any process still refer to net:[INODE]?
+	find /proc/[0-9]*/fd /proc/[0-9]*/ns -lname "net:\[$1\]" 2>/dev/null | grep -q .
+}
+"$TCPLADDER" --demo --events >/dev/null 2>&1 &
+pid=$!
+sleep 2
+self_ns=$(readlink /proc/$pid/ns/net | tr -dc 0-9)
+lab=$(for f in /proc/$pid/fd/*; do readlink "$f"; done | sed -n 's/^net:\[\([0-9]*\)\]$/\1/p' | sort -u | grep -vx "$self_ns")
+check "while running: the lab's two namespaces exist ($(echo $lab))" [ "$(echo "$lab" | grep -c .)" = 2 ]
+kill -KILL $pid
+wait $pid 2>/dev/null
+sleep 0.5
+left=0
+for ino in $lab; do referenced "$ino" && left=$((left + 1)); done
+check "after SIGKILL: nothing refers to the lab's namespaces" [ "$left" = 0 ]
+check "after SIGKILL: no namespace remains" [ "$(lab_namespaces)" = "$before" ]
+check "after SIGKILL: no process remains" bash -c "! kill -0 $pid 2>/dev/null"
+
+# Without the privilege: loopback, with a note.
+setpriv --reuid=65534 --regid=65534 --clear-groups \
+	"$TCPLADDER" --demo --events --json --duration 3 >"$T/lo.json" 2>"$T/lo.err"
+check "unprivileged: runs on loopback (exit 0)" [ $? = 0 ]
+check "unprivileged: says the quick steps are inferred" grep -q "inferred" "$T/lo.err"
+check "unprivileged: the connection is still seen" \
+	jqe -s '[.[] | select(.event == "open" and .netns == "self (loopback)")] | length >= 2' "$T/lo.json"
+
+done_testing

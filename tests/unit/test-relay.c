@@ -1,0 +1,91 @@
+/* The lab's relay: packet parsing, the delay queue and the drop rule. */
+#include <errno.h>
+#include <string.h>
+
+#include "tcpladder/relay.h"
+#include "tap.h"
+
+#define MS 1000000ULL
+
+/* A minimal IPv4+TCP packet with these flags and payload length. */
+static size_t packet(uint8_t *p, uint8_t flags, uint32_t payload)
+{
+	size_t len = 40 + payload;
+	memset(p, 0, len);
+	p[0] = 0x45;
+	p[2] = (uint8_t)(len >> 8);
+	p[3] = (uint8_t)len;
+	p[9] = 6;
+	p[20] = 0x1f; /* sport 8080 */
+	p[21] = 0x90;
+	p[22] = 0xc3; /* dport 50000 */
+	p[23] = 0x50;
+	p[24 + 3] = 7; /* seq 7 */
+	p[32] = 0x50; /* data offset 5 words */
+	p[33] = flags;
+	return len;
+}
+
+int main(void)
+{
+	uint8_t p[200];
+	struct tl_pkt pkt;
+	char d[48];
+
+	is_int(tl_pkt_parse(p, packet(p, 2, 0), &pkt), 0, "a SYN parses");
+	ok(pkt.tcp && pkt.sport == 8080 && pkt.dport == 50000 && pkt.seq == 7 && pkt.flags == 2,
+	   "ports, sequence and flags");
+	tl_pkt_describe(&pkt, d, sizeof(d));
+	is_str(d, "SYN", "SYN");
+	tl_pkt_parse(p, packet(p, 18, 0), &pkt);
+	tl_pkt_describe(&pkt, d, sizeof(d));
+	is_str(d, "SYN+ACK", "SYN+ACK");
+	tl_pkt_parse(p, packet(p, 17, 0), &pkt);
+	tl_pkt_describe(&pkt, d, sizeof(d));
+	is_str(d, "FIN+ACK", "FIN+ACK");
+	tl_pkt_parse(p, packet(p, 24, 12), &pkt);
+	tl_pkt_describe(&pkt, d, sizeof(d));
+	is_str(d, "data 12 B", "data");
+	tl_pkt_parse(p, packet(p, 4, 0), &pkt);
+	tl_pkt_describe(&pkt, d, sizeof(d));
+	is_str(d, "RST", "RST");
+	is_int(tl_pkt_parse(p, 10, &pkt), -EINVAL, "a truncated packet is refused");
+	size_t n = packet(p, 16, 0);
+	p[32] = 0xf0; /* data offset past the end */
+	is_int(tl_pkt_parse(p, n, &pkt), -EINVAL, "a lying data offset is refused");
+	n = packet(p, 16, 0);
+	p[3] = 200; /* total length past the buffer */
+	is_int(tl_pkt_parse(p, n, &pkt), -EINVAL, "a lying total length is refused");
+
+	struct tl_relay r;
+	tl_relay_init(&r, 300 * MS, 4);
+	ok(tl_relay_push(&r, 0, p, packet(p, 2, 0), 1000 * MS, &pkt), "queued");
+	ok(tl_relay_push(&r, 1, p, packet(p, 18, 0), 1100 * MS, &pkt), "queued");
+	ok(tl_relay_pop(&r, 1299 * MS) == NULL, "nothing before the delay");
+	const struct tl_relay_entry *e = tl_relay_pop(&r, 1300 * MS);
+	ok(e && e->to == 1 && e->len == 40, "after the delay, to the other side");
+	is_int(tl_relay_next_due(&r), 1400 * MS, "the next is due 300 ms after it came");
+	e = tl_relay_pop(&r, 2000 * MS);
+	ok(e && e->to == 0, "in order");
+	ok(tl_relay_pop(&r, 3000 * MS) == NULL && tl_relay_next_due(&r) == UINT64_MAX, "empty");
+	for (int i = 0; i < 4; i++)
+		tl_relay_push(&r, 0, p, packet(p, 16, 0), 4000 * MS, NULL);
+	ok(!tl_relay_push(&r, 0, p, packet(p, 16, 0), 4000 * MS, NULL), "a full link drops");
+	tl_relay_fini(&r);
+
+	/* The drop rule loses A's ACK of B's FIN, once. */
+	tl_relay_init(&r, 1, 64);
+	tl_relay_set_rule(&r, TL_DROP_LAST_ACK);
+	ok(tl_relay_push(&r, 0, p, packet(p, 16, 0), 0, NULL), "an ACK before any FIN passes");
+	ok(tl_relay_push(&r, 0, p, packet(p, 17, 0), 0, NULL), "A's FIN passes");
+	ok(tl_relay_push(&r, 1, p, packet(p, 16, 0), 0, NULL), "B's ACK passes");
+	ok(tl_relay_push(&r, 1, p, packet(p, 17, 0), 0, NULL), "B's FIN passes");
+	ok(!tl_relay_push(&r, 0, p, packet(p, 16, 0), 0, NULL) && r.dropped, "A's last ACK is lost");
+	ok(tl_relay_push(&r, 1, p, packet(p, 17, 0), 0, NULL), "B's FIN again passes");
+	ok(tl_relay_push(&r, 0, p, packet(p, 16, 0), 0, NULL), "and TIME-WAIT's answer gets through");
+	tl_relay_fini(&r);
+
+	is_int(tl_demo_scenario_find("lost-ack"), 3, "scenarios by name");
+	is_int(tl_demo_scenario_find("nope"), -1, "unknown scenario");
+	return tap_done();
+}
