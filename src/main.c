@@ -75,7 +75,7 @@ static void keep_matching(struct tl_snapshot *s, const struct tl_filter *f)
  * Only CLOSE-WAIT sockets are looked up, and only when there are some:
  * with none, no /proc fd directory is read at all. */
 static int leak_report(struct tl_sampler *s, const struct tl_snapshot *snap,
-		       const struct tl_filter *filter, const struct tl_leak_cfg *cfg,
+		       const struct tl_filter *filter, const struct tl_leak_cfg *cfg, bool owners,
 		       struct tl_once_report *rep, char **cause)
 {
 	long buckets;
@@ -84,7 +84,7 @@ static int leak_report(struct tl_sampler *s, const struct tl_snapshot *snap,
 	tl_sampler_limits(s, &buckets, &lo, &hi);
 	tl_tw_pressure_compute(snap, buckets, lo, hi, cfg, &rep->tw);
 	rep->have_tw = true;
-	if (!rep->hist.count[TL_TCP_CLOSE_WAIT])
+	if (!rep->hist.count[TL_TCP_CLOSE_WAIT] || !owners)
 		return 0;
 
 	/* Ages: the kernel's time since the last ACK came, in tcp_info; a
@@ -189,7 +189,7 @@ static int run_once(const struct tl_options *o, const struct tl_filter *filter)
 			keep_matching(&snap, filter);
 		snap.wall = tl_wall_now();
 		tl_once_report_fill(&rep[i], o->netns[i].name, &snap);
-		err = leak_report(s, &snap, filter, &cfg, &rep[i], &cause);
+		err = leak_report(s, &snap, filter, &cfg, !o->no_owners, &rep[i], &cause);
 		tl_sampler_free(s);
 		if (err < 0) {
 			ret = fail(cause);

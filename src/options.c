@@ -25,6 +25,7 @@ enum {
 	OPT_LADDER,
 	OPT_DEMO,
 	OPT_LINK_DELAY,
+	OPT_NO_OWNERS,
 };
 
 #define DEFAULT_DELAY_NS 500000000ULL
@@ -41,6 +42,7 @@ static const struct option longopts[] = {
 	{"no-colour", no_argument, NULL, OPT_NO_COLOR},
 	{"ascii", no_argument, NULL, OPT_ASCII},
 	{"check", no_argument, NULL, OPT_CHECK},
+	{"no-owners", no_argument, NULL, OPT_NO_OWNERS},
 	{"leak-count", required_argument, NULL, OPT_LEAK_COUNT},
 	{"leak-age", required_argument, NULL, OPT_LEAK_AGE},
 	{"leak-window", required_argument, NULL, OPT_LEAK_WINDOW},
@@ -102,6 +104,8 @@ const char *tl_options_help(void)
 	       "Leaks:\n"
 	       "      --check             with --once: exit with status 3 when a CLOSE-WAIT\n"
 	       "                          leak or TIME-WAIT pressure is flagged\n"
+	       "      --no-owners         do not look for the processes that hold CLOSE-WAIT\n"
+	       "                          sockets (no /proc walk; by_process stays empty)\n"
 	       "      --leak-count=N      CLOSE-WAIT sockets in one process that make a leak\n"
 	       "                          (default 100)\n"
 	       "      --leak-age=SECONDS  CLOSE-WAIT age that makes a leak (default 300)\n"
@@ -185,6 +189,9 @@ int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause)
 			break;
 		case OPT_CHECK:
 			o->check = true;
+			break;
+		case OPT_NO_OWNERS:
+			o->no_owners = true;
 			break;
 		case OPT_LEAK_COUNT:
 			if (tl_parse_uint(optarg, 1, 100000000UL, &o->leak_count) < 0) {

@@ -47,7 +47,7 @@ size_t tl_owners_resolve(struct tl_owners *o, const uint32_t *inodes, size_t n, 
 {
 	struct tl_map want;
 	size_t missing = 0, known = 0;
-	char path[512], link[64];
+	char path[512];
 
 	tl_map_init(&want);
 	for (size_t i = 0; i < n; i++) {
@@ -88,27 +88,34 @@ size_t tl_owners_resolve(struct tl_owners *o, const uint32_t *inodes, size_t n, 
 		if (dirs_read)
 			(*dirs_read)++;
 		struct dirent *fe;
+		struct tl_owner w;
+		bool named = false; /* comm and cmdline read once per process */
 		while (missing && (fe = readdir(fds))) {
 			if (fe->d_name[0] == '.')
 				continue;
-			snprintf(path, sizeof(path), "%s/%ld/fd/%s", tl_owners_proc(o), pid, fe->d_name);
-			ssize_t len = readlink(path, link, sizeof(link) - 1);
-			if (len < 9 || strncmp(link, "socket:[", 8))
+			/* stat through the link, relative to the directory: the
+			 * socket's inode without formatting "socket:[N]" and
+			 * without walking the path from the root each time. */
+			struct stat sst;
+			if (fe->d_type != DT_LNK && fe->d_type != DT_UNKNOWN)
 				continue;
-			link[len] = '\0';
-			unsigned long ino = strtoul(link + 8, NULL, 10);
+			if (fstatat(dirfd(fds), fe->d_name, &sst, 0) < 0 || !S_ISSOCK(sst.st_mode))
+				continue;
+			unsigned long ino = (unsigned long)sst.st_ino;
 			uint32_t dummy;
 			if (!ino || !tl_map_get(&want, (uint64_t)ino + 1, &dummy))
 				continue;
 			tl_map_del(&want, (uint64_t)ino + 1);
 			missing--;
-			struct tl_owner w;
-			memset(&w, 0, sizeof(w));
-			w.pid = (int)pid;
-			snprintf(path, sizeof(path), "%s/%ld/comm", tl_owners_proc(o), pid);
-			read_small(path, w.comm, sizeof(w.comm), false);
-			snprintf(path, sizeof(path), "%s/%ld/cmdline", tl_owners_proc(o), pid);
-			read_small(path, w.cmdline, sizeof(w.cmdline), true);
+			if (!named) {
+				memset(&w, 0, sizeof(w));
+				w.pid = (int)pid;
+				snprintf(path, sizeof(path), "%s/%ld/comm", tl_owners_proc(o), pid);
+				read_small(path, w.comm, sizeof(w.comm), false);
+				snprintf(path, sizeof(path), "%s/%ld/cmdline", tl_owners_proc(o), pid);
+				read_small(path, w.cmdline, sizeof(w.cmdline), true);
+				named = true;
+			}
 			tl_owners_add(o, (uint32_t)ino, &w);
 			known++;
 		}

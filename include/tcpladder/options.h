@@ -34,6 +34,7 @@ struct tl_options {
 	bool no_color;		 /* --no-color (NO_COLOR is read by the terminal shell) */
 	bool ascii;		 /* --ascii */
 	bool check;		 /* --check: --once exits 3 on a leak or pressure */
+	bool no_owners;		 /* --no-owners: never read /proc */
 	const char *lang;	 /* --lang: "en" or "zh" (static) */
 	bool ladder;		 /* --ladder: with --events, each connection's ladder at its end */
 	int demo;		 /* --demo[=SCENARIO]: the scenario's index, -1 without --demo */

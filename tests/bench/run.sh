@@ -167,6 +167,16 @@ if [[ -n $HAVE_TL ]]; then
 	NAMES+=("tcpladder --once --json")
 	CMDS+=("$TCPLADDER --once --json")
 fi
+# The CLOSE-WAIT questions (issues 7 and 8): with owners, and filtered.
+# EXTRA=0 leaves them out.
+if [[ ${EXTRA:-1} != 0 ]]; then
+	NAMES+=("ss -tanp state close-wait" "ss -tan state close-wait")
+	CMDS+=("ss -tanp state close-wait" "ss -tan state close-wait")
+	if [[ -n $HAVE_TL ]]; then
+		NAMES+=("tl --once -j state close-wait")
+		CMDS+=("$TCPLADDER --once --json state close-wait")
+	fi
+fi
 N=${#CMDS[@]}
 declare -a TFILE RSSMAX FAILED
 for ((c = 0; c < N; c++)); do
