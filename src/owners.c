@@ -1,6 +1,9 @@
 /* owners: inode -> process, by reading /proc/PID/fd (the scanner; the
  * cache it fills is in ownercache.c, in the pure core). */
 #include <dirent.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -42,87 +45,165 @@ static bool uid_wanted(uid_t uid, const uint32_t *uids, size_t n)
 	return false;
 }
 
-size_t tl_owners_resolve(struct tl_owners *o, const uint32_t *inodes, size_t n, uint64_t ns_ino,
-			 const uint32_t *uids, size_t n_uids, size_t *dirs_read)
-{
-	struct tl_map want;
-	size_t missing = 0, known = 0;
-	char path[512];
+/* One scanner's share of the processes; scanners run in parallel (the
+ * cost is the kernel's, one fd link at a time, so cores help). */
+struct scan_job {
+	const struct tl_owners *o;
+	const struct tl_map *want; /* inode + 1 -> index into claimed */
+	atomic_uchar *claimed;
+	atomic_size_t *remaining;
+	const long *pids;
+	size_t n_pids, start, stride;
+	uint64_t ns_ino;
+	const uint32_t *uids;
+	size_t n_uids;
+	struct found {
+		uint32_t ino;
+		struct tl_owner w;
+	} *found;
+	size_t n_found, cap_found;
+	size_t dirs;
+};
 
-	tl_map_init(&want);
-	for (size_t i = 0; i < n; i++) {
-		if (!inodes[i])
-			continue;
-		if (tl_owners_find(o, inodes[i])) {
-			known++;
-		} else {
-			uint32_t dummy;
-			if (!tl_map_get(&want, (uint64_t)inodes[i] + 1, &dummy)) {
-				tl_map_put(&want, (uint64_t)inodes[i] + 1, 1);
-				missing++;
-			}
-		}
-	}
-	if (dirs_read)
-		*dirs_read = 0;
-	DIR *proc = missing ? opendir(tl_owners_proc(o)) : NULL;
-	struct dirent *de;
-	while (proc && missing && (de = readdir(proc))) {
-		char *end;
-		long pid = strtol(de->d_name, &end, 10);
-		if (*end || pid <= 0)
-			continue;
+static void *scan(void *arg)
+{
+	struct scan_job *j = arg;
+	char path[512];
+	const char *proc = tl_owners_proc(j->o);
+
+	for (size_t i = j->start; i < j->n_pids && atomic_load(j->remaining); i += j->stride) {
+		long pid = j->pids[i];
 		struct stat st;
-		snprintf(path, sizeof(path), "%s/%ld", tl_owners_proc(o), pid);
-		if (uids && (stat(path, &st) < 0 || !uid_wanted(st.st_uid, uids, n_uids)))
+		snprintf(path, sizeof(path), "%s/%ld", proc, pid);
+		if (j->uids && (stat(path, &st) < 0 || !uid_wanted(st.st_uid, j->uids, j->n_uids)))
 			continue;
-		if (ns_ino) {
-			snprintf(path, sizeof(path), "%s/%ld/ns/net", tl_owners_proc(o), pid);
-			if (stat(path, &st) < 0 || (uint64_t)st.st_ino != ns_ino)
+		if (j->ns_ino) {
+			snprintf(path, sizeof(path), "%s/%ld/ns/net", proc, pid);
+			if (stat(path, &st) < 0 || (uint64_t)st.st_ino != j->ns_ino)
 				continue;
 		}
-		snprintf(path, sizeof(path), "%s/%ld/fd", tl_owners_proc(o), pid);
+		snprintf(path, sizeof(path), "%s/%ld/fd", proc, pid);
 		DIR *fds = opendir(path);
 		if (!fds)
 			continue; /* gone, or not ours to read */
-		if (dirs_read)
-			(*dirs_read)++;
+		j->dirs++;
 		struct dirent *fe;
 		struct tl_owner w;
 		bool named = false; /* comm and cmdline read once per process */
-		while (missing && (fe = readdir(fds))) {
+		while (atomic_load(j->remaining) && (fe = readdir(fds))) {
 			if (fe->d_name[0] == '.')
+				continue;
+			if (fe->d_type != DT_LNK && fe->d_type != DT_UNKNOWN)
 				continue;
 			/* stat through the link, relative to the directory: the
 			 * socket's inode without formatting "socket:[N]" and
 			 * without walking the path from the root each time. */
 			struct stat sst;
-			if (fe->d_type != DT_LNK && fe->d_type != DT_UNKNOWN)
-				continue;
 			if (fstatat(dirfd(fds), fe->d_name, &sst, 0) < 0 || !S_ISSOCK(sst.st_mode))
 				continue;
-			unsigned long ino = (unsigned long)sst.st_ino;
-			uint32_t dummy;
-			if (!ino || !tl_map_get(&want, (uint64_t)ino + 1, &dummy))
+			uint32_t idx;
+			if (!tl_map_get(j->want, (uint64_t)sst.st_ino + 1, &idx))
 				continue;
-			tl_map_del(&want, (uint64_t)ino + 1);
-			missing--;
+			/* a socket shared by two processes: the first one keeps it */
+			if (atomic_exchange(&j->claimed[idx], 1))
+				continue;
+			atomic_fetch_sub(j->remaining, 1);
 			if (!named) {
 				memset(&w, 0, sizeof(w));
 				w.pid = (int)pid;
-				snprintf(path, sizeof(path), "%s/%ld/comm", tl_owners_proc(o), pid);
+				snprintf(path, sizeof(path), "%s/%ld/comm", proc, pid);
 				read_small(path, w.comm, sizeof(w.comm), false);
-				snprintf(path, sizeof(path), "%s/%ld/cmdline", tl_owners_proc(o), pid);
+				snprintf(path, sizeof(path), "%s/%ld/cmdline", proc, pid);
 				read_small(path, w.cmdline, sizeof(w.cmdline), true);
 				named = true;
 			}
-			tl_owners_add(o, (uint32_t)ino, &w);
-			known++;
+			if (j->n_found == j->cap_found) {
+				j->cap_found = j->cap_found ? j->cap_found * 2 : 64;
+				j->found = tl_reallocarray(j->found, j->cap_found, sizeof(*j->found));
+			}
+			j->found[j->n_found].ino = (uint32_t)sst.st_ino;
+			j->found[j->n_found++].w = w;
 		}
 		closedir(fds);
 	}
+	return NULL;
+}
+
+size_t tl_owners_resolve(struct tl_owners *o, const uint32_t *inodes, size_t n, uint64_t ns_ino,
+			 const uint32_t *uids, size_t n_uids, size_t *dirs_read)
+{
+	struct tl_map want;
+	size_t missing = 0, known = 0;
+
+	if (dirs_read)
+		*dirs_read = 0;
+	tl_map_init(&want);
+	for (size_t i = 0; i < n; i++) {
+		uint32_t dummy;
+		if (!inodes[i])
+			continue;
+		if (tl_owners_find(o, inodes[i]))
+			known++;
+		else if (!tl_map_get(&want, (uint64_t)inodes[i] + 1, &dummy))
+			tl_map_put(&want, (uint64_t)inodes[i] + 1, (uint32_t)missing++);
+	}
+	if (!missing) {
+		tl_map_fini(&want);
+		return known;
+	}
+	/* the processes, then the scanners */
+	long *pids = NULL;
+	size_t n_pids = 0, cap = 0;
+	DIR *proc = opendir(tl_owners_proc(o));
+	struct dirent *de;
+	while (proc && (de = readdir(proc))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+		if (*end || pid <= 0)
+			continue;
+		if (n_pids == cap) {
+			cap = cap ? cap * 2 : 256;
+			pids = tl_reallocarray(pids, cap, sizeof(*pids));
+		}
+		pids[n_pids++] = pid;
+	}
 	if (proc)
 		closedir(proc);
+
+	atomic_uchar *claimed = tl_calloc(missing, sizeof(*claimed));
+	atomic_size_t remaining = missing;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nt = (size_t)TL_MAX(1, TL_MIN(cpus, 4));
+	if (nt > n_pids)
+		nt = n_pids ? n_pids : 1;
+	struct scan_job *jobs = tl_calloc(nt, sizeof(*jobs));
+	pthread_t *th = tl_calloc(nt, sizeof(*th));
+	bool *started = tl_calloc(nt, sizeof(*started));
+	for (size_t t = 0; t < nt; t++) {
+		jobs[t] = (struct scan_job){o, &want, claimed, &remaining, pids, n_pids, t, nt,
+					    ns_ino, uids, n_uids, NULL, 0, 0, 0};
+		started[t] = t > 0 && pthread_create(&th[t], NULL, scan, &jobs[t]) == 0;
+	}
+	scan(&jobs[0]);
+	for (size_t t = 1; t < nt; t++) {
+		if (started[t])
+			pthread_join(th[t], NULL);
+		else
+			scan(&jobs[t]); /* no thread: do its share here */
+	}
+	for (size_t t = 0; t < nt; t++) {
+		for (size_t k = 0; k < jobs[t].n_found; k++)
+			tl_owners_add(o, jobs[t].found[k].ino, &jobs[t].found[k].w);
+		known += jobs[t].n_found;
+		if (dirs_read)
+			*dirs_read += jobs[t].dirs;
+		free(jobs[t].found);
+	}
+	free(started);
+	free(th);
+	free(jobs);
+	free(claimed);
+	free(pids);
 	tl_map_fini(&want);
 	return known;
 }

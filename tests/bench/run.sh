@@ -166,6 +166,9 @@ CMDS=("ss -tan" "$BIN/floor")
 if [[ -n $HAVE_TL ]]; then
 	NAMES+=("tcpladder --once --json")
 	CMDS+=("$TCPLADDER --once --json")
+	# the dump alone, without looking for CLOSE-WAIT owners in /proc
+	NAMES+=("tl --once -j --no-owners")
+	CMDS+=("$TCPLADDER --once --json --no-owners")
 fi
 # The CLOSE-WAIT questions (issues 7 and 8): with owners, and filtered.
 # EXTRA=0 leaves them out.
@@ -175,6 +178,8 @@ if [[ ${EXTRA:-1} != 0 ]]; then
 	if [[ -n $HAVE_TL ]]; then
 		NAMES+=("tl --once -j state close-wait")
 		CMDS+=("$TCPLADDER --once --json state close-wait")
+		NAMES+=("tl ... close-wait --no-owners")
+		CMDS+=("$TCPLADDER --once --json --no-owners state close-wait")
 	fi
 fi
 N=${#CMDS[@]}
