@@ -463,6 +463,11 @@ int main(int argc, char **argv)
 		if (!ret)
 			ret = parse_filter("invalid --follow filter", o.follow, &follow);
 		struct tl_demo *demo = NULL;
+		if (!ret && o.demo >= 0 && !o.delay_set) {
+			/* the lab's states last a few link delays: sample often */
+			o.delay_ns = 100000000ULL;
+			o.delay_set = true;
+		}
 		if (!ret && o.demo >= 0) {
 			cause = NULL;
 			demo = tl_demo_new(o.demo, o.link_delay_ns, true, &cause);

@@ -81,8 +81,9 @@ const char *tl_options_help(void)
 	       "      --ascii             ASCII glyphs only (the default outside UTF-8 locales)\n"
 	       "\n"
 	       "Sampling:\n"
-	       "  -d, --delay=SECONDS     full-dump interval to aim for (default 0.5; fractions\n"
-	       "                          allowed); it stretches to stay within the CPU budget\n"
+	       "  -d, --delay=SECONDS     full-dump interval to aim for (default 1 in the\n"
+	       "                          interactive view, 0.5 otherwise; fractions allowed);\n"
+	       "                          it stretches to stay within the CPU budget\n"
 	       "      --cpu-budget=PCT    CPU share of one core for full dumps (default 5)\n"
 	       "  -n, --iterations=N      stop after N samples\n"
 	       "      --duration=SECONDS  stop after this long\n"
@@ -150,6 +151,7 @@ int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause)
 			o->mode = TL_MODE_EVENTS;
 			break;
 		case 'd':
+			o->delay_set = true;
 			if (tl_parse_seconds(optarg, &o->delay_ns) < 0 || o->delay_ns < 10000000ULL ||
 			    o->delay_ns > 3600000000000ULL) {
 				*cause = tl_asprintf("invalid delay '%s' (seconds, from 0.01 to 3600)",

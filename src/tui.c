@@ -274,7 +274,8 @@ int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
 	struct tl_engine_config cfg = {
 		.netns = netns,
 		.n_netns = n_netns,
-		.delay_ns = o->delay_ns,
+		/* like htop, a calmer default on screen than for scripts */
+		.delay_ns = o->delay_set ? o->delay_ns : 1000000000ULL,
 		.cpu_budget = o->cpu_budget,
 		.follow_period_ns = 10000000ULL,
 		.filter = filter,

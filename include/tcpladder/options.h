@@ -27,6 +27,7 @@ struct tl_options {
 	struct tl_ns_arg *netns;
 	size_t n_netns;
 	uint64_t delay_ns;	 /* -d: the interval aimed for */
+	bool delay_set;		 /* -d was given (the UI's default is longer) */
 	unsigned long iterations; /* -n: stop after N samples; 0 = no limit */
 	uint64_t duration_ns;	 /* --duration; 0 = no limit */
 	double cpu_budget;	 /* --cpu-budget, as a fraction of one core */
