@@ -117,6 +117,10 @@ if [ ! -s "$T/err" ]; then
 		echo "${PIPESTATUS[0]}" >"$T/$i.bcrc"
 		"$BCDUMP" -u "$expr" 2>>"$T/$i.bcerr" | LC_ALL=C sort >"$T/$i.us"
 		echo "${PIPESTATUS[0]}" >"$T/$i.usrc"
+		# and the tool itself: FILTER on the command line
+		# shellcheck disable=SC2086
+		"$TCPLADDER" --once --json --no-owners $expr >"$T/$i.tl" 2>"$T/$i.tlerr"
+		echo $? >"$T/$i.tlrc"
 	done <"$T/exprs"
 fi
 for fd in $fds; do exec {fd}>&-; done
@@ -159,6 +163,16 @@ while IFS= read -r expr; do
 	else
 		not_ok "tl_filter_match = ss: $expr"
 		diag "$T/$i.bcerr" "$T/diff"
+	fi
+	# tcpladder --once --json FILTER: its per-state counts are ss's
+	awk '{ c[$1]++ } END { for (s in c) print s, c[s] }' "$T/$i.ss" | LC_ALL=C sort >"$T/$i.sscount"
+	jq -r '.tcp.states | to_entries[] | select(.value > 0) | "\(.key) \(.value)"' "$T/$i.tl" 2>/dev/null |
+		LC_ALL=C sort >"$T/$i.tlcount"
+	if [ "$(cat "$T/$i.tlrc")" = 0 ] && diff -u "$T/$i.sscount" "$T/$i.tlcount" >"$T/diff"; then
+		ok "tcpladder --once FILTER = ss, state by state: $expr"
+	else
+		not_ok "tcpladder --once FILTER = ss, state by state: $expr"
+		diag "$T/$i.tlerr" "$T/diff"
 	fi
 	md5sum <"$T/$i.ss" >>"$distinct"
 done <"$T/exprs"
