@@ -962,7 +962,7 @@ bool tl_ui_animating(const struct tl_ui *ui, uint64_t now)
  * A new step starts an arrow's flight; a replay shows the events one by
  * one, a flight each. */
 static void draw_ladder(struct tl_canvas *c, struct tl_ui *ui, const struct tl_ui_input *in,
-			const struct tl_conn *cn, const struct tl_conn *peer, int y)
+			const struct tl_conn *cn, const struct tl_conn *peer, int y, int w)
 {
 	if (!ui->ladder)
 		ui->ladder = tl_ladder_new();
@@ -1010,14 +1010,14 @@ static void draw_ladder(struct tl_canvas *c, struct tl_ui *ui, const struct tl_u
 		.now = in->now,
 	};
 	int h = c->h - 1 - y;
-	ui->lad_scroll = tl_ladder_fit_scroll(ui->ladder, c->w, h, &v);
+	ui->lad_scroll = tl_ladder_fit_scroll(ui->ladder, w, h, &v);
 	v.scroll = ui->lad_scroll;
 	if (!steps) {
 		tl_canvas_text(c, 1, y + 1, c->w - 2, TL_ST_DIM,
 			       "no segment seen yet: the ladder starts with the next state change");
 		return;
 	}
-	tl_ladder_draw(ui->ladder, c, 0, y, c->w, h, &v);
+	tl_ladder_draw(ui->ladder, c, 0, y, w, h, &v);
 }
 
 static void draw_detail(struct tl_canvas *c, const struct tl_ui *ui, const struct tl_ui_input *in)
@@ -1070,7 +1070,14 @@ static void draw_detail(struct tl_canvas *c, const struct tl_ui *ui, const struc
 	if (peer)
 		tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_NORMAL, "peer (in a watched namespace): %s",
 				 tl_tcp_state_name(peer->state));
-	draw_ladder(c, (struct tl_ui *)ui, in, cn, peer, y);
+	/* Wide terminals keep the histogram in view beside the ladder. */
+	int lw = c->w;
+	if (c->w >= 150 && c->h >= 20) {
+		struct tl_rect hr = {c->w - 62, y, 62, TL_TCP_NSHOWN + 1};
+		lw = c->w - 63;
+		draw_hist(c, &hr, ui, in);
+	}
+	draw_ladder(c, (struct tl_ui *)ui, in, cn, peer, y, lw);
 	tl_canvas_text(c, 0, c->h - 1, c->w, TL_ST_KEY,
 		       "Up/Down step  m mark  e explain  r replay  p pause  s step  [ ] speed  Esc back");
 }
