@@ -571,6 +571,16 @@ void tl_tracker_destroyed(struct tl_tracker *t, unsigned ns, const struct tl_soc
 	}
 	c->flags |= TL_CONN_DESTROYED;
 	c->flags &= (uint8_t)~TL_CONN_QUEUED;
+	/* No TIME-WAIT can follow a passive close: when the socket was in
+	 * CLOSE-WAIT or LAST-ACK, or its peer already sent the first FIN and
+	 * got as far as FIN-WAIT-2 or TIME-WAIT, the destroy event is the end,
+	 * and no lookup is needed to tell. */
+	const struct tl_conn *p = tl_tracker_peer(t, c);
+	if (c->state == TL_TCP_CLOSE_WAIT || c->state == TL_TCP_LAST_ACK ||
+	    (p && (p->state == TL_TCP_FIN_WAIT2 || p->state == TL_TCP_TIME_WAIT))) {
+		conn_close(t, c, now, wall);
+		return;
+	}
 	pend(t, c);
 }
 

@@ -244,6 +244,23 @@ int main(void)
 	is_str(drain(t), "", "a late destroy event of a known TIME-WAIT's full socket adds nothing");
 	is_int(tl_tracker_pending(t, lk, 8), 0, "and asks for no lookup");
 
+	/* The passive closer's destroy event, with its peer already in
+	 * TIME-WAIT: the end, told at once, without a lookup. */
+	struct tl_sock p1 = sk(60, TL_TCP_TIME_WAIT, 55000, 80);
+	p1.inode = 0;
+	struct tl_sock p2 = sk(61, TL_TCP_CLOSE_WAIT, 80, 55000);
+	struct tl_sock s12[] = {base[0], base[2], tw, e4, e5, p1, p2};
+	snap_of(&s, s12, 7);
+	now += SEC;
+	tl_tracker_sample(t, 0, &s, now, 13.7);
+	drain(t);
+	struct tl_sock p2d = p2;
+	p2d.state = TL_TCP_CLOSE;
+	tl_tracker_destroyed(t, 0, &p2d, now, 13.8);
+	is_str(drain(t), "c61 trans CLOSE-WAIT>LAST-ACK FIN/out i\nc61 close LAST-ACK>CLOSED ACK/in\n",
+	       "a destroyed CLOSE-WAIT socket closes through LAST-ACK at once");
+	is_int(tl_tracker_pending(t, lk, 8), 0, "no lookup for it");
+
 	/* Incomplete snapshots are never diffed. */
 	s.complete = false;
 	is_int(tl_tracker_sample(t, 0, &s, now, 14.0), -EAGAIN, "an incomplete dump is refused");
