@@ -197,6 +197,9 @@ static void do_lookups(struct tl_engine *e, uint64_t now, double wall)
 {
 	size_t n = tl_tracker_pending(e->tracker, e->lk, MAX_LOOKUPS_PER_STEP);
 	for (size_t i = 0; i < n; i++) {
+		/* an earlier answer in this batch may have settled it */
+		if (!tl_tracker_find(e->tracker, e->lk[i].sock.cookie))
+			continue;
 		struct tl_sock out, key = e->lk[i].sock;
 		if (e->lk[i].any_cookie)
 			key.cookie = TL_NOCOOKIE;

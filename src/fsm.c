@@ -108,10 +108,38 @@ const struct tl_fsm_edge *tl_fsm_edge(int from, int to, enum tl_role role)
 	return best;
 }
 
-/* Dijkstra over a dozen states: an array scan is plenty.  Ties go to the
- * edge listed first, so the table's order is the preference. */
+static int fsm_path_compute(int from, int to, enum tl_role role, unsigned flags,
+			    const struct tl_fsm_edge **path, int max);
+
+/* Paths are asked for at every event: remember each answer (the table
+ * never changes).  A path is at most TL_TCP_NSTATES edges. */
 int tl_fsm_path(int from, int to, enum tl_role role, unsigned flags,
 		const struct tl_fsm_edge **path, int max)
+{
+	static struct {
+		signed char n; /* 0: not computed; -1: none; else edges + 1 */
+		const struct tl_fsm_edge *e[TL_TCP_NSTATES];
+	} cache[TL_TCP_NSTATES][TL_TCP_NSTATES][3][4];
+
+	if (from <= 0 || from >= TL_TCP_NSTATES || to <= 0 || to >= TL_TCP_NSTATES || from == to ||
+	    (unsigned)role > 2 || flags > 3)
+		return fsm_path_compute(from, to, role, flags, path, max);
+	__typeof__(cache[0][0][0][0]) *c = &cache[from][to][role][flags];
+	if (!c->n) {
+		int n = fsm_path_compute(from, to, role, flags, c->e, TL_TCP_NSTATES);
+		c->n = (signed char)(n < 0 ? -1 : n + 1);
+	}
+	if (c->n < 0 || c->n - 1 > max)
+		return -1;
+	for (int i = 0; i < c->n - 1; i++)
+		path[i] = c->e[i];
+	return c->n - 1;
+}
+
+/* Dijkstra over a dozen states: an array scan is plenty.  Ties go to the
+ * edge listed first, so the table's order is the preference. */
+static int fsm_path_compute(int from, int to, enum tl_role role, unsigned flags,
+			    const struct tl_fsm_edge **path, int max)
 {
 	unsigned dist[TL_TCP_NSTATES];
 	const struct tl_fsm_edge *via[TL_TCP_NSTATES];

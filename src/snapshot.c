@@ -59,16 +59,38 @@ void tl_snapshot_swap(struct tl_snapshot *a, struct tl_snapshot *b)
 	*b = t;
 }
 
+/* Decimal digits of v (< 100000) at p; returns the end. */
+static char *put_dec(char *p, unsigned v)
+{
+	char tmp[8];
+	int n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
 void tl_sock_format_addr(int family, const uint8_t addr[16], uint16_t port, char *out,
 			 size_t outlen)
 {
 	char ip[INET6_ADDRSTRLEN];
-	static const uint8_t zero[16];
 
+	if (family != AF_INET6 && outlen >= 22) {
+		/* IPv4 by hand: this runs for every event line */
+		char *p = out;
+		for (int i = 0; i < 4; i++) {
+			p = put_dec(p, addr[i]);
+			*p++ = i < 3 ? '.' : ':';
+		}
+		p = put_dec(p, port);
+		*p = '\0';
+		return;
+	}
 	if (family == AF_INET6) {
-		if (!memcmp(addr, zero, 16))
-			snprintf(out, outlen, "[::]:%u", port);
-		else if (inet_ntop(AF_INET6, addr, ip, sizeof(ip)))
+		if (inet_ntop(AF_INET6, addr, ip, sizeof(ip)))
 			snprintf(out, outlen, "[%s]:%u", ip, port);
 		else
 			snprintf(out, outlen, "[?]:%u", port);

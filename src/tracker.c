@@ -608,6 +608,12 @@ void tl_tracker_lookup_result(struct tl_tracker *t, unsigned ns, uint64_t cookie
 		observe(t, c, rec, now, wall);
 	else
 		conn_close(t, c, now, wall);
+	/* This end turned out to be the active closer: a destroyed peer
+	 * waiting for its own lookup has ended, and needs none. */
+	struct tl_conn *p = c->peer ? &t->conns[c->peer - 1] : NULL;
+	if (rec && p && (p->flags & TL_CONN_DESTROYED) && !(p->flags & TL_CONN_GONE) &&
+	    (c->state == TL_TCP_TIME_WAIT || c->state == TL_TCP_FIN_WAIT2))
+		conn_close(t, p, now, wall);
 }
 
 size_t tl_tracker_pending(struct tl_tracker *t, struct tl_lookup *out, size_t max)
