@@ -348,6 +348,11 @@ static int run_events(const struct tl_options *o, const struct tl_filter *filter
 	struct tl_map printed;
 	tl_evlog_init(&log, o->ladder ? 100000 : 1);
 	tl_map_init(&printed);
+	/* Owners for the events' sockets: new inodes only, a /proc walk at
+	 * most every two seconds; the short-lived are gone before that. */
+	struct tl_owners *own = o->no_owners ? NULL : tl_owners_new(NULL);
+	uint64_t last_scan = 0;
+	uint32_t want[256], want_uid[256];
 	uint64_t start = tl_mono_ns();
 	struct pollfd pfd[65];
 	for (;;) {
@@ -394,9 +399,25 @@ static int run_events(const struct tl_options *o, const struct tl_filter *filter
 		struct tl_engine_stats st;
 		tl_engine_stats(e, &st);
 		const struct tl_event *ev = tl_tracker_events(tl_engine_tracker(e), &nev);
+		if (own && nev && tl_mono_ns() - last_scan > 2000000000ULL) {
+			size_t nw = 0;
+			for (size_t i = 0; i < nev && nw < 256; i++)
+				if (ev[i].sock.inode && !tl_owners_find(own, ev[i].sock.inode)) {
+					want[nw] = ev[i].sock.inode;
+					want_uid[nw++] = ev[i].sock.uid;
+				}
+			if (nw) {
+				tl_owners_resolve(own, want, nw,
+						  n_netns == 1 ? tl_engine_ns_ino(e, 0) : 0, want_uid, nw,
+						  NULL);
+				last_scan = tl_mono_ns();
+			}
+		}
 		/* One write per batch: the events of a step happened together,
 		 * and a line is never held back waiting for the next step. */
 		for (size_t i = 0; i < nev; i++) {
+			const struct tl_owner *ow =
+				own && ev[i].sock.inode ? tl_owners_find(own, ev[i].sock.inode) : NULL;
 			const char *ns = tl_engine_ns_name(e, ev[i].ns);
 			if (o->ladder) {
 				/* the diagrams only, as each connection ends */
@@ -404,9 +425,9 @@ static int run_events(const struct tl_options *o, const struct tl_filter *filter
 				ladder_on_end(&out, &ev[i], tl_engine_tracker(e), &log, &printed, follow,
 					      o);
 			} else if (o->json) {
-				tl_report_event_json(&out, &ev[i], ns, &st);
+				tl_report_event_json(&out, &ev[i], ns, &st, ow);
 			} else {
-				tl_report_event_text(&out, &ev[i], ns, false);
+				tl_report_event_text(&out, &ev[i], ns, false, ow);
 			}
 		}
 		int w = emit(&out);
@@ -424,6 +445,7 @@ static int run_events(const struct tl_options *o, const struct tl_filter *filter
 			break;
 	}
 done:
+	tl_owners_free(own);
 	tl_buf_fini(&out);
 	tl_evlog_fini(&log);
 	tl_map_fini(&printed);

@@ -9,6 +9,7 @@
 #include "tcpladder/tcpstate.h"
 #include "tcpladder/tracker.h"
 #include "tcpladder/engine.h"
+#include "tcpladder/owners.h"
 
 void tl_once_report_fill(struct tl_once_report *r, const char *netns, const struct tl_snapshot *s)
 {
@@ -219,7 +220,7 @@ void tl_report_once_json(struct tl_buf *b, const struct tl_once_report *r, size_
 static const char *const kind_names[] = {"open", "transition", "close"};
 
 void tl_report_event_text(struct tl_buf *b, const struct tl_event *ev, const char *netns,
-			  bool utc)
+			  bool utc, const struct tl_owner *owner)
 {
 	char local[64], remote[64], stamp[32];
 	time_t secs = (time_t)ev->wall;
@@ -248,6 +249,8 @@ void tl_report_event_text(struct tl_buf *b, const struct tl_event *ev, const cha
 		tl_buf_puts(b, "  (closed)");
 	if (ev->inferred)
 		tl_buf_puts(b, "  (inferred)");
+	if (owner)
+		tl_buf_printf(b, "  %d/%s", owner->pid, owner->comm);
 	tl_buf_putc(b, '\n');
 }
 
@@ -271,7 +274,7 @@ static void json_opt_str(struct tl_buf *b, const char *key, const char *val)
 /* Built without printf: at thousands of events a second, formatting was
  * most of the tool's CPU time. */
 void tl_report_event_json(struct tl_buf *b, const struct tl_event *ev, const char *netns,
-			  const struct tl_engine_stats *st)
+			  const struct tl_engine_stats *st, const struct tl_owner *owner)
 {
 	char local[64], remote[64], hex[20];
 	static const char digits[] = "0123456789abcdef";
@@ -302,7 +305,13 @@ void tl_report_event_json(struct tl_buf *b, const struct tl_event *ev, const cha
 	tl_buf_puts(b, ev->inferred ? ",\"inferred\":true" : ",\"inferred\":false");
 	json_opt_str(b, "segment", tl_segment_name(ev->segment));
 	json_opt_str(b, "dir", tl_dir_name(ev->dir));
-	tl_buf_puts(b, ",\"pid\":null,\"comm\":null");
+	if (owner) {
+		tl_buf_puts(b, ",\"pid\":");
+		tl_buf_u64(b, (uint64_t)owner->pid);
+		json_opt_str(b, "comm", owner->comm);
+	} else {
+		tl_buf_puts(b, ",\"pid\":null,\"comm\":null");
+	}
 	json_opt_str(b, "role", ev->role ? tl_role_name(ev->role) : NULL);
 	json_key(b, "conn");
 	tl_buf_u64(b, ev->conn);

@@ -38,15 +38,17 @@ void tl_report_once_json(struct tl_buf *b, const struct tl_once_report *r, size_
 
 struct tl_event;
 struct tl_engine_stats;
+struct tl_owner;
 
 /* One event as a line for people:
  * "12:00:01.250 self 127.0.0.1:50000 -> 127.0.0.1:80  ESTABLISHED -> FIN-WAIT-1  FIN out  (inferred)"
  * Local time; with utc, UTC. */
 void tl_report_event_text(struct tl_buf *b, const struct tl_event *ev, const char *netns,
-			  bool utc);
+			  bool utc, const struct tl_owner *owner);
 /* One event as a JSON object on one line (DESIGN.md section 4); with st,
- * the sampler's effective interval and last dump cost ride along. */
+ * the sampler's effective interval and last dump cost ride along; owner
+ * (NULL: unknown) fills pid and comm. */
 void tl_report_event_json(struct tl_buf *b, const struct tl_event *ev, const char *netns,
-			  const struct tl_engine_stats *st);
+			  const struct tl_engine_stats *st, const struct tl_owner *owner);
 
 #endif

@@ -4,6 +4,8 @@
 
 #include "tcpladder/histogram.h"
 #include "tcpladder/leak.h"
+#include "tcpladder/owners.h"
+#include "tcpladder/tracker.h"
 #include "tcpladder/report.h"
 #include "tap.h"
 
@@ -157,6 +159,60 @@ int main(void)
 	free(byp);
 	free(byport);
 	tl_snapshot_fini(&tws);
+
+	/* Events, as lines and as JSON. */
+	struct tl_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.wall = 1764064800.25;
+	ev.cookie = 0x2a;
+	ev.kind = TL_EV_TRANSITION;
+	ev.from = TL_TCP_ESTABLISHED;
+	ev.to = TL_TCP_FIN_WAIT1;
+	ev.segment = TL_SEG_FIN;
+	ev.dir = TL_DIR_OUT;
+	ev.inferred = true;
+	ev.role = TL_ROLE_ACTIVE;
+	ev.conn = 7;
+	ev.why = "close(): send FIN";
+	ev.sock.family = AF_INET;
+	ev.sock.local[0] = 127;
+	ev.sock.local[3] = 1;
+	ev.sock.remote[0] = 10;
+	ev.sock.remote[3] = 2;
+	ev.sock.lport = 50000;
+	ev.sock.rport = 443;
+	tl_buf_reset(&b);
+	tl_report_event_text(&b, &ev, "self", true, NULL);
+	is_str(b.data,
+	       "10:00:00.250 self 127.0.0.1:50000 -> 10.0.0.2:443  ESTABLISHED -> FIN-WAIT-1  FIN out  "
+	       "(inferred)\n",
+	       "an event as a line");
+	tl_buf_reset(&b);
+	tl_report_event_json(&b, &ev, "self", NULL, NULL);
+	is_str(b.data,
+	       "{\"t\":1764064800.250,\"netns\":\"self\",\"cookie\":\"0x2a\",\"family\":\"inet\","
+	       "\"local\":\"127.0.0.1:50000\",\"remote\":\"10.0.0.2:443\",\"event\":\"transition\","
+	       "\"from\":\"ESTABLISHED\",\"to\":\"FIN-WAIT-1\",\"inferred\":true,\"segment\":\"FIN\","
+	       "\"dir\":\"out\",\"pid\":null,\"comm\":null,\"role\":\"active\",\"conn\":7,"
+	       "\"peer\":null,\"why\":\"close(): send FIN\"}\n",
+	       "an event as JSON (the contract's fields)");
+	struct tl_owner ow = {4242, "nginx", "nginx: worker"};
+	ev.kind = TL_EV_OPEN;
+	ev.from = 0;
+	ev.to = TL_TCP_SYN_SENT;
+	ev.inferred = false;
+	ev.sock.family = AF_INET6;
+	memset(ev.sock.local, 0, 16);
+	ev.sock.local[15] = 1;
+	tl_buf_reset(&b);
+	tl_report_event_json(&b, &ev, "self", NULL, &ow);
+	ok(strstr(b.data, "\"family\":\"inet6\",\"local\":\"[::1]:50000\"") &&
+	       strstr(b.data, "\"event\":\"open\",\"from\":null,\"to\":\"SYN-SENT\",\"inferred\":false") &&
+	       strstr(b.data, "\"pid\":4242,\"comm\":\"nginx\""),
+	   "an open, IPv6 in brackets, with its owner");
+	tl_buf_reset(&b);
+	tl_report_event_text(&b, &ev, "self", true, &ow);
+	ok(strstr(b.data, "open -> SYN-SENT  FIN out  4242/nginx\n") != NULL, "the owner on the line");
 
 	tl_buf_fini(&b);
 	tl_snapshot_fini(&s);
