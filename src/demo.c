@@ -231,17 +231,14 @@ bool tl_demo_loopback(const struct tl_demo *d)
 	return d->loopback;
 }
 
-size_t tl_demo_netns(const struct tl_demo *d, const char *paths[2], const char *names[2])
+size_t tl_demo_netns(const struct tl_demo *d, struct tl_ns_arg out[2])
 {
 	if (d->loopback) {
-		paths[0] = NULL;
-		names[0] = "self (loopback)";
+		out[0] = (struct tl_ns_arg){NULL, (char *)"self (loopback)"};
 		return 1;
 	}
-	paths[0] = d->path[0];
-	paths[1] = d->path[1];
-	names[0] = "A (client)";
-	names[1] = "B (server)";
+	out[0] = (struct tl_ns_arg){(char *)d->path[0], (char *)"A (client)"};
+	out[1] = (struct tl_ns_arg){(char *)d->path[1], (char *)"B (server)"};
 	return 2;
 }
 

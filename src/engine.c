@@ -85,13 +85,7 @@ struct tl_engine *tl_engine_new(const struct tl_engine_config *cfg, char **cause
 			tl_engine_free(e);
 			return NULL;
 		}
-		if (cfg->filter) {
-			uint8_t *code = NULL;
-			size_t len = 0;
-			if (tl_filter_bytecode(cfg->filter, &code, &len) == 0 && code)
-				tl_sampler_set_bytecode(e->ns[i].sampler, code, len);
-			free(code);
-		}
+		tl_sampler_set_filter(e->ns[i].sampler, cfg->filter);
 	}
 	e->tracker = tl_tracker_new(e->n_ns);
 	e->st.interval_ns = e->delay_ns;

@@ -168,17 +168,7 @@ static int run_once(const struct tl_options *o, const struct tl_filter *filter)
 			ret = fail(cause);
 			goto out;
 		}
-		uint32_t states = TL_TCPF_ALL;
-		if (filter) {
-			uint8_t *code = NULL;
-			size_t len = 0;
-			/* The kernel drops what the bytecode can express; the
-			 * evaluator decides the rest. */
-			if (tl_filter_bytecode(filter, &code, &len) == 0 && code)
-				tl_sampler_set_bytecode(s, code, len);
-			free(code);
-			states = tl_filter_states(filter);
-		}
+		uint32_t states = tl_sampler_set_filter(s, filter);
 		int err = tl_sampler_sample(s, &snap, TL_SAMPLE_OTHER, states, &cause);
 		if (err < 0) {
 			tl_sampler_free(s);
@@ -304,12 +294,7 @@ static int run_events(const struct tl_options *o, const struct tl_filter *filter
 	const struct tl_ns_arg *netns = o->netns;
 	size_t n_netns = o->n_netns;
 	if (demo) {
-		const char *paths[2], *names[2];
-		n_netns = tl_demo_netns(demo, paths, names);
-		for (size_t i = 0; i < n_netns; i++) {
-			demo_ns[i].path = (char *)paths[i];
-			demo_ns[i].name = (char *)names[i];
-		}
+		n_netns = tl_demo_netns(demo, demo_ns);
 		netns = demo_ns;
 	}
 	struct tl_engine_config cfg = {

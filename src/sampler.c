@@ -16,6 +16,7 @@
 #include <linux/unix_diag.h>
 
 #include "tcpladder/diag.h"
+#include "tcpladder/filter.h"
 #include "tcpladder/netns.h"
 #include "tcpladder/sampler.h"
 #include "tcpladder/tcpstate.h"
@@ -434,16 +435,25 @@ fail:
 	return err;
 }
 
-void tl_sampler_set_bytecode(struct tl_sampler *s, const uint8_t *code, size_t len)
+uint32_t tl_sampler_set_filter(struct tl_sampler *s, const struct tl_filter *f)
 {
+	uint8_t *code = NULL;
+	size_t len = 0;
+
 	free(s->bytecode);
 	s->bytecode = NULL;
 	s->bytecode_len = 0;
-	if (code && len) {
-		s->bytecode = tl_malloc(len);
-		memcpy(s->bytecode, code, len);
+	if (!f)
+		return TL_TCPF_ALL;
+	/* What the bytecode cannot express (-EOPNOTSUPP) is left to the
+	 * evaluator; the kernel still drops by state. */
+	if (tl_filter_bytecode(f, &code, &len) == 0 && code) {
+		s->bytecode = code;
 		s->bytecode_len = len;
+	} else {
+		free(code);
 	}
+	return tl_filter_states(f);
 }
 
 struct lookup_ctx {

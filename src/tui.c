@@ -263,12 +263,7 @@ int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
 	const struct tl_ns_arg *netns = o->netns;
 	size_t n_netns = o->n_netns;
 	if (demo) {
-		const char *paths[2], *dnames[2];
-		n_netns = tl_demo_netns(demo, paths, dnames);
-		for (size_t i = 0; i < n_netns; i++) {
-			demo_ns[i].path = (char *)paths[i];
-			demo_ns[i].name = (char *)dnames[i];
-		}
+		n_netns = tl_demo_netns(demo, demo_ns);
 		netns = demo_ns;
 	}
 	struct tl_engine_config cfg = {

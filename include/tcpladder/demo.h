@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tcpladder/options.h"
 #include "tcpladder/relay.h"
 
 
@@ -33,9 +34,10 @@ struct tl_demo *tl_demo_new(int scenario, uint64_t link_delay_ns, bool allow_loo
 void tl_demo_free(struct tl_demo *d);
 /* True when the lab runs on loopback (no privilege): fast steps inferred. */
 bool tl_demo_loopback(const struct tl_demo *d);
-/* The namespaces to watch: paths and names ("A (client)", "B (server)"),
- * or the current namespace on loopback.  Returns how many (1 or 2). */
-size_t tl_demo_netns(const struct tl_demo *d, const char *paths[2], const char *names[2]);
+/* The namespaces to watch, as the engine takes them: "A (client)" and
+ * "B (server)", or the current namespace on loopback.  The strings are
+ * the demo's.  Returns how many (1 or 2). */
+size_t tl_demo_netns(const struct tl_demo *d, struct tl_ns_arg out[2]);
 size_t tl_demo_pollfds(const struct tl_demo *d, struct pollfd *pfd, size_t max);
 uint64_t tl_demo_deadline(const struct tl_demo *d);
 int tl_demo_step(struct tl_demo *d, uint64_t now, double wall, char **cause);

@@ -31,8 +31,13 @@ const char *tl_sampler_name(const struct tl_sampler *s);
 int tl_sampler_sample(struct tl_sampler *s, struct tl_snapshot *snap, unsigned what,
 		      uint32_t states, char **cause);
 
-/* Attach inet_diag bytecode to TCP dumps (copied; NULL removes it). */
-void tl_sampler_set_bytecode(struct tl_sampler *s, const uint8_t *code, size_t len);
+struct tl_filter;
+
+/* Let the kernel drop what the filter excludes: its inet_diag bytecode is
+ * attached to TCP dumps (NULL removes it).  Returns the state mask to
+ * sample with; the caller still applies tl_filter_match() for whatever
+ * the bytecode could not express. */
+uint32_t tl_sampler_set_filter(struct tl_sampler *s, const struct tl_filter *f);
 
 /* A key cookie that matches any socket on the tuple. */
 #define TL_NOCOOKIE UINT64_MAX
