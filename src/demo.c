@@ -328,7 +328,7 @@ static void do_step(struct tl_demo *d, int act)
 			int fd = accept4(d->listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 			if (fd < 0)
 				break;
-			if (d->scenario == 4 && d->n_kept < MAX_SOCKS) /* the leak keeps them */
+			if (tl_scenario_keeps_sockets(d->scenario) && d->n_kept < MAX_SOCKS) /* the leak keeps them */
 				d->kept[d->n_kept++] = fd;
 			else if (d->server < 0)
 				d->server = fd;
@@ -410,7 +410,7 @@ int tl_demo_step(struct tl_demo *d, uint64_t now, double wall, char **cause)
 			d->n_kept = 0;
 		}
 		d->scenario = d->next_scenario;
-		tl_relay_set_rule(&d->relay, d->scenario == 3 ? TL_DROP_LAST_ACK : TL_DROP_NONE);
+		tl_relay_set_rule(&d->relay, tl_scenario_drops_last_ack(d->scenario) ? TL_DROP_LAST_ACK : TL_DROP_NONE);
 		d->run_start = now;
 		d->next_step = 0;
 		d->client_port = 0;
@@ -433,7 +433,7 @@ int tl_demo_step(struct tl_demo *d, uint64_t now, double wall, char **cause)
 
 const char *tl_demo_caption(const struct tl_demo *d)
 {
-	return tl_demo_captions[d->scenario];
+	return tl_scenario_caption(d->scenario);
 }
 
 uint16_t tl_demo_client_port(const struct tl_demo *d)
@@ -443,7 +443,7 @@ uint16_t tl_demo_client_port(const struct tl_demo *d)
 
 void tl_demo_set_scenario(struct tl_demo *d, int scenario)
 {
-	if (scenario >= 0 && tl_demo_scenarios[scenario])
+	if (tl_scenario_name(scenario))
 		d->next_scenario = scenario;
 }
 

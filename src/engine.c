@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tcpladder/clock.h"
 #include "tcpladder/engine.h"
 #include "tcpladder/filter.h"
 #include "tcpladder/sampler.h"
@@ -36,27 +37,6 @@ struct tl_engine {
 	size_t n_extra_follow;
 	struct tl_lookup *lk;
 };
-
-uint64_t tl_mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-double tl_wall_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static uint64_t cpu_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static void notice(struct tl_engine *e, char *msg)
 {
@@ -259,7 +239,7 @@ static void mark_follow(struct tl_engine *e)
 
 static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause)
 {
-	uint64_t c0 = cpu_ns(), w0 = tl_mono_ns();
+	uint64_t c0 = tl_thread_cpu_ns(), w0 = tl_mono_ns();
 	size_t sockets = 0;
 
 	for (unsigned i = 0; i < e->n_ns; i++) {
@@ -284,7 +264,7 @@ static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause
 	do_lookups(e, now, wall);
 	tl_tracker_expire(e->tracker, now);
 
-	uint64_t cost = cpu_ns() - c0;
+	uint64_t cost = tl_thread_cpu_ns() - c0;
 	e->st.dump_cost_ns = cost;
 	e->st.dump_wall_ns = tl_mono_ns() - w0;
 	e->cost_ewma_ns = e->have_cost ? 0.7 * e->cost_ewma_ns + 0.3 * (double)cost : (double)cost;

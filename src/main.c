@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tcpladder/clock.h"
 #include "tcpladder/demo.h"
 #include "tcpladder/engine.h"
 #include "tcpladder/filter.h"

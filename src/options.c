@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tcpladder/relay.h"
+#include "tcpladder/scenario.h"
 #include "tcpladder/options.h"
 #include "tcpladder/util.h"
 
@@ -225,11 +225,10 @@ int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause)
 			o->ladder = true;
 			break;
 		case OPT_DEMO:
-			o->demo = optarg ? tl_demo_scenario_find(optarg) : 0;
+			o->demo = optarg ? tl_scenario_find(optarg) : TL_SCENARIO_FULL;
 			if (o->demo < 0) {
-				*cause = tl_asprintf("unknown demo scenario '%s' (full, server-first, rst, "
-						     "lost-ack, leak, tw-storm)",
-						     optarg);
+				*cause = tl_asprintf("unknown demo scenario '%s' (%s)", optarg,
+						     tl_scenario_list());
 				return -EINVAL;
 			}
 			break;

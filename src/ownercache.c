@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "tcpladder/map.h"
-#include "tcpladder/owners.h"
+#include "tcpladder/ownercache.h"
 #include "tcpladder/util.h"
 
 struct tl_owners {

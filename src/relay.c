@@ -119,23 +119,3 @@ uint64_t tl_relay_next_due(const struct tl_relay *r)
 	return r->n ? r->q[r->head].due : UINT64_MAX;
 }
 
-/* The lab's scenarios (demo.c runs them). */
-const char *const tl_demo_scenarios[] = {"full", "server-first", "rst", "lost-ack", "leak",
-					 "tw-storm", NULL};
-const char *const tl_demo_captions[] = {
-	"Full life: handshake, a little data, then the client closes first",
-	"The server closes first: now the server waits in TIME-WAIT",
-	"An abort: the client closes with SO_LINGER 0 and sends an RST",
-	"The last ACK is lost: the server sends its FIN again, and TIME-WAIT answers it",
-	"A CLOSE-WAIT leak: the server never calls close(), so CLOSE-WAIT climbs",
-	"A TIME-WAIT storm: twenty short connections, each leaves a TIME-WAIT behind",
-};
-
-int tl_demo_scenario_find(const char *name)
-{
-	for (int i = 0; tl_demo_scenarios[i]; i++)
-		if (!strcmp(name, tl_demo_scenarios[i]))
-			return i;
-	return -1;
-}
-

@@ -8,8 +8,8 @@
 #include "tcpladder/report.h"
 #include "tcpladder/tcpstate.h"
 #include "tcpladder/tracker.h"
-#include "tcpladder/engine.h"
-#include "tcpladder/owners.h"
+#include "tcpladder/stats.h"
+#include "tcpladder/ownercache.h"
 
 void tl_once_report_fill(struct tl_once_report *r, const char *netns, const struct tl_snapshot *s)
 {

@@ -15,6 +15,7 @@
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
 
+#include "tcpladder/clock.h"
 #include "tcpladder/diag.h"
 #include "tcpladder/filter.h"
 #include "tcpladder/netns.h"
@@ -44,13 +45,6 @@ struct tl_sampler {
 	uint8_t *bytecode; /* INET_DIAG_REQ_BYTECODE for TCP dumps, or NULL */
 	size_t bytecode_len;
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static struct mnl_socket *open_events(int *err)
 {
@@ -381,7 +375,7 @@ int tl_sampler_sample(struct tl_sampler *s, struct tl_snapshot *snap, unsigned w
 	int err;
 
 	tl_snapshot_clear(snap);
-	snap->mono_ns = mono_ns();
+	snap->mono_ns = tl_mono_ns();
 	if (s->compat_ok) {
 		err = tcp_dump_compat(s, ext, states, snap, cause);
 		if (err == 0)
@@ -426,12 +420,12 @@ tcp_done:
 			goto fail;
 	}
 	snap->complete = true;
-	snap->dump_ns = mono_ns() - snap->mono_ns;
+	snap->dump_ns = tl_mono_ns() - snap->mono_ns;
 	return 0;
 fail:
 	snap->complete = false;
 	snap->error = err;
-	snap->dump_ns = mono_ns() - snap->mono_ns;
+	snap->dump_ns = tl_mono_ns() - snap->mono_ns;
 	return err;
 }
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "tcpladder/canvas.h"
+#include "tcpladder/clock.h"
 #include "tcpladder/demo.h"
 #include "tcpladder/engine.h"
 #include "tcpladder/evlog.h"
@@ -454,7 +455,7 @@ int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
 				redraw = true;
 			} else if (demo && key == 'N') {
 				int next = tl_demo_scenario(demo) + 1;
-				tl_demo_set_scenario(demo, tl_demo_scenarios[next] ? next : 0);
+				tl_demo_set_scenario(demo, tl_scenario_name(next) ? next : TL_SCENARIO_FULL);
 				tl_ui_message(&ui, "the next run plays the next scenario");
 				redraw = true;
 			}

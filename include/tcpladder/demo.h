@@ -16,6 +16,7 @@
 
 #include "tcpladder/options.h"
 #include "tcpladder/relay.h"
+#include "tcpladder/scenario.h"
 
 
 /* A segment that crossed (or was dropped by) the relay. */

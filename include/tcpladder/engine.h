@@ -15,6 +15,7 @@
 
 #include "tcpladder/options.h"
 #include "tcpladder/snapshot.h"
+#include "tcpladder/stats.h"
 #include "tcpladder/tracker.h"
 
 struct tl_filter;
@@ -28,18 +29,6 @@ struct tl_engine_config {
 	const struct tl_filter *filter; /* which sockets to track (may be NULL) */
 	const struct tl_filter *follow; /* which connections to follow (may be NULL) */
 	unsigned what;			/* TL_SAMPLE_* */
-};
-
-struct tl_engine_stats {
-	uint64_t interval_ns;  /* effective full-dump interval */
-	uint64_t dump_cost_ns; /* CPU time of the last full-dump round */
-	uint64_t dump_wall_ns; /* wall time of the last full-dump round */
-	uint64_t samples;      /* full-dump rounds completed */
-	uint64_t lookups;      /* exact lookups made */
-	uint64_t destroy_events;
-	uint64_t lost_events; /* times the kernel dropped destroy events */
-	size_t sockets;	      /* in the last round, all namespaces */
-	bool paused;
 };
 
 struct tl_engine;
@@ -75,7 +64,5 @@ void tl_engine_limits(struct tl_engine *e, unsigned i, long *tw_max_buckets, int
 		      int *port_hi);
 uint64_t tl_engine_ns_ino(const struct tl_engine *e, unsigned i);
 
-uint64_t tl_mono_ns(void);
-double tl_wall_now(void);
 
 #endif

@@ -60,9 +60,4 @@ const struct tl_relay_entry *tl_relay_pop(struct tl_relay *r, uint64_t now);
 /* When the next packet is due (UINT64_MAX when empty). */
 uint64_t tl_relay_next_due(const struct tl_relay *r);
 
-/* The lab's scenarios: names (NULL-terminated), a caption each. */
-extern const char *const tl_demo_scenarios[];
-extern const char *const tl_demo_captions[];
-int tl_demo_scenario_find(const char *name); /* index, or -1 */
-
 #endif

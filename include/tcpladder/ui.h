@@ -15,7 +15,7 @@
 #include "tcpladder/evlog.h"
 #include "tcpladder/history.h"
 #include "tcpladder/leak.h"
-#include "tcpladder/owners.h"
+#include "tcpladder/ownercache.h"
 #include "tcpladder/tracker.h"
 
 /* Keys: printable characters as themselves, the rest from here up. */

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "tcpladder/relay.h"
+#include "tcpladder/scenario.h"
 #include "tap.h"
 
 #define MS 1000000ULL
@@ -85,7 +86,14 @@ int main(void)
 	ok(tl_relay_push(&r, 0, p, packet(p, 16, 0), 0, NULL), "and TIME-WAIT's answer gets through");
 	tl_relay_fini(&r);
 
-	is_int(tl_demo_scenario_find("lost-ack"), 3, "scenarios by name");
-	is_int(tl_demo_scenario_find("nope"), -1, "unknown scenario");
+	is_int(tl_scenario_find("lost-ack"), TL_SCENARIO_LOST_ACK, "scenarios by name");
+	is_int(tl_scenario_find("nope"), -1, "unknown scenario");
+	for (int i = 0; i < TL_SCENARIO_N; i++)
+		is_int(tl_scenario_find(tl_scenario_name(i)), i, "scenario %d found by its name", i);
+	ok(!tl_scenario_name(TL_SCENARIO_N) && !tl_scenario_name(-1), "no scenario out of range");
+	is_str(tl_scenario_list(), "full, server-first, rst, lost-ack, leak, tw-storm",
+	       "the names, listed for the usage error");
+	ok(tl_scenario_drops_last_ack(TL_SCENARIO_LOST_ACK) && !tl_scenario_drops_last_ack(TL_SCENARIO_FULL),
+	   "only lost-ack drops the last ACK");
 	return tap_done();
 }

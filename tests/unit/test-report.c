@@ -4,7 +4,7 @@
 
 #include "tcpladder/histogram.h"
 #include "tcpladder/leak.h"
-#include "tcpladder/owners.h"
+#include "tcpladder/ownercache.h"
 #include "tcpladder/tracker.h"
 #include "tcpladder/report.h"
 #include "tap.h"

@@ -1,0 +1,28 @@
+/* ownercache: which process holds a socket, as far as known, by inode
+ * (pure).  The shell module `owners` fills it from /proc; views and
+ * reports only read it.  Entries are owned by the cache; a pointer from
+ * tl_owners_find() stays valid until the next tl_owners_add(). */
+#ifndef TCPLADDER_OWNERCACHE_H
+#define TCPLADDER_OWNERCACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct tl_owner {
+	int pid;
+	char comm[17];
+	char cmdline[160];
+};
+
+struct tl_owners;
+
+/* proc: the /proc the filling shell reads (tests may point elsewhere);
+ * NULL for "/proc". */
+struct tl_owners *tl_owners_new(const char *proc);
+void tl_owners_free(struct tl_owners *o);
+const struct tl_owner *tl_owners_find(const struct tl_owners *o, uint32_t inode);
+/* Record an owner; the /proc root in use. */
+void tl_owners_add(struct tl_owners *o, uint32_t inode, const struct tl_owner *w);
+const char *tl_owners_proc(const struct tl_owners *o);
+
+#endif

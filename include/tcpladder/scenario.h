@@ -1,0 +1,32 @@
+/* scenario: the slow-motion lab's scenarios as data (pure): their names on
+ * the command line, their captions on screen, and what the link does to
+ * them.  The shell `demo` plays them; options and views only name them. */
+#ifndef TCPLADDER_SCENARIO_H
+#define TCPLADDER_SCENARIO_H
+
+#include <stdbool.h>
+
+enum tl_scenario {
+	TL_SCENARIO_FULL,	  /* handshake, data, the client closes first */
+	TL_SCENARIO_SERVER_FIRST, /* the server closes first */
+	TL_SCENARIO_RST,	  /* the client aborts with SO_LINGER 0 */
+	TL_SCENARIO_LOST_ACK,	  /* the link drops the last ACK of the close */
+	TL_SCENARIO_LEAK,	  /* the server never closes: CLOSE-WAIT climbs */
+	TL_SCENARIO_TW_STORM,	  /* many short connections, many TIME-WAITs */
+	TL_SCENARIO_N
+};
+
+/* The scenario's name ("full", "lost-ack", ...) and caption; NULL when s
+ * is out of range.  Static strings. */
+const char *tl_scenario_name(int s);
+const char *tl_scenario_caption(int s);
+/* The scenario called name, or -1. */
+int tl_scenario_find(const char *name);
+/* Every name, comma separated ("full, server-first, ..."): static. */
+const char *tl_scenario_list(void);
+/* The link drops the last ACK of the close (relay.h's TL_DROP_LAST_ACK). */
+bool tl_scenario_drops_last_ack(int s);
+/* The server keeps its accepted sockets open (the leak). */
+bool tl_scenario_keeps_sockets(int s);
+
+#endif

@@ -1,0 +1,24 @@
+/* stats: what the engine reports about its own work (the effective
+ * interval, what a round of dumps cost, counters), read by the views and
+ * the reports.  Plain data, defined here so that the pure core can show it
+ * without depending on the engine. */
+#ifndef TCPLADDER_STATS_H
+#define TCPLADDER_STATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct tl_engine_stats {
+	uint64_t interval_ns;  /* effective full-dump interval */
+	uint64_t dump_cost_ns; /* CPU time of the last full-dump round */
+	uint64_t dump_wall_ns; /* wall time of the last full-dump round */
+	uint64_t samples;      /* full-dump rounds completed */
+	uint64_t lookups;      /* exact lookups made */
+	uint64_t destroy_events;
+	uint64_t lost_events; /* times the kernel dropped destroy events */
+	size_t sockets;	      /* in the last round, all namespaces */
+	bool paused;
+};
+
+#endif
