@@ -6,13 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "tcpladder/clock.h"
 #include "tcpladder/demo.h"
 #include "tcpladder/engine.h"
+#include "tcpladder/runtime.h"
 #include "tcpladder/filter.h"
 #include "tcpladder/evlog.h"
 #include "tcpladder/ladder.h"
@@ -101,37 +101,23 @@ static int leak_report(struct tl_sampler *s, const struct tl_snapshot *snap,
 		keep_matching(&cw, filter);
 	uint32_t *inodes = tl_calloc(cw.n, sizeof(*inodes));
 	uint32_t *uids = tl_calloc(cw.n, sizeof(*uids));
-	size_t n_uids = 0;
-	for (size_t i = 0; i < cw.n; i++) {
-		inodes[i] = cw.socks[i].inode;
-		size_t k = 0;
-		while (k < n_uids && uids[k] != cw.socks[i].uid)
-			k++;
-		if (k == n_uids)
-			uids[n_uids++] = cw.socks[i].uid;
-	}
-	struct tl_owners *own = tl_owners_new(NULL);
-	/* Processes of the sockets' uids first; whatever is left (a
-	 * daemon that changed uid) with a scan of every process. */
-	size_t known = tl_owners_resolve(own, inodes, cw.n, tl_sampler_ns_ino(s), uids, n_uids, NULL);
-	if (known < cw.n)
-		tl_owners_resolve(own, inodes, cw.n, tl_sampler_ns_ino(s), NULL, 0, NULL);
-
 	struct tl_cw_item *items = tl_calloc(cw.n, sizeof(*items));
 	for (size_t i = 0; i < cw.n; i++) {
 		const struct tl_sock *r = &cw.socks[i];
-		const struct tl_owner *ow = tl_owners_find(own, r->inode);
+		inodes[i] = r->inode;
+		uids[i] = r->uid;
 		items[i].lport = r->lport;
 		items[i].rqueue = r->rqueue;
 		items[i].age_s = (r->flags & TL_SOCK_HAS_INFO) && (r->info.have & TL_INFO_LAST_DATA)
 					 ? r->info.last_ack_recv_ms / 1000.0
 					 : 0;
 		items[i].age_exact = false;
-		items[i].pid = ow ? ow->pid : -1;
-		items[i].comm = ow ? ow->comm : NULL;
-		items[i].cmdline = ow ? ow->cmdline : NULL;
 		rep->cw_unread += r->rqueue > 1;
 	}
+	struct tl_owners *own = tl_owners_new(NULL);
+	/* Processes of the sockets' uids first; whatever is left (a daemon
+	 * that changed uid) with a scan of every process. */
+	tl_owners_fill(own, items, inodes, uids, cw.n, tl_sampler_ns_ino(s), true, true);
 	struct tl_leak_group *g;
 	rep->n_process = tl_leak_group(items, cw.n, false, cfg, &g);
 	rep->by_process = g;
@@ -156,11 +142,7 @@ static int run_once(const struct tl_options *o, const struct tl_filter *filter)
 	int ret = EXIT_SUCCESS;
 	bool alarm = false;
 
-	tl_leak_cfg_default(&cfg);
-	if (o->leak_count)
-		cfg.count_threshold = (uint32_t)o->leak_count;
-	if (o->leak_age_ns)
-		cfg.age_threshold_s = (double)o->leak_age_ns / 1e9;
+	tl_runtime_leak_cfg_from(&cfg, o);
 	tl_snapshot_init(&snap);
 	for (size_t i = 0; i < o->n_netns; i++) {
 		struct tl_sampler *s =
@@ -291,152 +273,77 @@ static void demo_segment(struct tl_buf *b, const struct tl_demo_seg *sg, bool js
 static int run_events(const struct tl_options *o, const struct tl_filter *filter,
 		      const struct tl_filter *follow, struct tl_demo *demo)
 {
-	struct tl_ns_arg demo_ns[2];
-	const struct tl_ns_arg *netns = o->netns;
-	size_t n_netns = o->n_netns;
-	if (demo) {
-		n_netns = tl_demo_netns(demo, demo_ns);
-		netns = demo_ns;
-	}
-	struct tl_engine_config cfg = {
-		.netns = netns,
-		.n_netns = n_netns,
-		.delay_ns = o->delay_ns,
-		.cpu_budget = o->cpu_budget,
-		.follow_period_ns = 10000000ULL, /* 100 Hz */
+	struct tl_runtime_config cfg = {
+		.opts = o,
 		.filter = filter,
 		.follow = follow,
-		.what = TL_SAMPLE_INFO,
+		.demo = demo,
+		.log_cap = o->ladder ? 100000 : 0,
+		.event_owners = true,
 	};
 	char *cause = NULL;
-	sigset_t mask;
 	int ret = EXIT_SUCCESS;
-
-	/* Signals arrive as input on a descriptor, handled in the loop. */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	signal(SIGPIPE, SIG_IGN);
-	if (sfd < 0)
-		return fail(tl_asprintf("signalfd: %s", strerror(errno)));
-
-	struct tl_engine *e = tl_engine_new(&cfg, &cause);
-	if (!e) {
-		close(sfd);
+	struct tl_runtime *rt = tl_runtime_new(&cfg, tl_mono_ns(), &cause);
+	if (!rt)
 		return fail(cause);
-	}
+	struct tl_engine *e = tl_runtime_engine(rt);
 	struct tl_buf out;
-	tl_buf_init(&out);
-	struct tl_evlog log;
 	struct tl_map printed;
-	tl_evlog_init(&log, o->ladder ? 100000 : 1);
+	tl_buf_init(&out);
 	tl_map_init(&printed);
-	/* Owners for the events' sockets: new inodes only, a /proc walk at
-	 * most every two seconds; the short-lived are gone before that. */
-	struct tl_owners *own = o->no_owners ? NULL : tl_owners_new(NULL);
-	uint64_t last_scan = 0;
-	uint32_t want[256], want_uid[256];
-	uint64_t start = tl_mono_ns();
-	struct pollfd pfd[65];
 	for (;;) {
-		uint64_t now = tl_mono_ns();
-		if (o->duration_ns && now - start >= o->duration_ns)
-			break;
-		uint64_t deadline = tl_engine_deadline(e);
-		if (o->duration_ns && start + o->duration_ns < deadline)
-			deadline = start + o->duration_ns;
-		int timeout = deadline <= now ? 0 : (int)TL_MIN((deadline - now + 999999) / 1000000, 60000);
-		size_t n = tl_engine_pollfds(e, pfd, 62);
-		if (demo) {
-			n += tl_demo_pollfds(demo, pfd + n, 2);
-			deadline = TL_MIN(deadline, tl_demo_deadline(demo));
-			timeout = deadline <= now ? 0 : (int)TL_MIN((deadline - now + 999999) / 1000000, 60000);
-		}
-		pfd[n].fd = sfd;
-		pfd[n].events = POLLIN;
-		pfd[n].revents = 0;
-		if (poll(pfd, n + 1, timeout) < 0 && errno != EINTR) {
+		struct pollfd pfd[66];
+		size_t n = tl_runtime_pollfds(rt, pfd, TL_ARRAY_SIZE(pfd));
+		int timeout = tl_poll_timeout_ms(tl_runtime_deadline(rt), tl_mono_ns(), 60000);
+		if (poll(pfd, n, timeout) < 0 && errno != EINTR) {
 			ret = fail(tl_asprintf("poll: %s", strerror(errno)));
 			break;
 		}
-		if (pfd[n].revents & POLLIN)
-			break; /* SIGINT, SIGTERM, SIGHUP: stop cleanly */
-		if (demo) {
-			int last = tl_demo_scenario(demo);
-			bool idle = !tl_demo_client_port(demo);
-			tl_demo_step(demo, tl_mono_ns(), tl_wall_now(), &cause);
-			size_t nseg;
-			const struct tl_demo_seg *sg = tl_demo_segments(demo, &nseg);
-			for (size_t i = 0; i < nseg && !o->ladder; i++)
-				demo_segment(&out, &sg[i], o->json);
-			if (!o->json && !o->ladder && idle && tl_demo_client_port(demo))
-				tl_buf_printf(&out, "== %s\n", tl_demo_caption(demo));
-			(void)last;
-		}
-		if (tl_engine_step(e, tl_mono_ns(), tl_wall_now(), &cause) < 0) {
+		int r = tl_runtime_step(rt, tl_mono_ns(), tl_wall_now(), &cause);
+		if (r < 0) {
 			ret = fail(cause);
-			cause = NULL;
 			break;
 		}
-		size_t nev;
+		size_t nseg, nev;
+		const struct tl_demo_seg *sg = tl_runtime_segments(rt, &nseg);
+		for (size_t i = 0; i < nseg && !o->ladder; i++)
+			demo_segment(&out, &sg[i], o->json);
+		if (!o->json && !o->ladder && tl_runtime_new_run(rt))
+			tl_buf_printf(&out, "== %s\n", tl_demo_caption(demo));
 		struct tl_engine_stats st;
-		tl_engine_stats(e, &st);
-		const struct tl_event *ev = tl_tracker_events(tl_engine_tracker(e), &nev);
-		if (own && nev && tl_mono_ns() - last_scan > 2000000000ULL) {
-			size_t nw = 0;
-			for (size_t i = 0; i < nev && nw < 256; i++)
-				if (ev[i].sock.inode && !tl_owners_find(own, ev[i].sock.inode)) {
-					want[nw] = ev[i].sock.inode;
-					want_uid[nw++] = ev[i].sock.uid;
-				}
-			if (nw) {
-				tl_owners_resolve(own, want, nw,
-						  n_netns == 1 ? tl_engine_ns_ino(e, 0) : 0, want_uid, nw,
-						  NULL);
-				last_scan = tl_mono_ns();
-			}
-		}
+		tl_runtime_stats(rt, &st);
+		const struct tl_event *ev = tl_runtime_events(rt, &nev);
+		const struct tl_owners *own = o->no_owners ? NULL : tl_runtime_owners(rt);
 		/* One write per batch: the events of a step happened together,
 		 * and a line is never held back waiting for the next step. */
 		for (size_t i = 0; i < nev; i++) {
 			const struct tl_owner *ow =
 				own && ev[i].sock.inode ? tl_owners_find(own, ev[i].sock.inode) : NULL;
 			const char *ns = tl_engine_ns_name(e, ev[i].ns);
-			if (o->ladder) {
-				/* the diagrams only, as each connection ends */
-				tl_evlog_add(&log, &ev[i]);
-				ladder_on_end(&out, &ev[i], tl_engine_tracker(e), &log, &printed, follow,
-					      o);
-			} else if (o->json) {
+			if (o->ladder) /* the diagrams only, as each connection ends */
+				ladder_on_end(&out, &ev[i], tl_runtime_tracker(rt), tl_runtime_log(rt),
+					      &printed, follow, o);
+			else if (o->json)
 				tl_report_event_json(&out, &ev[i], ns, &st, ow);
-			} else {
+			else
 				tl_report_event_text(&out, &ev[i], ns, false, ow);
-			}
 		}
 		int w = emit(&out);
 		if (w) {
 			ret = w > 0 ? EXIT_SUCCESS : fail(tl_asprintf("write error: %s", strerror(-w)));
-			goto done;
+			break;
 		}
-		tl_tracker_clear_events(tl_engine_tracker(e));
-		char *msg = tl_engine_take_notice(e);
+		char *msg = tl_runtime_take_notice(rt);
 		if (msg) {
 			fprintf(stderr, "tcpladder: warning: %s\n", msg);
 			free(msg);
 		}
-		if (o->iterations && st.samples >= o->iterations)
-			break;
+		if (r > 0)
+			break; /* a stop signal, -n or --duration */
 	}
-done:
-	tl_owners_free(own);
 	tl_buf_fini(&out);
-	tl_evlog_fini(&log);
 	tl_map_fini(&printed);
-	tl_engine_free(e);
-	close(sfd);
+	tl_runtime_free(rt);
 	return ret;
 }
 
@@ -471,11 +378,6 @@ int main(int argc, char **argv)
 		if (!ret)
 			ret = parse_filter("invalid --follow filter", o.follow, &follow);
 		struct tl_demo *demo = NULL;
-		if (!ret && o.demo >= 0 && !o.delay_set) {
-			/* the lab's states last a few link delays: sample often */
-			o.delay_ns = 100000000ULL;
-			o.delay_set = true;
-		}
 		if (!ret && o.demo >= 0) {
 			cause = NULL;
 			demo = tl_demo_new(o.demo, o.link_delay_ns, true, &cause);

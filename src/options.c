@@ -321,3 +321,14 @@ void tl_options_fini(struct tl_options *o)
 	free(o->filter);
 	memset(o, 0, sizeof(*o));
 }
+
+uint64_t tl_options_delay(const struct tl_options *o)
+{
+	if (o->delay_set)
+		return o->delay_ns;
+	if (o->demo >= 0)
+		return 100000000ULL;
+	if (o->mode == TL_MODE_UI)
+		return 1000000000ULL;
+	return DEFAULT_DELAY_NS;
+}

@@ -207,3 +207,33 @@ size_t tl_owners_resolve(struct tl_owners *o, const uint32_t *inodes, size_t n, 
 	tl_map_fini(&want);
 	return known;
 }
+
+void tl_owners_fill(struct tl_owners *o, struct tl_cw_item *items, const uint32_t *inodes,
+		    const uint32_t *uids, size_t n, uint64_t ns_ino, bool lookup, bool full_scan)
+{
+	if (lookup) {
+		uint32_t *want = tl_calloc(n ? n : 1, sizeof(*want));
+		uint32_t *want_uid = tl_calloc(n ? n : 1, sizeof(*want_uid));
+		size_t nw = 0, nu = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (!inodes[i] || tl_owners_find(o, inodes[i]))
+				continue;
+			want[nw++] = inodes[i];
+			size_t k = 0;
+			while (k < nu && want_uid[k] != uids[i])
+				k++;
+			if (k == nu)
+				want_uid[nu++] = uids[i];
+		}
+		if (nw && tl_owners_resolve(o, want, nw, ns_ino, want_uid, nu, NULL) < nw && full_scan)
+			tl_owners_resolve(o, want, nw, ns_ino, NULL, 0, NULL);
+		free(want);
+		free(want_uid);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct tl_owner *ow = inodes[i] ? tl_owners_find(o, inodes[i]) : NULL;
+		items[i].pid = ow ? ow->pid : -1;
+		items[i].comm = ow ? ow->comm : NULL;
+		items[i].cmdline = ow ? ow->cmdline : NULL;
+	}
+}

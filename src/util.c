@@ -254,3 +254,11 @@ int tl_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned 
 	*out = v;
 	return 0;
 }
+
+int tl_poll_timeout_ms(uint64_t deadline, uint64_t now, int cap_ms)
+{
+	if (deadline <= now)
+		return 0;
+	uint64_t ms = (deadline - now) / 1000000 + ((deadline - now) % 1000000 != 0);
+	return ms < (uint64_t)cap_ms ? (int)ms : cap_ms;
+}

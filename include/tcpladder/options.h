@@ -50,6 +50,10 @@ struct tl_options {
  * When no namespace is named, one entry for our own is added. */
 int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause);
 void tl_options_fini(struct tl_options *o);
+/* The interval the mode aims for: -d when given, else the lab's 0.1 s
+ * (its states last a few link delays), the interactive view's calmer 1 s
+ * (as htop), or 0.5 s for --events and --once. */
+uint64_t tl_options_delay(const struct tl_options *o);
 /* The --help text. */
 const char *tl_options_help(void);
 

@@ -57,4 +57,13 @@ int tl_parse_seconds(const char *s, uint64_t *ns);
 /* Parse an unsigned decimal integer in [min, max]. */
 int tl_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 
+/* a + b, or UINT64_MAX where the sum would wrap (deadlines far ahead). */
+static inline uint64_t tl_add_sat(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+/* The poll() timeout in ms until deadline (ns), rounded up, at most
+ * cap_ms; 0 when it has passed. */
+int tl_poll_timeout_ms(uint64_t deadline, uint64_t now, int cap_ms);
+
 #endif

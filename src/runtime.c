@@ -1,0 +1,416 @@
+/* runtime: the engine, the lab, the signals and what the views keep, in
+ * one loop step shared by every live mode. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcpladder/engine.h"
+#include "tcpladder/histogram.h"
+#include "tcpladder/owners.h"
+#include "tcpladder/runtime.h"
+#include "tcpladder/sampler.h"
+#include "tcpladder/signals.h"
+#include "tcpladder/util.h"
+
+#define SEC 1000000000ULL
+/* A /proc walk is costly: new owners at most this often. */
+#define OWNER_SCAN_NS (2 * SEC)
+#define EVENT_OWNERS_MAX 256
+
+struct tl_runtime {
+	const struct tl_options *o;
+	struct tl_demo *demo;
+	struct tl_engine *e;
+	struct tl_signals sig;
+	struct tl_ns_arg demo_ns[2];
+	const char **names;
+	unsigned n_ns;
+	uint64_t start;
+	enum tl_runtime_stop stop;
+
+	/* this step */
+	const struct tl_event *ev;
+	size_t n_ev;
+	const struct tl_demo_seg *seg;
+	size_t n_seg;
+	bool sampled, new_run;
+	uint64_t last_samples;
+
+	/* the lab's run */
+	uint16_t run_port;
+	uint32_t run_conn;
+
+	/* what the views keep */
+	bool keep_log, keep_history, leaks, event_owners;
+	struct tl_evlog log;
+	struct tl_history history;
+	struct tl_owners *owners;
+	uint64_t last_scan;
+	struct tl_leak_cfg leak_cfg;
+	struct tl_leak_watch watch;
+	struct tl_leak_group *groups;
+	size_t n_groups;
+	struct tl_tw_pressure tw;
+	bool have_tw;
+};
+
+void tl_runtime_leak_cfg_from(struct tl_leak_cfg *cfg, const struct tl_options *o)
+{
+	tl_leak_cfg_default(cfg);
+	if (o->leak_count)
+		cfg->count_threshold = (uint32_t)o->leak_count;
+	if (o->leak_age_ns)
+		cfg->age_threshold_s = (double)o->leak_age_ns / 1e9;
+	if (o->leak_window_ns)
+		cfg->window_ns = o->leak_window_ns;
+}
+
+struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t now, char **cause)
+{
+	const struct tl_options *o = cfg->opts;
+	struct tl_runtime *rt = tl_calloc(1, sizeof(*rt));
+	rt->o = o;
+	rt->demo = cfg->demo;
+	rt->start = now;
+
+	const struct tl_ns_arg *netns = o->netns;
+	size_t n_netns = o->n_netns;
+	if (rt->demo) {
+		n_netns = tl_demo_netns(rt->demo, rt->demo_ns);
+		netns = rt->demo_ns;
+	}
+	struct tl_engine_config ecfg = {
+		.netns = netns,
+		.n_netns = n_netns,
+		.delay_ns = tl_options_delay(o),
+		.cpu_budget = o->cpu_budget,
+		.follow_period_ns = 10000000ULL, /* 100 Hz */
+		.filter = cfg->filter,
+		.follow = cfg->follow,
+		.what = TL_SAMPLE_INFO,
+	};
+	if (tl_signals_set(&rt->sig, cause) < 0) {
+		free(rt);
+		return NULL;
+	}
+	rt->e = tl_engine_new(&ecfg, cause);
+	if (!rt->e) {
+		tl_signals_clear(&rt->sig);
+		free(rt);
+		return NULL;
+	}
+	rt->n_ns = tl_engine_ns_count(rt->e);
+	rt->names = tl_calloc(rt->n_ns, sizeof(*rt->names));
+	for (unsigned i = 0; i < rt->n_ns; i++)
+		rt->names[i] = tl_engine_ns_name(rt->e, i);
+
+	rt->keep_log = cfg->log_cap > 0;
+	tl_evlog_init(&rt->log, rt->keep_log ? cfg->log_cap : 1);
+	rt->keep_history = cfg->history_cap > 0;
+	tl_history_init(&rt->history, rt->keep_history ? cfg->history_cap : 1);
+	rt->leaks = cfg->leaks;
+	rt->event_owners = cfg->event_owners && !o->no_owners;
+	rt->owners = tl_owners_new(NULL);
+	tl_runtime_leak_cfg_from(&rt->leak_cfg, o);
+	tl_leak_watch_init(&rt->watch);
+	return rt;
+}
+
+void tl_runtime_free(struct tl_runtime *rt)
+{
+	if (!rt)
+		return;
+	free(rt->groups);
+	tl_leak_watch_fini(&rt->watch);
+	tl_owners_free(rt->owners);
+	tl_history_fini(&rt->history);
+	tl_evlog_fini(&rt->log);
+	free(rt->names);
+	tl_engine_free(rt->e);
+	tl_signals_clear(&rt->sig);
+	free(rt);
+}
+
+size_t tl_runtime_pollfds(const struct tl_runtime *rt, struct pollfd *pfd, size_t max)
+{
+	if (!max)
+		return 0;
+	size_t n = tl_engine_pollfds(rt->e, pfd, max - 1);
+	if (rt->demo)
+		n += tl_demo_pollfds(rt->demo, pfd + n, max - 1 - n);
+	pfd[n++] = (struct pollfd){rt->sig.fd, POLLIN, 0};
+	return n;
+}
+
+uint64_t tl_runtime_deadline(const struct tl_runtime *rt)
+{
+	uint64_t d = tl_engine_deadline(rt->e);
+	if (rt->demo)
+		d = TL_MIN(d, tl_demo_deadline(rt->demo));
+	if (rt->o->duration_ns)
+		d = TL_MIN(d, tl_add_sat(rt->start, rt->o->duration_ns));
+	return d;
+}
+
+/* CLOSE-WAIT connections grouped by owner (owners looked up for those
+ * only, new inodes only), their growth, and the TIME-WAIT pressure of the
+ * first namespace. */
+static void update_leaks(struct tl_runtime *rt, uint64_t now)
+{
+	size_t n, k = 0, unknown = 0;
+	const struct tl_conn *conns = tl_tracker_conns(tl_engine_tracker(rt->e), &n);
+	struct tl_cw_item *items = NULL;
+	uint32_t *inodes = NULL, *uids = NULL;
+	size_t cap = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct tl_conn *c = &conns[i];
+		if (!c->id || (c->flags & TL_CONN_GONE) || c->state != TL_TCP_CLOSE_WAIT)
+			continue;
+		if (k == cap) {
+			cap = cap ? cap * 2 : 64;
+			items = tl_reallocarray(items, cap, sizeof(*items));
+			inodes = tl_reallocarray(inodes, cap, sizeof(*inodes));
+			uids = tl_reallocarray(uids, cap, sizeof(*uids));
+		}
+		memset(&items[k], 0, sizeof(items[k]));
+		items[k].lport = c->sock.lport;
+		items[k].rqueue = c->sock.rqueue;
+		items[k].age_s = (double)(now - c->state_since_ns) / 1e9;
+		items[k].age_exact = c->flags & TL_CONN_EXACT;
+		inodes[k] = c->sock.inode;
+		uids[k] = c->sock.uid;
+		unknown += c->sock.inode && !tl_owners_find(rt->owners, c->sock.inode);
+		k++;
+	}
+	bool lookup = unknown && !rt->o->no_owners && now - rt->last_scan > OWNER_SCAN_NS;
+	if (lookup)
+		rt->last_scan = now;
+	tl_owners_fill(rt->owners, items, inodes, uids, k, tl_engine_ns_ino(rt->e, 0), lookup, false);
+	free(rt->groups);
+	rt->n_groups = tl_leak_group(items, k, false, &rt->leak_cfg, &rt->groups);
+	tl_leak_watch_update(&rt->watch, rt->groups, rt->n_groups, false, now, &rt->leak_cfg);
+	long buckets;
+	int lo, hi;
+	tl_engine_limits(rt->e, 0, &buckets, &lo, &hi);
+	tl_tw_pressure_compute(tl_engine_snapshot(rt->e, 0), buckets, lo, hi, &rt->leak_cfg, &rt->tw);
+	rt->have_tw = true;
+	free(items);
+	free(inodes);
+	free(uids);
+}
+
+/* Owners of the events' sockets: new inodes only, a /proc walk at most
+ * every two seconds (the short-lived are gone before that anyway). */
+static void event_owners(struct tl_runtime *rt, uint64_t now)
+{
+	uint32_t want[EVENT_OWNERS_MAX], want_uid[EVENT_OWNERS_MAX];
+	size_t nw = 0;
+
+	if (!rt->n_ev || now - rt->last_scan <= OWNER_SCAN_NS)
+		return;
+	for (size_t i = 0; i < rt->n_ev && nw < EVENT_OWNERS_MAX; i++)
+		if (rt->ev[i].sock.inode && !tl_owners_find(rt->owners, rt->ev[i].sock.inode)) {
+			want[nw] = rt->ev[i].sock.inode;
+			want_uid[nw++] = rt->ev[i].sock.uid;
+		}
+	if (!nw)
+		return;
+	tl_owners_resolve(rt->owners, want, nw, rt->n_ns == 1 ? tl_engine_ns_ino(rt->e, 0) : 0,
+			  want_uid, nw, NULL);
+	rt->last_scan = now;
+}
+
+static void sum_hist(struct tl_engine *e, struct tl_hist *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	for (unsigned i = 0; i < tl_engine_ns_count(e); i++) {
+		struct tl_hist h;
+		tl_hist_from_snapshot(&h, tl_engine_snapshot(e, i));
+		for (int s = 0; s < TL_TCP_NSTATES; s++)
+			sum->count[s] += h.count[s];
+		sum->total += h.total;
+	}
+}
+
+/* The lab's main connection, as the tracker knows it (the client end, in
+ * the first namespace). */
+static uint32_t run_conn(struct tl_runtime *rt)
+{
+	size_t n;
+	const struct tl_conn *c = tl_tracker_conns(tl_engine_tracker(rt->e), &n);
+	for (size_t i = 0; i < n; i++)
+		if (c[i].id && c[i].ns == 0 && c[i].sock.lport == rt->run_port)
+			return c[i].id;
+	return 0;
+}
+
+static int stop(struct tl_runtime *rt, enum tl_runtime_stop why)
+{
+	rt->stop = why;
+	return 1;
+}
+
+int tl_runtime_step(struct tl_runtime *rt, uint64_t now, double wall, char **cause)
+{
+	struct tl_tracker *t = tl_engine_tracker(rt->e);
+	int err;
+
+	/* The last step's events were handed out; this step brings new. */
+	tl_tracker_clear_events(t);
+	rt->ev = NULL;
+	rt->n_ev = rt->n_seg = 0;
+	rt->seg = NULL;
+	rt->sampled = rt->new_run = false;
+
+	if (tl_signals_read(&rt->sig))
+		return stop(rt, TL_RUNTIME_SIGNAL);
+	if (rt->o->duration_ns && now >= tl_add_sat(rt->start, rt->o->duration_ns))
+		return stop(rt, TL_RUNTIME_DURATION);
+	if (rt->demo) {
+		err = tl_demo_step(rt->demo, now, wall, cause);
+		if (err < 0)
+			return err;
+		rt->seg = tl_demo_segments(rt->demo, &rt->n_seg);
+		uint16_t port = tl_demo_client_port(rt->demo);
+		if (port != rt->run_port) {
+			rt->run_port = port;
+			rt->run_conn = 0;
+			rt->new_run = port != 0;
+		}
+	}
+	err = tl_engine_step(rt->e, now, wall, cause);
+	if (err < 0)
+		return err;
+	rt->ev = tl_tracker_events(t, &rt->n_ev);
+	if (rt->keep_log)
+		for (size_t i = 0; i < rt->n_ev; i++)
+			tl_evlog_add(&rt->log, &rt->ev[i]);
+	if (rt->run_port && !rt->run_conn)
+		rt->run_conn = run_conn(rt);
+	if (rt->event_owners)
+		event_owners(rt, now);
+
+	struct tl_engine_stats st;
+	tl_engine_stats(rt->e, &st);
+	if (st.samples != rt->last_samples) {
+		rt->last_samples = st.samples;
+		rt->sampled = true;
+		if (rt->keep_history) {
+			struct tl_hist sum;
+			sum_hist(rt->e, &sum);
+			tl_history_add(&rt->history, &sum, now);
+		}
+		if (rt->leaks)
+			update_leaks(rt, now);
+	}
+	if (rt->o->iterations && st.samples >= rt->o->iterations)
+		return stop(rt, TL_RUNTIME_ITERATIONS);
+	return 0;
+}
+
+enum tl_runtime_stop tl_runtime_stopped(const struct tl_runtime *rt)
+{
+	return rt->stop;
+}
+
+const struct tl_event *tl_runtime_events(const struct tl_runtime *rt, size_t *n)
+{
+	*n = rt->n_ev;
+	return rt->ev;
+}
+
+const struct tl_demo_seg *tl_runtime_segments(const struct tl_runtime *rt, size_t *n)
+{
+	*n = rt->n_seg;
+	return rt->seg;
+}
+
+bool tl_runtime_sampled(const struct tl_runtime *rt)
+{
+	return rt->sampled;
+}
+
+bool tl_runtime_new_run(const struct tl_runtime *rt)
+{
+	return rt->new_run;
+}
+
+uint32_t tl_runtime_run_conn(const struct tl_runtime *rt)
+{
+	return rt->run_conn;
+}
+
+char *tl_runtime_take_notice(struct tl_runtime *rt)
+{
+	return tl_engine_take_notice(rt->e);
+}
+
+struct tl_engine *tl_runtime_engine(struct tl_runtime *rt)
+{
+	return rt->e;
+}
+
+struct tl_tracker *tl_runtime_tracker(struct tl_runtime *rt)
+{
+	return tl_engine_tracker(rt->e);
+}
+
+void tl_runtime_stats(const struct tl_runtime *rt, struct tl_engine_stats *st)
+{
+	tl_engine_stats(rt->e, st);
+}
+
+const struct tl_evlog *tl_runtime_log(const struct tl_runtime *rt)
+{
+	return &rt->log;
+}
+
+const struct tl_history *tl_runtime_history(const struct tl_runtime *rt)
+{
+	return &rt->history;
+}
+
+const struct tl_owners *tl_runtime_owners(const struct tl_runtime *rt)
+{
+	return rt->owners;
+}
+
+const char *const *tl_runtime_ns_names(const struct tl_runtime *rt, unsigned *n)
+{
+	*n = rt->n_ns;
+	return rt->names;
+}
+
+const char *tl_runtime_ns_name(const struct tl_runtime *rt, unsigned ns)
+{
+	return ns < rt->n_ns ? rt->names[ns] : "?";
+}
+
+const struct tl_leak_group *tl_runtime_leaks(const struct tl_runtime *rt, size_t *n)
+{
+	*n = rt->n_groups;
+	return rt->groups;
+}
+
+const struct tl_leak_watch *tl_runtime_leak_watch(const struct tl_runtime *rt)
+{
+	return &rt->watch;
+}
+
+const struct tl_leak_cfg *tl_runtime_leak_cfg(const struct tl_runtime *rt)
+{
+	return &rt->leak_cfg;
+}
+
+const struct tl_tw_pressure *tl_runtime_tw(const struct tl_runtime *rt)
+{
+	return rt->have_tw ? &rt->tw : NULL;
+}
+
+void tl_runtime_resolve(struct tl_runtime *rt, const uint32_t *inodes, const uint32_t *uids,
+			size_t n)
+{
+	if (n && !rt->o->no_owners)
+		tl_owners_resolve(rt->owners, inodes, n, tl_engine_ns_ino(rt->e, 0), uids, n, NULL);
+}
