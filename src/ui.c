@@ -8,6 +8,7 @@
 #include "tcpladder/filter.h"
 #include "tcpladder/fsm.h"
 #include "tcpladder/ladder.h"
+#include "tcpladder/ladderview.h"
 #include "tcpladder/tcpstate.h"
 #include "tcpladder/ui.h"
 
