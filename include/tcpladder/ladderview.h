@@ -2,23 +2,24 @@
  * detail screen's diagram and pane, and the headless text of
  * --events --ladder.  Pure: the time for the clocks comes in the view.
  *
- *   A 10.0.0.1:45000 (client)      B 10.0.0.2:80 (server)     | Step 6/9: FIN A->B
- *                     A                  B                    | at +5.000s, observed
- *                     |       SYN        | A: Hello, I'm A    | A: B, I'm done sending
- *   +0.000s  SYN-SENT |----------------->| SYN-RECV           | A: ESTABLISHED ->
- *                     |     SYN+ACK      | B: Hello A, I'm B  |   FIN-WAIT-1
- *   +0.310s     ESTAB |<-----------------|                    |    close() or shutdown()
- *                     |       ~ACK       | A: Hello B         | B: ESTABLISHED ->
- *   +0.612s           |- - - - - - - - ->| ~ESTAB             |   CLOSE-WAIT
- *                     |       ...        |                    | A counters: rtt 0.30 ms,
- *                     |                  |                    |   sent 4.1 KB, ...
- *          50s left   |     3 below      |                    | A TIME-WAIT 50s left
- *   `-----. `---.---' `------.-------'  `--------.---------'  `----------.-----------'
- *    time    state on      arrows:         B's state on        the selected step (below
- *    since   entering,     label row,      entering, and       the diagram when narrower
- *    the     A's clock     arrow row       the dialogue        than 100 columns; the
- *    first                 (* marks the                        whole connection when
- *    step                  compared step)                      nothing is selected)
+ *   A 10.0.0.1:45000 (client)     B 10.0.0.2:80 (server)      | Step 6/9: FIN A->B
+ *                       A                  B                  | at +5.000s, observed
+ *                       |       SYN        | A: Hello, I'm A  | A: B, I'm done sending
+ *   +0.000s    SYN-SENT |----------------->| SYN-RECV         | A: ESTABLISHED ->
+ *                       |     SYN+ACK      | B: Hello A, I'm B| FIN-WAIT-1
+ *   +0.310s       ESTAB |<-----------------|                  |    close() or shutdown()
+ *                       |       ~ACK       | A: Hello B       | B: ESTABLISHED ->
+ *   +0.612s             |- - - - - - - - ->| ~ESTAB           | CLOSE-WAIT (derived)
+ *   *                   |       FIN        | A: B, I'm done...| A counters: rtt 0.30 ms,
+ *   +5.000s  FIN-WAIT-1 |----------------->| ~CLOSE-WAIT      | sent 4.1 KB, ...
+ *                       |                  |                  | A TIME-WAIT 50s left
+ *              50s left |     3 below      |                  |
+ *   \_____/  \_________/ \________________/ \________________/ \______________________/
+ *    time     A's state   label row and      B's state and     the selected step, or the
+ *    since    on entering arrow row of each  the dialogue       connection; below the
+ *    the      it; its     step; '*' marks                      diagram when narrower
+ *    first    clock last  the compared one                     than 100 columns
+ *    step
  *
  * Each step takes two rows: its label (and dialogue) above, its arrow,
  * time and state changes below.  An inferred arrow is dashed and its
