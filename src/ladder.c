@@ -587,6 +587,33 @@ static void merge(struct tl_ladder *l)
 	}
 }
 
+/* The line an arrow speaks: the handshake's three hellos, the close's
+ * four goodbyes (who sent the first FIN decides which), a reset. */
+static uint8_t line_of(const struct tl_ladder_step *s, uint8_t hint, int *first_fin)
+{
+	switch (s->segment) {
+	case TL_SEG_SYN:
+		return TL_LINE_HELLO1;
+	case TL_SEG_SYNACK:
+		return TL_LINE_HELLO2;
+	case TL_SEG_ACK:
+		if (hint == HINT_HS)
+			return TL_LINE_HELLO3;
+		if (hint == HINT_FIN && *first_fin >= 0)
+			return s->from != *first_fin ? TL_LINE_BYE2 : TL_LINE_BYE4;
+		return TL_LINE_NONE;
+	case TL_SEG_FIN:
+		if (*first_fin >= 0)
+			return TL_LINE_BYE3;
+		*first_fin = s->from;
+		return TL_LINE_BYE1;
+	case TL_SEG_RST:
+		return TL_LINE_RESET;
+	default:
+		return TL_LINE_NONE;
+	}
+}
+
 static void finish(struct tl_ladder *l)
 {
 	uint8_t st[2] = {l->s[0].init, l->s[1].init};
@@ -613,35 +640,8 @@ static void finish(struct tl_ladder *l)
 		}
 		if (s->kind != TL_LADDER_STATE)
 			l->newest = (int)i;
-		if (s->kind != TL_LADDER_ARROW || s->from < 0)
-			continue;
-		switch (s->segment) {
-		case TL_SEG_SYN:
-			s->line = TL_LINE_HELLO1;
-			break;
-		case TL_SEG_SYNACK:
-			s->line = TL_LINE_HELLO2;
-			break;
-		case TL_SEG_ACK:
-			if (l->hint[i] == HINT_HS)
-				s->line = TL_LINE_HELLO3;
-			else if (l->hint[i] == HINT_FIN && first_fin >= 0)
-				s->line = s->from != first_fin ? TL_LINE_BYE2 : TL_LINE_BYE4;
-			break;
-		case TL_SEG_FIN:
-			if (first_fin < 0) {
-				first_fin = s->from;
-				s->line = TL_LINE_BYE1;
-			} else {
-				s->line = TL_LINE_BYE3;
-			}
-			break;
-		case TL_SEG_RST:
-			s->line = TL_LINE_RESET;
-			break;
-		default:
-			break;
-		}
+		if (s->kind == TL_LADDER_ARROW && s->from >= 0)
+			s->line = line_of(s, l->hint[i], &first_fin);
 	}
 }
 

@@ -451,6 +451,52 @@ static void test_rst(void)
 	tl_ladder_free(l);
 }
 
+/* The model's accessors the drawing reads, and the narration's numbers
+ * and clocks, on the full life seen from A alone. */
+static void check_accessors(const struct tl_ladder *l)
+{
+	is_int(tl_ladder_first_state(l, 0), 0, "A starts unknown (opened in view)");
+	is_int(tl_ladder_final_state(l, 0), TL_TCP_TIME_WAIT, "A ends in TIME-WAIT");
+	is_int(tl_ladder_final_state(l, 1), TL_TCP_CLOSE, "derived B ends CLOSED");
+	is_int(tl_ladder_elapsed(l, 0), 0, "the first step is at +0");
+	is_int(tl_ladder_elapsed(l, 5), 5000 * MS, "the FIN at +5 s");
+	is_int(tl_ladder_elapsed(l, 99), 0, "past the end: 0");
+	ok(tl_ladder_step(l, 99) == NULL, "no step past the end");
+	struct tl_ladder_last last;
+	ok(tl_ladder_last(l, 0, &last) && last.state == TL_TCP_TIME_WAIT && last.timer == 3 &&
+		   last.expires_ms == 60000 && last.mono_ns == T0 + 7300 * MS,
+	   "A's last change: TIME-WAIT with its timer");
+	ok(!tl_ladder_last(l, 1, &last), "a derived side has no clock");
+
+	struct tl_buf b;
+	tl_buf_init(&b);
+	tl_ladder_last(l, 0, &last);
+	ok(tl_narration_clock(&last, T0 + 17300 * MS, "en", &b), "a TIME-WAIT clock");
+	is_str(b.data, "50s left", "TIME-WAIT: the time left");
+	tl_buf_reset(&b);
+	tl_narration_clock(&last, T0 + 17300 * MS, "zh", &b);
+	is_str(b.data, "剩 50s", "in Chinese");
+	tl_buf_reset(&b);
+	ok(!tl_narration_clock(&last, 0, "en", &b) && !b.len, "no time, no clock");
+	last.state = TL_TCP_CLOSE_WAIT;
+	tl_narration_clock(&last, T0 + (7300 + 3725000) * MS, "en", &b);
+	is_str(b.data, "for 1h02m", "CLOSE-WAIT: how long");
+	tl_buf_reset(&b);
+	tl_narration_label(NULL, &b);
+	tl_narration_dialogue(NULL, "en", &b);
+	tl_narration_explain(NULL, "zh", &b);
+	is_int(b.len, 0, "no step, no words");
+	tl_buf_fini(&b);
+
+	char t[32];
+	tl_narration_bytes(512, t, sizeof(t));
+	is_str(t, "512 B", "bytes");
+	tl_narration_bytes(3 * 1024 * 1024 + 512 * 1024, t, sizeof(t));
+	is_str(t, "3.5 MB", "megabytes");
+	tl_narration_elapsed(125300 * MS, t, sizeof(t));
+	is_str(t, "+125.3s", "elapsed past 100 s: one decimal");
+}
+
 static void test_one_end(void)
 {
 	struct script sc;
@@ -459,6 +505,7 @@ static void test_one_end(void)
 	tl_ladder_build_events(l, sc.ev, sc.n, A_ID, 0);
 	ok(tl_ladder_known(l, 0) && !tl_ladder_known(l, 1), "only A known");
 	is_str(tl_ladder_addr(l, 1), "10.0.0.2:80", "B's address from A's remote");
+	check_accessors(l);
 	is_str(steps(l, "en"),
 	       "SYN A>B A:SYN-SENT B:SYN-RECV~ | A: Hello, I'm A\n"
 	       "SYN+ACK B>A A:ESTABLISHED | B: Hello A, I'm B\n"
@@ -564,57 +611,6 @@ static void test_from_tracker(void)
 	tl_tracker_free(t);
 }
 
-/* The model's accessors the drawing reads, and the narration's numbers
- * and clocks. */
-static void test_accessors(void)
-{
-	struct script sc;
-	struct tl_ladder *l = tl_ladder_new();
-	full_life(&sc, false);
-	tl_ladder_build_events(l, sc.ev, sc.n, A_ID, 0);
-	is_int(tl_ladder_first_state(l, 0), 0, "A starts unknown (opened in view)");
-	is_int(tl_ladder_final_state(l, 0), TL_TCP_TIME_WAIT, "A ends in TIME-WAIT");
-	is_int(tl_ladder_final_state(l, 1), TL_TCP_CLOSE, "derived B ends CLOSED");
-	is_int(tl_ladder_elapsed(l, 0), 0, "the first step is at +0");
-	is_int(tl_ladder_elapsed(l, 5), 5000 * MS, "the FIN at +5 s");
-	is_int(tl_ladder_elapsed(l, 99), 0, "past the end: 0");
-	ok(tl_ladder_step(l, 99) == NULL, "no step past the end");
-	struct tl_ladder_last last;
-	ok(tl_ladder_last(l, 0, &last) && last.state == TL_TCP_TIME_WAIT && last.timer == 3 &&
-		   last.expires_ms == 60000 && last.mono_ns == T0 + 7300 * MS,
-	   "A's last change: TIME-WAIT with its timer");
-	ok(!tl_ladder_last(l, 1, &last), "a derived side has no clock");
-
-	struct tl_buf b;
-	tl_buf_init(&b);
-	tl_ladder_last(l, 0, &last);
-	ok(tl_narration_clock(&last, T0 + 17300 * MS, "en", &b), "a TIME-WAIT clock");
-	is_str(b.data, "50s left", "TIME-WAIT: the time left");
-	tl_buf_reset(&b);
-	tl_narration_clock(&last, T0 + 17300 * MS, "zh", &b);
-	is_str(b.data, "剩 50s", "in Chinese");
-	tl_buf_reset(&b);
-	ok(!tl_narration_clock(&last, 0, "en", &b) && !b.len, "no time, no clock");
-	last.state = TL_TCP_CLOSE_WAIT;
-	tl_narration_clock(&last, T0 + (7300 + 3725000) * MS, "en", &b);
-	is_str(b.data, "for 1h02m", "CLOSE-WAIT: how long");
-	tl_buf_reset(&b);
-	tl_narration_label(NULL, &b);
-	tl_narration_dialogue(NULL, "en", &b);
-	tl_narration_explain(NULL, "zh", &b);
-	is_int(b.len, 0, "no step, no words");
-	tl_buf_fini(&b);
-
-	char t[32];
-	tl_narration_bytes(512, t, sizeof(t));
-	is_str(t, "512 B", "bytes");
-	tl_narration_bytes(3 * 1024 * 1024 + 512 * 1024, t, sizeof(t));
-	is_str(t, "3.5 MB", "megabytes");
-	tl_narration_elapsed(125300 * MS, t, sizeof(t));
-	is_str(t, "+125.3s", "elapsed past 100 s: one decimal");
-	tl_ladder_free(l);
-}
-
 int main(void)
 {
 	test_full_life();
@@ -622,7 +618,6 @@ int main(void)
 	test_rst();
 	test_one_end();
 	test_from_tracker();
-	test_accessors();
 	tl_ladder_free(NULL);
 	return tap_done();
 }
