@@ -2,7 +2,7 @@
  * detail screen's diagram and pane, and the headless text of
  * --events --ladder.  Pure: the time for the clocks comes in the view.
  *
- *   A 10.0.0.1:45000 (client)     B 10.0.0.2:80 (server)      | Step 6/9: FIN A->B
+ *   A 10.0.0.1:45000 (client)           B 10.0.0.2:80 (server)| Step 6/9: FIN A->B
  *                       A                  B                  | at +5.000s, observed
  *                       |       SYN        | A: Hello, I'm A  | A: B, I'm done sending
  *   +0.000s    SYN-SENT |----------------->| SYN-RECV         | A: ESTABLISHED ->
