@@ -1,23 +1,32 @@
-/* canvas: cells, text, and a text dump for golden tests. */
+/* canvas: cells, the two glyph sets, text (wide glyphs included), and a
+ * text dump for golden tests. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tcpladder/canvas.h"
 
+/* The only code points in the program's drawing: every view takes its
+ * glyphs from one of these two sets. */
 const struct tl_glyphs tl_glyphs_utf8 = {
-	.hline = 0x2500, .vline = 0x2502, .bar_full = 0x2588, .arrow_r = 0x25b6,
-	.arrow_l = 0x25c0, .ellipsis = 0x2026, .dot = 0x00b7, .up = 0x25b2, .down = 0x25bc,
+	.hline = 0x2500, .vline = 0x2502, .bar_full = 0x2588, .ellipsis = 0x2026, .dot = 0x00b7,
+	.up = 0x25b2, .down = 0x25bc,
 	.spark = {0x2581, 0x2582, 0x2583, 0x2584, 0x2585, 0x2586, 0x2587, 0x2588},
 	.bar_part = {0x258f, 0x258e, 0x258d, 0x258c, 0x258b, 0x258a, 0x2589, 0x2588},
+	.lifeline = 0x2502, .shaft = 0x2500, .dash = 0x254c, .dash_gap = 0x254c, /* drawn dashed */
+	.arrow_r = 0x25b6, .arrow_l = 0x25c0, .no_dir = '?', .mark = '*',
+	.to = "\u2192", .to_narrow = "\u2192",
 	.ascii = false,
 };
 
 const struct tl_glyphs tl_glyphs_ascii = {
-	.hline = '-', .vline = '|', .bar_full = '#', .arrow_r = '>', .arrow_l = '<',
-	.ellipsis = '~', .dot = '.', .up = '^', .down = 'v',
+	.hline = '-', .vline = '|', .bar_full = '#', .ellipsis = '~', .dot = '.', .up = '^',
+	.down = 'v',
 	.spark = {'_', '.', ',', '-', '=', '+', '*', '#'},
 	.bar_part = {' ', ' ', ' ', ' ', '#', '#', '#', '#'},
+	.lifeline = '|', .shaft = '-', .dash = '-', .dash_gap = ' ',
+	.arrow_r = '>', .arrow_l = '<', .no_dir = '?', .mark = '*',
+	.to = "->", .to_narrow = ">",
 	.ascii = true,
 };
 
@@ -101,49 +110,139 @@ int tl_utf8_decode(const char *s, uint32_t *cp)
 	return n;
 }
 
+int tl_utf8_write(uint32_t cp, char out[4])
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xc0 | cp >> 6);
+		out[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xe0 | cp >> 12);
+		out[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		out[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | cp >> 18);
+	out[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+	out[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+	out[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
 void tl_utf8_encode(uint32_t cp, struct tl_buf *out)
 {
 	char b[4];
-	if (cp < 0x80) {
-		tl_buf_putc(out, (char)cp);
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xc0 | cp >> 6);
-		b[1] = (char)(0x80 | (cp & 0x3f));
-		tl_buf_add(out, b, 2);
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xe0 | cp >> 12);
-		b[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		b[2] = (char)(0x80 | (cp & 0x3f));
-		tl_buf_add(out, b, 3);
-	} else {
-		b[0] = (char)(0xf0 | cp >> 18);
-		b[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-		b[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-		b[3] = (char)(0x80 | (cp & 0x3f));
-		tl_buf_add(out, b, 4);
+	tl_buf_add(out, b, (size_t)tl_utf8_write(cp, b));
+}
+
+/* East Asian wide and fullwidth ranges (Hangul, CJK, fullwidth forms). */
+static bool is_wide(uint32_t cp)
+{
+	return (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf && cp != 0x303f) ||
+	       (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
+	       (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
+	       (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x20000 && cp <= 0x3fffd);
+}
+
+static int glyph_width(const struct tl_canvas *c, uint32_t cp)
+{
+	return !c->g->ascii && is_wide(cp) ? 2 : 1;
+}
+
+static int width_n(const struct tl_canvas *c, const char *s, size_t len)
+{
+	int w = 0;
+	const char *end = s + len;
+	while (s < end && *s) {
+		uint32_t cp;
+		s += tl_utf8_decode(s, &cp);
+		w += glyph_width(c, cp);
 	}
+	return w;
+}
+
+int tl_canvas_text_width(const struct tl_canvas *c, const char *s)
+{
+	return width_n(c, s, strlen(s));
+}
+
+int tl_canvas_textn(struct tl_canvas *c, int x, int y, int maxw, int style, const char *s,
+		    size_t len)
+{
+	const char *end = s + len;
+	int col = 0;
+	if (maxw <= 0)
+		return 0;
+	while (s < end && *s) {
+		uint32_t cp;
+		int n = tl_utf8_decode(s, &cp), cw = glyph_width(c, cp);
+		/* At the edge: when the rest does not fit, the last column is an
+		 * ellipsis (measured only here, so short text is read once). */
+		if (col + cw > maxw - 1 && col + width_n(c, s, (size_t)(end - s)) > maxw) {
+			tl_canvas_put(c, x + col, y, c->g->ellipsis, style);
+			return col + 1;
+		}
+		tl_canvas_put(c, x + col, y, cp, style);
+		if (cw == 2 && x + col + 1 >= 0 && x + col + 1 < c->w && y >= 0 && y < c->h) {
+			struct tl_cell *cell = &c->cells[y * c->w + x + col + 1];
+			cell->ch = TL_CANVAS_WIDE_CONT;
+			cell->style = (uint8_t)style;
+		}
+		col += cw;
+		s += n;
+	}
+	return col;
 }
 
 int tl_canvas_text(struct tl_canvas *c, int x, int y, int maxw, int style, const char *s)
 {
-	int col = 0;
-	if (maxw <= 0)
-		return 0;
-	while (*s) {
-		uint32_t cp;
-		int n = tl_utf8_decode(s, &cp);
-		/* Does the rest fit?  If not, the last column is an ellipsis. */
-		if (col == maxw - 1 && s[n]) {
-			tl_canvas_put(c, x + col, y, c->g->ellipsis, style);
-			return maxw;
+	return tl_canvas_textn(c, x, y, maxw, style, s, strlen(s));
+}
+
+int tl_canvas_wrap(struct tl_canvas *c, int x, int y, int w, int maxrows, int style,
+		   const char *s)
+{
+	int rows = 0;
+	while (*s && rows < maxrows && w > 0) {
+		int col = 0;
+		const char *q = s, *brk = NULL, *next = NULL;
+		while (*q && *q != '\n') {
+			uint32_t cp;
+			int n = tl_utf8_decode(q, &cp), cw = glyph_width(c, cp);
+			if (cw == 2 && q > s) {
+				brk = q;
+				next = q;
+			}
+			if (col + cw > w)
+				break;
+			if (cp == ' ') {
+				brk = q;
+				next = q + 1;
+			}
+			col += cw;
+			q += n;
 		}
-		tl_canvas_put(c, x + col, y, cp, style);
-		col++;
-		s += n;
-		if (col >= maxw)
-			break;
+		const char *end = q;
+		if (*q && *q != '\n' && brk && brk > s) {
+			end = brk;
+			q = next;
+		}
+		int used = tl_canvas_textn(c, x, y + rows, w, style, s, (size_t)(end - s));
+		if (rows == maxrows - 1 && *q) /* more than fits: say so */
+			tl_canvas_put(c, x + TL_MIN(used, w - 1), y + rows, c->g->ellipsis, style);
+		rows++;
+		s = q;
+		if (*s == '\n')
+			s++;
+		while (*s == ' ')
+			s++;
 	}
-	return col;
+	return rows;
 }
 
 int tl_canvas_printf(struct tl_canvas *c, int x, int y, int maxw, int style, const char *fmt, ...)
@@ -178,7 +277,7 @@ void tl_canvas_dump(const struct tl_canvas *c, struct tl_buf *out)
 		while (end > 0 && c->cells[y * c->w + end - 1].ch == ' ')
 			end--;
 		for (int x = 0; x < end; x++)
-			if (c->cells[y * c->w + x].ch) /* 0: the right half of a wide glyph */
+			if (c->cells[y * c->w + x].ch != TL_CANVAS_WIDE_CONT)
 				tl_utf8_encode(c->cells[y * c->w + x].ch, out);
 		tl_buf_putc(out, '\n');
 	}

@@ -16,6 +16,7 @@
 #include "tcpladder/filter.h"
 #include "tcpladder/evlog.h"
 #include "tcpladder/ladder.h"
+#include "tcpladder/ladderview.h"
 #include "tcpladder/leak.h"
 #include "tcpladder/owners.h"
 #include "tcpladder/options.h"

@@ -8,6 +8,7 @@
 #include "tcpladder/filter.h"
 #include "tcpladder/fsm.h"
 #include "tcpladder/ladder.h"
+#include "tcpladder/ladderview.h"
 #include "tcpladder/tcpstate.h"
 #include "tcpladder/ui.h"
 
@@ -288,19 +289,8 @@ static bool prompt_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
 		return true;
 	} else if (key >= 0x20 && key < 0x110000 && key != 0x7f) {
 		char enc[4];
-		int n = 0;
-		uint32_t cp = (uint32_t)key;
-		if (cp < 0x80) {
-			enc[n++] = (char)cp;
-		} else if (cp < 0x800) {
-			enc[n++] = (char)(0xc0 | cp >> 6);
-			enc[n++] = (char)(0x80 | (cp & 0x3f));
-		} else if (cp < 0x10000) {
-			enc[n++] = (char)(0xe0 | cp >> 12);
-			enc[n++] = (char)(0x80 | (cp >> 6 & 0x3f));
-			enc[n++] = (char)(0x80 | (cp & 0x3f));
-		}
-		if (n && ui->input_len + (size_t)n < sizeof(ui->input)) {
+		int n = tl_utf8_write((uint32_t)key, enc);
+		if (ui->input_len + (size_t)n < sizeof(ui->input)) {
 			memcpy(ui->input + ui->input_len, enc, (size_t)n);
 			ui->input_len += (size_t)n;
 			ui->input[ui->input_len] = '\0';
@@ -849,9 +839,8 @@ static void event_line(struct tl_canvas *c, int x, int y, int w, const struct tl
 	}
 	const char *seg = tl_segment_name(ev->segment), *dir = tl_dir_name(ev->dir);
 	snprintf(line, sizeof(line), "%s%s %s %s  %s %s %s%s%s%s%s", stamp, l,
-		 c->g->ascii ? ">" : "\xe2\x86\x92", rm,
-		 ev->kind == TL_EV_OPEN ? "new" : tl_tcp_state_name(ev->from),
-		 c->g->ascii ? "->" : "\xe2\x86\x92", tl_tcp_state_name(ev->to), seg ? "  " : "",
+		 c->g->to_narrow, rm, ev->kind == TL_EV_OPEN ? "new" : tl_tcp_state_name(ev->from),
+		 c->g->to, tl_tcp_state_name(ev->to), seg ? "  " : "",
 		 seg ? seg : "", dir ? " " : "", dir ? dir : "");
 	int used = tl_canvas_text(c, x, y, w, ev->inferred ? TL_ST_INFERRED : TL_ST_NORMAL, line);
 	if (ev->inferred && used + 11 <= w)
@@ -1033,8 +1022,8 @@ static void draw_detail(struct tl_canvas *c, const struct tl_ui *ui, const struc
 	}
 	fmt_addr(&cn->sock, true, l, sizeof(l));
 	fmt_addr(&cn->sock, false, rm, sizeof(rm));
-	tl_canvas_printf(c, 1, 0, c->w - 1, TL_ST_HEADER, "%s %s %s   %s", l,
-			 c->g->ascii ? "->" : "\xe2\x86\x92", rm, tl_tcp_state_name(cn->state));
+	tl_canvas_printf(c, 1, 0, c->w - 1, TL_ST_HEADER, "%s %s %s   %s", l, c->g->to, rm,
+			 tl_tcp_state_name(cn->state));
 	tl_ui_format_age(in->now - cn->first_seen_ns, a, sizeof(a));
 	tl_ui_format_age(in->now - cn->state_since_ns, b, sizeof(b));
 	int y = 2;

@@ -1,14 +1,27 @@
 /* canvas: a grid of cells (a glyph and a semantic style) that views draw
- * into.  The curses back end blits it; tests print it as text.  Glyphs
- * are single-width code points; the glyph set (UTF-8 or ASCII) is chosen
- * once, by whoever creates the canvas. */
+ * into.  The curses back end blits it; tests print it as text.
+ *
+ * Glyphs come from a glyph set (UTF-8 or ASCII), chosen once by whoever
+ * creates the canvas.  Views draw symbols, named by what they mean
+ * (g->lifeline, g->dash, g->arrow_r); only the two sets in canvas.c name
+ * code points, so no view writes a glyph or a UTF-8 byte string of its
+ * own and ASCII terminals get a picture that still reads.
+ *
+ * Text is UTF-8.  A wide glyph (CJK) takes two cells: the glyph, then
+ * TL_CANVAS_WIDE_CONT in the cell to its right, which back ends skip.  In
+ * an ASCII set every glyph is one cell and non-ASCII text shows as '?'.
+ *
+ * The canvas owns its cells; the glyph set is static and shared. */
 #ifndef TCPLADDER_CANVAS_H
 #define TCPLADDER_CANVAS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "tcpladder/util.h"
+
+#define TL_CANVAS_WIDE_CONT 0u /* the right half of a wide glyph */
 
 /* Semantic styles; the back end maps them to colours and attributes
  * (or to plain bold/reverse without colour). */
@@ -33,11 +46,23 @@ enum tl_style {
 	TL_ST_N
 };
 
+/* A glyph set: the glyph of every symbol a view draws. */
 struct tl_glyphs {
-	uint32_t hline, vline, bar_full, arrow_r, arrow_l, ellipsis, dot, up, down;
-	uint32_t spark[8]; /* eight levels, lowest first */
+	/* frames and meters */
+	uint32_t hline, vline, bar_full, ellipsis, dot, up, down;
+	uint32_t spark[8];    /* eight levels, lowest first */
 	uint32_t bar_part[8]; /* partial bar: 1/8 .. 8/8 */
-	bool ascii;
+	/* sequence diagrams */
+	uint32_t lifeline;
+	uint32_t shaft;		   /* an observed arrow's shaft */
+	uint32_t dash, dash_gap;   /* an inferred arrow's shaft: the two alternate */
+	uint32_t arrow_r, arrow_l; /* arrow heads */
+	uint32_t no_dir;	   /* mid-shaft of an arrow whose direction is unknown */
+	uint32_t mark;		   /* the step marked to compare times with */
+	/* inside text, as UTF-8 strings (ASCII may need more columns) */
+	const char *to;	       /* "A -> B", "SYN-SENT -> ESTABLISHED" */
+	const char *to_narrow; /* the same in one column */
+	bool ascii;	       /* ASCII only: no wide glyphs, no Chinese */
 };
 
 extern const struct tl_glyphs tl_glyphs_utf8;
@@ -60,11 +85,20 @@ void tl_canvas_resize(struct tl_canvas *c, int w, int h);
 void tl_canvas_clear(struct tl_canvas *c);
 void tl_canvas_put(struct tl_canvas *c, int x, int y, uint32_t ch, int style);
 /* Draw UTF-8 text clipped to [x, x + maxw) on row y; returns columns used.
- * Text that does not fit ends in an ellipsis.  In ASCII mode non-ASCII
- * code points become '?'. */
+ * Text that does not fit ends in an ellipsis. */
 int tl_canvas_text(struct tl_canvas *c, int x, int y, int maxw, int style, const char *s);
+/* The same for the first len bytes of s. */
+int tl_canvas_textn(struct tl_canvas *c, int x, int y, int maxw, int style, const char *s,
+		    size_t len);
 int tl_canvas_printf(struct tl_canvas *c, int x, int y, int maxw, int style, const char *fmt, ...)
 	TL_PRINTF(6, 7);
+/* Text wrapped into w columns at spaces (anywhere between wide glyphs) and
+ * at newlines, on at most maxrows rows; an ellipsis says when more did not
+ * fit.  Returns the rows used. */
+int tl_canvas_wrap(struct tl_canvas *c, int x, int y, int w, int maxrows, int style,
+		   const char *s);
+/* Columns the text takes on this canvas. */
+int tl_canvas_text_width(const struct tl_canvas *c, const char *s);
 void tl_canvas_fill(struct tl_canvas *c, int x, int y, int w, int h, uint32_t ch, int style);
 /* Restyle a run of cells, keeping their glyphs. */
 void tl_canvas_style(struct tl_canvas *c, int x, int y, int w, int style);
@@ -74,6 +108,9 @@ void tl_canvas_dump(const struct tl_canvas *c, struct tl_buf *out);
 /* Decode one UTF-8 code point; returns bytes used (1 for bad bytes,
  * giving U+FFFD). */
 int tl_utf8_decode(const char *s, uint32_t *cp);
+/* Encode one code point into out; returns the bytes written (1 to 4). */
+int tl_utf8_write(uint32_t cp, char out[4]);
+/* The same, appended to a buffer. */
 void tl_utf8_encode(uint32_t cp, struct tl_buf *out);
 
 #endif

@@ -1,19 +1,17 @@
-/* ladder: a connection's life as a sequence diagram (issue 5).
+/* ladder: the model of a connection's life as a sequence diagram, the pure
+ * data that the narration (narration.h) puts into words and the drawing
+ * (ladderview.h) lays out.
  *
  * Two lifelines, A (the active opener, "client") and B (the passive
  * opener, "server").  The events of both ends (or of one end, the other
  * derived from it) become steps in time order: segments flying from one
  * lifeline to the other (SYN, SYN+ACK, ACK, FIN, RST, aggregated data),
- * each observed or inferred, with each side's state changes, a dialogue
- * line and an explanation.  Pure: no clock (time is passed in the view),
- * no terminal, no printing; drawn into a canvas, so it is tested as text.
+ * each observed or inferred, with each side's state changes and the line
+ * of dialogue each step speaks.  Pure: no clock, no terminal, no printing.
  *
  * The ladder owns its steps; tl_ladder_build() copies what it needs from
- * the log, so the log may change afterwards.
- *
- * Wide glyphs: Chinese text takes two columns.  The ladder writes such a
- * glyph into one cell and TL_LADDER_WIDE_CONT into the cell to its right;
- * a back end must skip continuation cells (tl_ladder_dump() does). */
+ * the log, so the log may change afterwards.  Pointers it returns (steps,
+ * addresses) stay valid until the next build or tl_ladder_free(). */
 #ifndef TCPLADDER_LADDER_H
 #define TCPLADDER_LADDER_H
 
@@ -21,16 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tcpladder/canvas.h"
 #include "tcpladder/evlog.h"
 #include "tcpladder/snapshot.h"
-#include "tcpladder/util.h"
-
-#define TL_LADDER_WIDE_CONT 0u /* the right half of a wide glyph */
-
-/* Below this the ladder draws a one-line note instead. */
-#define TL_LADDER_MIN_W 40
-#define TL_LADDER_MIN_H 12
 
 enum tl_ladder_kind {
 	TL_LADDER_ARROW, /* a segment: SYN, SYN+ACK, ACK, FIN, RST */
@@ -38,7 +28,7 @@ enum tl_ladder_kind {
 	TL_LADDER_STATE, /* a state change that sends nothing (TIME-WAIT expiry) */
 };
 
-/* The dialogue line a step speaks. */
+/* The dialogue line a step speaks (the words are in narration.c). */
 enum tl_ladder_line {
 	TL_LINE_NONE,
 	TL_LINE_HELLO1, /* "A: Hello, I'm A" */
@@ -49,6 +39,7 @@ enum tl_ladder_line {
 	TL_LINE_BYE3,	/* "B: Then I'm done too. Bye" */
 	TL_LINE_BYE4,	/* "A: OK, bye" */
 	TL_LINE_RESET,	/* "A: Reset! Drop it all" */
+	TL_LINE_N
 };
 
 /* One side (0 = A, 1 = B) at one step. */
@@ -75,6 +66,15 @@ struct tl_ladder_step {
 	struct tl_ladder_side side[2];
 };
 
+/* The last state a watched side entered, for its clock: when, and the
+ * socket's timer at that moment. */
+struct tl_ladder_last {
+	uint8_t state;
+	uint64_t mono_ns;
+	uint8_t timer; /* idiag_timer: 3 is the TIME-WAIT timer */
+	uint32_t expires_ms;
+};
+
 struct tl_ladder;
 
 struct tl_ladder *tl_ladder_new(void);
@@ -90,7 +90,7 @@ void tl_ladder_build_events(struct tl_ladder *l, const struct tl_event *ev, size
 			    uint32_t conn_a, uint32_t conn_b);
 
 /* Steps in time order: arrows, data arrows and the state changes that
- * send nothing. */
+ * send nothing.  tl_ladder_step() is NULL past the end. */
 size_t tl_ladder_steps(const struct tl_ladder *l);
 const struct tl_ladder_step *tl_ladder_step(const struct tl_ladder *l, size_t i);
 /* The newest arrow (the one that animates), or -1. */
@@ -99,36 +99,14 @@ int tl_ladder_newest(const struct tl_ladder *l);
 bool tl_ladder_known(const struct tl_ladder *l, int side);
 /* "10.0.0.1:45000" of side 0 or 1, "?" when unknown. */
 const char *tl_ladder_addr(const struct tl_ladder *l, int side);
-
-/* Text of a step's arrow ("SYN", "data 12 segs, 4.1 KB", "RST (direction
- * unknown)"), its dialogue line ("A: Hello, I'm A"; lang "en" or "zh") and
- * the explanation of its state, appended to out. */
-void tl_ladder_label(const struct tl_ladder *l, size_t i, struct tl_buf *out);
-void tl_ladder_dialogue(const struct tl_ladder *l, size_t i, const char *lang, struct tl_buf *out);
-void tl_ladder_explain(const struct tl_ladder *l, size_t i, const char *lang, struct tl_buf *out);
-
-struct tl_ladder_view {
-	int selected;	  /* step index, -1 none */
-	int mark;	  /* step index, -1 none */
-	int scroll;	  /* first step shown (kept so the selection is visible) */
-	double anim;	  /* progress 0..1 of the newest arrow's flight; 1 = landed */
-	const char *lang; /* "en" or "zh" (NULL: "en") */
-	bool explain;	  /* explain the selected step's state in the pane */
-	uint64_t now;	  /* monotonic ns, for the clocks; 0 hides them */
-};
-
-/* Draw into the rectangle; a side pane with the selected step's details
- * when w >= 100, else below the ladder. */
-void tl_ladder_draw(const struct tl_ladder *l, struct tl_canvas *c, int x, int y, int w, int h,
-		    const struct tl_ladder_view *v);
-/* The scroll the drawing uses for this view and size: v->scroll clamped,
- * moved so the selected step is visible.  For the caller's key handling. */
-int tl_ladder_fit_scroll(const struct tl_ladder *l, int w, int h, const struct tl_ladder_view *v);
-
-/* Headless: the whole ladder as text lines (width w), for --events --ladder. */
-void tl_ladder_text(const struct tl_ladder *l, int w, const char *lang, bool ascii,
-		    struct tl_buf *out);
-/* tl_canvas_dump() that skips wide-glyph continuation cells. */
-void tl_ladder_dump(const struct tl_canvas *c, struct tl_buf *out);
+/* The state side 0 or 1 starts in (before the first step), 0 if unknown. */
+int tl_ladder_first_state(const struct tl_ladder *l, int side);
+/* The state side 0 or 1 ends in (after the last step), 0 if unknown. */
+int tl_ladder_final_state(const struct tl_ladder *l, int side);
+/* The last state a side was seen entering; false when the side was
+ * derived or changed no state. */
+bool tl_ladder_last(const struct tl_ladder *l, int side, struct tl_ladder_last *out);
+/* Nanoseconds from the first step to step i (0 for the first). */
+uint64_t tl_ladder_elapsed(const struct tl_ladder *l, size_t i);
 
 #endif

@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 
 #include "tcpladder/ladder.h"
+#include "tcpladder/ladderview.h"
+#include "tcpladder/narration.h"
 #include "tcpladder/tracker.h"
 #include "tap.h"
 
@@ -119,7 +121,7 @@ static const char *steps(const struct tl_ladder *l, const char *lang)
 	tl_buf_reset(&b);
 	for (size_t i = 0; i < tl_ladder_steps(l); i++) {
 		const struct tl_ladder_step *s = tl_ladder_step(l, i);
-		tl_ladder_label(l, i, &b);
+		tl_narration_label(tl_ladder_step(l, i), &b);
 		if (s->kind != TL_LADDER_STATE)
 			tl_buf_puts(&b, s->from == 0 ? " A>B" : s->from == 1 ? " B>A" : " ?");
 		tl_buf_puts(&b, s->inferred ? "~" : "");
@@ -130,7 +132,7 @@ static const char *steps(const struct tl_ladder *l, const char *lang)
 					      s->side[x].inferred ? "~" : "");
 		if (s->line) {
 			tl_buf_puts(&b, " | ");
-			tl_ladder_dialogue(l, i, lang, &b);
+			tl_narration_dialogue(tl_ladder_step(l, i), lang, &b);
 		}
 		tl_buf_puts(&b, "\n");
 	}
@@ -181,7 +183,7 @@ static void golden(const char *name, const struct tl_ladder *l, int w, int h, bo
 	tl_canvas_init(&c, w, h, ascii ? &tl_glyphs_ascii : &tl_glyphs_utf8);
 	tl_ladder_draw(l, &c, 0, 0, w, h, v);
 	tl_buf_init(&b);
-	tl_ladder_dump(&c, &b);
+	tl_canvas_dump(&c, &b);
 	compare(name, &b);
 	tl_buf_fini(&b);
 	tl_canvas_fini(&c);
@@ -202,7 +204,7 @@ static char *render(const struct tl_ladder *l, int w, int h, const struct tl_lad
 	tl_canvas_init(&c, w, h, &tl_glyphs_utf8);
 	tl_ladder_draw(l, &c, 0, 0, w, h, v);
 	tl_buf_init(&b);
-	tl_ladder_dump(&c, &b);
+	tl_canvas_dump(&c, &b);
 	tl_canvas_fini(&c);
 	return b.data;
 }
@@ -300,19 +302,19 @@ static void test_full_life(void)
 	golden("explain-120x40", l, 120, 40, false, &v);
 	struct tl_buf b;
 	tl_buf_init(&b);
-	tl_ladder_explain(l, 2, "en", &b);
+	tl_narration_explain(tl_ladder_step(l, 2), "en", &b);
 	ok(strstr(b.data, "delayed duplicate SYN") && strstr(b.data, "both directions work"),
 	   "the handshake: why three, not two or four");
 	tl_buf_reset(&b);
-	tl_ladder_explain(l, 5, "en", &b);
+	tl_narration_explain(tl_ladder_step(l, 5), "en", &b);
 	ok(strstr(b.data, "CLOSE-WAIT") && strstr(b.data, "has not called close()") &&
 		   strstr(b.data, "Why four segments"),
 	   "CLOSE-WAIT: a long one means no close(); and why four");
 	tl_buf_reset(&b);
-	tl_ladder_explain(l, 7, "en", &b);
+	tl_narration_explain(tl_ladder_step(l, 7), "en", &b);
 	ok(strstr(b.data, "2 MSL") && strstr(b.data, "60 s"), "TIME-WAIT: 2 MSL, 60 s on Linux");
 	tl_buf_reset(&b);
-	tl_ladder_explain(l, 7, "zh", &b);
+	tl_narration_explain(tl_ladder_step(l, 7), "zh", &b);
 	ok(strstr(b.data, "为什么要 TIME-WAIT") != NULL, "explained in Chinese");
 	tl_buf_fini(&b);
 
@@ -345,7 +347,7 @@ static void test_full_life(void)
 	tl_canvas_init(&c, 30, 8, &tl_glyphs_utf8);
 	tl_ladder_draw(l, &c, 0, 0, 30, 8, &v);
 	tl_buf_init(&b);
-	tl_ladder_dump(&c, &b);
+	tl_canvas_dump(&c, &b);
 	ok(strstr(b.data, "too small") != NULL, "below 40x12: a one-line note");
 	tl_buf_fini(&b);
 	tl_canvas_fini(&c);
@@ -424,10 +426,10 @@ static void test_rst(void)
 	       "unknown", "an RST seen on both ends with no direction: one arrow, direction unknown");
 	struct tl_buf b;
 	tl_buf_init(&b);
-	tl_ladder_label(l, 3, &b);
+	tl_narration_label(tl_ladder_step(l, 3), &b);
 	is_str(b.data, "RST (direction unknown)", "its label");
 	tl_buf_reset(&b);
-	tl_ladder_explain(l, 3, "en", &b);
+	tl_narration_explain(tl_ladder_step(l, 3), "en", &b);
 	ok(strstr(b.data, "RST resets the connection") != NULL, "what an RST means");
 	tl_buf_fini(&b);
 	struct tl_ladder_view v = {.selected = 3, .mark = 1, .anim = 1, .lang = "en"};
@@ -449,6 +451,52 @@ static void test_rst(void)
 	tl_ladder_free(l);
 }
 
+/* The model's accessors the drawing reads, and the narration's numbers
+ * and clocks, on the full life seen from A alone. */
+static void check_accessors(const struct tl_ladder *l)
+{
+	is_int(tl_ladder_first_state(l, 0), 0, "A starts unknown (opened in view)");
+	is_int(tl_ladder_final_state(l, 0), TL_TCP_TIME_WAIT, "A ends in TIME-WAIT");
+	is_int(tl_ladder_final_state(l, 1), TL_TCP_CLOSE, "derived B ends CLOSED");
+	is_int(tl_ladder_elapsed(l, 0), 0, "the first step is at +0");
+	is_int(tl_ladder_elapsed(l, 5), 5000 * MS, "the FIN at +5 s");
+	is_int(tl_ladder_elapsed(l, 99), 0, "past the end: 0");
+	ok(tl_ladder_step(l, 99) == NULL, "no step past the end");
+	struct tl_ladder_last last;
+	ok(tl_ladder_last(l, 0, &last) && last.state == TL_TCP_TIME_WAIT && last.timer == 3 &&
+		   last.expires_ms == 60000 && last.mono_ns == T0 + 7300 * MS,
+	   "A's last change: TIME-WAIT with its timer");
+	ok(!tl_ladder_last(l, 1, &last), "a derived side has no clock");
+
+	struct tl_buf b;
+	tl_buf_init(&b);
+	tl_ladder_last(l, 0, &last);
+	ok(tl_narration_clock(&last, T0 + 17300 * MS, "en", &b), "a TIME-WAIT clock");
+	is_str(b.data, "50s left", "TIME-WAIT: the time left");
+	tl_buf_reset(&b);
+	tl_narration_clock(&last, T0 + 17300 * MS, "zh", &b);
+	is_str(b.data, "剩 50s", "in Chinese");
+	tl_buf_reset(&b);
+	ok(!tl_narration_clock(&last, 0, "en", &b) && !b.len, "no time, no clock");
+	last.state = TL_TCP_CLOSE_WAIT;
+	tl_narration_clock(&last, T0 + (7300 + 3725000) * MS, "en", &b);
+	is_str(b.data, "for 1h02m", "CLOSE-WAIT: how long");
+	tl_buf_reset(&b);
+	tl_narration_label(NULL, &b);
+	tl_narration_dialogue(NULL, "en", &b);
+	tl_narration_explain(NULL, "zh", &b);
+	is_int(b.len, 0, "no step, no words");
+	tl_buf_fini(&b);
+
+	char t[32];
+	tl_narration_bytes(512, t, sizeof(t));
+	is_str(t, "512 B", "bytes");
+	tl_narration_bytes(3 * 1024 * 1024 + 512 * 1024, t, sizeof(t));
+	is_str(t, "3.5 MB", "megabytes");
+	tl_narration_elapsed(125300 * MS, t, sizeof(t));
+	is_str(t, "+125.3s", "elapsed past 100 s: one decimal");
+}
+
 static void test_one_end(void)
 {
 	struct script sc;
@@ -457,6 +505,7 @@ static void test_one_end(void)
 	tl_ladder_build_events(l, sc.ev, sc.n, A_ID, 0);
 	ok(tl_ladder_known(l, 0) && !tl_ladder_known(l, 1), "only A known");
 	is_str(tl_ladder_addr(l, 1), "10.0.0.2:80", "B's address from A's remote");
+	check_accessors(l);
 	is_str(steps(l, "en"),
 	       "SYN A>B A:SYN-SENT B:SYN-RECV~ | A: Hello, I'm A\n"
 	       "SYN+ACK B>A A:ESTABLISHED | B: Hello A, I'm B\n"

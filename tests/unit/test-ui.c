@@ -259,6 +259,15 @@ int main(void)
 	ok(ui2.sel == 2 && ui2.focus == TL_PANE_TABLE, "a click selects the row under it");
 	tl_ui_click(&ui2, 10, ui2.pane[TL_PANE_HIST].y + 1, &in);
 	is_int(ui2.focus, TL_PANE_HIST, "a click on a pane focuses it");
+	/* The prompt keeps what is typed as UTF-8, past U+FFFF too; Backspace
+	 * takes back a whole character. */
+	tl_ui_key(&ui2, '/', &in);
+	tl_ui_key(&ui2, 0xe9, &in);
+	tl_ui_key(&ui2, 0x4e2d, &in);
+	tl_ui_key(&ui2, 0x1f600, &in);
+	is_str(ui2.input, "\xc3\xa9\xe4\xb8\xad\xf0\x9f\x98\x80", "the prompt keeps every character");
+	tl_ui_key(&ui2, TL_KEY_BACKSPACE, &in);
+	is_str(ui2.input, "\xc3\xa9\xe4\xb8\xad", "Backspace takes back a whole character");
 	tl_canvas_fini(&c);
 	tl_ui_fini(&ui2);
 
