@@ -292,7 +292,9 @@ int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
 
 	struct tl_engine *e = tl_engine_new(&cfg, &cause);
 	if (!e) {
-		fprintf(stderr, "tcpladder: %s\n", cause);
+		char *safe = tl_text_safe(cause, 0); /* may quote names and input */
+		fprintf(stderr, "tcpladder: %s\n", safe);
+		free(safe);
 		free(cause);
 		return EXIT_FAILURE;
 	}
@@ -377,6 +379,7 @@ int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
 			.n_leaks = ls.n_groups,
 			.watch = &ls.watch,
 			.tw = st.samples ? &ls.tw : NULL,
+			.leak_cfg = &ls.cfg,
 		};
 		if (now >= next_tick) {
 			redraw = true; /* ages and clocks move */
@@ -540,7 +543,9 @@ int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
 	terminal_restore();
 	tl_set_fatal_hook(NULL);
 	if (cause) {
-		fprintf(stderr, "tcpladder: %s\n", cause);
+		char *safe = tl_text_safe(cause, 0); /* may quote names and input */
+		fprintf(stderr, "tcpladder: %s\n", safe);
+		free(safe);
 		free(cause);
 	}
 	free(notice);
