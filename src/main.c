@@ -30,10 +30,42 @@
 #define EXIT_USAGE 2
 #define EXIT_ALERT 3 /* --once --check: a leak or pressure */
 
+/* Messages quote input and what other processes named (namespaces,
+ * filters, process names): escaped, and never longer than this, whatever
+ * an echo forgot to cut. */
+#define MESSAGE_MAX 1024
+
+/* One line on stderr. */
+static void say(const char *prefix, const char *msg)
+{
+	char *safe = tl_text_safe(msg ? msg : "unknown error", MESSAGE_MAX);
+	fprintf(stderr, "tcpladder: %s%s\n", prefix, safe);
+	free(safe);
+}
+
 static int fail(char *cause)
 {
-	fprintf(stderr, "tcpladder: %s\n", cause ? cause : "unknown error");
+	say("", cause);
 	free(cause);
+	return EXIT_FAILURE;
+}
+
+static int usage_error(const char *what, const char *cause)
+{
+	char *safe = tl_text_safe(cause ? cause : "invalid", MESSAGE_MAX);
+	fprintf(stderr, "tcpladder: %s%s\nTry 'tcpladder --help' for more information.\n", what,
+		safe);
+	free(safe);
+	return EXIT_USAGE;
+}
+
+/* After --help or --version: a full disk or a closed pipe is an error
+ * worth its line. */
+static int flush_stdout(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return EXIT_SUCCESS;
+	fprintf(stderr, "tcpladder: write error: %s\n", strerror(errno ? errno : EIO));
 	return EXIT_FAILURE;
 }
 
@@ -56,10 +88,9 @@ static int parse_filter(const char *what, const char *expr, struct tl_filter **o
 		return 0;
 	*out = tl_filter_parse(expr, &cause);
 	if (!*out) {
-		fprintf(stderr, "tcpladder: %s: %s\nTry 'tcpladder --help' for more information.\n",
-			what, cause ? cause : "invalid expression");
+		int ret = usage_error(what, cause ? cause : "invalid expression");
 		free(cause);
-		return EXIT_USAGE;
+		return ret;
 	}
 	return 0;
 }
@@ -125,6 +156,7 @@ static int leak_report(struct tl_sampler *s, const struct tl_snapshot *snap,
 	rep->n_port = tl_leak_group(items, cw.n, true, cfg, &g);
 	rep->by_port = g;
 	rep->ages_estimated = true;
+	rep->owners_hidden = tl_owners_hidden(own) > 0;
 	free(items);
 	tl_owners_free(own);
 	free(inodes);
@@ -334,9 +366,10 @@ static int run_events(const struct tl_options *o, const struct tl_filter *filter
 			ret = w > 0 ? EXIT_SUCCESS : fail(tl_asprintf("write error: %s", strerror(-w)));
 			break;
 		}
-		char *msg = tl_runtime_take_notice(rt);
+		const char *kind;
+		char *msg = tl_runtime_take_notice(rt, &kind);
 		if (msg) {
-			fprintf(stderr, "tcpladder: warning: %s\n", msg);
+			say(!strcmp(kind, "note") ? "note: " : "warning: ", msg);
 			free(msg);
 		}
 		if (r > 0)
@@ -355,15 +388,14 @@ int main(int argc, char **argv)
 	int ret;
 
 	if (tl_options_parse(&o, argc, argv, &cause) < 0) {
-		fprintf(stderr, "tcpladder: %s\nTry 'tcpladder --help' for more information.\n",
-			cause);
+		ret = usage_error("", cause);
 		free(cause);
 		tl_options_fini(&o);
-		return EXIT_USAGE;
+		return ret;
 	}
 	if (o.help) {
 		fputs(tl_options_help(), stdout);
-		ret = fflush(stdout) ? EXIT_FAILURE : EXIT_SUCCESS;
+		ret = flush_stdout();
 	} else if (o.version) {
 		printf("tcpladder %s\n"
 		       "Copyright (C) 2026 the tcpladder developers.\n"
@@ -372,12 +404,12 @@ int main(int argc, char **argv)
 		       "This is free software: you are free to change and redistribute it.\n"
 		       "There is NO WARRANTY, to the extent permitted by law.\n",
 		       PACKAGE_VERSION);
-		ret = fflush(stdout) ? EXIT_FAILURE : EXIT_SUCCESS;
+		ret = flush_stdout();
 	} else {
 		struct tl_filter *filter = NULL, *follow = NULL;
-		ret = parse_filter("invalid filter", o.filter, &filter);
+		ret = parse_filter("invalid filter: ", o.filter, &filter);
 		if (!ret)
-			ret = parse_filter("invalid --follow filter", o.follow, &follow);
+			ret = parse_filter("invalid --follow filter: ", o.follow, &follow);
 		struct tl_demo *demo = NULL;
 		if (!ret && o.demo >= 0) {
 			cause = NULL;

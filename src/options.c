@@ -1,6 +1,8 @@
 /* options: command-line parsing. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +28,7 @@ enum {
 	OPT_DEMO,
 	OPT_LINK_DELAY,
 	OPT_NO_OWNERS,
+	OPT_END,
 };
 
 #define DEFAULT_DELAY_NS 500000000ULL
@@ -119,6 +122,118 @@ const char *tl_options_help(void)
 	       "Full documentation: man tcpladder\n";
 }
 
+/* Options that mean nothing together: a usage error, whatever their order. */
+static const struct {
+	int a, b;
+} conflicts[] = {
+	{OPT_ONCE, OPT_EVENTS}, {OPT_ONCE, OPT_DEMO}, {OPT_LADDER, 'j'}, {OPT_DEMO, 'N'},
+	{OPT_DEMO, OPT_PID},
+	/* one sample: nothing to pace, stop or follow */
+	{OPT_ONCE, 'd'}, {OPT_ONCE, 'n'}, {OPT_ONCE, OPT_DURATION}, {OPT_ONCE, OPT_CPU_BUDGET},
+	{OPT_ONCE, OPT_FOLLOW}, {OPT_ONCE, OPT_LANG}, {OPT_ONCE, OPT_LEAK_WINDOW},
+	/* the event stream judges no leaks */
+	{OPT_EVENTS, OPT_LEAK_COUNT}, {OPT_EVENTS, OPT_LEAK_AGE}, {OPT_EVENTS, OPT_LEAK_WINDOW},
+};
+
+/* Options that mean something only with another: opt (when `with` is
+ * given too, or always when with is 0) needs a or b. */
+static const struct {
+	int opt, with, a, b;
+} needs[] = {
+	{OPT_LINK_DELAY, 0, OPT_DEMO, 0},
+	{OPT_CHECK, 0, OPT_ONCE, 0},
+	{OPT_LADDER, 0, OPT_EVENTS, 0},
+	{'j', 0, OPT_ONCE, OPT_EVENTS},
+	{OPT_LANG, OPT_EVENTS, OPT_LADDER, 0},
+};
+
+static const struct option *opt_find(int code)
+{
+	for (const struct option *l = longopts; l->name; l++)
+		if (l->val == code)
+			return l;
+	return NULL;
+}
+
+/* "--name" of an option's code (the first spelling in the table). */
+static const char *opt_name(int code)
+{
+	static char buf[40];
+	const struct option *l = opt_find(code);
+	snprintf(buf, sizeof(buf), "--%s", l ? l->name : "?");
+	return buf;
+}
+
+/* Checked once every argument is read, so the order never matters. */
+static char *check_combinations(const bool *seen)
+{
+	for (size_t i = 0; i < TL_ARRAY_SIZE(conflicts); i++)
+		if (seen[conflicts[i].a] && seen[conflicts[i].b]) {
+			char *a = tl_strdup(opt_name(conflicts[i].a));
+			char *r = tl_asprintf("%s and %s cannot be used together", a,
+					      opt_name(conflicts[i].b));
+			free(a);
+			return r;
+		}
+	for (size_t i = 0; i < TL_ARRAY_SIZE(needs); i++) {
+		if (!seen[needs[i].opt] || (needs[i].with && !seen[needs[i].with]) ||
+		    seen[needs[i].a] || (needs[i].b && seen[needs[i].b]))
+			continue;
+		char *a = tl_strdup(opt_name(needs[i].opt));
+		char *b = tl_strdup(opt_name(needs[i].a));
+		char *r;
+		if (needs[i].with)
+			r = tl_asprintf("%s with %s needs %s", a, opt_name(needs[i].with), b);
+		else if (needs[i].b)
+			r = tl_asprintf("%s needs %s or %s", a, b, opt_name(needs[i].b));
+		else
+			r = tl_asprintf("%s needs %s", a, b);
+		free(a);
+		free(b);
+		return r;
+	}
+	return NULL;
+}
+
+/* The message for an option getopt refused, naming it as it was typed:
+ * a long option's name, never a code as a character. */
+static char *bad_option(int c, int argc, char **argv)
+{
+	const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+	bool is_long = !strncmp(arg, "--", 2);
+
+	/* A refused short option is never in the table (-j, -N, -h, -V, -d
+	 * and -n are all valid), so a code found there is a long option's. */
+	if (c == ':') {
+		if (optopt >= 0x100 || (is_long && opt_find(optopt)))
+			return tl_asprintf("option '%s' requires an argument", opt_name(optopt));
+		return tl_asprintf("option '-%c' requires an argument", optopt);
+	}
+	if (optopt && opt_find(optopt)) {
+		/* --once=1: a long option that takes no argument */
+		return tl_asprintf("option '%s' does not take an argument", opt_name(optopt));
+	}
+	if (optopt)
+		return tl_asprintf("invalid option -- '%c'", optopt);
+	/* unknown or ambiguous: what was typed, up to '=' */
+	size_t len = strcspn(arg, "="), matches = 0;
+	struct tl_buf b;
+	tl_buf_init(&b);
+	for (const struct option *l = longopts; len > 2 && l->name; l++)
+		if (!strncmp(l->name, arg + 2, len - 2) && (l == longopts || l[-1].val != l->val))
+			tl_buf_printf(&b, "%s--%s", matches++ ? ", " : "", l->name);
+	char *typed = tl_malloc(len + 1);
+	memcpy(typed, arg, len);
+	typed[len] = '\0';
+	char *echo = tl_text_safe(typed, TL_ECHO_MAX);
+	char *r = matches > 1 ? tl_asprintf("option '%s' is ambiguous (%s)", echo, b.data)
+			      : tl_asprintf("unrecognized option '%s'", echo);
+	free(echo);
+	free(typed);
+	tl_buf_fini(&b);
+	return r;
+}
+
 static void add_ns(struct tl_options *o, char *path, char *name)
 {
 	o->netns = tl_reallocarray(o->netns, o->n_netns + 1, sizeof(*o->netns));
@@ -130,6 +245,7 @@ static void add_ns(struct tl_options *o, char *path, char *name)
 int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause)
 {
 	int c;
+	bool seen[OPT_END] = {false};
 
 	memset(o, 0, sizeof(*o));
 	o->mode = TL_MODE_UI;
@@ -140,6 +256,9 @@ int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause)
 	optind = 0; /* full re-initialisation, so parsing can run twice */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":jN:hVd:n:", longopts, NULL)) != -1) {
+		char echo[TL_ECHO_SIZE]; /* the argument as a message may quote it */
+		if (c >= 0 && c < OPT_END)
+			seen[c] = true;
 		switch (c) {
 		case OPT_ONCE:
 			o->mode = TL_MODE_ONCE;
@@ -154,14 +273,16 @@ int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause)
 			o->delay_set = true;
 			if (tl_parse_seconds(optarg, &o->delay_ns) < 0 || o->delay_ns < 10000000ULL ||
 			    o->delay_ns > 3600000000000ULL) {
-				*cause = tl_asprintf("invalid delay '%s' (seconds, from 0.01 to 3600)",
-						     optarg);
+				*cause =
+				    tl_asprintf("invalid delay '%s' (seconds, from 0.01 to 3600)",
+						tl_text_echo(optarg, echo, sizeof(echo)));
 				return -EINVAL;
 			}
 			break;
 		case 'n':
 			if (tl_parse_uint(optarg, 1, 1000000000UL, &o->iterations) < 0) {
-				*cause = tl_asprintf("invalid number of iterations '%s'", optarg);
+				*cause = tl_asprintf("invalid number of iterations '%s'",
+						     tl_text_echo(optarg, echo, sizeof(echo)));
 				return -EINVAL;
 			}
 			break;
@@ -197,19 +318,22 @@ int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause)
 			break;
 		case OPT_LEAK_COUNT:
 			if (tl_parse_uint(optarg, 1, 100000000UL, &o->leak_count) < 0) {
-				*cause = tl_asprintf("invalid --leak-count '%s'", optarg);
+				*cause = tl_asprintf("invalid --leak-count '%s'",
+						     tl_text_echo(optarg, echo, sizeof(echo)));
 				return -EINVAL;
 			}
 			break;
 		case OPT_LEAK_AGE:
 			if (tl_parse_seconds(optarg, &o->leak_age_ns) < 0 || !o->leak_age_ns) {
-				*cause = tl_asprintf("invalid --leak-age '%s' (seconds)", optarg);
+				*cause = tl_asprintf("invalid --leak-age '%s' (seconds)",
+						     tl_text_echo(optarg, echo, sizeof(echo)));
 				return -EINVAL;
 			}
 			break;
 		case OPT_LEAK_WINDOW:
 			if (tl_parse_seconds(optarg, &o->leak_window_ns) < 0 || !o->leak_window_ns) {
-				*cause = tl_asprintf("invalid --leak-window '%s' (seconds)", optarg);
+				*cause = tl_asprintf("invalid --leak-window '%s' (seconds)",
+						     tl_text_echo(optarg, echo, sizeof(echo)));
 				return -EINVAL;
 			}
 			break;
@@ -217,7 +341,8 @@ int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause)
 			if (!strcmp(optarg, "en") || !strcmp(optarg, "zh")) {
 				o->lang = !strcmp(optarg, "en") ? "en" : "zh";
 			} else {
-				*cause = tl_asprintf("unknown language '%s' (en or zh)", optarg);
+				*cause = tl_asprintf("unknown language '%s' (en or zh)",
+						     tl_text_echo(optarg, echo, sizeof(echo)));
 				return -EINVAL;
 			}
 			break;
@@ -227,7 +352,8 @@ int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause)
 		case OPT_DEMO:
 			o->demo = optarg ? tl_scenario_find(optarg) : TL_SCENARIO_FULL;
 			if (o->demo < 0) {
-				*cause = tl_asprintf("unknown demo scenario '%s' (%s)", optarg,
+				*cause = tl_asprintf("unknown demo scenario '%s' (%s)",
+						     tl_text_echo(optarg, echo, sizeof(echo)),
 						     tl_scenario_list());
 				return -EINVAL;
 			}
@@ -235,8 +361,9 @@ int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause)
 		case OPT_LINK_DELAY:
 			if (tl_parse_seconds(optarg, &o->link_delay_ns) < 0 ||
 			    o->link_delay_ns < 1000000ULL || o->link_delay_ns > 10000000000ULL) {
-				*cause = tl_asprintf("invalid --link-delay '%s' (seconds, 0.001 to 10)",
-						     optarg);
+				*cause =
+				    tl_asprintf("invalid --link-delay '%s' (seconds, 0.001 to 10)",
+						tl_text_echo(optarg, echo, sizeof(echo)));
 				return -EINVAL;
 			}
 			break;
@@ -258,7 +385,8 @@ int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause)
 		case OPT_PID: {
 			unsigned long pid;
 			if (tl_parse_uint(optarg, 1, 0x7fffffff, &pid) < 0) {
-				*cause = tl_asprintf("invalid process id '%s' for --pid", optarg);
+				*cause = tl_asprintf("invalid process id '%s' for --pid",
+						     tl_text_echo(optarg, echo, sizeof(echo)));
 				return -EINVAL;
 			}
 			add_ns(o, tl_asprintf("/proc/%lu/ns/net", pid),
@@ -271,14 +399,8 @@ int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause)
 		case 'V':
 			o->version = true;
 			break;
-		case ':':
-			*cause = tl_asprintf("option '%s' requires an argument", argv[optind - 1]);
-			return -EINVAL;
-		default:
-			if (optopt)
-				*cause = tl_asprintf("invalid option -- '%c'", optopt);
-			else
-				*cause = tl_asprintf("unrecognized option '%s'", argv[optind - 1]);
+		default: /* '?' and ':' */
+			*cause = bad_option(c, argc, argv);
 			return -EINVAL;
 		}
 	}
@@ -292,19 +414,8 @@ int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause)
 		}
 		o->filter = b.data;
 	}
-	if (o->json && o->mode == TL_MODE_UI && !o->help && !o->version) {
-		*cause = tl_strdup("--json needs --once or --events");
+	if (!o->help && !o->version && (*cause = check_combinations(seen)))
 		return -EINVAL;
-	}
-	if (o->demo >= 0 && (o->mode == TL_MODE_ONCE || o->n_netns)) {
-		*cause = tl_strdup(o->mode == TL_MODE_ONCE ? "--demo does not combine with --once"
-							  : "--demo watches its own namespaces");
-		return -EINVAL;
-	}
-	if (o->ladder && o->mode != TL_MODE_EVENTS) {
-		*cause = tl_strdup("--ladder needs --events");
-		return -EINVAL;
-	}
 	if (o->n_netns == 0)
 		add_ns(o, NULL, tl_strdup("self"));
 	return 0;

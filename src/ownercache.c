@@ -11,7 +11,12 @@ struct tl_owners {
 	struct tl_map by_inode; /* inode + 1 -> index in owners */
 	struct tl_owner *owners;
 	size_t n, cap;
+	size_t hidden; /* processes we were not allowed to read */
 };
+
+const char tl_owners_hidden_reason[] =
+    "other users' processes could not be inspected (reading their /proc/PID/fd needs root "
+    "or CAP_SYS_PTRACE)";
 
 struct tl_owners *tl_owners_new(const char *proc)
 {
@@ -57,4 +62,14 @@ void tl_owners_add(struct tl_owners *o, uint32_t inode, const struct tl_owner *w
 const char *tl_owners_proc(const struct tl_owners *o)
 {
 	return o->proc;
+}
+
+void tl_owners_note_hidden(struct tl_owners *o, size_t n)
+{
+	o->hidden += n;
+}
+
+size_t tl_owners_hidden(const struct tl_owners *o)
+{
+	return o->hidden;
 }

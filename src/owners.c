@@ -63,6 +63,7 @@ struct scan_job {
 	} *found;
 	size_t n_found, cap_found;
 	size_t dirs;
+	size_t hidden; /* candidates we were not allowed to read */
 };
 
 static void *scan(void *arg)
@@ -79,13 +80,21 @@ static void *scan(void *arg)
 			continue;
 		if (j->ns_ino) {
 			snprintf(path, sizeof(path), "%s/%ld/ns/net", proc, pid);
-			if (stat(path, &st) < 0 || (uint64_t)st.st_ino != j->ns_ino)
+			if (stat(path, &st) < 0) {
+				j->hidden += errno == EACCES || errno == EPERM;
+				continue;
+			}
+			if ((uint64_t)st.st_ino != j->ns_ino)
 				continue;
 		}
 		snprintf(path, sizeof(path), "%s/%ld/fd", proc, pid);
 		DIR *fds = opendir(path);
-		if (!fds)
-			continue; /* gone, or not ours to read */
+		if (!fds) {
+			/* gone, or not ours to read: another user's process
+			 * needs root or CAP_SYS_PTRACE, and the user is told */
+			j->hidden += errno == EACCES || errno == EPERM;
+			continue;
+		}
 		j->dirs++;
 		struct dirent *fe;
 		struct tl_owner w;
@@ -180,8 +189,8 @@ size_t tl_owners_resolve(struct tl_owners *o, const uint32_t *inodes, size_t n, 
 	pthread_t *th = tl_calloc(nt, sizeof(*th));
 	bool *started = tl_calloc(nt, sizeof(*started));
 	for (size_t t = 0; t < nt; t++) {
-		jobs[t] = (struct scan_job){o, &want, claimed, &remaining, pids, n_pids, t, nt,
-					    ns_ino, uids, n_uids, NULL, 0, 0, 0};
+		jobs[t] = (struct scan_job){o,	    &want, claimed, &remaining, pids, n_pids, t, nt,
+					    ns_ino, uids,  n_uids,  NULL,	0,    0,      0, 0};
 		started[t] = t > 0 && pthread_create(&th[t], NULL, scan, &jobs[t]) == 0;
 	}
 	scan(&jobs[0]);
@@ -195,6 +204,7 @@ size_t tl_owners_resolve(struct tl_owners *o, const uint32_t *inodes, size_t n, 
 		for (size_t k = 0; k < jobs[t].n_found; k++)
 			tl_owners_add(o, jobs[t].found[k].ino, &jobs[t].found[k].w);
 		known += jobs[t].n_found;
+		tl_owners_note_hidden(o, jobs[t].hidden);
 		if (dirs_read)
 			*dirs_read += jobs[t].dirs;
 		free(jobs[t].found);

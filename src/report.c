@@ -56,9 +56,16 @@ static void age_text(struct tl_buf *b, double s, bool exact)
 /* The CLOSE-WAIT owners and the TIME-WAIT pressure, after the table. */
 static void leak_text(struct tl_buf *b, const struct tl_once_report *r, bool named)
 {
+	bool unknown = false;
+
 	if (r->n_process) {
-		tl_buf_printf(b, "\nCLOSE-WAIT by process%s%s%s\n", named ? " (" : "",
-			      named ? r->netns : "", named ? ")" : "");
+		tl_buf_puts(b, "\nCLOSE-WAIT by process");
+		if (named) {
+			tl_buf_puts(b, " (");
+			tl_buf_put_safe(b, r->netns, 0);
+			tl_buf_putc(b, ')');
+		}
+		tl_buf_putc(b, '\n');
 		tl_buf_printf(b, "%8s  %-16s %7s %8s %7s\n", "PID", "COMMAND", "COUNT", "OLDEST",
 			      "UNREAD");
 		for (size_t i = 0; i < r->n_process; i++) {
@@ -68,11 +75,17 @@ static void leak_text(struct tl_buf *b, const struct tl_once_report *r, bool nam
 			tl_buf_init(&age);
 			age_text(&age, g->oldest_s, g->oldest_exact);
 			snprintf(pid, sizeof(pid), "%d", g->pid);
+			/* a process names itself (prctl): shown, never obeyed */
+			char *comm = tl_text_safe(g->pid < 0 ? "(unknown)" : g->comm, 0);
 			tl_buf_printf(b, "%8s  %-16s %7u %8s %7u%s%s\n", g->pid < 0 ? "?" : pid,
-				      g->pid < 0 ? "(unknown)" : g->comm, g->count, age.data, g->unread,
+				      comm, g->count, age.data, g->unread,
 				      g->suspect ? "  LEAK? " : "", g->suspect ? g->why : "");
+			free(comm);
+			unknown |= g->pid < 0;
 			tl_buf_fini(&age);
 		}
+		if (unknown && r->owners_hidden)
+			tl_buf_printf(b, "(unknown): %s\n", tl_owners_hidden_reason);
 		tl_buf_puts(b, "CLOSE-WAIT by local port\n");
 		for (size_t i = 0; i < r->n_port && i < 10; i++) {
 			const struct tl_leak_group *g = &r->by_port[i];
@@ -108,8 +121,10 @@ void tl_report_once_text(struct tl_buf *b, const struct tl_once_report *r, size_
 
 	tl_buf_printf(b, "%-*s", w0, "TCP STATE");
 	for (size_t i = 0; i < n; i++) {
-		w[i] = TL_MAX(7, (int)strlen(r[i].netns));
-		tl_buf_printf(b, "  %*s", w[i], r[i].netns);
+		char *name = tl_text_safe(r[i].netns, 0);
+		w[i] = TL_MAX(7, (int)strlen(name));
+		tl_buf_printf(b, "  %*s", w[i], name);
+		free(name);
 	}
 	tl_buf_putc(b, '\n');
 	for (int k = 0; k < TL_TCP_NSHOWN; k++) {
@@ -153,8 +168,16 @@ static void json_one(struct tl_buf *b, const struct tl_once_report *r)
 			tl_buf_printf(b, "%s\"%s\":%ld", k ? "," : "", tl_other_names[k],
 				      r->other[k]);
 	}
-	tl_buf_printf(b, "},\"close_wait\":{\"total\":%u,\"unread\":%u,\"by_process\":[",
+	tl_buf_printf(b, "},\"close_wait\":{\"total\":%u,\"unread\":%u,\"unknown_owners_why\":",
 		      r->hist.count[TL_TCP_CLOSE_WAIT], r->cw_unread);
+	bool unknown = false;
+	for (size_t i = 0; i < r->n_process; i++)
+		unknown |= r->by_process[i].pid < 0;
+	if (unknown && r->owners_hidden)
+		tl_buf_json_str(b, tl_owners_hidden_reason);
+	else
+		tl_buf_puts(b, "null");
+	tl_buf_puts(b, ",\"by_process\":[");
 	for (size_t i = 0; i < r->n_process; i++) {
 		const struct tl_leak_group *g = &r->by_process[i];
 		tl_buf_puts(b, i ? ",{\"pid\":" : "{\"pid\":");
@@ -237,7 +260,9 @@ void tl_report_event_text(struct tl_buf *b, const struct tl_event *ev, const cha
 	int ms = (int)((ev->wall - (double)secs) * 1000.0);
 	if (ms < 0 || ms > 999)
 		ms = 0;
-	tl_buf_printf(b, "%s.%03d %s %s -> %s  ", stamp, ms, netns, local, remote);
+	tl_buf_printf(b, "%s.%03d ", stamp, ms);
+	tl_buf_put_safe(b, netns, 0);
+	tl_buf_printf(b, " %s -> %s  ", local, remote);
 	if (ev->kind == TL_EV_OPEN)
 		tl_buf_printf(b, "open -> %s", tl_tcp_state_name(ev->to));
 	else
@@ -249,8 +274,11 @@ void tl_report_event_text(struct tl_buf *b, const struct tl_event *ev, const cha
 		tl_buf_puts(b, "  (closed)");
 	if (ev->inferred)
 		tl_buf_puts(b, "  (inferred)");
-	if (owner)
-		tl_buf_printf(b, "  %d/%s", owner->pid, owner->comm);
+	if (owner) {
+		/* a process names itself (prctl): shown, never obeyed */
+		tl_buf_printf(b, "  %d/", owner->pid);
+		tl_buf_put_safe(b, owner->comm, 0);
+	}
 	tl_buf_putc(b, '\n');
 }
 

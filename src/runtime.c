@@ -52,6 +52,8 @@ struct tl_runtime {
 	size_t n_groups;
 	struct tl_tw_pressure tw;
 	bool have_tw;
+	bool hidden_said; /* why some owners are unknown, said once */
+	char *note;	  /* the runtime's own notice, or NULL */
 };
 
 void tl_runtime_leak_cfg_from(struct tl_leak_cfg *cfg, const struct tl_options *o)
@@ -120,6 +122,7 @@ void tl_runtime_free(struct tl_runtime *rt)
 {
 	if (!rt)
 		return;
+	free(rt->note);
 	free(rt->groups);
 	tl_leak_watch_fini(&rt->watch);
 	tl_owners_free(rt->owners);
@@ -219,6 +222,15 @@ static void event_owners(struct tl_runtime *rt, uint64_t now)
 	tl_owners_resolve(rt->owners, want, nw, rt->n_ns == 1 ? tl_engine_ns_ino(rt->e, 0) : 0,
 			  want_uid, nw, NULL);
 	rt->last_scan = now;
+	bool unknown = false;
+	for (size_t i = 0; i < nw && !rt->hidden_said; i++)
+		unknown |= !tl_owners_find(rt->owners, want[i]);
+	if (unknown && tl_owners_hidden(rt->owners)) {
+		free(rt->note);
+		rt->note = tl_asprintf("events show no process where it is unknown: %s",
+				       tl_owners_hidden_reason);
+		rt->hidden_said = true;
+	}
 }
 
 static void sum_hist(struct tl_engine *e, struct tl_hist *sum)
@@ -341,8 +353,15 @@ uint32_t tl_runtime_run_conn(const struct tl_runtime *rt)
 	return rt->run_conn;
 }
 
-char *tl_runtime_take_notice(struct tl_runtime *rt)
+char *tl_runtime_take_notice(struct tl_runtime *rt, const char **kind)
 {
+	char *msg = rt->note;
+	if (kind)
+		*kind = msg ? "note" : "warning";
+	if (msg) {
+		rt->note = NULL;
+		return msg;
+	}
 	return tl_engine_take_notice(rt->e);
 }
 

@@ -214,6 +214,7 @@ static struct tl_ui_input ui_input(struct tui *t, uint64_t now)
 		.n_leaks = n_leaks,
 		.watch = tl_runtime_leak_watch(t->rt),
 		.tw = tl_runtime_tw(t->rt),
+		.leak_cfg = tl_runtime_leak_cfg(t->rt),
 	};
 }
 
@@ -308,7 +309,7 @@ static void after_step(struct tui *t, uint32_t *run_shown)
 	}
 	if (nev)
 		t->redraw = true;
-	char *msg = tl_runtime_take_notice(t->rt);
+	char *msg = tl_runtime_take_notice(t->rt, NULL);
 	if (msg) {
 		tl_ui_message(ui, msg);
 		free(msg);
@@ -410,7 +411,9 @@ int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
 
 	t.rt = tl_runtime_new(&cfg, tl_mono_ns(), &cause);
 	if (!t.rt) {
-		fprintf(stderr, "tcpladder: %s\n", cause);
+		char *safe = tl_text_safe(cause, 0); /* may quote names and input */
+		fprintf(stderr, "tcpladder: %s\n", safe);
+		free(safe);
 		free(cause);
 		return EXIT_FAILURE;
 	}
@@ -430,7 +433,9 @@ int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
 	terminal_restore();
 	tl_set_fatal_hook(NULL);
 	if (cause) {
-		fprintf(stderr, "tcpladder: %s\n", cause);
+		char *safe = tl_text_safe(cause, 0); /* may quote names and input */
+		fprintf(stderr, "tcpladder: %s\n", safe);
+		free(safe);
 		free(cause);
 		ret = EXIT_FAILURE;
 	}

@@ -1079,8 +1079,20 @@ static const struct leak_series *series_of(const struct tl_leak_watch *w, int pi
 	return &w->series[k];
 }
 
+/* "90 s", "5 min", "2.5 h": the legend's thresholds as configured. */
+static void span_text(double s, char *out, size_t len)
+{
+	if (s < 120)
+		snprintf(out, len, "%g s", s);
+	else if (s < 7200)
+		snprintf(out, len, "%g min", s / 60);
+	else
+		snprintf(out, len, "%g h", s / 3600);
+}
+
 static void draw_leaks(struct tl_canvas *c, const struct tl_ui_input *in)
 {
+	bool unknown = false;
 	tl_canvas_fill(c, 0, 0, c->w, 1, ' ', TL_ST_HEADER);
 	tl_canvas_text(c, 1, 0, c->w - 1, TL_ST_HEADER, "CLOSE-WAIT by process, and TIME-WAIT pressure");
 	int y = 2;
@@ -1110,7 +1122,11 @@ static void draw_leaks(struct tl_canvas *c, const struct tl_ui_input *in)
 				 g->oldest_exact ? " " : ">", age, g->unread,
 				 g->suspect ? g->why : "");
 		y++;
+		unknown |= g->pid < 0;
 	}
+	if (unknown && in->owners && tl_owners_hidden(in->owners) && y < c->h - 3)
+		tl_canvas_printf(c, 2, y++, c->w - 3, TL_ST_DIM, "(unknown): %s",
+				 tl_owners_hidden_reason);
 	y++;
 	if (in->tw) {
 		const struct tl_tw_pressure *tw = in->tw;
@@ -1125,8 +1141,19 @@ static void draw_leaks(struct tl_canvas *c, const struct tl_ui_input *in)
 					 "to %-28s %6u of %u local ports (%.1f%%)", tw->top[i].remote,
 					 tw->top[i].in_use, tw->top[i].range, tw->top[i].ratio * 100);
 	}
-	tl_canvas_text(c, 1, c->h - 2, c->w - 2, TL_ST_DIM,
-		       "A leak: a count that keeps growing, a socket in CLOSE-WAIT for 5 min, or 100 in one process.");
+	struct tl_leak_cfg def;
+	const struct tl_leak_cfg *cfg = in->leak_cfg;
+	char window[32], age[32];
+	if (!cfg) {
+		tl_leak_cfg_default(&def);
+		cfg = &def;
+	}
+	span_text((double)cfg->window_ns / 1e9, window, sizeof(window));
+	span_text(cfg->age_threshold_s, age, sizeof(age));
+	tl_canvas_printf(c, 1, c->h - 2, c->w - 2, TL_ST_DIM,
+			 "A leak: a count that keeps growing over %s, a socket in CLOSE-WAIT for %s, "
+			 "or %u in one process.",
+			 window, age, cfg->count_threshold);
 	tl_canvas_text(c, 0, c->h - 1, c->w, TL_ST_KEY, "Esc q L: back   Space: pause   F10: quit");
 }
 

@@ -1,5 +1,6 @@
 /* util: checked allocation, text buffer, small parsers. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,20 +144,70 @@ void tl_buf_printf(struct tl_buf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Length of the UTF-8 sequence at p (1 to 4), or 0 when it is not one:
+ * a stray continuation byte, an overlong form, a surrogate, a code point
+ * above U+10FFFF or a sequence cut short (the NUL ends it). */
+static size_t utf8_len(const unsigned char *p)
+{
+	unsigned char c = p[0];
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0; /* overlong */
+	else if (c == 0xed)
+		hi = 0x9f; /* surrogates */
+	else if (c == 0xf0)
+		lo = 0x90; /* overlong */
+	else if (c == 0xf4)
+		hi = 0x8f; /* above U+10FFFF */
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/* U+0080 to U+009F: C1 controls (0x9b is CSI on many terminals). */
+static bool is_c1(const unsigned char *p)
+{
+	return p[0] == 0xc2 && p[1] < 0xa0;
+}
+
 void tl_buf_json_str(struct tl_buf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s, *run = p;
 
 	tl_buf_putc(b, '"');
-	for (;; p++) {
+	for (;;) {
 		unsigned char ch = *p;
-		if (ch >= 0x20 && ch != '"' && ch != '\\' && ch != 0x7f)
-			continue; /* copied in one go with its run */
+		size_t n = 1;
+		if (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\') {
+			p++; /* copied in one go with its run */
+			continue;
+		}
+		if (ch >= 0x80 && (n = utf8_len(p)) > 1 && !is_c1(p)) {
+			p += n;
+			continue;
+		}
 		if (p > run)
 			tl_buf_add(b, (const char *)run, (size_t)(p - run));
 		if (!ch)
 			break;
+		if (n == 2) /* a C1 control: its code point */
+			ch = p[1];
 		switch (ch) {
 		case '"': tl_buf_add(b, "\\\"", 2); break;
 		case '\\': tl_buf_add(b, "\\\\", 2); break;
@@ -164,13 +215,77 @@ void tl_buf_json_str(struct tl_buf *b, const char *s)
 		case '\t': tl_buf_add(b, "\\t", 2); break;
 		case '\r': tl_buf_add(b, "\\r", 2); break;
 		default: {
+			/* controls, and bytes that are not UTF-8 (read as Latin-1:
+			 * the output stays valid JSON and keeps the byte's value) */
 			char u[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
 			tl_buf_add(b, u, 6);
 		}
 		}
-		run = p + 1;
+		p += n ? n : 1;
+		run = p;
 	}
 	tl_buf_putc(b, '"');
+}
+
+void tl_buf_put_safe(struct tl_buf *b, const char *s, size_t max)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s, *run = p;
+
+	for (;;) {
+		unsigned char ch = *p;
+		size_t n = ch >= 0x20 && ch < 0x7f ? 1 : ch >= 0x80 ? utf8_len(p) : 0;
+		if (n > 1 && is_c1(p))
+			n = 0;
+		if (max && ch && (size_t)(p - (const unsigned char *)s) + (n ? n : 1) > max) {
+			if (p > run)
+				tl_buf_add(b, (const char *)run, (size_t)(p - run));
+			tl_buf_add(b, "...", 3);
+			return;
+		}
+		if (n) {
+			p += n;
+			continue;
+		}
+		if (p > run)
+			tl_buf_add(b, (const char *)run, (size_t)(p - run));
+		if (!ch)
+			return;
+		/* a control or a byte that is not UTF-8: shown, never sent */
+		if (ch == '\n')
+			tl_buf_add(b, "\\n", 2);
+		else if (ch == '\t')
+			tl_buf_add(b, "\\t", 2);
+		else if (ch == '\r')
+			tl_buf_add(b, "\\r", 2);
+		else {
+			char x[4] = {'\\', 'x', hex[ch >> 4], hex[ch & 15]};
+			tl_buf_add(b, x, 4);
+		}
+		run = ++p;
+	}
+}
+
+const char *tl_text_echo(const char *s, char *buf, size_t size)
+{
+	char *t = tl_text_safe(s, TL_ECHO_MAX);
+	if (size) {
+		size_t n = strlen(t);
+		if (n >= size) /* only with a buffer below TL_ECHO_SIZE */
+			n = size - 1;
+		memcpy(buf, t, n);
+		buf[n] = '\0';
+	}
+	free(t);
+	return buf;
+}
+
+char *tl_text_safe(const char *s, size_t max)
+{
+	struct tl_buf b;
+	tl_buf_init(&b);
+	tl_buf_put_safe(&b, s ? s : "(null)", max);
+	return b.data;
 }
 
 void tl_buf_u64(struct tl_buf *b, uint64_t v)

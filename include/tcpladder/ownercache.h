@@ -24,5 +24,12 @@ const struct tl_owner *tl_owners_find(const struct tl_owners *o, uint32_t inode)
 /* Record an owner; the /proc root in use. */
 void tl_owners_add(struct tl_owners *o, uint32_t inode, const struct tl_owner *w);
 const char *tl_owners_proc(const struct tl_owners *o);
+/* Processes that were candidates but could not be read (EACCES/EPERM:
+ * another user's, without root or CAP_SYS_PTRACE): counted by the
+ * scanner; while nonzero, an unknown owner may be one of them, and
+ * tl_owners_hidden_reason says so to the user. */
+void tl_owners_note_hidden(struct tl_owners *o, size_t n);
+size_t tl_owners_hidden(const struct tl_owners *o);
+extern const char tl_owners_hidden_reason[];
 
 #endif

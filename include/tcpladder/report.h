@@ -24,6 +24,7 @@ struct tl_once_report {
 	size_t n_port;
 	uint32_t cw_unread;
 	bool ages_estimated; /* ages from the kernel's time since the last ACK */
+	bool owners_hidden;  /* some processes could not be read: say why owners are unknown */
 	struct tl_tw_pressure tw;
 	bool have_tw;
 };

@@ -76,8 +76,9 @@ bool tl_runtime_new_run(const struct tl_runtime *rt); /* the lab began a run */
  * tracker knows it, else 0. */
 uint32_t tl_runtime_run_conn(const struct tl_runtime *rt);
 /* A one-line notice for the user, or NULL; reading it clears it (caller
- * frees). */
-char *tl_runtime_take_notice(struct tl_runtime *rt);
+ * frees).  *kind (when not NULL): "warning" (events lost, a failed dump)
+ * or "note" (why some owners are unknown, said once). */
+char *tl_runtime_take_notice(struct tl_runtime *rt, const char **kind);
 
 /* What the runtime keeps. */
 struct tl_engine *tl_runtime_engine(struct tl_runtime *rt);

@@ -83,6 +83,7 @@ struct tl_ui_input {
 	size_t n_leaks;
 	const struct tl_leak_watch *watch;  /* their counts over time */
 	const struct tl_tw_pressure *tw;    /* TIME-WAIT pressure, or NULL */
+	const struct tl_leak_cfg *leak_cfg; /* the thresholds, for the legend (NULL: defaults) */
 };
 
 struct tl_rect {

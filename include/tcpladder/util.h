@@ -44,8 +44,28 @@ void tl_buf_puts(struct tl_buf *b, const char *s);
 void tl_buf_putc(struct tl_buf *b, char c);
 void tl_buf_printf(struct tl_buf *b, const char *fmt, ...) TL_PRINTF(2, 3);
 void tl_buf_vprintf(struct tl_buf *b, const char *fmt, va_list ap) TL_PRINTF(2, 0);
-/* Append s as a JSON string literal, quotes included. */
+/* Append s as a JSON string literal, quotes included.  Controls (C0, DEL
+ * and C1) are escaped as \uXXXX; a byte that is not part of valid UTF-8
+ * is escaped as the Latin-1 character of that value, so the result is
+ * always valid JSON. */
 void tl_buf_json_str(struct tl_buf *b, const char *s);
+/* Append s for a terminal: every control byte (C0, DEL), C1 control
+ * (U+0080 to U+009F) and byte that is not part of valid UTF-8 is shown
+ * as \xNN (\n, \t, \r for those three), so text the tool did not write
+ * (process names, command lines, namespace names, echoed input) can never
+ * drive the terminal.  Backslashes are kept: applying it twice changes
+ * nothing.  max > 0 shows at most max bytes of s, whole characters, then
+ * "...". */
+void tl_buf_put_safe(struct tl_buf *b, const char *s, size_t max);
+/* The same into a new string (caller frees); NULL gives "(null)". */
+char *tl_text_safe(const char *s, size_t max);
+/* How long an echo of the user's input may be in a message, and a buffer
+ * that holds one escaped. */
+#define TL_ECHO_MAX 64
+#define TL_ECHO_SIZE (TL_ECHO_MAX * 4 + 4)
+/* s escaped and cut to TL_ECHO_MAX into buf (of TL_ECHO_SIZE bytes);
+ * returns buf, for messages that quote input. */
+const char *tl_text_echo(const char *s, char *buf, size_t size);
 /* Numbers without printf (the event stream's hot path). */
 void tl_buf_u64(struct tl_buf *b, uint64_t v);
 /* v with this many decimals (0 to 6), rounded. */

@@ -20,6 +20,9 @@ run() {
 }
 
 one_line() { [ "$(wc -l <"$T/err")" = 1 ] && grep -q '^tcpladder: ' "$T/err"; }
+short_line() { one_line && [ "$(wc -c <"$T/err")" -lt 400 ]; }
+usage_says() { [ "$rc" = 2 ] && grep -q -- "$1" "$T/err"; }
+no_control() { ! LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' "$1"; }
 
 run --help
 check "--help exits 0" [ "$rc" = 0 ]
@@ -49,6 +52,74 @@ check "unknown namespace: nothing on stdout" [ ! -s "$T/out" ]
 run --once --pid 2147483646
 check "no such process: exit 1" [ "$rc" = 1 ]
 check "no such process: one line" one_line
+check "no such process: says the process does not exist" \
+	grep -q "process 2147483646 does not exist" "$T/err"
+
+# A FIFO named as a namespace: refused at once, never opened (an open
+# would block for ever); timeout turns a regression into a failure.
+mkfifo "$T/fifo"
+timeout -k 5 20 "$TCPLADDER" --once -N "$T/fifo" >"$T/out" 2>"$T/err"
+rc=$?
+check "a FIFO as a namespace: exit 1, no hang" [ "$rc" = 1 ]
+check "a FIFO as a namespace: one line saying so" one_line
+check "a FIFO as a namespace: not a network namespace (a FIFO)" \
+	grep -q "is not a network namespace (a FIFO)" "$T/err"
+timeout -k 5 20 "$TCPLADDER" --events -n 1 -N "$T/fifo" >"$T/out" 2>"$T/err"
+rc=$?
+check "a FIFO with --events: exit 1, no hang" [ "$rc" = 1 ]
+run --once -N /tmp
+check "a directory as a namespace: exit 1" [ "$rc" = 1 ]
+check "a directory as a namespace: says so" grep -q "not a network namespace (a directory)" "$T/err"
+run --once -N /proc/self/ns/uts
+check "another kind of namespace: exit 1" [ "$rc" = 1 ]
+check "another kind of namespace: says so" grep -q "not a network namespace" "$T/err"
+
+# Long echoes are cut, control bytes escaped.
+big=$(head -c 100000 /dev/zero | tr '\0' x)
+run --once -N "$big"
+check "a 100 KB namespace name: exit 1" [ "$rc" = 1 ]
+check "a 100 KB namespace name: one short line" short_line
+run --once -N $'\e]2;PWN\a\e[2J'
+check "a namespace name with escapes: exit 1" [ "$rc" = 1 ]
+check "a namespace name with escapes: shown escaped" grep -qF '\x1b]2;PWN\x07\x1b[2J' "$T/err"
+check "a namespace name with escapes: no control byte on stderr" no_control "$T/err"
+
+# A long option given an argument: named, without a stray byte.
+for opt in --once=1 --json=x --events=1; do
+	run --once "$opt"
+	[ "$opt" = --once=1 ] && run "$opt"
+	name=${opt%%=*}
+	check "$opt: exit 2" [ "$rc" = 2 ]
+	check "$opt: names $name" grep -q "^tcpladder: option '$name' does not take an argument$" "$T/err"
+	check "$opt: printable text only" bash -c '! LC_ALL=C grep -q "[^[:print:]]" "$1"' _ "$T/err"
+done
+run --netns
+check "--netns without its argument: names it" \
+	grep -q "^tcpladder: option '--netns' requires an argument$" "$T/err"
+
+# Options that do not combine: exit 2 naming both, in either order.
+for args in "--once --events" "--events --once" "--events --demo --once" "--once --demo"; do
+	run $args
+	check "$args: exit 2" [ "$rc" = 2 ]
+	check "$args: names both" grep -q -- "--once and --\(events\|demo\) cannot be used together" "$T/err"
+	check "$args: nothing on stdout" [ ! -s "$T/out" ]
+done
+run --events --ladder --json
+check "--ladder --json: exit 2 naming both" usage_says "--ladder and --json cannot be used together"
+run --link-delay 0.1 --events
+check "--link-delay without --demo: exit 2 naming both" usage_says "--link-delay needs --demo"
+run --events --check
+check "--check without --once: exit 2 naming both" usage_says "--check needs --once"
+
+# --help and --version on a full disk: exit 1 with one line.
+for opt in --help --version; do
+	"$TCPLADDER" "$opt" >/dev/full 2>"$T/err"
+	rc=$?
+	check "$opt >/dev/full: exit 1" [ "$rc" = 1 ]
+	check "$opt >/dev/full: one line naming the write error" \
+		grep -qx "tcpladder: write error: No space left on device" "$T/err"
+	check "$opt >/dev/full: nothing else" one_line
+done
 
 run --once -N /etc/hostname
 check "a file that is not a namespace: exit 1" [ "$rc" = 1 ]
@@ -90,7 +161,9 @@ if command -v setpriv >/dev/null; then
 	# ... but its own namespace needs no privilege.
 	setpriv --reuid=65534 --regid=65534 --clear-groups \
 		"$TCPLADDER" --once --json >"$T/out" 2>"$T/err"
-	check "unprivileged, own namespace: works" [ "$?" = 0 ] && jq -e '.tcp' "$T/out" >/dev/null
+	rc=$?
+	works() { [ "$rc" = 0 ] && jq -e '.tcp' "$T/out" >/dev/null; }
+	check "unprivileged, own namespace: works" works
 else
 	not_ok "setpriv missing (util-linux)"
 fi

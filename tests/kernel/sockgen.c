@@ -1,7 +1,10 @@
 /*
  * sockgen - put real kernel TCP sockets into known states (test helper).
  *
- * Usage: sockgen [-6] [-p BASEPORT] STATE=COUNT ...
+ * Usage: sockgen [-6] [-p BASEPORT] [-c NAME] STATE=COUNT ...
+ *
+ * -c NAME sets the process name (/proc/PID/comm, prctl PR_SET_NAME), as any
+ * process may: the tests name it with terminal escapes.
  *
  * Meant to run inside a private network namespace (unshare -n, lo up).
  * Standalone: libc only.  See sockgen-selftest.sh.
@@ -45,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -103,7 +107,7 @@ __attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt,
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: sockgen [-6] [-p BASEPORT] STATE=COUNT ...\n"
+	fprintf(stderr, "usage: sockgen [-6] [-p BASEPORT] [-c NAME] STATE=COUNT ...\n"
 		"states: listen established close-wait fin-wait-2 "
 		"fin-wait-2-orphan time-wait syn-recv syn-sent fin-wait-1 "
 		"closing last-ack udp raw\n");
@@ -516,12 +520,16 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 	char c;
 
-	while ((opt = getopt(argc, argv, "6p:")) != -1) {
+	while ((opt = getopt(argc, argv, "6p:c:")) != -1) {
 		char *end;
 		long v;
 		switch (opt) {
 		case '6':
 			v6 = 1;
+			break;
+		case 'c':
+			if (prctl(PR_SET_NAME, optarg, 0, 0, 0) < 0)
+				die("prctl: %s", strerror(errno));
 			break;
 		case 'p':
 			v = strtol(optarg, &end, 10);

@@ -94,6 +94,139 @@ int main(void)
 	free(cause);
 	tl_options_fini(&o);
 
+	/* A long option given an argument it does not take: named, not
+	 * printed as a character code. */
+	is_int(parse(&o, &cause, "--once=1", NULL, NULL, NULL), -EINVAL, "--once=1");
+	is_str(cause, "option '--once' does not take an argument", "--once=1 reason");
+	free(cause);
+	tl_options_fini(&o);
+	is_int(parse(&o, &cause, "--once", "--json=x", NULL, NULL), -EINVAL, "--json=x");
+	is_str(cause, "option '--json' does not take an argument", "--json=x reason");
+	free(cause);
+	tl_options_fini(&o);
+	is_int(parse(&o, &cause, "--events=1", NULL, NULL, NULL), -EINVAL, "--events=1");
+	is_str(cause, "option '--events' does not take an argument", "--events=1 reason");
+	free(cause);
+	tl_options_fini(&o);
+	is_int(parse(&o, &cause, "--netns", NULL, NULL, NULL), -EINVAL, "--netns without its argument");
+	is_str(cause, "option '--netns' requires an argument", "long option missing argument reason");
+	free(cause);
+	tl_options_fini(&o);
+	is_int(parse(&o, &cause, "--once", "--pid", NULL, NULL), -EINVAL, "--pid without its argument");
+	is_str(cause, "option '--pid' requires an argument", "--pid missing argument reason");
+	free(cause);
+	tl_options_fini(&o);
+	is_int(parse(&o, &cause, "--d=1", NULL, NULL, NULL), -EINVAL, "an ambiguous prefix");
+	is_str(cause, "option '--d' is ambiguous (--delay, --duration, --demo)", "ambiguous reason");
+	free(cause);
+	tl_options_fini(&o);
+	is_int(parse(&o, &cause, "--delay=1", "-xj", NULL, NULL), -EINVAL, "bad short option after a long one");
+	is_str(cause, "invalid option -- 'x'", "bad short option reason");
+	free(cause);
+	tl_options_fini(&o);
+
+	/* Echoes of input: escaped and cut. */
+	is_int(parse(&o, &cause, "--lang", "\x1b]2;PWN\x07", NULL, NULL), -EINVAL, "control bytes in an argument");
+	is_str(cause, "unknown language '\\x1b]2;PWN\\x07' (en or zh)", "echo escaped");
+	free(cause);
+	tl_options_fini(&o);
+	{
+		char *big = calloc(1, 100001);
+		memset(big, '7', 100000);
+		is_int(parse(&o, &cause, "--events", "-n", big, NULL), -EINVAL, "a 100 KB argument");
+		ok(cause && strlen(cause) < 200 && strstr(cause, "...'"), "its echo is cut (%zu bytes)",
+		   cause ? strlen(cause) : 0);
+		free(cause);
+		tl_options_fini(&o);
+		is_int(parse(&o, &cause, big, NULL, NULL, NULL), 0, "a 100 KB FILTER is not echoed here");
+		tl_options_fini(&o);
+		big[0] = big[1] = '-';
+		is_int(parse(&o, &cause, big, NULL, NULL, NULL), -EINVAL, "a 100 KB unknown option");
+		ok(cause && strlen(cause) < 200, "its echo is cut");
+		free(cause);
+		tl_options_fini(&o);
+		free(big);
+	}
+
+	/* Options that do not combine: a usage error naming both, in either
+	 * order. */
+	static const char *const pairs[][3] = {
+		{"--once", "--events", "--once and --events cannot be used together"},
+		{"--once", "--demo", "--once and --demo cannot be used together"},
+		{"--ladder", "--json", "--ladder and --json cannot be used together"},
+		{"--demo", "--pid=1", "--demo and --pid cannot be used together"},
+		{"--demo", "-Nblue", "--demo and --netns cannot be used together"},
+		{"--once", "-n3", "--once and --iterations cannot be used together"},
+		{"--once", "-d1", "--once and --delay cannot be used together"},
+		{"--once", "--duration=1", "--once and --duration cannot be used together"},
+		{"--once", "--cpu-budget=1", "--once and --cpu-budget cannot be used together"},
+		{"--once", "--follow=sport = :1", "--once and --follow cannot be used together"},
+		{"--once", "--lang=zh", "--once and --lang cannot be used together"},
+		{"--once", "--leak-window=9", "--once and --leak-window cannot be used together"},
+		{"--events", "--leak-count=9", "--events and --leak-count cannot be used together"},
+		{"--events", "--leak-age=9", "--events and --leak-age cannot be used together"},
+	};
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		for (int order = 0; order < 2; order++) {
+			const char *a = pairs[i][order], *b = pairs[i][!order];
+			/* --ladder and --json also need --events to be meaningful */
+			const char *with = !strcmp(pairs[i][0], "--ladder") ? "--events" : NULL;
+			is_int(parse(&o, &cause, a, b, with, NULL), -EINVAL, "%s %s: refused", a, b);
+			is_str(cause, pairs[i][2], "%s %s: both named", a, b);
+			free(cause);
+			tl_options_fini(&o);
+		}
+	}
+	is_int(parse(&o, &cause, "--events", "--demo", "--once", NULL), -EINVAL,
+	       "--events --demo --once: refused");
+	is_str(cause, "--once and --events cannot be used together", "--events --demo --once: reason");
+	free(cause);
+	tl_options_fini(&o);
+	is_int(parse(&o, &cause, "--once", "--events", "--demo", NULL), -EINVAL,
+	       "--once --events --demo: refused");
+	is_str(cause, "--once and --events cannot be used together", "--once --events --demo: reason");
+	free(cause);
+	tl_options_fini(&o);
+
+	/* Options that mean something only with another. */
+	static const char *const lone[][3] = {
+		{"--link-delay=0.1", NULL, "--link-delay needs --demo"},
+		{"--check", NULL, "--check needs --once"},
+		{"--check", "--events", "--check needs --once"},
+		{"--ladder", NULL, "--ladder needs --events"},
+		{"--ladder", "--once", "--ladder needs --events"},
+		{"--json", NULL, "--json needs --once or --events"},
+		{"--json", "--demo", "--json needs --once or --events"},
+		{"--lang=zh", "--events", "--lang with --events needs --ladder"},
+	};
+	for (size_t i = 0; i < sizeof(lone) / sizeof(lone[0]); i++) {
+		for (int order = 0; order < (lone[i][1] ? 2 : 1); order++) {
+			const char *a = lone[i][order], *b = lone[i][!order];
+			is_int(parse(&o, &cause, a, b, NULL, NULL), -EINVAL, "%s %s: refused", a,
+			       b ? b : "");
+			is_str(cause, lone[i][2], "%s %s: reason", a, b ? b : "");
+			free(cause);
+			tl_options_fini(&o);
+		}
+	}
+	/* ... and with it, accepted. */
+	static const char *const fine[][3] = {
+		{"--demo", "--link-delay=0.1", NULL},
+		{"--once", "--check", NULL},
+		{"--events", "--ladder", "--lang=zh"},
+		{"--events", "--demo", "--json"},
+		{"--lang=zh", NULL, NULL},
+		{"--once", "--leak-count=5", "--leak-age=60"},
+		{"--leak-window=60", NULL, NULL},
+		{"--once", "--events", "--help"},
+	};
+	for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+		is_int(parse(&o, &cause, fine[i][0], fine[i][1], fine[i][2], NULL), 0, "%s %s %s: accepted",
+		       fine[i][0], fine[i][1] ? fine[i][1] : "", fine[i][2] ? fine[i][2] : "");
+		free(cause);
+		tl_options_fini(&o);
+	}
+
 	is_int(parse(&o, &cause, "--help", NULL, NULL, NULL), 0, "--help");
 	ok(o.help, "help flagged");
 	tl_options_fini(&o);

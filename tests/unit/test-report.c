@@ -53,7 +53,8 @@ int main(void)
 	       "\"ESTABLISHED\":300,\"FIN-WAIT-1\":0,\"FIN-WAIT-2\":0,\"CLOSE-WAIT\":4,"
 	       "\"CLOSING\":0,\"LAST-ACK\":0,\"TIME-WAIT\":7,\"CLOSED\":0}},"
 	       "\"other\":{\"udp\":3,\"udplite\":0,\"raw\":null,\"unix\":12},"
-	       "\"close_wait\":{\"total\":4,\"unread\":0,\"by_process\":[],\"by_port\":[]},"
+	       "\"close_wait\":{\"total\":4,\"unread\":0,\"unknown_owners_why\":null,"
+	       "\"by_process\":[],\"by_port\":[]},"
 	       "\"alert\":false}\n",
 	       "JSON for one namespace");
 
@@ -156,6 +157,44 @@ int main(void)
 	if (!ok(strstr(b.data, "      42  leaky                  2       7m       1  LEAK? old\n") != NULL,
 	   "by process in the text"))
 		printf("%s", b.data);
+	ok(strstr(b.data, "       ?  (unknown)") && !strstr(b.data, "could not be inspected"),
+	   "an unknown owner, no reason given while every process could be read");
+
+	/* Owners unknown because other users' processes could not be read:
+	 * said once, in the text and the JSON. */
+	lr.owners_hidden = true;
+	tl_buf_reset(&b);
+	tl_report_once_text(&b, &lr, 1);
+	ok(strstr(b.data, "(unknown): other users' processes could not be inspected (reading their "
+			  "/proc/PID/fd needs root or CAP_SYS_PTRACE)\n"),
+	   "text: why owners are unknown");
+	tl_buf_reset(&b);
+	tl_report_once_json(&b, &lr, 1);
+	ok(strstr(b.data, "\"unknown_owners_why\":\"other users' processes could not be inspected"),
+	   "JSON: why owners are unknown");
+	lr.owners_hidden = false;
+
+	/* A process that names itself with terminal escapes (prctl
+	 * PR_SET_NAME) and a namespace named so: shown, never sent raw. */
+	struct tl_leak_group *tidy = byp[1].pid == 7 ? &byp[1] : &byp[2];
+	snprintf(tidy->comm, sizeof(tidy->comm), "%s", "\x1b]2;PWN\x07\x1b[2J");
+	lr.netns = "ns\x1b[31m";
+	tl_buf_reset(&b);
+	tl_report_once_text(&b, &lr, 1);
+	ok(!strchr(b.data, 0x1b) && !strchr(b.data, 0x07), "text: no ESC or BEL from a process name");
+	ok(strstr(b.data, "\\x1b]2;PWN\\x07\\x1b[2J") && strstr(b.data, "ns\\x1b[31m"),
+	   "text: the name shown escaped");
+	tl_buf_reset(&b);
+	{
+		struct tl_once_report two[2] = {lr, lr};
+		tl_report_once_text(&b, two, 2);
+		ok(!strchr(b.data, 0x1b), "text, two namespaces: no ESC in the header or titles");
+	}
+	tl_buf_reset(&b);
+	tl_report_once_json(&b, &lr, 1);
+	ok(!strchr(b.data, 0x1b) && strstr(b.data, "\"comm\":\"\\u001b]2;PWN\\u0007\\u001b[2J\""),
+	   "JSON: the name escaped");
+	lr.netns = "self";
 	free(byp);
 	free(byport);
 	tl_snapshot_fini(&tws);
@@ -213,6 +252,13 @@ int main(void)
 	tl_buf_reset(&b);
 	tl_report_event_text(&b, &ev, "self", true, &ow);
 	ok(strstr(b.data, "open -> SYN-SENT  FIN out  4242/nginx\n") != NULL, "the owner on the line");
+	struct tl_owner evil = {666, "\x1b]2;PWN\x07\x1b[2J", "x"};
+	tl_buf_reset(&b);
+	tl_report_event_text(&b, &ev, "blue\x9b" "2J", true, &evil);
+	ok(!strchr(b.data, 0x1b) && !strchr(b.data, 0x07) && !strchr(b.data, (char)0x9b),
+	   "an event line: no control byte from a process or namespace name");
+	ok(strstr(b.data, " blue\\x9b2J [::1]:50000") && strstr(b.data, "666/\\x1b]2;PWN\\x07\\x1b[2J\n"),
+	   "an event line: the names shown escaped");
 
 	tl_buf_fini(&b);
 	tl_snapshot_fini(&s);

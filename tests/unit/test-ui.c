@@ -156,6 +156,61 @@ static void golden(const char *name, struct tl_ui *ui, struct fixture *f, int w,
 	tl_canvas_fini(&c);
 }
 
+/* The leak screen: the legend shows the thresholds in force, and an
+ * unknown owner comes with the reason when processes could not be read. */
+static void leak_screen(struct fixture *f)
+{
+	struct tl_ui ui;
+	struct tl_canvas c;
+	struct tl_buf b;
+	struct tl_ui_input in = input(f);
+	struct tl_leak_cfg cfg;
+	struct tl_leak_group g[2];
+
+	memset(g, 0, sizeof(g));
+	g[0].pid = 4242;
+	snprintf(g[0].comm, sizeof(g[0].comm), "server");
+	g[0].count = 3;
+	g[1].pid = -1;
+	g[1].count = 2;
+	tl_leak_cfg_default(&cfg);
+	cfg.count_threshold = 1;
+	cfg.age_threshold_s = 90;
+	cfg.window_ns = 600 * SEC;
+	struct tl_owners *own = tl_owners_new(NULL);
+	in.leaks = g;
+	in.n_leaks = 2;
+	in.owners = own;
+	in.leak_cfg = &cfg;
+	tl_ui_init(&ui);
+	ui.screen = TL_SCREEN_LEAKS;
+	tl_canvas_init(&c, 120, 30, &tl_glyphs_utf8);
+	tl_buf_init(&b);
+	tl_ui_draw(&ui, &c, &in);
+	tl_canvas_dump(&c, &b);
+	ok(strstr(b.data, "growing over 10 min, a socket in CLOSE-WAIT for 90 s, or 1 in one process"),
+	   "leak legend: the configured thresholds (--leak-count 1 --leak-age 90 --leak-window 600)");
+	ok(!strstr(b.data, "could not be inspected"), "no reason while every process could be read");
+
+	tl_owners_note_hidden(own, 3);
+	tl_buf_reset(&b);
+	tl_ui_draw(&ui, &c, &in);
+	tl_canvas_dump(&c, &b);
+	ok(strstr(b.data, "(unknown): other users' processes could not be inspected"),
+	   "an unknown owner, with processes not readable: the reason is shown");
+
+	in.leak_cfg = NULL;
+	tl_buf_reset(&b);
+	tl_ui_draw(&ui, &c, &in);
+	tl_canvas_dump(&c, &b);
+	ok(strstr(b.data, "over 5 min, a socket in CLOSE-WAIT for 5 min, or 100 in one process"),
+	   "leak legend: the defaults without a configuration");
+	tl_buf_fini(&b);
+	tl_canvas_fini(&c);
+	tl_ui_fini(&ui);
+	tl_owners_free(own);
+}
+
 int main(void)
 {
 	struct fixture f;
@@ -276,6 +331,8 @@ int main(void)
 	is_str(age, "59s", "age in seconds");
 	tl_ui_format_age(3 * 3600 * SEC, age, sizeof(age));
 	is_str(age, "3h", "age in hours");
+
+	leak_screen(&f);
 
 	tl_ui_fini(&ui);
 	fixture_fini(&f);
