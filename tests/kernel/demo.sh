@@ -70,24 +70,35 @@ gone() { # INODES: none is referred to any more
 	for ino in "$@"; do referenced "$ino" && return 1; done
 	return 0
 }
-
-"$TCPLADDER" --demo --events --duration 2 >/dev/null 2>&1 &
-pid=$!
-sleep 1
-lab=$(lab_of $pid)
-check "while running: the lab's two namespaces exist ($(echo $lab))" [ "$(echo "$lab" | grep -c .)" = 2 ]
-wait $pid
-check "after a normal exit: nothing refers to them" gone $lab
+# has_lab PID: the tool holds its two lab namespaces; they land in $lab.
+has_lab() {
+	lab=$(lab_of "$1")
+	[ "$(echo "$lab" | grep -c .)" = 2 ]
+}
+# released: the two namespaces of $lab (found before) are referred to by
+# nobody.  Never true of an empty list: what was not found cannot be gone.
+released() {
+	[ "$(echo "$lab" | grep -c .)" = 2 ] && gone $lab
+}
 
 "$TCPLADDER" --demo --events >/dev/null 2>&1 &
 pid=$!
-sleep 1.5
-lab=$(lab_of $pid)
+lab=
+check "while running: the lab's two namespaces exist" wait_for 60 has_lab $pid
+echo "# lab namespaces: $(echo $lab)"
+kill -INT $pid
+wait $pid
+check "SIGINT: exit 0" [ $? = 0 ]
+check "after a normal exit: nothing refers to them" wait_for 60 released
+
+"$TCPLADDER" --demo --events >/dev/null 2>&1 &
+pid=$!
+lab=
+check "while running again: the lab's two namespaces exist" wait_for 60 has_lab $pid
 kill -KILL $pid
 wait $pid 2>/dev/null
-sleep 0.5
-check "after SIGKILL: nothing refers to the lab's namespaces" gone $lab
-check "after SIGKILL: no process remains" bash -c "! kill -0 $pid 2>/dev/null"
+check "after SIGKILL: nothing refers to the lab's namespaces" wait_for 60 released
+check "after SIGKILL: no process remains" gone_pid $pid
 
 # Without the privilege: loopback, with a note.
 setpriv --reuid=65534 --regid=65534 --clear-groups \

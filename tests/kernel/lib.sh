@@ -26,6 +26,37 @@ check() {
 	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
 }
 
+# quiet COMMAND...: COMMAND with its output thrown away, for check.
+quiet() {
+	"$@" >/dev/null
+}
+
+# wait_for DEADLINE_S COMMAND...: run COMMAND every 0.05 s until it
+# succeeds.  Tests wait for conditions, never for a time: a loaded machine
+# makes them slower, not red.  After DEADLINE_S seconds (an integer, and
+# generous: only a broken program should ever reach it) it gives up and says
+# on stderr what it was waiting for.
+wait_for() {
+	local deadline=$1 end
+	shift
+	end=$((${EPOCHREALTIME/./} + deadline * 1000000))
+	until "$@"; do
+		if [ "${EPOCHREALTIME/./}" -ge "$end" ]; then
+			echo "# wait_for: gave up after ${deadline}s waiting for: $*" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# gone_pid PID: the process has ended (it is no more, or a zombie).
+gone_pid() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	stat=${stat##*) }
+	[ "${stat%% *}" = Z ]
+}
+
 # diag FILE: show a file as TAP diagnostics.
 diag() {
 	sed 's/^/#   /' "$@"
@@ -68,18 +99,45 @@ start_sockgen() {
 	"$SOCKGEN" "$@" <"$T/sg.in" >"$T/expect" 2>"$T/sockgen.err" &
 	SG_PID=$!
 	exec 7>"$T/sg.in"
-	for _ in $(seq 200); do
-		grep -qx ready "$T/expect" 2>/dev/null && return 0
-		kill -0 "$SG_PID" 2>/dev/null || break
-		sleep 0.05
-	done
+	if wait_for 60 sockgen_settled "$SG_PID" "$T/expect" && grep -qx ready "$T/expect"; then
+		return 0
+	fi
 	cat "$T/sockgen.err" >&2
 	return 1
+}
+
+# sockgen_settled PID OUTPUT: sockgen said ready, or is no more.
+sockgen_settled() {
+	grep -qx ready "$2" 2>/dev/null || gone_pid "$1"
 }
 
 stop_sockgen() {
 	exec 7>&-
 	wait "$SG_PID"
+}
+
+# mark PORT EVENTS: open a listener on PORT (held until unmark) and wait
+# until tcpladder, writing --events --json to EVENTS, reports it.  A
+# listener shows in a dump only, so once it is reported tcpladder has
+# sampled this namespace after the call began: a condition to wait for
+# instead of a time.
+mark() {
+	local fd
+	rm -f "$T/mark$1.in"
+	mkfifo "$T/mark$1.in"
+	"$SOCKGEN" -p "$1" listen=1 <"$T/mark$1.in" >"$T/mark$1.out" 2>&1 &
+	MARK_PIDS="$MARK_PIDS $!"
+	exec {fd}>"$T/mark$1.in"
+	MARK_FDS="$MARK_FDS $fd"
+	wait_for 60 grep -qF "\"local\":\"127.0.0.1:$1\",\"remote\":\"0.0.0.0:0\",\"event\":\"open\"" "$2"
+}
+
+# unmark: close the markers' listeners.
+unmark() {
+	local fd pid
+	for fd in $MARK_FDS; do exec {fd}>&-; done
+	for pid in $MARK_PIDS; do wait "$pid"; done
+	MARK_FDS= MARK_PIDS=
 }
 
 STATES="LISTEN SYN-SENT SYN-RECV ESTABLISHED FIN-WAIT-1 FIN-WAIT-2 CLOSE-WAIT CLOSING LAST-ACK TIME-WAIT CLOSED"
