@@ -1,6 +1,7 @@
 /* The interactive view without a terminal: golden canvases of each screen
  * at several sizes, UTF-8 and ASCII, and the keys.
- * TL_UPDATE_GOLDEN=1 rewrites the golden files instead of comparing. */
+ * TL_UPDATE_GOLDEN=1 rewrites the golden files instead of comparing
+ * (golden.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include "tcpladder/filter.h"
 #include "tcpladder/ui.h"
+#include "golden.h"
 #include "tap.h"
 
 #define SEC 1000000000ULL
@@ -111,39 +113,12 @@ static void golden(const char *name, struct tl_ui *ui, struct fixture *f, int w,
 	struct tl_canvas c;
 	struct tl_buf b;
 	struct tl_ui_input in = input(f);
-	char path[4096];
-	const char *top = getenv("top_srcdir");
 
 	tl_canvas_init(&c, w, h, ascii ? &tl_glyphs_ascii : &tl_glyphs_utf8);
 	tl_ui_draw(ui, &c, &in);
 	tl_buf_init(&b);
 	tl_canvas_dump(&c, &b);
-	snprintf(path, sizeof(path), "%s/tests/golden/%s.txt", top ? top : ".", name);
-	if (getenv("TL_UPDATE_GOLDEN")) {
-		FILE *o = fopen(path, "w");
-		if (o) {
-			fwrite(b.data, 1, b.len, o);
-			fclose(o);
-		}
-	}
-	FILE *fp = fopen(path, "r");
-	char *want = NULL;
-	size_t len = 0;
-	if (fp) {
-		fseek(fp, 0, SEEK_END);
-		len = (size_t)ftell(fp);
-		rewind(fp);
-		want = calloc(1, len + 1);
-		if (fread(want, 1, len, fp) != len)
-			len = 0;
-		fclose(fp);
-	}
-	if (!ok(want && len == b.len && !memcmp(want, b.data, len), "golden %s (%dx%d%s)", name,
-		w, h, ascii ? ", ASCII" : "")) {
-		printf("# got:\n");
-		for (char *line = strtok(b.data, "\n"); line; line = strtok(NULL, "\n"))
-			printf("# |%s\n", line);
-	}
+	golden_ok(b.data, b.len, name, "golden %s (%dx%d%s)", name, w, h, ascii ? ", ASCII" : "");
 	/* Nothing drawn outside the canvas, nothing but ASCII in ASCII mode. */
 	if (ascii) {
 		bool only = true;
@@ -151,7 +126,6 @@ static void golden(const char *name, struct tl_ui *ui, struct fixture *f, int w,
 			only &= c.cells[i].ch < 0x7f;
 		ok(only, "%s: ASCII only", name);
 	}
-	free(want);
 	tl_buf_fini(&b);
 	tl_canvas_fini(&c);
 }
