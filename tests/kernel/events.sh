@@ -40,13 +40,13 @@ seq_of() {
 		"$T/ev.json" | tr '\n' ' ' | sed 's/ $//'
 }
 
-# chains_ok: for every connection, each event starts where the last ended,
-# and only the first is an open.
+# chains_ok: there are events, and for every connection each event starts
+# where the last ended, and only the first is an open.
 chains_ok() {
 	jq -s -e '
-		group_by(.conn) | all(.[];
+		length > 0 and (group_by(.conn) | all(.[];
 			. as $evs | (.[0].event == "open") and
-			([range(1; length) | $evs[.].from == $evs[. - 1].to and $evs[.].event != "open"] | all))
+			([range(1; length) | $evs[.].from == $evs[. - 1].to and $evs[.].event != "open"] | all)))
 	' "$T/ev.json" >/dev/null
 }
 
@@ -69,7 +69,7 @@ common() { # NAME
 	check "$1: tcpladder exits 0 on SIGINT" [ "$(cat "$T/tl.rc")" = 0 ]
 	check "$1: nothing on stderr" [ ! -s "$T/ev.err" ]
 	check "$1: every line is a JSON object with the contract's fields" \
-		jqe -s 'all(.[]; has("t") and has("netns") and has("cookie") and has("family")
+		jqe -s 'length > 0 and all(.[]; has("t") and has("netns") and has("cookie") and has("family")
 			and has("local") and has("remote") and has("event") and has("from") and has("to")
 			and has("inferred") and has("segment") and has("dir") and has("pid") and has("comm"))' \
 		"$T/ev.json"
