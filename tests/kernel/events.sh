@@ -13,22 +13,41 @@ export T
 
 jqe() { jq -e "$@" >/dev/null; }
 
-# run NAME [SCENARIO-ARGS...]: tcpladder watches while the scenario runs.
+# run [SCENARIO-ARGS...]: tcpladder watches while the scenario runs, step
+# by step (scenario -s): after each step the kernel settles, tcpladder
+# samples (a marker listener shows in its events), and only then the
+# scenario goes on.  So each state lasts until it has been sampled, however
+# loaded the machine, and however far tcpladder stretches its interval to
+# keep within its CPU budget.
 run() {
 	local extra=$TL_EXTRA
 	in_netns '
-		rm -f "$T/marks"
+		rm -f "$T/marks" "$T/steps.err" "$T/sc.in"
 		"$TCPLADDER" --events --json -d 0.1 '"$extra"' >"$T/ev.json" 2>"$T/ev.err" &
 		tl=$!
+		port=30900
 		# Watching: it reports a socket opened after it started.
-		mark 30990 "$T/ev.json" && echo start >>"$T/marks"
-		"$SCENARIO" '"$*"' >"$T/sc.out" 2>"$T/sc.err"
+		mark $port "$T/ev.json" && echo start >>"$T/marks"
+		mkfifo "$T/sc.in"
+		"$SCENARIO" -s '"$*"' <"$T/sc.in" >"$T/sc.out" 2>"$T/sc.err" &
+		sc=$!
+		exec 8>"$T/sc.in"
+		steps=0
+		stepped() { [ "$(grep -c "^step$" "$T/sc.out")" -gt "$steps" ] || gone_pid $sc; }
+		while wait_for 60 stepped && ! gone_pid $sc; do
+			steps=$((steps + 1))
+			port=$((port + 1))
+			wait_for 60 settled && mark $port "$T/ev.json" ||
+				echo "step $steps: not settled or not sampled" >>"$T/steps.err"
+			echo go >&8
+		done
+		exec 8>&-
+		wait $sc
 		echo $? >"$T/sc.rc"
-		# It has seen the end: it reports two more, one after the other
-		# (two samples after the scenario ended).
-		mark 30991 "$T/ev.json" && mark 30992 "$T/ev.json" && echo end >>"$T/marks"
-		kill -INT $tl
-		wait $tl
+		# It has seen the end: it reports two more, one after the other.
+		mark $((port + 1)) "$T/ev.json" && mark $((port + 2)) "$T/ev.json" &&
+			echo end >>"$T/marks"
+		end_pid INT $tl
 		echo $? >"$T/tl.rc"
 		unmark
 	'
@@ -65,6 +84,8 @@ expect_seq() { # DESC SELECTOR WANT (an extended regular expression)
 common() { # NAME
 	check "$1: tcpladder saw the scenario from before its start to after its end" \
 		[ "$(cat "$T/marks" 2>/dev/null | tr '\n' ' ')" = "start end " ]
+	check "$1: it sampled after every step" [ ! -e "$T/steps.err" ]
+	diag "$T/steps.err" 2>/dev/null
 	check "$1: scenario ran" [ "$(cat "$T/sc.rc")" = 0 ]
 	check "$1: tcpladder exits 0 on SIGINT" [ "$(cat "$T/tl.rc")" = 0 ]
 	check "$1: nothing on stderr" [ ! -s "$T/ev.err" ]
@@ -148,15 +169,13 @@ in_netns '
 	tl=$!
 	wait_for 60 gone_pid $reader
 	start_sockgen listen=1 || exit 1
-	if wait_for 60 gone_pid $tl; then
-		wait $tl
-		echo $? >"$T/pipe.rc"
-	else
-		kill -KILL $tl
-	fi
+	wait_for 60 gone_pid $tl && echo ended >"$T/pipe.end"
+	end_pid KILL $tl
+	echo $? >"$T/pipe.rc"
 	stop_sockgen
 '
-check "events to a closed pipe: ends by itself, status 0" [ "$(cat "$T/pipe.rc" 2>/dev/null)" = 0 ]
+check "events to a closed pipe: ends by itself" [ -e "$T/pipe.end" ]
+check "events to a closed pipe: status 0" [ "$(cat "$T/pipe.rc" 2>/dev/null)" = 0 ]
 check "events to a closed pipe: nothing on stderr" [ ! -s "$T/pipe.err" ]
 
 # -n and --duration end the run (timeout only guards against a hang).

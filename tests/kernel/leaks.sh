@@ -94,7 +94,7 @@ wait_screen() { # ERE
 ui_start() { # SCENARIO-NAME COUNT
 	tm kill-server 2>/dev/null
 	rm -f "$T/screens" "$T/sc.out"
-	unshare -n bash -c '
+	netns_run bash -c '
 		ip link set lo up
 		tmux -L "$0" -f /dev/null new-session -d -s main -x 100 -y 30 \
 			"\"\$SCENARIO\" -d 0.3 $1 $2 >\"\$T/sc.out\" & LANG=C.UTF-8 \"\$TCPLADDER\" -d 0.25 --leak-window 5; sleep 600"

@@ -57,6 +57,19 @@ gone_pid() {
 	[ "${stat%% *}" = Z ]
 }
 
+# comm_is PID NAME: the process runs the program NAME.
+comm_is() {
+	[ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]
+}
+
+# end_pid SIGNAL PID: send SIGNAL to PID, a child of this shell, and reap
+# it; if it has not ended 60 s later, SIGKILL.  Returns its exit status.
+end_pid() {
+	kill -"$1" "$2" 2>/dev/null
+	wait_for 60 gone_pid "$2" || kill -KILL "$2" 2>/dev/null
+	wait "$2"
+}
+
 # diag FILE: show a file as TAP diagnostics.
 diag() {
 	sed 's/^/#   /' "$@"
@@ -82,10 +95,23 @@ require_netns() {
 	exit 0
 }
 
+# netns_run COMMAND...: COMMAND in a fresh network namespace that has its
+# own small TCP hash table.  A namespace made from the host's shares the
+# host's table, and every sock_diag dump walks all of it (262144 buckets on
+# a machine with 24 GB: some 35 ms of CPU a dump, which tcpladder's CPU
+# budget turns into a 0.7 s interval).  net.ipv4.tcp_child_ehash_entries
+# is set in an intermediate namespace, never on the host; a kernel without
+# it (before 6.1) just shares the table.
+netns_run() {
+	unshare -n sh -c 'sysctl -qw net.ipv4.tcp_child_ehash_entries=1024 2>/dev/null
+		exec unshare -n "$@"' sh "$@"
+}
+
 # in_netns SCRIPT: run a bash script in a fresh private network namespace
-# with loopback up and this library loaded.  The namespace dies with it.
+# (netns_run) with loopback up and this library loaded.  The namespace
+# dies with it.
 in_netns() {
-	unshare -n bash -c '. "$0"; ip link set lo up || exit 1; eval "$1"' \
+	netns_run bash -c '. "$0"; ip link set lo up || exit 1; eval "$1"' \
 		"${top_srcdir:-.}/tests/kernel/lib.sh" "$1"
 }
 
@@ -130,6 +156,17 @@ mark() {
 	exec {fd}>"$T/mark$1.in"
 	MARK_FDS="$MARK_FDS $fd"
 	wait_for 60 grep -qF "\"local\":\"127.0.0.1:$1\",\"remote\":\"0.0.0.0:0\",\"event\":\"open\"" "$2"
+}
+
+# settled: no socket of this namespace is between states (SYN-SENT,
+# SYN-RECV, FIN-WAIT-1, CLOSING, LAST-ACK) or has data not yet acknowledged.
+# On loopback these pass within the kernel's own processing, which a loaded
+# machine may defer.
+settled() {
+	ss -tanH | awk '
+		$1 ~ /^(SYN-SENT|SYN-RECV|FIN-WAIT-1|CLOSING|LAST-ACK)$/ { busy = 1 }
+		$1 != "LISTEN" && $3 != 0 { busy = 1 }
+		END { exit busy }'
 }
 
 # unmark: close the markers' listeners.

@@ -55,7 +55,7 @@ start() {
 	shift 3
 	tm kill-server 2>/dev/null
 	rm -f "$T/expect" "$T/tl.pid"
-	unshare -n bash -c '
+	netns_run bash -c '
 		ip link set lo up
 		tmux -L "$0" -f /dev/null new-session -d -s main -x "$1" -y "$2" "bash \"\$T/pane.sh\" $3"
 	' "$S" "$w" "$h" "$(printf '%q ' "$LIB" "$lang" "$@")"
