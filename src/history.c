@@ -87,12 +87,15 @@ void tl_history_series(const struct tl_history *hi, int state, uint64_t now, uin
 {
 	if (w <= 0)
 		return;
-	uint64_t start = now > span_ns ? now - span_ns : 0;
 	size_t i = 0;
 	long cur = -1;
 	for (int b = 0; b < w; b++) {
-		uint64_t end = start + (uint64_t)((double)span_ns * (b + 1) / w);
-		for (; i < hi->n && tl_history_at(hi, i)->mono_ns <= end; i++)
+		/* The bucket ends `back` before now; one that ends before the
+		 * clock's zero holds nothing yet (clamping the start to 0 would
+		 * shift the whole span, and its last buckets into the future). */
+		uint64_t off = (uint64_t)((double)span_ns * (b + 1) / w);
+		uint64_t back = off < span_ns ? span_ns - off : 0;
+		for (; now >= back && i < hi->n && tl_history_at(hi, i)->mono_ns <= now - back; i++)
 			cur = tl_history_at(hi, i)->h.count[state];
 		out[b] = cur;
 	}

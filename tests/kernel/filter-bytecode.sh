@@ -91,11 +91,7 @@ start_sg() { # NAME SOCKGEN-ARGS...
 	exec {fd}>"$T/$name.in"
 	fds="$fds $fd"
 	pids="$pids $!"
-	for _ in $(seq 200); do
-		grep -qx ready "$T/$name.out" 2>/dev/null && return 0
-		kill -0 "$!" 2>/dev/null || break
-		sleep 0.05
-	done
+	wait_for 60 sockgen_settled "$!" "$T/$name.out" && grep -qx ready "$T/$name.out" && return 0
 	echo "sockgen $name did not start: $(cat "$T/$name.err")" >>"$T/err"
 	return 1
 }

@@ -26,6 +26,50 @@ check() {
 	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
 }
 
+# quiet COMMAND...: COMMAND with its output thrown away, for check.
+quiet() {
+	"$@" >/dev/null
+}
+
+# wait_for DEADLINE_S COMMAND...: run COMMAND every 0.05 s until it
+# succeeds.  Tests wait for conditions, never for a time: a loaded machine
+# makes them slower, not red.  After DEADLINE_S seconds (an integer, and
+# generous: only a broken program should ever reach it) it gives up and says
+# on stderr what it was waiting for.
+wait_for() {
+	local deadline=$1 end
+	shift
+	end=$((${EPOCHREALTIME/./} + deadline * 1000000))
+	until "$@"; do
+		if [ "${EPOCHREALTIME/./}" -ge "$end" ]; then
+			echo "# wait_for: gave up after ${deadline}s waiting for: $*" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# gone_pid PID: the process has ended (it is no more, or a zombie).
+gone_pid() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	stat=${stat##*) }
+	[ "${stat%% *}" = Z ]
+}
+
+# comm_is PID NAME: the process runs the program NAME.
+comm_is() {
+	[ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]
+}
+
+# end_pid SIGNAL PID: send SIGNAL to PID, a child of this shell, and reap
+# it; if it has not ended 60 s later, SIGKILL.  Returns its exit status.
+end_pid() {
+	kill -"$1" "$2" 2>/dev/null
+	wait_for 60 gone_pid "$2" || kill -KILL "$2" 2>/dev/null
+	wait "$2"
+}
+
 # diag FILE: show a file as TAP diagnostics.
 diag() {
 	sed 's/^/#   /' "$@"
@@ -51,10 +95,23 @@ require_netns() {
 	exit 0
 }
 
+# netns_run COMMAND...: COMMAND in a fresh network namespace that has its
+# own small TCP hash table.  A namespace made from the host's shares the
+# host's table, and every sock_diag dump walks all of it (262144 buckets on
+# a machine with 24 GB: some 35 ms of CPU a dump, which tcpladder's CPU
+# budget turns into a 0.7 s interval).  net.ipv4.tcp_child_ehash_entries
+# is set in an intermediate namespace, never on the host; a kernel without
+# it (before 6.1) just shares the table.
+netns_run() {
+	unshare -n sh -c 'sysctl -qw net.ipv4.tcp_child_ehash_entries=1024 2>/dev/null
+		exec unshare -n "$@"' sh "$@"
+}
+
 # in_netns SCRIPT: run a bash script in a fresh private network namespace
-# with loopback up and this library loaded.  The namespace dies with it.
+# (netns_run) with loopback up and this library loaded.  The namespace
+# dies with it.
 in_netns() {
-	unshare -n bash -c '. "$0"; ip link set lo up || exit 1; eval "$1"' \
+	netns_run bash -c '. "$0"; ip link set lo up || exit 1; eval "$1"' \
 		"${top_srcdir:-.}/tests/kernel/lib.sh" "$1"
 }
 
@@ -68,18 +125,56 @@ start_sockgen() {
 	"$SOCKGEN" "$@" <"$T/sg.in" >"$T/expect" 2>"$T/sockgen.err" &
 	SG_PID=$!
 	exec 7>"$T/sg.in"
-	for _ in $(seq 200); do
-		grep -qx ready "$T/expect" 2>/dev/null && return 0
-		kill -0 "$SG_PID" 2>/dev/null || break
-		sleep 0.05
-	done
+	if wait_for 60 sockgen_settled "$SG_PID" "$T/expect" && grep -qx ready "$T/expect"; then
+		return 0
+	fi
 	cat "$T/sockgen.err" >&2
 	return 1
+}
+
+# sockgen_settled PID OUTPUT: sockgen said ready, or is no more.
+sockgen_settled() {
+	grep -qx ready "$2" 2>/dev/null || gone_pid "$1"
 }
 
 stop_sockgen() {
 	exec 7>&-
 	wait "$SG_PID"
+}
+
+# mark PORT EVENTS: open a listener on PORT (held until unmark) and wait
+# until tcpladder, writing --events --json to EVENTS, reports it.  A
+# listener shows in a dump only, so once it is reported tcpladder has
+# sampled this namespace after the call began: a condition to wait for
+# instead of a time.
+mark() {
+	local fd
+	rm -f "$T/mark$1.in"
+	mkfifo "$T/mark$1.in"
+	"$SOCKGEN" -p "$1" listen=1 <"$T/mark$1.in" >"$T/mark$1.out" 2>&1 &
+	MARK_PIDS="$MARK_PIDS $!"
+	exec {fd}>"$T/mark$1.in"
+	MARK_FDS="$MARK_FDS $fd"
+	wait_for 60 grep -qF "\"local\":\"127.0.0.1:$1\",\"remote\":\"0.0.0.0:0\",\"event\":\"open\"" "$2"
+}
+
+# settled: no socket of this namespace is between states (SYN-SENT,
+# SYN-RECV, FIN-WAIT-1, CLOSING, LAST-ACK) or has data not yet acknowledged.
+# On loopback these pass within the kernel's own processing, which a loaded
+# machine may defer.
+settled() {
+	ss -tanH | awk '
+		$1 ~ /^(SYN-SENT|SYN-RECV|FIN-WAIT-1|CLOSING|LAST-ACK)$/ { busy = 1 }
+		$1 != "LISTEN" && $3 != 0 { busy = 1 }
+		END { exit busy }'
+}
+
+# unmark: close the markers' listeners.
+unmark() {
+	local fd pid
+	for fd in $MARK_FDS; do exec {fd}>&-; done
+	for pid in $MARK_PIDS; do wait "$pid"; done
+	MARK_FDS= MARK_PIDS=
 }
 
 STATES="LISTEN SYN-SENT SYN-RECV ESTABLISHED FIN-WAIT-1 FIN-WAIT-2 CLOSE-WAIT CLOSING LAST-ACK TIME-WAIT CLOSED"

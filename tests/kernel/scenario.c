@@ -1,6 +1,6 @@
 /* scenario: scripted TCP connections on loopback for the event tests.
  *
- *   scenario [-6] [-p PORT] [-d SECONDS] NAME [COUNT]
+ *   scenario [-6] [-s] [-p PORT] [-d SECONDS] NAME [COUNT]
  *
  * NAME: client-close, server-close, rst-client, rst-server, data, short,
  * leak (COUNT clients close, one every pause; the server never closes its
@@ -9,8 +9,11 @@
  * everything until killed.
  * Every step is followed by a pause of -d seconds (default 0.5) so that a
  * sampler sees each state, except in "short", which opens and closes
- * COUNT connections back to back, faster than any sampling.  Prints
- * "client PORT" for every connection's client port, then "done". */
+ * COUNT connections back to back, faster than any sampling.  With -s
+ * (stepped) each pause is instead "step" printed and a line read from
+ * stdin: a test holds every state until it has seen it, whatever the
+ * machine's load (at EOF the pauses are timed again).  Prints "client
+ * PORT" for every connection's client port, then "done". */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -26,7 +29,7 @@
 #include <unistd.h>
 #include <signal.h>
 
-static int v6, port = 31000;
+static int v6, stepped, port = 31000;
 static double pause_s = 0.5;
 
 __attribute__((noreturn)) static void die(const char *what)
@@ -37,6 +40,14 @@ __attribute__((noreturn)) static void die(const char *what)
 
 static void nap(void)
 {
+	if (stepped) {
+		char line[64];
+		printf("step\n");
+		fflush(stdout);
+		if (fgets(line, sizeof(line), stdin))
+			return;
+		stepped = 0;
+	}
 	struct timespec ts = {(time_t)pause_s, (long)((pause_s - (double)(time_t)pause_s) * 1e9)};
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
@@ -107,9 +118,11 @@ static void drain(int fd)
 int main(int argc, char **argv)
 {
 	int opt;
-	while ((opt = getopt(argc, argv, "6p:d:")) != -1) {
+	while ((opt = getopt(argc, argv, "6sp:d:")) != -1) {
 		if (opt == '6')
 			v6 = 1;
+		else if (opt == 's')
+			stepped = 1;
 		else if (opt == 'p')
 			port = atoi(optarg);
 		else if (opt == 'd')
@@ -118,7 +131,7 @@ int main(int argc, char **argv)
 			return 2;
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "usage: scenario [-6] [-p PORT] [-d SECONDS] NAME [COUNT]\n");
+		fprintf(stderr, "usage: scenario [-6] [-s] [-p PORT] [-d SECONDS] NAME [COUNT]\n");
 		return 2;
 	}
 	const char *name = argv[optind];

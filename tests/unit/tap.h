@@ -34,6 +34,22 @@ static inline int tap_ok_at(int pass, const char *file, int line, const char *fm
 	return pass;
 }
 
+/* Text as TAP diagnostics: "#   LABEL" then each line after "#   | ". */
+static inline void tap_diag_text(const char *label, const char *s)
+{
+	printf("#   %s\n", label);
+	if (!s) {
+		printf("#   (null)\n");
+		return;
+	}
+	do {
+		const char *nl = strchr(s, '\n');
+		int n = nl ? (int)(nl - s) : (int)strlen(s);
+		printf("#   | %.*s\n", n, s);
+		s = nl ? nl + 1 : NULL;
+	} while (s && *s);
+}
+
 #define ok(cond, ...) tap_ok_at(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
 #define is_int(got, want, ...)                                                              \
 	do {                                                                                \
@@ -44,9 +60,10 @@ static inline int tap_ok_at(int pass, const char *file, int line, const char *fm
 #define is_str(got, want, ...)                                                              \
 	do {                                                                                \
 		const char *g_ = (got), *w_ = (want);                                      \
-		if (!ok(g_ && w_ && !strcmp(g_, w_), __VA_ARGS__))                          \
-			printf("#   got:\n%s\n#   want:\n%s\n", g_ ? g_ : "(null)",            \
-			       w_ ? w_ : "(null)");                                        \
+		if (!ok(g_ && w_ && !strcmp(g_, w_), __VA_ARGS__)) {                        \
+			tap_diag_text("got:", g_);                                          \
+			tap_diag_text("want:", w_);                                         \
+		}                                                                           \
 	} while (0)
 
 static inline int tap_done(void)

@@ -1,6 +1,7 @@
 /* The ladder model and its drawing: steps from scripted events (and from
  * the tracker on scripted snapshots), golden canvases in UTF-8 and ASCII.
- * TL_UPDATE_GOLDEN=1 rewrites the golden files instead of comparing. */
+ * TL_UPDATE_GOLDEN=1 rewrites the golden files instead of comparing
+ * (golden.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "tcpladder/ladderview.h"
 #include "tcpladder/narration.h"
 #include "tcpladder/tracker.h"
+#include "golden.h"
 #include "tap.h"
 
 #define MS 1000000ULL
@@ -139,40 +141,11 @@ static const char *steps(const struct tl_ladder *l, const char *lang)
 	return b.data ? b.data : "";
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "r");
-	char *want = NULL;
-	*len = 0;
-	if (!fp)
-		return NULL;
-	fseek(fp, 0, SEEK_END);
-	*len = (size_t)ftell(fp);
-	rewind(fp);
-	want = calloc(1, *len + 1);
-	if (fread(want, 1, *len, fp) != *len)
-		*len = 0;
-	fclose(fp);
-	return want;
-}
-
 static void compare(const char *name, const struct tl_buf *b)
 {
-	char path[4096];
-	const char *top = getenv("top_srcdir");
-	snprintf(path, sizeof(path), "%s/tests/golden/ladder-%s.txt", top ? top : ".", name);
-	if (getenv("TL_UPDATE_GOLDEN")) {
-		FILE *o = fopen(path, "w");
-		if (o) {
-			fwrite(b->data, 1, b->len, o);
-			fclose(o);
-		}
-	}
-	size_t len;
-	char *want = slurp(path, &len);
-	if (!ok(want && len == b->len && !memcmp(want, b->data, len), "golden ladder-%s", name))
-		printf("# got:\n%s", b->data);
-	free(want);
+	char file[256];
+	snprintf(file, sizeof(file), "ladder-%s", name);
+	golden_ok(b->data, b->len, file, "golden ladder-%s", name);
 }
 
 static void golden(const char *name, const struct tl_ladder *l, int w, int h, bool ascii,

@@ -1,6 +1,7 @@
 /* The interactive view without a terminal: golden canvases of each screen
  * at several sizes, UTF-8 and ASCII, and the keys.
- * TL_UPDATE_GOLDEN=1 rewrites the golden files instead of comparing. */
+ * TL_UPDATE_GOLDEN=1 rewrites the golden files instead of comparing
+ * (golden.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include "tcpladder/filter.h"
 #include "tcpladder/ui.h"
+#include "golden.h"
 #include "tap.h"
 
 #define SEC 1000000000ULL
@@ -106,44 +108,17 @@ static struct tl_ui_input input(struct fixture *f)
 	return in;
 }
 
-static void golden(const char *name, struct tl_ui *ui, struct fixture *f, int w, int h, bool ascii)
+static void golden_in(const char *name, struct tl_ui *ui, const struct tl_ui_input *in, int w,
+		      int h, bool ascii)
 {
 	struct tl_canvas c;
 	struct tl_buf b;
-	struct tl_ui_input in = input(f);
-	char path[4096];
-	const char *top = getenv("top_srcdir");
 
 	tl_canvas_init(&c, w, h, ascii ? &tl_glyphs_ascii : &tl_glyphs_utf8);
-	tl_ui_draw(ui, &c, &in);
+	tl_ui_draw(ui, &c, in);
 	tl_buf_init(&b);
 	tl_canvas_dump(&c, &b);
-	snprintf(path, sizeof(path), "%s/tests/golden/%s.txt", top ? top : ".", name);
-	if (getenv("TL_UPDATE_GOLDEN")) {
-		FILE *o = fopen(path, "w");
-		if (o) {
-			fwrite(b.data, 1, b.len, o);
-			fclose(o);
-		}
-	}
-	FILE *fp = fopen(path, "r");
-	char *want = NULL;
-	size_t len = 0;
-	if (fp) {
-		fseek(fp, 0, SEEK_END);
-		len = (size_t)ftell(fp);
-		rewind(fp);
-		want = calloc(1, len + 1);
-		if (fread(want, 1, len, fp) != len)
-			len = 0;
-		fclose(fp);
-	}
-	if (!ok(want && len == b.len && !memcmp(want, b.data, len), "golden %s (%dx%d%s)", name,
-		w, h, ascii ? ", ASCII" : "")) {
-		printf("# got:\n");
-		for (char *line = strtok(b.data, "\n"); line; line = strtok(NULL, "\n"))
-			printf("# |%s\n", line);
-	}
+	golden_ok(b.data, b.len, name, "golden %s (%dx%d%s)", name, w, h, ascii ? ", ASCII" : "");
 	/* Nothing drawn outside the canvas, nothing but ASCII in ASCII mode. */
 	if (ascii) {
 		bool only = true;
@@ -151,14 +126,13 @@ static void golden(const char *name, struct tl_ui *ui, struct fixture *f, int w,
 			only &= c.cells[i].ch < 0x7f;
 		ok(only, "%s: ASCII only", name);
 	}
-	free(want);
 	tl_buf_fini(&b);
 	tl_canvas_fini(&c);
 }
 
 /* The leak screen: the legend shows the thresholds in force, and an
  * unknown owner comes with the reason when processes could not be read. */
-static void leak_screen(struct fixture *f)
+static void leak_legend(struct fixture *f)
 {
 	struct tl_ui ui;
 	struct tl_canvas c;
@@ -209,6 +183,65 @@ static void leak_screen(struct fixture *f)
 	tl_canvas_fini(&c);
 	tl_ui_fini(&ui);
 	tl_owners_free(own);
+}
+
+static void golden(const char *name, struct tl_ui *ui, struct fixture *f, int w, int h, bool ascii)
+{
+	struct tl_ui_input in = input(f);
+	golden_in(name, ui, &in, w, h, ascii);
+}
+
+/* The leak screen (L), from the fixture's history as the runtime would
+ * judge it after each sample: the CLOSE-WAIT sockets that appear one a
+ * sample, five held by one process (its count keeps growing, one with
+ * unread data), two by an owner not found; TIME-WAIT against a lowered
+ * bucket limit. */
+static void leak_screen(struct tl_ui *ui, struct fixture *f)
+{
+	struct tl_leak_cfg cfg;
+	struct tl_leak_watch watch;
+	struct tl_leak_group *groups = NULL;
+	struct tl_tw_pressure tw;
+	struct tl_cw_item items[8];
+	size_t ng = 0;
+
+	tl_leak_cfg_default(&cfg);
+	cfg.window_ns = 60 * SEC;
+	tl_leak_watch_init(&watch);
+	for (int step = 0; step < 8; step++) {
+		uint64_t t = 1000 * SEC + (uint64_t)step * 5 * SEC;
+		for (int i = 0; i < step; i++)
+			items[i] = (struct tl_cw_item){
+				.lport = 443,
+				.rqueue = i == 2 ? 512 : 1,
+				.age_s = 5.0 * (step - i - 1),
+				.age_exact = true,
+				.pid = i < 5 ? 4242 : -1,
+				.comm = i < 5 ? "api-server" : NULL,
+				.cmdline = i < 5 ? "/usr/bin/api-server --port 443" : NULL,
+			};
+		free(groups);
+		ng = tl_leak_group(items, (size_t)step, false, &cfg, &groups);
+		tl_leak_watch_update(&watch, groups, ng, false, t, &cfg);
+	}
+	tl_tw_pressure_compute(&f->snap, 3, 32768, 60999, &cfg, &tw);
+
+	struct tl_ui_input in = input(f);
+	in.leaks = groups;
+	in.n_leaks = ng;
+	in.watch = &watch;
+	in.tw = &tw;
+	ok(ng == 2 && groups[0].pid == 4242 && groups[0].suspect && groups[1].pid == -1 &&
+		   !groups[1].suspect,
+	   "leak fixture: the growing process is the suspect, the unknown owner is not");
+	tl_ui_key(ui, 'L', &in);
+	is_int(ui->screen, TL_SCREEN_LEAKS, "L: the leak screen");
+	golden_in("leaks-80x24", ui, &in, 80, 24, false);
+	golden_in("leaks-100x30-ascii", ui, &in, 100, 30, true);
+	tl_ui_key(ui, TL_KEY_ESC, &in);
+	is_int(ui->screen, TL_SCREEN_MAIN, "Esc leaves the leak screen");
+	free(groups);
+	tl_leak_watch_fini(&watch);
 }
 
 int main(void)
@@ -301,6 +334,7 @@ int main(void)
 	ok(ui.toggle_pause, "Space asks to pause");
 	tl_ui_key(&ui, '+', &in);
 	is_int(ui.delay_step, 1, "+ asks for a longer interval");
+	leak_screen(&ui, &f);
 	tl_ui_key(&ui, TL_KEY_F10, &in);
 	ok(ui.quit, "F10 quits");
 
@@ -332,7 +366,7 @@ int main(void)
 	tl_ui_format_age(3 * 3600 * SEC, age, sizeof(age));
 	is_str(age, "3h", "age in hours");
 
-	leak_screen(&f);
+	leak_legend(&f);
 
 	tl_ui_fini(&ui);
 	fixture_fini(&f);

@@ -1,0 +1,207 @@
+/* The history ring: rates, growth, sparkline series, and what survives
+ * when the ring wraps around. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcpladder/history.h"
+#include "tap.h"
+
+#define SEC 1000000000ULL
+#define CW TL_TCP_CLOSE_WAIT
+#define TW TL_TCP_TIME_WAIT
+
+/* One sample: CLOSE-WAIT cw, TIME-WAIT tw, at t seconds. */
+static void add(struct tl_history *hi, double t, uint32_t cw, uint32_t tw)
+{
+	struct tl_hist h;
+	memset(&h, 0, sizeof(h));
+	h.count[CW] = cw;
+	h.count[TW] = tw;
+	h.total = cw + tw;
+	tl_history_add(hi, &h, (uint64_t)(t * (double)SEC));
+}
+
+/* A history of the given CLOSE-WAIT counts, one a second from t = 1 s. */
+static void fill(struct tl_history *hi, size_t cap, const uint32_t *cw, size_t n)
+{
+	tl_history_init(hi, cap);
+	for (size_t i = 0; i < n; i++)
+		add(hi, (double)(i + 1), cw[i], 0);
+}
+
+/* The series as text, "-" where there is no sample yet. */
+static const char *series(const struct tl_history *hi, int state, double now, double span, int w)
+{
+	static char text[512];
+	long out[64];
+	size_t k = 0;
+	for (int b = 0; b < w; b++)
+		out[b] = -2; /* every bucket must be written */
+	tl_history_series(hi, state, (uint64_t)(now * (double)SEC), (uint64_t)(span * (double)SEC),
+	                  w, out);
+	text[0] = '\0';
+	for (int b = 0; b < w && k < sizeof(text) - 16; b++) {
+		if (out[b] == -1)
+			k += (size_t)snprintf(text + k, sizeof(text) - k, "%s-", b ? " " : "");
+		else
+			k += (size_t)snprintf(text + k, sizeof(text) - k, "%s%ld", b ? " " : "",
+			                      out[b]);
+	}
+	return text;
+}
+
+static int near(double a, double b)
+{
+	return a - b < 1e-9 && b - a < 1e-9;
+}
+
+static void test_empty(void)
+{
+	struct tl_history hi;
+	tl_history_init(&hi, 0);
+	is_int(hi.cap, 1, "a capacity of 0 is taken as 1");
+	ok(tl_history_last(&hi) == NULL, "empty: no last sample");
+	ok(tl_history_rate(&hi, CW, 10 * SEC) == 0, "empty: rate 0");
+	ok(!tl_history_growing(&hi, CW, 10 * SEC), "empty: not growing");
+	is_str(series(&hi, CW, 10, 4, 4), "- - - -", "empty: a series of nothing");
+	add(&hi, 1, 3, 0);
+	ok(tl_history_rate(&hi, CW, 10 * SEC) == 0, "one sample: rate 0 (unknown)");
+	add(&hi, 2, 5, 0);
+	is_int(hi.n, 1, "capacity 1: the newest sample only");
+	is_int(tl_history_last(&hi)->h.count[CW], 5, "capacity 1: it is the newest");
+	tl_history_fini(&hi);
+	tl_history_fini(&hi); /* twice is harmless */
+	ok(hi.s == NULL && hi.n == 0, "fini leaves an empty history");
+}
+
+static void test_rate(void)
+{
+	struct tl_history hi;
+	const uint32_t cw[] = {0, 1, 5, 6};
+	fill(&hi, 16, cw, 4); /* t = 1..4 s */
+	double r = tl_history_rate(&hi, CW, 10 * SEC);
+	ok(near(r, 2.0), "rate over a window wider than the history: (6 - 0) / 3 s (%g)", r);
+	r = tl_history_rate(&hi, CW, 2 * SEC);
+	ok(near(r, 2.5), "rate over the last 2 s: (6 - 1) / 2 s (%g)", r);
+	r = tl_history_rate(&hi, CW, 1 * SEC);
+	ok(near(r, 1.0), "rate over the last 1 s: (6 - 5) / 1 s (%g)", r);
+	r = tl_history_rate(&hi, CW, 1);
+	ok(near(r, 1.0), "a window shorter than a step: the last step (%g)", r);
+	r = tl_history_rate(&hi, TW, 10 * SEC);
+	ok(near(r, 0.0), "a state that did not move: rate 0 (%g)", r);
+	add(&hi, 5, 2, 0);
+	r = tl_history_rate(&hi, CW, 1 * SEC);
+	ok(near(r, -4.0), "a fall is a negative rate (%g)", r);
+	add(&hi, 5, 7, 0); /* the same instant again */
+	r = tl_history_rate(&hi, CW, 0);
+	ok(near(r, 0.0), "two samples at the same instant: rate 0, not a division by 0 (%g)", r);
+	tl_history_fini(&hi);
+}
+
+static void test_growing(void)
+{
+	struct tl_history hi;
+	static const struct {
+		const char *what;
+		uint32_t cw[8];
+		size_t n;
+		bool want;
+	} cases[] = {
+	    {"a steady climb", {1, 2, 3, 4}, 4, true},
+	    {"two samples are too few", {1, 9}, 2, false},
+	    {"flat", {4, 4, 4, 4, 4}, 5, false},
+	    {"a single jump", {0, 0, 0, 5}, 4, false},
+	    {"up then down", {1, 3, 2}, 3, false},
+	    {"a rise and fall back", {1, 2, 3, 2, 1}, 5, false},
+	    {"a saw that climbs", {1, 2, 1, 2, 3}, 5, true},
+	    {"climbs but ends lower than it started", {5, 1, 2, 3, 4}, 5, false},
+	};
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		fill(&hi, 16, cases[c].cw, cases[c].n);
+		is_int(tl_history_growing(&hi, CW, 60 * SEC), cases[c].want, "growing: %s",
+		       cases[c].what);
+		tl_history_fini(&hi);
+	}
+	/* The window: an old climb, then flat for longer than the window. */
+	const uint32_t old[] = {1, 2, 3, 4, 5, 5, 5, 5};
+	fill(&hi, 16, old, 8); /* t = 1..8 s */
+	ok(tl_history_growing(&hi, CW, 60 * SEC), "growing over the whole history");
+	ok(!tl_history_growing(&hi, CW, 3 * SEC), "not over the last 3 s, which were flat");
+	ok(!tl_history_growing(&hi, TW, 60 * SEC), "per state: TIME-WAIT did not grow");
+	tl_history_fini(&hi);
+}
+
+static void test_series(void)
+{
+	struct tl_history hi;
+	const uint32_t cw[] = {10, 20, 30, 40};
+	fill(&hi, 16, cw, 4); /* t = 1..4 s */
+	is_str(series(&hi, CW, 4, 4, 4), "10 20 30 40", "series: one sample a bucket");
+	is_str(series(&hi, CW, 4, 4, 8), "- 10 10 20 20 30 30 40",
+	       "series: buckets without a sample carry the last value; before the first, none");
+	is_str(series(&hi, CW, 4, 4, 2), "20 40", "series: a bucket shows its last sample");
+	is_str(series(&hi, CW, 6, 4, 4), "30 40 40 40",
+	       "series: a sample before the span starts the first bucket; the last count "
+	       "carries to now");
+	is_str(series(&hi, CW, 4, 2, 2), "30 40", "series: samples before the span are not shown");
+	is_str(series(&hi, TW, 4, 4, 4), "0 0 0 0", "series: per state");
+	/* A span longer than the clock has run: still [now - span, now]. */
+	is_str(series(&hi, CW, 4, 8, 4), "- - 20 40",
+	       "series: a span reaching back before time 0 ends at now");
+	long one = 7;
+	tl_history_series(&hi, CW, 4 * SEC, 4 * SEC, 0, &one);
+	is_int(one, 7, "series of width 0: nothing written");
+	tl_history_fini(&hi);
+}
+
+static void test_wrap(void)
+{
+	struct tl_history hi;
+	tl_history_init(&hi, 4);
+	for (int t = 1; t <= 10; t++)
+		add(&hi, t, (uint32_t)t * 10, 0);
+	is_int(hi.n, 4, "after 10 samples a ring of 4 holds 4");
+	is_int(tl_history_last(&hi)->h.count[CW], 100, "the last is the newest");
+	is_int(tl_history_last(&hi)->mono_ns, 10 * SEC, "with its time");
+	/* The oldest kept is t = 7 s: the series sees 70..100 only. */
+	is_str(series(&hi, CW, 10, 10, 10), "- - - - - - 70 80 90 100",
+	       "series after wrapping: the four newest, in order");
+	double r = tl_history_rate(&hi, CW, 60 * SEC);
+	ok(near(r, 10.0), "rate after wrapping: over the samples kept, (100 - 70) / 3 s (%g)", r);
+	ok(tl_history_growing(&hi, CW, 60 * SEC), "growing after wrapping");
+	/* Wrap again, falling: the old climb is forgotten. */
+	for (int t = 11; t <= 14; t++)
+		add(&hi, t, 100 - (uint32_t)(t - 10) * 10, 0);
+	is_str(series(&hi, CW, 14, 4, 4), "90 80 70 60", "after a full turn: only the new samples");
+	ok(!tl_history_growing(&hi, CW, 60 * SEC), "the old climb is gone with its samples");
+	tl_history_fini(&hi);
+}
+
+/* tl_history_at is used only inside history.c (by the functions above):
+ * the program never calls it.  Its contract, checked here in one place. */
+static void test_at(void)
+{
+	struct tl_history hi;
+	tl_history_init(&hi, 3);
+	ok(tl_history_at(&hi, 0) == NULL, "at: nothing in an empty history");
+	for (int t = 1; t <= 5; t++)
+		add(&hi, t, (uint32_t)t, 0);
+	bool order = true;
+	for (size_t i = 0; i < 3; i++)
+		order &= tl_history_at(&hi, i) && tl_history_at(&hi, i)->h.count[CW] == 3 + i;
+	ok(order, "at: 0 is the oldest kept (3), 2 the newest (5)");
+	ok(tl_history_at(&hi, 3) == NULL, "at: past the newest, NULL");
+	ok(tl_history_at(&hi, 2) == tl_history_last(&hi), "at: n - 1 is the last");
+	tl_history_fini(&hi);
+}
+
+int main(void)
+{
+	test_empty();
+	test_rate();
+	test_growing();
+	test_series();
+	test_wrap();
+	test_at();
+	return tap_done();
+}
