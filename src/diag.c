@@ -285,3 +285,36 @@ int tl_diag_feed(struct tl_diag_ctx *ctx, const void *buf, size_t len, uint32_t 
 	}
 	return ctx->done ? 0 : 1;
 }
+
+int tl_diag_request_size(size_t reqlen, size_t code_len, size_t *size)
+{
+	/* nla_len is 16 bits and counts the attribute's own header. */
+	if (reqlen > UINT16_MAX || code_len > UINT16_MAX - MNL_ATTR_HDRLEN)
+		return -EMSGSIZE;
+	*size = MNL_NLMSG_HDRLEN + MNL_ALIGN(reqlen) +
+		(code_len ? MNL_ALIGN(MNL_ATTR_HDRLEN + code_len) : 0);
+	return 0;
+}
+
+struct nlmsghdr *tl_diag_request_put(void *buf, size_t size, uint16_t type, uint16_t flags,
+				     uint32_t seq, const void *req, size_t reqlen,
+				     const void *code, size_t code_len)
+{
+	struct nlmsghdr *nlh;
+	size_t need;
+
+	if (!code)
+		code_len = 0;
+	if (tl_diag_request_size(reqlen, code_len, &need) < 0 || need > size)
+		return NULL;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = flags;
+	nlh->nlmsg_seq = seq;
+	memcpy(mnl_nlmsg_put_extra_header(nlh, reqlen), req, reqlen);
+	/* Checked again by libmnl against the same size. */
+	if (code_len &&
+	    !mnl_attr_put_check(nlh, size, INET_DIAG_REQ_BYTECODE, code_len, code))
+		return NULL;
+	return nlh;
+}

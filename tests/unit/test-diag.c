@@ -171,6 +171,80 @@ static void test_unaligned_end(struct tl_snapshot *snap)
 	       "2 stray bytes after inet_diag_msg rejected");
 }
 
+/* Requests are built with their size checked: a filter's bytecode of up
+ * to 65531 bytes fits one attribute, and the buffer is sized for it. */
+static void test_requests(void)
+{
+	struct inet_diag_req_v2 req;
+	struct nlmsghdr *nlh;
+	size_t size = 0, big = 35196;
+	uint8_t *code = malloc(65536);
+	char *req_buf;
+
+	memset(&req, 0, sizeof(req));
+	req.sdiag_family = AF_INET;
+	for (size_t i = 0; i < 65536; i++)
+		code[i] = (uint8_t)i;
+
+	is_int(tl_diag_request_size(sizeof(req), 0, &size), 0, "a plain request");
+	is_int(size, MNL_NLMSG_HDRLEN + sizeof(req), "is header plus request");
+	is_int(tl_diag_request_size(sizeof(req), big, &size), 0, "with 35196 bytes of code");
+	is_int(size, MNL_NLMSG_HDRLEN + sizeof(req) + MNL_ATTR_HDRLEN + big,
+	       "adds the attribute");
+	is_int(tl_diag_request_size(sizeof(req), 65531, &size), 0, "65531 bytes fit an attribute");
+	is_int(tl_diag_request_size(sizeof(req), 65532, &size), -EMSGSIZE,
+	       "65532 bytes do not (nla_len is 16 bits)");
+	is_int(tl_diag_request_size(70000, 0, &size), -EMSGSIZE, "nor does a 70000-byte header");
+
+	/* The fixed 32 KiB buffer a big filter once overflowed. */
+	req_buf = malloc(32768);
+	ok(tl_diag_request_put(req_buf, 32768, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, 1, &req,
+			       sizeof(req), code, big) == NULL,
+	   "35196 bytes of code are refused by a 32 KiB buffer");
+	free(req_buf);
+
+	/* A buffer of the computed size takes it, to the byte. */
+	tl_diag_request_size(sizeof(req), big, &size);
+	req_buf = malloc(size);
+	nlh = tl_diag_request_put(req_buf, size, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP,
+				  9, &req, sizeof(req), code, big);
+	if (ok(nlh != NULL, "the computed size holds the request")) {
+		const struct nlattr *a = (const void *)(req_buf + MNL_NLMSG_HDRLEN + sizeof(req));
+		is_int(nlh->nlmsg_len, size, "nlmsg_len is the computed size");
+		ok(nlh->nlmsg_type == SOCK_DIAG_BY_FAMILY && nlh->nlmsg_seq == 9 &&
+		       nlh->nlmsg_flags == (NLM_F_REQUEST | NLM_F_DUMP),
+		   "type, flags and sequence");
+		ok(!memcmp(req_buf + MNL_NLMSG_HDRLEN, &req, sizeof(req)), "the request copied");
+		ok(a->nla_type == INET_DIAG_REQ_BYTECODE && a->nla_len == MNL_ATTR_HDRLEN + big &&
+		       !memcmp(a + 1, code, big),
+		   "the bytecode attribute");
+	}
+	ok(tl_diag_request_put(req_buf, size - 1, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, 1, &req,
+			       sizeof(req), code, big) == NULL,
+	   "one byte less is refused");
+	free(req_buf);
+
+	/* The largest program an attribute holds. */
+	tl_diag_request_size(sizeof(req), 65531, &size);
+	req_buf = malloc(size);
+	nlh = tl_diag_request_put(req_buf, size, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, 1, &req,
+				  sizeof(req), code, 65531);
+	ok(nlh && ((const struct nlattr *)(req_buf + MNL_NLMSG_HDRLEN + sizeof(req)))->nla_len ==
+			  65535,
+	   "65531 bytes of code: nla_len 65535");
+	free(req_buf);
+	req_buf = malloc(1 << 17);
+	ok(tl_diag_request_put(req_buf, 1 << 17, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, 1, &req,
+			       sizeof(req), code, 65532) == NULL,
+	   "65532 bytes are refused, however big the buffer (nla_len would wrap)");
+	/* Too small even for the header. */
+	ok(tl_diag_request_put(req_buf, MNL_NLMSG_HDRLEN + sizeof(req) - 1, SOCK_DIAG_BY_FAMILY,
+			       NLM_F_REQUEST, 1, &req, sizeof(req), NULL, 0) == NULL,
+	   "a buffer too small for the header is refused");
+	free(req_buf);
+	free(code);
+}
+
 int main(void)
 {
 	struct tl_snapshot snap;
@@ -371,6 +445,7 @@ int main(void)
 	is_int(tl_diag_feed(&ctx, buf, 0, SEQ, PORTID), -EBADMSG, "errors are sticky");
 
 	test_unaligned_end(&snap);
+	test_requests();
 
 	tl_snapshot_fini(&snap);
 	return tap_done();
