@@ -313,8 +313,7 @@ struct nlmsghdr *tl_diag_request_put(void *buf, size_t size, uint16_t type, uint
 	nlh->nlmsg_seq = seq;
 	memcpy(mnl_nlmsg_put_extra_header(nlh, reqlen), req, reqlen);
 	/* Checked again by libmnl against the same size. */
-	if (code_len &&
-	    !mnl_attr_put_check(nlh, size, INET_DIAG_REQ_BYTECODE, code_len, code))
+	if (code_len && !mnl_attr_put_check(nlh, size, INET_DIAG_REQ_BYTECODE, code_len, code))
 		return NULL;
 	return nlh;
 }

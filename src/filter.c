@@ -42,7 +42,7 @@ struct tl_fnode;
 /* A term of a list and how it joins what precedes it. */
 struct tl_fterm {
 	struct tl_fnode *node;
-	bool or; /* "or", else "and"; unused in the first term */
+	bool is_or; /* "or", else "and"; unused in the first term */
 };
 
 struct tl_fnode {
@@ -59,7 +59,7 @@ struct tl_fnode {
 	struct tl_fterm *terms;
 	size_t n, cap;
 	size_t changes; /* of operator, along the list */
-	int kid_depth;	/* the deepest term's depth */
+	int kid_depth;  /* the deepest term's depth */
 };
 
 struct tl_filter {
@@ -226,7 +226,7 @@ static bool marked(const struct tl_fnode *l)
  * "a or b and c"), else a new list of the two.  The depth counts the
  * parentheses of the normal form, so that what parses prints as
  * something that parses back. */
-static struct tl_fnode *list_add(struct tl_fnode *acc, bool or, struct tl_fnode *t)
+static struct tl_fnode *list_add(struct tl_fnode *acc, bool is_or, struct tl_fnode *t)
 {
 	if (acc->kind != N_LIST) {
 		struct tl_fnode *l = node_new(N_LIST, NULL);
@@ -240,9 +240,9 @@ static struct tl_fnode *list_add(struct tl_fnode *acc, bool or, struct tl_fnode 
 		acc->cap *= 2;
 		acc->terms = tl_reallocarray(acc->terms, acc->cap, sizeof(*acc->terms));
 	}
-	if (acc->n >= 2 && acc->terms[acc->n - 1].or != or)
+	if (acc->n >= 2 && acc->terms[acc->n - 1].is_or != is_or)
 		acc->changes++;
-	acc->terms[acc->n++] = (struct tl_fterm){t, or};
+	acc->terms[acc->n++] = (struct tl_fterm){t, is_or};
 	acc->kid_depth = TL_MAX(acc->kid_depth, t->depth);
 	acc->depth = 1 + acc->kid_depth + (marked(acc) ? (int)acc->changes : 0);
 	return acc;
@@ -715,9 +715,9 @@ static void node_text(struct tl_buf *b, const struct tl_fnode *n)
 			tl_buf_putc(b, '(');
 		child_text(b, n->terms[0].node, n->terms[0].node->kind == N_LIST);
 		for (size_t i = 1; i < n->n; i++) {
-			if (i >= 2 && n->terms[i].or != n->terms[i - 1].or && marked(n))
+			if (i >= 2 && n->terms[i].is_or != n->terms[i - 1].is_or && marked(n))
 				tl_buf_putc(b, ')');
-			tl_buf_puts(b, n->terms[i].or ? " or " : " and ");
+			tl_buf_puts(b, n->terms[i].is_or ? " or " : " and ");
 			child_text(b, n->terms[i].node, n->terms[i].node->kind == N_LIST);
 		}
 		break;
@@ -809,7 +809,7 @@ struct tl_filter *tl_filter_parse(const char *expr, char **cause)
 		/* The state mask applies to the whole: parentheses unless the
 		 * outermost (last) operator is "and" and the list is marked. */
 		bool parens = b.len && root->kind == N_LIST &&
-			      (root->terms[root->n - 1].or || !marked(root));
+		              (root->terms[root->n - 1].is_or || !marked(root));
 		if (b.len)
 			tl_buf_puts(&b, " and ");
 		child_text(&b, root, parens);
@@ -879,7 +879,7 @@ static bool eval(const struct tl_fnode *n, const struct tl_sock *s)
 	case N_LIST:
 		r = eval(n->terms[0].node, s);
 		for (size_t i = 1; i < n->n; i++)
-			if (r != n->terms[i].or) /* else the prefix decides */
+			if (r != n->terms[i].is_or) /* else the prefix decides */
 				r = eval(n->terms[i].node, s);
 		return r;
 	case N_NOT:
@@ -1034,7 +1034,7 @@ static int compile_list(const struct tl_fnode *n, struct frag *out)
 	for (size_t i = 0; i < n->n && !err; i++) {
 		struct frag t = {0};
 
-		if (i > 0 && n->terms[i].or) {
+		if (i > 0 && n->terms[i].is_or) {
 			patches_add(&yes, out->len);
 			put_op(out, INET_DIAG_BC_JMP, 4, 0);
 			patches_apply(&no, out->code, out->len);

@@ -35,9 +35,9 @@ static void check_request(const uint8_t *code, size_t len)
 	}
 	buf = __builtin_malloc(need);
 	if (!tl_diag_request_put(buf, need, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, 1,
-				 &req, sizeof(req), code, len) ||
+	                         &req, sizeof(req), code, len) ||
 	    tl_diag_request_put(buf, need - 1, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, 1, &req,
-				sizeof(req), code, len))
+	                        sizeof(req), code, len))
 		__builtin_trap();
 	__builtin_free(buf);
 }

@@ -849,8 +849,10 @@ static void test_long_lists(void)
 	 * form, up to 16 of them; beyond, the list is printed flat. */
 	for (int n = 18; n <= 19; n++) {
 		tl_buf_reset(&b);
-		for (int i = 0; i < n; i++)
-			tl_buf_printf(&b, "%ssport = :%d", i == 0 ? "" : i % 2 ? " or " : " and ", i);
+		for (int i = 0; i < n; i++) {
+			const char *join = i % 2 ? " or " : " and ";
+			tl_buf_printf(&b, "%ssport = :%d", i ? join : "", i);
+		}
 		char *cause = NULL;
 		struct tl_filter *f = tl_filter_parse(b.data, &cause), *g;
 		const char *text = f ? tl_filter_text(f) : "";
