@@ -66,8 +66,7 @@ void tl_diag_parse_tcpinfo(const void *data, size_t len, struct tl_tcpinfo *out)
 int tl_diag_parse_inet(const struct nlmsghdr *nlh, struct tl_sock *out)
 {
 	const struct inet_diag_msg *m;
-	const struct nlattr *a;
-	size_t left;
+	const char *at, *end;
 
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*m))
 		return -EBADMSG;
@@ -95,19 +94,26 @@ int tl_diag_parse_inet(const struct nlmsghdr *nlh, struct tl_sock *out)
 	memcpy(out->local, m->id.idiag_src, m->idiag_family == AF_INET ? 4 : 16);
 	memcpy(out->remote, m->id.idiag_dst, m->idiag_family == AF_INET ? 4 : 16);
 
-	mnl_attr_for_each(a, nlh, sizeof(*m))
-	{
-		if (mnl_attr_get_type(a) == INET_DIAG_INFO) {
-			tl_diag_parse_tcpinfo(mnl_attr_get_payload(a), mnl_attr_get_payload_len(a),
+	/* The attributes are walked by hand, bounded by the message's real
+	 * length: libmnl's walk ends at the aligned length, up to 3 bytes
+	 * past the datagram when the last message's length is not aligned. */
+	at = (const char *)m + MNL_ALIGN(sizeof(*m));
+	end = (const char *)nlh + nlh->nlmsg_len;
+	while (end - at >= (ptrdiff_t)MNL_ATTR_HDRLEN) {
+		const struct nlattr *a = (const void *)at;
+		if (a->nla_len < MNL_ATTR_HDRLEN || a->nla_len > end - at)
+			return -EBADMSG;
+		if ((a->nla_type & NLA_TYPE_MASK) == INET_DIAG_INFO) {
+			tl_diag_parse_tcpinfo(at + MNL_ATTR_HDRLEN, a->nla_len - MNL_ATTR_HDRLEN,
 					      &out->info);
 			out->flags |= TL_SOCK_HAS_INFO;
 		}
-		/* Every other attribute is skipped: we did not ask for it. */
+		/* Every other attribute is skipped: we did not ask for it.
+		 * The last one's padding may be missing. */
+		at += TL_MIN((size_t)MNL_ALIGN(a->nla_len), (size_t)(end - at));
 	}
-	/* The loop stops at the first attribute that does not fit: anything
-	 * left over means a truncated or lying attribute header. */
-	left = (size_t)((const char *)mnl_nlmsg_get_payload_tail(nlh) - (const char *)a);
-	if (left != 0)
+	/* Bytes left over are a truncated attribute header. */
+	if (at != end)
 		return -EBADMSG;
 	return 0;
 }
@@ -278,4 +284,36 @@ int tl_diag_feed(struct tl_diag_ctx *ctx, const void *buf, size_t len, uint32_t 
 		return ctx->error;
 	}
 	return ctx->done ? 0 : 1;
+}
+
+int tl_diag_request_size(size_t reqlen, size_t code_len, size_t *size)
+{
+	/* nla_len is 16 bits and counts the attribute's own header. */
+	if (reqlen > UINT16_MAX || code_len > UINT16_MAX - MNL_ATTR_HDRLEN)
+		return -EMSGSIZE;
+	*size = MNL_NLMSG_HDRLEN + MNL_ALIGN(reqlen) +
+		(code_len ? MNL_ALIGN(MNL_ATTR_HDRLEN + code_len) : 0);
+	return 0;
+}
+
+struct nlmsghdr *tl_diag_request_put(void *buf, size_t size, uint16_t type, uint16_t flags,
+				     uint32_t seq, const void *req, size_t reqlen,
+				     const void *code, size_t code_len)
+{
+	struct nlmsghdr *nlh;
+	size_t need;
+
+	if (!code)
+		code_len = 0;
+	if (tl_diag_request_size(reqlen, code_len, &need) < 0 || need > size)
+		return NULL;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = flags;
+	nlh->nlmsg_seq = seq;
+	memcpy(mnl_nlmsg_put_extra_header(nlh, reqlen), req, reqlen);
+	/* Checked again by libmnl against the same size. */
+	if (code_len && !mnl_attr_put_check(nlh, size, INET_DIAG_REQ_BYTECODE, code_len, code))
+		return NULL;
+	return nlh;
 }

@@ -14,12 +14,18 @@
 #include "tcpladder/util.h"
 
 /* Deeper trees are refused, so evaluation, compilation and printing
- * (all recursive) have a bounded stack, whatever a fuzzer sends. */
+ * (recursive in the depth, iterative along a list of terms) have a
+ * bounded stack, whatever a fuzzer sends. */
 #define MAX_DEPTH 256
 /* A netlink attribute's length is 16 bits and includes its 4-byte header. */
 #define MAX_CODE 65528
+/* A list's normal form marks each change of operator with parentheses,
+ * "(a or b) and c", up to this many changes; a longer alternation is
+ * printed without them (it groups from the left all the same), so that
+ * its normal form is not nested deeper than it can be parsed back. */
+#define MAX_MARKED_CHANGES 16
 
-enum node_kind { N_AND, N_OR, N_NOT, N_PORT, N_HOST };
+enum node_kind { N_LIST, N_NOT, N_PORT, N_HOST };
 enum cmp { C_EQ, C_NE, C_LT, C_GT, C_LE, C_GE };
 
 /* One address condition, with the kernel's inet_diag_hostcond meaning:
@@ -31,6 +37,14 @@ struct tl_hostcond {
 	uint8_t addr[16];
 };
 
+struct tl_fnode;
+
+/* A term of a list and how it joins what precedes it. */
+struct tl_fterm {
+	struct tl_fnode *node;
+	bool is_or; /* "or", else "and"; unused in the first term */
+};
+
 struct tl_fnode {
 	enum node_kind kind;
 	enum cmp cmp; /* N_PORT, N_HOST (C_EQ or C_NE) */
@@ -38,7 +52,14 @@ struct tl_fnode {
 	int depth;
 	int port; /* N_PORT: 0..65535, or -1 for "*" */
 	struct tl_hostcond host;
-	struct tl_fnode *a, *b;
+	struct tl_fnode *a; /* N_NOT */
+	/* N_LIST: two or more terms grouped from the left, as ss groups
+	 * them: "a or b and c" is ((a or b) and c).  A flat list of any
+	 * length is one node, so its length costs no depth. */
+	struct tl_fterm *terms;
+	size_t n, cap;
+	size_t changes; /* of operator, along the list */
+	int kid_depth;  /* the deepest term's depth */
 };
 
 struct tl_filter {
@@ -179,19 +200,52 @@ static void node_free(struct tl_fnode *n)
 	if (!n)
 		return;
 	node_free(n->a);
-	node_free(n->b);
+	for (size_t i = 0; i < n->n; i++)
+		node_free(n->terms[i].node);
+	free(n->terms);
 	free(n);
 }
 
-static struct tl_fnode *node_new(enum node_kind kind, struct tl_fnode *a, struct tl_fnode *b)
+static struct tl_fnode *node_new(enum node_kind kind, struct tl_fnode *a)
 {
 	struct tl_fnode *n = tl_calloc(1, sizeof(*n));
 
 	n->kind = kind;
 	n->a = a;
-	n->b = b;
-	n->depth = 1 + TL_MAX(a ? a->depth : 0, b ? b->depth : 0);
+	n->depth = 1 + (a ? a->depth : 0);
 	return n;
+}
+
+static bool marked(const struct tl_fnode *l)
+{
+	return l->changes <= MAX_MARKED_CHANGES;
+}
+
+/* acc joined with t: t appended when acc is a list already (a list from
+ * parentheses too: grouping from the left, "(a or b) and c" is the list
+ * "a or b and c"), else a new list of the two.  The depth counts the
+ * parentheses of the normal form, so that what parses prints as
+ * something that parses back. */
+static struct tl_fnode *list_add(struct tl_fnode *acc, bool is_or, struct tl_fnode *t)
+{
+	if (acc->kind != N_LIST) {
+		struct tl_fnode *l = node_new(N_LIST, NULL);
+		l->cap = 4;
+		l->terms = tl_reallocarray(NULL, l->cap, sizeof(*l->terms));
+		l->terms[l->n++] = (struct tl_fterm){acc, false};
+		l->kid_depth = acc->depth;
+		acc = l;
+	}
+	if (acc->n == acc->cap) {
+		acc->cap *= 2;
+		acc->terms = tl_reallocarray(acc->terms, acc->cap, sizeof(*acc->terms));
+	}
+	if (acc->n >= 2 && acc->terms[acc->n - 1].is_or != is_or)
+		acc->changes++;
+	acc->terms[acc->n++] = (struct tl_fterm){t, is_or};
+	acc->kid_depth = TL_MAX(acc->kid_depth, t->depth);
+	acc->depth = 1 + acc->kid_depth + (marked(acc) ? (int)acc->changes : 0);
+	return acc;
 }
 
 /* ---- values ---- */
@@ -402,7 +456,7 @@ static struct tl_fnode *parse_cond(struct parser *p)
 		op = p->t;
 		next(p);
 	}
-	n = node_new(port ? N_PORT : N_HOST, NULL, NULL);
+	n = node_new(port ? N_PORT : N_HOST, NULL);
 	n->dst = kw.s[0] == 'd' || kw.s[0] == 'D';
 	n->cmp = op.cmp;
 	if (!port && op.cmp != C_EQ && op.cmp != C_NE) {
@@ -461,7 +515,7 @@ static struct tl_fnode *parse_term(struct parser *p, const struct tok *after)
 		next(p);
 		n = parse_term(p, &t);
 		if (n)
-			n = node_new(N_NOT, n, NULL);
+			n = node_new(N_NOT, n);
 		break;
 	case T_LP:
 		next(p);
@@ -605,7 +659,7 @@ static struct tl_fnode *parse_expr(struct parser *p, bool top)
 			acc = t;
 			continue;
 		}
-		acc = node_new(join == T_OR ? N_OR : N_AND, acc, t);
+		acc = list_add(acc, join == T_OR, t);
 		if (acc->depth > MAX_DEPTH) {
 			fail(p, "filter nested too deeply at column %zu", jt.col);
 			goto bad;
@@ -649,26 +703,27 @@ static void child_text(struct tl_buf *b, const struct tl_fnode *c, bool parens)
 		tl_buf_putc(b, ')');
 }
 
-static bool binary(const struct tl_fnode *n)
-{
-	return n->kind == N_AND || n->kind == N_OR;
-}
-
 static void node_text(struct tl_buf *b, const struct tl_fnode *n)
 {
 	switch (n->kind) {
-	case N_AND:
-	case N_OR:
-		/* Grouping is from the left, so only a different operator on
-		 * the left needs parentheses; they are added anyway so that
-		 * a reader used to "and before or" is not misled. */
-		child_text(b, n->a, binary(n->a) && n->a->kind != n->kind);
-		tl_buf_puts(b, n->kind == N_AND ? " and " : " or ");
-		child_text(b, n->b, binary(n->b));
+	case N_LIST:
+		/* Grouping is from the left, so no parentheses are needed
+		 * where the operator changes; they are added anyway so that
+		 * a reader used to "and before or" is not misled:
+		 * "(a or b) and c" (see MAX_MARKED_CHANGES). */
+		for (size_t i = 0; marked(n) && i < n->changes; i++)
+			tl_buf_putc(b, '(');
+		child_text(b, n->terms[0].node, n->terms[0].node->kind == N_LIST);
+		for (size_t i = 1; i < n->n; i++) {
+			if (i >= 2 && n->terms[i].is_or != n->terms[i - 1].is_or && marked(n))
+				tl_buf_putc(b, ')');
+			tl_buf_puts(b, n->terms[i].is_or ? " or " : " and ");
+			child_text(b, n->terms[i].node, n->terms[i].node->kind == N_LIST);
+		}
 		break;
 	case N_NOT:
 		tl_buf_puts(b, "not ");
-		child_text(b, n->a, binary(n->a));
+		child_text(b, n->a, n->a->kind == N_LIST);
 		break;
 	case N_PORT:
 		tl_buf_printf(b, "%s %s ", n->dst ? "dport" : "sport", cmp_text(n->cmp));
@@ -751,7 +806,10 @@ struct tl_filter *tl_filter_parse(const char *expr, char **cause)
 	tl_buf_init(&b);
 	states_text(&b, f->states);
 	if (root) {
-		bool parens = b.len && root->kind == N_OR;
+		/* The state mask applies to the whole: parentheses unless the
+		 * outermost (last) operator is "and" and the list is marked. */
+		bool parens = b.len && root->kind == N_LIST &&
+		              (root->terms[root->n - 1].is_or || !marked(root));
 		if (b.len)
 			tl_buf_puts(&b, " and ");
 		child_text(&b, root, parens);
@@ -818,10 +876,12 @@ static bool eval(const struct tl_fnode *n, const struct tl_sock *s)
 	bool r;
 
 	switch (n->kind) {
-	case N_AND:
-		return eval(n->a, s) && eval(n->b, s);
-	case N_OR:
-		return eval(n->a, s) || eval(n->b, s);
+	case N_LIST:
+		r = eval(n->terms[0].node, s);
+		for (size_t i = 1; i < n->n; i++)
+			if (r != n->terms[i].is_or) /* else the prefix decides */
+				r = eval(n->terms[i].node, s);
+		return r;
 	case N_NOT:
 		return !eval(n->a, s);
 	case N_PORT:
@@ -864,23 +924,26 @@ bool tl_filter_match(const struct tl_filter *f, const struct tl_sock *s)
  * 4 bytes past its end (ss's convention, so fragments concatenate). */
 struct frag {
 	uint8_t *code;
-	size_t len;
+	size_t len, cap;
 };
+
+static void put_bytes(struct frag *f, const void *p, size_t n)
+{
+	if (n == 0)
+		return;
+	if (n > f->cap - f->len) { /* grown geometrically: lists are long */
+		f->cap = TL_MAX(f->len + n, 2 * f->cap);
+		f->code = tl_reallocarray(f->code, f->cap, 1);
+	}
+	memcpy(f->code + f->len, p, n);
+	f->len += n;
+}
 
 static void put_op(struct frag *f, uint8_t code, uint8_t yes, uint16_t no)
 {
 	struct inet_diag_bc_op op = {.code = code, .yes = yes, .no = no};
 
-	f->code = tl_reallocarray(f->code, f->len + sizeof(op), 1);
-	memcpy(f->code + f->len, &op, sizeof(op));
-	f->len += sizeof(op);
-}
-
-static void put_bytes(struct frag *f, const void *p, size_t n)
-{
-	f->code = tl_reallocarray(f->code, f->len + n, 1);
-	memcpy(f->code + f->len, p, n);
-	f->len += n;
+	put_bytes(f, &op, sizeof(op));
 }
 
 static void get_op(const uint8_t *p, struct inet_diag_bc_op *op)
@@ -888,8 +951,38 @@ static void get_op(const uint8_t *p, struct inet_diag_bc_op *op)
 	memcpy(op, p, sizeof(*op));
 }
 
-/* Point the "no" exits of a fragment of len bytes past b more bytes. */
-static void relocate(uint8_t *code, size_t len, size_t b)
+/* Offsets into a fragment, to be patched once their target is known. */
+struct patches {
+	size_t *at;
+	size_t n, cap;
+};
+
+static void patches_add(struct patches *p, size_t at)
+{
+	if (p->n == p->cap) {
+		p->cap = p->cap ? 2 * p->cap : 16;
+		p->at = tl_reallocarray(p->at, p->cap, sizeof(*p->at));
+	}
+	p->at[p->n++] = at;
+}
+
+/* Point the "no" of each op in p at target (an offset in code); empty p.
+ * Offsets stay below MAX_CODE + 8, so they fit in 16 bits. */
+static void patches_apply(struct patches *p, uint8_t *code, size_t target)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		struct inet_diag_bc_op op;
+
+		get_op(code + p->at[i], &op);
+		op.no = (uint16_t)(target - p->at[i]);
+		memcpy(code + p->at[i], &op, sizeof(op));
+	}
+	p->n = 0;
+}
+
+/* The "no" exits of a fragment of len bytes (ops jumping to 4 bytes past
+ * its end), now placed at base, into p. */
+static void find_exits(const uint8_t *code, size_t len, size_t base, struct patches *p)
 {
 	size_t at = 0;
 
@@ -897,10 +990,8 @@ static void relocate(uint8_t *code, size_t len, size_t b)
 		struct inet_diag_bc_op op;
 
 		get_op(code + at, &op);
-		if (op.no == len - at + 4) {
-			op.no = (uint16_t)(op.no + b);
-			memcpy(code + at, &op, sizeof(op));
-		}
+		if (op.no == len - at + 4)
+			patches_add(p, base + at);
 		at += op.yes;
 	}
 }
@@ -927,32 +1018,57 @@ static void emit_not(struct frag *f)
 	put_op(f, INET_DIAG_BC_JMP, 4, 8);
 }
 
-/* Compile n; -EOPNOTSUPP once the code grows past MAX_CODE (offsets are
- * 16 bits). */
+static int compile(const struct tl_fnode *n, struct frag *out);
+
+/* A list in one pass, its terms in a row.  Grouped from the left, the
+ * list so far is the prefix: "and t" runs t when the prefix said yes and
+ * keeps its "no" exits for the list's end; "or t" puts a jump over t for
+ * the prefix's yes, and its "no" exits land on t.  Exits wait in yes and
+ * no until their target is known, so each term is copied and scanned
+ * once (no recursion per term, linear in the code's size). */
+static int compile_list(const struct tl_fnode *n, struct frag *out)
+{
+	struct patches yes = {0}, no = {0};
+	int err = 0;
+
+	for (size_t i = 0; i < n->n && !err; i++) {
+		struct frag t = {0};
+
+		if (i > 0 && n->terms[i].is_or) {
+			patches_add(&yes, out->len);
+			put_op(out, INET_DIAG_BC_JMP, 4, 0);
+			patches_apply(&no, out->code, out->len);
+		} else if (i > 0) {
+			patches_apply(&yes, out->code, out->len);
+		}
+		err = compile(n->terms[i].node, &t);
+		if (!err && out->len + t.len > MAX_CODE)
+			err = -EOPNOTSUPP;
+		if (!err) {
+			find_exits(t.code, t.len, out->len, &no);
+			put_bytes(out, t.code, t.len);
+		}
+		free(t.code);
+	}
+	if (!err) {
+		patches_apply(&yes, out->code, out->len);
+		patches_apply(&no, out->code, out->len + 4);
+	}
+	free(yes.at);
+	free(no.at);
+	return err;
+}
+
+/* Compile n, appending to out; -EOPNOTSUPP once the code grows past
+ * MAX_CODE (offsets are 16 bits). */
 static int compile(const struct tl_fnode *n, struct frag *out)
 {
-	struct frag a = {0}, b = {0};
+	struct frag a = {0};
 	int err = 0;
 
 	switch (n->kind) {
-	case N_AND:
-	case N_OR:
-		if ((err = compile(n->a, &a)) < 0 || (err = compile(n->b, &b)) < 0)
-			break;
-		if (a.len + b.len + 4 > MAX_CODE) {
-			err = -EOPNOTSUPP;
-			break;
-		}
-		if (n->kind == N_AND) {
-			/* a's "no" exits skip b too. */
-			relocate(a.code, a.len, b.len);
-			put_bytes(out, a.code, a.len);
-		} else {
-			/* a's "yes" jumps over b; its "no" lands on b. */
-			put_bytes(out, a.code, a.len);
-			put_op(out, INET_DIAG_BC_JMP, 4, (uint16_t)(b.len + 4));
-		}
-		put_bytes(out, b.code, b.len);
+	case N_LIST:
+		err = compile_list(n, out);
 		break;
 	case N_NOT:
 		if ((err = compile(n->a, &a)) < 0)
@@ -993,7 +1109,6 @@ static int compile(const struct tl_fnode *n, struct frag *out)
 		break;
 	}
 	free(a.code);
-	free(b.code);
 	if (!err && out->len > MAX_CODE)
 		err = -EOPNOTSUPP;
 	return err;

@@ -26,6 +26,13 @@
 /* The kernel sizes dump datagrams from the reader's buffer, up to 32 KiB. */
 #define TL_NL_BUFSZ 32768
 #define TL_DUMP_TRIES 3
+/* Requests are built in their own buffer, sized for the largest request
+ * header plus the filter's bytecode attribute (up to 64 KiB). */
+#define TL_REQ_HDR_MAX 64
+_Static_assert(sizeof(struct inet_diag_req) <= TL_REQ_HDR_MAX &&
+		       sizeof(struct inet_diag_req_v2) <= TL_REQ_HDR_MAX &&
+		       sizeof(struct unix_diag_req) <= TL_REQ_HDR_MAX,
+	       "request headers fit TL_REQ_HDR_MAX");
 
 struct tl_sampler {
 	char *name;
@@ -33,7 +40,9 @@ struct tl_sampler {
 	struct mnl_socket *nl;
 	uint32_t portid;
 	uint32_t seq;
-	char *buf;
+	char *buf; /* replies, TL_NL_BUFSZ */
+	char *req; /* requests, req_size bytes */
+	size_t req_size;
 	/* /proc/net/raw and raw6 of the namespace, opened inside it: the
 	 * count of raw sockets when the kernel has no raw_diag (as ss does). */
 	int raw_fd[2];
@@ -138,6 +147,8 @@ struct tl_sampler *tl_sampler_new(const char *path, const char *name, unsigned f
 	s->sys_fd[0] = s->sys_fd[1] = -1;
 	s->compat_ok = true;
 	s->buf = tl_malloc(TL_NL_BUFSZ);
+	tl_diag_request_size(TL_REQ_HDR_MAX, 0, &s->req_size);
+	s->req = tl_malloc(s->req_size);
 	if (path) {
 		int fd = tl_netns_open(path, name, cause);
 		if (fd < 0) {
@@ -171,6 +182,7 @@ void tl_sampler_free(struct tl_sampler *s)
 			close(s->sys_fd[i]);
 	}
 	free(s->buf);
+	free(s->req);
 	free(s->name);
 	free(s);
 }
@@ -180,20 +192,26 @@ const char *tl_sampler_name(const struct tl_sampler *s)
 	return s->name;
 }
 
+/* A request in s->req (see tl_diag_request_put), or NULL. */
+static struct nlmsghdr *put_request(struct tl_sampler *s, uint16_t type, uint16_t flags,
+				    uint32_t seq, const void *req, size_t reqlen, bool code)
+{
+	return tl_diag_request_put(s->req, s->req_size, type, flags, seq, req, reqlen,
+				   code ? s->bytecode : NULL, code ? s->bytecode_len : 0);
+}
+
 /* One dump request and its replies.  After a failure the socket may hold
  * the rest of the aborted dump, so it is replaced before a retry. */
 static int dump_once(struct tl_sampler *s, uint16_t type, const void *req, size_t reqlen,
 		     struct tl_diag_ctx *ctx)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(s->buf);
 	uint32_t seq = ++s->seq;
+	bool code = ctx->kind == TL_DIAG_TCP && s->bytecode;
+	struct nlmsghdr *nlh = put_request(s, type, NLM_F_REQUEST | NLM_F_DUMP, seq, req, reqlen,
+					   code);
 
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = seq;
-	memcpy(mnl_nlmsg_put_extra_header(nlh, reqlen), req, reqlen);
-	if (ctx->kind == TL_DIAG_TCP && s->bytecode)
-		mnl_attr_put(nlh, INET_DIAG_REQ_BYTECODE, s->bytecode_len, s->bytecode);
+	if (!nlh)
+		return -EMSGSIZE;
 	if (mnl_socket_sendto(s->nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	for (;;) {
@@ -439,14 +457,22 @@ uint32_t tl_sampler_set_filter(struct tl_sampler *s, const struct tl_filter *f)
 	s->bytecode_len = 0;
 	if (!f)
 		return TL_TCPF_ALL;
-	/* What the bytecode cannot express (-EOPNOTSUPP) is left to the
-	 * evaluator; the kernel still drops by state. */
+	/* What the bytecode cannot express (-EOPNOTSUPP, or a program too
+	 * big for one attribute) is left to the evaluator; the kernel still
+	 * drops by state. */
 	if (tl_filter_bytecode(f, &code, &len) == 0 && code) {
-		s->bytecode = code;
-		s->bytecode_len = len;
-	} else {
-		free(code);
+		size_t need;
+		if (tl_diag_request_size(TL_REQ_HDR_MAX, len, &need) == 0) {
+			if (need > s->req_size) {
+				s->req = tl_reallocarray(s->req, need, 1);
+				s->req_size = need;
+			}
+			s->bytecode = code;
+			s->bytecode_len = len;
+			code = NULL;
+		}
 	}
+	free(code);
 	return tl_filter_states(f);
 }
 
@@ -466,27 +492,28 @@ static int lookup_cb(const struct tl_sock *rec, void *arg)
 int tl_sampler_lookup(struct tl_sampler *s, const struct tl_sock *key, unsigned what,
 		      struct tl_sock *out)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(s->buf);
-	struct inet_diag_req_v2 *req;
+	struct inet_diag_req_v2 req;
+	struct nlmsghdr *nlh;
 	uint32_t seq = ++s->seq;
 
-	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	nlh->nlmsg_seq = seq;
-	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
-	req->sdiag_family = key->family;
-	req->sdiag_protocol = IPPROTO_TCP;
-	req->idiag_ext = (what & TL_SAMPLE_INFO) ? 1u << (INET_DIAG_INFO - 1) : 0;
-	req->idiag_states = TL_TCPF_ALL;
-	req->id.idiag_sport = htons(key->lport);
-	req->id.idiag_dport = htons(key->rport);
-	memcpy(req->id.idiag_src, key->local, sizeof(req->id.idiag_src));
-	memcpy(req->id.idiag_dst, key->remote, sizeof(req->id.idiag_dst));
-	req->id.idiag_if = key->ifindex;
+	memset(&req, 0, sizeof(req));
+	req.sdiag_family = key->family;
+	req.sdiag_protocol = IPPROTO_TCP;
+	req.idiag_ext = (what & TL_SAMPLE_INFO) ? 1u << (INET_DIAG_INFO - 1) : 0;
+	req.idiag_states = TL_TCPF_ALL;
+	req.id.idiag_sport = htons(key->lport);
+	req.id.idiag_dport = htons(key->rport);
+	memcpy(req.id.idiag_src, key->local, sizeof(req.id.idiag_src));
+	memcpy(req.id.idiag_dst, key->remote, sizeof(req.id.idiag_dst));
+	req.id.idiag_if = key->ifindex;
 	/* INET_DIAG_NOCOOKIE in both halves matches any socket. */
-	req->id.idiag_cookie[0] = key->cookie == TL_NOCOOKIE ? INET_DIAG_NOCOOKIE : (uint32_t)key->cookie;
-	req->id.idiag_cookie[1] =
+	req.id.idiag_cookie[0] =
+		key->cookie == TL_NOCOOKIE ? INET_DIAG_NOCOOKIE : (uint32_t)key->cookie;
+	req.id.idiag_cookie[1] =
 		key->cookie == TL_NOCOOKIE ? INET_DIAG_NOCOOKIE : (uint32_t)(key->cookie >> 32);
+	nlh = put_request(s, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, seq, &req, sizeof(req), false);
+	if (!nlh)
+		return -EMSGSIZE;
 	if (mnl_socket_sendto(s->nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	for (;;) {

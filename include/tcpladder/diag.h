@@ -54,4 +54,17 @@ int tl_diag_parse_inet(const struct nlmsghdr *nlh, struct tl_sock *out);
  * (their TL_INFO_* bit clear). */
 void tl_diag_parse_tcpinfo(const void *data, size_t len, struct tl_tcpinfo *out);
 
+/* Requests.  The size in bytes of a request carrying reqlen bytes of
+ * request header and, when code_len is not 0, an INET_DIAG_REQ_BYTECODE
+ * attribute of code_len bytes: 0, or -EMSGSIZE when either cannot be
+ * expressed (an attribute's length is 16 bits, its header included, so
+ * a program holds at most 65531 bytes). */
+int tl_diag_request_size(size_t reqlen, size_t code_len, size_t *size);
+/* Build that request in buf (size bytes): the header with type, flags and
+ * seq, a copy of req, and the bytecode attribute when code is not NULL.
+ * NULL, and the message unusable, when it does not fit in size. */
+struct nlmsghdr *tl_diag_request_put(void *buf, size_t size, uint16_t type, uint16_t flags,
+				     uint32_t seq, const void *req, size_t reqlen,
+				     const void *code, size_t code_len);
+
 #endif

@@ -23,7 +23,11 @@
  *            | [IPV4-OR-IPV6[/LEN]][:PORT] | [IPV4-OR-IPV6]/LEN[:PORT]
  *
  * "and" and "or" have equal precedence and group from the left, exactly
- * like ss (ssfilter.y): "a or b and c" is "(a or b) and c".  Adjacent
+ * like ss (ssfilter.y): "a or b and c" is "(a or b) and c".  Terms in a
+ * row are one list however many there are (parsed, compiled, evaluated
+ * and printed by iteration); nesting (parentheses, "not", and the
+ * parentheses the normal form puts where the operator changes, up to 16
+ * changes) is limited to 256 levels.  Adjacent
  * terms are joined by "and"; "not" applies to the next term; keywords are
  * case-insensitive.  IPv6 addresses must be in brackets ("[::1]",
  * "[2001:db8::/32]:443", "[2001:db8::]/32"); ports are numbers (no

@@ -27,6 +27,8 @@
 
 #define STATES_MASK 0x1ffeU
 #define RCVBUF_SIZE 32768
+_Static_assert(RCVBUF_SIZE >= MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct inet_diag_req_v2)),
+	       "the request fits the buffer it is built in");
 
 static unsigned long counts[16];
 

@@ -55,22 +55,27 @@ static void ss_addr(int family, const uint8_t addr[16], uint16_t port, char *out
 static int dump(struct mnl_socket *nl, uint32_t portid, uint32_t seq, int family, uint32_t states,
                 const uint8_t *code, size_t len, struct tl_snapshot *snap)
 {
-	size_t reqsz = MNL_SOCKET_BUFFER_SIZE + len;
-	char *req = tl_calloc(1, reqsz), *buf = tl_malloc(RECV_BUFSZ);
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
-	struct inet_diag_req_v2 *r;
+	struct inet_diag_req_v2 r;
+	size_t reqsz;
+	char *req, *buf;
+	struct nlmsghdr *nlh;
 	struct tl_diag_ctx ctx;
 	int rc;
 
-	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = seq;
-	r = mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
-	r->sdiag_family = (uint8_t)family;
-	r->sdiag_protocol = IPPROTO_TCP;
-	r->idiag_states = states;
-	if (code)
-		mnl_attr_put(nlh, INET_DIAG_REQ_BYTECODE, len, code);
+	memset(&r, 0, sizeof(r));
+	r.sdiag_family = (uint8_t)family;
+	r.sdiag_protocol = IPPROTO_TCP;
+	r.idiag_states = states;
+	if (tl_diag_request_size(sizeof(r), code ? len : 0, &reqsz) < 0)
+		return -EMSGSIZE;
+	req = tl_calloc(1, reqsz);
+	buf = tl_malloc(RECV_BUFSZ);
+	nlh = tl_diag_request_put(req, reqsz, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, seq,
+				  &r, sizeof(r), code, len);
+	if (!nlh) {
+		rc = -EMSGSIZE;
+		goto out;
+	}
 	tl_diag_ctx_init(&ctx, TL_DIAG_TCP, snap);
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
 		rc = -errno;

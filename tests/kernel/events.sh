@@ -89,6 +89,7 @@ common() { # NAME
 	check "$1: scenario ran" [ "$(cat "$T/sc.rc")" = 0 ]
 	check "$1: tcpladder exits 0 on SIGINT" [ "$(cat "$T/tl.rc")" = 0 ]
 	check "$1: nothing on stderr" [ ! -s "$T/ev.err" ]
+	[ -s "$T/ev.err" ] && diag "$T/ev.err"
 	check "$1: every line is a JSON object with the contract's fields" \
 		jqe -s 'length > 0 and all(.[]; has("t") and has("netns") and has("cookie") and has("family")
 			and has("local") and has("remote") and has("event") and has("from") and has("to")

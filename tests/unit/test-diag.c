@@ -19,10 +19,35 @@
 #define SEQ 77
 #define PORTID 4242
 
+static _Alignas(4) char buf[65536];
+
+/* Every message is built in buf, each write checked against its end. */
+static size_t room(const void *at)
+{
+	return (size_t)(buf + sizeof(buf) - (const char *)at);
+}
+
+static void need(const void *at, size_t n)
+{
+	if (n > room(at)) {
+		printf("Bail out! a test message does not fit its buffer\n");
+		exit(1);
+	}
+}
+
+static void put_attr(struct nlmsghdr *nlh, uint16_t type, size_t len, const void *data)
+{
+	if (!mnl_attr_put_check(nlh, room(nlh), type, len, data))
+		need(nlh, SIZE_MAX);
+}
+
 static struct nlmsghdr *put_inet(char *at, int family, int state, uint32_t cookie_lo)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(at);
+	struct nlmsghdr *nlh;
 	struct inet_diag_msg *m;
+
+	need(at, MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(*m)));
+	nlh = mnl_nlmsg_put_header(at);
 
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	nlh->nlmsg_flags = NLM_F_MULTI;
@@ -55,6 +80,7 @@ static struct nlmsghdr *put_inet(char *at, int family, int state, uint32_t cooki
 
 static size_t put_done(char *at, int err)
 {
+	need(at, MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(int)));
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(at);
 	nlh->nlmsg_type = NLMSG_DONE;
 	nlh->nlmsg_flags = NLM_F_MULTI;
@@ -67,6 +93,7 @@ static size_t put_done(char *at, int err)
 
 static size_t put_error(char *at, int err)
 {
+	need(at, MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct nlmsgerr)));
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(at);
 	nlh->nlmsg_type = NLMSG_ERROR;
 	nlh->nlmsg_seq = SEQ;
@@ -76,14 +103,147 @@ static size_t put_error(char *at, int err)
 	return nlh->nlmsg_len;
 }
 
-static int feed(struct tl_snapshot *snap, struct tl_diag_ctx *ctx, const char *buf, size_t len)
+static int feed(struct tl_snapshot *snap, struct tl_diag_ctx *ctx, const char *data, size_t len)
 {
 	tl_snapshot_clear(snap);
 	tl_diag_ctx_init(ctx, TL_DIAG_TCP, snap);
-	return tl_diag_feed(ctx, buf, len, SEQ, PORTID);
+	return tl_diag_feed(ctx, data, len, SEQ, PORTID);
 }
 
-static _Alignas(4) char buf[65536];
+/* The last message of a datagram with a length that is not a multiple of
+ * 4: its last attribute must end within that length, not within the
+ * aligned one (found by fuzz-diag: an INET_DIAG_INFO attribute read 3
+ * bytes past the datagram).  The datagram is copied to a heap block of
+ * its exact size, so that a sanitizer sees any read past it. */
+static int feed_exact(struct tl_snapshot *snap, struct tl_diag_ctx *ctx, size_t len)
+{
+	char *copy = malloc(len);
+	int r;
+
+	memcpy(copy, buf, len);
+	r = feed(snap, ctx, copy, len);
+	free(copy);
+	return r;
+}
+
+static void test_unaligned_end(struct tl_snapshot *snap)
+{
+	struct tl_diag_ctx ctx;
+	struct nlmsghdr *nlh;
+	char info[20];
+	struct tl_sock rec;
+
+	memset(info, 0x11, sizeof(info));
+	/* An unknown attribute (88..104), then INET_DIAG_INFO (104..128),
+	 * the message's length saying 125. */
+	nlh = put_inet(buf, AF_INET, TL_TCP_ESTABLISHED, 1);
+	put_attr(nlh, 200, 12, info);
+	put_attr(nlh, INET_DIAG_INFO, sizeof(info), info);
+	is_int(nlh->nlmsg_len, 128, "reproducer: 128 bytes as built");
+	nlh->nlmsg_len = 125;
+	is_int(feed_exact(snap, &ctx, 125), -EBADMSG,
+	       "an attribute ending past an unaligned nlmsg_len is rejected");
+	is_int(snap->n, 0, "no record from it");
+	is_int(tl_diag_each(buf, 125, NULL, NULL), -EBADMSG, "tl_diag_each rejects it too");
+	is_int(tl_diag_parse_inet(nlh, &rec), -EBADMSG, "and tl_diag_parse_inet");
+
+	/* The same message with an attribute that ends at 125 exactly (its
+	 * padding cut off) is whole. */
+	nlh = put_inet(buf, AF_INET, TL_TCP_ESTABLISHED, 1);
+	put_attr(nlh, 200, 12, info);
+	put_attr(nlh, INET_DIAG_INFO, 17, info);
+	nlh->nlmsg_len = 125;
+	is_int(feed_exact(snap, &ctx, 125), 1, "an attribute ending at an unaligned end is read");
+	ok(snap->n == 1 && (snap->socks[0].flags & TL_SOCK_HAS_INFO), "with its tcp_info");
+
+	/* 1 to 3 bytes after the last attribute: a truncated header. */
+	for (unsigned extra = 1; extra < 4; extra++) {
+		nlh = put_inet(buf, AF_INET, TL_TCP_ESTABLISHED, 1);
+		put_attr(nlh, 200, 12, info);
+		nlh->nlmsg_len += extra;
+		is_int(feed_exact(snap, &ctx, nlh->nlmsg_len), -EBADMSG,
+		       "%u stray bytes after the attributes rejected", extra);
+	}
+	/* The stray bytes straight after inet_diag_msg. */
+	nlh = put_inet(buf, AF_INET, TL_TCP_ESTABLISHED, 1);
+	nlh->nlmsg_len += 2;
+	is_int(feed_exact(snap, &ctx, nlh->nlmsg_len), -EBADMSG,
+	       "2 stray bytes after inet_diag_msg rejected");
+}
+
+/* Requests are built with their size checked: a filter's bytecode of up
+ * to 65531 bytes fits one attribute, and the buffer is sized for it. */
+static void test_requests(void)
+{
+	struct inet_diag_req_v2 req;
+	struct nlmsghdr *nlh;
+	size_t size = 0, big = 35196;
+	uint8_t *code = malloc(65536);
+	char *req_buf;
+
+	memset(&req, 0, sizeof(req));
+	req.sdiag_family = AF_INET;
+	for (size_t i = 0; i < 65536; i++)
+		code[i] = (uint8_t)i;
+
+	is_int(tl_diag_request_size(sizeof(req), 0, &size), 0, "a plain request");
+	is_int(size, MNL_NLMSG_HDRLEN + sizeof(req), "is header plus request");
+	is_int(tl_diag_request_size(sizeof(req), big, &size), 0, "with 35196 bytes of code");
+	is_int(size, MNL_NLMSG_HDRLEN + sizeof(req) + MNL_ATTR_HDRLEN + big,
+	       "adds the attribute");
+	is_int(tl_diag_request_size(sizeof(req), 65531, &size), 0, "65531 bytes fit an attribute");
+	is_int(tl_diag_request_size(sizeof(req), 65532, &size), -EMSGSIZE,
+	       "65532 bytes do not (nla_len is 16 bits)");
+	is_int(tl_diag_request_size(70000, 0, &size), -EMSGSIZE, "nor does a 70000-byte header");
+
+	/* The fixed 32 KiB buffer a big filter once overflowed. */
+	req_buf = malloc(32768);
+	ok(tl_diag_request_put(req_buf, 32768, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, 1, &req,
+			       sizeof(req), code, big) == NULL,
+	   "35196 bytes of code are refused by a 32 KiB buffer");
+	free(req_buf);
+
+	/* A buffer of the computed size takes it, to the byte. */
+	tl_diag_request_size(sizeof(req), big, &size);
+	req_buf = malloc(size);
+	nlh = tl_diag_request_put(req_buf, size, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP,
+				  9, &req, sizeof(req), code, big);
+	if (ok(nlh != NULL, "the computed size holds the request")) {
+		const struct nlattr *a = (const void *)(req_buf + MNL_NLMSG_HDRLEN + sizeof(req));
+		is_int(nlh->nlmsg_len, size, "nlmsg_len is the computed size");
+		ok(nlh->nlmsg_type == SOCK_DIAG_BY_FAMILY && nlh->nlmsg_seq == 9 &&
+		       nlh->nlmsg_flags == (NLM_F_REQUEST | NLM_F_DUMP),
+		   "type, flags and sequence");
+		ok(!memcmp(req_buf + MNL_NLMSG_HDRLEN, &req, sizeof(req)), "the request copied");
+		ok(a->nla_type == INET_DIAG_REQ_BYTECODE && a->nla_len == MNL_ATTR_HDRLEN + big &&
+		       !memcmp(a + 1, code, big),
+		   "the bytecode attribute");
+	}
+	ok(tl_diag_request_put(req_buf, size - 1, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, 1, &req,
+			       sizeof(req), code, big) == NULL,
+	   "one byte less is refused");
+	free(req_buf);
+
+	/* The largest program an attribute holds. */
+	tl_diag_request_size(sizeof(req), 65531, &size);
+	req_buf = malloc(size);
+	nlh = tl_diag_request_put(req_buf, size, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, 1, &req,
+				  sizeof(req), code, 65531);
+	ok(nlh && ((const struct nlattr *)(req_buf + MNL_NLMSG_HDRLEN + sizeof(req)))->nla_len ==
+			  65535,
+	   "65531 bytes of code: nla_len 65535");
+	free(req_buf);
+	req_buf = malloc(1 << 17);
+	ok(tl_diag_request_put(req_buf, 1 << 17, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, 1, &req,
+			       sizeof(req), code, 65532) == NULL,
+	   "65532 bytes are refused, however big the buffer (nla_len would wrap)");
+	/* Too small even for the header. */
+	ok(tl_diag_request_put(req_buf, MNL_NLMSG_HDRLEN + sizeof(req) - 1, SOCK_DIAG_BY_FAMILY,
+			       NLM_F_REQUEST, 1, &req, sizeof(req), NULL, 0) == NULL,
+	   "a buffer too small for the header is refused");
+	free(req_buf);
+	free(code);
+}
 
 int main(void)
 {
@@ -140,7 +300,7 @@ int main(void)
 	ti.tcpi_last_data_sent = 11;
 	ti.tcpi_last_data_recv = 12;
 	nlh = put_inet(buf, AF_INET, TL_TCP_ESTABLISHED, 1);
-	mnl_attr_put(nlh, INET_DIAG_INFO, sizeof(ti), &ti);
+	put_attr(nlh, INET_DIAG_INFO, sizeof(ti), &ti);
 	len = nlh->nlmsg_len;
 	len += put_done(buf + len, 0);
 	is_int(feed(&snap, &ctx, buf, len), 0, "record with tcp_info");
@@ -157,7 +317,7 @@ int main(void)
 	/* An old kernel's tcp_info ends before tcpi_bytes_acked. */
 	size_t shortlen = offsetof(struct tcp_info, tcpi_bytes_acked);
 	nlh = put_inet(buf, AF_INET, TL_TCP_ESTABLISHED, 1);
-	mnl_attr_put(nlh, INET_DIAG_INFO, shortlen, &ti);
+	put_attr(nlh, INET_DIAG_INFO, shortlen, &ti);
 	len = nlh->nlmsg_len;
 	len += put_done(buf + len, 0);
 	is_int(feed(&snap, &ctx, buf, len), 0, "short tcp_info accepted");
@@ -172,7 +332,7 @@ int main(void)
 	memset(longinfo, 0xab, sizeof(longinfo));
 	memcpy(longinfo, &ti, sizeof(ti));
 	nlh = put_inet(buf, AF_INET, TL_TCP_ESTABLISHED, 1);
-	mnl_attr_put(nlh, INET_DIAG_INFO, sizeof(longinfo), longinfo);
+	put_attr(nlh, INET_DIAG_INFO, sizeof(longinfo), longinfo);
 	len = nlh->nlmsg_len;
 	len += put_done(buf + len, 0);
 	is_int(feed(&snap, &ctx, buf, len), 0, "long tcp_info accepted");
@@ -180,7 +340,7 @@ int main(void)
 
 	/* Tiny tcp_info: nothing usable, nothing read past it. */
 	nlh = put_inet(buf, AF_INET, TL_TCP_ESTABLISHED, 1);
-	mnl_attr_put(nlh, INET_DIAG_INFO, 3, "abc");
+	put_attr(nlh, INET_DIAG_INFO, 3, "abc");
 	len = nlh->nlmsg_len;
 	len += put_done(buf + len, 0);
 	is_int(feed(&snap, &ctx, buf, len), 0, "3-byte tcp_info accepted");
@@ -188,8 +348,9 @@ int main(void)
 
 	/* Unknown attributes are skipped. */
 	nlh = put_inet(buf, AF_INET, TL_TCP_ESTABLISHED, 1);
-	mnl_attr_put_u32(nlh, 200, 7);
-	mnl_attr_put_u64(nlh, INET_DIAG_MARK, 7);
+	if (!mnl_attr_put_u32_check(nlh, room(nlh), 200, 7) ||
+	    !mnl_attr_put_u64_check(nlh, room(nlh), INET_DIAG_MARK, 7))
+		need(nlh, SIZE_MAX);
 	len = nlh->nlmsg_len;
 	len += put_done(buf + len, 0);
 	is_int(feed(&snap, &ctx, buf, len), 0, "unknown attributes skipped");
@@ -221,7 +382,7 @@ int main(void)
 
 	/* Broken: attribute length runs past the message. */
 	nlh = put_inet(buf, AF_INET, TL_TCP_ESTABLISHED, 1);
-	mnl_attr_put(nlh, INET_DIAG_INFO, 16, &ti);
+	put_attr(nlh, INET_DIAG_INFO, 16, &ti);
 	((struct nlattr *)((char *)nlh + MNL_NLMSG_HDRLEN + sizeof(struct inet_diag_msg)))->nla_len = 200;
 	len = nlh->nlmsg_len;
 	len += put_done(buf + len, 0);
@@ -229,7 +390,7 @@ int main(void)
 
 	/* Broken: attribute length below its own header. */
 	nlh = put_inet(buf, AF_INET, TL_TCP_ESTABLISHED, 1);
-	mnl_attr_put(nlh, INET_DIAG_INFO, 16, &ti);
+	put_attr(nlh, INET_DIAG_INFO, 16, &ti);
 	((struct nlattr *)((char *)nlh + MNL_NLMSG_HDRLEN + sizeof(struct inet_diag_msg)))->nla_len = 2;
 	len = nlh->nlmsg_len;
 	len += put_done(buf + len, 0);
@@ -282,6 +443,9 @@ int main(void)
 
 	/* Feeding after an error keeps the error. */
 	is_int(tl_diag_feed(&ctx, buf, 0, SEQ, PORTID), -EBADMSG, "errors are sticky");
+
+	test_unaligned_end(&snap);
+	test_requests();
 
 	tl_snapshot_fini(&snap);
 	return tap_done();

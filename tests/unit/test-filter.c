@@ -7,260 +7,19 @@
 #include <errno.h>
 #include <linux/inet_diag.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "bc-model.h"
 #include "tap.h"
 #include "tcpladder/filter.h"
 #include "tcpladder/tcpstate.h"
 #include "tcpladder/util.h"
-
-/* ---- a model of the kernel ---- */
-
-#define SOCK_BINDPORT_LOCK 8 /* include/net/sock.h */
-
-struct entry {
-	int family;
-	const uint8_t *saddr, *daddr;
-	unsigned sport, dport;
-	uint32_t ifindex, userlocks, mark;
-};
-
-static uint32_t word(const uint8_t *p)
-{
-	uint32_t w;
-	memcpy(&w, p, 4);
-	return w;
-}
-
-/* bitstring_match(): whole 32-bit words, then the masked rest. */
-static int bitstring_match(const uint8_t *a1, const uint8_t *a2, int bits)
-{
-	int words = bits >> 5;
-
-	bits &= 0x1f;
-	if (words && memcmp(a1, a2, (size_t)words << 2))
-		return 0;
-	if (bits) {
-		uint32_t mask = htonl(0xffffffffu << (32 - bits));
-		if ((word(a1 + 4 * words) ^ word(a2 + 4 * words)) & mask)
-			return 0;
-	}
-	return 1;
-}
-
-static struct inet_diag_bc_op op_at(const uint8_t *p)
-{
-	struct inet_diag_bc_op op;
-	memcpy(&op, p, sizeof(op));
-	return op;
-}
-
-/* inet_diag_bc_run(): "yes" and "no" are byte offsets from the current
- * op; the program accepts when it runs exactly to its end. */
-static int bc_run(const uint8_t *bc, int len, const struct entry *e)
-{
-	while (len > 0) {
-		struct inet_diag_bc_op op = op_at(bc);
-		int yes = 1;
-
-		switch (op.code) {
-		case INET_DIAG_BC_NOP:
-			break;
-		case INET_DIAG_BC_JMP:
-			yes = 0;
-			break;
-		case INET_DIAG_BC_S_EQ:
-			yes = e->sport == op_at(bc + 4).no;
-			break;
-		case INET_DIAG_BC_S_GE:
-			yes = e->sport >= op_at(bc + 4).no;
-			break;
-		case INET_DIAG_BC_S_LE:
-			yes = e->sport <= op_at(bc + 4).no;
-			break;
-		case INET_DIAG_BC_D_EQ:
-			yes = e->dport == op_at(bc + 4).no;
-			break;
-		case INET_DIAG_BC_D_GE:
-			yes = e->dport >= op_at(bc + 4).no;
-			break;
-		case INET_DIAG_BC_D_LE:
-			yes = e->dport <= op_at(bc + 4).no;
-			break;
-		case INET_DIAG_BC_AUTO:
-			yes = !(e->userlocks & SOCK_BINDPORT_LOCK);
-			break;
-		case INET_DIAG_BC_S_COND:
-		case INET_DIAG_BC_D_COND: {
-			struct inet_diag_hostcond cond;
-			const uint8_t *caddr = bc + 4 + sizeof(cond);
-			const uint8_t *addr;
-
-			memcpy(&cond, bc + 4, sizeof(cond));
-			if (cond.port != -1 &&
-			    cond.port !=
-			        (int)(op.code == INET_DIAG_BC_S_COND ? e->sport : e->dport)) {
-				yes = 0;
-				break;
-			}
-			addr = op.code == INET_DIAG_BC_S_COND ? e->saddr : e->daddr;
-			if (cond.family != AF_UNSPEC && cond.family != e->family) {
-				if (e->family == AF_INET6 && cond.family == AF_INET) {
-					if (word(addr) == 0 && word(addr + 4) == 0 &&
-					    word(addr + 8) == htonl(0xffff) &&
-					    bitstring_match(addr + 12, caddr, cond.prefix_len))
-						break;
-				}
-				yes = 0;
-				break;
-			}
-			if (cond.prefix_len == 0)
-				break;
-			if (bitstring_match(addr, caddr, cond.prefix_len))
-				break;
-			yes = 0;
-			break;
-		}
-		case INET_DIAG_BC_DEV_COND:
-			if (word(bc + 4) != e->ifindex)
-				yes = 0;
-			break;
-		case INET_DIAG_BC_MARK_COND: {
-			struct inet_diag_markcond c;
-			memcpy(&c, bc + 4, sizeof(c));
-			if ((e->mark & c.mask) != c.mark)
-				yes = 0;
-			break;
-		}
-		}
-		if (yes) {
-			len -= op.yes;
-			bc += op.yes;
-		} else {
-			len -= op.no;
-			bc += op.no;
-		}
-	}
-	return len == 0;
-}
-
-/* valid_cc(): a jump target must lie on the chain of "yes" offsets. */
-static int valid_cc(const uint8_t *bc, int len, int cc)
-{
-	while (len >= 0) {
-		struct inet_diag_bc_op op;
-
-		if (cc > len)
-			return 0;
-		if (cc == len)
-			return 1;
-		op = op_at(bc);
-		if (op.yes < 4 || op.yes & 3)
-			return 0;
-		len -= op.yes;
-		bc += op.yes;
-	}
-	return 0;
-}
-
-/* inet_diag_bc_audit(), as for a caller with CAP_NET_ADMIN. */
-static int bc_audit(const uint8_t *code, int total)
-{
-	const uint8_t *bc = code;
-	int len = total;
-
-	if (total < (int)sizeof(struct inet_diag_bc_op))
-		return -EINVAL;
-	while (len > 0) {
-		int min_len = sizeof(struct inet_diag_bc_op);
-		struct inet_diag_bc_op op;
-
-		if (len < min_len)
-			return -EINVAL;
-		op = op_at(bc);
-		switch (op.code) {
-		case INET_DIAG_BC_S_COND:
-		case INET_DIAG_BC_D_COND: {
-			struct inet_diag_hostcond cond;
-			int alen;
-
-			min_len += sizeof(cond);
-			if (len < min_len)
-				return -EINVAL;
-			memcpy(&cond, bc + 4, sizeof(cond));
-			alen = cond.family == AF_UNSPEC  ? 0
-			       : cond.family == AF_INET  ? 4
-			       : cond.family == AF_INET6 ? 16
-			                                 : -1;
-			if (alen < 0)
-				return -EINVAL;
-			min_len += alen;
-			if (len < min_len || cond.prefix_len > 8 * alen)
-				return -EINVAL;
-			break;
-		}
-		case INET_DIAG_BC_DEV_COND:
-			min_len += 4;
-			if (len < min_len)
-				return -EINVAL;
-			break;
-		case INET_DIAG_BC_S_EQ:
-		case INET_DIAG_BC_S_GE:
-		case INET_DIAG_BC_S_LE:
-		case INET_DIAG_BC_D_EQ:
-		case INET_DIAG_BC_D_GE:
-		case INET_DIAG_BC_D_LE:
-			min_len += 4;
-			if (len < min_len)
-				return -EINVAL;
-			break;
-		case INET_DIAG_BC_MARK_COND:
-			min_len += sizeof(struct inet_diag_markcond);
-			if (len < min_len)
-				return -EINVAL;
-			break;
-		case INET_DIAG_BC_AUTO:
-		case INET_DIAG_BC_JMP:
-		case INET_DIAG_BC_NOP:
-			break;
-		default:
-			return -EINVAL;
-		}
-		if (op.code != INET_DIAG_BC_NOP) {
-			if (op.no < min_len || op.no > len + 4 || op.no & 3)
-				return -EINVAL;
-			if (op.no < len && !valid_cc(code, total, len - op.no))
-				return -EINVAL;
-		}
-		if (op.yes < min_len || op.yes > len + 4 || op.yes & 3)
-			return -EINVAL;
-		bc += op.yes;
-		len -= op.yes;
-	}
-	return len == 0 ? 0 : -EINVAL;
-}
-
-/* What a dump with this mask and program returns for s. */
-static bool kernel_keeps(uint32_t states, const uint8_t *code, size_t len, const struct tl_sock *s)
-{
-	struct entry e = {
-	    .family = s->family,
-	    .saddr = s->local,
-	    .daddr = s->remote,
-	    .sport = s->lport,
-	    .dport = s->rport,
-	    .ifindex = s->ifindex,
-	};
-
-	if (states & TL_TCPF(TL_TCP_SYN_RECV))
-		states |= TL_TCPF(TL_TCP_NEW_SYN_RECV);
-	if (s->state >= 32 || !(states & (1u << s->state)))
-		return false;
-	return !code || bc_run(code, (int)len, &e);
-}
 
 /* ---- fixtures ---- */
 
@@ -577,8 +336,16 @@ static void test_errors(void)
 	tl_filter_free(f);
 	tl_buf_fini(&b);
 	ok(tl_filter_parse("sport = x", NULL) == NULL, "a NULL cause pointer is allowed");
-	tl_filter_free(NULL);
-	ok(1, "tl_filter_free(NULL)");
+	/* In a child, so that a crash is a failed test point. */
+	pid_t pid = fork();
+	if (pid == 0) {
+		tl_filter_free(NULL);
+		_exit(0);
+	}
+	int status = -1;
+	ok(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	       WEXITSTATUS(status) == 0,
+	   "tl_filter_free(NULL) returns");
 }
 
 static void test_match(void)
@@ -715,7 +482,14 @@ static void test_bytecode(void)
 	for (int i = 0; i < 3000; i++)
 		tl_buf_printf(&b, "%sdst [2001:db8::%x]", i ? " or " : "", i);
 	f = tl_filter_parse(b.data, NULL);
-	ok(f == NULL, "3000 chained conditions are too deep");
+	if (ok(f != NULL, "3000 conditions joined by 'or' parse (a flat list is not nested)")) {
+		is_int(tl_filter_bytecode(f, &code, &len), -EOPNOTSUPP,
+		       "3000 v6 conditions: over 64 KiB of bytecode, -EOPNOTSUPP");
+		struct tl_sock s = mk(TL_TCP_ESTABLISHED, "::1", 1, "2001:db8::bb7", 2);
+		ok(tl_filter_match(f, &s), "user space evaluates it: the 2999th matches");
+		s = mk(TL_TCP_ESTABLISHED, "::1", 1, "2001:db8::bb8", 2);
+		ok(!tl_filter_match(f, &s), "one past the last does not");
+	}
 	tl_filter_free(f);
 	tl_buf_reset(&b);
 	/* 12 groups of 200: shallow enough, but 2400 v6 conditions */
@@ -877,10 +651,17 @@ static void gen_expr(struct tl_buf *b, int depth)
 		gen_cond(b);
 		return;
 	}
-	switch (rnd(4)) {
+	switch (rnd(5)) {
 	case 0:
 		tl_buf_puts(b, rnd(2) ? "not " : "!");
 		gen_expr(b, depth - 1);
+		break;
+	case 4: /* a longer list */
+		for (int i = 0, n = 3 + (int)rnd(6); i < n; i++) {
+			if (i)
+				tl_buf_puts(b, PICK(joins));
+			gen_expr(b, depth - 2);
+		}
 		break;
 	case 1:
 		tl_buf_puts(b, rnd(2) ? "( " : "(");
@@ -933,6 +714,183 @@ static void gen_sock(struct tl_sock *s)
 	s->lport = (uint16_t)(rnd(5) ? ports[rnd(TL_ARRAY_SIZE(ports))] : rnd(65536));
 	s->rport = (uint16_t)(rnd(5) ? ports[rnd(TL_ARRAY_SIZE(ports))] : rnd(65536));
 	s->ifindex = rnd(3);
+}
+
+/* ---- long lists ---- */
+
+struct big_job {
+	const char *text;
+	const struct tl_sock *socks;
+	size_t n_socks;
+	bool parsed, roundtrip, compiled;
+	int match; /* bit i: socks[i] matches */
+	size_t code_len;
+	int code_match; /* bit i: the bytecode keeps socks[i] (compiled only) */
+	bool audited;
+};
+
+/* Parse, print, re-parse, compile, evaluate and free: what a long list
+ * goes through.  Run on a small stack, so recursion per term (thousands
+ * of frames) would crash where recursion per level of nesting does not. */
+static void *big_run(void *arg)
+{
+	struct big_job *j = arg;
+	struct tl_filter *f = tl_filter_parse(j->text, NULL), *g;
+	uint8_t *code = NULL;
+	size_t len = 0;
+
+	j->parsed = f != NULL;
+	if (!f)
+		return NULL;
+	g = tl_filter_parse(tl_filter_text(f), NULL);
+	j->roundtrip = g && !strcmp(tl_filter_text(g), tl_filter_text(f));
+	tl_filter_free(g);
+	j->compiled = tl_filter_bytecode(f, &code, &len) == 0 && code;
+	j->code_len = len;
+	j->audited = j->compiled && bc_audit(code, (int)len) == 0;
+	for (size_t i = 0; i < j->n_socks; i++) {
+		j->match |= tl_filter_match(f, &j->socks[i]) << i;
+		if (j->compiled)
+			j->code_match |= kernel_keeps(TL_TCPF_ALL, code, len, &j->socks[i]) << i;
+	}
+	free(code);
+	tl_filter_free(f);
+	return NULL;
+}
+
+#define SMALL_STACK (256 * 1024)
+
+static void big_job_run(struct big_job *j)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, SMALL_STACK);
+	if (pthread_create(&t, &attr, big_run, j) != 0) {
+		printf("Bail out! pthread_create\n");
+		exit(1);
+	}
+	pthread_join(t, NULL);
+	pthread_attr_destroy(&attr);
+}
+
+static void test_long_lists(void)
+{
+	struct tl_sock socks[4];
+	struct tl_buf b;
+	struct big_job j;
+
+	socks[0] = mk(TL_TCP_ESTABLISHED, "127.0.0.1", 1001, "127.0.0.1", 40000);
+	socks[1] = mk(TL_TCP_ESTABLISHED, "127.0.0.1", 5000, "127.0.0.1", 40000);
+	socks[2] = mk(TL_TCP_ESTABLISHED, "127.0.0.1", 5001, "127.0.0.1", 40000);
+	socks[3] = mk(TL_TCP_LISTEN, "127.0.0.1", 7, "0.0.0.0", 0);
+	tl_buf_init(&b);
+
+	/* 5000 conditions joined by "or": 80 KB of code, user space only. */
+	for (int i = 1; i <= 5000; i++)
+		tl_buf_printf(&b, "%ssport = :%d", i > 1 ? " or " : "", i);
+	memset(&j, 0, sizeof(j));
+	j.text = b.data;
+	j.socks = socks;
+	j.n_socks = 4;
+	big_job_run(&j);
+	ok(j.parsed, "5000 conditions joined by 'or' parse");
+	ok(j.roundtrip, "and their normal form parses back to itself");
+	ok(!j.compiled && j.code_len == 0, "their 80 KB of code is refused (-EOPNOTSUPP)");
+	is_int(j.match, 0xb, "user space: ports 1001, 5000 and 7 match, 5001 does not");
+
+	/* The same joined by "and": only a socket on every port would do. */
+	tl_buf_reset(&b);
+	for (int i = 1; i <= 5000; i++)
+		tl_buf_printf(&b, "%ssport != :%d", i > 1 ? " and " : "", i);
+	memset(&j, 0, sizeof(j));
+	j.text = b.data;
+	j.socks = socks;
+	j.n_socks = 4;
+	big_job_run(&j);
+	ok(j.parsed && j.roundtrip, "5000 conditions joined by 'and' parse and print");
+	is_int(j.match, 0x4, "user space: only port 5001 is none of 1..5000");
+
+	/* 2000 conditions: 32 KB of code that the kernel's audit accepts and
+	 * that agrees with the evaluator. */
+	tl_buf_reset(&b);
+	for (int i = 4001; i <= 6000; i++)
+		tl_buf_printf(&b, "%ssport = :%d", i > 4001 ? " or " : "", i);
+	memset(&j, 0, sizeof(j));
+	j.text = b.data;
+	j.socks = socks;
+	j.n_socks = 4;
+	big_job_run(&j);
+	ok(j.parsed && j.compiled, "2000 conditions joined by 'or' compile");
+	is_int(j.code_len, 2000 * 12 + 1999 * 4, "to 12 bytes each and a 4-byte jump between");
+	ok(j.audited, "the kernel's audit accepts the code");
+	is_int(j.match, 0x6, "user space: ports 5000 and 5001 match");
+	is_int(j.code_match, j.match, "the bytecode agrees");
+
+	/* Alternating operators, no parentheses: grouped from the left, a
+	 * list too, however long.  ((((p1 or p2) and q) or p3) and q) ...
+	 * with q = "dport = :40000" true for the first three sockets. */
+	tl_buf_reset(&b);
+	for (int i = 0; i < 1500; i++)
+		tl_buf_printf(&b, "%ssport = :%d and dport = :40000", i ? " or " : "", 3501 + i);
+	memset(&j, 0, sizeof(j));
+	j.text = b.data;
+	j.socks = socks;
+	j.n_socks = 4;
+	big_job_run(&j);
+	ok(j.parsed && j.roundtrip, "3000 alternating 'and' and 'or' parse and print");
+	ok(j.compiled && j.audited, "and compile to code the kernel accepts (%zu bytes)",
+	   j.code_len);
+	is_int(j.match, 0x2, "user space: port 5000 matches, 1001 and 5001 do not");
+	is_int(j.code_match, j.match, "the bytecode agrees");
+
+	/* Changes of operator are marked with parentheses in the normal
+	 * form, up to 16 of them; beyond, the list is printed flat. */
+	for (int n = 18; n <= 19; n++) {
+		tl_buf_reset(&b);
+		for (int i = 0; i < n; i++) {
+			const char *join = i % 2 ? " or " : " and ";
+			tl_buf_printf(&b, "%ssport = :%d", i ? join : "", i);
+		}
+		char *cause = NULL;
+		struct tl_filter *f = tl_filter_parse(b.data, &cause), *g;
+		const char *text = f ? tl_filter_text(f) : "";
+		size_t open = strspn(text, "(");
+		if (n == 18)
+			is_int(open, 16, "16 changes of operator: 16 parentheses");
+		else
+			is_int(open, 0, "17 changes: none, the list printed as written");
+		g = f ? tl_filter_parse(text, NULL) : NULL;
+		ok(g && !strcmp(tl_filter_text(g), text), "and it parses back to itself");
+		tl_filter_free(g);
+		tl_filter_free(f);
+		free(cause);
+	}
+
+	/* Real nesting is still bounded. */
+	tl_buf_reset(&b);
+	for (int i = 0; i < 300; i++)
+		tl_buf_puts(&b, "not ");
+	tl_buf_puts(&b, "sport = :1");
+	char *cause = NULL;
+	struct tl_filter *f = tl_filter_parse(b.data, &cause);
+	ok(f == NULL && cause && strstr(cause, "nested too deeply"), "300 'not' are refused");
+	free(cause);
+	tl_filter_free(f);
+	tl_buf_reset(&b);
+	for (int i = 0; i < 300; i++)
+		tl_buf_puts(&b, "(sport = :1 or ");
+	tl_buf_puts(&b, "sport = :1");
+	for (int i = 0; i < 300; i++)
+		tl_buf_puts(&b, ")");
+	cause = NULL;
+	f = tl_filter_parse(b.data, &cause);
+	ok(f == NULL && cause && strstr(cause, "nested too deeply"),
+	   "300 nested lists are refused");
+	free(cause);
+	tl_filter_free(f);
+	tl_buf_fini(&b);
 }
 
 #define ROUNDS 20
@@ -1030,6 +988,7 @@ int main(void)
 	test_errors();
 	test_match();
 	test_bytecode();
+	test_long_lists();
 	test_property();
 	return tap_done();
 }
