@@ -51,6 +51,7 @@ struct tl_tracker {
 		double wall;
 		uint32_t seq, sample;
 		uint16_t ns;
+		bool weak; /* its port is a listener's: shared by many connections */
 	} *cleared;
 	size_t n_cleared, cap_cleared;
 };
@@ -562,21 +563,38 @@ static bool held(const struct tl_conn *c)
 	       !(c->evidence & (TL_EVID_GUESSED | TL_EVID_ORPHAN | TL_EVID_TIME_WAIT));
 }
 
+static bool loopback(int family, const uint8_t *a)
+{
+	static const uint8_t v6lo[16] = {[15] = 1};
+	return family == AF_INET ? a[0] == 127 : !memcmp(a, v6lo, 16);
+}
+
+/* Could the cleared record k be c's other end?  Its own address may be
+ * cleared too; loopback addresses match in one namespace only. */
 static bool cleared_matches(const struct cleared *k, const struct tl_conn *c)
 {
+	if (loopback(c->sock.family, c->sock.local) && k->ns != c->ns)
+		return false;
 	return k->rec.family == c->sock.family && k->rec.lport == c->sock.rport &&
 	       !memcmp(k->rec.remote, c->sock.local, 16) &&
 	       (addr_zero(k->rec.local) || !memcmp(k->rec.local, c->sock.remote, 16));
 }
 
-/* The oldest cleared record that can be this connection's other end. */
-static struct cleared *cleared_find(struct tl_tracker *t, const struct tl_conn *c)
+/* The oldest cleared record that can be this connection's other end.  A
+ * client's record names its own port, which no other connection to that
+ * server shares: a strong match.  A server's names the listener's port,
+ * shared by all its clients: weak, taken only when nothing else decides
+ * (strong false: weak records only). */
+static struct cleared *cleared_find(struct tl_tracker *t, const struct tl_conn *c, bool strong)
 {
 	if (!c->sock.rport)
 		return NULL;
-	for (size_t i = 0; i < t->n_cleared; i++)
-		if (cleared_matches(&t->cleared[i], c))
-			return &t->cleared[i];
+	for (size_t i = 0; i < t->n_cleared; i++) {
+		struct cleared *k = &t->cleared[i];
+		if (k->weak != !strong || !cleared_matches(k, c))
+			continue;
+		return k;
+	}
 	return NULL;
 }
 
@@ -615,7 +633,7 @@ static bool decide(struct tl_tracker *t, struct tl_conn *c, bool final, struct e
 		reset(d, TL_DIR_IN, WHY_RST_IN);
 		return true;
 	}
-	if (!p && (d->peer_rec = cleared_find(t, c))) {
+	if (!p && (d->peer_rec = cleared_find(t, c, true))) {
 		reset(d, TL_DIR_IN, WHY_RST_IN);
 		return true;
 	}
@@ -647,17 +665,21 @@ static bool decide(struct tl_tracker *t, struct tl_conn *c, bool final, struct e
 	}
 	if (!final)
 		return false;
+	bool cm = unread_maybe(t, c), pm = p && unread_maybe(t, p);
+	if (cm && !pm && !(c->evidence & TL_EVID_ORPHAN)) {
+		reset(d, TL_DIR_OUT, WHY_UNREAD);
+		return true;
+	}
+	if (!p && (d->peer_rec = cleared_find(t, c, false))) {
+		reset(d, TL_DIR_IN, WHY_RST_IN);
+		return true;
+	}
 	if (held(c) && (!p || has_ended(p))) {
 		reset(d, TL_DIR_IN, WHY_RST_IN);
 		return true;
 	}
 	if (p && has_ended(p) && held(p) && synchronized(p->state)) {
 		reset(d, TL_DIR_OUT, WHY_RST_OUT);
-		return true;
-	}
-	bool cm = unread_maybe(t, c), pm = p && unread_maybe(t, p);
-	if (cm && !pm && !(c->evidence & TL_EVID_ORPHAN)) {
-		reset(d, TL_DIR_OUT, WHY_UNREAD);
 		return true;
 	}
 	if (pm && !cm && !(p->evidence & TL_EVID_ORPHAN)) {
@@ -669,8 +691,8 @@ static bool decide(struct tl_tracker *t, struct tl_conn *c, bool final, struct e
 		reset(d, TL_DIR_IN, WHY_RST_IN);
 		return true;
 	}
-	if (p && has_ended(p) && (p->evidence & TL_EVID_ORPHAN) && !(p->evidence & TL_EVID_TIME_WAIT) &&
-	    p->state != TL_TCP_LAST_ACK) {
+	if (p && has_ended(p) && (p->evidence & TL_EVID_ORPHAN) &&
+	    !(p->evidence & TL_EVID_TIME_WAIT) && p->state != TL_TCP_LAST_ACK) {
 		reset(d, TL_DIR_OUT, WHY_RST_OUT);
 		return true;
 	}
@@ -952,6 +974,21 @@ int tl_tracker_sample(struct tl_tracker *t, unsigned ns, const struct tl_snapsho
 	return 0;
 }
 
+void tl_tracker_flush(struct tl_tracker *t)
+{
+	for (size_t i = 0; i < t->n_ending; i++) {
+		struct tl_conn *c = &t->conns[t->ending[i]];
+		if (!c->id || !(c->evidence & TL_EVID_PENDING) || (c->flags & TL_CONN_GONE))
+			continue;
+		struct ending d;
+		decide(t, c, true, &d);
+		end_with(t, c, &d);
+	}
+	t->n_ending = 0;
+	while (t->n_cleared)
+		cleared_tell(t, &t->cleared[0], NULL);
+}
+
 /* Did the handshake complete?  A socket that never got an RTT sample
  * never heard a SYN+ACK or the ACK of one. */
 static bool handshake_done(const struct tl_sock *r)
@@ -959,27 +996,23 @@ static bool handshake_done(const struct tl_sock *r)
 	return (r->flags & TL_SOCK_HAS_INFO) && (r->info.have & TL_INFO_RTT) && r->info.rtt_us > 0;
 }
 
-/* A cleared record has come: if the other end is known (alive but reset,
- * or gone and waiting for evidence), it is this record's peer. */
-static void tell_cleared_peer(struct tl_tracker *t, struct cleared *k, uint64_t now, double wall)
+/* A cleared record has come: an end gone and waiting for evidence may be
+ * its peer.  (A live end it reset is missing from the next dump, and finds
+ * the record then.) */
+static void tell_cleared_peer(struct tl_tracker *t, struct cleared *k)
 {
-	for (size_t i = 0; i < t->n; i++) {
-		struct tl_conn *c = &t->conns[i];
-		if (!c->id || (c->flags & TL_CONN_GONE) || c->peer || !cleared_matches(k, c))
+	if (k->weak)
+		return; /* matched only when nothing else decides, at the next dump */
+	for (size_t i = 0; i < t->n_ending; i++) {
+		struct tl_conn *c = &t->conns[t->ending[i]];
+		if (!c->id || !(c->evidence & TL_EVID_PENDING) || (c->flags & TL_CONN_GONE) ||
+		    c->peer || !cleared_matches(k, c))
 			continue;
-		if (c->evidence & TL_EVID_PENDING) {
-			struct ending d;
-			if (decide(t, c, false, &d))
-				end_with(t, c, &d);
-		} else {
-			/* reset by it: gone from the tables, confirm by a lookup */
-			c->flags |= TL_CONN_MISSING;
-			pend(t, c);
-		}
+		struct ending d;
+		if (decide(t, c, false, &d))
+			end_with(t, c, &d);
 		return;
 	}
-	(void)now;
-	(void)wall;
 }
 
 void tl_tracker_destroyed(struct tl_tracker *t, unsigned ns, const struct tl_sock *rec,
@@ -1012,8 +1045,8 @@ void tl_tracker_destroyed(struct tl_tracker *t, unsigned ns, const struct tl_soc
 				k->seq = seq;
 				k->sample = t->samples;
 				k->ns = (uint16_t)ns;
-				/* its peer may already be known, gone or not */
-				tell_cleared_peer(t, k, now, wall);
+				k->weak = is_listening_port(t, ns, rec->lport);
+				tell_cleared_peer(t, k);
 			}
 			return;
 		}

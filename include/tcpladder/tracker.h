@@ -120,6 +120,10 @@ void tl_tracker_lookup_result(struct tl_tracker *t, unsigned ns, uint64_t cookie
 			      const struct tl_sock *rec, uint64_t now, double wall);
 /* Up to max sockets to look up now (each handed out once). */
 size_t tl_tracker_pending(struct tl_tracker *t, struct tl_lookup *out, size_t max);
+/* Ends of connections still waiting for evidence (the next dump) are
+ * decided with what is known, and aborted sockets whose peer never turned
+ * up are told alone: for the last events before the program stops. */
+void tl_tracker_flush(struct tl_tracker *t);
 /* Drop tombstones older than the tombstone time. */
 void tl_tracker_expire(struct tl_tracker *t, uint64_t now);
 

@@ -138,11 +138,24 @@ def read_trace(path):
             fam, sport, dport, old, new = (int(x) for x in p[3:8])
             lf = current.get(sk)
             starts = (old == 7 and new in (2, 10)) or (old == 10 and new == 3)
-            if starts or lf is None:
+            # A socket's address is reused once it is freed: a change
+            # after its CLOSED is a new socket, even if its first was missed.
+            ended = lf is not None and lf["steps"] and lf["steps"][-1][1] == "CLOSED"
+            if starts or lf is None or ended:
                 lf = {"family": FAMILY.get(fam, "?"), "steps": [], "ro": 0, "ri": 0,
-                      "sport": 0, "dport": 0}
+                      "sport": 0, "dport": 0, "repaired": 0}
                 lives.append(lf)
                 current[sk] = lf
+            # A BPF program can miss a tracepoint (one running already on
+            # that CPU): the next change's old state tells what was missed.
+            if lf["steps"] and lf["steps"][-1][1] != NAMES[old]:
+                lf["steps"].append((lf["steps"][-1][1], NAMES[old]))
+                lf["repaired"] += 1
+            elif not lf["steps"] and not starts and old not in (7, 10):
+                first = {2: ("CLOSED", "SYN-SENT"), 3: ("LISTEN", "SYN-RECV")}.get(old)
+                if first:
+                    lf["steps"].append(first)
+                lf["repaired"] += 1
             lf["steps"].append((NAMES[old], NAMES[new]))
             if sport and (dport or new == 10):
                 lf["sport"], lf["dport"] = sport, dport
@@ -188,10 +201,15 @@ def truth_paths(lives, wire, port):
         path = [steps[0][0]]
         cause = []
         frames = wire.get((lf["family"], cport), [])
+        client = side == "c"
+        rst_dirs = {"out" if c2s == client else "in" for c2s, k in frames if k == "RST"}
+        uncertain = False
         for i, (old, new) in enumerate(steps):
             if new != "CLOSED":
                 path.append(new)
-                cause.append(STEP_SEGMENT.get((old, new), ("?", None)))
+                seg = STEP_SEGMENT.get((old, new))
+                uncertain |= seg is None
+                cause.append(seg or ("?", None))
                 continue
             if lf["ro"]:
                 path.append("CLOSED")
@@ -199,6 +217,10 @@ def truth_paths(lives, wire, port):
             elif lf["ri"]:
                 path.append("CLOSED")
                 cause.append(("RST", "in"))
+            elif old in ("ESTABLISHED", "CLOSE-WAIT", "FIN-WAIT-1") and len(rst_dirs) == 1:
+                # its reset's tracepoint missed: the wire says
+                path.append("CLOSED")
+                cause.append(("RST", rst_dirs.pop()))
             elif old in ("FIN-WAIT-2", "CLOSING"):
                 for to, seg, d in resolve_handover(frames, side == "c", old):
                     path.append(to)
@@ -212,11 +234,14 @@ def truth_paths(lives, wire, port):
             else:
                 path.append("CLOSED")
                 cause.append(("?", None))
+        # Its end missed too: not a truth to judge by.
+        uncertain |= path[-1] not in ("CLOSED", "TIME-WAIT", "FIN-WAIT-2")
         key = (lf["family"], side, cport)
         if key in ends:
             ends[key]["dup"] = True
         else:
-            ends[key] = {"path": path, "cause": cause}
+            ends[key] = {"path": path, "cause": cause, "repaired": lf["repaired"],
+                         "uncertain": uncertain}
     return ends
 
 
@@ -263,6 +288,7 @@ def judge(ends, by_end, wire, conns):
         "sockets": 0, "whole": 0, "observed": 0, "observed_true": 0, "inferred": 0,
         "inferred_true": 0, "visited": 0, "visited_reported": 0, "connections": 0,
         "segments_equal": 0, "rst_steps": 0, "rst_dir_unknown": 0, "split": 0,
+        "truth_repaired": 0, "truth_uncertain": 0,
     }
     details = []
     per_kind = defaultdict(lambda: defaultdict(int))
@@ -276,6 +302,12 @@ def judge(ends, by_end, wire, conns):
                 continue
             path, cause = t["path"], t["cause"]
             s["sockets"] += 1
+            s["truth_repaired"] += t["repaired"] > 0
+            if t["uncertain"]:
+                s["truth_uncertain"] += 1
+                details.append("%s: the kernel's record is incomplete, not judged: %s" %
+                               (name, " ".join(path)))
+                continue
             groups = by_end.get(key, {})
             if len(groups) > 1:
                 s["split"] += 1

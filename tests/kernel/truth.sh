@@ -48,6 +48,8 @@ else
 fi
 export T
 
+jqe() { jq -e "$@" >/dev/null; }
+
 # no_loss FILE...: bpftrace did not say it lost events.
 no_loss() {
 	! grep -qi lost "$@"
@@ -145,7 +147,11 @@ run() {
 		wait_for "tcpdump -nr \"\$R/wire.pcap\" udp 2>/dev/null | grep -q ." &&
 			wait_for "[ \$(grep -c \"^S .* 0 9 7 2\$\" \"\$R/bt.out\") -ge $ncpu ]" || ok=0
 		kill -INT $td
+		# bpftrace can miss a signal that comes just before it waits
+		# (0.17): its output is complete and line-buffered by now.
 		kill -TERM $bt
+		wait_for "[ ! -e /proc/$bt ] || grep -q \"^State:.*Z\" /proc/$bt/status" 40 ||
+			kill -KILL $bt
 		wait $td $bt
 		echo $ok >"$R/harness.ok"
 	'
@@ -170,8 +176,29 @@ for d in $delays; do
 	check "$name: tcpdump dropped no packets" grep -q "^0 packets dropped by kernel" "$R/td.err"
 	python3 "$top_srcdir/tests/kernel/truth.py" --trace "$R/bt.out" --pcap "$R/wire.pcap" \
 		--events "$R/ev.json" --conns "$R/gen.out" --details "$R/details" >"$R/summary.json"
-	check "$name: compared with the kernel's record" [ -s "$R/summary.json" ]
-	echo "# $(cat "$R/summary.json")"
+	if [ ! -s "$R/summary.json" ]; then
+		not_ok "$name: compared with the kernel's record"
+		continue
+	fi
+	S=$R/summary.json
+	jq -r '"# observed steps true \(.observed_true)/\(.observed), inferred \(.inferred_true)/\(.inferred), sockets whole \(.whole)/\(.sockets), visited states reported \(.visited_reported)/\(.visited), connections whose control segments equal the wire \(.segments_equal)/\(.connections), RSTs without a direction \(.rst_dir_unknown)/\(.rst_steps); kernel records repaired \(.truth_repaired), incomplete \(.truth_uncertain)"' "$S"
+	# The thresholds of issue 13, about truth, not timing.
+	check "$name: every socket of the workload in the kernel's record, once" \
+		jqe '.sockets == 2 * .workload_connections and .kernel_duplicates == 0' "$S"
+	# bpftrace may miss a tracepoint (another BPF program running on that
+	# CPU): one missed change is read back from the next one's old state;
+	# a socket whose record stays incomplete is not judged.
+	check "$name: the kernel's record complete for at least 95% of the sockets" \
+		jqe '.truth_uncertain <= 0.05 * .sockets' "$S"
+	check "$name: every socket reported with its open and its close (or TIME-WAIT)" \
+		jqe '.whole + .truth_uncertain == .sockets and .split == 0 and .strays == 0' "$S"
+	check "$name: every observed step true" jqe '.observed_true == .observed' "$S"
+	check "$name: at least 98% of inferred steps true" \
+		jqe '.inferred_true >= 0.98 * .inferred' "$S"
+	check "$name: at least 90% of the states visited reported" \
+		jqe '.visited_reported >= 0.9 * .visited' "$S"
+	check "$name: the control segments (SYN, SYN+ACK, FIN, RST, with directions) equal the wire" \
+		jqe '.segments_equal == .connections' "$S"
 	diag "$R/details" | head -n 80
 done
 

@@ -65,8 +65,8 @@ enum kind {
 	K_N
 };
 static const char *const kind_names[K_N] = {
-	"client-first",	 "server-first",  "client-abort", "server-abort",
-	"server-unread", "client-unread", "half-close",	  "quick-abort",
+    "client-first",  "server-first",  "client-abort", "server-abort",
+    "server-unread", "client-unread", "half-close",   "quick-abort",
 };
 /* Weights of the kinds, in percent. */
 static const int kind_weight[K_N] = {22, 14, 12, 8, 16, 12, 8, 8};
@@ -96,7 +96,7 @@ struct op {
 
 struct conn {
 	int id, v6, kind;
-	int c, s;	      /* client and accepted server sockets, -1 when closed */
+	int c, s;                /* client and accepted server sockets, -1 when closed */
 	long c_unread, s_unread; /* bytes sent to each end, not yet read */
 	struct op ops[MAX_OPS];
 	int n_ops, next;
@@ -309,7 +309,8 @@ static void read_n(int fd, long n)
 		struct pollfd p = {fd, POLLIN, 0};
 		if (poll(&p, 1, 20000) <= 0)
 			die("waiting for data");
-		ssize_t r = recv(fd, buf, (size_t)(n < (long)sizeof(buf) ? n : (long)sizeof(buf)), 0);
+		ssize_t r =
+		    recv(fd, buf, (size_t)(n < (long)sizeof(buf) ? n : (long)sizeof(buf)), 0);
 		if (r <= 0)
 			die("recv");
 		n -= r;
@@ -341,7 +342,7 @@ static int local_port(int fd)
 	if (getsockname(fd, (struct sockaddr *)&me, &len) < 0)
 		die("getsockname");
 	return me.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&me)->sin6_port)
-					: ntohs(((struct sockaddr_in *)&me)->sin_port);
+	                                : ntohs(((struct sockaddr_in *)&me)->sin_port);
 }
 
 static void run_op(struct conn *c, const struct op *o)
@@ -431,8 +432,9 @@ int main(int argc, char **argv)
 			port = atoi(optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: truthgen [-s SEED] [-n COUNT] [-u UNIT] [-j PARALLEL] "
-					"[-p PORT]\n");
+			fprintf(stderr,
+			        "usage: truthgen [-s SEED] [-n COUNT] [-u UNIT] [-j PARALLEL] "
+			        "[-p PORT]\n");
 			return 2;
 		}
 	}

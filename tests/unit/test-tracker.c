@@ -118,7 +118,8 @@ static void evidence(void)
 	/* A server in CLOSE-WAIT with unread data closes: an RST, not a FIN;
 	 * the client's orphaned FIN-WAIT-2 then vanishes: it took that RST. */
 	struct tl_tracker *t = tl_tracker_new(1);
-	struct tl_sock c = sk(101, TL_TCP_ESTABLISHED, 50000, 80), v = sk(102, TL_TCP_ESTABLISHED, 80, 50000);
+	struct tl_sock c = sk(101, TL_TCP_ESTABLISHED, 50000, 80);
+	struct tl_sock v = sk(102, TL_TCP_ESTABLISHED, 80, 50000);
 	struct tl_sock a1[] = {lst};
 	dump(t, &s, a1, 1, &now);
 	struct tl_sock a2[] = {lst, c, v};
@@ -154,7 +155,8 @@ static void evidence(void)
 	drain(t);
 	vd = freed(vcw, 1);
 	tl_tracker_destroyed(t, 0, &vd, now, 3.0);
-	is_str(drain(t), "c102 trans CLOSE-WAIT>LAST-ACK FIN/out i\nc102 close LAST-ACK>CLOSED ACK/in\n",
+	is_str(drain(t),
+	       "c102 trans CLOSE-WAIT>LAST-ACK FIN/out i\nc102 close LAST-ACK>CLOSED ACK/in\n",
 	       "Recv-Q 1 after a FIN is no data: CLOSE-WAIT closes through LAST-ACK");
 	tl_tracker_free(t);
 
@@ -252,7 +254,8 @@ static void evidence(void)
 	struct tl_sock ab2 = freed(sk(211, TL_TCP_CLOSE, 50600, 0), 0);
 	memset(ab2.local, 0, sizeof(ab2.local));
 	tl_tracker_destroyed(t, 0, &ab2, now, 9.0);
-	is_int(tl_tracker_pending(t, lk, 8), 1, "its server end is looked up");
+	dump(t, &s, a1, 1, &now);
+	is_int(tl_tracker_pending(t, lk, 8), 1, "its server end, reset, is missing: looked up");
 	tl_tracker_lookup_result(t, 0, 212, NULL, now, 9.0);
 	is_str(drain(t),
 	       "c211 open ->SYN-SENT SYN/out i\n"
@@ -260,6 +263,42 @@ static void evidence(void)
 	       "c211 close ESTABLISHED>CLOSED RST/out\n"
 	       "c212 close ESTABLISHED>CLOSED RST/in\n",
 	       "gone from the tables: the client's abort and the server's reset, at once");
+	tl_tracker_free(t);
+
+	/* A server aborts with SO_LINGER 0 between dumps: its cleared record
+	 * names the listener's port, shared by every client, so it is taken
+	 * only by a client nothing else explains; a client that closed with
+	 * unread data itself is not it. */
+	t = tl_tracker_new(1);
+	dump(t, &s, a1, 1, &now);
+	struct tl_sock w1 = sk(251, TL_TCP_ESTABLISHED, 50650, 80);
+	struct tl_sock w2 = sk(252, TL_TCP_ESTABLISHED, 50660, 80);
+	struct tl_sock w0[] = {lst, w1, w2};
+	dump(t, &s, w0, 3, &now);
+	drain(t);
+	struct tl_sock sab = freed(sk(253, TL_TCP_CLOSE, 80, 0), 0);
+	tl_tracker_destroyed(t, 0, &sab, now, 9.2);
+	struct tl_sock w2d = freed(w2, 1);
+	tl_tracker_destroyed(t, 0, &w2d, now, 9.3);
+	tl_tracker_pending(t, lk, 8);
+	tl_tracker_lookup_result(t, 0, 252, NULL, now, 9.3);
+	is_str(drain(t), "", "one byte unread, or a FIN? wait for the next dump");
+	dump(t, &s, a1, 1, &now);
+	is_str(drain(t), "c252 close ESTABLISHED>CLOSED RST/out\n",
+	       "no FIN came: the client with one byte unread aborted itself; the server's "
+	       "record is not its");
+	tl_tracker_pending(t, lk, 8);
+	tl_tracker_lookup_result(t, 0, 251, NULL, now, 9.4);
+	is_str(drain(t), "", "the other client, gone: its evidence waits a dump");
+	dump(t, &s, a1, 1, &now);
+	is_str(drain(t),
+	       "c253 open ->SYN-RECV SYN/in i\n"
+	       "c253 trans SYN-RECV>ESTABLISHED ACK/in i\n"
+	       "c253 close ESTABLISHED>CLOSED RST/out\n"
+	       "c251 close ESTABLISHED>CLOSED RST/in\n",
+	       "then nothing else explains it: the server's abort, and its peer found");
+	ok(any_conn(t, 253) && any_conn(t, 253)->sock.rport == 50650,
+	   "the server's cleared port is its client's");
 	tl_tracker_free(t);
 
 	/* A cleared record whose peer is never seen is told alone, in time. */
@@ -278,11 +317,34 @@ static void evidence(void)
 	       "then it is told alone, its peer's port unknown");
 	tl_tracker_free(t);
 
+	/* At the end of a run, what still waits is told with what is known. */
+	t = tl_tracker_new(1);
+	dump(t, &s, a1, 1, &now);
+	dump(t, &s, c1, 2, &now);
+	drain(t);
+	dump(t, &s, a1, 1, &now);
+	tl_tracker_pending(t, lk, 8);
+	tl_tracker_lookup_result(t, 0, 110, NULL, now, 10.5);
+	struct tl_sock ab4 = freed(sk(222, TL_TCP_CLOSE, 50710, 0), 0);
+	tl_tracker_destroyed(t, 0, &ab4, now, 10.6);
+	is_str(drain(t), "", "an end waiting for evidence, a cleared record waiting for its peer");
+	tl_tracker_flush(t);
+	is_str(drain(t),
+	       "c110 close ESTABLISHED>CLOSED RST/in\n"
+	       "c222 open ->SYN-SENT SYN/out i\n"
+	       "c222 trans SYN-SENT>ESTABLISHED SYN+ACK/in i\n"
+	       "c222 close ESTABLISHED>CLOSED RST/out\n",
+	       "flushed: both told");
+	tl_tracker_flush(t);
+	is_str(drain(t), "", "a second flush tells nothing more");
+	tl_tracker_free(t);
+
 	/* A known socket's cleared record: its own abort, at once; its peer
 	 * then vanishes: reset. */
 	t = tl_tracker_new(1);
 	dump(t, &s, a1, 1, &now);
-	struct tl_sock k1 = sk(231, TL_TCP_ESTABLISHED, 50800, 80), k2 = sk(232, TL_TCP_ESTABLISHED, 80, 50800);
+	struct tl_sock k1 = sk(231, TL_TCP_ESTABLISHED, 50800, 80);
+	struct tl_sock k2 = sk(232, TL_TCP_ESTABLISHED, 80, 50800);
 	struct tl_sock g2[] = {lst, k1, k2};
 	dump(t, &s, g2, 3, &now);
 	drain(t);
@@ -302,9 +364,11 @@ static void evidence(void)
 	 * vanished long before took an RST. */
 	t = tl_tracker_new(1);
 	dump(t, &s, a1, 1, &now);
-	struct tl_sock f1 = sk(241, TL_TCP_FIN_WAIT2, 50900, 81), f2 = sk(242, TL_TCP_FIN_WAIT2, 50901, 81);
+	struct tl_sock f1 = sk(241, TL_TCP_FIN_WAIT2, 50900, 81);
+	struct tl_sock f2 = sk(242, TL_TCP_FIN_WAIT2, 50901, 81);
 	f1.remote[0] = f2.remote[0] = 10;
-	struct tl_sock h1[] = {lst, mini(f1, TL_TCP_FIN_WAIT2, 1500), mini(f2, TL_TCP_FIN_WAIT2, 50000)};
+	struct tl_sock h1[] = {lst, mini(f1, TL_TCP_FIN_WAIT2, 1500),
+			       mini(f2, TL_TCP_FIN_WAIT2, 50000)};
 	dump(t, &s, h1, 3, &now);
 	drain(t);
 	now += SEC;
@@ -351,7 +415,8 @@ static void evidence(void)
 	 * that was an orderly close. */
 	t = tl_tracker_new(1);
 	dump(t, &s, a1, 1, &now);
-	struct tl_sock j1 = sk(311, TL_TCP_ESTABLISHED, 51100, 80), j2 = sk(312, TL_TCP_ESTABLISHED, 80, 51100);
+	struct tl_sock j1 = sk(311, TL_TCP_ESTABLISHED, 51100, 80);
+	struct tl_sock j2 = sk(312, TL_TCP_ESTABLISHED, 80, 51100);
 	struct tl_sock m2[] = {lst, j1, j2};
 	dump(t, &s, m2, 3, &now);
 	drain(t);
@@ -359,7 +424,8 @@ static void evidence(void)
 	tl_tracker_destroyed(t, 0, &j2d, now, 15.0);
 	tl_tracker_pending(t, lk, 8);
 	tl_tracker_lookup_result(t, 0, 312, NULL, now, 15.0);
-	is_str(drain(t), "", "ESTABLISHED, then freed, its peer still there: wait for the next dump");
+	is_str(drain(t), "",
+	       "ESTABLISHED, then freed, its peer still there: wait for the next dump");
 	struct tl_sock m3[] = {lst, mini(j1, TL_TCP_TIME_WAIT, 60000)};
 	dump(t, &s, m3, 2, &now);
 	is_str(drain(t),
