@@ -155,8 +155,8 @@ int main(void)
 	int aborts = 0;
 	for (unsigned i = 0; i < TL_ARRAY_SIZE(sync); i++) {
 		const struct tl_fsm_edge *e = tl_fsm_abort_edge(sync[i]);
-		aborts += e && e->from == sync[i] && e->to == TL_TCP_CLOSE && e->segment == TL_SEG_RST &&
-			  (e->flags & TL_EDGE_ABORT);
+		aborts += e && e->from == sync[i] && e->to == TL_TCP_CLOSE &&
+			  e->segment == TL_SEG_RST && (e->flags & TL_EDGE_ABORT);
 	}
 	is_int(aborts, (int)TL_ARRAY_SIZE(sync), "an abort edge from every synchronized state");
 	ok(!tl_fsm_abort_edge(TL_TCP_TIME_WAIT) && !tl_fsm_abort_edge(TL_TCP_LISTEN),
