@@ -655,9 +655,17 @@ static bool decide(struct tl_tracker *t, struct tl_conn *c, bool final, struct e
 		reset(d, TL_DIR_IN, WHY_RST_IN);
 		return true;
 	}
-	/* The peer, seen since in its latest dump, still waits for our FIN's
-	 * answer: this end closed in order (an RST would have ended it). */
-	if (p && !has_ended(p) && p->seen_gen == t->ns[p->ns].gen &&
+	/* Freed from CLOSE-WAIT with nothing unread and not aborted: its
+	 * close() sent a FIN. */
+	if (st == TL_TCP_CLOSE_WAIT && (c->evidence & TL_EVID_FIN_IN) && c->destroy_seq &&
+	    c->rq_end <= 1) {
+		d->kind = END_ORDERLY;
+		return true;
+	}
+	/* The peer, seen after this end was found gone, still waits for our
+	 * FIN's answer: this end closed in order (an RST would have ended it).
+	 * Seen in the same dump proves nothing: a dump is not atomic. */
+	if (p && !has_ended(p) && p->last_seen_ns > c->end_ns &&
 	    (p->state == TL_TCP_FIN_WAIT1 || p->state == TL_TCP_FIN_WAIT2 ||
 	     p->state == TL_TCP_CLOSING)) {
 		d->kind = END_ORDERLY;

@@ -145,6 +145,33 @@ static void evidence(void)
 	       "its orphaned FIN-WAIT-2 took that RST: no TIME-WAIT, no timeout");
 	tl_tracker_free(t);
 
+	/* A dump is not atomic: it may see the client's FIN-WAIT-2 before the
+	 * server's close with unread data resets it, and miss the server
+	 * after.  That client is no proof of an orderly close: the server's
+	 * destroy record decides. */
+	t = tl_tracker_new(1);
+	dump(t, &s, a1, 1, &now);
+	dump(t, &s, a2, 3, &now);
+	drain(t);
+	struct tl_sock r3[] = {lst, mini(c, TL_TCP_FIN_WAIT2, 60000)};
+	dump(t, &s, r3, 2, &now);
+	tl_tracker_pending(t, lk, 8);
+	tl_tracker_lookup_result(t, 0, 102, NULL, now, 2.5);
+	is_str(drain(t), "c101 trans ESTABLISHED>FIN-WAIT-1 FIN/out i\n"
+			 "c101 trans FIN-WAIT-1>FIN-WAIT-2 ACK/in\n",
+	       "the server missed in the dump that saw the client's FIN-WAIT-2: not decided");
+	struct tl_sock vr = freed(v, 3002);
+	tl_tracker_destroyed(t, 0, &vr, now, 2.6);
+	is_str(drain(t),
+	       "c102 trans ESTABLISHED>CLOSE-WAIT FIN/in i\n"
+	       "c102 close CLOSE-WAIT>CLOSED RST/out\n",
+	       "its destroy record: 3001 bytes unread and the FIN, an RST");
+	dump(t, &s, a1, 1, &now);
+	tl_tracker_pending(t, lk, 8);
+	tl_tracker_lookup_result(t, 0, 101, NULL, now, 2.7);
+	is_str(drain(t), "c101 close FIN-WAIT-2>CLOSED RST/in\n", "the client took it");
+	tl_tracker_free(t);
+
 	/* The same with nothing unread: Recv-Q 1 is the FIN, an orderly close. */
 	t = tl_tracker_new(1);
 	dump(t, &s, a1, 1, &now);
