@@ -732,16 +732,10 @@ static void walk_reset(struct tl_tracker *t, struct tl_conn *c, const struct end
 {
 	const struct tl_conn *p = peer_of(t, c);
 	int via = c->state;
-	/* The receiving end freed before the sender: its owner had closed it,
-	 * so it had sent a FIN, which the sender got. */
-	bool closed_first = p && c->destroy_seq && p->destroy_seq &&
-			    (d->dir == TL_DIR_IN ? c->destroy_seq < p->destroy_seq
-						 : p->destroy_seq < c->destroy_seq);
-	if (c->state == TL_TCP_ESTABLISHED && d->dir == TL_DIR_OUT &&
-	    (fin_in(t, c) || closed_first))
+	if (c->state == TL_TCP_ESTABLISHED && d->dir == TL_DIR_OUT && fin_in(t, c))
 		via = TL_TCP_CLOSE_WAIT;
 	else if ((c->state == TL_TCP_ESTABLISHED || c->state == TL_TCP_FIN_WAIT1) &&
-		 d->dir == TL_DIR_IN && (fin_out(t, c) || closed_first))
+		 d->dir == TL_DIR_IN && fin_out(t, c))
 		/* Was its FIN acked?  A destroy record's Send-Q counts a FIN
 		 * still unacked (the peer delays the ACK of a FIN, and an RST
 		 * may come first); without one, the peer's CLOSE-WAIT says. */
@@ -1023,6 +1017,23 @@ static void tell_cleared_peer(struct tl_tracker *t, struct cleared *k)
 	}
 }
 
+/* Did the socket send a FIN?  Its final counters say: what it had acked
+ * plus what was still unacked (the Send-Q), less its data, is its SYN (an
+ * active opener's only) and its FIN.  (An abort by SO_LINGER 0 zeroes
+ * them.) */
+static bool sent_fin(const struct tl_conn *c, const struct tl_sock *rec)
+{
+	const unsigned need = TL_INFO_BYTES_ACKED | TL_INFO_BYTES_SENT;
+	if (!(rec->flags & TL_SOCK_HAS_INFO) || (rec->info.have & need) != need ||
+	    rec->info.bytes_retrans > rec->info.bytes_sent)
+		return false;
+	int64_t ctl = (int64_t)(rec->info.bytes_acked + rec->wqueue) -
+		      (int64_t)(rec->info.bytes_sent - rec->info.bytes_retrans);
+	if (c->role == TL_ROLE_UNKNOWN || (c->flags & TL_CONN_ROLE_GUESSED))
+		return ctl == 2; /* a SYN and a FIN: no doubt whatever the role */
+	return ctl - (c->role == TL_ROLE_ACTIVE) == 1;
+}
+
 void tl_tracker_destroyed(struct tl_tracker *t, unsigned ns, const struct tl_sock *rec,
 			  uint64_t now, double wall)
 {
@@ -1105,6 +1116,8 @@ void tl_tracker_destroyed(struct tl_tracker *t, unsigned ns, const struct tl_soc
 	c->wq_end = rec->wqueue;
 	if (cleared)
 		c->evidence |= TL_EVID_CLEARED;
+	else if (sent_fin(c, rec))
+		c->evidence |= TL_EVID_FIN_OUT;
 	if (c->evidence & TL_EVID_PENDING) {
 		conn_gone(t, c, now, wall); /* evidence it waited for, maybe */
 		return;

@@ -411,16 +411,21 @@ static void evidence(void)
 	tl_tracker_free(t);
 
 	/* Born and freed between two dumps, both ends: the server closed with
-	 * unread data after the client had closed.  The client, freed first,
-	 * had handed over to an orphaned FIN-WAIT-2 (its owner closed it, so
-	 * it sent a FIN) which the RST then killed. */
+	 * unread data after the client had closed.  The client's final
+	 * counters: 10 bytes sent, 12 acked (its SYN, its data, its FIN), none
+	 * unacked: it had handed over to an orphaned FIN-WAIT-2, which the RST
+	 * then killed. */
 	t = tl_tracker_new(1);
 	dump(t, &s, a1, 1, &now);
 	struct tl_sock i1 = freed(sk(301, TL_TCP_CLOSE, 51000, 80), 0);
 	struct tl_sock i2 = freed(sk(302, TL_TCP_CLOSE, 80, 51000), 3);
 	i1.flags = i2.flags = TL_SOCK_HAS_INFO;
-	i1.info.have = i2.info.have = TL_INFO_RTT;
+	i1.info.have = i2.info.have =
+		TL_INFO_RTT | TL_INFO_BYTES_ACKED | TL_INFO_BYTES_SENT | TL_INFO_BYTES_RECEIVED;
 	i1.info.rtt_us = i2.info.rtt_us = 30;
+	i1.info.bytes_sent = 10;
+	i1.info.bytes_acked = 12;
+	i2.info.bytes_received = 11;
 	tl_tracker_destroyed(t, 0, &i1, now, 14.0);
 	tl_tracker_destroyed(t, 0, &i2, now, 14.0);
 	drain(t);
@@ -433,8 +438,62 @@ static void evidence(void)
 	       "c301 close FIN-WAIT-2>CLOSED RST/in\n"
 	       "c302 trans ESTABLISHED>CLOSE-WAIT FIN/in i\n"
 	       "c302 close CLOSE-WAIT>CLOSED RST/out\n",
-	       "the server's unread data: its RST; the client freed first: it had closed, "
-	       "so a FIN went each way first");
+	       "the server's unread data: its RST; the client's counters: it had sent a FIN, "
+	       "acked, so a FIN went each way first");
+	tl_tracker_free(t);
+
+	/* The same order of events, but the client's counters show no FIN (6
+	 * acked: its SYN and 5 bytes): a server's abort freed after its
+	 * client is no sign that the client closed first. */
+	t = tl_tracker_new(1);
+	dump(t, &s, a1, 1, &now);
+	i1.cookie = 321;
+	i1.lport = 51020;
+	i1.info.bytes_sent = 5;
+	i1.info.bytes_acked = 6;
+	i2 = freed(sk(322, TL_TCP_CLOSE, 80, 51020), 0);
+	i2.rport = 0;
+	tl_tracker_destroyed(t, 0, &i1, now, 14.5);
+	tl_tracker_destroyed(t, 0, &i2, now, 14.5);
+	tl_tracker_pending(t, lk, 8);
+	tl_tracker_lookup_result(t, 0, 321, NULL, now, 14.5);
+	dump(t, &s, a1, 1, &now);
+	is_str(drain(t),
+	       "c321 open ->SYN-SENT SYN/out i\n"
+	       "c321 trans SYN-SENT>ESTABLISHED SYN+ACK/in i\n"
+	       "c322 open ->SYN-RECV SYN/in i\n"
+	       "c322 trans SYN-RECV>ESTABLISHED ACK/in i\n"
+	       "c322 close ESTABLISHED>CLOSED RST/out\n"
+	       "c321 close ESTABLISHED>CLOSED RST/in\n",
+	       "the server aborted, the client took it in ESTABLISHED");
+	tl_tracker_free(t);
+
+	/* Its FIN sent but not acked (Send-Q 1: the peer delays the ACK of a
+	 * FIN, and its RST came first): FIN-WAIT-1, not FIN-WAIT-2. */
+	t = tl_tracker_new(1);
+	dump(t, &s, a1, 1, &now);
+	i1.cookie = 331;
+	i1.lport = 51030;
+	i1.wqueue = 1;
+	i2 = freed(sk(332, TL_TCP_CLOSE, 80, 51030), 6);
+	i2.flags = TL_SOCK_HAS_INFO;
+	i2.info.have = TL_INFO_RTT;
+	i2.info.rtt_us = 30;
+	tl_tracker_destroyed(t, 0, &i1, now, 14.7);
+	tl_tracker_destroyed(t, 0, &i2, now, 14.7);
+	tl_tracker_pending(t, lk, 8);
+	tl_tracker_lookup_result(t, 0, 331, NULL, now, 14.7);
+	tl_tracker_lookup_result(t, 0, 332, NULL, now, 14.7);
+	is_str(drain(t),
+	       "c331 open ->SYN-SENT SYN/out i\n"
+	       "c331 trans SYN-SENT>ESTABLISHED SYN+ACK/in i\n"
+	       "c332 open ->SYN-RECV SYN/in i\n"
+	       "c332 trans SYN-RECV>ESTABLISHED ACK/in i\n"
+	       "c331 trans ESTABLISHED>FIN-WAIT-1 FIN/out i\n"
+	       "c331 close FIN-WAIT-1>CLOSED RST/in\n"
+	       "c332 trans ESTABLISHED>CLOSE-WAIT FIN/in i\n"
+	       "c332 close CLOSE-WAIT>CLOSED RST/out\n",
+	       "a FIN unacked when the RST came: FIN-WAIT-1");
 	tl_tracker_free(t);
 
 	/* A half-closed client's server end answers, closes and is freed
