@@ -11,8 +11,9 @@
  *              one, which proves it sampled after its baseline.
  *   go         run the workload: COUNT connections to 127.0.0.1:PORT or
  *              [::1]:PORT, up to PARALLEL at a time, each following a
- *              script drawn from SEED; prints "conn ID FAMILY CPORT KIND"
- *              for each and "done" at the end.
+ *              script drawn from SEED, connection ID from client port
+ *              61000 + ID; prints "conn ID FAMILY CPORT KIND" for each and
+ *              "done" at the end.
  *   EOF        close everything and exit.
  *
  * Every pause is a multiple of UNIT seconds (the sampling interval under
@@ -102,6 +103,11 @@ struct conn {
 	int n_ops, next;
 	double due; /* monotonic seconds of the next op */
 };
+
+/* Client ports: above the server's and the sentinels', outside the
+ * ephemeral range (32768-60999 by default). */
+#define CLIENT_PORTS 61000
+#define MAX_COUNT 4500
 
 static uint64_t rng_state;
 static double unit_s = 0.1;
@@ -354,6 +360,18 @@ static void run_op(struct conn *c, const struct op *o)
 		c->c = socket(c->v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
 		if (c->c < 0)
 			die("socket");
+		/* A port of its own: an ephemeral one can come back within a
+		 * run (loopback reuses TIME-WAIT ports), and each connection
+		 * is known by its client port.  The address stays a wildcard,
+		 * chosen at connect() as for any client. */
+		struct sockaddr_storage me;
+		socklen_t mlen = addr(&me, c->v6, CLIENT_PORTS + c->id);
+		if (c->v6)
+			((struct sockaddr_in6 *)&me)->sin6_addr = in6addr_any;
+		else
+			((struct sockaddr_in *)&me)->sin_addr.s_addr = htonl(INADDR_ANY);
+		if (bind(c->c, (struct sockaddr *)&me, mlen) < 0)
+			die("bind");
 		if (connect(c->c, (struct sockaddr *)&ss, len) < 0)
 			die("connect");
 		c->s = accept(c->v6 ? l6 : l4, NULL, NULL);
@@ -438,7 +456,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (count < 1 || parallel < 1 || unit_s < 0) {
+	if (count < 1 || count > MAX_COUNT || parallel < 1 || unit_s < 0) {
 		fprintf(stderr, "truthgen: bad arguments\n");
 		return 2;
 	}
