@@ -508,6 +508,8 @@ struct ending {
 /* Rounds of dumps a cleared record waits for its peer before it is told
  * alone (its peer's port then unknown). */
 #define CLEARED_WAIT 8
+/* At most this many wait (an abort storm tells the oldest at once). */
+#define CLEARED_MAX 4096
 
 static bool synchronized(int st)
 {
@@ -792,8 +794,11 @@ static void conn_finish(struct tl_tracker *t, struct tl_conn *c, const struct en
 static void cleared_tell(struct tl_tracker *t, struct cleared *k, struct tl_conn *peer)
 {
 	struct cleared rec = *k;
-	/* drop it from the list first: telling may grow the tracker */
-	*k = t->cleared[--t->n_cleared];
+	/* drop it from the list first (kept oldest first): telling may grow
+	 * the tracker */
+	size_t i = (size_t)(k - t->cleared);
+	memmove(k, k + 1, (t->n_cleared - i - 1) * sizeof(*k));
+	t->n_cleared--;
 	if (tl_tracker_find(t, rec.rec.cookie))
 		return;
 	if (peer) {
@@ -1052,6 +1057,8 @@ void tl_tracker_destroyed(struct tl_tracker *t, unsigned ns, const struct tl_soc
 			/* Never connected: no connection to tell.  Cleared by an
 			 * abort: told with its peer, once that turns up. */
 			if (cleared && tl_tcp_state_shown(rec->state) != TL_TCP_LISTEN) {
+				if (t->n_cleared == CLEARED_MAX)
+					cleared_tell(t, &t->cleared[0], NULL);
 				if (t->n_cleared == t->cap_cleared) {
 					t->cap_cleared = t->cap_cleared ? t->cap_cleared * 2 : 16;
 					t->cleared = tl_reallocarray(t->cleared, t->cap_cleared,
