@@ -366,6 +366,22 @@ static void evidence(void)
 	is_str(drain(t), "", "a second flush tells nothing more");
 	tl_tracker_free(t);
 
+	/* An abort storm: at most 4096 cleared records wait, the oldest is told
+	 * when another comes. */
+	t = tl_tracker_new(1);
+	dump(t, &s, a1, 1, &now);
+	for (int i = 0; i < 4100; i++) {
+		struct tl_sock st = freed(sk(10000 + (uint64_t)i, TL_TCP_CLOSE, 0, 0), 0);
+		st.lport = (uint16_t)(40000 + i);
+		tl_tracker_destroyed(t, 0, &st, now, 10.8);
+	}
+	size_t nstorm;
+	const struct tl_event *evs = tl_tracker_events(t, &nstorm);
+	is_int(nstorm, 4 * 3, "4100 aborts: the 4 oldest told at once (3 events each)");
+	ok(nstorm == 12 && evs[0].cookie == 10000 && evs[11].cookie == 10003, "the oldest ones");
+	drain(t);
+	tl_tracker_free(t);
+
 	/* A known socket's cleared record: its own abort, at once; its peer
 	 * then vanishes: reset. */
 	t = tl_tracker_new(1);
