@@ -639,10 +639,12 @@ static bool decide(struct tl_tracker *t, struct tl_conn *c, bool final, struct e
 		reset(d, TL_DIR_IN, WHY_RST_IN);
 		return true;
 	}
+	/* The peer's TIME-WAIT: it closed first (both would have one after a
+	 * simultaneous close), in order. */
 	if (p && (p->evidence & TL_EVID_TIME_WAIT)) {
 		d->kind = END_ORDERLY;
 		d->flags = TL_PATH_NO_ABORT;
-		if ((p->evidence & TL_EVID_FIN_OUT) && !(c->evidence & TL_EVID_FIN_OUT))
+		if (!(c->evidence & TL_EVID_TIME_WAIT))
 			d->flags |= TL_PATH_PEER_CLOSED_FIRST;
 		return true;
 	}

@@ -523,6 +523,10 @@ static void evidence(void)
 	dump(t, &s, m2, 3, &now);
 	drain(t);
 	struct tl_sock j2d = freed(j2, 0);
+	j2d.flags = TL_SOCK_HAS_INFO; /* 100 bytes sent, acked with its FIN */
+	j2d.info.have = TL_INFO_BYTES_ACKED | TL_INFO_BYTES_SENT;
+	j2d.info.bytes_sent = 100;
+	j2d.info.bytes_acked = 101;
 	tl_tracker_destroyed(t, 0, &j2d, now, 15.0);
 	tl_tracker_pending(t, lk, 8);
 	tl_tracker_lookup_result(t, 0, 312, NULL, now, 15.0);
@@ -537,7 +541,7 @@ static void evidence(void)
 	       "c312 trans ESTABLISHED>CLOSE-WAIT FIN/in i\n"
 	       "c312 trans CLOSE-WAIT>LAST-ACK FIN/out i\n"
 	       "c312 close LAST-ACK>CLOSED ACK/in\n",
-	       "the peer's TIME-WAIT: a passive close, not an abort");
+	       "the peer's TIME-WAIT: a passive close (its own FIN second), not an abort");
 	tl_tracker_free(t);
 	tl_snapshot_fini(&s);
 }
