@@ -659,6 +659,15 @@ static bool decide(struct tl_tracker *t, struct tl_conn *c, bool final, struct e
 		reset(d, TL_DIR_IN, WHY_RST_IN);
 		return true;
 	}
+	/* Freed in LAST-ACK: by the ACK of its FIN (nothing left unacked), or
+	 * by an RST (its FIN still counted in the Send-Q). */
+	if (st == TL_TCP_LAST_ACK && c->destroy_seq) {
+		if (c->wq_end == 0)
+			d->kind = END_ORDERLY;
+		else
+			reset(d, TL_DIR_IN, WHY_RST_IN);
+		return true;
+	}
 	/* Freed from CLOSE-WAIT with nothing unread and not aborted: its
 	 * close() sent a FIN. */
 	if (st == TL_TCP_CLOSE_WAIT && (c->evidence & TL_EVID_FIN_IN) && c->destroy_seq &&

@@ -172,6 +172,29 @@ static void evidence(void)
 	is_str(drain(t), "c101 close FIN-WAIT-2>CLOSED RST/in\n", "the client took it");
 	tl_tracker_free(t);
 
+	/* LAST-ACK seen, then freed: by the ACK of its FIN (Send-Q 0), or by an
+	 * RST (its FIN still unacked, Send-Q 1); told at once either way. */
+	for (int rst = 0; rst < 2; rst++) {
+		t = tl_tracker_new(1);
+		dump(t, &s, a1, 1, &now);
+		dump(t, &s, a2, 3, &now);
+		struct tl_sock la = v;
+		la.state = TL_TCP_LAST_ACK;
+		la.inode = 0;
+		struct tl_sock l3[] = {lst, mini(c, TL_TCP_FIN_WAIT2, 60000), la};
+		dump(t, &s, l3, 3, &now);
+		drain(t);
+		struct tl_sock lad = freed(la, 0);
+		lad.wqueue = (uint32_t)rst;
+		tl_tracker_destroyed(t, 0, &lad, now, 2.8);
+		is_str(drain(t),
+		       rst ? "c102 close LAST-ACK>CLOSED RST/in\n"
+			   : "c102 close LAST-ACK>CLOSED ACK/in\n",
+		       rst ? "LAST-ACK freed with its FIN unacked: an RST came in"
+			   : "LAST-ACK freed with nothing unacked: the ACK of its FIN");
+		tl_tracker_free(t);
+	}
+
 	/* The same with nothing unread: Recv-Q 1 is the FIN, an orderly close. */
 	t = tl_tracker_new(1);
 	dump(t, &s, a1, 1, &now);
