@@ -55,6 +55,11 @@ void tl_diag_parse_tcpinfo(const void *data, size_t len, struct tl_tcpinfo *out)
 		out->bytes_received = ti.tcpi_bytes_received;
 		out->have |= TL_INFO_BYTES_RECEIVED;
 	}
+	if (HAVE(tcpi_bytes_retrans)) {
+		out->bytes_sent = ti.tcpi_bytes_sent;
+		out->bytes_retrans = ti.tcpi_bytes_retrans;
+		out->have |= TL_INFO_BYTES_SENT;
+	}
 	if (HAVE(tcpi_segs_in)) {
 		out->segs_out = ti.tcpi_segs_out;
 		out->segs_in = ti.tcpi_segs_in;

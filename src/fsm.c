@@ -11,7 +11,12 @@
 
 /* Costs: 2 for the common path, 3 for simultaneous close, 4 for the rare,
  * 5 for an abort: ESTABLISHED -> CLOSED is cheaper by RST (5) than by the
- * passive close (2+2+2), CLOSE-WAIT -> CLOSED cheaper by LAST-ACK (4). */
+ * passive close (2+2+2), CLOSE-WAIT -> CLOSED cheaper by LAST-ACK (4).
+ * SYN-RECV -> FIN-WAIT-1 costs 5 so that a request socket seen, then a
+ * FIN-WAIT-1, goes through ESTABLISHED (a Linux child socket is created
+ * established; only TCP Fast Open closes one in SYN-RECV).
+ * An RST edge's direction is left to the tracker, which decides it from
+ * evidence (tl_fsm_abort_edge). */
 const struct tl_fsm_edge tl_fsm_edges[] = {
 	{TL_TCP_CLOSE, TL_TCP_SYN_SENT, TL_SEG_SYN, TL_DIR_OUT, 2, A, "connect(): send SYN"},
 	{TL_TCP_CLOSE, TL_TCP_LISTEN, TL_SEG_NONE, TL_DIR_NONE, 2, P, "listen()"},
@@ -31,7 +36,7 @@ const struct tl_fsm_edge tl_fsm_edges[] = {
 	{TL_TCP_SYN_RECV, TL_TCP_CLOSE, TL_SEG_NONE, TL_DIR_NONE, 2, P,
 	 "request dropped (SYN+ACK retries exhausted)"},
 	{TL_TCP_SYN_RECV, TL_TCP_CLOSE, TL_SEG_RST, TL_DIR_NONE, 5, X, "RST: handshake aborted"},
-	{TL_TCP_SYN_RECV, TL_TCP_FIN_WAIT1, TL_SEG_FIN, TL_DIR_OUT, 4, F,
+	{TL_TCP_SYN_RECV, TL_TCP_FIN_WAIT1, TL_SEG_FIN, TL_DIR_OUT, 5, F,
 	 "close() before the handshake completed: send FIN"},
 	{TL_TCP_ESTABLISHED, TL_TCP_FIN_WAIT1, TL_SEG_FIN, TL_DIR_OUT, 2, F,
 	 "close() or shutdown(): send FIN"},
@@ -106,6 +111,15 @@ const struct tl_fsm_edge *tl_fsm_edge(int from, int to, enum tl_role role)
 			best = e;
 	}
 	return best;
+}
+
+const struct tl_fsm_edge *tl_fsm_abort_edge(int from)
+{
+	for (unsigned i = 0; i < tl_fsm_nedges; i++)
+		if (tl_fsm_edges[i].from == from && tl_fsm_edges[i].to == TL_TCP_CLOSE &&
+		    tl_fsm_edges[i].segment == TL_SEG_RST)
+			return &tl_fsm_edges[i];
+	return NULL;
 }
 
 static int fsm_path_compute(int from, int to, enum tl_role role, unsigned flags,

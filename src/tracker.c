@@ -39,6 +39,21 @@ struct tl_tracker {
 		uint64_t when;
 	} *closed_ring;
 	size_t closed_head, closed_n;
+	uint32_t samples;     /* dumps taken in, all namespaces */
+	uint32_t destroy_seq; /* destroy events taken in */
+	uint32_t *ending;     /* slots of connections gone, their end undecided */
+	size_t n_ending, cap_ending;
+	/* Destroy records of unknown sockets whose abort cleared the peer's
+	 * port: told once the other end turns up, or alone after a while. */
+	struct cleared {
+		struct tl_sock rec;
+		uint64_t mono_ns;
+		double wall;
+		uint32_t seq, sample;
+		uint16_t ns;
+		bool weak; /* its port is a listener's: shared by many connections */
+	} *cleared;
+	size_t n_cleared, cap_cleared;
 };
 
 #define CLOSED_RING 65536
@@ -71,6 +86,8 @@ void tl_tracker_free(struct tl_tracker *t)
 	free(t->ns);
 	free(t->events);
 	free(t->pending);
+	free(t->ending);
+	free(t->cleared);
 	free(t);
 }
 
@@ -305,6 +322,39 @@ static void pend(struct tl_tracker *t, struct tl_conn *c)
 	t->pending[t->n_pending++] = slot_of(t, c);
 }
 
+/* What a record seen in a table says about how the connection may end. */
+static void note_state(struct tl_conn *c, const struct tl_sock *r, int st, uint64_t now)
+{
+	bool mini_fw2 = st == TL_TCP_FIN_WAIT2 && r->inode == 0;
+
+	c->evidence &= (uint8_t)~TL_EVID_GUESSED;
+	switch (st) {
+	case TL_TCP_TIME_WAIT:
+		c->evidence |= TL_EVID_TIME_WAIT | TL_EVID_FIN_IN | TL_EVID_FIN_OUT;
+		break;
+	case TL_TCP_CLOSING:
+	case TL_TCP_LAST_ACK:
+		c->evidence |= TL_EVID_FIN_IN | TL_EVID_FIN_OUT;
+		break;
+	case TL_TCP_FIN_WAIT1:
+	case TL_TCP_FIN_WAIT2:
+		c->evidence |= TL_EVID_FIN_OUT;
+		break;
+	case TL_TCP_CLOSE_WAIT:
+		c->evidence |= TL_EVID_FIN_IN;
+		break;
+	}
+	/* Without an inode, a socket past its FIN belongs to no process: its
+	 * owner closed it, so it cannot be the one to abort on close. */
+	if (r->inode)
+		c->evidence &= (uint8_t)~TL_EVID_ORPHAN;
+	else if (st != TL_TCP_SYN_RECV && st != TL_TCP_LISTEN && st != TL_TCP_ESTABLISHED &&
+		 st != TL_TCP_CLOSE_WAIT && st != TL_TCP_SYN_SENT)
+		c->evidence |= TL_EVID_ORPHAN;
+	/* An orphaned FIN-WAIT-2 mini-socket lives until its timer runs out. */
+	c->fw2_end_ns = mini_fw2 && r->expires_ms ? now + (uint64_t)r->expires_ms * 1000000ULL : 0;
+}
+
 /* A new connection.  Unless it is part of the baseline, its birth is told
  * as the path from its opener's start (CLOSED for an active opener, the
  * listener's SYN for a passive one) to `state`; `seen` says whether that
@@ -322,6 +372,10 @@ static struct tl_conn *conn_new(struct tl_tracker *t, unsigned ns, const struct 
 	c->role = (uint8_t)role_of(t, ns, r);
 	c->flags = baseline ? 0 : TL_CONN_EXACT;
 	c->state = (uint8_t)state;
+	if (seen)
+		note_state(c, r, state, now);
+	else
+		c->evidence |= TL_EVID_GUESSED;
 	tl_map_put(&t->by_cookie, r->cookie, slot);
 	if (state != TL_TCP_LISTEN)
 		tl_map_put(&t->by_tuple, conn_tuple_key(c), slot);
@@ -368,6 +422,8 @@ static void observe(struct tl_tracker *t, struct tl_conn *c, const struct tl_soc
 	c->last_seen_ns = now;
 	c->missing = 0;
 	c->flags &= (uint8_t)~(TL_CONN_MISSING | TL_CONN_QUEUED);
+	c->evidence &= (uint8_t)~TL_EVID_PENDING; /* taken for gone too soon: it is back */
+	note_state(c, r, st, now);
 	/* A mini-socket after a destroy event is the hand-over, not the end. */
 	if (st == TL_TCP_TIME_WAIT || (st == TL_TCP_FIN_WAIT2 && r->inode == 0))
 		c->flags &= (uint8_t)~TL_CONN_DESTROYED;
@@ -406,21 +462,335 @@ static void forget_closed(struct tl_tracker *t, uint64_t now)
 	}
 }
 
-/* The connection is confirmed gone: finish its path at CLOSED. */
-static void conn_close(struct tl_tracker *t, struct tl_conn *c, uint64_t now, double wall)
-{
-	unsigned flags = 0;
-	const struct tl_conn *p = tl_tracker_peer(t, c);
+/* ---- how it ended ----
+ *
+ * A connection found gone with no TIME-WAIT successor ended one of a few
+ * ways, and the kernel leaves evidence of which:
+ *   - an abort by SO_LINGER 0 clears the peer's port in the destroy record
+ *     (tcp_disconnect): it sent an RST;
+ *   - close() with data unread sends an RST, not a FIN (RFC 2525,
+ *     tcp_close); the destroy record's Recv-Q counts the unread bytes, plus
+ *     one for a FIN received;
+ *   - a socket that takes an RST drops out of the tables at once but is
+ *     freed (its destroy event) only when its owner closes it; the aborting
+ *     end is freed at its close();
+ *   - an end whose owner had closed it (no inode, past its FIN) cannot
+ *     abort on close: if it vanishes without a TIME-WAIT, an RST came in,
+ *     unless its FIN-WAIT-2 timer ran out;
+ *   - the other end, when watched: its TIME-WAIT means an orderly close,
+ *     its own abort means this end was reset, its FIN means this end got
+ *     one.
+ * What the evidence does not settle yet waits for the next dump of every
+ * namespace (the peer's TIME-WAIT, a late destroy event); what it never
+ * settles falls back on the state machine's cheapest path, its RST without
+ * a direction. */
 
+enum end_kind {
+	END_DEFAULT, /* the cheapest path, with the peer's orderly close as a constraint */
+	END_ORDERLY, /* no RST: through the passive close if the peer closed first */
+	END_RESET,   /* an RST, in the direction decided */
+	END_TIMEOUT, /* an orphaned FIN-WAIT-2 timed out */
+};
+
+struct ending {
+	enum end_kind kind;
+	int dir;	 /* of the RST */
+	unsigned flags;	 /* tl_fsm_path flags */
+	const char *why; /* of the RST step */
+	struct cleared *peer_rec; /* the peer's cleared destroy record, to tell too */
+};
+
+#define WHY_LINGER "close() with SO_LINGER 0: send RST"
+#define WHY_UNREAD "close() with unread data: send RST, not FIN (RFC 2525)"
+#define WHY_RST_OUT "send RST: aborted"
+#define WHY_RST_IN "receive RST: the peer aborted"
+
+/* Rounds of dumps a cleared record waits for its peer before it is told
+ * alone (its peer's port then unknown). */
+#define CLEARED_WAIT 8
+/* At most this many wait (an abort storm tells the oldest at once). */
+#define CLEARED_MAX 4096
+
+static bool synchronized(int st)
+{
+	return st == TL_TCP_ESTABLISHED || st == TL_TCP_CLOSE_WAIT || st == TL_TCP_FIN_WAIT1 ||
+	       st == TL_TCP_FIN_WAIT2 || st == TL_TCP_CLOSING || st == TL_TCP_LAST_ACK;
+}
+
+static bool addr_zero(const uint8_t *a)
+{
+	static const uint8_t zero[16];
+	return !memcmp(a, zero, 16);
+}
+
+static struct tl_conn *peer_of(struct tl_tracker *t, const struct tl_conn *c)
+{
+	return c->peer ? &t->conns[c->peer - 1] : NULL;
+}
+
+static bool has_ended(const struct tl_conn *c)
+{
+	return (c->flags & (TL_CONN_GONE | TL_CONN_DESTROYED | TL_CONN_MISSING)) ||
+	       (c->evidence & TL_EVID_PENDING);
+}
+
+static bool fin_in(struct tl_tracker *t, const struct tl_conn *c)
+{
+	const struct tl_conn *p = peer_of(t, c);
+	return (c->evidence & TL_EVID_FIN_IN) || (p && (p->evidence & TL_EVID_FIN_OUT));
+}
+
+static bool fin_out(struct tl_tracker *t, const struct tl_conn *c)
+{
+	const struct tl_conn *p = peer_of(t, c);
+	return (c->evidence & TL_EVID_FIN_OUT) || (p && (p->evidence & TL_EVID_FIN_IN));
+}
+
+/* Data left unread when it was freed: more than the FIN's one. */
+static bool unread_sure(const struct tl_conn *c)
+{
+	return c->destroy_seq && c->rq_end >= 2;
+}
+
+/* One unread: data, unless a FIN came (which the peer's fate may show). */
+static bool unread_maybe(struct tl_tracker *t, const struct tl_conn *c)
+{
+	return c->destroy_seq && c->rq_end == 1 && !fin_in(t, c);
+}
+
+/* Left the tables without being freed: reset under its owner. */
+static bool held(const struct tl_conn *c)
+{
+	return !(c->flags & TL_CONN_DESTROYED) &&
+	       !(c->evidence & (TL_EVID_GUESSED | TL_EVID_ORPHAN | TL_EVID_TIME_WAIT));
+}
+
+static bool loopback(int family, const uint8_t *a)
+{
+	static const uint8_t v6lo[16] = {[15] = 1};
+	return family == AF_INET ? a[0] == 127 : !memcmp(a, v6lo, 16);
+}
+
+/* Could the cleared record k be c's other end?  Its own address may be
+ * cleared too; loopback addresses match in one namespace only. */
+static bool cleared_matches(const struct cleared *k, const struct tl_conn *c)
+{
+	if (loopback(c->sock.family, c->sock.local) && k->ns != c->ns)
+		return false;
+	return k->rec.family == c->sock.family && k->rec.lport == c->sock.rport &&
+	       !memcmp(k->rec.remote, c->sock.local, 16) &&
+	       (addr_zero(k->rec.local) || !memcmp(k->rec.local, c->sock.remote, 16));
+}
+
+/* The oldest cleared record that can be this connection's other end.  A
+ * client's record names its own port, which no other connection to that
+ * server shares: a strong match.  A server's names the listener's port,
+ * shared by all its clients: weak, taken only when nothing else decides
+ * (strong false: weak records only). */
+static struct cleared *cleared_find(struct tl_tracker *t, const struct tl_conn *c, bool strong)
+{
+	if (!c->sock.rport)
+		return NULL;
+	for (size_t i = 0; i < t->n_cleared; i++) {
+		struct cleared *k = &t->cleared[i];
+		if (k->weak != !strong || !cleared_matches(k, c))
+			continue;
+		return k;
+	}
+	return NULL;
+}
+
+static void reset(struct ending *d, int dir, const char *why)
+{
+	d->kind = END_RESET;
+	d->dir = dir;
+	d->why = why;
+}
+
+/* Decide how c ended; false when the evidence may still come (final:
+ * it will not, decide anyway). */
+static bool decide(struct tl_tracker *t, struct tl_conn *c, bool final, struct ending *d)
+{
+	struct tl_conn *p = peer_of(t, c);
+	int st = c->state;
+
+	memset(d, 0, sizeof(*d));
 	/* The other end closing in order says this end did too; if it got as
 	 * far as FIN-WAIT-2 or TIME-WAIT, it sent the first FIN. */
 	if (p && (p->state == TL_TCP_FIN_WAIT1 || p->state == TL_TCP_CLOSING))
-		flags |= TL_PATH_NO_ABORT;
+		d->flags |= TL_PATH_NO_ABORT;
 	if (p && (p->state == TL_TCP_FIN_WAIT2 || p->state == TL_TCP_TIME_WAIT))
-		flags |= TL_PATH_NO_ABORT | TL_PATH_PEER_CLOSED_FIRST;
+		d->flags |= TL_PATH_NO_ABORT | TL_PATH_PEER_CLOSED_FIRST;
+	if (!synchronized(st))
+		return true;
+	if (st == TL_TCP_FIN_WAIT2 && c->fw2_end_ns && c->end_ns + 1000000000ULL >= c->fw2_end_ns) {
+		d->kind = END_TIMEOUT;
+		return true;
+	}
+	if (c->evidence & TL_EVID_CLEARED) {
+		reset(d, TL_DIR_OUT, WHY_LINGER);
+		return true;
+	}
+	if (p && (p->evidence & TL_EVID_CLEARED)) {
+		reset(d, TL_DIR_IN, WHY_RST_IN);
+		return true;
+	}
+	if (!p && (d->peer_rec = cleared_find(t, c, true))) {
+		reset(d, TL_DIR_IN, WHY_RST_IN);
+		return true;
+	}
+	/* The peer's TIME-WAIT: it closed first (both would have one after a
+	 * simultaneous close), in order. */
+	if (p && (p->evidence & TL_EVID_TIME_WAIT)) {
+		d->kind = END_ORDERLY;
+		d->flags = TL_PATH_NO_ABORT;
+		if (!(c->evidence & TL_EVID_TIME_WAIT))
+			d->flags |= TL_PATH_PEER_CLOSED_FIRST;
+		return true;
+	}
+	/* Unread data at its own close; when both ends had some, the first
+	 * freed closed first. */
+	bool cu = unread_sure(c), pu = p && unread_sure(p);
+	if (cu && !(c->evidence & TL_EVID_ORPHAN) && !(pu && p->destroy_seq < c->destroy_seq)) {
+		reset(d, TL_DIR_OUT, WHY_UNREAD);
+		return true;
+	}
+	if (pu && !(p->evidence & TL_EVID_ORPHAN)) {
+		reset(d, TL_DIR_IN, WHY_RST_IN);
+		return true;
+	}
+	/* Freed in LAST-ACK: by the ACK of its FIN (nothing left unacked), or
+	 * by an RST (its FIN still counted in the Send-Q). */
+	if (st == TL_TCP_LAST_ACK && c->destroy_seq) {
+		if (c->wq_end == 0)
+			d->kind = END_ORDERLY;
+		else
+			reset(d, TL_DIR_IN, WHY_RST_IN);
+		return true;
+	}
+	/* Freed from CLOSE-WAIT with nothing unread and not aborted: its
+	 * close() sent a FIN. */
+	if (st == TL_TCP_CLOSE_WAIT && (c->evidence & TL_EVID_FIN_IN) && c->destroy_seq &&
+	    c->rq_end <= 1) {
+		d->kind = END_ORDERLY;
+		return true;
+	}
+	/* The peer, seen after this end was found gone, still waits for our
+	 * FIN's answer: this end closed in order (an RST would have ended it).
+	 * Seen in the same dump proves nothing: a dump is not atomic. */
+	if (p && !has_ended(p) && p->last_seen_ns > c->end_ns &&
+	    (p->state == TL_TCP_FIN_WAIT1 || p->state == TL_TCP_FIN_WAIT2 ||
+	     p->state == TL_TCP_CLOSING)) {
+		d->kind = END_ORDERLY;
+		return true;
+	}
+	if (!final)
+		return false;
+	bool cm = unread_maybe(t, c), pm = p && unread_maybe(t, p);
+	if (cm && !pm && !(c->evidence & TL_EVID_ORPHAN)) {
+		reset(d, TL_DIR_OUT, WHY_UNREAD);
+		return true;
+	}
+	if (!p && (d->peer_rec = cleared_find(t, c, false))) {
+		reset(d, TL_DIR_IN, WHY_RST_IN);
+		return true;
+	}
+	if (held(c) && (!p || has_ended(p))) {
+		reset(d, TL_DIR_IN, WHY_RST_IN);
+		return true;
+	}
+	if (p && has_ended(p) && held(p) && synchronized(p->state)) {
+		reset(d, TL_DIR_OUT, WHY_RST_OUT);
+		return true;
+	}
+	if (pm && !cm && !(p->evidence & TL_EVID_ORPHAN)) {
+		reset(d, TL_DIR_IN, WHY_RST_IN);
+		return true;
+	}
+	/* Its owner had closed it: it could not abort, the RST came in. */
+	if ((c->evidence & TL_EVID_ORPHAN) && st != TL_TCP_LAST_ACK) {
+		reset(d, TL_DIR_IN, WHY_RST_IN);
+		return true;
+	}
+	if (p && has_ended(p) && (p->evidence & TL_EVID_ORPHAN) &&
+	    !(p->evidence & TL_EVID_TIME_WAIT) && p->state != TL_TCP_LAST_ACK) {
+		reset(d, TL_DIR_OUT, WHY_RST_OUT);
+		return true;
+	}
+	/* Both freed: the aborting end is freed at its close(), the other
+	 * when its owner notices. */
+	if (p && c->destroy_seq && p->destroy_seq && st != TL_TCP_LAST_ACK) {
+		if (c->destroy_seq < p->destroy_seq)
+			reset(d, TL_DIR_OUT, WHY_RST_OUT);
+		else
+			reset(d, TL_DIR_IN, WHY_RST_IN);
+		return true;
+	}
+	return true;
+}
+
+static void remove_from_maps(struct tl_tracker *t, struct tl_conn *c)
+{
+	uint32_t slot;
+	if (tl_map_get(&t->by_cookie, c->sock.cookie, &slot) && slot == slot_of(t, c))
+		tl_map_del(&t->by_cookie, c->sock.cookie);
+	if (tl_map_get(&t->by_tuple, conn_tuple_key(c), &slot) && slot == slot_of(t, c))
+		tl_map_del(&t->by_tuple, conn_tuple_key(c));
+}
+
+/* An RST ends the path: first what its receipt or sending implies went
+ * before it (a FIN each way, as the evidence shows), then the RST. */
+static void walk_reset(struct tl_tracker *t, struct tl_conn *c, const struct ending *d,
+		       uint64_t now, double wall)
+{
+	const struct tl_conn *p = peer_of(t, c);
+	int via = c->state;
+	if (c->state == TL_TCP_ESTABLISHED && d->dir == TL_DIR_OUT && fin_in(t, c))
+		via = TL_TCP_CLOSE_WAIT;
+	else if ((c->state == TL_TCP_ESTABLISHED || c->state == TL_TCP_FIN_WAIT1) &&
+		 d->dir == TL_DIR_IN && fin_out(t, c))
+		/* Was its FIN acked?  A destroy record's Send-Q counts a FIN
+		 * still unacked (the peer delays the ACK of a FIN, and an RST
+		 * may come first); without one, the peer's CLOSE-WAIT says. */
+		via = (c->destroy_seq ? c->wq_end == 0 : p && (p->evidence & TL_EVID_FIN_IN))
+			      ? TL_TCP_FIN_WAIT2
+			      : TL_TCP_FIN_WAIT1;
+	if (via != c->state)
+		walk(t, c, via, TL_PATH_NO_ABORT, true, false, now, wall);
+	const struct tl_fsm_edge *e = tl_fsm_abort_edge(c->state);
+	emit(t, c, TL_EV_CLOSE, c->state, TL_TCP_CLOSE, e, false, now, wall);
+	struct tl_event *ev = &t->events[t->n_events - 1];
+	ev->dir = (uint8_t)d->dir;
+	if (d->why)
+		ev->why = d->why;
+}
+
+static void conn_gone(struct tl_tracker *t, struct tl_conn *c, uint64_t now, double wall);
+
+/* Tell the end of c as decided: its path to CLOSED, then a tombstone.  A
+ * tombstone stays in the tuple map, so a peer seen only later (by its
+ * destroy event) still finds it for evidence. */
+static void conn_finish(struct tl_tracker *t, struct tl_conn *c, const struct ending *d)
+{
+	uint64_t now = c->end_ns;
+	double wall = c->end_wall;
+
 	t->generation++;
-	if (c->state != TL_TCP_CLOSE)
-		walk(t, c, TL_TCP_CLOSE, flags, false, true, now, wall);
+	c->evidence &= (uint8_t)~TL_EVID_PENDING;
+	if (c->state != TL_TCP_CLOSE) {
+		if (d->kind == END_RESET && tl_fsm_abort_edge(c->state)) {
+			walk_reset(t, c, d, now, wall);
+		} else if (d->kind == END_TIMEOUT) {
+			emit(t, c, TL_EV_CLOSE, c->state, TL_TCP_CLOSE,
+			     tl_fsm_edge(c->state, TL_TCP_CLOSE, (enum tl_role)c->role), false, now,
+			     wall);
+		} else {
+			unsigned flags = d->flags;
+			if (d->kind == END_ORDERLY)
+				flags |= TL_PATH_NO_ABORT;
+			walk(t, c, TL_TCP_CLOSE, flags, false, true, now, wall);
+		}
+	}
 	c->state = TL_TCP_CLOSE;
 	c->flags = (uint8_t)((c->flags | TL_CONN_GONE) & ~(TL_CONN_MISSING | TL_CONN_FOLLOW));
 	c->gone_ns = now;
@@ -429,8 +799,117 @@ static void conn_close(struct tl_tracker *t, struct tl_conn *c, uint64_t now, do
 	uint32_t slot;
 	if (tl_map_get(&t->by_cookie, c->sock.cookie, &slot) && slot == slot_of(t, c))
 		tl_map_del(&t->by_cookie, c->sock.cookie);
-	if (tl_map_get(&t->by_tuple, conn_tuple_key(c), &slot) && slot == slot_of(t, c))
-		tl_map_del(&t->by_tuple, conn_tuple_key(c));
+}
+
+/* A cleared record's socket, told with its peer found (or alone). */
+static void cleared_tell(struct tl_tracker *t, struct cleared *k, struct tl_conn *peer)
+{
+	struct cleared rec = *k;
+	/* drop it from the list first (kept oldest first): telling may grow
+	 * the tracker */
+	size_t i = (size_t)(k - t->cleared);
+	memmove(k, k + 1, (t->n_cleared - i - 1) * sizeof(*k));
+	t->n_cleared--;
+	if (tl_tracker_find(t, rec.rec.cookie))
+		return;
+	if (peer) {
+		rec.rec.rport = peer->sock.lport;
+		if (addr_zero(rec.rec.local))
+			memcpy(rec.rec.local, peer->sock.remote, 16);
+	}
+	rec.rec.state = TL_TCP_CLOSE;
+	uint32_t pslot = peer ? slot_of(t, peer) : 0;
+	struct tl_conn *c = conn_new(t, rec.ns, &rec.rec, TL_TCP_ESTABLISHED, false, false,
+				     rec.mono_ns, rec.wall);
+	if (peer) {
+		peer = &t->conns[pslot];
+		if (!c->peer && !peer->peer) {
+			c->peer = pslot + 1;
+			peer->peer = slot_of(t, c) + 1;
+		}
+	}
+	c->sock.state = TL_TCP_ESTABLISHED;
+	c->flags |= TL_CONN_DESTROYED;
+	c->evidence |= TL_EVID_CLEARED | TL_EVID_GUESSED;
+	c->destroy_seq = rec.seq;
+	c->end_ns = rec.mono_ns;
+	c->end_wall = rec.wall;
+	c->end_sample = t->samples;
+	struct ending d;
+	decide(t, c, true, &d);
+	conn_finish(t, c, &d);
+}
+
+static void end_with(struct tl_tracker *t, struct tl_conn *c, struct ending *d)
+{
+	struct cleared *k = d->peer_rec;
+	uint32_t slot = slot_of(t, c);
+	if (k) {
+		cleared_tell(t, k, c);
+		c = &t->conns[slot];
+	}
+	conn_finish(t, c, d);
+	/* Its end may be what the other end's was waiting for. */
+	struct tl_conn *p = peer_of(t, c);
+	if (p && (p->evidence & TL_EVID_PENDING)) {
+		struct ending pd;
+		if (decide(t, p, false, &pd))
+			end_with(t, p, &pd);
+	}
+}
+
+/* The connection is confirmed gone (no successor): tell how it ended when
+ * the evidence says, else wait for the next dump of every namespace. */
+static void conn_gone(struct tl_tracker *t, struct tl_conn *c, uint64_t now, double wall)
+{
+	struct ending d;
+
+	if (c->flags & TL_CONN_GONE)
+		return;
+	c->flags &= (uint8_t)~(TL_CONN_MISSING | TL_CONN_QUEUED);
+	if (!(c->evidence & TL_EVID_PENDING)) {
+		c->end_ns = now;
+		c->end_wall = wall;
+		c->end_sample = t->samples;
+	}
+	if (decide(t, c, false, &d)) {
+		end_with(t, c, &d);
+		return;
+	}
+	if (c->evidence & TL_EVID_PENDING)
+		return;
+	c->evidence |= TL_EVID_PENDING;
+	if (t->n_ending == t->cap_ending) {
+		t->cap_ending = t->cap_ending ? t->cap_ending * 2 : 64;
+		t->ending = tl_reallocarray(t->ending, t->cap_ending, sizeof(*t->ending));
+	}
+	t->ending[t->n_ending++] = slot_of(t, c);
+}
+
+/* After a dump: decide what has waited a full round, and tell cleared
+ * records whose peer never turned up. */
+static void settle(struct tl_tracker *t)
+{
+	size_t keep = 0;
+	for (size_t i = 0; i < t->n_ending; i++) {
+		struct tl_conn *c = &t->conns[t->ending[i]];
+		if (!c->id || !(c->evidence & TL_EVID_PENDING) || (c->flags & TL_CONN_GONE))
+			continue;
+		if (t->samples - c->end_sample < t->n_ns) {
+			t->ending[keep++] = t->ending[i];
+			continue;
+		}
+		struct ending d;
+		decide(t, c, true, &d);
+		end_with(t, c, &d);
+	}
+	t->n_ending = keep;
+	for (size_t i = 0; i < t->n_cleared;) {
+		if (t->samples - t->cleared[i].sample >= CLEARED_WAIT * t->n_ns)
+			cleared_tell(t, &t->cleared[i], NULL);
+		else
+			i++;
+	}
 }
 
 /* A record whose cookie is unknown may still be a known connection whose
@@ -444,7 +923,9 @@ static struct tl_conn *stitch(struct tl_tracker *t, unsigned ns, const struct tl
 			&slot))
 		return NULL;
 	struct tl_conn *c = &t->conns[slot];
-	if (!(c->flags & (TL_CONN_MISSING | TL_CONN_DESTROYED)) || (c->flags & TL_CONN_GONE))
+	if (!(c->flags & (TL_CONN_MISSING | TL_CONN_DESTROYED)) && !(c->evidence & TL_EVID_PENDING))
+		return NULL;
+	if (c->flags & TL_CONN_GONE)
 		return NULL;
 	int st = tl_tcp_state_shown(r->state);
 	const struct tl_fsm_edge *tmp[16];
@@ -476,6 +957,7 @@ int tl_tracker_sample(struct tl_tracker *t, unsigned ns, const struct tl_snapsho
 	bool baseline = !nss->have_baseline;
 	uint32_t gen = ++nss->gen;
 
+	t->samples++;
 	rebuild_listeners(t, ns, snap);
 	for (size_t i = 0; i < snap->n; i++) {
 		const struct tl_sock *r = &snap->socks[i];
@@ -493,19 +975,36 @@ int tl_tracker_sample(struct tl_tracker *t, unsigned ns, const struct tl_snapsho
 	}
 	for (size_t i = 0; i < t->n; i++) {
 		struct tl_conn *c = &t->conns[i];
-		if (!c->id || c->ns != ns || (c->flags & TL_CONN_GONE) || c->seen_gen == gen)
+		if (!c->id || c->ns != ns || (c->flags & TL_CONN_GONE) || c->seen_gen == gen ||
+		    (c->evidence & TL_EVID_PENDING))
 			continue;
 		c->missing++;
 		/* Confirmed by a destroy event, or by a second dump. */
 		if ((c->flags & TL_CONN_DESTROYED) || c->missing >= 2) {
-			conn_close(t, c, now, wall);
+			conn_gone(t, c, now, wall);
 		} else {
 			c->flags |= TL_CONN_MISSING;
 			pend(t, c);
 		}
 	}
 	nss->have_baseline = true;
+	settle(t);
 	return 0;
+}
+
+void tl_tracker_flush(struct tl_tracker *t)
+{
+	for (size_t i = 0; i < t->n_ending; i++) {
+		struct tl_conn *c = &t->conns[t->ending[i]];
+		if (!c->id || !(c->evidence & TL_EVID_PENDING) || (c->flags & TL_CONN_GONE))
+			continue;
+		struct ending d;
+		decide(t, c, true, &d);
+		end_with(t, c, &d);
+	}
+	t->n_ending = 0;
+	while (t->n_cleared)
+		cleared_tell(t, &t->cleared[0], NULL);
 }
 
 /* Did the handshake complete?  A socket that never got an RTT sample
@@ -513,6 +1012,42 @@ int tl_tracker_sample(struct tl_tracker *t, unsigned ns, const struct tl_snapsho
 static bool handshake_done(const struct tl_sock *r)
 {
 	return (r->flags & TL_SOCK_HAS_INFO) && (r->info.have & TL_INFO_RTT) && r->info.rtt_us > 0;
+}
+
+/* A cleared record has come: an end gone and waiting for evidence may be
+ * its peer.  (A live end it reset is missing from the next dump, and finds
+ * the record then.) */
+static void tell_cleared_peer(struct tl_tracker *t, struct cleared *k)
+{
+	if (k->weak)
+		return; /* matched only when nothing else decides, at the next dump */
+	for (size_t i = 0; i < t->n_ending; i++) {
+		struct tl_conn *c = &t->conns[t->ending[i]];
+		if (!c->id || !(c->evidence & TL_EVID_PENDING) || (c->flags & TL_CONN_GONE) ||
+		    c->peer || !cleared_matches(k, c))
+			continue;
+		struct ending d;
+		if (decide(t, c, false, &d))
+			end_with(t, c, &d);
+		return;
+	}
+}
+
+/* Did the socket send a FIN?  Its final counters say: what it had acked
+ * plus what was still unacked (the Send-Q), less its data, is its SYN (an
+ * active opener's only) and its FIN.  (An abort by SO_LINGER 0 zeroes
+ * them.) */
+static bool sent_fin(const struct tl_conn *c, const struct tl_sock *rec)
+{
+	const unsigned need = TL_INFO_BYTES_ACKED | TL_INFO_BYTES_SENT;
+	if (!(rec->flags & TL_SOCK_HAS_INFO) || (rec->info.have & need) != need ||
+	    rec->info.bytes_retrans > rec->info.bytes_sent)
+		return false;
+	int64_t ctl = (int64_t)(rec->info.bytes_acked + rec->wqueue) -
+		      (int64_t)(rec->info.bytes_sent - rec->info.bytes_retrans);
+	if (c->role == TL_ROLE_UNKNOWN || (c->flags & TL_CONN_ROLE_GUESSED))
+		return ctl == 2; /* a SYN and a FIN: no doubt whatever the role */
+	return ctl - (c->role == TL_ROLE_ACTIVE) == 1;
 }
 
 void tl_tracker_destroyed(struct tl_tracker *t, unsigned ns, const struct tl_sock *rec,
@@ -523,12 +1058,35 @@ void tl_tracker_destroyed(struct tl_tracker *t, unsigned ns, const struct tl_soc
 	uint32_t dummy;
 	if (tl_map_get(&t->closed, rec->cookie, &dummy))
 		return; /* already reported closed: its owner let go of it now */
+	uint32_t seq = ++t->destroy_seq;
+	/* An abort by SO_LINGER 0 (tcp_disconnect) clears the peer's port,
+	 * and the local address unless it was bound. */
+	bool cleared = rec->rport == 0 && rec->lport != 0 && !addr_zero(rec->remote);
 	struct tl_conn *c = tl_tracker_find(t, rec->cookie);
 	if (!c) {
-		/* A socket that never connected (or whose peer address was
-		 * cleared by a reset) tells nothing about a connection. */
-		if (rec->rport == 0)
+		if (rec->rport == 0) {
+			/* Never connected: no connection to tell.  Cleared by an
+			 * abort: told with its peer, once that turns up. */
+			if (cleared && tl_tcp_state_shown(rec->state) != TL_TCP_LISTEN) {
+				if (t->n_cleared == CLEARED_MAX)
+					cleared_tell(t, &t->cleared[0], NULL);
+				if (t->n_cleared == t->cap_cleared) {
+					t->cap_cleared = t->cap_cleared ? t->cap_cleared * 2 : 16;
+					t->cleared = tl_reallocarray(t->cleared, t->cap_cleared,
+								     sizeof(*t->cleared));
+				}
+				struct cleared *k = &t->cleared[t->n_cleared++];
+				k->rec = *rec;
+				k->mono_ns = now;
+				k->wall = wall;
+				k->seq = seq;
+				k->sample = t->samples;
+				k->ns = (uint16_t)ns;
+				k->weak = is_listening_port(t, ns, rec->lport);
+				tell_cleared_peer(t, k);
+			}
 			return;
+		}
 		/* A dump may have seen the TIME-WAIT successor (under a cookie
 		 * of its own) before this event was read: then the event is
 		 * that connection's hand-over, already told. */
@@ -571,14 +1129,25 @@ void tl_tracker_destroyed(struct tl_tracker *t, unsigned ns, const struct tl_soc
 	}
 	c->flags |= TL_CONN_DESTROYED;
 	c->flags &= (uint8_t)~TL_CONN_QUEUED;
-	/* No TIME-WAIT can follow a passive close: when the socket was in
-	 * CLOSE-WAIT or LAST-ACK, or its peer already sent the first FIN and
-	 * got as far as FIN-WAIT-2 or TIME-WAIT, the destroy event is the end,
-	 * and no lookup is needed to tell. */
+	c->destroy_seq = seq;
+	c->rq_end = rec->rqueue;
+	c->wq_end = rec->wqueue;
+	if (cleared)
+		c->evidence |= TL_EVID_CLEARED;
+	else if (sent_fin(c, rec))
+		c->evidence |= TL_EVID_FIN_OUT;
+	if (c->evidence & TL_EVID_PENDING) {
+		conn_gone(t, c, now, wall); /* evidence it waited for, maybe */
+		return;
+	}
+	/* No TIME-WAIT can follow a passive close or an abort: when the socket
+	 * was in CLOSE-WAIT or LAST-ACK, or cleared by its abort, or its peer
+	 * already sent the first FIN and got as far as FIN-WAIT-2 or
+	 * TIME-WAIT, the destroy event is the end, and no lookup is needed. */
 	const struct tl_conn *p = tl_tracker_peer(t, c);
-	if (c->state == TL_TCP_CLOSE_WAIT || c->state == TL_TCP_LAST_ACK ||
+	if (c->state == TL_TCP_CLOSE_WAIT || c->state == TL_TCP_LAST_ACK || cleared ||
 	    (p && (p->state == TL_TCP_FIN_WAIT2 || p->state == TL_TCP_TIME_WAIT))) {
-		conn_close(t, c, now, wall);
+		conn_gone(t, c, now, wall);
 		return;
 	}
 	pend(t, c);
@@ -588,7 +1157,7 @@ void tl_tracker_lookup_result(struct tl_tracker *t, unsigned ns, uint64_t cookie
 			      const struct tl_sock *rec, uint64_t now, double wall)
 {
 	struct tl_conn *c = tl_tracker_find(t, cookie);
-	if (!c || c->ns != ns || (c->flags & TL_CONN_GONE))
+	if (!c || c->ns != ns || (c->flags & TL_CONN_GONE) || (c->evidence & TL_EVID_PENDING))
 		return;
 	c->flags &= (uint8_t)~TL_CONN_QUEUED;
 	if (rec && rec->cookie != cookie) {
@@ -604,16 +1173,17 @@ void tl_tracker_lookup_result(struct tl_tracker *t, unsigned ns, uint64_t cookie
 			tl_map_put(&t->by_cookie, rec->cookie, slot);
 		}
 	}
-	if (rec)
-		observe(t, c, rec, now, wall);
-	else
-		conn_close(t, c, now, wall);
+	if (!rec) {
+		conn_gone(t, c, now, wall);
+		return;
+	}
+	observe(t, c, rec, now, wall);
 	/* This end turned out to be the active closer: a destroyed peer
 	 * waiting for its own lookup has ended, and needs none. */
 	struct tl_conn *p = c->peer ? &t->conns[c->peer - 1] : NULL;
-	if (rec && p && (p->flags & TL_CONN_DESTROYED) && !(p->flags & TL_CONN_GONE) &&
+	if (p && (p->flags & TL_CONN_DESTROYED) && !(p->flags & TL_CONN_GONE) &&
 	    (c->state == TL_TCP_TIME_WAIT || c->state == TL_TCP_FIN_WAIT2))
-		conn_close(t, p, now, wall);
+		conn_gone(t, p, now, wall);
 }
 
 size_t tl_tracker_pending(struct tl_tracker *t, struct tl_lookup *out, size_t max)
@@ -643,6 +1213,7 @@ void tl_tracker_expire(struct tl_tracker *t, uint64_t now)
 		struct tl_conn *c = &t->conns[i];
 		if (!c->id || !(c->flags & TL_CONN_GONE) || now - c->gone_ns < t->tombstone_ns)
 			continue;
+		remove_from_maps(t, c);
 		if (c->peer) {
 			struct tl_conn *p = &t->conns[c->peer - 1];
 			if (p->peer == i + 1)

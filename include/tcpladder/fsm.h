@@ -63,6 +63,8 @@ const char *tl_role_name(int role);   /* "active", "passive", "unknown" */
 
 /* The cheapest direct edge from -> to that role may take, or NULL. */
 const struct tl_fsm_edge *tl_fsm_edge(int from, int to, enum tl_role role);
+/* The RST edge from -> CLOSED, or NULL when from has none. */
+const struct tl_fsm_edge *tl_fsm_abort_edge(int from);
 
 enum {
 	TL_PATH_NO_ABORT = 1 << 0,	   /* evidence of an orderly close: no RST edges */

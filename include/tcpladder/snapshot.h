@@ -19,11 +19,14 @@ enum {
 	TL_INFO_BYTES_RECEIVED = 1 << 2,
 	TL_INFO_SEGS = 1 << 3,
 	TL_INFO_LAST_DATA = 1 << 4,
+	TL_INFO_BYTES_SENT = 1 << 5,
 };
 
 struct tl_tcpinfo {
 	uint64_t bytes_acked;
 	uint64_t bytes_received;
+	uint64_t bytes_sent;	/* data, retransmissions included */
+	uint64_t bytes_retrans;
 	uint32_t rtt_us;
 	uint32_t rttvar_us;
 	uint32_t segs_in;

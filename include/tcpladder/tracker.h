@@ -53,6 +53,20 @@ enum {
 	TL_CONN_ROLE_GUESSED = 1 << 6, /* role from port numbers, not from evidence */
 };
 
+/* What the kernel told about how a connection ended (tl_conn.evidence):
+ * the close is decided from it (see tracker.c, "how it ended"). */
+enum {
+	TL_EVID_CLEARED = 1 << 0, /* its destroy record lost the peer's port: an
+				     abort by SO_LINGER 0 (tcp_disconnect), RST sent */
+	TL_EVID_ORPHAN = 1 << 1,  /* seen without an inode: its owner had closed it */
+	TL_EVID_FIN_IN = 1 << 2,  /* seen in a state that follows a FIN received */
+	TL_EVID_FIN_OUT = 1 << 3, /* seen in a state that follows a FIN sent */
+	TL_EVID_GUESSED = 1 << 4, /* never seen in a table: known from its destroy event */
+	TL_EVID_HELD = 1 << 5,	  /* left the tables, not freed: reset under its owner */
+	TL_EVID_TIME_WAIT = 1 << 6, /* seen in TIME-WAIT */
+	TL_EVID_PENDING = 1 << 7, /* gone; how is decided by the next dump */
+};
+
 struct tl_conn {
 	struct tl_sock sock; /* last record (final counters once destroyed) */
 	uint64_t first_seen_ns;
@@ -68,6 +82,14 @@ struct tl_conn {
 	uint8_t role;
 	uint8_t flags;
 	uint8_t missing; /* consecutive dumps that missed it */
+	uint8_t evidence; /* TL_EVID_* */
+	uint32_t rq_end;      /* Recv-Q of its destroy record (with a FIN received, 1 more) */
+	uint32_t wq_end;      /* Send-Q of its destroy record (a FIN not acked counts 1) */
+	uint32_t destroy_seq; /* order of its destroy event among all, 0 before one */
+	uint32_t end_sample;  /* the tracker's sample count when it was found gone */
+	uint64_t fw2_end_ns;  /* an orphaned FIN-WAIT-2: when its timer runs out, else 0 */
+	uint64_t end_ns;      /* when it was found gone */
+	double end_wall;
 };
 
 /* What the shell should look up exactly. */
@@ -98,6 +120,10 @@ void tl_tracker_lookup_result(struct tl_tracker *t, unsigned ns, uint64_t cookie
 			      const struct tl_sock *rec, uint64_t now, double wall);
 /* Up to max sockets to look up now (each handed out once). */
 size_t tl_tracker_pending(struct tl_tracker *t, struct tl_lookup *out, size_t max);
+/* Ends of connections still waiting for evidence (the next dump) are
+ * decided with what is known, and aborted sockets whose peer never turned
+ * up are told alone: for the last events before the program stops. */
+void tl_tracker_flush(struct tl_tracker *t);
 /* Drop tombstones older than the tombstone time. */
 void tl_tracker_expire(struct tl_tracker *t, uint64_t now);
 

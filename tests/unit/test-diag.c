@@ -299,6 +299,8 @@ int main(void)
 	ti.tcpi_segs_out = 10;
 	ti.tcpi_last_data_sent = 11;
 	ti.tcpi_last_data_recv = 12;
+	ti.tcpi_bytes_sent = 300;
+	ti.tcpi_bytes_retrans = 7;
 	nlh = put_inet(buf, AF_INET, TL_TCP_ESTABLISHED, 1);
 	put_attr(nlh, INET_DIAG_INFO, sizeof(ti), &ti);
 	len = nlh->nlmsg_len;
@@ -308,10 +310,11 @@ int main(void)
 	ok(r->flags & TL_SOCK_HAS_INFO, "tcp_info flagged");
 	ok(r->info.rtt_us == 1234 && r->info.rttvar_us == 55 && r->info.bytes_acked == 1ULL << 40 &&
 	       r->info.bytes_received == 777 && r->info.segs_in == 9 && r->info.segs_out == 10 &&
-	       r->info.last_data_sent_ms == 11 && r->info.last_data_recv_ms == 12,
+	       r->info.last_data_sent_ms == 11 && r->info.last_data_recv_ms == 12 &&
+	       r->info.bytes_sent == 300 && r->info.bytes_retrans == 7,
 	   "tcp_info fields");
 	is_int(r->info.have, TL_INFO_RTT | TL_INFO_BYTES_ACKED | TL_INFO_BYTES_RECEIVED |
-				     TL_INFO_SEGS | TL_INFO_LAST_DATA,
+				     TL_INFO_SEGS | TL_INFO_LAST_DATA | TL_INFO_BYTES_SENT,
 	       "all fields present");
 
 	/* An old kernel's tcp_info ends before tcpi_bytes_acked. */
@@ -323,7 +326,8 @@ int main(void)
 	is_int(feed(&snap, &ctx, buf, len), 0, "short tcp_info accepted");
 	r = &snap.socks[0];
 	ok((r->info.have & TL_INFO_RTT) && r->info.rtt_us == 1234, "short: rtt present");
-	ok(!(r->info.have & (TL_INFO_BYTES_ACKED | TL_INFO_BYTES_RECEIVED | TL_INFO_SEGS)) &&
+	ok(!(r->info.have & (TL_INFO_BYTES_ACKED | TL_INFO_BYTES_RECEIVED | TL_INFO_SEGS |
+			     TL_INFO_BYTES_SENT)) &&
 	       r->info.bytes_acked == 0,
 	   "short: later fields absent and zero");
 

@@ -147,6 +147,20 @@ int main(void)
 	       "a passive opener never reaches SYN-SENT");
 	is_str(path_str(TL_TCP_ESTABLISHED, TL_TCP_ESTABLISHED, TL_ROLE_ACTIVE, 0), "none",
 	       "no path from a state to itself");
+	is_str(path_str(TL_TCP_SYN_RECV, TL_TCP_FIN_WAIT1, TL_ROLE_PASSIVE, 0),
+	       "ESTABLISHED/ACK FIN-WAIT-1/FIN",
+	       "a request socket seen, then FIN-WAIT-1: through ESTABLISHED (the child is "
+	       "created established)");
+	/* The abort edge of each state, for the tracker's evidence rules. */
+	int aborts = 0;
+	for (unsigned i = 0; i < TL_ARRAY_SIZE(sync); i++) {
+		const struct tl_fsm_edge *e = tl_fsm_abort_edge(sync[i]);
+		aborts += e && e->from == sync[i] && e->to == TL_TCP_CLOSE &&
+			  e->segment == TL_SEG_RST && (e->flags & TL_EDGE_ABORT);
+	}
+	is_int(aborts, (int)TL_ARRAY_SIZE(sync), "an abort edge from every synchronized state");
+	ok(!tl_fsm_abort_edge(TL_TCP_TIME_WAIT) && !tl_fsm_abort_edge(TL_TCP_LISTEN),
+	   "none from TIME-WAIT or LISTEN");
 	const struct tl_fsm_edge *p[1];
 	is_int(tl_fsm_path(TL_TCP_ESTABLISHED, TL_TCP_TIME_WAIT, TL_ROLE_ACTIVE, 0, p, 1), -1,
 	       "a path longer than the buffer is refused");

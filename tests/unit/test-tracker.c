@@ -26,6 +26,26 @@ static struct tl_sock sk(uint64_t cookie, int state, uint16_t lport, uint16_t rp
 	return s;
 }
 
+/* The socket's destroy record: freed (state CLOSE, no inode), with the
+ * Recv-Q it had then. */
+static struct tl_sock freed(struct tl_sock s, uint32_t rq)
+{
+	s.state = TL_TCP_CLOSE;
+	s.inode = 0;
+	s.rqueue = rq;
+	return s;
+}
+
+/* A mini-socket (TIME-WAIT or orphaned FIN-WAIT-2): no inode, a timer. */
+static struct tl_sock mini(struct tl_sock s, int state, uint32_t expires_ms)
+{
+	s.state = (uint8_t)state;
+	s.inode = 0;
+	s.timer = 3;
+	s.expires_ms = expires_ms;
+	return s;
+}
+
 static void snap_of(struct tl_snapshot *s, const struct tl_sock *socks, size_t n)
 {
 	tl_snapshot_clear(s);
@@ -55,6 +75,498 @@ static const char *drain(struct tl_tracker *t)
 	}
 	tl_tracker_clear_events(t);
 	return buf;
+}
+
+static const char *drain(struct tl_tracker *t);
+
+/* The last event's explanation. */
+static const char *last_why(struct tl_tracker *t)
+{
+	size_t n;
+	const struct tl_event *ev = tl_tracker_events(t, &n);
+	return n && ev[n - 1].why ? ev[n - 1].why : "";
+}
+
+/* Any connection with this cookie, tombstones included. */
+static const struct tl_conn *any_conn(struct tl_tracker *t, uint64_t cookie)
+{
+	size_t n;
+	const struct tl_conn *c = tl_tracker_conns(t, &n);
+	for (size_t i = 0; i < n; i++)
+		if (c[i].id && c[i].sock.cookie == cookie)
+			return &c[i];
+	return NULL;
+}
+
+/* One dump of socks at *now (a second later each time). */
+static void dump(struct tl_tracker *t, struct tl_snapshot *s, const struct tl_sock *socks,
+		 size_t n, uint64_t *now)
+{
+	*now += SEC;
+	snap_of(s, socks, n);
+	tl_tracker_sample(t, 0, s, *now, (double)(*now / SEC));
+}
+
+/* The evidence rules: how a connection ended, from what the kernel says. */
+static void evidence(void)
+{
+	struct tl_snapshot s;
+	uint64_t now = 1000 * SEC;
+	tl_snapshot_init(&s);
+	struct tl_sock lst = sk(1, TL_TCP_LISTEN, 80, 0);
+
+	/* A server in CLOSE-WAIT with unread data closes: an RST, not a FIN;
+	 * the client's orphaned FIN-WAIT-2 then vanishes: it took that RST. */
+	struct tl_tracker *t = tl_tracker_new(1);
+	struct tl_sock c = sk(101, TL_TCP_ESTABLISHED, 50000, 80);
+	struct tl_sock v = sk(102, TL_TCP_ESTABLISHED, 80, 50000);
+	struct tl_sock a1[] = {lst};
+	dump(t, &s, a1, 1, &now);
+	struct tl_sock a2[] = {lst, c, v};
+	dump(t, &s, a2, 3, &now);
+	drain(t);
+	struct tl_sock vcw = v;
+	vcw.state = TL_TCP_CLOSE_WAIT;
+	vcw.rqueue = 4;
+	struct tl_sock a3[] = {lst, mini(c, TL_TCP_FIN_WAIT2, 60000), vcw};
+	dump(t, &s, a3, 3, &now);
+	drain(t);
+	struct tl_sock vd = freed(vcw, 4);
+	tl_tracker_destroyed(t, 0, &vd, now, 1.0);
+	ok(strstr(last_why(t), "unread"), "the reason given is the unread data (%s)", last_why(t));
+	is_str(drain(t), "c102 close CLOSE-WAIT>CLOSED RST/out\n",
+	       "CLOSE-WAIT freed with unread data (Recv-Q 4: 3 bytes and the FIN): an RST sent, "
+	       "no LAST-ACK");
+	struct tl_lookup lk[8];
+	dump(t, &s, a1, 1, &now);
+	is_int(tl_tracker_pending(t, lk, 8), 1, "the vanished FIN-WAIT-2 is looked up");
+	tl_tracker_lookup_result(t, 0, 101, NULL, now, 2.0);
+	is_str(drain(t), "c101 close FIN-WAIT-2>CLOSED RST/in\n",
+	       "its orphaned FIN-WAIT-2 took that RST: no TIME-WAIT, no timeout");
+	tl_tracker_free(t);
+
+	/* A dump is not atomic: it may see the client's FIN-WAIT-2 before the
+	 * server's close with unread data resets it, and miss the server
+	 * after.  That client is no proof of an orderly close: the server's
+	 * destroy record decides. */
+	t = tl_tracker_new(1);
+	dump(t, &s, a1, 1, &now);
+	dump(t, &s, a2, 3, &now);
+	drain(t);
+	struct tl_sock r3[] = {lst, mini(c, TL_TCP_FIN_WAIT2, 60000)};
+	dump(t, &s, r3, 2, &now);
+	tl_tracker_pending(t, lk, 8);
+	tl_tracker_lookup_result(t, 0, 102, NULL, now, 2.5);
+	is_str(drain(t), "c101 trans ESTABLISHED>FIN-WAIT-1 FIN/out i\n"
+			 "c101 trans FIN-WAIT-1>FIN-WAIT-2 ACK/in\n",
+	       "the server missed in the dump that saw the client's FIN-WAIT-2: not decided");
+	struct tl_sock vr = freed(v, 3002);
+	tl_tracker_destroyed(t, 0, &vr, now, 2.6);
+	is_str(drain(t),
+	       "c102 trans ESTABLISHED>CLOSE-WAIT FIN/in i\n"
+	       "c102 close CLOSE-WAIT>CLOSED RST/out\n",
+	       "its destroy record: 3001 bytes unread and the FIN, an RST");
+	dump(t, &s, a1, 1, &now);
+	tl_tracker_pending(t, lk, 8);
+	tl_tracker_lookup_result(t, 0, 101, NULL, now, 2.7);
+	is_str(drain(t), "c101 close FIN-WAIT-2>CLOSED RST/in\n", "the client took it");
+	tl_tracker_free(t);
+
+	/* LAST-ACK seen, then freed: by the ACK of its FIN (Send-Q 0), or by an
+	 * RST (its FIN still unacked, Send-Q 1); told at once either way. */
+	for (int rst = 0; rst < 2; rst++) {
+		t = tl_tracker_new(1);
+		dump(t, &s, a1, 1, &now);
+		dump(t, &s, a2, 3, &now);
+		struct tl_sock la = v;
+		la.state = TL_TCP_LAST_ACK;
+		la.inode = 0;
+		struct tl_sock l3[] = {lst, mini(c, TL_TCP_FIN_WAIT2, 60000), la};
+		dump(t, &s, l3, 3, &now);
+		drain(t);
+		struct tl_sock lad = freed(la, 0);
+		lad.wqueue = (uint32_t)rst;
+		tl_tracker_destroyed(t, 0, &lad, now, 2.8);
+		is_str(drain(t),
+		       rst ? "c102 close LAST-ACK>CLOSED RST/in\n"
+			   : "c102 close LAST-ACK>CLOSED ACK/in\n",
+		       rst ? "LAST-ACK freed with its FIN unacked: an RST came in"
+			   : "LAST-ACK freed with nothing unacked: the ACK of its FIN");
+		tl_tracker_free(t);
+	}
+
+	/* The same with nothing unread: Recv-Q 1 is the FIN, an orderly close. */
+	t = tl_tracker_new(1);
+	dump(t, &s, a1, 1, &now);
+	dump(t, &s, a2, 3, &now);
+	vcw.rqueue = 1;
+	struct tl_sock a3b[] = {lst, mini(c, TL_TCP_FIN_WAIT2, 60000), vcw};
+	dump(t, &s, a3b, 3, &now);
+	drain(t);
+	vd = freed(vcw, 1);
+	tl_tracker_destroyed(t, 0, &vd, now, 3.0);
+	is_str(drain(t),
+	       "c102 trans CLOSE-WAIT>LAST-ACK FIN/out i\nc102 close LAST-ACK>CLOSED ACK/in\n",
+	       "Recv-Q 1 after a FIN is no data: CLOSE-WAIT closes through LAST-ACK");
+	tl_tracker_free(t);
+
+	/* A server closes an ESTABLISHED socket with unread data; the client,
+	 * reset, leaves the tables but its owner still holds it. */
+	t = tl_tracker_new(1);
+	dump(t, &s, a1, 1, &now);
+	v.rqueue = 3;
+	struct tl_sock b2[] = {lst, c, v};
+	dump(t, &s, b2, 3, &now);
+	drain(t);
+	vd = freed(v, 3);
+	tl_tracker_destroyed(t, 0, &vd, now, 4.0);
+	is_int(tl_tracker_pending(t, lk, 8), 1, "the freed server is looked up (a TIME-WAIT?)");
+	tl_tracker_lookup_result(t, 0, 102, NULL, now, 4.0);
+	is_str(drain(t), "c102 close ESTABLISHED>CLOSED RST/out\n",
+	       "ESTABLISHED freed with 3 bytes unread: it sent an RST");
+	dump(t, &s, a1, 1, &now);
+	tl_tracker_pending(t, lk, 8);
+	tl_tracker_lookup_result(t, 0, 101, NULL, now, 5.0);
+	is_str(drain(t), "c101 close ESTABLISHED>CLOSED RST/in\n", "the client took it");
+	ok(strstr(last_why(t), "") != NULL, "(explained)");
+	tl_tracker_free(t);
+
+	/* One end watched: a socket that leaves the tables and is not freed
+	 * by the next dump was reset under its owner. */
+	t = tl_tracker_new(1);
+	struct tl_sock far = sk(110, TL_TCP_ESTABLISHED, 50100, 443);
+	far.remote[0] = 10;
+	struct tl_sock c1[] = {lst, far};
+	dump(t, &s, a1, 1, &now);
+	dump(t, &s, c1, 2, &now);
+	drain(t);
+	dump(t, &s, a1, 1, &now);
+	tl_tracker_pending(t, lk, 8);
+	tl_tracker_lookup_result(t, 0, 110, NULL, now, 6.0);
+	is_str(drain(t), "", "gone, not freed: wait for a late destroy event");
+	dump(t, &s, a1, 1, &now);
+	is_str(drain(t), "c110 close ESTABLISHED>CLOSED RST/in\n",
+	       "still not freed a dump later: held by its owner, it took an RST");
+	tl_tracker_free(t);
+	/* Freed meanwhile (its owner closed it): that alone does not tell. */
+	t = tl_tracker_new(1);
+	dump(t, &s, a1, 1, &now);
+	dump(t, &s, c1, 2, &now);
+	drain(t);
+	dump(t, &s, a1, 1, &now);
+	tl_tracker_pending(t, lk, 8);
+	tl_tracker_lookup_result(t, 0, 110, NULL, now, 7.0);
+	struct tl_sock fd = freed(far, 0);
+	tl_tracker_destroyed(t, 0, &fd, now, 7.1);
+	dump(t, &s, a1, 1, &now);
+	is_str(drain(t), "c110 close ESTABLISHED>CLOSED RST/-\n",
+	       "gone and freed, nothing else known: an RST of unknown direction");
+	tl_tracker_free(t);
+
+	/* A client connects, sends a little and aborts with SO_LINGER 0 between
+	 * two dumps: its destroy record has the peer's port (and its own
+	 * address) cleared.  It is told when its server end turns up. */
+	t = tl_tracker_new(1);
+	dump(t, &s, a1, 1, &now);
+	struct tl_sock ab = freed(sk(201, TL_TCP_CLOSE, 50500, 0), 0);
+	memset(ab.local, 0, sizeof(ab.local));
+	tl_tracker_destroyed(t, 0, &ab, now, 8.0);
+	is_str(drain(t), "", "a cleared record alone: nothing yet");
+	struct tl_sock sv = freed(sk(202, TL_TCP_CLOSE, 80, 50500), 5);
+	sv.flags = TL_SOCK_HAS_INFO;
+	sv.info.have = TL_INFO_RTT;
+	sv.info.rtt_us = 40;
+	tl_tracker_destroyed(t, 0, &sv, now, 8.1);
+	tl_tracker_pending(t, lk, 8);
+	tl_tracker_lookup_result(t, 0, 202, NULL, now, 8.1);
+	is_str(drain(t),
+	       "c202 open ->SYN-RECV SYN/in i\n"
+	       "c202 trans SYN-RECV>ESTABLISHED ACK/in i\n"
+	       "c201 open ->SYN-SENT SYN/out i\n"
+	       "c201 trans SYN-SENT>ESTABLISHED SYN+ACK/in i\n"
+	       "c201 close ESTABLISHED>CLOSED RST/out\n"
+	       "c202 close ESTABLISHED>CLOSED RST/in\n",
+	       "both ends told: the client aborted (RST out), the server took it (RST in), "
+	       "its unread data notwithstanding");
+	const struct tl_conn *ca = any_conn(t, 201), *cs = any_conn(t, 202);
+	ok(ca && cs && ca->sock.rport == 80 && ca->sock.local[0] == 127 &&
+	       tl_tracker_peer(t, ca) == cs,
+	   "the client's cleared address and port are taken from its server end, and paired");
+	tl_tracker_free(t);
+
+	/* The same with the server end dumped before: it is looked up at once. */
+	t = tl_tracker_new(1);
+	dump(t, &s, a1, 1, &now);
+	struct tl_sock sv2 = sk(212, TL_TCP_ESTABLISHED, 80, 50600);
+	struct tl_sock e2[] = {lst, sv2};
+	dump(t, &s, e2, 2, &now);
+	drain(t);
+	struct tl_sock ab2 = freed(sk(211, TL_TCP_CLOSE, 50600, 0), 0);
+	memset(ab2.local, 0, sizeof(ab2.local));
+	tl_tracker_destroyed(t, 0, &ab2, now, 9.0);
+	dump(t, &s, a1, 1, &now);
+	is_int(tl_tracker_pending(t, lk, 8), 1, "its server end, reset, is missing: looked up");
+	tl_tracker_lookup_result(t, 0, 212, NULL, now, 9.0);
+	is_str(drain(t),
+	       "c211 open ->SYN-SENT SYN/out i\n"
+	       "c211 trans SYN-SENT>ESTABLISHED SYN+ACK/in i\n"
+	       "c211 close ESTABLISHED>CLOSED RST/out\n"
+	       "c212 close ESTABLISHED>CLOSED RST/in\n",
+	       "gone from the tables: the client's abort and the server's reset, at once");
+	tl_tracker_free(t);
+
+	/* A server aborts with SO_LINGER 0 between dumps: its cleared record
+	 * names the listener's port, shared by every client, so it is taken
+	 * only by a client nothing else explains; a client that closed with
+	 * unread data itself is not it. */
+	t = tl_tracker_new(1);
+	dump(t, &s, a1, 1, &now);
+	struct tl_sock w1 = sk(251, TL_TCP_ESTABLISHED, 50650, 80);
+	struct tl_sock w2 = sk(252, TL_TCP_ESTABLISHED, 50660, 80);
+	struct tl_sock w0[] = {lst, w1, w2};
+	dump(t, &s, w0, 3, &now);
+	drain(t);
+	struct tl_sock sab = freed(sk(253, TL_TCP_CLOSE, 80, 0), 0);
+	tl_tracker_destroyed(t, 0, &sab, now, 9.2);
+	struct tl_sock w2d = freed(w2, 1);
+	tl_tracker_destroyed(t, 0, &w2d, now, 9.3);
+	tl_tracker_pending(t, lk, 8);
+	tl_tracker_lookup_result(t, 0, 252, NULL, now, 9.3);
+	is_str(drain(t), "", "one byte unread, or a FIN? wait for the next dump");
+	dump(t, &s, a1, 1, &now);
+	is_str(drain(t), "c252 close ESTABLISHED>CLOSED RST/out\n",
+	       "no FIN came: the client with one byte unread aborted itself; the server's "
+	       "record is not its");
+	tl_tracker_pending(t, lk, 8);
+	tl_tracker_lookup_result(t, 0, 251, NULL, now, 9.4);
+	is_str(drain(t), "", "the other client, gone: its evidence waits a dump");
+	dump(t, &s, a1, 1, &now);
+	is_str(drain(t),
+	       "c253 open ->SYN-RECV SYN/in i\n"
+	       "c253 trans SYN-RECV>ESTABLISHED ACK/in i\n"
+	       "c253 close ESTABLISHED>CLOSED RST/out\n"
+	       "c251 close ESTABLISHED>CLOSED RST/in\n",
+	       "then nothing else explains it: the server's abort, and its peer found");
+	ok(any_conn(t, 253) && any_conn(t, 253)->sock.rport == 50650,
+	   "the server's cleared port is its client's");
+	tl_tracker_free(t);
+
+	/* A cleared record whose peer is never seen is told alone, in time. */
+	t = tl_tracker_new(1);
+	dump(t, &s, a1, 1, &now);
+	struct tl_sock ab3 = freed(sk(221, TL_TCP_CLOSE, 50700, 0), 0);
+	tl_tracker_destroyed(t, 0, &ab3, now, 10.0);
+	for (int i = 0; i < 7; i++)
+		dump(t, &s, a1, 1, &now);
+	is_str(drain(t), "", "a cleared record waits for its peer");
+	dump(t, &s, a1, 1, &now);
+	is_str(drain(t),
+	       "c221 open ->SYN-SENT SYN/out i\n"
+	       "c221 trans SYN-SENT>ESTABLISHED SYN+ACK/in i\n"
+	       "c221 close ESTABLISHED>CLOSED RST/out\n",
+	       "then it is told alone, its peer's port unknown");
+	tl_tracker_free(t);
+
+	/* At the end of a run, what still waits is told with what is known. */
+	t = tl_tracker_new(1);
+	dump(t, &s, a1, 1, &now);
+	dump(t, &s, c1, 2, &now);
+	drain(t);
+	dump(t, &s, a1, 1, &now);
+	tl_tracker_pending(t, lk, 8);
+	tl_tracker_lookup_result(t, 0, 110, NULL, now, 10.5);
+	struct tl_sock ab4 = freed(sk(222, TL_TCP_CLOSE, 50710, 0), 0);
+	tl_tracker_destroyed(t, 0, &ab4, now, 10.6);
+	is_str(drain(t), "", "an end waiting for evidence, a cleared record waiting for its peer");
+	tl_tracker_flush(t);
+	is_str(drain(t),
+	       "c110 close ESTABLISHED>CLOSED RST/in\n"
+	       "c222 open ->SYN-SENT SYN/out i\n"
+	       "c222 trans SYN-SENT>ESTABLISHED SYN+ACK/in i\n"
+	       "c222 close ESTABLISHED>CLOSED RST/out\n",
+	       "flushed: both told");
+	tl_tracker_flush(t);
+	is_str(drain(t), "", "a second flush tells nothing more");
+	tl_tracker_free(t);
+
+	/* An abort storm: at most 4096 cleared records wait, the oldest is told
+	 * when another comes. */
+	t = tl_tracker_new(1);
+	dump(t, &s, a1, 1, &now);
+	for (int i = 0; i < 4100; i++) {
+		struct tl_sock st = freed(sk(10000 + (uint64_t)i, TL_TCP_CLOSE, 0, 0), 0);
+		st.lport = (uint16_t)(40000 + i);
+		tl_tracker_destroyed(t, 0, &st, now, 10.8);
+	}
+	size_t nstorm;
+	const struct tl_event *evs = tl_tracker_events(t, &nstorm);
+	is_int(nstorm, 4 * 3, "4100 aborts: the 4 oldest told at once (3 events each)");
+	ok(nstorm == 12 && evs[0].cookie == 10000 && evs[11].cookie == 10003, "the oldest ones");
+	drain(t);
+	tl_tracker_free(t);
+
+	/* A known socket's cleared record: its own abort, at once; its peer
+	 * then vanishes: reset. */
+	t = tl_tracker_new(1);
+	dump(t, &s, a1, 1, &now);
+	struct tl_sock k1 = sk(231, TL_TCP_ESTABLISHED, 50800, 80);
+	struct tl_sock k2 = sk(232, TL_TCP_ESTABLISHED, 80, 50800);
+	struct tl_sock g2[] = {lst, k1, k2};
+	dump(t, &s, g2, 3, &now);
+	drain(t);
+	struct tl_sock k1d = freed(k1, 0);
+	k1d.rport = 0;
+	tl_tracker_destroyed(t, 0, &k1d, now, 11.0);
+	ok(strstr(last_why(t), "SO_LINGER"), "an abort by SO_LINGER 0 (%s)", last_why(t));
+	is_str(drain(t), "c231 close ESTABLISHED>CLOSED RST/out\n",
+	       "a known socket freed with its peer's port cleared: it aborted");
+	dump(t, &s, a1, 1, &now);
+	tl_tracker_pending(t, lk, 8);
+	tl_tracker_lookup_result(t, 0, 232, NULL, now, 12.0);
+	is_str(drain(t), "c232 close ESTABLISHED>CLOSED RST/in\n", "its peer took the RST");
+	tl_tracker_free(t);
+
+	/* An orphaned FIN-WAIT-2 whose timer ran out timed out; one that
+	 * vanished long before took an RST. */
+	t = tl_tracker_new(1);
+	dump(t, &s, a1, 1, &now);
+	struct tl_sock f1 = sk(241, TL_TCP_FIN_WAIT2, 50900, 81);
+	struct tl_sock f2 = sk(242, TL_TCP_FIN_WAIT2, 50901, 81);
+	f1.remote[0] = f2.remote[0] = 10;
+	struct tl_sock h1[] = {lst, mini(f1, TL_TCP_FIN_WAIT2, 1500),
+			       mini(f2, TL_TCP_FIN_WAIT2, 50000)};
+	dump(t, &s, h1, 3, &now);
+	drain(t);
+	now += SEC;
+	dump(t, &s, a1, 1, &now);
+	tl_tracker_pending(t, lk, 8);
+	tl_tracker_lookup_result(t, 0, 241, NULL, now, 13.0);
+	tl_tracker_lookup_result(t, 0, 242, NULL, now, 13.0);
+	is_str(drain(t), "c241 close FIN-WAIT-2>CLOSED -/-\n",
+	       "gone as its timer ran out: timed out (tcp_fin_timeout), at once");
+	dump(t, &s, a1, 1, &now);
+	is_str(drain(t), "c242 close FIN-WAIT-2>CLOSED RST/in\n",
+	       "gone with 48 s left: an RST came in (its owner had closed it)");
+	tl_tracker_free(t);
+
+	/* Born and freed between two dumps, both ends: the server closed with
+	 * unread data after the client had closed.  The client's final
+	 * counters: 10 bytes sent, 12 acked (its SYN, its data, its FIN), none
+	 * unacked: it had handed over to an orphaned FIN-WAIT-2, which the RST
+	 * then killed. */
+	t = tl_tracker_new(1);
+	dump(t, &s, a1, 1, &now);
+	struct tl_sock i1 = freed(sk(301, TL_TCP_CLOSE, 51000, 80), 0);
+	struct tl_sock i2 = freed(sk(302, TL_TCP_CLOSE, 80, 51000), 3);
+	i1.flags = i2.flags = TL_SOCK_HAS_INFO;
+	i1.info.have = i2.info.have =
+		TL_INFO_RTT | TL_INFO_BYTES_ACKED | TL_INFO_BYTES_SENT | TL_INFO_BYTES_RECEIVED;
+	i1.info.rtt_us = i2.info.rtt_us = 30;
+	i1.info.bytes_sent = 10;
+	i1.info.bytes_acked = 12;
+	i2.info.bytes_received = 11;
+	tl_tracker_destroyed(t, 0, &i1, now, 14.0);
+	tl_tracker_destroyed(t, 0, &i2, now, 14.0);
+	drain(t);
+	is_int(tl_tracker_pending(t, lk, 8), 2, "both looked up for a successor");
+	tl_tracker_lookup_result(t, 0, 301, NULL, now, 14.0);
+	tl_tracker_lookup_result(t, 0, 302, NULL, now, 14.0);
+	is_str(drain(t),
+	       "c301 trans ESTABLISHED>FIN-WAIT-1 FIN/out i\n"
+	       "c301 trans FIN-WAIT-1>FIN-WAIT-2 ACK/in i\n"
+	       "c301 close FIN-WAIT-2>CLOSED RST/in\n"
+	       "c302 trans ESTABLISHED>CLOSE-WAIT FIN/in i\n"
+	       "c302 close CLOSE-WAIT>CLOSED RST/out\n",
+	       "the server's unread data: its RST; the client's counters: it had sent a FIN, "
+	       "acked, so a FIN went each way first");
+	tl_tracker_free(t);
+
+	/* The same order of events, but the client's counters show no FIN (6
+	 * acked: its SYN and 5 bytes): a server's abort freed after its
+	 * client is no sign that the client closed first. */
+	t = tl_tracker_new(1);
+	dump(t, &s, a1, 1, &now);
+	i1.cookie = 321;
+	i1.lport = 51020;
+	i1.info.bytes_sent = 5;
+	i1.info.bytes_acked = 6;
+	i2 = freed(sk(322, TL_TCP_CLOSE, 80, 51020), 0);
+	i2.rport = 0;
+	tl_tracker_destroyed(t, 0, &i1, now, 14.5);
+	tl_tracker_destroyed(t, 0, &i2, now, 14.5);
+	tl_tracker_pending(t, lk, 8);
+	tl_tracker_lookup_result(t, 0, 321, NULL, now, 14.5);
+	dump(t, &s, a1, 1, &now);
+	is_str(drain(t),
+	       "c321 open ->SYN-SENT SYN/out i\n"
+	       "c321 trans SYN-SENT>ESTABLISHED SYN+ACK/in i\n"
+	       "c322 open ->SYN-RECV SYN/in i\n"
+	       "c322 trans SYN-RECV>ESTABLISHED ACK/in i\n"
+	       "c322 close ESTABLISHED>CLOSED RST/out\n"
+	       "c321 close ESTABLISHED>CLOSED RST/in\n",
+	       "the server aborted, the client took it in ESTABLISHED");
+	tl_tracker_free(t);
+
+	/* Its FIN sent but not acked (Send-Q 1: the peer delays the ACK of a
+	 * FIN, and its RST came first): FIN-WAIT-1, not FIN-WAIT-2. */
+	t = tl_tracker_new(1);
+	dump(t, &s, a1, 1, &now);
+	i1.cookie = 331;
+	i1.lport = 51030;
+	i1.wqueue = 1;
+	i2 = freed(sk(332, TL_TCP_CLOSE, 80, 51030), 6);
+	i2.flags = TL_SOCK_HAS_INFO;
+	i2.info.have = TL_INFO_RTT;
+	i2.info.rtt_us = 30;
+	tl_tracker_destroyed(t, 0, &i1, now, 14.7);
+	tl_tracker_destroyed(t, 0, &i2, now, 14.7);
+	tl_tracker_pending(t, lk, 8);
+	tl_tracker_lookup_result(t, 0, 331, NULL, now, 14.7);
+	tl_tracker_lookup_result(t, 0, 332, NULL, now, 14.7);
+	is_str(drain(t),
+	       "c331 open ->SYN-SENT SYN/out i\n"
+	       "c331 trans SYN-SENT>ESTABLISHED SYN+ACK/in i\n"
+	       "c332 open ->SYN-RECV SYN/in i\n"
+	       "c332 trans SYN-RECV>ESTABLISHED ACK/in i\n"
+	       "c331 trans ESTABLISHED>FIN-WAIT-1 FIN/out i\n"
+	       "c331 close FIN-WAIT-1>CLOSED RST/in\n"
+	       "c332 trans ESTABLISHED>CLOSE-WAIT FIN/in i\n"
+	       "c332 close CLOSE-WAIT>CLOSED RST/out\n",
+	       "a FIN unacked when the RST came: FIN-WAIT-1");
+	tl_tracker_free(t);
+
+	/* A half-closed client's server end answers, closes and is freed
+	 * between dumps; the client's TIME-WAIT, seen at the next dump, says
+	 * that was an orderly close. */
+	t = tl_tracker_new(1);
+	dump(t, &s, a1, 1, &now);
+	struct tl_sock j1 = sk(311, TL_TCP_ESTABLISHED, 51100, 80);
+	struct tl_sock j2 = sk(312, TL_TCP_ESTABLISHED, 80, 51100);
+	struct tl_sock m2[] = {lst, j1, j2};
+	dump(t, &s, m2, 3, &now);
+	drain(t);
+	struct tl_sock j2d = freed(j2, 0);
+	j2d.flags = TL_SOCK_HAS_INFO; /* 100 bytes sent, acked with its FIN */
+	j2d.info.have = TL_INFO_BYTES_ACKED | TL_INFO_BYTES_SENT;
+	j2d.info.bytes_sent = 100;
+	j2d.info.bytes_acked = 101;
+	tl_tracker_destroyed(t, 0, &j2d, now, 15.0);
+	tl_tracker_pending(t, lk, 8);
+	tl_tracker_lookup_result(t, 0, 312, NULL, now, 15.0);
+	is_str(drain(t), "",
+	       "ESTABLISHED, then freed, its peer still there: wait for the next dump");
+	struct tl_sock m3[] = {lst, mini(j1, TL_TCP_TIME_WAIT, 60000)};
+	dump(t, &s, m3, 2, &now);
+	is_str(drain(t),
+	       "c311 trans ESTABLISHED>FIN-WAIT-1 FIN/out i\n"
+	       "c311 trans FIN-WAIT-1>FIN-WAIT-2 ACK/in i\n"
+	       "c311 trans FIN-WAIT-2>TIME-WAIT FIN/in\n"
+	       "c312 trans ESTABLISHED>CLOSE-WAIT FIN/in i\n"
+	       "c312 trans CLOSE-WAIT>LAST-ACK FIN/out i\n"
+	       "c312 close LAST-ACK>CLOSED ACK/in\n",
+	       "the peer's TIME-WAIT: a passive close (its own FIN second), not an abort");
+	tl_tracker_free(t);
+	tl_snapshot_fini(&s);
 }
 
 int main(void)
@@ -146,8 +658,12 @@ int main(void)
 	is_str(drain(t), "", "missing once");
 	now += SEC;
 	tl_tracker_sample(t, 0, &s, now, 8.0);
+	is_str(drain(t), "", "missing twice: gone, how is decided by the next dump");
+	now += SEC;
+	tl_tracker_sample(t, 0, &s, now, 8.5);
 	is_str(drain(t), "c2 close ESTABLISHED>CLOSED RST/-\n",
-	       "missing twice: closed; ESTABLISHED then gone, no successor: an abort");
+	       "ESTABLISHED then gone, no successor, its peer still there: an abort, its "
+	       "direction unknown");
 
 	/* TIME-WAIT expires. */
 	struct tl_sock s6[] = {base[0], base[2]};
@@ -171,8 +687,11 @@ int main(void)
 	n = tl_tracker_pending(t, lk, 8);
 	ok(n == 1 && lk[0].sock.cookie == 20, "its successor is looked up");
 	tl_tracker_lookup_result(t, 0, 20, NULL, now, 9.5);
+	is_str(drain(t), "", "no successor: decided by the next dump");
+	now += SEC;
+	tl_tracker_sample(t, 0, &s, now, 9.7);
 	is_str(drain(t), "c20 close ESTABLISHED>CLOSED RST/-\n",
-	       "no TIME-WAIT successor and no peer: an abort");
+	       "no TIME-WAIT successor, no peer, no evidence: an abort, its direction unknown");
 	struct tl_conn *all = tl_tracker_conns(t, &n);
 	uint64_t got = 0;
 	for (size_t i = 0; i < n; i++)
@@ -307,5 +826,6 @@ int main(void)
 
 	tl_tracker_free(t);
 	tl_snapshot_fini(&s);
+	evidence();
 	return tap_done();
 }
