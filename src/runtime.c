@@ -257,9 +257,18 @@ static uint32_t run_conn(struct tl_runtime *rt)
 	return 0;
 }
 
+/* The run ends: closes still waiting for evidence are decided now, and
+ * handed out with this step's events, so nothing seen goes unreported. */
 static int stop(struct tl_runtime *rt, enum tl_runtime_stop why)
 {
+	struct tl_tracker *t = tl_engine_tracker(rt->e);
+	size_t before = rt->n_ev;
 	rt->stop = why;
+	tl_tracker_flush(t);
+	rt->ev = tl_tracker_events(t, &rt->n_ev);
+	if (rt->keep_log)
+		for (size_t i = before; i < rt->n_ev; i++)
+			tl_evlog_add(&rt->log, &rt->ev[i]);
 	return 1;
 }
 

@@ -1126,6 +1126,15 @@ void tl_tracker_destroyed(struct tl_tracker *t, unsigned ns, const struct tl_soc
 			c->sock.info = rec->info;
 			c->sock.flags |= TL_SOCK_HAS_INFO;
 		}
+		/* Last seen in the handshake, freed with an RTT measured: the
+		 * handshake completed between the dumps (inferred), and the end
+		 * is decided from ESTABLISHED. */
+		if ((c->state == TL_TCP_SYN_SENT || c->state == TL_TCP_SYN_RECV) &&
+		    handshake_done(rec)) {
+			t->generation++;
+			walk(t, c, TL_TCP_ESTABLISHED, 0, true, false, now, wall);
+			c->state_since_ns = now;
+		}
 	}
 	c->flags |= TL_CONN_DESTROYED;
 	c->flags &= (uint8_t)~TL_CONN_QUEUED;

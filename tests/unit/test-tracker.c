@@ -107,6 +107,43 @@ static void dump(struct tl_tracker *t, struct tl_snapshot *s, const struct tl_so
 	tl_tracker_sample(t, 0, s, *now, (double)(*now / SEC));
 }
 
+/* A client last seen in SYN-SENT, freed after its handshake completed
+ * (an RTT was measured) and with unread data: it went through ESTABLISHED
+ * (inferred), then sent an RST; never SYN-SENT -> CLOSED. */
+static void handshake_then_abort(void)
+{
+	struct tl_snapshot s;
+	uint64_t now = 2000 * SEC;
+	tl_snapshot_init(&s);
+	struct tl_tracker *t = tl_tracker_new(1);
+	struct tl_sock lst = sk(1, TL_TCP_LISTEN, 80, 0);
+	struct tl_sock a1[] = {lst};
+	dump(t, &s, a1, 1, &now);
+	struct tl_sock c = sk(301, TL_TCP_SYN_SENT, 50300, 80);
+	struct tl_sock a2[] = {lst, c};
+	dump(t, &s, a2, 2, &now);
+	drain(t);
+	struct tl_sock cd = freed(c, 7);
+	cd.flags |= TL_SOCK_HAS_INFO;
+	cd.info.have |= TL_INFO_RTT;
+	cd.info.rtt_us = 40;
+	tl_tracker_destroyed(t, 0, &cd, now, 2.0);
+	struct tl_sock a3[] = {lst};
+	dump(t, &s, a3, 1, &now);
+	dump(t, &s, a3, 1, &now);
+	tl_tracker_flush(t);
+	const char *got = drain(t);
+	ok(strstr(got, "c301 trans SYN-SENT>ESTABLISHED SYN+ACK/in i\n") != NULL,
+	   "handshake done before the free: SYN-SENT -> ESTABLISHED, inferred");
+	ok(!strstr(got, "SYN-SENT>CLOSED"), "never SYN-SENT -> CLOSED");
+	ok(strstr(got, "c301 close ESTABLISHED>CLOSED RST/out") != NULL,
+	   "unread data at the close: an RST out");
+	if (!strstr(got, "RST/out"))
+		printf("#   got:\n%s", got);
+	tl_tracker_free(t);
+	tl_snapshot_fini(&s);
+}
+
 /* The evidence rules: how a connection ended, from what the kernel says. */
 static void evidence(void)
 {
@@ -827,5 +864,6 @@ int main(void)
 	tl_tracker_free(t);
 	tl_snapshot_fini(&s);
 	evidence();
+	handshake_then_abort();
 	return tap_done();
 }
