@@ -119,8 +119,10 @@ check "UI: the tidy server is never flagged ($(grep -c States "$T/screens") scre
 	bash -c "! grep -q 'LEAK?' '$T/screens'"
 tm send-keys -t main L
 check "UI: the tidy server's leak screen shows" wait_screen "CLOSE-WAIT by process"
-check "UI: its leak screen lists it, not as a suspect" \
-	bash -c "grep -qE '^ +[0-9]+ scenario ' '$T/screen' && ! grep -qE '^ +[0-9]+ .*(keeps growing|many|old)$' '$T/screen'"
+# Its owner is looked up at most every two seconds: wait for the row.
+check "UI: its leak screen lists it" wait_screen "^ +[0-9]+ scenario "
+check "UI: and not as a suspect" \
+	bash -c "! grep -qE '^ +[0-9]+ .*(keeps growing|many|old)$' '$T/screen'"
 tm kill-server 2>/dev/null
 
 done_testing
