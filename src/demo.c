@@ -18,6 +18,8 @@
 
 #define DEMO_PORT 8080
 #define MAX_SOCKS 128
+/* How long, in link delays, the timeline waits for a handshake to complete. */
+#define HOLD_MAX 60.0
 
 enum act { CONNECT, ACCEPT, A_SEND, B_SEND, A_CLOSE, B_CLOSE, A_RST, CONNECT_MANY, CLOSE_MANY, END };
 
@@ -58,6 +60,7 @@ struct tl_demo {
 	uint64_t run_start;
 	int next_step; /* index in the timeline; -1 between runs */
 	uint64_t pause_until;
+	bool holding; /* the timeline waits for a handshake (ACCEPT found nothing) */
 	struct tl_demo_seg *segs;
 	size_t n_segs, cap_segs;
 	uint8_t buf[TL_RELAY_MTU];
@@ -248,6 +251,8 @@ size_t tl_demo_pollfds(const struct tl_demo *d, struct pollfd *pfd, size_t max)
 	for (int i = 0; i < 2 && n < max; i++)
 		if (d->tun[i] >= 0)
 			pfd[n++] = (struct pollfd){d->tun[i], POLLIN, 0};
+	if (d->holding && n < max) /* readable once a connection can be accepted */
+		pfd[n++] = (struct pollfd){d->listener, POLLIN, 0};
 	return n;
 }
 
@@ -262,7 +267,8 @@ uint64_t tl_demo_deadline(const struct tl_demo *d)
 {
 	uint64_t t = tl_relay_next_due(&d->relay);
 	const struct step *s = cur_step(d);
-	uint64_t next = s ? d->run_start + (uint64_t)(s->at * (double)d->delay) : d->pause_until;
+	double at = s ? s->at + (d->holding ? HOLD_MAX : 0.0) : 0.0;
+	uint64_t next = s ? d->run_start + (uint64_t)(at * (double)d->delay) : d->pause_until;
 	return TL_MIN(t, next);
 }
 
@@ -303,6 +309,28 @@ static int connect_one(struct tl_demo *d)
 	return fd;
 }
 
+/* Accept every connection the listener has ready; returns how many. */
+static int accept_all(struct tl_demo *d)
+{
+	int n = 0;
+
+	for (;;) {
+		int fd = accept4(d->listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			break;
+		n++;
+		if (tl_scenario_keeps_sockets(d->scenario) && d->n_kept < MAX_SOCKS) /* the leak keeps them */
+			d->kept[d->n_kept++] = fd;
+		else if (d->server < 0)
+			d->server = fd;
+		else if (d->n_many < MAX_SOCKS)
+			d->many[d->n_many++] = fd;
+		else
+			close(fd);
+	}
+	return n;
+}
+
 static void do_step(struct tl_demo *d, int act)
 {
 	struct sockaddr_in me;
@@ -324,25 +352,14 @@ static void do_step(struct tl_demo *d, int act)
 		d->client_port = 0;
 		break;
 	case ACCEPT:
-		for (;;) {
-			int fd = accept4(d->listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-			if (fd < 0)
-				break;
-			if (tl_scenario_keeps_sockets(d->scenario) && d->n_kept < MAX_SOCKS) /* the leak keeps them */
-				d->kept[d->n_kept++] = fd;
-			else if (d->server < 0)
-				d->server = fd;
-			else if (d->n_many < MAX_SOCKS)
-				d->many[d->n_many++] = fd;
-			else
-				close(fd);
-		}
+		accept_all(d);
 		break;
 	case A_SEND:
 		if (d->client >= 0 && send(d->client, "hello\n", 6, MSG_NOSIGNAL) < 0)
 			break;
 		break;
 	case B_SEND:
+		accept_all(d); /* a handshake slower than the timeline (a loaded machine) */
 		drain(d->server);
 		if (d->server >= 0 && send(d->server, "hi there\n", 9, MSG_NOSIGNAL) < 0)
 			break;
@@ -352,6 +369,7 @@ static void do_step(struct tl_demo *d, int act)
 		close_fd(&d->client);
 		break;
 	case B_CLOSE:
+		accept_all(d);
 		drain(d->server);
 		close_fd(&d->server);
 		for (size_t i = 0; i < d->n_many; i++)
@@ -425,7 +443,22 @@ int tl_demo_step(struct tl_demo *d, uint64_t now, double wall, char **cause)
 			close_fd(&d->server);
 			break;
 		}
-		do_step(d, s->act);
+		if (s->act == ACCEPT && !accept_all(d) && (d->client >= 0 || d->n_many) &&
+		    now < d->run_start + (uint64_t)((s->at + HOLD_MAX) * (double)d->delay)) {
+			/* The handshake has not completed yet (a loaded machine, a
+			 * lost segment): the timeline waits for it, so every later
+			 * step keeps its distance from the accept. */
+			d->holding = true;
+			break;
+		}
+		d->holding = false;
+		if (s->act == ACCEPT) {
+			uint64_t due = d->run_start + (uint64_t)(s->at * (double)d->delay);
+			if (now > due) /* after a wait, the rest keeps its pace */
+				d->run_start += now - due;
+		} else {
+			do_step(d, s->act);
+		}
 		d->next_step++;
 	}
 	return 0;

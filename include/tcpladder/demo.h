@@ -39,6 +39,8 @@ bool tl_demo_loopback(const struct tl_demo *d);
  * "B (server)", or the current namespace on loopback.  The strings are
  * the demo's.  Returns how many (1 or 2). */
 size_t tl_demo_netns(const struct tl_demo *d, struct tl_ns_arg out[2]);
+/* The descriptors the lab waits on: its two links, and the listener while
+ * the timeline waits for a handshake to complete. */
 size_t tl_demo_pollfds(const struct tl_demo *d, struct pollfd *pfd, size_t max);
 uint64_t tl_demo_deadline(const struct tl_demo *d);
 int tl_demo_step(struct tl_demo *d, uint64_t now, double wall, char **cause);

@@ -69,6 +69,29 @@ check "lost-ack: B still reached CLOSED" \
 	jqe -s '[.[] | select(.netns == "B (server)" and .to == "CLOSED" and (.local | endswith(":8080")))] | length >= 1' \
 	"$T/lost.json"
 
+# A machine too busy to finish the handshake before the timeline's accept:
+# the tool is stopped while A's SYN is on the link, past the accept's time
+# and past A's data.  The timeline waits for the handshake, then plays the
+# rest at its pace, so B still answers, closes and reaches LAST-ACK.
+(lab --demo --events --json --link-delay 0.5 --duration 25) >"$T/held.json" 2>"$T/held.err" &
+pid=$!
+syn_sent() {
+	jqe -s '[.[] | select(.event == "segment" and .from == "A" and .segment == "SYN")] | length >= 1' \
+		"$T/held.json" 2>/dev/null
+}
+check "stalled run: A's SYN on the link" wait_for 60 syn_sent
+kill -STOP $pid
+sleep 4 # the stall itself: past the accept (2 s) and A's data (2.5 s)
+kill -CONT $pid
+wait $pid
+check "stalled run: exit 0" [ $? = 0 ]
+# The first connection B saw (the lab starts its next run only after this
+# one's end) is the stalled one.
+check "stalled run: B accepted, answered and its first connection reached LAST-ACK" \
+	jqe -s '[.[] | select(.netns == "B (server)" and (.local | endswith(":8080")))] as $b |
+		($b | map(select(.event == "open")) | .[0].conn) as $c | $c != null and
+		([$b[] | select(.conn == $c and .to == "LAST-ACK")] | length >= 1)' "$T/held.json"
+
 # The lab's namespaces are held by the tool's descriptors only (no process
 # lives in them): once nothing refers to them, the kernel frees them.
 referenced() { # INODE: does any process still refer to net:[INODE]?

@@ -531,5 +531,7 @@ int main(int argc, char **argv)
 		printf("done\n");
 		fflush(stdout);
 	}
+	free(start_gap);
+	free(conns);
 	return 0;
 }
