@@ -1,0 +1,56 @@
+/* filtertree: the tree a filter expression parses to, shared by the
+ * parser and evaluator (filter.c) and the bytecode compiler
+ * (filtercode.c).  Private to the filter module: nothing else includes it. */
+#ifndef TCPLADDER_FILTERTREE_H
+#define TCPLADDER_FILTERTREE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A netlink attribute's length is 16 bits and includes its 4-byte header. */
+#define MAX_CODE 65528
+enum node_kind { N_LIST, N_NOT, N_PORT, N_HOST };
+enum cmp { C_EQ, C_NE, C_LT, C_GT, C_LE, C_GE };
+
+/* One address condition, with the kernel's inet_diag_hostcond meaning:
+ * family AF_UNSPEC matches any address; port -1 any port. */
+struct tl_hostcond {
+	uint8_t family;
+	uint8_t plen;
+	int port;
+	uint8_t addr[16];
+};
+
+struct tl_fnode;
+
+/* A term of a list and how it joins what precedes it. */
+struct tl_fterm {
+	struct tl_fnode *node;
+	bool is_or; /* "or", else "and"; unused in the first term */
+};
+
+struct tl_fnode {
+	enum node_kind kind;
+	enum cmp cmp; /* N_PORT, N_HOST (C_EQ or C_NE) */
+	bool dst;     /* dport / dst rather than sport / src */
+	int depth;
+	int port; /* N_PORT: 0..65535, or -1 for "*" */
+	struct tl_hostcond host;
+	struct tl_fnode *a; /* N_NOT */
+	/* N_LIST: two or more terms grouped from the left, as ss groups
+	 * them: "a or b and c" is ((a or b) and c).  A flat list of any
+	 * length is one node, so its length costs no depth. */
+	struct tl_fterm *terms;
+	size_t n, cap;
+	size_t changes; /* of operator, along the list */
+	int kid_depth;  /* the deepest term's depth */
+};
+
+struct tl_filter {
+	struct tl_fnode *root; /* NULL: every socket */
+	uint32_t states;
+	char *text;
+};
+
+#endif
