@@ -363,6 +363,7 @@ static int run_loop(struct tui *t, char **cause)
 			*cause = tl_asprintf("poll: %s", strerror(errno));
 			return EXIT_FAILURE;
 		}
+		bool hangup = pfd[n - 1].revents & (POLLHUP | POLLERR | POLLNVAL);
 		read_keys(t, &in);
 		if (t->ui.quit)
 			return EXIT_SUCCESS;
@@ -377,6 +378,14 @@ static int run_loop(struct tui *t, char **cause)
 				draw(t, &in);
 			}
 			return EXIT_SUCCESS;
+		}
+		if (hangup) {
+			/* The terminal went away and no SIGHUP ended the run (it
+			 * is ignored, or was never sent): nothing is left to
+			 * show, and polling the terminal again would return at
+			 * once, forever. */
+			*cause = tl_strdup("the terminal went away");
+			return EXIT_FAILURE;
 		}
 	}
 }
