@@ -1,5 +1,8 @@
 /* engine: sampling, events and lookups, paced by a CPU budget. */
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -50,6 +53,7 @@ struct tl_engine {
 	uint64_t follow_marked_gen;
 	bool follow_marked;
 	bool follow_slowed;
+	size_t trim_bytes; /* the tracker's storage when memory was last given back */
 };
 
 static void notice(struct tl_engine *e, char *msg)
@@ -335,10 +339,27 @@ static void follow_step(struct tl_engine *e, uint64_t now, double wall)
 	}
 }
 
+/* After a burst the tracker and the snapshots shrink; the C library
+ * keeps freed memory in its heap unless told to return it. */
+static void give_back(struct tl_engine *e, bool released)
+{
+	struct tl_tracker_storage st;
+	tl_tracker_storage(e->tracker, &st);
+	if (st.bytes < e->trim_bytes / 2)
+		released = true;
+	if (released || st.bytes > e->trim_bytes)
+		e->trim_bytes = st.bytes;
+#ifdef __GLIBC__
+	if (released)
+		malloc_trim(0);
+#endif
+}
+
 static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause)
 {
 	uint64_t c0 = tl_thread_cpu_ns(), w0 = tl_mono_ns();
 	size_t sockets = 0;
+	bool released = false;
 
 	for (unsigned i = 0; i < e->n_ns; i++) {
 		struct engine_ns *ns = &e->ns[i];
@@ -357,9 +378,17 @@ static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause
 		tl_tracker_sample(e->tracker, i, &ns->snap, now, wall);
 		tl_snapshot_swap(&ns->snap, &ns->last);
 		sockets += ns->last.n;
+		/* The scratch keeps its array for the next dump, unless a
+		 * burst left it far bigger than the last dump needed. */
+		if (ns->snap.cap > 4 * TL_MAX(ns->last.n, (size_t)4096)) {
+			tl_snapshot_fini(&ns->snap);
+			tl_snapshot_init(&ns->snap);
+			released = true;
+		}
 	}
 	do_lookups(e, now, wall);
 	tl_tracker_expire(e->tracker, now);
+	give_back(e, released);
 
 	uint64_t cost = tl_thread_cpu_ns() - c0;
 	e->st.dump_cost_ns = cost;
