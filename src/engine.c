@@ -379,8 +379,9 @@ static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause
 		tl_snapshot_swap(&ns->snap, &ns->last);
 		sockets += ns->last.n;
 		/* The scratch keeps its array for the next dump, unless a
-		 * burst left it far bigger than the last dump needed. */
-		if (ns->snap.cap > 4 * TL_MAX(ns->last.n, (size_t)4096)) {
+		 * burst left it bigger than the last dump needed (an array
+		 * grown by doubling is at most twice its records). */
+		if (ns->snap.cap > 2 * TL_MAX(ns->last.n, (size_t)4096)) {
 			tl_snapshot_fini(&ns->snap);
 			tl_snapshot_init(&ns->snap);
 			released = true;

@@ -59,10 +59,11 @@ static void grow(struct tl_map *m)
 }
 
 /* After a burst the map holds few keys in a large table: give the memory
- * back once it is less than 1/8 full, to a table at most half full. */
+ * back once it is less than 1/4 full, to a table at most half full (a
+ * table grows to 3/8 full, so the two never chase each other). */
 static void maybe_shrink(struct tl_map *m)
 {
-	if (m->cap <= MIN_CAP || m->n * 8 >= m->cap)
+	if (m->cap <= MIN_CAP || m->n * 4 >= m->cap)
 		return;
 	size_t cap = MIN_CAP;
 	while (cap < m->n * 2)

@@ -63,8 +63,9 @@ struct tl_tracker {
 #define CLOSED_KEEP_NS (600ULL * 1000000000ULL)
 /* Storage kept through quiet times: events (184 bytes each) and pending
  * lookups arrays up to these sizes; above, they shrink when mostly
- * unused.  Slots are compacted when fewer than a quarter hold a
- * connection (and there are more than COMPACT_MIN). */
+ * unused.  Slots are compacted when fewer than half hold a connection
+ * (and there are more than COMPACT_MIN); afterwards the array is 1.5x
+ * the connections, so it takes as many again to compact again. */
 #define EVENTS_KEEP 16384
 #define PENDING_KEEP 16384
 #define COMPACT_MIN 1024
@@ -1306,7 +1307,7 @@ void tl_tracker_expire(struct tl_tracker *t, uint64_t now)
 		}
 		t->free_slots[t->n_free++] = (uint32_t)i;
 	}
-	if (t->n > COMPACT_MIN && t->n_free > t->n / 4 * 3)
+	if (t->n > COMPACT_MIN && t->n_free > t->n / 2)
 		compact(t);
 }
 

@@ -200,7 +200,7 @@ static bool key_eq(const struct row_key *a, const struct row_key *b)
 /* Grow to need, or give memory back when far above it (after a burst). */
 static void *fit(void *p, size_t *cap, size_t need, size_t size)
 {
-	if (need <= *cap && (*cap <= 1024 || need >= *cap / 4))
+	if (p && need <= *cap && (*cap <= 1024 || need >= *cap / 4))
 		return p;
 	size_t c = need + need / 2 + 64;
 	*cap = c;
@@ -285,7 +285,8 @@ static void order_update(struct tl_ui_order *o, const struct tl_ui *ui,
 	o->n_slots = n;
 	if (!m && !removed)
 		return;
-	qsort(o->add, m, sizeof(*o->add), key_cmp);
+	if (m)
+		qsort(o->add, m, sizeof(*o->add), key_cmp);
 	size_t total = o->n - removed + m;
 	o->scratch = fit(o->scratch, &o->cap_scratch, total, sizeof(*o->scratch));
 	size_t a = 0, b = 0, k = 0;

@@ -1,7 +1,7 @@
 /* map: an open-addressing hash map from 64-bit keys to 32-bit values
  * (linear probing, backward-shift deletion).  Key 0 is reserved.  The
  * table doubles when 3/4 full and shrinks when a deletion leaves it less
- * than 1/8 full (to at most half full), so memory follows the number of
+ * than 1/4 full (to at most half full), so memory follows the number of
  * keys down after a burst; clearing frees it. */
 #ifndef TCPLADDER_MAP_H
 #define TCPLADDER_MAP_H

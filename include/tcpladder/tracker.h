@@ -125,7 +125,7 @@ size_t tl_tracker_pending(struct tl_tracker *t, struct tl_lookup *out, size_t ma
  * up are told alone: for the last events before the program stops. */
 void tl_tracker_flush(struct tl_tracker *t);
 /* Drop tombstones older than the tombstone time; forget closed cookies
- * after 10 minutes.  When fewer than a quarter of the slots hold a
+ * after 10 minutes.  When fewer than half of the slots hold a
  * connection (after a burst), the connections are moved down and the
  * slots renumbered: slot indices held across this call are then stale
  * (connection ids are not). */

@@ -14,7 +14,8 @@
 #
 # Env: TCPLADDER (default ../../_build/src/tcpladder), RATE (32000), BURST
 # (36), CLIENTS (churn threads, 2), SETTLE (20), AFTER (40), LOADGEN_ARGS,
-# TL_ARGS (extra options), CC (gcc).
+# TL_ARGS (extra options), KEEP (a directory to copy the RSS samples and
+# tcpladder's stderr to), CC (gcc).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 BUILD=${BUILD:-$here/../../_build}
@@ -26,13 +27,14 @@ SETTLE=${SETTLE:-20}
 AFTER=${AFTER:-40}
 LOADGEN_ARGS=${LOADGEN_ARGS---listen 10 --established 35000 --close-wait 10000 --time-wait 20000}
 TL_ARGS=${TL_ARGS:-}
+KEEP=${KEEP:-}
 CC=${CC:-gcc}
 [ "$(id -u)" = 0 ] || { echo "burst.sh: needs root (a private namespace)" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$CC" -O2 -Wall -o "$tmp/loadgen" "$here/loadgen.c"
 "$CC" -O2 -Wall -pthread -o "$tmp/churn" "$here/churn.c"
-export TCPLADDER RATE BURST CLIENTS SETTLE AFTER LOADGEN_ARGS TL_ARGS tmp
+export TCPLADDER RATE BURST CLIENTS SETTLE AFTER LOADGEN_ARGS TL_ARGS KEEP tmp
 
 unshare -n bash -c '
 	set -eu
@@ -90,4 +92,5 @@ unshare -n bash -c '
 		printf \"RSS before %.1f MB, peak %.1f MB, after %.1f MB (%.2fx before)\n\",
 			a / 1024, p / 1024, f / 1024, f / a }"
 	echo "lost-event warnings (resyncs): $(grep -c "destroy events were lost" "$tmp/tl.err" || true)"
+	if [ -n "$KEEP" ]; then cp "$tmp/rss" "$tmp/tl.err" "$tmp/marks" "$KEEP/"; fi
 '

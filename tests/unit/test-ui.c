@@ -303,8 +303,18 @@ static void random_order(void)
 	tl_history_init(&hist, 10);
 	tl_evlog_init(&log, 10);
 	tl_ui_init(&ui);
+	{
+		struct tl_ui_input in0 = {
+			.tracker = t, .history = &hist, .log = &log, .host = "h", .ns_names = names,
+			.n_ns = 1, .now = now, .now_wall = 1.0,
+		};
+		tl_ui_refresh_rows(&ui, &in0);
+		is_int(ui.n_rows, 0, "no connections: no rows");
+	}
 	for (int round = 0; round < rounds; round++) {
-		/* Churn: a few go, a few come, some change. */
+		/* Churn: a few go, a few come, some change; once, all go. */
+		if (round == rounds / 2)
+			n_live = 0;
 		for (unsigned k = rnd(6); k > 0 && n_live; k--) {
 			size_t gone = rnd((unsigned)n_live);
 			live[gone] = live[--n_live];
