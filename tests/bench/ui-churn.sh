@@ -48,10 +48,10 @@ unshare -n bash -c '
 	grep -qx ready "$tmp/lg.out" || { cat "$tmp/lg.err"; exit 1; }
 	echo "loadgen: $(ss -tanH | wc -l) sockets"
 	if [ "$MODE" = events ]; then
-		sh -c "echo \$\$ >$tmp/pid; exec $TCPLADDER --events --json $TL_ARGS >/dev/null" &
+		sh -c "echo \$\$ >$tmp/pid; exec $TCPLADDER --events --json $TL_ARGS >/dev/null" 7>&- &
 	else
 		tmux -S "$tmp/sock" -f /dev/null new-session -d -s main -x 200 -y 60 \
-			"LANG=C.UTF-8 TERM=screen sh -c '\''echo \$\$ >$tmp/pid; exec $TCPLADDER $TL_ARGS'\''; sleep 3600"
+			"LANG=C.UTF-8 TERM=screen sh -c '\''echo \$\$ >$tmp/pid; exec $TCPLADDER $TL_ARGS'\''; sleep 3600" 7>&-
 	fi
 	for _ in $(seq 100); do [ -s "$tmp/pid" ] && break; sleep 0.1; done
 	pid=$(cat "$tmp/pid")
@@ -87,6 +87,7 @@ unshare -n bash -c '
 	fi
 	kill -TERM $pid
 	[ "$MODE" = events ] && wait $pid || true
+	tmux -S "$tmp/sock" kill-server 2>/dev/null || true
 	exec 7>&-
 	wait $lg || true
 '
