@@ -1,5 +1,8 @@
 /* engine: sampling, events and lookups, paced by a CPU budget. */
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -12,6 +15,12 @@
 #include "tcpladder/util.h"
 
 #define MAX_LOOKUPS_PER_STEP 2048
+/* Followed connections looked up in one step: a step must not hold up
+ * the loop (a lookup costs 5-20 us); more are visited in turn. */
+#define MAX_FOLLOW_PER_STEP 256
+/* The budget is clamped before any division (options keep it in range;
+ * the engine does not trust that). */
+#define MIN_BUDGET 0.001
 
 struct engine_ns {
 	struct tl_sampler *sampler;
@@ -36,12 +45,49 @@ struct tl_engine {
 	uint64_t *extra_follow; /* cookies followed on request */
 	size_t n_extra_follow;
 	struct tl_lookup *lk;
+	/* Following: a round-robin cursor over the tracker's slots, the
+	 * smoothed CPU cost of a follow step, the tracker generation the
+	 * marks were made at, and whether the user was told of a slowdown. */
+	size_t follow_cursor;
+	double follow_cost_ewma_ns;
+	uint64_t follow_marked_gen;
+	bool follow_marked;
+	bool follow_slowed;
+	size_t trim_bytes; /* the tracker's storage when memory was last given back */
 };
 
 static void notice(struct tl_engine *e, char *msg)
 {
 	free(e->notice);
 	e->notice = msg;
+}
+
+static double clamp_budget(double b)
+{
+	if (!(b >= MIN_BUDGET)) /* also NaN */
+		return MIN_BUDGET;
+	return b > 1.0 ? 1.0 : b;
+}
+
+static double budget(const struct tl_engine *e)
+{
+	return clamp_budget(e->cfg.cpu_budget);
+}
+
+uint64_t tl_engine_pace(double cost_ns, double cpu_budget, uint64_t floor_ns)
+{
+	if (cpu_budget <= 0 || !(cost_ns > 0))
+		return floor_ns;
+	/* In floating point, clamped before it becomes an integer. */
+	double need = cost_ns / clamp_budget(cpu_budget);
+	if (!(need < (double)TL_ENGINE_MAX_INTERVAL_NS))
+		need = (double)TL_ENGINE_MAX_INTERVAL_NS;
+	return TL_MAX(floor_ns, (uint64_t)need);
+}
+
+static uint64_t paced(const struct tl_engine *e, double cost_ns, uint64_t floor_ns)
+{
+	return tl_engine_pace(cost_ns, e->cfg.cpu_budget, floor_ns);
 }
 
 struct tl_engine *tl_engine_new(const struct tl_engine_config *cfg, char **cause)
@@ -201,13 +247,41 @@ static bool wants_follow(const struct tl_engine *e, const struct tl_conn *c)
 	return false;
 }
 
+/* Mark the connections the --follow filter (or a request) selects.  A
+ * connection's match can change only when the tracker does. */
+static void mark_follow(struct tl_engine *e)
+{
+	uint64_t gen = tl_tracker_generation(e->tracker);
+	if (e->follow_marked && gen == e->follow_marked_gen)
+		return;
+	size_t n;
+	struct tl_conn *conns = tl_tracker_conns(e->tracker, &n);
+	size_t followed = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct tl_conn *c = &conns[i];
+		if (!c->id || (c->flags & TL_CONN_GONE))
+			continue;
+		if (!(c->flags & TL_CONN_FOLLOW) && wants_follow(e, c))
+			c->flags |= TL_CONN_FOLLOW;
+		followed += (c->flags & TL_CONN_FOLLOW) != 0;
+	}
+	e->st.followed = followed;
+	e->follow_marked_gen = gen;
+	e->follow_marked = true;
+}
+
+/* Look up the next followed connections, in turn, at most
+ * MAX_FOLLOW_PER_STEP of them. */
 static void do_follow(struct tl_engine *e, uint64_t now, double wall)
 {
 	size_t n;
 	struct tl_conn *conns = tl_tracker_conns(e->tracker, &n);
-	size_t budget = MAX_LOOKUPS_PER_STEP;
+	size_t done = 0;
 
-	for (size_t i = 0; i < n && budget; i++) {
+	if (e->follow_cursor >= n)
+		e->follow_cursor = 0;
+	for (size_t k = 0; k < n && done < MAX_FOLLOW_PER_STEP; k++) {
+		size_t i = (e->follow_cursor + k) % n;
 		struct tl_conn *c = &conns[i];
 		if (!c->id || (c->flags & TL_CONN_GONE) || !(c->flags & TL_CONN_FOLLOW))
 			continue;
@@ -215,32 +289,77 @@ static void do_follow(struct tl_engine *e, uint64_t now, double wall)
 		unsigned ns = c->ns;
 		int r = tl_sampler_lookup(e->ns[ns].sampler, &key, e->cfg.what, &out);
 		e->st.lookups++;
-		budget--;
+		done++;
 		/* conns may move: the tracker can grow while handling a result */
 		if (r == 0)
 			tl_tracker_lookup_result(e->tracker, ns, key.cookie, &out, now, wall);
 		else if (r == -ENOENT)
 			tl_tracker_lookup_result(e->tracker, ns, key.cookie, NULL, now, wall);
 		conns = tl_tracker_conns(e->tracker, &n);
+		e->follow_cursor = i + 1;
+	}
+	if (!done)
+		e->follow_cursor = 0;
+}
+
+/* One follow step, paced so that its CPU time stays within the budget:
+ * the step's period stretches from follow_period_ns when the followed
+ * connections are many, and the user is told when it does. */
+static void follow_step(struct tl_engine *e, uint64_t now, double wall)
+{
+	uint64_t c0 = tl_thread_cpu_ns();
+	mark_follow(e);
+	do_follow(e, now, wall);
+	double cost = (double)(tl_thread_cpu_ns() - c0);
+	e->follow_cost_ewma_ns = e->st.follow_steps
+					 ? 0.8 * e->follow_cost_ewma_ns + 0.2 * cost
+					 : cost;
+	e->st.follow_steps++;
+	uint64_t base = e->cfg.follow_period_ns;
+	uint64_t period = paced(e, e->follow_cost_ewma_ns, base);
+	e->st.follow_period_ns = period;
+	/* Each connection is visited once every this long. */
+	size_t per_step = TL_MIN(e->st.followed, (size_t)MAX_FOLLOW_PER_STEP);
+	uint64_t cycle = per_step ? period * ((e->st.followed + per_step - 1) / per_step) : period;
+	e->st.follow_cycle_ns = cycle;
+	e->next_follow_ns = tl_add_sat(now, period);
+
+	/* Tell of a slowdown once, and of the end of it (with hysteresis). */
+	bool slow = cycle > 2 * base;
+	if (slow && !e->follow_slowed) {
+		e->follow_slowed = true;
+		notice(e, tl_asprintf("following %zu connections: each is looked up every %.2f s "
+				      "instead of %.0f ms, to keep within the CPU budget (%g%%)",
+				      e->st.followed, (double)cycle / 1e9, (double)base / 1e6,
+				      budget(e) * 100.0));
+	} else if (!slow && e->follow_slowed && cycle <= base + base / 2) {
+		e->follow_slowed = false;
+		notice(e, tl_asprintf("following %zu connections at the full rate again",
+				      e->st.followed));
 	}
 }
 
-static void mark_follow(struct tl_engine *e)
+/* After a burst the tracker and the snapshots shrink; the C library
+ * keeps freed memory in its heap unless told to return it. */
+static void give_back(struct tl_engine *e, bool released)
 {
-	size_t n;
-	struct tl_conn *conns = tl_tracker_conns(e->tracker, &n);
-	for (size_t i = 0; i < n; i++) {
-		struct tl_conn *c = &conns[i];
-		if (c->id && !(c->flags & TL_CONN_GONE) && !(c->flags & TL_CONN_FOLLOW) &&
-		    wants_follow(e, c))
-			c->flags |= TL_CONN_FOLLOW;
-	}
+	struct tl_tracker_storage st;
+	tl_tracker_storage(e->tracker, &st);
+	if (st.bytes < e->trim_bytes / 2)
+		released = true;
+	if (released || st.bytes > e->trim_bytes)
+		e->trim_bytes = st.bytes;
+#ifdef __GLIBC__
+	if (released)
+		malloc_trim(0);
+#endif
 }
 
 static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause)
 {
 	uint64_t c0 = tl_thread_cpu_ns(), w0 = tl_mono_ns();
 	size_t sockets = 0;
+	bool released = false;
 
 	for (unsigned i = 0; i < e->n_ns; i++) {
 		struct engine_ns *ns = &e->ns[i];
@@ -259,10 +378,18 @@ static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause
 		tl_tracker_sample(e->tracker, i, &ns->snap, now, wall);
 		tl_snapshot_swap(&ns->snap, &ns->last);
 		sockets += ns->last.n;
+		/* The scratch keeps its array for the next dump, unless a
+		 * burst left it bigger than the last dump needed (an array
+		 * grown by doubling is at most twice its records). */
+		if (ns->snap.cap > 2 * TL_MAX(ns->last.n, (size_t)4096)) {
+			tl_snapshot_fini(&ns->snap);
+			tl_snapshot_init(&ns->snap);
+			released = true;
+		}
 	}
-	mark_follow(e);
 	do_lookups(e, now, wall);
 	tl_tracker_expire(e->tracker, now);
+	give_back(e, released);
 
 	uint64_t cost = tl_thread_cpu_ns() - c0;
 	e->st.dump_cost_ns = cost;
@@ -272,9 +399,8 @@ static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause
 	e->st.samples++;
 	e->st.sockets = sockets;
 	/* Stretch the interval to stay within the CPU budget. */
-	uint64_t need = e->cfg.cpu_budget > 0 ? (uint64_t)(e->cost_ewma_ns / e->cfg.cpu_budget) : 0;
-	e->st.interval_ns = TL_MAX(e->delay_ns, need);
-	e->next_dump_ns = now + e->st.interval_ns;
+	e->st.interval_ns = paced(e, e->cost_ewma_ns, e->delay_ns);
+	e->next_dump_ns = tl_add_sat(now, e->st.interval_ns);
 	e->resync = false;
 	return 0;
 }
@@ -289,11 +415,8 @@ int tl_engine_step(struct tl_engine *e, uint64_t now, double wall, char **cause)
 	} else {
 		do_lookups(e, now, wall);
 	}
-	if (following(e) && now >= e->next_follow_ns) {
-		mark_follow(e);
-		do_follow(e, now, wall);
-		e->next_follow_ns = now + e->cfg.follow_period_ns;
-	}
+	if (following(e) && now >= e->next_follow_ns)
+		follow_step(e, now, wall);
 	return 0;
 }
 
@@ -337,8 +460,7 @@ void tl_engine_set_paused(struct tl_engine *e, bool paused)
 void tl_engine_set_delay(struct tl_engine *e, uint64_t delay_ns)
 {
 	e->delay_ns = delay_ns;
-	uint64_t need = e->cfg.cpu_budget > 0 ? (uint64_t)(e->cost_ewma_ns / e->cfg.cpu_budget) : 0;
-	e->st.interval_ns = TL_MAX(e->delay_ns, need);
+	e->st.interval_ns = paced(e, e->cost_ewma_ns, e->delay_ns);
 }
 
 uint64_t tl_engine_delay(const struct tl_engine *e)
@@ -354,6 +476,7 @@ void tl_engine_follow(struct tl_engine *e, uint64_t cookie)
 	e->extra_follow = tl_reallocarray(e->extra_follow, e->n_extra_follow + 1,
 					  sizeof(*e->extra_follow));
 	e->extra_follow[e->n_extra_follow++] = cookie;
+	e->follow_marked = false; /* mark it at the next step */
 }
 
 void tl_engine_limits(struct tl_engine *e, unsigned i, long *tw_max_buckets, int *port_lo,

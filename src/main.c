@@ -231,6 +231,11 @@ static int emit(struct tl_buf *b)
 	if (fwrite(b->data, 1, b->len, stdout) != b->len || fflush(stdout) != 0)
 		return errno == EPIPE ? 1 : -errno;
 	tl_buf_reset(b);
+	/* A resync's batch can take hundreds of MB of text: not kept. */
+	if (b->cap > (1u << 20)) {
+		tl_buf_fini(b);
+		tl_buf_init(b);
+	}
 	return 0;
 }
 

@@ -30,18 +30,19 @@ void tl_map_fini(struct tl_map *m)
 
 void tl_map_clear(struct tl_map *m)
 {
-	if (m->cap)
-		memset(m->keys, 0, m->cap * sizeof(*m->keys));
-	m->n = 0;
+	tl_map_fini(m); /* an empty map needs no table */
 }
 
-static void grow(struct tl_map *m)
+#define MIN_CAP 64
+
+/* Rehash into cap slots (a power of two that holds n at most 3/4 full). */
+static void resize(struct tl_map *m, size_t cap)
 {
 	size_t oldcap = m->cap;
 	uint64_t *ok = m->keys;
 	uint32_t *ov = m->vals;
 
-	m->cap = oldcap ? oldcap * 2 : 64;
+	m->cap = cap;
 	m->keys = tl_calloc(m->cap, sizeof(*m->keys));
 	m->vals = tl_calloc(m->cap, sizeof(*m->vals));
 	m->n = 0;
@@ -50,6 +51,24 @@ static void grow(struct tl_map *m)
 			tl_map_put(m, ok[i], ov[i]);
 	free(ok);
 	free(ov);
+}
+
+static void grow(struct tl_map *m)
+{
+	resize(m, m->cap ? m->cap * 2 : MIN_CAP);
+}
+
+/* After a burst the map holds few keys in a large table: give the memory
+ * back once it is less than 1/4 full, to a table at most half full (a
+ * table grows to 3/8 full, so the two never chase each other). */
+static void maybe_shrink(struct tl_map *m)
+{
+	if (m->cap <= MIN_CAP || m->n * 4 >= m->cap)
+		return;
+	size_t cap = MIN_CAP;
+	while (cap < m->n * 2)
+		cap *= 2;
+	resize(m, cap);
 }
 
 void tl_map_put(struct tl_map *m, uint64_t key, uint32_t val)
@@ -111,7 +130,32 @@ bool tl_map_del(struct tl_map *m, uint64_t key)
 	}
 	m->keys[hole] = 0;
 	m->n--;
+	maybe_shrink(m);
 	return true;
+}
+
+void tl_map_remap(struct tl_map *m, const uint32_t *to, size_t n_to, uint32_t drop)
+{
+	size_t oldcap = m->cap, kept = 0;
+	uint64_t *ok = m->keys;
+	uint32_t *ov = m->vals;
+
+	for (size_t i = 0; i < oldcap; i++)
+		kept += ok[i] && ov[i] < n_to && to[ov[i]] != drop;
+	memset(m, 0, sizeof(*m));
+	if (kept) {
+		size_t cap = MIN_CAP;
+		while (cap < kept * 2)
+			cap *= 2;
+		m->cap = cap;
+		m->keys = tl_calloc(cap, sizeof(*m->keys));
+		m->vals = tl_calloc(cap, sizeof(*m->vals));
+		for (size_t i = 0; i < oldcap; i++)
+			if (ok[i] && ov[i] < n_to && to[ov[i]] != drop)
+				tl_map_put(m, ok[i], to[ov[i]]);
+	}
+	free(ok);
+	free(ov);
 }
 
 uint64_t tl_hash64(const void *data, size_t len, uint64_t seed)

@@ -32,6 +32,10 @@ enum {
 };
 
 #define DEFAULT_DELAY_NS 500000000ULL
+/* Spans the monotonic clock can add to "now" with room to spare (a
+ * uint64_t of ns holds 584 years): ten years. */
+#define MAX_SPAN_S 315360000ULL
+#define MAX_SPAN_NS (MAX_SPAN_S * 1000000000ULL)
 
 static const struct option longopts[] = {
 	{"once", no_argument, NULL, OPT_ONCE},
@@ -96,11 +100,13 @@ const char *tl_options_help(void)
 	       "  -d, --delay=SECONDS     full-dump interval to aim for (default 1 in the\n"
 	       "                          interactive view, 0.5 otherwise; fractions allowed);\n"
 	       "                          it stretches to stay within the CPU budget\n"
-	       "      --cpu-budget=PCT    CPU share of one core for full dumps (default 5)\n"
+	       "      --cpu-budget=PCT    CPU share of one core for full dumps, and again for\n"
+	       "                          --follow (0.1 to 100, default 5)\n"
 	       "  -n, --iterations=N      stop after N samples\n"
-	       "      --duration=SECONDS  stop after this long\n"
+	       "      --duration=SECONDS  stop after this long (at most ten years)\n"
 	       "      --follow=FILTER     follow matching connections by exact lookups at\n"
-	       "                          100 Hz, so short states are observed, not inferred\n"
+	       "                          100 Hz, so short states are observed, not inferred;\n"
+	       "                          slower when that would exceed the CPU budget\n"
 	       "\n"
 	       "Leaks:\n"
 	       "      --check             with --once: exit with status 3 when a CLOSE-WAIT\n"
@@ -234,6 +240,17 @@ static char *bad_option(int c, int argc, char **argv)
 	return r;
 }
 
+/* A time option: seconds, fractions allowed, above 0 and at most
+ * MAX_SPAN_NS, so deadlines computed from it cannot wrap. */
+static int parse_span(const char *s, uint64_t *ns)
+{
+	uint64_t v;
+	if (tl_parse_seconds(s, &v) < 0 || v == 0 || v > MAX_SPAN_NS)
+		return -EINVAL;
+	*ns = v;
+	return 0;
+}
+
 static void add_ns(struct tl_options *o, char *path, char *name)
 {
 	o->netns = tl_reallocarray(o->netns, o->n_netns + 1, sizeof(*o->netns));
@@ -287,18 +304,22 @@ int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause)
 			}
 			break;
 		case OPT_DURATION:
-			if (tl_parse_seconds(optarg, &o->duration_ns) < 0 || !o->duration_ns) {
-				*cause = tl_asprintf("invalid duration '%s' (seconds)", optarg);
+			if (parse_span(optarg, &o->duration_ns) < 0) {
+				*cause = tl_asprintf("invalid duration '%s' (seconds, above 0 and at "
+						     "most %llu)",
+						     tl_text_echo(optarg, echo, sizeof(echo)), MAX_SPAN_S);
 				return -EINVAL;
 			}
 			break;
 		case OPT_CPU_BUDGET: {
 			uint64_t v;
-			/* a percentage, parsed like seconds for the fraction */
-			if (tl_parse_seconds(optarg, &v) < 0 || v == 0 || v > 100000000000ULL) {
-				*cause = tl_asprintf("invalid CPU budget '%s' (percent, above 0 "
-						     "and at most 100)",
-						     optarg);
+			/* A percentage, parsed like seconds for the fraction.  Below
+			 * 0.1% the interval would stretch to hours: refused. */
+			if (tl_parse_seconds(optarg, &v) < 0 || v < 100000000ULL ||
+			    v > 100000000000ULL) {
+				*cause = tl_asprintf("invalid CPU budget '%s' (percent, from 0.1 "
+						     "to 100)",
+						     tl_text_echo(optarg, echo, sizeof(echo)));
 				return -EINVAL;
 			}
 			o->cpu_budget = (double)v / 1e9 / 100.0;
@@ -324,16 +345,18 @@ int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause)
 			}
 			break;
 		case OPT_LEAK_AGE:
-			if (tl_parse_seconds(optarg, &o->leak_age_ns) < 0 || !o->leak_age_ns) {
-				*cause = tl_asprintf("invalid --leak-age '%s' (seconds)",
-						     tl_text_echo(optarg, echo, sizeof(echo)));
+			if (parse_span(optarg, &o->leak_age_ns) < 0) {
+				*cause = tl_asprintf("invalid --leak-age '%s' (seconds, above 0 and "
+						     "at most %llu)",
+						     tl_text_echo(optarg, echo, sizeof(echo)), MAX_SPAN_S);
 				return -EINVAL;
 			}
 			break;
 		case OPT_LEAK_WINDOW:
-			if (tl_parse_seconds(optarg, &o->leak_window_ns) < 0 || !o->leak_window_ns) {
-				*cause = tl_asprintf("invalid --leak-window '%s' (seconds)",
-						     tl_text_echo(optarg, echo, sizeof(echo)));
+			if (parse_span(optarg, &o->leak_window_ns) < 0) {
+				*cause = tl_asprintf("invalid --leak-window '%s' (seconds, above 0 "
+						     "and at most %llu)",
+						     tl_text_echo(optarg, echo, sizeof(echo)), MAX_SPAN_S);
 				return -EINVAL;
 			}
 			break;

@@ -28,6 +28,12 @@ struct tl_runtime {
 	uint64_t start;
 	enum tl_runtime_stop stop;
 
+	/* destroy events read in batches (events_gap_ns) */
+	uint64_t events_gap_ns;
+	uint64_t events_seen; /* destroy and lost events counted so far */
+	uint64_t events_rest_until;
+	bool events_resting;
+
 	/* this step */
 	const struct tl_event *ev;
 	size_t n_ev;
@@ -74,6 +80,7 @@ struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t 
 	rt->o = o;
 	rt->demo = cfg->demo;
 	rt->start = now;
+	rt->events_gap_ns = cfg->events_gap_ns;
 
 	const struct tl_ns_arg *netns = o->netns;
 	size_t n_netns = o->n_netns;
@@ -138,7 +145,7 @@ size_t tl_runtime_pollfds(const struct tl_runtime *rt, struct pollfd *pfd, size_
 {
 	if (!max)
 		return 0;
-	size_t n = tl_engine_pollfds(rt->e, pfd, max - 1);
+	size_t n = rt->events_resting ? 0 : tl_engine_pollfds(rt->e, pfd, max - 1);
 	if (rt->demo)
 		n += tl_demo_pollfds(rt->demo, pfd + n, max - 1 - n);
 	pfd[n++] = (struct pollfd){rt->sig.fd, POLLIN, 0};
@@ -150,6 +157,8 @@ uint64_t tl_runtime_deadline(const struct tl_runtime *rt)
 	uint64_t d = tl_engine_deadline(rt->e);
 	if (rt->demo)
 		d = TL_MIN(d, tl_demo_deadline(rt->demo));
+	if (rt->events_resting)
+		d = TL_MIN(d, rt->events_rest_until);
 	if (rt->o->duration_ns)
 		d = TL_MIN(d, tl_add_sat(rt->start, rt->o->duration_ns));
 	return d;
@@ -272,6 +281,23 @@ static int stop(struct tl_runtime *rt, enum tl_runtime_stop why)
 	return 1;
 }
 
+/* After a step that read destroy events, their descriptors rest for
+ * events_gap_ns: what arrives meanwhile is read in one batch after it. */
+static void rest_events(struct tl_runtime *rt, const struct tl_engine_stats *st, uint64_t now)
+{
+	uint64_t seen = st->destroy_events + st->lost_events;
+	bool read = seen != rt->events_seen;
+	rt->events_seen = seen;
+	if (!rt->events_gap_ns)
+		return;
+	if (read) {
+		rt->events_resting = true;
+		rt->events_rest_until = tl_add_sat(now, rt->events_gap_ns);
+	} else if (now >= rt->events_rest_until) {
+		rt->events_resting = false;
+	}
+}
+
 int tl_runtime_step(struct tl_runtime *rt, uint64_t now, double wall, char **cause)
 {
 	struct tl_tracker *t = tl_engine_tracker(rt->e);
@@ -303,6 +329,9 @@ int tl_runtime_step(struct tl_runtime *rt, uint64_t now, double wall, char **cau
 	err = tl_engine_step(rt->e, now, wall, cause);
 	if (err < 0)
 		return err;
+	struct tl_engine_stats st;
+	tl_engine_stats(rt->e, &st);
+	rest_events(rt, &st, now);
 	rt->ev = tl_tracker_events(t, &rt->n_ev);
 	if (rt->keep_log)
 		for (size_t i = 0; i < rt->n_ev; i++)
@@ -312,8 +341,6 @@ int tl_runtime_step(struct tl_runtime *rt, uint64_t now, double wall, char **cau
 	if (rt->event_owners)
 		event_owners(rt, now);
 
-	struct tl_engine_stats st;
-	tl_engine_stats(rt->e, &st);
 	if (st.samples != rt->last_samples) {
 		rt->last_samples = st.samples;
 		rt->sampled = true;

@@ -54,10 +54,21 @@ struct tl_tracker {
 		bool weak; /* its port is a listener's: shared by many connections */
 	} *cleared;
 	size_t n_cleared, cap_cleared;
+	uint64_t compactions;
 };
 
+/* Closed cookies are remembered for 10 minutes, at most 65536 of them
+ * (the oldest forgotten first): 1.5 MB at most with their map. */
 #define CLOSED_RING 65536
 #define CLOSED_KEEP_NS (600ULL * 1000000000ULL)
+/* Storage kept through quiet times: events (184 bytes each) and pending
+ * lookups arrays up to these sizes; above, they shrink when mostly
+ * unused.  Slots are compacted when fewer than half hold a connection
+ * (and there are more than COMPACT_MIN); afterwards the array is 1.5x
+ * the connections, so it takes as many again to compact again. */
+#define EVENTS_KEEP 16384
+#define PENDING_KEEP 16384
+#define COMPACT_MIN 1024
 
 struct tl_tracker *tl_tracker_new(unsigned n_ns)
 {
@@ -121,6 +132,13 @@ const struct tl_event *tl_tracker_events(struct tl_tracker *t, size_t *n)
 
 void tl_tracker_clear_events(struct tl_tracker *t)
 {
+	/* A resync can close a hundred thousand connections in one step:
+	 * the array it needed goes once the steps are small again. */
+	if (t->cap_events > EVENTS_KEEP && t->n_events < t->cap_events / 8) {
+		free(t->events);
+		t->events = NULL;
+		t->cap_events = 0;
+	}
 	t->n_events = 0;
 }
 
@@ -1212,7 +1230,59 @@ size_t tl_tracker_pending(struct tl_tracker *t, struct tl_lookup *out, size_t ma
 		}
 	}
 	t->n_pending = keep;
+	if (t->cap_pending > PENDING_KEEP && keep < t->cap_pending / 8) {
+		t->cap_pending = TL_MAX(keep * 2, (size_t)64);
+		t->pending = tl_reallocarray(t->pending, t->cap_pending, sizeof(*t->pending));
+	}
 	return n;
+}
+
+/* After a burst most slots are free: move the connections down, in
+ * order, and give the rest of the array back.  Slots are renumbered, so
+ * the maps' values, the peers, the pending lookups and the ends waiting
+ * for evidence are rewritten. */
+static void compact(struct tl_tracker *t)
+{
+	const uint32_t none = UINT32_MAX;
+	uint32_t *to = tl_reallocarray(NULL, t->n ? t->n : 1, sizeof(*to));
+	size_t k = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		if (!t->conns[i].id) {
+			to[i] = none;
+			continue;
+		}
+		to[i] = (uint32_t)k;
+		if (k != i)
+			t->conns[k] = t->conns[i];
+		k++;
+	}
+	for (size_t i = 0; i < k; i++) {
+		struct tl_conn *c = &t->conns[i];
+		if (c->peer)
+			c->peer = c->peer - 1 < t->n && to[c->peer - 1] != none ? to[c->peer - 1] + 1 : 0;
+	}
+	size_t keep = 0;
+	for (size_t i = 0; i < t->n_pending; i++)
+		if (t->pending[i] < t->n && to[t->pending[i]] != none)
+			t->pending[keep++] = to[t->pending[i]];
+	t->n_pending = keep;
+	keep = 0;
+	for (size_t i = 0; i < t->n_ending; i++)
+		if (t->ending[i] < t->n && to[t->ending[i]] != none)
+			t->ending[keep++] = to[t->ending[i]];
+	t->n_ending = keep;
+	tl_map_remap(&t->by_cookie, to, t->n, none);
+	tl_map_remap(&t->by_tuple, to, t->n, none);
+	free(to);
+	t->n = k;
+	t->cap = TL_MAX(k + k / 2, (size_t)256);
+	t->conns = tl_reallocarray(t->conns, t->cap, sizeof(*t->conns));
+	free(t->free_slots);
+	t->free_slots = NULL;
+	t->n_free = t->cap_free = 0;
+	t->compactions++;
+	t->generation++;
 }
 
 void tl_tracker_expire(struct tl_tracker *t, uint64_t now)
@@ -1237,6 +1307,27 @@ void tl_tracker_expire(struct tl_tracker *t, uint64_t now)
 		}
 		t->free_slots[t->n_free++] = (uint32_t)i;
 	}
+	if (t->n > COMPACT_MIN && t->n_free > t->n / 2)
+		compact(t);
+}
+
+void tl_tracker_storage(const struct tl_tracker *t, struct tl_tracker_storage *st)
+{
+	st->conns = t->n - t->n_free;
+	st->slots = t->n;
+	st->slot_cap = t->cap;
+	st->cookie_cap = t->by_cookie.cap;
+	st->tuple_cap = t->by_tuple.cap;
+	st->closed = t->closed_n;
+	st->closed_cap = t->closed.cap;
+	st->event_cap = t->cap_events;
+	st->pending_cap = t->cap_pending;
+	st->compactions = t->compactions;
+	st->bytes = t->cap * sizeof(*t->conns) + t->cap_free * sizeof(*t->free_slots) +
+		    (t->by_cookie.cap + t->by_tuple.cap + t->closed.cap) *
+			    (sizeof(uint64_t) + sizeof(uint32_t)) +
+		    CLOSED_RING * sizeof(*t->closed_ring) + t->cap_events * sizeof(*t->events) +
+		    t->cap_pending * sizeof(*t->pending);
 }
 
 uint64_t tl_tracker_generation(const struct tl_tracker *t)

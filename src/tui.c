@@ -19,6 +19,12 @@
 #include "tcpladder/ui.h"
 
 #define SEC 1000000000ULL
+/* New data (events, samples) redraws at most this often: under churn
+ * events arrive thousands of times a second. */
+#define DATA_FRAME_NS (SEC / 10)
+/* Destroy events are read in batches this far apart at most (the kernel
+ * queues them): one wakeup per event cost more than handling them. */
+#define EVENTS_GAP_NS (SEC / 20)
 
 static bool curses_up;
 static attr_t style_attr[TL_ST_N];
@@ -188,6 +194,7 @@ struct tui {
 	struct tl_canvas canvas;
 	bool utf8;
 	bool redraw;
+	bool data_changed; /* new data not yet drawn (at most DATA_FRAME_NS apart) */
 	char host[256];
 };
 
@@ -305,10 +312,10 @@ static void after_step(struct tui *t, uint32_t *run_shown)
 		 * with events; queues and RTT change anyway. */
 		if (ui->sort == TL_SORT_RECVQ || ui->sort == TL_SORT_SENDQ || ui->sort == TL_SORT_RTT)
 			ui->rows_dirty = true;
-		t->redraw = true;
+		t->data_changed = true;
 	}
 	if (nev)
-		t->redraw = true;
+		t->data_changed = true;
 	char *msg = tl_runtime_take_notice(t->rt, NULL);
 	if (msg) {
 		tl_ui_message(ui, msg);
@@ -327,13 +334,14 @@ static void draw(struct tui *t, const struct tl_ui_input *in)
 	blit(&t->canvas, t->utf8);
 	refresh();
 	t->redraw = false;
+	t->data_changed = false;
 }
 
 /* The loop: draw when something changed, poll the runtime and the
  * keyboard, step.  Returns an exit status; *cause on an error. */
 static int run_loop(struct tui *t, char **cause)
 {
-	uint64_t next_tick = 0, next_owner_scan = 0;
+	uint64_t next_tick = 0, next_owner_scan = 0, next_data_frame = 0;
 	uint32_t run_shown = 0;
 	for (;;) {
 		uint64_t now = tl_mono_ns();
@@ -342,11 +350,14 @@ static int run_loop(struct tui *t, char **cause)
 			t->redraw = true; /* ages and clocks move */
 			next_tick = now + SEC;
 		}
+		if (t->data_changed && now >= next_data_frame)
+			t->redraw = true;
 		bool animating = tl_ui_animating(&t->ui, now);
 		if (animating)
 			t->redraw = true; /* an arrow in flight: about 30 frames a second */
 		if (t->redraw) {
 			draw(t, &in);
+			next_data_frame = now + DATA_FRAME_NS;
 			if (now >= next_owner_scan && t->ui.screen == TL_SCREEN_MAIN) {
 				resolve_visible(t->rt, &t->ui);
 				next_owner_scan = now + SEC;
@@ -356,6 +367,8 @@ static int run_loop(struct tui *t, char **cause)
 		uint64_t deadline = TL_MIN(tl_runtime_deadline(t->rt), next_tick);
 		if (animating)
 			deadline = TL_MIN(deadline, now + 33000000ULL);
+		if (t->data_changed)
+			deadline = TL_MIN(deadline, next_data_frame);
 		struct pollfd pfd[68];
 		size_t n = tl_runtime_pollfds(t->rt, pfd, TL_ARRAY_SIZE(pfd) - 1);
 		pfd[n++] = (struct pollfd){STDIN_FILENO, POLLIN, 0};
@@ -363,6 +376,7 @@ static int run_loop(struct tui *t, char **cause)
 			*cause = tl_asprintf("poll: %s", strerror(errno));
 			return EXIT_FAILURE;
 		}
+		bool hangup = pfd[n - 1].revents & (POLLHUP | POLLERR | POLLNVAL);
 		read_keys(t, &in);
 		if (t->ui.quit)
 			return EXIT_SUCCESS;
@@ -378,6 +392,14 @@ static int run_loop(struct tui *t, char **cause)
 			}
 			return EXIT_SUCCESS;
 		}
+		if (hangup) {
+			/* The terminal went away and no SIGHUP ended the run (it
+			 * is ignored, or was never sent): nothing is left to
+			 * show, and polling the terminal again would return at
+			 * once, forever. */
+			*cause = tl_strdup("the terminal went away");
+			return EXIT_FAILURE;
+		}
 	}
 }
 
@@ -392,6 +414,7 @@ int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
 		.log_cap = 5000,
 		.history_cap = 3600,
 		.leaks = true,
+		.events_gap_ns = EVENTS_GAP_NS,
 	};
 	char *cause = NULL;
 

@@ -19,6 +19,8 @@
 static const char *const sort_names[TL_SORT_N] = {"STATE",    "LOCAL",  "REMOTE", "AGE",
 						  "IN-STATE", "RECV-Q", "SEND-Q", "RTT"};
 
+static void order_free(struct tl_ui_order *o);
+
 void tl_ui_init(struct tl_ui *ui)
 {
 	memset(ui, 0, sizeof(*ui));
@@ -33,6 +35,7 @@ void tl_ui_init(struct tl_ui *ui)
 void tl_ui_fini(struct tl_ui *ui)
 {
 	free(ui->rows);
+	order_free(ui->order);
 	free(ui->message);
 	tl_ladder_free(ui->ladder);
 	tl_filter_free(ui->filter);
@@ -62,7 +65,9 @@ void tl_ui_format_age(uint64_t ns, char *out, size_t len)
 
 /* Sorting 100k rows after every sample must be cheap: each row gets a
  * precomputed key (three words compared in order), so the comparison
- * never chases pointers. */
+ * never chases pointers.  The last word ends with the connection id in
+ * its low 32 bits: no two keys are equal, and a kept key tells which
+ * connection it was made for. */
 struct row_key {
 	uint64_t k[3];
 	uint32_t slot;
@@ -164,31 +169,171 @@ static bool row_has_text(const struct tl_conn *c, const char *text)
 	return strcasestr(tl_tcp_state_name(c->state), text) != NULL;
 }
 
+/* The table's order, kept between refreshes.  A refresh computes every
+ * row's key (cheap), compares it with the key the slot had, sorts only
+ * the rows that changed and merges them into the kept order: O(n) plus
+ * O(m log m) for m changed rows, instead of a full sort of 100k+ rows
+ * after every sample.  Keys end with the connection id, so no two are
+ * equal and the result is exactly what a full sort gives. */
+#define NO_SLOT UINT32_MAX
+
+struct tl_ui_order {
+	int sort;
+	const struct tl_filter *filter;
+	bool valid;
+	uint64_t built_ns; /* in->now of the last refresh */
+	struct row_key *sorted, *scratch; /* ascending; scratch: for merging */
+	size_t n, cap_sorted, cap_scratch;
+	struct row_key *by_slot; /* each slot's key; .slot NO_SLOT when not a row */
+	size_t n_slots, cap_slots;
+	struct row_key *add; /* rows that changed, with their new keys */
+	size_t cap_add;
+	uint8_t *changed; /* per slot: its place in sorted goes */
+	size_t cap_changed;
+};
+
+static bool key_eq(const struct row_key *a, const struct row_key *b)
+{
+	return a->k[0] == b->k[0] && a->k[1] == b->k[1] && a->k[2] == b->k[2];
+}
+
+/* Grow to need, or give memory back when far above it (after a burst). */
+static void *fit(void *p, size_t *cap, size_t need, size_t size)
+{
+	if (p && need <= *cap && (*cap <= 1024 || need >= *cap / 4))
+		return p;
+	size_t c = need + need / 2 + 64;
+	*cap = c;
+	return tl_reallocarray(p, c, size);
+}
+
+static void order_free(struct tl_ui_order *o)
+{
+	if (!o)
+		return;
+	free(o->sorted);
+	free(o->scratch);
+	free(o->by_slot);
+	free(o->add);
+	free(o->changed);
+	free(o);
+}
+
+/* Every row's key, all sorted. */
+static void order_full(struct tl_ui_order *o, const struct tl_ui *ui, const struct tl_conn *conns,
+		       size_t n)
+{
+	o->sorted = fit(o->sorted, &o->cap_sorted, n, sizeof(*o->sorted));
+	o->scratch = fit(o->scratch, &o->cap_scratch, n, sizeof(*o->scratch));
+	o->by_slot = fit(o->by_slot, &o->cap_slots, n, sizeof(*o->by_slot));
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct tl_conn *c = &conns[i];
+		o->by_slot[i].slot = NO_SLOT;
+		if (!c->id || (ui->filter && !tl_filter_match(ui->filter, &c->sock)))
+			continue;
+		make_key(c, ui->sort, &o->by_slot[i]);
+		o->by_slot[i].slot = (uint32_t)i;
+		o->sorted[k++] = o->by_slot[i];
+	}
+	qsort(o->sorted, k, sizeof(*o->sorted), key_cmp);
+	o->n = k;
+	o->n_slots = n;
+	o->sort = ui->sort;
+	o->filter = ui->filter;
+	o->valid = true;
+}
+
+/* Only what changed: re-key, sort the changed rows, merge. */
+static void order_update(struct tl_ui_order *o, const struct tl_ui *ui,
+			 const struct tl_conn *conns, size_t n)
+{
+	size_t m = 0, removed = 0;
+
+	o->by_slot = fit(o->by_slot, &o->cap_slots, n, sizeof(*o->by_slot));
+	o->changed = fit(o->changed, &o->cap_changed, n, sizeof(*o->changed));
+	for (size_t i = o->n_slots; i < n; i++)
+		o->by_slot[i].slot = NO_SLOT;
+	memset(o->changed, 0, n);
+	for (size_t i = 0; i < n; i++) {
+		const struct tl_conn *c = &conns[i];
+		struct row_key *old = &o->by_slot[i], nk;
+		bool in = c->id && (!ui->filter || tl_filter_match(ui->filter, &c->sock));
+		if (!in && old->slot == NO_SLOT)
+			continue;
+		if (in) {
+			make_key(c, ui->sort, &nk);
+			nk.slot = (uint32_t)i;
+			if (old->slot != NO_SLOT && key_eq(old, &nk))
+				continue;
+		}
+		if (old->slot != NO_SLOT) {
+			o->changed[i] = 1; /* its old place goes */
+			removed++;
+		}
+		if (in) {
+			if (m == o->cap_add) {
+				o->cap_add = o->cap_add ? o->cap_add * 2 : 256;
+				o->add = tl_reallocarray(o->add, o->cap_add, sizeof(*o->add));
+			}
+			o->add[m++] = nk;
+			*old = nk;
+		} else {
+			old->slot = NO_SLOT;
+		}
+	}
+	o->n_slots = n;
+	if (!m && !removed)
+		return;
+	if (m)
+		qsort(o->add, m, sizeof(*o->add), key_cmp);
+	size_t total = o->n - removed + m;
+	o->scratch = fit(o->scratch, &o->cap_scratch, total, sizeof(*o->scratch));
+	size_t a = 0, b = 0, k = 0;
+	while (a < o->n || b < m) {
+		if (a < o->n && o->changed[o->sorted[a].slot]) {
+			a++;
+			continue;
+		}
+		if (b >= m || (a < o->n && key_cmp(&o->sorted[a], &o->add[b]) < 0))
+			o->scratch[k++] = o->sorted[a++];
+		else
+			o->scratch[k++] = o->add[b++];
+	}
+	struct row_key *t = o->sorted;
+	size_t tc = o->cap_sorted;
+	o->sorted = o->scratch;
+	o->cap_sorted = o->cap_scratch;
+	o->scratch = t;
+	o->cap_scratch = tc;
+	o->n = k;
+	/* after a burst, give the change list's memory back */
+	if (o->cap_add > 4096 && m < o->cap_add / 8) {
+		free(o->add);
+		o->add = NULL;
+		o->cap_add = 0;
+	}
+}
+
 void tl_ui_refresh_rows(struct tl_ui *ui, const struct tl_ui_input *in)
 {
 	size_t n;
 	const struct tl_conn *conns = tl_tracker_conns((struct tl_tracker *)in->tracker, &n);
 
-	if (ui->cap_rows < n) {
-		ui->cap_rows = n;
-		ui->rows = tl_reallocarray(ui->rows, n ? n : 1, sizeof(*ui->rows));
-	}
-	struct row_key *keys = tl_calloc(n ? n : 1, sizeof(*keys));
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct tl_conn *c = &conns[i];
-		if (!c->id)
-			continue;
-		if (ui->filter && !tl_filter_match(ui->filter, &c->sock))
-			continue;
-		make_key(c, ui->sort, &keys[k]);
-		keys[k++].slot = (uint32_t)i;
-	}
-	qsort(keys, k, sizeof(*keys), key_cmp);
+	if (!ui->order)
+		ui->order = tl_calloc(1, sizeof(*ui->order));
+	struct tl_ui_order *o = ui->order;
+	/* A new sort column or filter, or fewer slots (their order would
+	 * name slots that are gone): sort all. */
+	if (!o->valid || o->sort != ui->sort || o->filter != ui->filter || n < o->n_slots)
+		order_full(o, ui, conns, n);
+	else
+		order_update(o, ui, conns, n);
+	size_t k = o->n;
+	ui->rows = fit(ui->rows, &ui->cap_rows, k ? k : 1, sizeof(*ui->rows));
 	for (size_t i = 0; i < k; i++)
-		ui->rows[i] = keys[ui->sort_desc ? k - 1 - i : i].slot;
+		ui->rows[i] = o->sorted[ui->sort_desc ? k - 1 - i : i].slot;
 	ui->n_rows = k;
-	free(keys);
 	/* Keep the selection on the same connection. */
 	ui->sel = ui->n_rows ? TL_MIN(ui->sel, ui->n_rows - 1) : 0;
 	if (ui->sel_id)
@@ -201,6 +346,51 @@ void tl_ui_refresh_rows(struct tl_ui *ui, const struct tl_ui_input *in)
 		ui->sel_id = conns[ui->rows[ui->sel]].id;
 	ui->rows_dirty = false;
 	ui->rows_generation = tl_tracker_generation(in->tracker);
+	o->built_ns = in->now;
+}
+
+/* New data re-sorts the table at most once a second: the tracker changes
+ * with every event, thousands of times a second under churn, and a
+ * refresh reads every connection.  Sooner when a row on screen or the
+ * selected one no longer holds the connection it was built with (its
+ * slot freed or reused), so what is shown is never another connection,
+ * only in an order up to a second old. */
+#define ROWS_MIN_AGE SEC
+
+static bool row_moved(const struct tl_ui *ui, const struct tl_conn *conns, size_t n, size_t i)
+{
+	const struct tl_ui_order *o = ui->order;
+	if (i >= ui->n_rows || ui->n_rows != o->n)
+		return false;
+	const struct row_key *rk = &o->sorted[ui->sort_desc ? o->n - 1 - i : i];
+	return rk->slot >= n || conns[rk->slot].id != (uint32_t)rk->k[2];
+}
+
+/* The selected row or one on screen no longer holds its connection. */
+static bool rows_moved(const struct tl_ui *ui, const struct tl_ui_input *in)
+{
+	if (!ui->order || !ui->order->valid)
+		return ui->n_rows != 0;
+	size_t n;
+	const struct tl_conn *conns = tl_tracker_conns((struct tl_tracker *)in->tracker, &n);
+	if (row_moved(ui, conns, n, ui->sel))
+		return true;
+	for (size_t i = ui->top; i < ui->top + (size_t)TL_MAX(ui->table_visible, 0); i++)
+		if (row_moved(ui, conns, n, i))
+			return true;
+	return false;
+}
+
+static bool rows_stale(const struct tl_ui *ui, const struct tl_ui_input *in)
+{
+	const struct tl_ui_order *o = ui->order;
+	if (ui->rows_dirty || !o || !o->valid)
+		return true;
+	if (ui->rows_generation == tl_tracker_generation(in->tracker))
+		return false;
+	if (in->now < o->built_ns || in->now - o->built_ns >= ROWS_MIN_AGE)
+		return true;
+	return rows_moved(ui, in);
 }
 
 static const struct tl_conn *selected(const struct tl_ui *ui, const struct tl_ui_input *in)
@@ -228,7 +418,7 @@ static bool search_from(struct tl_ui *ui, size_t from, const struct tl_ui_input 
 	const struct tl_conn *conns = tl_tracker_conns((struct tl_tracker *)in->tracker, &n);
 	for (size_t k = 0; k < ui->n_rows; k++) {
 		size_t i = (from + k) % ui->n_rows;
-		if (row_has_text(&conns[ui->rows[i]], ui->search)) {
+		if (ui->rows[i] < n && row_has_text(&conns[ui->rows[i]], ui->search)) {
 			select_row(ui, i, in);
 			return true;
 		}
@@ -255,6 +445,8 @@ static void apply_filter_text(struct tl_ui *ui)
 	}
 	tl_filter_free(ui->filter);
 	ui->filter = f;
+	if (ui->order)
+		ui->order->valid = false; /* a new filter may reuse the old one's address */
 	snprintf(ui->filter_text, sizeof(ui->filter_text), "%s", f ? tl_filter_text(f) : "");
 	ui->prompt = TL_PROMPT_NONE;
 	tl_ui_message(ui, NULL);
@@ -733,12 +925,19 @@ static void draw_table(struct tl_canvas *c, const struct tl_rect *r, struct tl_u
 	}
 	int vis = r->h - 2;
 	ui->table_visible = vis;
-	if (ui->sel < ui->top)
-		ui->top = ui->sel;
-	if (vis > 0 && ui->sel >= ui->top + (size_t)vis)
-		ui->top = ui->sel - (size_t)vis + 1;
-	if (ui->top + (size_t)vis > ui->n_rows)
-		ui->top = ui->n_rows > (size_t)vis ? ui->n_rows - (size_t)vis : 0;
+	for (int pass = 0; pass < 2; pass++) {
+		if (ui->sel < ui->top)
+			ui->top = ui->sel;
+		if (vis > 0 && ui->sel >= ui->top + (size_t)vis)
+			ui->top = ui->sel - (size_t)vis + 1;
+		if (ui->top + (size_t)vis > ui->n_rows)
+			ui->top = ui->n_rows > (size_t)vis ? ui->n_rows - (size_t)vis : 0;
+		/* rows kept from an earlier refresh must still hold their
+		 * connections where they are shown */
+		if (pass || !rows_moved(ui, in))
+			break;
+		tl_ui_refresh_rows(ui, in);
+	}
 	size_t n;
 	const struct tl_conn *conns = tl_tracker_conns((struct tl_tracker *)in->tracker, &n);
 	if (!ui->n_rows) {
@@ -1202,7 +1401,7 @@ void tl_ui_draw(struct tl_ui *ui, struct tl_canvas *c, const struct tl_ui_input 
 		memset(ui->pane, 0, sizeof(ui->pane));
 		return;
 	}
-	if (ui->rows_dirty || ui->rows_generation != tl_tracker_generation(in->tracker))
+	if (rows_stale(ui, in))
 		tl_ui_refresh_rows(ui, in);
 	if (ui->screen == TL_SCREEN_HELP) {
 		draw_help(c);

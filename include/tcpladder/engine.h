@@ -24,8 +24,9 @@ struct tl_engine_config {
 	const struct tl_ns_arg *netns;
 	size_t n_netns;
 	uint64_t delay_ns;		/* the interval aimed for */
-	double cpu_budget;		/* fraction of one core for full dumps */
-	uint64_t follow_period_ns;	/* exact lookups of followed connections */
+	double cpu_budget;		/* fraction of one core for full dumps, and
+					   again for following (clamped to 0.001..1) */
+	uint64_t follow_period_ns;	/* follow steps at most this often */
 	const struct tl_filter *filter; /* which sockets to track (may be NULL) */
 	const struct tl_filter *follow; /* which connections to follow (may be NULL) */
 	unsigned what;			/* TL_SAMPLE_* */
@@ -64,5 +65,10 @@ void tl_engine_limits(struct tl_engine *e, unsigned i, long *tw_max_buckets, int
 		      int *port_hi);
 uint64_t tl_engine_ns_ino(const struct tl_engine *e, unsigned i);
 
+/* The interval at which work costing cost_ns of CPU a round keeps within
+ * cpu_budget (a fraction of one core, clamped to 0.001..1; 0 or less: no
+ * budget), at least floor_ns and at most TL_ENGINE_MAX_INTERVAL_NS. */
+#define TL_ENGINE_MAX_INTERVAL_NS (3600ULL * 1000000000ULL)
+uint64_t tl_engine_pace(double cost_ns, double cpu_budget, uint64_t floor_ns);
 
 #endif

@@ -40,6 +40,11 @@ struct tl_runtime_config {
 	size_t history_cap;		/* samples of histogram history (0: none) */
 	bool leaks;			/* CLOSE-WAIT owners and growth, TIME-WAIT pressure */
 	bool event_owners;		/* owners of the events' sockets (--events) */
+	/* Once destroy events were read, leave their descriptors out of
+	 * tl_runtime_pollfds() for this long (0: never): the kernel queues
+	 * them, and under churn one wakeup per event costs more than the
+	 * events.  A view uses it; signals and its keys still wake at once. */
+	uint64_t events_gap_ns;
 };
 
 /* Why tl_runtime_step() stopped the run. */
@@ -57,7 +62,8 @@ struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t 
 				  char **cause);
 void tl_runtime_free(struct tl_runtime *rt);
 
-/* Descriptors to poll (engine, lab, signals); returns how many. */
+/* Descriptors to poll (engine, lab, signals; the engine's left out while
+ * events rest, see events_gap_ns); returns how many. */
 size_t tl_runtime_pollfds(const struct tl_runtime *rt, struct pollfd *pfd, size_t max);
 /* Monotonic time (ns) when a step next has work to do (the end of
  * --duration included). */

@@ -19,6 +19,14 @@ struct tl_engine_stats {
 	uint64_t lost_events; /* times the kernel dropped destroy events */
 	size_t sockets;	      /* in the last round, all namespaces */
 	bool paused;
+	/* Following (--follow and requests): connections followed, steps
+	 * made, the period between steps (stretched from follow_period_ns to
+	 * keep within the budget), and how often each connection is looked
+	 * up (a step visits at most 256 of them, in turn). */
+	size_t followed;
+	uint64_t follow_steps;
+	uint64_t follow_period_ns;
+	uint64_t follow_cycle_ns;
 };
 
 #endif

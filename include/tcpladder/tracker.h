@@ -124,8 +124,29 @@ size_t tl_tracker_pending(struct tl_tracker *t, struct tl_lookup *out, size_t ma
  * decided with what is known, and aborted sockets whose peer never turned
  * up are told alone: for the last events before the program stops. */
 void tl_tracker_flush(struct tl_tracker *t);
-/* Drop tombstones older than the tombstone time. */
+/* Drop tombstones older than the tombstone time; forget closed cookies
+ * after 10 minutes.  When fewer than half of the slots hold a
+ * connection (after a burst), the connections are moved down and the
+ * slots renumbered: slot indices held across this call are then stale
+ * (connection ids are not). */
 void tl_tracker_expire(struct tl_tracker *t, uint64_t now);
+
+/* What the tracker holds, for tests and benchmarks: memory follows the
+ * connections down after a burst. */
+struct tl_tracker_storage {
+	size_t conns;	    /* connections, tombstones included */
+	size_t slots;	    /* slots in use or free */
+	size_t slot_cap;    /* slots allocated */
+	size_t cookie_cap;  /* cookie map table size */
+	size_t tuple_cap;   /* tuple map table size */
+	size_t closed;	    /* closed cookies remembered (at most 65536) */
+	size_t closed_cap;  /* their map's table size */
+	size_t event_cap;   /* events array */
+	size_t pending_cap; /* pending lookups array */
+	uint64_t compactions;
+	size_t bytes; /* all of the above, allocated */
+};
+void tl_tracker_storage(const struct tl_tracker *t, struct tl_tracker_storage *st);
 
 /* Events since the last drain; valid until the next tracker call. */
 const struct tl_event *tl_tracker_events(struct tl_tracker *t, size_t *n);

@@ -92,6 +92,7 @@ struct tl_rect {
 
 struct tl_filter;
 struct tl_ladder;
+struct tl_ui_order;
 
 struct tl_ui {
 	enum tl_screen screen;
@@ -131,6 +132,7 @@ struct tl_ui {
 	int delay_step; /* +1 slower, -1 faster */
 	bool rows_dirty;
 	uint64_t rows_generation; /* the tracker's generation the rows were built from */
+	struct tl_ui_order *order; /* the table's sorted keys, kept between refreshes */
 	/* the last frame's geometry, for mouse clicks */
 	struct tl_rect pane[TL_PANE_N];
 	int table_first_y;
@@ -139,7 +141,9 @@ struct tl_ui {
 
 void tl_ui_init(struct tl_ui *ui);
 void tl_ui_fini(struct tl_ui *ui);
-/* Rebuild the table's rows (after new data, or a sort or filter change). */
+/* Rebuild the table's rows (after new data, or a sort or filter change):
+ * only the rows whose sort key changed are sorted again and merged into
+ * the kept order, which is the same as sorting all of them. */
 void tl_ui_refresh_rows(struct tl_ui *ui, const struct tl_ui_input *in);
 /* One key; returns true when the screen should be redrawn. */
 bool tl_ui_key(struct tl_ui *ui, int key, const struct tl_ui_input *in);

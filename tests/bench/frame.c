@@ -1,6 +1,8 @@
 /* frame: the cost of the interactive view's work with many sockets
  * tracked, without a terminal.  Prints medians of:
- *   rows  - rebuilding and sorting the connection table (after a sample)
+ *   rows  - refreshing the connection table's order: nothing changed,
+ *           after a sample where 1% of the connections changed state
+ *           (and 1% came and went), and all sorted anew (a new column)
  *   frame - drawing one full screen into the canvas (every redraw)
  * Build: see tests/bench/ui.sh. */
 #include <stdio.h>
@@ -90,12 +92,43 @@ int main(int argc, char **argv)
 		frames[r] = d - b;
 		tl_ui_key(&ui, TL_KEY_PGDN, &in); /* a different page each time */
 	}
+	/* 1% of the connections change state and 1% are replaced, then the
+	 * order is refreshed (the view's work after a sample under churn). */
+	uint64_t churn[16], full[16];
+	uint64_t t_now = 20000000000ULL, next_cookie = n + 1;
+	for (int r = 0; r < 16; r++) {
+		for (size_t i = 0; i < n / 100; i++) {
+			struct tl_sock *x = &s.socks[(size_t)r * 997 + i * 97 % n];
+			x->state = x->state == TL_TCP_ESTABLISHED ? TL_TCP_CLOSE_WAIT : TL_TCP_ESTABLISHED;
+			struct tl_sock *y = &s.socks[(i * 193 + (size_t)r * 31) % n];
+			y->cookie = next_cookie++;
+			y->rport = (uint16_t)(y->rport + 1);
+		}
+		t_now += 1000000000ULL;
+		tl_tracker_sample(t, 0, &s, t_now, 30.0 + r);
+		tl_tracker_clear_events(t);
+		in.now = t_now;
+		uint64_t a = now_ns();
+		tl_ui_refresh_rows(&ui, &in);
+		churn[r] = now_ns() - a;
+		a = now_ns();
+		tl_ui_key(&ui, '>', &in); /* another column: a full sort */
+		tl_ui_refresh_rows(&ui, &in);
+		full[r] = now_ns() - a;
+		tl_ui_key(&ui, '<', &in);
+		tl_ui_refresh_rows(&ui, &in);
+	}
+	qsort(churn, 16, sizeof(churn[0]), cmp);
+	qsort(full, 16, sizeof(full[0]), cmp);
 	qsort(rows, (size_t)rounds, sizeof(rows[0]), cmp);
 	qsort(frames, (size_t)rounds, sizeof(frames[0]), cmp);
 	printf("sockets %zu, canvas %dx%d\n", n, w, h);
 	printf("tracker: first sample (%zu new sockets) %.2f ms; steady sample median %.2f ms\n", n,
 	       (double)sample_ns / 1e6, (double)steady[4] / 1e6);
-	printf("rows (rebuild + sort, after a sample): median %.2f ms\n", (double)rows[rounds / 2] / 1e6);
+	printf("rows, nothing changed: median %.2f ms\n", (double)rows[rounds / 2] / 1e6);
+	printf("rows, after a sample with 1%% changed and 1%% replaced: median %.2f ms\n",
+	       (double)churn[8] / 1e6);
+	printf("rows, sorted anew (another column): median %.2f ms\n", (double)full[8] / 1e6);
 	printf("frame (draw %dx%d): median %.3f ms, max %.3f ms\n", w, h,
 	       (double)frames[rounds / 2] / 1e6, (double)frames[rounds - 1] / 1e6);
 	tl_canvas_fini(&c);

@@ -227,6 +227,69 @@ int main(void)
 		tl_options_fini(&o);
 	}
 
+	/* Time options the clock cannot hold: 18446744000 s is about
+	 * UINT64_MAX ns, and start + duration used to wrap. */
+	is_int(parse(&o, &cause, "--events", "--duration", "18446744000", NULL), -EINVAL,
+	       "a duration the clock cannot hold is refused");
+	is_str(cause, "invalid duration '18446744000' (seconds, above 0 and at most 315360000)",
+	       "duration reason");
+	free(cause);
+	tl_options_fini(&o);
+	is_int(parse(&o, &cause, "--events", "--duration", "315360000.5", NULL), -EINVAL,
+	       "just above ten years refused");
+	free(cause);
+	tl_options_fini(&o);
+	is_int(parse(&o, &cause, "--events", "--duration", "315360000", NULL), 0,
+	       "ten years accepted");
+	ok(o.duration_ns == 315360000ULL * 1000000000ULL, "ten years in ns");
+	tl_options_fini(&o);
+	is_int(parse(&o, &cause, "--duration", "99999999999999999999", NULL, NULL), -EINVAL,
+	       "a duration past the parser's range refused");
+	free(cause);
+	tl_options_fini(&o);
+	is_int(parse(&o, &cause, "--duration", "0", NULL, NULL), -EINVAL, "zero duration refused");
+	free(cause);
+	tl_options_fini(&o);
+	is_int(parse(&o, &cause, "-d", "18446744000", NULL, NULL), -EINVAL, "a huge delay refused");
+	free(cause);
+	tl_options_fini(&o);
+	is_int(parse(&o, &cause, "-d", "3600.001", NULL, NULL), -EINVAL, "a delay above 3600 refused");
+	free(cause);
+	tl_options_fini(&o);
+	is_int(parse(&o, &cause, "--leak-window", "18446744000", NULL, NULL), -EINVAL,
+	       "a huge --leak-window refused");
+	free(cause);
+	tl_options_fini(&o);
+	is_int(parse(&o, &cause, "--leak-age", "18446744000", NULL, NULL), -EINVAL,
+	       "a huge --leak-age refused");
+	free(cause);
+	tl_options_fini(&o);
+	is_int(parse(&o, &cause, "--link-delay", "18446744000", NULL, NULL), -EINVAL,
+	       "a huge --link-delay refused");
+	free(cause);
+	tl_options_fini(&o);
+
+	/* The budget: 0.1% to 100%; below it the interval stretched to years. */
+	is_int(parse(&o, &cause, "--cpu-budget", "0.000000001", NULL, NULL), -EINVAL,
+	       "a budget of 1e-9 %% refused");
+	is_str(cause, "invalid CPU budget '0.000000001' (percent, from 0.1 to 100)", "budget reason");
+	free(cause);
+	tl_options_fini(&o);
+	is_int(parse(&o, &cause, "--cpu-budget", "0.09", NULL, NULL), -EINVAL,
+	       "a budget below 0.1%% refused");
+	free(cause);
+	tl_options_fini(&o);
+	is_int(parse(&o, &cause, "--cpu-budget", "0.1", NULL, NULL), 0, "0.1%% accepted");
+	ok(o.cpu_budget > 0.000999 && o.cpu_budget < 0.001001, "0.1%% is 0.001 of a core");
+	tl_options_fini(&o);
+	is_int(parse(&o, &cause, "--cpu-budget", "100", NULL, NULL), 0, "100%% accepted");
+	ok(o.cpu_budget == 1.0, "100%% is one core");
+	tl_options_fini(&o);
+	is_int(parse(&o, &cause, "--cpu-budget", "100.5", NULL, NULL), -EINVAL,
+	       "above 100%% refused");
+	free(cause);
+	tl_options_fini(&o);
+
 	is_int(parse(&o, &cause, "--help", NULL, NULL, NULL), 0, "--help");
 	ok(o.help, "help flagged");
 	tl_options_fini(&o);

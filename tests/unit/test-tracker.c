@@ -606,6 +606,169 @@ static void evidence(void)
 	tl_snapshot_fini(&s);
 }
 
+/* Storage after a burst: 80000 short connections come and go (as under
+ * churn) beside 40000 steady ones, then only the steady ones remain.  Once the tombstones expire
+ * the slots, the maps and the event and lookup arrays shrink back, and
+ * the remembered closed cookies are bounded and forgotten after 10
+ * minutes.  Checked by capacities, not by RSS. */
+static void burst_storage(void)
+{
+	enum { STEADY = 40000, BATCH = 10000, BATCHES = 8 };
+	struct tl_tracker *t = tl_tracker_new(1);
+	struct tl_snapshot s;
+	struct tl_tracker_storage st0, peak, st;
+
+	memset(&peak, 0, sizeof(peak));
+	static struct tl_sock socks[STEADY + BATCH];
+	static struct tl_lookup lk[4096];
+	uint64_t now = 1000 * SEC;
+	size_t most_slots = 0, most_events = 0;
+
+	tl_snapshot_init(&s);
+	/* steady: 100 pairs, both ends watched */
+	for (int i = 0; i < STEADY; i += 2) {
+		socks[i] = sk(1 + (uint64_t)i, TL_TCP_ESTABLISHED, 443, (uint16_t)(20000 + i));
+		socks[i + 1] = sk(2 + (uint64_t)i, TL_TCP_ESTABLISHED, (uint16_t)(20000 + i), 443);
+	}
+	socks[0] = sk(1, TL_TCP_LISTEN, 443, 0);
+	snap_of(&s, socks, STEADY);
+	tl_tracker_sample(t, 0, &s, now, 1.0);
+	tl_tracker_clear_events(t);
+	tl_tracker_storage(t, &st0);
+
+	for (int b = 0; b <= BATCHES + 2; b++) {
+		size_t n = STEADY;
+		for (int i = 0; b < BATCHES && i < BATCH; i++)
+			socks[n++] = sk(100000 + (uint64_t)b * BATCH + (uint64_t)i,
+					TL_TCP_ESTABLISHED, (uint16_t)(30000 + i), 8443);
+		snap_of(&s, socks, n);
+		now += SEC;
+		tl_tracker_sample(t, 0, &s, now, 2.0);
+		while (tl_tracker_pending(t, lk, 4096))
+			; /* the lookups go unanswered: the next dump decides */
+		tl_tracker_storage(t, &st);
+		most_events = TL_MAX(most_events, st.event_cap);
+		most_slots = TL_MAX(most_slots, st.slot_cap);
+		if (b == BATCHES - 1)
+			peak = st;
+		tl_tracker_clear_events(t);
+		tl_tracker_expire(t, now);
+	}
+	ok(most_slots >= 2 * BATCH && peak.cookie_cap >= 2 * BATCH && most_events >= BATCH,
+	   "the burst needed %zu slots, a cookie table of %zu, %zu events", most_slots,
+	   peak.cookie_cap, most_events);
+	/* Quiet: the tombstones expire. */
+	for (int i = 0; i < 3; i++) {
+		snap_of(&s, socks, STEADY);
+		now += 10 * SEC;
+		tl_tracker_sample(t, 0, &s, now, 3.0);
+		tl_tracker_clear_events(t);
+		tl_tracker_expire(t, now);
+	}
+	tl_tracker_storage(t, &st);
+	is_int(st.conns, STEADY, "the steady connections remain");
+	ok(st.compactions >= 1, "the slots were compacted (%llu times)",
+	   (unsigned long long)st.compactions);
+	ok(st.slot_cap <= 2 * STEADY + 256, "slots back to %zu (steady %zu, peak %zu)", st.slot_cap,
+	   st0.slot_cap, most_slots);
+	ok(st.cookie_cap <= 4 * STEADY && st.tuple_cap <= 4 * STEADY,
+	   "cookie and tuple tables back to %zu and %zu (peak %zu)", st.cookie_cap, st.tuple_cap,
+	   peak.cookie_cap);
+	ok(st.event_cap <= 16384 && st.pending_cap <= 16384,
+	   "event and lookup arrays back to %zu and %zu (peak events %zu)", st.event_cap,
+	   st.pending_cap, most_events);
+	ok(st.closed == 65536, "closed cookies remembered: %zu of %d (at most 65536)", st.closed,
+	   BATCH * BATCHES);
+
+	/* Renumbered slots still hold the right connections. */
+	int bad = 0;
+	for (int i = 1; i < STEADY; i++) {
+		struct tl_conn *c = tl_tracker_find(t, 1 + (uint64_t)i);
+		const struct tl_conn *p = c ? tl_tracker_peer(t, c) : NULL;
+		uint64_t want_peer = (i % 2) ? (uint64_t)i : 2 + (uint64_t)i;
+		if (!c || c->sock.cookie != 1 + (uint64_t)i || (i > 1 && (!p || p->sock.cookie != want_peer)))
+			bad++;
+	}
+	is_int(bad, 0, "after compaction every connection is found by cookie, with its peer");
+	socks[10].state = TL_TCP_CLOSE_WAIT;
+	snap_of(&s, socks, STEADY);
+	now += SEC;
+	tl_tracker_sample(t, 0, &s, now, 4.0);
+	is_str(drain(t), "c11 trans ESTABLISHED>CLOSE-WAIT FIN/in\n",
+	       "and a change after it is told once, for the right connection");
+
+	/* Ten minutes on, the closed cookies are forgotten too. */
+	now += 601 * SEC;
+	snap_of(&s, socks, STEADY);
+	tl_tracker_sample(t, 0, &s, now, 5.0);
+	tl_tracker_clear_events(t);
+	tl_tracker_expire(t, now);
+	tl_tracker_storage(t, &st);
+	ok(st.closed == 0 && st.closed_cap <= 64, "closed cookies forgotten: %zu, table %zu",
+	   st.closed, st.closed_cap);
+	ok(st.bytes < st0.bytes * 2, "memory back near where it began: %zu bytes (%zu before)",
+	   st.bytes, st0.bytes);
+	tl_tracker_free(t);
+	tl_snapshot_fini(&s);
+}
+
+/* Slots compacted while an end waits for evidence (its peer's next
+ * dump): the wait follows the connection to its new slot, and the next
+ * dump decides it as it would have without the compaction. */
+static void compact_while_waiting(void)
+{
+	enum { BURST = 3000 };
+	static struct tl_sock socks[BURST + 1];
+	struct tl_snapshot s;
+	struct tl_lookup lk[8];
+	struct tl_tracker_storage st;
+	uint64_t now = 3000 * SEC;
+
+	tl_snapshot_init(&s);
+	struct tl_tracker *t = tl_tracker_new(1);
+	struct tl_sock lst = sk(1, TL_TCP_LISTEN, 80, 0);
+	socks[0] = lst;
+	for (int i = 0; i < BURST; i++)
+		socks[1 + i] = sk(10000 + (uint64_t)i, TL_TCP_ESTABLISHED, (uint16_t)(20000 + i), 443);
+	dump(t, &s, socks, BURST + 1, &now);
+	/* The burst goes; a pair comes, in slots above it. */
+	struct tl_sock j1 = sk(411, TL_TCP_ESTABLISHED, 51200, 80);
+	struct tl_sock j2 = sk(412, TL_TCP_ESTABLISHED, 80, 51200);
+	struct tl_sock m2[] = {lst, j1, j2};
+	for (int i = 0; i < 4; i++)
+		dump(t, &s, m2, 3, &now);
+	while (tl_tracker_pending(t, lk, 8))
+		;
+	tl_tracker_clear_events(t); /* thousands: more than drain() holds */
+	struct tl_sock j2d = freed(j2, 0);
+	j2d.flags = TL_SOCK_HAS_INFO;
+	j2d.info.have = TL_INFO_BYTES_ACKED | TL_INFO_BYTES_SENT;
+	j2d.info.bytes_sent = 100;
+	j2d.info.bytes_acked = 101;
+	tl_tracker_destroyed(t, 0, &j2d, now, 30.0);
+	while (tl_tracker_pending(t, lk, 8))
+		tl_tracker_lookup_result(t, 0, 412, NULL, now, 30.0);
+	is_str(drain(t), "", "compaction: the freed end waits for its peer's next dump");
+	/* The burst's tombstones expire: most slots are free. */
+	now += 11 * SEC;
+	tl_tracker_expire(t, now);
+	tl_tracker_storage(t, &st);
+	ok(st.compactions == 1 && st.slots == 3, "the slots were compacted (%llu times, %zu slots)",
+	   (unsigned long long)st.compactions, st.slots);
+	struct tl_sock m3[] = {lst, mini(j1, TL_TCP_TIME_WAIT, 60000)};
+	dump(t, &s, m3, 2, &now);
+	is_str(drain(t),
+	       "c411 trans ESTABLISHED>FIN-WAIT-1 FIN/out i\n"
+	       "c411 trans FIN-WAIT-1>FIN-WAIT-2 ACK/in i\n"
+	       "c411 trans FIN-WAIT-2>TIME-WAIT FIN/in\n"
+	       "c412 trans ESTABLISHED>CLOSE-WAIT FIN/in i\n"
+	       "c412 trans CLOSE-WAIT>LAST-ACK FIN/out i\n"
+	       "c412 close LAST-ACK>CLOSED ACK/in\n",
+	       "after the compaction the waiting end is decided by its peer's TIME-WAIT");
+	tl_tracker_free(t);
+	tl_snapshot_fini(&s);
+}
+
 int main(void)
 {
 	struct tl_snapshot s;
@@ -865,5 +1028,7 @@ int main(void)
 	tl_snapshot_fini(&s);
 	evidence();
 	handshake_then_abort();
+	burst_storage();
+	compact_while_waiting();
 	return tap_done();
 }

@@ -244,6 +244,170 @@ static void leak_screen(struct tl_ui *ui, struct fixture *f)
 	tl_leak_watch_fini(&watch);
 }
 
+static void diag_order(int round, const struct tl_ui *a, const struct tl_ui *b)
+{
+	printf("#   round %d, sort %d%s: %zu rows kept, %zu by a full sort\n", round, a->sort,
+	       a->sort_desc ? " reversed" : "", a->n_rows, b->n_rows);
+	for (size_t i = 0; i < a->n_rows && i < b->n_rows; i++)
+		if (a->rows[i] != b->rows[i]) {
+			printf("#   first difference at row %zu: slot %u against %u\n", i, a->rows[i],
+			       b->rows[i]);
+			break;
+		}
+}
+/* The table's order kept between refreshes (only changed rows sorted and
+ * merged) against a full sort (a fresh view) on random data: connections
+ * come, change state and queues, go and leave their slots for others;
+ * the sort column, its direction and the filter change now and then. */
+static unsigned rnd_state = 2463534242u;
+static unsigned rnd(unsigned n)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 17;
+	rnd_state ^= rnd_state << 5;
+	return rnd_state % n;
+}
+
+static void type_filter(struct tl_ui *ui, const char *text, const struct tl_ui_input *in)
+{
+	tl_ui_key(ui, '\\', in);
+	for (int i = 0; i < 60; i++)
+		tl_ui_key(ui, TL_KEY_BACKSPACE, in);
+	for (const char *p = text; *p; p++)
+		tl_ui_key(ui, *p, in);
+	tl_ui_key(ui, TL_KEY_ENTER, in);
+}
+
+static void random_order(void)
+{
+	static const int states[] = {TL_TCP_ESTABLISHED, TL_TCP_SYN_SENT, TL_TCP_FIN_WAIT1,
+				     TL_TCP_FIN_WAIT2,	 TL_TCP_TIME_WAIT, TL_TCP_CLOSE_WAIT,
+				     TL_TCP_LAST_ACK,	 TL_TCP_LISTEN,	   TL_TCP_SYN_RECV};
+	static const char *const filters[] = {"", "state established", "sport = :443",
+					      "state close-wait or state time-wait"};
+	enum { MAXC = 400 };
+	struct tl_sock live[MAXC];
+	size_t n_live = 0;
+	uint64_t next_cookie = 1, now = 1000 * SEC;
+	struct tl_tracker *t = tl_tracker_new(1);
+	struct tl_snapshot snap;
+	struct tl_history hist;
+	struct tl_evlog log;
+	const char *names[1] = {"self"};
+	struct tl_ui ui;
+	int bad_order = 0, bad_sel = 0, rounds = 600, full_checks = 0;
+	size_t most = 0;
+
+	tl_tracker_set_tombstone(t, 3 * SEC);
+	tl_snapshot_init(&snap);
+	tl_history_init(&hist, 10);
+	tl_evlog_init(&log, 10);
+	tl_ui_init(&ui);
+	{
+		struct tl_ui_input in0 = {
+			.tracker = t, .history = &hist, .log = &log, .host = "h", .ns_names = names,
+			.n_ns = 1, .now = now, .now_wall = 1.0,
+		};
+		tl_ui_refresh_rows(&ui, &in0);
+		is_int(ui.n_rows, 0, "no connections: no rows");
+	}
+	for (int round = 0; round < rounds; round++) {
+		/* Churn: a few go, a few come, some change; once, all go. */
+		if (round == rounds / 2)
+			n_live = 0;
+		for (unsigned k = rnd(6); k > 0 && n_live; k--) {
+			size_t gone = rnd((unsigned)n_live);
+			live[gone] = live[--n_live];
+		}
+		for (unsigned k = rnd(round < 50 ? 20 : 8); k > 0 && n_live < MAXC; k--) {
+			struct tl_sock s;
+			memset(&s, 0, sizeof(s));
+			s.cookie = next_cookie++;
+			s.family = rnd(4) ? AF_INET : AF_INET6;
+			s.state = (uint8_t)states[rnd(TL_ARRAY_SIZE(states))];
+			s.local[0] = s.remote[0] = 10;
+			s.local[3] = (uint8_t)(1 + rnd(3));
+			s.remote[3] = (uint8_t)rnd(256);
+			s.lport = rnd(3) ? 443 : (uint16_t)(1024 + rnd(60000));
+			s.rport = (uint16_t)(1024 + rnd(60000));
+			live[n_live++] = s;
+		}
+		for (unsigned k = rnd(10); k > 0 && n_live; k--) {
+			struct tl_sock *s = &live[rnd((unsigned)n_live)];
+			switch (rnd(3)) {
+			case 0:
+				s->state = (uint8_t)states[rnd(TL_ARRAY_SIZE(states))];
+				break;
+			case 1:
+				s->rqueue = rnd(4) ? 0 : rnd(5000);
+				s->wqueue = rnd(4) ? 0 : rnd(5000);
+				break;
+			default:
+				s->flags = TL_SOCK_HAS_INFO;
+				s->info.have = TL_INFO_RTT;
+				s->info.rtt_us = rnd(3) ? 100 * rnd(20) : rnd(100000);
+			}
+		}
+		tl_snapshot_clear(&snap);
+		for (size_t i = 0; i < n_live; i++)
+			*tl_snapshot_add(&snap) = live[i];
+		snap.complete = true;
+		now += SEC;
+		tl_tracker_sample(t, 0, &snap, now, (double)now / 1e9);
+		tl_tracker_clear_events(t);
+		tl_tracker_expire(t, now);
+
+		struct tl_ui_input in = {
+			.tracker = t, .history = &hist, .log = &log, .host = "h", .ns_names = names,
+			.n_ns = 1, .now = now, .now_wall = 1.0,
+		};
+		/* Now and then: another column, the other direction, a filter. */
+		if (!rnd(25))
+			tl_ui_key(&ui, '>', &in);
+		if (!rnd(40))
+			tl_ui_key(&ui, 'I', &in);
+		if (!rnd(60))
+			type_filter(&ui, filters[rnd(TL_ARRAY_SIZE(filters))], &in);
+		if (!rnd(3))
+			tl_ui_key(&ui, rnd(2) ? TL_KEY_DOWN : TL_KEY_PGDN, &in);
+		uint32_t sel_id = ui.sel_id;
+		tl_ui_refresh_rows(&ui, &in);
+
+		struct tl_ui full;
+		tl_ui_init(&full);
+		full.sort = ui.sort;
+		full.sort_desc = ui.sort_desc;
+		full.filter = ui.filter; /* borrowed */
+		tl_ui_refresh_rows(&full, &in);
+		full_checks++;
+		if (full.n_rows != ui.n_rows ||
+		    memcmp(full.rows, ui.rows, ui.n_rows * sizeof(*ui.rows))) {
+			if (!bad_order++)
+				diag_order(round, &ui, &full);
+		}
+		most = TL_MAX(most, ui.n_rows);
+		full.filter = NULL;
+		tl_ui_fini(&full);
+
+		/* The selection stays on its connection while it is a row. */
+		size_t n;
+		const struct tl_conn *conns = tl_tracker_conns(t, &n);
+		bool still = false;
+		for (size_t i = 0; i < ui.n_rows; i++)
+			still |= conns[ui.rows[i]].id == sel_id;
+		if (sel_id && still && conns[ui.rows[ui.sel]].id != sel_id)
+			bad_sel++;
+	}
+	is_int(bad_order, 0, "%d refreshes of up to %zu rows: the kept order equals a full sort",
+	       full_checks, most);
+	is_int(bad_sel, 0, "the selection stays on its connection across refreshes");
+	tl_ui_fini(&ui);
+	tl_tracker_free(t);
+	tl_snapshot_fini(&snap);
+	tl_history_fini(&hist);
+	tl_evlog_fini(&log);
+}
+
 int main(void)
 {
 	struct fixture f;
@@ -370,5 +534,6 @@ int main(void)
 
 	tl_ui_fini(&ui);
 	fixture_fini(&f);
+	random_order();
 	return tap_done();
 }
