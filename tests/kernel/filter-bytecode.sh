@@ -101,22 +101,30 @@ start_sg c -p 443 listen=1 established=1 &&
 start_sg d -6 -p 80 established=1 closing=1 &&
 start_sg e -p 30000 fin-wait-1=1 syn-sent=1 fin-wait-2-orphan=1
 if [ ! -s "$T/err" ]; then
-	ss -tanH >"$T/all.raw"
 	i=0
 	while IFS= read -r expr; do
 		i=$((i + 1))
-		# shellcheck disable=SC2086
-		ss -tanH $expr 2>"$T/$i.sserr" |
-			awk -f "$T/norm.awk" "$T/all.raw" - |
-			LC_ALL=C sort >"$T/$i.ss"
-		"$BCDUMP" "$expr" 2>"$T/$i.bcerr" | LC_ALL=C sort >"$T/$i.bc"
-		echo "${PIPESTATUS[0]}" >"$T/$i.bcrc"
-		"$BCDUMP" -u "$expr" 2>>"$T/$i.bcerr" | LC_ALL=C sort >"$T/$i.us"
-		echo "${PIPESTATUS[0]}" >"$T/$i.usrc"
-		# and the tool itself: FILTER on the command line
-		# shellcheck disable=SC2086
-		"$TCPLADDER" --once --json --no-owners $expr >"$T/$i.tl" 2>"$T/$i.tlerr"
-		echo $? >"$T/$i.tlrc"
+		# The four views are taken one after the other: should a socket
+		# change meanwhile (the orphan FIN-WAIT-2 ends after
+		# tcp_fin_timeout, which a slow machine reaches), take them again.
+		for try in 1 2 3 4 5; do
+			ss -tanH >"$T/all.raw"
+			# shellcheck disable=SC2086
+			ss -tanH $expr 2>"$T/$i.sserr" |
+				awk -f "$T/norm.awk" "$T/all.raw" - |
+				LC_ALL=C sort >"$T/$i.ss"
+			"$BCDUMP" "$expr" 2>"$T/$i.bcerr" | LC_ALL=C sort >"$T/$i.bc"
+			echo "${PIPESTATUS[0]}" >"$T/$i.bcrc"
+			"$BCDUMP" -u "$expr" 2>>"$T/$i.bcerr" | LC_ALL=C sort >"$T/$i.us"
+			echo "${PIPESTATUS[0]}" >"$T/$i.usrc"
+			# and the tool itself: FILTER on the command line
+			# shellcheck disable=SC2086
+			"$TCPLADDER" --once --json --no-owners $expr >"$T/$i.tl" 2>"$T/$i.tlerr"
+			echo $? >"$T/$i.tlrc"
+			ss -tanH >"$T/all.after"
+			cmp -s "$T/all.raw" "$T/all.after" && break
+			echo "# the sockets changed during expression $i (try $try): again"
+		done
 	done <"$T/exprs"
 fi
 for fd in $fds; do exec {fd}>&-; done
