@@ -1,4 +1,7 @@
-/* ui: state, keys, layout and panes of the interactive view. */
+/* ui: the interactive view's state, its layout and the main screen's
+ * panes (header, histogram, table, events, footer) and help.  The table's
+ * model is in uirows.c, the keys in uikeys.c, the connection's detail
+ * screen in uidetail.c and the leak screen in uileaks.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,15 +14,13 @@
 #include "tcpladder/ladderview.h"
 #include "tcpladder/tcpstate.h"
 #include "tcpladder/ui.h"
+#include "tcpladder/uidetail.h"
+#include "tcpladder/uileaks.h"
+#include "tcpladder/uirows.h"
 
 #define SEC 1000000000ULL
 #define SPARK_SPAN (120 * SEC) /* the sparklines cover the last two minutes */
 #define RATE_WINDOW (10 * SEC)
-
-static const char *const sort_names[TL_SORT_N] = {"STATE",    "LOCAL",  "REMOTE", "AGE",
-						  "IN-STATE", "RECV-Q", "SEND-Q", "RTT"};
-
-static void order_free(struct tl_ui_order *o);
 
 void tl_ui_init(struct tl_ui *ui)
 {
@@ -35,7 +36,7 @@ void tl_ui_init(struct tl_ui *ui)
 void tl_ui_fini(struct tl_ui *ui)
 {
 	free(ui->rows);
-	order_free(ui->order);
+	tl_uirows_order_free(ui->order);
 	free(ui->message);
 	tl_ladder_free(ui->ladder);
 	tl_filter_free(ui->filter);
@@ -59,706 +60,6 @@ void tl_ui_format_age(uint64_t ns, char *out, size_t len)
 		snprintf(out, len, "%lluh", (unsigned long long)(s / 3600));
 	else
 		snprintf(out, len, "%llud", (unsigned long long)(s / 86400));
-}
-
-/* ---- rows ---- */
-
-/* Sorting 100k rows after every sample must be cheap: each row gets a
- * precomputed key (three words compared in order), so the comparison
- * never chases pointers.  The last word ends with the connection id in
- * its low 32 bits: no two keys are equal, and a kept key tells which
- * connection it was made for. */
-struct row_key {
-	uint64_t k[3];
-	uint32_t slot;
-};
-
-static uint64_t be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static void addr_key(const struct tl_sock *s, bool local, uint64_t k[3])
-{
-	const uint8_t *a = local ? s->local : s->remote;
-	uint16_t port = local ? s->lport : s->rport;
-	if (s->family == AF_INET) {
-		k[0] = (uint64_t)a[0] << 24 | (uint64_t)a[1] << 16 | (uint64_t)a[2] << 8 | a[3];
-		k[1] = port;
-	} else {
-		k[0] = 1ULL << 63 | be64(a) >> 1;
-		k[1] = (be64(a + 8) >> 1) << 16 | port;
-	}
-}
-
-static void make_key(const struct tl_conn *c, int sort, struct row_key *rk)
-{
-	static uint8_t rank[TL_TCP_NSTATES];
-	static bool ranked;
-	uint64_t tie[3];
-
-	if (!ranked) {
-		memset(rank, TL_TCP_NSHOWN, sizeof(rank));
-		for (int i = 0; i < TL_TCP_NSHOWN; i++)
-			rank[tl_tcp_lifecycle[i]] = (uint8_t)i;
-		ranked = true;
-	}
-	addr_key(&c->sock, true, tie);
-	rk->k[1] = tie[0];
-	rk->k[2] = tie[1] << 32 | c->id;
-	switch (sort) {
-	case TL_SORT_STATE:
-		rk->k[0] = c->state < TL_TCP_NSTATES ? rank[c->state] : TL_TCP_NSHOWN;
-		break;
-	case TL_SORT_LOCAL:
-		addr_key(&c->sock, true, rk->k);
-		rk->k[2] = c->id;
-		break;
-	case TL_SORT_REMOTE:
-		addr_key(&c->sock, false, rk->k);
-		rk->k[2] = c->id;
-		break;
-	case TL_SORT_AGE: /* oldest first */
-		rk->k[0] = c->first_seen_ns;
-		break;
-	case TL_SORT_INSTATE:
-		rk->k[0] = c->state_since_ns;
-		break;
-	case TL_SORT_RECVQ: /* biggest first */
-		rk->k[0] = ~(uint64_t)c->sock.rqueue;
-		break;
-	case TL_SORT_SENDQ:
-		rk->k[0] = ~(uint64_t)c->sock.wqueue;
-		break;
-	case TL_SORT_RTT:
-		rk->k[0] = ~(uint64_t)c->sock.info.rtt_us;
-		break;
-	}
-}
-
-static int key_cmp(const void *pa, const void *pb)
-{
-	const struct row_key *a = pa, *b = pb;
-	for (int i = 0; i < 3; i++)
-		if (a->k[i] != b->k[i])
-			return a->k[i] < b->k[i] ? -1 : 1;
-	return 0;
-}
-
-static void fmt_addr(const struct tl_sock *s, bool local, char *out, size_t len)
-{
-	tl_sock_format_addr(s->family, local ? s->local : s->remote, local ? s->lport : s->rport,
-			    out, len);
-}
-
-/* Plain text search over what a row shows. */
-static bool row_has_text(const struct tl_conn *c, const char *text)
-{
-	char a[64];
-	if (!*text)
-		return true;
-	fmt_addr(&c->sock, true, a, sizeof(a));
-	if (strstr(a, text))
-		return true;
-	fmt_addr(&c->sock, false, a, sizeof(a));
-	if (strstr(a, text))
-		return true;
-	return strcasestr(tl_tcp_state_name(c->state), text) != NULL;
-}
-
-/* The table's order, kept between refreshes.  A refresh computes every
- * row's key (cheap), compares it with the key the slot had, sorts only
- * the rows that changed and merges them into the kept order: O(n) plus
- * O(m log m) for m changed rows, instead of a full sort of 100k+ rows
- * after every sample.  Keys end with the connection id, so no two are
- * equal and the result is exactly what a full sort gives. */
-#define NO_SLOT UINT32_MAX
-
-struct tl_ui_order {
-	int sort;
-	const struct tl_filter *filter;
-	bool valid;
-	uint64_t built_ns; /* in->now of the last refresh */
-	struct row_key *sorted, *scratch; /* ascending; scratch: for merging */
-	size_t n, cap_sorted, cap_scratch;
-	struct row_key *by_slot; /* each slot's key; .slot NO_SLOT when not a row */
-	size_t n_slots, cap_slots;
-	struct row_key *add; /* rows that changed, with their new keys */
-	size_t cap_add;
-	uint8_t *changed; /* per slot: its place in sorted goes */
-	size_t cap_changed;
-};
-
-static bool key_eq(const struct row_key *a, const struct row_key *b)
-{
-	return a->k[0] == b->k[0] && a->k[1] == b->k[1] && a->k[2] == b->k[2];
-}
-
-/* Grow to need, or give memory back when far above it (after a burst). */
-static void *fit(void *p, size_t *cap, size_t need, size_t size)
-{
-	if (p && need <= *cap && (*cap <= 1024 || need >= *cap / 4))
-		return p;
-	size_t c = need + need / 2 + 64;
-	*cap = c;
-	return tl_reallocarray(p, c, size);
-}
-
-static void order_free(struct tl_ui_order *o)
-{
-	if (!o)
-		return;
-	free(o->sorted);
-	free(o->scratch);
-	free(o->by_slot);
-	free(o->add);
-	free(o->changed);
-	free(o);
-}
-
-/* Every row's key, all sorted. */
-static void order_full(struct tl_ui_order *o, const struct tl_ui *ui, const struct tl_conn *conns,
-		       size_t n)
-{
-	o->sorted = fit(o->sorted, &o->cap_sorted, n, sizeof(*o->sorted));
-	o->scratch = fit(o->scratch, &o->cap_scratch, n, sizeof(*o->scratch));
-	o->by_slot = fit(o->by_slot, &o->cap_slots, n, sizeof(*o->by_slot));
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct tl_conn *c = &conns[i];
-		o->by_slot[i].slot = NO_SLOT;
-		if (!c->id || (ui->filter && !tl_filter_match(ui->filter, &c->sock)))
-			continue;
-		make_key(c, ui->sort, &o->by_slot[i]);
-		o->by_slot[i].slot = (uint32_t)i;
-		o->sorted[k++] = o->by_slot[i];
-	}
-	qsort(o->sorted, k, sizeof(*o->sorted), key_cmp);
-	o->n = k;
-	o->n_slots = n;
-	o->sort = ui->sort;
-	o->filter = ui->filter;
-	o->valid = true;
-}
-
-/* Only what changed: re-key, sort the changed rows, merge. */
-static void order_update(struct tl_ui_order *o, const struct tl_ui *ui,
-			 const struct tl_conn *conns, size_t n)
-{
-	size_t m = 0, removed = 0;
-
-	o->by_slot = fit(o->by_slot, &o->cap_slots, n, sizeof(*o->by_slot));
-	o->changed = fit(o->changed, &o->cap_changed, n, sizeof(*o->changed));
-	for (size_t i = o->n_slots; i < n; i++)
-		o->by_slot[i].slot = NO_SLOT;
-	memset(o->changed, 0, n);
-	for (size_t i = 0; i < n; i++) {
-		const struct tl_conn *c = &conns[i];
-		struct row_key *old = &o->by_slot[i], nk;
-		bool in = c->id && (!ui->filter || tl_filter_match(ui->filter, &c->sock));
-		if (!in && old->slot == NO_SLOT)
-			continue;
-		if (in) {
-			make_key(c, ui->sort, &nk);
-			nk.slot = (uint32_t)i;
-			if (old->slot != NO_SLOT && key_eq(old, &nk))
-				continue;
-		}
-		if (old->slot != NO_SLOT) {
-			o->changed[i] = 1; /* its old place goes */
-			removed++;
-		}
-		if (in) {
-			if (m == o->cap_add) {
-				o->cap_add = o->cap_add ? o->cap_add * 2 : 256;
-				o->add = tl_reallocarray(o->add, o->cap_add, sizeof(*o->add));
-			}
-			o->add[m++] = nk;
-			*old = nk;
-		} else {
-			old->slot = NO_SLOT;
-		}
-	}
-	o->n_slots = n;
-	if (!m && !removed)
-		return;
-	if (m)
-		qsort(o->add, m, sizeof(*o->add), key_cmp);
-	size_t total = o->n - removed + m;
-	o->scratch = fit(o->scratch, &o->cap_scratch, total, sizeof(*o->scratch));
-	size_t a = 0, b = 0, k = 0;
-	while (a < o->n || b < m) {
-		if (a < o->n && o->changed[o->sorted[a].slot]) {
-			a++;
-			continue;
-		}
-		if (b >= m || (a < o->n && key_cmp(&o->sorted[a], &o->add[b]) < 0))
-			o->scratch[k++] = o->sorted[a++];
-		else
-			o->scratch[k++] = o->add[b++];
-	}
-	struct row_key *t = o->sorted;
-	size_t tc = o->cap_sorted;
-	o->sorted = o->scratch;
-	o->cap_sorted = o->cap_scratch;
-	o->scratch = t;
-	o->cap_scratch = tc;
-	o->n = k;
-	/* after a burst, give the change list's memory back */
-	if (o->cap_add > 4096 && m < o->cap_add / 8) {
-		free(o->add);
-		o->add = NULL;
-		o->cap_add = 0;
-	}
-}
-
-void tl_ui_refresh_rows(struct tl_ui *ui, const struct tl_ui_input *in)
-{
-	size_t n;
-	const struct tl_conn *conns = tl_tracker_conns((struct tl_tracker *)in->tracker, &n);
-
-	if (!ui->order)
-		ui->order = tl_calloc(1, sizeof(*ui->order));
-	struct tl_ui_order *o = ui->order;
-	/* A new sort column or filter, or fewer slots (their order would
-	 * name slots that are gone): sort all. */
-	if (!o->valid || o->sort != ui->sort || o->filter != ui->filter || n < o->n_slots)
-		order_full(o, ui, conns, n);
-	else
-		order_update(o, ui, conns, n);
-	size_t k = o->n;
-	ui->rows = fit(ui->rows, &ui->cap_rows, k ? k : 1, sizeof(*ui->rows));
-	for (size_t i = 0; i < k; i++)
-		ui->rows[i] = o->sorted[ui->sort_desc ? k - 1 - i : i].slot;
-	ui->n_rows = k;
-	/* Keep the selection on the same connection. */
-	ui->sel = ui->n_rows ? TL_MIN(ui->sel, ui->n_rows - 1) : 0;
-	if (ui->sel_id)
-		for (size_t i = 0; i < ui->n_rows; i++)
-			if (conns[ui->rows[i]].id == ui->sel_id) {
-				ui->sel = i;
-				break;
-			}
-	if (ui->n_rows)
-		ui->sel_id = conns[ui->rows[ui->sel]].id;
-	ui->rows_dirty = false;
-	ui->rows_generation = tl_tracker_generation(in->tracker);
-	o->built_ns = in->now;
-}
-
-/* New data re-sorts the table at most once a second: the tracker changes
- * with every event, thousands of times a second under churn, and a
- * refresh reads every connection.  Sooner when a row on screen or the
- * selected one no longer holds the connection it was built with (its
- * slot freed or reused), so what is shown is never another connection,
- * only in an order up to a second old. */
-#define ROWS_MIN_AGE SEC
-
-static bool row_moved(const struct tl_ui *ui, const struct tl_conn *conns, size_t n, size_t i)
-{
-	const struct tl_ui_order *o = ui->order;
-	if (i >= ui->n_rows || ui->n_rows != o->n)
-		return false;
-	const struct row_key *rk = &o->sorted[ui->sort_desc ? o->n - 1 - i : i];
-	return rk->slot >= n || conns[rk->slot].id != (uint32_t)rk->k[2];
-}
-
-/* The selected row or one on screen no longer holds its connection. */
-static bool rows_moved(const struct tl_ui *ui, const struct tl_ui_input *in)
-{
-	if (!ui->order || !ui->order->valid)
-		return ui->n_rows != 0;
-	size_t n;
-	const struct tl_conn *conns = tl_tracker_conns((struct tl_tracker *)in->tracker, &n);
-	if (row_moved(ui, conns, n, ui->sel))
-		return true;
-	for (size_t i = ui->top; i < ui->top + (size_t)TL_MAX(ui->table_visible, 0); i++)
-		if (row_moved(ui, conns, n, i))
-			return true;
-	return false;
-}
-
-static bool rows_stale(const struct tl_ui *ui, const struct tl_ui_input *in)
-{
-	const struct tl_ui_order *o = ui->order;
-	if (ui->rows_dirty || !o || !o->valid)
-		return true;
-	if (ui->rows_generation == tl_tracker_generation(in->tracker))
-		return false;
-	if (in->now < o->built_ns || in->now - o->built_ns >= ROWS_MIN_AGE)
-		return true;
-	return rows_moved(ui, in);
-}
-
-static const struct tl_conn *selected(const struct tl_ui *ui, const struct tl_ui_input *in)
-{
-	size_t n;
-	const struct tl_conn *conns = tl_tracker_conns((struct tl_tracker *)in->tracker, &n);
-	if (!ui->n_rows || ui->sel >= ui->n_rows || ui->rows[ui->sel] >= n)
-		return NULL;
-	return &conns[ui->rows[ui->sel]];
-}
-
-static void select_row(struct tl_ui *ui, size_t i, const struct tl_ui_input *in)
-{
-	if (!ui->n_rows)
-		return;
-	ui->sel = TL_MIN(i, ui->n_rows - 1);
-	const struct tl_conn *c = selected(ui, in);
-	ui->sel_id = c ? c->id : 0;
-}
-
-/* Move the selection to the next row (from `from`) matching the search. */
-static bool search_from(struct tl_ui *ui, size_t from, const struct tl_ui_input *in)
-{
-	size_t n;
-	const struct tl_conn *conns = tl_tracker_conns((struct tl_tracker *)in->tracker, &n);
-	for (size_t k = 0; k < ui->n_rows; k++) {
-		size_t i = (from + k) % ui->n_rows;
-		if (ui->rows[i] < n && row_has_text(&conns[ui->rows[i]], ui->search)) {
-			select_row(ui, i, in);
-			return true;
-		}
-	}
-	return false;
-}
-
-/* ---- keys ---- */
-
-static void apply_filter_text(struct tl_ui *ui)
-{
-	char *cause = NULL;
-	struct tl_filter *f = NULL;
-
-	if (ui->input_len) {
-		f = tl_filter_parse(ui->input, &cause);
-		if (!f) {
-			char msg[400];
-			snprintf(msg, sizeof(msg), "filter: %s", cause ? cause : "invalid");
-			tl_ui_message(ui, msg);
-			free(cause);
-			return; /* keep the prompt open to fix it */
-		}
-	}
-	tl_filter_free(ui->filter);
-	ui->filter = f;
-	if (ui->order)
-		ui->order->valid = false; /* a new filter may reuse the old one's address */
-	snprintf(ui->filter_text, sizeof(ui->filter_text), "%s", f ? tl_filter_text(f) : "");
-	ui->prompt = TL_PROMPT_NONE;
-	tl_ui_message(ui, NULL);
-	ui->rows_dirty = true;
-	ui->sel = ui->top = 0;
-}
-
-static bool prompt_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
-{
-	if (key == TL_KEY_ESC) {
-		ui->prompt = TL_PROMPT_NONE;
-		tl_ui_message(ui, NULL);
-		return true;
-	}
-	if (key == TL_KEY_ENTER) {
-		if (ui->prompt == TL_PROMPT_FILTER)
-			apply_filter_text(ui);
-		else
-			ui->prompt = TL_PROMPT_NONE;
-		return true;
-	}
-	if (key == TL_KEY_BACKSPACE) {
-		if (ui->input_len) {
-			/* drop a whole UTF-8 sequence */
-			do
-				ui->input_len--;
-			while (ui->input_len && (ui->input[ui->input_len] & 0xc0) == 0x80);
-			ui->input[ui->input_len] = '\0';
-		}
-	} else if (key == TL_KEY_F3 && ui->prompt == TL_PROMPT_SEARCH) {
-		search_from(ui, ui->sel + 1, in);
-		return true;
-	} else if (key >= 0x20 && key < 0x110000 && key != 0x7f) {
-		char enc[4];
-		int n = tl_utf8_write((uint32_t)key, enc);
-		if (ui->input_len + (size_t)n < sizeof(ui->input)) {
-			memcpy(ui->input + ui->input_len, enc, (size_t)n);
-			ui->input_len += (size_t)n;
-			ui->input[ui->input_len] = '\0';
-		}
-	} else {
-		return false;
-	}
-	if (ui->prompt == TL_PROMPT_SEARCH) {
-		snprintf(ui->search, sizeof(ui->search), "%s", ui->input);
-		if (!search_from(ui, ui->sel, in) && ui->input_len)
-			tl_ui_message(ui, "no match");
-		else
-			tl_ui_message(ui, NULL);
-	}
-	return true;
-}
-
-static void move_sel(struct tl_ui *ui, long delta, const struct tl_ui_input *in)
-{
-	if (!ui->n_rows)
-		return;
-	long i = (long)ui->sel + delta;
-	if (i < 0)
-		i = 0;
-	select_row(ui, (size_t)i, in);
-}
-
-static void move_events(struct tl_ui *ui, long delta, const struct tl_ui_input *in)
-{
-	long top = (long)ui->ev_top - delta; /* newest first: down goes older */
-	long max = in->log && in->log->n ? (long)in->log->n - 1 : 0;
-	ui->ev_top = (size_t)(top < 0 ? 0 : top > max ? max : top);
-}
-
-bool tl_ui_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
-{
-	if (ui->prompt != TL_PROMPT_NONE && prompt_key(ui, key, in))
-		return true;
-	if (ui->screen == TL_SCREEN_HELP) {
-		if (key == 'q' || key == TL_KEY_ESC || key == TL_KEY_F1 || key == 'h' || key == '?' ||
-		    key == TL_KEY_ENTER)
-			ui->screen = TL_SCREEN_MAIN;
-		else if (key == TL_KEY_F10)
-			ui->quit = true;
-		return true;
-	}
-	if (ui->screen == TL_SCREEN_LEAKS) {
-		if (key == 'q' || key == TL_KEY_ESC || key == 'L' || key == 'l' || key == TL_KEY_ENTER)
-			ui->screen = TL_SCREEN_MAIN;
-		else if (key == TL_KEY_F10)
-			ui->quit = true;
-		else if (key == ' ')
-			ui->toggle_pause = true;
-		return true;
-	}
-	if (ui->screen == TL_SCREEN_DETAIL) {
-		size_t steps = ui->ladder ? tl_ladder_steps(ui->ladder) : 0;
-		switch (key) {
-		case 'q':
-		case TL_KEY_ESC:
-		case TL_KEY_LEFT:
-			ui->screen = TL_SCREEN_MAIN;
-			break;
-		case TL_KEY_F10:
-			ui->quit = true;
-			break;
-		case ' ':
-			ui->toggle_pause = true;
-			break;
-		case TL_KEY_UP:
-		case 'k':
-			if (ui->lad_sel < 0)
-				ui->lad_sel = steps ? (int)steps - 1 : 0;
-			if (ui->lad_sel > 0)
-				ui->lad_sel--;
-			break;
-		case TL_KEY_DOWN:
-		case 'j':
-			/* past the last step: follow the newest again */
-			if (ui->lad_sel >= 0 && (size_t)ui->lad_sel + 1 < steps)
-				ui->lad_sel++;
-			else
-				ui->lad_sel = -1;
-			break;
-		case TL_KEY_HOME:
-			ui->lad_sel = 0;
-			break;
-		case TL_KEY_END:
-			ui->lad_sel = -1;
-			break;
-		case 'm': { /* mark: the pane then shows the time between */
-			int cur = ui->lad_sel >= 0 ? ui->lad_sel : steps ? (int)steps - 1 : 0;
-			ui->lad_mark = ui->lad_mark == cur ? -1 : cur;
-			break;
-		}
-		case 'e':
-		case TL_KEY_ENTER:
-			ui->lad_explain = !ui->lad_explain;
-			break;
-		case 'r': /* replay the connection from its first step */
-			ui->lad_replay = true;
-			ui->lad_shown = 0;
-			ui->lad_next = 0;
-			ui->lad_paused = false;
-			break;
-		case 'p':
-			ui->lad_paused = !ui->lad_paused;
-			break;
-		case 's':
-		case '.':
-			/* one step of the replay */
-			if (ui->lad_replay) {
-				ui->lad_paused = true;
-				ui->lad_shown++;
-			}
-			break;
-		case '[':
-			ui->anim_ns = TL_MIN(ui->anim_ns * 2, 8000000000ULL);
-			break;
-		case ']':
-			ui->anim_ns = TL_MAX(ui->anim_ns / 2, 75000000ULL);
-			break;
-		default:
-			return false;
-		}
-		return true;
-	}
-	int page = ui->table_visible > 1 ? ui->table_visible - 1 : 10;
-	switch (key) {
-	case 'q':
-	case TL_KEY_F10:
-		ui->quit = true;
-		break;
-	case TL_KEY_F1:
-	case 'h':
-	case '?':
-		ui->screen = TL_SCREEN_HELP;
-		break;
-	case 'L':
-	case 'l':
-		ui->screen = TL_SCREEN_LEAKS;
-		break;
-	case '/':
-	case TL_KEY_F3:
-		ui->prompt = TL_PROMPT_SEARCH;
-		ui->input_len = 0;
-		ui->input[0] = '\0';
-		ui->focus = TL_PANE_TABLE;
-		break;
-	case 'n':
-		if (*ui->search && !search_from(ui, ui->sel + 1, in))
-			tl_ui_message(ui, "no match");
-		break;
-	case TL_KEY_F4:
-	case '\\':
-		ui->prompt = TL_PROMPT_FILTER;
-		snprintf(ui->input, sizeof(ui->input), "%s", ui->filter_text);
-		ui->input_len = strlen(ui->input);
-		break;
-	case TL_KEY_F6:
-	case '>':
-	case '.':
-		ui->sort = (ui->sort + 1) % TL_SORT_N;
-		ui->rows_dirty = true;
-		break;
-	case '<':
-	case ',':
-		ui->sort = (ui->sort + TL_SORT_N - 1) % TL_SORT_N;
-		ui->rows_dirty = true;
-		break;
-	case 'I':
-		ui->sort_desc = !ui->sort_desc;
-		ui->rows_dirty = true;
-		break;
-	case ' ':
-		ui->toggle_pause = true;
-		break;
-	case '+':
-	case '=':
-		ui->delay_step = 1;
-		break;
-	case '-':
-		ui->delay_step = -1;
-		break;
-	case TL_KEY_TAB:
-	case TL_KEY_BTAB:
-		for (int k = 0; k < TL_PANE_N; k++) {
-			ui->focus = (ui->focus + (key == TL_KEY_TAB ? 1 : TL_PANE_N - 1)) % TL_PANE_N;
-			if (!ui->collapsed[ui->focus])
-				break;
-		}
-		break;
-	case '1':
-	case '2':
-	case '3':
-		ui->collapsed[key - '1'] = !ui->collapsed[key - '1'];
-		break;
-	case TL_KEY_ENTER:
-		if (ui->focus == TL_PANE_TABLE && selected(ui, in)) {
-			ui->detail_id = selected(ui, in)->id;
-			ui->screen = TL_SCREEN_DETAIL;
-			ui->lad_sel = -1; /* follow the newest step */
-			ui->lad_mark = -1;
-			ui->lad_scroll = 0;
-			ui->lad_steps = 0;
-			ui->lad_replay = false;
-		}
-		break;
-	case TL_KEY_UP:
-	case 'k':
-		if (ui->focus == TL_PANE_EVENTS)
-			move_events(ui, -1, in);
-		else
-			move_sel(ui, -1, in);
-		break;
-	case TL_KEY_DOWN:
-	case 'j':
-		if (ui->focus == TL_PANE_EVENTS)
-			move_events(ui, 1, in);
-		else
-			move_sel(ui, 1, in);
-		break;
-	case TL_KEY_PGUP:
-		if (ui->focus == TL_PANE_EVENTS)
-			move_events(ui, -page, in);
-		else
-			move_sel(ui, -page, in);
-		break;
-	case TL_KEY_PGDN:
-		if (ui->focus == TL_PANE_EVENTS)
-			move_events(ui, page, in);
-		else
-			move_sel(ui, page, in);
-		break;
-	case TL_KEY_HOME:
-		if (ui->focus == TL_PANE_EVENTS)
-			ui->ev_top = 0;
-		else
-			select_row(ui, 0, in);
-		break;
-	case TL_KEY_END:
-		if (ui->focus == TL_PANE_EVENTS)
-			move_events(ui, 1L << 30, in);
-		else if (ui->n_rows)
-			select_row(ui, ui->n_rows - 1, in);
-		break;
-	case TL_KEY_ESC:
-		if (ui->message)
-			tl_ui_message(ui, NULL);
-		break;
-	default:
-		return false;
-	}
-	return true;
-}
-
-static bool in_rect(const struct tl_rect *r, int x, int y)
-{
-	return x >= r->x && x < r->x + r->w && y >= r->y && y < r->y + r->h;
-}
-
-void tl_ui_click(struct tl_ui *ui, int x, int y, const struct tl_ui_input *in)
-{
-	if (ui->screen != TL_SCREEN_MAIN)
-		return;
-	for (int p = 0; p < TL_PANE_N; p++) {
-		if (!in_rect(&ui->pane[p], x, y))
-			continue;
-		ui->focus = p;
-		if (p == TL_PANE_TABLE && y >= ui->table_first_y) {
-			size_t i = ui->top + (size_t)(y - ui->table_first_y);
-			if (i < ui->n_rows)
-				select_row(ui, i, in);
-		}
-		return;
-	}
 }
 
 /* ---- drawing ---- */
@@ -803,8 +104,8 @@ static uint32_t spark_glyph(const struct tl_canvas *c, long v, long lo, long hi)
 	return c->g->spark[TL_MAX(0, TL_MIN(7, level))];
 }
 
-static void draw_hist(struct tl_canvas *c, const struct tl_rect *r, const struct tl_ui *ui,
-		      const struct tl_ui_input *in)
+void tl_ui_draw_hist(struct tl_canvas *c, const struct tl_rect *r, const struct tl_ui *ui,
+		     const struct tl_ui_input *in)
 {
 	const struct tl_history_sample *last = tl_history_last(in->history);
 	char t[128];
@@ -890,7 +191,7 @@ static void draw_table(struct tl_canvas *c, const struct tl_rect *r, struct tl_u
 {
 	char t[400];
 	snprintf(t, sizeof(t), " Connections %zu%s%s  sort %s%s ", ui->n_rows,
-		 *ui->filter_text ? "  filter: " : "", ui->filter_text, sort_names[ui->sort],
+		 *ui->filter_text ? "  filter: " : "", ui->filter_text, tl_uirows_sort_name(ui->sort),
 		 ui->sort_desc ? " (reversed)" : "");
 	title(c, r, ui->focus == TL_PANE_TABLE, t);
 	ui->table_first_y = r->y + 2;
@@ -934,7 +235,7 @@ static void draw_table(struct tl_canvas *c, const struct tl_rect *r, struct tl_u
 			ui->top = ui->n_rows > (size_t)vis ? ui->n_rows - (size_t)vis : 0;
 		/* rows kept from an earlier refresh must still hold their
 		 * connections where they are shown */
-		if (pass || !rows_moved(ui, in))
+		if (pass || !tl_uirows_moved(ui, in))
 			break;
 		tl_ui_refresh_rows(ui, in);
 	}
@@ -961,13 +262,13 @@ static void draw_table(struct tl_canvas *c, const struct tl_rect *r, struct tl_u
 				snprintf(buf, sizeof(buf), "%s", tl_tcp_state_name(cn->state));
 				break;
 			case 1:
-				fmt_addr(&cn->sock, true, buf, sizeof(buf));
+				tl_uirows_fmt_addr(&cn->sock, true, buf, sizeof(buf));
 				break;
 			case 2:
 				if (cn->state == TL_TCP_LISTEN)
 					snprintf(buf, sizeof(buf), "*");
 				else
-					fmt_addr(&cn->sock, false, buf, sizeof(buf));
+					tl_uirows_fmt_addr(&cn->sock, false, buf, sizeof(buf));
 				break;
 			case 3: {
 				char a[16];
@@ -1016,7 +317,7 @@ static void draw_table(struct tl_canvas *c, const struct tl_rect *r, struct tl_u
 		}
 		if (idx == ui->sel)
 			tl_canvas_style(c, r->x, y, r->w, TL_ST_SELECTED);
-		else if (*ui->search && row_has_text(cn, ui->search))
+		else if (*ui->search && tl_uirows_has_text(cn, ui->search))
 			tl_canvas_style(c, r->x, y, 1, TL_ST_MATCH);
 	}
 }
@@ -1025,8 +326,8 @@ static void event_line(struct tl_canvas *c, int x, int y, int w, const struct tl
 		       const struct tl_ui_input *in, bool show_time)
 {
 	char l[64], rm[64], line[256], stamp[16] = "";
-	fmt_addr(&ev->sock, true, l, sizeof(l));
-	fmt_addr(&ev->sock, false, rm, sizeof(rm));
+	tl_uirows_fmt_addr(&ev->sock, true, l, sizeof(l));
+	tl_uirows_fmt_addr(&ev->sock, false, rm, sizeof(rm));
 	if (show_time) {
 		time_t s = (time_t)ev->wall;
 		struct tm tm;
@@ -1129,235 +430,6 @@ static void draw_help(struct tl_canvas *c)
 	tl_canvas_text(c, 0, c->h - 1, c->w, TL_ST_KEY, "Esc q: back   F10: quit");
 }
 
-static const struct tl_conn *find_id(const struct tl_ui_input *in, uint32_t id)
-{
-	size_t n;
-	const struct tl_conn *conns = tl_tracker_conns((struct tl_tracker *)in->tracker, &n);
-	for (size_t i = 0; i < n; i++)
-		if (conns[i].id == id)
-			return &conns[i];
-	return NULL;
-}
-
-bool tl_ui_animating(const struct tl_ui *ui, uint64_t now)
-{
-	if (ui->screen != TL_SCREEN_DETAIL)
-		return false;
-	return ui->lad_replay || now - ui->lad_anim_start < ui->anim_ns;
-}
-
-/* The connection's ladder below its summary: both ends when paired.
- * A new step starts an arrow's flight; a replay shows the events one by
- * one, a flight each. */
-static void draw_ladder(struct tl_canvas *c, struct tl_ui *ui, const struct tl_ui_input *in,
-			const struct tl_conn *cn, const struct tl_conn *peer, int y, int w)
-{
-	if (!ui->ladder)
-		ui->ladder = tl_ladder_new();
-	uint32_t a = cn->id, b = peer ? peer->id : 0;
-	if (ui->lad_replay && in->log) {
-		/* the two ends' events, oldest first */
-		struct tl_event *evs = tl_calloc(in->log->n + 1, sizeof(*evs));
-		size_t n = 0;
-		for (size_t i = 0; i < in->log->n; i++) {
-			const struct tl_event *ev = tl_evlog_at(in->log, i);
-			if (ev->conn == a || (b && ev->conn == b))
-				evs[n++] = *ev;
-		}
-		if (!ui->lad_paused && in->now >= ui->lad_next) {
-			ui->lad_shown++;
-			ui->lad_next = in->now + ui->anim_ns + ui->anim_ns / 2;
-		}
-		if (ui->lad_shown >= n) {
-			ui->lad_shown = n;
-			ui->lad_replay = false; /* caught up: live again */
-		}
-		tl_ladder_build_events(ui->ladder, evs, ui->lad_shown, a, b);
-		free(evs);
-	} else {
-		tl_ladder_build(ui->ladder, in->log, a, b);
-	}
-	size_t steps = tl_ladder_steps(ui->ladder);
-	if (steps != ui->lad_steps) {
-		/* The history already there when the screen opens is shown
-		 * landed; only what happens next flies. */
-		bool opening = ui->lad_steps == 0 && !ui->lad_replay;
-		if (steps > ui->lad_steps)
-			ui->lad_anim_start = opening ? in->now - ui->anim_ns : in->now;
-		ui->lad_steps = steps;
-	}
-	int sel = ui->lad_sel < 0 || (size_t)ui->lad_sel >= steps ? (int)steps - 1 : ui->lad_sel;
-	double anim = ui->anim_ns ? (double)(in->now - ui->lad_anim_start) / (double)ui->anim_ns : 1;
-	struct tl_ladder_view v = {
-		.selected = sel,
-		.mark = ui->lad_mark,
-		.scroll = ui->lad_scroll,
-		.anim = anim > 1 ? 1 : anim < 0 ? 0 : anim,
-		.lang = ui->lang,
-		.explain = ui->lad_explain,
-		.now = in->now,
-	};
-	int h = c->h - 1 - y;
-	ui->lad_scroll = tl_ladder_fit_scroll(ui->ladder, w, h, &v);
-	v.scroll = ui->lad_scroll;
-	if (!steps) {
-		tl_canvas_text(c, 1, y + 1, c->w - 2, TL_ST_DIM,
-			       "no segment seen yet: the ladder starts with the next state change");
-		return;
-	}
-	tl_ladder_draw(ui->ladder, c, 0, y, w, h, &v);
-}
-
-static void draw_detail(struct tl_canvas *c, const struct tl_ui *ui, const struct tl_ui_input *in)
-{
-	const struct tl_conn *cn = find_id(in, ui->detail_id);
-	char l[64], rm[64], a[16], b[16];
-	tl_canvas_fill(c, 0, 0, c->w, 1, ' ', TL_ST_HEADER);
-	if (!cn) {
-		tl_canvas_text(c, 1, 0, c->w - 1, TL_ST_HEADER, "connection details");
-		tl_canvas_text(c, 1, 2, c->w - 2, TL_ST_DIM, "this connection is no longer tracked");
-		tl_canvas_text(c, 0, c->h - 1, c->w, TL_ST_KEY, "Esc q: back");
-		return;
-	}
-	fmt_addr(&cn->sock, true, l, sizeof(l));
-	fmt_addr(&cn->sock, false, rm, sizeof(rm));
-	tl_canvas_printf(c, 1, 0, c->w - 1, TL_ST_HEADER, "%s %s %s   %s", l, c->g->to, rm,
-			 tl_tcp_state_name(cn->state));
-	tl_ui_format_age(in->now - cn->first_seen_ns, a, sizeof(a));
-	tl_ui_format_age(in->now - cn->state_since_ns, b, sizeof(b));
-	int y = 2;
-	tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_NORMAL,
-			 "state %s for %s%s   first seen %s%s ago   role %s%s", tl_tcp_state_name(cn->state),
-			 (cn->flags & TL_CONN_EXACT) ? "" : "at least ", b,
-			 (cn->flags & TL_CONN_EXACT) ? "" : "at least ", a, tl_role_name(cn->role),
-			 (cn->flags & TL_CONN_ROLE_GUESSED) ? " (guessed from ports)" : "");
-	tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_NORMAL,
-			 "cookie 0x%llx   inode %u   uid %u   netns %s   recv-q %u   send-q %u",
-			 (unsigned long long)cn->sock.cookie, cn->sock.inode, cn->sock.uid,
-			 cn->ns < in->n_ns ? in->ns_names[cn->ns] : "?", cn->sock.rqueue,
-			 cn->sock.wqueue);
-	if (cn->sock.flags & TL_SOCK_HAS_INFO) {
-		const struct tl_tcpinfo *i = &cn->sock.info;
-		tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_NORMAL,
-				 "rtt %.2f ms   bytes acked %llu   received %llu   segs out %u in %u",
-				 i->rtt_us / 1000.0, (unsigned long long)i->bytes_acked,
-				 (unsigned long long)i->bytes_received, i->segs_out, i->segs_in);
-	}
-	if (cn->state == TL_TCP_TIME_WAIT && cn->sock.timer)
-		tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_NORMAL, "TIME-WAIT ends in %.1f s",
-				 cn->sock.expires_ms / 1000.0);
-	const struct tl_owner *ow = in->owners && cn->sock.inode ? tl_owners_find(in->owners, cn->sock.inode) : NULL;
-	if (ow)
-		tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_NORMAL, "owner %d %s: %s", ow->pid, ow->comm,
-				 ow->cmdline);
-	if (cn->state == TL_TCP_CLOSE_WAIT && cn->sock.rqueue > 1)
-		tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_WARN,
-				 "%u bytes never read by the application (the FIN accounts for 1)",
-				 cn->sock.rqueue - 1);
-	const struct tl_conn *peer = tl_tracker_peer(in->tracker, cn);
-	if (peer)
-		tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_NORMAL, "peer (in a watched namespace): %s",
-				 tl_tcp_state_name(peer->state));
-	/* Wide terminals keep the histogram in view beside the ladder. */
-	int lw = c->w;
-	if (c->w >= 150 && c->h >= 20) {
-		struct tl_rect hr = {c->w - 62, y, 62, TL_TCP_NSHOWN + 1};
-		lw = c->w - 63;
-		draw_hist(c, &hr, ui, in);
-	}
-	draw_ladder(c, (struct tl_ui *)ui, in, cn, peer, y, lw);
-	tl_canvas_text(c, 0, c->h - 1, c->w, TL_ST_KEY,
-		       "Up/Down step  m mark  e explain  r replay  p pause  s step  [ ] speed  Esc back");
-}
-
-static const struct leak_series *series_of(const struct tl_leak_watch *w, int pid)
-{
-	uint32_t k;
-	if (!w || !tl_map_get(&w->idx, (uint64_t)(int64_t)pid + 2, &k))
-		return NULL;
-	return &w->series[k];
-}
-
-/* "90 s", "5 min", "2.5 h": the legend's thresholds as configured. */
-static void span_text(double s, char *out, size_t len)
-{
-	if (s < 120)
-		snprintf(out, len, "%g s", s);
-	else if (s < 7200)
-		snprintf(out, len, "%g min", s / 60);
-	else
-		snprintf(out, len, "%g h", s / 3600);
-}
-
-static void draw_leaks(struct tl_canvas *c, const struct tl_ui_input *in)
-{
-	bool unknown = false;
-	tl_canvas_fill(c, 0, 0, c->w, 1, ' ', TL_ST_HEADER);
-	tl_canvas_text(c, 1, 0, c->w - 1, TL_ST_HEADER, "CLOSE-WAIT by process, and TIME-WAIT pressure");
-	int y = 2;
-	tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_COLHEAD, "%8s %-15s %6s %9s %-16s %7s %6s  %s", "PID",
-			 "COMMAND", "COUNT", "GROWTH/m", "LAST SAMPLES", "OLDEST", "UNREAD", "");
-	if (!in->n_leaks)
-		tl_canvas_text(c, 2, y++, c->w - 3, TL_ST_DIM, "no socket in CLOSE-WAIT");
-	for (size_t i = 0; i < in->n_leaks && y < c->h - 6; i++) {
-		const struct tl_leak_group *g = &in->leaks[i];
-		char pid[16], age[16];
-		snprintf(pid, sizeof(pid), "%d", g->pid);
-		tl_ui_format_age((uint64_t)(g->oldest_s * 1e9), age, sizeof(age));
-		int st = g->suspect ? TL_ST_BAD : TL_ST_NORMAL;
-		int x = tl_canvas_printf(c, 1, y, c->w - 2, st, "%8s %-15s %6u %+9.1f ", g->pid < 0 ? "?" : pid,
-					 g->pid < 0 ? "(unknown)" : g->comm, g->count, g->growth_per_min);
-		/* the group's counts at its last samples */
-		const struct leak_series *ls = series_of(in->watch, g->pid);
-		uint32_t hi = 1;
-		for (unsigned j = 0; ls && j < ls->n; j++)
-			hi = TL_MAX(hi, ls->c[(ls->head + j) % 64]);
-		unsigned from = ls && ls->n > 16 ? ls->n - 16 : 0;
-		for (unsigned j = from; ls && j < ls->n; j++) {
-			uint32_t v = ls->c[(ls->head + j) % 64];
-			tl_canvas_put(c, 1 + x + (int)(j - from), y, c->g->spark[TL_MIN(7, v * 7 / hi)], st);
-		}
-		tl_canvas_printf(c, 1 + x + 17, y, c->w - x - 19, st, "%s%6s %6u  %s",
-				 g->oldest_exact ? " " : ">", age, g->unread,
-				 g->suspect ? g->why : "");
-		y++;
-		unknown |= g->pid < 0;
-	}
-	if (unknown && in->owners && tl_owners_hidden(in->owners) && y < c->h - 3)
-		tl_canvas_printf(c, 2, y++, c->w - 3, TL_ST_DIM, "(unknown): %s",
-				 tl_owners_hidden_reason);
-	y++;
-	if (in->tw) {
-		const struct tl_tw_pressure *tw = in->tw;
-		int st = tw->pressure ? TL_ST_BAD : TL_ST_NORMAL;
-		if (tw->max_buckets > 0)
-			tl_canvas_printf(c, 1, y++, c->w - 2, st,
-					 "TIME-WAIT %u of %ld buckets (%.0f%%)%s", tw->time_wait,
-					 tw->max_buckets, tw->bucket_ratio * 100,
-					 tw->pressure ? "  PRESSURE" : "");
-		for (size_t i = 0; i < tw->n_top && i < 3 && y < c->h - 2; i++)
-			tl_canvas_printf(c, 3, y++, c->w - 4, tw->top[i].ratio >= 0.8 ? TL_ST_BAD : TL_ST_NORMAL,
-					 "to %-28s %6u of %u local ports (%.1f%%)", tw->top[i].remote,
-					 tw->top[i].in_use, tw->top[i].range, tw->top[i].ratio * 100);
-	}
-	struct tl_leak_cfg def;
-	const struct tl_leak_cfg *cfg = in->leak_cfg;
-	char window[32], age[32];
-	if (!cfg) {
-		tl_leak_cfg_default(&def);
-		cfg = &def;
-	}
-	span_text((double)cfg->window_ns / 1e9, window, sizeof(window));
-	span_text(cfg->age_threshold_s, age, sizeof(age));
-	tl_canvas_printf(c, 1, c->h - 2, c->w - 2, TL_ST_DIM,
-			 "A leak: a count that keeps growing over %s, a socket in CLOSE-WAIT for %s, "
-			 "or %u in one process.",
-			 window, age, cfg->count_threshold);
-	tl_canvas_text(c, 0, c->h - 1, c->w, TL_ST_KEY, "Esc q L: back   Space: pause   F10: quit");
-}
-
-/* Stacked when narrow; side by side when wide.  Collapsed panes keep
- * their title line. */
 static void layout(struct tl_ui *ui, int w, int h)
 {
 	int top = 1, body = h - 2;
@@ -1401,23 +473,23 @@ void tl_ui_draw(struct tl_ui *ui, struct tl_canvas *c, const struct tl_ui_input 
 		memset(ui->pane, 0, sizeof(ui->pane));
 		return;
 	}
-	if (rows_stale(ui, in))
+	if (tl_uirows_stale(ui, in))
 		tl_ui_refresh_rows(ui, in);
 	if (ui->screen == TL_SCREEN_HELP) {
 		draw_help(c);
 		return;
 	}
 	if (ui->screen == TL_SCREEN_DETAIL) {
-		draw_detail(c, ui, in);
+		tl_uidetail_draw(c, ui, in);
 		return;
 	}
 	if (ui->screen == TL_SCREEN_LEAKS) {
-		draw_leaks(c, in);
+		tl_uileaks_draw(c, in);
 		return;
 	}
 	layout(ui, c->w, c->h);
 	draw_header(c, in, ui);
-	draw_hist(c, &ui->pane[TL_PANE_HIST], ui, in);
+	tl_ui_draw_hist(c, &ui->pane[TL_PANE_HIST], ui, in);
 	draw_table(c, &ui->pane[TL_PANE_TABLE], ui, in);
 	draw_events(c, &ui->pane[TL_PANE_EVENTS], ui, in);
 	if (ui->pane[TL_PANE_TABLE].x > 0)

@@ -151,6 +151,9 @@ bool tl_ui_key(struct tl_ui *ui, int key, const struct tl_ui_input *in);
 void tl_ui_click(struct tl_ui *ui, int x, int y, const struct tl_ui_input *in);
 /* Draw the whole screen. */
 void tl_ui_draw(struct tl_ui *ui, struct tl_canvas *c, const struct tl_ui_input *in);
+/* The histogram pane in r (the main screen's, or beside a wide ladder). */
+void tl_ui_draw_hist(struct tl_canvas *c, const struct tl_rect *r, const struct tl_ui *ui,
+		     const struct tl_ui_input *in);
 /* True while an arrow is in flight: the shell redraws often then. */
 bool tl_ui_animating(const struct tl_ui *ui, uint64_t now);
 /* Set the footer message (copied); NULL clears. */

@@ -1,0 +1,158 @@
+/* uidetail: the detail screen of one connection: its summary and its
+ * ladder, live or replayed step by step. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "tcpladder/fsm.h"
+#include "tcpladder/ladder.h"
+#include "tcpladder/ladderview.h"
+#include "tcpladder/tcpstate.h"
+#include "tcpladder/ui.h"
+#include "tcpladder/uidetail.h"
+#include "tcpladder/uirows.h"
+
+#define SEC 1000000000ULL
+
+static const struct tl_conn *find_id(const struct tl_ui_input *in, uint32_t id)
+{
+	size_t n;
+	const struct tl_conn *conns = tl_tracker_conns((struct tl_tracker *)in->tracker, &n);
+	for (size_t i = 0; i < n; i++)
+		if (conns[i].id == id)
+			return &conns[i];
+	return NULL;
+}
+
+bool tl_ui_animating(const struct tl_ui *ui, uint64_t now)
+{
+	if (ui->screen != TL_SCREEN_DETAIL)
+		return false;
+	return ui->lad_replay || now - ui->lad_anim_start < ui->anim_ns;
+}
+
+/* The connection's ladder below its summary: both ends when paired.
+ * A new step starts an arrow's flight; a replay shows the events one by
+ * one, a flight each. */
+static void draw_ladder(struct tl_canvas *c, struct tl_ui *ui, const struct tl_ui_input *in,
+			const struct tl_conn *cn, const struct tl_conn *peer, int y, int w)
+{
+	if (!ui->ladder)
+		ui->ladder = tl_ladder_new();
+	uint32_t a = cn->id, b = peer ? peer->id : 0;
+	if (ui->lad_replay && in->log) {
+		/* the two ends' events, oldest first */
+		struct tl_event *evs = tl_calloc(in->log->n + 1, sizeof(*evs));
+		size_t n = 0;
+		for (size_t i = 0; i < in->log->n; i++) {
+			const struct tl_event *ev = tl_evlog_at(in->log, i);
+			if (ev->conn == a || (b && ev->conn == b))
+				evs[n++] = *ev;
+		}
+		if (!ui->lad_paused && in->now >= ui->lad_next) {
+			ui->lad_shown++;
+			ui->lad_next = in->now + ui->anim_ns + ui->anim_ns / 2;
+		}
+		if (ui->lad_shown >= n) {
+			ui->lad_shown = n;
+			ui->lad_replay = false; /* caught up: live again */
+		}
+		tl_ladder_build_events(ui->ladder, evs, ui->lad_shown, a, b);
+		free(evs);
+	} else {
+		tl_ladder_build(ui->ladder, in->log, a, b);
+	}
+	size_t steps = tl_ladder_steps(ui->ladder);
+	if (steps != ui->lad_steps) {
+		/* The history already there when the screen opens is shown
+		 * landed; only what happens next flies. */
+		bool opening = ui->lad_steps == 0 && !ui->lad_replay;
+		if (steps > ui->lad_steps)
+			ui->lad_anim_start = opening ? in->now - ui->anim_ns : in->now;
+		ui->lad_steps = steps;
+	}
+	int sel = ui->lad_sel < 0 || (size_t)ui->lad_sel >= steps ? (int)steps - 1 : ui->lad_sel;
+	double anim = ui->anim_ns ? (double)(in->now - ui->lad_anim_start) / (double)ui->anim_ns : 1;
+	struct tl_ladder_view v = {
+		.selected = sel,
+		.mark = ui->lad_mark,
+		.scroll = ui->lad_scroll,
+		.anim = anim > 1 ? 1 : anim < 0 ? 0 : anim,
+		.lang = ui->lang,
+		.explain = ui->lad_explain,
+		.now = in->now,
+	};
+	int h = c->h - 1 - y;
+	ui->lad_scroll = tl_ladder_fit_scroll(ui->ladder, w, h, &v);
+	v.scroll = ui->lad_scroll;
+	if (!steps) {
+		tl_canvas_text(c, 1, y + 1, c->w - 2, TL_ST_DIM,
+			       "no segment seen yet: the ladder starts with the next state change");
+		return;
+	}
+	tl_ladder_draw(ui->ladder, c, 0, y, w, h, &v);
+}
+
+void tl_uidetail_draw(struct tl_canvas *c, const struct tl_ui *ui, const struct tl_ui_input *in)
+{
+	const struct tl_conn *cn = find_id(in, ui->detail_id);
+	char l[64], rm[64], a[16], b[16];
+	tl_canvas_fill(c, 0, 0, c->w, 1, ' ', TL_ST_HEADER);
+	if (!cn) {
+		tl_canvas_text(c, 1, 0, c->w - 1, TL_ST_HEADER, "connection details");
+		tl_canvas_text(c, 1, 2, c->w - 2, TL_ST_DIM, "this connection is no longer tracked");
+		tl_canvas_text(c, 0, c->h - 1, c->w, TL_ST_KEY, "Esc q: back");
+		return;
+	}
+	tl_uirows_fmt_addr(&cn->sock, true, l, sizeof(l));
+	tl_uirows_fmt_addr(&cn->sock, false, rm, sizeof(rm));
+	tl_canvas_printf(c, 1, 0, c->w - 1, TL_ST_HEADER, "%s %s %s   %s", l, c->g->to, rm,
+			 tl_tcp_state_name(cn->state));
+	tl_ui_format_age(in->now - cn->first_seen_ns, a, sizeof(a));
+	tl_ui_format_age(in->now - cn->state_since_ns, b, sizeof(b));
+	int y = 2;
+	tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_NORMAL,
+			 "state %s for %s%s   first seen %s%s ago   role %s%s", tl_tcp_state_name(cn->state),
+			 (cn->flags & TL_CONN_EXACT) ? "" : "at least ", b,
+			 (cn->flags & TL_CONN_EXACT) ? "" : "at least ", a, tl_role_name(cn->role),
+			 (cn->flags & TL_CONN_ROLE_GUESSED) ? " (guessed from ports)" : "");
+	tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_NORMAL,
+			 "cookie 0x%llx   inode %u   uid %u   netns %s   recv-q %u   send-q %u",
+			 (unsigned long long)cn->sock.cookie, cn->sock.inode, cn->sock.uid,
+			 cn->ns < in->n_ns ? in->ns_names[cn->ns] : "?", cn->sock.rqueue,
+			 cn->sock.wqueue);
+	if (cn->sock.flags & TL_SOCK_HAS_INFO) {
+		const struct tl_tcpinfo *i = &cn->sock.info;
+		tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_NORMAL,
+				 "rtt %.2f ms   bytes acked %llu   received %llu   segs out %u in %u",
+				 i->rtt_us / 1000.0, (unsigned long long)i->bytes_acked,
+				 (unsigned long long)i->bytes_received, i->segs_out, i->segs_in);
+	}
+	if (cn->state == TL_TCP_TIME_WAIT && cn->sock.timer)
+		tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_NORMAL, "TIME-WAIT ends in %.1f s",
+				 cn->sock.expires_ms / 1000.0);
+	const struct tl_owner *ow = in->owners && cn->sock.inode ? tl_owners_find(in->owners, cn->sock.inode) : NULL;
+	if (ow)
+		tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_NORMAL, "owner %d %s: %s", ow->pid, ow->comm,
+				 ow->cmdline);
+	if (cn->state == TL_TCP_CLOSE_WAIT && cn->sock.rqueue > 1)
+		tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_WARN,
+				 "%u bytes never read by the application (the FIN accounts for 1)",
+				 cn->sock.rqueue - 1);
+	const struct tl_conn *peer = tl_tracker_peer(in->tracker, cn);
+	if (peer)
+		tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_NORMAL, "peer (in a watched namespace): %s",
+				 tl_tcp_state_name(peer->state));
+	/* Wide terminals keep the histogram in view beside the ladder. */
+	int lw = c->w;
+	if (c->w >= 150 && c->h >= 20) {
+		struct tl_rect hr = {c->w - 62, y, 62, TL_TCP_NSHOWN + 1};
+		lw = c->w - 63;
+		tl_ui_draw_hist(c, &hr, ui, in);
+	}
+	draw_ladder(c, (struct tl_ui *)ui, in, cn, peer, y, lw);
+	tl_canvas_text(c, 0, c->h - 1, c->w, TL_ST_KEY,
+		       "Up/Down step  m mark  e explain  r replay  p pause  s step  [ ] speed  Esc back");
+}
