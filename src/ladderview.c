@@ -190,6 +190,25 @@ static void draw_label_row(const struct tl_ladder_step *s, struct tl_canvas *c,
 {
 	struct tl_buf b;
 	tl_buf_init(&b);
+	if (s->kind == TL_LADDER_SEEN || s->kind == TL_LADDER_GAP) {
+		/* a note across the diagram, not an arrow's label; the time of
+		 * a first sighting on the row below, so a narrow ladder keeps it */
+		int nx = (s->from == 1 ? g->xb : g->xa) + 2, nw = g->x + g->w - nx;
+		if (s->kind == TL_LADDER_SEEN) {
+			char t[32];
+			tl_buf_printf(&b, "first seen in %s", tl_tcp_state_name(s->state));
+			tl_narration_clock_time(s->wall, t, sizeof(t));
+			tl_canvas_text(c, nx, y, nw, TL_ST_DIM, b.data);
+			tl_buf_reset(&b);
+			tl_buf_printf(&b, "at %s", t);
+			tl_canvas_text(c, nx, y + 1, nw, TL_ST_DIM, b.data);
+		} else {
+			tl_narration_label(s, &b);
+			tl_canvas_text(c, nx, y, nw, TL_ST_DIM, b.data);
+		}
+		tl_buf_fini(&b);
+		return;
+	}
 	if (s->inferred && s->kind != TL_LADDER_STATE)
 		tl_buf_puts(&b, "~");
 	tl_narration_label(s, &b);
@@ -221,9 +240,12 @@ static void draw_step(const struct tl_ladder *l, struct tl_canvas *c, const stru
 	}
 	draw_label_row(s, c, g, y, lang);
 	/* the arrow row: time, states, the arrow */
-	tl_narration_elapsed(tl_ladder_elapsed(l, i), buf, sizeof(buf));
-	tl_canvas_text(c, g->x + g->m - 1 - (int)strlen(buf), y + 1, g->m - 1, TL_ST_DIM, buf);
-	if (s->kind != TL_LADDER_STATE)
+	if (s->kind != TL_LADDER_GAP) {
+		tl_narration_elapsed(tl_ladder_elapsed(l, i), buf, sizeof(buf));
+		tl_canvas_text(c, g->x + g->m - 1 - (int)strlen(buf), y + 1, g->m - 1, TL_ST_DIM,
+			       buf);
+	}
+	if (s->kind == TL_LADDER_ARROW || s->kind == TL_LADDER_DATA)
 		draw_arrow(c, g, s, y + 1, flying ? v->anim : 1);
 	for (int x = 0; x < 2; x++) {
 		const struct tl_ladder_side *sd = &s->side[x];
@@ -374,7 +396,7 @@ static void pane_title(const struct tl_ladder *l, struct pane *p, int sel)
 	tl_buf_printf(&p->b, p->side ? "Step %d/%zu: " : " Step %d/%zu: ", sel + 1,
 		      tl_ladder_steps(l));
 	tl_narration_label(s, &p->b);
-	if (s->kind != TL_LADDER_STATE && s->from >= 0)
+	if ((s->kind == TL_LADDER_ARROW || s->kind == TL_LADDER_DATA) && s->from >= 0)
 		tl_buf_printf(&p->b, " %c%s%c", s->from ? 'B' : 'A', p->c->g->to,
 			      s->from ? 'A' : 'B');
 	if (!p->side)

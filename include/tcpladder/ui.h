@@ -13,6 +13,7 @@
 
 #include "tcpladder/canvas.h"
 #include "tcpladder/evlog.h"
+#include "tcpladder/steps.h"
 #include "tcpladder/history.h"
 #include "tcpladder/leak.h"
 #include "tcpladder/ownercache.h"
@@ -71,6 +72,7 @@ struct tl_ui_input {
 	const struct tl_tracker *tracker;
 	const struct tl_history *history;
 	const struct tl_evlog *log;
+	const struct tl_steps *steps; /* each connection's steps; NULL: ladders from the log */
 	struct tl_ui_stats stats;
 	const char *host;
 	const char *const *ns_names;
