@@ -494,6 +494,61 @@ static void pane_step(const struct tl_ladder *l, struct pane *p, const struct tl
 	}
 }
 
+void tl_ladder_legend_item(const struct tl_glyphs *g, int i, struct tl_buf *out)
+{
+	switch (i) {
+	case 0:
+		tl_buf_puts(out, "~ inferred, not seen");
+		break;
+	case 1:
+		tl_utf8_encode(g->dash, out);
+		tl_utf8_encode(g->dash_gap, out);
+		tl_utf8_encode(g->dash, out);
+		tl_utf8_encode(g->arrow_r, out);
+		tl_buf_puts(out, " inferred segment");
+		break;
+	case 2:
+		tl_buf_puts(out, "~derived: end not watched");
+		break;
+	}
+}
+
+void tl_ladder_legend(const struct tl_glyphs *g, struct tl_buf *out)
+{
+	tl_buf_puts(out, "Legend: ");
+	for (int i = 0; i < TL_LADDER_LEGEND_N; i++) {
+		if (i)
+			tl_buf_puts(out, "  ");
+		tl_ladder_legend_item(g, i, out);
+	}
+}
+
+/* The legend on the pane's last rows: an item a row beside the ladder,
+ * one line below it.  Returns the rows it took. */
+static int draw_legend(struct tl_canvas *c, const struct geo *g, int x, int w)
+{
+	struct tl_buf b;
+	tl_buf_init(&b);
+	int rows = g->side ? TL_LADDER_LEGEND_N : 1;
+	if (g->ph < rows + 3) {
+		tl_buf_fini(&b);
+		return 0;
+	}
+	int y = g->py + g->ph - rows;
+	if (g->side) {
+		for (int i = 0; i < TL_LADDER_LEGEND_N; i++) {
+			tl_buf_reset(&b);
+			tl_ladder_legend_item(c->g, i, &b);
+			tl_canvas_text(c, x, y + i, w, TL_ST_DIM, b.data);
+		}
+	} else {
+		tl_ladder_legend(c->g, &b);
+		tl_canvas_text(c, x, y, w, TL_ST_DIM, b.data);
+	}
+	tl_buf_fini(&b);
+	return rows;
+}
+
 static void draw_pane(const struct tl_ladder *l, struct tl_canvas *c, const struct geo *g,
 		      const struct tl_ladder_view *v, const char *lang)
 {
@@ -509,6 +564,7 @@ static void draw_pane(const struct tl_ladder *l, struct tl_canvas *c, const stru
 		p.w = g->pw - 2;
 	}
 	tl_buf_init(&p.b);
+	p.end -= draw_legend(c, g, p.x, p.w);
 	if (v->selected < 0 || v->selected >= (int)tl_ladder_steps(l))
 		pane_overview(l, &p);
 	else

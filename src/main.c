@@ -324,6 +324,11 @@ static int run_events(const struct tl_options *o, const struct tl_filter *filter
 	struct tl_map printed;
 	tl_buf_init(&out);
 	tl_map_init(&printed);
+	if (o->ladder) {
+		/* what the diagrams' marks mean, once, before them */
+		tl_ladder_legend(o->ascii ? &tl_glyphs_ascii : &tl_glyphs_utf8, &out);
+		tl_buf_puts(&out, "\n\n");
+	}
 	for (;;) {
 		struct pollfd pfd[66];
 		size_t n = tl_runtime_pollfds(rt, pfd, TL_ARRAY_SIZE(pfd));

@@ -118,6 +118,7 @@ wait "$wp"
 EOF
 in_netns "bash \"\$T/events.sh\" \"${top_srcdir:-.}/tests/kernel/lib.sh\""
 check "--events --ladder: the old connection's ladder" grep -q '41000' "$T/ladders"
+check "the legend comes first" bash -c "head -1 '$T/ladders' | grep -q '^Legend: ~ inferred, not seen'"
 awk '/41000/ { p = 1 } p' "$T/ladders" >"$T/old"
 check "its first row: first seen in ESTABLISHED" grep -q 'first seen in ESTABLISHED' "$T/old"
 check "no handshake invented" bash -c "! grep -q 'SYN' '$T/old'"
