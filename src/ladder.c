@@ -275,12 +275,21 @@ static void derived_change(struct side *d, uint8_t *st, const struct tl_fsm_edge
 			pending[d->act[i].seg]++;
 }
 
-/* The unwatched end, from the watched one: whatever k sends, d receives,
- * and whatever k receives, d must have sent. */
+/* The unwatched end, from the watched one: whatever k receives, d must
+ * have sent; what k sends, d receives, but that it arrived (and changed
+ * d's state) is implied only by something k received afterwards.  A
+ * segment k sent last may still be on its way (a SYN on a slow link):
+ * it is drawn, d's state is left as it was, nothing is invented. */
 static void derive(struct side *d, const struct side *k)
 {
 	int pending[SEG_DATA + 1] = {0};
 	uint8_t st = mirror_state(k->init);
+	size_t answered = 0; /* k's actions before this one were answered */
+	for (size_t i = k->nact; i-- > 0;)
+		if (k->act[i].kind == ACT_RECV) {
+			answered = i + 1;
+			break;
+		}
 	d->init = st;
 	for (size_t i = 0; i < k->nact; i++) {
 		const struct act *a = &k->act[i];
@@ -289,6 +298,10 @@ static void derive(struct side *d, const struct side *k)
 		case ACT_SEND:
 			if (a->seg == SEG_DATA) {
 				data_add(d, ACT_RECV, a->t, a->wall, a->bytes, a->segs);
+				break;
+			}
+			if (i >= answered) {
+				act_add(d, ACT_RECV, a->seg, -1, a->t, a->wall);
 				break;
 			}
 			e = find_edge(st, a->seg, TL_DIR_IN, d->role);
@@ -315,6 +328,8 @@ static void derive(struct side *d, const struct side *k)
 				act_add(d, ACT_SEND, a->seg, -1, a->t, a->wall);
 			break;
 		case ACT_RSTU:
+			if (i >= answered)
+				break;
 			e = find_edge(st, TL_SEG_RST, TL_DIR_NONE, d->role);
 			if (e)
 				derived_change(d, &st, e, TL_DIR_NONE, a, pending);
