@@ -681,10 +681,22 @@ static void finish(struct tl_ladder *l)
 	bool have[2] = {false, false};
 	struct tl_tcpinfo info[2];
 	int first_fin = -1;
+	uint64_t latest = 0;
+	double latest_wall = 0;
 	memset(info, 0, sizeof(info));
 	l->newest = -1;
 	for (size_t i = 0; i < l->n; i++) {
 		struct tl_ladder_step *s = &l->st[i];
+		/* Rows are in causal order; a row's time is when the change that
+		 * implied it was seen, so a later row may carry an earlier time.
+		 * Times never go backwards down the ladder: such a row happened
+		 * no earlier than the row above it. */
+		if (s->mono_ns < latest) {
+			s->mono_ns = latest;
+			s->wall = latest_wall;
+		}
+		latest = s->mono_ns;
+		latest_wall = s->wall;
 		for (int x = 0; x < 2; x++) {
 			struct tl_ladder_side *sd = &s->side[x];
 			sd->before = st[x];

@@ -40,6 +40,17 @@ static const char *state_name(int st, bool abbrev)
 	return tl_tcp_state_name(st);
 }
 
+/* A step's time since the first: found by sampling or inferred, it
+ * happened at or before the time shown ("<=+0.419s"); a first sighting is
+ * when it was seen. */
+static void step_time(const struct tl_ladder *l, size_t i, bool ascii, char *out, size_t len)
+{
+	char t[32];
+	const struct tl_ladder_step *s = tl_ladder_step(l, i);
+	tl_narration_elapsed(tl_ladder_elapsed(l, i), t, sizeof(t));
+	snprintf(out, len, "%s%s", s && s->kind == TL_LADDER_SEEN ? "" : ascii ? "<=" : "≤", t);
+}
+
 static void header_text(const struct tl_ladder *l, int x, char *out, size_t len)
 {
 	snprintf(out, len, "%c %s (%s)%s", x ? 'B' : 'A', tl_ladder_addr(l, x),
@@ -98,7 +109,8 @@ static void layout(const struct tl_ladder *l, int x, int y, int w, int h, bool p
 		layout_pane(g, x, y, w, h);
 	g->m = 8;
 	for (size_t i = 0; i < tl_ladder_steps(l); i++) {
-		tl_narration_elapsed(tl_ladder_elapsed(l, i), buf, sizeof(buf));
+		/* room for "<=" in ASCII, one column more than UTF-8's mark */
+		step_time(l, i, true, buf, sizeof(buf));
 		g->m = TL_MAX(g->m, (int)strlen(buf) + 1);
 	}
 	g->abbrev = g->w < 70;
@@ -241,9 +253,9 @@ static void draw_step(const struct tl_ladder *l, struct tl_canvas *c, const stru
 	draw_label_row(s, c, g, y, lang);
 	/* the arrow row: time, states, the arrow */
 	if (s->kind != TL_LADDER_GAP) {
-		tl_narration_elapsed(tl_ladder_elapsed(l, i), buf, sizeof(buf));
-		tl_canvas_text(c, g->x + g->m - 1 - (int)strlen(buf), y + 1, g->m - 1, TL_ST_DIM,
-			       buf);
+		step_time(l, i, c->g->ascii, buf, sizeof(buf));
+		int tw = tl_canvas_text_width(c, buf);
+		tl_canvas_text(c, g->x + g->m - 1 - tw, y + 1, g->m - 1, TL_ST_DIM, buf);
 	}
 	if (s->kind == TL_LADDER_ARROW || s->kind == TL_LADDER_DATA)
 		draw_arrow(c, g, s, y + 1, flying ? v->anim : 1);
@@ -411,7 +423,11 @@ static void pane_when(const struct tl_ladder *l, struct pane *p, int sel, int ma
 	char t[32];
 	tl_buf_reset(&p->b);
 	tl_narration_elapsed(tl_ladder_elapsed(l, (size_t)sel), t, sizeof(t));
-	tl_buf_printf(&p->b, "at %s, %s", t, s->inferred ? "inferred" : "observed");
+	if (s->kind == TL_LADDER_SEEN)
+		tl_buf_printf(&p->b, "at %s, observed", t);
+	else
+		tl_buf_printf(&p->b, "at or before %s (between two samples), %s", t,
+			      s->inferred ? "inferred" : "observed");
 	para(p, 0, s->inferred ? TL_ST_INFERRED : TL_ST_NORMAL, p->b.data);
 	if (mark >= 0 && mark < (int)tl_ladder_steps(l) && mark != sel && p->y < p->end) {
 		uint64_t a = tl_ladder_step(l, (size_t)mark)->mono_ns, z = s->mono_ns;
@@ -419,6 +435,12 @@ static void pane_when(const struct tl_ladder *l, struct pane *p, int sel, int ma
 		tl_buf_printf(&p->b, "%.3f s %s the mark (step %d)",
 			      (double)(a > z ? a - z : z - a) / 1e9, z >= a ? "after" : "before",
 			      mark + 1);
+		/* an inferred step in between has no time of its own */
+		bool guessed = false;
+		for (int i = TL_MIN(mark, sel); i <= TL_MAX(mark, sel); i++)
+			guessed |= tl_ladder_step(l, (size_t)i)->inferred;
+		if (guessed)
+			tl_buf_puts(&p->b, "; it spans an inferred step: a bound, not a measure");
 		para(p, 0, TL_ST_KEY, p->b.data);
 	}
 }

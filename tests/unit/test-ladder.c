@@ -471,6 +471,34 @@ static void check_accessors(const struct tl_ladder *l)
 	is_str(t, "+125.3s", "elapsed past 100 s: one decimal");
 }
 
+/* Times never go backwards down the ladder, and a sampled time is shown
+ * as a bound: B's changes were seen at 0, A's at 419 ms, yet A's SYN
+ * comes first. */
+static void test_times(void)
+{
+	struct script sc;
+	struct tl_ladder *l = tl_ladder_new();
+	struct tl_buf b;
+	sc.n = 0;
+	E(&sc, 1, 0, TL_TCP_SYN_RECV, true, 0);
+	E(&sc, 1, TL_TCP_SYN_RECV, TL_TCP_ESTABLISHED, false, 0);
+	E(&sc, 0, 0, TL_TCP_SYN_SENT, true, 419);
+	E(&sc, 0, TL_TCP_SYN_SENT, TL_TCP_ESTABLISHED, false, 419);
+	tl_ladder_build_events(l, sc.ev, sc.n, A_ID, B_ID);
+	bool mono = tl_ladder_steps(l) > 2;
+	for (size_t i = 1; i < tl_ladder_steps(l); i++)
+		mono &= tl_ladder_elapsed(l, i) >= tl_ladder_elapsed(l, i - 1);
+	ok(mono, "times never go backwards (%zu steps)", tl_ladder_steps(l));
+	tl_buf_init(&b);
+	tl_ladder_text(l, 100, "en", false, &b);
+	ok(strstr(b.data, "≤+0.") && !strstr(b.data, "\n+0."), "sampled times are bounds: '≤+0...'");
+	tl_buf_reset(&b);
+	tl_ladder_text(l, 100, "en", true, &b);
+	ok(strstr(b.data, "<=+0."), "in ASCII: '<=+0...'");
+	tl_buf_fini(&b);
+	tl_ladder_free(l);
+}
+
 /* A alone, in SYN-SENT: its SYN may still be on the link, so B is not
  * drawn receiving it, nor answering. */
 static void test_syn_in_flight(void)
@@ -615,6 +643,7 @@ int main(void)
 	test_rst();
 	test_one_end();
 	test_syn_in_flight();
+	test_times();
 	test_from_tracker();
 	tl_ladder_free(NULL);
 	return tap_done();
