@@ -15,7 +15,7 @@
 
 struct entry {
 	uint32_t id;
-	bool closed;      /* its close was told: its steps go first */
+	bool closed;      /* closed or in TIME-WAIT: its steps go first */
 	bool marked;      /* seen in the last sync */
 	uint8_t head;     /* capacity of the head: TL_STEPS_HEAD, or 0 after an eviction */
 	uint8_t n;        /* events kept */
@@ -31,6 +31,7 @@ struct tl_steps {
 	size_t n, cap;
 	struct tl_map by_id; /* conn id -> index into e */
 	size_t events, limit;
+	size_t next; /* shrink above this: the cap, or more while nothing is left to evict */
 	uint64_t clock;
 };
 
@@ -40,6 +41,7 @@ struct tl_steps *tl_steps_new(size_t cap)
 	s->limit = cap ? cap : TL_STEPS_CAP;
 	if (s->limit < TL_STEPS_MAX)
 		s->limit = TL_STEPS_MAX;
+	s->next = s->limit;
 	tl_map_init(&s->by_id);
 	return s;
 }
@@ -76,15 +78,28 @@ static struct entry *entry_new(struct tl_steps *s, uint32_t id)
 	return e;
 }
 
-/* Its events go; the entry stays, counting them. */
+/* Its events go but the newest, which still tells where it stands; the
+ * entry stays, counting them. */
 static void evict(struct tl_steps *s, struct entry *e)
 {
-	s->events -= e->n;
-	e->hidden += e->n;
-	e->n = e->cap = e->ring0 = 0;
+	if (e->n <= 1)
+		return;
+	struct tl_event last;
+	size_t head = TL_MIN((size_t)e->n, (size_t)e->head), tail = e->n - head;
+	if (!tail)
+		last = e->ev[head - 1];
+	else if (tail == TL_STEPS_TAIL)
+		last = e->ev[head + (e->ring0 + TL_STEPS_TAIL - 1) % TL_STEPS_TAIL];
+	else
+		last = e->ev[e->n - 1];
+	s->events -= e->n - 1u;
+	e->hidden += e->n - 1u;
 	e->head = 0;
-	free(e->ev);
-	e->ev = NULL;
+	e->ring0 = 0;
+	e->n = 1;
+	e->cap = 1;
+	e->ev = tl_reallocarray(e->ev, 1, sizeof(*e->ev));
+	e->ev[0] = last;
 }
 
 static void entry_del(struct tl_steps *s, size_t i)
@@ -116,12 +131,15 @@ static void shrink(struct tl_steps *s, const struct entry *keep)
 	size_t k = 0, goal = s->limit - s->limit / 8;
 	struct entry **v = tl_calloc(s->n ? s->n : 1, sizeof(*v));
 	for (size_t i = 0; i < s->n; i++)
-		if (s->e[i].n && &s->e[i] != keep)
+		if (s->e[i].n > 1 && &s->e[i] != keep)
 			v[k++] = &s->e[i];
 	qsort(v, k, sizeof(*v), victim_cmp);
 	for (size_t i = 0; i < k && s->events > goal; i++)
 		evict(s, v[i]);
 	free(v);
+	/* every connection keeps its newest event: when that is all that is
+	 * left, wait for an eighth more before trying again */
+	s->next = TL_MAX(s->limit, s->events + s->limit / 8);
 }
 
 static void put(struct tl_steps *s, struct entry *e, const struct tl_event *ev)
@@ -141,9 +159,9 @@ static void put(struct tl_steps *s, struct entry *e, const struct tl_event *ev)
 		e->hidden++;
 	}
 	e->touched = ++s->clock;
-	if (ev->kind == TL_EV_CLOSE)
+	if (ev->kind == TL_EV_CLOSE || ev->to == TL_TCP_TIME_WAIT)
 		e->closed = true;
-	if (s->events > s->limit)
+	if (s->events > s->next)
 		shrink(s, e);
 }
 
@@ -189,6 +207,8 @@ void tl_steps_sync(struct tl_steps *s, const struct tl_conn *conns, size_t n)
 	for (size_t i = s->n; i-- > 0;)
 		if (!s->e[i].marked)
 			entry_del(s, i);
+	if (s->events <= s->limit)
+		s->next = s->limit;
 }
 
 size_t tl_steps_get(const struct tl_steps *s, uint32_t conn, struct tl_event *out, size_t max,

@@ -5,9 +5,11 @@
  * Bounded twice.  Per connection: the first TL_STEPS_HEAD events and the
  * last TL_STEPS_TAIL; the ones between are counted, not kept ("k steps
  * not shown").  In all: at most `cap` events (TL_STEPS_CAP by default);
- * beyond it the steps of closed connections go first, least recently
- * changed first, then those of open ones; a connection whose steps went
- * keeps a count of them and gathers its later ones anew.
+ * beyond it the steps of finished connections (closed or in TIME-WAIT) go
+ * first, least recently changed first, then those of open ones; a
+ * connection whose steps went keeps its newest and a count of the rest,
+ * and gathers its later ones anew (so the cap may be passed by one event
+ * a connection).
  *
  * A connection with no event of its own (found already open when watching
  * began) gets one record when it is first synchronised: an open of

@@ -155,7 +155,8 @@ static void test_cap(void)
 	is_int(hidden, 0, "none of its hidden");
 	is_int(tl_steps_get(s, 39, out, TL_STEPS_MAX, &gap, &hidden), 6, "the newest keeps its");
 	size_t n = tl_steps_get(s, 2, out, TL_STEPS_MAX, &gap, &hidden);
-	ok(n == 0 && hidden == 6 && gap == 0, "an old closed one: its 6 steps counted, not kept");
+	ok(n == 1 && hidden == 5 && gap == 0 && out[0].kind == TL_EV_CLOSE,
+	   "an old closed one: its newest step kept, the 5 before counted");
 	ok(tl_steps_has(s, 2), "... and the connection still known");
 
 	/* all open: the least recently changed go */
@@ -168,13 +169,39 @@ static void test_cap(void)
 	}
 	ok(tl_steps_events(t) <= 64, "open ones under the cap too: %zu", tl_steps_events(t));
 	is_int(tl_steps_get(t, 39, out, TL_STEPS_MAX, &gap, &hidden), 2, "the newest kept");
-	is_int(tl_steps_get(t, 1, out, TL_STEPS_MAX, &gap, &hidden), 0, "the oldest went");
+	n = tl_steps_get(t, 1, out, TL_STEPS_MAX, &gap, &hidden);
+	ok(n == 1 && hidden == 1 && out[0].to == TL_TCP_ESTABLISHED,
+	   "the oldest kept only its newest");
 	/* it closes later: what comes is kept after the gap */
 	e = ev_of(1, TL_EV_TRANSITION, TL_TCP_ESTABLISHED, TL_TCP_FIN_WAIT1, 500);
 	tl_steps_add(t, &e);
 	n = tl_steps_get(t, 1, out, TL_STEPS_MAX, &gap, &hidden);
-	ok(n == 1 && gap == 0 && hidden == 2 && out[0].to == TL_TCP_FIN_WAIT1,
-	   "later steps after a gap of 2");
+	ok(n == 2 && gap == 0 && hidden == 1 && out[1].to == TL_TCP_FIN_WAIT1,
+	   "later steps kept after it, the gap before");
+	ok(tl_steps_events(t) <= 64 + 64 / 8 + 1, "near the cap: %zu", tl_steps_events(t));
+
+	/* TIME-WAIT counts as finished: its steps go before an older open one's */
+	struct tl_steps *u = tl_steps_new(64);
+	e = ev_of(1, TL_EV_OPEN, 0, TL_TCP_SYN_SENT, 0);
+	tl_steps_add(u, &e);
+	e = ev_of(1, TL_EV_TRANSITION, TL_TCP_SYN_SENT, TL_TCP_ESTABLISHED, 1);
+	tl_steps_add(u, &e);
+	for (uint32_t id = 2; id < 40; id++) {
+		static const int tw[] = {0,
+		                         TL_TCP_SYN_SENT,
+		                         TL_TCP_ESTABLISHED,
+		                         TL_TCP_FIN_WAIT1,
+		                         TL_TCP_FIN_WAIT2,
+		                         TL_TCP_TIME_WAIT};
+		for (size_t i = 1; i < 6; i++) {
+			e = ev_of(id, i == 1 ? TL_EV_OPEN : TL_EV_TRANSITION, tw[i - 1], tw[i],
+			          id * 100 + i);
+			tl_steps_add(u, &e);
+		}
+	}
+	is_int(tl_steps_get(u, 1, out, TL_STEPS_MAX, &gap, &hidden), 2,
+	       "an old open connection outlives newer ones in TIME-WAIT");
+	tl_steps_free(u);
 	tl_steps_free(s);
 	tl_steps_free(t);
 }
