@@ -6,6 +6,8 @@ read from the FIFO DIR/work.in, each answered by a line in DIR/work.out:
   young         a connection from port 42000, held
   churn         short connections, one after another, until DIR/stop exists
   close-old     the old connection's client closes; its server end follows
+  server-first  a connection from port 43000 whose server end closes first,
+                its client once the FIN has come
   probe         one short connection
 
 DIR/ready appears once the server and the old connection are up."""
@@ -16,6 +18,8 @@ import threading
 
 DIR = sys.argv[1]
 held = {}
+accepted = {}  # server ends to close first, by client port
+accepted_cv = threading.Condition()
 
 
 def drain_then_close(c):
@@ -33,6 +37,10 @@ def serve(srv):
         c, addr = srv.accept()
         if addr[1] in (41000, 42000):
             threading.Thread(target=drain_then_close, args=(c,), daemon=True).start()
+        elif addr[1] == 43000:
+            with accepted_cv:
+                accepted[43000] = c
+                accepted_cv.notify_all()
         else:
             c.close()
 
@@ -77,6 +85,15 @@ while True:
                 threading.Thread(target=churn, daemon=True).start()
             elif cmd == "close-old":
                 held.pop(41000).close()
+            elif cmd == "server-first":
+                cl = connect(43000)
+                with accepted_cv:
+                    accepted_cv.wait_for(lambda: 43000 in accepted)
+                    sv = accepted.pop(43000)
+                sv.close()
+                while cl.recv(4096):  # until the server's FIN
+                    pass
+                cl.close()
             elif cmd == "probe":
                 connect().close()
             elif cmd == "quit":

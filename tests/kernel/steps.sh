@@ -3,7 +3,7 @@
 # pane's ring (5,000 events) still shows its whole ladder in the
 # interactive view, and one found already open starts with "first seen
 # in STATE at ..." (in the view and in --events --ladder), never with
-# invented steps.
+# invented steps; a server-first close on loopback labels both columns.
 . "${top_srcdir:-.}/tests/kernel/lib.sh"
 require_netns
 if ! command -v tmux >/dev/null || ! command -v python3 >/dev/null; then
@@ -111,6 +111,8 @@ probed() { echo probe >"$T/work.in"; grep -q '127.0.0.1:7000' "$T/ladders"; }
 wait_for 120 probed || exit 1
 echo close-old >"$T/work.in"
 wait_for 120 grep -q '41000' "$T/ladders"
+echo server-first >"$T/work.in"
+wait_for 120 grep -q ':43000 (client)' "$T/ladders"
 end_pid INT "$tp"
 echo "status $?" >>"$T/err"
 echo quit >"$T/work.in"
@@ -119,12 +121,19 @@ EOF
 in_netns "bash \"\$T/events.sh\" \"${top_srcdir:-.}/tests/kernel/lib.sh\""
 check "--events --ladder: the old connection's ladder" grep -q '41000' "$T/ladders"
 check "the legend comes first" bash -c "head -1 '$T/ladders' | grep -q '^Legend: ~ inferred, not seen'"
-awk '/41000/ { p = 1 } p' "$T/ladders" >"$T/old"
+awk '/41000/ { p = 1 } p && /^$/ { exit } p' "$T/ladders" >"$T/old"
 check "its first row: first seen in ESTABLISHED" grep -q 'first seen in ESTABLISHED' "$T/old"
 check "no handshake invented" bash -c "! grep -q 'SYN' '$T/old'"
 check "it closed first: FIN-WAIT-1" grep -q 'FIN-WAIT-1' "$T/old"
 check "ends cleanly" grep -qx 'status 0' "$T/err"
 diag "$T/old"
+# A server-first close on loopback: the client's column has its states.
+awk '/:43000 \(client\)/ { p = 1 } p && /^$/ { exit } p' "$T/ladders" >"$T/sf"
+for st in CLOSE-WAIT LAST-ACK CLOSED; do
+	check "server first: the client's $st" grep -qE "$st [│|]" "$T/sf"
+done
+check "server first: the server's TIME-WAIT" grep -qE "[│|] ~?TIME-WAIT" "$T/sf"
+diag "$T/sf"
 diag "$T/err"
 
 done_testing
