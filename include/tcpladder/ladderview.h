@@ -24,9 +24,13 @@
  * Each step takes two rows: its label (and dialogue) above, its arrow,
  * time and state changes below.  An inferred arrow is dashed and its
  * label and states marked '~'; an arrow in flight is drawn up to its head
- * and the receiver's new state waits for it to land.  The footer holds
- * the clocks of a lingering TIME-WAIT or CLOSE-WAIT and how many steps
- * are scrolled away.  Glyphs come from the canvas's glyph set. */
+ * and the receiver's new state waits for it to land.  Times are bounds
+ * ("≤+0.310s": found by sampling or inferred, at or before).  A first
+ * sighting ("first seen in STATE", its time of day below) and the steps
+ * not kept ("k steps not shown") are notes beside the lifeline they are
+ * about.  The footer holds the clocks of a lingering TIME-WAIT or
+ * CLOSE-WAIT and how many steps are scrolled away; the pane's last rows
+ * hold the legend.  Glyphs come from the canvas's glyph set. */
 #ifndef TCPLADDER_LADDERVIEW_H
 #define TCPLADDER_LADDERVIEW_H
 
