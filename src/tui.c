@@ -214,6 +214,7 @@ static struct tl_ui_input ui_input(struct tui *t, uint64_t now)
 		.leaks = leaks,
 		.n_leaks = n_leaks,
 		.watch = tl_runtime_leak_watch(t->rt),
+		.caption = t->demo ? tl_demo_caption(t->demo) : NULL,
 		.tw = tl_runtime_tw(t->rt),
 		.leak_cfg = tl_runtime_leak_cfg(t->rt),
 	};

@@ -1045,6 +1045,9 @@ static void draw_detail(struct tl_canvas *c, const struct tl_ui *ui, const struc
 			 tl_tcp_state_name(cn->state));
 	tl_ui_format_age(in->now - cn->first_seen_ns, a, sizeof(a));
 	tl_ui_format_age(in->now - cn->state_since_ns, b, sizeof(b));
+	/* the lab's scenario stays in view while its ladder is shown */
+	if (in->caption)
+		tl_canvas_printf(c, 1, 1, c->w - 2, TL_ST_KEY, "%s  (N: next scenario)", in->caption);
 	int y = 2;
 	tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_NORMAL,
 			 "state %s for %s%s   first seen %s%s ago   role %s%s", tl_tcp_state_name(cn->state),

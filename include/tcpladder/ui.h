@@ -86,6 +86,7 @@ struct tl_ui_input {
 	const struct tl_leak_watch *watch;  /* their counts over time */
 	const struct tl_tw_pressure *tw;    /* TIME-WAIT pressure, or NULL */
 	const struct tl_leak_cfg *leak_cfg; /* the thresholds, for the legend (NULL: defaults) */
+	const char *caption; /* the lab's scenario, kept in view on the ladder, or NULL */
 };
 
 struct tl_rect {

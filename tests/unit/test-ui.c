@@ -366,6 +366,21 @@ int main(void)
 	tl_ui_key(&ui, TL_KEY_ENTER, &in);
 	is_int(ui.screen, TL_SCREEN_DETAIL, "Enter opens the connection's details");
 	golden("detail-80x24", &ui, &f, 80, 24, false);
+	{
+		/* the lab's caption stays in view on its ladder */
+		struct tl_ui_input lab = input(&f);
+		struct tl_canvas c;
+		struct tl_buf b;
+		lab.caption = "lost-ack: the last ACK is dropped";
+		tl_canvas_init(&c, 80, 24, &tl_glyphs_utf8);
+		tl_buf_init(&b);
+		tl_ui_draw(&ui, &c, &lab);
+		tl_canvas_dump(&c, &b);
+		ok(strstr(b.data, "\n lost-ack: the last ACK is dropped  (N: next scenario)"),
+		   "the lab's caption and N on the ladder screen");
+		tl_buf_fini(&b);
+		tl_canvas_fini(&c);
+	}
 	tl_ui_key(&ui, TL_KEY_ESC, &in);
 	is_int(ui.screen, TL_SCREEN_MAIN, "Esc goes back");
 	tl_ui_key(&ui, TL_KEY_F1, &in);
