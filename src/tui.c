@@ -289,8 +289,9 @@ static void after_step(struct tui *t, uint32_t *run_shown)
 		t->redraw = true;
 	}
 	uint32_t run = tl_runtime_run_conn(t->rt);
-	if (run && run != *run_shown) {
-		*run_shown = run; /* a new run: its ladder */
+	/* a new run: its ladder, once a replay of the last one has ended */
+	if (run && run != *run_shown && !(ui->screen == TL_SCREEN_DETAIL && ui->lad_replay)) {
+		*run_shown = run;
 		ui->detail_id = run;
 		ui->screen = TL_SCREEN_DETAIL;
 		ui->lad_sel = -1;

@@ -3,7 +3,8 @@
 # pane's ring (5,000 events) still shows its whole ladder in the
 # interactive view, and one found already open starts with "first seen
 # in STATE at ..." (in the view and in --events --ladder), never with
-# invented steps; a server-first close on loopback labels both columns.
+# invented steps; a server-first close on loopback labels both columns;
+# in the lab a replay is not cut off by the next run.
 . "${top_srcdir:-.}/tests/kernel/lib.sh"
 require_netns
 if ! command -v tmux >/dev/null || ! command -v python3 >/dev/null; then
@@ -135,5 +136,36 @@ done
 check "server first: the server's TIME-WAIT" grep -qE "[│|] ~?TIME-WAIT" "$T/sf"
 diag "$T/sf"
 diag "$T/err"
+
+# ---- the lab: a replay is not cut off by the next run ----
+cat >"$T/lab.sh" <<'EOF2'
+echo $$ >"$T/lab.pid"
+LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen exec "$TCPLADDER" --demo=full
+EOF2
+rm -f "$T/lab.pid"
+tm -f /dev/null new-session -d -s main -x 120 -y 40 "bash \"$T/lab.sh\"; echo EXIT=\$?; sleep 600"
+check "the lab's ladder, its caption above" wait_screen "(N: next scenario)"
+check "the run's connection in the header" wait_screen "10.77.0.1:"
+first=$(screen | head -1 | grep -oE '10\.77\.0\.1:[0-9]+' | head -1)
+tm send-keys -t main r
+tm send-keys -t main p
+lab_pid=$(cat "$T/lab.pid")
+# the lab's client ends, from its own namespaces (held by descriptors)
+lab_clients() {
+	local fd
+	for fd in /proc/"$lab_pid"/fd/*; do
+		case $(readlink "$fd") in net:*) nsenter --net="$fd" ss -tanH 2>/dev/null ;; esac
+	done | awk '{ print $1, $4 }' | grep ' 10\.77\.0\.1:'
+}
+# the next run is well under way: its client is closing
+next_run_closing() {
+	lab_clients | grep -E '^(FIN-WAIT|TIME-WAIT)' | grep -vq " $first\$"
+}
+check "the next run begins while the replay is paused" wait_for 120 next_run_closing
+check "the paused replay stays on its run ($first)" bash -c "tmux -L $S capture-pane -p -t main | head -1 | grep -qF '$first '"
+tm send-keys -t main p
+next_shown() { ! screen | head -1 | grep -qF "$first "; }
+check "once the replay ends, the next run's ladder" wait_for 120 next_shown
+tm kill-server 2>/dev/null
 
 done_testing
