@@ -20,7 +20,7 @@
 
 #define SEG_DATA 16 /* an action carrying data (not a TCP flag) */
 
-enum { ACT_SEND, ACT_RECV, ACT_RSTU, ACT_STATE };
+enum { ACT_SEND, ACT_RECV, ACT_RSTU, ACT_STATE, ACT_SEEN, ACT_GAP };
 enum { HINT_NONE, HINT_HS, HINT_FIN };
 
 struct tr {
@@ -57,6 +57,16 @@ struct side {
 	size_t nact, cap_act;
 	bool have_sock;
 	struct tl_sock sock;
+	/* first seen in mid-life: in which state, when */
+	bool seen;
+	uint8_t seen_state;
+	uint64_t seen_t;
+	double seen_wall;
+	/* steps not kept (steps.h): how many, before which transition, when */
+	uint64_t gap_n;
+	size_t gap_tr;
+	uint64_t gap_t;
+	double gap_wall;
 };
 
 struct tl_ladder {
@@ -95,7 +105,8 @@ static void reset(struct tl_ladder *l)
 	for (int i = 0; i < 2; i++) {
 		struct side *s = &l->s[i];
 		s->ntr = s->nact = 0;
-		s->known = s->have_sock = false;
+		s->known = s->have_sock = s->seen = false;
+		s->gap_n = 0;
 		s->role = i == 0 ? TL_ROLE_ACTIVE : TL_ROLE_PASSIVE;
 		s->init = 0;
 		snprintf(l->addr[i], sizeof(l->addr[i]), "?");
@@ -264,12 +275,21 @@ static void derived_change(struct side *d, uint8_t *st, const struct tl_fsm_edge
 			pending[d->act[i].seg]++;
 }
 
-/* The unwatched end, from the watched one: whatever k sends, d receives,
- * and whatever k receives, d must have sent. */
+/* The unwatched end, from the watched one: whatever k receives, d must
+ * have sent; what k sends, d receives, but that it arrived (and changed
+ * d's state) is implied only by something k received afterwards.  A
+ * segment k sent last may still be on its way (a SYN on a slow link):
+ * it is drawn, d's state is left as it was, nothing is invented. */
 static void derive(struct side *d, const struct side *k)
 {
 	int pending[SEG_DATA + 1] = {0};
 	uint8_t st = mirror_state(k->init);
+	size_t answered = 0; /* k's actions before this one were answered */
+	for (size_t i = k->nact; i-- > 0;)
+		if (k->act[i].kind == ACT_RECV) {
+			answered = i + 1;
+			break;
+		}
 	d->init = st;
 	for (size_t i = 0; i < k->nact; i++) {
 		const struct act *a = &k->act[i];
@@ -278,6 +298,10 @@ static void derive(struct side *d, const struct side *k)
 		case ACT_SEND:
 			if (a->seg == SEG_DATA) {
 				data_add(d, ACT_RECV, a->t, a->wall, a->bytes, a->segs);
+				break;
+			}
+			if (i >= answered) {
+				act_add(d, ACT_RECV, a->seg, -1, a->t, a->wall);
 				break;
 			}
 			e = find_edge(st, a->seg, TL_DIR_IN, d->role);
@@ -304,6 +328,8 @@ static void derive(struct side *d, const struct side *k)
 				act_add(d, ACT_SEND, a->seg, -1, a->t, a->wall);
 			break;
 		case ACT_RSTU:
+			if (i >= answered)
+				break;
 			e = find_edge(st, TL_SEG_RST, TL_DIR_NONE, d->role);
 			if (e)
 				derived_change(d, &st, e, TL_DIR_NONE, a, pending);
@@ -314,20 +340,39 @@ static void derive(struct side *d, const struct side *k)
 	}
 }
 
-static void side_from_events(struct side *s, const struct tl_event *const *ev, size_t n)
+/* gap_at: where hidden steps not kept belong among ev (0 hidden: none). */
+static void side_from_events(struct side *s, const struct tl_event *const *ev, size_t n,
+			     size_t gap_at, uint64_t hidden)
 {
+	if (hidden && n) {
+		const struct tl_event *g = ev[TL_MIN(gap_at, n - 1)];
+		s->gap_n = hidden;
+		s->gap_tr = 0;
+		s->gap_t = g->mono_ns;
+		s->gap_wall = g->wall;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct tl_event *e = ev[i];
+		if (s->gap_n && i == gap_at)
+			s->gap_tr = s->ntr;
 		if (e->role != TL_ROLE_UNKNOWN)
 			s->role = e->role;
 		s->sock = e->sock;
 		s->have_sock = true;
 		if (i == 0)
 			s->init = e->kind == TL_EV_OPEN ? 0 : e->from;
-		/* First seen in mid-life with no path to explain it: a start state. */
+		/* First seen in mid-life with no path to explain it: a start
+		 * state, and (unless a listener's) a row that says so. */
 		if (e->kind == TL_EV_OPEN && e->segment == TL_SEG_NONE) {
-			if (s->ntr == 0)
+			if (s->ntr == 0) {
 				s->init = e->to;
+				if (!e->why && e->to != TL_TCP_LISTEN && !s->seen) {
+					s->seen = true;
+					s->seen_state = (uint8_t)tl_tcp_state_shown(e->to);
+					s->seen_t = e->mono_ns;
+					s->seen_wall = e->wall;
+				}
+			}
 			continue;
 		}
 		struct tr *t = tr_add(s);
@@ -400,7 +445,11 @@ static void side_flow(const struct side *s, struct flow *f)
 static void side_actions(struct side *s, const struct flow *f, const uint64_t bytes[2],
 			 const uint32_t segs[2], int me)
 {
+	if (s->seen)
+		act_add(s, ACT_SEEN, 0, -1, s->seen_t, s->seen_wall);
 	for (size_t i = 0; i < s->ntr; i++) {
+		if (s->gap_n && s->gap_tr == i)
+			act_add(s, ACT_GAP, 0, -1, s->gap_t, s->gap_wall);
 		if ((int)i == f->leave) {
 			/* mine out, then theirs in; dated from the start of ESTABLISHED */
 			if (bytes[me])
@@ -410,6 +459,8 @@ static void side_actions(struct side *s, const struct flow *f, const uint64_t by
 		}
 		tr_actions(s, (int)i);
 	}
+	if (s->gap_n && s->gap_tr >= s->ntr)
+		act_add(s, ACT_GAP, 0, -1, s->gap_t, s->gap_wall);
 }
 
 /* Whether b, on the other side, is the unmatched end of a: the receive of
@@ -573,6 +624,16 @@ static void merge(struct tl_ladder *l)
 			row = step_new(l, a->seg == SEG_DATA ? TL_LADDER_DATA : TL_LADDER_ARROW,
 				       a->seg == SEG_DATA ? 0 : a->seg, !pick, a->t, a->wall);
 			break;
+		case ACT_SEEN:
+			row = step_new(l, TL_LADDER_SEEN, 0, pick, a->t, a->wall);
+			l->st[row].inferred = false;
+			l->st[row].state = l->s[pick].seen_state;
+			break;
+		case ACT_GAP:
+			row = step_new(l, TL_LADDER_GAP, 0, pick, a->t, a->wall);
+			l->st[row].inferred = false;
+			l->st[row].hidden = l->s[pick].gap_n;
+			break;
 		default: /* an RST of unknown direction */
 			row = step_new(l, TL_LADDER_ARROW, TL_SEG_RST, -1, a->t, a->wall);
 			break;
@@ -620,10 +681,22 @@ static void finish(struct tl_ladder *l)
 	bool have[2] = {false, false};
 	struct tl_tcpinfo info[2];
 	int first_fin = -1;
+	uint64_t latest = 0;
+	double latest_wall = 0;
 	memset(info, 0, sizeof(info));
 	l->newest = -1;
 	for (size_t i = 0; i < l->n; i++) {
 		struct tl_ladder_step *s = &l->st[i];
+		/* Rows are in causal order; a row's time is when the change that
+		 * implied it was seen, so a later row may carry an earlier time.
+		 * Times never go backwards down the ladder: such a row happened
+		 * no earlier than the row above it. */
+		if (s->mono_ns < latest) {
+			s->mono_ns = latest;
+			s->wall = latest_wall;
+		}
+		latest = s->mono_ns;
+		latest_wall = s->wall;
 		for (int x = 0; x < 2; x++) {
 			struct tl_ladder_side *sd = &s->side[x];
 			sd->before = st[x];
@@ -638,15 +711,21 @@ static void finish(struct tl_ladder *l)
 				sd->info = info[x];
 			}
 		}
-		if (s->kind != TL_LADDER_STATE)
+		if (s->kind == TL_LADDER_ARROW || s->kind == TL_LADDER_DATA)
 			l->newest = (int)i;
 		if (s->kind == TL_LADDER_ARROW && s->from >= 0)
 			s->line = line_of(s, l->hint[i], &first_fin);
 	}
 }
 
-void tl_ladder_build_events(struct tl_ladder *l, const struct tl_event *ev, size_t n,
-			    uint32_t conn_a, uint32_t conn_b)
+/* Steps not kept, per connection: where they belong and how many. */
+struct gaps {
+	size_t at[2];
+	uint64_t hidden[2];
+};
+
+static void build(struct tl_ladder *l, const struct tl_event *ev, size_t n, uint32_t conn_a,
+		  uint32_t conn_b, const struct gaps *gp)
 {
 	const struct tl_event **pa = NULL, **pb = NULL;
 	size_t na = 0, nb = 0;
@@ -669,9 +748,9 @@ void tl_ladder_build_events(struct tl_ladder *l, const struct tl_event *ev, size
 	/* A is the active opener: swap when conn_a is the passive end. */
 	int ia = role_a == TL_ROLE_PASSIVE ? 1 : 0;
 	if (na)
-		side_from_events(&l->s[ia], pa, na);
+		side_from_events(&l->s[ia], pa, na, gp ? gp->at[0] : 0, gp ? gp->hidden[0] : 0);
 	if (nb)
-		side_from_events(&l->s[!ia], pb, nb);
+		side_from_events(&l->s[!ia], pb, nb, gp ? gp->at[1] : 0, gp ? gp->hidden[1] : 0);
 	l->s[0].role = TL_ROLE_ACTIVE;
 	l->s[1].role = TL_ROLE_PASSIVE;
 
@@ -713,6 +792,52 @@ void tl_ladder_build_events(struct tl_ladder *l, const struct tl_event *ev, size
 	}
 	free(pa);
 	free(pb);
+}
+
+void tl_ladder_build_events(struct tl_ladder *l, const struct tl_event *ev, size_t n,
+			    uint32_t conn_a, uint32_t conn_b)
+{
+	build(l, ev, n, conn_a, conn_b, NULL);
+}
+
+void tl_ladder_build_steps(struct tl_ladder *l, const struct tl_steps *s, uint32_t conn_a,
+			   uint32_t conn_b)
+{
+	struct tl_event *ev = tl_calloc(2 * TL_STEPS_MAX, sizeof(*ev));
+	struct gaps gp;
+	size_t na = conn_a ? tl_steps_get(s, conn_a, ev, TL_STEPS_MAX, &gp.at[0], &gp.hidden[0]) : 0;
+	size_t nb = 0;
+	gp.at[1] = 0;
+	gp.hidden[1] = 0;
+	if (conn_b && conn_b != conn_a)
+		nb = tl_steps_get(s, conn_b, ev + na, TL_STEPS_MAX, &gp.at[1], &gp.hidden[1]);
+	build(l, ev, na + nb, conn_a, conn_b, &gp);
+	free(ev);
+}
+
+struct tl_event *tl_ladder_steps_events(const struct tl_steps *s, uint32_t conn_a,
+					uint32_t conn_b, size_t *n)
+{
+	struct tl_event *ev = tl_calloc(2 * TL_STEPS_MAX, sizeof(*ev));
+	struct tl_event *out = tl_calloc(2 * TL_STEPS_MAX, sizeof(*out));
+	size_t at, na = 0, nb = 0;
+	uint64_t hidden;
+	if (conn_a)
+		na = tl_steps_get(s, conn_a, ev, TL_STEPS_MAX, &at, &hidden);
+	if (conn_b && conn_b != conn_a)
+		nb = tl_steps_get(s, conn_b, ev + na, TL_STEPS_MAX, &at, &hidden);
+	/* each end's events are in order: merge them by time, A first on a tie */
+	size_t i = 0, j = na, k = 0;
+	while (i < na || j < na + nb)
+		out[k++] = j >= na + nb || (i < na && ev[i].mono_ns <= ev[j].mono_ns) ? ev[i++]
+										  : ev[j++];
+	free(ev);
+	*n = k;
+	if (!k) {
+		free(out);
+		return NULL;
+	}
+	return out;
 }
 
 void tl_ladder_build(struct tl_ladder *l, const struct tl_evlog *log, uint32_t conn_a,

@@ -40,6 +40,17 @@ static const char *state_name(int st, bool abbrev)
 	return tl_tcp_state_name(st);
 }
 
+/* A step's time since the first: found by sampling or inferred, it
+ * happened at or before the time shown ("<=+0.419s"); a first sighting is
+ * when it was seen. */
+static void step_time(const struct tl_ladder *l, size_t i, bool ascii, char *out, size_t len)
+{
+	char t[32];
+	const struct tl_ladder_step *s = tl_ladder_step(l, i);
+	tl_narration_elapsed(tl_ladder_elapsed(l, i), t, sizeof(t));
+	snprintf(out, len, "%s%s", s && s->kind == TL_LADDER_SEEN ? "" : ascii ? "<=" : "≤", t);
+}
+
 static void header_text(const struct tl_ladder *l, int x, char *out, size_t len)
 {
 	snprintf(out, len, "%c %s (%s)%s", x ? 'B' : 'A', tl_ladder_addr(l, x),
@@ -98,7 +109,8 @@ static void layout(const struct tl_ladder *l, int x, int y, int w, int h, bool p
 		layout_pane(g, x, y, w, h);
 	g->m = 8;
 	for (size_t i = 0; i < tl_ladder_steps(l); i++) {
-		tl_narration_elapsed(tl_ladder_elapsed(l, i), buf, sizeof(buf));
+		/* room for "<=" in ASCII, one column more than UTF-8's mark */
+		step_time(l, i, true, buf, sizeof(buf));
 		g->m = TL_MAX(g->m, (int)strlen(buf) + 1);
 	}
 	g->abbrev = g->w < 70;
@@ -190,6 +202,25 @@ static void draw_label_row(const struct tl_ladder_step *s, struct tl_canvas *c,
 {
 	struct tl_buf b;
 	tl_buf_init(&b);
+	if (s->kind == TL_LADDER_SEEN || s->kind == TL_LADDER_GAP) {
+		/* a note across the diagram, not an arrow's label; the time of
+		 * a first sighting on the row below, so a narrow ladder keeps it */
+		int nx = (s->from == 1 ? g->xb : g->xa) + 2, nw = g->x + g->w - nx;
+		if (s->kind == TL_LADDER_SEEN) {
+			char t[32];
+			tl_buf_printf(&b, "first seen in %s", tl_tcp_state_name(s->state));
+			tl_narration_clock_time(s->wall, t, sizeof(t));
+			tl_canvas_text(c, nx, y, nw, TL_ST_DIM, b.data);
+			tl_buf_reset(&b);
+			tl_buf_printf(&b, "at %s", t);
+			tl_canvas_text(c, nx, y + 1, nw, TL_ST_DIM, b.data);
+		} else {
+			tl_narration_label(s, &b);
+			tl_canvas_text(c, nx, y, nw, TL_ST_DIM, b.data);
+		}
+		tl_buf_fini(&b);
+		return;
+	}
 	if (s->inferred && s->kind != TL_LADDER_STATE)
 		tl_buf_puts(&b, "~");
 	tl_narration_label(s, &b);
@@ -221,9 +252,12 @@ static void draw_step(const struct tl_ladder *l, struct tl_canvas *c, const stru
 	}
 	draw_label_row(s, c, g, y, lang);
 	/* the arrow row: time, states, the arrow */
-	tl_narration_elapsed(tl_ladder_elapsed(l, i), buf, sizeof(buf));
-	tl_canvas_text(c, g->x + g->m - 1 - (int)strlen(buf), y + 1, g->m - 1, TL_ST_DIM, buf);
-	if (s->kind != TL_LADDER_STATE)
+	if (s->kind != TL_LADDER_GAP) {
+		step_time(l, i, c->g->ascii, buf, sizeof(buf));
+		int tw = tl_canvas_text_width(c, buf);
+		tl_canvas_text(c, g->x + g->m - 1 - tw, y + 1, g->m - 1, TL_ST_DIM, buf);
+	}
+	if (s->kind == TL_LADDER_ARROW || s->kind == TL_LADDER_DATA)
 		draw_arrow(c, g, s, y + 1, flying ? v->anim : 1);
 	for (int x = 0; x < 2; x++) {
 		const struct tl_ladder_side *sd = &s->side[x];
@@ -374,7 +408,7 @@ static void pane_title(const struct tl_ladder *l, struct pane *p, int sel)
 	tl_buf_printf(&p->b, p->side ? "Step %d/%zu: " : " Step %d/%zu: ", sel + 1,
 		      tl_ladder_steps(l));
 	tl_narration_label(s, &p->b);
-	if (s->kind != TL_LADDER_STATE && s->from >= 0)
+	if ((s->kind == TL_LADDER_ARROW || s->kind == TL_LADDER_DATA) && s->from >= 0)
 		tl_buf_printf(&p->b, " %c%s%c", s->from ? 'B' : 'A', p->c->g->to,
 			      s->from ? 'A' : 'B');
 	if (!p->side)
@@ -389,7 +423,11 @@ static void pane_when(const struct tl_ladder *l, struct pane *p, int sel, int ma
 	char t[32];
 	tl_buf_reset(&p->b);
 	tl_narration_elapsed(tl_ladder_elapsed(l, (size_t)sel), t, sizeof(t));
-	tl_buf_printf(&p->b, "at %s, %s", t, s->inferred ? "inferred" : "observed");
+	if (s->kind == TL_LADDER_SEEN)
+		tl_buf_printf(&p->b, "at %s, observed", t);
+	else
+		tl_buf_printf(&p->b, "at or before %s (between two samples), %s", t,
+			      s->inferred ? "inferred" : "observed");
 	para(p, 0, s->inferred ? TL_ST_INFERRED : TL_ST_NORMAL, p->b.data);
 	if (mark >= 0 && mark < (int)tl_ladder_steps(l) && mark != sel && p->y < p->end) {
 		uint64_t a = tl_ladder_step(l, (size_t)mark)->mono_ns, z = s->mono_ns;
@@ -397,6 +435,12 @@ static void pane_when(const struct tl_ladder *l, struct pane *p, int sel, int ma
 		tl_buf_printf(&p->b, "%.3f s %s the mark (step %d)",
 			      (double)(a > z ? a - z : z - a) / 1e9, z >= a ? "after" : "before",
 			      mark + 1);
+		/* an inferred step in between has no time of its own */
+		bool guessed = false;
+		for (int i = TL_MIN(mark, sel); i <= TL_MAX(mark, sel); i++)
+			guessed |= tl_ladder_step(l, (size_t)i)->inferred;
+		if (guessed)
+			tl_buf_puts(&p->b, "; it spans an inferred step: a bound, not a measure");
 		para(p, 0, TL_ST_KEY, p->b.data);
 	}
 }
@@ -472,6 +516,61 @@ static void pane_step(const struct tl_ladder *l, struct pane *p, const struct tl
 	}
 }
 
+void tl_ladder_legend_item(const struct tl_glyphs *g, int i, struct tl_buf *out)
+{
+	switch (i) {
+	case 0:
+		tl_buf_puts(out, "~ inferred, not seen");
+		break;
+	case 1:
+		tl_utf8_encode(g->dash, out);
+		tl_utf8_encode(g->dash_gap, out);
+		tl_utf8_encode(g->dash, out);
+		tl_utf8_encode(g->arrow_r, out);
+		tl_buf_puts(out, " inferred segment");
+		break;
+	case 2:
+		tl_buf_puts(out, "~derived: end not watched");
+		break;
+	}
+}
+
+void tl_ladder_legend(const struct tl_glyphs *g, struct tl_buf *out)
+{
+	tl_buf_puts(out, "Legend: ");
+	for (int i = 0; i < TL_LADDER_LEGEND_N; i++) {
+		if (i)
+			tl_buf_puts(out, "  ");
+		tl_ladder_legend_item(g, i, out);
+	}
+}
+
+/* The legend on the pane's last rows: an item a row beside the ladder,
+ * one line below it.  Returns the rows it took. */
+static int draw_legend(struct tl_canvas *c, const struct geo *g, int x, int w)
+{
+	struct tl_buf b;
+	tl_buf_init(&b);
+	int rows = g->side ? TL_LADDER_LEGEND_N : 1;
+	if (g->ph < rows + 3) {
+		tl_buf_fini(&b);
+		return 0;
+	}
+	int y = g->py + g->ph - rows;
+	if (g->side) {
+		for (int i = 0; i < TL_LADDER_LEGEND_N; i++) {
+			tl_buf_reset(&b);
+			tl_ladder_legend_item(c->g, i, &b);
+			tl_canvas_text(c, x, y + i, w, TL_ST_DIM, b.data);
+		}
+	} else {
+		tl_ladder_legend(c->g, &b);
+		tl_canvas_text(c, x, y, w, TL_ST_DIM, b.data);
+	}
+	tl_buf_fini(&b);
+	return rows;
+}
+
 static void draw_pane(const struct tl_ladder *l, struct tl_canvas *c, const struct geo *g,
 		      const struct tl_ladder_view *v, const char *lang)
 {
@@ -487,6 +586,7 @@ static void draw_pane(const struct tl_ladder *l, struct tl_canvas *c, const stru
 		p.w = g->pw - 2;
 	}
 	tl_buf_init(&p.b);
+	p.end -= draw_legend(c, g, p.x, p.w);
 	if (v->selected < 0 || v->selected >= (int)tl_ladder_steps(l))
 		pane_overview(l, &p);
 	else

@@ -14,7 +14,7 @@
 #include "tcpladder/engine.h"
 #include "tcpladder/runtime.h"
 #include "tcpladder/filter.h"
-#include "tcpladder/evlog.h"
+#include "tcpladder/steps.h"
 #include "tcpladder/ladder.h"
 #include "tcpladder/ladderview.h"
 #include "tcpladder/leak.h"
@@ -257,7 +257,7 @@ static bool finished(const struct tl_conn *c)
 /* --ladder: when a connection has ended (each end closed or in
  * TIME-WAIT), its ladder as text, once. */
 static void ladder_on_end(struct tl_buf *out, const struct tl_event *ev, struct tl_tracker *t,
-			  const struct tl_evlog *log, struct tl_map *printed,
+			  const struct tl_steps *steps, struct tl_map *printed,
 			  const struct tl_filter *follow, const struct tl_options *o)
 {
 	uint32_t dummy;
@@ -272,7 +272,7 @@ static void ladder_on_end(struct tl_buf *out, const struct tl_event *ev, struct 
 	if (ev->sock.state == TL_TCP_LISTEN || ev->from == TL_TCP_LISTEN)
 		return;
 	struct tl_ladder *l = tl_ladder_new();
-	tl_ladder_build(l, log, ev->conn, ev->peer);
+	tl_ladder_build_steps(l, steps, ev->conn, ev->peer);
 	if (tl_ladder_steps(l)) {
 		tl_ladder_text(l, 100, o->lang ? o->lang : "en", o->ascii, out);
 		tl_buf_putc(out, '\n');
@@ -316,7 +316,7 @@ static int run_events(const struct tl_options *o, const struct tl_filter *filter
 		.filter = filter,
 		.follow = follow,
 		.demo = demo,
-		.log_cap = o->ladder ? 100000 : 0,
+		.steps = o->ladder,
 		.event_owners = true,
 	};
 	char *cause = NULL;
@@ -329,6 +329,11 @@ static int run_events(const struct tl_options *o, const struct tl_filter *filter
 	struct tl_map printed;
 	tl_buf_init(&out);
 	tl_map_init(&printed);
+	if (o->ladder) {
+		/* what the diagrams' marks mean, once, before them */
+		tl_ladder_legend(o->ascii ? &tl_glyphs_ascii : &tl_glyphs_utf8, &out);
+		tl_buf_puts(&out, "\n\n");
+	}
 	for (;;) {
 		struct pollfd pfd[66];
 		size_t n = tl_runtime_pollfds(rt, pfd, TL_ARRAY_SIZE(pfd));
@@ -359,7 +364,7 @@ static int run_events(const struct tl_options *o, const struct tl_filter *filter
 				own && ev[i].sock.inode ? tl_owners_find(own, ev[i].sock.inode) : NULL;
 			const char *ns = tl_engine_ns_name(e, ev[i].ns);
 			if (o->ladder) /* the diagrams only, as each connection ends */
-				ladder_on_end(&out, &ev[i], tl_runtime_tracker(rt), tl_runtime_log(rt),
+				ladder_on_end(&out, &ev[i], tl_runtime_tracker(rt), tl_runtime_steps(rt),
 					      &printed, follow, o);
 			else if (o->json)
 				tl_report_event_json(&out, &ev[i], ns, &st, ow);

@@ -2,6 +2,7 @@
  * tables of prose; the code below picks entries and fills in names. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "tcpladder/narration.h"
 #include "tcpladder/tcpstate.h"
@@ -217,6 +218,17 @@ static void duration(uint64_t ms, char *out, size_t len)
 			 (unsigned long long)(s / 60 % 60));
 }
 
+void tl_narration_clock_time(double wall, char *out, size_t len)
+{
+	time_t secs = (time_t)wall;
+	struct tm tm;
+	char hms[16];
+	int ms = (int)((wall - (double)secs) * 1000);
+	if (!localtime_r(&secs, &tm) || !strftime(hms, sizeof(hms), "%H:%M:%S", &tm))
+		snprintf(hms, sizeof(hms), "?");
+	snprintf(out, len, "%s.%03d", hms, ms < 0 ? 0 : ms > 999 ? 999 : ms);
+}
+
 void tl_narration_label(const struct tl_ladder_step *s, struct tl_buf *out)
 {
 	char b[32];
@@ -235,6 +247,14 @@ void tl_narration_label(const struct tl_ladder_step *s, struct tl_buf *out)
 		tl_buf_puts(out, s->side[x].why ? s->side[x].why : "state change");
 		break;
 	}
+	case TL_LADDER_SEEN:
+		tl_narration_clock_time(s->wall, b, sizeof(b));
+		tl_buf_printf(out, "first seen in %s at %s", tl_tcp_state_name(s->state), b);
+		break;
+	case TL_LADDER_GAP:
+		tl_buf_printf(out, "%llu step%s not shown", (unsigned long long)s->hidden,
+			      s->hidden == 1 ? "" : "s");
+		break;
 	default:
 		tl_buf_puts(out, tl_segment_name(s->segment) ? tl_segment_name(s->segment) : "?");
 		if (s->from < 0)

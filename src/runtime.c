@@ -10,6 +10,7 @@
 #include "tcpladder/runtime.h"
 #include "tcpladder/sampler.h"
 #include "tcpladder/signals.h"
+#include "tcpladder/steps.h"
 #include "tcpladder/util.h"
 
 #define SEC 1000000000ULL
@@ -49,6 +50,8 @@ struct tl_runtime {
 	/* what the views keep */
 	bool keep_log, keep_history, leaks, event_owners;
 	struct tl_evlog log;
+	struct tl_steps *steps; /* each connection's own, or NULL */
+	uint64_t steps_gen;	/* the tracker's generation they were synced at */
 	struct tl_history history;
 	struct tl_owners *owners;
 	uint64_t last_scan;
@@ -115,6 +118,8 @@ struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t 
 
 	rt->keep_log = cfg->log_cap > 0;
 	tl_evlog_init(&rt->log, rt->keep_log ? cfg->log_cap : 1);
+	if (cfg->steps)
+		rt->steps = tl_steps_new(cfg->steps_cap);
 	rt->keep_history = cfg->history_cap > 0;
 	tl_history_init(&rt->history, rt->keep_history ? cfg->history_cap : 1);
 	rt->leaks = cfg->leaks;
@@ -135,6 +140,7 @@ void tl_runtime_free(struct tl_runtime *rt)
 	tl_owners_free(rt->owners);
 	tl_history_fini(&rt->history);
 	tl_evlog_fini(&rt->log);
+	tl_steps_free(rt->steps);
 	free(rt->names);
 	tl_engine_free(rt->e);
 	tl_signals_clear(&rt->sig);
@@ -266,6 +272,25 @@ static uint32_t run_conn(struct tl_runtime *rt)
 	return 0;
 }
 
+/* This step's events from `from` on go to the log and to each connection's
+ * steps; a connection that came or went since the last time is synced. */
+static void keep(struct tl_runtime *rt, size_t from)
+{
+	struct tl_tracker *t = tl_engine_tracker(rt->e);
+	for (size_t i = from; i < rt->n_ev; i++) {
+		if (rt->keep_log)
+			tl_evlog_add(&rt->log, &rt->ev[i]);
+		if (rt->steps)
+			tl_steps_add(rt->steps, &rt->ev[i]);
+	}
+	if (rt->steps && tl_tracker_generation(t) != rt->steps_gen) {
+		size_t n;
+		const struct tl_conn *c = tl_tracker_conns(t, &n);
+		rt->steps_gen = tl_tracker_generation(t);
+		tl_steps_sync(rt->steps, c, n);
+	}
+}
+
 /* The run ends: closes still waiting for evidence are decided now, and
  * handed out with this step's events, so nothing seen goes unreported. */
 static int stop(struct tl_runtime *rt, enum tl_runtime_stop why)
@@ -275,9 +300,7 @@ static int stop(struct tl_runtime *rt, enum tl_runtime_stop why)
 	rt->stop = why;
 	tl_tracker_flush(t);
 	rt->ev = tl_tracker_events(t, &rt->n_ev);
-	if (rt->keep_log)
-		for (size_t i = before; i < rt->n_ev; i++)
-			tl_evlog_add(&rt->log, &rt->ev[i]);
+	keep(rt, before);
 	return 1;
 }
 
@@ -333,9 +356,7 @@ int tl_runtime_step(struct tl_runtime *rt, uint64_t now, double wall, char **cau
 	tl_engine_stats(rt->e, &st);
 	rest_events(rt, &st, now);
 	rt->ev = tl_tracker_events(t, &rt->n_ev);
-	if (rt->keep_log)
-		for (size_t i = 0; i < rt->n_ev; i++)
-			tl_evlog_add(&rt->log, &rt->ev[i]);
+	keep(rt, 0);
 	if (rt->run_port && !rt->run_conn)
 		rt->run_conn = run_conn(rt);
 	if (rt->event_owners)
@@ -419,6 +440,11 @@ void tl_runtime_stats(const struct tl_runtime *rt, struct tl_engine_stats *st)
 const struct tl_evlog *tl_runtime_log(const struct tl_runtime *rt)
 {
 	return &rt->log;
+}
+
+const struct tl_steps *tl_runtime_steps(const struct tl_runtime *rt)
+{
+	return rt->steps;
 }
 
 const struct tl_history *tl_runtime_history(const struct tl_runtime *rt)

@@ -210,6 +210,7 @@ static struct tl_ui_input ui_input(struct tui *t, uint64_t now)
 		.tracker = tl_runtime_tracker(t->rt),
 		.history = tl_runtime_history(t->rt),
 		.log = tl_runtime_log(t->rt),
+		.steps = tl_runtime_steps(t->rt),
 		.stats = {st.interval_ns, st.dump_cost_ns, st.samples, st.sockets, st.paused, false},
 		.host = t->host,
 		.ns_names = names,
@@ -220,6 +221,7 @@ static struct tl_ui_input ui_input(struct tui *t, uint64_t now)
 		.leaks = leaks,
 		.n_leaks = n_leaks,
 		.watch = tl_runtime_leak_watch(t->rt),
+		.caption = t->demo ? tl_demo_caption(t->demo) : NULL,
 		.tw = tl_runtime_tw(t->rt),
 		.leak_cfg = tl_runtime_leak_cfg(t->rt),
 	};
@@ -294,8 +296,9 @@ static void after_step(struct tui *t, uint32_t *run_shown)
 		t->redraw = true;
 	}
 	uint32_t run = tl_runtime_run_conn(t->rt);
-	if (run && run != *run_shown) {
-		*run_shown = run; /* a new run: its ladder */
+	/* a new run: its ladder, once a replay of the last one has ended */
+	if (run && run != *run_shown && !(ui->screen == TL_SCREEN_DETAIL && ui->lad_replay)) {
+		*run_shown = run;
 		ui->detail_id = run;
 		ui->screen = TL_SCREEN_DETAIL;
 		ui->lad_sel = -1;
@@ -412,6 +415,7 @@ int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
 		.follow = follow,
 		.demo = demo,
 		.log_cap = 5000,
+		.steps = true,
 		.history_cap = 3600,
 		.leaks = true,
 		.events_gap_ns = EVENTS_GAP_NS,

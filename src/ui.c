@@ -338,12 +338,23 @@ static void event_line(struct tl_canvas *c, int x, int y, int w, const struct tl
 		strftime(stamp, sizeof(stamp), "%H:%M:%S ", &tm);
 	}
 	const char *seg = tl_segment_name(ev->segment), *dir = tl_dir_name(ev->dir);
-	snprintf(line, sizeof(line), "%s%s %s %s  %s %s %s%s%s%s%s", stamp, l,
-		 c->g->to_narrow, rm, ev->kind == TL_EV_OPEN ? "new" : tl_tcp_state_name(ev->from),
-		 c->g->to, tl_tcp_state_name(ev->to), seg ? "  " : "",
-		 seg ? seg : "", dir ? " " : "", dir ? dir : "");
-	int used = tl_canvas_text(c, x, y, w, ev->inferred ? TL_ST_INFERRED : TL_ST_NORMAL, line);
-	if (ev->inferred && used + 11 <= w)
+	/* "(inferred)" is written whatever the width, since a dim style alone
+	 * is lost to NO_COLOR and copy-paste: the line gives way to it, first
+	 * its wide gaps, then its end */
+	int mark = ev->inferred ? 11 : 0;
+	for (int pass = 0; pass < 2; pass++) {
+		const char *gap = pass ? " " : "  ";
+		snprintf(line, sizeof(line), "%s%s %s %s%s%s %s %s%s%s%s%s", stamp, l,
+			 c->g->to_narrow, rm, gap,
+			 ev->kind == TL_EV_OPEN ? "new" : tl_tcp_state_name(ev->from), c->g->to,
+			 tl_tcp_state_name(ev->to), seg ? gap : "", seg ? seg : "", dir ? " " : "",
+			 dir ? dir : "");
+		if (tl_canvas_text_width(c, line) + mark <= w)
+			break;
+	}
+	int used = tl_canvas_text(c, x, y, w > mark ? w - mark : 0,
+				  ev->inferred ? TL_ST_INFERRED : TL_ST_NORMAL, line);
+	if (ev->inferred)
 		tl_canvas_text(c, x + used + 1, y, w - used - 1, TL_ST_INFERRED, "(inferred)");
 }
 
@@ -410,14 +421,15 @@ static const char *const help_lines[] = {
 	"  1 2 3         collapse or expand the histogram, table, event panes",
 	"  Enter         the selected connection's ladder: Up Down pick a step,",
 	"                m marks one, e explains, r replays, p s [ ] pause, step, speed",
+	"                ~ inferred, - - -> inferred segment, ~derived: not watched",
 	"  L             CLOSE-WAIT leaks by process, TIME-WAIT pressure",
 	"  Space  + -    pause or resume sampling; sample less or more often",
-	"  Esc           close a prompt or message",
-	"  q F10         quit",
+	"  Esc           close a prompt or message        q F10  quit",
 	"",
 	"Marks: a dim step marked (inferred) was not seen but filled in by the",
 	"state machine.  '>' before an age: first seen at start-up, at least that",
 	"old.  A growing CLOSE-WAIT or TIME-WAIT is red, with an arrow.",
+	"A ladder's 'first seen in STATE' row: the connection was found open.",
 };
 
 static void draw_help(struct tl_canvas *c)
@@ -430,6 +442,8 @@ static void draw_help(struct tl_canvas *c)
 	tl_canvas_text(c, 0, c->h - 1, c->w, TL_ST_KEY, "Esc q: back   F10: quit");
 }
 
+/* Stacked when narrow; side by side when wide.  Collapsed panes keep
+ * their title line. */
 static void layout(struct tl_ui *ui, int w, int h)
 {
 	int top = 1, body = h - 2;

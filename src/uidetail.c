@@ -42,14 +42,19 @@ static void draw_ladder(struct tl_canvas *c, struct tl_ui *ui, const struct tl_u
 	if (!ui->ladder)
 		ui->ladder = tl_ladder_new();
 	uint32_t a = cn->id, b = peer ? peer->id : 0;
-	if (ui->lad_replay && in->log) {
+	if (ui->lad_replay && (in->steps || in->log)) {
 		/* the two ends' events, oldest first */
-		struct tl_event *evs = tl_calloc(in->log->n + 1, sizeof(*evs));
+		struct tl_event *evs = NULL;
 		size_t n = 0;
-		for (size_t i = 0; i < in->log->n; i++) {
-			const struct tl_event *ev = tl_evlog_at(in->log, i);
-			if (ev->conn == a || (b && ev->conn == b))
-				evs[n++] = *ev;
+		if (in->steps) {
+			evs = tl_ladder_steps_events(in->steps, a, b, &n);
+		} else {
+			evs = tl_calloc(in->log->n + 1, sizeof(*evs));
+			for (size_t i = 0; i < in->log->n; i++) {
+				const struct tl_event *ev = tl_evlog_at(in->log, i);
+				if (ev->conn == a || (b && ev->conn == b))
+					evs[n++] = *ev;
+			}
 		}
 		if (!ui->lad_paused && in->now >= ui->lad_next) {
 			ui->lad_shown++;
@@ -61,6 +66,8 @@ static void draw_ladder(struct tl_canvas *c, struct tl_ui *ui, const struct tl_u
 		}
 		tl_ladder_build_events(ui->ladder, evs, ui->lad_shown, a, b);
 		free(evs);
+	} else if (in->steps) {
+		tl_ladder_build_steps(ui->ladder, in->steps, a, b);
 	} else {
 		tl_ladder_build(ui->ladder, in->log, a, b);
 	}
@@ -112,6 +119,9 @@ void tl_uidetail_draw(struct tl_canvas *c, const struct tl_ui *ui, const struct 
 			 tl_tcp_state_name(cn->state));
 	tl_ui_format_age(in->now - cn->first_seen_ns, a, sizeof(a));
 	tl_ui_format_age(in->now - cn->state_since_ns, b, sizeof(b));
+	/* the lab's scenario stays in view while its ladder is shown */
+	if (in->caption)
+		tl_canvas_printf(c, 1, 1, c->w - 2, TL_ST_KEY, "%s  (N: next scenario)", in->caption);
 	int y = 2;
 	tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_NORMAL,
 			 "state %s for %s%s   first seen %s%s ago   role %s%s", tl_tcp_state_name(cn->state),

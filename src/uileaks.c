@@ -97,6 +97,3 @@ void tl_uileaks_draw(struct tl_canvas *c, const struct tl_ui_input *in)
 			 window, age, cfg->count_threshold);
 	tl_canvas_text(c, 0, c->h - 1, c->w, TL_ST_KEY, "Esc q L: back   Space: pause   F10: quit");
 }
-
-/* Stacked when narrow; side by side when wide.  Collapsed panes keep
- * their title line. */

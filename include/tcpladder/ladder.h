@@ -21,11 +21,14 @@
 
 #include "tcpladder/evlog.h"
 #include "tcpladder/snapshot.h"
+#include "tcpladder/steps.h"
 
 enum tl_ladder_kind {
 	TL_LADDER_ARROW, /* a segment: SYN, SYN+ACK, ACK, FIN, RST */
 	TL_LADDER_DATA,	 /* data exchanged while ESTABLISHED, from tcp_info deltas */
 	TL_LADDER_STATE, /* a state change that sends nothing (TIME-WAIT expiry) */
+	TL_LADDER_SEEN,	 /* `from` first seen in mid-life, in `state`: nothing before it is known */
+	TL_LADDER_GAP,	 /* `hidden` steps of `from` not kept (steps.h) */
 };
 
 /* The dialogue line a step speaks (the words are in narration.c). */
@@ -63,6 +66,8 @@ struct tl_ladder_step {
 	double wall;
 	uint64_t bytes; /* data steps: bytes and segments carried */
 	uint32_t segs;
+	uint8_t state;	 /* TL_LADDER_SEEN: the state it was first seen in */
+	uint64_t hidden; /* TL_LADDER_GAP: how many steps are not shown */
 	struct tl_ladder_side side[2];
 };
 
@@ -85,6 +90,14 @@ void tl_ladder_free(struct tl_ladder *l);
  * Deterministic. */
 void tl_ladder_build(struct tl_ladder *l, const struct tl_evlog *log, uint32_t conn_a,
 		     uint32_t conn_b);
+/* The same from each connection's own steps (steps.h): a connection of
+ * any age, with the steps not kept shown as a gap. */
+void tl_ladder_build_steps(struct tl_ladder *l, const struct tl_steps *s, uint32_t conn_a,
+			   uint32_t conn_b);
+/* Both connections' kept events, oldest first (for a replay); *n is how
+ * many, the array is the caller's to free (NULL when none). */
+struct tl_event *tl_ladder_steps_events(const struct tl_steps *s, uint32_t conn_a,
+					uint32_t conn_b, size_t *n);
 /* The same from an array of events (tests, replays). */
 void tl_ladder_build_events(struct tl_ladder *l, const struct tl_event *ev, size_t n,
 			    uint32_t conn_a, uint32_t conn_b);

@@ -24,9 +24,13 @@
  * Each step takes two rows: its label (and dialogue) above, its arrow,
  * time and state changes below.  An inferred arrow is dashed and its
  * label and states marked '~'; an arrow in flight is drawn up to its head
- * and the receiver's new state waits for it to land.  The footer holds
- * the clocks of a lingering TIME-WAIT or CLOSE-WAIT and how many steps
- * are scrolled away.  Glyphs come from the canvas's glyph set. */
+ * and the receiver's new state waits for it to land.  Times are bounds
+ * ("≤+0.310s": found by sampling or inferred, at or before).  A first
+ * sighting ("first seen in STATE", its time of day below) and the steps
+ * not kept ("k steps not shown") are notes beside the lifeline they are
+ * about.  The footer holds the clocks of a lingering TIME-WAIT or
+ * CLOSE-WAIT and how many steps are scrolled away; the pane's last rows
+ * hold the legend.  Glyphs come from the canvas's glyph set. */
 #ifndef TCPLADDER_LADDERVIEW_H
 #define TCPLADDER_LADDERVIEW_H
 
@@ -58,6 +62,15 @@ void tl_ladder_draw(const struct tl_ladder *l, struct tl_canvas *c, int x, int y
 /* The scroll the drawing uses for this view and size: v->scroll clamped,
  * moved so the selected step is visible.  For the caller's key handling. */
 int tl_ladder_fit_scroll(const struct tl_ladder *l, int w, int h, const struct tl_ladder_view *v);
+
+/* What the ladder's marks mean, in the glyph set's own glyphs: item i
+ * (0..TL_LADDER_LEGEND_N-1) appended to out, "~ inferred, not seen" and
+ * so on.  Shown under every ladder (the pane's last rows), in the help,
+ * and at the top of --events --ladder. */
+#define TL_LADDER_LEGEND_N 3
+void tl_ladder_legend_item(const struct tl_glyphs *g, int i, struct tl_buf *out);
+/* All items on one line, after "Legend: ". */
+void tl_ladder_legend(const struct tl_glyphs *g, struct tl_buf *out);
 
 /* Headless: the whole ladder as text lines (width w), for --events
  * --ladder; appended to out. */

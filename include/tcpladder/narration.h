@@ -34,6 +34,8 @@ bool tl_narration_clock(const struct tl_ladder_last *last, uint64_t now, const c
 
 /* "512 B", "4.1 KB", "12.5 MB". */
 void tl_narration_bytes(uint64_t bytes, char *out, size_t len);
+/* The time of day of a wall-clock time, local: "08:01:02.345". */
+void tl_narration_clock_time(double wall, char *out, size_t len);
 /* Time since the first step: "+0.310s", "+125.3s", "+12000s". */
 void tl_narration_elapsed(uint64_t ns, char *out, size_t len);
 

@@ -6,7 +6,7 @@
  * kept.  One step:
  *
  *   signals ─▶ lab (relay, scenario) ─▶ engine (dumps, events, lookups)
- *      ─▶ this step's events (and the log) ─▶ on a new sample: history,
+ *      ─▶ this step's events (the log, each connection's steps) ─▶ on a new sample: history,
  *         CLOSE-WAIT owners and growth, TIME-WAIT pressure
  *
  * Everything returned by the accessors is owned by the runtime and valid
@@ -26,6 +26,7 @@
 #include "tcpladder/options.h"
 #include "tcpladder/ownercache.h"
 #include "tcpladder/stats.h"
+#include "tcpladder/steps.h"
 #include "tcpladder/tracker.h"
 
 struct tl_filter;
@@ -37,6 +38,8 @@ struct tl_runtime_config {
 	const struct tl_filter *follow; /* which connections to follow (may be NULL) */
 	struct tl_demo *demo;		/* the lab, or NULL; the caller owns it */
 	size_t log_cap;			/* events kept for the views (0: none) */
+	bool steps;			/* keep each connection's steps (steps.h) */
+	size_t steps_cap;		/* ... at most this many events (0: TL_STEPS_CAP) */
 	size_t history_cap;		/* samples of histogram history (0: none) */
 	bool leaks;			/* CLOSE-WAIT owners and growth, TIME-WAIT pressure */
 	bool event_owners;		/* owners of the events' sockets (--events) */
@@ -91,6 +94,8 @@ struct tl_engine *tl_runtime_engine(struct tl_runtime *rt);
 struct tl_tracker *tl_runtime_tracker(struct tl_runtime *rt);
 void tl_runtime_stats(const struct tl_runtime *rt, struct tl_engine_stats *st);
 const struct tl_evlog *tl_runtime_log(const struct tl_runtime *rt);
+/* Each connection's steps (config steps), else NULL. */
+const struct tl_steps *tl_runtime_steps(const struct tl_runtime *rt);
 const struct tl_history *tl_runtime_history(const struct tl_runtime *rt);
 const struct tl_owners *tl_runtime_owners(const struct tl_runtime *rt);
 /* The watched namespaces' names (the engine's strings). */

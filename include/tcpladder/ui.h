@@ -13,6 +13,7 @@
 
 #include "tcpladder/canvas.h"
 #include "tcpladder/evlog.h"
+#include "tcpladder/steps.h"
 #include "tcpladder/history.h"
 #include "tcpladder/leak.h"
 #include "tcpladder/ownercache.h"
@@ -71,6 +72,7 @@ struct tl_ui_input {
 	const struct tl_tracker *tracker;
 	const struct tl_history *history;
 	const struct tl_evlog *log;
+	const struct tl_steps *steps; /* each connection's steps; NULL: ladders from the log */
 	struct tl_ui_stats stats;
 	const char *host;
 	const char *const *ns_names;
@@ -84,6 +86,7 @@ struct tl_ui_input {
 	const struct tl_leak_watch *watch;  /* their counts over time */
 	const struct tl_tw_pressure *tw;    /* TIME-WAIT pressure, or NULL */
 	const struct tl_leak_cfg *leak_cfg; /* the thresholds, for the legend (NULL: defaults) */
+	const char *caption; /* the lab's scenario, kept in view on the ladder, or NULL */
 };
 
 struct tl_rect {

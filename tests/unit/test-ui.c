@@ -185,6 +185,55 @@ static void leak_legend(struct fixture *f)
 	tl_owners_free(own);
 }
 
+/* Every inferred event in the pane says "(inferred)" in words, at any
+ * width: a dim style alone is lost to NO_COLOR and copy-paste. */
+static void inferred_marked(struct fixture *f)
+{
+	struct tl_ui ui;
+	struct tl_ui_input in = input(f);
+	static const int widths[] = {60, 70, 80, 100};
+	tl_ui_init(&ui);
+	for (size_t k = 0; k < sizeof(widths) / sizeof(widths[0]); k++) {
+		struct tl_canvas c;
+		struct tl_buf b;
+		tl_canvas_init(&c, widths[k], 40, &tl_glyphs_utf8);
+		tl_buf_init(&b);
+		tl_ui_draw(&ui, &c, &in);
+		tl_canvas_dump(&c, &b);
+		int lines = 0, marked = 0;
+		for (char *p = b.data; p && *p;) {
+			char *nl = strchr(p, '\n');
+			size_t n = nl ? (size_t)(nl - p) : strlen(p);
+			char row[1024];
+			snprintf(row, sizeof(row), "%.*s", (int)TL_MIN(n, sizeof(row) - 1), p);
+			/* of the fixture's events only ESTABLISHED -> CLOSE-WAIT was seen */
+			if (strstr(row, "→ 10.0.0.") && !strstr(row, "ESTABLISHED → C")) {
+				lines++;
+				marked += strstr(row, "(inferred)") != NULL;
+			}
+			p = nl ? nl + 1 : NULL;
+		}
+		if (!lines)
+			tap_diag_text("screen", b.data);
+		ok(lines > 0 && marked == lines, "%d columns: %d of %d inferred events say so",
+		   widths[k], marked, lines);
+		tl_buf_fini(&b);
+		tl_canvas_fini(&c);
+	}
+	ui.screen = TL_SCREEN_HELP;
+	struct tl_canvas c;
+	struct tl_buf b;
+	tl_canvas_init(&c, 80, 24, &tl_glyphs_utf8);
+	tl_buf_init(&b);
+	tl_ui_draw(&ui, &c, &in);
+	tl_canvas_dump(&c, &b);
+	ok(strstr(b.data, "~ inferred, - - -> inferred segment, ~derived: not watched"),
+	   "the help explains the ladder's marks");
+	tl_buf_fini(&b);
+	tl_canvas_fini(&c);
+	tl_ui_fini(&ui);
+}
+
 static void golden(const char *name, struct tl_ui *ui, struct fixture *f, int w, int h, bool ascii)
 {
 	struct tl_ui_input in = input(f);
@@ -481,6 +530,21 @@ int main(void)
 	tl_ui_key(&ui, TL_KEY_ENTER, &in);
 	is_int(ui.screen, TL_SCREEN_DETAIL, "Enter opens the connection's details");
 	golden("detail-80x24", &ui, &f, 80, 24, false);
+	{
+		/* the lab's caption stays in view on its ladder */
+		struct tl_ui_input lab = input(&f);
+		struct tl_canvas c;
+		struct tl_buf b;
+		lab.caption = "lost-ack: the last ACK is dropped";
+		tl_canvas_init(&c, 80, 24, &tl_glyphs_utf8);
+		tl_buf_init(&b);
+		tl_ui_draw(&ui, &c, &lab);
+		tl_canvas_dump(&c, &b);
+		ok(strstr(b.data, "\n lost-ack: the last ACK is dropped  (N: next scenario)"),
+		   "the lab's caption and N on the ladder screen");
+		tl_buf_fini(&b);
+		tl_canvas_fini(&c);
+	}
 	tl_ui_key(&ui, TL_KEY_ESC, &in);
 	is_int(ui.screen, TL_SCREEN_MAIN, "Esc goes back");
 	tl_ui_key(&ui, TL_KEY_F1, &in);
@@ -531,6 +595,7 @@ int main(void)
 	is_str(age, "3h", "age in hours");
 
 	leak_legend(&f);
+	inferred_marked(&f);
 
 	tl_ui_fini(&ui);
 	fixture_fini(&f);
