@@ -65,6 +65,17 @@ void tl_runtime_leak_cfg_from(struct tl_leak_cfg *cfg, const struct tl_options *
 		cfg->window_ns = o->leak_window_ns;
 }
 
+/* Exact mode's ring buffer size: TCPLADDER_EXACT_RING (bytes; for tests
+ * of a full ring), else the default. */
+static size_t exact_ring(void)
+{
+	const char *v = getenv("TCPLADDER_EXACT_RING");
+	unsigned long n;
+	if (v && tl_parse_uint(v, 1, 1UL << 30, &n) == 0)
+		return n;
+	return 0;
+}
+
 struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t now, char **cause)
 {
 	const struct tl_options *o = cfg->opts;
@@ -88,6 +99,8 @@ struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t 
 		.filter = cfg->filter,
 		.follow = cfg->follow,
 		.what = TL_SAMPLE_INFO,
+		.exact = o->exact,
+		.exact_ring = exact_ring(),
 	};
 	if (tl_signals_set(&rt->sig, cause) < 0) {
 		free(rt);

@@ -17,7 +17,7 @@ jqe() { jq -e "$@" >/dev/null; }
 run() {
 	local extra=$TL_EXTRA
 	in_netns '
-		"$TCPLADDER" --events --json -d 0.1 '"$extra"' >"$T/ev.json" 2>"$T/ev.err" &
+		"$TCPLADDER" --events --json --no-exact -d 0.1 '"$extra"' >"$T/ev.json" 2>"$T/ev.err" &
 		tl=$!
 		sleep 0.4
 		"$SCENARIO" '"$*"' >"$T/sc.out" 2>"$T/sc.err"
