@@ -504,8 +504,8 @@ bool tl_ebpf_built(void)
 struct tl_ebpf *tl_ebpf_new(size_t ring_bytes, char **cause)
 {
 	(void)ring_bytes;
-	*cause = tl_strdup("exact mode is not built in (configure found no libbpf, bpftool or "
-			   "clang with the BPF target)");
+	*cause = tl_strdup("this build has no exact mode (it needs libbpf, bpftool and clang "
+			   "with the BPF target when it is built)");
 	return NULL;
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tcpladder/clock.h"
 #include "tcpladder/engine.h"
 #include "tcpladder/histogram.h"
 #include "tcpladder/owners.h"
@@ -112,6 +113,9 @@ struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t 
 		free(rt);
 		return NULL;
 	}
+	/* --duration counts from when watching begins: loading exact mode's
+	 * program can take a good part of a second. */
+	rt->start = TL_MAX(now, tl_mono_ns());
 	rt->n_ns = tl_engine_ns_count(rt->e);
 	rt->names = tl_calloc(rt->n_ns, sizeof(*rt->names));
 	for (unsigned i = 0; i < rt->n_ns; i++)

@@ -9,14 +9,24 @@
 export SCENARIO
 require_netns
 
-if ! "$TCPLADDER" --version | grep -qx 'exact mode (eBPF): built'; then
-	echo "1..0 # SKIP exact mode is not built in (configure --disable-ebpf, or no libbpf)"
-	exit 0
-fi
-
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 export T
+
+# A build without exact mode (configure --disable-ebpf, or no libbpf): it
+# says so, --exact fails with one line, the rest runs as ever.
+if ! "$TCPLADDER" --version | grep -qx 'exact mode (eBPF): built'; then
+	check "--version says exact mode is not built" grep -qx 'exact mode (eBPF): not built' \
+		<("$TCPLADDER" --version)
+	in_netns '"$TCPLADDER" --events --exact -n 1 >/dev/null 2>"$T/nb.err"; echo $? >"$T/nb.rc"
+		"$TCPLADDER" --events --json -n 2 -d 0.05 >/dev/null 2>"$T/nb2.err"; echo $? >"$T/nb2.rc"'
+	check "--exact: status 1" [ "$(cat "$T/nb.rc")" = 1 ]
+	check "--exact: one line saying why" \
+		[ "$(wc -l <"$T/nb.err")" = 1 ] && grep -q 'this build has no exact mode' "$T/nb.err"
+	check "the default runs without it, quietly" [ "$(cat "$T/nb2.rc")" = 0 ] && [ ! -s "$T/nb2.err" ]
+	done_testing
+	exit $?
+fi
 
 # Can it start here?  Under CI=true it must (root, BTF: the CI machine has them).
 if ! in_netns '"$TCPLADDER" --events --exact -n 1 -d 0.01 >/dev/null 2>"$T/start.err"'; then
