@@ -46,7 +46,8 @@ bool tl_ebpf_built(void)
 static char lib_log[16384];
 static size_t lib_log_len;
 
-static int on_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static int on_libbpf_print(enum libbpf_print_level level,
+								 const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_DEBUG || lib_log_len >= sizeof(lib_log) - 1)
 		return 0;
