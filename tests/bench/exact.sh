@@ -40,10 +40,16 @@ die() { echo "exact.sh: $*" >&2; exit 1; }
 
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
-# BPF run time (ns) of the programs the process holds.
+# BPF run time (ns) of the programs the process holds (their ids from
+# its descriptors: other tools' programs, even of the same name, are not
+# counted).
 bpf_ns() {
-	bpftool prog show -j 2>/dev/null | jq --argjson p "$1" \
-		'[.[] | select(any(.pids[]?; .pid == $p)) | .run_time_ns // 0] | add // 0'
+	local id sum=0 ns
+	for id in $(grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -u); do
+		ns=$(bpftool prog show id "$id" -j 2>/dev/null | jq '.run_time_ns // 0')
+		sum=$((sum + ${ns:-0}))
+	done
+	echo "$sum"
 }
 
 # one MODE LOAD: prints "cpu% bpf% whole% observed%" for one run, inside a
@@ -95,8 +101,9 @@ inner() {
 			.to == "TIME-WAIT") | [.event, .local, .remote, .to] | @tsv' "$TMP/ev" |
 			awk -F'\t' -v obs="$(jq -s '[.[] | select(.inferred | not)] | length' "$TMP/ev")" \
 				-v all="$(wc -l <"$TMP/ev")" '
-			FNR == NR { cli["127.0.0.1:" $1 " 127.0.0.1:" $2] = 1
-				    srv["127.0.0.1:" $2 " 127.0.0.1:" $1] = 1; n++; next }
+			FNR == NR { split($0, p, " ")
+				    cli["127.0.0.1:" p[1] " 127.0.0.1:" p[2]] = 1
+				    srv["127.0.0.1:" p[2] " 127.0.0.1:" p[1]] = 1; n++; next }
 			{ k = $2 " " $3
 			  if ($1 == "open") o[k] = 1
 			  if ($1 == "close" || $4 == "TIME-WAIT") e[k] = 1 }
