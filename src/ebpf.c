@@ -27,6 +27,8 @@
 
 #define BTF_PATH "/sys/kernel/btf/vmlinux"
 
+_Static_assert(TL_EBPF_REREAD_NS == TL_BPF_WAKE_GAP_NS, "the reader comes back as the probe expects");
+
 struct tl_ebpf {
 	struct tl_bpf *skel;
 	struct ring_buffer *rb;

@@ -45,6 +45,7 @@ struct tl_engine {
 	uint64_t x_noticed;	  /* lost records already told */
 	uint64_t x_notice_at;	  /* no new notice before */
 	bool x_resync;		  /* a loss waits for its full dump */
+	uint64_t x_again;	  /* read the ring again then (records flow), or 0 */
 	uint64_t x_resync_at;	  /* not before (losses in a row cost one dump a while) */
 	char *x_reason;		  /* why exact mode is off */
 };
@@ -127,7 +128,10 @@ void tl_engine_free(struct tl_engine *e)
 size_t tl_engine_pollfds(const struct tl_engine *e, struct pollfd *pfd, size_t max)
 {
 	size_t n = 0;
-	for (unsigned i = 0; i < e->n_ns && n < max; i++) {
+	/* In exact mode the records tell every close first: the destroy
+	 * events need not wake the loop (two per connection), each step
+	 * still reads them. */
+	for (unsigned i = 0; !e->x && i < e->n_ns && n < max; i++) {
 		int fd = tl_sampler_events_fd(e->ns[i].sampler);
 		if (fd >= 0) {
 			pfd[n].fd = fd;
@@ -153,6 +157,8 @@ uint64_t tl_engine_deadline(const struct tl_engine *e)
 		d = e->next_follow_ns;
 	if (e->x_resync && e->x_resync_at < d)
 		d = e->x_resync_at;
+	if (e->x_again && e->x_again < d)
+		d = e->x_again; /* the probe wakes us only now and then */
 	if (e->xb.n)
 		d = 0; /* records read that wait for a later clock */
 	return d;
@@ -467,6 +473,12 @@ static void exact_read(struct tl_engine *e, uint64_t now)
 	int r = tl_ebpf_read(e->x, &e->xb);
 	if (r < 0)
 		notice(e, tl_asprintf("reading exact-mode records: %s", strerror(-r)));
+	/* Found records: come back for those that woke nobody.  Stop only
+	 * once a read that late finds none. */
+	if (r > 0)
+		e->x_again = now + TL_EBPF_REREAD_NS;
+	else if (now >= e->x_again)
+		e->x_again = 0;
 	uint64_t lost = tl_ebpf_lost(e->x);
 	if (lost == e->x_lost)
 		return;

@@ -15,6 +15,9 @@
 #include "tcpladder/exact.h"
 
 #define TL_EBPF_RING_DEFAULT (4u << 20)
+/* While records flow the probe wakes the reader at most this often: a
+ * read that found records is to be followed by another this much later. */
+#define TL_EBPF_REREAD_NS 5000000ULL
 
 struct tl_ebpf;
 

@@ -104,6 +104,23 @@ static __always_inline bool watched(const struct sock_common *skc, __u32 *ino)
 	return watch_all || bpf_map_lookup_elem(&netns, ino);
 }
 
+/* Wake-ups cost the reader more than the records: while records flow, at
+ * most one every TL_BPF_WAKE_GAP_NS may wake it (the ring's default: only
+ * if it has read everything), and the reader, having found records, reads
+ * again that much later for the rest (src/ebpf.c, the engine's deadline). */
+__u64 last_wake = 0;
+
+static __always_inline void submit(struct tl_bpf_rec *r)
+{
+	__u64 now = bpf_ktime_get_ns();
+	if (now - last_wake < TL_BPF_WAKE_GAP_NS) {
+		bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
+		return;
+	}
+	last_wake = now;
+	bpf_ringbuf_submit(r, 0);
+}
+
 static __always_inline struct tl_bpf_rec *reserve(void)
 {
 	struct tl_bpf_rec *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
@@ -173,7 +190,7 @@ static __always_inline void state_rec(const struct sock *sk, __u32 ino, __u64 ts
 	r->cookie = bpf_get_socket_cookie((void *)sk);
 	fill_tuple(r, &sk->__sk_common);
 	fill_full(r, sk, newstate == TCP_CLOSE);
-	bpf_ringbuf_submit(r, 0);
+	submit(r);
 }
 
 /* Write a transition held back for this socket, if it is still the
@@ -254,7 +271,7 @@ static int syn_timer_fire(void *map, __u64 *key, struct syn_timer *st)
 			struct socket_alloc *sa = container_of(so, struct socket_alloc, socket);
 			r->ino = (__u32)BPF_CORE_READ(sa, vfs_inode.i_ino);
 		}
-		bpf_ringbuf_submit(r, 0);
+		submit(r);
 	}
 	bpf_map_delete_elem(map, key);
 	return 0;
@@ -302,7 +319,7 @@ static __always_inline void seg_rec(const struct sock_common *skc, __u32 ino, in
 	r->newstate = r->oldstate = skc->skc_state;
 	r->tcp_flags = tcp_flags;
 	fill_tuple(r, skc);
-	bpf_ringbuf_submit(r, 0);
+	submit(r);
 }
 
 /* Also called for a TIME-WAIT or request socket's reply, and without a
@@ -413,6 +430,6 @@ int BPF_PROG(tl_tw_exit, struct inet_timewait_sock *tw)
 	__builtin_memcpy(r, &call->rec, sizeof(*r));
 	r->kind = (__u8)kind;
 	r->newstate = kind == TL_BPF_TW_FIN ? TCP_TIME_WAIT : TCP_CLOSE;
-	bpf_ringbuf_submit(r, 0);
+	submit(r);
 	return 0;
 }

@@ -5,6 +5,10 @@
 #ifndef TCPLADDER_BPF_H
 #define TCPLADDER_BPF_H
 
+/* Records within this long of a wake-up wake nobody: the reader comes back
+ * for them after as long once it has found records. */
+#define TL_BPF_WAKE_GAP_NS 5000000ULL
+
 enum tl_bpf_kind {
 	TL_BPF_STATE = 1,     /* inet_sock_set_state: old -> new */
 	TL_BPF_RST_OUT,	      /* tcp_send_reset */
