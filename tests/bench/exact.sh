@@ -64,6 +64,7 @@ inner() {
 	ip link set lo up
 	echo "10000 65535" >/proc/sys/net/ipv4/ip_local_port_range
 	echo 2000000 >/proc/sys/net/ipv4/tcp_max_tw_buckets
+	echo 0 >/proc/sys/net/ipv4/tcp_tw_reuse # a tuple names one connection
 	echo 65535 >/proc/sys/net/core/somaxconn
 	rm -f "$TMP/ports" "$TMP/sg.in"
 	if [[ $load == idle ]]; then
@@ -91,6 +92,8 @@ inner() {
 	c1=$(ticks $TL_PID)
 	b1=$(bpf_ns $TL_PID)
 	w1=$EPOCHREALTIME
+	# time to write out the last connections (a loaded machine lags)
+	[[ $load == churn ]] && sleep 2
 	kill -INT $TL_PID
 	wait $TL_PID
 	TL_PID=
@@ -102,8 +105,10 @@ inner() {
 			awk -F'\t' -v obs="$(jq -s '[.[] | select(.inferred | not)] | length' "$TMP/ev")" \
 				-v all="$(wc -l <"$TMP/ev")" '
 			FNR == NR { split($0, p, " ")
-				    cli["127.0.0.1:" p[1] " 127.0.0.1:" p[2]] = 1
-				    srv["127.0.0.1:" p[2] " 127.0.0.1:" p[1]] = 1; n++; next }
+				    k = "127.0.0.1:" p[1] " 127.0.0.1:" p[2]
+				    if (!(k in cli)) n++
+				    cli[k] = 1
+				    srv["127.0.0.1:" p[2] " 127.0.0.1:" p[1]] = 1; next }
 			{ k = $2 " " $3
 			  if ($1 == "open") o[k] = 1
 			  if ($1 == "close" || $4 == "TIME-WAIT") e[k] = 1 }
