@@ -2,6 +2,7 @@
 # --events --json against scripted connections (tests/kernel/scenario.c) in
 # private namespaces: the event sequence of each end, which steps are
 # observed and which inferred, and that every step follows from the last.
+# Polling mode (--no-exact): exact mode has exact.sh.
 . "${top_srcdir:-.}/tests/kernel/lib.sh"
 : "${SCENARIO:=${top_builddir:-.}/tests/kernel/scenario}"
 export SCENARIO
