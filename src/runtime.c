@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tcpladder/clock.h"
 #include "tcpladder/engine.h"
 #include "tcpladder/histogram.h"
 #include "tcpladder/owners.h"
@@ -67,6 +68,17 @@ void tl_runtime_leak_cfg_from(struct tl_leak_cfg *cfg, const struct tl_options *
 		cfg->window_ns = o->leak_window_ns;
 }
 
+/* Exact mode's ring buffer size: TCPLADDER_EXACT_RING (bytes; for tests
+ * of a full ring), else the default. */
+static size_t exact_ring(void)
+{
+	const char *v = getenv("TCPLADDER_EXACT_RING");
+	unsigned long n;
+	if (v && tl_parse_uint(v, 1, 1UL << 30, &n) == 0)
+		return n;
+	return 0;
+}
+
 struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t now, char **cause)
 {
 	const struct tl_options *o = cfg->opts;
@@ -90,6 +102,8 @@ struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t 
 		.filter = cfg->filter,
 		.follow = cfg->follow,
 		.what = TL_SAMPLE_INFO,
+		.exact = o->exact,
+		.exact_ring = exact_ring(),
 	};
 	if (tl_signals_set(&rt->sig, cause) < 0) {
 		free(rt);
@@ -101,6 +115,9 @@ struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t 
 		free(rt);
 		return NULL;
 	}
+	/* --duration counts from when watching begins: loading exact mode's
+	 * program can take a good part of a second. */
+	rt->start = TL_MAX(now, tl_mono_ns());
 	rt->n_ns = tl_engine_ns_count(rt->e);
 	rt->names = tl_calloc(rt->n_ns, sizeof(*rt->names));
 	for (unsigned i = 0; i < rt->n_ns; i++)

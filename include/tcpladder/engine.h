@@ -29,6 +29,8 @@ struct tl_engine_config {
 	const struct tl_filter *filter; /* which sockets to track (may be NULL) */
 	const struct tl_filter *follow; /* which connections to follow (may be NULL) */
 	unsigned what;			/* TL_SAMPLE_* */
+	int exact;			/* enum tl_exact_mode: the eBPF source */
+	size_t exact_ring;		/* its ring buffer in bytes (0: the default) */
 };
 
 struct tl_engine;
@@ -63,6 +65,10 @@ void tl_engine_follow(struct tl_engine *e, uint64_t cookie);
 void tl_engine_limits(struct tl_engine *e, unsigned i, long *tw_max_buckets, int *port_lo,
 		      int *port_hi);
 uint64_t tl_engine_ns_ino(const struct tl_engine *e, unsigned i);
+
+/* Exact mode: NULL while the eBPF source is in use, else why not (it
+ * failed to start under the default "auto", or --no-exact). */
+const char *tl_engine_exact_reason(const struct tl_engine *e);
 
 
 #endif

@@ -19,6 +19,9 @@ struct tl_engine_stats {
 	uint64_t lost_events; /* times the kernel dropped destroy events */
 	size_t sockets;	      /* in the last round, all namespaces */
 	bool paused;
+	bool exact;	       /* the eBPF source is in use (exact mode) */
+	uint64_t exact_records; /* its records taken in */
+	uint64_t exact_lost;	/* records the kernel dropped, its ring buffer full */
 };
 
 #endif

@@ -2,6 +2,7 @@
 # --events --json against scripted connections (tests/kernel/scenario.c) in
 # private namespaces: the event sequence of each end, which steps are
 # observed and which inferred, and that every step follows from the last.
+# Polling mode (--no-exact): exact mode has exact.sh.
 . "${top_srcdir:-.}/tests/kernel/lib.sh"
 : "${SCENARIO:=${top_builddir:-.}/tests/kernel/scenario}"
 export SCENARIO
@@ -23,7 +24,7 @@ run() {
 	local extra=$TL_EXTRA
 	in_netns '
 		rm -f "$T/marks" "$T/steps.err" "$T/sc.in"
-		"$TCPLADDER" --events --json -d 0.1 '"$extra"' >"$T/ev.json" 2>"$T/ev.err" &
+		"$TCPLADDER" --events --json --no-exact -d 0.1 '"$extra"' >"$T/ev.json" 2>"$T/ev.err" &
 		tl=$!
 		port=30900
 		# Watching: it reports a socket opened after it started.
