@@ -1086,6 +1086,11 @@ void tl_tracker_destroyed(struct tl_tracker *t, unsigned ns, const struct tl_soc
 {
 	if (ns >= t->n_ns)
 		return;
+	/* Freed before watching began (the subscription opens before the
+	 * baseline dump, and loading exact mode can take a while): what is
+	 * left of it, a TIME-WAIT or FIN-WAIT-2 successor, is in the baseline. */
+	if (!t->ns[ns].have_baseline)
+		return;
 	uint32_t dummy;
 	if (tl_map_get(&t->closed, rec->cookie, &dummy))
 		return; /* already reported closed: its owner let go of it now */
