@@ -14,8 +14,12 @@
 #include "tcpladder/util.h"
 
 #define SEC 1000000000ULL
-/* A /proc walk is costly: new owners at most this often. */
-#define OWNER_SCAN_NS (2 * SEC)
+/* A /proc walk is costly: new owners at most this often, and no more
+ * often than the CPU budget allows for what the last walk cost.  Not a
+ * fixed long gap: in exact mode events come one by one as they happen,
+ * and a walk just made for sockets already closed must not keep the
+ * owners of the next ones unknown. */
+#define OWNER_SCAN_MIN_NS (SEC / 10)
 #define EVENT_OWNERS_MAX 256
 
 struct tl_runtime {
@@ -47,6 +51,7 @@ struct tl_runtime {
 	struct tl_history history;
 	struct tl_owners *owners;
 	uint64_t last_scan;
+	uint64_t scan_gap; /* the least time from one /proc walk to the next */
 	struct tl_leak_cfg leak_cfg;
 	struct tl_leak_watch watch;
 	struct tl_leak_group *groups;
@@ -172,6 +177,20 @@ uint64_t tl_runtime_deadline(const struct tl_runtime *rt)
 	return d;
 }
 
+static bool scan_due(const struct tl_runtime *rt, uint64_t now)
+{
+	return !rt->last_scan || now - rt->last_scan >= rt->scan_gap;
+}
+
+/* A walk begun at CPU time c0 just ended. */
+static void scanned(struct tl_runtime *rt, uint64_t now, uint64_t c0)
+{
+	double cost = (double)(tl_thread_cpu_ns() - c0);
+	double budget = rt->o->cpu_budget > 0 ? rt->o->cpu_budget : 0.05;
+	rt->last_scan = now;
+	rt->scan_gap = TL_MAX(OWNER_SCAN_MIN_NS, (uint64_t)(cost / budget));
+}
+
 /* CLOSE-WAIT connections grouped by owner (owners looked up for those
  * only, new inodes only), their growth, and the TIME-WAIT pressure of the
  * first namespace. */
@@ -203,10 +222,11 @@ static void update_leaks(struct tl_runtime *rt, uint64_t now)
 		unknown += c->sock.inode && !tl_owners_find(rt->owners, c->sock.inode);
 		k++;
 	}
-	bool lookup = unknown && !rt->o->no_owners && now - rt->last_scan > OWNER_SCAN_NS;
-	if (lookup)
-		rt->last_scan = now;
+	bool lookup = unknown && !rt->o->no_owners && scan_due(rt, now);
+	uint64_t c0 = tl_thread_cpu_ns();
 	tl_owners_fill(rt->owners, items, inodes, uids, k, tl_engine_ns_ino(rt->e, 0), lookup, false);
+	if (lookup)
+		scanned(rt, now, c0);
 	free(rt->groups);
 	rt->n_groups = tl_leak_group(items, k, false, &rt->leak_cfg, &rt->groups);
 	tl_leak_watch_update(&rt->watch, rt->groups, rt->n_groups, false, now, &rt->leak_cfg);
@@ -227,7 +247,7 @@ static void event_owners(struct tl_runtime *rt, uint64_t now)
 	uint32_t want[EVENT_OWNERS_MAX], want_uid[EVENT_OWNERS_MAX];
 	size_t nw = 0;
 
-	if (!rt->n_ev || now - rt->last_scan <= OWNER_SCAN_NS)
+	if (!rt->n_ev || !scan_due(rt, now))
 		return;
 	for (size_t i = 0; i < rt->n_ev && nw < EVENT_OWNERS_MAX; i++)
 		if (rt->ev[i].sock.inode && !tl_owners_find(rt->owners, rt->ev[i].sock.inode)) {
@@ -236,9 +256,10 @@ static void event_owners(struct tl_runtime *rt, uint64_t now)
 		}
 	if (!nw)
 		return;
+	uint64_t c0 = tl_thread_cpu_ns();
 	tl_owners_resolve(rt->owners, want, nw, rt->n_ns == 1 ? tl_engine_ns_ino(rt->e, 0) : 0,
 			  want_uid, nw, NULL);
-	rt->last_scan = now;
+	scanned(rt, now, c0);
 	bool unknown = false;
 	for (size_t i = 0; i < nw && !rt->hidden_said; i++)
 		unknown |= !tl_owners_find(rt->owners, want[i]);
