@@ -1289,11 +1289,6 @@ enum {
 
 struct tracker_exact {
 	struct tl_map held; /* cookies with records newer than the dump being applied */
-	/* Closes of this batch of events whose RST had not been seen yet:
-	 * cookie -> event index + 1.  The kernel reports the RST of a close()
-	 * that aborts after the close itself (on loopback even after the
-	 * peer's reaction); it fixes the event's direction when it comes. */
-	struct tl_map rst_wait;
 };
 
 static void exact_free(struct tracker_exact *x)
@@ -1301,7 +1296,6 @@ static void exact_free(struct tracker_exact *x)
 	if (!x)
 		return;
 	tl_map_fini(&x->held);
-	tl_map_fini(&x->rst_wait);
 	free(x);
 }
 
@@ -1310,7 +1304,6 @@ static struct tracker_exact *exact_of(struct tl_tracker *t)
 	if (!t->x) {
 		t->x = tl_calloc(1, sizeof(*t->x));
 		tl_map_init(&t->x->held);
-		tl_map_init(&t->x->rst_wait);
 	}
 	return t->x;
 }
@@ -1436,7 +1429,9 @@ static void exact_peer_reset(struct tl_tracker *t, const struct tl_conn *c, uint
 
 /* The socket's close (its state went to CLOSE).  An RST decides it when
  * one was seen; a close from a synchronized state with no error and no
- * RST yet is a close() that aborts, whose RST the kernel reports next. */
+ * RST in is a close() that aborts (SO_LINGER 0, unread data), whose RST
+ * goes out: the kernel reports that RST only after the close, sometimes
+ * in a later read than the close's, so it is not waited for. */
 static void exact_close(struct tl_tracker *t, struct tl_conn *c, const struct tl_exact_rec *x,
 			unsigned evidence, double wall)
 {
@@ -1459,7 +1454,6 @@ static void exact_close(struct tl_tracker *t, struct tl_conn *c, const struct tl
 	}
 	const struct tl_fsm_edge *e;
 	int dir = TL_DIR_NONE;
-	bool await = false;
 	if (rst_in || rst_out) {
 		e = edge_with(from, TL_TCP_CLOSE, c->role, true);
 		dir = rst_in ? TL_DIR_IN : TL_DIR_OUT;
@@ -1469,13 +1463,11 @@ static void exact_close(struct tl_tracker *t, struct tl_conn *c, const struct tl
 		e = edge_with(from, TL_TCP_CLOSE, c->role, false);
 	} else {
 		e = edge_with(from, TL_TCP_CLOSE, c->role, true);
-		await = true;
+		dir = TL_DIR_OUT;
 	}
 	exact_emit(t, c, TL_EV_CLOSE, from, TL_TCP_CLOSE, e, dir, now, wall);
-	if (rst_out)
+	if (dir == TL_DIR_OUT)
 		exact_peer_reset(t, c, now, wall);
-	if (await)
-		tl_map_put(&t->x->rst_wait, c->sock.cookie, (uint32_t)t->n_events);
 	/* The peer's FIN-WAIT-2 mini-socket sent the ACK that ended our
 	 * LAST-ACK: it is TIME-WAIT now, which only a lookup can tell. */
 	struct tl_conn *p = c->peer ? &t->conns[c->peer - 1] : NULL;
@@ -1485,47 +1477,14 @@ static void exact_close(struct tl_tracker *t, struct tl_conn *c, const struct tl
 	conn_close(t, c, now, wall);
 }
 
-/* An RST of a close already reported in this batch of events: it says
- * which way the RST went. */
-static void exact_fix_rst(struct tl_tracker *t, uint64_t cookie, int dir, uint64_t now,
-			  double wall)
+static void exact_rst(struct tl_conn *c, const struct tl_exact_rec *x)
 {
-	uint32_t idx;
-	if (!tl_map_get(&t->x->rst_wait, cookie, &idx))
-		return;
-	tl_map_del(&t->x->rst_wait, cookie);
-	if (idx == 0 || idx > t->n_events)
-		return;
-	struct tl_event *ev = &t->events[idx - 1];
-	if (ev->cookie != cookie || ev->kind != TL_EV_CLOSE || ev->segment != TL_SEG_RST ||
-	    ev->dir != TL_DIR_NONE)
-		return;
-	ev->dir = (uint8_t)dir;
-	if (dir != TL_DIR_OUT)
-		return;
-	for (size_t i = 0; i < t->n; i++)
-		if (t->conns[i].id == ev->conn) {
-			exact_peer_reset(t, &t->conns[i], now, wall);
-			break;
-		}
-}
-
-static void exact_rst(struct tl_tracker *t, struct tl_conn *c, const struct tl_exact_rec *x,
-		      double wall)
-{
-	bool in = x->kind == TL_EXACT_RST_IN;
-	if (!c) {
-		exact_fix_rst(t, x->sock.cookie, in ? TL_DIR_IN : TL_DIR_OUT, x->mono_ns, wall);
-		return;
-	}
+	if (!c)
+		return; /* the RST of a close() that aborted: told with the close */
 	int st = c->state;
 	if (st == TL_TCP_LISTEN || st == TL_TCP_TIME_WAIT || st == TL_TCP_CLOSE)
 		return; /* a listener's or mini-socket's answer to a stray segment */
-	c->exact_ev |= in ? XEV_RST_IN : XEV_RST_OUT;
-	/* An RST received from the peer is the one its close sent. */
-	const struct tl_conn *p = tl_tracker_peer(t, c);
-	if (in && p)
-		exact_fix_rst(t, p->sock.cookie, TL_DIR_OUT, x->mono_ns, wall);
+	c->exact_ev |= x->kind == TL_EXACT_RST_IN ? XEV_RST_IN : XEV_RST_OUT;
 }
 
 /* A state change of a socket. */
@@ -1613,9 +1572,7 @@ void tl_tracker_observe(struct tl_tracker *t, unsigned ns, const struct tl_exact
 {
 	if (ns >= t->n_ns || !x->sock.cookie)
 		return;
-	struct tracker_exact *xs = exact_of(t);
-	if (!t->n_events)
-		tl_map_clear(&xs->rst_wait); /* the events it pointed into were handed out */
+	exact_of(t);
 	if (!t->ns[ns].have_baseline)
 		return;
 	size_t n0 = t->n_events;
@@ -1628,7 +1585,7 @@ void tl_tracker_observe(struct tl_tracker *t, unsigned ns, const struct tl_exact
 		break;
 	case TL_EXACT_RST_IN:
 	case TL_EXACT_RST_OUT:
-		exact_rst(t, c, x, wall);
+		exact_rst(c, x);
 		break;
 	case TL_EXACT_TW_FIN:
 	case TL_EXACT_TW_RST:
