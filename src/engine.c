@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "tcpladder/clock.h"
+#include "tcpladder/ebpf.h"
 #include "tcpladder/engine.h"
 #include "tcpladder/filter.h"
 #include "tcpladder/sampler.h"
@@ -27,6 +28,7 @@ struct engine_ns {
 	struct tl_snapshot snap; /* scratch for the dump in progress */
 	struct tl_snapshot last; /* the last complete one */
 	char *name;
+	uint32_t ino; /* the namespace's inode (exact mode's records name it) */
 };
 
 struct tl_engine {
@@ -54,7 +56,29 @@ struct tl_engine {
 	bool follow_marked;
 	bool follow_slowed;
 	size_t trim_bytes; /* the tracker's storage when memory was last given back */
+	/* exact mode */
+	struct tl_ebpf *x;
+	struct tl_exact_batch xb; /* records read, not yet applied */
+	uint64_t x_lost;	  /* lost records already counted */
+	uint64_t x_noticed;	  /* lost records already told */
+	uint64_t x_notice_at;	  /* no new notice before */
+	bool x_resync;		  /* a loss waits for its full dump */
+	uint64_t x_again;	  /* read the ring again then (records flow), or 0 */
+	uint64_t x_resync_at;	  /* not before (losses in a row cost one dump a while) */
+	char *x_reason;		  /* why exact mode is off */
 };
+
+#define EXACT_RESYNC_GAP_NS 200000000ULL
+#define EXACT_NOTICE_GAP_NS 10000000000ULL
+
+static void exact_start(struct tl_engine *e, const struct tl_engine_config *cfg);
+static void exact_pump(struct tl_engine *e, uint64_t now, double wall);
+static bool exact_pending(struct tl_engine *e, uint64_t cookie, uint64_t now, double wall);
+static bool lookup_stale(struct tl_engine *e, uint64_t cookie, uint64_t began, uint64_t now,
+			 double wall);
+static void exact_flush(struct tl_engine *e, uint64_t now, double wall);
+static void apply_sample(struct tl_engine *e, unsigned i, const struct tl_snapshot *s, uint64_t now,
+			 double wall);
 
 static void notice(struct tl_engine *e, char *msg)
 {
@@ -112,8 +136,16 @@ struct tl_engine *tl_engine_new(const struct tl_engine_config *cfg, char **cause
 			return NULL;
 		}
 		tl_sampler_set_filter(e->ns[i].sampler, cfg->filter);
+		e->ns[i].ino = (uint32_t)tl_sampler_ns_ino(e->ns[i].sampler);
 	}
 	e->tracker = tl_tracker_new(e->n_ns);
+	exact_start(e, cfg);
+	if (cfg->exact == TL_EXACT_MODE_ON && !e->x) {
+		*cause = e->x_reason;
+		e->x_reason = NULL;
+		tl_engine_free(e);
+		return NULL;
+	}
 	e->st.interval_ns = e->delay_ns;
 	return e;
 }
@@ -129,6 +161,9 @@ void tl_engine_free(struct tl_engine *e)
 		free(e->ns[i].name);
 	}
 	tl_tracker_free(e->tracker);
+	tl_ebpf_free(e->x);
+	tl_exact_batch_fini(&e->xb);
+	free(e->x_reason);
 	free(e->ns);
 	free(e->notice);
 	free(e->extra_follow);
@@ -139,7 +174,10 @@ void tl_engine_free(struct tl_engine *e)
 size_t tl_engine_pollfds(const struct tl_engine *e, struct pollfd *pfd, size_t max)
 {
 	size_t n = 0;
-	for (unsigned i = 0; i < e->n_ns && n < max; i++) {
+	/* In exact mode the records tell every close first: the destroy
+	 * events need not wake the loop (two per connection), each step
+	 * still reads them. */
+	for (unsigned i = 0; !e->x && i < e->n_ns && n < max; i++) {
 		int fd = tl_sampler_events_fd(e->ns[i].sampler);
 		if (fd >= 0) {
 			pfd[n].fd = fd;
@@ -148,6 +186,8 @@ size_t tl_engine_pollfds(const struct tl_engine *e, struct pollfd *pfd, size_t m
 			n++;
 		}
 	}
+	if (e->x && n < max)
+		pfd[n++] = (struct pollfd){tl_ebpf_fd(e->x), POLLIN, 0};
 	return n;
 }
 
@@ -161,6 +201,12 @@ uint64_t tl_engine_deadline(const struct tl_engine *e)
 	uint64_t d = e->st.paused ? UINT64_MAX : e->next_dump_ns;
 	if (following(e) && e->next_follow_ns < d)
 		d = e->next_follow_ns;
+	if (e->x_resync && e->x_resync_at < d)
+		d = e->x_resync_at;
+	if (e->x_again && e->x_again < d)
+		d = e->x_again; /* the probe wakes us only now and then */
+	if (e->xb.n)
+		d = 0; /* records read that wait for a later clock */
 	return d;
 }
 
@@ -188,6 +234,10 @@ static int on_destroy(const struct tl_sock *rec, void *arg)
 	struct destroy_ctx *dc = arg;
 	dc->e->st.destroy_events++;
 	if (dc->e->cfg.filter && !tl_filter_match(dc->e->cfg.filter, rec))
+		return 0;
+	/* The records written before it go first; one still waiting for a
+	 * later clock will tell the close itself. */
+	if (exact_pending(dc->e, rec->cookie, dc->now, dc->wall))
 		return 0;
 	tl_tracker_destroyed(dc->e->tracker, dc->ns, rec, dc->now, dc->wall);
 	return 0;
@@ -223,8 +273,11 @@ static void do_lookups(struct tl_engine *e, uint64_t now, double wall)
 		struct tl_sock out, key = e->lk[i].sock;
 		if (e->lk[i].any_cookie)
 			key.cookie = TL_NOCOOKIE;
+		uint64_t began = tl_mono_ns();
 		int r = tl_sampler_lookup(e->ns[e->lk[i].ns].sampler, &key, e->cfg.what, &out);
 		e->st.lookups++;
+		if (lookup_stale(e, e->lk[i].sock.cookie, began, now, wall))
+			continue;
 		if (r == 0)
 			tl_tracker_lookup_result(e->tracker, e->lk[i].ns, e->lk[i].sock.cookie, &out,
 						 now, wall);
@@ -287,9 +340,14 @@ static void do_follow(struct tl_engine *e, uint64_t now, double wall)
 			continue;
 		struct tl_sock key = c->sock, out;
 		unsigned ns = c->ns;
+		uint64_t began = tl_mono_ns();
 		int r = tl_sampler_lookup(e->ns[ns].sampler, &key, e->cfg.what, &out);
 		e->st.lookups++;
 		done++;
+		if (lookup_stale(e, key.cookie, began, now, wall)) {
+			conns = tl_tracker_conns(e->tracker, &n);
+			continue;
+		}
 		/* conns may move: the tracker can grow while handling a result */
 		if (r == 0)
 			tl_tracker_lookup_result(e->tracker, ns, key.cookie, &out, now, wall);
@@ -375,7 +433,7 @@ static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause
 		}
 		ns->snap.wall = wall;
 		apply_filter(e, &ns->snap);
-		tl_tracker_sample(e->tracker, i, &ns->snap, now, wall);
+		apply_sample(e, i, &ns->snap, now, wall);
 		tl_snapshot_swap(&ns->snap, &ns->last);
 		sockets += ns->last.n;
 		/* The scratch keeps its array for the next dump, unless a
@@ -387,6 +445,7 @@ static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause
 			released = true;
 		}
 	}
+	exact_flush(e, now, wall);
 	do_lookups(e, now, wall);
 	tl_tracker_expire(e->tracker, now);
 	give_back(e, released);
@@ -407,6 +466,12 @@ static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause
 
 int tl_engine_step(struct tl_engine *e, uint64_t now, double wall, char **cause)
 {
+	exact_pump(e, now, wall);
+	if (e->x_resync && now >= e->x_resync_at) {
+		e->x_resync = false;
+		e->x_resync_at = now + EXACT_RESYNC_GAP_NS;
+		e->resync = true;
+	}
 	read_events(e, now, wall);
 	if ((!e->st.paused && now >= e->next_dump_ns) || e->resync) {
 		int err = dump_all(e, now, wall, cause);
@@ -488,4 +553,167 @@ void tl_engine_limits(struct tl_engine *e, unsigned i, long *tw_max_buckets, int
 uint64_t tl_engine_ns_ino(const struct tl_engine *e, unsigned i)
 {
 	return tl_sampler_ns_ino(e->ns[i].sampler);
+}
+
+const char *tl_engine_exact_reason(const struct tl_engine *e)
+{
+	return e->x ? NULL : e->x_reason ? e->x_reason : "not started";
+}
+
+/* ---- exact mode ---- */
+
+/* Start the eBPF source for the watched namespaces, unless turned off;
+ * under "auto" a failure leaves the reason and polling on. */
+static void exact_start(struct tl_engine *e, const struct tl_engine_config *cfg)
+{
+	if (cfg->exact == TL_EXACT_MODE_OFF) {
+		e->x_reason = tl_strdup("turned off with --no-exact");
+		return;
+	}
+	char *why = NULL;
+	e->x = tl_ebpf_new(cfg->exact_ring, &why);
+	for (unsigned i = 0; e->x && i < e->n_ns; i++)
+		if (tl_ebpf_watch(e->x, e->ns[i].ino, &why) < 0) {
+			tl_ebpf_free(e->x);
+			e->x = NULL;
+		}
+	e->x_reason = why;
+	e->st.exact = e->x != NULL;
+}
+
+static int ns_of_ino(const struct tl_engine *e, uint32_t ino)
+{
+	for (unsigned i = 0; i < e->n_ns; i++)
+		if (e->ns[i].ino == ino)
+			return (int)i;
+	return -1;
+}
+
+/* Take what the ring holds into the batch; a loss asks for a full dump
+ * (reported once per dump it costs). */
+static void exact_read(struct tl_engine *e, uint64_t now)
+{
+	int r = tl_ebpf_read(e->x, &e->xb);
+	if (r < 0)
+		notice(e, tl_asprintf("reading exact-mode records: %s", strerror(-r)));
+	/* Found records: come back for those that woke nobody.  Stop only
+	 * once a read that late finds none. */
+	if (r > 0)
+		e->x_again = now + TL_EBPF_REREAD_NS;
+	else if (now >= e->x_again)
+		e->x_again = 0;
+	uint64_t lost = tl_ebpf_lost(e->x);
+	if (lost == e->x_lost)
+		return;
+	if (now >= e->x_notice_at) {
+		notice(e, tl_asprintf("exact mode lost %llu records (its ring buffer was full); "
+				      "resynchronised with a full dump",
+				      (unsigned long long)(lost - e->x_noticed)));
+		e->x_noticed = lost;
+		e->x_notice_at = now + EXACT_NOTICE_GAP_NS;
+	}
+	e->st.exact_lost = lost;
+	e->x_lost = lost;
+	if (!e->x_resync) {
+		e->x_resync = true;
+		e->x_resync_at = TL_MAX(e->x_resync_at, now);
+	}
+}
+
+static void exact_apply(struct tl_engine *e, const struct tl_exact_rec *r, uint64_t now,
+			double wall)
+{
+	int ns = ns_of_ino(e, r->netns_ino);
+	if (ns < 0)
+		return;
+	/* FILTER decides when a socket is first met; then it is followed. */
+	if (e->cfg.filter && !tl_tracker_find(e->tracker, r->sock.cookie) &&
+	    !tl_filter_match(e->cfg.filter, &r->sock))
+		return;
+	double w = wall - ((double)now - (double)r->mono_ns) / 1e9;
+	tl_tracker_observe(e->tracker, (unsigned)ns, r, w);
+	e->st.exact_records++;
+}
+
+/* What was read so far, applied in ring order; records stamped after this
+ * step's `now` wait for the next step (tl_engine_deadline() makes it come
+ * at once), so that no time handed to the tracker and the views runs
+ * ahead of the clock they are read with. */
+static void exact_flush(struct tl_engine *e, uint64_t now, double wall)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < e->xb.n; i++) {
+		const struct tl_exact_rec *r = &e->xb.recs[i];
+		if (r->mono_ns <= now)
+			exact_apply(e, r, now, wall);
+		else
+			e->xb.recs[k++] = *r;
+	}
+	e->xb.n = k;
+}
+
+static void exact_pump(struct tl_engine *e, uint64_t now, double wall)
+{
+	if (!e->x)
+		return;
+	exact_read(e, now);
+	exact_flush(e, now, wall);
+}
+
+/* A dump against the records: those from before the dump began go first,
+ * then the dump, which passes over the sockets with newer records; those
+ * wait for exact_flush() after the round.  Records are written before the
+ * kernel stores the state they report, so every change a dump saw has
+ * its record read by now. */
+static void apply_sample(struct tl_engine *e, unsigned i, const struct tl_snapshot *s, uint64_t now,
+			 double wall)
+{
+	if (!e->x) {
+		tl_tracker_sample(e->tracker, i, s, now, wall);
+		return;
+	}
+	exact_read(e, now);
+	size_t k = 0;
+	for (size_t j = 0; j < e->xb.n; j++) {
+		const struct tl_exact_rec *r = &e->xb.recs[j];
+		if (ns_of_ino(e, r->netns_ino) == (int)i && r->mono_ns < s->mono_ns &&
+		    r->mono_ns <= now)
+			exact_apply(e, r, now, wall);
+		else
+			e->xb.recs[k++] = *r;
+	}
+	e->xb.n = k;
+	for (size_t j = 0; j < k; j++)
+		if (ns_of_ino(e, e->xb.recs[j].netns_ino) == (int)i)
+			tl_tracker_hold(e->tracker, e->xb.recs[j].sock.cookie);
+	tl_tracker_sample(e->tracker, i, s, now, wall);
+	tl_tracker_release(e->tracker);
+}
+
+/* Whether a record of this socket was read and waits for its turn (after
+ * the ring is read again). */
+static bool exact_pending(struct tl_engine *e, uint64_t cookie, uint64_t now, double wall)
+{
+	if (!e->x)
+		return false;
+	exact_pump(e, now, wall);
+	for (size_t i = 0; i < e->xb.n; i++)
+		if (e->xb.recs[i].sock.cookie == cookie)
+			return true;
+	return false;
+}
+
+/* Exact mode: a lookup's answer says nothing new when a record of the
+ * socket came after the lookup began (it was applied just now), or waits.
+ * The record of a change is written before the change is stored, so the
+ * ring, read after the lookup, holds every change the lookup saw. */
+static bool lookup_stale(struct tl_engine *e, uint64_t cookie, uint64_t began, uint64_t now,
+			 double wall)
+{
+	if (!e->x)
+		return false;
+	if (exact_pending(e, cookie, now, wall))
+		return true;
+	const struct tl_conn *c = tl_tracker_find(e->tracker, cookie);
+	return c && c->exact_ns >= began;
 }

@@ -11,6 +11,7 @@
 
 #include "tcpladder/clock.h"
 #include "tcpladder/demo.h"
+#include "tcpladder/ebpf.h"
 #include "tcpladder/engine.h"
 #include "tcpladder/runtime.h"
 #include "tcpladder/filter.h"
@@ -408,12 +409,13 @@ int main(int argc, char **argv)
 		ret = flush_stdout();
 	} else if (o.version) {
 		printf("tcpladder %s\n"
+		       "exact mode (eBPF): %s\n"
 		       "Copyright (C) 2026 the tcpladder developers.\n"
 		       "License GPLv2+: GNU GPL version 2 or later "
 		       "<https://gnu.org/licenses/gpl.html>.\n"
 		       "This is free software: you are free to change and redistribute it.\n"
 		       "There is NO WARRANTY, to the extent permitted by law.\n",
-		       PACKAGE_VERSION);
+		       PACKAGE_VERSION, tl_ebpf_built() ? "built" : "not built");
 		ret = flush_stdout();
 	} else {
 		struct tl_filter *filter = NULL, *follow = NULL;

@@ -29,6 +29,8 @@ enum {
 	OPT_LINK_DELAY,
 	OPT_NO_OWNERS,
 	OPT_END,
+	OPT_EXACT,
+	OPT_NO_EXACT,
 };
 
 #define DEFAULT_DELAY_NS 500000000ULL
@@ -50,6 +52,8 @@ static const struct option longopts[] = {
 	{"ascii", no_argument, NULL, OPT_ASCII},
 	{"check", no_argument, NULL, OPT_CHECK},
 	{"no-owners", no_argument, NULL, OPT_NO_OWNERS},
+	{"exact", no_argument, NULL, OPT_EXACT},
+	{"no-exact", no_argument, NULL, OPT_NO_EXACT},
 	{"leak-count", required_argument, NULL, OPT_LEAK_COUNT},
 	{"leak-age", required_argument, NULL, OPT_LEAK_AGE},
 	{"leak-window", required_argument, NULL, OPT_LEAK_WINDOW},
@@ -107,6 +111,10 @@ const char *tl_options_help(void)
 	       "      --follow=FILTER     follow matching connections by exact lookups at\n"
 	       "                          100 Hz, so short states are observed, not inferred;\n"
 	       "                          slower when that would exceed the CPU budget\n"
+	       "      --exact             require exact mode: every transition and RST from\n"
+	       "                          the kernel's tracepoints (eBPF; root and a kernel\n"
+	       "                          with BTF); by default it is used when it can be\n"
+	       "      --no-exact          sample with sock_diag only\n"
 	       "\n"
 	       "Leaks:\n"
 	       "      --check             with --once: exit with status 3 when a CLOSE-WAIT\n"
@@ -336,6 +344,12 @@ int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause)
 			break;
 		case OPT_NO_OWNERS:
 			o->no_owners = true;
+			break;
+		case OPT_EXACT:
+			o->exact = TL_EXACT_MODE_ON;
+			break;
+		case OPT_NO_EXACT:
+			o->exact = TL_EXACT_MODE_OFF;
 			break;
 		case OPT_LEAK_COUNT:
 			if (tl_parse_uint(optarg, 1, 100000000UL, &o->leak_count) < 0) {

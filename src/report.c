@@ -154,6 +154,8 @@ static void json_one(struct tl_buf *b, const struct tl_once_report *r)
 	tl_buf_printf(b, "{\"version\":1,\"time\":%.3f,\"netns\":", r->wall);
 	tl_buf_json_str(b, r->netns);
 	tl_buf_printf(b, ",\"dump_ms\":%.3f", r->dump_ms);
+	tl_buf_puts(b, ",\"source\":");
+	tl_buf_json_str(b, r->source ? r->source : "sock_diag");
 	tl_buf_printf(b, ",\"tcp\":{\"total\":%u,\"states\":{", r->hist.total);
 	for (int k = 0; k < TL_TCP_NSHOWN; k++) {
 		int st = tl_tcp_lifecycle[k];
@@ -349,6 +351,7 @@ void tl_report_event_json(struct tl_buf *b, const struct tl_event *ev, const cha
 	else
 		tl_buf_puts(b, "null");
 	json_opt_str(b, "why", ev->why);
+	json_opt_str(b, "source", tl_source_name(ev->source));
 	if (ev->kind == TL_EV_CLOSE && (ev->sock.flags & TL_SOCK_HAS_INFO)) {
 		const struct tl_tcpinfo *i = &ev->sock.info;
 		tl_buf_puts(b, ",\"final\":{\"bytes_acked\":");
@@ -366,6 +369,10 @@ void tl_report_event_json(struct tl_buf *b, const struct tl_event *ev, const cha
 		tl_buf_fixed(b, (double)st->interval_ns / 1e6, 1);
 		json_key(b, "dump_ms");
 		tl_buf_fixed(b, (double)st->dump_cost_ns / 1e6, 3);
+		if (st->exact) {
+			json_key(b, "exact_lost");
+			tl_buf_u64(b, st->exact_lost);
+		}
 	}
 	tl_buf_add(b, "}\n", 2);
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tcpladder/clock.h"
 #include "tcpladder/engine.h"
 #include "tcpladder/histogram.h"
 #include "tcpladder/owners.h"
@@ -14,8 +15,12 @@
 #include "tcpladder/util.h"
 
 #define SEC 1000000000ULL
-/* A /proc walk is costly: new owners at most this often. */
-#define OWNER_SCAN_NS (2 * SEC)
+/* A /proc walk is costly: new owners at most this often, and no more
+ * often than the CPU budget allows for what the last walk cost.  Not a
+ * fixed long gap: in exact mode events come one by one as they happen,
+ * and a walk just made for sockets already closed must not keep the
+ * owners of the next ones unknown. */
+#define OWNER_SCAN_MIN_NS (SEC / 10)
 #define EVENT_OWNERS_MAX 256
 
 struct tl_runtime {
@@ -55,6 +60,7 @@ struct tl_runtime {
 	struct tl_history history;
 	struct tl_owners *owners;
 	uint64_t last_scan;
+	uint64_t scan_gap; /* the least time from one /proc walk to the next */
 	struct tl_leak_cfg leak_cfg;
 	struct tl_leak_watch watch;
 	struct tl_leak_group *groups;
@@ -74,6 +80,17 @@ void tl_runtime_leak_cfg_from(struct tl_leak_cfg *cfg, const struct tl_options *
 		cfg->age_threshold_s = (double)o->leak_age_ns / 1e9;
 	if (o->leak_window_ns)
 		cfg->window_ns = o->leak_window_ns;
+}
+
+/* Exact mode's ring buffer size: TCPLADDER_EXACT_RING (bytes; for tests
+ * of a full ring), else the default. */
+static size_t exact_ring(void)
+{
+	const char *v = getenv("TCPLADDER_EXACT_RING");
+	unsigned long n;
+	if (v && tl_parse_uint(v, 1, 1UL << 30, &n) == 0)
+		return n;
+	return 0;
 }
 
 struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t now, char **cause)
@@ -100,6 +117,8 @@ struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t 
 		.filter = cfg->filter,
 		.follow = cfg->follow,
 		.what = TL_SAMPLE_INFO,
+		.exact = o->exact,
+		.exact_ring = exact_ring(),
 	};
 	if (tl_signals_set(&rt->sig, cause) < 0) {
 		free(rt);
@@ -111,6 +130,9 @@ struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t 
 		free(rt);
 		return NULL;
 	}
+	/* --duration counts from when watching begins: loading exact mode's
+	 * program can take a good part of a second. */
+	rt->start = TL_MAX(now, tl_mono_ns());
 	rt->n_ns = tl_engine_ns_count(rt->e);
 	rt->names = tl_calloc(rt->n_ns, sizeof(*rt->names));
 	for (unsigned i = 0; i < rt->n_ns; i++)
@@ -170,6 +192,20 @@ uint64_t tl_runtime_deadline(const struct tl_runtime *rt)
 	return d;
 }
 
+static bool scan_due(const struct tl_runtime *rt, uint64_t now)
+{
+	return !rt->last_scan || now - rt->last_scan >= rt->scan_gap;
+}
+
+/* A walk begun at CPU time c0 just ended. */
+static void scanned(struct tl_runtime *rt, uint64_t now, uint64_t c0)
+{
+	double cost = (double)(tl_thread_cpu_ns() - c0);
+	double budget = rt->o->cpu_budget > 0 ? rt->o->cpu_budget : 0.05;
+	rt->last_scan = now;
+	rt->scan_gap = TL_MAX(OWNER_SCAN_MIN_NS, (uint64_t)(cost / budget));
+}
+
 /* CLOSE-WAIT connections grouped by owner (owners looked up for those
  * only, new inodes only), their growth, and the TIME-WAIT pressure of the
  * first namespace. */
@@ -201,10 +237,11 @@ static void update_leaks(struct tl_runtime *rt, uint64_t now)
 		unknown += c->sock.inode && !tl_owners_find(rt->owners, c->sock.inode);
 		k++;
 	}
-	bool lookup = unknown && !rt->o->no_owners && now - rt->last_scan > OWNER_SCAN_NS;
-	if (lookup)
-		rt->last_scan = now;
+	bool lookup = unknown && !rt->o->no_owners && scan_due(rt, now);
+	uint64_t c0 = tl_thread_cpu_ns();
 	tl_owners_fill(rt->owners, items, inodes, uids, k, tl_engine_ns_ino(rt->e, 0), lookup, false);
+	if (lookup)
+		scanned(rt, now, c0);
 	free(rt->groups);
 	rt->n_groups = tl_leak_group(items, k, false, &rt->leak_cfg, &rt->groups);
 	tl_leak_watch_update(&rt->watch, rt->groups, rt->n_groups, false, now, &rt->leak_cfg);
@@ -225,7 +262,7 @@ static void event_owners(struct tl_runtime *rt, uint64_t now)
 	uint32_t want[EVENT_OWNERS_MAX], want_uid[EVENT_OWNERS_MAX];
 	size_t nw = 0;
 
-	if (!rt->n_ev || now - rt->last_scan <= OWNER_SCAN_NS)
+	if (!rt->n_ev || !scan_due(rt, now))
 		return;
 	for (size_t i = 0; i < rt->n_ev && nw < EVENT_OWNERS_MAX; i++)
 		if (rt->ev[i].sock.inode && !tl_owners_find(rt->owners, rt->ev[i].sock.inode)) {
@@ -234,9 +271,10 @@ static void event_owners(struct tl_runtime *rt, uint64_t now)
 		}
 	if (!nw)
 		return;
+	uint64_t c0 = tl_thread_cpu_ns();
 	tl_owners_resolve(rt->owners, want, nw, rt->n_ns == 1 ? tl_engine_ns_ino(rt->e, 0) : 0,
 			  want_uid, nw, NULL);
-	rt->last_scan = now;
+	scanned(rt, now, c0);
 	bool unknown = false;
 	for (size_t i = 0; i < nw && !rt->hidden_said; i++)
 		unknown |= !tl_owners_find(rt->owners, want[i]);

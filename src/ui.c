@@ -85,6 +85,12 @@ static void draw_header(struct tl_canvas *c, const struct tl_ui_input *in, const
 				 (double)in->stats.dump_cost_ns / 1e6, last ? last->h.total : 0);
 	if (in->stats.paused || ui->toggle_pause)
 		x += 2 + tl_canvas_text(c, x + 2, 0, c->w - x - 2, TL_ST_WARN, "PAUSED");
+	/* Exact mode: transitions from tracepoints (polling shows nothing). */
+	if (in->stats.exact && in->stats.exact_lost)
+		x += 2 + tl_canvas_printf(c, x + 2, 0, c->w - x - 2, TL_ST_WARN, "EXACT (%llu lost)",
+					  (unsigned long long)in->stats.exact_lost);
+	else if (in->stats.exact)
+		x += 2 + tl_canvas_text(c, x + 2, 0, c->w - x - 2, TL_ST_GOOD, "EXACT");
 	for (size_t i = 0; i < in->n_leaks; i++)
 		if (in->leaks[i].suspect) {
 			x += 2 + tl_canvas_text(c, x + 2, 0, c->w - x - 2, TL_ST_BAD, "LEAK? (L)");

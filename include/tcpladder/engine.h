@@ -30,6 +30,8 @@ struct tl_engine_config {
 	const struct tl_filter *filter; /* which sockets to track (may be NULL) */
 	const struct tl_filter *follow; /* which connections to follow (may be NULL) */
 	unsigned what;			/* TL_SAMPLE_* */
+	int exact;			/* enum tl_exact_mode: the eBPF source */
+	size_t exact_ring;		/* its ring buffer in bytes (0: the default) */
 };
 
 struct tl_engine;
@@ -70,5 +72,9 @@ uint64_t tl_engine_ns_ino(const struct tl_engine *e, unsigned i);
  * budget), at least floor_ns and at most TL_ENGINE_MAX_INTERVAL_NS. */
 #define TL_ENGINE_MAX_INTERVAL_NS (3600ULL * 1000000000ULL)
 uint64_t tl_engine_pace(double cost_ns, double cpu_budget, uint64_t floor_ns);
+/* Exact mode: NULL while the eBPF source is in use, else why not (it
+ * failed to start under the default "auto", or --no-exact). */
+const char *tl_engine_exact_reason(const struct tl_engine *e);
+
 
 #endif

@@ -13,6 +13,14 @@ enum tl_mode {
 	TL_MODE_EVENTS,
 };
 
+/* --exact / --no-exact: the eBPF source required, refused, or (the
+ * default) used when it can be. */
+enum tl_exact_mode {
+	TL_EXACT_MODE_AUTO,
+	TL_EXACT_MODE_ON,
+	TL_EXACT_MODE_OFF,
+};
+
 /* One watched namespace: path NULL means our own ("self"). */
 struct tl_ns_arg {
 	char *path;
@@ -44,6 +52,7 @@ struct tl_options {
 	uint64_t leak_age_ns;	 /* --leak-age (0: default) */
 	uint64_t leak_window_ns; /* --leak-window (0: default) */
 	char *filter;		 /* the FILTER arguments joined, or NULL */
+	int exact;		 /* enum tl_exact_mode */
 };
 
 /* 0 on success; -EINVAL on a usage error with *cause set (caller frees).

@@ -15,6 +15,7 @@ struct tl_once_report {
 	const char *netns;	   /* "self", a name or a path */
 	double wall;		   /* unix time of the sample */
 	double dump_ms;		   /* what the sample cost */
+	const char *source;	   /* what took it ("sock_diag"; NULL: the same) */
 	struct tl_hist hist;	   /* TCP sockets by state */
 	long other[TL_OTHER_N];	   /* -1: not available */
 	/* CLOSE-WAIT by owner and by local port (owned by the caller) */

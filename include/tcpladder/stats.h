@@ -27,6 +27,9 @@ struct tl_engine_stats {
 	uint64_t follow_steps;
 	uint64_t follow_period_ns;
 	uint64_t follow_cycle_ns;
+	bool exact;	       /* the eBPF source is in use (exact mode) */
+	uint64_t exact_records; /* its records taken in */
+	uint64_t exact_lost;	/* records the kernel dropped, its ring buffer full */
 };
 
 #endif

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tcpladder/exact.h"
 #include "tcpladder/fsm.h"
 #include "tcpladder/map.h"
 #include "tcpladder/snapshot.h"
@@ -41,6 +42,7 @@ struct tl_event {
 	bool inferred;	 /* not observed: filled in by the fsm */
 	const char *why; /* the edge's explanation (static), or NULL */
 	struct tl_sock sock; /* the socket as last known at this step */
+	uint8_t source;	     /* enum tl_source: what saw (or implied) this step */
 };
 
 enum {
@@ -90,6 +92,8 @@ struct tl_conn {
 	uint64_t fw2_end_ns;  /* an orphaned FIN-WAIT-2: when its timer runs out, else 0 */
 	uint64_t end_ns;      /* when it was found gone */
 	double end_wall;
+	uint8_t exact_ev; /* exact mode: evidence for the next state record (an RST) */
+	uint64_t exact_ns; /* exact mode: time of the last record applied, 0 if none */
 };
 
 /* What the shell should look up exactly. */
@@ -147,6 +151,21 @@ struct tl_tracker_storage {
 	size_t bytes; /* all of the above, allocated */
 };
 void tl_tracker_storage(const struct tl_tracker *t, struct tl_tracker_storage *st);
+/* Exact mode: a record of the eBPF source (its time is mono_ns; wall is
+ * that time as unix seconds) for namespace ns.  A state change is an
+ * observed step at that time; an RST sent or received decides the
+ * direction of the close it goes with; the full socket's end in
+ * FIN-WAIT-2 or CLOSING without a reset is the hand-over to its TIME-WAIT
+ * (or orphaned FIN-WAIT-2) mini-socket, which keeps the cookie.  Records
+ * before the namespace's baseline dump are ignored (the dump shows their
+ * outcome).  Events made here have source TL_SOURCE_EBPF. */
+void tl_tracker_observe(struct tl_tracker *t, unsigned ns, const struct tl_exact_rec *rec,
+			double wall);
+/* While a dump is applied, the sockets named here have records newer than
+ * the dump, still to be applied: the dump does not judge them (nor does
+ * it, in exact mode, bring back a socket whose close a record reported). */
+void tl_tracker_hold(struct tl_tracker *t, uint64_t cookie);
+void tl_tracker_release(struct tl_tracker *t);
 
 /* Events since the last drain; valid until the next tracker call. */
 const struct tl_event *tl_tracker_events(struct tl_tracker *t, size_t *n);

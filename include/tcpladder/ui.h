@@ -65,6 +65,8 @@ struct tl_ui_stats {
 	size_t sockets;
 	bool paused;
 	bool loopback_note; /* reserved for the lab's fall-back */
+	bool exact;	    /* exact mode (the eBPF source) is in use */
+	uint64_t exact_lost; /* its records lost so far */
 };
 
 /* Everything a frame is drawn from. */

@@ -119,7 +119,7 @@ check "UI: the tidy server is never flagged ($(grep -c States "$T/screens") scre
 	bash -c "! grep -q 'LEAK?' '$T/screens'"
 tm send-keys -t main L
 check "UI: the tidy server's leak screen shows" wait_screen "CLOSE-WAIT by process"
-# Its owner is looked up at most every two seconds: wait for the row.
+# Its owner is looked up lazily (within the CPU budget): wait for the row.
 check "UI: its leak screen lists it" wait_screen "^ +[0-9]+ scenario "
 check "UI: and not as a suspect" \
 	bash -c "! grep -qE '^ +[0-9]+ .*(keeps growing|many|old)$' '$T/screen'"

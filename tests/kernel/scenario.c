@@ -3,6 +3,10 @@
  *   scenario [-6] [-s] [-p PORT] [-d SECONDS] NAME [COUNT]
  *
  * NAME: client-close, server-close, rst-client, rst-server, data, short,
+ * client-shutdown (the client sends its FIN with shutdown() and closes
+ * after the server's: it is not orphaned when the FIN comes), unread (the
+ * server closes with the client's data unread: an RST), unread-cw (the
+ * same after the client closed: the server is in CLOSE-WAIT),
  * leak (COUNT clients close, one every pause; the server never closes its
  * ends: CLOSE-WAIT climbs) and tidy (the same load, the server closes
  * each end a pause later: CLOSE-WAIT comes and goes); these two then hold
@@ -190,6 +194,25 @@ int main(int argc, char **argv)
 		close(c); /* client: FIN-WAIT-2 (orphan); server: CLOSE-WAIT */
 		nap();
 		close(s); /* client: TIME-WAIT; server: gone after LAST-ACK */
+	} else if (!strcmp(name, "client-shutdown")) {
+		shutdown(c, SHUT_WR); /* client: FIN-WAIT-2, still owned */
+		nap();
+		close(s); /* client: TIME-WAIT from its full socket */
+		nap();
+		close(c);
+	} else if (!strcmp(name, "unread") || !strcmp(name, "unread-cw")) {
+		if (send(c, "hello", 5, 0) != 5)
+			die("send");
+		nap();
+		if (!strcmp(name, "unread-cw")) {
+			close(c); /* server: CLOSE-WAIT with 5 bytes unread */
+			c = -1;
+			nap();
+		}
+		close(s); /* unread data: RST, not FIN */
+		nap();
+		if (c >= 0)
+			close(c);
 	} else if (!strcmp(name, "server-close")) {
 		close(s);
 		nap();

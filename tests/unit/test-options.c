@@ -289,6 +289,15 @@ int main(void)
 	       "above 100%% refused");
 	free(cause);
 	tl_options_fini(&o);
+	is_int(parse(&o, &cause, "--events", NULL, NULL, NULL), 0, "no exact-mode option");
+	is_int(o.exact, TL_EXACT_MODE_AUTO, "exact mode when it can be, by default");
+	tl_options_fini(&o);
+	is_int(parse(&o, &cause, "--events", "--exact", NULL, NULL), 0, "--exact");
+	is_int(o.exact, TL_EXACT_MODE_ON, "exact mode required");
+	tl_options_fini(&o);
+	is_int(parse(&o, &cause, "--no-exact", NULL, NULL, NULL), 0, "--no-exact");
+	is_int(o.exact, TL_EXACT_MODE_OFF, "exact mode refused");
+	tl_options_fini(&o);
 
 	is_int(parse(&o, &cause, "--help", NULL, NULL, NULL), 0, "--help");
 	ok(o.help, "help flagged");

@@ -7,6 +7,7 @@
 #include "tcpladder/ownercache.h"
 #include "tcpladder/tracker.h"
 #include "tcpladder/report.h"
+#include "tcpladder/stats.h"
 #include "tap.h"
 
 static void add(struct tl_snapshot *s, int state, int n)
@@ -49,7 +50,7 @@ int main(void)
 	tl_report_once_json(&b, rep, 1);
 	is_str(b.data,
 	       "{\"version\":1,\"time\":1764063600.500,\"netns\":\"self\",\"dump_ms\":1.500,"
-	       "\"tcp\":{\"total\":315,\"states\":{\"LISTEN\":2,\"SYN-SENT\":0,\"SYN-RECV\":2,"
+	       "\"source\":\"sock_diag\",\"tcp\":{\"total\":315,\"states\":{\"LISTEN\":2,\"SYN-SENT\":0,\"SYN-RECV\":2,"
 	       "\"ESTABLISHED\":300,\"FIN-WAIT-1\":0,\"FIN-WAIT-2\":0,\"CLOSE-WAIT\":4,"
 	       "\"CLOSING\":0,\"LAST-ACK\":0,\"TIME-WAIT\":7,\"CLOSED\":0}},"
 	       "\"other\":{\"udp\":3,\"udplite\":0,\"raw\":null,\"unix\":12},"
@@ -233,8 +234,22 @@ int main(void)
 	       "\"local\":\"127.0.0.1:50000\",\"remote\":\"10.0.0.2:443\",\"event\":\"transition\","
 	       "\"from\":\"ESTABLISHED\",\"to\":\"FIN-WAIT-1\",\"inferred\":true,\"segment\":\"FIN\","
 	       "\"dir\":\"out\",\"pid\":null,\"comm\":null,\"role\":\"active\",\"conn\":7,"
-	       "\"peer\":null,\"why\":\"close(): send FIN\"}\n",
+	       "\"peer\":null,\"why\":\"close(): send FIN\",\"source\":\"sock_diag\"}\n",
 	       "an event as JSON (the contract's fields)");
+	/* Exact mode: the source per event, and the records lost so far. */
+	struct tl_engine_stats st = {.interval_ns = 500000000, .exact = true, .exact_lost = 3};
+	ev.source = TL_SOURCE_EBPF;
+	tl_buf_reset(&b);
+	tl_report_event_json(&b, &ev, "self", &st, NULL);
+	ok(strstr(b.data, "\"source\":\"ebpf\",\"interval_ms\":500.0,") &&
+	       strstr(b.data, ",\"exact_lost\":3}\n"),
+	   "an eBPF event says so, with the records lost");
+	st.exact = false;
+	ev.source = TL_SOURCE_SOCK_DIAG;
+	tl_buf_reset(&b);
+	tl_report_event_json(&b, &ev, "self", &st, NULL);
+	ok(strstr(b.data, "\"source\":\"sock_diag\"") && !strstr(b.data, "exact_lost"),
+	   "a polled event says so, without the exact-mode count");
 	struct tl_owner ow = {4242, "nginx", "nginx: worker"};
 	ev.kind = TL_EV_OPEN;
 	ev.from = 0;

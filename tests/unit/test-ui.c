@@ -97,7 +97,7 @@ static struct tl_ui_input input(struct fixture *f)
 		.tracker = f->t,
 		.history = &f->hist,
 		.log = &f->log,
-		.stats = {500000000ULL, 2100000ULL, 8, 20, false, false},
+		.stats = {500000000ULL, 2100000ULL, 8, 20, false, false, false, 0},
 		.host = "testhost",
 		.ns_names = f->names,
 		.n_ns = 1,
@@ -472,6 +472,27 @@ int main(void)
 	golden("main-40x12", &ui, &f, 40, 12, false);
 	golden("too-small-20x6", &ui, &f, 20, 6, false);
 	golden("main-120x40-ascii", &ui, &f, 120, 40, true);
+
+	/* Exact mode in the header, with the records it lost. */
+	for (int lost = 0; lost <= 3; lost += 3) {
+		struct tl_canvas c;
+		struct tl_buf b;
+		struct tl_ui_input ex = input(&f);
+		ex.stats.exact = true;
+		ex.stats.exact_lost = (uint64_t)lost;
+		tl_canvas_init(&c, 200, 60, &tl_glyphs_utf8);
+		tl_ui_draw(&ui, &c, &ex);
+		tl_buf_init(&b);
+		tl_canvas_dump(&c, &b);
+		char *nl = strchr(b.data, '\n');
+		if (nl)
+			*nl = '\0';
+		ok(lost ? strstr(b.data, "EXACT (3 lost)") != NULL
+			: strstr(b.data, "EXACT") && !strstr(b.data, "lost"),
+		   "the header says exact mode%s", lost ? ", and what it lost" : "");
+		tl_buf_fini(&b);
+		tl_canvas_fini(&c);
+	}
 
 	/* Keys. */
 	ok(tl_ui_key(&ui, TL_KEY_DOWN, &in) && ui.sel == 1, "Down moves the selection");

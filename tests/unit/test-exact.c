@@ -1,0 +1,419 @@
+/* Exact mode in the core: the tracker on scripted eBPF records, alone and
+ * merged with dumps and lookups. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "tcpladder/exact.h"
+#include "tcpladder/tracker.h"
+#include "tcpladder/util.h"
+#include "tap.h"
+
+#define SEC 1000000000ULL
+#define MS 1000000ULL
+
+static struct tl_sock sk(uint64_t cookie, int state, uint16_t lport, uint16_t rport)
+{
+	struct tl_sock s;
+	memset(&s, 0, sizeof(s));
+	s.cookie = cookie;
+	s.family = AF_INET;
+	s.state = (uint8_t)state;
+	s.local[0] = s.remote[0] = 127;
+	s.local[3] = s.remote[3] = 1;
+	s.lport = lport;
+	s.rport = rport;
+	s.inode = 1000 + (uint32_t)cookie;
+	return s;
+}
+
+static uint64_t clock_ns = 100 * SEC;
+
+/* One record, 1 ms after the last. */
+static void rec(struct tl_tracker *t, int kind, uint64_t cookie, int from, int to, uint16_t lport,
+		uint16_t rport, unsigned flags)
+{
+	struct tl_exact_rec x;
+	memset(&x, 0, sizeof(x));
+	clock_ns += MS;
+	x.mono_ns = clock_ns;
+	x.kind = (uint8_t)kind;
+	x.from = (uint8_t)from;
+	x.to = (uint8_t)to;
+	x.flags = (uint8_t)flags;
+	x.sock = sk(cookie, to, lport, rport);
+	tl_tracker_observe(t, 0, &x, (double)clock_ns / 1e9);
+}
+
+static void state(struct tl_tracker *t, uint64_t cookie, int from, int to, uint16_t lport,
+		  uint16_t rport, unsigned flags)
+{
+	rec(t, TL_EXACT_STATE, cookie, from, to, lport, rport, flags);
+}
+
+static void snap_of(struct tl_snapshot *s, const struct tl_sock *socks, size_t n, uint64_t at)
+{
+	tl_snapshot_clear(s);
+	for (size_t i = 0; i < n; i++)
+		*tl_snapshot_add(s) = socks[i];
+	s->complete = true;
+	s->mono_ns = at;
+}
+
+/* Events as text: "c<cookie> KIND FROM>TO SEG/DIR [i] [e]" (e: from eBPF). */
+static const char *drain(struct tl_tracker *t)
+{
+	static char buf[4096];
+	size_t n;
+	const struct tl_event *ev = tl_tracker_events(t, &n);
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		char line[160];
+		static const char *const kinds[] = {"open", "trans", "close"};
+		snprintf(line, sizeof(line), "c%llu %s %s>%s %s/%s%s%s\n",
+			 (unsigned long long)ev[i].cookie, kinds[ev[i].kind],
+			 ev[i].from ? tl_tcp_state_name(ev[i].from) : "-",
+			 tl_tcp_state_name(ev[i].to),
+			 tl_segment_name(ev[i].segment) ? tl_segment_name(ev[i].segment) : "-",
+			 tl_dir_name(ev[i].dir) ? tl_dir_name(ev[i].dir) : "-",
+			 ev[i].inferred ? " i" : "", ev[i].source == TL_SOURCE_EBPF ? " e" : "");
+		strcat(buf, line);
+	}
+	tl_tracker_clear_events(t);
+	return buf;
+}
+
+/* A tracker with an empty baseline taken. */
+static struct tl_tracker *fresh(struct tl_snapshot *s)
+{
+	struct tl_tracker *t = tl_tracker_new(1);
+	snap_of(s, NULL, 0, clock_ns);
+	tl_tracker_sample(t, 0, s, clock_ns, 1.0);
+	return t;
+}
+
+/* Listener c1 on :80, client c2 :40000 connects, child c3. */
+static void handshake(struct tl_tracker *t)
+{
+	state(t, 1, TL_TCP_CLOSE, TL_TCP_LISTEN, 80, 0, 0);
+	state(t, 2, TL_TCP_CLOSE, TL_TCP_SYN_SENT, 40000, 80, 0);
+	state(t, 2, TL_TCP_SYN_SENT, TL_TCP_ESTABLISHED, 40000, 80, 0);
+	state(t, 3, TL_TCP_LISTEN, TL_TCP_SYN_RECV, 80, 40000, 0);
+	state(t, 3, TL_TCP_SYN_RECV, TL_TCP_ESTABLISHED, 80, 40000, 0);
+}
+
+static void test_client_close(void)
+{
+	struct tl_snapshot s;
+	tl_snapshot_init(&s);
+	struct tl_tracker *t = tl_tracker_new(1);
+
+	state(t, 9, TL_TCP_CLOSE, TL_TCP_SYN_SENT, 40009, 80, 0);
+	is_str(drain(t), "", "records before the namespace's baseline are ignored");
+	ok(!tl_tracker_find(t, 9), "and make no connection");
+	snap_of(&s, NULL, 0, clock_ns);
+	tl_tracker_sample(t, 0, &s, clock_ns, 1.0);
+
+	uint64_t t0 = clock_ns;
+	handshake(t);
+	is_str(drain(t),
+	       "c1 open ->LISTEN -/- e\n"
+	       "c2 open ->SYN-SENT SYN/out e\n"
+	       "c2 trans SYN-SENT>ESTABLISHED SYN+ACK/in e\n"
+	       "c3 open ->SYN-RECV SYN/in e\n"
+	       "c3 trans SYN-RECV>ESTABLISHED ACK/in e\n",
+	       "the handshake, every step observed on both ends, from eBPF");
+	struct tl_conn *c2 = tl_tracker_find(t, 2), *c3 = tl_tracker_find(t, 3);
+	ok(c2 && c3 && tl_tracker_peer(t, c2) == c3, "both ends paired");
+	ok(c2 && c2->role == TL_ROLE_ACTIVE && c3 && c3->role == TL_ROLE_PASSIVE,
+	   "roles from the records");
+	ok(c2 && c2->first_seen_ns == t0 + 2 * MS, "the open's time is the record's");
+
+	state(t, 2, TL_TCP_ESTABLISHED, TL_TCP_FIN_WAIT1, 40000, 80, 0);
+	state(t, 3, TL_TCP_ESTABLISHED, TL_TCP_CLOSE_WAIT, 80, 40000, TL_EXACT_FIN_RCVD);
+	state(t, 2, TL_TCP_FIN_WAIT1, TL_TCP_FIN_WAIT2, 40000, 80, TL_EXACT_ORPHAN);
+	/* the orphan's hand-over to its FIN-WAIT-2 mini-socket; the port is
+	 * already released in the record */
+	state(t, 2, TL_TCP_FIN_WAIT2, TL_TCP_CLOSE, 0, 80, TL_EXACT_ORPHAN);
+	is_str(drain(t),
+	       "c2 trans ESTABLISHED>FIN-WAIT-1 FIN/out e\n"
+	       "c3 trans ESTABLISHED>CLOSE-WAIT FIN/in e\n"
+	       "c2 trans FIN-WAIT-1>FIN-WAIT-2 ACK/in e\n",
+	       "the close begins; the hand-over to the mini-socket is no step");
+	c2 = tl_tracker_find(t, 2);
+	ok(c2 && c2->state == TL_TCP_FIN_WAIT2 && c2->sock.inode == 0 &&
+		   !(c2->flags & TL_CONN_GONE),
+	   "the client lives on as an orphaned FIN-WAIT-2 mini-socket");
+	ok(c2 && c2->sock.lport == 40000, "a record without a port leaves the tuple alone");
+
+	struct tl_lookup lk[4];
+	is_int(tl_tracker_pending(t, lk, 4), 0, "nothing to look up yet");
+	state(t, 3, TL_TCP_CLOSE_WAIT, TL_TCP_LAST_ACK, 80, 40000, TL_EXACT_FIN_RCVD);
+	state(t, 3, TL_TCP_LAST_ACK, TL_TCP_CLOSE, 0, 40000, TL_EXACT_FIN_RCVD);
+	is_str(drain(t),
+	       "c3 trans CLOSE-WAIT>LAST-ACK FIN/out e\n"
+	       "c3 close LAST-ACK>CLOSED ACK/in e\n",
+	       "the server's passive close");
+	size_t n = tl_tracker_pending(t, lk, 4);
+	ok(n == 1 && lk[0].sock.cookie == 2,
+	   "its last ACK came from the client's TIME-WAIT, which a lookup must see");
+	struct tl_sock tw = sk(2, TL_TCP_TIME_WAIT, 40000, 80);
+	tw.inode = 0;
+	clock_ns += MS;
+	tl_tracker_lookup_result(t, 0, 2, &tw, clock_ns, 2.0);
+	is_str(drain(t), "c2 trans FIN-WAIT-2>TIME-WAIT FIN/in\n",
+	       "the lookup observes TIME-WAIT (its source: sock_diag)");
+
+	/* the freed full socket's destroy event comes late: already told */
+	struct tl_sock gone = sk(3, TL_TCP_CLOSE, 80, 40000);
+	tl_tracker_destroyed(t, 0, &gone, clock_ns, 2.0);
+	struct tl_sock tws[] = {sk(1, TL_TCP_LISTEN, 80, 0), tw};
+	snap_of(&s, tws, 2, clock_ns + MS);
+	tl_tracker_sample(t, 0, &s, clock_ns + MS, 2.0);
+	is_str(drain(t), "", "a late destroy event and the next dump add nothing");
+
+	tl_tracker_free(t);
+	tl_snapshot_fini(&s);
+}
+
+static void test_graceful_and_rst(void)
+{
+	struct tl_snapshot s;
+	tl_snapshot_init(&s);
+	struct tl_tracker *t = fresh(&s);
+	handshake(t);
+	drain(t);
+
+	/* shutdown(): the client is not orphaned when the FIN comes */
+	state(t, 2, TL_TCP_ESTABLISHED, TL_TCP_FIN_WAIT1, 40000, 80, 0);
+	state(t, 3, TL_TCP_ESTABLISHED, TL_TCP_CLOSE_WAIT, 80, 40000, TL_EXACT_FIN_RCVD);
+	state(t, 2, TL_TCP_FIN_WAIT1, TL_TCP_FIN_WAIT2, 40000, 80, 0);
+	state(t, 3, TL_TCP_CLOSE_WAIT, TL_TCP_LAST_ACK, 80, 40000, TL_EXACT_FIN_RCVD);
+	state(t, 2, TL_TCP_FIN_WAIT2, TL_TCP_CLOSE, 0, 80, TL_EXACT_FIN_RCVD);
+	state(t, 3, TL_TCP_LAST_ACK, TL_TCP_CLOSE, 0, 40000, TL_EXACT_FIN_RCVD);
+	is_str(drain(t),
+	       "c2 trans ESTABLISHED>FIN-WAIT-1 FIN/out e\n"
+	       "c3 trans ESTABLISHED>CLOSE-WAIT FIN/in e\n"
+	       "c2 trans FIN-WAIT-1>FIN-WAIT-2 ACK/in e\n"
+	       "c3 trans CLOSE-WAIT>LAST-ACK FIN/out e\n"
+	       "c2 trans FIN-WAIT-2>TIME-WAIT FIN/in e\n"
+	       "c3 close LAST-ACK>CLOSED ACK/in e\n",
+	       "the full socket's end with the peer's FIN in is TIME-WAIT, observed");
+	struct tl_lookup lk[4];
+	is_int(tl_tracker_pending(t, lk, 4), 0, "and needs no lookup");
+	struct tl_conn *c2 = tl_tracker_find(t, 2);
+	ok(c2 && c2->state == TL_TCP_TIME_WAIT && !(c2->flags & TL_CONN_GONE),
+	   "the connection lives on in TIME-WAIT under its cookie");
+	tl_tracker_free(t);
+
+	/* SO_LINGER 0 on the client: its close comes before its RST; the
+	 * server's RST comes in before its close. */
+	t = fresh(&s);
+	handshake(t);
+	drain(t);
+	state(t, 2, TL_TCP_ESTABLISHED, TL_TCP_CLOSE, 0, 80, 0);
+	rec(t, TL_EXACT_RST_IN, 3, TL_TCP_ESTABLISHED, TL_TCP_ESTABLISHED, 80, 40000, 0);
+	state(t, 3, TL_TCP_ESTABLISHED, TL_TCP_CLOSE, 0, 40000, TL_EXACT_ERROR);
+	rec(t, TL_EXACT_RST_OUT, 2, TL_TCP_CLOSE, TL_TCP_CLOSE, 0, 80, 0);
+	is_str(drain(t),
+	       "c2 close ESTABLISHED>CLOSED RST/out e\n"
+	       "c3 close ESTABLISHED>CLOSED RST/in e\n",
+	       "an abort: the RST out of the client, into the server");
+	tl_tracker_free(t);
+
+	/* The same with only the sender's RST record (the peer unwatched). */
+	t = fresh(&s);
+	state(t, 2, TL_TCP_CLOSE, TL_TCP_SYN_SENT, 40000, 80, 0);
+	state(t, 2, TL_TCP_SYN_SENT, TL_TCP_ESTABLISHED, 40000, 80, 0);
+	drain(t);
+	state(t, 2, TL_TCP_ESTABLISHED, TL_TCP_CLOSE, 0, 80, 0);
+	rec(t, TL_EXACT_RST_OUT, 2, TL_TCP_CLOSE, TL_TCP_CLOSE, 0, 80, 0);
+	is_str(drain(t), "c2 close ESTABLISHED>CLOSED RST/out e\n",
+	       "a close() that aborts: its RST goes out");
+	/* The RST record may come in a later read than the close's: the
+	 * close, told first, already has the direction. */
+	state(t, 4, TL_TCP_CLOSE, TL_TCP_SYN_SENT, 40004, 80, 0);
+	state(t, 4, TL_TCP_SYN_SENT, TL_TCP_ESTABLISHED, 40004, 80, 0);
+	drain(t);
+	state(t, 4, TL_TCP_ESTABLISHED, TL_TCP_CLOSE, 0, 80, 0);
+	is_str(drain(t), "c4 close ESTABLISHED>CLOSED RST/out e\n",
+	       "the abort's RST out, before its record");
+	rec(t, TL_EXACT_RST_OUT, 4, TL_TCP_CLOSE, TL_TCP_CLOSE, 0, 80, 0);
+	is_str(drain(t), "", "the late RST record adds nothing");
+
+	/* Retransmissions gave up: an error, no RST */
+	state(t, 5, TL_TCP_CLOSE, TL_TCP_SYN_SENT, 40005, 80, 0);
+	state(t, 5, TL_TCP_SYN_SENT, TL_TCP_ESTABLISHED, 40005, 80, 0);
+	drain(t);
+	state(t, 5, TL_TCP_ESTABLISHED, TL_TCP_CLOSE, 0, 80, TL_EXACT_ERROR);
+	is_str(drain(t), "c5 close ESTABLISHED>CLOSED -/- e\n", "a time-out is no RST");
+	/* Connection refused */
+	state(t, 6, TL_TCP_CLOSE, TL_TCP_SYN_SENT, 40006, 81, 0);
+	rec(t, TL_EXACT_RST_IN, 6, TL_TCP_SYN_SENT, TL_TCP_SYN_SENT, 40006, 81, 0);
+	state(t, 6, TL_TCP_SYN_SENT, TL_TCP_CLOSE, 0, 81, TL_EXACT_ERROR);
+	is_str(drain(t),
+	       "c6 open ->SYN-SENT SYN/out e\n"
+	       "c6 close SYN-SENT>CLOSED RST/in e\n",
+	       "a refused connect()");
+	tl_tracker_free(t);
+
+	/* The server closes in CLOSE-WAIT with unread data: an RST, which
+	 * ends the client's orphaned FIN-WAIT-2 mini-socket. */
+	t = fresh(&s);
+	handshake(t);
+	state(t, 2, TL_TCP_ESTABLISHED, TL_TCP_FIN_WAIT1, 40000, 80, 0);
+	state(t, 3, TL_TCP_ESTABLISHED, TL_TCP_CLOSE_WAIT, 80, 40000, TL_EXACT_FIN_RCVD);
+	state(t, 2, TL_TCP_FIN_WAIT1, TL_TCP_FIN_WAIT2, 40000, 80, TL_EXACT_ORPHAN);
+	state(t, 2, TL_TCP_FIN_WAIT2, TL_TCP_CLOSE, 0, 80, TL_EXACT_ORPHAN);
+	drain(t);
+	state(t, 3, TL_TCP_CLOSE_WAIT, TL_TCP_CLOSE, 0, 40000, TL_EXACT_FIN_RCVD);
+	rec(t, TL_EXACT_RST_OUT, 3, TL_TCP_CLOSE, TL_TCP_CLOSE, 0, 40000, 0);
+	is_str(drain(t),
+	       "c3 close CLOSE-WAIT>CLOSED RST/out e\n"
+	       "c2 close FIN-WAIT-2>CLOSED RST/in i e\n",
+	       "unread data: RST out of the server; the client's mini-socket ends, inferred");
+	tl_tracker_free(t);
+
+	/* Where the kernel lets the mini-socket be traced, its end is observed. */
+	t = fresh(&s);
+	handshake(t);
+	state(t, 2, TL_TCP_ESTABLISHED, TL_TCP_FIN_WAIT1, 40000, 80, 0);
+	state(t, 2, TL_TCP_FIN_WAIT1, TL_TCP_FIN_WAIT2, 40000, 80, TL_EXACT_ORPHAN);
+	state(t, 2, TL_TCP_FIN_WAIT2, TL_TCP_CLOSE, 0, 80, TL_EXACT_ORPHAN);
+	drain(t);
+	rec(t, TL_EXACT_TW_FIN, 2, TL_TCP_FIN_WAIT2, TL_TCP_TIME_WAIT, 40000, 80, 0);
+	is_str(drain(t), "c2 trans FIN-WAIT-2>TIME-WAIT FIN/in e\n",
+	       "the mini-socket's FIN: TIME-WAIT, observed");
+	state(t, 7, TL_TCP_CLOSE, TL_TCP_SYN_SENT, 40007, 80, 0);
+	state(t, 7, TL_TCP_SYN_SENT, TL_TCP_ESTABLISHED, 40007, 80, 0);
+	state(t, 7, TL_TCP_ESTABLISHED, TL_TCP_FIN_WAIT1, 40007, 80, 0);
+	state(t, 7, TL_TCP_FIN_WAIT1, TL_TCP_FIN_WAIT2, 40007, 80, TL_EXACT_ORPHAN);
+	state(t, 7, TL_TCP_FIN_WAIT2, TL_TCP_CLOSE, 0, 80, TL_EXACT_ORPHAN);
+	drain(t);
+	rec(t, TL_EXACT_TW_RST, 7, TL_TCP_FIN_WAIT2, TL_TCP_CLOSE, 40007, 80, 0);
+	is_str(drain(t), "c7 close FIN-WAIT-2>CLOSED RST/in e\n",
+	       "the mini-socket's RST: gone, observed");
+	tl_tracker_free(t);
+	tl_snapshot_fini(&s);
+}
+
+static void test_merge(void)
+{
+	struct tl_snapshot s;
+	tl_snapshot_init(&s);
+	struct tl_tracker *t = fresh(&s);
+
+	/* A record lost: the steps up to its old state are inferred. */
+	state(t, 2, TL_TCP_CLOSE, TL_TCP_SYN_SENT, 40000, 80, 0);
+	state(t, 2, TL_TCP_FIN_WAIT1, TL_TCP_FIN_WAIT2, 40000, 80, 0);
+	is_str(drain(t),
+	       "c2 open ->SYN-SENT SYN/out e\n"
+	       "c2 trans SYN-SENT>ESTABLISHED SYN+ACK/in i e\n"
+	       "c2 trans ESTABLISHED>FIN-WAIT-1 FIN/out i e\n"
+	       "c2 trans FIN-WAIT-1>FIN-WAIT-2 ACK/in e\n",
+	       "lost records: the gap inferred, the record observed");
+	/* A socket first met in mid-life (its early records lost) */
+	state(t, 8, TL_TCP_ESTABLISHED, TL_TCP_CLOSE_WAIT, 8080, 50000, TL_EXACT_FIN_RCVD);
+	is_str(drain(t),
+	       "c8 open ->SYN-RECV SYN/in i e\n"
+	       "c8 trans SYN-RECV>ESTABLISHED ACK/in i e\n"
+	       "c8 trans ESTABLISHED>CLOSE-WAIT FIN/in e\n",
+	       "a socket met in mid-life: its history inferred");
+	/* A stale record (the state is past it) changes nothing */
+	state(t, 2, TL_TCP_ESTABLISHED, TL_TCP_FIN_WAIT1, 40000, 80, 0);
+	is_str(drain(t), "", "a record older than the state is dropped");
+
+	/* The SYN-SENT record without a port, completed by the next one */
+	state(t, 10, TL_TCP_CLOSE, TL_TCP_SYN_SENT, 0, 90, 0);
+	state(t, 11, TL_TCP_CLOSE, TL_TCP_LISTEN, 90, 0, 0);
+	state(t, 12, TL_TCP_LISTEN, TL_TCP_SYN_RECV, 90, 40010, 0);
+	state(t, 10, TL_TCP_SYN_SENT, TL_TCP_ESTABLISHED, 40010, 90, 0);
+	drain(t);
+	struct tl_conn *c10 = tl_tracker_find(t, 10), *c12 = tl_tracker_find(t, 12);
+	ok(c10 && c10->sock.lport == 40010 && c12 && tl_tracker_peer(t, c10) == c12,
+	   "a later record completes the tuple, and the ends pair");
+
+	/* A dump saw the change first: the record adds nothing. */
+	struct tl_sock now_est[] = {sk(2, TL_TCP_FIN_WAIT2, 40000, 80),
+				    sk(8, TL_TCP_CLOSE_WAIT, 8080, 50000),
+				    sk(10, TL_TCP_ESTABLISHED, 40010, 90), sk(11, TL_TCP_LISTEN, 90, 0),
+				    sk(12, TL_TCP_SYN_RECV, 90, 40010),
+				    sk(13, TL_TCP_ESTABLISHED, 40013, 90)};
+	clock_ns += MS;
+	snap_of(&s, now_est, 6, clock_ns);
+	tl_tracker_sample(t, 0, &s, clock_ns, 3.0);
+	is_str(drain(t),
+	       "c13 open ->SYN-SENT SYN/out i\n"
+	       "c13 trans SYN-SENT>ESTABLISHED SYN+ACK/in\n",
+	       "a socket only the dump saw comes from the dump");
+	state(t, 13, TL_TCP_SYN_SENT, TL_TCP_ESTABLISHED, 40013, 90, 0);
+	is_str(drain(t), "", "its record, later, is no second step");
+
+	/* While a dump is applied, sockets with newer records are held. */
+	uint64_t dump_at = clock_ns + MS;
+	struct tl_sock mid[] = {sk(2, TL_TCP_FIN_WAIT2, 40000, 80),
+				sk(8, TL_TCP_LAST_ACK, 8080, 50000), /* changed during the dump */
+				sk(11, TL_TCP_LISTEN, 90, 0), sk(12, TL_TCP_SYN_RECV, 90, 40010),
+				sk(13, TL_TCP_ESTABLISHED, 40013, 90),
+				sk(14, TL_TCP_SYN_SENT, 40014, 90)}; /* born during it */
+	/* 10 is missing from the dump: it closed while the dump ran */
+	snap_of(&s, mid, 6, dump_at);
+	tl_tracker_hold(t, 8);
+	tl_tracker_hold(t, 10);
+	tl_tracker_hold(t, 14);
+	tl_tracker_sample(t, 0, &s, dump_at, 3.0);
+	tl_tracker_release(t);
+	is_str(drain(t), "", "the held sockets are not judged by the dump");
+	struct tl_lookup lk[4];
+	is_int(tl_tracker_pending(t, lk, 4), 0, "and none is taken for missing");
+	clock_ns = dump_at;
+	state(t, 8, TL_TCP_CLOSE_WAIT, TL_TCP_LAST_ACK, 8080, 50000, TL_EXACT_FIN_RCVD);
+	state(t, 10, TL_TCP_ESTABLISHED, TL_TCP_CLOSE, 0, 90, TL_EXACT_ERROR);
+	state(t, 14, TL_TCP_CLOSE, TL_TCP_SYN_SENT, 40014, 90, 0);
+	is_str(drain(t),
+	       "c8 trans CLOSE-WAIT>LAST-ACK FIN/out e\n"
+	       "c10 close ESTABLISHED>CLOSED -/- e\n"
+	       "c14 open ->SYN-SENT SYN/out e\n",
+	       "their records tell, after the dump");
+	/* A dump that began before a close was unhashed still shows it. */
+	clock_ns += MS;
+	snap_of(&s, mid, 6, clock_ns - MS / 2);
+	s.socks[1].state = TL_TCP_LAST_ACK;
+	struct tl_sock old10 = sk(10, TL_TCP_ESTABLISHED, 40010, 90);
+	*tl_snapshot_add(&s) = old10;
+	tl_tracker_sample(t, 0, &s, clock_ns, 3.0);
+	is_str(drain(t), "", "a socket a record closed does not come back from a dump");
+	tl_tracker_free(t);
+	tl_snapshot_fini(&s);
+}
+
+static bool keep_odd(const struct tl_exact_rec *r, void *arg)
+{
+	(void)arg;
+	return r->sock.cookie & 1;
+}
+
+static void test_batch(void)
+{
+	struct tl_exact_batch b;
+	tl_exact_batch_init(&b);
+	for (int i = 1; i <= 600; i++)
+		tl_exact_batch_add(&b)->sock.cookie = (uint64_t)i;
+	tl_exact_batch_filter(&b, keep_odd, NULL);
+	ok(b.n == 300 && b.recs[0].sock.cookie == 1 && b.recs[299].sock.cookie == 599,
+	   "a batch grows and filters in order");
+	tl_exact_batch_fini(&b);
+	is_str(tl_exact_kind_name(TL_EXACT_RST_OUT), "rst-out", "kind names");
+	is_str(tl_exact_kind_name(99), "?", "an unknown kind");
+	is_str(tl_source_name(TL_SOURCE_EBPF), "ebpf", "source names");
+	is_str(tl_source_name(TL_SOURCE_SOCK_DIAG), "sock_diag", "the default source");
+}
+
+int main(void)
+{
+	test_client_close();
+	test_graceful_and_rst();
+	test_merge();
+	test_batch();
+	return tap_done();
+}
