@@ -18,6 +18,7 @@ struct engine_ns {
 	struct tl_snapshot snap; /* scratch for the dump in progress */
 	struct tl_snapshot last; /* the last complete one */
 	char *name;
+	uint64_t ino; /* kept after the namespace is dropped */
 };
 
 struct tl_engine {
@@ -66,6 +67,7 @@ struct tl_engine *tl_engine_new(const struct tl_engine_config *cfg, char **cause
 			return NULL;
 		}
 		tl_sampler_set_filter(e->ns[i].sampler, cfg->filter);
+		e->ns[i].ino = tl_sampler_ns_ino(e->ns[i].sampler);
 	}
 	e->tracker = tl_tracker_new(e->n_ns);
 	e->st.interval_ns = e->delay_ns;
@@ -94,6 +96,8 @@ size_t tl_engine_pollfds(const struct tl_engine *e, struct pollfd *pfd, size_t m
 {
 	size_t n = 0;
 	for (unsigned i = 0; i < e->n_ns && n < max; i++) {
+		if (!e->ns[i].sampler)
+			continue;
 		int fd = tl_sampler_events_fd(e->ns[i].sampler);
 		if (fd >= 0) {
 			pfd[n].fd = fd;
@@ -150,6 +154,8 @@ static int on_destroy(const struct tl_sock *rec, void *arg)
 static void read_events(struct tl_engine *e, uint64_t now, double wall)
 {
 	for (unsigned i = 0; i < e->n_ns; i++) {
+		if (!e->ns[i].sampler)
+			continue;
 		struct destroy_ctx dc = {e, i, now, wall};
 		int r = tl_sampler_events_read(e->ns[i].sampler, on_destroy, &dc);
 		if (r == -ENOBUFS) {
@@ -172,7 +178,8 @@ static void do_lookups(struct tl_engine *e, uint64_t now, double wall)
 	size_t n = tl_tracker_pending(e->tracker, e->lk, MAX_LOOKUPS_PER_STEP);
 	for (size_t i = 0; i < n; i++) {
 		/* an earlier answer in this batch may have settled it */
-		if (!tl_tracker_find(e->tracker, e->lk[i].sock.cookie))
+		if (!tl_tracker_find(e->tracker, e->lk[i].sock.cookie) ||
+		    !e->ns[e->lk[i].ns].sampler)
 			continue;
 		struct tl_sock out, key = e->lk[i].sock;
 		if (e->lk[i].any_cookie)
@@ -213,6 +220,8 @@ static void do_follow(struct tl_engine *e, uint64_t now, double wall)
 			continue;
 		struct tl_sock key = c->sock, out;
 		unsigned ns = c->ns;
+		if (!e->ns[ns].sampler)
+			continue;
 		int r = tl_sampler_lookup(e->ns[ns].sampler, &key, e->cfg.what, &out);
 		e->st.lookups++;
 		budget--;
@@ -244,6 +253,8 @@ static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause
 
 	for (unsigned i = 0; i < e->n_ns; i++) {
 		struct engine_ns *ns = &e->ns[i];
+		if (!ns->sampler)
+			continue;
 		int err = tl_sampler_sample(ns->sampler, &ns->snap, e->cfg.what, 
 					    e->cfg.filter ? tl_filter_states(e->cfg.filter) : TL_TCPF_ALL,
 					    cause);
@@ -359,10 +370,64 @@ void tl_engine_follow(struct tl_engine *e, uint64_t cookie)
 void tl_engine_limits(struct tl_engine *e, unsigned i, long *tw_max_buckets, int *port_lo,
 		      int *port_hi)
 {
+	if (!e->ns[i].sampler) {
+		*tw_max_buckets = -1;
+		*port_lo = *port_hi = 0;
+		return;
+	}
 	tl_sampler_limits(e->ns[i].sampler, tw_max_buckets, port_lo, port_hi);
 }
 
 uint64_t tl_engine_ns_ino(const struct tl_engine *e, unsigned i)
 {
-	return tl_sampler_ns_ino(e->ns[i].sampler);
+	return e->ns[i].ino;
+}
+
+/* The watched set changing (--all-netns); see engine.h. */
+int tl_engine_ns_add(struct tl_engine *e, const char *path, const char *name, uint64_t now,
+		     double wall, char **cause)
+{
+	struct tl_sampler *s = tl_sampler_new(path, name, TL_SAMPLER_EVENTS, cause);
+	if (!s)
+		return -EIO;
+	tl_sampler_set_filter(s, e->cfg.filter);
+	e->ns = tl_reallocarray(e->ns, e->n_ns + 1, sizeof(*e->ns));
+	unsigned i = e->n_ns++;
+	struct engine_ns *ns = &e->ns[i];
+	memset(ns, 0, sizeof(*ns));
+	tl_snapshot_init(&ns->snap);
+	tl_snapshot_init(&ns->last);
+	ns->sampler = s;
+	ns->name = tl_strdup(name);
+	ns->ino = tl_sampler_ns_ino(s);
+	tl_tracker_add_ns(e->tracker);
+	/* Its baseline now: what is there when it is found is not news, and
+	 * what happens after is. */
+	char *why = NULL;
+	if (tl_sampler_sample(s, &ns->snap, e->cfg.what,
+			      e->cfg.filter ? tl_filter_states(e->cfg.filter) : TL_TCPF_ALL,
+			      &why) == 0) {
+		ns->snap.wall = wall;
+		apply_filter(e, &ns->snap);
+		tl_tracker_sample(e->tracker, i, &ns->snap, now, wall);
+		tl_snapshot_swap(&ns->snap, &ns->last);
+	}
+	free(why);
+	return (int)i;
+}
+
+void tl_engine_ns_drop(struct tl_engine *e, unsigned i)
+{
+	struct engine_ns *ns = &e->ns[i];
+	if (!ns->sampler)
+		return;
+	tl_sampler_free(ns->sampler);
+	ns->sampler = NULL;
+	ns->last.n = 0;
+	tl_tracker_drop_ns(e->tracker, i);
+}
+
+bool tl_engine_ns_live(const struct tl_engine *e, unsigned i)
+{
+	return i < e->n_ns && e->ns[i].sampler;
 }

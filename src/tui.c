@@ -356,7 +356,7 @@ static int run_loop(struct tui *t, char **cause)
 		uint64_t deadline = TL_MIN(tl_runtime_deadline(t->rt), next_tick);
 		if (animating)
 			deadline = TL_MIN(deadline, now + 33000000ULL);
-		struct pollfd pfd[68];
+		struct pollfd pfd[TL_POLLFDS_MAX + 1];
 		size_t n = tl_runtime_pollfds(t->rt, pfd, TL_ARRAY_SIZE(pfd) - 1);
 		pfd[n++] = (struct pollfd){STDIN_FILENO, POLLIN, 0};
 		if (poll(pfd, n, tl_poll_timeout_ms(deadline, now, 1000)) < 0 && errno != EINTR) {

@@ -64,5 +64,16 @@ void tl_engine_limits(struct tl_engine *e, unsigned i, long *tw_max_buckets, int
 		      int *port_hi);
 uint64_t tl_engine_ns_ino(const struct tl_engine *e, unsigned i);
 
+/* The watched set changing while it runs (--all-netns).  Add: a sampler
+ * for the namespace at path (tl_netns_open()), its baseline dump taken at
+ * once; returns its index, or -errno with *cause.  Drop: its sockets are
+ * closed and its connections forgotten (no events: the namespace, not
+ * the connections, went away); its index, name and inode stay, never
+ * reused, so events and views already holding it stay right. */
+int tl_engine_ns_add(struct tl_engine *e, const char *path, const char *name, uint64_t now,
+		     double wall, char **cause);
+void tl_engine_ns_drop(struct tl_engine *e, unsigned i);
+bool tl_engine_ns_live(const struct tl_engine *e, unsigned i);
+
 
 #endif
