@@ -276,6 +276,7 @@ static void update_leaks(struct tl_runtime *rt, uint64_t now)
 		items[k].rqueue = c->sock.rqueue;
 		items[k].age_s = (double)(now - c->state_since_ns) / 1e9;
 		items[k].age_exact = c->flags & TL_CONN_EXACT;
+		items[k].ns = c->ns;
 		inodes[k] = c->sock.inode;
 		uids[k] = c->sock.uid;
 		unknown += c->sock.inode && !tl_owners_find(rt->owners, c->sock.inode);
