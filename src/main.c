@@ -215,6 +215,8 @@ static int run_once(const struct tl_options *o, const struct tl_filter *filter)
 	tl_runtime_leak_cfg_from(&cfg, o);
 	tl_snapshot_init(&snap);
 	for (size_t i = 0; i < n; i++) {
+		if (!tl_filter_netns(filter, tg[i].name))
+			continue; /* not chosen: not dumped */
 		struct tl_sampler *s = tl_sampler_new(tg[i].open, tg[i].name, 0, &cause);
 		int err = s ? 0 : -1;
 		if (s) {
@@ -247,6 +249,10 @@ static int run_once(const struct tl_options *o, const struct tl_filter *filter)
 		}
 		alarm |= tl_once_report_alarming(&rep[k]);
 		k++;
+	}
+	if (!k && !o->all_netns) {
+		ret = fail(tl_strdup("no watched namespace matches the filter's netns clauses"));
+		goto out;
 	}
 	tl_buf_init(&out);
 	if (o->json && o->all_netns)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "tcpladder/engine.h"
+#include "tcpladder/filter.h"
 #include "tcpladder/histogram.h"
 #include "tcpladder/nswatch.h"
 #include "tcpladder/owners.h"
@@ -27,6 +28,7 @@ struct tl_runtime {
 	struct tl_signals sig;
 	struct tl_ns_arg demo_ns[2];
 	struct tl_nswatch *nsw; /* --all-netns: the watched set, or NULL */
+	const struct tl_filter *filter;
 	uint64_t next_ns_scan;
 	const char **names;
 	unsigned n_ns;
@@ -118,7 +120,7 @@ static void rescan_netns(struct tl_runtime *rt, uint64_t now, double wall)
 			add_note(rt, tl_asprintf("network namespace '%s' vanished (inode %llu)", safe,
 						 (unsigned long long)ns[i].ino));
 			ns[i].user = -1;
-		} else if (ns[i].flags & TL_NSW_NEW) {
+		} else if (ns[i].flags & TL_NSW_NEW && tl_filter_netns(rt->filter, ns[i].label)) {
 			char path[64];
 			tl_nswatch_fd_path(&ns[i], path, sizeof(path));
 			int r = tl_engine_ns_add(rt->e, ns[i].self ? NULL : path, ns[i].label, now,
@@ -146,6 +148,7 @@ struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t 
 	rt->o = o;
 	rt->demo = cfg->demo;
 	rt->start = now;
+	rt->filter = cfg->filter;
 
 	const struct tl_ns_arg *netns = o->netns;
 	size_t n_netns = o->n_netns;
@@ -160,17 +163,38 @@ struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t 
 			free(rt);
 			return NULL;
 		}
-		struct tl_ns_entry *ns = tl_nswatch_list(rt->nsw, &n_netns);
-		all = tl_calloc(n_netns, sizeof(*all));
-		for (size_t i = 0; i < n_netns; i++) {
+		size_t n_found;
+		struct tl_ns_entry *ns = tl_nswatch_list(rt->nsw, &n_found);
+		all = tl_calloc(n_found ? n_found : 1, sizeof(*all));
+		n_netns = 0;
+		for (size_t i = 0; i < n_found; i++) {
 			char path[64];
+			if (!tl_filter_netns(cfg->filter, ns[i].label))
+				continue; /* a netns clause leaves it out */
 			tl_nswatch_fd_path(&ns[i], path, sizeof(path));
-			all[i].path = ns[i].self ? NULL : tl_strdup(path);
-			all[i].name = ns[i].label;
-			ns[i].user = (long)i;
+			all[n_netns].path = ns[i].self ? NULL : tl_strdup(path);
+			all[n_netns].name = ns[i].label;
+			ns[i].user = (long)n_netns++;
 		}
 		netns = all;
 		rt->next_ns_scan = now + NS_SCAN_NS;
+	} else {
+		/* -N, --pid: a netns clause chooses among them too */
+		all = tl_calloc(n_netns ? n_netns : 1, sizeof(*all));
+		size_t k = 0;
+		for (size_t i = 0; i < n_netns; i++)
+			if (tl_filter_netns(cfg->filter, o->netns[i].name)) {
+				all[k].path = o->netns[i].path ? tl_strdup(o->netns[i].path) : NULL;
+				all[k++].name = o->netns[i].name;
+			}
+		n_netns = k;
+		netns = all;
+		if (!k) {
+			*cause = tl_strdup("no watched namespace matches the filter's netns clauses");
+			free_args(all, n_netns);
+			free(rt);
+			return NULL;
+		}
 	}
 	struct tl_engine_config ecfg = {
 		.netns = netns,

@@ -64,9 +64,9 @@ struct tl_tracker {
 struct tl_tracker *tl_tracker_new(unsigned n_ns)
 {
 	struct tl_tracker *t = tl_calloc(1, sizeof(*t));
-	t->n_ns = n_ns ? n_ns : 1;
+	t->n_ns = n_ns; /* 0: namespaces join later (tl_tracker_add_ns) */
 	t->n_live = t->n_ns;
-	t->ns = tl_calloc(t->n_ns, sizeof(*t->ns));
+	t->ns = tl_calloc(n_ns ? n_ns : 1, sizeof(*t->ns));
 	t->next_id = 1;
 	t->tombstone_ns = 10ULL * 1000000000ULL;
 	tl_map_init(&t->by_cookie);

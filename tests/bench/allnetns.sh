@@ -13,12 +13,23 @@
 # machine (the host's and any other); their number is printed.
 #
 # Environment: NS=50  PAIRS=1000  RUNS=5  TCPLADDER=path  CC=gcc
+#   CHILD_EHASH=N   give each namespace its own TCP hash table of N buckets
+#                   (net.ipv4.tcp_child_ehash_entries, set in a private
+#                   parent namespace, never on the host); without it the
+#                   namespaces share the host's table and every dump, ours
+#                   and ss's alike, walks all the sockets of all of them.
 # Needs root, gcc, iproute2 (ip, ss), nsenter.
 
 set -uo pipefail
 
-if [[ -z ${TL_BENCH_PRIVATE:-} ]]; then
+if [[ -z ${TL_BENCH_PRIVATE:-} && -n ${CHILD_EHASH:-} ]]; then
+	TL_BENCH_PRIVATE=1 exec unshare -m -n --propagation private bash "$0" "$@"
+elif [[ -z ${TL_BENCH_PRIVATE:-} ]]; then
 	TL_BENCH_PRIVATE=1 exec unshare -m --propagation private bash "$0" "$@"
+fi
+if [[ -n ${CHILD_EHASH:-} ]]; then
+	sysctl -qw net.ipv4.tcp_child_ehash_entries="$CHILD_EHASH" ||
+		{ echo "allnetns.sh: tcp_child_ehash_entries not available" >&2; exit 1; }
 fi
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -97,6 +108,11 @@ ss=$(median <"$TMP/ss.t")
 seen=$(jq length "$TMP/tl.json")
 ours=$(jq '[.[] | select(.netns | startswith("tlbn"))] | length' "$TMP/tl.json")
 socks=$(jq '[.[] | select(.netns | startswith("tlbn")) | .tcp.total] | add' "$TMP/tl.json")
+if [[ -n ${CHILD_EHASH:-} ]]; then
+	echo "hash tables: one of $CHILD_EHASH buckets per namespace"
+else
+	echo "hash tables: shared with the host"
+fi
 echo "namespaces seen by -A: $seen ($ours of ours, $socks TCP sockets in them)"
 echo "tcpladder --once -A --json: median $((tl / 1000)) ms over $RUNS runs"
 echo "nsenter -t PID -n ss -tan loop over $NS namespaces: median $((ss / 1000)) ms"
