@@ -191,6 +191,11 @@ check "--once -A text: the leak named with its namespace" \
 	grep -q "^CLOSE-WAIT by process (tlc)" "$T/all.txt"
 check "-A with -N is a usage error" \
 	sh -c '"$TCPLADDER" --once -A -N tla >/dev/null 2>&1; [ $? = 2 ]'
+"$TCPLADDER" --once -A --json 'netns tl[ab] netns tlc' >"$T/some.json" 2>>"$T/once.err"
+check "a netns filter chooses namespaces by name and pattern" \
+	[ "$(jq -c '[.[].netns] | sort' "$T/some.json")" = '["tla","tlb","tlc"]' ]
+check "...their counts unchanged" [ "$(jq -c '[.[] | .tcp.states] | sort' "$T/some.json")" = \
+	"$(jq -c '[.[] | select(.netns | test("^tl[abc]$")) | .tcp.states] | sort' "$T/all.json")" ]
 [ -s "$T/once.err" ] && diag "$T/once.err"
 
 # --events -A: namespaces appear and vanish while it runs.
@@ -201,8 +206,18 @@ PIDS="$PIDS $TL"
 event_in() {
 	grep -F "\"netns\":\"$1\"" "$T/ev.json" | grep -qF "\"local\":\"127.0.0.1:$2\",\"remote\":\"0.0.0.0:0\",\"event\":\"open\""
 }
+"$TCPLADDER" --events -A --json -d 0.2 'netns tlb' >"$T/evb.json" 2>"$T/evb.err" &
+TLB=$!
+PIDS="$PIDS $TLB"
 hold m1 ip netns exec tla "$SOCKGEN" -p 7001 listen=1
 check "--events -A: an event in tla carries its label" wait_for 60 event_in tla 7001
+hold m1b ip netns exec tlb "$SOCKGEN" -p 7011 listen=1
+check "--events -A 'netns tlb': events of tlb" \
+	wait_for 60 grep -qF '"local":"127.0.0.1:7011","remote":"0.0.0.0:0","event":"open"' "$T/evb.json"
+check "...and of no other namespace" \
+	[ "$(jq -r .netns "$T/evb.json" | sort -u)" = tlb ]
+end_pid INT $TLB
+PIDS=${PIDS/ $TLB/}
 if [ -n "$CG" ]; then
 	container "$ID2" fresh -p 7100 listen=1
 	pid2=$(cat "$T/fresh.pid")
