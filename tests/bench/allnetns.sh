@@ -12,7 +12,12 @@
 # and prints the ratio a/b.  -A also samples every other namespace on the
 # machine (the host's and any other); their number is printed.
 #
-# Environment: NS=50  PAIRS=1000  RUNS=5  TCPLADDER=path  CC=gcc
+# Then the steady CPU of the live engine over all of them: tcpladder
+# --events --all-netns for STEADY seconds (after 5 s of start-up), as a
+# share of one core, and its effective interval (the CPU budget, 5% by
+# default, stretches it).
+#
+# Environment: NS=50  PAIRS=1000  RUNS=5  STEADY=20  TCPLADDER=path  CC=gcc
 #   CHILD_EHASH=N   give each namespace its own TCP hash table of N buckets
 #                   (net.ipv4.tcp_child_ehash_entries, set in a private
 #                   parent namespace, never on the host); without it the
@@ -36,6 +41,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 NS=${NS:-50}
 PAIRS=${PAIRS:-1000}
 RUNS=${RUNS:-5}
+STEADY=${STEADY:-20}
 CC=${CC:-gcc}
 TCPLADDER=${TCPLADDER:-$HERE/../../src/tcpladder}
 BIN=$HERE
@@ -117,3 +123,18 @@ echo "namespaces seen by -A: $seen ($ours of ours, $socks TCP sockets in them)"
 echo "tcpladder --once -A --json: median $((tl / 1000)) ms over $RUNS runs"
 echo "nsenter -t PID -n ss -tan loop over $NS namespaces: median $((ss / 1000)) ms"
 awk -v a="$tl" -v b="$ss" 'BEGIN { printf "ratio: %.2f\n", a / b }'
+
+# steady CPU of the live engine (utime + stime from /proc/PID/stat)
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+"$TCPLADDER" --events --all-netns --json >"$TMP/ev.json" 2>"$TMP/ev.err" &
+ev=$!
+sleep 5
+c0=$(cpu_ticks "$ev") t0=$(now)
+sleep "$STEADY"
+c1=$(cpu_ticks "$ev") t1=$(now)
+kill -INT "$ev"
+wait "$ev"
+hz=$(getconf CLK_TCK)
+awk -v c="$((c1 - c0))" -v hz="$hz" -v us="$((t1 - t0))" \
+	'BEGIN { printf "--events -A steady CPU: %.1f%% of a core over %.0f s\n", 100 * c / hz / (us / 1e6), us / 1e6 }'
+echo "its effective interval at the end: $(tail -n 1 "$TMP/ev.json" | jq -r '.interval_ms // "n/a (no event)"') ms"
