@@ -229,7 +229,11 @@ check "...and of no other namespace" \
 end_pid INT $TLB
 PIDS=${PIDS/ $TLB/}
 if [ -n "$CG" ]; then
+	# made while tcpladder is stopped, so that its listener is there
+	# before tcpladder can find the namespace
+	kill -STOP $TL
 	container "$ID2" fresh -p 7100 listen=1
+	kill -CONT $TL
 	pid2=$(cat "$T/fresh.pid")
 	check "a namespace made while it runs is announced once" \
 		wait_for 60 grep -qF "network namespace 'docker:$SHORT2' appeared" "$T/ev.err"
