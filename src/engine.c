@@ -12,13 +12,20 @@
 #include "tcpladder/util.h"
 
 #define MAX_LOOKUPS_PER_STEP 2048
+/* With config sparse_quiet (--all-netns): a namespace whose last
+ * QUIET_AFTER dumps brought no event, and that sent no destroy event, is
+ * dumped once every QUIET_EVERY rounds: on a host of mostly idle
+ * containers the budget goes to the busy ones. */
+#define QUIET_AFTER 3
+#define QUIET_EVERY 4
 
 struct engine_ns {
 	struct tl_sampler *sampler;
 	struct tl_snapshot snap; /* scratch for the dump in progress */
 	struct tl_snapshot last; /* the last complete one */
 	char *name;
-	uint64_t ino; /* kept after the namespace is dropped */
+	uint64_t ino;	/* kept after the namespace is dropped */
+	unsigned quiet; /* dumps in a row that brought no event */
 };
 
 struct tl_engine {
@@ -29,6 +36,7 @@ struct tl_engine {
 	uint64_t delay_ns;
 	uint64_t next_dump_ns;
 	uint64_t next_follow_ns;
+	uint64_t rounds;
 	double cost_ewma_ns;
 	bool have_cost;
 	bool resync;
@@ -145,6 +153,7 @@ static int on_destroy(const struct tl_sock *rec, void *arg)
 {
 	struct destroy_ctx *dc = arg;
 	dc->e->st.destroy_events++;
+	dc->e->ns[dc->ns].quiet = 0;
 	if (dc->e->cfg.filter && !tl_filter_match(dc->e->cfg.filter, rec))
 		return 0;
 	tl_tracker_destroyed(dc->e->tracker, dc->ns, rec, dc->now, dc->wall);
@@ -255,6 +264,9 @@ static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause
 		struct engine_ns *ns = &e->ns[i];
 		if (!ns->sampler)
 			continue;
+		if (e->cfg.sparse_quiet && !e->resync && ns->quiet >= QUIET_AFTER &&
+		    (e->rounds + i) % QUIET_EVERY)
+			continue;
 		int err = tl_sampler_sample(ns->sampler, &ns->snap, e->cfg.what, 
 					    e->cfg.filter ? tl_filter_states(e->cfg.filter) : TL_TCPF_ALL,
 					    cause);
@@ -267,10 +279,16 @@ static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause
 		}
 		ns->snap.wall = wall;
 		apply_filter(e, &ns->snap);
+		size_t before, after;
+		tl_tracker_events(e->tracker, &before);
 		tl_tracker_sample(e->tracker, i, &ns->snap, now, wall);
+		tl_tracker_events(e->tracker, &after);
+		ns->quiet = after == before ? ns->quiet + 1 : 0;
 		tl_snapshot_swap(&ns->snap, &ns->last);
-		sockets += ns->last.n;
 	}
+	e->rounds++;
+	for (unsigned i = 0; i < e->n_ns; i++)
+		sockets += e->ns[i].last.n;
 	mark_follow(e);
 	do_lookups(e, now, wall);
 	tl_tracker_expire(e->tracker, now);

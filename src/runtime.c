@@ -205,6 +205,7 @@ struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t 
 		.filter = cfg->filter,
 		.follow = cfg->follow,
 		.what = TL_SAMPLE_INFO,
+		.sparse_quiet = o->all_netns && !cfg->demo,
 	};
 	if (tl_signals_set(&rt->sig, cause) < 0) {
 		free_args(all, n_netns);

@@ -29,6 +29,7 @@ struct tl_engine_config {
 	const struct tl_filter *filter; /* which sockets to track (may be NULL) */
 	const struct tl_filter *follow; /* which connections to follow (may be NULL) */
 	unsigned what;			/* TL_SAMPLE_* */
+	bool sparse_quiet;		/* dump quiet namespaces less often (--all-netns) */
 };
 
 struct tl_engine;

@@ -19,17 +19,17 @@
 enum tl_cg_kind {
 	TL_CG_NONE = 0,
 	TL_CG_CONTAINER, /* runtime and id (and pod when a kubepods path) */
-	TL_CG_UNIT,	 /* a systemd service or scope */
+	TL_CG_UNIT,      /* a systemd service or scope */
 };
 
 /* What a cgroup path says about the processes in it. */
 struct tl_cgroup_info {
 	enum tl_cg_kind kind;
 	char runtime[16]; /* "docker", "podman", "containerd", "cri-o", "" */
-	char id[65];	  /* the container id, full (hex), or "" */
-	char pod[40];	  /* the Kubernetes pod uid (dashes), or "" */
-	char unit[96];	  /* the systemd unit, or "" */
-	char name[64];	  /* the container's name when the shell found one */
+	char id[65];      /* the container id, full (hex), or "" */
+	char pod[40];     /* the Kubernetes pod uid (dashes), or "" */
+	char unit[96];    /* the systemd unit, or "" */
+	char name[64];    /* the container's name when the shell found one */
 };
 
 /* Parse the text of /proc/PID/cgroup (any length, not NUL-terminated;
@@ -47,7 +47,7 @@ void tl_cgroup_docker_name(const char *json, size_t len, char *out, size_t size)
 /* The label (at most TL_NSLABEL_MAX - 1 bytes).  name: the `ip netns`
  * name or NULL; cg: may be NULL; pid 0 when no process lives in it. */
 void tl_nslabel_make(char *out, size_t size, bool self, const char *name,
-		     const struct tl_cgroup_info *cg, int pid, const char *comm);
+                     const struct tl_cgroup_info *cg, int pid, const char *comm);
 
 /* Short ids: the first 12 hex digits of a container id, 8 of a pod uid. */
 #define TL_CG_SHORT_ID 12

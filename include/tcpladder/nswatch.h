@@ -29,12 +29,12 @@ enum {
 
 struct tl_ns_entry {
 	uint64_t dev, ino; /* the namespace file's device and inode */
-	int fd;		   /* an open descriptor of the namespace (the set's) */
-	unsigned flags;	   /* TL_NSW_* */
-	bool self;	   /* the namespace tcpladder runs in */
-	char *name;	   /* `ip netns` name (or a bind mount's file name), or NULL */
-	char *path;	   /* where it was found (/proc/PID/ns/net or a mount) */
-	int pid;	   /* the lowest pid living in it when found, 0: none */
+	int fd;            /* an open descriptor of the namespace (the set's) */
+	unsigned flags;    /* TL_NSW_* */
+	bool self;         /* the namespace tcpladder runs in */
+	char *name;        /* `ip netns` name (or a bind mount's file name), or NULL */
+	char *path;        /* where it was found (/proc/PID/ns/net or a mount) */
+	int pid;           /* the lowest pid living in it when found, 0: none */
 	char comm[17];
 	struct tl_cgroup_info cg;
 	char label[TL_NSLABEL_MAX];

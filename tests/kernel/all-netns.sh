@@ -102,9 +102,11 @@ tl_ns() {
 	done
 }
 
-ID1=3f2a9c1b7d4e$(printf '%052d' 1)
-ID2=a1b2c3d4e5f6$(printf '%052d' 2)
-ID3=0badc0ffee00$(printf '%052d' 3)
+# ids of our own (the pid in the short id): another run of this test on
+# the machine makes containers too
+ID1=3f2a$(printf '%08x' $$)$(printf '%052d' 1)
+ID2=a1b2$(printf '%08x' $$)$(printf '%052d' 2)
+ID3=0bad$(printf '%08x' $$)$(printf '%052d' 3)
 SHORT1=${ID1:0:12} SHORT2=${ID2:0:12} SHORT3=${ID3:0:12}
 
 setup_ok=true

@@ -39,19 +39,21 @@ int main(void)
 	is_str(label_of("0::/machine.slice/libpod-" ID ".scope/container\n"), "podman:3f2a9c1b7d4e",
 	       "podman (libpod scope, nested cgroup)");
 	is_str(label_of("0::/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-" ID
-			".scope\n"),
+	                ".scope\n"),
 	       "podman:3f2a9c1b7d4e", "rootless podman");
-	is_str(label_of("0::/machine.slice/libpod-conmon-" ID ".scope\n"),
-	       "42/srv", "conmon is neither the container nor a unit");
+	is_str(label_of("0::/machine.slice/libpod-conmon-" ID ".scope\n"), "42/srv",
+	       "conmon is neither the container nor a unit");
 	/* Kubernetes pods: the pod uid wins over the sandbox's id */
-	is_str(label_of("0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1b2c3d4e_"
-			"0000_1111_2222_333344445555.slice/cri-containerd-" ID ".scope\n"),
-	       "pod:1b2c3d4e", "kubepods (systemd driver, containerd)");
-	tl_cgroup_parse("0::/kubepods.slice/kubepods-pod1b2c3d4e_0000_1111_2222_333344445555.slice/"
-			"crio-" ID ".scope",
-			strlen("0::/kubepods.slice/kubepods-pod1b2c3d4e_0000_1111_2222_333344445555."
-			       "slice/crio-" ID ".scope"),
-			&cg);
+	is_str(
+	    label_of("0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1b2c3d4e_"
+	             "0000_1111_2222_333344445555.slice/cri-containerd-" ID ".scope\n"),
+	    "pod:1b2c3d4e", "kubepods (systemd driver, containerd)");
+	tl_cgroup_parse(
+	    "0::/kubepods.slice/kubepods-pod1b2c3d4e_0000_1111_2222_333344445555.slice/"
+	    "crio-" ID ".scope",
+	    strlen("0::/kubepods.slice/kubepods-pod1b2c3d4e_0000_1111_2222_333344445555."
+	           "slice/crio-" ID ".scope"),
+	    &cg);
 	is_str(cg.pod, "1b2c3d4e-0000-1111-2222-333344445555", "pod uid with dashes");
 	is_str(cg.runtime, "cri-o", "cri-o runtime");
 	is_str(label_of("0::/kubepods/besteffort/pod1b2c3d4e-0000-1111-2222-333344445555/" ID "\n"),
@@ -70,7 +72,8 @@ int main(void)
 	is_str(label_of("garbage without colons"), "42/srv", "garbage");
 	is_str(label_of("0::/docker/" ID "zz\n"), "42/srv", "a bad id is no container");
 	is_str(label_of("0::/docker/3f2a9c\n"), "42/srv", "a short id is no container");
-	ok(!strncmp(label_of("0::/system.slice/docker-" ID "0.scope\n"), "docker-3f2a9c1b7d4e0", 20),
+	ok(!strncmp(label_of("0::/system.slice/docker-" ID "0.scope\n"), "docker-3f2a9c1b7d4e0",
+	            20),
 	   "65 hex digits: a unit (cut), not a container");
 	tl_nslabel_make(out, sizeof(out), true, "x", NULL, 1, "init");
 	is_str(out, "host", "our own namespace is host");
