@@ -330,6 +330,13 @@ int tl_nswatch_scan(struct tl_nswatch *w, char **cause)
 		describe(w, e);
 		tl_nslabel_make(e->label, sizeof(e->label), e->self, e->name, &e->cg, e->pid,
 		                e->comm);
+		if (!strcmp(e->label, "?") && e->pid == 0 && strncmp(e->path, "/proc/", 6)) {
+			/* held by a bind mount alone, not under /run/netns (a
+			 * runtime's sandbox): the mount's file name */
+			const char *base = strrchr(e->path, '/');
+			snprintf(e->label, sizeof(e->label), "%.*s", TL_NSLABEL_MAX - 1,
+			         base && base[1] ? base + 1 : e->path);
+		}
 		if (label_taken(w, e->label, w->n)) {
 			/* two namespaces of one unit, say: told apart by pid */
 			char more[TL_NSLABEL_MAX];

@@ -7,7 +7,9 @@
  * Labels, first that applies: "host" (the namespace tcpladder runs in);
  * the `ip netns` name; a container as "RUNTIME:NAME" or "RUNTIME:ID12"
  * (docker, podman, containerd, cri-o; a Kubernetes pod's sandbox as
- * "pod:UID8"); a systemd unit ("nginx.service"); else "PID/COMM". */
+ * "pod:UID8"); a systemd unit ("nginx.service"); else "PID/COMM"; for
+ * a namespace no process lives in, held by a bind mount outside
+ * /run/netns, the shell uses the mount's file name. */
 #ifndef TCPLADDER_NSLABEL_H
 #define TCPLADDER_NSLABEL_H
 

@@ -28,6 +28,7 @@ cleanup() {
 	for n in tla tlb tlc tld; do ip netns del "$n" 2>/dev/null; done
 	[ -n "$CG" ] && for d in "$CG"/*/; do rmdir "$d" 2>/dev/null; done
 	[ -n "$CG" ] && rmdir "$CG" 2>/dev/null
+	umount "$T/sandbox$$" 2>/dev/null
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -119,6 +120,9 @@ hold c ip netns exec tlc "$SOCKGEN" close-wait=2 fin-wait-2=1 || setup_ok=false
 if [ -n "$CG" ]; then
 	container "$ID1" leaky -c leaky close-wait=3 || setup_ok=false
 fi
+# a namespace held by a bind mount alone, outside /run/netns (as a
+# runtime keeps a sandbox's)
+touch "$T/sandbox$$" && unshare --net="$T/sandbox$$" true || setup_ok=false
 check "set-up: three named namespaces and a container with sockets" $setup_ok
 $setup_ok || cat "$T"/*.err >&2
 
@@ -163,6 +167,9 @@ check "tlc: CLOSE-WAIT owner is the sockgen in tlc" \
 	  "$HOLD_c sockgen 3" ]
 check "our own namespace is listed once, as host" \
 	[ "$(jq '[.[] | select(.netns == "host")] | length' "$T/all.json")" = 1 ]
+check "a namespace held by a mount alone is labelled by the mount's file name" \
+	[ "$(jq --arg l "sandbox$$" '[.[] | select(.netns == $l) | .netns_inode] | .[0]' "$T/all.json")" = \
+	  "$(stat -L -c %i "$T/sandbox$$")" ]
 check "host's inode is ours" \
 	[ "$(jq '.[] | select(.netns == "host") | .netns_inode' "$T/all.json")" = "$(stat -L -c %i /proc/self/ns/net)" ]
 check "no namespace is listed twice (inodes distinct)" \
