@@ -37,6 +37,7 @@ struct tl_engine {
 	uint64_t next_dump_ns;
 	uint64_t next_follow_ns;
 	uint64_t rounds;
+	uint64_t extra_cost_ns; /* baselines of namespaces that joined since the last round */
 	double cost_ewma_ns;
 	bool have_cost;
 	bool resync;
@@ -296,7 +297,10 @@ static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause
 	uint64_t cost = tl_thread_cpu_ns() - c0;
 	e->st.dump_cost_ns = cost;
 	e->st.dump_wall_ns = tl_mono_ns() - w0;
-	e->cost_ewma_ns = e->have_cost ? 0.7 * e->cost_ewma_ns + 0.3 * (double)cost : (double)cost;
+	/* the budget covers the baselines of namespaces that joined, too */
+	double paid = (double)(cost + e->extra_cost_ns);
+	e->extra_cost_ns = 0;
+	e->cost_ewma_ns = e->have_cost ? 0.7 * e->cost_ewma_ns + 0.3 * paid : paid;
 	e->have_cost = true;
 	e->st.samples++;
 	e->st.sockets = sockets;
@@ -422,6 +426,7 @@ int tl_engine_ns_add(struct tl_engine *e, const char *path, const char *name, ui
 	/* Its baseline now: what is there when it is found is not news, and
 	 * what happens after is. */
 	char *why = NULL;
+	uint64_t c0 = tl_thread_cpu_ns();
 	if (tl_sampler_sample(s, &ns->snap, e->cfg.what,
 			      e->cfg.filter ? tl_filter_states(e->cfg.filter) : TL_TCPF_ALL,
 			      &why) == 0) {
@@ -431,6 +436,7 @@ int tl_engine_ns_add(struct tl_engine *e, const char *path, const char *name, ui
 		tl_snapshot_swap(&ns->snap, &ns->last);
 	}
 	free(why);
+	e->extra_cost_ns += tl_thread_cpu_ns() - c0;
 	return (int)i;
 }
 
