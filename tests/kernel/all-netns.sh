@@ -228,11 +228,23 @@ event_in() {
 "$TCPLADDER" --events -A --json -d 0.2 'netns tlb' >"$T/evb.json" 2>"$T/evb.err" &
 TLB=$!
 PIDS="$PIDS $TLB"
-hold m1 ip netns exec tla "$SOCKGEN" -p 7001 listen=1
-check "--events -A: an event in tla carries its label" wait_for 60 event_in tla 7001
-hold m1b ip netns exec tlb "$SOCKGEN" -p 7011 listen=1
-check "--events -A 'netns tlb': events of tlb" \
-	wait_for 60 grep -qF '"local":"127.0.0.1:7011","remote":"0.0.0.0:0","event":"open"' "$T/evb.json"
+# mark_in NS FILE PORT...: a listener in NS, reported open in FILE.  A
+# listener made before tcpladder's first dump is its baseline and never
+# reported, and nothing says when that dump is done: so a new listener on
+# the next port, until one is reported.
+mark_in() {
+	local ns=$1 file=$2 port
+	shift 2
+	for port; do
+		hold "mk$port" ip netns exec "$ns" "$SOCKGEN" -p "$port" listen=1
+		wait_for 20 grep -qF "\"local\":\"127.0.0.1:$port\",\"remote\":\"0.0.0.0:0\",\"event\":\"open\"" "$file" 2>/dev/null &&
+			return 0
+	done
+	return 1
+}
+check "--events -A: an event in tla carries its label" mark_in tla "$T/ev.json" 7001 7004 7005 7006
+check "...the label tla" sh -c 'grep -F "\"local\":\"127.0.0.1:700" "$T/ev.json" | grep -qF "\"netns\":\"tla\""'
+check "--events -A 'netns tlb': events of tlb" mark_in tlb "$T/evb.json" 7011 7012 7013 7014
 check "...and of no other namespace" \
 	[ "$(jq -r .netns "$T/evb.json" | sort -u)" = tlb ]
 end_pid INT $TLB
