@@ -473,6 +473,12 @@ int tl_ebpf_watch(struct tl_ebpf *x, uint32_t netns_ino, char **cause)
 	return 0;
 }
 
+void tl_ebpf_unwatch(struct tl_ebpf *x, uint32_t netns_ino)
+{
+	__u32 key = netns_ino;
+	bpf_map__delete_elem(x->skel->maps.netns, &key, sizeof(key), 0);
+}
+
 int tl_ebpf_fd(const struct tl_ebpf *x)
 {
 	return ring_buffer__epoll_fd(x->rb);
@@ -523,6 +529,12 @@ int tl_ebpf_watch(struct tl_ebpf *x, uint32_t netns_ino, char **cause)
 	(void)netns_ino;
 	(void)cause;
 	return -ENOSYS;
+}
+
+void tl_ebpf_unwatch(struct tl_ebpf *x, uint32_t netns_ino)
+{
+	(void)x;
+	(void)netns_ino;
 }
 
 int tl_ebpf_fd(const struct tl_ebpf *x)

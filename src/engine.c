@@ -22,13 +22,20 @@
 /* The budget is clamped before any division (options keep it in range;
  * the engine does not trust that). */
 #define MIN_BUDGET 0.001
+/* With config sparse_quiet (--all-netns): a namespace whose last
+ * QUIET_AFTER dumps brought no event, and that sent no destroy event, is
+ * dumped once every QUIET_EVERY rounds: on a host of mostly idle
+ * containers the budget goes to the busy ones. */
+#define QUIET_AFTER 3
+#define QUIET_EVERY 4
 
 struct engine_ns {
 	struct tl_sampler *sampler;
 	struct tl_snapshot snap; /* scratch for the dump in progress */
 	struct tl_snapshot last; /* the last complete one */
 	char *name;
-	uint32_t ino; /* the namespace's inode (exact mode's records name it) */
+	uint64_t ino;	/* the namespace's inode (exact mode's records name it), kept after it is dropped */
+	unsigned quiet; /* dumps in a row that brought no event */
 };
 
 struct tl_engine {
@@ -39,6 +46,8 @@ struct tl_engine {
 	uint64_t delay_ns;
 	uint64_t next_dump_ns;
 	uint64_t next_follow_ns;
+	uint64_t rounds;
+	uint64_t extra_cost_ns; /* baselines of namespaces that joined since the last round */
 	double cost_ewma_ns;
 	bool have_cost;
 	bool resync;
@@ -136,7 +145,7 @@ struct tl_engine *tl_engine_new(const struct tl_engine_config *cfg, char **cause
 			return NULL;
 		}
 		tl_sampler_set_filter(e->ns[i].sampler, cfg->filter);
-		e->ns[i].ino = (uint32_t)tl_sampler_ns_ino(e->ns[i].sampler);
+		e->ns[i].ino = tl_sampler_ns_ino(e->ns[i].sampler);
 	}
 	e->tracker = tl_tracker_new(e->n_ns);
 	exact_start(e, cfg);
@@ -178,6 +187,8 @@ size_t tl_engine_pollfds(const struct tl_engine *e, struct pollfd *pfd, size_t m
 	 * events need not wake the loop (two per connection), each step
 	 * still reads them. */
 	for (unsigned i = 0; !e->x && i < e->n_ns && n < max; i++) {
+		if (!e->ns[i].sampler)
+			continue;
 		int fd = tl_sampler_events_fd(e->ns[i].sampler);
 		if (fd >= 0) {
 			pfd[n].fd = fd;
@@ -233,6 +244,7 @@ static int on_destroy(const struct tl_sock *rec, void *arg)
 {
 	struct destroy_ctx *dc = arg;
 	dc->e->st.destroy_events++;
+	dc->e->ns[dc->ns].quiet = 0;
 	if (dc->e->cfg.filter && !tl_filter_match(dc->e->cfg.filter, rec))
 		return 0;
 	/* The records written before it go first; one still waiting for a
@@ -246,6 +258,8 @@ static int on_destroy(const struct tl_sock *rec, void *arg)
 static void read_events(struct tl_engine *e, uint64_t now, double wall)
 {
 	for (unsigned i = 0; i < e->n_ns; i++) {
+		if (!e->ns[i].sampler)
+			continue;
 		struct destroy_ctx dc = {e, i, now, wall};
 		int r = tl_sampler_events_read(e->ns[i].sampler, on_destroy, &dc);
 		if (r == -ENOBUFS) {
@@ -268,7 +282,8 @@ static void do_lookups(struct tl_engine *e, uint64_t now, double wall)
 	size_t n = tl_tracker_pending(e->tracker, e->lk, MAX_LOOKUPS_PER_STEP);
 	for (size_t i = 0; i < n; i++) {
 		/* an earlier answer in this batch may have settled it */
-		if (!tl_tracker_find(e->tracker, e->lk[i].sock.cookie))
+		if (!tl_tracker_find(e->tracker, e->lk[i].sock.cookie) ||
+		    !e->ns[e->lk[i].ns].sampler)
 			continue;
 		struct tl_sock out, key = e->lk[i].sock;
 		if (e->lk[i].any_cookie)
@@ -340,6 +355,8 @@ static void do_follow(struct tl_engine *e, uint64_t now, double wall)
 			continue;
 		struct tl_sock key = c->sock, out;
 		unsigned ns = c->ns;
+		if (!e->ns[ns].sampler)
+			continue;
 		uint64_t began = tl_mono_ns();
 		int r = tl_sampler_lookup(e->ns[ns].sampler, &key, e->cfg.what, &out);
 		e->st.lookups++;
@@ -421,6 +438,11 @@ static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause
 
 	for (unsigned i = 0; i < e->n_ns; i++) {
 		struct engine_ns *ns = &e->ns[i];
+		if (!ns->sampler)
+			continue;
+		if (e->cfg.sparse_quiet && !e->resync && ns->quiet >= QUIET_AFTER &&
+		    (e->rounds + i) % QUIET_EVERY)
+			continue;
 		int err = tl_sampler_sample(ns->sampler, &ns->snap, e->cfg.what, 
 					    e->cfg.filter ? tl_filter_states(e->cfg.filter) : TL_TCPF_ALL,
 					    cause);
@@ -433,9 +455,12 @@ static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause
 		}
 		ns->snap.wall = wall;
 		apply_filter(e, &ns->snap);
+		size_t before, after;
+		tl_tracker_events(e->tracker, &before);
 		apply_sample(e, i, &ns->snap, now, wall);
+		tl_tracker_events(e->tracker, &after);
+		ns->quiet = after == before ? ns->quiet + 1 : 0;
 		tl_snapshot_swap(&ns->snap, &ns->last);
-		sockets += ns->last.n;
 		/* The scratch keeps its array for the next dump, unless a
 		 * burst left it bigger than the last dump needed (an array
 		 * grown by doubling is at most twice its records). */
@@ -445,6 +470,9 @@ static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause
 			released = true;
 		}
 	}
+	e->rounds++;
+	for (unsigned i = 0; i < e->n_ns; i++)
+		sockets += e->ns[i].last.n;
 	exact_flush(e, now, wall);
 	do_lookups(e, now, wall);
 	tl_tracker_expire(e->tracker, now);
@@ -453,7 +481,10 @@ static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause
 	uint64_t cost = tl_thread_cpu_ns() - c0;
 	e->st.dump_cost_ns = cost;
 	e->st.dump_wall_ns = tl_mono_ns() - w0;
-	e->cost_ewma_ns = e->have_cost ? 0.7 * e->cost_ewma_ns + 0.3 * (double)cost : (double)cost;
+	/* the budget covers the baselines of namespaces that joined, too */
+	double paid = (double)(cost + e->extra_cost_ns);
+	e->extra_cost_ns = 0;
+	e->cost_ewma_ns = e->have_cost ? 0.7 * e->cost_ewma_ns + 0.3 * paid : paid;
 	e->have_cost = true;
 	e->st.samples++;
 	e->st.sockets = sockets;
@@ -547,12 +578,76 @@ void tl_engine_follow(struct tl_engine *e, uint64_t cookie)
 void tl_engine_limits(struct tl_engine *e, unsigned i, long *tw_max_buckets, int *port_lo,
 		      int *port_hi)
 {
+	if (!e->ns[i].sampler) {
+		*tw_max_buckets = -1;
+		*port_lo = *port_hi = 0;
+		return;
+	}
 	tl_sampler_limits(e->ns[i].sampler, tw_max_buckets, port_lo, port_hi);
 }
 
 uint64_t tl_engine_ns_ino(const struct tl_engine *e, unsigned i)
 {
-	return tl_sampler_ns_ino(e->ns[i].sampler);
+	return e->ns[i].ino;
+}
+
+/* The watched set changing (--all-netns); see engine.h. */
+int tl_engine_ns_add(struct tl_engine *e, const char *path, const char *name, uint64_t now,
+		     double wall, char **cause)
+{
+	struct tl_sampler *s = tl_sampler_new(path, name, TL_SAMPLER_EVENTS, cause);
+	if (!s)
+		return -EIO;
+	tl_sampler_set_filter(s, e->cfg.filter);
+	e->ns = tl_reallocarray(e->ns, e->n_ns + 1, sizeof(*e->ns));
+	unsigned i = e->n_ns++;
+	struct engine_ns *ns = &e->ns[i];
+	memset(ns, 0, sizeof(*ns));
+	tl_snapshot_init(&ns->snap);
+	tl_snapshot_init(&ns->last);
+	ns->sampler = s;
+	ns->name = tl_strdup(name);
+	ns->ino = tl_sampler_ns_ino(s);
+	tl_tracker_add_ns(e->tracker);
+	if (e->x) {
+		char *no = NULL;
+		if (tl_ebpf_watch(e->x, (uint32_t)ns->ino, &no) < 0)
+			notice(e, tl_asprintf("%s: its changes are sampled, not observed", no));
+		free(no);
+	}
+	/* Its baseline now: what is there when it is found is not news, and
+	 * what happens after is. */
+	char *why = NULL;
+	uint64_t c0 = tl_thread_cpu_ns();
+	if (tl_sampler_sample(s, &ns->snap, e->cfg.what,
+			      e->cfg.filter ? tl_filter_states(e->cfg.filter) : TL_TCPF_ALL,
+			      &why) == 0) {
+		ns->snap.wall = wall;
+		apply_filter(e, &ns->snap);
+		tl_tracker_sample(e->tracker, i, &ns->snap, now, wall);
+		tl_snapshot_swap(&ns->snap, &ns->last);
+	}
+	free(why);
+	e->extra_cost_ns += tl_thread_cpu_ns() - c0;
+	return (int)i;
+}
+
+void tl_engine_ns_drop(struct tl_engine *e, unsigned i)
+{
+	struct engine_ns *ns = &e->ns[i];
+	if (!ns->sampler)
+		return;
+	if (e->x)
+		tl_ebpf_unwatch(e->x, (uint32_t)ns->ino);
+	tl_sampler_free(ns->sampler);
+	ns->sampler = NULL;
+	ns->last.n = 0;
+	tl_tracker_drop_ns(e->tracker, i);
+}
+
+bool tl_engine_ns_live(const struct tl_engine *e, unsigned i)
+{
+	return i < e->n_ns && e->ns[i].sampler;
 }
 
 const char *tl_engine_exact_reason(const struct tl_engine *e)
@@ -573,7 +668,7 @@ static void exact_start(struct tl_engine *e, const struct tl_engine_config *cfg)
 	char *why = NULL;
 	e->x = tl_ebpf_new(cfg->exact_ring, &why);
 	for (unsigned i = 0; e->x && i < e->n_ns; i++)
-		if (tl_ebpf_watch(e->x, e->ns[i].ino, &why) < 0) {
+		if (tl_ebpf_watch(e->x, (uint32_t)e->ns[i].ino, &why) < 0) {
 			tl_ebpf_free(e->x);
 			e->x = NULL;
 		}
@@ -584,7 +679,7 @@ static void exact_start(struct tl_engine *e, const struct tl_engine_config *cfg)
 static int ns_of_ino(const struct tl_engine *e, uint32_t ino)
 {
 	for (unsigned i = 0; i < e->n_ns; i++)
-		if (e->ns[i].ino == ino)
+		if (e->ns[i].sampler && (uint32_t)e->ns[i].ino == ino)
 			return (int)i;
 	return -1;
 }

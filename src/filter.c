@@ -3,6 +3,7 @@
  * to inet_diag bytecode that agrees with the evaluator. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <linux/inet_diag.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -45,6 +46,8 @@ struct parser {
 	bool saw_state; /* a state clause sits on the top-level "and" chain */
 	uint32_t want;  /* union of "state" clauses */
 	uint32_t drop;  /* union of "exclude" clauses */
+	char **netns;	/* "netns" clauses */
+	size_t n_netns;
 	int nest;
 };
 
@@ -492,7 +495,8 @@ static struct tl_fnode *parse_term(struct parser *p, const struct tok *after)
 			n = parse_cond(p);
 			break;
 		}
-		if (tok_is(&t, "state") || tok_is(&t, "exclude") || tok_is(&t, "excl")) {
+		if (tok_is(&t, "state") || tok_is(&t, "exclude") || tok_is(&t, "excl") ||
+		    tok_is(&t, "netns")) {
 			fail(p, "'%.*s' must be at the top level, joined by 'and', at column %zu",
 			     TOKQ(&t), t.col);
 			return NULL;
@@ -544,6 +548,27 @@ static int parse_state(struct parser *p)
 	return 0;
 }
 
+/* A netns clause (tcpladder's own): a namespace's label, or a pattern
+ * of them (fnmatch), the keyword being the current token. */
+static int parse_netns(struct parser *p)
+{
+	struct tok kw = p->t;
+
+	next(p);
+	if (p->t.kind != T_WORD) {
+		fail(p, "expected a namespace name or pattern after '%.*s' at column %zu",
+		     TOKQ(&kw), p->t.col);
+		return -1;
+	}
+	p->netns = tl_reallocarray(p->netns, p->n_netns + 1, sizeof(*p->netns));
+	char *w = tl_malloc(p->t.n + 1);
+	memcpy(w, p->t.s, p->t.n);
+	w[p->t.n] = '\0';
+	p->netns[p->n_netns++] = w;
+	next(p);
+	return 0;
+}
+
 /* term { [joiner] term }, grouping from the left as ss does.  At the top
  * level state clauses may appear on the "and" chain. */
 static struct tl_fnode *parse_expr(struct parser *p, bool top)
@@ -586,6 +611,19 @@ static struct tl_fnode *parse_expr(struct parser *p, bool top)
 				continue;
 		}
 		first = false;
+		if (top && tok_is(&p->t, "netns")) {
+			if (join == T_OR) {
+				fail(p, "a netns clause cannot be joined with 'or' at column %zu",
+				     jt.col);
+				goto bad;
+			}
+			if (acc)
+				p->saw_state = true;
+			if (parse_netns(p) < 0)
+				goto bad;
+			prev.kind = T_END;
+			continue;
+		}
 		if (top &&
 		    (tok_is(&p->t, "state") || tok_is(&p->t, "exclude") || tok_is(&p->t, "excl"))) {
 			if (join == T_OR) {
@@ -752,6 +790,9 @@ struct tl_filter *tl_filter_parse(const char *expr, char **cause)
 	root = parse_expr(&p, true);
 	if (p.cause) {
 		node_free(root);
+		for (size_t i = 0; i < p.n_netns; i++)
+			free(p.netns[i]);
+		free(p.netns);
 		*cause = p.cause;
 		if (cause == &dummy)
 			free(p.cause);
@@ -760,8 +801,12 @@ struct tl_filter *tl_filter_parse(const char *expr, char **cause)
 	f = tl_calloc(1, sizeof(*f));
 	f->root = root;
 	f->states = (p.want ? p.want : TL_TCPF_ALL) & ~p.drop;
+	f->netns = p.netns;
+	f->n_netns = p.n_netns;
 	tl_buf_init(&b);
 	states_text(&b, f->states);
+	for (size_t i = 0; i < f->n_netns; i++)
+		tl_buf_printf(&b, "%snetns %s", b.len ? " " : "", f->netns[i]);
 	if (root) {
 		/* The state mask applies to the whole: parentheses unless the
 		 * outermost (last) operator is "and" and the list is marked. */
@@ -781,7 +826,20 @@ void tl_filter_free(struct tl_filter *f)
 		return;
 	node_free(f->root);
 	free(f->text);
+	for (size_t i = 0; i < f->n_netns; i++)
+		free(f->netns[i]);
+	free(f->netns);
 	free(f);
+}
+
+bool tl_filter_netns(const struct tl_filter *f, const char *label)
+{
+	if (!f || !f->n_netns)
+		return true;
+	for (size_t i = 0; i < f->n_netns; i++)
+		if (!strcmp(f->netns[i], label) || fnmatch(f->netns[i], label, 0) == 0)
+			return true;
+	return false;
 }
 
 const char *tl_filter_text(const struct tl_filter *f)

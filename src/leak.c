@@ -51,13 +51,17 @@ size_t tl_leak_group(const struct tl_cw_item *items, size_t n, bool by_port,
 	tl_map_init(&idx);
 	for (size_t i = 0; i < n; i++) {
 		const struct tl_cw_item *it = &items[i];
-		uint64_t key = by_port ? (uint64_t)it->lport + 1 : (uint64_t)(int64_t)it->pid + 2;
+		/* unknown owners are told apart by namespace */
+		uint64_t key = by_port	    ? (uint64_t)it->lport + 1
+			       : it->pid >= 0 ? (uint64_t)(int64_t)it->pid + 2
+					      : ((uint64_t)it->ns << 32) + 1;
 		uint32_t k;
 		if (!tl_map_get(&idx, key, &k)) {
 			g = tl_reallocarray(g, ng + 1, sizeof(*g));
 			k = (uint32_t)ng++;
 			memset(&g[k], 0, sizeof(g[k]));
 			g[k].pid = by_port ? -1 : it->pid;
+			g[k].ns = it->ns;
 			g[k].port = by_port ? it->lport : 0;
 			g[k].oldest_exact = true;
 			if (!by_port && it->comm)

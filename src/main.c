@@ -19,6 +19,7 @@
 #include "tcpladder/ladder.h"
 #include "tcpladder/ladderview.h"
 #include "tcpladder/leak.h"
+#include "tcpladder/nswatch.h"
 #include "tcpladder/owners.h"
 #include "tcpladder/options.h"
 #include "tcpladder/report.h"
@@ -166,60 +167,116 @@ static int leak_report(struct tl_sampler *s, const struct tl_snapshot *snap,
 	return 0;
 }
 
+/* One namespace of --once: where to open it, what to call it. */
+struct once_target {
+	char path[64];
+	const char *open;	/* path to open, NULL: our own */
+	const char *name;
+	uint64_t ino;		/* shown with -A */
+	const struct tl_cgroup_info *cg;
+};
+
 static int run_once(const struct tl_options *o, const struct tl_filter *filter)
 {
-	struct tl_once_report *rep = tl_calloc(o->n_netns, sizeof(*rep));
+	struct tl_once_report *rep = NULL;
+	struct once_target *tg = NULL;
+	struct tl_nswatch *nsw = NULL;
 	struct tl_snapshot snap;
 	struct tl_buf out;
 	struct tl_leak_cfg cfg;
 	char *cause = NULL;
 	int ret = EXIT_SUCCESS;
 	bool alarm = false;
+	size_t n = 0, k = 0;
 
+	if (o->all_netns) {
+		nsw = tl_nswatch_new(NULL);
+		if (tl_nswatch_scan(nsw, &cause) < 0) {
+			tl_nswatch_free(nsw);
+			return fail(cause);
+		}
+		struct tl_ns_entry *ns = tl_nswatch_list(nsw, &n);
+		tg = tl_calloc(n ? n : 1, sizeof(*tg));
+		for (size_t i = 0; i < n; i++) {
+			tl_nswatch_fd_path(&ns[i], tg[i].path, sizeof(tg[i].path));
+			tg[i].open = ns[i].self ? NULL : tg[i].path;
+			tg[i].name = ns[i].label;
+			tg[i].ino = ns[i].ino;
+			tg[i].cg = &ns[i].cg;
+		}
+	} else {
+		n = o->n_netns;
+		tg = tl_calloc(n, sizeof(*tg));
+		for (size_t i = 0; i < n; i++) {
+			tg[i].open = o->netns[i].path;
+			tg[i].name = o->netns[i].name;
+		}
+	}
+	rep = tl_calloc(n ? n : 1, sizeof(*rep));
 	tl_runtime_leak_cfg_from(&cfg, o);
 	tl_snapshot_init(&snap);
-	for (size_t i = 0; i < o->n_netns; i++) {
-		struct tl_sampler *s =
-			tl_sampler_new(o->netns[i].path, o->netns[i].name, 0, &cause);
-		if (!s) {
-			ret = fail(cause);
-			goto out;
+	for (size_t i = 0; i < n; i++) {
+		if (!tl_filter_netns(filter, tg[i].name))
+			continue; /* not chosen: not dumped */
+		struct tl_sampler *s = tl_sampler_new(tg[i].open, tg[i].name, 0, &cause);
+		int err = s ? 0 : -1;
+		if (s) {
+			uint32_t states = tl_sampler_set_filter(s, filter);
+			err = tl_sampler_sample(s, &snap, TL_SAMPLE_OTHER, states, &cause);
 		}
-		uint32_t states = tl_sampler_set_filter(s, filter);
-		int err = tl_sampler_sample(s, &snap, TL_SAMPLE_OTHER, states, &cause);
-		if (err < 0) {
-			tl_sampler_free(s);
-			ret = fail(cause);
-			goto out;
+		if (!err) {
+			if (filter)
+				keep_matching(&snap, filter);
+			snap.wall = tl_wall_now();
+			tl_once_report_fill(&rep[k], tg[i].name, &snap);
+			rep[k].netns_ino = tg[i].ino;
+			rep[k].container = tg[i].cg;
+			err = leak_report(s, &snap, filter, &cfg, !o->no_owners, &rep[k], &cause);
 		}
-		if (filter)
-			keep_matching(&snap, filter);
-		snap.wall = tl_wall_now();
-		tl_once_report_fill(&rep[i], o->netns[i].name, &snap);
-		err = leak_report(s, &snap, filter, &cfg, !o->no_owners, &rep[i], &cause);
 		tl_sampler_free(s);
-		if (err < 0) {
+		if (err < 0 && !o->all_netns) {
 			ret = fail(cause);
 			goto out;
 		}
-		alarm |= tl_once_report_alarming(&rep[i]);
+		if (err < 0) {
+			/* with every namespace, one that fails costs only itself */
+			say("warning: ", cause);
+			free(cause);
+			cause = NULL;
+			free((void *)rep[k].by_process);
+			free((void *)rep[k].by_port);
+			memset(&rep[k], 0, sizeof(rep[k]));
+			continue;
+		}
+		alarm |= tl_once_report_alarming(&rep[k]);
+		k++;
+	}
+	if (!k && !o->all_netns) {
+		ret = fail(tl_strdup("no watched namespace matches the filter's netns clauses"));
+		goto out;
 	}
 	tl_buf_init(&out);
-	if (o->json)
-		tl_report_once_json(&out, rep, o->n_netns);
+	if (o->json && o->all_netns)
+		tl_report_once_json_array(&out, rep, k);
+	else if (o->json)
+		tl_report_once_json(&out, rep, k);
+	else if (o->all_netns)
+		tl_report_once_rows(&out, rep, k);
 	else
-		tl_report_once_text(&out, rep, o->n_netns);
+		tl_report_once_text(&out, rep, k);
 	ret = write_all(&out);
 	tl_buf_fini(&out);
 	if (ret == EXIT_SUCCESS && o->check && alarm)
 		ret = EXIT_ALERT;
 out:
-	for (size_t i = 0; i < o->n_netns; i++) {
+	for (size_t i = 0; i < k; i++) {
 		free((void *)rep[i].by_process);
 		free((void *)rep[i].by_port);
 	}
 	tl_snapshot_fini(&snap);
 	free(rep);
+	free(tg);
+	tl_nswatch_free(nsw);
 	return ret;
 }
 
@@ -336,7 +393,7 @@ static int run_events(const struct tl_options *o, const struct tl_filter *filter
 		tl_buf_puts(&out, "\n\n");
 	}
 	for (;;) {
-		struct pollfd pfd[66];
+		struct pollfd pfd[TL_POLLFDS_MAX];
 		size_t n = tl_runtime_pollfds(rt, pfd, TL_ARRAY_SIZE(pfd));
 		int timeout = tl_poll_timeout_ms(tl_runtime_deadline(rt), tl_mono_ns(), 60000);
 		if (poll(pfd, n, timeout) < 0 && errno != EINTR) {

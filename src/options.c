@@ -64,6 +64,7 @@ static const struct option longopts[] = {
 	{"json", no_argument, NULL, 'j'},
 	{"netns", required_argument, NULL, 'N'},
 	{"pid", required_argument, NULL, OPT_PID},
+	{"all-netns", no_argument, NULL, 'A'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -99,6 +100,9 @@ const char *tl_options_help(void)
 	       "                          namespace file PATH; repeatable\n"
 	       "      --pid=PID           the namespace of process PID; repeatable\n"
 	       "                          (default: the namespace tcpladder runs in)\n"
+	       "  -A, --all-netns         every network namespace on the host, found in /proc,\n"
+	       "                          /var/run/netns and namespace bind mounts, and kept\n"
+	       "                          current as namespaces appear and vanish\n"
 	       "\n"
 	       "Sampling:\n"
 	       "  -d, --delay=SECONDS     full-dump interval to aim for (default 1 in the\n"
@@ -141,7 +145,7 @@ static const struct {
 	int a, b;
 } conflicts[] = {
 	{OPT_ONCE, OPT_EVENTS}, {OPT_ONCE, OPT_DEMO}, {OPT_LADDER, 'j'}, {OPT_DEMO, 'N'},
-	{OPT_DEMO, OPT_PID},
+	{OPT_DEMO, OPT_PID}, {OPT_DEMO, 'A'}, {'A', 'N'}, {'A', OPT_PID},
 	/* one sample: nothing to pace, stop or follow */
 	{OPT_ONCE, 'd'}, {OPT_ONCE, 'n'}, {OPT_ONCE, OPT_DURATION}, {OPT_ONCE, OPT_CPU_BUDGET},
 	{OPT_ONCE, OPT_FOLLOW}, {OPT_ONCE, OPT_LANG}, {OPT_ONCE, OPT_LEAK_WINDOW},
@@ -216,8 +220,8 @@ static char *bad_option(int c, int argc, char **argv)
 	const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "";
 	bool is_long = !strncmp(arg, "--", 2);
 
-	/* A refused short option is never in the table (-j, -N, -h, -V, -d
-	 * and -n are all valid), so a code found there is a long option's. */
+	/* A refused short option is never in the table (-j, -N, -A, -h, -V,
+	 * -d and -n are all valid), so a code found there is a long option's. */
 	if (c == ':') {
 		if (optopt >= 0x100 || (is_long && opt_find(optopt)))
 			return tl_asprintf("option '%s' requires an argument", opt_name(optopt));
@@ -280,7 +284,7 @@ int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause)
 	o->link_delay_ns = 300000000ULL;
 	optind = 0; /* full re-initialisation, so parsing can run twice */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":jN:hVd:n:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jN:AhVd:n:", longopts, NULL)) != -1) {
 		char echo[TL_ECHO_SIZE]; /* the argument as a message may quote it */
 		if (c >= 0 && c < OPT_END)
 			seen[c] = true;
@@ -430,6 +434,9 @@ int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause)
 			       tl_asprintf("/proc/%lu/ns/net", pid));
 			break;
 		}
+		case 'A':
+			o->all_netns = true;
+			break;
 		case 'h':
 			o->help = true;
 			break;

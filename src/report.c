@@ -101,6 +101,11 @@ static void leak_text(struct tl_buf *b, const struct tl_once_report *r, bool nam
 	}
 	if (r->have_tw && (r->tw.pressure || r->tw.time_wait)) {
 		tl_buf_printf(b, "\nTIME-WAIT %u", r->tw.time_wait);
+		if (named) {
+			tl_buf_puts(b, " (");
+			tl_buf_put_safe(b, r->netns, 0);
+			tl_buf_putc(b, ')');
+		}
 		if (r->tw.max_buckets > 0)
 			tl_buf_printf(b, " of %ld buckets (%.0f%%)", r->tw.max_buckets,
 				      r->tw.bucket_ratio * 100);
@@ -149,10 +154,86 @@ void tl_report_once_text(struct tl_buf *b, const struct tl_once_report *r, size_
 	free(vals);
 }
 
+void tl_report_once_rows(struct tl_buf *b, const struct tl_once_report *r, size_t n)
+{
+	int w0 = 5; /* "NETNS" */
+	int w[TL_TCP_NSHOWN + 2];
+	char **names = tl_calloc(n ? n : 1, sizeof(*names));
+
+	for (size_t i = 0; i < n; i++) {
+		names[i] = tl_text_safe(r[i].netns, 0);
+		w0 = TL_MAX(w0, (int)strlen(names[i]));
+	}
+	w0 = TL_MIN(w0, 40);
+	tl_buf_printf(b, "%-*s %11s %6s", w0, "NETNS", "INODE", "TOTAL");
+	for (int k = 0; k < TL_TCP_NSHOWN; k++) {
+		int st = tl_tcp_lifecycle[k];
+		const char *h = st == TL_TCP_ESTABLISHED ? "ESTAB" : tl_tcp_state_name(st);
+		w[k] = (int)strlen(h);
+		tl_buf_printf(b, " %*s", w[k], h);
+	}
+	tl_buf_printf(b, " %6s %6s\n", "UDP", "UNIX");
+	for (size_t i = 0; i < n; i++) {
+		tl_buf_printf(b, "%-*.*s %11llu %6u", w0, w0, names[i],
+			      (unsigned long long)r[i].netns_ino, r[i].hist.total);
+		for (int k = 0; k < TL_TCP_NSHOWN; k++)
+			tl_buf_printf(b, " %*u", w[k], r[i].hist.count[tl_tcp_lifecycle[k]]);
+		for (int k = 0; k < TL_OTHER_N; k++) {
+			if (k != TL_OTHER_UDP && k != TL_OTHER_UNIX)
+				continue;
+			if (r[i].other[k] < 0)
+				tl_buf_printf(b, " %6s", "n/a");
+			else
+				tl_buf_printf(b, " %6ld", r[i].other[k]);
+		}
+		tl_buf_putc(b, '\n');
+	}
+	for (size_t i = 0; i < n; i++) {
+		leak_text(b, &r[i], true);
+		free(names[i]);
+	}
+	free(names);
+}
+
+static void json_container(struct tl_buf *b, const struct tl_cgroup_info *cg)
+{
+	if (!cg || cg->kind != TL_CG_CONTAINER) {
+		tl_buf_puts(b, "null");
+		return;
+	}
+	char id[TL_CG_SHORT_ID + 1];
+	snprintf(id, sizeof(id), "%.*s", TL_CG_SHORT_ID, cg->id);
+	tl_buf_puts(b, "{\"runtime\":");
+	if (cg->runtime[0])
+		tl_buf_json_str(b, cg->runtime);
+	else
+		tl_buf_puts(b, "null");
+	tl_buf_puts(b, ",\"id\":");
+	if (id[0])
+		tl_buf_json_str(b, id);
+	else
+		tl_buf_puts(b, "null");
+	tl_buf_puts(b, ",\"name\":");
+	if (cg->name[0])
+		tl_buf_json_str(b, cg->name);
+	else
+		tl_buf_puts(b, "null");
+	if (cg->pod[0]) {
+		tl_buf_puts(b, ",\"pod\":");
+		tl_buf_json_str(b, cg->pod);
+	}
+	tl_buf_putc(b, '}');
+}
+
 static void json_one(struct tl_buf *b, const struct tl_once_report *r)
 {
 	tl_buf_printf(b, "{\"version\":1,\"time\":%.3f,\"netns\":", r->wall);
 	tl_buf_json_str(b, r->netns);
+	if (r->netns_ino) {
+		tl_buf_printf(b, ",\"netns_inode\":%llu,\"container\":",
+			      (unsigned long long)r->netns_ino);
+		json_container(b, r->container);
+	}
 	tl_buf_printf(b, ",\"dump_ms\":%.3f", r->dump_ms);
 	tl_buf_puts(b, ",\"source\":");
 	tl_buf_json_str(b, r->source ? r->source : "sock_diag");
@@ -226,9 +307,9 @@ static void json_one(struct tl_buf *b, const struct tl_once_report *r)
 	tl_buf_printf(b, ",\"alert\":%s}", tl_once_report_alarming(r) ? "true" : "false");
 }
 
-void tl_report_once_json(struct tl_buf *b, const struct tl_once_report *r, size_t n)
+static void once_json(struct tl_buf *b, const struct tl_once_report *r, size_t n, bool array)
 {
-	if (n == 1) {
+	if (n == 1 && !array) {
 		json_one(b, r);
 	} else {
 		tl_buf_putc(b, '[');
@@ -240,6 +321,16 @@ void tl_report_once_json(struct tl_buf *b, const struct tl_once_report *r, size_
 		tl_buf_putc(b, ']');
 	}
 	tl_buf_putc(b, '\n');
+}
+
+void tl_report_once_json(struct tl_buf *b, const struct tl_once_report *r, size_t n)
+{
+	once_json(b, r, n, false);
+}
+
+void tl_report_once_json_array(struct tl_buf *b, const struct tl_once_report *r, size_t n)
+{
+	once_json(b, r, n, true);
 }
 
 static const char *const kind_names[] = {"open", "transition", "close"};

@@ -6,7 +6,9 @@
 
 #include "tcpladder/clock.h"
 #include "tcpladder/engine.h"
+#include "tcpladder/filter.h"
 #include "tcpladder/histogram.h"
+#include "tcpladder/nswatch.h"
 #include "tcpladder/owners.h"
 #include "tcpladder/runtime.h"
 #include "tcpladder/sampler.h"
@@ -22,6 +24,8 @@
  * owners of the next ones unknown. */
 #define OWNER_SCAN_MIN_NS (SEC / 10)
 #define EVENT_OWNERS_MAX 256
+/* --all-netns: the namespaces looked for at most this often. */
+#define NS_SCAN_NS (2 * SEC)
 
 struct tl_runtime {
 	const struct tl_options *o;
@@ -29,6 +33,9 @@ struct tl_runtime {
 	struct tl_engine *e;
 	struct tl_signals sig;
 	struct tl_ns_arg demo_ns[2];
+	struct tl_nswatch *nsw; /* --all-netns: the watched set, or NULL */
+	const struct tl_filter *filter;
+	uint64_t next_ns_scan;
 	const char **names;
 	unsigned n_ns;
 	uint64_t start;
@@ -93,6 +100,73 @@ static size_t exact_ring(void)
 	return 0;
 }
 
+static void free_args(struct tl_ns_arg *a, size_t n)
+{
+	for (size_t i = 0; a && i < n; i++)
+		free(a[i].path);
+	free(a);
+}
+
+/* The runtime's notes of one step, one line. */
+static void add_note(struct tl_runtime *rt, char *msg)
+{
+	if (rt->note) {
+		char *both = tl_asprintf("%s; %s", rt->note, msg);
+		free(rt->note);
+		free(msg);
+		msg = both;
+	}
+	rt->note = msg;
+}
+
+static void refresh_names(struct tl_runtime *rt)
+{
+	rt->n_ns = tl_engine_ns_count(rt->e);
+	rt->names = tl_reallocarray(rt->names, rt->n_ns ? rt->n_ns : 1, sizeof(*rt->names));
+	for (unsigned i = 0; i < rt->n_ns; i++)
+		rt->names[i] = tl_engine_ns_name(rt->e, i);
+}
+
+/* --all-netns: the set rescanned; the engine told what appeared and what
+ * vanished, each said once. */
+static void rescan_netns(struct tl_runtime *rt, uint64_t now, double wall)
+{
+	char *cause = NULL;
+	rt->next_ns_scan = now + NS_SCAN_NS;
+	if (tl_nswatch_scan(rt->nsw, &cause) < 0) {
+		add_note(rt, cause);
+		return;
+	}
+	size_t n;
+	struct tl_ns_entry *ns = tl_nswatch_list(rt->nsw, &n);
+	for (size_t i = 0; i < n; i++) {
+		char *safe = tl_text_safe(ns[i].label, TL_NSLABEL_MAX);
+		if (ns[i].flags & TL_NSW_GONE && ns[i].user >= 0) {
+			tl_engine_ns_drop(rt->e, (unsigned)ns[i].user);
+			add_note(rt, tl_asprintf("network namespace '%s' vanished (inode %llu)", safe,
+						 (unsigned long long)ns[i].ino));
+			ns[i].user = -1;
+		} else if (ns[i].flags & TL_NSW_NEW && tl_filter_netns(rt->filter, ns[i].label)) {
+			char path[64];
+			tl_nswatch_fd_path(&ns[i], path, sizeof(path));
+			int r = tl_engine_ns_add(rt->e, ns[i].self ? NULL : path, ns[i].label, now,
+						 wall, &cause);
+			if (r >= 0) {
+				ns[i].user = r;
+				add_note(rt, tl_asprintf("network namespace '%s' appeared (inode %llu)",
+							 safe, (unsigned long long)ns[i].ino));
+			} else {
+				/* gone already, or not ours to enter: said, and
+				 * not tried again while it lives */
+				add_note(rt, cause ? cause : tl_strdup("a namespace could not be watched"));
+				cause = NULL;
+			}
+		}
+		free(safe);
+	}
+	refresh_names(rt);
+}
+
 struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t now, char **cause)
 {
 	const struct tl_options *o = cfg->opts;
@@ -101,12 +175,53 @@ struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t 
 	rt->demo = cfg->demo;
 	rt->start = now;
 	rt->events_gap_ns = cfg->events_gap_ns;
+	rt->filter = cfg->filter;
 
 	const struct tl_ns_arg *netns = o->netns;
 	size_t n_netns = o->n_netns;
+	struct tl_ns_arg *all = NULL;
 	if (rt->demo) {
 		n_netns = tl_demo_netns(rt->demo, rt->demo_ns);
 		netns = rt->demo_ns;
+	} else if (o->all_netns) {
+		rt->nsw = tl_nswatch_new(NULL);
+		if (tl_nswatch_scan(rt->nsw, cause) < 0) {
+			tl_nswatch_free(rt->nsw);
+			free(rt);
+			return NULL;
+		}
+		size_t n_found;
+		struct tl_ns_entry *ns = tl_nswatch_list(rt->nsw, &n_found);
+		all = tl_calloc(n_found ? n_found : 1, sizeof(*all));
+		n_netns = 0;
+		for (size_t i = 0; i < n_found; i++) {
+			char path[64];
+			if (!tl_filter_netns(cfg->filter, ns[i].label))
+				continue; /* a netns clause leaves it out */
+			tl_nswatch_fd_path(&ns[i], path, sizeof(path));
+			all[n_netns].path = ns[i].self ? NULL : tl_strdup(path);
+			all[n_netns].name = ns[i].label;
+			ns[i].user = (long)n_netns++;
+		}
+		netns = all;
+		rt->next_ns_scan = now + NS_SCAN_NS;
+	} else {
+		/* -N, --pid: a netns clause chooses among them too */
+		all = tl_calloc(n_netns ? n_netns : 1, sizeof(*all));
+		size_t k = 0;
+		for (size_t i = 0; i < n_netns; i++)
+			if (tl_filter_netns(cfg->filter, o->netns[i].name)) {
+				all[k].path = o->netns[i].path ? tl_strdup(o->netns[i].path) : NULL;
+				all[k++].name = o->netns[i].name;
+			}
+		n_netns = k;
+		netns = all;
+		if (!k) {
+			*cause = tl_strdup("no watched namespace matches the filter's netns clauses");
+			free_args(all, n_netns);
+			free(rt);
+			return NULL;
+		}
 	}
 	struct tl_engine_config ecfg = {
 		.netns = netns,
@@ -119,24 +234,26 @@ struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t 
 		.what = TL_SAMPLE_INFO,
 		.exact = o->exact,
 		.exact_ring = exact_ring(),
+		.sparse_quiet = o->all_netns && !cfg->demo,
 	};
 	if (tl_signals_set(&rt->sig, cause) < 0) {
+		free_args(all, n_netns);
+		tl_nswatch_free(rt->nsw);
 		free(rt);
 		return NULL;
 	}
 	rt->e = tl_engine_new(&ecfg, cause);
+	free_args(all, n_netns);
 	if (!rt->e) {
 		tl_signals_clear(&rt->sig);
+		tl_nswatch_free(rt->nsw);
 		free(rt);
 		return NULL;
 	}
 	/* --duration counts from when watching begins: loading exact mode's
 	 * program can take a good part of a second. */
 	rt->start = TL_MAX(now, tl_mono_ns());
-	rt->n_ns = tl_engine_ns_count(rt->e);
-	rt->names = tl_calloc(rt->n_ns, sizeof(*rt->names));
-	for (unsigned i = 0; i < rt->n_ns; i++)
-		rt->names[i] = tl_engine_ns_name(rt->e, i);
+	refresh_names(rt);
 
 	rt->keep_log = cfg->log_cap > 0;
 	tl_evlog_init(&rt->log, rt->keep_log ? cfg->log_cap : 1);
@@ -165,6 +282,7 @@ void tl_runtime_free(struct tl_runtime *rt)
 	tl_steps_free(rt->steps);
 	free(rt->names);
 	tl_engine_free(rt->e);
+	tl_nswatch_free(rt->nsw);
 	tl_signals_clear(&rt->sig);
 	free(rt);
 }
@@ -189,6 +307,8 @@ uint64_t tl_runtime_deadline(const struct tl_runtime *rt)
 		d = TL_MIN(d, rt->events_rest_until);
 	if (rt->o->duration_ns)
 		d = TL_MIN(d, tl_add_sat(rt->start, rt->o->duration_ns));
+	if (rt->nsw)
+		d = TL_MIN(d, rt->next_ns_scan);
 	return d;
 }
 
@@ -232,6 +352,7 @@ static void update_leaks(struct tl_runtime *rt, uint64_t now)
 		items[k].rqueue = c->sock.rqueue;
 		items[k].age_s = (double)(now - c->state_since_ns) / 1e9;
 		items[k].age_exact = c->flags & TL_CONN_EXACT;
+		items[k].ns = c->ns;
 		inodes[k] = c->sock.inode;
 		uids[k] = c->sock.uid;
 		unknown += c->sock.inode && !tl_owners_find(rt->owners, c->sock.inode);
@@ -239,7 +360,10 @@ static void update_leaks(struct tl_runtime *rt, uint64_t now)
 	}
 	bool lookup = unknown && !rt->o->no_owners && scan_due(rt, now);
 	uint64_t c0 = tl_thread_cpu_ns();
-	tl_owners_fill(rt->owners, items, inodes, uids, k, tl_engine_ns_ino(rt->e, 0), lookup, false);
+	/* socket inodes are unique across namespaces: with several, look
+	 * in every process */
+	tl_owners_fill(rt->owners, items, inodes, uids, k,
+		       rt->n_ns == 1 ? tl_engine_ns_ino(rt->e, 0) : 0, lookup, false);
 	if (lookup)
 		scanned(rt, now, c0);
 	free(rt->groups);
@@ -279,9 +403,8 @@ static void event_owners(struct tl_runtime *rt, uint64_t now)
 	for (size_t i = 0; i < nw && !rt->hidden_said; i++)
 		unknown |= !tl_owners_find(rt->owners, want[i]);
 	if (unknown && tl_owners_hidden(rt->owners)) {
-		free(rt->note);
-		rt->note = tl_asprintf("events show no process where it is unknown: %s",
-				       tl_owners_hidden_reason);
+		add_note(rt, tl_asprintf("events show no process where it is unknown: %s",
+					 tl_owners_hidden_reason));
 		rt->hidden_said = true;
 	}
 }
@@ -387,6 +510,8 @@ int tl_runtime_step(struct tl_runtime *rt, uint64_t now, double wall, char **cau
 			rt->new_run = port != 0;
 		}
 	}
+	if (rt->nsw && now >= rt->next_ns_scan)
+		rescan_netns(rt, now, wall);
 	err = tl_engine_step(rt->e, now, wall, cause);
 	if (err < 0)
 		return err;
@@ -531,5 +656,6 @@ void tl_runtime_resolve(struct tl_runtime *rt, const uint32_t *inodes, const uin
 			size_t n)
 {
 	if (n && !rt->o->no_owners)
-		tl_owners_resolve(rt->owners, inodes, n, tl_engine_ns_ino(rt->e, 0), uids, n, NULL);
+		tl_owners_resolve(rt->owners, inodes, n,
+				  rt->n_ns == 1 ? tl_engine_ns_ino(rt->e, 0) : 0, uids, n, NULL);
 }

@@ -10,6 +10,7 @@
 struct ns_state {
 	uint32_t gen;
 	bool have_baseline;
+	bool dropped;
 	uint64_t listen[65536 / 64]; /* bitmap of listening local ports */
 };
 
@@ -24,6 +25,7 @@ struct tl_tracker {
 	struct tl_map by_tuple;	 /* hash(ns, tuple) -> slot (live connections) */
 	struct ns_state *ns;
 	unsigned n_ns;
+	unsigned n_live; /* namespaces still sampled (dropped ones are not) */
 	struct tl_event *events;
 	size_t n_events, cap_events;
 	uint32_t *pending; /* slots */
@@ -80,8 +82,9 @@ static void exact_free(struct tracker_exact *x);
 struct tl_tracker *tl_tracker_new(unsigned n_ns)
 {
 	struct tl_tracker *t = tl_calloc(1, sizeof(*t));
-	t->n_ns = n_ns ? n_ns : 1;
-	t->ns = tl_calloc(t->n_ns, sizeof(*t->ns));
+	t->n_ns = n_ns; /* 0: namespaces join later (tl_tracker_add_ns) */
+	t->n_live = t->n_ns;
+	t->ns = tl_calloc(n_ns ? n_ns : 1, sizeof(*t->ns));
 	t->next_id = 1;
 	t->tombstone_ns = 10ULL * 1000000000ULL;
 	tl_map_init(&t->by_cookie);
@@ -937,7 +940,7 @@ static void settle(struct tl_tracker *t)
 		struct tl_conn *c = &t->conns[t->ending[i]];
 		if (!c->id || !(c->evidence & TL_EVID_PENDING) || (c->flags & TL_CONN_GONE))
 			continue;
-		if (t->samples - c->end_sample < t->n_ns) {
+		if (t->samples - c->end_sample < TL_MAX(t->n_live, 1u)) {
 			t->ending[keep++] = t->ending[i];
 			continue;
 		}
@@ -947,7 +950,7 @@ static void settle(struct tl_tracker *t)
 	}
 	t->n_ending = keep;
 	for (size_t i = 0; i < t->n_cleared;) {
-		if (t->samples - t->cleared[i].sample >= CLEARED_WAIT * t->n_ns)
+		if (t->samples - t->cleared[i].sample >= CLEARED_WAIT * TL_MAX(t->n_live, 1u))
 			cleared_tell(t, &t->cleared[i], NULL);
 		else
 			i++;
@@ -1039,6 +1042,38 @@ int tl_tracker_sample(struct tl_tracker *t, unsigned ns, const struct tl_snapsho
 	nss->have_baseline = true;
 	settle(t);
 	return 0;
+}
+
+unsigned tl_tracker_add_ns(struct tl_tracker *t)
+{
+	t->ns = tl_reallocarray(t->ns, t->n_ns + 1, sizeof(*t->ns));
+	memset(&t->ns[t->n_ns], 0, sizeof(t->ns[t->n_ns]));
+	t->n_live++;
+	return t->n_ns++;
+}
+
+void tl_tracker_drop_ns(struct tl_tracker *t, unsigned ns)
+{
+	if (ns >= t->n_ns || t->ns[ns].dropped)
+		return;
+	t->ns[ns].dropped = true;
+	t->n_live--;
+	for (size_t i = 0; i < t->n; i++) {
+		struct tl_conn *c = &t->conns[i];
+		if (!c->id || c->ns != ns)
+			continue;
+		/* gone with its namespace: expired at once, told nothing */
+		c->flags |= TL_CONN_GONE;
+		c->gone_ns = 0;
+		c->evidence &= ~TL_EVID_PENDING;
+		t->generation++;
+	}
+	for (size_t i = 0; i < t->n_cleared;) {
+		if (t->cleared[i].ns == ns)
+			t->cleared[i] = t->cleared[--t->n_cleared];
+		else
+			i++;
+	}
 }
 
 void tl_tracker_flush(struct tl_tracker *t)

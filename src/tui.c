@@ -373,7 +373,7 @@ static int run_loop(struct tui *t, char **cause)
 			deadline = TL_MIN(deadline, now + 33000000ULL);
 		if (t->data_changed)
 			deadline = TL_MIN(deadline, next_data_frame);
-		struct pollfd pfd[68];
+		struct pollfd pfd[TL_POLLFDS_MAX + 1];
 		size_t n = tl_runtime_pollfds(t->rt, pfd, TL_ARRAY_SIZE(pfd) - 1);
 		pfd[n++] = (struct pollfd){STDIN_FILENO, POLLIN, 0};
 		if (poll(pfd, n, tl_poll_timeout_ms(deadline, now, 1000)) < 0 && errno != EINTR) {

@@ -74,7 +74,9 @@ static void draw_header(struct tl_canvas *c, const struct tl_ui_input *in, const
 {
 	char ns[128] = "";
 	size_t off = 0;
-	for (unsigned i = 0; i < in->n_ns && off < sizeof(ns) - 1; i++)
+	if (in->n_ns > 3) /* --all-netns: the table's NETNS column names them */
+		snprintf(ns, sizeof(ns), "%u namespaces", in->n_ns);
+	for (unsigned i = 0; in->n_ns <= 3 && i < in->n_ns && off < sizeof(ns) - 1; i++)
 		off += (size_t)snprintf(ns + off, sizeof(ns) - off, "%s%s", i ? "," : "",
 					in->ns_names[i]);
 	const struct tl_history_sample *last = tl_history_last(in->history);
@@ -190,7 +192,11 @@ struct column {
 	int w;
 	int sort;
 	bool right;
+	int kind; /* what the cell shows (COL_*) */
 };
+
+enum { COL_STATE, COL_LOCAL, COL_REMOTE, COL_AGE, COL_INSTATE, COL_RECVQ, COL_SENDQ, COL_RTT,
+       COL_OWNER, COL_NETNS };
 
 static void draw_table(struct tl_canvas *c, const struct tl_rect *r, struct tl_ui *ui,
 		       const struct tl_ui_input *in)
@@ -206,15 +212,26 @@ static void draw_table(struct tl_canvas *c, const struct tl_rect *r, struct tl_u
 		return;
 	/* Columns drop from the right as the pane narrows. */
 	int addrw = r->w >= 120 ? 30 : r->w >= 90 ? 22 : r->w >= 60 ? 21 : (r->w - 12) / 2;
-	struct column cols[] = {
-		{"STATE", 11, TL_SORT_STATE, false},  {"LOCAL", addrw, TL_SORT_LOCAL, false},
-		{"REMOTE", addrw, TL_SORT_REMOTE, false}, {"AGE", 5, TL_SORT_AGE, true},
-		{"IN-ST", 5, TL_SORT_INSTATE, true},  {"RECV-Q", 7, TL_SORT_RECVQ, true},
-		{"SEND-Q", 7, TL_SORT_SENDQ, true},   {"RTT ms", 7, TL_SORT_RTT, true},
-		{"OWNER", 12, -1, false},
+	struct column all[] = {
+		{"STATE", 11, TL_SORT_STATE, false, COL_STATE},
+		{"NETNS", r->w >= 120 ? 19 : 12, -1, false, COL_NETNS},
+		{"LOCAL", addrw, TL_SORT_LOCAL, false, COL_LOCAL},
+		{"REMOTE", addrw, TL_SORT_REMOTE, false, COL_REMOTE},
+		{"AGE", 5, TL_SORT_AGE, true, COL_AGE},
+		{"IN-ST", 5, TL_SORT_INSTATE, true, COL_INSTATE},
+		{"RECV-Q", 7, TL_SORT_RECVQ, true, COL_RECVQ},
+		{"SEND-Q", 7, TL_SORT_SENDQ, true, COL_SENDQ},
+		{"RTT ms", 7, TL_SORT_RTT, true, COL_RTT},
+		{"OWNER", 12, -1, false, COL_OWNER},
 	};
+	/* the namespace's label only when there are several */
+	struct column cols[TL_ARRAY_SIZE(all)];
+	size_t n_all = 0;
+	for (size_t i = 0; i < TL_ARRAY_SIZE(all); i++)
+		if (all[i].kind != COL_NETNS || in->n_ns > 1)
+			cols[n_all++] = all[i];
 	int ncols = 0, used = 1;
-	for (size_t i = 0; i < TL_ARRAY_SIZE(cols); i++) {
+	for (size_t i = 0; i < n_all; i++) {
 		if (used + cols[i].w + (ncols ? 1 : 0) > r->w)
 			break;
 		used += cols[i].w + (ncols ? 1 : 0);
@@ -263,20 +280,24 @@ static void draw_table(struct tl_canvas *c, const struct tl_rect *r, struct tl_u
 		x = r->x + 1;
 		for (int i = 0; i < ncols; i++) {
 			buf[0] = '\0';
-			switch (i) {
-			case 0:
+			switch (cols[i].kind) {
+			case COL_STATE:
 				snprintf(buf, sizeof(buf), "%s", tl_tcp_state_name(cn->state));
 				break;
-			case 1:
+			case COL_NETNS:
+				snprintf(buf, sizeof(buf), "%s",
+					 cn->ns < in->n_ns ? in->ns_names[cn->ns] : "?");
+				break;
+			case COL_LOCAL:
 				tl_uirows_fmt_addr(&cn->sock, true, buf, sizeof(buf));
 				break;
-			case 2:
+			case COL_REMOTE:
 				if (cn->state == TL_TCP_LISTEN)
 					snprintf(buf, sizeof(buf), "*");
 				else
 					tl_uirows_fmt_addr(&cn->sock, false, buf, sizeof(buf));
 				break;
-			case 3: {
+			case COL_AGE: {
 				char a[16];
 				tl_ui_format_age(in->now - cn->first_seen_ns, a, sizeof(a));
 				/* first seen in the baseline: at least that old */
@@ -284,27 +305,27 @@ static void draw_table(struct tl_canvas *c, const struct tl_rect *r, struct tl_u
 					 (cn->flags & TL_CONN_EXACT) ? "" : ">", a);
 				break;
 			}
-			case 4: {
+			case COL_INSTATE: {
 				char a[16];
 				tl_ui_format_age(in->now - cn->state_since_ns, a, sizeof(a));
 				snprintf(buf, sizeof(buf), "%s%s",
 					 (cn->flags & TL_CONN_EXACT) ? "" : ">", a);
 				break;
 			}
-			case 5:
+			case COL_RECVQ:
 				if (cn->state != TL_TCP_LISTEN && cn->sock.inode)
 					snprintf(buf, sizeof(buf), "%u", cn->sock.rqueue);
 				break;
-			case 6:
+			case COL_SENDQ:
 				if (cn->state != TL_TCP_LISTEN && cn->sock.inode)
 					snprintf(buf, sizeof(buf), "%u", cn->sock.wqueue);
 				break;
-			case 7:
+			case COL_RTT:
 				if ((cn->sock.flags & TL_SOCK_HAS_INFO) && (cn->sock.info.have & TL_INFO_RTT) &&
 				    cn->sock.info.rtt_us && cn->state != TL_TCP_LISTEN)
 					snprintf(buf, sizeof(buf), "%.1f", cn->sock.info.rtt_us / 1000.0);
 				break;
-			case 8:
+			case COL_OWNER:
 				if (in->owners && cn->sock.inode) {
 					const struct tl_owner *ow = tl_owners_find(in->owners, cn->sock.inode);
 					if (ow)
@@ -313,7 +334,7 @@ static void draw_table(struct tl_canvas *c, const struct tl_rect *r, struct tl_u
 				break;
 			}
 			int cst = st;
-			if (i == 0 && !gone && cn->state == TL_TCP_CLOSE_WAIT)
+			if (cols[i].kind == COL_STATE && !gone && cn->state == TL_TCP_CLOSE_WAIT)
 				cst = TL_ST_WARN;
 			if (cols[i].right)
 				tl_canvas_printf(c, x, y, cols[i].w, cst, "%*s", cols[i].w, buf);

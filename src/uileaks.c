@@ -37,8 +37,11 @@ void tl_uileaks_draw(struct tl_canvas *c, const struct tl_ui_input *in)
 	tl_canvas_fill(c, 0, 0, c->w, 1, ' ', TL_ST_HEADER);
 	tl_canvas_text(c, 1, 0, c->w - 1, TL_ST_HEADER, "CLOSE-WAIT by process, and TIME-WAIT pressure");
 	int y = 2;
-	tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_COLHEAD, "%8s %-15s %6s %9s %-16s %7s %6s  %s", "PID",
-			 "COMMAND", "COUNT", "GROWTH/m", "LAST SAMPLES", "OLDEST", "UNREAD", "");
+	/* with several namespaces, whose: the container or namespace */
+	int nsw = in->n_ns > 1 ? 20 : 0;
+	tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_COLHEAD, "%8s %-15s %-*s%6s %9s %-16s %7s %6s  %s",
+			 "PID", "COMMAND", nsw, nsw ? "NETNS" : "", "COUNT", "GROWTH/m",
+			 "LAST SAMPLES", "OLDEST", "UNREAD", "");
 	if (!in->n_leaks)
 		tl_canvas_text(c, 2, y++, c->w - 3, TL_ST_DIM, "no socket in CLOSE-WAIT");
 	for (size_t i = 0; i < in->n_leaks && y < c->h - 6; i++) {
@@ -47,8 +50,10 @@ void tl_uileaks_draw(struct tl_canvas *c, const struct tl_ui_input *in)
 		snprintf(pid, sizeof(pid), "%d", g->pid);
 		tl_ui_format_age((uint64_t)(g->oldest_s * 1e9), age, sizeof(age));
 		int st = g->suspect ? TL_ST_BAD : TL_ST_NORMAL;
-		int x = tl_canvas_printf(c, 1, y, c->w - 2, st, "%8s %-15s %6u %+9.1f ", g->pid < 0 ? "?" : pid,
-					 g->pid < 0 ? "(unknown)" : g->comm, g->count, g->growth_per_min);
+		const char *ns = nsw && g->ns < in->n_ns ? in->ns_names[g->ns] : "";
+		int x = tl_canvas_printf(c, 1, y, c->w - 2, st, "%8s %-15s %-*.*s%6u %+9.1f ",
+					 g->pid < 0 ? "?" : pid, g->pid < 0 ? "(unknown)" : g->comm,
+					 nsw, nsw ? nsw - 1 : 0, ns, g->count, g->growth_per_min);
 		/* the group's counts at its last samples */
 		const struct leak_series *ls = series_of(in->watch, g->pid);
 		uint32_t hi = 1;

@@ -31,6 +31,8 @@ void tl_ebpf_free(struct tl_ebpf *x);
 
 /* Record the sockets of this namespace (by its inode) too. */
 int tl_ebpf_watch(struct tl_ebpf *x, uint32_t netns_ino, char **cause);
+/* Its records are no longer wanted (the namespace went away). */
+void tl_ebpf_unwatch(struct tl_ebpf *x, uint32_t netns_ino);
 /* Readable when records are waiting (an epoll descriptor). */
 int tl_ebpf_fd(const struct tl_ebpf *x);
 /* Every record waiting, in ring order, appended to out; returns how many. */

@@ -32,6 +32,7 @@ struct tl_engine_config {
 	unsigned what;			/* TL_SAMPLE_* */
 	int exact;			/* enum tl_exact_mode: the eBPF source */
 	size_t exact_ring;		/* its ring buffer in bytes (0: the default) */
+	bool sparse_quiet;		/* dump quiet namespaces less often (--all-netns) */
 };
 
 struct tl_engine;
@@ -75,6 +76,16 @@ uint64_t tl_engine_pace(double cost_ns, double cpu_budget, uint64_t floor_ns);
 /* Exact mode: NULL while the eBPF source is in use, else why not (it
  * failed to start under the default "auto", or --no-exact). */
 const char *tl_engine_exact_reason(const struct tl_engine *e);
+/* The watched set changing while it runs (--all-netns).  Add: a sampler
+ * for the namespace at path (tl_netns_open()), its baseline dump taken at
+ * once; returns its index, or -errno with *cause.  Drop: its sockets are
+ * closed and its connections forgotten (no events: the namespace, not
+ * the connections, went away); its index, name and inode stay, never
+ * reused, so events and views already holding it stay right. */
+int tl_engine_ns_add(struct tl_engine *e, const char *path, const char *name, uint64_t now,
+		     double wall, char **cause);
+void tl_engine_ns_drop(struct tl_engine *e, unsigned i);
+bool tl_engine_ns_live(const struct tl_engine *e, unsigned i);
 
 
 #endif

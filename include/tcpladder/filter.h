@@ -12,7 +12,7 @@
  *
  *   filter  := { clause } [ [and] expr ]      leading clauses apply to all
  *            | expr { [and] clause }          later ones join with "and"
- *   clause  := (state | exclude | excl) STATE
+ *   clause  := (state | exclude | excl) STATE | netns NAME
  *   expr    := term { [and | && | & | or | || | |] term }
  *   term    := (not | !) term | "(" expr ")" | cond
  *   cond    := (sport | dport) [OP] PORT
@@ -45,6 +45,13 @@
  * "not" or inside parentheses: the kernel filters states with a mask
  * (idiag_states), not with bytecode.
  *
+ * "netns NAME" is tcpladder's extension of ss's language: NAME is a
+ * watched namespace's label ("host", an `ip netns` name,
+ * "docker:3f2a9c1b7d4e", "nginx.service", "1234/sleep") or a shell
+ * pattern of labels ("docker:*"); several clauses select any of them.
+ * Like state clauses they sit at the top level: a namespace is chosen
+ * before it is dumped, and one not chosen is not dumped at all.
+ *
  * States are the ones a dump reports: a TIME-WAIT mini-socket holding an
  * orphaned FIN-WAIT-2 is reported (and selected) as FIN-WAIT-2; request
  * sockets are SYN-RECV. */
@@ -70,6 +77,10 @@ void tl_filter_free(struct tl_filter *f);
  * s->state is the state number a dump reports (NEW_SYN_RECV counts as
  * SYN-RECV). */
 bool tl_filter_match(const struct tl_filter *f, const struct tl_sock *s);
+
+/* Is the namespace labelled label selected by the netns clauses (always,
+ * with none; f may be NULL)? */
+bool tl_filter_netns(const struct tl_filter *f, const char *label);
 
 /* The idiag_states mask selected by the state clauses: a subset of
  * TL_TCPF_ALL (the SYN-RECV bit always comes with NEW_SYN_RECV). */

@@ -51,6 +51,8 @@ struct tl_filter {
 	struct tl_fnode *root; /* NULL: every socket */
 	uint32_t states;
 	char *text;
+	char **netns; /* "netns" clauses' patterns (none: every namespace) */
+	size_t n_netns;
 };
 
 #endif

@@ -33,10 +33,12 @@ struct tl_cw_item {
 	int pid;	 /* owner, -1 if unknown */
 	const char *comm; /* owner's name, or NULL */
 	const char *cmdline;
+	unsigned ns; /* the watched namespace's index (0 with one) */
 };
 
 struct tl_leak_group {
 	int pid;	/* by process: the pid (-1: owner unknown); by port: -1 */
+	unsigned ns;	/* by process: the namespace of its sockets (the first's) */
 	char comm[17];
 	char cmdline[96];
 	uint16_t port;	/* by port: the local port; by process: 0 */

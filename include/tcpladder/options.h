@@ -34,6 +34,7 @@ struct tl_options {
 	bool version;
 	struct tl_ns_arg *netns;
 	size_t n_netns;
+	bool all_netns;		 /* -A: every namespace, the set kept current */
 	uint64_t delay_ns;	 /* -d: the interval aimed for */
 	bool delay_set;		 /* -d was given (the UI's default is longer) */
 	unsigned long iterations; /* -n: stop after N samples; 0 = no limit */

@@ -8,11 +8,14 @@
 
 #include "tcpladder/histogram.h"
 #include "tcpladder/leak.h"
+#include "tcpladder/nslabel.h"
 #include "tcpladder/snapshot.h"
 #include "tcpladder/util.h"
 
 struct tl_once_report {
-	const char *netns;	   /* "self", a name or a path */
+	const char *netns;	   /* "self", a name or a path; with -A the label */
+	uint64_t netns_ino;	   /* 0: not shown (one namespace named) */
+	const struct tl_cgroup_info *container; /* what its processes' cgroup says, or NULL */
 	double wall;		   /* unix time of the sample */
 	double dump_ms;		   /* what the sample cost */
 	const char *source;	   /* what took it ("sock_diag"; NULL: the same) */
@@ -35,8 +38,15 @@ bool tl_once_report_alarming(const struct tl_once_report *r);
 
 void tl_once_report_fill(struct tl_once_report *r, const char *netns, const struct tl_snapshot *s);
 void tl_report_once_text(struct tl_buf *b, const struct tl_once_report *r, size_t n);
-/* One object, or an array of objects when n > 1. */
+/* One object, or an array of objects when n > 1 (always an array with
+ * array); objects with netns_ino set also carry "netns_inode" and
+ * "container". */
 void tl_report_once_json(struct tl_buf *b, const struct tl_once_report *r, size_t n);
+void tl_report_once_json_array(struct tl_buf *b, const struct tl_once_report *r, size_t n);
+/* Many namespaces (--all-netns): one row per namespace, states as
+ * columns, then each namespace's CLOSE-WAIT owners and TIME-WAIT
+ * pressure where it has any. */
+void tl_report_once_rows(struct tl_buf *b, const struct tl_once_report *r, size_t n);
 
 struct tl_event;
 struct tl_engine_stats;

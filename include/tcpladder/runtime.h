@@ -65,6 +65,10 @@ struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t 
 				  char **cause);
 void tl_runtime_free(struct tl_runtime *rt);
 
+/* Room for the descriptors a front end polls: one destroy-event socket
+ * per namespace (hundreds with --all-netns), the lab's, the signals'. */
+#define TL_POLLFDS_MAX 2048
+
 /* Descriptors to poll (engine, lab, signals; the engine's left out while
  * events rest, see events_gap_ns); returns how many. */
 size_t tl_runtime_pollfds(const struct tl_runtime *rt, struct pollfd *pfd, size_t max);

@@ -108,6 +108,10 @@ struct tl_tracker;
 
 struct tl_tracker *tl_tracker_new(unsigned n_ns);
 void tl_tracker_free(struct tl_tracker *t);
+/* One more namespace (its index); a namespace no longer watched: its
+ * connections are forgotten without events at the next expiry. */
+unsigned tl_tracker_add_ns(struct tl_tracker *t);
+void tl_tracker_drop_ns(struct tl_tracker *t, unsigned ns);
 /* How long a closed connection stays visible (default 10 s). */
 void tl_tracker_set_tombstone(struct tl_tracker *t, uint64_t ns);
 

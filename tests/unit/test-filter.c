@@ -982,6 +982,47 @@ static void test_property(void)
 	tl_buf_fini(&b);
 }
 
+/* "netns NAME", tcpladder's extension: top-level clauses choosing
+ * namespaces by label or pattern. */
+static void test_netns(void)
+{
+	char *cause = NULL;
+	struct tl_filter *f = tl_filter_parse("netns web-1 state close-wait and sport = :80 netns docker:*", &cause);
+	ok(f != NULL, "netns clauses with state clauses and conditions parse");
+	if (!f)
+		return;
+	is_str(tl_filter_text(f), "state close-wait netns web-1 netns docker:* and sport = :80",
+	       "normal form: the clauses first");
+	struct tl_filter *g = tl_filter_parse(tl_filter_text(f), NULL);
+	ok(g && !strcmp(tl_filter_text(g), tl_filter_text(f)), "the normal form parses back");
+	tl_filter_free(g);
+	ok(tl_filter_netns(f, "web-1"), "a name chooses its namespace");
+	ok(tl_filter_netns(f, "docker:3f2a9c1b7d4e"), "a pattern chooses its namespaces");
+	ok(!tl_filter_netns(f, "web-2") && !tl_filter_netns(f, "host"), "others are left out");
+	ok(tl_filter_states(f) == TL_TCPF(TL_TCP_CLOSE_WAIT), "the states are kept");
+	struct tl_sock s = mk(TL_TCP_CLOSE_WAIT, "10.0.0.1", 80, "10.0.0.2", 5000);
+	ok(tl_filter_match(f, &s), "sockets match on the rest of the filter");
+	tl_filter_free(f);
+	ok(tl_filter_netns(NULL, "anything"), "no filter: every namespace");
+	f = tl_filter_parse("sport = :80", NULL);
+	ok(tl_filter_netns(f, "host"), "no netns clause: every namespace");
+	tl_filter_free(f);
+	f = tl_filter_parse("netns host", NULL);
+	is_str(tl_filter_text(f), "netns host", "a netns clause alone");
+	tl_filter_free(f);
+	static const char *const bad[] = {
+		"netns", "sport = :1 or netns a", "not netns a", "( netns a )", "netns ( a )",
+		"netns a or sport = :1",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cause = NULL;
+		f = tl_filter_parse(bad[i], &cause);
+		ok(!f && cause, "refused: %s (%s)", bad[i], cause ? cause : "accepted");
+		tl_filter_free(f);
+		free(cause);
+	}
+}
+
 int main(void)
 {
 	test_valid();
@@ -990,5 +1031,6 @@ int main(void)
 	test_bytecode();
 	test_long_lists();
 	test_property();
+	test_netns();
 	return tap_done();
 }

@@ -801,6 +801,58 @@ static void compact_while_waiting(void)
 	       "c412 trans CLOSE-WAIT>LAST-ACK FIN/out i\n"
 	       "c412 close LAST-ACK>CLOSED ACK/in\n",
 	       "after the compaction the waiting end is decided by its peer's TIME-WAIT");
+}
+
+/* --all-netns: a namespace joins (its first dump is its baseline), has
+ * events of its own, and leaves: its connections are forgotten without
+ * events, and the others go on. */
+static void namespaces_join_and_leave(void)
+{
+	struct tl_tracker *t = tl_tracker_new(1);
+	struct tl_snapshot s;
+	uint64_t now = 100 * SEC;
+	tl_snapshot_init(&s);
+
+	struct tl_sock a[] = {sk(1, TL_TCP_LISTEN, 80, 0)};
+	snap_of(&s, a, 1);
+	tl_tracker_sample(t, 0, &s, now, 100.0);
+	is_int(tl_tracker_add_ns(t), 1, "a namespace joins as index 1");
+	struct tl_sock b[] = {sk(10, TL_TCP_LISTEN, 8080, 0), sk(11, TL_TCP_ESTABLISHED, 8080, 40000),
+			      sk(12, TL_TCP_ESTABLISHED, 40000, 8080)};
+	snap_of(&s, b, 3);
+	tl_tracker_sample(t, 1, &s, now + SEC, 101.0);
+	is_str(drain(t), "", "its first dump is its baseline: no events");
+	struct tl_sock b2[] = {b[0], b[1], b[2], sk(13, TL_TCP_CLOSE_WAIT, 8080, 40001)};
+	snap_of(&s, b2, 4);
+	tl_tracker_sample(t, 1, &s, now + 2 * SEC, 102.0);
+	is_str(drain(t),
+	       "c13 open ->SYN-RECV SYN/in i\nc13 trans SYN-RECV>ESTABLISHED ACK/in i\n"
+	       "c13 trans ESTABLISHED>CLOSE-WAIT FIN/in\n",
+	       "then its own events");
+	const struct tl_conn *c = tl_tracker_find(t, 11);
+	ok(c && c->ns == 1, "its connections carry its index");
+	tl_tracker_drop_ns(t, 1);
+	is_str(drain(t), "", "it leaves: no events for its connections");
+	/* many come and go: the ones gone are not waited for */
+	for (unsigned i = 2; i < 12; i++) {
+		tl_tracker_add_ns(t);
+		tl_tracker_drop_ns(t, i);
+	}
+	tl_tracker_expire(t, now + 3 * SEC);
+	ok(!any_conn(t, 10) && !any_conn(t, 11) && !any_conn(t, 13),
+	   "its connections are forgotten at the next expiry");
+	ok(any_conn(t, 1) != NULL, "the other namespace's are kept");
+	/* the one left goes on: a close is decided after its own dumps */
+	struct tl_sock a2[] = {a[0], sk(2, TL_TCP_ESTABLISHED, 80, 41000)};
+	snap_of(&s, a2, 2);
+	tl_tracker_sample(t, 0, &s, now + 4 * SEC, 104.0);
+	drain(t);
+	snap_of(&s, a, 1);
+	tl_tracker_sample(t, 0, &s, now + 5 * SEC, 105.0);
+	tl_tracker_sample(t, 0, &s, now + 6 * SEC, 106.0);
+	tl_tracker_sample(t, 0, &s, now + 7 * SEC, 107.0);
+	ok(strstr(drain(t), "c2 close") != NULL,
+	   "a connection of the namespace left is closed after its dumps alone");
 	tl_tracker_free(t);
 	tl_snapshot_fini(&s);
 }
@@ -1067,5 +1119,6 @@ int main(void)
 	burst_storage();
 	compact_while_waiting();
 	destroyed_before_baseline();
+	namespaces_join_and_leave();
 	return tap_done();
 }

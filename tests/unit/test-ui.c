@@ -457,6 +457,58 @@ static void random_order(void)
 	tl_evlog_fini(&log);
 }
 
+/* Several namespaces (--all-netns): the table's NETNS column, and the
+ * leak screen naming the container a leaking process lives in. */
+static void netns_screens(void)
+{
+	struct fixture f;
+	const char *names[3] = {"host", "docker:3f2a9c1b7d4e", "tla"};
+	struct tl_ui ui;
+
+	memset(&f, 0, sizeof(f));
+	f.t = tl_tracker_new(3);
+	tl_history_init(&f.hist, 10);
+	tl_evlog_init(&f.log, 10);
+	tl_snapshot_init(&f.snap);
+	f.now = 1000 * SEC;
+	for (unsigned ns = 0; ns < 3; ns++) {
+		tl_snapshot_clear(&f.snap);
+		*tl_snapshot_add(&f.snap) = sk(1 + ns * 100, TL_TCP_LISTEN, 0, (uint16_t)(80 + ns), 0);
+		for (unsigned i = 0; i < ns * 2; i++)
+			*tl_snapshot_add(&f.snap) =
+				sk(2 + ns * 100 + i, ns == 1 ? TL_TCP_CLOSE_WAIT : TL_TCP_ESTABLISHED,
+				   (uint8_t)(20 + i), (uint16_t)(80 + ns), (uint16_t)(40000 + i));
+		f.snap.complete = true;
+		tl_tracker_sample(f.t, ns, &f.snap, f.now, 1764064800.0);
+	}
+	struct tl_hist h;
+	tl_hist_from_snapshot(&h, &f.snap);
+	tl_history_add(&f.hist, &h, f.now);
+	tl_ui_init(&ui);
+	struct tl_ui_input in = input(&f);
+	in.ns_names = names;
+	in.n_ns = 3;
+	tl_ui_refresh_rows(&ui, &in);
+	golden_in("netns-120x24", &ui, &in, 120, 24, false);
+	golden_in("netns-80x24-ascii", &ui, &in, 80, 24, true);
+
+	struct tl_cw_item items[2] = {
+		{80, 1, 12, true, 4242, "leaky", "leaky --serve", 1},
+		{80, 1, 10, true, 4242, "leaky", "leaky --serve", 1},
+	};
+	struct tl_leak_cfg cfg;
+	struct tl_leak_group *groups = NULL;
+	tl_leak_cfg_default(&cfg);
+	in.n_leaks = tl_leak_group(items, 2, false, &cfg, &groups);
+	in.leaks = groups;
+	ok(in.n_leaks == 1 && groups[0].ns == 1, "a leak group keeps its namespace");
+	tl_ui_key(&ui, 'L', &in);
+	golden_in("leaks-netns-100x20", &ui, &in, 100, 20, false);
+	free(groups);
+	tl_ui_fini(&ui);
+	fixture_fini(&f);
+}
+
 int main(void)
 {
 	struct fixture f;
@@ -617,6 +669,7 @@ int main(void)
 
 	leak_legend(&f);
 	inferred_marked(&f);
+	netns_screens();
 
 	tl_ui_fini(&ui);
 	fixture_fini(&f);
