@@ -4,8 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tcpladder/clock.h"
 #include "tcpladder/engine.h"
+#include "tcpladder/exporter.h"
 #include "tcpladder/histogram.h"
+#include "tcpladder/metrics.h"
 #include "tcpladder/owners.h"
 #include "tcpladder/runtime.h"
 #include "tcpladder/sampler.h"
@@ -54,6 +57,13 @@ struct tl_runtime {
 	bool have_tw;
 	bool hidden_said; /* why some owners are unknown, said once */
 	char *note;	  /* the runtime's own notice, or NULL */
+	char *warning;	  /* the runtime's own warning, or NULL */
+
+	/* metrics: counted every step, rendered and published every sample */
+	struct tl_exporter *exp;
+	struct tl_metrics_counters *ctr; /* one per namespace */
+	struct tl_buf text;
+	char *last_error; /* the textfile's last error, said once until it changes */
 };
 
 void tl_runtime_leak_cfg_from(struct tl_leak_cfg *cfg, const struct tl_options *o)
@@ -91,13 +101,28 @@ struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t 
 		.follow = cfg->follow,
 		.what = TL_SAMPLE_INFO,
 	};
+	bool metrics = o->metrics_listen.family || o->metrics_textfile;
+	if (metrics)
+		ecfg.what |= TL_SAMPLE_OTHER;
+	tl_buf_init(&rt->text);
+	/* The listener first: it is opened in the namespace we run in, and
+	 * a port in use is said before any other work. */
+	if (metrics) {
+		rt->exp = tl_exporter_new(&o->metrics_listen, o->metrics_textfile, cause);
+		if (!rt->exp) {
+			free(rt);
+			return NULL;
+		}
+	}
 	if (tl_signals_set(&rt->sig, cause) < 0) {
+		tl_exporter_free(rt->exp);
 		free(rt);
 		return NULL;
 	}
 	rt->e = tl_engine_new(&ecfg, cause);
 	if (!rt->e) {
 		tl_signals_clear(&rt->sig);
+		tl_exporter_free(rt->exp);
 		free(rt);
 		return NULL;
 	}
@@ -110,7 +135,9 @@ struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t 
 	tl_evlog_init(&rt->log, rt->keep_log ? cfg->log_cap : 1);
 	rt->keep_history = cfg->history_cap > 0;
 	tl_history_init(&rt->history, rt->keep_history ? cfg->history_cap : 1);
-	rt->leaks = cfg->leaks;
+	rt->leaks = cfg->leaks || metrics;
+	if (metrics)
+		rt->ctr = tl_calloc(rt->n_ns, sizeof(*rt->ctr));
 	rt->event_owners = cfg->event_owners && !o->no_owners;
 	rt->owners = tl_owners_new(NULL);
 	tl_runtime_leak_cfg_from(&rt->leak_cfg, o);
@@ -123,6 +150,11 @@ void tl_runtime_free(struct tl_runtime *rt)
 	if (!rt)
 		return;
 	free(rt->note);
+	free(rt->warning);
+	free(rt->last_error);
+	free(rt->ctr);
+	tl_buf_fini(&rt->text);
+	tl_exporter_free(rt->exp);
 	free(rt->groups);
 	tl_leak_watch_fini(&rt->watch);
 	tl_owners_free(rt->owners);
@@ -141,6 +173,7 @@ size_t tl_runtime_pollfds(const struct tl_runtime *rt, struct pollfd *pfd, size_
 	size_t n = tl_engine_pollfds(rt->e, pfd, max - 1);
 	if (rt->demo)
 		n += tl_demo_pollfds(rt->demo, pfd + n, max - 1 - n);
+	n += tl_exporter_pollfds(rt->exp, pfd + n, max - 1 - n);
 	pfd[n++] = (struct pollfd){rt->sig.fd, POLLIN, 0};
 	return n;
 }
@@ -152,6 +185,8 @@ uint64_t tl_runtime_deadline(const struct tl_runtime *rt)
 		d = TL_MIN(d, tl_demo_deadline(rt->demo));
 	if (rt->o->duration_ns)
 		d = TL_MIN(d, tl_add_sat(rt->start, rt->o->duration_ns));
+	if (rt->exp)
+		d = TL_MIN(d, tl_exporter_deadline(rt->exp, tl_mono_ns()));
 	return d;
 }
 
@@ -245,6 +280,49 @@ static void sum_hist(struct tl_engine *e, struct tl_hist *sum)
 	}
 }
 
+/* The sample as metrics: rendered once per sample, so a scrape costs
+ * only the sending. */
+static void publish_metrics(struct tl_runtime *rt, double wall)
+{
+	struct tl_engine_stats st;
+	struct tl_metrics_ns ns[64];
+	size_t n_ns = TL_MIN((size_t)rt->n_ns, TL_ARRAY_SIZE(ns));
+	char *cause = NULL;
+
+	tl_engine_stats(rt->e, &st);
+	for (size_t i = 0; i < n_ns; i++)
+		ns[i] = (struct tl_metrics_ns){rt->names[i], tl_engine_snapshot(rt->e, (unsigned)i),
+					       &rt->ctr[i]};
+	struct tl_metrics_input in = {
+		.ns = ns,
+		.n_ns = n_ns,
+		.cw = rt->groups,
+		.n_cw = rt->n_groups,
+		.cw_known = !rt->o->no_owners,
+		.tw = rt->have_tw ? &rt->tw : NULL,
+		.st = &st,
+		.wall = wall,
+		.top = (unsigned)rt->o->metrics_top,
+		.version = PACKAGE_VERSION,
+	};
+	tl_buf_reset(&rt->text);
+	tl_metrics_render(&rt->text, &in);
+	if (tl_exporter_publish(rt->exp, rt->text.data, rt->text.len, &cause) < 0) {
+		/* said once until it changes (a full disk every second is one line) */
+		if (!rt->last_error || strcmp(rt->last_error, cause) != 0) {
+			free(rt->warning);
+			rt->warning = tl_strdup(cause);
+			free(rt->last_error);
+			rt->last_error = cause;
+		} else {
+			free(cause);
+		}
+	} else {
+		free(rt->last_error);
+		rt->last_error = NULL;
+	}
+}
+
 /* The lab's main connection, as the tracker knows it (the client end, in
  * the first namespace). */
 static uint32_t run_conn(struct tl_runtime *rt)
@@ -307,6 +385,9 @@ int tl_runtime_step(struct tl_runtime *rt, uint64_t now, double wall, char **cau
 	if (rt->keep_log)
 		for (size_t i = 0; i < rt->n_ev; i++)
 			tl_evlog_add(&rt->log, &rt->ev[i]);
+	for (unsigned i = 0; rt->ctr && i < rt->n_ns; i++)
+		tl_metrics_count(&rt->ctr[i], rt->ev, rt->n_ev, i);
+	tl_exporter_step(rt->exp);
 	if (rt->run_port && !rt->run_conn)
 		rt->run_conn = run_conn(rt);
 	if (rt->event_owners)
@@ -324,6 +405,8 @@ int tl_runtime_step(struct tl_runtime *rt, uint64_t now, double wall, char **cau
 		}
 		if (rt->leaks)
 			update_leaks(rt, now);
+		if (rt->exp)
+			publish_metrics(rt, wall);
 	}
 	if (rt->o->iterations && st.samples >= rt->o->iterations)
 		return stop(rt, TL_RUNTIME_ITERATIONS);
@@ -364,7 +447,14 @@ uint32_t tl_runtime_run_conn(const struct tl_runtime *rt)
 
 char *tl_runtime_take_notice(struct tl_runtime *rt, const char **kind)
 {
-	char *msg = rt->note;
+	char *msg = rt->warning;
+	if (msg) {
+		if (kind)
+			*kind = "warning";
+		rt->warning = NULL;
+		return msg;
+	}
+	msg = rt->note;
 	if (kind)
 		*kind = msg ? "note" : "warning";
 	if (msg) {
