@@ -129,7 +129,7 @@ static void sample_f(struct writer *w, const char *name, const char *const *kv, 
 	begin(w, name, kv);
 	if (!isfinite(v))
 		v = 0;
-	tl_buf_printf(w->b, "%.9g\n", v);
+	tl_buf_printf(w->b, "%.15g\n", v);
 }
 
 static const char *family_name(int f)
