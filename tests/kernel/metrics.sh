@@ -168,6 +168,23 @@ else
 	ok "# SKIP promtool missing"
 fi
 
+# Beside --events: the event stream goes on, and a scrape is answered (its
+# own connection is among the events).
+in_netns '
+	"$TCPLADDER" --events --json --metrics-listen 127.0.0.1:9466 -d 0.1 >"$T/ev.json" 2>/dev/null &
+	TL=$!
+	up() { curl -sf http://127.0.0.1:9466/metrics -o "$T/ev.prom" 2>/dev/null; }
+	wait_for 60 up
+	seen() { grep -q "\"local\":\"127.0.0.1:9466\",\"remote\":\"127.0.0.1:[0-9]*\",\"event\":\"open\"" "$T/ev.json"; }
+	wait_for 60 seen
+	end_pid TERM "$TL"
+	echo $? >"$T/ev.rc"
+'
+check "beside --events: a scrape answered" grep -q '^tcpladder_samples_total [1-9]' "$T/ev.prom"
+check "beside --events: the scrape's connection is an event" \
+	grep -q '"local":"127.0.0.1:9466","remote":"127.0.0.1:[0-9]*","event":"open"' "$T/ev.json"
+check "beside --events: SIGTERM, exit 0" [ "$(cat "$T/ev.rc")" = 0 ]
+
 # Usage and runtime errors, each one line.
 for a in 127.0.0.1 127.0.0.1:0 127.0.0.1:65536 ::1:9464 '[::1]9464' host:9464 '' 1.2.3:80; do
 	"$TCPLADDER" --metrics-listen "$a" -n 1 >/dev/null 2>"$T/e"
