@@ -104,7 +104,6 @@ struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t 
 	bool metrics = o->metrics_listen.family || o->metrics_textfile;
 	if (metrics)
 		ecfg.what |= TL_SAMPLE_OTHER;
-	tl_buf_init(&rt->text);
 	/* The listener first: it is opened in the namespace we run in, and
 	 * a port in use is said before any other work. */
 	if (metrics) {
@@ -135,6 +134,7 @@ struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t 
 	tl_evlog_init(&rt->log, rt->keep_log ? cfg->log_cap : 1);
 	rt->keep_history = cfg->history_cap > 0;
 	tl_history_init(&rt->history, rt->keep_history ? cfg->history_cap : 1);
+	tl_buf_init(&rt->text);
 	rt->leaks = cfg->leaks || metrics;
 	if (metrics)
 		rt->ctr = tl_calloc(rt->n_ns, sizeof(*rt->ctr));
