@@ -185,6 +185,30 @@ check "beside --events: the scrape's connection is an event" \
 	grep -q '"local":"127.0.0.1:9466","remote":"127.0.0.1:[0-9]*","event":"open"' "$T/ev.json"
 check "beside --events: SIGTERM, exit 0" [ "$(cat "$T/ev.rc")" = 0 ]
 
+# The textfile's directory removed while running: one warning, however
+# many samples fail; sampling and serving go on; written again once the
+# directory is back.
+mkdir "$T/d"
+in_netns '
+	"$TCPLADDER" --metrics-textfile "$T/d/m.prom" --metrics-listen 127.0.0.1:9467 -d 0.1 \
+		>/dev/null 2>"$T/w.err" &
+	TL=$!
+	wait_for 60 test -s "$T/d/m.prom"
+	rm -rf "$T/d"
+	samples() { curl -s http://127.0.0.1:9467/metrics | awk "\$1 == \"tcpladder_samples_total\" { print \$2 }"; }
+	wait_for 60 grep -q warning "$T/w.err"
+	n0=$(samples)
+	more() { [ "$(samples)" -ge $((n0 + 10)) ]; }
+	wait_for 60 more && echo yes >"$T/w.more"
+	mkdir "$T/d"
+	wait_for 60 test -s "$T/d/m.prom" && echo yes >"$T/w.back"
+	end_pid TERM "$TL"
+'
+check "textfile directory gone: one warning line for ten and more failed samples" \
+	[ "$(wc -l <"$T/w.err")" = 1 -a "$(grep -c "^tcpladder: warning: cannot write the metrics textfile in $T/d: No such file or directory\$" "$T/w.err")" = 1 ]
+check "textfile directory gone: sampling and serving go on" [ -s "$T/w.more" ]
+check "textfile directory back: written again" [ -s "$T/w.back" ]
+
 # Usage and runtime errors, each one line.
 for a in 127.0.0.1 127.0.0.1:0 127.0.0.1:65536 ::1:9464 '[::1]9464' host:9464 '' 1.2.3:80; do
 	"$TCPLADDER" --metrics-listen "$a" -n 1 >/dev/null 2>"$T/e"
