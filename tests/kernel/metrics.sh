@@ -194,7 +194,8 @@ in_netns '
 		>/dev/null 2>"$T/w.err" &
 	TL=$!
 	wait_for 60 test -s "$T/d/m.prom"
-	rm -rf "$T/d"
+	# moved away in one step (rm -rf races the next temporary file)
+	mv "$T/d" "$T/d.gone"
 	samples() { curl -s http://127.0.0.1:9467/metrics | awk "\$1 == \"tcpladder_samples_total\" { print \$2 }"; }
 	wait_for 60 grep -q warning "$T/w.err"
 	n0=$(samples)
