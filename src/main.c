@@ -449,6 +449,49 @@ static int run_events(const struct tl_options *o, const struct tl_filter *filter
 	return ret;
 }
 
+/* Metrics alone: no output but notices; the runtime samples, serves and
+ * writes until a stop signal, -n or --duration. */
+static int run_metrics(const struct tl_options *o, const struct tl_filter *filter,
+		       const struct tl_filter *follow, struct tl_demo *demo)
+{
+	struct tl_runtime_config cfg = {
+		.opts = o,
+		.filter = filter,
+		.follow = follow,
+		.demo = demo,
+		.leaks = true,
+	};
+	char *cause = NULL;
+	int ret = EXIT_SUCCESS;
+	struct tl_runtime *rt = tl_runtime_new(&cfg, tl_mono_ns(), &cause);
+	if (!rt)
+		return fail(cause);
+	for (;;) {
+		struct pollfd pfd[66];
+		size_t n = tl_runtime_pollfds(rt, pfd, TL_ARRAY_SIZE(pfd));
+		int timeout = tl_poll_timeout_ms(tl_runtime_deadline(rt), tl_mono_ns(), 60000);
+		if (poll(pfd, n, timeout) < 0 && errno != EINTR) {
+			ret = fail(tl_asprintf("poll: %s", strerror(errno)));
+			break;
+		}
+		int r = tl_runtime_step(rt, tl_mono_ns(), tl_wall_now(), &cause);
+		if (r < 0) {
+			ret = fail(cause);
+			break;
+		}
+		const char *kind;
+		char *msg = tl_runtime_take_notice(rt, &kind);
+		if (msg) {
+			say(!strcmp(kind, "note") ? "note: " : "warning: ", msg);
+			free(msg);
+		}
+		if (r > 0)
+			break;
+	}
+	tl_runtime_free(rt);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	struct tl_options o;
@@ -498,9 +541,10 @@ int main(int argc, char **argv)
 			}
 		}
 		if (!ret)
-			ret = o.mode == TL_MODE_ONCE	 ? run_once(&o, filter)
-			      : o.mode == TL_MODE_EVENTS ? run_events(&o, filter, follow, demo)
-							 : tl_tui_run(&o, filter, follow, demo);
+			ret = o.mode == TL_MODE_ONCE	  ? run_once(&o, filter)
+			      : o.mode == TL_MODE_EVENTS  ? run_events(&o, filter, follow, demo)
+			      : o.mode == TL_MODE_METRICS ? run_metrics(&o, filter, follow, demo)
+							  : tl_tui_run(&o, filter, follow, demo);
 		tl_demo_free(demo);
 		tl_filter_free(filter);
 		tl_filter_free(follow);

@@ -1,4 +1,5 @@
 /* options: command-line parsing. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -28,6 +29,10 @@ enum {
 	OPT_DEMO,
 	OPT_LINK_DELAY,
 	OPT_NO_OWNERS,
+	OPT_UI,
+	OPT_METRICS_LISTEN,
+	OPT_METRICS_TEXTFILE,
+	OPT_METRICS_TOP,
 	OPT_END,
 	OPT_EXACT,
 	OPT_NO_EXACT,
@@ -38,6 +43,7 @@ enum {
  * uint64_t of ns holds 584 years): ten years. */
 #define MAX_SPAN_S 315360000ULL
 #define MAX_SPAN_NS (MAX_SPAN_S * 1000000000ULL)
+#define DEFAULT_METRICS_TOP 10
 
 static const struct option longopts[] = {
 	{"once", no_argument, NULL, OPT_ONCE},
@@ -61,6 +67,10 @@ static const struct option longopts[] = {
 	{"ladder", no_argument, NULL, OPT_LADDER},
 	{"demo", optional_argument, NULL, OPT_DEMO},
 	{"link-delay", required_argument, NULL, OPT_LINK_DELAY},
+	{"ui", no_argument, NULL, OPT_UI},
+	{"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
+	{"metrics-textfile", required_argument, NULL, OPT_METRICS_TEXTFILE},
+	{"metrics-top", required_argument, NULL, OPT_METRICS_TOP},
 	{"json", no_argument, NULL, 'j'},
 	{"netns", required_argument, NULL, 'N'},
 	{"pid", required_argument, NULL, OPT_PID},
@@ -85,6 +95,16 @@ const char *tl_options_help(void)
 	       "                          SCENARIO: full (default), server-first, rst,\n"
 	       "                          lost-ack, leak, tw-storm\n"
 	       "      --link-delay=SECONDS  the lab's one-way delay (default 0.3)\n"
+	       "      --ui                the full-screen view, also beside --metrics-*\n"
+	       "\n"
+	       "Metrics (Prometheus; headless when given without --events or --ui):\n"
+	       "      --metrics-listen=ADDR:PORT  serve the latest sample at\n"
+	       "                          http://ADDR:PORT/metrics (ADDR numeric; [::1]:PORT\n"
+	       "                          for IPv6; :PORT for every address)\n"
+	       "      --metrics-textfile=PATH  rewrite PATH (atomically) after every sample,\n"
+	       "                          for node_exporter's textfile collector\n"
+	       "      --metrics-top=N     series kept per owner, port and destination before\n"
+	       "                          the rest is summed as \"other\" (default 10)\n"
 	       "\n"
 	       "Output:\n"
 	       "  -j, --json              JSON: one object for --once (an array for several\n"
@@ -151,6 +171,9 @@ static const struct {
 	{OPT_ONCE, OPT_FOLLOW}, {OPT_ONCE, OPT_LANG}, {OPT_ONCE, OPT_LEAK_WINDOW},
 	/* the event stream judges no leaks */
 	{OPT_EVENTS, OPT_LEAK_COUNT}, {OPT_EVENTS, OPT_LEAK_AGE}, {OPT_EVENTS, OPT_LEAK_WINDOW},
+	/* metrics follow a run of samples; --ui is the view, not a stream */
+	{OPT_ONCE, OPT_METRICS_LISTEN}, {OPT_ONCE, OPT_METRICS_TEXTFILE}, {OPT_UI, OPT_ONCE},
+	{OPT_UI, OPT_EVENTS},
 };
 
 /* Options that mean something only with another: opt (when `with` is
@@ -163,6 +186,7 @@ static const struct {
 	{OPT_LADDER, 0, OPT_EVENTS, 0},
 	{'j', 0, OPT_ONCE, OPT_EVENTS},
 	{OPT_LANG, OPT_EVENTS, OPT_LADDER, 0},
+	{OPT_METRICS_TOP, 0, OPT_METRICS_LISTEN, OPT_METRICS_TEXTFILE},
 };
 
 static const struct option *opt_find(int code)
@@ -282,6 +306,7 @@ int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause)
 	o->cpu_budget = 0.05;
 	o->demo = -1;
 	o->link_delay_ns = 300000000ULL;
+	o->metrics_top = DEFAULT_METRICS_TOP;
 	optind = 0; /* full re-initialisation, so parsing can run twice */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":jN:AhVd:n:", longopts, NULL)) != -1) {
@@ -408,6 +433,28 @@ int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause)
 				return -EINVAL;
 			}
 			break;
+		case OPT_UI:
+			o->ui = true;
+			break;
+		case OPT_METRICS_LISTEN:
+			if (tl_listen_addr_parse(optarg, &o->metrics_listen, cause) < 0)
+				return -EINVAL;
+			break;
+		case OPT_METRICS_TEXTFILE:
+			if (!*optarg) {
+				*cause = tl_strdup("--metrics-textfile needs a path");
+				return -EINVAL;
+			}
+			free(o->metrics_textfile);
+			o->metrics_textfile = tl_strdup(optarg);
+			break;
+		case OPT_METRICS_TOP:
+			if (tl_parse_uint(optarg, 1, 1000, &o->metrics_top) < 0) {
+				*cause = tl_asprintf("invalid --metrics-top '%s' (1 to 1000)",
+						     tl_text_echo(optarg, echo, sizeof(echo)));
+				return -EINVAL;
+			}
+			break;
 		case OPT_FOLLOW:
 			free(o->follow);
 			o->follow = tl_strdup(optarg);
@@ -460,6 +507,10 @@ int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause)
 	}
 	if (!o->help && !o->version && (*cause = check_combinations(seen)))
 		return -EINVAL;
+	/* Metrics alone run headless; beside --events or --ui they run too. */
+	if (o->mode == TL_MODE_UI && !o->ui &&
+	    (o->metrics_listen.family || o->metrics_textfile))
+		o->mode = TL_MODE_METRICS;
 	if (o->n_netns == 0)
 		add_ns(o, NULL, tl_strdup("self"));
 	return 0;
@@ -474,7 +525,60 @@ void tl_options_fini(struct tl_options *o)
 	free(o->netns);
 	free(o->follow);
 	free(o->filter);
+	free(o->metrics_textfile);
 	memset(o, 0, sizeof(*o));
+}
+
+int tl_listen_addr_parse(const char *s, struct tl_listen_addr *out, char **cause)
+{
+	char echo[TL_ECHO_SIZE];
+	char host[64];
+	const char *colon;
+	size_t hlen;
+	unsigned long port;
+
+	memset(out, 0, sizeof(*out));
+	if (s[0] == '[') { /* [v6]:port */
+		const char *end = strchr(s, ']');
+		if (!end || end[1] != ':')
+			goto bad;
+		hlen = (size_t)(end - s - 1);
+		if (hlen >= sizeof(host))
+			goto bad;
+		memcpy(host, s + 1, hlen);
+		host[hlen] = '\0';
+		colon = end + 1;
+		out->family = AF_INET6;
+		if (inet_pton(AF_INET6, host, out->addr) != 1)
+			goto bad;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon || memchr(s, ':', (size_t)(colon - s)))
+			goto bad; /* none, or an IPv6 address without brackets */
+		hlen = (size_t)(colon - s);
+		if (hlen >= sizeof(host))
+			goto bad;
+		memcpy(host, s, hlen);
+		host[hlen] = '\0';
+		if (hlen == 0) {
+			out->family = AF_INET6; /* every address, both families */
+		} else {
+			out->family = AF_INET;
+			if (inet_pton(AF_INET, host, out->addr) != 1)
+				goto bad;
+		}
+	}
+	if (tl_parse_uint(colon + 1, 1, 65535, &port) < 0)
+		goto bad;
+	out->port = (uint16_t)port;
+	snprintf(out->text, sizeof(out->text), "%s", s);
+	return 0;
+bad:
+	memset(out, 0, sizeof(*out));
+	*cause = tl_asprintf("invalid --metrics-listen '%s' (ADDR:PORT with a numeric address, "
+			     "[ADDR]:PORT for IPv6, or :PORT)",
+			     tl_text_echo(s, echo, sizeof(echo)));
+	return -EINVAL;
 }
 
 uint64_t tl_options_delay(const struct tl_options *o)
@@ -485,5 +589,7 @@ uint64_t tl_options_delay(const struct tl_options *o)
 		return 100000000ULL;
 	if (o->mode == TL_MODE_UI)
 		return 1000000000ULL;
+	if (o->mode == TL_MODE_METRICS)
+		return 1000000000ULL; /* as the view: fresh for any scrape interval */
 	return DEFAULT_DELAY_NS;
 }

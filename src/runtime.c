@@ -6,8 +6,10 @@
 
 #include "tcpladder/clock.h"
 #include "tcpladder/engine.h"
+#include "tcpladder/exporter.h"
 #include "tcpladder/filter.h"
 #include "tcpladder/histogram.h"
+#include "tcpladder/metrics.h"
 #include "tcpladder/nswatch.h"
 #include "tcpladder/owners.h"
 #include "tcpladder/runtime.h"
@@ -76,6 +78,14 @@ struct tl_runtime {
 	bool have_tw;
 	bool hidden_said; /* why some owners are unknown, said once */
 	char *note;	  /* the runtime's own notice, or NULL */
+	char *warning;	  /* the runtime's own warning, or NULL */
+
+	/* metrics: counted every step, rendered and published every sample */
+	struct tl_exporter *exp;
+	struct tl_metrics_counters *ctr; /* one per namespace */
+	size_t n_ctr;
+	struct tl_buf text;
+	char *last_error; /* the textfile's last error, said once until it changes */
 };
 
 void tl_runtime_leak_cfg_from(struct tl_leak_cfg *cfg, const struct tl_options *o)
@@ -125,6 +135,11 @@ static void refresh_names(struct tl_runtime *rt)
 	rt->names = tl_reallocarray(rt->names, rt->n_ns ? rt->n_ns : 1, sizeof(*rt->names));
 	for (unsigned i = 0; i < rt->n_ns; i++)
 		rt->names[i] = tl_engine_ns_name(rt->e, i);
+	if (rt->ctr && rt->n_ctr < rt->n_ns) { /* namespaces joined: counters from zero */
+		rt->ctr = tl_reallocarray(rt->ctr, rt->n_ns, sizeof(*rt->ctr));
+		memset(rt->ctr + rt->n_ctr, 0, (rt->n_ns - rt->n_ctr) * sizeof(*rt->ctr));
+		rt->n_ctr = rt->n_ns;
+	}
 }
 
 /* --all-netns: the set rescanned; the engine told what appeared and what
@@ -236,9 +251,22 @@ struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t 
 		.exact_ring = exact_ring(),
 		.sparse_quiet = o->all_netns && !cfg->demo,
 	};
+	bool metrics = o->metrics_listen.family || o->metrics_textfile;
+	if (metrics)
+		ecfg.what |= TL_SAMPLE_OTHER;
+	/* The listener first: it is opened in the namespace we run in, and
+	 * a port in use is said before any other work. */
+	if (metrics) {
+		rt->exp = tl_exporter_new(&o->metrics_listen, o->metrics_textfile, cause);
+		if (!rt->exp) {
+			free(rt);
+			return NULL;
+		}
+	}
 	if (tl_signals_set(&rt->sig, cause) < 0) {
 		free_args(all, n_netns);
 		tl_nswatch_free(rt->nsw);
+		tl_exporter_free(rt->exp);
 		free(rt);
 		return NULL;
 	}
@@ -247,6 +275,7 @@ struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t 
 	if (!rt->e) {
 		tl_signals_clear(&rt->sig);
 		tl_nswatch_free(rt->nsw);
+		tl_exporter_free(rt->exp);
 		free(rt);
 		return NULL;
 	}
@@ -261,7 +290,12 @@ struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t 
 		rt->steps = tl_steps_new(cfg->steps_cap);
 	rt->keep_history = cfg->history_cap > 0;
 	tl_history_init(&rt->history, rt->keep_history ? cfg->history_cap : 1);
-	rt->leaks = cfg->leaks;
+	tl_buf_init(&rt->text);
+	rt->leaks = cfg->leaks || metrics;
+	if (metrics) {
+		rt->ctr = tl_calloc(rt->n_ns ? rt->n_ns : 1, sizeof(*rt->ctr));
+		rt->n_ctr = rt->n_ns;
+	}
 	rt->event_owners = cfg->event_owners && !o->no_owners;
 	rt->owners = tl_owners_new(NULL);
 	tl_runtime_leak_cfg_from(&rt->leak_cfg, o);
@@ -274,6 +308,11 @@ void tl_runtime_free(struct tl_runtime *rt)
 	if (!rt)
 		return;
 	free(rt->note);
+	free(rt->warning);
+	free(rt->last_error);
+	free(rt->ctr);
+	tl_buf_fini(&rt->text);
+	tl_exporter_free(rt->exp);
 	free(rt->groups);
 	tl_leak_watch_fini(&rt->watch);
 	tl_owners_free(rt->owners);
@@ -294,6 +333,7 @@ size_t tl_runtime_pollfds(const struct tl_runtime *rt, struct pollfd *pfd, size_
 	size_t n = rt->events_resting ? 0 : tl_engine_pollfds(rt->e, pfd, max - 1);
 	if (rt->demo)
 		n += tl_demo_pollfds(rt->demo, pfd + n, max - 1 - n);
+	n += tl_exporter_pollfds(rt->exp, pfd + n, max - 1 - n);
 	pfd[n++] = (struct pollfd){rt->sig.fd, POLLIN, 0};
 	return n;
 }
@@ -309,6 +349,8 @@ uint64_t tl_runtime_deadline(const struct tl_runtime *rt)
 		d = TL_MIN(d, tl_add_sat(rt->start, rt->o->duration_ns));
 	if (rt->nsw)
 		d = TL_MIN(d, rt->next_ns_scan);
+	if (rt->exp)
+		d = TL_MIN(d, tl_exporter_deadline(rt->exp, tl_mono_ns()));
 	return d;
 }
 
@@ -421,6 +463,49 @@ static void sum_hist(struct tl_engine *e, struct tl_hist *sum)
 	}
 }
 
+/* The sample as metrics: rendered once per sample, so a scrape costs
+ * only the sending. */
+static void publish_metrics(struct tl_runtime *rt, double wall)
+{
+	struct tl_engine_stats st;
+	struct tl_metrics_ns ns[64];
+	size_t n_ns = TL_MIN((size_t)rt->n_ns, TL_ARRAY_SIZE(ns));
+	char *cause = NULL;
+
+	tl_engine_stats(rt->e, &st);
+	for (size_t i = 0; i < n_ns; i++)
+		ns[i] = (struct tl_metrics_ns){rt->names[i], tl_engine_snapshot(rt->e, (unsigned)i),
+					       &rt->ctr[i]};
+	struct tl_metrics_input in = {
+		.ns = ns,
+		.n_ns = n_ns,
+		.cw = rt->groups,
+		.n_cw = rt->n_groups,
+		.cw_known = !rt->o->no_owners,
+		.tw = rt->have_tw ? &rt->tw : NULL,
+		.st = &st,
+		.wall = wall,
+		.top = (unsigned)rt->o->metrics_top,
+		.version = PACKAGE_VERSION,
+	};
+	tl_buf_reset(&rt->text);
+	tl_metrics_render(&rt->text, &in);
+	if (tl_exporter_publish(rt->exp, rt->text.data, rt->text.len, &cause) < 0) {
+		/* said once until it changes (a full disk every second is one line) */
+		if (!rt->last_error || strcmp(rt->last_error, cause) != 0) {
+			free(rt->warning);
+			rt->warning = tl_strdup(cause);
+			free(rt->last_error);
+			rt->last_error = cause;
+		} else {
+			free(cause);
+		}
+	} else {
+		free(rt->last_error);
+		rt->last_error = NULL;
+	}
+}
+
 /* The lab's main connection, as the tracker knows it (the client end, in
  * the first namespace). */
 static uint32_t run_conn(struct tl_runtime *rt)
@@ -520,6 +605,9 @@ int tl_runtime_step(struct tl_runtime *rt, uint64_t now, double wall, char **cau
 	rest_events(rt, &st, now);
 	rt->ev = tl_tracker_events(t, &rt->n_ev);
 	keep(rt, 0);
+	for (unsigned i = 0; rt->ctr && i < rt->n_ns; i++)
+		tl_metrics_count(&rt->ctr[i], rt->ev, rt->n_ev, i);
+	tl_exporter_step(rt->exp);
 	if (rt->run_port && !rt->run_conn)
 		rt->run_conn = run_conn(rt);
 	if (rt->event_owners)
@@ -535,6 +623,8 @@ int tl_runtime_step(struct tl_runtime *rt, uint64_t now, double wall, char **cau
 		}
 		if (rt->leaks)
 			update_leaks(rt, now);
+		if (rt->exp)
+			publish_metrics(rt, wall);
 	}
 	if (rt->o->iterations && st.samples >= rt->o->iterations)
 		return stop(rt, TL_RUNTIME_ITERATIONS);
@@ -575,7 +665,14 @@ uint32_t tl_runtime_run_conn(const struct tl_runtime *rt)
 
 char *tl_runtime_take_notice(struct tl_runtime *rt, const char **kind)
 {
-	char *msg = rt->note;
+	char *msg = rt->warning;
+	if (msg) {
+		if (kind)
+			*kind = "warning";
+		rt->warning = NULL;
+		return msg;
+	}
+	msg = rt->note;
 	if (kind)
 		*kind = msg ? "note" : "warning";
 	if (msg) {

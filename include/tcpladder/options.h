@@ -11,6 +11,16 @@ enum tl_mode {
 	TL_MODE_UI,
 	TL_MODE_ONCE,
 	TL_MODE_EVENTS,
+	TL_MODE_METRICS, /* --metrics-listen or --metrics-textfile alone: headless */
+};
+
+/* --metrics-listen ADDR:PORT, parsed (numeric addresses only: no name
+ * lookups).  family 0: not given. */
+struct tl_listen_addr {
+	int family;	 /* AF_INET or AF_INET6 */
+	uint8_t addr[16]; /* network byte order */
+	uint16_t port;
+	char text[64];	 /* as given, for messages */
 };
 
 /* --exact / --no-exact: the eBPF source required, refused, or (the
@@ -52,6 +62,10 @@ struct tl_options {
 	unsigned long leak_count; /* --leak-count (0: default) */
 	uint64_t leak_age_ns;	 /* --leak-age (0: default) */
 	uint64_t leak_window_ns; /* --leak-window (0: default) */
+	bool ui;		 /* --ui: the interactive view even beside metrics */
+	struct tl_listen_addr metrics_listen; /* --metrics-listen (family 0: none) */
+	char *metrics_textfile;	 /* --metrics-textfile, or NULL */
+	unsigned long metrics_top; /* --metrics-top: per-owner, port and destination cap */
 	char *filter;		 /* the FILTER arguments joined, or NULL */
 	int exact;		 /* enum tl_exact_mode */
 };
@@ -64,6 +78,9 @@ void tl_options_fini(struct tl_options *o);
  * (its states last a few link delays), the interactive view's calmer 1 s
  * (as htop), or 0.5 s for --events and --once. */
 uint64_t tl_options_delay(const struct tl_options *o);
+/* Parse "ADDR:PORT", "[V6ADDR]:PORT" or ":PORT" (every address, both
+ * families); 0 or -EINVAL with *cause set (caller frees). */
+int tl_listen_addr_parse(const char *s, struct tl_listen_addr *out, char **cause);
 /* The --help text. */
 const char *tl_options_help(void);
 

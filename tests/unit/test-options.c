@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -297,6 +298,46 @@ int main(void)
 	tl_options_fini(&o);
 	is_int(parse(&o, &cause, "--no-exact", NULL, NULL, NULL), 0, "--no-exact");
 	is_int(o.exact, TL_EXACT_MODE_OFF, "exact mode refused");
+	tl_options_fini(&o);
+
+	/* metrics: headless alone, beside --events or --ui */
+	is_int(parse(&o, &cause, "--metrics-listen", "127.0.0.1:9464", NULL, NULL), 0,
+	       "--metrics-listen");
+	ok(o.mode == TL_MODE_METRICS && o.metrics_listen.family == AF_INET &&
+	       o.metrics_listen.port == 9464 && o.metrics_listen.addr[0] == 127 &&
+	       o.metrics_top == 10,
+	   "alone: headless, IPv4 address and port, default cap");
+	tl_options_fini(&o);
+	is_int(parse(&o, &cause, "--events", "--metrics-textfile=/x/m.prom", NULL, NULL), 0,
+	       "--events with --metrics-textfile");
+	ok(o.mode == TL_MODE_EVENTS && !strcmp(o.metrics_textfile, "/x/m.prom"),
+	   "beside --events");
+	tl_options_fini(&o);
+	is_int(parse(&o, &cause, "--ui", "--metrics-listen=[::1]:80", "--metrics-top=3", NULL), 0,
+	       "--ui with --metrics-listen");
+	ok(o.mode == TL_MODE_UI && o.metrics_listen.family == AF_INET6 &&
+	       o.metrics_listen.addr[15] == 1 && o.metrics_listen.port == 80 && o.metrics_top == 3,
+	   "beside the view, IPv6, cap 3");
+	tl_options_fini(&o);
+	is_int(parse(&o, &cause, "--metrics-listen=:9100", NULL, NULL, NULL), 0, ":PORT");
+	ok(o.metrics_listen.family == AF_INET6 && o.metrics_listen.addr[15] == 0,
+	   ":PORT is every address");
+	tl_options_fini(&o);
+	const char *bad_listen[] = {"9100", "a.b:1", "[::1]", "[::1]x:1", "1.2.3.4:0", "::1:80",
+				    "1.2.3.4:80x", ":"};
+	for (size_t i = 0; i < sizeof(bad_listen) / sizeof(bad_listen[0]); i++) {
+		is_int(parse(&o, &cause, "--metrics-listen", bad_listen[i], NULL, NULL), -EINVAL,
+		       "--metrics-listen '%s' refused", bad_listen[i]);
+		ok(cause && strstr(cause, "invalid --metrics-listen"), "  with a reason");
+		free(cause);
+		tl_options_fini(&o);
+	}
+	is_int(parse(&o, &cause, "--metrics-top=0", "--metrics-listen=:1", NULL, NULL), -EINVAL,
+	       "--metrics-top 0 refused");
+	free(cause);
+	tl_options_fini(&o);
+	is_int(parse(&o, &cause, "--ui", "--events", NULL, NULL), -EINVAL, "--ui with --events");
+	free(cause);
 	tl_options_fini(&o);
 
 	is_int(parse(&o, &cause, "--help", NULL, NULL, NULL), 0, "--help");
