@@ -175,7 +175,12 @@ in_netns '
 	TL=$!
 	up() { curl -sf http://127.0.0.1:9466/metrics -o "$T/ev.prom" 2>/dev/null; }
 	wait_for 60 up
-	seen() { grep -q "\"local\":\"127.0.0.1:9466\",\"remote\":\"127.0.0.1:[0-9]*\",\"event\":\"open\"" "$T/ev.json"; }
+	# A scrape made before the first dump is before the baseline, not an
+	# event: scrape again until one is.
+	seen() {
+		grep -q "\"local\":\"127.0.0.1:9466\",\"remote\":\"127.0.0.1:[0-9]*\",\"event\":\"open\"" "$T/ev.json" ||
+			{ curl -sf http://127.0.0.1:9466/metrics -o /dev/null; return 1; }
+	}
 	wait_for 60 seen
 	end_pid TERM "$TL"
 	echo $? >"$T/ev.rc"
