@@ -464,9 +464,9 @@ int tl_demo_step(struct tl_demo *d, uint64_t now, double wall, char **cause)
 	return 0;
 }
 
-const char *tl_demo_caption(const struct tl_demo *d)
+const char *tl_demo_caption(const struct tl_demo *d, const char *lang)
 {
-	return tl_scenario_caption(d->scenario);
+	return tl_scenario_caption(d->scenario, lang);
 }
 
 uint16_t tl_demo_client_port(const struct tl_demo *d)

@@ -342,7 +342,7 @@ static int run_events(const struct tl_options *o, const struct tl_filter *filter
 		for (size_t i = 0; i < nseg && !o->ladder; i++)
 			demo_segment(&out, &sg[i], o->json);
 		if (!o->json && !o->ladder && tl_runtime_new_run(rt))
-			tl_buf_printf(&out, "== %s\n", tl_demo_caption(demo));
+			tl_buf_printf(&out, "== %s\n", tl_demo_caption(demo, o->lang));
 		struct tl_engine_stats st;
 		tl_runtime_stats(rt, &st);
 		const struct tl_event *ev = tl_runtime_events(rt, &nev);
@@ -395,6 +395,11 @@ int main(int argc, char **argv)
 	}
 	if (o.help) {
 		fputs(tl_options_help(), stdout);
+		ret = flush_stdout();
+	} else if (o.demo == TL_SCENARIO_LIST) {
+		/* the scenarios and their captions, for choosing one */
+		for (int i = 0; tl_scenario_name(i); i++)
+			printf("%-13s %s\n", tl_scenario_name(i), tl_scenario_caption(i, o.lang));
 		ret = flush_stdout();
 	} else if (o.version) {
 		printf("tcpladder %s\n"

@@ -74,7 +74,8 @@ const char *tl_options_help(void)
 	       "      --demo[=SCENARIO]   the slow-motion lab: real connections between two\n"
 	       "                          private namespaces over a delaying link (root);\n"
 	       "                          SCENARIO: full (default), server-first, rst,\n"
-	       "                          lost-ack, leak, tw-storm\n"
+	       "                          lost-ack, leak, tw-storm; list prints them\n"
+	       "                          with their captions (in --lang)\n"
 	       "      --link-delay=SECONDS  the lab's one-way delay (default 0.3)\n"
 	       "\n"
 	       "Output:\n"
@@ -350,8 +351,10 @@ int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause)
 			o->ladder = true;
 			break;
 		case OPT_DEMO:
-			o->demo = optarg ? tl_scenario_find(optarg) : TL_SCENARIO_FULL;
-			if (o->demo < 0) {
+			o->demo = !optarg		  ? TL_SCENARIO_FULL
+				  : !strcmp(optarg, "list") ? TL_SCENARIO_LIST
+							    : tl_scenario_find(optarg);
+			if (o->demo == -1) {
 				*cause = tl_asprintf("unknown demo scenario '%s' (%s)",
 						     tl_text_echo(optarg, echo, sizeof(echo)),
 						     tl_scenario_list());

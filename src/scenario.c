@@ -4,30 +4,98 @@
 
 #include "tcpladder/scenario.h"
 
+/* One scenario: its name, and in each language a caption and a short
+ * explanation of what it teaches. */
 static const struct {
 	const char *name;
-	const char *caption;
+	const char *caption, *caption_zh;
+	const char *explain, *explain_zh;
 } scenarios[TL_SCENARIO_N] = {
-	[TL_SCENARIO_FULL] = {"full", "Full life: handshake, a little data, then the client closes first"},
-	[TL_SCENARIO_SERVER_FIRST] = {"server-first",
-				      "The server closes first: now the server waits in TIME-WAIT"},
-	[TL_SCENARIO_RST] = {"rst", "An abort: the client closes with SO_LINGER 0 and sends an RST"},
-	[TL_SCENARIO_LOST_ACK] = {"lost-ack", "The last ACK is lost: the server sends its FIN again, "
-					      "and TIME-WAIT answers it"},
-	[TL_SCENARIO_LEAK] = {"leak",
-			      "A CLOSE-WAIT leak: the server never calls close(), so CLOSE-WAIT climbs"},
-	[TL_SCENARIO_TW_STORM] = {"tw-storm", "A TIME-WAIT storm: twenty short connections, each "
-					      "leaves a TIME-WAIT behind"},
+	[TL_SCENARIO_FULL] = {
+		"full",
+		"Full life: handshake, a little data, then the client closes first",
+		"完整的一生：握手，少量数据，然后客户端先关闭",
+		"A connects (SYN, SYN+ACK, ACK), both sides send a line, then A closes first: "
+		"FIN from A, B's ACK, B's own FIN, A's last ACK. A, the side that closed first, "
+		"waits in TIME-WAIT; B is gone as soon as its FIN is acknowledged.",
+		"A 发起连接（SYN、SYN+ACK、ACK），双方各发一行数据，然后 A 先关闭：A 发 FIN，"
+		"B 回 ACK，B 再发自己的 FIN，A 回最后的 ACK。先关闭的 A 进入 TIME-WAIT；"
+		"B 的 FIN 一被确认，B 就消失了。",
+	},
+	[TL_SCENARIO_SERVER_FIRST] = {
+		"server-first",
+		"The server closes first: now the server waits in TIME-WAIT",
+		"服务器先关闭：这次是服务器在 TIME-WAIT 中等待",
+		"The same connection, but B closes first. TIME-WAIT belongs to whoever closes "
+		"first, not to the client: B now holds it, which is why busy servers that close "
+		"their connections collect TIME-WAIT sockets.",
+		"同样的连接，但 B 先关闭。TIME-WAIT 属于先关闭的一方，而不是客户端："
+		"现在由 B 持有它，这就是主动关闭连接的繁忙服务器会积累 TIME-WAIT 套接字的原因。",
+	},
+	[TL_SCENARIO_RST] = {
+		"rst",
+		"An abort: the client closes with SO_LINGER 0 and sends an RST",
+		"中止：客户端以 SO_LINGER 0 关闭并发送 RST",
+		"A sets SO_LINGER with a timeout of 0 and closes: instead of a FIN its kernel "
+		"sends an RST and forgets the connection at once. No TIME-WAIT on either side; "
+		"B's socket is reset and closes as soon as its application does.",
+		"A 设置 SO_LINGER 超时为 0 后关闭：内核不发 FIN 而是发 RST，并立即忘掉这个连接。"
+		"双方都没有 TIME-WAIT；B 的套接字被重置，它的应用程序关闭时即消失。",
+	},
+	[TL_SCENARIO_LOST_ACK] = {
+		"lost-ack",
+		"The last ACK is lost: the server sends its FIN again, and TIME-WAIT answers it",
+		"最后的 ACK 丢失：服务器重发 FIN，由 TIME-WAIT 回答",
+		"The link drops A's last ACK. B, in LAST-ACK, hears nothing and sends its FIN "
+		"again; A is in TIME-WAIT and still remembers the connection, so it answers with "
+		"the ACK again. Without TIME-WAIT, A would have answered with an RST.",
+		"链路丢掉了 A 的最后一个 ACK。处于 LAST-ACK 的 B 没有收到回应，于是重发 FIN；"
+		"A 处于 TIME-WAIT，仍记得这个连接，因此再次回 ACK。若没有 TIME-WAIT，A 会回 RST。",
+	},
+	[TL_SCENARIO_LEAK] = {
+		"leak",
+		"A CLOSE-WAIT leak: the server never calls close(), so CLOSE-WAIT climbs",
+		"CLOSE-WAIT 泄漏：服务器从不调用 close()，CLOSE-WAIT 不断增加",
+		"Each run A connects and closes; B accepts but never closes. B's kernel "
+		"acknowledged A's FIN, and then waits for B's application: each connection stays "
+		"in CLOSE-WAIT for as long as the process lives. The leak screen (L) names it.",
+		"每一轮 A 连接后关闭；B 接受了连接却从不关闭。B 的内核确认了 A 的 FIN，"
+		"然后等待 B 的应用程序：每个连接都停在 CLOSE-WAIT，直到进程结束。泄漏页面（L）会指出它。",
+	},
+	[TL_SCENARIO_TW_STORM] = {
+		"tw-storm",
+		"A TIME-WAIT storm: twenty short connections, each leaves a TIME-WAIT behind",
+		"TIME-WAIT 风暴：二十个短连接，每个都留下一个 TIME-WAIT",
+		"A opens twenty connections and closes them all first: twenty TIME-WAIT sockets "
+		"stay behind for 60 s each. They cost little, but each holds its four-tuple, which "
+		"is what runs a busy client out of ports.",
+		"A 打开二十个连接并全部先关闭：留下二十个 TIME-WAIT 套接字，每个持续 60 秒。"
+		"它们开销很小，但每个都占住自己的四元组，这正是繁忙客户端耗尽端口的原因。",
+	},
 };
+
+static bool zh(const char *lang)
+{
+	return lang && !strcmp(lang, "zh");
+}
 
 const char *tl_scenario_name(int s)
 {
 	return s >= 0 && s < TL_SCENARIO_N ? scenarios[s].name : NULL;
 }
 
-const char *tl_scenario_caption(int s)
+const char *tl_scenario_caption(int s, const char *lang)
 {
-	return s >= 0 && s < TL_SCENARIO_N ? scenarios[s].caption : NULL;
+	if (s < 0 || s >= TL_SCENARIO_N)
+		return NULL;
+	return zh(lang) ? scenarios[s].caption_zh : scenarios[s].caption;
+}
+
+const char *tl_scenario_explain(int s, const char *lang)
+{
+	if (s < 0 || s >= TL_SCENARIO_N)
+		return NULL;
+	return zh(lang) ? scenarios[s].explain_zh : scenarios[s].explain;
 }
 
 int tl_scenario_find(const char *name)

@@ -280,7 +280,8 @@ static void after_step(struct tui *t, uint32_t *run_shown)
 	struct tl_ui *ui = &t->ui;
 	if (tl_runtime_new_run(t->rt)) {
 		char msg[200];
-		snprintf(msg, sizeof(msg), "%s%s  (N: next scenario)", tl_demo_caption(t->demo),
+		ui->lab_scenario = tl_demo_scenario(t->demo);
+		snprintf(msg, sizeof(msg), "%s%s  (w: why, N: next scenario)", tl_demo_caption(t->demo, t->utf8 ? t->ui.lang : "en"),
 			 tl_demo_loopback(t->demo) ? "; on loopback the quick steps are inferred" : "");
 		tl_ui_message(ui, msg);
 		*run_shown = 0;

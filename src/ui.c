@@ -9,6 +9,7 @@
 #include "tcpladder/fsm.h"
 #include "tcpladder/ladder.h"
 #include "tcpladder/ladderview.h"
+#include "tcpladder/scenario.h"
 #include "tcpladder/tcpstate.h"
 #include "tcpladder/ui.h"
 
@@ -28,6 +29,7 @@ void tl_ui_init(struct tl_ui *ui)
 	ui->anim_ns = 600000000ULL;
 	ui->lad_mark = -1;
 	ui->lang = "en";
+	ui->lab_scenario = -1;
 }
 
 void tl_ui_fini(struct tl_ui *ui)
@@ -389,6 +391,11 @@ bool tl_ui_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
 		case 'e':
 		case TL_KEY_ENTER:
 			ui->lad_explain = !ui->lad_explain;
+			break;
+		case 'w': /* why: the lab scenario's lesson, and back */
+			if (!tl_scenario_name(ui->lab_scenario))
+				return false;
+			ui->lab_lesson = !ui->lab_lesson;
 			break;
 		case 'r': /* replay the connection from its first step */
 			ui->lad_replay = true;
@@ -910,6 +917,7 @@ static const char *const help_lines[] = {
 	"  1 2 3         collapse or expand the histogram, table, event panes",
 	"  Enter         the selected connection's ladder: Up Down pick a step,",
 	"                m marks one, e explains, r replays, p s [ ] pause, step, speed",
+	"                w: in the lab, what the scenario shows and why",
 	"  L             CLOSE-WAIT leaks by process, TIME-WAIT pressure",
 	"  Space  + -    pause or resume sampling; sample less or more often",
 	"  Esc           close a prompt or message",
@@ -1009,6 +1017,25 @@ static void draw_ladder(struct tl_canvas *c, struct tl_ui *ui, const struct tl_u
 	tl_ladder_draw(ui->ladder, c, 0, y, w, h, &v);
 }
 
+/* The lab scenario's caption and explanation in place of the ladder (an
+ * ASCII canvas shows English, as the ladder does). */
+static void draw_lesson(struct tl_canvas *c, const struct tl_ui *ui, int y, int w)
+{
+	const char *lang = c->g->ascii ? "en" : ui->lang;
+	int h = c->h - 1;
+	tl_canvas_fill(c, 0, y, w, h - y, ' ', TL_ST_NORMAL);
+	y += tl_canvas_wrap(c, 1, y + 1, w - 2, h - y - 1, TL_ST_TITLE,
+			    tl_scenario_caption(ui->lab_scenario, lang)) + 2;
+	if (y < h)
+		y += tl_canvas_wrap(c, 1, y, w - 2, h - y, TL_ST_NORMAL,
+				    tl_scenario_explain(ui->lab_scenario, lang)) + 1;
+	if (y < h)
+		tl_canvas_text(c, 1, y, w - 2, TL_ST_DIM,
+			       !strcmp(lang, "zh") ? "梯形图上的一切都是两个内核真实做过的事。w：回到梯形图"
+						   : "Everything on the ladder is what the two kernels "
+						     "did.  w: back to it");
+}
+
 static void draw_detail(struct tl_canvas *c, const struct tl_ui *ui, const struct tl_ui_input *in)
 {
 	const struct tl_conn *cn = find_id(in, ui->detail_id);
@@ -1066,9 +1093,16 @@ static void draw_detail(struct tl_canvas *c, const struct tl_ui *ui, const struc
 		lw = c->w - 63;
 		draw_hist(c, &hr, ui, in);
 	}
-	draw_ladder(c, (struct tl_ui *)ui, in, cn, peer, y, lw);
+	bool lab = tl_scenario_name(ui->lab_scenario) != NULL;
+	if (lab && ui->lab_lesson)
+		draw_lesson(c, ui, y, lw);
+	else
+		draw_ladder(c, (struct tl_ui *)ui, in, cn, peer, y, lw);
 	tl_canvas_text(c, 0, c->h - 1, c->w, TL_ST_KEY,
-		       "Up/Down step  m mark  e explain  r replay  p pause  s step  [ ] speed  Esc back");
+		       lab ? "Up/Down step  m mark  e explain  w why  r replay  p pause  s step  [ ] "
+			     "speed  Esc back"
+			   : "Up/Down step  m mark  e explain  r replay  p pause  s step  [ ] speed  Esc "
+			     "back");
 }
 
 static const struct leak_series *series_of(const struct tl_leak_watch *w, int pid)

@@ -16,12 +16,16 @@ enum tl_scenario {
 	TL_SCENARIO_N
 };
 
-/* The scenario's name ("full", "lost-ack", ...) and caption; NULL when s
- * is out of range.  Static strings. */
+/* The scenario's name ("full", "lost-ack", ...), its one-line caption
+ * and its short explanation in lang ("zh" is Chinese, anything else
+ * English); NULL when s is out of range.  Static strings. */
 const char *tl_scenario_name(int s);
-const char *tl_scenario_caption(int s);
+const char *tl_scenario_caption(int s, const char *lang);
+const char *tl_scenario_explain(int s, const char *lang);
 /* The scenario called name, or -1. */
 int tl_scenario_find(const char *name);
+/* "list" on the command line: the scenarios with their captions. */
+#define TL_SCENARIO_LIST (-2)
 /* Every name, comma separated ("full, server-first, ..."): static. */
 const char *tl_scenario_list(void);
 /* The link drops the last ACK of the close (relay.h's TL_DROP_LAST_ACK). */

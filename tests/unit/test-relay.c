@@ -91,6 +91,18 @@ int main(void)
 	for (int i = 0; i < TL_SCENARIO_N; i++)
 		is_int(tl_scenario_find(tl_scenario_name(i)), i, "scenario %d found by its name", i);
 	ok(!tl_scenario_name(TL_SCENARIO_N) && !tl_scenario_name(-1), "no scenario out of range");
+	for (int i = 0; i < TL_SCENARIO_N; i++) {
+		const char *en = tl_scenario_caption(i, "en"), *zh = tl_scenario_caption(i, "zh");
+		ok(en && zh && strcmp(en, zh) && !strchr(en, '\n') && !strchr(zh, '\n'),
+		   "%s: a one-line caption in English and in Chinese", tl_scenario_name(i));
+		ok(tl_scenario_explain(i, "en") && tl_scenario_explain(i, "zh") &&
+			   strcmp(tl_scenario_explain(i, "en"), tl_scenario_explain(i, "zh")),
+		   "%s: an explanation in each", tl_scenario_name(i));
+		ok(tl_scenario_caption(i, NULL) == en && tl_scenario_explain(i, "fr") ==
+			   tl_scenario_explain(i, "en"), "%s: English by default", tl_scenario_name(i));
+	}
+	ok(!tl_scenario_caption(TL_SCENARIO_N, "en") && !tl_scenario_explain(-1, "zh"),
+	   "no caption out of range");
 	is_str(tl_scenario_list(), "full, server-first, rst, lost-ack, leak, tw-storm",
 	       "the names, listed for the usage error");
 	ok(tl_scenario_drops_last_ack(TL_SCENARIO_LOST_ACK) && !tl_scenario_drops_last_ack(TL_SCENARIO_FULL),
