@@ -21,7 +21,19 @@
 /* How long, in link delays, the timeline waits for a handshake to complete. */
 #define HOLD_MAX 60.0
 
-enum act { CONNECT, ACCEPT, A_SEND, B_SEND, A_CLOSE, B_CLOSE, A_RST, CONNECT_MANY, CLOSE_MANY, END };
+enum act {
+	CONNECT,
+	ACCEPT,
+	A_SEND,
+	B_SEND,
+	A_CLOSE,
+	B_CLOSE,
+	A_RST,
+	A_SHUT, /* shutdown(SHUT_WR): A's FIN, and A still receives */
+	CONNECT_MANY,
+	CLOSE_MANY,
+	END
+};
 
 struct step {
 	double at; /* in link delays from the start of the run */
@@ -30,13 +42,16 @@ struct step {
 
 /* Each scenario's timeline.  With a link delay D, a segment takes D to
  * cross, so every state lasts a few D: long enough to be seen. */
-static const struct step timelines[][10] = {
+static const struct step timelines[TL_SCENARIO_N][12] = {
 	{{0, CONNECT}, {4, ACCEPT}, {5, A_SEND}, {8, B_SEND}, {11, A_CLOSE}, {17, B_CLOSE}, {26, END}},
 	{{0, CONNECT}, {4, ACCEPT}, {5, A_SEND}, {8, B_SEND}, {11, B_CLOSE}, {17, A_CLOSE}, {26, END}},
 	{{0, CONNECT}, {4, ACCEPT}, {5, A_SEND}, {8, B_SEND}, {11, A_RST}, {17, B_CLOSE}, {22, END}},
 	{{0, CONNECT}, {4, ACCEPT}, {5, A_SEND}, {8, B_SEND}, {11, A_CLOSE}, {17, B_CLOSE}, {40, END}},
 	{{0, CONNECT}, {4, ACCEPT}, {5, A_CLOSE}, {8, END}},
 	{{0, CONNECT_MANY}, {5, ACCEPT}, {6, CLOSE_MANY}, {9, B_CLOSE}, {16, END}},
+	/* half-close: B sends on while A sits in FIN-WAIT-2 */
+	{{0, CONNECT}, {4, ACCEPT}, {5, A_SEND}, {8, A_SHUT}, {12, B_SEND}, {14, B_SEND}, {16, B_SEND},
+	 {19, B_CLOSE}, {23, A_CLOSE}, {30, END}},
 };
 
 struct tl_demo {
@@ -375,6 +390,10 @@ static void do_step(struct tl_demo *d, int act)
 		for (size_t i = 0; i < d->n_many; i++)
 			close(d->many[i]);
 		d->n_many = 0;
+		break;
+	case A_SHUT:
+		if (d->client >= 0)
+			shutdown(d->client, SHUT_WR);
 		break;
 	case A_RST:
 		if (d->client >= 0)

@@ -72,6 +72,18 @@ static const struct {
 		"A 打开二十个连接并全部先关闭：留下二十个 TIME-WAIT 套接字，每个持续 60 秒。"
 		"它们开销很小，但每个都占住自己的四元组，这正是繁忙客户端耗尽端口的原因。",
 	},
+	[TL_SCENARIO_HALF_CLOSE] = {
+		"half-close",
+		"A half-close: the server keeps sending after the client's FIN, then closes",
+		"半关闭：客户端发出 FIN 之后，服务器继续发送，然后才关闭",
+		"A calls shutdown() for writing: its FIN says only that A has nothing more to "
+		"send. B acknowledges it, and A in FIN-WAIT-2 still receives: B sends three more "
+		"lines, then its own FIN. Each direction closes on its own, which is why a close "
+		"takes four segments (two FINs, two ACKs) where the handshake needs three.",
+		"A 以写方向调用 shutdown()：它的 FIN 只表示 A 不再发送数据。B 确认之后，"
+		"处于 FIN-WAIT-2 的 A 仍然可以接收：B 又发了三行，然后才发出自己的 FIN。"
+		"两个方向各自关闭，所以关闭需要四个报文段（两个 FIN、两个 ACK），而握手只要三个。",
+	},
 };
 
 static bool zh(const char *lang)

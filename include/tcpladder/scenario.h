@@ -13,6 +13,7 @@ enum tl_scenario {
 	TL_SCENARIO_LOST_ACK,	  /* the link drops the last ACK of the close */
 	TL_SCENARIO_LEAK,	  /* the server never closes: CLOSE-WAIT climbs */
 	TL_SCENARIO_TW_STORM,	  /* many short connections, many TIME-WAITs */
+	TL_SCENARIO_HALF_CLOSE,	  /* the server sends on after the client's FIN */
 	TL_SCENARIO_N
 };
 

@@ -103,7 +103,7 @@ int main(void)
 	}
 	ok(!tl_scenario_caption(TL_SCENARIO_N, "en") && !tl_scenario_explain(-1, "zh"),
 	   "no caption out of range");
-	is_str(tl_scenario_list(), "full, server-first, rst, lost-ack, leak, tw-storm",
+	is_str(tl_scenario_list(), "full, server-first, rst, lost-ack, leak, tw-storm, half-close",
 	       "the names, listed for the usage error");
 	ok(tl_scenario_drops_last_ack(TL_SCENARIO_LOST_ACK) && !tl_scenario_drops_last_ack(TL_SCENARIO_FULL),
 	   "only lost-ack drops the last ACK");
