@@ -29,7 +29,8 @@ enum act {
 	A_CLOSE,
 	B_CLOSE,
 	A_RST,
-	A_SHUT, /* shutdown(SHUT_WR): A's FIN, and A still receives */
+	A_SHUT,	   /* shutdown(SHUT_WR): A's FIN, and A still receives */
+	STALE_SYN, /* the link delivers its copy of A's first SYN */
 	CONNECT_MANY,
 	CLOSE_MANY,
 	END
@@ -52,6 +53,10 @@ static const struct step timelines[TL_SCENARIO_N][12] = {
 	/* half-close: B sends on while A sits in FIN-WAIT-2 */
 	{{0, CONNECT}, {4, ACCEPT}, {5, A_SEND}, {8, A_SHUT}, {12, B_SEND}, {14, B_SEND}, {16, B_SEND},
 	 {19, B_CLOSE}, {23, A_CLOSE}, {30, END}},
+	/* dup-syn: A aborts, so no TIME-WAIT remembers the connection;
+	 * then the old SYN arrives */
+	{{0, CONNECT}, {4, ACCEPT}, {5, A_SEND}, {8, B_SEND}, {11, A_RST}, {14, B_CLOSE}, {17, STALE_SYN},
+	 {30, END}},
 };
 
 struct tl_demo {
@@ -287,14 +292,16 @@ uint64_t tl_demo_deadline(const struct tl_demo *d)
 	return TL_MIN(t, next);
 }
 
-static void seg(struct tl_demo *d, int from, bool dropped, const struct tl_pkt *pkt, uint64_t now,
-		double wall)
+static struct tl_demo_seg *seg(struct tl_demo *d, int from, bool dropped, const struct tl_pkt *pkt,
+			       uint64_t now, double wall)
 {
 	if (d->n_segs == d->cap_segs) {
 		d->cap_segs = d->cap_segs ? d->cap_segs * 2 : 64;
 		d->segs = tl_reallocarray(d->segs, d->cap_segs, sizeof(*d->segs));
 	}
-	d->segs[d->n_segs++] = (struct tl_demo_seg){now, wall, from, dropped, *pkt};
+	d->segs[d->n_segs] = (struct tl_demo_seg){.mono_ns = now, .wall = wall, .from = from,
+						  .dropped = dropped, .pkt = *pkt};
+	return &d->segs[d->n_segs++];
 }
 
 const struct tl_demo_seg *tl_demo_segments(struct tl_demo *d, size_t *n)
@@ -346,7 +353,7 @@ static int accept_all(struct tl_demo *d)
 	return n;
 }
 
-static void do_step(struct tl_demo *d, int act)
+static void do_step(struct tl_demo *d, int act, uint64_t now, double wall)
 {
 	struct sockaddr_in me;
 	socklen_t len = sizeof(me);
@@ -391,6 +398,15 @@ static void do_step(struct tl_demo *d, int act)
 			close(d->many[i]);
 		d->n_many = 0;
 		break;
+	case STALE_SYN: {
+		uint64_t age;
+		struct tl_pkt pkt;
+		const struct tl_relay *r = &d->relay;
+		if (tl_pkt_parse(r->kept_data, r->kept_len, &pkt) == 0 && r->kept &&
+		    tl_relay_send_kept(&d->relay, now, &age) == 0)
+			seg(d, 0, false, &pkt, now, wall)->stale_ns = age;
+		break;
+	}
 	case A_SHUT:
 		if (d->client >= 0)
 			shutdown(d->client, SHUT_WR);
@@ -424,7 +440,7 @@ int tl_demo_step(struct tl_demo *d, uint64_t now, double wall, char **cause)
 			struct tl_pkt pkt;
 			bool queued = tl_relay_push(&d->relay, i, d->buf, (size_t)n, now, &pkt);
 			if (pkt.tcp)
-				seg(d, i, !queued, &pkt, now, wall);
+				seg(d, i, !queued, &pkt, now, wall)->kept = tl_relay_just_kept(&d->relay);
 		}
 	}
 	const struct tl_relay_entry *e;
@@ -447,7 +463,7 @@ int tl_demo_step(struct tl_demo *d, uint64_t now, double wall, char **cause)
 			d->n_kept = 0;
 		}
 		d->scenario = d->next_scenario;
-		tl_relay_set_rule(&d->relay, tl_scenario_drops_last_ack(d->scenario) ? TL_DROP_LAST_ACK : TL_DROP_NONE);
+		tl_relay_set_rule(&d->relay, tl_scenario_link_rule(d->scenario));
 		d->run_start = now;
 		d->next_step = 0;
 		d->client_port = 0;
@@ -476,7 +492,7 @@ int tl_demo_step(struct tl_demo *d, uint64_t now, double wall, char **cause)
 			if (now > due) /* after a wait, the rest keeps its pace */
 				d->run_start += now - due;
 		} else {
-			do_step(d, s->act);
+			do_step(d, s->act, now, wall);
 		}
 		d->next_step++;
 	}

@@ -278,7 +278,8 @@ static void ladder_on_end(struct tl_buf *out, const struct tl_event *ev, struct 
 		tl_map_put(printed, ev->peer, 1);
 }
 
-/* A relay segment of the lab, for --events. */
+/* A relay segment of the lab, for --events: what crossed, dropped, kept
+ * aside, or a kept copy sent long after its original. */
 static void demo_segment(struct tl_buf *b, const struct tl_demo_seg *sg, bool json)
 {
 	char what[48];
@@ -288,18 +289,30 @@ static void demo_segment(struct tl_buf *b, const struct tl_demo_seg *sg, bool js
 		tl_buf_fixed(b, sg->wall, 3);
 		tl_buf_printf(b, ",\"netns\":\"link\",\"event\":\"segment\",\"from\":\"%s\",\"to\":\"%s\","
 				 "\"segment\":\"%s\",\"flags\":%u,\"seq\":%u,\"ack\":%u,\"payload\":%u,"
-				 "\"dropped\":%s}\n",
+				 "\"dropped\":%s",
 			      sg->from ? "B" : "A", sg->from ? "A" : "B", what, sg->pkt.flags, sg->pkt.seq,
 			      sg->pkt.ack, sg->pkt.payload, sg->dropped ? "true" : "false");
+		if (sg->kept)
+			tl_buf_puts(b, ",\"kept\":true");
+		if (sg->stale_ns) {
+			tl_buf_puts(b, ",\"stale_s\":");
+			tl_buf_fixed(b, (double)sg->stale_ns / 1e9, 3);
+		}
+		tl_buf_puts(b, "}\n");
 	} else {
 		time_t secs = (time_t)sg->wall;
 		struct tm tm;
 		char stamp[16];
 		localtime_r(&secs, &tm);
 		strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
-		tl_buf_printf(b, "%s.%03d link %s -> %s  %s%s\n", stamp,
+		tl_buf_printf(b, "%s.%03d link %s -> %s  %s%s%s", stamp,
 			      (int)((sg->wall - (double)secs) * 1000) % 1000, sg->from ? "B" : "A",
-			      sg->from ? "A" : "B", what, sg->dropped ? "  (dropped by the link)" : "");
+			      sg->from ? "A" : "B", what, sg->dropped ? "  (dropped by the link)" : "",
+			      sg->kept ? "  (the link keeps a copy)" : "");
+		if (sg->stale_ns)
+			tl_buf_printf(b, "  (a stale duplicate: the link's copy of a %s sent %.1f s ago)",
+				      what, (double)sg->stale_ns / 1e9);
+		tl_buf_putc(b, '\n');
 	}
 }
 

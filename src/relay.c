@@ -75,6 +75,23 @@ void tl_relay_set_rule(struct tl_relay *r, int rule)
 	r->rule = rule;
 	r->fin_seen[0] = r->fin_seen[1] = false;
 	r->dropped = false;
+	r->kept = r->just_kept = false;
+}
+
+/* Queue n bytes for side `to`, due at `due`; false when the link is full. */
+static bool enqueue(struct tl_relay *r, int to, const uint8_t *p, size_t n, uint64_t due,
+		    uint64_t stale_ns)
+{
+	if (n > TL_RELAY_MTU || r->n == r->cap)
+		return false; /* a full link drops, as a real one would */
+	struct tl_relay_entry *e = &r->q[(r->head + r->n) % r->cap];
+	e->due = due;
+	e->stale_ns = stale_ns;
+	e->to = to;
+	e->len = n;
+	memcpy(e->data, p, n);
+	r->n++;
+	return true;
 }
 
 bool tl_relay_push(struct tl_relay *r, int from, const uint8_t *p, size_t n, uint64_t now,
@@ -84,6 +101,15 @@ bool tl_relay_push(struct tl_relay *r, int from, const uint8_t *p, size_t n, uin
 	if (!pkt)
 		pkt = &local;
 	tl_pkt_parse(p, n, pkt);
+	r->just_kept = false;
+	if (r->rule == TL_KEEP_SYN && !r->kept && from == 0 && pkt->tcp && pkt->flags == 2 &&
+	    n <= TL_RELAY_MTU) {
+		/* the first SYN: a copy stays behind on the link */
+		r->kept = r->just_kept = true;
+		r->kept_at = now;
+		r->kept_len = n;
+		memcpy(r->kept_data, p, n);
+	}
 	if (pkt->tcp && (pkt->flags & 1))
 		r->fin_seen[from & 1] = true;
 	/* The last ACK of a close: side 0 acknowledging side 1's FIN, with
@@ -93,15 +119,25 @@ bool tl_relay_push(struct tl_relay *r, int from, const uint8_t *p, size_t n, uin
 		r->dropped = true;
 		return false;
 	}
-	if (n > TL_RELAY_MTU || r->n == r->cap)
-		return false; /* a full link drops, as a real one would */
-	struct tl_relay_entry *e = &r->q[(r->head + r->n) % r->cap];
-	e->due = now + r->delay_ns;
-	e->to = !from;
-	e->len = n;
-	memcpy(e->data, p, n);
-	r->n++;
-	return true;
+	return enqueue(r, !from, p, n, now + r->delay_ns, 0);
+}
+
+bool tl_relay_just_kept(const struct tl_relay *r)
+{
+	return r->just_kept;
+}
+
+int tl_relay_send_kept(struct tl_relay *r, uint64_t now, uint64_t *age_ns)
+{
+	if (!r->kept)
+		return -ENOENT;
+	uint64_t age = now > r->kept_at ? now - r->kept_at : 0;
+	r->kept = false;
+	if (age_ns)
+		*age_ns = age;
+	/* at least 1 ns old, so the entry is marked stale */
+	return enqueue(r, 1, r->kept_data, r->kept_len, now + r->delay_ns, age ? age : 1) ? 0
+														   : -ENOBUFS;
 }
 
 const struct tl_relay_entry *tl_relay_pop(struct tl_relay *r, uint64_t now)

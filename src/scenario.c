@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tcpladder/relay.h"
 #include "tcpladder/scenario.h"
 
 /* One scenario: its name, and in each language a caption and a short
@@ -84,6 +85,23 @@ static const struct {
 		"处于 FIN-WAIT-2 的 A 仍然可以接收：B 又发了三行，然后才发出自己的 FIN。"
 		"两个方向各自关闭，所以关闭需要四个报文段（两个 FIN、两个 ACK），而握手只要三个。",
 	},
+	[TL_SCENARIO_DUP_SYN] = {
+		"dup-syn",
+		"An old duplicate SYN: why the handshake takes three segments, not two",
+		"旧的重复 SYN：为什么握手要三个报文段，而不是两个",
+		"The link keeps a copy of A's SYN and, after that connection is over (A aborted "
+		"it, so neither kernel remembers it), delivers the copy to B. B cannot tell it "
+		"from a new SYN: it makes a request socket (SYN-RECV) and answers SYN+ACK. A "
+		"never asked for this connection and refuses the SYN+ACK, and B drops the "
+		"half-open connection. With a two-way handshake B would have believed in a "
+		"connection nobody asked for and held resources for it; the third segment is A "
+		"confirming that it really wants this one.",
+		"链路保留了 A 的 SYN 的一个副本，在那个连接结束之后（A 中止了它，两个内核都已不记得它），"
+		"才把副本交给 B。B 无法把它和新的 SYN 区分开：它创建一个请求套接字（SYN-RECV）并回复 "
+		"SYN+ACK。A 从未请求这个连接，于是拒绝这个 SYN+ACK，B 随即丢弃这个半开连接。"
+		"如果握手只有两次，B 会相信一个没人请求的连接并为它占用资源；第三个报文段就是 A "
+		"确认它确实想要这个连接。",
+	},
 };
 
 static bool zh(const char *lang)
@@ -130,9 +148,11 @@ const char *tl_scenario_list(void)
 	return list;
 }
 
-bool tl_scenario_drops_last_ack(int s)
+int tl_scenario_link_rule(int s)
 {
-	return s == TL_SCENARIO_LOST_ACK;
+	return s == TL_SCENARIO_LOST_ACK ? TL_DROP_LAST_ACK
+	       : s == TL_SCENARIO_DUP_SYN ? TL_KEEP_SYN
+					  : TL_DROP_NONE;
 }
 
 bool tl_scenario_keeps_sockets(int s)

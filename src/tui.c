@@ -188,6 +188,7 @@ struct tui {
 	struct tl_canvas canvas;
 	bool utf8;
 	bool redraw;
+	bool stale_sent; /* dup-syn: the stale SYN is on the link; B's answer opens its ladder */
 	char host[256];
 };
 
@@ -273,6 +274,18 @@ static void read_keys(struct tui *t, const struct tl_ui_input *in)
 	}
 }
 
+/* The detail screen on connection id, its ladder from the start. */
+static void open_ladder(struct tl_ui *ui, uint32_t id)
+{
+	ui->detail_id = id;
+	ui->screen = TL_SCREEN_DETAIL;
+	ui->lad_sel = -1;
+	ui->lad_mark = -1;
+	ui->lad_scroll = 0;
+	ui->lad_steps = 0;
+	ui->lad_replay = false;
+}
+
 /* What a step brought: the lab's new run (its caption, then its ladder
  * once the tracker knows the connection), a new sample, notices. */
 static void after_step(struct tui *t, uint32_t *run_shown)
@@ -287,20 +300,34 @@ static void after_step(struct tui *t, uint32_t *run_shown)
 		*run_shown = 0;
 		t->redraw = true;
 	}
+	size_t nseg;
+	const struct tl_demo_seg *sg = tl_runtime_segments(t->rt, &nseg);
+	for (size_t i = 0; i < nseg; i++)
+		if (sg[i].stale_ns) { /* the one thing on the link no kernel sent just now */
+			char msg[160];
+			snprintf(msg, sizeof(msg),
+				 "the link delivers its copy of A's SYN, sent %.1f s ago: a stale "
+				 "duplicate; watch what B's kernel does with it",
+				 (double)sg[i].stale_ns / 1e9);
+			tl_ui_message(ui, msg);
+			t->stale_sent = true;
+			t->redraw = true;
+		}
+	size_t nev;
+	const struct tl_event *ev = tl_runtime_events(t->rt, &nev);
+	for (size_t i = 0; i < nev && t->stale_sent; i++)
+		if (ev[i].kind == TL_EV_OPEN && ev[i].ns == 1 && ev[i].to == TL_TCP_SYN_RECV) {
+			/* B's kernel made a request socket for it: show that one */
+			t->stale_sent = false;
+			open_ladder(ui, ev[i].conn);
+			t->redraw = true;
+		}
 	uint32_t run = tl_runtime_run_conn(t->rt);
 	if (run && run != *run_shown) {
 		*run_shown = run; /* a new run: its ladder */
-		ui->detail_id = run;
-		ui->screen = TL_SCREEN_DETAIL;
-		ui->lad_sel = -1;
-		ui->lad_mark = -1;
-		ui->lad_scroll = 0;
-		ui->lad_steps = 0;
-		ui->lad_replay = false;
+		open_ladder(ui, run);
 		t->redraw = true;
 	}
-	size_t nev;
-	tl_runtime_events(t->rt, &nev);
 	if (tl_runtime_sampled(t->rt)) {
 		/* Re-sort only when the order can have changed: the set changes
 		 * with events; queues and RTT change anyway. */

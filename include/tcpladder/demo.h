@@ -25,6 +25,8 @@ struct tl_demo_seg {
 	double wall;
 	int from; /* 0: A to B, 1: B to A */
 	bool dropped;
+	bool kept;	   /* the link kept a copy of it (dup-syn) */
+	uint64_t stale_ns; /* a kept copy sent now: its original's age; else 0 */
 	struct tl_pkt pkt;
 };
 

@@ -86,6 +86,38 @@ int main(void)
 	ok(tl_relay_push(&r, 0, p, packet(p, 16, 0), 0, NULL), "and TIME-WAIT's answer gets through");
 	tl_relay_fini(&r);
 
+	/* An old duplicate: a copy of A's first SYN, delivered on demand. */
+	uint64_t age = 0;
+	tl_relay_init(&r, 300 * MS, 8);
+	tl_relay_set_rule(&r, TL_KEEP_SYN);
+	is_int(tl_relay_send_kept(&r, 0, &age), -ENOENT, "no copy before a SYN");
+	ok(tl_relay_push(&r, 1, p, packet(p, 2, 0), 1000 * MS, NULL) && !tl_relay_just_kept(&r),
+	   "a SYN from B is not kept");
+	ok(tl_relay_push(&r, 0, p, packet(p, 18, 0), 1000 * MS, NULL) && !tl_relay_just_kept(&r),
+	   "a SYN+ACK from A is not kept");
+	size_t syn_len = packet(p, 2, 0);
+	p[24 + 3] = 42; /* seq 42: the copy is this packet */
+	ok(tl_relay_push(&r, 0, p, syn_len, 2000 * MS, &pkt) && tl_relay_just_kept(&r),
+	   "A's SYN crosses, and a copy is kept");
+	ok(tl_relay_push(&r, 0, p, packet(p, 2, 0), 3000 * MS, NULL) && !tl_relay_just_kept(&r),
+	   "only the first SYN is kept");
+	for (int i = 0; i < 4; i++)
+		ok(tl_relay_pop(&r, 3300 * MS) != NULL, "the original and the others arrive (%d)", i);
+	ok(!tl_relay_pop(&r, 100000 * MS), "then the link is empty: the copy waits aside");
+	is_int(tl_relay_send_kept(&r, 14000 * MS, &age), 0, "the copy is sent later");
+	is_int(age, 12000 * MS, "its age: 12 s since the original");
+	ok(!tl_relay_pop(&r, 14299 * MS), "it crosses the link like any packet");
+	e = tl_relay_pop(&r, 14300 * MS);
+	ok(e && e->to == 1 && e->stale_ns == 12000 * MS && e->len == syn_len && e->data[27] == 42,
+	   "to B, marked stale, the kept packet itself");
+	is_int(tl_relay_send_kept(&r, 15000 * MS, &age), -ENOENT, "sent once");
+	tl_relay_set_rule(&r, TL_KEEP_SYN);
+	tl_relay_push(&r, 0, p, packet(p, 2, 0), 16000 * MS, NULL);
+	ok(tl_relay_just_kept(&r), "a new rule keeps a new copy");
+	tl_relay_set_rule(&r, TL_DROP_NONE);
+	is_int(tl_relay_send_kept(&r, 17000 * MS, &age), -ENOENT, "a rule change forgets it");
+	tl_relay_fini(&r);
+
 	is_int(tl_scenario_find("lost-ack"), TL_SCENARIO_LOST_ACK, "scenarios by name");
 	is_int(tl_scenario_find("nope"), -1, "unknown scenario");
 	for (int i = 0; i < TL_SCENARIO_N; i++)
@@ -103,9 +135,13 @@ int main(void)
 	}
 	ok(!tl_scenario_caption(TL_SCENARIO_N, "en") && !tl_scenario_explain(-1, "zh"),
 	   "no caption out of range");
-	is_str(tl_scenario_list(), "full, server-first, rst, lost-ack, leak, tw-storm, half-close",
+	is_str(tl_scenario_list(), "full, server-first, rst, lost-ack, leak, tw-storm, half-close, dup-syn",
 	       "the names, listed for the usage error");
-	ok(tl_scenario_drops_last_ack(TL_SCENARIO_LOST_ACK) && !tl_scenario_drops_last_ack(TL_SCENARIO_FULL),
-	   "only lost-ack drops the last ACK");
+	for (int i = 0; i < TL_SCENARIO_N; i++)
+		is_int(tl_scenario_link_rule(i),
+		       i == TL_SCENARIO_LOST_ACK  ? TL_DROP_LAST_ACK
+		       : i == TL_SCENARIO_DUP_SYN ? TL_KEEP_SYN
+						  : TL_DROP_NONE,
+		       "%s: the link's rule", tl_scenario_name(i));
 	return tap_done();
 }
