@@ -53,10 +53,10 @@ static const struct step timelines[TL_SCENARIO_N][12] = {
 	/* half-close: B sends on while A sits in FIN-WAIT-2 */
 	{{0, CONNECT}, {4, ACCEPT}, {5, A_SEND}, {8, A_SHUT}, {12, B_SEND}, {14, B_SEND}, {16, B_SEND},
 	 {19, B_CLOSE}, {23, A_CLOSE}, {30, END}},
-	/* dup-syn: A aborts, so no TIME-WAIT remembers the connection;
-	 * then the old SYN arrives */
-	{{0, CONNECT}, {4, ACCEPT}, {5, A_SEND}, {8, B_SEND}, {11, A_RST}, {14, B_CLOSE}, {17, STALE_SYN},
-	 {30, END}},
+	/* dup-syn: the full life, then the old SYN arrives while A's
+	 * TIME-WAIT still remembers the connection */
+	{{0, CONNECT}, {4, ACCEPT}, {5, A_SEND}, {8, B_SEND}, {11, A_CLOSE}, {14, B_CLOSE}, {19, STALE_SYN},
+	 {32, END}},
 };
 
 struct tl_demo {

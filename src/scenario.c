@@ -89,18 +89,20 @@ static const struct {
 		"dup-syn",
 		"An old duplicate SYN: why the handshake takes three segments, not two",
 		"旧的重复 SYN：为什么握手要三个报文段，而不是两个",
-		"The link keeps a copy of A's SYN and, after that connection is over (A aborted "
-		"it, so neither kernel remembers it), delivers the copy to B. B cannot tell it "
-		"from a new SYN: it makes a request socket (SYN-RECV) and answers SYN+ACK. A "
-		"never asked for this connection and refuses the SYN+ACK, and B drops the "
-		"half-open connection. With a two-way handshake B would have believed in a "
-		"connection nobody asked for and held resources for it; the third segment is A "
-		"confirming that it really wants this one.",
-		"链路保留了 A 的 SYN 的一个副本，在那个连接结束之后（A 中止了它，两个内核都已不记得它），"
-		"才把副本交给 B。B 无法把它和新的 SYN 区分开：它创建一个请求套接字（SYN-RECV）并回复 "
-		"SYN+ACK。A 从未请求这个连接，于是拒绝这个 SYN+ACK，B 随即丢弃这个半开连接。"
-		"如果握手只有两次，B 会相信一个没人请求的连接并为它占用资源；第三个报文段就是 A "
-		"确认它确实想要这个连接。",
+		"The link keeps a copy of A's SYN and, once that connection is over, delivers "
+		"it to B. B cannot tell it from a new SYN: it makes a request socket (SYN-RECV) "
+		"and answers SYN+ACK. A never asked for this connection and refuses it: with an "
+		"RST, or, while its TIME-WAIT remembers the old connection, with that "
+		"connection's ACK, which B answers with an RST (on Linux that RST also ends A's "
+		"TIME-WAIT early). Either way B drops the half-open connection. With a two-way "
+		"handshake B would have believed in a connection nobody asked for and held "
+		"resources for it: the third segment is A confirming it wants this one.",
+		"链路保留了 A 的 SYN 的一个副本，在那个连接结束之后才把它交给 B。B 无法把它和新的 "
+		"SYN 区分开：它创建一个请求套接字（SYN-RECV）并回复 SYN+ACK。A 从未请求这个连接，"
+		"于是拒绝它：回 RST；或者在 TIME-WAIT 仍记得旧连接时，回旧连接的 ACK，B 再以 RST "
+		"回应（在 Linux 上这个 RST 也会提前结束 A 的 TIME-WAIT）。无论哪种，B 都会丢弃这个"
+		"半开连接。如果握手只有两次，B 会相信一个没人请求的连接并为它占用资源：第三个报文段"
+		"就是 A 确认它确实想要这个连接。",
 	},
 };
 
