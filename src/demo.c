@@ -5,6 +5,7 @@
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,10 @@
 #define MAX_SOCKS 128
 /* How long, in link delays, the timeline waits for a handshake to complete. */
 #define HOLD_MAX 60.0
+/* How long the timeline waits for B's socket to be closed by its kernel:
+ * B's FIN backoff outlasting A's TIME-WAIT takes minutes.  Then checked
+ * every link delay. */
+#define GONE_MAX_NS (600ULL * 1000000000ULL)
 
 enum act {
 	CONNECT,
@@ -31,6 +36,8 @@ enum act {
 	A_RST,
 	A_SHUT,	   /* shutdown(SHUT_WR): A's FIN, and A still receives */
 	STALE_SYN, /* the link delivers its copy of A's first SYN */
+	B_SHUT,	   /* shutdown(SHUT_WR): B's FIN, and B keeps its socket */
+	B_GONE,	   /* wait until B's socket is closed by the kernel (an RST) */
 	CONNECT_MANY,
 	CLOSE_MANY,
 	END
@@ -57,6 +64,10 @@ static const struct step timelines[TL_SCENARIO_N][12] = {
 	 * TIME-WAIT still remembers the connection */
 	{{0, CONNECT}, {4, ACCEPT}, {5, A_SEND}, {8, B_SEND}, {11, A_CLOSE}, {14, B_CLOSE}, {19, STALE_SYN},
 	 {32, END}},
+	/* late-fin: B keeps its socket (an orphan would give up after 8
+	 * retransmissions) until an RST closes it */
+	{{0, CONNECT}, {4, ACCEPT}, {5, A_SEND}, {8, B_SEND}, {11, A_CLOSE}, {14, B_SHUT}, {15, B_GONE},
+	 {18, B_CLOSE}, {24, END}},
 };
 
 struct tl_demo {
@@ -81,6 +92,8 @@ struct tl_demo {
 	int next_step; /* index in the timeline; -1 between runs */
 	uint64_t pause_until;
 	bool holding; /* the timeline waits for a handshake (ACCEPT found nothing) */
+	bool waiting; /* the timeline waits for B's socket to close (B_GONE) */
+	uint64_t wait_start, wait_check;
 	struct tl_demo_seg *segs;
 	size_t n_segs, cap_segs;
 	uint8_t buf[TL_RELAY_MTU];
@@ -289,6 +302,8 @@ uint64_t tl_demo_deadline(const struct tl_demo *d)
 	const struct step *s = cur_step(d);
 	double at = s ? s->at + (d->holding ? HOLD_MAX : 0.0) : 0.0;
 	uint64_t next = s ? d->run_start + (uint64_t)(at * (double)d->delay) : d->pause_until;
+	if (d->waiting)
+		next = d->wait_check;
 	return TL_MIN(t, next);
 }
 
@@ -353,6 +368,16 @@ static int accept_all(struct tl_demo *d)
 	return n;
 }
 
+/* B's socket is closed (its kernel took an RST, or gave up), or was never. */
+static bool b_closed(const struct tl_demo *d)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	if (d->server < 0 || getsockopt(d->server, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+		return true;
+	return ti.tcpi_state == TCP_CLOSE;
+}
+
 static void do_step(struct tl_demo *d, int act, uint64_t now, double wall)
 {
 	struct sockaddr_in me;
@@ -407,6 +432,12 @@ static void do_step(struct tl_demo *d, int act, uint64_t now, double wall)
 			seg(d, 0, false, &pkt, now, wall)->stale_ns = age;
 		break;
 	}
+	case B_SHUT:
+		accept_all(d);
+		drain(d->server);
+		if (d->server >= 0)
+			shutdown(d->server, SHUT_WR);
+		break;
 	case A_SHUT:
 		if (d->client >= 0)
 			shutdown(d->client, SHUT_WR);
@@ -477,6 +508,21 @@ int tl_demo_step(struct tl_demo *d, uint64_t now, double wall, char **cause)
 			close_fd(&d->client);
 			close_fd(&d->server);
 			break;
+		}
+		if (s->act == B_GONE && !b_closed(d) && (!d->waiting || now < d->wait_start + GONE_MAX_NS)) {
+			if (!d->waiting)
+				d->wait_start = now;
+			d->waiting = true;
+			d->wait_check = now + d->delay;
+			break;
+		}
+		if (s->act == B_GONE) {
+			d->waiting = false;
+			uint64_t due = d->run_start + (uint64_t)(s->at * (double)d->delay);
+			if (now > due) /* after the wait, the rest keeps its pace */
+				d->run_start += now - due;
+			d->next_step++;
+			continue;
 		}
 		if (s->act == ACCEPT && !accept_all(d) && (d->client >= 0 || d->n_many) &&
 		    now < d->run_start + (uint64_t)((s->at + HOLD_MAX) * (double)d->delay)) {

@@ -119,6 +119,12 @@ bool tl_relay_push(struct tl_relay *r, int from, const uint8_t *p, size_t n, uin
 		r->dropped = true;
 		return false;
 	}
+	/* Every answer A gives to B's FIN, however often B sends it. */
+	if (r->rule == TL_DROP_ACKS && from == 0 && pkt->tcp && r->fin_seen[1] && pkt->flags == 16 &&
+	    !pkt->payload) {
+		r->dropped = true;
+		return false;
+	}
 	return enqueue(r, !from, p, n, now + r->delay_ns, 0);
 }
 

@@ -104,6 +104,24 @@ static const struct {
 		"半开连接。如果握手只有两次，B 会相信一个没人请求的连接并为它占用资源：第三个报文段"
 		"就是 A 确认它确实想要这个连接。",
 	},
+	[TL_SCENARIO_LATE_FIN] = {
+		"late-fin",
+		"A FIN after TIME-WAIT: why 2 MSL, and the RST that comes after it",
+		"TIME-WAIT 之后的 FIN：为什么是 2 MSL，以及之后到来的 RST",
+		"The link loses every ACK A sends after B's FIN. B, in LAST-ACK, sends its FIN "
+		"again and again, each time waiting twice as long (its retransmission backoff). "
+		"A answers each from TIME-WAIT, and each FIN it receives there starts its "
+		"TIME-WAIT (60 s on Linux) over. Only when B waits longer than that does A "
+		"forget the connection: the next FIN finds no socket, A's kernel answers it "
+		"with an RST, and B closes. TIME-WAIT is how long A stays able to answer a late "
+		"FIN with the ACK instead of an RST. This takes a few minutes of real time.",
+		"链路丢掉 B 的 FIN 之后 A 发出的每一个 ACK。处于 LAST-ACK 的 B 一次又一次地重发 "
+		"FIN，每次等待的时间加倍（重传退避）。A 在 TIME-WAIT 中回答每一个 FIN，而它在 "
+		"TIME-WAIT 中收到的每个 FIN 都会让 TIME-WAIT（Linux 上为 60 秒）重新开始。只有当 B "
+		"等待的时间超过它时，A 才会忘掉这个连接：下一个 FIN 找不到套接字，A 的内核回以 "
+		"RST，B 随之关闭。TIME-WAIT 就是 A 仍能用 ACK 而不是 RST 回答迟到的 FIN 的时长。"
+		"这需要真实的几分钟。",
+	},
 };
 
 static bool zh(const char *lang)
@@ -152,9 +170,10 @@ const char *tl_scenario_list(void)
 
 int tl_scenario_link_rule(int s)
 {
-	return s == TL_SCENARIO_LOST_ACK ? TL_DROP_LAST_ACK
-	       : s == TL_SCENARIO_DUP_SYN ? TL_KEEP_SYN
-					  : TL_DROP_NONE;
+	return s == TL_SCENARIO_LOST_ACK   ? TL_DROP_LAST_ACK
+	       : s == TL_SCENARIO_DUP_SYN  ? TL_KEEP_SYN
+	       : s == TL_SCENARIO_LATE_FIN ? TL_DROP_ACKS
+					   : TL_DROP_NONE;
 }
 
 bool tl_scenario_keeps_sockets(int s)

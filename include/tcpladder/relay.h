@@ -29,6 +29,7 @@ enum tl_drop_rule {
 	TL_DROP_NONE,
 	TL_DROP_LAST_ACK, /* side 0's pure ACK of side 1's FIN, once */
 	TL_KEEP_SYN,	  /* nothing dropped; a copy of side 0's first SYN kept */
+	TL_DROP_ACKS,	  /* every pure ACK from side 0 after side 1's FIN */
 };
 
 #define TL_RELAY_MTU 2048

@@ -15,6 +15,7 @@ enum tl_scenario {
 	TL_SCENARIO_TW_STORM,	  /* many short connections, many TIME-WAITs */
 	TL_SCENARIO_HALF_CLOSE,	  /* the server sends on after the client's FIN */
 	TL_SCENARIO_DUP_SYN,	  /* an old duplicate SYN reaches the server */
+	TL_SCENARIO_LATE_FIN,	  /* the server's FIN outlives the client's TIME-WAIT */
 	TL_SCENARIO_N
 };
 

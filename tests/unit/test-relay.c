@@ -118,6 +118,19 @@ int main(void)
 	is_int(tl_relay_send_kept(&r, 17000 * MS, &age), -ENOENT, "a rule change forgets it");
 	tl_relay_fini(&r);
 
+	/* late-fin: every ACK from A after B's FIN is lost. */
+	tl_relay_init(&r, 1, 64);
+	tl_relay_set_rule(&r, TL_DROP_ACKS);
+	ok(tl_relay_push(&r, 0, p, packet(p, 17, 0), 0, NULL), "A's FIN passes");
+	ok(tl_relay_push(&r, 0, p, packet(p, 16, 0), 0, NULL), "A's ACK before B's FIN passes");
+	ok(tl_relay_push(&r, 1, p, packet(p, 17, 0), 0, NULL), "B's FIN passes");
+	for (int i = 0; i < 5; i++) {
+		ok(!tl_relay_push(&r, 0, p, packet(p, 16, 0), 0, NULL), "A's ACK after it is lost (%d)", i);
+		ok(tl_relay_push(&r, 1, p, packet(p, 17, 0), 0, NULL), "B's FIN again passes (%d)", i);
+	}
+	ok(tl_relay_push(&r, 0, p, packet(p, 4, 0), 0, NULL), "A's RST passes");
+	tl_relay_fini(&r);
+
 	is_int(tl_scenario_find("lost-ack"), TL_SCENARIO_LOST_ACK, "scenarios by name");
 	is_int(tl_scenario_find("nope"), -1, "unknown scenario");
 	for (int i = 0; i < TL_SCENARIO_N; i++)
@@ -135,13 +148,14 @@ int main(void)
 	}
 	ok(!tl_scenario_caption(TL_SCENARIO_N, "en") && !tl_scenario_explain(-1, "zh"),
 	   "no caption out of range");
-	is_str(tl_scenario_list(), "full, server-first, rst, lost-ack, leak, tw-storm, half-close, dup-syn",
+	is_str(tl_scenario_list(), "full, server-first, rst, lost-ack, leak, tw-storm, half-close, dup-syn, late-fin",
 	       "the names, listed for the usage error");
 	for (int i = 0; i < TL_SCENARIO_N; i++)
 		is_int(tl_scenario_link_rule(i),
-		       i == TL_SCENARIO_LOST_ACK  ? TL_DROP_LAST_ACK
-		       : i == TL_SCENARIO_DUP_SYN ? TL_KEEP_SYN
-						  : TL_DROP_NONE,
+		       i == TL_SCENARIO_LOST_ACK   ? TL_DROP_LAST_ACK
+		       : i == TL_SCENARIO_DUP_SYN  ? TL_KEEP_SYN
+		       : i == TL_SCENARIO_LATE_FIN ? TL_DROP_ACKS
+						   : TL_DROP_NONE,
 		       "%s: the link's rule", tl_scenario_name(i));
 	return tap_done();
 }
