@@ -469,9 +469,15 @@ int tl_demo_step(struct tl_demo *d, uint64_t now, double wall, char **cause)
 			if (n <= 0)
 				break;
 			struct tl_pkt pkt;
+			tl_pkt_parse(d->buf, (size_t)n, &pkt);
+			bool resent = pkt.tcp && tl_relay_on_link(&d->relay, i, &pkt);
 			bool queued = tl_relay_push(&d->relay, i, d->buf, (size_t)n, now, &pkt);
-			if (pkt.tcp)
-				seg(d, i, !queued, &pkt, now, wall)->kept = tl_relay_just_kept(&d->relay);
+			if (pkt.tcp) {
+				struct tl_demo_seg *sg = seg(d, i, !queued, &pkt, now, wall);
+				sg->kept = tl_relay_just_kept(&d->relay);
+				sg->held = queued && d->relay.step;
+				sg->resent = resent;
+			}
 		}
 	}
 	const struct tl_relay_entry *e;
@@ -543,6 +549,34 @@ int tl_demo_step(struct tl_demo *d, uint64_t now, double wall, char **cause)
 		d->next_step++;
 	}
 	return 0;
+}
+
+void tl_demo_set_step(struct tl_demo *d, bool on, uint64_t now, double wall)
+{
+	if (!on)
+		while (tl_demo_release(d, now, wall) == 0)
+			;
+	tl_relay_set_step(&d->relay, on, now);
+}
+
+bool tl_demo_stepping(const struct tl_demo *d)
+{
+	return d->relay.step;
+}
+
+int tl_demo_release(struct tl_demo *d, uint64_t now, double wall)
+{
+	struct tl_pkt pkt;
+	int from;
+	int err = tl_relay_release(&d->relay, now, &from, &pkt);
+	if (err == 0 && pkt.tcp)
+		seg(d, from, false, &pkt, now, wall)->released = true;
+	return err;
+}
+
+size_t tl_demo_held(const struct tl_demo *d)
+{
+	return tl_relay_held(&d->relay);
 }
 
 const char *tl_demo_caption(const struct tl_demo *d, const char *lang)

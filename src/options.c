@@ -28,6 +28,7 @@ enum {
 	OPT_DEMO,
 	OPT_LINK_DELAY,
 	OPT_NO_OWNERS,
+	OPT_STEP,
 	OPT_END,
 };
 
@@ -53,6 +54,7 @@ static const struct option longopts[] = {
 	{"ladder", no_argument, NULL, OPT_LADDER},
 	{"demo", optional_argument, NULL, OPT_DEMO},
 	{"link-delay", required_argument, NULL, OPT_LINK_DELAY},
+	{"step", no_argument, NULL, OPT_STEP},
 	{"json", no_argument, NULL, 'j'},
 	{"netns", required_argument, NULL, 'N'},
 	{"pid", required_argument, NULL, OPT_PID},
@@ -77,6 +79,9 @@ const char *tl_options_help(void)
 	       "                          lost-ack, leak, tw-storm, half-close, dup-syn,\n"
 	       "                          late-fin; list prints them with their captions\n"
 	       "      --link-delay=SECONDS  the lab's one-way delay (default 0.3)\n"
+	       "      --step              with --demo: each segment stops in the middle of the\n"
+	       "                          link until released (Space; with --events, a space\n"
+	       "                          or a newline on stdin; g releases all)\n"
 	       "\n"
 	       "Output:\n"
 	       "  -j, --json              JSON: one object for --once (an array for several\n"
@@ -142,6 +147,7 @@ static const struct {
 	int opt, with, a, b;
 } needs[] = {
 	{OPT_LINK_DELAY, 0, OPT_DEMO, 0},
+	{OPT_STEP, 0, OPT_DEMO, 0},
 	{OPT_CHECK, 0, OPT_ONCE, 0},
 	{OPT_LADDER, 0, OPT_EVENTS, 0},
 	{'j', 0, OPT_ONCE, OPT_EVENTS},
@@ -369,6 +375,9 @@ int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause)
 						tl_text_echo(optarg, echo, sizeof(echo)));
 				return -EINVAL;
 			}
+			break;
+		case OPT_STEP:
+			o->step = true;
 			break;
 		case OPT_FOLLOW:
 			free(o->follow);

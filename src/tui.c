@@ -219,6 +219,35 @@ static struct tl_ui_input ui_input(struct tui *t, uint64_t now)
 	};
 }
 
+/* The lab's step mode: S turns it on or off, Space releases the first
+ * held segment, G releases them all and ends it.  True when the key was
+ * the lab's. */
+static bool step_key(struct tui *t, int key)
+{
+	struct tl_demo *d = t->demo;
+	uint64_t now = tl_mono_ns();
+	char msg[160];
+	if (key == 'S' || (key == 'G' && tl_demo_stepping(d))) {
+		bool on = key == 'S' && !tl_demo_stepping(d);
+		tl_demo_set_step(d, on, now, tl_wall_now());
+		tl_ui_message(&t->ui, on ? "step mode: each segment stops mid-link; Space releases "
+					   "one, G all"
+					 : "step mode off: every held segment released, the link's "
+					   "normal delay again");
+		return true;
+	}
+	if (key != ' ' || !tl_demo_stepping(d))
+		return false;
+	if (tl_demo_release(d, now, tl_wall_now()) < 0) {
+		tl_ui_message(&t->ui, "nothing held on the link yet (G leaves step mode)");
+	} else {
+		snprintf(msg, sizeof(msg), "released; %zu more held (Space: next, G: all)",
+			 tl_demo_held(d));
+		tl_ui_message(&t->ui, msg);
+	}
+	return true;
+}
+
 /* Keys, the mouse and resizes, then what they asked of the engine. */
 static void read_keys(struct tui *t, const struct tl_ui_input *in)
 {
@@ -246,6 +275,8 @@ static void read_keys(struct tui *t, const struct tl_ui_input *in)
 		if (t->canvas.w < TL_UI_MIN_W || t->canvas.h < TL_UI_MIN_H) {
 			if (key == 'q' || key == TL_KEY_F10)
 				ui->quit = true;
+		} else if (t->demo && ui->prompt == TL_PROMPT_NONE && step_key(t, key)) {
+			t->redraw = true;
 		} else if (tl_ui_key(ui, key, in)) {
 			t->redraw = true;
 		} else if (t->demo && key == 'N') {
@@ -302,9 +333,27 @@ static void after_step(struct tui *t, uint32_t *run_shown)
 	}
 	size_t nseg;
 	const struct tl_demo_seg *sg = tl_runtime_segments(t->rt, &nseg);
-	for (size_t i = 0; i < nseg; i++)
+	for (size_t i = 0; i < nseg; i++) {
+		char msg[200];
+		if (sg[i].resent) { /* the truth of a long hold: the kernel did not wait */
+			char what[48];
+			tl_pkt_describe(&sg[i].pkt, what, sizeof(what));
+			snprintf(msg, sizeof(msg),
+				 "%c sent its %s again: its retransmission timer fired while the "
+				 "first copy was still on the link",
+				 sg[i].from ? 'B' : 'A', what);
+			tl_ui_message(ui, msg);
+			t->redraw = true;
+		} else if (sg[i].held && !sg[i].released) {
+			char what[48];
+			tl_pkt_describe(&sg[i].pkt, what, sizeof(what));
+			snprintf(msg, sizeof(msg), "%s from %c held mid-link (%zu held): Space releases, "
+						   "G releases all",
+				 what, sg[i].from ? 'B' : 'A', tl_demo_held(t->demo));
+			tl_ui_message(ui, msg);
+			t->redraw = true;
+		}
 		if (sg[i].stale_ns) { /* the one thing on the link no kernel sent just now */
-			char msg[160];
 			snprintf(msg, sizeof(msg),
 				 "the link delivers its copy of A's SYN, sent %.1f s ago: a stale "
 				 "duplicate; watch what B's kernel does with it",
@@ -313,6 +362,7 @@ static void after_step(struct tui *t, uint32_t *run_shown)
 			t->stale_sent = true;
 			t->redraw = true;
 		}
+	}
 	size_t nev;
 	const struct tl_event *ev = tl_runtime_events(t->rt, &nev);
 	for (size_t i = 0; i < nev && t->stale_sent; i++)

@@ -918,6 +918,7 @@ static const char *const help_lines[] = {
 	"  Enter         the selected connection's ladder: Up Down pick a step,",
 	"                m marks one, e explains, r replays, p s [ ] pause, step, speed",
 	"                w: in the lab, what the scenario shows and why",
+	"  S Space G     in the lab: step mode, release one held segment, all",
 	"  L             CLOSE-WAIT leaks by process, TIME-WAIT pressure",
 	"  Space  + -    pause or resume sampling; sample less or more often",
 	"  Esc           close a prompt or message",
@@ -1051,6 +1052,8 @@ static void draw_detail(struct tl_canvas *c, const struct tl_ui *ui, const struc
 	fmt_addr(&cn->sock, false, rm, sizeof(rm));
 	tl_canvas_printf(c, 1, 0, c->w - 1, TL_ST_HEADER, "%s %s %s   %s", l, c->g->to, rm,
 			 tl_tcp_state_name(cn->state));
+	if (ui->message) /* the lab speaks while its ladder is on screen */
+		tl_canvas_text(c, 1, 1, c->w - 2, TL_ST_WARN, ui->message);
 	tl_ui_format_age(in->now - cn->first_seen_ns, a, sizeof(a));
 	tl_ui_format_age(in->now - cn->state_since_ns, b, sizeof(b));
 	int y = 2;

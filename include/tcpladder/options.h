@@ -41,6 +41,7 @@ struct tl_options {
 	int demo;		 /* --demo[=SCENARIO]: the scenario's index, -1 without --demo,
 				    TL_SCENARIO_LIST for --demo=list */
 	uint64_t link_delay_ns;	 /* --link-delay */
+	bool step;		 /* --step: the lab holds each segment until released */
 	unsigned long leak_count; /* --leak-count (0: default) */
 	uint64_t leak_age_ns;	 /* --leak-age (0: default) */
 	uint64_t leak_window_ns; /* --leak-window (0: default) */

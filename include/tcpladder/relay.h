@@ -37,6 +37,7 @@ enum tl_drop_rule {
 struct tl_relay_entry {
 	uint64_t due;
 	uint64_t stale_ns; /* a kept copy: how long ago the original crossed; else 0 */
+	bool held;	   /* step mode: stops in the middle of the link until released */
 	int to;
 	size_t len;
 	uint8_t data[TL_RELAY_MTU];
@@ -49,6 +50,7 @@ struct tl_relay {
 	int rule;
 	bool fin_seen[2]; /* a FIN came from side i */
 	bool dropped;	  /* the rule fired */
+	bool step; /* step mode: each new TCP segment is held mid-link */
 	/* TL_KEEP_SYN: the copy, and when its original was sent */
 	bool kept, just_kept;
 	uint64_t kept_at;
@@ -71,10 +73,25 @@ bool tl_relay_just_kept(const struct tl_relay *r);
  * *age_ns says how long ago its original was sent.  0, -ENOENT when no
  * copy is kept, -ENOBUFS when the link is full.  The copy is forgotten. */
 int tl_relay_send_kept(struct tl_relay *r, uint64_t now, uint64_t *age_ns);
+/* Step mode: every TCP segment pushed from now on stops in the middle of
+ * the link (half the delay) until released; it then takes the other half;
+ * what follows a held packet waits behind it.
+ * Turning it off releases every held packet. */
+void tl_relay_set_step(struct tl_relay *r, bool on, uint64_t now);
+/* Release the first held packet (the others wait behind it, in order):
+ * 0, or -ENOENT when none is held.  *from and *pkt say which side sent
+ * it and what it was (either may be NULL). */
+int tl_relay_release(struct tl_relay *r, uint64_t now, int *from, struct tl_pkt *pkt);
+/* How many packets are held, or on their way to be held. */
+size_t tl_relay_held(const struct tl_relay *r);
+/* A packet from side `from` with pkt's flags and sequence number is still
+ * on the link: pkt, pushed now, is the sender's retransmission. */
+bool tl_relay_on_link(const struct tl_relay *r, int from, const struct tl_pkt *pkt);
 /* The oldest packet due by now: returns its entry (valid until the next
  * push or pop) or NULL. */
 const struct tl_relay_entry *tl_relay_pop(struct tl_relay *r, uint64_t now);
-/* When the next packet is due (UINT64_MAX when empty). */
+/* When the next packet is due (UINT64_MAX when empty, or when the first
+ * is held). */
 uint64_t tl_relay_next_due(const struct tl_relay *r);
 
 #endif

@@ -3,7 +3,9 @@
 # events of both ends and the segments the link carried):
 # - half-close: B's data crosses after A entered FIN-WAIT-2, then B's FIN;
 # - dup-syn: the link's stale copy of A's SYN makes a request socket at B
-#   that ends without ESTABLISHED, and an RST crosses the link.
+#   that ends without ESTABLISHED, and an RST crosses the link;
+# - step mode: segments wait mid-link until released, one at a time; the
+#   sender's kernel sends a held segment again; g lets everything go.
 . "${top_srcdir:-.}/tests/kernel/lib.sh"
 require_netns
 
@@ -94,5 +96,62 @@ diag_segments() { # what the kernels sent after the stale SYN, for the log
 	jq -r -s "$STALE | .[] | select(.event == \"segment\" and .t >= \$st) | \"# \\(.from) -> \\(.to) \\(.segment)\"" "$1"
 }
 diag_segments "$T/dup.json" | head -8
+
+# step mode, driven through stdin.
+mkfifo "$T/keys"
+(lab --demo --step --events --json <"$T/keys") >"$T/step.json" 2>"$T/step.err" &
+pid=$!
+exec 7>"$T/keys"
+count() { # JQ-FILTER: how many events match it
+	jq -s "[.[] | $1] | length" "$T/step.json" 2>/dev/null
+}
+has() { [ "$(count "$1")" -ge "${2:-1}" ]; }
+check "step: A's SYN held mid-link" wait_for 120 has "$SEG | select(.from == \"A\" and .segment == \"SYN\" and .held)"
+check "step: held long enough, A's kernel sent its SYN again (marked resent)" \
+	wait_for 120 has "$SEG | select(.from == \"A\" and .segment == \"SYN\" and .resent and .held)"
+check "step: nothing reached B: B sent nothing" [ "$(count "$SEG | select(.from == \"B\")")" = 0 ]
+echo " " >&7 # a space and a newline: two releases
+check "step: two releases" wait_for 120 has 'select(.event == "release")' 2
+check "step: the first released is A's first SYN" \
+	jqe -s '[.[] | select(.event == "release")][0] | .from == "A" and .segment == "SYN"' "$T/step.json"
+check "step: B answered the SYN with a SYN+ACK, held in turn" \
+	wait_for 120 has "$SEG | select(.from == \"B\" and .segment == \"SYN+ACK\" and .held)"
+check "step: B's request socket (SYN-RECV, observed)" \
+	wait_for 120 has "$B | select(.to == \"SYN-RECV\" and .inferred == false)"
+check "step: A is still in SYN-SENT: the SYN+ACK is held" \
+	[ "$(count "$A | select(.to == \"ESTABLISHED\")")" = 0 ]
+check "step: exactly two released so far" [ "$(count 'select(.event == "release")')" = 2 ]
+echo g >&7
+check "step: g releases all; the run goes on to its close" \
+	wait_for 300 has "$B | select(.to == \"CLOSED\")"
+check "step: g released the rest, and later segments are not held" \
+	jqe -s "([.[] | select(.event == \"release\")] | last.t) as \$g |
+		[.[] | $SEG | select(.t > \$g and .held)] | length == 0" "$T/step.json"
+exec 7>&-
+end_pid INT $pid
+check "step: exit 0" [ $? = 0 ]
+check "step: nothing on stderr" [ ! -s "$T/step.err" ]
+
+# Step mode in the interactive view (tmux): S, Space, G.
+if command -v tmux >/dev/null; then
+	S=lessons-$$
+	tm() { tmux -L "$S" "$@"; }
+	printf '%s\n' "exec unshare -n sh -c 'sysctl -qw net.ipv4.tcp_child_ehash_entries=1024 2>/dev/null
+		exec \"\$@\"' sh \"$TCPLADDER\" --no-owners --demo" >"$T/view.sh"
+	tm -f /dev/null new-session -d -s main -x 130 -y 36 "bash $T/view.sh"
+	shows() { tm capture-pane -p -t main | grep -q -- "$1"; }
+	check "view: the lab's first run on its ladder" wait_for 120 shows "w why"
+	tm send-keys -t main S
+	check "view: S turns step mode on" wait_for 60 shows "step mode: each segment stops"
+	check "view: a segment held mid-link, and said so" wait_for 120 shows "held mid-link"
+	tm send-keys -t main Space
+	check "view: Space releases one" wait_for 60 shows "released; "
+	tm send-keys -t main G
+	check "view: G releases all and leaves step mode" wait_for 60 shows "step mode off"
+	tm send-keys -t main q
+	tm kill-server 2>/dev/null
+elif [ "${CI:-}" = true ]; then
+	not_ok "view: tmux is missing (CI=true: not skipping)"
+fi
 
 done_testing

@@ -118,6 +118,47 @@ int main(void)
 	is_int(tl_relay_send_kept(&r, 17000 * MS, &age), -ENOENT, "a rule change forgets it");
 	tl_relay_fini(&r);
 
+	/* Step mode: each packet stops half way until released. */
+	tl_relay_init(&r, 300 * MS, 8);
+	tl_relay_set_step(&r, true, 0);
+	tl_relay_push(&r, 0, p, packet(p, 2, 0), 1000 * MS, NULL);
+	tl_pkt_parse(p, packet(p, 18, 0), &pkt);
+	ok(!tl_relay_on_link(&r, 1, &pkt), "B's SYN+ACK is not a copy of anything on the link");
+	tl_relay_push(&r, 1, p, packet(p, 18, 0), 1000 * MS, NULL);
+	is_int(tl_relay_held(&r), 2, "both held");
+	uint8_t v6[40] = {0x60};
+	ok(tl_relay_push(&r, 0, v6, sizeof(v6), 1000 * MS, NULL) && tl_relay_held(&r) == 2,
+	   "a packet that is not TCP is not held (it waits behind those that are)");
+	ok(!tl_relay_pop(&r, 60000 * MS) && tl_relay_next_due(&r) == UINT64_MAX,
+	   "nothing arrives while held, however long");
+	tl_pkt_parse(p, packet(p, 2, 0), &pkt);
+	ok(tl_relay_on_link(&r, 0, &pkt), "A's SYN sent again is seen as a retransmission");
+	ok(!tl_relay_on_link(&r, 1, &pkt), "the same segment from B would not be");
+	int from = -1;
+	is_int(tl_relay_release(&r, 60000 * MS, &from, &pkt), 0, "Space releases one");
+	ok(pkt.flags == 2 && from == 0, "the first held: A's SYN");
+	is_int(tl_relay_held(&r), 1, "the other still held");
+	ok(!tl_relay_pop(&r, 60149 * MS), "the released one takes the other half of the link");
+	e = tl_relay_pop(&r, 60150 * MS);
+	ok(e && e->to == 1, "then arrives");
+	ok(!tl_relay_pop(&r, 99000 * MS), "the next stays held");
+	tl_relay_set_step(&r, false, 100000 * MS);
+	is_int(tl_relay_held(&r), 0, "leaving step mode releases all");
+	e = tl_relay_pop(&r, 100150 * MS);
+	ok(e && e->to == 0, "which arrive after the other half");
+	e = tl_relay_pop(&r, 100150 * MS);
+	ok(e && e->len == sizeof(v6), "and what waited behind them");
+	ok(tl_relay_push(&r, 0, p, packet(p, 16, 0), 200000 * MS, NULL) && !tl_relay_held(&r) &&
+		   tl_relay_next_due(&r) == 200300 * MS,
+	   "then the normal delay again");
+	is_int(tl_relay_release(&r, 200000 * MS, NULL, NULL), -ENOENT, "nothing to release");
+	tl_relay_set_step(&r, true, 200000 * MS);
+	tl_relay_push(&r, 0, p, packet(p, 17, 0), 200100 * MS, NULL);
+	is_int(tl_relay_release(&r, 200110 * MS, NULL, NULL), 0, "released before it reached the middle");
+	ok(tl_relay_pop(&r, 200300 * MS) && !tl_relay_pop(&r, 200399 * MS) && tl_relay_pop(&r, 200400 * MS),
+	   "it still takes the whole delay, behind the one ahead");
+	tl_relay_fini(&r);
+
 	/* late-fin: every ACK from A after B's FIN is lost. */
 	tl_relay_init(&r, 1, 64);
 	tl_relay_set_rule(&r, TL_DROP_ACKS);
