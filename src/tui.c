@@ -317,6 +317,32 @@ static void open_ladder(struct tl_ui *ui, uint32_t id)
 	ui->lad_replay = false;
 }
 
+/* late-fin waits minutes on two kernel timers; say how long each has
+ * left, as the last sample read them from the sockets (A's TIME-WAIT, B's
+ * retransmission of its FIN). */
+static void late_fin_clocks(struct tui *t)
+{
+	uint32_t run = tl_runtime_run_conn(t->rt);
+	struct tl_tracker *tr = tl_runtime_tracker(t->rt);
+	size_t n;
+	const struct tl_conn *c = tl_tracker_conns(tr, &n), *a = NULL;
+	for (size_t i = 0; i < n && run; i++)
+		if (c[i].id == run)
+			a = &c[i];
+	if (!a || a->state != TL_TCP_TIME_WAIT || !a->sock.timer)
+		return;
+	const struct tl_conn *b = tl_tracker_peer(tr, a);
+	char msg[200];
+	int len = snprintf(msg, sizeof(msg),
+			   "A's TIME-WAIT: %.0f s left (each FIN from B starts it over)",
+			   a->sock.expires_ms / 1000.0);
+	if (b && b->state == TL_TCP_LAST_ACK && b->sock.timer == 1)
+		snprintf(msg + len, sizeof(msg) - (size_t)len, "; B sends its FIN again in %.0f s",
+			 b->sock.expires_ms / 1000.0);
+	tl_ui_message(&t->ui, msg);
+	t->redraw = true;
+}
+
 /* What a step brought: the lab's new run (its caption, then its ladder
  * once the tracker knows the connection), a new sample, notices. */
 static void after_step(struct tui *t, uint32_t *run_shown)
@@ -363,6 +389,8 @@ static void after_step(struct tui *t, uint32_t *run_shown)
 			t->redraw = true;
 		}
 	}
+	if (t->demo && tl_runtime_sampled(t->rt) && tl_demo_scenario(t->demo) == TL_SCENARIO_LATE_FIN)
+		late_fin_clocks(t);
 	size_t nev;
 	const struct tl_event *ev = tl_runtime_events(t->rt, &nev);
 	for (size_t i = 0; i < nev && t->stale_sent; i++)
