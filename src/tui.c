@@ -189,6 +189,8 @@ struct tui {
 	bool utf8;
 	bool redraw;
 	bool stale_sent; /* dup-syn: the stale SYN is on the link; B's answer opens its ladder */
+	unsigned released;   /* step mode: segments released since it began */
+	char step_note[160]; /* step mode: what happened last */
 	char host[256];
 };
 
@@ -219,6 +221,18 @@ static struct tl_ui_input ui_input(struct tui *t, uint64_t now)
 	};
 }
 
+/* While stepping, the footer line says so, with its counts (they last,
+ * unlike a passing note) and what happened last. */
+static void step_status(struct tui *t)
+{
+	char msg[240];
+	if (!t->demo || !tl_demo_stepping(t->demo))
+		return;
+	snprintf(msg, sizeof(msg), "step mode: %zu held, %u released (Space: one, G: all); %s",
+		 tl_demo_held(t->demo), t->released, t->step_note);
+	tl_ui_message(&t->ui, msg);
+}
+
 /* The lab's step mode: S turns it on or off, Space releases the first
  * held segment, G releases them all and ends it.  True when the key was
  * the lab's. */
@@ -226,25 +240,24 @@ static bool step_key(struct tui *t, int key)
 {
 	struct tl_demo *d = t->demo;
 	uint64_t now = tl_mono_ns();
-	char msg[160];
 	if (key == 'S' || (key == 'G' && tl_demo_stepping(d))) {
 		bool on = key == 'S' && !tl_demo_stepping(d);
 		tl_demo_set_step(d, on, now, tl_wall_now());
-		tl_ui_message(&t->ui, on ? "step mode: each segment stops mid-link; Space releases "
-					   "one, G all"
-					 : "step mode off: every held segment released, the link's "
-					   "normal delay again");
+		t->released = 0;
+		snprintf(t->step_note, sizeof(t->step_note), "each segment stops mid-link");
+		if (!on)
+			tl_ui_message(&t->ui, "step mode off: every held segment released, the link's "
+					      "normal delay again");
+		step_status(t);
 		return true;
 	}
 	if (key != ' ' || !tl_demo_stepping(d))
 		return false;
-	if (tl_demo_release(d, now, tl_wall_now()) < 0) {
-		tl_ui_message(&t->ui, "nothing held on the link yet (G leaves step mode)");
-	} else {
-		snprintf(msg, sizeof(msg), "released; %zu more held (Space: next, G: all)",
-			 tl_demo_held(d));
-		tl_ui_message(&t->ui, msg);
-	}
+	if (tl_demo_release(d, now, tl_wall_now()) == 0)
+		t->released++;
+	snprintf(t->step_note, sizeof(t->step_note), "%s",
+		 tl_demo_held(d) ? "released one" : "nothing held yet");
+	step_status(t);
 	return true;
 }
 
@@ -361,22 +374,18 @@ static void after_step(struct tui *t, uint32_t *run_shown)
 	const struct tl_demo_seg *sg = tl_runtime_segments(t->rt, &nseg);
 	for (size_t i = 0; i < nseg; i++) {
 		char msg[200];
-		if (sg[i].resent) { /* the truth of a long hold: the kernel did not wait */
+		if (sg[i].resent || (sg[i].held && !sg[i].released)) {
 			char what[48];
 			tl_pkt_describe(&sg[i].pkt, what, sizeof(what));
-			snprintf(msg, sizeof(msg),
-				 "%c sent its %s again: its retransmission timer fired while the "
-				 "first copy was still on the link",
-				 sg[i].from ? 'B' : 'A', what);
-			tl_ui_message(ui, msg);
-			t->redraw = true;
-		} else if (sg[i].held && !sg[i].released) {
-			char what[48];
-			tl_pkt_describe(&sg[i].pkt, what, sizeof(what));
-			snprintf(msg, sizeof(msg), "%s from %c held mid-link (%zu held): Space releases, "
-						   "G releases all",
-				 what, sg[i].from ? 'B' : 'A', tl_demo_held(t->demo));
-			tl_ui_message(ui, msg);
+			if (sg[i].resent) /* the truth of a long hold: the kernel did not wait */
+				snprintf(t->step_note, sizeof(t->step_note),
+					 "%c sent its %s again: its retransmission timer fired while "
+					 "the first copy was still on the link",
+					 sg[i].from ? 'B' : 'A', what);
+			else
+				snprintf(t->step_note, sizeof(t->step_note), "%s from %c held mid-link",
+					 what, sg[i].from ? 'B' : 'A');
+			step_status(t);
 			t->redraw = true;
 		}
 		if (sg[i].stale_ns) { /* the one thing on the link no kernel sent just now */

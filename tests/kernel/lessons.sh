@@ -142,12 +142,19 @@ if command -v tmux >/dev/null; then
 	shows() { tm capture-pane -p -t main | grep -q -- "$1"; }
 	check "view: the lab's first run on its ladder" wait_for 120 shows "w why"
 	tm send-keys -t main S
-	check "view: S turns step mode on" wait_for 60 shows "step mode: each segment stops"
-	check "view: a segment held mid-link, and said so" wait_for 120 shows "held mid-link"
+	check "view: S turns step mode on" wait_for 60 shows "step mode: [0-9]* held, 0 released"
+	check "view: segments held mid-link, and counted" wait_for 120 shows "step mode: [1-9][0-9]* held"
 	tm send-keys -t main Space
-	check "view: Space releases one" wait_for 60 shows "released; "
+	check "view: Space releases one" wait_for 60 shows "step mode: [0-9]* held, 1 released"
 	tm send-keys -t main G
 	check "view: G releases all and leaves step mode" wait_for 60 shows "step mode off"
+	tm send-keys -t main q
+	tm kill-server 2>/dev/null
+	# late-fin's clocks, read from the sockets' timers
+	sed -i 's/--demo$/--demo=late-fin/' "$T/view.sh"
+	tm -f /dev/null new-session -d -s main -x 130 -y 36 "bash $T/view.sh"
+	check "view: late-fin says how long A's TIME-WAIT has left, and B's next FIN" \
+		wait_for 120 shows "A's TIME-WAIT: [0-9]* s left .*; B sends its FIN again in [0-9]* s"
 	tm send-keys -t main q
 	tm kill-server 2>/dev/null
 elif [ "${CI:-}" = true ]; then
