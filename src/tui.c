@@ -335,21 +335,26 @@ static void open_ladder(struct tl_ui *ui, uint32_t id)
  * retransmission of its FIN). */
 static void late_fin_clocks(struct tui *t)
 {
-	uint32_t run = tl_runtime_run_conn(t->rt);
-	struct tl_tracker *tr = tl_runtime_tracker(t->rt);
+	uint16_t port = tl_demo_client_port(t->demo);
 	size_t n;
-	const struct tl_conn *c = tl_tracker_conns(tr, &n), *a = NULL;
-	for (size_t i = 0; i < n && run; i++)
-		if (c[i].id == run)
+	const struct tl_conn *c = tl_tracker_conns(tl_runtime_tracker(t->rt), &n), *a = NULL,
+			     *b = NULL;
+	/* by the run's client port: whatever ids the tracker gave the two ends */
+	for (size_t i = 0; i < n && port; i++) {
+		if (c[i].ns == 0 && c[i].sock.lport == port && c[i].state == TL_TCP_TIME_WAIT &&
+		    c[i].sock.timer)
 			a = &c[i];
-	if (!a || a->state != TL_TCP_TIME_WAIT || !a->sock.timer)
+		if (c[i].ns == 1 && c[i].sock.rport == port && c[i].state == TL_TCP_LAST_ACK &&
+		    c[i].sock.timer == 1)
+			b = &c[i];
+	}
+	if (!a)
 		return;
-	const struct tl_conn *b = tl_tracker_peer(tr, a);
 	char msg[200];
 	int len = snprintf(msg, sizeof(msg),
 			   "A's TIME-WAIT: %.0f s left (each FIN from B starts it over)",
 			   a->sock.expires_ms / 1000.0);
-	if (b && b->state == TL_TCP_LAST_ACK && b->sock.timer == 1)
+	if (b)
 		snprintf(msg + len, sizeof(msg) - (size_t)len, "; B sends its FIN again in %.0f s",
 			 b->sock.expires_ms / 1000.0);
 	tl_ui_message(&t->ui, msg);
