@@ -5,6 +5,7 @@
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,8 +21,27 @@
 #define MAX_SOCKS 128
 /* How long, in link delays, the timeline waits for a handshake to complete. */
 #define HOLD_MAX 60.0
+/* How long the timeline waits for B's socket to be closed by its kernel:
+ * B's FIN backoff outlasting A's TIME-WAIT takes minutes.  Then checked
+ * every link delay. */
+#define GONE_MAX_NS (600ULL * 1000000000ULL)
 
-enum act { CONNECT, ACCEPT, A_SEND, B_SEND, A_CLOSE, B_CLOSE, A_RST, CONNECT_MANY, CLOSE_MANY, END };
+enum act {
+	CONNECT,
+	ACCEPT,
+	A_SEND,
+	B_SEND,
+	A_CLOSE,
+	B_CLOSE,
+	A_RST,
+	A_SHUT,	   /* shutdown(SHUT_WR): A's FIN, and A still receives */
+	STALE_SYN, /* the link delivers its copy of A's first SYN */
+	B_SHUT,	   /* shutdown(SHUT_WR): B's FIN, and B keeps its socket */
+	B_GONE,	   /* wait until B's socket is closed by the kernel (an RST) */
+	CONNECT_MANY,
+	CLOSE_MANY,
+	END
+};
 
 struct step {
 	double at; /* in link delays from the start of the run */
@@ -30,13 +50,24 @@ struct step {
 
 /* Each scenario's timeline.  With a link delay D, a segment takes D to
  * cross, so every state lasts a few D: long enough to be seen. */
-static const struct step timelines[][10] = {
+static const struct step timelines[TL_SCENARIO_N][12] = {
 	{{0, CONNECT}, {4, ACCEPT}, {5, A_SEND}, {8, B_SEND}, {11, A_CLOSE}, {17, B_CLOSE}, {26, END}},
 	{{0, CONNECT}, {4, ACCEPT}, {5, A_SEND}, {8, B_SEND}, {11, B_CLOSE}, {17, A_CLOSE}, {26, END}},
 	{{0, CONNECT}, {4, ACCEPT}, {5, A_SEND}, {8, B_SEND}, {11, A_RST}, {17, B_CLOSE}, {22, END}},
 	{{0, CONNECT}, {4, ACCEPT}, {5, A_SEND}, {8, B_SEND}, {11, A_CLOSE}, {17, B_CLOSE}, {40, END}},
 	{{0, CONNECT}, {4, ACCEPT}, {5, A_CLOSE}, {8, END}},
 	{{0, CONNECT_MANY}, {5, ACCEPT}, {6, CLOSE_MANY}, {9, B_CLOSE}, {16, END}},
+	/* half-close: B sends on while A sits in FIN-WAIT-2 */
+	{{0, CONNECT}, {4, ACCEPT}, {5, A_SEND}, {8, A_SHUT}, {12, B_SEND}, {14, B_SEND}, {16, B_SEND},
+	 {19, B_CLOSE}, {23, A_CLOSE}, {30, END}},
+	/* dup-syn: the full life, then the old SYN arrives while A's
+	 * TIME-WAIT still remembers the connection */
+	{{0, CONNECT}, {4, ACCEPT}, {5, A_SEND}, {8, B_SEND}, {11, A_CLOSE}, {14, B_CLOSE}, {19, STALE_SYN},
+	 {32, END}},
+	/* late-fin: B keeps its socket (an orphan would give up after 8
+	 * retransmissions) until an RST closes it */
+	{{0, CONNECT}, {4, ACCEPT}, {5, A_SEND}, {8, B_SEND}, {11, A_CLOSE}, {14, B_SHUT}, {15, B_GONE},
+	 {18, B_CLOSE}, {24, END}},
 };
 
 struct tl_demo {
@@ -61,6 +92,8 @@ struct tl_demo {
 	int next_step; /* index in the timeline; -1 between runs */
 	uint64_t pause_until;
 	bool holding; /* the timeline waits for a handshake (ACCEPT found nothing) */
+	bool waiting; /* the timeline waits for B's socket to close (B_GONE) */
+	uint64_t wait_start, wait_check;
 	struct tl_demo_seg *segs;
 	size_t n_segs, cap_segs;
 	uint8_t buf[TL_RELAY_MTU];
@@ -269,17 +302,21 @@ uint64_t tl_demo_deadline(const struct tl_demo *d)
 	const struct step *s = cur_step(d);
 	double at = s ? s->at + (d->holding ? HOLD_MAX : 0.0) : 0.0;
 	uint64_t next = s ? d->run_start + (uint64_t)(at * (double)d->delay) : d->pause_until;
+	if (d->waiting)
+		next = d->wait_check;
 	return TL_MIN(t, next);
 }
 
-static void seg(struct tl_demo *d, int from, bool dropped, const struct tl_pkt *pkt, uint64_t now,
-		double wall)
+static struct tl_demo_seg *seg(struct tl_demo *d, int from, bool dropped, const struct tl_pkt *pkt,
+			       uint64_t now, double wall)
 {
 	if (d->n_segs == d->cap_segs) {
 		d->cap_segs = d->cap_segs ? d->cap_segs * 2 : 64;
 		d->segs = tl_reallocarray(d->segs, d->cap_segs, sizeof(*d->segs));
 	}
-	d->segs[d->n_segs++] = (struct tl_demo_seg){now, wall, from, dropped, *pkt};
+	d->segs[d->n_segs] = (struct tl_demo_seg){.mono_ns = now, .wall = wall, .from = from,
+						  .dropped = dropped, .pkt = *pkt};
+	return &d->segs[d->n_segs++];
 }
 
 const struct tl_demo_seg *tl_demo_segments(struct tl_demo *d, size_t *n)
@@ -331,7 +368,17 @@ static int accept_all(struct tl_demo *d)
 	return n;
 }
 
-static void do_step(struct tl_demo *d, int act)
+/* B's socket is closed (its kernel took an RST, or gave up), or was never. */
+static bool b_closed(const struct tl_demo *d)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	if (d->server < 0 || getsockopt(d->server, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+		return true;
+	return ti.tcpi_state == TCP_CLOSE;
+}
+
+static void do_step(struct tl_demo *d, int act, uint64_t now, double wall)
 {
 	struct sockaddr_in me;
 	socklen_t len = sizeof(me);
@@ -376,6 +423,25 @@ static void do_step(struct tl_demo *d, int act)
 			close(d->many[i]);
 		d->n_many = 0;
 		break;
+	case STALE_SYN: {
+		uint64_t age;
+		struct tl_pkt pkt;
+		const struct tl_relay *r = &d->relay;
+		if (tl_pkt_parse(r->kept_data, r->kept_len, &pkt) == 0 && r->kept &&
+		    tl_relay_send_kept(&d->relay, now, &age) == 0)
+			seg(d, 0, false, &pkt, now, wall)->stale_ns = age;
+		break;
+	}
+	case B_SHUT:
+		accept_all(d);
+		drain(d->server);
+		if (d->server >= 0)
+			shutdown(d->server, SHUT_WR);
+		break;
+	case A_SHUT:
+		if (d->client >= 0)
+			shutdown(d->client, SHUT_WR);
+		break;
 	case A_RST:
 		if (d->client >= 0)
 			setsockopt(d->client, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
@@ -403,9 +469,15 @@ int tl_demo_step(struct tl_demo *d, uint64_t now, double wall, char **cause)
 			if (n <= 0)
 				break;
 			struct tl_pkt pkt;
+			tl_pkt_parse(d->buf, (size_t)n, &pkt);
+			bool resent = pkt.tcp && tl_relay_on_link(&d->relay, i, &pkt);
 			bool queued = tl_relay_push(&d->relay, i, d->buf, (size_t)n, now, &pkt);
-			if (pkt.tcp)
-				seg(d, i, !queued, &pkt, now, wall);
+			if (pkt.tcp) {
+				struct tl_demo_seg *sg = seg(d, i, !queued, &pkt, now, wall);
+				sg->kept = tl_relay_just_kept(&d->relay);
+				sg->held = queued && d->relay.step;
+				sg->resent = resent;
+			}
 		}
 	}
 	const struct tl_relay_entry *e;
@@ -428,7 +500,7 @@ int tl_demo_step(struct tl_demo *d, uint64_t now, double wall, char **cause)
 			d->n_kept = 0;
 		}
 		d->scenario = d->next_scenario;
-		tl_relay_set_rule(&d->relay, tl_scenario_drops_last_ack(d->scenario) ? TL_DROP_LAST_ACK : TL_DROP_NONE);
+		tl_relay_set_rule(&d->relay, tl_scenario_link_rule(d->scenario));
 		d->run_start = now;
 		d->next_step = 0;
 		d->client_port = 0;
@@ -442,6 +514,21 @@ int tl_demo_step(struct tl_demo *d, uint64_t now, double wall, char **cause)
 			close_fd(&d->client);
 			close_fd(&d->server);
 			break;
+		}
+		if (s->act == B_GONE && !b_closed(d) && (!d->waiting || now < d->wait_start + GONE_MAX_NS)) {
+			if (!d->waiting)
+				d->wait_start = now;
+			d->waiting = true;
+			d->wait_check = now + d->delay;
+			break;
+		}
+		if (s->act == B_GONE) {
+			d->waiting = false;
+			uint64_t due = d->run_start + (uint64_t)(s->at * (double)d->delay);
+			if (now > due) /* after the wait, the rest keeps its pace */
+				d->run_start += now - due;
+			d->next_step++;
+			continue;
 		}
 		if (s->act == ACCEPT && !accept_all(d) && (d->client >= 0 || d->n_many) &&
 		    now < d->run_start + (uint64_t)((s->at + HOLD_MAX) * (double)d->delay)) {
@@ -457,16 +544,44 @@ int tl_demo_step(struct tl_demo *d, uint64_t now, double wall, char **cause)
 			if (now > due) /* after a wait, the rest keeps its pace */
 				d->run_start += now - due;
 		} else {
-			do_step(d, s->act);
+			do_step(d, s->act, now, wall);
 		}
 		d->next_step++;
 	}
 	return 0;
 }
 
-const char *tl_demo_caption(const struct tl_demo *d)
+void tl_demo_set_step(struct tl_demo *d, bool on, uint64_t now, double wall)
 {
-	return tl_scenario_caption(d->scenario);
+	if (!on)
+		while (tl_demo_release(d, now, wall) == 0)
+			;
+	tl_relay_set_step(&d->relay, on, now);
+}
+
+bool tl_demo_stepping(const struct tl_demo *d)
+{
+	return d->relay.step;
+}
+
+int tl_demo_release(struct tl_demo *d, uint64_t now, double wall)
+{
+	struct tl_pkt pkt;
+	int from;
+	int err = tl_relay_release(&d->relay, now, &from, &pkt);
+	if (err == 0 && pkt.tcp)
+		seg(d, from, false, &pkt, now, wall)->released = true;
+	return err;
+}
+
+size_t tl_demo_held(const struct tl_demo *d)
+{
+	return tl_relay_held(&d->relay);
+}
+
+const char *tl_demo_caption(const struct tl_demo *d, const char *lang)
+{
+	return tl_scenario_caption(d->scenario, lang);
 }
 
 uint16_t tl_demo_client_port(const struct tl_demo *d)

@@ -34,7 +34,7 @@ const struct tl_fsm_edge tl_fsm_edges[] = {
 	{TL_TCP_SYN_RECV, TL_TCP_ESTABLISHED, TL_SEG_ACK, TL_DIR_IN, 2, 0,
 	 "receive ACK of SYN+ACK: the handshake is complete"},
 	{TL_TCP_SYN_RECV, TL_TCP_CLOSE, TL_SEG_NONE, TL_DIR_NONE, 2, P,
-	 "request dropped (SYN+ACK retries exhausted)"},
+	 "request dropped (an RST came, or the SYN+ACK retries ran out)"},
 	{TL_TCP_SYN_RECV, TL_TCP_CLOSE, TL_SEG_RST, TL_DIR_NONE, 5, X, "RST: handshake aborted"},
 	{TL_TCP_SYN_RECV, TL_TCP_FIN_WAIT1, TL_SEG_FIN, TL_DIR_OUT, 5, F,
 	 "close() before the handshake completed: send FIN"},

@@ -341,7 +341,8 @@ static void ladder_on_end(struct tl_buf *out, const struct tl_event *ev, struct 
 		tl_map_put(printed, ev->peer, 1);
 }
 
-/* A relay segment of the lab, for --events. */
+/* A relay segment of the lab, for --events: what crossed, dropped, kept
+ * aside, or a kept copy sent long after its original. */
 static void demo_segment(struct tl_buf *b, const struct tl_demo_seg *sg, bool json)
 {
 	char what[48];
@@ -349,21 +350,68 @@ static void demo_segment(struct tl_buf *b, const struct tl_demo_seg *sg, bool js
 	if (json) {
 		tl_buf_puts(b, "{\"t\":");
 		tl_buf_fixed(b, sg->wall, 3);
+		if (sg->released) {
+			tl_buf_printf(b, ",\"netns\":\"link\",\"event\":\"release\",\"from\":\"%s\","
+					 "\"to\":\"%s\",\"segment\":\"%s\",\"seq\":%u}\n",
+				      sg->from ? "B" : "A", sg->from ? "A" : "B", what, sg->pkt.seq);
+			return;
+		}
 		tl_buf_printf(b, ",\"netns\":\"link\",\"event\":\"segment\",\"from\":\"%s\",\"to\":\"%s\","
 				 "\"segment\":\"%s\",\"flags\":%u,\"seq\":%u,\"ack\":%u,\"payload\":%u,"
-				 "\"dropped\":%s}\n",
+				 "\"dropped\":%s",
 			      sg->from ? "B" : "A", sg->from ? "A" : "B", what, sg->pkt.flags, sg->pkt.seq,
 			      sg->pkt.ack, sg->pkt.payload, sg->dropped ? "true" : "false");
+		if (sg->kept)
+			tl_buf_puts(b, ",\"kept\":true");
+		if (sg->held)
+			tl_buf_puts(b, ",\"held\":true");
+		if (sg->resent)
+			tl_buf_puts(b, ",\"resent\":true");
+		if (sg->stale_ns) {
+			tl_buf_puts(b, ",\"stale_s\":");
+			tl_buf_fixed(b, (double)sg->stale_ns / 1e9, 3);
+		}
+		tl_buf_puts(b, "}\n");
 	} else {
 		time_t secs = (time_t)sg->wall;
 		struct tm tm;
 		char stamp[16];
 		localtime_r(&secs, &tm);
 		strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
-		tl_buf_printf(b, "%s.%03d link %s -> %s  %s%s\n", stamp,
+		tl_buf_printf(b, "%s.%03d link %s -> %s  %s%s%s%s%s", stamp,
 			      (int)((sg->wall - (double)secs) * 1000) % 1000, sg->from ? "B" : "A",
-			      sg->from ? "A" : "B", what, sg->dropped ? "  (dropped by the link)" : "");
+			      sg->from ? "A" : "B", what, sg->released ? "  released" : "",
+			      sg->dropped ? "  (dropped by the link)" : "",
+			      sg->kept ? "  (the link keeps a copy)" : "",
+			      sg->held ? "  (held mid-link until released)" : "");
+		if (sg->resent)
+			tl_buf_puts(b, "  (sent again: the sender's retransmission timer fired while "
+				       "the first copy was still on the link)");
+		if (sg->stale_ns)
+			tl_buf_printf(b, "  (a stale duplicate: the link's copy of a %s sent %.1f s ago)",
+				      what, (double)sg->stale_ns / 1e9);
+		tl_buf_putc(b, '\n');
 	}
+}
+
+/* --events --step: a space or a newline on stdin releases the first held
+ * segment, g releases them all and ends step mode.  False once stdin is
+ * done with (its end, an error, or g). */
+static bool step_keys(struct tl_demo *demo)
+{
+	char buf[64];
+	ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+	if (n <= 0)
+		return n < 0 && (errno == EINTR || errno == EAGAIN);
+	for (ssize_t i = 0; i < n; i++) {
+		if (buf[i] == ' ' || buf[i] == '\n') {
+			tl_demo_release(demo, tl_mono_ns(), tl_wall_now());
+		} else if (buf[i] == 'g') {
+			tl_demo_set_step(demo, false, tl_mono_ns(), tl_wall_now());
+			return false;
+		}
+	}
+	return true;
 }
 
 static int run_events(const struct tl_options *o, const struct tl_filter *filter,
@@ -392,14 +440,19 @@ static int run_events(const struct tl_options *o, const struct tl_filter *filter
 		tl_ladder_legend(o->ascii ? &tl_glyphs_ascii : &tl_glyphs_utf8, &out);
 		tl_buf_puts(&out, "\n\n");
 	}
+	bool keys = demo && o->step; /* stdin releases held segments */
 	for (;;) {
-		struct pollfd pfd[TL_POLLFDS_MAX];
-		size_t n = tl_runtime_pollfds(rt, pfd, TL_ARRAY_SIZE(pfd));
+		struct pollfd pfd[TL_POLLFDS_MAX + 1];
+		size_t n = tl_runtime_pollfds(rt, pfd, TL_ARRAY_SIZE(pfd) - 1);
+		if (keys)
+			pfd[n++] = (struct pollfd){STDIN_FILENO, POLLIN, 0};
 		int timeout = tl_poll_timeout_ms(tl_runtime_deadline(rt), tl_mono_ns(), 60000);
 		if (poll(pfd, n, timeout) < 0 && errno != EINTR) {
 			ret = fail(tl_asprintf("poll: %s", strerror(errno)));
 			break;
 		}
+		if (keys && (pfd[n - 1].revents & (POLLIN | POLLHUP)))
+			keys = step_keys(demo);
 		int r = tl_runtime_step(rt, tl_mono_ns(), tl_wall_now(), &cause);
 		if (r < 0) {
 			ret = fail(cause);
@@ -410,7 +463,7 @@ static int run_events(const struct tl_options *o, const struct tl_filter *filter
 		for (size_t i = 0; i < nseg && !o->ladder; i++)
 			demo_segment(&out, &sg[i], o->json);
 		if (!o->json && !o->ladder && tl_runtime_new_run(rt))
-			tl_buf_printf(&out, "== %s\n", tl_demo_caption(demo));
+			tl_buf_printf(&out, "== %s\n", tl_demo_caption(demo, o->lang));
 		struct tl_engine_stats st;
 		tl_runtime_stats(rt, &st);
 		const struct tl_event *ev = tl_runtime_events(rt, &nev);
@@ -507,6 +560,11 @@ int main(int argc, char **argv)
 	if (o.help) {
 		fputs(tl_options_help(), stdout);
 		ret = flush_stdout();
+	} else if (o.demo == TL_SCENARIO_LIST) {
+		/* the scenarios and their captions, for choosing one */
+		for (int i = 0; tl_scenario_name(i); i++)
+			printf("%-13s %s\n", tl_scenario_name(i), tl_scenario_caption(i, o.lang));
+		ret = flush_stdout();
 	} else if (o.version) {
 		printf("tcpladder %s\n"
 		       "exact mode (eBPF): %s\n"
@@ -528,6 +586,8 @@ int main(int argc, char **argv)
 			demo = tl_demo_new(o.demo, o.link_delay_ns, true, &cause);
 			if (!demo)
 				ret = fail(cause);
+			else if (o.step)
+				tl_demo_set_step(demo, true, tl_mono_ns(), tl_wall_now());
 			else if (tl_demo_loopback(demo))
 				fprintf(stderr, "tcpladder: note: no privilege to make namespaces; the demo "
 						"runs on loopback, too fast to observe: its quick steps are "

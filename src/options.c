@@ -33,6 +33,7 @@ enum {
 	OPT_METRICS_LISTEN,
 	OPT_METRICS_TEXTFILE,
 	OPT_METRICS_TOP,
+	OPT_STEP,
 	OPT_END,
 	OPT_EXACT,
 	OPT_NO_EXACT,
@@ -71,6 +72,7 @@ static const struct option longopts[] = {
 	{"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
 	{"metrics-textfile", required_argument, NULL, OPT_METRICS_TEXTFILE},
 	{"metrics-top", required_argument, NULL, OPT_METRICS_TOP},
+	{"step", no_argument, NULL, OPT_STEP},
 	{"json", no_argument, NULL, 'j'},
 	{"netns", required_argument, NULL, 'N'},
 	{"pid", required_argument, NULL, OPT_PID},
@@ -93,7 +95,8 @@ const char *tl_options_help(void)
 	       "      --demo[=SCENARIO]   the slow-motion lab: real connections between two\n"
 	       "                          private namespaces over a delaying link (root);\n"
 	       "                          SCENARIO: full (default), server-first, rst,\n"
-	       "                          lost-ack, leak, tw-storm\n"
+	       "                          lost-ack, leak, tw-storm, half-close, dup-syn,\n"
+	       "                          late-fin; list prints them with their captions\n"
 	       "      --link-delay=SECONDS  the lab's one-way delay (default 0.3)\n"
 	       "      --ui                the full-screen view, also beside --metrics-*\n"
 	       "\n"
@@ -105,6 +108,9 @@ const char *tl_options_help(void)
 	       "                          for node_exporter's textfile collector\n"
 	       "      --metrics-top=N     series kept per owner, port and destination before\n"
 	       "                          the rest is summed as \"other\" (default 10)\n"
+	       "      --step              with --demo: each segment stops in the middle of the\n"
+	       "                          link until released (Space; with --events, a space\n"
+	       "                          or a newline on stdin; g releases all)\n"
 	       "\n"
 	       "Output:\n"
 	       "  -j, --json              JSON: one object for --once (an array for several\n"
@@ -182,6 +188,7 @@ static const struct {
 	int opt, with, a, b;
 } needs[] = {
 	{OPT_LINK_DELAY, 0, OPT_DEMO, 0},
+	{OPT_STEP, 0, OPT_DEMO, 0},
 	{OPT_CHECK, 0, OPT_ONCE, 0},
 	{OPT_LADDER, 0, OPT_EVENTS, 0},
 	{'j', 0, OPT_ONCE, OPT_EVENTS},
@@ -416,8 +423,10 @@ int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause)
 			o->ladder = true;
 			break;
 		case OPT_DEMO:
-			o->demo = optarg ? tl_scenario_find(optarg) : TL_SCENARIO_FULL;
-			if (o->demo < 0) {
+			o->demo = !optarg		  ? TL_SCENARIO_FULL
+				  : !strcmp(optarg, "list") ? TL_SCENARIO_LIST
+							    : tl_scenario_find(optarg);
+			if (o->demo == -1) {
 				*cause = tl_asprintf("unknown demo scenario '%s' (%s)",
 						     tl_text_echo(optarg, echo, sizeof(echo)),
 						     tl_scenario_list());
@@ -454,6 +463,9 @@ int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause)
 						     tl_text_echo(optarg, echo, sizeof(echo)));
 				return -EINVAL;
 			}
+			break;
+		case OPT_STEP:
+			o->step = true;
 			break;
 		case OPT_FOLLOW:
 			free(o->follow);

@@ -75,6 +75,26 @@ void tl_relay_set_rule(struct tl_relay *r, int rule)
 	r->rule = rule;
 	r->fin_seen[0] = r->fin_seen[1] = false;
 	r->dropped = false;
+	r->kept = r->just_kept = false;
+}
+
+/* Queue n bytes for side `to`, due at `due`; false when the link is full. */
+static bool enqueue(struct tl_relay *r, int to, const uint8_t *p, size_t n, uint64_t due,
+		    uint64_t stale_ns, bool hold)
+{
+	if (hold) /* half way, then it waits */
+		due -= r->delay_ns - r->delay_ns / 2;
+	if (n > TL_RELAY_MTU || r->n == r->cap)
+		return false; /* a full link drops, as a real one would */
+	struct tl_relay_entry *e = &r->q[(r->head + r->n) % r->cap];
+	e->due = due;
+	e->stale_ns = stale_ns;
+	e->held = hold;
+	e->to = to;
+	e->len = n;
+	memcpy(e->data, p, n);
+	r->n++;
+	return true;
 }
 
 bool tl_relay_push(struct tl_relay *r, int from, const uint8_t *p, size_t n, uint64_t now,
@@ -84,6 +104,15 @@ bool tl_relay_push(struct tl_relay *r, int from, const uint8_t *p, size_t n, uin
 	if (!pkt)
 		pkt = &local;
 	tl_pkt_parse(p, n, pkt);
+	r->just_kept = false;
+	if (r->rule == TL_KEEP_SYN && !r->kept && from == 0 && pkt->tcp && pkt->flags == 2 &&
+	    n <= TL_RELAY_MTU) {
+		/* the first SYN: a copy stays behind on the link */
+		r->kept = r->just_kept = true;
+		r->kept_at = now;
+		r->kept_len = n;
+		memcpy(r->kept_data, p, n);
+	}
 	if (pkt->tcp && (pkt->flags & 1))
 		r->fin_seen[from & 1] = true;
 	/* The last ACK of a close: side 0 acknowledging side 1's FIN, with
@@ -93,20 +122,101 @@ bool tl_relay_push(struct tl_relay *r, int from, const uint8_t *p, size_t n, uin
 		r->dropped = true;
 		return false;
 	}
-	if (n > TL_RELAY_MTU || r->n == r->cap)
-		return false; /* a full link drops, as a real one would */
-	struct tl_relay_entry *e = &r->q[(r->head + r->n) % r->cap];
-	e->due = now + r->delay_ns;
-	e->to = !from;
-	e->len = n;
-	memcpy(e->data, p, n);
-	r->n++;
-	return true;
+	/* Every answer A gives to B's FIN, however often B sends it. */
+	if (r->rule == TL_DROP_ACKS && from == 0 && pkt->tcp && r->fin_seen[1] && pkt->flags == 16 &&
+	    !pkt->payload) {
+		r->dropped = true;
+		return false;
+	}
+	/* only TCP segments are held: the rest (neighbour discovery) is not
+	 * what the lab shows */
+	return enqueue(r, !from, p, n, now + r->delay_ns, 0, r->step && pkt->tcp);
+}
+
+bool tl_relay_just_kept(const struct tl_relay *r)
+{
+	return r->just_kept;
+}
+
+int tl_relay_send_kept(struct tl_relay *r, uint64_t now, uint64_t *age_ns)
+{
+	if (!r->kept)
+		return -ENOENT;
+	uint64_t age = now > r->kept_at ? now - r->kept_at : 0;
+	r->kept = false;
+	if (age_ns)
+		*age_ns = age;
+	/* at least 1 ns old, so the entry is marked stale */
+	return enqueue(r, 1, r->kept_data, r->kept_len, now + r->delay_ns, age ? age : 1, r->step) ? 0
+														   : -ENOBUFS;
+}
+
+static struct tl_relay_entry *entry(const struct tl_relay *r, size_t i)
+{
+	return &r->q[(r->head + i) % r->cap];
+}
+
+/* A held packet goes on: the second half of the link from now, or from
+ * the middle if it has not reached it yet, and never before the one ahead. */
+static void release(struct tl_relay *r, size_t i, uint64_t now)
+{
+	struct tl_relay_entry *e = entry(r, i);
+	uint64_t from = e->due > now ? e->due : now;
+	e->held = false;
+	e->due = from + (r->delay_ns - r->delay_ns / 2);
+	if (i && entry(r, i - 1)->due > e->due)
+		e->due = entry(r, i - 1)->due;
+}
+
+void tl_relay_set_step(struct tl_relay *r, bool on, uint64_t now)
+{
+	r->step = on;
+	if (!on)
+		for (size_t i = 0; i < r->n; i++)
+			if (entry(r, i)->held)
+				release(r, i, now);
+}
+
+int tl_relay_release(struct tl_relay *r, uint64_t now, int *from, struct tl_pkt *pkt)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		struct tl_relay_entry *e = entry(r, i);
+		if (!e->held)
+			continue;
+		release(r, i, now);
+		if (from)
+			*from = !e->to;
+		if (pkt)
+			tl_pkt_parse(e->data, e->len, pkt);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+size_t tl_relay_held(const struct tl_relay *r)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->n; i++)
+		n += entry(r, i)->held;
+	return n;
+}
+
+bool tl_relay_on_link(const struct tl_relay *r, int from, const struct tl_pkt *pkt)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		const struct tl_relay_entry *e = entry(r, i);
+		struct tl_pkt q;
+		if (e->to != from && tl_pkt_parse(e->data, e->len, &q) == 0 && q.tcp &&
+		    q.flags == pkt->flags && q.seq == pkt->seq && q.sport == pkt->sport &&
+		    q.payload == pkt->payload)
+			return true;
+	}
+	return false;
 }
 
 const struct tl_relay_entry *tl_relay_pop(struct tl_relay *r, uint64_t now)
 {
-	if (!r->n || r->q[r->head].due > now)
+	if (!r->n || r->q[r->head].held || r->q[r->head].due > now)
 		return NULL;
 	const struct tl_relay_entry *e = &r->q[r->head];
 	r->head = (r->head + 1) % r->cap;
@@ -116,6 +226,6 @@ const struct tl_relay_entry *tl_relay_pop(struct tl_relay *r, uint64_t now)
 
 uint64_t tl_relay_next_due(const struct tl_relay *r)
 {
-	return r->n ? r->q[r->head].due : UINT64_MAX;
+	return r->n && !r->q[r->head].held ? r->q[r->head].due : UINT64_MAX;
 }
 

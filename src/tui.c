@@ -195,6 +195,9 @@ struct tui {
 	bool utf8;
 	bool redraw;
 	bool data_changed; /* new data not yet drawn (at most DATA_FRAME_NS apart) */
+	bool stale_sent; /* dup-syn: the stale SYN is on the link; B's answer opens its ladder */
+	unsigned released;   /* step mode: segments released since it began */
+	char step_note[160]; /* step mode: what happened last */
 	char host[256];
 };
 
@@ -222,10 +225,50 @@ static struct tl_ui_input ui_input(struct tui *t, uint64_t now)
 		.leaks = leaks,
 		.n_leaks = n_leaks,
 		.watch = tl_runtime_leak_watch(t->rt),
-		.caption = t->demo ? tl_demo_caption(t->demo) : NULL,
+		.caption = t->demo ? tl_demo_caption(t->demo, t->utf8 ? t->ui.lang : "en") : NULL,
 		.tw = tl_runtime_tw(t->rt),
 		.leak_cfg = tl_runtime_leak_cfg(t->rt),
 	};
+}
+
+/* While stepping, the footer line says so, with its counts (they last,
+ * unlike a passing note) and what happened last. */
+static void step_status(struct tui *t)
+{
+	char msg[240];
+	if (!t->demo || !tl_demo_stepping(t->demo))
+		return;
+	snprintf(msg, sizeof(msg), "step mode: %zu held, %u released (Space: one, G: all); %s",
+		 tl_demo_held(t->demo), t->released, t->step_note);
+	tl_ui_message(&t->ui, msg);
+}
+
+/* The lab's step mode: S turns it on or off, Space releases the first
+ * held segment, G releases them all and ends it.  True when the key was
+ * the lab's. */
+static bool step_key(struct tui *t, int key)
+{
+	struct tl_demo *d = t->demo;
+	uint64_t now = tl_mono_ns();
+	if (key == 'S' || (key == 'G' && tl_demo_stepping(d))) {
+		bool on = key == 'S' && !tl_demo_stepping(d);
+		tl_demo_set_step(d, on, now, tl_wall_now());
+		t->released = 0;
+		snprintf(t->step_note, sizeof(t->step_note), "each segment stops mid-link");
+		if (!on)
+			tl_ui_message(&t->ui, "step mode off: every held segment released, the link's "
+					      "normal delay again");
+		step_status(t);
+		return true;
+	}
+	if (key != ' ' || !tl_demo_stepping(d))
+		return false;
+	if (tl_demo_release(d, now, tl_wall_now()) == 0)
+		t->released++;
+	snprintf(t->step_note, sizeof(t->step_note), "%s",
+		 tl_demo_held(d) ? "released one" : "nothing held yet");
+	step_status(t);
+	return true;
 }
 
 /* Keys, the mouse and resizes, then what they asked of the engine. */
@@ -255,6 +298,8 @@ static void read_keys(struct tui *t, const struct tl_ui_input *in)
 		if (t->canvas.w < TL_UI_MIN_W || t->canvas.h < TL_UI_MIN_H) {
 			if (key == 'q' || key == TL_KEY_F10)
 				ui->quit = true;
+		} else if (t->demo && ui->prompt == TL_PROMPT_NONE && step_key(t, key)) {
+			t->redraw = true;
 		} else if (tl_ui_key(ui, key, in)) {
 			t->redraw = true;
 		} else if (t->demo && key == 'N') {
@@ -283,6 +328,49 @@ static void read_keys(struct tui *t, const struct tl_ui_input *in)
 	}
 }
 
+/* The detail screen on connection id, its ladder from the start. */
+static void open_ladder(struct tl_ui *ui, uint32_t id)
+{
+	ui->detail_id = id;
+	ui->screen = TL_SCREEN_DETAIL;
+	ui->lad_sel = -1;
+	ui->lad_mark = -1;
+	ui->lad_scroll = 0;
+	ui->lad_steps = 0;
+	ui->lad_replay = false;
+}
+
+/* late-fin waits minutes on two kernel timers; say how long each has
+ * left, as the last sample read them from the sockets (A's TIME-WAIT, B's
+ * retransmission of its FIN). */
+static void late_fin_clocks(struct tui *t)
+{
+	uint16_t port = tl_demo_client_port(t->demo);
+	size_t n;
+	const struct tl_conn *c = tl_tracker_conns(tl_runtime_tracker(t->rt), &n), *a = NULL,
+			     *b = NULL;
+	/* by the run's client port: whatever ids the tracker gave the two ends */
+	for (size_t i = 0; i < n && port; i++) {
+		if (c[i].ns == 0 && c[i].sock.lport == port && c[i].state == TL_TCP_TIME_WAIT &&
+		    c[i].sock.timer)
+			a = &c[i];
+		if (c[i].ns == 1 && c[i].sock.rport == port && c[i].state == TL_TCP_LAST_ACK &&
+		    c[i].sock.timer == 1)
+			b = &c[i];
+	}
+	if (!a)
+		return;
+	char msg[200];
+	int len = snprintf(msg, sizeof(msg),
+			   "A's TIME-WAIT: %.0f s left (each FIN from B starts it over)",
+			   a->sock.expires_ms / 1000.0);
+	if (b)
+		snprintf(msg + len, sizeof(msg) - (size_t)len, "; B sends its FIN again in %.0f s",
+			 b->sock.expires_ms / 1000.0);
+	tl_ui_message(&t->ui, msg);
+	t->redraw = true;
+}
+
 /* What a step brought: the lab's new run (its caption, then its ladder
  * once the tracker knows the connection), a new sample, notices. */
 static void after_step(struct tui *t, uint32_t *run_shown)
@@ -290,27 +378,59 @@ static void after_step(struct tui *t, uint32_t *run_shown)
 	struct tl_ui *ui = &t->ui;
 	if (tl_runtime_new_run(t->rt)) {
 		char msg[200];
-		snprintf(msg, sizeof(msg), "%s%s  (N: next scenario)", tl_demo_caption(t->demo),
+		ui->lab_scenario = tl_demo_scenario(t->demo);
+		snprintf(msg, sizeof(msg), "%s%s  (w: why, N: next scenario)", tl_demo_caption(t->demo, t->utf8 ? t->ui.lang : "en"),
 			 tl_demo_loopback(t->demo) ? "; on loopback the quick steps are inferred" : "");
 		tl_ui_message(ui, msg);
 		*run_shown = 0;
 		t->redraw = true;
 	}
+	size_t nseg;
+	const struct tl_demo_seg *sg = tl_runtime_segments(t->rt, &nseg);
+	for (size_t i = 0; i < nseg; i++) {
+		char msg[200];
+		if (sg[i].resent || (sg[i].held && !sg[i].released)) {
+			char what[48];
+			tl_pkt_describe(&sg[i].pkt, what, sizeof(what));
+			if (sg[i].resent) /* the truth of a long hold: the kernel did not wait */
+				snprintf(t->step_note, sizeof(t->step_note),
+					 "%c sent its %s again: its retransmission timer fired while "
+					 "the first copy was still on the link",
+					 sg[i].from ? 'B' : 'A', what);
+			else
+				snprintf(t->step_note, sizeof(t->step_note), "%s from %c held mid-link",
+					 what, sg[i].from ? 'B' : 'A');
+			step_status(t);
+			t->redraw = true;
+		}
+		if (sg[i].stale_ns) { /* the one thing on the link no kernel sent just now */
+			snprintf(msg, sizeof(msg),
+				 "the link delivers its copy of A's SYN, sent %.1f s ago: a stale "
+				 "duplicate; watch what B's kernel does with it",
+				 (double)sg[i].stale_ns / 1e9);
+			tl_ui_message(ui, msg);
+			t->stale_sent = true;
+			t->redraw = true;
+		}
+	}
+	if (t->demo && tl_runtime_sampled(t->rt) && tl_demo_scenario(t->demo) == TL_SCENARIO_LATE_FIN)
+		late_fin_clocks(t);
+	size_t nev;
+	const struct tl_event *ev = tl_runtime_events(t->rt, &nev);
+	for (size_t i = 0; i < nev && t->stale_sent; i++)
+		if (ev[i].kind == TL_EV_OPEN && ev[i].ns == 1 && ev[i].to == TL_TCP_SYN_RECV) {
+			/* B's kernel made a request socket for it: show that one */
+			t->stale_sent = false;
+			open_ladder(ui, ev[i].conn);
+			t->redraw = true;
+		}
 	uint32_t run = tl_runtime_run_conn(t->rt);
 	/* a new run: its ladder, once a replay of the last one has ended */
 	if (run && run != *run_shown && !(ui->screen == TL_SCREEN_DETAIL && ui->lad_replay)) {
 		*run_shown = run;
-		ui->detail_id = run;
-		ui->screen = TL_SCREEN_DETAIL;
-		ui->lad_sel = -1;
-		ui->lad_mark = -1;
-		ui->lad_scroll = 0;
-		ui->lad_steps = 0;
-		ui->lad_replay = false;
+		open_ladder(ui, run);
 		t->redraw = true;
 	}
-	size_t nev;
-	tl_runtime_events(t->rt, &nev);
 	if (tl_runtime_sampled(t->rt)) {
 		/* Re-sort only when the order can have changed: the set changes
 		 * with events; queues and RTT change anyway. */

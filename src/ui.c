@@ -12,6 +12,7 @@
 #include "tcpladder/fsm.h"
 #include "tcpladder/ladder.h"
 #include "tcpladder/ladderview.h"
+#include "tcpladder/scenario.h"
 #include "tcpladder/tcpstate.h"
 #include "tcpladder/ui.h"
 #include "tcpladder/uidetail.h"
@@ -31,6 +32,7 @@ void tl_ui_init(struct tl_ui *ui)
 	ui->anim_ns = 600000000ULL;
 	ui->lad_mark = -1;
 	ui->lang = "en";
+	ui->lab_scenario = -1;
 }
 
 void tl_ui_fini(struct tl_ui *ui)
@@ -449,14 +451,13 @@ static const char *const help_lines[] = {
 	"  Enter         the selected connection's ladder: Up Down pick a step,",
 	"                m marks one, e explains, r replays, p s [ ] pause, step, speed",
 	"                ~ inferred, - - -> inferred segment, ~derived: not watched",
+	"  S Space G w   the lab: step mode, release a held segment, all; w: why",
 	"  L             CLOSE-WAIT leaks by process, TIME-WAIT pressure",
 	"  Space  + -    pause or resume sampling; sample less or more often",
 	"  Esc           close a prompt or message        q F10  quit",
-	"",
-	"Marks: a dim step marked (inferred) was not seen but filled in by the",
-	"state machine.  '>' before an age: first seen at start-up, at least that",
-	"old.  A growing CLOSE-WAIT or TIME-WAIT is red, with an arrow.",
-	"A ladder's 'first seen in STATE' row: the connection was found open.",
+	"Marks: a dim step marked (inferred) was filled in by the state machine;",
+	"'>' before an age: first seen at start-up, at least that old; red with an",
+	"arrow: a growing CLOSE-WAIT or TIME-WAIT; 'first seen in STATE': found open.",
 };
 
 static void draw_help(struct tl_canvas *c)

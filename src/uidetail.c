@@ -9,6 +9,7 @@
 #include "tcpladder/fsm.h"
 #include "tcpladder/ladder.h"
 #include "tcpladder/ladderview.h"
+#include "tcpladder/scenario.h"
 #include "tcpladder/tcpstate.h"
 #include "tcpladder/ui.h"
 #include "tcpladder/uidetail.h"
@@ -102,6 +103,25 @@ static void draw_ladder(struct tl_canvas *c, struct tl_ui *ui, const struct tl_u
 	tl_ladder_draw(ui->ladder, c, 0, y, w, h, &v);
 }
 
+/* The lab scenario's caption and explanation in place of the ladder (an
+ * ASCII canvas shows English, as the ladder does). */
+static void draw_lesson(struct tl_canvas *c, const struct tl_ui *ui, int y, int w)
+{
+	const char *lang = c->g->ascii ? "en" : ui->lang;
+	int h = c->h - 1;
+	tl_canvas_fill(c, 0, y, w, h - y, ' ', TL_ST_NORMAL);
+	y += tl_canvas_wrap(c, 1, y + 1, w - 2, h - y - 1, TL_ST_TITLE,
+			    tl_scenario_caption(ui->lab_scenario, lang)) + 2;
+	if (y < h)
+		y += tl_canvas_wrap(c, 1, y, w - 2, h - y, TL_ST_NORMAL,
+				    tl_scenario_explain(ui->lab_scenario, lang)) + 1;
+	if (y < h)
+		tl_canvas_text(c, 1, y, w - 2, TL_ST_DIM,
+			       !strcmp(lang, "zh") ? "梯形图上的一切都是两个内核真实做过的事。w：回到梯形图"
+						   : "Everything on the ladder is what the two kernels "
+						     "did.  w: back to it");
+}
+
 void tl_uidetail_draw(struct tl_canvas *c, const struct tl_ui *ui, const struct tl_ui_input *in)
 {
 	const struct tl_conn *cn = find_id(in, ui->detail_id);
@@ -120,7 +140,9 @@ void tl_uidetail_draw(struct tl_canvas *c, const struct tl_ui *ui, const struct 
 	tl_ui_format_age(in->now - cn->first_seen_ns, a, sizeof(a));
 	tl_ui_format_age(in->now - cn->state_since_ns, b, sizeof(b));
 	/* the lab's scenario stays in view while its ladder is shown */
-	if (in->caption)
+	if (ui->message) /* the lab speaks while its ladder is on screen */
+		tl_canvas_text(c, 1, 1, c->w - 2, TL_ST_WARN, ui->message);
+	else if (in->caption)
 		tl_canvas_printf(c, 1, 1, c->w - 2, TL_ST_KEY, "%s  (N: next scenario)", in->caption);
 	int y = 2;
 	tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_NORMAL,
@@ -162,7 +184,14 @@ void tl_uidetail_draw(struct tl_canvas *c, const struct tl_ui *ui, const struct 
 		lw = c->w - 63;
 		tl_ui_draw_hist(c, &hr, ui, in);
 	}
-	draw_ladder(c, (struct tl_ui *)ui, in, cn, peer, y, lw);
+	bool lab = tl_scenario_name(ui->lab_scenario) != NULL;
+	if (lab && ui->lab_lesson)
+		draw_lesson(c, ui, y, lw);
+	else
+		draw_ladder(c, (struct tl_ui *)ui, in, cn, peer, y, lw);
 	tl_canvas_text(c, 0, c->h - 1, c->w, TL_ST_KEY,
-		       "Up/Down step  m mark  e explain  r replay  p pause  s step  [ ] speed  Esc back");
+		       lab ? "Up/Down step  m mark  e explain  w why  r replay  p pause  s step  [ ] "
+			     "speed  Esc back"
+			   : "Up/Down step  m mark  e explain  r replay  p pause  s step  [ ] speed  Esc "
+			     "back");
 }

@@ -7,6 +7,7 @@
 
 #include "tcpladder/filter.h"
 #include "tcpladder/ladder.h"
+#include "tcpladder/scenario.h"
 #include "tcpladder/ui.h"
 #include "tcpladder/uirows.h"
 
@@ -164,6 +165,11 @@ static bool detail_key(struct tl_ui *ui, int key)
 	case 'e':
 	case TL_KEY_ENTER:
 		ui->lad_explain = !ui->lad_explain;
+		break;
+	case 'w': /* why: the lab scenario's lesson, and back */
+		if (!tl_scenario_name(ui->lab_scenario))
+			return false;
+		ui->lab_lesson = !ui->lab_lesson;
 		break;
 	case 'r': /* replay the connection from its first step */
 		ui->lad_replay = true;

@@ -25,6 +25,11 @@ struct tl_demo_seg {
 	double wall;
 	int from; /* 0: A to B, 1: B to A */
 	bool dropped;
+	bool kept;	   /* the link kept a copy of it (dup-syn) */
+	uint64_t stale_ns; /* a kept copy sent now: its original's age; else 0 */
+	bool held;	   /* step mode: it stops mid-link until released */
+	bool resent;	   /* the same segment is still on the link: a retransmission */
+	bool released;	   /* not a new segment: this held one was released now */
 	struct tl_pkt pkt;
 };
 
@@ -44,14 +49,22 @@ size_t tl_demo_netns(const struct tl_demo *d, struct tl_ns_arg out[2]);
 size_t tl_demo_pollfds(const struct tl_demo *d, struct pollfd *pfd, size_t max);
 uint64_t tl_demo_deadline(const struct tl_demo *d);
 int tl_demo_step(struct tl_demo *d, uint64_t now, double wall, char **cause);
-/* The current run's caption. */
-const char *tl_demo_caption(const struct tl_demo *d);
+/* The current run's caption in lang (scenario.h). */
+const char *tl_demo_caption(const struct tl_demo *d, const char *lang);
 /* The client port of the run's main connection (0 before it exists). */
 uint16_t tl_demo_client_port(const struct tl_demo *d);
 /* The server's port (8080 in the lab; any free one on loopback). */
 uint16_t tl_demo_server_port(const struct tl_demo *d);
 /* Segments since the last call (valid until the next step). */
 const struct tl_demo_seg *tl_demo_segments(struct tl_demo *d, size_t *n);
+/* Step mode: each segment sent from now on stops in the middle of the
+ * link until released; leaving it releases every held one. */
+void tl_demo_set_step(struct tl_demo *d, bool on, uint64_t now, double wall);
+bool tl_demo_stepping(const struct tl_demo *d);
+/* Release the first held segment: 0, or -ENOENT when none is held. */
+int tl_demo_release(struct tl_demo *d, uint64_t now, double wall);
+/* How many segments are held (or on their way to the middle). */
+size_t tl_demo_held(const struct tl_demo *d);
 /* Switch scenario (takes effect at the next run). */
 void tl_demo_set_scenario(struct tl_demo *d, int scenario);
 int tl_demo_scenario(const struct tl_demo *d);

@@ -57,8 +57,10 @@ struct tl_options {
 	bool no_owners;		 /* --no-owners: never read /proc */
 	const char *lang;	 /* --lang: "en" or "zh" (static) */
 	bool ladder;		 /* --ladder: with --events, each connection's ladder at its end */
-	int demo;		 /* --demo[=SCENARIO]: the scenario's index, -1 without --demo */
+	int demo;		 /* --demo[=SCENARIO]: the scenario's index, -1 without --demo,
+				    TL_SCENARIO_LIST for --demo=list */
 	uint64_t link_delay_ns;	 /* --link-delay */
+	bool step;		 /* --step: the lab holds each segment until released */
 	unsigned long leak_count; /* --leak-count (0: default) */
 	uint64_t leak_age_ns;	 /* --leak-age (0: default) */
 	uint64_t leak_window_ns; /* --leak-window (0: default) */

@@ -131,6 +131,8 @@ struct tl_ui {
 	size_t lad_shown;	  /* replay: events shown so far */
 	uint64_t lad_next;	  /* replay: when the next event is shown */
 	const char *lang;	  /* narration language: "en" or "zh" */
+	int lab_scenario;	  /* the lab's scenario (scenario.h), -1 outside the lab */
+	bool lab_lesson;	  /* the ladder screen shows the scenario's explanation (w) */
 	/* requests for the shell, cleared by it */
 	bool quit;
 	bool toggle_pause;

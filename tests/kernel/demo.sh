@@ -28,6 +28,19 @@ lab() {
 		exec "$@"' sh "$TCPLADDER" --no-owners "$@"
 }
 
+# --demo=list: every scenario with its caption, in either language; no
+# privilege needed, no lab made.
+"$TCPLADDER" --demo=list >"$T/list" 2>"$T/list.err"
+check "--demo=list: exit 0, nothing on stderr" [ $? = 0 -a ! -s "$T/list.err" ]
+"$TCPLADDER" --demo=lists >/dev/null 2>"$T/list.err"
+check "an unknown scenario is a usage error naming them" \
+	[ $? = 2 -a "$(grep -c "unknown demo scenario 'lists' (full, " "$T/list.err")" = 1 ]
+check "--demo=list: the scenario names, one a line, as the usage error names them" \
+	[ "($(cut -d' ' -f1 "$T/list" | paste -sd, | sed 's/,/, /g'))" = "$(grep -o '(.*)' "$T/list.err")" ]
+check "--demo=list: each with its caption" grep -q "^lost-ack  *The last ACK is lost" "$T/list"
+"$TCPLADDER" --demo=list --lang=zh >"$T/list.zh"
+check "--demo=list --lang=zh: the captions in Chinese" grep -q "^lost-ack  *最后的 ACK 丢失" "$T/list.zh"
+
 (lab --demo --events --json --duration 10) >"$T/full.json" 2>"$T/full.err"
 check "default scenario: exit 0" [ $? = 0 ]
 check "default scenario: nothing on stderr" [ ! -s "$T/full.err" ]

@@ -192,6 +192,7 @@ int main(void)
 	/* Options that mean something only with another. */
 	static const char *const lone[][3] = {
 		{"--link-delay=0.1", NULL, "--link-delay needs --demo"},
+		{"--step", NULL, "--step needs --demo"},
 		{"--check", NULL, "--check needs --once"},
 		{"--check", "--events", "--check needs --once"},
 		{"--ladder", NULL, "--ladder needs --events"},
@@ -213,6 +214,7 @@ int main(void)
 	/* ... and with it, accepted. */
 	static const char *const fine[][3] = {
 		{"--demo", "--link-delay=0.1", NULL},
+		{"--demo", "--step", NULL},
 		{"--once", "--check", NULL},
 		{"--events", "--ladder", "--lang=zh"},
 		{"--events", "--demo", "--json"},

@@ -86,14 +86,117 @@ int main(void)
 	ok(tl_relay_push(&r, 0, p, packet(p, 16, 0), 0, NULL), "and TIME-WAIT's answer gets through");
 	tl_relay_fini(&r);
 
+	/* An old duplicate: a copy of A's first SYN, delivered on demand. */
+	uint64_t age = 0;
+	tl_relay_init(&r, 300 * MS, 8);
+	tl_relay_set_rule(&r, TL_KEEP_SYN);
+	is_int(tl_relay_send_kept(&r, 0, &age), -ENOENT, "no copy before a SYN");
+	ok(tl_relay_push(&r, 1, p, packet(p, 2, 0), 1000 * MS, NULL) && !tl_relay_just_kept(&r),
+	   "a SYN from B is not kept");
+	ok(tl_relay_push(&r, 0, p, packet(p, 18, 0), 1000 * MS, NULL) && !tl_relay_just_kept(&r),
+	   "a SYN+ACK from A is not kept");
+	size_t syn_len = packet(p, 2, 0);
+	p[24 + 3] = 42; /* seq 42: the copy is this packet */
+	ok(tl_relay_push(&r, 0, p, syn_len, 2000 * MS, &pkt) && tl_relay_just_kept(&r),
+	   "A's SYN crosses, and a copy is kept");
+	ok(tl_relay_push(&r, 0, p, packet(p, 2, 0), 3000 * MS, NULL) && !tl_relay_just_kept(&r),
+	   "only the first SYN is kept");
+	for (int i = 0; i < 4; i++)
+		ok(tl_relay_pop(&r, 3300 * MS) != NULL, "the original and the others arrive (%d)", i);
+	ok(!tl_relay_pop(&r, 100000 * MS), "then the link is empty: the copy waits aside");
+	is_int(tl_relay_send_kept(&r, 14000 * MS, &age), 0, "the copy is sent later");
+	is_int(age, 12000 * MS, "its age: 12 s since the original");
+	ok(!tl_relay_pop(&r, 14299 * MS), "it crosses the link like any packet");
+	e = tl_relay_pop(&r, 14300 * MS);
+	ok(e && e->to == 1 && e->stale_ns == 12000 * MS && e->len == syn_len && e->data[27] == 42,
+	   "to B, marked stale, the kept packet itself");
+	is_int(tl_relay_send_kept(&r, 15000 * MS, &age), -ENOENT, "sent once");
+	tl_relay_set_rule(&r, TL_KEEP_SYN);
+	tl_relay_push(&r, 0, p, packet(p, 2, 0), 16000 * MS, NULL);
+	ok(tl_relay_just_kept(&r), "a new rule keeps a new copy");
+	tl_relay_set_rule(&r, TL_DROP_NONE);
+	is_int(tl_relay_send_kept(&r, 17000 * MS, &age), -ENOENT, "a rule change forgets it");
+	tl_relay_fini(&r);
+
+	/* Step mode: each packet stops half way until released. */
+	tl_relay_init(&r, 300 * MS, 8);
+	tl_relay_set_step(&r, true, 0);
+	tl_relay_push(&r, 0, p, packet(p, 2, 0), 1000 * MS, NULL);
+	tl_pkt_parse(p, packet(p, 18, 0), &pkt);
+	ok(!tl_relay_on_link(&r, 1, &pkt), "B's SYN+ACK is not a copy of anything on the link");
+	tl_relay_push(&r, 1, p, packet(p, 18, 0), 1000 * MS, NULL);
+	is_int(tl_relay_held(&r), 2, "both held");
+	uint8_t v6[40] = {0x60};
+	ok(tl_relay_push(&r, 0, v6, sizeof(v6), 1000 * MS, NULL) && tl_relay_held(&r) == 2,
+	   "a packet that is not TCP is not held (it waits behind those that are)");
+	ok(!tl_relay_pop(&r, 60000 * MS) && tl_relay_next_due(&r) == UINT64_MAX,
+	   "nothing arrives while held, however long");
+	tl_pkt_parse(p, packet(p, 2, 0), &pkt);
+	ok(tl_relay_on_link(&r, 0, &pkt), "A's SYN sent again is seen as a retransmission");
+	ok(!tl_relay_on_link(&r, 1, &pkt), "the same segment from B would not be");
+	int from = -1;
+	is_int(tl_relay_release(&r, 60000 * MS, &from, &pkt), 0, "Space releases one");
+	ok(pkt.flags == 2 && from == 0, "the first held: A's SYN");
+	is_int(tl_relay_held(&r), 1, "the other still held");
+	ok(!tl_relay_pop(&r, 60149 * MS), "the released one takes the other half of the link");
+	e = tl_relay_pop(&r, 60150 * MS);
+	ok(e && e->to == 1, "then arrives");
+	ok(!tl_relay_pop(&r, 99000 * MS), "the next stays held");
+	tl_relay_set_step(&r, false, 100000 * MS);
+	is_int(tl_relay_held(&r), 0, "leaving step mode releases all");
+	e = tl_relay_pop(&r, 100150 * MS);
+	ok(e && e->to == 0, "which arrive after the other half");
+	e = tl_relay_pop(&r, 100150 * MS);
+	ok(e && e->len == sizeof(v6), "and what waited behind them");
+	ok(tl_relay_push(&r, 0, p, packet(p, 16, 0), 200000 * MS, NULL) && !tl_relay_held(&r) &&
+		   tl_relay_next_due(&r) == 200300 * MS,
+	   "then the normal delay again");
+	is_int(tl_relay_release(&r, 200000 * MS, NULL, NULL), -ENOENT, "nothing to release");
+	tl_relay_set_step(&r, true, 200000 * MS);
+	tl_relay_push(&r, 0, p, packet(p, 17, 0), 200100 * MS, NULL);
+	is_int(tl_relay_release(&r, 200110 * MS, NULL, NULL), 0, "released before it reached the middle");
+	ok(tl_relay_pop(&r, 200300 * MS) && !tl_relay_pop(&r, 200399 * MS) && tl_relay_pop(&r, 200400 * MS),
+	   "it still takes the whole delay, behind the one ahead");
+	tl_relay_fini(&r);
+
+	/* late-fin: every ACK from A after B's FIN is lost. */
+	tl_relay_init(&r, 1, 64);
+	tl_relay_set_rule(&r, TL_DROP_ACKS);
+	ok(tl_relay_push(&r, 0, p, packet(p, 17, 0), 0, NULL), "A's FIN passes");
+	ok(tl_relay_push(&r, 0, p, packet(p, 16, 0), 0, NULL), "A's ACK before B's FIN passes");
+	ok(tl_relay_push(&r, 1, p, packet(p, 17, 0), 0, NULL), "B's FIN passes");
+	for (int i = 0; i < 5; i++) {
+		ok(!tl_relay_push(&r, 0, p, packet(p, 16, 0), 0, NULL), "A's ACK after it is lost (%d)", i);
+		ok(tl_relay_push(&r, 1, p, packet(p, 17, 0), 0, NULL), "B's FIN again passes (%d)", i);
+	}
+	ok(tl_relay_push(&r, 0, p, packet(p, 4, 0), 0, NULL), "A's RST passes");
+	tl_relay_fini(&r);
+
 	is_int(tl_scenario_find("lost-ack"), TL_SCENARIO_LOST_ACK, "scenarios by name");
 	is_int(tl_scenario_find("nope"), -1, "unknown scenario");
 	for (int i = 0; i < TL_SCENARIO_N; i++)
 		is_int(tl_scenario_find(tl_scenario_name(i)), i, "scenario %d found by its name", i);
 	ok(!tl_scenario_name(TL_SCENARIO_N) && !tl_scenario_name(-1), "no scenario out of range");
-	is_str(tl_scenario_list(), "full, server-first, rst, lost-ack, leak, tw-storm",
+	for (int i = 0; i < TL_SCENARIO_N; i++) {
+		const char *en = tl_scenario_caption(i, "en"), *zh = tl_scenario_caption(i, "zh");
+		ok(en && zh && strcmp(en, zh) && !strchr(en, '\n') && !strchr(zh, '\n'),
+		   "%s: a one-line caption in English and in Chinese", tl_scenario_name(i));
+		ok(tl_scenario_explain(i, "en") && tl_scenario_explain(i, "zh") &&
+			   strcmp(tl_scenario_explain(i, "en"), tl_scenario_explain(i, "zh")),
+		   "%s: an explanation in each", tl_scenario_name(i));
+		ok(tl_scenario_caption(i, NULL) == en && tl_scenario_explain(i, "fr") ==
+			   tl_scenario_explain(i, "en"), "%s: English by default", tl_scenario_name(i));
+	}
+	ok(!tl_scenario_caption(TL_SCENARIO_N, "en") && !tl_scenario_explain(-1, "zh"),
+	   "no caption out of range");
+	is_str(tl_scenario_list(), "full, server-first, rst, lost-ack, leak, tw-storm, half-close, dup-syn, late-fin",
 	       "the names, listed for the usage error");
-	ok(tl_scenario_drops_last_ack(TL_SCENARIO_LOST_ACK) && !tl_scenario_drops_last_ack(TL_SCENARIO_FULL),
-	   "only lost-ack drops the last ACK");
+	for (int i = 0; i < TL_SCENARIO_N; i++)
+		is_int(tl_scenario_link_rule(i),
+		       i == TL_SCENARIO_LOST_ACK   ? TL_DROP_LAST_ACK
+		       : i == TL_SCENARIO_DUP_SYN  ? TL_KEEP_SYN
+		       : i == TL_SCENARIO_LATE_FIN ? TL_DROP_ACKS
+						   : TL_DROP_NONE,
+		       "%s: the link's rule", tl_scenario_name(i));
 	return tap_done();
 }

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "tcpladder/filter.h"
+#include "tcpladder/scenario.h"
 #include "tcpladder/ui.h"
 #include "golden.h"
 #include "tap.h"
@@ -618,6 +619,17 @@ int main(void)
 		tl_buf_fini(&b);
 		tl_canvas_fini(&c);
 	}
+	ok(!tl_ui_key(&ui, 'w', &in) && !ui.lab_lesson, "w: no lesson outside the lab");
+	ui.lab_scenario = TL_SCENARIO_LOST_ACK;
+	ok(tl_ui_key(&ui, 'w', &in) && ui.lab_lesson, "w: the lab scenario's lesson");
+	golden("lesson-80x24", &ui, &f, 80, 24, false);
+	ui.lang = "zh";
+	golden("lesson-zh-80x24", &ui, &f, 80, 24, false);
+	golden("lesson-ascii-80x24", &ui, &f, 80, 24, true);
+	ui.lang = "en";
+	tl_ui_key(&ui, 'w', &in);
+	ok(!ui.lab_lesson, "w again: back to the ladder");
+	ui.lab_scenario = -1;
 	tl_ui_key(&ui, TL_KEY_ESC, &in);
 	is_int(ui.screen, TL_SCREEN_MAIN, "Esc goes back");
 	tl_ui_key(&ui, TL_KEY_F1, &in);
