@@ -107,7 +107,7 @@ run() {
 			done
 		}
 		ino=$(stat -L -c %i /proc/self/ns/net)
-		# A loaded machine can starve bpftrace'''s reader: give its ring
+		# A loaded machine can starve the reader of bpftrace: give its ring
 		# buffers room for the whole workload (64 pages per CPU by
 		# default), and the reader a head start on the CPU.
 		BPFTRACE_PERF_RB_PAGES=4096 nice -n -10 \
