@@ -1,0 +1,138 @@
+/* trackstore: the tracker's storage kept in bounds: closed cookies
+ * remembered for a while, tombstones expired, slots compacted after a
+ * burst, and the storage counted.  Part of the tracker. */
+#include <stdlib.h>
+
+#include "tcpladder/trackerint.h"
+#include "tcpladder/util.h"
+
+/* Slots are compacted when fewer than half hold a connection (and there
+ * are more than COMPACT_MIN); afterwards the array is 1.5x the
+ * connections, so it takes as many again to compact again. */
+#define COMPACT_MIN 1024
+
+void tl_trk_remember_closed(struct tl_tracker *t, uint64_t cookie, uint64_t now)
+{
+	if (t->closed_n == CLOSED_RING) {
+		tl_map_del(&t->closed, t->closed_ring[t->closed_head].cookie);
+		t->closed_head = (t->closed_head + 1) % CLOSED_RING;
+		t->closed_n--;
+	}
+	size_t i = (t->closed_head + t->closed_n) % CLOSED_RING;
+	t->closed_ring[i].cookie = cookie;
+	t->closed_ring[i].when = now;
+	t->closed_n++;
+	tl_map_put(&t->closed, cookie, 1);
+}
+
+static void forget_closed(struct tl_tracker *t, uint64_t now)
+{
+	while (t->closed_n && now - t->closed_ring[t->closed_head].when > CLOSED_KEEP_NS) {
+		tl_map_del(&t->closed, t->closed_ring[t->closed_head].cookie);
+		t->closed_head = (t->closed_head + 1) % CLOSED_RING;
+		t->closed_n--;
+	}
+}
+
+static void remove_from_maps(struct tl_tracker *t, struct tl_conn *c)
+{
+	uint32_t slot;
+	if (tl_map_get(&t->by_cookie, c->sock.cookie, &slot) && slot == tl_trk_slot_of(t, c))
+		tl_map_del(&t->by_cookie, c->sock.cookie);
+	if (tl_map_get(&t->by_tuple, tl_trk_conn_tuple_key(c), &slot) &&
+	    slot == tl_trk_slot_of(t, c))
+		tl_map_del(&t->by_tuple, tl_trk_conn_tuple_key(c));
+}
+
+/* After a burst most slots are free: move the connections down, in
+ * order, and give the rest of the array back.  Slots are renumbered, so
+ * the maps' values, the peers, the pending lookups and the ends waiting
+ * for evidence are rewritten. */
+static void compact(struct tl_tracker *t)
+{
+	const uint32_t none = UINT32_MAX;
+	uint32_t *to = tl_reallocarray(NULL, t->n ? t->n : 1, sizeof(*to));
+	size_t k = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		if (!t->conns[i].id) {
+			to[i] = none;
+			continue;
+		}
+		to[i] = (uint32_t)k;
+		if (k != i)
+			t->conns[k] = t->conns[i];
+		k++;
+	}
+	for (size_t i = 0; i < k; i++) {
+		struct tl_conn *c = &t->conns[i];
+		if (c->peer)
+			c->peer = c->peer - 1 < t->n && to[c->peer - 1] != none ? to[c->peer - 1] + 1 : 0;
+	}
+	size_t keep = 0;
+	for (size_t i = 0; i < t->n_pending; i++)
+		if (t->pending[i] < t->n && to[t->pending[i]] != none)
+			t->pending[keep++] = to[t->pending[i]];
+	t->n_pending = keep;
+	keep = 0;
+	for (size_t i = 0; i < t->n_ending; i++)
+		if (t->ending[i] < t->n && to[t->ending[i]] != none)
+			t->ending[keep++] = to[t->ending[i]];
+	t->n_ending = keep;
+	tl_map_remap(&t->by_cookie, to, t->n, none);
+	tl_map_remap(&t->by_tuple, to, t->n, none);
+	free(to);
+	t->n = k;
+	t->cap = TL_MAX(k + k / 2, (size_t)256);
+	t->conns = tl_reallocarray(t->conns, t->cap, sizeof(*t->conns));
+	free(t->free_slots);
+	t->free_slots = NULL;
+	t->n_free = t->cap_free = 0;
+	t->compactions++;
+	t->generation++;
+}
+
+void tl_tracker_expire(struct tl_tracker *t, uint64_t now)
+{
+	forget_closed(t, now);
+	for (size_t i = 0; i < t->n; i++) {
+		struct tl_conn *c = &t->conns[i];
+		if (!c->id || !(c->flags & TL_CONN_GONE) || now - c->gone_ns < t->tombstone_ns)
+			continue;
+		remove_from_maps(t, c);
+		if (c->peer) {
+			struct tl_conn *p = &t->conns[c->peer - 1];
+			if (p->peer == i + 1)
+				p->peer = 0;
+		}
+		c->id = 0;
+		t->generation++;
+		if (t->n_free == t->cap_free) {
+			t->cap_free = t->cap_free ? t->cap_free * 2 : 64;
+			t->free_slots = tl_reallocarray(t->free_slots, t->cap_free,
+							sizeof(*t->free_slots));
+		}
+		t->free_slots[t->n_free++] = (uint32_t)i;
+	}
+	if (t->n > COMPACT_MIN && t->n_free > t->n / 2)
+		compact(t);
+}
+
+void tl_tracker_storage(const struct tl_tracker *t, struct tl_tracker_storage *st)
+{
+	st->conns = t->n - t->n_free;
+	st->slots = t->n;
+	st->slot_cap = t->cap;
+	st->cookie_cap = t->by_cookie.cap;
+	st->tuple_cap = t->by_tuple.cap;
+	st->closed = t->closed_n;
+	st->closed_cap = t->closed.cap;
+	st->event_cap = t->cap_events;
+	st->pending_cap = t->cap_pending;
+	st->compactions = t->compactions;
+	st->bytes = t->cap * sizeof(*t->conns) + t->cap_free * sizeof(*t->free_slots) +
+		    (t->by_cookie.cap + t->by_tuple.cap + t->closed.cap) *
+			    (sizeof(uint64_t) + sizeof(uint32_t)) +
+		    CLOSED_RING * sizeof(*t->closed_ring) + t->cap_events * sizeof(*t->events) +
+		    t->cap_pending * sizeof(*t->pending);
+}
