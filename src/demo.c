@@ -457,9 +457,8 @@ static void do_step(struct tl_demo *d, int act, uint64_t now, double wall)
 	}
 }
 
-int tl_demo_step(struct tl_demo *d, uint64_t now, double wall, char **cause)
+void tl_demo_step(struct tl_demo *d, uint64_t now, double wall)
 {
-	(void)cause;
 	/* Carry the packets: read what each side sent, deliver what is due. */
 	for (int i = 0; i < 2; i++) {
 		if (d->tun[i] < 0)
@@ -492,7 +491,7 @@ int tl_demo_step(struct tl_demo *d, uint64_t now, double wall, char **cause)
 		if (!d->pause_until)
 			d->pause_until = now + 1000000000ULL;
 		if (now < d->pause_until)
-			return 0;
+			return;
 		/* a new run */
 		if (d->next_scenario != d->scenario) {
 			for (size_t i = 0; i < d->n_kept; i++)
@@ -548,7 +547,6 @@ int tl_demo_step(struct tl_demo *d, uint64_t now, double wall, char **cause)
 		}
 		d->next_step++;
 	}
-	return 0;
 }
 
 void tl_demo_set_step(struct tl_demo *d, bool on, uint64_t now, double wall)

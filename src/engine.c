@@ -53,8 +53,6 @@ struct tl_engine {
 	bool resync;
 	struct tl_engine_stats st;
 	char *notice;
-	uint64_t *extra_follow; /* cookies followed on request */
-	size_t n_extra_follow;
 	struct tl_lookup *lk;
 	/* Following: a round-robin cursor over the tracker's slots, the
 	 * smoothed CPU cost of a follow step, the tracker generation the
@@ -175,7 +173,6 @@ void tl_engine_free(struct tl_engine *e)
 	free(e->x_reason);
 	free(e->ns);
 	free(e->notice);
-	free(e->extra_follow);
 	free(e->lk);
 	free(e);
 }
@@ -204,7 +201,7 @@ size_t tl_engine_pollfds(const struct tl_engine *e, struct pollfd *pfd, size_t m
 
 static bool following(const struct tl_engine *e)
 {
-	return e->cfg.follow || e->n_extra_follow;
+	return e->cfg.follow != NULL;
 }
 
 uint64_t tl_engine_deadline(const struct tl_engine *e)
@@ -307,15 +304,10 @@ static bool wants_follow(const struct tl_engine *e, const struct tl_conn *c)
 {
 	if (c->state == TL_TCP_LISTEN)
 		return false;
-	if (e->cfg.follow && tl_filter_match(e->cfg.follow, &c->sock))
-		return true;
-	for (size_t i = 0; i < e->n_extra_follow; i++)
-		if (e->extra_follow[i] == c->sock.cookie)
-			return true;
-	return false;
+	return e->cfg.follow && tl_filter_match(e->cfg.follow, &c->sock);
 }
 
-/* Mark the connections the --follow filter (or a request) selects.  A
+/* Mark the connections the --follow filter selects.  A
  * connection's match can change only when the tracker does. */
 static void mark_follow(struct tl_engine *e)
 {
@@ -562,17 +554,6 @@ void tl_engine_set_delay(struct tl_engine *e, uint64_t delay_ns)
 uint64_t tl_engine_delay(const struct tl_engine *e)
 {
 	return e->delay_ns;
-}
-
-void tl_engine_follow(struct tl_engine *e, uint64_t cookie)
-{
-	for (size_t i = 0; i < e->n_extra_follow; i++)
-		if (e->extra_follow[i] == cookie)
-			return;
-	e->extra_follow = tl_reallocarray(e->extra_follow, e->n_extra_follow + 1,
-					  sizeof(*e->extra_follow));
-	e->extra_follow[e->n_extra_follow++] = cookie;
-	e->follow_marked = false; /* mark it at the next step */
 }
 
 void tl_engine_limits(struct tl_engine *e, unsigned i, long *tw_max_buckets, int *port_lo,

@@ -32,14 +32,15 @@ void tl_history_add(struct tl_history *hi, const struct tl_hist *h, uint64_t now
 	hi->s[i].h = *h;
 }
 
-const struct tl_history_sample *tl_history_at(const struct tl_history *hi, size_t i)
+/* i = 0 is the oldest sample kept, n - 1 the newest. */
+static const struct tl_history_sample *history_at(const struct tl_history *hi, size_t i)
 {
 	return i < hi->n ? &hi->s[(hi->head + i) % hi->cap] : NULL;
 }
 
 const struct tl_history_sample *tl_history_last(const struct tl_history *hi)
 {
-	return hi->n ? tl_history_at(hi, hi->n - 1) : NULL;
+	return hi->n ? history_at(hi, hi->n - 1) : NULL;
 }
 
 /* Index of the oldest sample within window_ns of the newest. */
@@ -47,7 +48,7 @@ static size_t window_start(const struct tl_history *hi, uint64_t window_ns)
 {
 	const struct tl_history_sample *last = tl_history_last(hi);
 	size_t i = hi->n - 1;
-	while (i > 0 && last->mono_ns - tl_history_at(hi, i - 1)->mono_ns <= window_ns)
+	while (i > 0 && last->mono_ns - history_at(hi, i - 1)->mono_ns <= window_ns)
 		i--;
 	return i;
 }
@@ -57,9 +58,9 @@ double tl_history_rate(const struct tl_history *hi, int state, uint64_t window_n
 	if (hi->n < 2)
 		return 0;
 	const struct tl_history_sample *last = tl_history_last(hi);
-	const struct tl_history_sample *first = tl_history_at(hi, window_start(hi, window_ns));
+	const struct tl_history_sample *first = history_at(hi, window_start(hi, window_ns));
 	if (first == last || last->mono_ns <= first->mono_ns)
-		first = tl_history_at(hi, hi->n - 2);
+		first = history_at(hi, hi->n - 2);
 	double dt = (double)(last->mono_ns - first->mono_ns) / 1e9;
 	if (dt <= 0)
 		return 0;
@@ -73,12 +74,12 @@ bool tl_history_growing(const struct tl_history *hi, int state, uint64_t window_
 	size_t start = window_start(hi, window_ns);
 	int up = 0, down = 0;
 	for (size_t i = start + 1; i < hi->n; i++) {
-		uint32_t a = tl_history_at(hi, i - 1)->h.count[state];
-		uint32_t b = tl_history_at(hi, i)->h.count[state];
+		uint32_t a = history_at(hi, i - 1)->h.count[state];
+		uint32_t b = history_at(hi, i)->h.count[state];
 		up += b > a;
 		down += b < a;
 	}
-	return tl_history_last(hi)->h.count[state] > tl_history_at(hi, start)->h.count[state] &&
+	return tl_history_last(hi)->h.count[state] > history_at(hi, start)->h.count[state] &&
 	       up > down && up >= 2;
 }
 
@@ -95,8 +96,8 @@ void tl_history_series(const struct tl_history *hi, int state, uint64_t now, uin
 		 * shift the whole span, and its last buckets into the future). */
 		uint64_t off = (uint64_t)((double)span_ns * (b + 1) / w);
 		uint64_t back = off < span_ns ? span_ns - off : 0;
-		for (; now >= back && i < hi->n && tl_history_at(hi, i)->mono_ns <= now - back; i++)
-			cur = tl_history_at(hi, i)->h.count[state];
+		for (; now >= back && i < hi->n && history_at(hi, i)->mono_ns <= now - back; i++)
+			cur = history_at(hi, i)->h.count[state];
 		out[b] = cur;
 	}
 }

@@ -417,16 +417,10 @@ static bool step_keys(struct tl_demo *demo)
 static int run_events(const struct tl_options *o, const struct tl_filter *filter,
 		      const struct tl_filter *follow, struct tl_demo *demo)
 {
-	struct tl_runtime_config cfg = {
-		.opts = o,
-		.filter = filter,
-		.follow = follow,
-		.demo = demo,
-		.steps = o->ladder,
-		.event_owners = true,
-	};
+	struct tl_runtime_config cfg;
 	char *cause = NULL;
 	int ret = EXIT_SUCCESS;
+	tl_runtime_config_for(&cfg, TL_RUNTIME_FRONT_EVENTS, o, filter, follow, demo);
 	struct tl_runtime *rt = tl_runtime_new(&cfg, tl_mono_ns(), &cause);
 	if (!rt)
 		return fail(cause);
@@ -507,15 +501,10 @@ static int run_events(const struct tl_options *o, const struct tl_filter *filter
 static int run_metrics(const struct tl_options *o, const struct tl_filter *filter,
 		       const struct tl_filter *follow, struct tl_demo *demo)
 {
-	struct tl_runtime_config cfg = {
-		.opts = o,
-		.filter = filter,
-		.follow = follow,
-		.demo = demo,
-		.leaks = true,
-	};
+	struct tl_runtime_config cfg;
 	char *cause = NULL;
 	int ret = EXIT_SUCCESS;
+	tl_runtime_config_for(&cfg, TL_RUNTIME_FRONT_METRICS, o, filter, follow, demo);
 	struct tl_runtime *rt = tl_runtime_new(&cfg, tl_mono_ns(), &cause);
 	if (!rt)
 		return fail(cause);

@@ -302,11 +302,261 @@ static void add_ns(struct tl_options *o, char *path, char *name)
 	o->n_netns++;
 }
 
-int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause)
-{
-	int c;
-	bool seen[OPT_END] = {false};
+/* Each parse_* handles one group of options: 1 when c is one of its
+ * options, 0 when it is not, -EINVAL (with *cause set) when the
+ * argument is refused. */
 
+/* What to do: the mode, and the lab's settings. */
+static int parse_mode(struct tl_options *o, int c, char **cause)
+{
+	char echo[TL_ECHO_SIZE]; /* the argument as a message may quote it */
+
+	switch (c) {
+	case OPT_ONCE:
+		o->mode = TL_MODE_ONCE;
+		break;
+	case OPT_EVENTS:
+		o->mode = TL_MODE_EVENTS;
+		break;
+	case OPT_UI:
+		o->ui = true;
+		break;
+	case OPT_DEMO:
+		o->demo = !optarg		  ? TL_SCENARIO_FULL
+			  : !strcmp(optarg, "list") ? TL_SCENARIO_LIST
+						    : tl_scenario_find(optarg);
+		if (o->demo == -1) {
+			*cause = tl_asprintf("unknown demo scenario '%s' (%s)",
+					     tl_text_echo(optarg, echo, sizeof(echo)),
+					     tl_scenario_list());
+			return -EINVAL;
+		}
+		break;
+	case OPT_LINK_DELAY:
+		if (tl_parse_seconds(optarg, &o->link_delay_ns) < 0 ||
+		    o->link_delay_ns < 1000000ULL || o->link_delay_ns > 10000000000ULL) {
+			*cause = tl_asprintf("invalid --link-delay '%s' (seconds, 0.001 to 10)",
+					     tl_text_echo(optarg, echo, sizeof(echo)));
+			return -EINVAL;
+		}
+		break;
+	case OPT_STEP:
+		o->step = true;
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+/* How often and how long to sample, and how closely. */
+static int parse_sampling(struct tl_options *o, int c, char **cause)
+{
+	char echo[TL_ECHO_SIZE];
+	uint64_t v;
+
+	switch (c) {
+	case 'd':
+		o->delay_set = true;
+		if (tl_parse_seconds(optarg, &o->delay_ns) < 0 || o->delay_ns < 10000000ULL ||
+		    o->delay_ns > 3600000000000ULL) {
+			*cause = tl_asprintf("invalid delay '%s' (seconds, from 0.01 to 3600)",
+					     tl_text_echo(optarg, echo, sizeof(echo)));
+			return -EINVAL;
+		}
+		break;
+	case 'n':
+		if (tl_parse_uint(optarg, 1, 1000000000UL, &o->iterations) < 0) {
+			*cause = tl_asprintf("invalid number of iterations '%s'",
+					     tl_text_echo(optarg, echo, sizeof(echo)));
+			return -EINVAL;
+		}
+		break;
+	case OPT_DURATION:
+		if (parse_span(optarg, &o->duration_ns) < 0) {
+			*cause = tl_asprintf("invalid duration '%s' (seconds, above 0 and at "
+					     "most %llu)",
+					     tl_text_echo(optarg, echo, sizeof(echo)), MAX_SPAN_S);
+			return -EINVAL;
+		}
+		break;
+	case OPT_CPU_BUDGET:
+		/* A percentage, parsed like seconds for the fraction.  Below
+		 * 0.1% the interval would stretch to hours: refused. */
+		if (tl_parse_seconds(optarg, &v) < 0 || v < 100000000ULL || v > 100000000000ULL) {
+			*cause = tl_asprintf("invalid CPU budget '%s' (percent, from 0.1 "
+					     "to 100)",
+					     tl_text_echo(optarg, echo, sizeof(echo)));
+			return -EINVAL;
+		}
+		o->cpu_budget = (double)v / 1e9 / 100.0;
+		break;
+	case OPT_FOLLOW:
+		free(o->follow);
+		o->follow = tl_strdup(optarg);
+		break;
+	case OPT_EXACT:
+		o->exact = TL_EXACT_MODE_ON;
+		break;
+	case OPT_NO_EXACT:
+		o->exact = TL_EXACT_MODE_OFF;
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+/* Which network namespaces to watch. */
+static int parse_netns(struct tl_options *o, int c, char **cause)
+{
+	char echo[TL_ECHO_SIZE];
+	unsigned long pid;
+
+	switch (c) {
+	case 'N':
+		if (!*optarg) {
+			*cause = tl_strdup("--netns needs a name or a path");
+			return -EINVAL;
+		}
+		if (strchr(optarg, '/'))
+			add_ns(o, tl_strdup(optarg), tl_strdup(optarg));
+		else
+			add_ns(o, tl_asprintf("/var/run/netns/%s", optarg), tl_strdup(optarg));
+		break;
+	case OPT_PID:
+		if (tl_parse_uint(optarg, 1, 0x7fffffff, &pid) < 0) {
+			*cause = tl_asprintf("invalid process id '%s' for --pid",
+					     tl_text_echo(optarg, echo, sizeof(echo)));
+			return -EINVAL;
+		}
+		add_ns(o, tl_asprintf("/proc/%lu/ns/net", pid),
+		       tl_asprintf("/proc/%lu/ns/net", pid));
+		break;
+	case 'A':
+		o->all_netns = true;
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+static int parse_leaks(struct tl_options *o, int c, char **cause)
+{
+	char echo[TL_ECHO_SIZE];
+
+	switch (c) {
+	case OPT_CHECK:
+		o->check = true;
+		break;
+	case OPT_NO_OWNERS:
+		o->no_owners = true;
+		break;
+	case OPT_LEAK_COUNT:
+		if (tl_parse_uint(optarg, 1, 100000000UL, &o->leak_count) < 0) {
+			*cause = tl_asprintf("invalid --leak-count '%s'",
+					     tl_text_echo(optarg, echo, sizeof(echo)));
+			return -EINVAL;
+		}
+		break;
+	case OPT_LEAK_AGE:
+		if (parse_span(optarg, &o->leak_age_ns) < 0) {
+			*cause = tl_asprintf("invalid --leak-age '%s' (seconds, above 0 and "
+					     "at most %llu)",
+					     tl_text_echo(optarg, echo, sizeof(echo)), MAX_SPAN_S);
+			return -EINVAL;
+		}
+		break;
+	case OPT_LEAK_WINDOW:
+		if (parse_span(optarg, &o->leak_window_ns) < 0) {
+			*cause = tl_asprintf("invalid --leak-window '%s' (seconds, above 0 "
+					     "and at most %llu)",
+					     tl_text_echo(optarg, echo, sizeof(echo)), MAX_SPAN_S);
+			return -EINVAL;
+		}
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+static int parse_metrics(struct tl_options *o, int c, char **cause)
+{
+	char echo[TL_ECHO_SIZE];
+
+	switch (c) {
+	case OPT_METRICS_LISTEN:
+		if (tl_listen_addr_parse(optarg, &o->metrics_listen, cause) < 0)
+			return -EINVAL;
+		break;
+	case OPT_METRICS_TEXTFILE:
+		if (!*optarg) {
+			*cause = tl_strdup("--metrics-textfile needs a path");
+			return -EINVAL;
+		}
+		free(o->metrics_textfile);
+		o->metrics_textfile = tl_strdup(optarg);
+		break;
+	case OPT_METRICS_TOP:
+		if (tl_parse_uint(optarg, 1, 1000, &o->metrics_top) < 0) {
+			*cause = tl_asprintf("invalid --metrics-top '%s' (1 to 1000)",
+					     tl_text_echo(optarg, echo, sizeof(echo)));
+			return -EINVAL;
+		}
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+/* How to print, and --help / --version. */
+static int parse_output(struct tl_options *o, int c, char **cause)
+{
+	char echo[TL_ECHO_SIZE];
+
+	switch (c) {
+	case 'j':
+		o->json = true;
+		break;
+	case OPT_LADDER:
+		o->ladder = true;
+		break;
+	case OPT_LANG:
+		if (!strcmp(optarg, "en") || !strcmp(optarg, "zh")) {
+			o->lang = !strcmp(optarg, "en") ? "en" : "zh";
+		} else {
+			*cause = tl_asprintf("unknown language '%s' (en or zh)",
+					     tl_text_echo(optarg, echo, sizeof(echo)));
+			return -EINVAL;
+		}
+		break;
+	case OPT_NO_COLOR:
+		o->no_color = true;
+		break;
+	case OPT_ASCII:
+		o->ascii = true;
+		break;
+	case 'h':
+		o->help = true;
+		break;
+	case 'V':
+		o->version = true;
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+static int (*const parse_group[])(struct tl_options *, int, char **) = {
+	parse_mode, parse_sampling, parse_netns, parse_leaks, parse_metrics, parse_output,
+};
+
+static void options_defaults(struct tl_options *o)
+{
 	memset(o, 0, sizeof(*o));
 	o->mode = TL_MODE_UI;
 	o->delay_ns = DEFAULT_DELAY_NS;
@@ -314,217 +564,59 @@ int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause)
 	o->demo = -1;
 	o->link_delay_ns = 300000000ULL;
 	o->metrics_top = DEFAULT_METRICS_TOP;
+}
+
+/* The arguments left after the options, joined by spaces: the filter. */
+static char *join_args(int first, int argc, char **argv)
+{
+	struct tl_buf b;
+
+	if (first >= argc)
+		return NULL;
+	tl_buf_init(&b);
+	for (int i = first; i < argc; i++) {
+		if (i > first)
+			tl_buf_putc(&b, ' ');
+		tl_buf_puts(&b, argv[i]);
+	}
+	return b.data;
+}
+
+/* What the options imply once all are read. */
+static void options_finish(struct tl_options *o)
+{
+	/* Metrics alone run headless; beside --events or --ui they run too. */
+	if (o->mode == TL_MODE_UI && !o->ui && (o->metrics_listen.family || o->metrics_textfile))
+		o->mode = TL_MODE_METRICS;
+	if (o->n_netns == 0)
+		add_ns(o, NULL, tl_strdup("self"));
+}
+
+int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause)
+{
+	int c;
+	bool seen[OPT_END] = {false};
+
+	options_defaults(o);
 	optind = 0; /* full re-initialisation, so parsing can run twice */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":jN:AhVd:n:", longopts, NULL)) != -1) {
-		char echo[TL_ECHO_SIZE]; /* the argument as a message may quote it */
+		int r = 0;
 		if (c >= 0 && c < OPT_END)
 			seen[c] = true;
-		switch (c) {
-		case OPT_ONCE:
-			o->mode = TL_MODE_ONCE;
-			break;
-		case 'j':
-			o->json = true;
-			break;
-		case OPT_EVENTS:
-			o->mode = TL_MODE_EVENTS;
-			break;
-		case 'd':
-			o->delay_set = true;
-			if (tl_parse_seconds(optarg, &o->delay_ns) < 0 || o->delay_ns < 10000000ULL ||
-			    o->delay_ns > 3600000000000ULL) {
-				*cause =
-				    tl_asprintf("invalid delay '%s' (seconds, from 0.01 to 3600)",
-						tl_text_echo(optarg, echo, sizeof(echo)));
-				return -EINVAL;
-			}
-			break;
-		case 'n':
-			if (tl_parse_uint(optarg, 1, 1000000000UL, &o->iterations) < 0) {
-				*cause = tl_asprintf("invalid number of iterations '%s'",
-						     tl_text_echo(optarg, echo, sizeof(echo)));
-				return -EINVAL;
-			}
-			break;
-		case OPT_DURATION:
-			if (parse_span(optarg, &o->duration_ns) < 0) {
-				*cause = tl_asprintf("invalid duration '%s' (seconds, above 0 and at "
-						     "most %llu)",
-						     tl_text_echo(optarg, echo, sizeof(echo)), MAX_SPAN_S);
-				return -EINVAL;
-			}
-			break;
-		case OPT_CPU_BUDGET: {
-			uint64_t v;
-			/* A percentage, parsed like seconds for the fraction.  Below
-			 * 0.1% the interval would stretch to hours: refused. */
-			if (tl_parse_seconds(optarg, &v) < 0 || v < 100000000ULL ||
-			    v > 100000000000ULL) {
-				*cause = tl_asprintf("invalid CPU budget '%s' (percent, from 0.1 "
-						     "to 100)",
-						     tl_text_echo(optarg, echo, sizeof(echo)));
-				return -EINVAL;
-			}
-			o->cpu_budget = (double)v / 1e9 / 100.0;
-			break;
-		}
-		case OPT_NO_COLOR:
-			o->no_color = true;
-			break;
-		case OPT_ASCII:
-			o->ascii = true;
-			break;
-		case OPT_CHECK:
-			o->check = true;
-			break;
-		case OPT_NO_OWNERS:
-			o->no_owners = true;
-			break;
-		case OPT_EXACT:
-			o->exact = TL_EXACT_MODE_ON;
-			break;
-		case OPT_NO_EXACT:
-			o->exact = TL_EXACT_MODE_OFF;
-			break;
-		case OPT_LEAK_COUNT:
-			if (tl_parse_uint(optarg, 1, 100000000UL, &o->leak_count) < 0) {
-				*cause = tl_asprintf("invalid --leak-count '%s'",
-						     tl_text_echo(optarg, echo, sizeof(echo)));
-				return -EINVAL;
-			}
-			break;
-		case OPT_LEAK_AGE:
-			if (parse_span(optarg, &o->leak_age_ns) < 0) {
-				*cause = tl_asprintf("invalid --leak-age '%s' (seconds, above 0 and "
-						     "at most %llu)",
-						     tl_text_echo(optarg, echo, sizeof(echo)), MAX_SPAN_S);
-				return -EINVAL;
-			}
-			break;
-		case OPT_LEAK_WINDOW:
-			if (parse_span(optarg, &o->leak_window_ns) < 0) {
-				*cause = tl_asprintf("invalid --leak-window '%s' (seconds, above 0 "
-						     "and at most %llu)",
-						     tl_text_echo(optarg, echo, sizeof(echo)), MAX_SPAN_S);
-				return -EINVAL;
-			}
-			break;
-		case OPT_LANG:
-			if (!strcmp(optarg, "en") || !strcmp(optarg, "zh")) {
-				o->lang = !strcmp(optarg, "en") ? "en" : "zh";
-			} else {
-				*cause = tl_asprintf("unknown language '%s' (en or zh)",
-						     tl_text_echo(optarg, echo, sizeof(echo)));
-				return -EINVAL;
-			}
-			break;
-		case OPT_LADDER:
-			o->ladder = true;
-			break;
-		case OPT_DEMO:
-			o->demo = !optarg		  ? TL_SCENARIO_FULL
-				  : !strcmp(optarg, "list") ? TL_SCENARIO_LIST
-							    : tl_scenario_find(optarg);
-			if (o->demo == -1) {
-				*cause = tl_asprintf("unknown demo scenario '%s' (%s)",
-						     tl_text_echo(optarg, echo, sizeof(echo)),
-						     tl_scenario_list());
-				return -EINVAL;
-			}
-			break;
-		case OPT_LINK_DELAY:
-			if (tl_parse_seconds(optarg, &o->link_delay_ns) < 0 ||
-			    o->link_delay_ns < 1000000ULL || o->link_delay_ns > 10000000000ULL) {
-				*cause =
-				    tl_asprintf("invalid --link-delay '%s' (seconds, 0.001 to 10)",
-						tl_text_echo(optarg, echo, sizeof(echo)));
-				return -EINVAL;
-			}
-			break;
-		case OPT_UI:
-			o->ui = true;
-			break;
-		case OPT_METRICS_LISTEN:
-			if (tl_listen_addr_parse(optarg, &o->metrics_listen, cause) < 0)
-				return -EINVAL;
-			break;
-		case OPT_METRICS_TEXTFILE:
-			if (!*optarg) {
-				*cause = tl_strdup("--metrics-textfile needs a path");
-				return -EINVAL;
-			}
-			free(o->metrics_textfile);
-			o->metrics_textfile = tl_strdup(optarg);
-			break;
-		case OPT_METRICS_TOP:
-			if (tl_parse_uint(optarg, 1, 1000, &o->metrics_top) < 0) {
-				*cause = tl_asprintf("invalid --metrics-top '%s' (1 to 1000)",
-						     tl_text_echo(optarg, echo, sizeof(echo)));
-				return -EINVAL;
-			}
-			break;
-		case OPT_STEP:
-			o->step = true;
-			break;
-		case OPT_FOLLOW:
-			free(o->follow);
-			o->follow = tl_strdup(optarg);
-			break;
-		case 'N':
-			if (!*optarg) {
-				*cause = tl_strdup("--netns needs a name or a path");
-				return -EINVAL;
-			}
-			if (strchr(optarg, '/'))
-				add_ns(o, tl_strdup(optarg), tl_strdup(optarg));
-			else
-				add_ns(o, tl_asprintf("/var/run/netns/%s", optarg),
-				       tl_strdup(optarg));
-			break;
-		case OPT_PID: {
-			unsigned long pid;
-			if (tl_parse_uint(optarg, 1, 0x7fffffff, &pid) < 0) {
-				*cause = tl_asprintf("invalid process id '%s' for --pid",
-						     tl_text_echo(optarg, echo, sizeof(echo)));
-				return -EINVAL;
-			}
-			add_ns(o, tl_asprintf("/proc/%lu/ns/net", pid),
-			       tl_asprintf("/proc/%lu/ns/net", pid));
-			break;
-		}
-		case 'A':
-			o->all_netns = true;
-			break;
-		case 'h':
-			o->help = true;
-			break;
-		case 'V':
-			o->version = true;
-			break;
-		default: /* '?' and ':' */
+		for (size_t i = 0; r == 0 && i < TL_ARRAY_SIZE(parse_group); i++)
+			r = parse_group[i](o, c, cause);
+		if (r < 0)
+			return r;
+		if (r == 0) { /* '?' and ':' */
 			*cause = bad_option(c, argc, argv);
 			return -EINVAL;
 		}
 	}
-	if (optind < argc) {
-		struct tl_buf b;
-		tl_buf_init(&b);
-		for (int i = optind; i < argc; i++) {
-			if (i > optind)
-				tl_buf_putc(&b, ' ');
-			tl_buf_puts(&b, argv[i]);
-		}
-		o->filter = b.data;
-	}
+	o->filter = join_args(optind, argc, argv);
 	if (!o->help && !o->version && (*cause = check_combinations(seen)))
 		return -EINVAL;
-	/* Metrics alone run headless; beside --events or --ui they run too. */
-	if (o->mode == TL_MODE_UI && !o->ui &&
-	    (o->metrics_listen.family || o->metrics_textfile))
-		o->mode = TL_MODE_METRICS;
-	if (o->n_netns == 0)
-		add_ns(o, NULL, tl_strdup("self"));
+	options_finish(o);
 	return 0;
 }
 

@@ -182,6 +182,38 @@ static void rescan_netns(struct tl_runtime *rt, uint64_t now, double wall)
 	refresh_names(rt);
 }
 
+/* Destroy events are read in batches this far apart at most in the view
+ * (the kernel queues them): one wakeup per event cost more than handling
+ * them. */
+#define VIEW_EVENTS_GAP_NS (1000000000ULL / 20)
+
+void tl_runtime_config_for(struct tl_runtime_config *cfg, enum tl_runtime_front front,
+			   const struct tl_options *o, const struct tl_filter *filter,
+			   const struct tl_filter *follow, struct tl_demo *demo)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->opts = o;
+	cfg->filter = filter;
+	cfg->follow = follow;
+	cfg->demo = demo;
+	switch (front) {
+	case TL_RUNTIME_FRONT_EVENTS:
+		cfg->steps = o->ladder;
+		cfg->event_owners = true;
+		break;
+	case TL_RUNTIME_FRONT_METRICS:
+		cfg->leaks = true;
+		break;
+	case TL_RUNTIME_FRONT_VIEW:
+		cfg->log_cap = 5000;
+		cfg->steps = true;
+		cfg->history_cap = 3600;
+		cfg->leaks = true;
+		cfg->events_gap_ns = VIEW_EVENTS_GAP_NS;
+		break;
+	}
+}
+
 struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t now, char **cause)
 {
 	const struct tl_options *o = cfg->opts;
@@ -584,9 +616,7 @@ int tl_runtime_step(struct tl_runtime *rt, uint64_t now, double wall, char **cau
 	if (rt->o->duration_ns && now >= tl_add_sat(rt->start, rt->o->duration_ns))
 		return stop(rt, TL_RUNTIME_DURATION);
 	if (rt->demo) {
-		err = tl_demo_step(rt->demo, now, wall, cause);
-		if (err < 0)
-			return err;
+		tl_demo_step(rt->demo, now, wall);
 		rt->seg = tl_demo_segments(rt->demo, &rt->n_seg);
 		uint16_t port = tl_demo_client_port(rt->demo);
 		if (port != rt->run_port) {

@@ -187,11 +187,6 @@ void tl_sampler_free(struct tl_sampler *s)
 	free(s);
 }
 
-const char *tl_sampler_name(const struct tl_sampler *s)
-{
-	return s->name;
-}
-
 /* A request in s->req (see tl_diag_request_put), or NULL. */
 static struct nlmsghdr *put_request(struct tl_sampler *s, uint16_t type, uint16_t flags,
 				    uint32_t seq, const void *req, size_t reqlen, bool code)

@@ -22,9 +22,6 @@
 /* New data (events, samples) redraws at most this often: under churn
  * events arrive thousands of times a second. */
 #define DATA_FRAME_NS (SEC / 10)
-/* Destroy events are read in batches this far apart at most (the kernel
- * queues them): one wakeup per event cost more than handling them. */
-#define EVENTS_GAP_NS (SEC / 20)
 
 static bool curses_up;
 static attr_t style_attr[TL_ST_N];
@@ -214,8 +211,8 @@ static struct tl_ui_input ui_input(struct tui *t, uint64_t now)
 		.history = tl_runtime_history(t->rt),
 		.log = tl_runtime_log(t->rt),
 		.steps = tl_runtime_steps(t->rt),
-		.stats = {st.interval_ns, st.dump_cost_ns, st.samples, st.sockets, st.paused, false,
-			  st.exact, st.exact_lost},
+		.stats = {st.interval_ns, st.dump_cost_ns, st.samples, st.sockets, st.paused, st.exact,
+			  st.exact_lost},
 		.host = t->host,
 		.ns_names = names,
 		.n_ns = n_ns,
@@ -530,17 +527,7 @@ static int run_loop(struct tui *t, char **cause)
 int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
 	       const struct tl_filter *follow, struct tl_demo *demo)
 {
-	struct tl_runtime_config cfg = {
-		.opts = o,
-		.filter = filter,
-		.follow = follow,
-		.demo = demo,
-		.log_cap = 5000,
-		.steps = true,
-		.history_cap = 3600,
-		.leaks = true,
-		.events_gap_ns = EVENTS_GAP_NS,
-	};
+	struct tl_runtime_config cfg;
 	char *cause = NULL;
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
@@ -557,6 +544,7 @@ int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
 	strcpy(t.host, "localhost");
 	gethostname(t.host, sizeof(t.host) - 1);
 
+	tl_runtime_config_for(&cfg, TL_RUNTIME_FRONT_VIEW, o, filter, follow, demo);
 	t.rt = tl_runtime_new(&cfg, tl_mono_ns(), &cause);
 	if (!t.rt) {
 		char *safe = tl_text_safe(cause, 0); /* may quote names and input */

@@ -200,6 +200,63 @@ struct column {
 enum { COL_STATE, COL_LOCAL, COL_REMOTE, COL_AGE, COL_INSTATE, COL_RECVQ, COL_SENDQ, COL_RTT,
        COL_OWNER, COL_NETNS };
 
+/* The text of one cell: kind is the column's COL_*. */
+static void format_cell(int kind, const struct tl_conn *cn, const struct tl_ui_input *in, char *buf,
+			size_t size)
+{
+	buf[0] = '\0';
+	switch (kind) {
+	case COL_STATE:
+		snprintf(buf, size, "%s", tl_tcp_state_name(cn->state));
+		break;
+	case COL_NETNS:
+		snprintf(buf, size, "%s", cn->ns < in->n_ns ? in->ns_names[cn->ns] : "?");
+		break;
+	case COL_LOCAL:
+		tl_uirows_fmt_addr(&cn->sock, true, buf, size);
+		break;
+	case COL_REMOTE:
+		if (cn->state == TL_TCP_LISTEN)
+			snprintf(buf, size, "*");
+		else
+			tl_uirows_fmt_addr(&cn->sock, false, buf, size);
+		break;
+	case COL_AGE: {
+		char a[16];
+		tl_ui_format_age(in->now - cn->first_seen_ns, a, sizeof(a));
+		/* first seen in the baseline: at least that old */
+		snprintf(buf, size, "%s%s", (cn->flags & TL_CONN_EXACT) ? "" : ">", a);
+		break;
+	}
+	case COL_INSTATE: {
+		char a[16];
+		tl_ui_format_age(in->now - cn->state_since_ns, a, sizeof(a));
+		snprintf(buf, size, "%s%s", (cn->flags & TL_CONN_EXACT) ? "" : ">", a);
+		break;
+	}
+	case COL_RECVQ:
+		if (cn->state != TL_TCP_LISTEN && cn->sock.inode)
+			snprintf(buf, size, "%u", cn->sock.rqueue);
+		break;
+	case COL_SENDQ:
+		if (cn->state != TL_TCP_LISTEN && cn->sock.inode)
+			snprintf(buf, size, "%u", cn->sock.wqueue);
+		break;
+	case COL_RTT:
+		if ((cn->sock.flags & TL_SOCK_HAS_INFO) && (cn->sock.info.have & TL_INFO_RTT) &&
+		    cn->sock.info.rtt_us && cn->state != TL_TCP_LISTEN)
+			snprintf(buf, size, "%.1f", cn->sock.info.rtt_us / 1000.0);
+		break;
+	case COL_OWNER:
+		if (in->owners && cn->sock.inode) {
+			const struct tl_owner *ow = tl_owners_find(in->owners, cn->sock.inode);
+			if (ow)
+				snprintf(buf, size, "%d/%s", ow->pid, ow->comm);
+		}
+		break;
+	}
+}
+
 static void draw_table(struct tl_canvas *c, const struct tl_rect *r, struct tl_ui *ui,
 		       const struct tl_ui_input *in)
 {
@@ -281,60 +338,7 @@ static void draw_table(struct tl_canvas *c, const struct tl_rect *r, struct tl_u
 		char buf[64];
 		x = r->x + 1;
 		for (int i = 0; i < ncols; i++) {
-			buf[0] = '\0';
-			switch (cols[i].kind) {
-			case COL_STATE:
-				snprintf(buf, sizeof(buf), "%s", tl_tcp_state_name(cn->state));
-				break;
-			case COL_NETNS:
-				snprintf(buf, sizeof(buf), "%s",
-					 cn->ns < in->n_ns ? in->ns_names[cn->ns] : "?");
-				break;
-			case COL_LOCAL:
-				tl_uirows_fmt_addr(&cn->sock, true, buf, sizeof(buf));
-				break;
-			case COL_REMOTE:
-				if (cn->state == TL_TCP_LISTEN)
-					snprintf(buf, sizeof(buf), "*");
-				else
-					tl_uirows_fmt_addr(&cn->sock, false, buf, sizeof(buf));
-				break;
-			case COL_AGE: {
-				char a[16];
-				tl_ui_format_age(in->now - cn->first_seen_ns, a, sizeof(a));
-				/* first seen in the baseline: at least that old */
-				snprintf(buf, sizeof(buf), "%s%s",
-					 (cn->flags & TL_CONN_EXACT) ? "" : ">", a);
-				break;
-			}
-			case COL_INSTATE: {
-				char a[16];
-				tl_ui_format_age(in->now - cn->state_since_ns, a, sizeof(a));
-				snprintf(buf, sizeof(buf), "%s%s",
-					 (cn->flags & TL_CONN_EXACT) ? "" : ">", a);
-				break;
-			}
-			case COL_RECVQ:
-				if (cn->state != TL_TCP_LISTEN && cn->sock.inode)
-					snprintf(buf, sizeof(buf), "%u", cn->sock.rqueue);
-				break;
-			case COL_SENDQ:
-				if (cn->state != TL_TCP_LISTEN && cn->sock.inode)
-					snprintf(buf, sizeof(buf), "%u", cn->sock.wqueue);
-				break;
-			case COL_RTT:
-				if ((cn->sock.flags & TL_SOCK_HAS_INFO) && (cn->sock.info.have & TL_INFO_RTT) &&
-				    cn->sock.info.rtt_us && cn->state != TL_TCP_LISTEN)
-					snprintf(buf, sizeof(buf), "%.1f", cn->sock.info.rtt_us / 1000.0);
-				break;
-			case COL_OWNER:
-				if (in->owners && cn->sock.inode) {
-					const struct tl_owner *ow = tl_owners_find(in->owners, cn->sock.inode);
-					if (ow)
-						snprintf(buf, sizeof(buf), "%d/%s", ow->pid, ow->comm);
-				}
-				break;
-			}
+			format_cell(cols[i].kind, cn, in, buf, sizeof(buf));
 			int cst = st;
 			if (cols[i].kind == COL_STATE && !gone && cn->state == TL_TCP_CLOSE_WAIT)
 				cst = TL_ST_WARN;

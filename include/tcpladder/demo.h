@@ -48,7 +48,7 @@ size_t tl_demo_netns(const struct tl_demo *d, struct tl_ns_arg out[2]);
  * the timeline waits for a handshake to complete. */
 size_t tl_demo_pollfds(const struct tl_demo *d, struct pollfd *pfd, size_t max);
 uint64_t tl_demo_deadline(const struct tl_demo *d);
-int tl_demo_step(struct tl_demo *d, uint64_t now, double wall, char **cause);
+void tl_demo_step(struct tl_demo *d, uint64_t now, double wall);
 /* The current run's caption in lang (scenario.h). */
 const char *tl_demo_caption(const struct tl_demo *d, const char *lang);
 /* The client port of the run's main connection (0 before it exists). */

@@ -60,8 +60,6 @@ char *tl_engine_take_notice(struct tl_engine *e);
 void tl_engine_set_paused(struct tl_engine *e, bool paused);
 void tl_engine_set_delay(struct tl_engine *e, uint64_t delay_ns);
 uint64_t tl_engine_delay(const struct tl_engine *e);
-/* Follow one more connection by exact lookups (the UI's selection). */
-void tl_engine_follow(struct tl_engine *e, uint64_t cookie);
 
 /* Namespace i's TIME-WAIT bucket limit and port range; its inode. */
 void tl_engine_limits(struct tl_engine *e, unsigned i, long *tw_max_buckets, int *port_lo,

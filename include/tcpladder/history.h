@@ -22,8 +22,6 @@ struct tl_history {
 void tl_history_init(struct tl_history *hi, size_t cap);
 void tl_history_fini(struct tl_history *hi);
 void tl_history_add(struct tl_history *hi, const struct tl_hist *h, uint64_t now);
-/* i = 0 is the oldest sample kept, n - 1 the newest. */
-const struct tl_history_sample *tl_history_at(const struct tl_history *hi, size_t i);
 const struct tl_history_sample *tl_history_last(const struct tl_history *hi);
 /* Change per second of state over about the last window_ns (0 if unknown). */
 double tl_history_rate(const struct tl_history *hi, int state, uint64_t window_ns);

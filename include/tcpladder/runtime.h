@@ -50,6 +50,18 @@ struct tl_runtime_config {
 	uint64_t events_gap_ns;
 };
 
+/* The front ends, which keep different things for what they show. */
+enum tl_runtime_front {
+	TL_RUNTIME_FRONT_EVENTS,  /* --events: owners, and steps for --ladder */
+	TL_RUNTIME_FRONT_METRICS, /* metrics alone: leaks for the exporter */
+	TL_RUNTIME_FRONT_VIEW,	  /* the full-screen view: log, steps, history, leaks */
+};
+
+/* Fills *cfg for front: the one place the front ends' needs are set. */
+void tl_runtime_config_for(struct tl_runtime_config *cfg, enum tl_runtime_front front,
+			   const struct tl_options *o, const struct tl_filter *filter,
+			   const struct tl_filter *follow, struct tl_demo *demo);
+
 /* Why tl_runtime_step() stopped the run. */
 enum tl_runtime_stop {
 	TL_RUNTIME_GOING,

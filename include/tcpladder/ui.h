@@ -64,8 +64,7 @@ struct tl_ui_stats {
 	uint64_t samples;
 	size_t sockets;
 	bool paused;
-	bool loopback_note; /* reserved for the lab's fall-back */
-	bool exact;	    /* exact mode (the eBPF source) is in use */
+	bool exact;	     /* exact mode (the eBPF source) is in use */
 	uint64_t exact_lost; /* its records lost so far */
 };
 

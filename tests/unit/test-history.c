@@ -177,24 +177,6 @@ static void test_wrap(void)
 	tl_history_fini(&hi);
 }
 
-/* tl_history_at is used only inside history.c (by the functions above):
- * the program never calls it.  Its contract, checked here in one place. */
-static void test_at(void)
-{
-	struct tl_history hi;
-	tl_history_init(&hi, 3);
-	ok(tl_history_at(&hi, 0) == NULL, "at: nothing in an empty history");
-	for (int t = 1; t <= 5; t++)
-		add(&hi, t, (uint32_t)t, 0);
-	bool order = true;
-	for (size_t i = 0; i < 3; i++)
-		order &= tl_history_at(&hi, i) && tl_history_at(&hi, i)->h.count[CW] == 3 + i;
-	ok(order, "at: 0 is the oldest kept (3), 2 the newest (5)");
-	ok(tl_history_at(&hi, 3) == NULL, "at: past the newest, NULL");
-	ok(tl_history_at(&hi, 2) == tl_history_last(&hi), "at: n - 1 is the last");
-	tl_history_fini(&hi);
-}
-
 int main(void)
 {
 	test_empty();
@@ -202,6 +184,5 @@ int main(void)
 	test_growing();
 	test_series();
 	test_wrap();
-	test_at();
 	return tap_done();
 }
