@@ -9,24 +9,7 @@ require_netns
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
-jqe() { jq -e "$@" >/dev/null; }
 
-# lab ARGS...: exec tcpladder --no-owners ARGS in a namespace of its own.
-# Run it in a subshell, "(lab ...)" or "(lab ...) &": the subshell becomes
-# tcpladder, so $! is its PID.  The lab moves on a clock of link delays
-# (0.3 s) in the same loop that samples, so nothing in that loop may stall
-# it on a loaded machine:
-# - the lab's namespaces get their own small TCP hash table (see netns_run
-#   in lib.sh): a dump then costs well under a millisecond instead of tens
-#   of milliseconds, which the CPU budget would turn into an interval of a
-#   second or more, longer than the lab's states;
-# - no owner lookups: the /proc walk runs in the loop, and under load it
-#   held the relay long enough for the SYN to be sent again and the run to
-#   fall apart (the owners are tcpladder itself anyway).
-lab() {
-	exec unshare -n sh -c 'sysctl -qw net.ipv4.tcp_child_ehash_entries=1024 2>/dev/null
-		exec "$@"' sh "$TCPLADDER" --no-owners "$@"
-}
 
 # --demo=list: every scenario with its caption, in either language; no
 # privilege needed, no lab made.

@@ -74,7 +74,6 @@ run() {
 	'
 }
 
-jqe() { jq -e "$@" >/dev/null; }
 
 # seq_of SELECTOR: "TO:o|i:SEGMENT:DIR:SOURCE ..." for the events selected.
 seq_of() {

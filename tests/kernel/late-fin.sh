@@ -13,14 +13,7 @@ require_netns
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
-jqe() { jq -e "$@" >/dev/null; }
 
-# lab ARGS...: exec tcpladder --no-owners ARGS in a namespace of its own
-# with a small TCP hash table (see demo.sh).
-lab() {
-	exec unshare -n sh -c 'sysctl -qw net.ipv4.tcp_child_ehash_entries=1024 2>/dev/null
-		exec "$@"' sh "$TCPLADDER" --no-owners "$@"
-}
 
 A='select(.netns == "A (client)" and (.local | endswith(":8080") | not))'
 B='select(.netns == "B (server)" and (.local | endswith(":8080")))'

@@ -77,8 +77,7 @@ check "TIME-WAIT: the text says PRESSURE" grep -q "PRESSURE" "$T/tw.txt"
 
 # The interactive view: a leaking server is flagged as its CLOSE-WAIT
 # grows; a tidy one under the same load is not.
-tm() { tmux -L "$S" "$@"; }
-screen() { tm capture-pane -p -t main; }
+TM=(-L "$S")
 # screen_has ERE: the screen has a line matching ERE; every screen looked
 # at is kept in $T/screens.
 screen_has() {

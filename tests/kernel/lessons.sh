@@ -12,15 +12,7 @@ require_netns
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
-jqe() { jq -e "$@" >/dev/null; }
 
-# lab ARGS...: exec tcpladder --no-owners ARGS in a namespace of its own
-# with a small TCP hash table (see demo.sh); run it as "(lab ...) &", so
-# $! is its PID.
-lab() {
-	exec unshare -n sh -c 'sysctl -qw net.ipv4.tcp_child_ehash_entries=1024 2>/dev/null
-		exec "$@"' sh "$TCPLADDER" --no-owners "$@"
-}
 
 # run_until FILE CONDITION ARGS...: the lab with ARGS, its JSON events in
 # FILE, until the jq CONDITION holds of them (slurped), then SIGINT.
@@ -133,9 +125,9 @@ check "step: exit 0" [ $? = 0 ]
 check "step: nothing on stderr" [ ! -s "$T/step.err" ]
 
 # Step mode in the interactive view (tmux): S, Space, G.
-if command -v tmux >/dev/null; then
+if command -v tmux >/dev/null || [ "${CI:-}" = true ]; then
 	S=lessons-$$
-	tm() { tmux -L "$S" "$@"; }
+	TM=(-L "$S")
 	printf '%s\n' "exec unshare -n sh -c 'sysctl -qw net.ipv4.tcp_child_ehash_entries=1024 2>/dev/null
 		exec \"\$@\"' sh \"$TCPLADDER\" --no-owners --demo" >"$T/view.sh"
 	tm -f /dev/null new-session -d -s main -x 130 -y 36 "bash $T/view.sh"

@@ -95,6 +95,57 @@ require_netns() {
 	exit 0
 }
 
+# require_cmd WHAT CMD...: every CMD is installed; else skip, or under
+# CI=true fail.  WHAT names what is missing in the message.
+require_cmd() {
+	local what=$1 c
+	shift
+	for c in "$@"; do
+		command -v "$c" >/dev/null && continue
+		if [ "${CI:-}" = true ]; then
+			echo "not ok 1 - $what missing (CI=true: not skipping)"
+			echo "1..1"
+			exit 1
+		fi
+		echo "1..0 # SKIP $what missing"
+		exit 0
+	done
+}
+
+# jqe ARGS...: jq -e, quietly: true when the filter's result is.
+jqe() { jq -e "$@" >/dev/null; }
+
+# The terminal tests drive the view in tmux, on a server of their own:
+# set TM to its socket arguments first (TM=(-L name) or TM=(-S path)).
+# SCREEN_WAIT is how long wait_screen waits (seconds).
+tm() { tmux "${TM[@]}" "$@"; }
+screen() { tm capture-pane -p -t main 2>/dev/null; }
+screen_has() { screen | grep -qF -- "$1"; }
+# wait_screen TEXT: until the screen shows TEXT; if it never does, show
+# the screen as it is.
+wait_screen() {
+	wait_for "${SCREEN_WAIT:-60}" screen_has "$1" && return 0
+	screen | sed 's/^/#   | /'
+	return 1
+}
+
+# lab ARGS...: exec tcpladder --no-owners ARGS in a namespace of its own.
+# Run it in a subshell, "(lab ...)" or "(lab ...) &": the subshell becomes
+# tcpladder, so $! is its PID.  The lab moves on a clock of link delays
+# (0.3 s) in the same loop that samples, so nothing in that loop may stall
+# it on a loaded machine:
+# - the lab's namespaces get their own small TCP hash table (see
+#   netns_run): a dump then costs well under a millisecond instead of tens
+#   of milliseconds, which the CPU budget would turn into an interval of a
+#   second or more, longer than the lab's states;
+# - no owner lookups: the /proc walk runs in the loop, and under load it
+#   held the relay long enough for the SYN to be sent again and the run to
+#   fall apart (the owners are tcpladder itself anyway).
+lab() {
+	exec unshare -n sh -c 'sysctl -qw net.ipv4.tcp_child_ehash_entries=1024 2>/dev/null
+		exec "$@"' sh "$TCPLADDER" --no-owners "$@"
+}
+
 # netns_run COMMAND...: COMMAND in a fresh network namespace that has its
 # own small TCP hash table.  A namespace made from the host's shares the
 # host's table, and every sock_diag dump walks all of it (262144 buckets on
@@ -142,11 +193,11 @@ stop_sockgen() {
 	wait "$SG_PID"
 }
 
-# mark PORT EVENTS: open a listener on PORT (held until unmark) and wait
+# mark PORT EVENTS [SECONDS]: open a listener on PORT (held until unmark) and wait
 # until tcpladder, writing --events --json to EVENTS, reports it.  A
 # listener shows in a dump only, so once it is reported tcpladder has
 # sampled this namespace after the call began: a condition to wait for
-# instead of a time.
+# instead of a time (waited for up to SECONDS, 60 by default).
 mark() {
 	local fd
 	rm -f "$T/mark$1.in"
@@ -155,7 +206,7 @@ mark() {
 	MARK_PIDS="$MARK_PIDS $!"
 	exec {fd}>"$T/mark$1.in"
 	MARK_FDS="$MARK_FDS $fd"
-	wait_for 60 grep -qF "\"local\":\"127.0.0.1:$1\",\"remote\":\"0.0.0.0:0\",\"event\":\"open\"" "$2"
+	wait_for "${3:-60}" grep -qF "\"local\":\"127.0.0.1:$1\",\"remote\":\"0.0.0.0:0\",\"event\":\"open\"" "$2"
 }
 
 # settled: no socket of this namespace is between states (SYN-SENT,

@@ -5,15 +5,7 @@
 # server in that namespace, and the target is up.
 . "${top_srcdir:-.}/tests/kernel/lib.sh"
 require_netns
-if ! command -v prometheus >/dev/null; then
-	if [ "${CI:-}" = true ]; then
-		echo "not ok 1 - prometheus missing (Debian's prometheus package; CI=true: not skipping)"
-		echo "1..1"
-		exit 1
-	fi
-	echo "1..0 # SKIP prometheus missing (apt-get install prometheus)"
-	exit 0
-fi
+require_cmd "prometheus (Debian's prometheus package)" prometheus
 
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT

@@ -4,7 +4,8 @@ port 41000 opened at once ("old": before tcpladder starts), and commands
 read from the FIFO DIR/work.in, each answered by a line in DIR/work.out:
 
   young         a connection from port 42000, held
-  churn         short connections, one after another, until DIR/stop exists
+  churn         short connections, one after another (about 500 a second at
+                most), until DIR/stop exists
   close-old     the old connection's client closes; its server end follows
   server-first  a connection from port 43000 whose server end closes first,
                 its client once the FIN has come
@@ -15,6 +16,7 @@ import os
 import socket
 import sys
 import threading
+import time
 
 DIR = sys.argv[1]
 held = {}
@@ -64,6 +66,9 @@ def churn():
     while not os.path.exists(os.path.join(DIR, "stop")):
         connect().close()
         n += 1
+        # at most about 500 a second: enough to turn the event ring over
+        # in seconds, not so many that a loaded machine loses them
+        time.sleep(0.002)
     say("churned %d" % n)
 
 

@@ -7,15 +7,7 @@
 # in the lab a replay is not cut off by the next run.
 . "${top_srcdir:-.}/tests/kernel/lib.sh"
 require_netns
-if ! command -v tmux >/dev/null || ! command -v python3 >/dev/null; then
-	if [ "${CI:-}" = true ]; then
-		echo "not ok 1 - tmux or python3 is missing (CI=true: not skipping)"
-		echo "1..1"
-		exit 1
-	fi
-	echo "1..0 # SKIP tmux or python3 is not installed"
-	exit 0
-fi
+require_cmd "tmux or python3" tmux python3
 
 T=$(mktemp -d)
 S=tls$$
@@ -28,14 +20,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-tm() { tmux -L "$S" "$@"; }
-screen() { tm capture-pane -p -t main; }
-screen_has() { screen | grep -qF -- "$1"; }
-wait_screen() {
-	wait_for 120 screen_has "$1" && return 0
-	screen | sed 's/^/#   | /'
-	return 1
-}
+TM=(-L "$S")
+SCREEN_WAIT=120
 # cmd WORD: tell the workload, and wait until it has done it.
 cmd() {
 	echo "$1" >"$T/work.in"
@@ -144,7 +130,7 @@ LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen exec "$TCPLADDER" --demo=full
 EOF2
 rm -f "$T/lab.pid"
 tm -f /dev/null new-session -d -s main -x 120 -y 40 "bash \"$T/lab.sh\"; echo EXIT=\$?; sleep 600"
-check "the lab's ladder, its caption above" wait_screen "(N: next scenario)"
+check "the lab's ladder, its caption above" wait_screen "N: next scenario)"
 check "the run's connection in the header" wait_screen "10.77.0.1:"
 first=$(screen | head -1 | grep -oE '10\.77\.0\.1:[0-9]+' | head -1)
 tm send-keys -t main r

@@ -50,7 +50,6 @@ else
 fi
 export T
 
-jqe() { jq -e "$@" >/dev/null; }
 
 # no_loss FILE...: bpftrace did not say it lost events.
 no_loss() {

@@ -4,15 +4,7 @@
 # to 20x6 and back, LANG=C, quitting and signals.
 . "${top_srcdir:-.}/tests/kernel/lib.sh"
 require_netns
-if ! command -v tmux >/dev/null; then
-	if [ "${CI:-}" = true ]; then
-		echo "not ok 1 - tmux is missing (CI=true: not skipping)"
-		echo "1..1"
-		exit 1
-	fi
-	echo "1..0 # SKIP tmux is not installed"
-	exit 0
-fi
+require_cmd tmux tmux
 
 T=$(mktemp -d)
 S=tl$$
@@ -24,17 +16,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-tm() { tmux -L "$S" "$@"; }
-screen() { tm capture-pane -p -t main; }
-screen_has() { screen | grep -qF -- "$1"; }
-
-# wait_screen TEXT: until the screen shows TEXT; if it never does, show the
-# screen as it is.
-wait_screen() {
-	wait_for 30 screen_has "$1" && return 0
-	screen | sed 's/^/#   | /'
-	return 1
-}
+TM=(-L "$S")
+SCREEN_WAIT=30
 
 # The pane's program: known sockets (ready before tcpladder starts), then
 # tcpladder with its PID in $T/tl.pid, then its exit status.

@@ -5,15 +5,7 @@
 # private namespace.
 . "${top_srcdir:-.}/tests/kernel/lib.sh"
 require_netns
-if ! command -v tmux >/dev/null; then
-	if [ "${CI:-}" = true ]; then
-		echo "not ok 1 - tmux is missing (CI=true: not skipping)"
-		echo "1..1"
-		exit 1
-	fi
-	echo "1..0 # SKIP tmux is not installed"
-	exit 0
-fi
+require_cmd tmux tmux
 
 T=$(mktemp -d)
 export T
@@ -26,17 +18,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-tm() { tmux -S "$T/sock" "$@"; }
-screen() { tm capture-pane -p -t main 2>/dev/null; }
-screen_has() { screen | grep -qF -- "$1"; }
-
-# wait_screen TEXT: until the screen shows TEXT; if it never does, show
-# the screen as it is.
-wait_screen() {
-	wait_for 60 screen_has "$1" && return 0
-	screen | sed 's/^/#   | /'
-	return 1
-}
+TM=(-S "$T/sock")
 
 # rc_is N: tcpladder's exit status was N.
 rc_is() {

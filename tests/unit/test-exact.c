@@ -7,6 +7,8 @@
 #include "tcpladder/exact.h"
 #include "tcpladder/tracker.h"
 #include "tcpladder/util.h"
+
+#include "events-text.h"
 #include "tap.h"
 
 #define SEC 1000000000ULL
@@ -60,27 +62,9 @@ static void snap_of(struct tl_snapshot *s, const struct tl_sock *socks, size_t n
 	s->mono_ns = at;
 }
 
-/* Events as text: "c<cookie> KIND FROM>TO SEG/DIR [i] [e]" (e: from eBPF). */
 static const char *drain(struct tl_tracker *t)
 {
-	static char buf[4096];
-	size_t n;
-	const struct tl_event *ev = tl_tracker_events(t, &n);
-	buf[0] = '\0';
-	for (size_t i = 0; i < n; i++) {
-		char line[160];
-		static const char *const kinds[] = {"open", "trans", "close"};
-		snprintf(line, sizeof(line), "c%llu %s %s>%s %s/%s%s%s\n",
-			 (unsigned long long)ev[i].cookie, kinds[ev[i].kind],
-			 ev[i].from ? tl_tcp_state_name(ev[i].from) : "-",
-			 tl_tcp_state_name(ev[i].to),
-			 tl_segment_name(ev[i].segment) ? tl_segment_name(ev[i].segment) : "-",
-			 tl_dir_name(ev[i].dir) ? tl_dir_name(ev[i].dir) : "-",
-			 ev[i].inferred ? " i" : "", ev[i].source == TL_SOURCE_EBPF ? " e" : "");
-		strcat(buf, line);
-	}
-	tl_tracker_clear_events(t);
-	return buf;
+	return events_text(t, true);
 }
 
 /* A tracker with an empty baseline taken. */

@@ -7,6 +7,8 @@
 
 #include "tcpladder/tracker.h"
 #include "tcpladder/util.h"
+
+#include "events-text.h"
 #include "tap.h"
 
 #define SEC 1000000000ULL
@@ -54,27 +56,9 @@ static void snap_of(struct tl_snapshot *s, const struct tl_sock *socks, size_t n
 	s->complete = true;
 }
 
-/* Events as text, one per line: "c<cookie> KIND FROM>TO SEG/DIR [i]". */
 static const char *drain(struct tl_tracker *t)
 {
-	static char buf[4096];
-	size_t n;
-	const struct tl_event *ev = tl_tracker_events(t, &n);
-	buf[0] = '\0';
-	for (size_t i = 0; i < n; i++) {
-		char line[160];
-		static const char *const kinds[] = {"open", "trans", "close"};
-		snprintf(line, sizeof(line), "c%llu %s %s>%s %s/%s%s\n",
-			 (unsigned long long)ev[i].cookie, kinds[ev[i].kind],
-			 ev[i].from ? tl_tcp_state_name(ev[i].from) : "-",
-			 tl_tcp_state_name(ev[i].to),
-			 tl_segment_name(ev[i].segment) ? tl_segment_name(ev[i].segment) : "-",
-			 tl_dir_name(ev[i].dir) ? tl_dir_name(ev[i].dir) : "-",
-			 ev[i].inferred ? " i" : "");
-		strcat(buf, line);
-	}
-	tl_tracker_clear_events(t);
-	return buf;
+	return events_text(t, false);
 }
 
 static const char *drain(struct tl_tracker *t);
@@ -801,6 +785,8 @@ static void compact_while_waiting(void)
 	       "c412 trans CLOSE-WAIT>LAST-ACK FIN/out i\n"
 	       "c412 close LAST-ACK>CLOSED ACK/in\n",
 	       "after the compaction the waiting end is decided by its peer's TIME-WAIT");
+	tl_snapshot_fini(&s);
+	tl_tracker_free(t);
 }
 
 /* --all-netns: a namespace joins (its first dump is its baseline), has

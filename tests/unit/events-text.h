@@ -1,0 +1,37 @@
+/* events-text.h: a tracker's events as text, for the tracker's unit tests:
+ * one per line, "c<cookie> KIND FROM>TO SEG/DIR [i] [e]" (i: inferred;
+ * e: from eBPF, when asked for).  The events are then cleared. */
+#ifndef TL_TEST_EVENTS_TEXT_H
+#define TL_TEST_EVENTS_TEXT_H
+
+#include <stdio.h>
+#include <string.h>
+
+#include "tcpladder/fsm.h"
+#include "tcpladder/tcpstate.h"
+#include "tcpladder/tracker.h"
+
+static const char *events_text(struct tl_tracker *t, bool source)
+{
+	static char buf[4096];
+	size_t n;
+	const struct tl_event *ev = tl_tracker_events(t, &n);
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		char line[160];
+		static const char *const kinds[] = {"open", "trans", "close"};
+		snprintf(line, sizeof(line), "c%llu %s %s>%s %s/%s%s%s\n",
+			 (unsigned long long)ev[i].cookie, kinds[ev[i].kind],
+			 ev[i].from ? tl_tcp_state_name(ev[i].from) : "-",
+			 tl_tcp_state_name(ev[i].to),
+			 tl_segment_name(ev[i].segment) ? tl_segment_name(ev[i].segment) : "-",
+			 tl_dir_name(ev[i].dir) ? tl_dir_name(ev[i].dir) : "-",
+			 ev[i].inferred ? " i" : "",
+			 source && ev[i].source == TL_SOURCE_EBPF ? " e" : "");
+		strncat(buf, line, sizeof(buf) - strlen(buf) - 1);
+	}
+	tl_tracker_clear_events(t);
+	return buf;
+}
+
+#endif
