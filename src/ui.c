@@ -125,6 +125,8 @@ static void draw_header(struct tl_canvas *c, const struct tl_ui_input *in, const
 				 (double)in->stats.dump_cost_ns / 1e6, last ? last->h.total : 0);
 	if (in->stats.paused || ui->toggle_pause)
 		x += 2 + tl_canvas_text(c, x + 2, 0, c->w - x - 2, TL_ST_WARN, "PAUSED");
+	if (ui->filter) /* every pane shows only what matches */
+		x += 2 + tl_canvas_text(c, x + 2, 0, c->w - x - 2, TL_ST_WARN, "FILTER (F4)");
 	/* Exact mode: transitions from tracepoints (polling shows nothing). */
 	if (in->stats.exact && in->stats.exact_lost)
 		x += 2 + tl_canvas_printf(c, x + 2, 0, c->w - x - 2, TL_ST_WARN, "EXACT (%llu lost)",
@@ -169,15 +171,29 @@ void tl_ui_draw_hist(struct tl_canvas *c, const struct tl_rect *r, const struct 
 		     const struct tl_ui_input *in)
 {
 	const struct tl_history_sample *last = tl_history_last(in->history);
+	/* A filter counts the tracker's open connections that match it; the
+	 * history (rates, sparklines) holds all sockets, so it is left out. */
+	uint32_t fcount[TL_TCP_NSTATES] = {0};
+	const uint32_t *count = last ? last->h.count : NULL;
+	if (ui->filter && in->tracker) {
+		size_t nc;
+		const struct tl_conn *cs = tl_tracker_conns((struct tl_tracker *)in->tracker, &nc);
+		for (size_t i = 0; i < nc; i++)
+			if (cs[i].id && !(cs[i].flags & TL_CONN_GONE) && cs[i].state < TL_TCP_NSTATES &&
+			    tl_filter_match(ui->filter, &cs[i].sock))
+				fcount[cs[i].state]++;
+		count = fcount;
+	}
 	char t[128];
-	snprintf(t, sizeof(t), " States%s ", ui->collapsed[TL_PANE_HIST] ? " (1 to expand)" : "");
+	snprintf(t, sizeof(t), " States%s%s ", ui->filter ? " matching the filter" : "",
+		 ui->collapsed[TL_PANE_HIST] ? " (1 to expand)" : "");
 	title(c, r, ui->focus == TL_PANE_HIST, t);
 	if (ui->collapsed[TL_PANE_HIST] || r->h < 2)
 		return;
 	uint32_t max = 1;
 	for (int k = 0; k < TL_TCP_NSHOWN; k++)
-		if (last && last->h.count[tl_tcp_lifecycle[k]] > max)
-			max = last->h.count[tl_tcp_lifecycle[k]];
+		if (count && count[tl_tcp_lifecycle[k]] > max)
+			max = count[tl_tcp_lifecycle[k]];
 	/* With too few rows, the states holding sockets are kept first;
 	 * shown in lifecycle order either way. */
 	int rows = r->h - 1;
@@ -185,7 +201,7 @@ void tl_ui_draw_hist(struct tl_canvas *c, const struct tl_rect *r, const struct 
 	bool pick[TL_TCP_NSHOWN] = {false};
 	for (int pass = 0; pass < 2; pass++)
 		for (int k = 0; k < TL_TCP_NSHOWN && n < rows; k++) {
-			bool nz = last && last->h.count[tl_tcp_lifecycle[k]] > 0;
+			bool nz = count && count[tl_tcp_lifecycle[k]] > 0;
 			if (!pick[k] && (pass == 1 || nz)) {
 				pick[k] = true;
 				n++;
@@ -195,14 +211,14 @@ void tl_ui_draw_hist(struct tl_canvas *c, const struct tl_rect *r, const struct 
 	for (int k = 0; k < TL_TCP_NSHOWN; k++)
 		if (pick[k])
 			shown[n++] = tl_tcp_lifecycle[k];
-	int sparkw = r->w >= 70 ? TL_MIN(30, r->w / 4) : r->w >= 50 ? 12 : 0;
-	int ratew = r->w >= 50 ? 9 : 0;
+	int sparkw = ui->filter ? 0 : r->w >= 70 ? TL_MIN(30, r->w / 4) : r->w >= 50 ? 12 : 0;
+	int ratew = !ui->filter && r->w >= 50 ? 9 : 0;
 	int barw = r->w - 12 - 8 - ratew - (sparkw ? sparkw + 1 : 0) - 1;
 	long series[64];
 	for (int i = 0; i < n; i++) {
 		int st = shown[i], y = r->y + 1 + i;
-		uint32_t v = last ? last->h.count[st] : 0;
-		bool grow = (st == TL_TCP_CLOSE_WAIT || st == TL_TCP_TIME_WAIT) &&
+		uint32_t v = count ? count[st] : 0;
+		bool grow = !ui->filter && (st == TL_TCP_CLOSE_WAIT || st == TL_TCP_TIME_WAIT) &&
 			    tl_history_growing(in->history, st, RATE_WINDOW);
 		int style = st == TL_TCP_CLOSE_WAIT ? (grow ? TL_ST_BAD : v ? TL_ST_WARN : TL_ST_BAR)
 			    : st == TL_TCP_TIME_WAIT ? (grow ? TL_ST_BAD : TL_ST_BAR_TW)
@@ -440,29 +456,49 @@ static void event_line(struct tl_canvas *c, int x, int y, int w, const struct tl
 
 /* Oldest at the top, the newest at the bottom, as --events prints them:
  * live it follows the newest; frozen it shows the copy from ev_top. */
+size_t tl_ui_events_shown(const struct tl_ui *ui, const struct tl_evlog *log, size_t *at,
+			  size_t len)
+{
+	size_t n = 0;
+	for (size_t i = 0; log && i < log->n; i++)
+		if (!ui->filter || tl_filter_match(ui->filter, &tl_evlog_at(log, i)->sock)) {
+			if (n < len)
+				at[n] = i;
+			n++;
+		}
+	return n;
+}
+
 static void draw_events(struct tl_canvas *c, const struct tl_rect *r, struct tl_ui *ui,
 			const struct tl_ui_input *in)
 {
 	const struct tl_evlog *log = ui->frozen ? &ui->frz_log : in->log;
-	size_t rows = r->h > 1 ? (size_t)(r->h - 1) : 0, n = log ? log->n : 0;
+	size_t *at = log ? tl_calloc(log->n + 1, sizeof(*at)) : NULL;
+	size_t rows = r->h > 1 ? (size_t)(r->h - 1) : 0;
+	size_t n = tl_ui_events_shown(ui, log, at, log ? log->n : 0);
 	size_t last_top = n > rows ? n - rows : 0;
 	if (!ui->frozen || ui->ev_top > last_top)
 		ui->ev_top = last_top;
-	char t[128];
+	char t[128], kept[48] = "";
+	if (ui->filter)
+		snprintf(kept, sizeof(kept), "  %zu kept match the filter", n);
 	if (ui->frozen && ui->ev_top != last_top) /* scrolled back: where to */
-		snprintf(t, sizeof(t), " Events %llu  %zu-%zu of %zu kept ",
-			 (unsigned long long)log->total, ui->ev_top + 1, ui->ev_top + rows, n);
+		snprintf(t, sizeof(t), " Events %llu  %zu-%zu of %zu %s ",
+			 (unsigned long long)log->total, ui->ev_top + 1, ui->ev_top + rows, n,
+			 ui->filter ? "matching" : "kept");
 	else
-		snprintf(t, sizeof(t), " Events %llu ", (unsigned long long)(log ? log->total : 0));
+		snprintf(t, sizeof(t), " Events %llu%s ", (unsigned long long)(log ? log->total : 0),
+			 kept);
 	title(c, r, ui->focus == TL_PANE_EVENTS, t);
-	if (ui->collapsed[TL_PANE_EVENTS] || !log)
-		return;
-	for (size_t row = 0; row < rows && ui->ev_top + row < n; row++)
-		event_line(c, r->x + 1, r->y + 1 + (int)row, r->w - 2,
-			   tl_evlog_at(log, ui->ev_top + row), in, r->w >= 60);
-	if (!n)
-		tl_canvas_text(c, r->x + 2, r->y + 1, r->w - 3, TL_ST_DIM,
-			       "no state changes yet");
+	if (!ui->collapsed[TL_PANE_EVENTS] && log) {
+		for (size_t row = 0; row < rows && ui->ev_top + row < n; row++)
+			event_line(c, r->x + 1, r->y + 1 + (int)row, r->w - 2,
+				   tl_evlog_at(log, at[ui->ev_top + row]), in, r->w >= 60);
+		if (!n)
+			tl_canvas_text(c, r->x + 2, r->y + 1, r->w - 3, TL_ST_DIM,
+				       log->n ? "no event matches the filter" : "no state changes yet");
+	}
+	free(at);
 }
 
 static void draw_footer(struct tl_canvas *c, const struct tl_ui *ui)
@@ -499,7 +535,7 @@ static const char *const help_lines[] = {
 	"",
 	"  F1 h ?        this help (any key returns)",
 	"  / F3          search connections (type to jump; F3 or n: next match)",
-	"  F4 \\          filter: an ss-style expression, e.g.",
+	"  F4 \\          filter every pane: an ss-style expression, e.g.",
 	"                  state close-wait and sport = :443",
 	"                  dst 10.0.0.0/8 or dport = :22      (empty: no filter)",
 	"  F6 < >        choose the sort column        I  reverse the order",

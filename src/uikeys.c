@@ -99,7 +99,7 @@ static void move_events(struct tl_ui *ui, long delta, const struct tl_ui_input *
 	if (!ui->frozen)
 		tl_ui_freeze(ui, in);
 	long rows = ui->pane[TL_PANE_EVENTS].h > 1 ? ui->pane[TL_PANE_EVENTS].h - 1 : 1;
-	long n = (long)ui->frz_log.n, max = n > rows ? n - rows : 0;
+	long n = (long)tl_ui_events_shown(ui, &ui->frz_log, NULL, 0), max = n > rows ? n - rows : 0;
 	long top = (long)ui->ev_top + delta;
 	ui->ev_top = (size_t)(top < 0 ? 0 : top > max ? max : top);
 }

@@ -176,6 +176,10 @@ bool tl_ui_animating(const struct tl_ui *ui, uint64_t now);
  * live; sampling is not affected. */
 void tl_ui_freeze(struct tl_ui *ui, const struct tl_ui_input *in);
 void tl_ui_thaw(struct tl_ui *ui);
+/* How many of log's events the events pane shows (those matching the
+ * filter); the first len of their positions in the log go to at. */
+size_t tl_ui_events_shown(const struct tl_ui *ui, const struct tl_evlog *log, size_t *at,
+			  size_t len);
 /* Set the footer message (copied); NULL clears. */
 void tl_ui_message(struct tl_ui *ui, const char *msg);
 

@@ -321,6 +321,40 @@ static void freeze(struct fixture *f)
 	tl_ui_fini(&ui);
 }
 
+/* The filter applies to every pane: the histogram counts the matching
+ * connections, the event pane shows the matching events, and the header
+ * says a filter is on. */
+static void filter_everywhere(struct fixture *f)
+{
+	struct tl_ui ui;
+	struct tl_canvas c;
+	struct tl_buf b;
+	struct tl_ui_input in = input(f);
+	tl_ui_init(&ui);
+	tl_canvas_init(&c, 80, 24, &tl_glyphs_utf8);
+	tl_buf_init(&b);
+	tl_ui_key(&ui, TL_KEY_F4, &in);
+	for (const char *p = "dst 10.0.0.56"; *p; p++)
+		tl_ui_key(&ui, *p, &in);
+	tl_ui_key(&ui, TL_KEY_ENTER, &in);
+	tl_ui_draw(&ui, &c, &in);
+	tl_canvas_dump(&c, &b);
+	const char *nl = strchr(b.data, '\n');
+	ok(nl && memmem(b.data, (size_t)(nl - b.data), "FILTER (F4)", 11), "the header says a filter is on");
+	ok(strstr(b.data, "States matching the filter"), "the histogram says it is filtered");
+	ok(strstr(b.data, " CLOSE-WAIT       1 ") && strstr(b.data, " ESTABLISHED      0"),
+	   "the histogram counts the one matching connection");
+	ok(strstr(b.data, "Events 21  3 kept match the filter"), "the event pane counts the matches");
+	ok(strstr(b.data, "10.0.0.56:50006  ESTABLISHED → CLOSE-WAIT") &&
+		   !strstr(b.data, "10.0.0.55:50005"),
+	   "the event pane shows only the matching connection's events");
+	if (!strstr(b.data, "3 kept match"))
+		tap_diag_text("screen", b.data);
+	tl_buf_fini(&b);
+	tl_canvas_fini(&c);
+	tl_ui_fini(&ui);
+}
+
 static void golden(const char *name, struct tl_ui *ui, struct fixture *f, int w, int h, bool ascii)
 {
 	struct tl_ui_input in = input(f);
@@ -770,6 +804,7 @@ int main(void)
 	leak_legend(&f);
 	inferred_marked(&f);
 	netns_screens();
+	filter_everywhere(&f);
 	freeze(&f);
 
 	tl_ui_fini(&ui);
