@@ -423,7 +423,8 @@ static void after_step(struct tui *t, uint32_t *run_shown)
 		}
 	uint32_t run = tl_runtime_run_conn(t->rt);
 	/* a new run: its ladder, once a replay of the last one has ended */
-	if (run && run != *run_shown && !(ui->screen == TL_SCREEN_DETAIL && ui->lad_replay)) {
+	if (run && run != *run_shown && !(ui->screen == TL_SCREEN_DETAIL && ui->lad_replay) &&
+	    !ui->frozen) { /* frozen: the next run's ladder waits for Space */
 		*run_shown = run;
 		open_ladder(ui, run);
 		t->redraw = true;

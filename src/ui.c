@@ -42,7 +42,43 @@ void tl_ui_fini(struct tl_ui *ui)
 	free(ui->message);
 	tl_ladder_free(ui->ladder);
 	tl_filter_free(ui->filter);
+	tl_ui_thaw(ui);
 	memset(ui, 0, sizeof(*ui));
+}
+
+/* The events pane's rows, for scrolling a page. */
+static size_t ev_rows(const struct tl_ui *ui)
+{
+	int h = ui->pane[TL_PANE_EVENTS].h - 1;
+	return h > 0 ? (size_t)h : 1;
+}
+
+void tl_ui_freeze(struct tl_ui *ui, const struct tl_ui_input *in)
+{
+	tl_ui_thaw(ui);
+	ui->frozen = true;
+	ui->frz_samples = in->stats.samples;
+	if (in->log && in->log->cap) {
+		/* a copy: the live ring moves on, and may drop what is shown */
+		const struct tl_evlog *l = in->log;
+		tl_evlog_init(&ui->frz_log, l->cap);
+		memcpy(ui->frz_log.ev, l->ev, l->cap * sizeof(*l->ev));
+		ui->frz_log.n = l->n;
+		ui->frz_log.head = l->head;
+		ui->frz_log.total = l->total;
+	}
+	size_t rows = ev_rows(ui);
+	ui->ev_top = ui->frz_log.n > rows ? ui->frz_log.n - rows : 0;
+}
+
+void tl_ui_thaw(struct tl_ui *ui)
+{
+	ui->frozen = false;
+	tl_evlog_fini(&ui->frz_log);
+	memset(&ui->frz_log, 0, sizeof(ui->frz_log));
+	free(ui->frz_cells);
+	ui->frz_cells = NULL;
+	ui->ev_top = 0;
 }
 
 void tl_ui_message(struct tl_ui *ui, const char *msg)
@@ -89,6 +125,8 @@ static void draw_header(struct tl_canvas *c, const struct tl_ui_input *in, const
 				 (double)in->stats.dump_cost_ns / 1e6, last ? last->h.total : 0);
 	if (in->stats.paused || ui->toggle_pause)
 		x += 2 + tl_canvas_text(c, x + 2, 0, c->w - x - 2, TL_ST_WARN, "PAUSED");
+	if (ui->filter) /* every pane shows only what matches */
+		x += 2 + tl_canvas_text(c, x + 2, 0, c->w - x - 2, TL_ST_WARN, "FILTER (F4)");
 	/* Exact mode: transitions from tracepoints (polling shows nothing). */
 	if (in->stats.exact && in->stats.exact_lost)
 		x += 2 + tl_canvas_printf(c, x + 2, 0, c->w - x - 2, TL_ST_WARN, "EXACT (%llu lost)",
@@ -102,6 +140,21 @@ static void draw_header(struct tl_canvas *c, const struct tl_ui_input *in, const
 		}
 	if (in->tw && in->tw->pressure)
 		tl_canvas_text(c, x + 2, 0, c->w - x - 2, TL_ST_BAD, "TIME-WAIT PRESSURE (L)");
+}
+
+/* Frozen: what sampling brought since, at the header's right end. */
+static void draw_frozen_tag(struct tl_canvas *c, const struct tl_ui *ui,
+			    const struct tl_ui_input *in)
+{
+	char t[128];
+	uint64_t total = in->log ? in->log->total : 0;
+	uint64_t ev = total > ui->frz_log.total ? total - ui->frz_log.total : 0;
+	uint64_t sm = in->stats.samples > ui->frz_samples ? in->stats.samples - ui->frz_samples : 0;
+	int n = snprintf(t, sizeof(t), " FROZEN +%llu events +%llu samples (Space: live) ",
+			 (unsigned long long)ev, (unsigned long long)sm);
+	if (n > c->w)
+		n = snprintf(t, sizeof(t), " FROZEN +%llu ", (unsigned long long)ev);
+	tl_canvas_text(c, TL_MAX(0, c->w - n), 0, c->w, TL_ST_WARN, t);
 }
 
 static uint32_t spark_glyph(const struct tl_canvas *c, long v, long lo, long hi)
@@ -118,15 +171,29 @@ void tl_ui_draw_hist(struct tl_canvas *c, const struct tl_rect *r, const struct 
 		     const struct tl_ui_input *in)
 {
 	const struct tl_history_sample *last = tl_history_last(in->history);
+	/* A filter counts the tracker's open connections that match it; the
+	 * history (rates, sparklines) holds all sockets, so it is left out. */
+	uint32_t fcount[TL_TCP_NSTATES] = {0};
+	const uint32_t *count = last ? last->h.count : NULL;
+	if (ui->filter && in->tracker) {
+		size_t nc;
+		const struct tl_conn *cs = tl_tracker_conns((struct tl_tracker *)in->tracker, &nc);
+		for (size_t i = 0; i < nc; i++)
+			if (cs[i].id && !(cs[i].flags & TL_CONN_GONE) && cs[i].state < TL_TCP_NSTATES &&
+			    tl_filter_match(ui->filter, &cs[i].sock))
+				fcount[cs[i].state]++;
+		count = fcount;
+	}
 	char t[128];
-	snprintf(t, sizeof(t), " States%s ", ui->collapsed[TL_PANE_HIST] ? " (1 to expand)" : "");
+	snprintf(t, sizeof(t), " States%s%s ", ui->filter ? " matching the filter" : "",
+		 ui->collapsed[TL_PANE_HIST] ? " (1 to expand)" : "");
 	title(c, r, ui->focus == TL_PANE_HIST, t);
 	if (ui->collapsed[TL_PANE_HIST] || r->h < 2)
 		return;
 	uint32_t max = 1;
 	for (int k = 0; k < TL_TCP_NSHOWN; k++)
-		if (last && last->h.count[tl_tcp_lifecycle[k]] > max)
-			max = last->h.count[tl_tcp_lifecycle[k]];
+		if (count && count[tl_tcp_lifecycle[k]] > max)
+			max = count[tl_tcp_lifecycle[k]];
 	/* With too few rows, the states holding sockets are kept first;
 	 * shown in lifecycle order either way. */
 	int rows = r->h - 1;
@@ -134,7 +201,7 @@ void tl_ui_draw_hist(struct tl_canvas *c, const struct tl_rect *r, const struct 
 	bool pick[TL_TCP_NSHOWN] = {false};
 	for (int pass = 0; pass < 2; pass++)
 		for (int k = 0; k < TL_TCP_NSHOWN && n < rows; k++) {
-			bool nz = last && last->h.count[tl_tcp_lifecycle[k]] > 0;
+			bool nz = count && count[tl_tcp_lifecycle[k]] > 0;
 			if (!pick[k] && (pass == 1 || nz)) {
 				pick[k] = true;
 				n++;
@@ -144,14 +211,14 @@ void tl_ui_draw_hist(struct tl_canvas *c, const struct tl_rect *r, const struct 
 	for (int k = 0; k < TL_TCP_NSHOWN; k++)
 		if (pick[k])
 			shown[n++] = tl_tcp_lifecycle[k];
-	int sparkw = r->w >= 70 ? TL_MIN(30, r->w / 4) : r->w >= 50 ? 12 : 0;
-	int ratew = r->w >= 50 ? 9 : 0;
+	int sparkw = ui->filter ? 0 : r->w >= 70 ? TL_MIN(30, r->w / 4) : r->w >= 50 ? 12 : 0;
+	int ratew = !ui->filter && r->w >= 50 ? 9 : 0;
 	int barw = r->w - 12 - 8 - ratew - (sparkw ? sparkw + 1 : 0) - 1;
 	long series[64];
 	for (int i = 0; i < n; i++) {
 		int st = shown[i], y = r->y + 1 + i;
-		uint32_t v = last ? last->h.count[st] : 0;
-		bool grow = (st == TL_TCP_CLOSE_WAIT || st == TL_TCP_TIME_WAIT) &&
+		uint32_t v = count ? count[st] : 0;
+		bool grow = !ui->filter && (st == TL_TCP_CLOSE_WAIT || st == TL_TCP_TIME_WAIT) &&
 			    tl_history_growing(in->history, st, RATE_WINDOW);
 		int style = st == TL_TCP_CLOSE_WAIT ? (grow ? TL_ST_BAD : v ? TL_ST_WARN : TL_ST_BAR)
 			    : st == TL_TCP_TIME_WAIT ? (grow ? TL_ST_BAD : TL_ST_BAR_TW)
@@ -391,24 +458,51 @@ static void event_line(struct tl_canvas *c, int x, int y, int w, const struct tl
 		tl_canvas_text(c, x + used + 1, y, w - used - 1, TL_ST_INFERRED, "(inferred)");
 }
 
-static void draw_events(struct tl_canvas *c, const struct tl_rect *r, const struct tl_ui *ui,
+/* Oldest at the top, the newest at the bottom, as --events prints them:
+ * live it follows the newest; frozen it shows the copy from ev_top. */
+size_t tl_ui_events_shown(const struct tl_ui *ui, const struct tl_evlog *log, size_t *at,
+			  size_t len)
+{
+	size_t n = 0;
+	for (size_t i = 0; log && i < log->n; i++)
+		if (!ui->filter || tl_filter_match(ui->filter, &tl_evlog_at(log, i)->sock)) {
+			if (n < len)
+				at[n] = i;
+			n++;
+		}
+	return n;
+}
+
+static void draw_events(struct tl_canvas *c, const struct tl_rect *r, struct tl_ui *ui,
 			const struct tl_ui_input *in)
 {
-	char t[128];
-	snprintf(t, sizeof(t), " Events %llu ", (unsigned long long)(in->log ? in->log->total : 0));
+	const struct tl_evlog *log = ui->frozen ? &ui->frz_log : in->log;
+	size_t *at = log ? tl_calloc(log->n + 1, sizeof(*at)) : NULL;
+	size_t rows = r->h > 1 ? (size_t)(r->h - 1) : 0;
+	size_t n = tl_ui_events_shown(ui, log, at, log ? log->n : 0);
+	size_t last_top = n > rows ? n - rows : 0;
+	if (!ui->frozen || ui->ev_top > last_top)
+		ui->ev_top = last_top;
+	char t[128], kept[48] = "";
+	if (ui->filter)
+		snprintf(kept, sizeof(kept), "  %zu kept match the filter", n);
+	if (ui->frozen && ui->ev_top != last_top) /* scrolled back: where to */
+		snprintf(t, sizeof(t), " Events %llu  %zu-%zu of %zu %s ",
+			 (unsigned long long)log->total, ui->ev_top + 1, ui->ev_top + rows, n,
+			 ui->filter ? "matching" : "kept");
+	else
+		snprintf(t, sizeof(t), " Events %llu%s ", (unsigned long long)(log ? log->total : 0),
+			 kept);
 	title(c, r, ui->focus == TL_PANE_EVENTS, t);
-	if (ui->collapsed[TL_PANE_EVENTS] || !in->log)
-		return;
-	for (int row = 0; row < r->h - 1; row++) {
-		size_t k = ui->ev_top + (size_t)row;
-		if (k >= in->log->n)
-			break;
-		const struct tl_event *ev = tl_evlog_at(in->log, in->log->n - 1 - k);
-		event_line(c, r->x + 1, r->y + 1 + row, r->w - 2, ev, in, r->w >= 60);
+	if (!ui->collapsed[TL_PANE_EVENTS] && log) {
+		for (size_t row = 0; row < rows && ui->ev_top + row < n; row++)
+			event_line(c, r->x + 1, r->y + 1 + (int)row, r->w - 2,
+				   tl_evlog_at(log, at[ui->ev_top + row]), in, r->w >= 60);
+		if (!n)
+			tl_canvas_text(c, r->x + 2, r->y + 1, r->w - 3, TL_ST_DIM,
+				       log->n ? "no event matches the filter" : "no state changes yet");
 	}
-	if (!in->log->n)
-		tl_canvas_text(c, r->x + 2, r->y + 1, r->w - 3, TL_ST_DIM,
-			       "no state changes yet");
+	free(at);
 }
 
 static void draw_footer(struct tl_canvas *c, const struct tl_ui *ui)
@@ -429,7 +523,7 @@ static void draw_footer(struct tl_canvas *c, const struct tl_ui *ui)
 	}
 	static const char *const keys[][2] = {
 		{"F1", "Help"},	  {"F3", "Search"}, {"F4", "Filter"}, {"F6", "Sort"},
-		{"Space", "Pause"}, {"+-", "Delay"}, {"Enter", "Detail"}, {"Tab", "Pane"},
+		{"Space", "Freeze"}, {"+-", "Delay"}, {"Enter", "Detail"}, {"Tab", "Pane"},
 		{"F10", "Quit"},
 	};
 	int x = 0;
@@ -445,20 +539,20 @@ static const char *const help_lines[] = {
 	"",
 	"  F1 h ?        this help (any key returns)",
 	"  / F3          search connections (type to jump; F3 or n: next match)",
-	"  F4 \\          filter: an ss-style expression, e.g.",
+	"  F4 \\          filter every pane: an ss-style expression, e.g.",
 	"                  state close-wait and sport = :443",
 	"                  dst 10.0.0.0/8 or dport = :22      (empty: no filter)",
 	"  F6 < >        choose the sort column        I  reverse the order",
 	"  Up Down j k   move      PgUp PgDn  page      Home End  first, last",
-	"  Tab           next pane (histogram, connections, events)",
-	"  1 2 3         collapse or expand the histogram, table, event panes",
+	"  Tab  next pane (histogram, connections, events)    1 2 3  collapse one",
 	"  Enter         the selected connection's ladder: Up Down pick a step,",
 	"                m marks one, e explains, r replays, p s [ ] pause, step, speed",
 	"                ~ inferred, - - -> inferred segment, ~derived: not watched",
 	"  S Space G w   the lab: step mode, release a held segment, all; w: why",
 	"  L             CLOSE-WAIT leaks by process, TIME-WAIT pressure",
-	"  Space  + -    pause or resume sampling; sample less or more often",
-	"  Esc           close a prompt or message        q F10  quit",
+	"  Space         freeze the view; sampling goes on, the header counts what is",
+	"                new; Up Down PgUp PgDn Home End scroll the events; Space: live",
+	"  + -           sample less, more often    Esc  close a prompt    q F10  quit",
 	"Marks: a dim step marked (inferred) was filled in by the state machine;",
 	"'>' before an age: first seen at start-up, at least that old; red with an",
 	"arrow: a growing CLOSE-WAIT or TIME-WAIT; 'first seen in STATE': found open.",
@@ -504,9 +598,8 @@ static void layout(struct tl_ui *ui, int w, int h)
 	ui->pane[TL_PANE_EVENTS] = (struct tl_rect){0, top + hist_h + table_h, w, ev_h};
 }
 
-void tl_ui_draw(struct tl_ui *ui, struct tl_canvas *c, const struct tl_ui_input *in)
+static void draw_live(struct tl_ui *ui, struct tl_canvas *c, const struct tl_ui_input *in)
 {
-	tl_canvas_clear(c);
 	if (c->w < TL_UI_MIN_W || c->h < TL_UI_MIN_H) {
 		char msg[80];
 		snprintf(msg, sizeof(msg), "terminal too small (%dx%d)", c->w, c->h);
@@ -542,4 +635,37 @@ void tl_ui_draw(struct tl_ui *ui, struct tl_canvas *c, const struct tl_ui_input 
 		for (int y = 1; y < c->h - 1; y++)
 			tl_canvas_put(c, ui->pane[TL_PANE_TABLE].x - 1, y, c->g->vline, TL_ST_TITLE);
 	draw_footer(c, ui);
+}
+
+/* Frozen, the screen drawn at the freeze is shown again, with the events
+ * pane (scrolled in the frozen copy), the footer and the count of what is
+ * new drawn over it.  A resize or another screen draws it afresh. */
+void tl_ui_draw(struct tl_ui *ui, struct tl_canvas *c, const struct tl_ui_input *in)
+{
+	tl_canvas_clear(c);
+	bool small = c->w < TL_UI_MIN_W || c->h < TL_UI_MIN_H;
+	if (!ui->frozen || small || ui->screen == TL_SCREEN_HELP) {
+		draw_live(ui, c, in);
+		return;
+	}
+	size_t cells = (size_t)c->w * (size_t)c->h;
+	if (ui->frz_cells && ui->frz_w == c->w && ui->frz_h == c->h &&
+	    ui->frz_screen == ui->screen) {
+		memcpy(c->cells, ui->frz_cells, cells * sizeof(*c->cells));
+	} else {
+		draw_live(ui, c, in);
+		free(ui->frz_cells);
+		ui->frz_cells = tl_malloc(cells * sizeof(*c->cells));
+		memcpy(ui->frz_cells, c->cells, cells * sizeof(*c->cells));
+		ui->frz_w = c->w;
+		ui->frz_h = c->h;
+		ui->frz_screen = ui->screen;
+	}
+	if (ui->screen == TL_SCREEN_MAIN) {
+		const struct tl_rect *r = &ui->pane[TL_PANE_EVENTS];
+		tl_canvas_fill(c, r->x, r->y, r->w, r->h, ' ', TL_ST_NORMAL);
+		draw_events(c, r, ui, in);
+		draw_footer(c, ui);
+	}
+	draw_frozen_tag(c, ui, in);
 }

@@ -29,7 +29,7 @@ static const struct tl_conn *find_id(const struct tl_ui_input *in, uint32_t id)
 
 bool tl_ui_animating(const struct tl_ui *ui, uint64_t now)
 {
-	if (ui->screen != TL_SCREEN_DETAIL)
+	if (ui->screen != TL_SCREEN_DETAIL || ui->frozen) /* frozen: nothing moves */
 		return false;
 	return ui->lad_replay || now - ui->lad_anim_start < ui->anim_ns;
 }

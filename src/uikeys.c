@@ -92,11 +92,25 @@ static void move_sel(struct tl_ui *ui, long delta, const struct tl_ui_input *in)
 	tl_uirows_select(ui, (size_t)i, in);
 }
 
+/* Frozen, the events pane scrolls like less: down to newer, up to older,
+ * in the frozen copy (so nothing drifts as events arrive). */
 static void move_events(struct tl_ui *ui, long delta, const struct tl_ui_input *in)
 {
-	long top = (long)ui->ev_top - delta; /* newest first: down goes older */
-	long max = in->log && in->log->n ? (long)in->log->n - 1 : 0;
+	if (!ui->frozen)
+		tl_ui_freeze(ui, in);
+	long rows = ui->pane[TL_PANE_EVENTS].h > 1 ? ui->pane[TL_PANE_EVENTS].h - 1 : 1;
+	long n = (long)tl_ui_events_shown(ui, &ui->frz_log, NULL, 0), max = n > rows ? n - rows : 0;
+	long top = (long)ui->ev_top + delta;
 	ui->ev_top = (size_t)(top < 0 ? 0 : top > max ? max : top);
+}
+
+/* Space: freeze or go back to live. */
+static void toggle_freeze(struct tl_ui *ui, const struct tl_ui_input *in)
+{
+	if (ui->frozen)
+		tl_ui_thaw(ui);
+	else
+		tl_ui_freeze(ui, in);
 }
 
 static bool help_key(struct tl_ui *ui, int key)
@@ -109,19 +123,19 @@ static bool help_key(struct tl_ui *ui, int key)
 	return true;
 }
 
-static bool leaks_key(struct tl_ui *ui, int key)
+static bool leaks_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
 {
 	if (key == 'q' || key == TL_KEY_ESC || key == 'L' || key == 'l' || key == TL_KEY_ENTER)
 		ui->screen = TL_SCREEN_MAIN;
 	else if (key == TL_KEY_F10)
 		ui->quit = true;
 	else if (key == ' ')
-		ui->toggle_pause = true;
+		toggle_freeze(ui, in);
 	return true;
 }
 
 /* The detail screen: move along the ladder, mark, explain, replay. */
-static bool detail_key(struct tl_ui *ui, int key)
+static bool detail_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
 {
 	size_t steps = ui->ladder ? tl_ladder_steps(ui->ladder) : 0;
 	switch (key) {
@@ -134,7 +148,7 @@ static bool detail_key(struct tl_ui *ui, int key)
 		ui->quit = true;
 		break;
 	case ' ':
-		ui->toggle_pause = true;
+		toggle_freeze(ui, in);
 		break;
 	case TL_KEY_UP:
 	case 'k':
@@ -216,41 +230,45 @@ static bool move_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
 {
 	int page = ui->table_visible > 1 ? ui->table_visible - 1 : 10;
 
+	/* frozen, these scroll the events whatever pane has the focus */
+	if (ui->focus == TL_PANE_EVENTS || ui->frozen)
+		page = ui->pane[TL_PANE_EVENTS].h > 2 ? ui->pane[TL_PANE_EVENTS].h - 2 : 1;
+	bool events = ui->focus == TL_PANE_EVENTS || ui->frozen;
 	switch (key) {
 	case TL_KEY_UP:
 	case 'k':
-		if (ui->focus == TL_PANE_EVENTS)
+		if (events)
 			move_events(ui, -1, in);
 		else
 			move_sel(ui, -1, in);
 		break;
 	case TL_KEY_DOWN:
 	case 'j':
-		if (ui->focus == TL_PANE_EVENTS)
+		if (events)
 			move_events(ui, 1, in);
 		else
 			move_sel(ui, 1, in);
 		break;
 	case TL_KEY_PGUP:
-		if (ui->focus == TL_PANE_EVENTS)
+		if (events)
 			move_events(ui, -page, in);
 		else
 			move_sel(ui, -page, in);
 		break;
 	case TL_KEY_PGDN:
-		if (ui->focus == TL_PANE_EVENTS)
+		if (events)
 			move_events(ui, page, in);
 		else
 			move_sel(ui, page, in);
 		break;
 	case TL_KEY_HOME:
-		if (ui->focus == TL_PANE_EVENTS)
-			ui->ev_top = 0;
+		if (events)
+			move_events(ui, -(1L << 30), in);
 		else
 			tl_uirows_select(ui, 0, in);
 		break;
 	case TL_KEY_END:
-		if (ui->focus == TL_PANE_EVENTS)
+		if (events)
 			move_events(ui, 1L << 30, in);
 		else if (ui->n_rows)
 			tl_uirows_select(ui, ui->n_rows - 1, in);
@@ -311,7 +329,7 @@ static bool main_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
 		ui->rows_dirty = true;
 		break;
 	case ' ':
-		ui->toggle_pause = true;
+		toggle_freeze(ui, in);
 		break;
 	case '+':
 	case '=':
@@ -347,17 +365,50 @@ static bool main_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
 	return true;
 }
 
+/* Keys that keep a freeze: Space (which ends it), the scroll keys on the
+ * main screen, help, quit.  Any other key goes back to live first, so what
+ * it changes is seen. */
+static bool keeps_freeze(const struct tl_ui *ui, int key)
+{
+	switch (key) {
+	case ' ':
+	case 'q':
+	case TL_KEY_F10:
+		return true;
+	case TL_KEY_F1:
+	case 'h':
+	case '?':
+		return ui->screen == TL_SCREEN_MAIN;
+	case TL_KEY_UP:
+	case TL_KEY_DOWN:
+	case TL_KEY_PGUP:
+	case TL_KEY_PGDN:
+	case TL_KEY_HOME:
+	case TL_KEY_END:
+	case 'j':
+	case 'k':
+		return ui->screen == TL_SCREEN_MAIN;
+	default:
+		return ui->screen == TL_SCREEN_HELP;
+	}
+}
+
 bool tl_ui_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
 {
 	if (ui->prompt != TL_PROMPT_NONE && prompt_key(ui, key, in))
 		return true;
+	if (ui->frozen && !keeps_freeze(ui, key)) {
+		tl_ui_thaw(ui);
+		if (key == TL_KEY_ESC)
+			return true; /* Esc: just back to live */
+	}
 	switch (ui->screen) {
 	case TL_SCREEN_HELP:
 		return help_key(ui, key);
 	case TL_SCREEN_LEAKS:
-		return leaks_key(ui, key);
+		return leaks_key(ui, key, in);
 	case TL_SCREEN_DETAIL:
-		return detail_key(ui, key);
+		return detail_key(ui, key, in);
 	default:
 		return main_key(ui, key, in);
 	}

@@ -109,7 +109,16 @@ struct tl_ui {
 	size_t n_rows, cap_rows;
 	size_t sel, top;
 	uint32_t sel_id; /* keeps the selection on its connection across re-sorts */
-	size_t ev_top;	 /* events pane scroll, 0 = newest */
+	/* Frozen (Space): the view stops changing while sampling goes on.
+	 * The events shown are a copy of the log (bounded by its capacity),
+	 * the rest of the screen is the canvas drawn at the freeze. */
+	bool frozen;
+	struct tl_evlog frz_log;   /* the events as they were at the freeze */
+	uint64_t frz_samples;	   /* samples taken when it froze */
+	struct tl_cell *frz_cells; /* the screen at the freeze */
+	int frz_w, frz_h;
+	enum tl_screen frz_screen;
+	size_t ev_top; /* frozen: the top row's event, counted from the oldest kept */
 	enum tl_prompt prompt;
 	char input[256];
 	size_t input_len;
@@ -162,6 +171,14 @@ void tl_ui_draw_hist(struct tl_canvas *c, const struct tl_rect *r, const struct 
 		     const struct tl_ui_input *in);
 /* True while an arrow is in flight: the shell redraws often then. */
 bool tl_ui_animating(const struct tl_ui *ui, uint64_t now);
+/* Freeze the view (the events as in->log holds them now) or go back to
+ * live; sampling is not affected. */
+void tl_ui_freeze(struct tl_ui *ui, const struct tl_ui_input *in);
+void tl_ui_thaw(struct tl_ui *ui);
+/* How many of log's events the events pane shows (those matching the
+ * filter); the first len of their positions in the log go to at. */
+size_t tl_ui_events_shown(const struct tl_ui *ui, const struct tl_evlog *log, size_t *at,
+			  size_t len);
 /* Set the footer message (copied); NULL clears. */
 void tl_ui_message(struct tl_ui *ui, const char *msg);
 

@@ -235,6 +235,126 @@ static void inferred_marked(struct fixture *f)
 	tl_ui_fini(&ui);
 }
 
+static void dump_after_header(struct tl_ui *ui, const struct tl_ui_input *in, struct tl_canvas *c,
+			      struct tl_buf *b, char *out, size_t len)
+{
+	tl_buf_reset(b);
+	tl_ui_draw(ui, c, in);
+	tl_canvas_dump(c, b);
+	const char *nl = strchr(b->data, '\n');
+	snprintf(out, len, "%s", nl ? nl + 1 : "");
+}
+
+/* Space freezes everything shown while sampling goes on: new events and
+ * a new sample change nothing on screen but the header's count; Up, Down,
+ * Home and End scroll the frozen events like less; Space again is live. */
+static void freeze(struct fixture *f)
+{
+	struct tl_ui ui;
+	struct tl_canvas c;
+	struct tl_buf b;
+	struct tl_ui_input in = input(f);
+	static char before[8192], during[8192], line[256];
+	tl_ui_init(&ui);
+	tl_canvas_init(&c, 80, 24, &tl_glyphs_utf8);
+	tl_buf_init(&b);
+	dump_after_header(&ui, &in, &c, &b, before, sizeof(before));
+	size_t kept = f->log.n;
+	tl_ui_key(&ui, ' ', &in);
+	ok(ui.frozen, "Space: frozen");
+	dump_after_header(&ui, &in, &c, &b, during, sizeof(during));
+	is_str(during, before, "frozen at once: the same screen");
+	ok(strstr(b.data, "FROZEN +0 events +0 samples"), "the header says frozen, nothing new yet");
+
+	/* sampling goes on: a new connection, three events, a sample */
+	tl_snapshot_clear(&f->snap);
+	*tl_snapshot_add(&f->snap) = sk(1, TL_TCP_LISTEN, 0, 443, 0);
+	*tl_snapshot_add(&f->snap) = sk(300, TL_TCP_ESTABLISHED, 77, 443, 47000);
+	f->snap.complete = true;
+	f->now += 5 * SEC;
+	tl_tracker_sample(f->t, 0, &f->snap, f->now, 1764064900.0);
+	size_t n;
+	const struct tl_event *ev = tl_tracker_events(f->t, &n);
+	for (size_t i = 0; i < n && i < 3; i++)
+		tl_evlog_add(&f->log, &ev[i]);
+	tl_tracker_clear_events(f->t);
+	struct tl_hist h;
+	tl_hist_from_snapshot(&h, &f->snap);
+	tl_history_add(&f->hist, &h, f->now);
+	in = input(f);
+	in.stats.samples += 1;
+	uint64_t added = f->log.total - ui.frz_log.total;
+	ok(added > 0, "the fixture added events (%llu)", (unsigned long long)added);
+	dump_after_header(&ui, &in, &c, &b, during, sizeof(during));
+	is_str(during, before, "new data while frozen: the screen does not change");
+	snprintf(line, sizeof(line), "FROZEN +%llu events +1 samples", (unsigned long long)added);
+	ok(strstr(b.data, line), "the header counts what is new: %s", line);
+
+	/* scrolling: the events pane's rows in the frozen copy */
+	size_t rows = (size_t)ui.pane[TL_PANE_EVENTS].h - 1, last = kept > rows ? kept - rows : 0;
+	is_int((long)ui.ev_top, (long)last, "frozen: the newest events at the bottom");
+	tl_ui_key(&ui, TL_KEY_UP, &in);
+	is_int((long)ui.ev_top, (long)last - 1, "Up: one older");
+	ok(ui.focus == TL_PANE_TABLE, "whatever pane has the focus");
+	tl_ui_key(&ui, TL_KEY_DOWN, &in);
+	is_int((long)ui.ev_top, (long)last, "Down: one newer");
+	tl_ui_key(&ui, TL_KEY_HOME, &in);
+	is_int((long)ui.ev_top, 0, "Home: the oldest kept");
+	dump_after_header(&ui, &in, &c, &b, during, sizeof(during));
+	snprintf(line, sizeof(line), "1-%zu of %zu kept", rows, kept);
+	ok(strstr(during, line), "the title says where: %s", line);
+	ok(strstr(during, "10.0.0.20:40000"), "Home shows the first events");
+	if (!strstr(during, "10.0.0.20:40000"))
+		tap_diag_text("screen", during);
+	tl_ui_key(&ui, TL_KEY_END, &in);
+	is_int((long)ui.ev_top, (long)last, "End: the newest again");
+	tl_ui_key(&ui, ' ', &in);
+	ok(!ui.frozen, "Space: live");
+	dump_after_header(&ui, &in, &c, &b, during, sizeof(during));
+	ok(strcmp(during, before) != 0 && strstr(during, "10.0.0.77"), "live: the new connection shows");
+	tl_ui_key(&ui, ' ', &in);
+	tl_ui_key(&ui, 'I', &in);
+	ok(!ui.frozen, "another key (a sort) goes back to live");
+
+	tl_buf_fini(&b);
+	tl_canvas_fini(&c);
+	tl_ui_fini(&ui);
+}
+
+/* The filter applies to every pane: the histogram counts the matching
+ * connections, the event pane shows the matching events, and the header
+ * says a filter is on. */
+static void filter_everywhere(struct fixture *f)
+{
+	struct tl_ui ui;
+	struct tl_canvas c;
+	struct tl_buf b;
+	struct tl_ui_input in = input(f);
+	tl_ui_init(&ui);
+	tl_canvas_init(&c, 80, 24, &tl_glyphs_utf8);
+	tl_buf_init(&b);
+	tl_ui_key(&ui, TL_KEY_F4, &in);
+	for (const char *p = "dst 10.0.0.56"; *p; p++)
+		tl_ui_key(&ui, *p, &in);
+	tl_ui_key(&ui, TL_KEY_ENTER, &in);
+	tl_ui_draw(&ui, &c, &in);
+	tl_canvas_dump(&c, &b);
+	const char *nl = strchr(b.data, '\n');
+	ok(nl && memmem(b.data, (size_t)(nl - b.data), "FILTER (F4)", 11), "the header says a filter is on");
+	ok(strstr(b.data, "States matching the filter"), "the histogram says it is filtered");
+	ok(strstr(b.data, " CLOSE-WAIT       1 ") && strstr(b.data, " ESTABLISHED      0"),
+	   "the histogram counts the one matching connection");
+	ok(strstr(b.data, "Events 21  3 kept match the filter"), "the event pane counts the matches");
+	ok(strstr(b.data, "10.0.0.56:50006  ESTABLISHED → CLOSE-WAIT") &&
+		   !strstr(b.data, "10.0.0.55:50005"),
+	   "the event pane shows only the matching connection's events");
+	if (!strstr(b.data, "3 kept match"))
+		tap_diag_text("screen", b.data);
+	tl_buf_fini(&b);
+	tl_canvas_fini(&c);
+	tl_ui_fini(&ui);
+}
+
 static void golden(const char *name, struct tl_ui *ui, struct fixture *f, int w, int h, bool ascii)
 {
 	struct tl_ui_input in = input(f);
@@ -644,7 +764,9 @@ int main(void)
 	golden("collapsed-80x24", &ui, &f, 80, 24, false);
 	tl_ui_key(&ui, '1', &in);
 	tl_ui_key(&ui, ' ', &in);
-	ok(ui.toggle_pause, "Space asks to pause");
+	ok(ui.frozen && !ui.toggle_pause, "Space freezes the view, not the sampling");
+	tl_ui_key(&ui, ' ', &in);
+	ok(!ui.frozen, "Space again: live");
 	tl_ui_key(&ui, '+', &in);
 	is_int(ui.delay_step, 1, "+ asks for a longer interval");
 	leak_screen(&ui, &f);
@@ -682,6 +804,8 @@ int main(void)
 	leak_legend(&f);
 	inferred_marked(&f);
 	netns_screens();
+	filter_everywhere(&f);
+	freeze(&f);
 
 	tl_ui_fini(&ui);
 	fixture_fini(&f);
