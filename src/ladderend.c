@@ -1,0 +1,352 @@
+/* ladderend: the first pass of building a ladder (ladder.c), one end at
+ * a time.  Each event of the end becomes a state change ("transition"),
+ * and each change the segments it sends and receives ("actions":
+ * FIN-WAIT-2 -> TIME-WAIT receives FIN and sends ACK).  An end not
+ * watched is derived from the other, action by action, through the fsm
+ * table. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcpladder/fsm.h"
+#include "tcpladder/ladderend.h"
+#include "tcpladder/tcpstate.h"
+#include "tcpladder/util.h"
+
+static struct tl_ladderend_tr *tr_add(struct tl_ladderend *s)
+{
+	if (s->ntr == s->cap_tr) {
+		s->cap_tr = s->cap_tr ? s->cap_tr * 2 : 16;
+		s->tr = tl_reallocarray(s->tr, s->cap_tr, sizeof(*s->tr));
+	}
+	struct tl_ladderend_tr *t = &s->tr[s->ntr++];
+	memset(t, 0, sizeof(*t));
+	return t;
+}
+
+static struct tl_ladderend_act *act_add(struct tl_ladderend *s, int kind, int seg, int tr,
+					uint64_t t, double wall)
+{
+	if (s->nact == s->cap_act) {
+		s->cap_act = s->cap_act ? s->cap_act * 2 : 32;
+		s->act = tl_reallocarray(s->act, s->cap_act, sizeof(*s->act));
+	}
+	struct tl_ladderend_act *a = &s->act[s->nact++];
+	memset(a, 0, sizeof(*a));
+	a->kind = (uint8_t)kind;
+	a->seg = (uint8_t)seg;
+	a->tr = tr;
+	a->peer = -1;
+	a->step = -1;
+	a->t = t;
+	a->wall = wall;
+	return a;
+}
+
+static void data_add(struct tl_ladderend *s, int kind, uint64_t t, double wall, uint64_t bytes,
+		     uint32_t segs)
+{
+	struct tl_ladderend_act *a = act_add(s, kind, SEG_DATA, -1, t, wall);
+	a->bytes = bytes;
+	a->segs = segs;
+}
+
+/* The segments a state change receives and sends, in order.  The fsm
+ * edge names one segment; the reply that goes with it is implied. */
+static void tr_actions(struct tl_ladderend *s, int ti)
+{
+	const struct tl_ladderend_tr *t = &s->tr[ti];
+	size_t before = s->nact;
+	struct tl_ladderend_act *a;
+	switch (t->seg) {
+	case TL_SEG_SYN:
+		if (t->dir == TL_DIR_OUT) {
+			act_add(s, ACT_SEND, TL_SEG_SYN, ti, t->t, t->wall);
+		} else {
+			act_add(s, ACT_RECV, TL_SEG_SYN, ti, t->t, t->wall);
+			act_add(s, ACT_SEND, TL_SEG_SYNACK, ti, t->t, t->wall);
+		}
+		break;
+	case TL_SEG_SYNACK:
+		if (t->dir == TL_DIR_IN) {
+			act_add(s, ACT_RECV, TL_SEG_SYNACK, ti, t->t, t->wall);
+			a = act_add(s, ACT_SEND, TL_SEG_ACK, ti, t->t, t->wall);
+			a->hint = HINT_HS;
+		} else {
+			act_add(s, ACT_SEND, TL_SEG_SYNACK, ti, t->t, t->wall);
+		}
+		break;
+	case TL_SEG_ACK:
+		a = act_add(s, t->dir == TL_DIR_OUT ? ACT_SEND : ACT_RECV, TL_SEG_ACK, ti, t->t,
+			    t->wall);
+		a->hint = t->from == TL_TCP_SYN_RECV ? HINT_HS : HINT_FIN;
+		break;
+	case TL_SEG_FIN:
+		if (t->dir == TL_DIR_OUT) {
+			act_add(s, ACT_SEND, TL_SEG_FIN, ti, t->t, t->wall);
+		} else {
+			act_add(s, ACT_RECV, TL_SEG_FIN, ti, t->t, t->wall);
+			a = act_add(s, ACT_SEND, TL_SEG_ACK, ti, t->t, t->wall);
+			a->hint = HINT_FIN;
+		}
+		break;
+	case TL_SEG_RST:
+		act_add(s,
+			t->dir == TL_DIR_OUT  ? ACT_SEND
+			: t->dir == TL_DIR_IN ? ACT_RECV
+					      : ACT_RSTU,
+			TL_SEG_RST, ti, t->t, t->wall);
+		break;
+	default:
+		act_add(s, ACT_STATE, 0, ti, t->t, t->wall);
+		break;
+	}
+	s->act[before].first = true;
+}
+
+static bool role_allows(const struct tl_fsm_edge *e, int role)
+{
+	if ((e->flags & TL_EDGE_ACTIVE) && role == TL_ROLE_PASSIVE)
+		return false;
+	if ((e->flags & TL_EDGE_PASSIVE) && role == TL_ROLE_ACTIVE)
+		return false;
+	return true;
+}
+
+/* The cheapest edge out of `from` that receives (dir IN) or sends (OUT)
+ * seg.  RST edges have no direction in the table: any fits. */
+static const struct tl_fsm_edge *find_edge(int from, int seg, int dir, int role)
+{
+	const struct tl_fsm_edge *best = NULL;
+	if (from == 0)
+		from = dir == TL_DIR_IN ? TL_TCP_LISTEN : TL_TCP_CLOSE;
+	for (unsigned i = 0; i < tl_fsm_nedges; i++) {
+		const struct tl_fsm_edge *e = &tl_fsm_edges[i];
+		if (e->from != from || e->segment != seg || !role_allows(e, role))
+			continue;
+		if (seg == TL_SEG_RST ? e->dir != TL_DIR_NONE && e->dir != dir : e->dir != dir)
+			continue;
+		if (!best || e->cost < best->cost)
+			best = e;
+	}
+	return best;
+}
+
+/* The state the other end is in when this end is first seen in `st`. */
+static uint8_t mirror_state(int st)
+{
+	switch (st) {
+	case TL_TCP_SYN_RECV:
+		return TL_TCP_SYN_SENT;
+	case TL_TCP_ESTABLISHED:
+		return TL_TCP_ESTABLISHED;
+	case TL_TCP_FIN_WAIT1:
+	case TL_TCP_FIN_WAIT2:
+		return TL_TCP_CLOSE_WAIT;
+	case TL_TCP_CLOSE_WAIT:
+		return TL_TCP_FIN_WAIT2;
+	case TL_TCP_LAST_ACK:
+		return TL_TCP_FIN_WAIT2;
+	case TL_TCP_CLOSING:
+		return TL_TCP_CLOSING;
+	default:
+		return 0;
+	}
+}
+
+static void derived_change(struct tl_ladderend *d, uint8_t *st, const struct tl_fsm_edge *e,
+			   int dir, const struct tl_ladderend_act *src, int pending[])
+{
+	struct tl_ladderend_tr *t = tr_add(d);
+	t->t = src->t;
+	t->wall = src->wall;
+	t->from = *st;
+	t->to = e->to;
+	t->seg = e->segment;
+	t->dir = (uint8_t)dir;
+	t->inferred = true;
+	t->why = e->why;
+	*st = e->to;
+	size_t first = d->nact;
+	tr_actions(d, (int)d->ntr - 1);
+	for (size_t i = first; i < d->nact; i++)
+		if (d->act[i].kind == ACT_SEND && !(i == first && dir == TL_DIR_OUT))
+			pending[d->act[i].seg]++;
+}
+
+/* The unwatched end, from the watched one: whatever k receives, d must
+ * have sent; what k sends, d receives, but that it arrived (and changed
+ * d's state) is implied only by something k received afterwards.  A
+ * segment k sent last may still be on its way (a SYN on a slow link):
+ * it is drawn, d's state is left as it was, nothing is invented. */
+void tl_ladderend_derive(struct tl_ladderend *d, const struct tl_ladderend *k)
+{
+	int pending[SEG_DATA + 1] = {0};
+	uint8_t st = mirror_state(k->init);
+	size_t answered = 0; /* k's actions before this one were answered */
+	for (size_t i = k->nact; i-- > 0;)
+		if (k->act[i].kind == ACT_RECV) {
+			answered = i + 1;
+			break;
+		}
+	d->init = st;
+	for (size_t i = 0; i < k->nact; i++) {
+		const struct tl_ladderend_act *a = &k->act[i];
+		const struct tl_fsm_edge *e;
+		switch (a->kind) {
+		case ACT_SEND:
+			if (a->seg == SEG_DATA) {
+				data_add(d, ACT_RECV, a->t, a->wall, a->bytes, a->segs);
+				break;
+			}
+			if (i >= answered) {
+				act_add(d, ACT_RECV, a->seg, -1, a->t, a->wall);
+				break;
+			}
+			e = find_edge(st, a->seg, TL_DIR_IN, d->role);
+			if (e && a->seg == TL_SEG_RST)
+				derived_change(d, &st, e, TL_DIR_IN, a, pending);
+			else if (e)
+				derived_change(d, &st, e, e->dir, a, pending);
+			else
+				act_add(d, ACT_RECV, a->seg, -1, a->t, a->wall);
+			break;
+		case ACT_RECV:
+			if (a->seg == SEG_DATA) {
+				data_add(d, ACT_SEND, a->t, a->wall, a->bytes, a->segs);
+				break;
+			}
+			if (pending[a->seg] > 0) {
+				pending[a->seg]--;
+				break;
+			}
+			e = find_edge(st, a->seg, TL_DIR_OUT, d->role);
+			if (e)
+				derived_change(d, &st, e, TL_DIR_OUT, a, pending);
+			else
+				act_add(d, ACT_SEND, a->seg, -1, a->t, a->wall);
+			break;
+		case ACT_RSTU:
+			if (i >= answered)
+				break;
+			e = find_edge(st, TL_SEG_RST, TL_DIR_NONE, d->role);
+			if (e)
+				derived_change(d, &st, e, TL_DIR_NONE, a, pending);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* gap_at: where hidden steps not kept belong among ev (0 hidden: none). */
+void tl_ladderend_from_events(struct tl_ladderend *s, const struct tl_event *const *ev, size_t n,
+			      size_t gap_at, uint64_t hidden)
+{
+	if (hidden && n) {
+		const struct tl_event *g = ev[TL_MIN(gap_at, n - 1)];
+		s->gap_n = hidden;
+		s->gap_tr = 0;
+		s->gap_t = g->mono_ns;
+		s->gap_wall = g->wall;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct tl_event *e = ev[i];
+		if (s->gap_n && i == gap_at)
+			s->gap_tr = s->ntr;
+		if (e->role != TL_ROLE_UNKNOWN)
+			s->role = e->role;
+		s->sock = e->sock;
+		s->have_sock = true;
+		if (i == 0)
+			s->init = e->kind == TL_EV_OPEN ? 0 : e->from;
+		/* First seen in mid-life with no path to explain it: a start
+		 * state, and (unless a listener's) a row that says so. */
+		if (e->kind == TL_EV_OPEN && e->segment == TL_SEG_NONE) {
+			if (s->ntr == 0) {
+				s->init = e->to;
+				if (!e->why && e->to != TL_TCP_LISTEN && !s->seen) {
+					s->seen = true;
+					s->seen_state = (uint8_t)tl_tcp_state_shown(e->to);
+					s->seen_t = e->mono_ns;
+					s->seen_wall = e->wall;
+				}
+			}
+			continue;
+		}
+		struct tl_ladderend_tr *t = tr_add(s);
+		t->t = e->mono_ns;
+		t->wall = e->wall;
+		t->from = e->kind == TL_EV_OPEN ? 0 : e->from;
+		t->to = (uint8_t)tl_tcp_state_shown(e->to);
+		t->seg = e->segment;
+		t->dir = e->dir;
+		t->inferred = e->inferred;
+		t->why = e->why;
+		t->has_info = (e->sock.flags & TL_SOCK_HAS_INFO) != 0;
+		t->info = e->sock.info;
+		t->timer = e->sock.timer;
+		t->expires_ms = e->sock.expires_ms;
+	}
+	s->known = true;
+}
+
+void tl_ladderend_flow(const struct tl_ladderend *s, struct tl_ladderend_flow *f)
+{
+	int enter = -1;
+	memset(f, 0, sizeof(*f));
+	f->leave = -1;
+	for (size_t i = 0; i < s->ntr; i++) {
+		if (s->tr[i].to == TL_TCP_ESTABLISHED && enter < 0)
+			enter = (int)i;
+		else if (s->tr[i].from == TL_TCP_ESTABLISHED && enter >= 0 && f->leave < 0)
+			f->leave = (int)i;
+	}
+	if (enter < 0 || f->leave < 0)
+		return;
+	const struct tl_ladderend_tr *a = &s->tr[enter], *b = &s->tr[f->leave];
+	f->since = a->t;
+	f->since_wall = a->wall;
+	if (!a->has_info || !b->has_info)
+		return;
+	const struct tl_tcpinfo *x = &a->info, *y = &b->info;
+	f->ok = true;
+	if ((y->have & TL_INFO_BYTES_ACKED) && y->bytes_acked > x->bytes_acked)
+		f->out_bytes = y->bytes_acked - x->bytes_acked;
+	if ((y->have & TL_INFO_BYTES_RECEIVED) && y->bytes_received > x->bytes_received)
+		f->in_bytes = y->bytes_received - x->bytes_received;
+	if (y->have & TL_INFO_SEGS) {
+		f->out_segs = y->segs_out > x->segs_out ? y->segs_out - x->segs_out : 0;
+		f->in_segs = y->segs_in > x->segs_in ? y->segs_in - x->segs_in : 0;
+	}
+	/* A FIN takes one sequence number, which the byte counters include
+	 * once it is acknowledged (ours) or received (the peer's): it is not
+	 * data.  tcpi_state of the later record says how far the close got. */
+	int st = y->state;
+	if (f->out_bytes && (st == TL_TCP_FIN_WAIT2 || st == TL_TCP_TIME_WAIT || st == TL_TCP_CLOSING ||
+			     st == TL_TCP_CLOSE))
+		f->out_bytes--;
+	if (f->in_bytes && (st == TL_TCP_CLOSE_WAIT || st == TL_TCP_LAST_ACK ||
+			    st == TL_TCP_TIME_WAIT || st == TL_TCP_CLOSING || st == TL_TCP_CLOSE))
+		f->in_bytes--;
+}
+
+void tl_ladderend_actions(struct tl_ladderend *s, const struct tl_ladderend_flow *f,
+			  const uint64_t bytes[2], const uint32_t segs[2], int me)
+{
+	if (s->seen)
+		act_add(s, ACT_SEEN, 0, -1, s->seen_t, s->seen_wall);
+	for (size_t i = 0; i < s->ntr; i++) {
+		if (s->gap_n && s->gap_tr == i)
+			act_add(s, ACT_GAP, 0, -1, s->gap_t, s->gap_wall);
+		if ((int)i == f->leave) {
+			/* mine out, then theirs in; dated from the start of ESTABLISHED */
+			if (bytes[me])
+				data_add(s, ACT_SEND, f->since, f->since_wall, bytes[me], segs[me]);
+			if (bytes[!me])
+				data_add(s, ACT_RECV, f->since, f->since_wall, bytes[!me], segs[!me]);
+		}
+		tr_actions(s, (int)i);
+	}
+	if (s->gap_n && s->gap_tr >= s->ntr)
+		act_add(s, ACT_GAP, 0, -1, s->gap_t, s->gap_wall);
+}
