@@ -9,25 +9,49 @@
 /* The only code points in the program's drawing: every view takes its
  * glyphs from one of these two sets. */
 const struct tl_glyphs tl_glyphs_utf8 = {
-	.hline = 0x2500, .vline = 0x2502, .bar_full = 0x2588, .ellipsis = 0x2026, .dot = 0x00b7,
-	.up = 0x25b2, .down = 0x25bc,
-	.spark = {0x2581, 0x2582, 0x2583, 0x2584, 0x2585, 0x2586, 0x2587, 0x2588},
-	.bar_part = {0x258f, 0x258e, 0x258d, 0x258c, 0x258b, 0x258a, 0x2589, 0x2588},
-	.lifeline = 0x2502, .shaft = 0x2500, .dash = 0x254c, .dash_gap = 0x254c, /* drawn dashed */
-	.arrow_r = 0x25b6, .arrow_l = 0x25c0, .no_dir = '?', .mark = '*',
-	.to = "\u2192", .to_narrow = "\u2192",
-	.ascii = false,
+    .hline = 0x2500,
+    .vline = 0x2502,
+    .bar_full = 0x2588,
+    .ellipsis = 0x2026,
+    .dot = 0x00b7,
+    .up = 0x25b2,
+    .down = 0x25bc,
+    .spark = {0x2581, 0x2582, 0x2583, 0x2584, 0x2585, 0x2586, 0x2587, 0x2588},
+    .bar_part = {0x258f, 0x258e, 0x258d, 0x258c, 0x258b, 0x258a, 0x2589, 0x2588},
+    .lifeline = 0x2502,
+    .shaft = 0x2500,
+    .dash = 0x254c,
+    .dash_gap = 0x254c, /* drawn dashed */
+    .arrow_r = 0x25b6,
+    .arrow_l = 0x25c0,
+    .no_dir = '?',
+    .mark = '*',
+    .to = "\u2192",
+    .to_narrow = "\u2192",
+    .ascii = false,
 };
 
 const struct tl_glyphs tl_glyphs_ascii = {
-	.hline = '-', .vline = '|', .bar_full = '#', .ellipsis = '~', .dot = '.', .up = '^',
-	.down = 'v',
-	.spark = {'_', '.', ',', '-', '=', '+', '*', '#'},
-	.bar_part = {' ', ' ', ' ', ' ', '#', '#', '#', '#'},
-	.lifeline = '|', .shaft = '-', .dash = '-', .dash_gap = ' ',
-	.arrow_r = '>', .arrow_l = '<', .no_dir = '?', .mark = '*',
-	.to = "->", .to_narrow = ">",
-	.ascii = true,
+    .hline = '-',
+    .vline = '|',
+    .bar_full = '#',
+    .ellipsis = '~',
+    .dot = '.',
+    .up = '^',
+    .down = 'v',
+    .spark = {'_', '.', ',', '-', '=', '+', '*', '#'},
+    .bar_part = {' ', ' ', ' ', ' ', '#', '#', '#', '#'},
+    .lifeline = '|',
+    .shaft = '-',
+    .dash = '-',
+    .dash_gap = ' ',
+    .arrow_r = '>',
+    .arrow_l = '<',
+    .no_dir = '?',
+    .mark = '*',
+    .to = "->",
+    .to_narrow = ">",
+    .ascii = true,
 };
 
 void tl_canvas_init(struct tl_canvas *c, int w, int h, const struct tl_glyphs *g)
@@ -204,8 +228,7 @@ int tl_canvas_text(struct tl_canvas *c, int x, int y, int maxw, int style, const
 	return tl_canvas_textn(c, x, y, maxw, style, s, strlen(s));
 }
 
-int tl_canvas_wrap(struct tl_canvas *c, int x, int y, int w, int maxrows, int style,
-		   const char *s)
+int tl_canvas_wrap(struct tl_canvas *c, int x, int y, int w, int maxrows, int style, const char *s)
 {
 	int rows = 0;
 	while (*s && rows < maxrows && w > 0) {

@@ -34,10 +34,10 @@ enum act {
 	A_CLOSE,
 	B_CLOSE,
 	A_RST,
-	A_SHUT,	   /* shutdown(SHUT_WR): A's FIN, and A still receives */
+	A_SHUT,    /* shutdown(SHUT_WR): A's FIN, and A still receives */
 	STALE_SYN, /* the link delivers its copy of A's first SYN */
-	B_SHUT,	   /* shutdown(SHUT_WR): B's FIN, and B keeps its socket */
-	B_GONE,	   /* wait until B's socket is closed by the kernel (an RST) */
+	B_SHUT,    /* shutdown(SHUT_WR): B's FIN, and B keeps its socket */
+	B_GONE,    /* wait until B's socket is closed by the kernel (an RST) */
 	CONNECT_MANY,
 	CLOSE_MANY,
 	END
@@ -51,23 +51,44 @@ struct step {
 /* Each scenario's timeline.  With a link delay D, a segment takes D to
  * cross, so every state lasts a few D: long enough to be seen. */
 static const struct step timelines[TL_SCENARIO_N][12] = {
-	{{0, CONNECT}, {4, ACCEPT}, {5, A_SEND}, {8, B_SEND}, {11, A_CLOSE}, {17, B_CLOSE}, {26, END}},
-	{{0, CONNECT}, {4, ACCEPT}, {5, A_SEND}, {8, B_SEND}, {11, B_CLOSE}, {17, A_CLOSE}, {26, END}},
-	{{0, CONNECT}, {4, ACCEPT}, {5, A_SEND}, {8, B_SEND}, {11, A_RST}, {17, B_CLOSE}, {22, END}},
-	{{0, CONNECT}, {4, ACCEPT}, {5, A_SEND}, {8, B_SEND}, {11, A_CLOSE}, {17, B_CLOSE}, {40, END}},
-	{{0, CONNECT}, {4, ACCEPT}, {5, A_CLOSE}, {8, END}},
-	{{0, CONNECT_MANY}, {5, ACCEPT}, {6, CLOSE_MANY}, {9, B_CLOSE}, {16, END}},
-	/* half-close: B sends on while A sits in FIN-WAIT-2 */
-	{{0, CONNECT}, {4, ACCEPT}, {5, A_SEND}, {8, A_SHUT}, {12, B_SEND}, {14, B_SEND}, {16, B_SEND},
-	 {19, B_CLOSE}, {23, A_CLOSE}, {30, END}},
-	/* dup-syn: the full life, then the old SYN arrives while A's
-	 * TIME-WAIT still remembers the connection */
-	{{0, CONNECT}, {4, ACCEPT}, {5, A_SEND}, {8, B_SEND}, {11, A_CLOSE}, {14, B_CLOSE}, {19, STALE_SYN},
-	 {32, END}},
-	/* late-fin: B keeps its socket (an orphan would give up after 8
-	 * retransmissions) until an RST closes it */
-	{{0, CONNECT}, {4, ACCEPT}, {5, A_SEND}, {8, B_SEND}, {11, A_CLOSE}, {14, B_SHUT}, {15, B_GONE},
-	 {18, B_CLOSE}, {24, END}},
+    {{0, CONNECT}, {4, ACCEPT}, {5, A_SEND}, {8, B_SEND}, {11, A_CLOSE}, {17, B_CLOSE}, {26, END}},
+    {{0, CONNECT}, {4, ACCEPT}, {5, A_SEND}, {8, B_SEND}, {11, B_CLOSE}, {17, A_CLOSE}, {26, END}},
+    {{0, CONNECT}, {4, ACCEPT}, {5, A_SEND}, {8, B_SEND}, {11, A_RST}, {17, B_CLOSE}, {22, END}},
+    {{0, CONNECT}, {4, ACCEPT}, {5, A_SEND}, {8, B_SEND}, {11, A_CLOSE}, {17, B_CLOSE}, {40, END}},
+    {{0, CONNECT}, {4, ACCEPT}, {5, A_CLOSE}, {8, END}},
+    {{0, CONNECT_MANY}, {5, ACCEPT}, {6, CLOSE_MANY}, {9, B_CLOSE}, {16, END}},
+    /* half-close: B sends on while A sits in FIN-WAIT-2 */
+    {{0, CONNECT},
+     {4, ACCEPT},
+     {5, A_SEND},
+     {8, A_SHUT},
+     {12, B_SEND},
+     {14, B_SEND},
+     {16, B_SEND},
+     {19, B_CLOSE},
+     {23, A_CLOSE},
+     {30, END}},
+    /* dup-syn: the full life, then the old SYN arrives while A's
+     * TIME-WAIT still remembers the connection */
+    {{0, CONNECT},
+     {4, ACCEPT},
+     {5, A_SEND},
+     {8, B_SEND},
+     {11, A_CLOSE},
+     {14, B_CLOSE},
+     {19, STALE_SYN},
+     {32, END}},
+    /* late-fin: B keeps its socket (an orphan would give up after 8
+     * retransmissions) until an RST closes it */
+    {{0, CONNECT},
+     {4, ACCEPT},
+     {5, A_SEND},
+     {8, B_SEND},
+     {11, A_CLOSE},
+     {14, B_SHUT},
+     {15, B_GONE},
+     {18, B_CLOSE},
+     {24, END}},
 };
 
 struct tl_demo {
@@ -174,7 +195,8 @@ static int make_lab(struct tl_demo *d, char **cause)
 			int e = errno;
 			if (i == 1)
 				setns(d->orig_ns, CLONE_NEWNET);
-			*cause = tl_asprintf("demo: cannot create a network namespace: %s", strerror(e));
+			*cause =
+			    tl_asprintf("demo: cannot create a network namespace: %s", strerror(e));
 			return -e;
 		}
 		d->ns[i] = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -192,15 +214,15 @@ static int make_lab(struct tl_demo *d, char **cause)
 		if (setns(d->orig_ns, CLONE_NEWNET) < 0)
 			abort();
 		if (err) {
-			*cause = tl_asprintf("demo: cannot set up the TUN device: %s", strerror(-err));
+			*cause =
+			    tl_asprintf("demo: cannot set up the TUN device: %s", strerror(-err));
 			return err;
 		}
 	}
 	return 0;
 }
 
-struct tl_demo *tl_demo_new(int scenario, uint64_t link_delay_ns, bool allow_loopback,
-			    char **cause)
+struct tl_demo *tl_demo_new(int scenario, uint64_t link_delay_ns, bool allow_loopback, char **cause)
 {
 	struct tl_demo *d = tl_calloc(1, sizeof(*d));
 	d->scenario = d->next_scenario = scenario;
@@ -314,8 +336,8 @@ static struct tl_demo_seg *seg(struct tl_demo *d, int from, bool dropped, const 
 		d->cap_segs = d->cap_segs ? d->cap_segs * 2 : 64;
 		d->segs = tl_reallocarray(d->segs, d->cap_segs, sizeof(*d->segs));
 	}
-	d->segs[d->n_segs] = (struct tl_demo_seg){.mono_ns = now, .wall = wall, .from = from,
-						  .dropped = dropped, .pkt = *pkt};
+	d->segs[d->n_segs] = (struct tl_demo_seg){
+	    .mono_ns = now, .wall = wall, .from = from, .dropped = dropped, .pkt = *pkt};
 	return &d->segs[d->n_segs++];
 }
 
@@ -356,7 +378,8 @@ static int accept_all(struct tl_demo *d)
 		if (fd < 0)
 			break;
 		n++;
-		if (tl_scenario_keeps_sockets(d->scenario) && d->n_kept < MAX_SOCKS) /* the leak keeps them */
+		if (tl_scenario_keeps_sockets(d->scenario) &&
+		    d->n_kept < MAX_SOCKS) /* the leak keeps them */
 			d->kept[d->n_kept++] = fd;
 		else if (d->server < 0)
 			d->server = fd;
@@ -514,7 +537,8 @@ void tl_demo_step(struct tl_demo *d, uint64_t now, double wall)
 			close_fd(&d->server);
 			break;
 		}
-		if (s->act == B_GONE && !b_closed(d) && (!d->waiting || now < d->wait_start + GONE_MAX_NS)) {
+		if (s->act == B_GONE && !b_closed(d) &&
+		    (!d->waiting || now < d->wait_start + GONE_MAX_NS)) {
 			if (!d->waiting)
 				d->wait_start = now;
 			d->waiting = true;

@@ -224,8 +224,7 @@ static bool framing_ok(const void *buf, size_t len)
 	return off == len;
 }
 
-int tl_diag_each(const void *buf, size_t len, int (*cb)(const struct tl_sock *, void *),
-		 void *arg)
+int tl_diag_each(const void *buf, size_t len, int (*cb)(const struct tl_sock *, void *), void *arg)
 {
 	struct tl_sock rec;
 	size_t off = 0;
@@ -255,10 +254,10 @@ int tl_diag_feed(struct tl_diag_ctx *ctx, const void *buf, size_t len, uint32_t 
 		 uint32_t portid)
 {
 	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
-		[NLMSG_NOOP] = noop_cb,
-		[NLMSG_ERROR] = error_cb,
-		[NLMSG_DONE] = done_cb,
-		[NLMSG_OVERRUN] = noop_cb,
+	    [NLMSG_NOOP] = noop_cb,
+	    [NLMSG_ERROR] = error_cb,
+	    [NLMSG_DONE] = done_cb,
+	    [NLMSG_OVERRUN] = noop_cb,
 	};
 	int ret;
 
@@ -302,8 +301,8 @@ int tl_diag_request_size(size_t reqlen, size_t code_len, size_t *size)
 }
 
 struct nlmsghdr *tl_diag_request_put(void *buf, size_t size, uint16_t type, uint16_t flags,
-				     uint32_t seq, const void *req, size_t reqlen,
-				     const void *code, size_t code_len)
+				     uint32_t seq, const void *req, size_t reqlen, const void *code,
+				     size_t code_len)
 {
 	struct nlmsghdr *nlh;
 	size_t need;

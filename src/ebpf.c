@@ -27,7 +27,8 @@
 
 #define BTF_PATH "/sys/kernel/btf/vmlinux"
 
-_Static_assert(TL_EBPF_REREAD_NS == TL_BPF_WAKE_GAP_NS, "the reader comes back as the probe expects");
+_Static_assert(TL_EBPF_REREAD_NS == TL_BPF_WAKE_GAP_NS,
+	       "the reader comes back as the probe expects");
 
 struct tl_ebpf {
 	struct tl_bpf *skel;
@@ -158,15 +159,15 @@ static const struct btf_type *tp_proto(const struct btf *btf, const char *tp)
 static bool can_trace(__u32 btf_id, bool fexit)
 {
 	const struct bpf_insn ret0[] = {
-		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
-		{.code = BPF_JMP | BPF_EXIT},
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+	    {.code = BPF_JMP | BPF_EXIT},
 	};
 	const struct bpf_insn get_ret[] = {
-		{.code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_2, .src_reg = BPF_REG_10},
-		{.code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = BPF_REG_2, .imm = -8},
-		{.code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_get_func_ret},
-		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
-		{.code = BPF_JMP | BPF_EXIT},
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_2, .src_reg = BPF_REG_10},
+	    {.code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = BPF_REG_2, .imm = -8},
+	    {.code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_get_func_ret},
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+	    {.code = BPF_JMP | BPF_EXIT},
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, opts,
 		    .expected_attach_type = fexit ? BPF_TRACE_FEXIT : BPF_TRACE_FENTRY,
@@ -216,20 +217,27 @@ enum {
 };
 
 static const struct probe probes[P_N] = {
-	[P_STATE] = {"state", "inet_sock_set_state", false, true, false, {"sock", NULL, NULL}},
-	[P_SYN_TIMER] = {"syn-timer", "inet_sock_set_state", false, false, true,
-			 {"sock", NULL, NULL}},
-	[P_CONNECT] = {"connect", "tcp_connect", true, false, true, {"sock", NULL, NULL}},
-	[P_SEND_RESET] = {"rst-out", "tcp_send_reset", false, false, false, {"sock", NULL, NULL}},
-	[P_RECV_RESET] = {"rst-in", "tcp_receive_reset", false, false, false, {"sock", NULL, NULL}},
-	[P_RETRANS] = {"retransmit", "tcp_retransmit_skb", false, false, false,
-		       {"sock", "sk_buff", NULL}},
-	[P_SYNACK] = {"retransmit-synack", "tcp_retransmit_synack", false, false, false,
-		      {"sock", "request_sock", NULL}},
-	[P_TW_ENTER] = {"timewait", "tcp_timewait_state_process", true, false, true,
-			{"inet_timewait_sock", "sk_buff", "tcphdr"}},
-	[P_TW_EXIT] = {NULL, "tcp_timewait_state_process", true, false, true,
-		       {"inet_timewait_sock", NULL, NULL}},
+    [P_STATE] = {"state", "inet_sock_set_state", false, true, false, {"sock", NULL, NULL}},
+    [P_SYN_TIMER] = {"syn-timer", "inet_sock_set_state", false, false, true, {"sock", NULL, NULL}},
+    [P_CONNECT] = {"connect", "tcp_connect", true, false, true, {"sock", NULL, NULL}},
+    [P_SEND_RESET] = {"rst-out", "tcp_send_reset", false, false, false, {"sock", NULL, NULL}},
+    [P_RECV_RESET] = {"rst-in", "tcp_receive_reset", false, false, false, {"sock", NULL, NULL}},
+    [P_RETRANS] =
+	{"retransmit", "tcp_retransmit_skb", false, false, false, {"sock", "sk_buff", NULL}},
+    [P_SYNACK] = {"retransmit-synack",
+		  "tcp_retransmit_synack",
+		  false,
+		  false,
+		  false,
+		  {"sock", "request_sock", NULL}},
+    [P_TW_ENTER] = {"timewait",
+		    "tcp_timewait_state_process",
+		    true,
+		    false,
+		    true,
+		    {"inet_timewait_sock", "sk_buff", "tcphdr"}},
+    [P_TW_EXIT] =
+	{NULL, "tcp_timewait_state_process", true, false, true, {"inet_timewait_sock", NULL, NULL}},
 };
 
 static struct bpf_program *prog_of(struct tl_bpf *s, int i)
@@ -267,8 +275,8 @@ static void kernel_offers(bool have[P_N])
 		have[i] = false;
 		if (!btf)
 			continue;
-		const struct btf_type *proto = p->func ? func_proto(btf, p->target, i == P_TW_EXIT)
-						       : tp_proto(btf, p->target);
+		const struct btf_type *proto =
+		    p->func ? func_proto(btf, p->target, i == P_TW_EXIT) : tp_proto(btf, p->target);
 		if (!proto)
 			continue;
 		unsigned first = p->func ? 0 : 1; /* a tracepoint's first is its context */
@@ -343,7 +351,7 @@ static void convert(const struct tl_bpf_rec *b, struct tl_exact_rec *r)
 		s->info.rtt_us = b->srtt_us;
 		s->info.state = b->newstate;
 		s->info.have =
-			TL_INFO_RTT | TL_INFO_BYTES_ACKED | TL_INFO_BYTES_RECEIVED | TL_INFO_SEGS;
+		    TL_INFO_RTT | TL_INFO_BYTES_ACKED | TL_INFO_BYTES_RECEIVED | TL_INFO_SEGS;
 	}
 }
 
@@ -414,9 +422,9 @@ struct tl_ebpf *tl_ebpf_new(size_t ring_bytes, char **cause)
 				why = first;
 				first = NULL;
 			}
-			*cause = tl_asprintf(
-				"the kernel refused the exact-mode eBPF program (%s)%s%s",
-				strerror(-first_err), why ? ": " : "", why ? why : "");
+			*cause =
+			    tl_asprintf("the kernel refused the exact-mode eBPF program (%s)%s%s",
+					strerror(-first_err), why ? ": " : "", why ? why : "");
 			free(why);
 			free(first);
 			libbpf_set_print(old_print);
@@ -466,8 +474,8 @@ int tl_ebpf_watch(struct tl_ebpf *x, uint32_t netns_ino, char **cause)
 	if (bpf_map__update_elem(x->skel->maps.netns, &key, sizeof(key), &one, sizeof(one),
 				 BPF_ANY) < 0) {
 		int err = -errno;
-		*cause = tl_asprintf("exact mode: watching namespace %u: %s", netns_ino,
-				     strerror(-err));
+		*cause =
+		    tl_asprintf("exact mode: watching namespace %u: %s", netns_ino, strerror(-err));
 		return err;
 	}
 	return 0;

@@ -34,7 +34,8 @@ struct engine_ns {
 	struct tl_snapshot snap; /* scratch for the dump in progress */
 	struct tl_snapshot last; /* the last complete one */
 	char *name;
-	uint64_t ino;	/* the namespace's inode (exact mode's records name it), kept after it is dropped */
+	uint64_t ino;   /* the namespace's inode (exact mode's records name it), kept after it is
+			   dropped */
 	unsigned quiet; /* dumps in a row that brought no event */
 };
 
@@ -66,13 +67,13 @@ struct tl_engine {
 	/* exact mode */
 	struct tl_ebpf *x;
 	struct tl_exact_batch xb; /* records read, not yet applied */
-	uint64_t x_lost;	  /* lost records already counted */
-	uint64_t x_noticed;	  /* lost records already told */
-	uint64_t x_notice_at;	  /* no new notice before */
-	bool x_resync;		  /* a loss waits for its full dump */
-	uint64_t x_again;	  /* read the ring again then (records flow), or 0 */
-	uint64_t x_resync_at;	  /* not before (losses in a row cost one dump a while) */
-	char *x_reason;		  /* why exact mode is off */
+	uint64_t x_lost;          /* lost records already counted */
+	uint64_t x_noticed;       /* lost records already told */
+	uint64_t x_notice_at;     /* no new notice before */
+	bool x_resync;            /* a loss waits for its full dump */
+	uint64_t x_again;         /* read the ring again then (records flow), or 0 */
+	uint64_t x_resync_at;     /* not before (losses in a row cost one dump a while) */
+	char *x_reason;           /* why exact mode is off */
 };
 
 #define EXACT_RESYNC_GAP_NS 200000000ULL
@@ -291,11 +292,11 @@ static void do_lookups(struct tl_engine *e, uint64_t now, double wall)
 		if (lookup_stale(e, e->lk[i].sock.cookie, began, now, wall))
 			continue;
 		if (r == 0)
-			tl_tracker_lookup_result(e->tracker, e->lk[i].ns, e->lk[i].sock.cookie, &out,
-						 now, wall);
+			tl_tracker_lookup_result(e->tracker, e->lk[i].ns, e->lk[i].sock.cookie,
+						 &out, now, wall);
 		else if (r == -ENOENT)
-			tl_tracker_lookup_result(e->tracker, e->lk[i].ns, e->lk[i].sock.cookie, NULL,
-						 now, wall);
+			tl_tracker_lookup_result(e->tracker, e->lk[i].ns, e->lk[i].sock.cookie,
+						 NULL, now, wall);
 		/* Other errors: leave it to the next dump. */
 	}
 }
@@ -378,9 +379,8 @@ static void follow_step(struct tl_engine *e, uint64_t now, double wall)
 	mark_follow(e);
 	do_follow(e, now, wall);
 	double cost = (double)(tl_thread_cpu_ns() - c0);
-	e->follow_cost_ewma_ns = e->st.follow_steps
-					 ? 0.8 * e->follow_cost_ewma_ns + 0.2 * cost
-					 : cost;
+	e->follow_cost_ewma_ns =
+	    e->st.follow_steps ? 0.8 * e->follow_cost_ewma_ns + 0.2 * cost : cost;
 	e->st.follow_steps++;
 	uint64_t base = e->cfg.follow_period_ns;
 	uint64_t period = paced(e, e->follow_cost_ewma_ns, base);
@@ -435,9 +435,9 @@ static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause
 		if (e->cfg.sparse_quiet && !e->resync && ns->quiet >= QUIET_AFTER &&
 		    (e->rounds + i) % QUIET_EVERY)
 			continue;
-		int err = tl_sampler_sample(ns->sampler, &ns->snap, e->cfg.what, 
-					    e->cfg.filter ? tl_filter_states(e->cfg.filter) : TL_TCPF_ALL,
-					    cause);
+		int err = tl_sampler_sample(
+		    ns->sampler, &ns->snap, e->cfg.what,
+		    e->cfg.filter ? tl_filter_states(e->cfg.filter) : TL_TCPF_ALL, cause);
 		if (err < 0) {
 			/* Never diff an incomplete dump: keep the previous
 			 * picture and say so. */

@@ -8,13 +8,13 @@
 const char *tl_exact_kind_name(int kind)
 {
 	static const char *const names[TL_EXACT_NKINDS] = {
-		[TL_EXACT_STATE] = "state",
-		[TL_EXACT_RST_OUT] = "rst-out",
-		[TL_EXACT_RST_IN] = "rst-in",
-		[TL_EXACT_RETRANS] = "retransmit",
-		[TL_EXACT_RETRANS_SYNACK] = "retransmit-synack",
-		[TL_EXACT_TW_FIN] = "timewait-fin",
-		[TL_EXACT_TW_RST] = "timewait-rst",
+	    [TL_EXACT_STATE] = "state",
+	    [TL_EXACT_RST_OUT] = "rst-out",
+	    [TL_EXACT_RST_IN] = "rst-in",
+	    [TL_EXACT_RETRANS] = "retransmit",
+	    [TL_EXACT_RETRANS_SYNACK] = "retransmit-synack",
+	    [TL_EXACT_TW_FIN] = "timewait-fin",
+	    [TL_EXACT_TW_RST] = "timewait-rst",
 	};
 	return kind > 0 && kind < TL_EXACT_NKINDS ? names[kind] : "?";
 }

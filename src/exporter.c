@@ -36,8 +36,8 @@ struct tl_exporter {
 };
 
 static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
-                              const char *method, const char *version, const char *upload,
-                              size_t *upload_size, void **req)
+			      const char *method, const char *version, const char *upload,
+			      size_t *upload_size, void **req)
 {
 	struct tl_exporter *x = cls;
 	(void)version;
@@ -61,7 +61,7 @@ static struct MHD_Response *fixed(const char *text)
 	    MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
 	if (r)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-		                        "text/plain; charset=utf-8");
+					"text/plain; charset=utf-8");
 	return r;
 }
 
@@ -162,7 +162,7 @@ static int check_textfile(struct tl_exporter *x, char **cause)
 	int fd = temp_file(x, &tmp);
 	if (fd < 0) {
 		*cause = tl_asprintf("cannot write the metrics textfile in %s: %s", x->dir,
-		                     strerror(-fd));
+				     strerror(-fd));
 		return fd;
 	}
 	close(fd);
@@ -172,7 +172,7 @@ static int check_textfile(struct tl_exporter *x, char **cause)
 }
 
 struct tl_exporter *tl_exporter_new(const struct tl_listen_addr *listen, const char *textfile,
-                                    char **cause)
+				    char **cause)
 {
 	struct tl_exporter *x = tl_calloc(1, sizeof(*x));
 	x->epoll_fd = -1;
@@ -268,7 +268,7 @@ static int write_textfile(struct tl_exporter *x, const char *text, size_t len, c
 	int fd = temp_file(x, &tmp), err = 0;
 	if (fd < 0) {
 		*cause = tl_asprintf("cannot write the metrics textfile in %s: %s", x->dir,
-		                     strerror(-fd));
+				     strerror(-fd));
 		return fd;
 	}
 	for (size_t off = 0; off < len;) {
@@ -291,7 +291,7 @@ static int write_textfile(struct tl_exporter *x, const char *text, size_t len, c
 	if (err) {
 		unlink(tmp);
 		*cause = tl_asprintf("cannot write the metrics textfile %s: %s", x->textfile,
-		                     strerror(err));
+				     strerror(err));
 	}
 	free(tmp);
 	return -err;

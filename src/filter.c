@@ -46,7 +46,7 @@ struct parser {
 	bool saw_state; /* a state clause sits on the top-level "and" chain */
 	uint32_t want;  /* union of "state" clauses */
 	uint32_t drop;  /* union of "exclude" clauses */
-	char **netns;	/* "netns" clauses */
+	char **netns;   /* "netns" clauses */
 	size_t n_netns;
 	int nest;
 };
@@ -367,11 +367,11 @@ static uint32_t state_mask(const struct tok *t)
 	    {"all", TL_TCPF_ALL},
 	    {"connected", TL_TCPF_ALL & ~(TL_TCPF(TL_TCP_LISTEN) | TL_TCPF(TL_TCP_CLOSE))},
 	    {"synchronized", TL_TCPF_ALL & ~(TL_TCPF(TL_TCP_LISTEN) | TL_TCPF(TL_TCP_CLOSE) |
-	                                     TL_TCPF(TL_TCP_SYN_SENT))},
+					     TL_TCPF(TL_TCP_SYN_SENT))},
 	    {"bucket",
 	     TL_TCPF(TL_TCP_SYN_RECV) | TL_TCPF(TL_TCP_NEW_SYN_RECV) | TL_TCPF(TL_TCP_TIME_WAIT)},
 	    {"big", TL_TCPF_ALL & ~(TL_TCPF(TL_TCP_SYN_RECV) | TL_TCPF(TL_TCP_NEW_SYN_RECV) |
-	                            TL_TCPF(TL_TCP_TIME_WAIT))},
+				    TL_TCPF(TL_TCP_TIME_WAIT))},
 	    {"listening", TL_TCPF(TL_TCP_LISTEN)},
 	    {"closed", TL_TCPF(TL_TCP_CLOSE)},
 	    {"unconnected", TL_TCPF(TL_TCP_CLOSE)},
@@ -811,7 +811,7 @@ struct tl_filter *tl_filter_parse(const char *expr, char **cause)
 		/* The state mask applies to the whole: parentheses unless the
 		 * outermost (last) operator is "and" and the list is marked. */
 		bool parens = b.len && root->kind == N_LIST &&
-		              (root->terms[root->n - 1].is_or || !marked(root));
+			      (root->terms[root->n - 1].is_or || !marked(root));
 		if (b.len)
 			tl_buf_puts(&b, " and ");
 		child_text(&b, root, parens);
@@ -869,7 +869,7 @@ static bool prefix_match(const uint8_t *a, const uint8_t *b, int bits)
 }
 
 static bool host_match(const struct tl_hostcond *h, int family, const uint8_t addr[16],
-                       uint16_t port)
+		       uint16_t port)
 {
 	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
@@ -918,7 +918,7 @@ static bool eval(const struct tl_fnode *n, const struct tl_sock *s)
 		return false;
 	case N_HOST:
 		r = n->dst ? host_match(&n->host, s->family, s->remote, s->rport)
-		           : host_match(&n->host, s->family, s->local, s->lport);
+			   : host_match(&n->host, s->family, s->local, s->lport);
 		return n->cmp == C_NE ? !r : r;
 	}
 	return false;

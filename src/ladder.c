@@ -171,7 +171,7 @@ static void merge(struct tl_ladder *l)
 				continue;
 			const struct tl_ladderend_act *a = &s->act[cur[x]];
 			const struct tl_ladderend_act *p =
-				a->peer >= 0 ? &l->s[!x].act[a->peer] : NULL;
+			    a->peer >= 0 ? &l->s[!x].act[a->peer] : NULL;
 			bool land = p && p->step >= 0;
 			bool blocked = a->kind == ACT_RECV && p && p->step < 0;
 			if (blocked)
@@ -216,8 +216,8 @@ static void merge(struct tl_ladder *l)
 		switch (a->kind) {
 		case ACT_STATE:
 			row = step_new(l, TL_LADDER_STATE, 0, pick, a->t, a->wall);
-			l->st[row].inferred = a->tr < 0 || l->s[pick].tr[a->tr].inferred ||
-					      !l->s[pick].known;
+			l->st[row].inferred =
+			    a->tr < 0 || l->s[pick].tr[a->tr].inferred || !l->s[pick].known;
 			break;
 		case ACT_SEND:
 			row = step_new(l, a->seg == SEG_DATA ? TL_LADDER_DATA : TL_LADDER_ARROW,
@@ -410,7 +410,8 @@ void tl_ladder_build_steps(struct tl_ladder *l, const struct tl_steps *s, uint32
 {
 	struct tl_event *ev = tl_calloc(2 * TL_STEPS_MAX, sizeof(*ev));
 	struct gaps gp;
-	size_t na = conn_a ? tl_steps_get(s, conn_a, ev, TL_STEPS_MAX, &gp.at[0], &gp.hidden[0]) : 0;
+	size_t na =
+	    conn_a ? tl_steps_get(s, conn_a, ev, TL_STEPS_MAX, &gp.at[0], &gp.hidden[0]) : 0;
 	size_t nb = 0;
 	gp.at[1] = 0;
 	gp.hidden[1] = 0;
@@ -420,8 +421,8 @@ void tl_ladder_build_steps(struct tl_ladder *l, const struct tl_steps *s, uint32
 	free(ev);
 }
 
-struct tl_event *tl_ladder_steps_events(const struct tl_steps *s, uint32_t conn_a,
-					uint32_t conn_b, size_t *n)
+struct tl_event *tl_ladder_steps_events(const struct tl_steps *s, uint32_t conn_a, uint32_t conn_b,
+					size_t *n)
 {
 	struct tl_event *ev = tl_calloc(2 * TL_STEPS_MAX, sizeof(*ev));
 	struct tl_event *out = tl_calloc(2 * TL_STEPS_MAX, sizeof(*out));
@@ -434,8 +435,8 @@ struct tl_event *tl_ladder_steps_events(const struct tl_steps *s, uint32_t conn_
 	/* each end's events are in order: merge them by time, A first on a tie */
 	size_t i = 0, j = na, k = 0;
 	while (i < na || j < na + nb)
-		out[k++] = j >= na + nb || (i < na && ev[i].mono_ns <= ev[j].mono_ns) ? ev[i++]
-										  : ev[j++];
+		out[k++] =
+		    j >= na + nb || (i < na && ev[i].mono_ns <= ev[j].mono_ns) ? ev[i++] : ev[j++];
 	free(ev);
 	*n = k;
 	if (!k) {

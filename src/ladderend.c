@@ -322,8 +322,8 @@ void tl_ladderend_flow(const struct tl_ladderend *s, struct tl_ladderend_flow *f
 	 * once it is acknowledged (ours) or received (the peer's): it is not
 	 * data.  tcpi_state of the later record says how far the close got. */
 	int st = y->state;
-	if (f->out_bytes && (st == TL_TCP_FIN_WAIT2 || st == TL_TCP_TIME_WAIT || st == TL_TCP_CLOSING ||
-			     st == TL_TCP_CLOSE))
+	if (f->out_bytes && (st == TL_TCP_FIN_WAIT2 || st == TL_TCP_TIME_WAIT ||
+			     st == TL_TCP_CLOSING || st == TL_TCP_CLOSE))
 		f->out_bytes--;
 	if (f->in_bytes && (st == TL_TCP_CLOSE_WAIT || st == TL_TCP_LAST_ACK ||
 			    st == TL_TCP_TIME_WAIT || st == TL_TCP_CLOSING || st == TL_TCP_CLOSE))
@@ -343,7 +343,8 @@ void tl_ladderend_actions(struct tl_ladderend *s, const struct tl_ladderend_flow
 			if (bytes[me])
 				data_add(s, ACT_SEND, f->since, f->since_wall, bytes[me], segs[me]);
 			if (bytes[!me])
-				data_add(s, ACT_RECV, f->since, f->since_wall, bytes[!me], segs[!me]);
+				data_add(s, ACT_RECV, f->since, f->since_wall, bytes[!me],
+					 segs[!me]);
 		}
 		tr_actions(s, (int)i);
 	}

@@ -10,8 +10,8 @@
 
 struct geo {
 	int x, y, w, h; /* the ladder's own area */
-	int m;		/* time margin */
-	int s;		/* state label width */
+	int m;          /* time margin */
+	int s;          /* state label width */
 	bool abbrev;
 	int xa, xb;
 	int narr_x, narr_w;
@@ -96,8 +96,7 @@ static void layout_headers(const struct tl_ladder *l, struct geo *g)
 	}
 }
 
-static void layout(const struct tl_ladder *l, int x, int y, int w, int h, bool pane,
-		   struct geo *g)
+static void layout(const struct tl_ladder *l, int x, int y, int w, int h, bool pane, struct geo *g)
 {
 	char buf[32];
 	memset(g, 0, sizeof(*g));
@@ -197,8 +196,8 @@ static void draw_arrow(struct tl_canvas *c, const struct geo *g, const struct tl
 
 /* The label row: the arrow's label between the lifelines, the dialogue
  * beyond B. */
-static void draw_label_row(const struct tl_ladder_step *s, struct tl_canvas *c,
-			   const struct geo *g, int y, const char *lang)
+static void draw_label_row(const struct tl_ladder_step *s, struct tl_canvas *c, const struct geo *g,
+			   int y, const char *lang)
 {
 	struct tl_buf b;
 	tl_buf_init(&b);
@@ -226,9 +225,7 @@ static void draw_label_row(const struct tl_ladder_step *s, struct tl_canvas *c,
 	tl_narration_label(s, &b);
 	int span = g->xb - g->xa - 1;
 	int lw = TL_MIN(tl_canvas_text_width(c, b.data), span);
-	int st = s->kind == TL_LADDER_STATE ? TL_ST_DIM
-		 : s->inferred		    ? TL_ST_INFERRED
-					    : TL_ST_BOLD;
+	int st = s->kind == TL_LADDER_STATE ? TL_ST_DIM : s->inferred ? TL_ST_INFERRED : TL_ST_BOLD;
 	tl_canvas_text(c, g->xa + 1 + (span - lw) / 2, y, span, st, b.data);
 	tl_buf_reset(&b);
 	if (g->narr_w) {
@@ -239,8 +236,8 @@ static void draw_label_row(const struct tl_ladder_step *s, struct tl_canvas *c,
 	tl_buf_fini(&b);
 }
 
-static void draw_step(const struct tl_ladder *l, struct tl_canvas *c, const struct geo *g,
-		      size_t i, int y, const struct tl_ladder_view *v, const char *lang)
+static void draw_step(const struct tl_ladder *l, struct tl_canvas *c, const struct geo *g, size_t i,
+		      int y, const struct tl_ladder_view *v, const char *lang)
 {
 	const struct tl_ladder_step *s = tl_ladder_step(l, i);
 	bool flying = (int)i == tl_ladder_newest(l) && v->anim < 1;
@@ -312,7 +309,8 @@ static void draw_footer(const struct tl_ladder *l, struct tl_canvas *c, const st
 		int n = tl_canvas_text_width(c, b.data);
 		int sty = last.state == TL_TCP_CLOSE_WAIT ? TL_ST_WARN : TL_ST_BAR_TW;
 		if (x == 0)
-			tl_canvas_text(c, TL_MAX(g->xa - 1 - n, g->x), fy, g->s + g->m, sty, b.data);
+			tl_canvas_text(c, TL_MAX(g->xa - 1 - n, g->x), fy, g->s + g->m, sty,
+				       b.data);
 		else
 			tl_canvas_text(c, g->xb + 2, fy, g->x + g->w - g->xb - 2, sty, b.data);
 	}
@@ -326,7 +324,8 @@ static void draw_footer(const struct tl_ladder *l, struct tl_canvas *c, const st
 		else
 			tl_buf_printf(&b, "%d below", below);
 		int span = g->xb - g->xa - 1, n = (int)b.len;
-		tl_canvas_text(c, g->xa + 1 + TL_MAX((span - n) / 2, 0), fy, span, TL_ST_DIM, b.data);
+		tl_canvas_text(c, g->xa + 1 + TL_MAX((span - n) / 2, 0), fy, span, TL_ST_DIM,
+			       b.data);
 	}
 	tl_buf_fini(&b);
 }

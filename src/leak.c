@@ -22,7 +22,8 @@ static int group_cmp(const void *pa, const void *pb)
 		return a->count > b->count ? -1 : 1;
 	if (a->oldest_s != b->oldest_s)
 		return a->oldest_s > b->oldest_s ? -1 : 1;
-	return a->pid != b->pid ? (a->pid < b->pid ? -1 : 1) : (a->port < b->port ? -1 : a->port > b->port);
+	return a->pid != b->pid ? (a->pid < b->pid ? -1 : 1)
+				: (a->port < b->port ? -1 : a->port > b->port);
 }
 
 static void judge(struct tl_leak_group *g, const struct tl_leak_cfg *cfg)
@@ -52,7 +53,7 @@ size_t tl_leak_group(const struct tl_cw_item *items, size_t n, bool by_port,
 	for (size_t i = 0; i < n; i++) {
 		const struct tl_cw_item *it = &items[i];
 		/* unknown owners are told apart by namespace */
-		uint64_t key = by_port	    ? (uint64_t)it->lport + 1
+		uint64_t key = by_port        ? (uint64_t)it->lport + 1
 			       : it->pid >= 0 ? (uint64_t)(int64_t)it->pid + 2
 					      : ((uint64_t)it->ns << 32) + 1;
 		uint32_t k;
@@ -143,8 +144,8 @@ void tl_leak_watch_update(struct tl_leak_watch *w, struct tl_leak_group *g, size
 		double minutes = (double)(now - t0) / 60e9;
 		g[i].growth_per_min = minutes > 0 ? ((double)g[i].count - (double)c0) / minutes : 0;
 		/* judged once the samples span a fifth of the window */
-		g[i].growing = (double)(now - t0) >= (double)cfg->window_ns / 5 && g[i].count > c0 &&
-			       up > down && up >= 2;
+		g[i].growing = (double)(now - t0) >= (double)cfg->window_ns / 5 &&
+			       g[i].count > c0 && up > down && up >= 2;
 		judge(&g[i], cfg);
 	}
 }
@@ -156,8 +157,8 @@ struct dest_count {
 	uint32_t n;
 };
 
-void tl_tw_pressure_compute(const struct tl_snapshot *s, long max_buckets, int port_lo,
-			    int port_hi, const struct tl_leak_cfg *cfg, struct tl_tw_pressure *out)
+void tl_tw_pressure_compute(const struct tl_snapshot *s, long max_buckets, int port_lo, int port_hi,
+			    const struct tl_leak_cfg *cfg, struct tl_tw_pressure *out)
 {
 	struct tl_map idx;
 	struct dest_count *d = NULL;
@@ -211,7 +212,8 @@ void tl_tw_pressure_compute(const struct tl_snapshot *s, long max_buckets, int p
 		d[t] = d[best];
 		d[best] = tmp;
 		struct tl_tw_dest *o = &out->top[out->n_top++];
-		tl_sock_format_addr(d[t].family, d[t].addr, d[t].port, o->remote, sizeof(o->remote));
+		tl_sock_format_addr(d[t].family, d[t].addr, d[t].port, o->remote,
+				    sizeof(o->remote));
 		o->in_use = d[t].n;
 		o->range = range;
 		o->ratio = range ? (double)d[t].n / range : 0;

@@ -143,8 +143,8 @@ static int leak_report(struct tl_sampler *s, const struct tl_snapshot *snap,
 		items[i].lport = r->lport;
 		items[i].rqueue = r->rqueue;
 		items[i].age_s = (r->flags & TL_SOCK_HAS_INFO) && (r->info.have & TL_INFO_LAST_DATA)
-					 ? r->info.last_ack_recv_ms / 1000.0
-					 : 0;
+				     ? r->info.last_ack_recv_ms / 1000.0
+				     : 0;
 		items[i].age_exact = false;
 		rep->cw_unread += r->rqueue > 1;
 	}
@@ -170,9 +170,9 @@ static int leak_report(struct tl_sampler *s, const struct tl_snapshot *snap,
 /* One namespace of --once: where to open it, what to call it. */
 struct once_target {
 	char path[64];
-	const char *open;	/* path to open, NULL: our own */
+	const char *open; /* path to open, NULL: our own */
 	const char *name;
-	uint64_t ino;		/* shown with -A */
+	uint64_t ino; /* shown with -A */
 	const struct tl_cgroup_info *cg;
 };
 
@@ -323,7 +323,8 @@ static void ladder_on_end(struct tl_buf *out, const struct tl_event *ev, struct 
 		return;
 	if (follow && !tl_filter_match(follow, &ev->sock))
 		return;
-	if (tl_map_get(printed, ev->conn, &dummy) || (ev->peer && tl_map_get(printed, ev->peer, &dummy)))
+	if (tl_map_get(printed, ev->conn, &dummy) ||
+	    (ev->peer && tl_map_get(printed, ev->peer, &dummy)))
 		return;
 	if (!finished(conn_by_id(t, ev->conn)) || (ev->peer && !finished(conn_by_id(t, ev->peer))))
 		return;
@@ -351,16 +352,20 @@ static void demo_segment(struct tl_buf *b, const struct tl_demo_seg *sg, bool js
 		tl_buf_puts(b, "{\"t\":");
 		tl_buf_fixed(b, sg->wall, 3);
 		if (sg->released) {
-			tl_buf_printf(b, ",\"netns\":\"link\",\"event\":\"release\",\"from\":\"%s\","
-					 "\"to\":\"%s\",\"segment\":\"%s\",\"seq\":%u}\n",
-				      sg->from ? "B" : "A", sg->from ? "A" : "B", what, sg->pkt.seq);
+			tl_buf_printf(b,
+				      ",\"netns\":\"link\",\"event\":\"release\",\"from\":\"%s\","
+				      "\"to\":\"%s\",\"segment\":\"%s\",\"seq\":%u}\n",
+				      sg->from ? "B" : "A", sg->from ? "A" : "B", what,
+				      sg->pkt.seq);
 			return;
 		}
-		tl_buf_printf(b, ",\"netns\":\"link\",\"event\":\"segment\",\"from\":\"%s\",\"to\":\"%s\","
-				 "\"segment\":\"%s\",\"flags\":%u,\"seq\":%u,\"ack\":%u,\"payload\":%u,"
-				 "\"dropped\":%s",
-			      sg->from ? "B" : "A", sg->from ? "A" : "B", what, sg->pkt.flags, sg->pkt.seq,
-			      sg->pkt.ack, sg->pkt.payload, sg->dropped ? "true" : "false");
+		tl_buf_printf(
+		    b,
+		    ",\"netns\":\"link\",\"event\":\"segment\",\"from\":\"%s\",\"to\":\"%s\","
+		    "\"segment\":\"%s\",\"flags\":%u,\"seq\":%u,\"ack\":%u,\"payload\":%u,"
+		    "\"dropped\":%s",
+		    sg->from ? "B" : "A", sg->from ? "A" : "B", what, sg->pkt.flags, sg->pkt.seq,
+		    sg->pkt.ack, sg->pkt.payload, sg->dropped ? "true" : "false");
 		if (sg->kept)
 			tl_buf_puts(b, ",\"kept\":true");
 		if (sg->held)
@@ -385,11 +390,13 @@ static void demo_segment(struct tl_buf *b, const struct tl_demo_seg *sg, bool js
 			      sg->kept ? "  (the link keeps a copy)" : "",
 			      sg->held ? "  (held mid-link until released)" : "");
 		if (sg->resent)
-			tl_buf_puts(b, "  (sent again: the sender's retransmission timer fired while "
-				       "the first copy was still on the link)");
+			tl_buf_puts(b,
+				    "  (sent again: the sender's retransmission timer fired while "
+				    "the first copy was still on the link)");
 		if (sg->stale_ns)
-			tl_buf_printf(b, "  (a stale duplicate: the link's copy of a %s sent %.1f s ago)",
-				      what, (double)sg->stale_ns / 1e9);
+			tl_buf_printf(
+			    b, "  (a stale duplicate: the link's copy of a %s sent %.1f s ago)",
+			    what, (double)sg->stale_ns / 1e9);
 		tl_buf_putc(b, '\n');
 	}
 }
@@ -466,11 +473,11 @@ static int run_events(const struct tl_options *o, const struct tl_filter *filter
 		 * and a line is never held back waiting for the next step. */
 		for (size_t i = 0; i < nev; i++) {
 			const struct tl_owner *ow =
-				own && ev[i].sock.inode ? tl_owners_find(own, ev[i].sock.inode) : NULL;
+			    own && ev[i].sock.inode ? tl_owners_find(own, ev[i].sock.inode) : NULL;
 			const char *ns = tl_engine_ns_name(e, ev[i].ns);
 			if (o->ladder) /* the diagrams only, as each connection ends */
-				ladder_on_end(&out, &ev[i], tl_runtime_tracker(rt), tl_runtime_steps(rt),
-					      &printed, follow, o);
+				ladder_on_end(&out, &ev[i], tl_runtime_tracker(rt),
+					      tl_runtime_steps(rt), &printed, follow, o);
 			else if (o->json)
 				tl_report_event_json(&out, &ev[i], ns, &st, ow);
 			else
@@ -478,7 +485,8 @@ static int run_events(const struct tl_options *o, const struct tl_filter *filter
 		}
 		int w = emit(&out);
 		if (w) {
-			ret = w > 0 ? EXIT_SUCCESS : fail(tl_asprintf("write error: %s", strerror(-w)));
+			ret = w > 0 ? EXIT_SUCCESS
+				    : fail(tl_asprintf("write error: %s", strerror(-w)));
 			break;
 		}
 		const char *kind;
@@ -578,9 +586,11 @@ int main(int argc, char **argv)
 			else if (o.step)
 				tl_demo_set_step(demo, true, tl_mono_ns(), tl_wall_now());
 			else if (tl_demo_loopback(demo))
-				fprintf(stderr, "tcpladder: note: no privilege to make namespaces; the demo "
-						"runs on loopback, too fast to observe: its quick steps are "
-						"inferred\n");
+				fprintf(
+				    stderr,
+				    "tcpladder: note: no privilege to make namespaces; the demo "
+				    "runs on loopback, too fast to observe: its quick steps are "
+				    "inferred\n");
 			if (demo && !follow) {
 				/* follow the lab's connections closely */
 				char expr[64];
@@ -590,7 +600,7 @@ int main(int argc, char **argv)
 			}
 		}
 		if (!ret)
-			ret = o.mode == TL_MODE_ONCE	  ? run_once(&o, filter)
+			ret = o.mode == TL_MODE_ONCE      ? run_once(&o, filter)
 			      : o.mode == TL_MODE_EVENTS  ? run_events(&o, filter, follow, demo)
 			      : o.mode == TL_MODE_METRICS ? run_metrics(&o, filter, follow, demo)
 							  : tl_tui_run(&o, filter, follow, demo);

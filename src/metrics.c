@@ -39,7 +39,7 @@ static int state_index(int s)
 }
 
 void tl_metrics_count(struct tl_metrics_counters *c, const struct tl_event *ev, size_t n,
-                      unsigned ns)
+		      unsigned ns)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct tl_event *e = &ev[i];
@@ -151,7 +151,7 @@ static void states(struct writer *w, const struct tl_metrics_input *in)
 			for (int k = 0; k < TL_TCP_NSHOWN; k++) {
 				int st = tl_tcp_lifecycle[k];
 				const char *kv[] = {"family", family_name(f ? AF_INET6 : AF_INET),
-				                    "state", tl_tcp_state_name(st), NULL};
+						    "state", tl_tcp_state_name(st), NULL};
 				sample_u64(w, "tcp_sockets", kv, count[f][st]);
 			}
 	}
@@ -183,11 +183,11 @@ static void counters(struct writer *w, const struct tl_metrics_input *in)
 					if (!c->transitions[inf][f][t])
 						continue;
 					const char *kv[] = {"from",     tl_tcp_state_name(f),
-					                    "to",       tl_tcp_state_name(t),
-					                    "inferred", inf ? "true" : "false",
-					                    NULL};
+							    "to",       tl_tcp_state_name(t),
+							    "inferred", inf ? "true" : "false",
+							    NULL};
 					sample_u64(w, "tcp_transitions_total", kv,
-					           c->transitions[inf][f][t]);
+						   c->transitions[inf][f][t]);
 				}
 	}
 	family(w, "tcp_connections_opened_total", "counter",
@@ -200,7 +200,7 @@ static void counters(struct writer *w, const struct tl_metrics_input *in)
 			c = &zero;
 		w->ns = in->n_ns > 1 ? in->ns[i].name : NULL;
 		const char *a[] = {"side", "active", NULL}, *p[] = {"side", "passive", NULL},
-		           *u[] = {"side", "unknown", NULL};
+			   *u[] = {"side", "unknown", NULL};
 		sample_u64(w, "tcp_connections_opened_total", a, c->opened_active);
 		sample_u64(w, "tcp_connections_opened_total", p, c->opened_passive);
 		sample_u64(w, "tcp_connections_opened_total", u, c->opened_unknown);
@@ -239,7 +239,7 @@ static void close_wait(struct writer *w, const struct tl_metrics_input *in)
 		}
 		snprintf(pid, sizeof(pid), "%d", g->pid);
 		const char *kv[] = {"comm", g->pid >= 0 ? g->comm : "(unknown)", "pid",
-		                    g->pid >= 0 ? pid : "", NULL};
+				    g->pid >= 0 ? pid : "", NULL};
 		sample_u64(w, "tcp_close_wait_sockets", kv, g->count);
 	}
 	if (in->n_cw > keep) {
@@ -258,7 +258,7 @@ static void close_wait(struct writer *w, const struct tl_metrics_input *in)
 		}
 		snprintf(pid, sizeof(pid), "%d", g->pid);
 		const char *kv[] = {"comm", g->pid >= 0 ? g->comm : "(unknown)", "pid",
-		                    g->pid >= 0 ? pid : "", NULL};
+				    g->pid >= 0 ? pid : "", NULL};
 		sample_f(w, "tcp_close_wait_oldest_seconds", kv, g->oldest_s);
 	}
 	if (in->n_cw > keep) {
@@ -358,7 +358,7 @@ static void ports(struct writer *w, const struct tl_metrics_input *in)
 			for (int j = 0; j < TL_TCP_NSHOWN; j++) {
 				int st = tl_tcp_lifecycle[j];
 				const char *kv[] = {"port", k < keep ? port : "other", "state",
-				                    tl_tcp_state_name(st), NULL};
+						    tl_tcp_state_name(st), NULL};
 				sample_u64(w, "tcp_port_sockets", kv, r->count[st]);
 			}
 		}

@@ -8,8 +8,16 @@
 #include "tcpladder/tcpstate.h"
 
 /* What an explanation is about, besides the state itself. */
-enum { TOPIC_NONE, TOPIC_HANDSHAKE, TOPIC_DATA, TOPIC_CLOSE, TOPIC_TIME_WAIT, TOPIC_CLOSE_WAIT,
-       TOPIC_RST, TOPIC_N };
+enum {
+	TOPIC_NONE,
+	TOPIC_HANDSHAKE,
+	TOPIC_DATA,
+	TOPIC_CLOSE,
+	TOPIC_TIME_WAIT,
+	TOPIC_CLOSE_WAIT,
+	TOPIC_RST,
+	TOPIC_N
+};
 
 /* A language.  In lines '@' is the speaker and '#' the other side; in the
  * clocks '@' is the duration. */
@@ -22,146 +30,150 @@ struct words {
 };
 
 static const struct words en = {
-	.said = ": ",
-	.line = {
-		[TL_LINE_HELLO1] = "Hello, I'm @",
-		[TL_LINE_HELLO2] = "Hello #, I'm @",
-		[TL_LINE_HELLO3] = "Hello #",
-		[TL_LINE_BYE1] = "#, I'm done sending",
-		[TL_LINE_BYE2] = "Oh, you're done. Got it",
-		[TL_LINE_BYE3] = "Then I'm done too. Bye",
-		[TL_LINE_BYE4] = "OK, bye",
-		[TL_LINE_RESET] = "Reset! Drop it all",
+    .said = ": ",
+    .line =
+	{
+	    [TL_LINE_HELLO1] = "Hello, I'm @",
+	    [TL_LINE_HELLO2] = "Hello #, I'm @",
+	    [TL_LINE_HELLO3] = "Hello #",
+	    [TL_LINE_BYE1] = "#, I'm done sending",
+	    [TL_LINE_BYE2] = "Oh, you're done. Got it",
+	    [TL_LINE_BYE3] = "Then I'm done too. Bye",
+	    [TL_LINE_BYE4] = "OK, bye",
+	    [TL_LINE_RESET] = "Reset! Drop it all",
 	},
-	.state = {
-		[TL_TCP_SYN_SENT] = "SYN-SENT: connect() sent a SYN and waits for the answer.",
-		[TL_TCP_SYN_RECV] =
-			"SYN-RECV: a SYN arrived and SYN+ACK went back; waiting for the last ACK "
-			"of the handshake (the request sits in the listener's queue, not yet "
-			"accepted).",
-		[TL_TCP_ESTABLISHED] =
-			"ESTABLISHED: both directions are open; data can flow either way.",
-		[TL_TCP_FIN_WAIT1] =
-			"FIN-WAIT-1: this side called close() or shutdown() and sent FIN; waiting "
-			"for it to be acknowledged.",
-		[TL_TCP_FIN_WAIT2] =
-			"FIN-WAIT-2: our FIN is acknowledged; this side sends no more but can "
-			"still receive, until the peer's FIN comes.",
-		[TL_TCP_CLOSE_WAIT] =
-			"CLOSE-WAIT: the peer is done sending; this side may still send, and "
-			"waits for its application to call close().",
-		[TL_TCP_LAST_ACK] =
-			"LAST-ACK: this side sent its own FIN after the peer's; waiting for the "
-			"last ACK.",
-		[TL_TCP_CLOSING] =
-			"CLOSING: both sides sent FIN at about the same time; waiting for the ACK "
-			"of ours.",
-		[TL_TCP_TIME_WAIT] =
-			"TIME-WAIT: the side that closed first waits 2 MSL before forgetting the "
-			"connection.",
-		[TL_TCP_CLOSE] = "CLOSED: the connection is gone on this side.",
+    .state =
+	{
+	    [TL_TCP_SYN_SENT] = "SYN-SENT: connect() sent a SYN and waits for the answer.",
+	    [TL_TCP_SYN_RECV] =
+		"SYN-RECV: a SYN arrived and SYN+ACK went back; waiting for the last ACK "
+		"of the handshake (the request sits in the listener's queue, not yet "
+		"accepted).",
+	    [TL_TCP_ESTABLISHED] =
+		"ESTABLISHED: both directions are open; data can flow either way.",
+	    [TL_TCP_FIN_WAIT1] =
+		"FIN-WAIT-1: this side called close() or shutdown() and sent FIN; waiting "
+		"for it to be acknowledged.",
+	    [TL_TCP_FIN_WAIT2] =
+		"FIN-WAIT-2: our FIN is acknowledged; this side sends no more but can "
+		"still receive, until the peer's FIN comes.",
+	    [TL_TCP_CLOSE_WAIT] =
+		"CLOSE-WAIT: the peer is done sending; this side may still send, and "
+		"waits for its application to call close().",
+	    [TL_TCP_LAST_ACK] =
+		"LAST-ACK: this side sent its own FIN after the peer's; waiting for the "
+		"last ACK.",
+	    [TL_TCP_CLOSING] =
+		"CLOSING: both sides sent FIN at about the same time; waiting for the ACK "
+		"of ours.",
+	    [TL_TCP_TIME_WAIT] =
+		"TIME-WAIT: the side that closed first waits 2 MSL before forgetting the "
+		"connection.",
+	    [TL_TCP_CLOSE] = "CLOSED: the connection is gone on this side.",
 	},
-	.topic = {
-		[TOPIC_HANDSHAKE] =
-			"The three-way handshake: A sends SYN with its initial sequence number; B "
-			"answers SYN+ACK, acknowledging A's number and giving its own; A "
-			"acknowledges B's. Why not two segments? A delayed duplicate SYN from an "
-			"old connection would then open a connection nobody asked for: the third "
-			"segment lets A confirm that the SYN really was its own (a stale one it "
-			"refuses with RST). Why not four? B's ACK and B's SYN travel together, "
-			"and after three segments both sides know that both directions work.",
-		[TOPIC_DATA] =
-			"Data in both directions while ESTABLISHED, counted from the kernel's "
-			"tcp_info: bytes the peer acknowledged, bytes received, and the segments "
-			"that carried them.",
-		[TOPIC_CLOSE] =
-			"Why four segments to close? Each direction is shut separately: a FIN "
-			"only says \"I will send no more\". The side that received a FIN may "
-			"still have data to send, so its ACK goes at once and its own FIN later, "
-			"when its application calls close(); only when it has nothing left to say "
-			"do the two travel together.",
-		[TOPIC_TIME_WAIT] =
-			"Why TIME-WAIT? The last ACK may be lost; the peer then retransmits its "
-			"FIN, and this side must still be there to ACK it again rather than "
-			"answer with RST. Waiting 2 MSL (a segment's maximum lifetime, there and "
-			"back) also lets stray old segments die before the same addresses and "
-			"ports are used again. Linux waits 60 s.",
-		[TOPIC_CLOSE_WAIT] =
-			"A long CLOSE-WAIT means the application has not called close(): the peer "
-			"said goodbye and the kernel acknowledged it, but the program still holds "
-			"the socket. Often a leak (a close() missing on an error path).",
-		[TOPIC_RST] =
-			"RST resets the connection at once: no goodbye, no waiting; data not yet "
-			"sent or not yet read is thrown away. It is sent when nothing listens on "
-			"the port (connection refused), on close() with unread data, with "
-			"SO_LINGER set to zero, or when a segment arrives for a connection this "
-			"side does not know (after a crash or a restart).",
+    .topic =
+	{
+	    [TOPIC_HANDSHAKE] =
+		"The three-way handshake: A sends SYN with its initial sequence number; B "
+		"answers SYN+ACK, acknowledging A's number and giving its own; A "
+		"acknowledges B's. Why not two segments? A delayed duplicate SYN from an "
+		"old connection would then open a connection nobody asked for: the third "
+		"segment lets A confirm that the SYN really was its own (a stale one it "
+		"refuses with RST). Why not four? B's ACK and B's SYN travel together, "
+		"and after three segments both sides know that both directions work.",
+	    [TOPIC_DATA] =
+		"Data in both directions while ESTABLISHED, counted from the kernel's "
+		"tcp_info: bytes the peer acknowledged, bytes received, and the segments "
+		"that carried them.",
+	    [TOPIC_CLOSE] =
+		"Why four segments to close? Each direction is shut separately: a FIN "
+		"only says \"I will send no more\". The side that received a FIN may "
+		"still have data to send, so its ACK goes at once and its own FIN later, "
+		"when its application calls close(); only when it has nothing left to say "
+		"do the two travel together.",
+	    [TOPIC_TIME_WAIT] =
+		"Why TIME-WAIT? The last ACK may be lost; the peer then retransmits its "
+		"FIN, and this side must still be there to ACK it again rather than "
+		"answer with RST. Waiting 2 MSL (a segment's maximum lifetime, there and "
+		"back) also lets stray old segments die before the same addresses and "
+		"ports are used again. Linux waits 60 s.",
+	    [TOPIC_CLOSE_WAIT] =
+		"A long CLOSE-WAIT means the application has not called close(): the peer "
+		"said goodbye and the kernel acknowledged it, but the program still holds "
+		"the socket. Often a leak (a close() missing on an error path).",
+	    [TOPIC_RST] = "RST resets the connection at once: no goodbye, no waiting; data not yet "
+			  "sent or not yet read is thrown away. It is sent when nothing listens on "
+			  "the port (connection refused), on close() with unread data, with "
+			  "SO_LINGER set to zero, or when a segment arrives for a connection this "
+			  "side does not know (after a crash or a restart).",
 	},
-	.time_left = "@ left",
-	.lasting = "for @",
+    .time_left = "@ left",
+    .lasting = "for @",
 };
 
 static const struct words zh = {
-	.said = "：",
-	.line = {
-		[TL_LINE_HELLO1] = "你好，我是 @",
-		[TL_LINE_HELLO2] = "# 你好，我是 @",
-		[TL_LINE_HELLO3] = "# 你好",
-		[TL_LINE_BYE1] = "#，我这边发完了",
-		[TL_LINE_BYE2] = "哦，你发完了。收到",
-		[TL_LINE_BYE3] = "那我也发完了。再见",
-		[TL_LINE_BYE4] = "好的，再见",
-		[TL_LINE_RESET] = "重置！这个连接作废",
+    .said = "：",
+    .line =
+	{
+	    [TL_LINE_HELLO1] = "你好，我是 @",
+	    [TL_LINE_HELLO2] = "# 你好，我是 @",
+	    [TL_LINE_HELLO3] = "# 你好",
+	    [TL_LINE_BYE1] = "#，我这边发完了",
+	    [TL_LINE_BYE2] = "哦，你发完了。收到",
+	    [TL_LINE_BYE3] = "那我也发完了。再见",
+	    [TL_LINE_BYE4] = "好的，再见",
+	    [TL_LINE_RESET] = "重置！这个连接作废",
 	},
-	.state = {
-		[TL_TCP_SYN_SENT] = "SYN-SENT：connect() 已发出 SYN，正在等对方回应。",
-		[TL_TCP_SYN_RECV] =
-			"SYN-RECV：收到了 SYN 并回了 SYN+ACK，正在等握手的最后一个 ACK（这个请求还"
-			"在监听套接字的队列里，尚未被 accept）。",
-		[TL_TCP_ESTABLISHED] = "ESTABLISHED：两个方向都已打开，数据可以双向流动。",
-		[TL_TCP_FIN_WAIT1] =
-			"FIN-WAIT-1：这一端调用了 close() 或 shutdown() 并发出 FIN，正在等对方确"
-			"认。",
-		[TL_TCP_FIN_WAIT2] =
-			"FIN-WAIT-2：我方的 FIN 已被确认；这一端不再发送，但仍可接收，直到对方发来"
-			" FIN。",
-		[TL_TCP_CLOSE_WAIT] =
-			"CLOSE-WAIT：对方已发送完毕；这一端还可以继续发送，正在等自己的应用调用"
-			" close()。",
-		[TL_TCP_LAST_ACK] = "LAST-ACK：这一端在对方之后也发出了 FIN，正在等最后一个 ACK。",
-		[TL_TCP_CLOSING] = "CLOSING：双方几乎同时发出 FIN，正在等对方确认我方的 FIN。",
-		[TL_TCP_TIME_WAIT] = "TIME-WAIT：先关闭的一方要等待 2 MSL，才彻底忘掉这个连接。",
-		[TL_TCP_CLOSE] = "CLOSED：这一端的连接已不存在。",
+    .state =
+	{
+	    [TL_TCP_SYN_SENT] = "SYN-SENT：connect() 已发出 SYN，正在等对方回应。",
+	    [TL_TCP_SYN_RECV] =
+		"SYN-RECV：收到了 SYN 并回了 SYN+ACK，正在等握手的最后一个 ACK（这个请求还"
+		"在监听套接字的队列里，尚未被 accept）。",
+	    [TL_TCP_ESTABLISHED] = "ESTABLISHED：两个方向都已打开，数据可以双向流动。",
+	    [TL_TCP_FIN_WAIT1] =
+		"FIN-WAIT-1：这一端调用了 close() 或 shutdown() 并发出 FIN，正在等对方确"
+		"认。",
+	    [TL_TCP_FIN_WAIT2] =
+		"FIN-WAIT-2：我方的 FIN 已被确认；这一端不再发送，但仍可接收，直到对方发来"
+		" FIN。",
+	    [TL_TCP_CLOSE_WAIT] =
+		"CLOSE-WAIT：对方已发送完毕；这一端还可以继续发送，正在等自己的应用调用"
+		" close()。",
+	    [TL_TCP_LAST_ACK] = "LAST-ACK：这一端在对方之后也发出了 FIN，正在等最后一个 ACK。",
+	    [TL_TCP_CLOSING] = "CLOSING：双方几乎同时发出 FIN，正在等对方确认我方的 FIN。",
+	    [TL_TCP_TIME_WAIT] = "TIME-WAIT：先关闭的一方要等待 2 MSL，才彻底忘掉这个连接。",
+	    [TL_TCP_CLOSE] = "CLOSED：这一端的连接已不存在。",
 	},
-	.topic = {
-		[TOPIC_HANDSHAKE] =
-			"三次握手：A 发出带初始序号的 SYN；B 回 SYN+ACK，确认 A 的序号并给出自己的"
-			"序号；A 再确认 B 的序号。为什么不是两次？网络里迟到的旧 SYN 副本会凭空建"
-			"立一个谁也没请求的连接；第三个报文让 A 确认这个 SYN 确实是自己发的（过时"
-			"的用 RST 拒绝）。为什么不是四次？B 的 ACK 和 B 的 SYN 合在同一个报文里；"
-			"三个报文之后，双方都已知道两个方向都是通的。",
-		[TOPIC_DATA] =
-			"ESTABLISHED 期间双向传输的数据，取自内核的 tcp_info：对方已确认的字节数、"
-			"已收到的字节数，以及承载它们的报文段数。",
-		[TOPIC_CLOSE] =
-			"为什么关闭要四个报文？两个方向是分别关闭的：FIN 只表示「我不再发送了」。"
-			"收到 FIN 的一方可能还有数据要发，所以它先立刻回 ACK，等自己的应用调用"
-			" close() 时再发 FIN；只有当它已无话可说时，ACK 和 FIN 才会一起发出。",
-		[TOPIC_TIME_WAIT] =
-			"为什么要 TIME-WAIT？最后一个 ACK 可能丢失，对方会重传 FIN，这一端必须还"
-			"在，才能再回一次 ACK，而不是回 RST。等待 2 MSL（报文最长存活时间的一个来"
-			"回）也让网络里迷途的旧报文在相同的地址和端口被重用之前消失。Linux 等待"
-			" 60 秒。",
-		[TOPIC_CLOSE_WAIT] =
-			"CLOSE-WAIT 持续很久，说明应用没有调用 close()：对方已经道别，内核也已确"
-			"认，但程序仍握着这个套接字。常常是泄漏（比如出错路径上漏了 close()）。",
-		[TOPIC_RST] =
-			"RST 立即重置连接：不挥手，不等待，未发送和未读取的数据都被丢弃。常见于端"
-			"口上没有进程监听（连接被拒绝）、带着未读数据调用 close()、SO_LINGER 设为"
-			"零，或收到一个本端不认识的连接的报文（比如在崩溃或重启之后）。",
+    .topic =
+	{
+	    [TOPIC_HANDSHAKE] =
+		"三次握手：A 发出带初始序号的 SYN；B 回 SYN+ACK，确认 A 的序号并给出自己的"
+		"序号；A 再确认 B 的序号。为什么不是两次？网络里迟到的旧 SYN 副本会凭空建"
+		"立一个谁也没请求的连接；第三个报文让 A 确认这个 SYN 确实是自己发的（过时"
+		"的用 RST 拒绝）。为什么不是四次？B 的 ACK 和 B 的 SYN 合在同一个报文里；"
+		"三个报文之后，双方都已知道两个方向都是通的。",
+	    [TOPIC_DATA] =
+		"ESTABLISHED 期间双向传输的数据，取自内核的 tcp_info：对方已确认的字节数、"
+		"已收到的字节数，以及承载它们的报文段数。",
+	    [TOPIC_CLOSE] =
+		"为什么关闭要四个报文？两个方向是分别关闭的：FIN 只表示「我不再发送了」。"
+		"收到 FIN 的一方可能还有数据要发，所以它先立刻回 ACK，等自己的应用调用"
+		" close() 时再发 FIN；只有当它已无话可说时，ACK 和 FIN 才会一起发出。",
+	    [TOPIC_TIME_WAIT] =
+		"为什么要 TIME-WAIT？最后一个 ACK 可能丢失，对方会重传 FIN，这一端必须还"
+		"在，才能再回一次 ACK，而不是回 RST。等待 2 MSL（报文最长存活时间的一个来"
+		"回）也让网络里迷途的旧报文在相同的地址和端口被重用之前消失。Linux 等待"
+		" 60 秒。",
+	    [TOPIC_CLOSE_WAIT] =
+		"CLOSE-WAIT 持续很久，说明应用没有调用 close()：对方已经道别，内核也已确"
+		"认，但程序仍握着这个套接字。常常是泄漏（比如出错路径上漏了 close()）。",
+	    [TOPIC_RST] = "RST 立即重置连接：不挥手，不等待，未发送和未读取的数据都被丢弃。常见于端"
+			  "口上没有进程监听（连接被拒绝）、带着未读数据调用 close()、SO_LINGER 设为"
+			  "零，或收到一个本端不认识的连接的报文（比如在崩溃或重启之后）。",
 	},
-	.time_left = "剩 @",
-	.lasting = "已 @",
+    .time_left = "剩 @",
+    .lasting = "已 @",
 };
 
 static const struct words *words_of(const char *lang)
@@ -293,8 +305,8 @@ static int topic_of(const struct tl_ladder_step *s, int st)
 		return TOPIC_DATA;
 	if (s->segment == TL_SEG_RST)
 		return TOPIC_RST;
-	if (s->kind == TL_LADDER_STATE && s->side[s->from < 0 ? 0 : s->from].before ==
-						  TL_TCP_TIME_WAIT)
+	if (s->kind == TL_LADDER_STATE &&
+	    s->side[s->from < 0 ? 0 : s->from].before == TL_TCP_TIME_WAIT)
 		return TOPIC_TIME_WAIT;
 	switch (st) {
 	case TL_TCP_SYN_SENT:
@@ -302,9 +314,9 @@ static int topic_of(const struct tl_ladder_step *s, int st)
 		return TOPIC_HANDSHAKE;
 	case TL_TCP_ESTABLISHED:
 		return s->segment == TL_SEG_SYN || s->segment == TL_SEG_SYNACK ||
-				       s->segment == TL_SEG_ACK
-			       ? TOPIC_HANDSHAKE
-			       : TOPIC_NONE;
+			       s->segment == TL_SEG_ACK
+			   ? TOPIC_HANDSHAKE
+			   : TOPIC_NONE;
 	case TL_TCP_TIME_WAIT:
 		return TOPIC_TIME_WAIT;
 	case TL_TCP_CLOSE_WAIT:
@@ -326,8 +338,8 @@ void tl_narration_explain(const struct tl_ladder_step *s, const char *lang, stru
 		return;
 	const struct words *w = words_of(lang);
 	int st = key_state(s), topic = topic_of(s, st);
-	const char *a = s->kind == TL_LADDER_DATA || st < 0 || st >= TL_TCP_NSTATES ? NULL
-										     : w->state[st];
+	const char *a =
+	    s->kind == TL_LADDER_DATA || st < 0 || st >= TL_TCP_NSTATES ? NULL : w->state[st];
 	if (a)
 		tl_buf_puts(out, a);
 	if (topic != TOPIC_NONE) {
@@ -352,7 +364,8 @@ bool tl_narration_clock(const struct tl_ladder_last *last, uint64_t now, const c
 		return false;
 	uint64_t el_ms = (now - last->mono_ns) / 1000000;
 	if (last->state == TL_TCP_TIME_WAIT && last->timer == 3) {
-		duration(last->expires_ms > el_ms ? last->expires_ms - el_ms + 999 : 0, d, sizeof(d));
+		duration(last->expires_ms > el_ms ? last->expires_ms - el_ms + 999 : 0, d,
+			 sizeof(d));
 		tmpl = w->time_left;
 	} else if (last->state == TL_TCP_CLOSE_WAIT) {
 		duration(el_ms, d, sizeof(d));

@@ -160,8 +160,8 @@ enum tl_cg_kind tl_cgroup_parse(const char *text, size_t len, struct tl_cgroup_i
 		size_t pn = n - (size_t)(p - l);
 		size_t ctl = (size_t)(c2 - c1 - 1);
 		int r = (c1 - l == 1 && l[0] == '0' && ctl == 0)             ? 3
-		        : (ctl == 12 && !memcmp(c1 + 1, "name=systemd", 12)) ? 2
-		                                                             : 1;
+			: (ctl == 12 && !memcmp(c1 + 1, "name=systemd", 12)) ? 2
+									     : 1;
 		if (pn == 1 && p[0] == '/')
 			r = 0; /* the root: anything better said beats it */
 		if ((r > rank || !best) && pn) {
@@ -211,7 +211,7 @@ static void put(char *out, size_t size, size_t *at, const char *s, size_t max)
 }
 
 void tl_nslabel_make(char *out, size_t size, bool self, const char *name,
-                     const struct tl_cgroup_info *cg, int pid, const char *comm)
+		     const struct tl_cgroup_info *cg, int pid, const char *comm)
 {
 	size_t at = 0;
 	char num[16];

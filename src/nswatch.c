@@ -119,7 +119,7 @@ static void unescape(char *s)
 }
 
 static struct found *add_found(struct found **f, size_t *n, size_t *cap, struct tl_map *idx,
-                               uint64_t dev, uint64_t ino)
+			       uint64_t dev, uint64_t ino)
 {
 	uint32_t at;
 	if (tl_map_get(idx, key_of(dev, ino), &at) && (*f)[at].dev == dev && (*f)[at].ino == ino)
@@ -140,7 +140,7 @@ static struct found *add_found(struct found **f, size_t *n, size_t *cap, struct 
 /* nsfs bind mounts of network namespaces: "ID PARENT MAJ:MIN ROOT POINT
  * ... - nsfs ...", ROOT "net:[INODE]". */
 static void scan_mounts(struct tl_nswatch *w, struct found **f, size_t *n, size_t *cap,
-                        struct tl_map *idx)
+			struct tl_map *idx)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "%s/self/mountinfo", w->proc);
@@ -183,7 +183,7 @@ static void scan_mounts(struct tl_nswatch *w, struct found **f, size_t *n, size_
 
 /* Every process's namespace; the lowest pid of each. */
 static int scan_procs(struct tl_nswatch *w, struct found **f, size_t *n, size_t *cap,
-                      struct tl_map *idx, char **cause)
+		      struct tl_map *idx, char **cause)
 {
 	DIR *d = opendir(w->proc);
 	if (!d) {
@@ -235,7 +235,7 @@ static void describe(struct tl_nswatch *w, struct tl_ns_entry *e)
 		/* docker's own state file, read without asking the daemon */
 		char *json = tl_malloc(STATE_MAX);
 		snprintf(path, sizeof(path), "/var/lib/docker/containers/%s/config.v2.json",
-		         e->cg.id);
+			 e->cg.id);
 		len = read_file(path, json, STATE_MAX);
 		if (len > 0)
 			tl_cgroup_docker_name(json, (size_t)len, e->cg.name, sizeof(e->cg.name));
@@ -310,7 +310,7 @@ int tl_nswatch_scan(struct tl_nswatch *w, char **cause)
 		}
 		uint32_t at;
 		bool here = tl_map_get(&idx, key_of(e->dev, e->ino), &at) && f[at].dev == e->dev &&
-		            f[at].ino == e->ino;
+			    f[at].ino == e->ino;
 		e->flags = here ? 0 : TL_NSW_GONE;
 		if (here)
 			f[at].dev = f[at].ino = 0; /* known: not new */
@@ -329,13 +329,13 @@ int tl_nswatch_scan(struct tl_nswatch *w, char **cause)
 			continue; /* gone while looking: found next time, if back */
 		describe(w, e);
 		tl_nslabel_make(e->label, sizeof(e->label), e->self, e->name, &e->cg, e->pid,
-		                e->comm);
+				e->comm);
 		if (!strcmp(e->label, "?") && e->pid == 0 && strncmp(e->path, "/proc/", 6)) {
 			/* held by a bind mount alone, not under /run/netns (a
 			 * runtime's sandbox): the mount's file name */
 			const char *base = strrchr(e->path, '/');
 			snprintf(e->label, sizeof(e->label), "%.*s", TL_NSLABEL_MAX - 1,
-			         base && base[1] ? base + 1 : e->path);
+				 base && base[1] ? base + 1 : e->path);
 		}
 		if (label_taken(w, e->label, w->n)) {
 			/* two namespaces of one unit, say: told apart by pid */
@@ -344,7 +344,7 @@ int tl_nswatch_scan(struct tl_nswatch *w, char **cause)
 				snprintf(more, sizeof(more), "%.40s/%d", e->label, e->pid);
 			else
 				snprintf(more, sizeof(more), "%.40s/%llu", e->label,
-				         (unsigned long long)e->ino);
+					 (unsigned long long)e->ino);
 			memcpy(e->label, more, sizeof(more));
 		}
 		w->n++;

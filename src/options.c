@@ -47,39 +47,39 @@ enum {
 #define DEFAULT_METRICS_TOP 10
 
 static const struct option longopts[] = {
-	{"once", no_argument, NULL, OPT_ONCE},
-	{"events", no_argument, NULL, OPT_EVENTS},
-	{"delay", required_argument, NULL, 'd'},
-	{"iterations", required_argument, NULL, 'n'},
-	{"duration", required_argument, NULL, OPT_DURATION},
-	{"cpu-budget", required_argument, NULL, OPT_CPU_BUDGET},
-	{"follow", required_argument, NULL, OPT_FOLLOW},
-	{"no-color", no_argument, NULL, OPT_NO_COLOR},
-	{"no-colour", no_argument, NULL, OPT_NO_COLOR},
-	{"ascii", no_argument, NULL, OPT_ASCII},
-	{"check", no_argument, NULL, OPT_CHECK},
-	{"no-owners", no_argument, NULL, OPT_NO_OWNERS},
-	{"exact", no_argument, NULL, OPT_EXACT},
-	{"no-exact", no_argument, NULL, OPT_NO_EXACT},
-	{"leak-count", required_argument, NULL, OPT_LEAK_COUNT},
-	{"leak-age", required_argument, NULL, OPT_LEAK_AGE},
-	{"leak-window", required_argument, NULL, OPT_LEAK_WINDOW},
-	{"lang", required_argument, NULL, OPT_LANG},
-	{"ladder", no_argument, NULL, OPT_LADDER},
-	{"demo", optional_argument, NULL, OPT_DEMO},
-	{"link-delay", required_argument, NULL, OPT_LINK_DELAY},
-	{"ui", no_argument, NULL, OPT_UI},
-	{"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
-	{"metrics-textfile", required_argument, NULL, OPT_METRICS_TEXTFILE},
-	{"metrics-top", required_argument, NULL, OPT_METRICS_TOP},
-	{"step", no_argument, NULL, OPT_STEP},
-	{"json", no_argument, NULL, 'j'},
-	{"netns", required_argument, NULL, 'N'},
-	{"pid", required_argument, NULL, OPT_PID},
-	{"all-netns", no_argument, NULL, 'A'},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, 'V'},
-	{NULL, 0, NULL, 0},
+    {"once", no_argument, NULL, OPT_ONCE},
+    {"events", no_argument, NULL, OPT_EVENTS},
+    {"delay", required_argument, NULL, 'd'},
+    {"iterations", required_argument, NULL, 'n'},
+    {"duration", required_argument, NULL, OPT_DURATION},
+    {"cpu-budget", required_argument, NULL, OPT_CPU_BUDGET},
+    {"follow", required_argument, NULL, OPT_FOLLOW},
+    {"no-color", no_argument, NULL, OPT_NO_COLOR},
+    {"no-colour", no_argument, NULL, OPT_NO_COLOR},
+    {"ascii", no_argument, NULL, OPT_ASCII},
+    {"check", no_argument, NULL, OPT_CHECK},
+    {"no-owners", no_argument, NULL, OPT_NO_OWNERS},
+    {"exact", no_argument, NULL, OPT_EXACT},
+    {"no-exact", no_argument, NULL, OPT_NO_EXACT},
+    {"leak-count", required_argument, NULL, OPT_LEAK_COUNT},
+    {"leak-age", required_argument, NULL, OPT_LEAK_AGE},
+    {"leak-window", required_argument, NULL, OPT_LEAK_WINDOW},
+    {"lang", required_argument, NULL, OPT_LANG},
+    {"ladder", no_argument, NULL, OPT_LADDER},
+    {"demo", optional_argument, NULL, OPT_DEMO},
+    {"link-delay", required_argument, NULL, OPT_LINK_DELAY},
+    {"ui", no_argument, NULL, OPT_UI},
+    {"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
+    {"metrics-textfile", required_argument, NULL, OPT_METRICS_TEXTFILE},
+    {"metrics-top", required_argument, NULL, OPT_METRICS_TOP},
+    {"step", no_argument, NULL, OPT_STEP},
+    {"json", no_argument, NULL, 'j'},
+    {"netns", required_argument, NULL, 'N'},
+    {"pid", required_argument, NULL, OPT_PID},
+    {"all-netns", no_argument, NULL, 'A'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
 };
 
 const char *tl_options_help(void)
@@ -170,16 +170,31 @@ const char *tl_options_help(void)
 static const struct {
 	int a, b;
 } conflicts[] = {
-	{OPT_ONCE, OPT_EVENTS}, {OPT_ONCE, OPT_DEMO}, {OPT_LADDER, 'j'}, {OPT_DEMO, 'N'},
-	{OPT_DEMO, OPT_PID}, {OPT_DEMO, 'A'}, {'A', 'N'}, {'A', OPT_PID},
-	/* one sample: nothing to pace, stop or follow */
-	{OPT_ONCE, 'd'}, {OPT_ONCE, 'n'}, {OPT_ONCE, OPT_DURATION}, {OPT_ONCE, OPT_CPU_BUDGET},
-	{OPT_ONCE, OPT_FOLLOW}, {OPT_ONCE, OPT_LANG}, {OPT_ONCE, OPT_LEAK_WINDOW},
-	/* the event stream judges no leaks */
-	{OPT_EVENTS, OPT_LEAK_COUNT}, {OPT_EVENTS, OPT_LEAK_AGE}, {OPT_EVENTS, OPT_LEAK_WINDOW},
-	/* metrics follow a run of samples; --ui is the view, not a stream */
-	{OPT_ONCE, OPT_METRICS_LISTEN}, {OPT_ONCE, OPT_METRICS_TEXTFILE}, {OPT_UI, OPT_ONCE},
-	{OPT_UI, OPT_EVENTS},
+    {OPT_ONCE, OPT_EVENTS},
+    {OPT_ONCE, OPT_DEMO},
+    {OPT_LADDER, 'j'},
+    {OPT_DEMO, 'N'},
+    {OPT_DEMO, OPT_PID},
+    {OPT_DEMO, 'A'},
+    {'A', 'N'},
+    {'A', OPT_PID},
+    /* one sample: nothing to pace, stop or follow */
+    {OPT_ONCE, 'd'},
+    {OPT_ONCE, 'n'},
+    {OPT_ONCE, OPT_DURATION},
+    {OPT_ONCE, OPT_CPU_BUDGET},
+    {OPT_ONCE, OPT_FOLLOW},
+    {OPT_ONCE, OPT_LANG},
+    {OPT_ONCE, OPT_LEAK_WINDOW},
+    /* the event stream judges no leaks */
+    {OPT_EVENTS, OPT_LEAK_COUNT},
+    {OPT_EVENTS, OPT_LEAK_AGE},
+    {OPT_EVENTS, OPT_LEAK_WINDOW},
+    /* metrics follow a run of samples; --ui is the view, not a stream */
+    {OPT_ONCE, OPT_METRICS_LISTEN},
+    {OPT_ONCE, OPT_METRICS_TEXTFILE},
+    {OPT_UI, OPT_ONCE},
+    {OPT_UI, OPT_EVENTS},
 };
 
 /* Options that mean something only with another: opt (when `with` is
@@ -187,13 +202,13 @@ static const struct {
 static const struct {
 	int opt, with, a, b;
 } needs[] = {
-	{OPT_LINK_DELAY, 0, OPT_DEMO, 0},
-	{OPT_STEP, 0, OPT_DEMO, 0},
-	{OPT_CHECK, 0, OPT_ONCE, 0},
-	{OPT_LADDER, 0, OPT_EVENTS, 0},
-	{'j', 0, OPT_ONCE, OPT_EVENTS},
-	{OPT_LANG, OPT_EVENTS, OPT_LADDER, 0},
-	{OPT_METRICS_TOP, 0, OPT_METRICS_LISTEN, OPT_METRICS_TEXTFILE},
+    {OPT_LINK_DELAY, 0, OPT_DEMO, 0},
+    {OPT_STEP, 0, OPT_DEMO, 0},
+    {OPT_CHECK, 0, OPT_ONCE, 0},
+    {OPT_LADDER, 0, OPT_EVENTS, 0},
+    {'j', 0, OPT_ONCE, OPT_EVENTS},
+    {OPT_LANG, OPT_EVENTS, OPT_LADDER, 0},
+    {OPT_METRICS_TOP, 0, OPT_METRICS_LISTEN, OPT_METRICS_TEXTFILE},
 };
 
 static const struct option *opt_find(int code)
@@ -322,7 +337,7 @@ static int parse_mode(struct tl_options *o, int c, char **cause)
 		o->ui = true;
 		break;
 	case OPT_DEMO:
-		o->demo = !optarg		  ? TL_SCENARIO_FULL
+		o->demo = !optarg                   ? TL_SCENARIO_FULL
 			  : !strcmp(optarg, "list") ? TL_SCENARIO_LIST
 						    : tl_scenario_find(optarg);
 		if (o->demo == -1) {
@@ -552,7 +567,7 @@ static int parse_output(struct tl_options *o, int c, char **cause)
 }
 
 static int (*const parse_group[])(struct tl_options *, int, char **) = {
-	parse_mode, parse_sampling, parse_netns, parse_leaks, parse_metrics, parse_output,
+    parse_mode, parse_sampling, parse_netns, parse_leaks, parse_metrics, parse_output,
 };
 
 static void options_defaults(struct tl_options *o)

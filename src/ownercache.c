@@ -42,7 +42,6 @@ const struct tl_owner *tl_owners_find(const struct tl_owners *o, uint32_t inode)
 	return tl_map_get(&o->by_inode, (uint64_t)inode + 1, &i) ? &o->owners[i] : NULL;
 }
 
-
 void tl_owners_add(struct tl_owners *o, uint32_t inode, const struct tl_owner *w)
 {
 	uint32_t i;

@@ -73,7 +73,7 @@ struct scan_job {
 	struct found {
 		uint32_t ino;
 		struct tl_owner w;
-	} *found;
+	} * found;
 	size_t n_found, cap_found;
 	size_t dirs;
 	size_t hidden; /* candidates we were not allowed to read */
@@ -141,7 +141,8 @@ static void *scan(void *arg)
 			}
 			if (j->n_found == j->cap_found) {
 				j->cap_found = j->cap_found ? j->cap_found * 2 : 64;
-				j->found = tl_reallocarray(j->found, j->cap_found, sizeof(*j->found));
+				j->found =
+				    tl_reallocarray(j->found, j->cap_found, sizeof(*j->found));
 			}
 			j->found[j->n_found].ino = (uint32_t)sst.st_ino;
 			j->found[j->n_found++].w = w;
@@ -202,8 +203,8 @@ size_t tl_owners_resolve(struct tl_owners *o, const uint32_t *inodes, size_t n, 
 	pthread_t *th = tl_calloc(nt, sizeof(*th));
 	bool *started = tl_calloc(nt, sizeof(*started));
 	for (size_t t = 0; t < nt; t++) {
-		jobs[t] = (struct scan_job){o,	    &want, claimed, &remaining, pids, n_pids, t, nt,
-					    ns_ino, uids,  n_uids,  NULL,	0,    0,      0, 0};
+		jobs[t] = (struct scan_job){o,      &want, claimed, &remaining, pids, n_pids, t, nt,
+					    ns_ino, uids,  n_uids,  NULL,       0,    0,      0, 0};
 		started[t] = t > 0 && pthread_create(&th[t], NULL, scan, &jobs[t]) == 0;
 	}
 	scan(&jobs[0]);
@@ -249,7 +250,8 @@ void tl_owners_fill(struct tl_owners *o, struct tl_cw_item *items, const uint32_
 			if (k == nu)
 				want_uid[nu++] = uids[i];
 		}
-		if (nw && tl_owners_resolve(o, want, nw, ns_ino, want_uid, nu, NULL) < nw && full_scan)
+		if (nw && tl_owners_resolve(o, want, nw, ns_ino, want_uid, nu, NULL) < nw &&
+		    full_scan)
 			tl_owners_resolve(o, want, nw, ns_ino, NULL, 0, NULL);
 		free(want);
 		free(want_uid);

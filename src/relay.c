@@ -123,8 +123,8 @@ bool tl_relay_push(struct tl_relay *r, int from, const uint8_t *p, size_t n, uin
 		return false;
 	}
 	/* Every answer A gives to B's FIN, however often B sends it. */
-	if (r->rule == TL_DROP_ACKS && from == 0 && pkt->tcp && r->fin_seen[1] && pkt->flags == 16 &&
-	    !pkt->payload) {
+	if (r->rule == TL_DROP_ACKS && from == 0 && pkt->tcp && r->fin_seen[1] &&
+	    pkt->flags == 16 && !pkt->payload) {
 		r->dropped = true;
 		return false;
 	}
@@ -147,8 +147,9 @@ int tl_relay_send_kept(struct tl_relay *r, uint64_t now, uint64_t *age_ns)
 	if (age_ns)
 		*age_ns = age;
 	/* at least 1 ns old, so the entry is marked stale */
-	return enqueue(r, 1, r->kept_data, r->kept_len, now + r->delay_ns, age ? age : 1, r->step) ? 0
-														   : -ENOBUFS;
+	return enqueue(r, 1, r->kept_data, r->kept_len, now + r->delay_ns, age ? age : 1, r->step)
+		   ? 0
+		   : -ENOBUFS;
 }
 
 static struct tl_relay_entry *entry(const struct tl_relay *r, size_t i)
@@ -228,4 +229,3 @@ uint64_t tl_relay_next_due(const struct tl_relay *r)
 {
 	return r->n && !r->q[r->head].held ? r->q[r->head].due : UINT64_MAX;
 }
-

@@ -92,7 +92,8 @@ static void leak_text(struct tl_buf *b, const struct tl_once_report *r, bool nam
 			struct tl_buf age;
 			tl_buf_init(&age);
 			age_text(&age, g->oldest_s, g->oldest_exact);
-			tl_buf_printf(b, "%8u  %7u sockets, oldest %s\n", g->port, g->count, age.data);
+			tl_buf_printf(b, "%8u  %7u sockets, oldest %s\n", g->port, g->count,
+				      age.data);
 			tl_buf_fini(&age);
 		}
 		if (r->ages_estimated)
@@ -230,8 +231,8 @@ static void json_one(struct tl_buf *b, const struct tl_once_report *r)
 	tl_buf_printf(b, "{\"version\":1,\"time\":%.3f,\"netns\":", r->wall);
 	tl_buf_json_str(b, r->netns);
 	if (r->netns_ino) {
-		tl_buf_printf(b, ",\"netns_inode\":%llu,\"container\":",
-			      (unsigned long long)r->netns_ino);
+		tl_buf_printf(
+		    b, ",\"netns_inode\":%llu,\"container\":", (unsigned long long)r->netns_ino);
 		json_container(b, r->container);
 	}
 	tl_buf_printf(b, ",\"dump_ms\":%.3f", r->dump_ms);
@@ -272,8 +273,9 @@ static void json_one(struct tl_buf *b, const struct tl_once_report *r)
 			tl_buf_puts(b, ",\"cmdline\":");
 			tl_buf_json_str(b, g->cmdline);
 		}
-		tl_buf_printf(b, ",\"count\":%u,\"oldest_s\":%.1f,\"age_exact\":%s,\"unread\":%u,"
-				 "\"suspect\":%s,\"why\":",
+		tl_buf_printf(b,
+			      ",\"count\":%u,\"oldest_s\":%.1f,\"age_exact\":%s,\"unread\":%u,"
+			      "\"suspect\":%s,\"why\":",
 			      g->count, g->oldest_s, g->oldest_exact ? "true" : "false", g->unread,
 			      g->suspect ? "true" : "false");
 		if (g->why)
@@ -299,8 +301,8 @@ static void json_one(struct tl_buf *b, const struct tl_once_report *r)
 		for (size_t i = 0; i < r->tw.n_top; i++) {
 			tl_buf_puts(b, i ? ",{\"remote\":" : "{\"remote\":");
 			tl_buf_json_str(b, r->tw.top[i].remote);
-			tl_buf_printf(b, ",\"ports_in_use\":%u,\"ratio\":%.4f}", r->tw.top[i].in_use,
-				      r->tw.top[i].ratio);
+			tl_buf_printf(b, ",\"ports_in_use\":%u,\"ratio\":%.4f}",
+				      r->tw.top[i].in_use, r->tw.top[i].ratio);
 		}
 		tl_buf_printf(b, "],\"pressure\":%s}", r->tw.pressure ? "true" : "false");
 	}
@@ -335,8 +337,8 @@ void tl_report_once_json_array(struct tl_buf *b, const struct tl_once_report *r,
 
 static const char *const kind_names[] = {"open", "transition", "close"};
 
-void tl_report_event_text(struct tl_buf *b, const struct tl_event *ev, const char *netns,
-			  bool utc, const struct tl_owner *owner)
+void tl_report_event_text(struct tl_buf *b, const struct tl_event *ev, const char *netns, bool utc,
+			  const struct tl_owner *owner)
 {
 	char local[64], remote[64], stamp[32];
 	time_t secs = (time_t)ev->wall;
@@ -359,7 +361,8 @@ void tl_report_event_text(struct tl_buf *b, const struct tl_event *ev, const cha
 	if (ev->kind == TL_EV_OPEN)
 		tl_buf_printf(b, "open -> %s", tl_tcp_state_name(ev->to));
 	else
-		tl_buf_printf(b, "%s -> %s", tl_tcp_state_name(ev->from), tl_tcp_state_name(ev->to));
+		tl_buf_printf(b, "%s -> %s", tl_tcp_state_name(ev->from),
+			      tl_tcp_state_name(ev->to));
 	const char *seg = tl_segment_name(ev->segment), *dir = tl_dir_name(ev->dir);
 	if (seg)
 		tl_buf_printf(b, "  %s%s%s", seg, dir ? " " : "", dir ? dir : "");
@@ -416,12 +419,13 @@ void tl_report_event_json(struct tl_buf *b, const struct tl_event *ev, const cha
 	tl_buf_puts(b, ",\"cookie\":\"0x");
 	tl_buf_add(b, hex + sizeof(hex) - n, (size_t)n);
 	tl_buf_putc(b, '"');
-	tl_buf_puts(b, ev->sock.family == AF_INET6 ? ",\"family\":\"inet6\"" : ",\"family\":\"inet\"");
+	tl_buf_puts(b,
+		    ev->sock.family == AF_INET6 ? ",\"family\":\"inet6\"" : ",\"family\":\"inet\"");
 	json_opt_str(b, "local", local);
 	json_opt_str(b, "remote", remote);
 	json_opt_str(b, "event", kind_names[ev->kind]);
-	json_opt_str(b, "from", ev->kind == TL_EV_OPEN || !ev->from ? NULL
-								    : tl_tcp_state_name(ev->from));
+	json_opt_str(b, "from",
+		     ev->kind == TL_EV_OPEN || !ev->from ? NULL : tl_tcp_state_name(ev->from));
 	json_opt_str(b, "to", ev->to ? tl_tcp_state_name(ev->to) : NULL);
 	tl_buf_puts(b, ev->inferred ? ",\"inferred\":true" : ",\"inferred\":false");
 	json_opt_str(b, "segment", tl_segment_name(ev->segment));

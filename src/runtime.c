@@ -65,7 +65,7 @@ struct tl_runtime {
 	bool keep_log, keep_history, leaks, event_owners;
 	struct tl_evlog log;
 	struct tl_steps *steps; /* each connection's own, or NULL */
-	uint64_t steps_gen;	/* the tracker's generation they were synced at */
+	uint64_t steps_gen;     /* the tracker's generation they were synced at */
 	struct tl_history history;
 	struct tl_owners *owners;
 	uint64_t last_scan;
@@ -77,8 +77,8 @@ struct tl_runtime {
 	struct tl_tw_pressure tw;
 	bool have_tw;
 	bool hidden_said; /* why some owners are unknown, said once */
-	char *note;	  /* the runtime's own notice, or NULL */
-	char *warning;	  /* the runtime's own warning, or NULL */
+	char *note;       /* the runtime's own notice, or NULL */
+	char *warning;    /* the runtime's own warning, or NULL */
 
 	/* metrics: counted every step, rendered and published every sample */
 	struct tl_exporter *exp;
@@ -158,8 +158,8 @@ static void rescan_netns(struct tl_runtime *rt, uint64_t now, double wall)
 		char *safe = tl_text_safe(ns[i].label, TL_NSLABEL_MAX);
 		if (ns[i].flags & TL_NSW_GONE && ns[i].user >= 0) {
 			tl_engine_ns_drop(rt->e, (unsigned)ns[i].user);
-			add_note(rt, tl_asprintf("network namespace '%s' vanished (inode %llu)", safe,
-						 (unsigned long long)ns[i].ino));
+			add_note(rt, tl_asprintf("network namespace '%s' vanished (inode %llu)",
+						 safe, (unsigned long long)ns[i].ino));
 			ns[i].user = -1;
 		} else if (ns[i].flags & TL_NSW_NEW && tl_filter_netns(rt->filter, ns[i].label)) {
 			char path[64];
@@ -168,12 +168,14 @@ static void rescan_netns(struct tl_runtime *rt, uint64_t now, double wall)
 						 wall, &cause);
 			if (r >= 0) {
 				ns[i].user = r;
-				add_note(rt, tl_asprintf("network namespace '%s' appeared (inode %llu)",
-							 safe, (unsigned long long)ns[i].ino));
+				add_note(rt,
+					 tl_asprintf("network namespace '%s' appeared (inode %llu)",
+						     safe, (unsigned long long)ns[i].ino));
 			} else {
 				/* gone already, or not ours to enter: said, and
 				 * not tried again while it lives */
-				add_note(rt, cause ? cause : tl_strdup("a namespace could not be watched"));
+				add_note(rt, cause ? cause
+						   : tl_strdup("a namespace could not be watched"));
 				cause = NULL;
 			}
 		}
@@ -264,24 +266,25 @@ struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t 
 		n_netns = k;
 		netns = all;
 		if (!k) {
-			*cause = tl_strdup("no watched namespace matches the filter's netns clauses");
+			*cause =
+			    tl_strdup("no watched namespace matches the filter's netns clauses");
 			free_args(all, n_netns);
 			free(rt);
 			return NULL;
 		}
 	}
 	struct tl_engine_config ecfg = {
-		.netns = netns,
-		.n_netns = n_netns,
-		.delay_ns = tl_options_delay(o),
-		.cpu_budget = o->cpu_budget,
-		.follow_period_ns = 10000000ULL, /* 100 Hz */
-		.filter = cfg->filter,
-		.follow = cfg->follow,
-		.what = TL_SAMPLE_INFO,
-		.exact = o->exact,
-		.exact_ring = exact_ring(),
-		.sparse_quiet = o->all_netns && !cfg->demo,
+	    .netns = netns,
+	    .n_netns = n_netns,
+	    .delay_ns = tl_options_delay(o),
+	    .cpu_budget = o->cpu_budget,
+	    .follow_period_ns = 10000000ULL, /* 100 Hz */
+	    .filter = cfg->filter,
+	    .follow = cfg->follow,
+	    .what = TL_SAMPLE_INFO,
+	    .exact = o->exact,
+	    .exact_ring = exact_ring(),
+	    .sparse_quiet = o->all_netns && !cfg->demo,
 	};
 	bool metrics = o->metrics_listen.family || o->metrics_textfile;
 	if (metrics)
@@ -446,7 +449,8 @@ static void update_leaks(struct tl_runtime *rt, uint64_t now)
 	long buckets;
 	int lo, hi;
 	tl_engine_limits(rt->e, 0, &buckets, &lo, &hi);
-	tl_tw_pressure_compute(tl_engine_snapshot(rt->e, 0), buckets, lo, hi, &rt->leak_cfg, &rt->tw);
+	tl_tw_pressure_compute(tl_engine_snapshot(rt->e, 0), buckets, lo, hi, &rt->leak_cfg,
+			       &rt->tw);
 	rt->have_tw = true;
 	free(items);
 	free(inodes);
@@ -509,16 +513,16 @@ static void publish_metrics(struct tl_runtime *rt, double wall)
 		ns[i] = (struct tl_metrics_ns){rt->names[i], tl_engine_snapshot(rt->e, (unsigned)i),
 					       &rt->ctr[i]};
 	struct tl_metrics_input in = {
-		.ns = ns,
-		.n_ns = n_ns,
-		.cw = rt->groups,
-		.n_cw = rt->n_groups,
-		.cw_known = !rt->o->no_owners,
-		.tw = rt->have_tw ? &rt->tw : NULL,
-		.st = &st,
-		.wall = wall,
-		.top = (unsigned)rt->o->metrics_top,
-		.version = PACKAGE_VERSION,
+	    .ns = ns,
+	    .n_ns = n_ns,
+	    .cw = rt->groups,
+	    .n_cw = rt->n_groups,
+	    .cw_known = !rt->o->no_owners,
+	    .tw = rt->have_tw ? &rt->tw : NULL,
+	    .st = &st,
+	    .wall = wall,
+	    .top = (unsigned)rt->o->metrics_top,
+	    .version = PACKAGE_VERSION,
 	};
 	tl_buf_reset(&rt->text);
 	tl_metrics_render(&rt->text, &in);

@@ -30,8 +30,8 @@
  * header plus the filter's bytecode attribute (up to 64 KiB). */
 #define TL_REQ_HDR_MAX 64
 _Static_assert(sizeof(struct inet_diag_req) <= TL_REQ_HDR_MAX &&
-		       sizeof(struct inet_diag_req_v2) <= TL_REQ_HDR_MAX &&
-		       sizeof(struct unix_diag_req) <= TL_REQ_HDR_MAX,
+		   sizeof(struct inet_diag_req_v2) <= TL_REQ_HDR_MAX &&
+		   sizeof(struct unix_diag_req) <= TL_REQ_HDR_MAX,
 	       "request headers fit TL_REQ_HDR_MAX");
 
 struct tl_sampler {
@@ -50,7 +50,7 @@ struct tl_sampler {
 	uint64_t ns_ino;
 	struct mnl_socket *ev; /* destroy events, when asked for */
 	uint32_t ev_portid;
-	bool compat_ok; /* the one-walk TCPDIAG_GETSOCK dump works here */
+	bool compat_ok;    /* the one-walk TCPDIAG_GETSOCK dump works here */
 	uint8_t *bytecode; /* INET_DIAG_REQ_BYTECODE for TCP dumps, or NULL */
 	size_t bytecode_len;
 };
@@ -136,8 +136,7 @@ static int open_socket(struct tl_sampler *s, char **cause)
 	return open_sockets(s, false, cause);
 }
 
-struct tl_sampler *tl_sampler_new(const char *path, const char *name, unsigned flags,
-				  char **cause)
+struct tl_sampler *tl_sampler_new(const char *path, const char *name, unsigned flags, char **cause)
 {
 	struct tl_sampler *s = tl_calloc(1, sizeof(*s));
 
@@ -202,8 +201,8 @@ static int dump_once(struct tl_sampler *s, uint16_t type, const void *req, size_
 {
 	uint32_t seq = ++s->seq;
 	bool code = ctx->kind == TL_DIAG_TCP && s->bytecode;
-	struct nlmsghdr *nlh = put_request(s, type, NLM_F_REQUEST | NLM_F_DUMP, seq, req, reqlen,
-					   code);
+	struct nlmsghdr *nlh =
+	    put_request(s, type, NLM_F_REQUEST | NLM_F_DUMP, seq, req, reqlen, code);
 
 	if (!nlh)
 		return -EMSGSIZE;
@@ -292,8 +291,10 @@ static int tcp_dump_compat(struct tl_sampler *s, uint8_t ext, uint32_t states,
 
 static const char *proto_name(int proto)
 {
-	return proto == IPPROTO_TCP ? "TCP" : proto == IPPROTO_UDP ? "UDP"
-		: proto == IPPROTO_UDPLITE ? "UDP-Lite" : "RAW";
+	return proto == IPPROTO_TCP       ? "TCP"
+	       : proto == IPPROTO_UDP     ? "UDP"
+	       : proto == IPPROTO_UDPLITE ? "UDP-Lite"
+					  : "RAW";
 }
 
 /* Lines of a /proc/net table after its header; -1 if unreadable. */
@@ -334,8 +335,8 @@ static int count_other(struct tl_sampler *s, int proto, long *out, char **cause)
 
 	for (size_t i = 0; i < TL_ARRAY_SIZE(families); i++) {
 		long n = 0;
-		int err = inet_dump(s, families[i], proto, 0, 0xffffffffu, TL_DIAG_COUNT_INET,
-				    NULL, &n, cause);
+		int err = inet_dump(s, families[i], proto, 0, 0xffffffffu, TL_DIAG_COUNT_INET, NULL,
+				    &n, cause);
 		if (err == -ENOENT || err == -EOPNOTSUPP || err == -EAFNOSUPPORT ||
 		    err == -EINVAL) {
 			if (families[i] == AF_INET) {
@@ -426,8 +427,8 @@ int tl_sampler_sample(struct tl_sampler *s, struct tl_snapshot *snap, unsigned w
 tcp_done:
 	if (what & TL_SAMPLE_OTHER) {
 		if ((err = count_other(s, IPPROTO_UDP, &snap->other[TL_OTHER_UDP], cause)) < 0 ||
-		    (err = count_other(s, IPPROTO_UDPLITE, &snap->other[TL_OTHER_UDPLITE],
-				       cause)) < 0 ||
+		    (err = count_other(s, IPPROTO_UDPLITE, &snap->other[TL_OTHER_UDPLITE], cause)) <
+			0 ||
 		    (err = count_other(s, IPPROTO_RAW, &snap->other[TL_OTHER_RAW], cause)) < 0 ||
 		    (err = count_unix(s, &snap->other[TL_OTHER_UNIX], cause)) < 0)
 			goto fail;
@@ -503,9 +504,9 @@ int tl_sampler_lookup(struct tl_sampler *s, const struct tl_sock *key, unsigned 
 	req.id.idiag_if = key->ifindex;
 	/* INET_DIAG_NOCOOKIE in both halves matches any socket. */
 	req.id.idiag_cookie[0] =
-		key->cookie == TL_NOCOOKIE ? INET_DIAG_NOCOOKIE : (uint32_t)key->cookie;
+	    key->cookie == TL_NOCOOKIE ? INET_DIAG_NOCOOKIE : (uint32_t)key->cookie;
 	req.id.idiag_cookie[1] =
-		key->cookie == TL_NOCOOKIE ? INET_DIAG_NOCOOKIE : (uint32_t)(key->cookie >> 32);
+	    key->cookie == TL_NOCOOKIE ? INET_DIAG_NOCOOKIE : (uint32_t)(key->cookie >> 32);
 	nlh = put_request(s, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, seq, &req, sizeof(req), false);
 	if (!nlh)
 		return -EMSGSIZE;

@@ -212,7 +212,7 @@ void tl_steps_sync(struct tl_steps *s, const struct tl_conn *conns, size_t n)
 }
 
 size_t tl_steps_get(const struct tl_steps *s, uint32_t conn, struct tl_event *out, size_t max,
-                    size_t *gap_at, uint64_t *hidden)
+		    size_t *gap_at, uint64_t *hidden)
 {
 	const struct entry *e = find(s, conn);
 	size_t k = 0;
@@ -251,7 +251,7 @@ size_t tl_steps_events(const struct tl_steps *s)
 size_t tl_steps_bytes(const struct tl_steps *s)
 {
 	size_t b = sizeof(*s) + s->cap * sizeof(*s->e) +
-	           s->by_id.cap * (sizeof(*s->by_id.keys) + sizeof(*s->by_id.vals));
+		   s->by_id.cap * (sizeof(*s->by_id.keys) + sizeof(*s->by_id.vals));
 	for (size_t i = 0; i < s->n; i++)
 		b += (size_t)s->e[i].cap * sizeof(struct tl_event);
 	return b;

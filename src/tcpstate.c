@@ -5,25 +5,19 @@
 #include "tcpladder/tcpstate.h"
 
 const enum tl_tcp_state tl_tcp_lifecycle[TL_TCP_NSHOWN] = {
-	TL_TCP_LISTEN,	   TL_TCP_SYN_SENT,   TL_TCP_SYN_RECV,	TL_TCP_ESTABLISHED,
-	TL_TCP_FIN_WAIT1,  TL_TCP_FIN_WAIT2,  TL_TCP_CLOSE_WAIT, TL_TCP_CLOSING,
-	TL_TCP_LAST_ACK,   TL_TCP_TIME_WAIT,  TL_TCP_CLOSE,
+    TL_TCP_LISTEN,    TL_TCP_SYN_SENT,  TL_TCP_SYN_RECV,   TL_TCP_ESTABLISHED,
+    TL_TCP_FIN_WAIT1, TL_TCP_FIN_WAIT2, TL_TCP_CLOSE_WAIT, TL_TCP_CLOSING,
+    TL_TCP_LAST_ACK,  TL_TCP_TIME_WAIT, TL_TCP_CLOSE,
 };
 
 static const char *const names[TL_TCP_NSTATES] = {
-	[TL_TCP_UNKNOWN] = "UNKNOWN",
-	[TL_TCP_ESTABLISHED] = "ESTABLISHED",
-	[TL_TCP_SYN_SENT] = "SYN-SENT",
-	[TL_TCP_SYN_RECV] = "SYN-RECV",
-	[TL_TCP_FIN_WAIT1] = "FIN-WAIT-1",
-	[TL_TCP_FIN_WAIT2] = "FIN-WAIT-2",
-	[TL_TCP_TIME_WAIT] = "TIME-WAIT",
-	[TL_TCP_CLOSE] = "CLOSED",
-	[TL_TCP_CLOSE_WAIT] = "CLOSE-WAIT",
-	[TL_TCP_LAST_ACK] = "LAST-ACK",
-	[TL_TCP_LISTEN] = "LISTEN",
-	[TL_TCP_CLOSING] = "CLOSING",
-	[TL_TCP_NEW_SYN_RECV] = "SYN-RECV",
+    [TL_TCP_UNKNOWN] = "UNKNOWN",       [TL_TCP_ESTABLISHED] = "ESTABLISHED",
+    [TL_TCP_SYN_SENT] = "SYN-SENT",     [TL_TCP_SYN_RECV] = "SYN-RECV",
+    [TL_TCP_FIN_WAIT1] = "FIN-WAIT-1",  [TL_TCP_FIN_WAIT2] = "FIN-WAIT-2",
+    [TL_TCP_TIME_WAIT] = "TIME-WAIT",   [TL_TCP_CLOSE] = "CLOSED",
+    [TL_TCP_CLOSE_WAIT] = "CLOSE-WAIT", [TL_TCP_LAST_ACK] = "LAST-ACK",
+    [TL_TCP_LISTEN] = "LISTEN",         [TL_TCP_CLOSING] = "CLOSING",
+    [TL_TCP_NEW_SYN_RECV] = "SYN-RECV",
 };
 
 const char *tl_tcp_state_name(int state)
@@ -39,9 +33,9 @@ enum tl_tcp_state tl_tcp_state_parse(const char *name)
 		const char *alias;
 		enum tl_tcp_state state;
 	} aliases[] = {
-		{"estab", TL_TCP_ESTABLISHED},	 {"unconn", TL_TCP_CLOSE},
-		{"close", TL_TCP_CLOSE},	 {"fin-wait1", TL_TCP_FIN_WAIT1},
-		{"fin-wait2", TL_TCP_FIN_WAIT2}, {"new-syn-recv", TL_TCP_SYN_RECV},
+	    {"estab", TL_TCP_ESTABLISHED},   {"unconn", TL_TCP_CLOSE},
+	    {"close", TL_TCP_CLOSE},         {"fin-wait1", TL_TCP_FIN_WAIT1},
+	    {"fin-wait2", TL_TCP_FIN_WAIT2}, {"new-syn-recv", TL_TCP_SYN_RECV},
 	};
 	char norm[32];
 	size_t n = strlen(name);

@@ -39,9 +39,9 @@ enum end_kind {
 
 struct ending {
 	enum end_kind kind;
-	int dir;	 /* of the RST */
-	unsigned flags;	 /* tl_fsm_path flags */
-	const char *why; /* of the RST step */
+	int dir;                  /* of the RST */
+	unsigned flags;           /* tl_fsm_path flags */
+	const char *why;          /* of the RST step */
 	struct cleared *peer_rec; /* the peer's cleared destroy record, to tell too */
 };
 
@@ -154,8 +154,8 @@ static void reset(struct ending *d, int dir, const char *why)
 
 /* An abort's cleared port, this end's or the other's, decides at once;
  * so does an orphaned FIN-WAIT-2 whose timer ran out. */
-static bool decide_cleared(struct tl_tracker *t, const struct tl_conn *c,
-			   const struct tl_conn *p, struct ending *d)
+static bool decide_cleared(struct tl_tracker *t, const struct tl_conn *c, const struct tl_conn *p,
+			   struct ending *d)
 {
 	if (c->state == TL_TCP_FIN_WAIT2 && c->fw2_end_ns &&
 	    c->end_ns + 1000000000ULL >= c->fw2_end_ns) {
@@ -235,8 +235,8 @@ static bool decide_sure(const struct tl_conn *c, const struct tl_conn *p, struct
 /* When no more evidence will come: weaker signs, in order of weight (one
  * byte unread, a listener's cleared record, left the tables unfreed, an
  * orphan, the order the two ends were freed in); else the default. */
-static void decide_final(struct tl_tracker *t, const struct tl_conn *c,
-			 const struct tl_conn *p, struct ending *d)
+static void decide_final(struct tl_tracker *t, const struct tl_conn *c, const struct tl_conn *p,
+			 struct ending *d)
 {
 	int st = c->state;
 	bool cm = unread_maybe(t, c), pm = p && unread_maybe(t, p);
@@ -303,8 +303,8 @@ static void walk_reset(struct tl_tracker *t, struct tl_conn *c, const struct end
 		 * still unacked (the peer delays the ACK of a FIN, and an RST
 		 * may come first); without one, the peer's CLOSE-WAIT says. */
 		via = (c->destroy_seq ? c->wq_end == 0 : p && (p->evidence & TL_EVID_FIN_IN))
-			      ? TL_TCP_FIN_WAIT2
-			      : TL_TCP_FIN_WAIT1;
+			  ? TL_TCP_FIN_WAIT2
+			  : TL_TCP_FIN_WAIT1;
 	if (via != c->state)
 		tl_trk_walk(t, c, via, TL_PATH_NO_ABORT, true, false, now, wall);
 	const struct tl_fsm_edge *e = tl_fsm_abort_edge(c->state);
@@ -330,8 +330,8 @@ static void conn_finish(struct tl_tracker *t, struct tl_conn *c, const struct en
 			walk_reset(t, c, d, now, wall);
 		} else if (d->kind == END_TIMEOUT) {
 			tl_trk_emit(t, c, TL_EV_CLOSE, c->state, TL_TCP_CLOSE,
-				    tl_fsm_edge(c->state, TL_TCP_CLOSE, (enum tl_role)c->role), false,
-				    now, wall);
+				    tl_fsm_edge(c->state, TL_TCP_CLOSE, (enum tl_role)c->role),
+				    false, now, wall);
 		} else {
 			unsigned flags = d->flags;
 			if (d->kind == END_ORDERLY)
@@ -414,7 +414,7 @@ void tl_trk_conn_gone(struct tl_tracker *t, struct tl_conn *c, uint64_t now, dou
 
 	if (c->flags & TL_CONN_GONE)
 		return;
-	c->flags &= (uint8_t)~(TL_CONN_MISSING | TL_CONN_QUEUED);
+	c->flags &= (uint8_t) ~(TL_CONN_MISSING | TL_CONN_QUEUED);
 	if (!(c->evidence & TL_EVID_PENDING)) {
 		c->end_ns = now;
 		c->end_wall = wall;
@@ -513,8 +513,8 @@ static void tell_cleared_peer(struct tl_tracker *t, struct cleared *k)
 /* A destroy record of a socket never dumped, whose abort cleared its
  * peer's port: kept until its other end turns up (at most CLEARED_MAX of
  * them: the oldest is told alone to make room). */
-void tl_trk_cleared_add(struct tl_tracker *t, unsigned ns, const struct tl_sock *rec,
-			uint32_t seq, uint64_t now, double wall)
+void tl_trk_cleared_add(struct tl_tracker *t, unsigned ns, const struct tl_sock *rec, uint32_t seq,
+			uint64_t now, double wall)
 {
 	if (t->n_cleared == CLEARED_MAX)
 		cleared_tell(t, &t->cleared[0], NULL);
@@ -549,4 +549,3 @@ bool tl_trk_sent_fin(const struct tl_conn *c, const struct tl_sock *rec)
 		return ctl == 2; /* a SYN and a FIN: no doubt whatever the role */
 	return ctl - (c->role == TL_ROLE_ACTIVE) == 1;
 }
-

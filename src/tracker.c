@@ -367,20 +367,21 @@ struct tl_conn *tl_trk_conn_new(struct tl_tracker *t, unsigned ns, const struct 
 	for (int i = 0; i < n; i++) {
 		bool last = i == n - 1;
 		tl_trk_emit(t, c, i == 0 ? TL_EV_OPEN : TL_EV_TRANSITION,
-			    i == 0 ? 0 : path[i]->from, path[i]->to, path[i], last ? !seen : true, now,
-			    wall);
+			    i == 0 ? 0 : path[i]->from, path[i]->to, path[i], last ? !seen : true,
+			    now, wall);
 		c->state = path[i]->to;
 	}
 	return c;
 }
 
 /* A record of a known connection: report the state change, if any. */
-static void observe(struct tl_tracker *t, struct tl_conn *c, const struct tl_sock *r,
-		    uint64_t now, double wall)
+static void observe(struct tl_tracker *t, struct tl_conn *c, const struct tl_sock *r, uint64_t now,
+		    double wall)
 {
 	int st = tl_tcp_state_shown(r->state);
-	bool tuple_changed = memcmp(c->sock.local, r->local, 16) || memcmp(c->sock.remote, r->remote, 16) ||
-			     c->sock.lport != r->lport || c->sock.rport != r->rport;
+	bool tuple_changed = memcmp(c->sock.local, r->local, 16) ||
+			     memcmp(c->sock.remote, r->remote, 16) || c->sock.lport != r->lport ||
+			     c->sock.rport != r->rport;
 
 	if (tuple_changed && c->state != TL_TCP_LISTEN)
 		tl_map_del(&t->by_tuple, tl_trk_conn_tuple_key(c));
@@ -389,7 +390,7 @@ static void observe(struct tl_tracker *t, struct tl_conn *c, const struct tl_soc
 		tl_map_put(&t->by_tuple, tl_trk_conn_tuple_key(c), tl_trk_slot_of(t, c));
 	c->last_seen_ns = now;
 	c->missing = 0;
-	c->flags &= (uint8_t)~(TL_CONN_MISSING | TL_CONN_QUEUED);
+	c->flags &= (uint8_t) ~(TL_CONN_MISSING | TL_CONN_QUEUED);
 	c->evidence &= (uint8_t)~TL_EVID_PENDING; /* taken for gone too soon: it is back */
 	note_state(c, r, st, now);
 	/* A mini-socket after a destroy event is the hand-over, not the end. */
@@ -413,8 +414,8 @@ static void observe(struct tl_tracker *t, struct tl_conn *c, const struct tl_soc
 static struct tl_conn *stitch(struct tl_tracker *t, unsigned ns, const struct tl_sock *r)
 {
 	uint32_t slot;
-	if (!tl_map_get(&t->by_tuple, tl_trk_tuple_key(ns, r->family, r->local, r->lport, r->remote,
-						 r->rport),
+	if (!tl_map_get(&t->by_tuple,
+			tl_trk_tuple_key(ns, r->family, r->local, r->lport, r->remote, r->rport),
 			&slot))
 		return NULL;
 	struct tl_conn *c = &t->conns[slot];
@@ -438,7 +439,8 @@ static void rebuild_listeners(struct tl_tracker *t, unsigned ns, const struct tl
 	memset(t->ns[ns].listen, 0, sizeof(t->ns[ns].listen));
 	for (size_t i = 0; i < s->n; i++)
 		if (s->socks[i].state == TL_TCP_LISTEN)
-			t->ns[ns].listen[s->socks[i].lport / 64] |= 1ULL << (s->socks[i].lport % 64);
+			t->ns[ns].listen[s->socks[i].lport / 64] |= 1ULL
+								    << (s->socks[i].lport % 64);
 }
 
 int tl_tracker_sample(struct tl_tracker *t, unsigned ns, const struct tl_snapshot *snap,
@@ -551,7 +553,7 @@ static struct tl_conn *destroyed_unknown(struct tl_tracker *t, unsigned ns,
 	 * that connection's hand-over, already told. */
 	uint32_t slot;
 	uint64_t key =
-		tl_trk_tuple_key(ns, rec->family, rec->local, rec->lport, rec->remote, rec->rport);
+	    tl_trk_tuple_key(ns, rec->family, rec->local, rec->lport, rec->remote, rec->rport);
 	if (tl_map_get(&t->by_tuple, key, &slot)) {
 		struct tl_conn *succ = &t->conns[slot];
 		if (succ->state == TL_TCP_TIME_WAIT ||
@@ -566,8 +568,9 @@ static struct tl_conn *destroyed_unknown(struct tl_tracker *t, unsigned ns,
 	/* Born and freed between two dumps: tell what must have
 	 * happened, all of it inferred. */
 	int role = role_of(t, ns, rec);
-	int st = handshake_done(rec) ? TL_TCP_ESTABLISHED
-		 : role == TL_ROLE_PASSIVE ? TL_TCP_SYN_RECV : TL_TCP_SYN_SENT;
+	int st = handshake_done(rec)       ? TL_TCP_ESTABLISHED
+		 : role == TL_ROLE_PASSIVE ? TL_TCP_SYN_RECV
+					   : TL_TCP_SYN_SENT;
 	if (tl_tcp_state_shown(rec->state) == TL_TCP_LISTEN)
 		st = TL_TCP_LISTEN;
 	struct tl_conn *c = tl_trk_conn_new(t, ns, rec, st, false, false, now, wall);
@@ -602,7 +605,8 @@ void tl_tracker_destroyed(struct tl_tracker *t, unsigned ns, const struct tl_soc
 			return;
 		/* The freed full socket may already have been replaced by its
 		 * TIME-WAIT mini-socket in our view. */
-		if (c->state == TL_TCP_TIME_WAIT || (c->state == TL_TCP_FIN_WAIT2 && c->sock.inode == 0))
+		if (c->state == TL_TCP_TIME_WAIT ||
+		    (c->state == TL_TCP_FIN_WAIT2 && c->sock.inode == 0))
 			return;
 		/* Keep what we knew of the socket (a reset clears the peer's
 		 * address); take the final counters. */
@@ -655,7 +659,8 @@ void tl_tracker_lookup_result(struct tl_tracker *t, unsigned ns, uint64_t cookie
 	c->flags &= (uint8_t)~TL_CONN_QUEUED;
 	if (rec && rec->cookie != cookie) {
 		int st = tl_tcp_state_shown(rec->state);
-		bool successor = st == TL_TCP_TIME_WAIT || (st == TL_TCP_FIN_WAIT2 && rec->inode == 0);
+		bool successor =
+		    st == TL_TCP_TIME_WAIT || (st == TL_TCP_FIN_WAIT2 && rec->inode == 0);
 		if (!successor || tl_tracker_find(t, rec->cookie)) {
 			rec = NULL; /* the tuple belongs to another socket now */
 		} else {

@@ -228,8 +228,8 @@ static void exact_state(struct tl_tracker *t, unsigned ns, struct tl_conn *c,
 		if (tl_map_get(&t->closed, x->sock.cookie, &dummy) || to == TL_TCP_CLOSE)
 			return; /* reported closed already, or nothing to tell */
 		bool start =
-			(from == TL_TCP_CLOSE && (to == TL_TCP_SYN_SENT || to == TL_TCP_LISTEN)) ||
-			(from == TL_TCP_LISTEN && to == TL_TCP_SYN_RECV);
+		    (from == TL_TCP_CLOSE && (to == TL_TCP_SYN_SENT || to == TL_TCP_LISTEN)) ||
+		    (from == TL_TCP_LISTEN && to == TL_TCP_SYN_RECV);
 		struct tl_sock r = x->sock;
 		if (to == TL_TCP_LISTEN)
 			t->ns[ns].listen[r.lport / 64] |= 1ULL << (r.lport % 64);
@@ -325,4 +325,3 @@ void tl_tracker_observe(struct tl_tracker *t, unsigned ns, const struct tl_exact
 	for (size_t i = n0; i < t->n_events; i++)
 		t->events[i].source = TL_SOURCE_EBPF;
 }
-

@@ -67,7 +67,8 @@ static void compact(struct tl_tracker *t)
 	for (size_t i = 0; i < k; i++) {
 		struct tl_conn *c = &t->conns[i];
 		if (c->peer)
-			c->peer = c->peer - 1 < t->n && to[c->peer - 1] != none ? to[c->peer - 1] + 1 : 0;
+			c->peer =
+			    c->peer - 1 < t->n && to[c->peer - 1] != none ? to[c->peer - 1] + 1 : 0;
 	}
 	size_t keep = 0;
 	for (size_t i = 0; i < t->n_pending; i++)
@@ -109,8 +110,8 @@ void tl_tracker_expire(struct tl_tracker *t, uint64_t now)
 		t->generation++;
 		if (t->n_free == t->cap_free) {
 			t->cap_free = t->cap_free ? t->cap_free * 2 : 64;
-			t->free_slots = tl_reallocarray(t->free_slots, t->cap_free,
-							sizeof(*t->free_slots));
+			t->free_slots =
+			    tl_reallocarray(t->free_slots, t->cap_free, sizeof(*t->free_slots));
 		}
 		t->free_slots[t->n_free++] = (uint32_t)i;
 	}
@@ -132,7 +133,7 @@ void tl_tracker_storage(const struct tl_tracker *t, struct tl_tracker_storage *s
 	st->compactions = t->compactions;
 	st->bytes = t->cap * sizeof(*t->conns) + t->cap_free * sizeof(*t->free_slots) +
 		    (t->by_cookie.cap + t->by_tuple.cap + t->closed.cap) *
-			    (sizeof(uint64_t) + sizeof(uint32_t)) +
+			(sizeof(uint64_t) + sizeof(uint32_t)) +
 		    CLOSED_RING * sizeof(*t->closed_ring) + t->cap_events * sizeof(*t->events) +
 		    t->cap_pending * sizeof(*t->pending);
 }

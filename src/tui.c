@@ -43,23 +43,23 @@ static void setup_styles(bool color)
 		attr_t attr;
 		short fg; /* -1: the terminal's default */
 	} map[] = {
-		{TL_ST_NORMAL, A_NORMAL, -1},
-		{TL_ST_DIM, A_DIM, -1},
-		{TL_ST_BOLD, A_BOLD, -1},
-		{TL_ST_HEADER, A_REVERSE | A_BOLD, -1},
-		{TL_ST_TITLE, A_BOLD, COLOR_CYAN},
-		{TL_ST_TITLE_FOCUS, A_BOLD | A_REVERSE, COLOR_CYAN},
-		{TL_ST_COLHEAD, A_BOLD | A_UNDERLINE, -1},
-		{TL_ST_SELECTED, A_REVERSE, -1},
-		{TL_ST_BAR, A_NORMAL, COLOR_GREEN},
-		{TL_ST_BAR_WARN, A_BOLD, COLOR_YELLOW},
-		{TL_ST_BAR_TW, A_NORMAL, COLOR_BLUE},
-		{TL_ST_GOOD, A_NORMAL, COLOR_GREEN},
-		{TL_ST_WARN, A_BOLD, COLOR_YELLOW},
-		{TL_ST_BAD, A_BOLD, COLOR_RED},
-		{TL_ST_INFERRED, A_DIM, -1},
-		{TL_ST_KEY, A_REVERSE, -1},
-		{TL_ST_MATCH, A_REVERSE | A_BOLD, COLOR_YELLOW},
+	    {TL_ST_NORMAL, A_NORMAL, -1},
+	    {TL_ST_DIM, A_DIM, -1},
+	    {TL_ST_BOLD, A_BOLD, -1},
+	    {TL_ST_HEADER, A_REVERSE | A_BOLD, -1},
+	    {TL_ST_TITLE, A_BOLD, COLOR_CYAN},
+	    {TL_ST_TITLE_FOCUS, A_BOLD | A_REVERSE, COLOR_CYAN},
+	    {TL_ST_COLHEAD, A_BOLD | A_UNDERLINE, -1},
+	    {TL_ST_SELECTED, A_REVERSE, -1},
+	    {TL_ST_BAR, A_NORMAL, COLOR_GREEN},
+	    {TL_ST_BAR_WARN, A_BOLD, COLOR_YELLOW},
+	    {TL_ST_BAR_TW, A_NORMAL, COLOR_BLUE},
+	    {TL_ST_GOOD, A_NORMAL, COLOR_GREEN},
+	    {TL_ST_WARN, A_BOLD, COLOR_YELLOW},
+	    {TL_ST_BAD, A_BOLD, COLOR_RED},
+	    {TL_ST_INFERRED, A_DIM, -1},
+	    {TL_ST_KEY, A_REVERSE, -1},
+	    {TL_ST_MATCH, A_REVERSE | A_BOLD, COLOR_YELLOW},
 	};
 	short next = 1;
 	for (size_t i = 0; i < TL_ARRAY_SIZE(map); i++) {
@@ -117,17 +117,28 @@ static int map_key(int r, wint_t ch)
 		}
 	}
 	switch (ch) {
-	case KEY_UP: return TL_KEY_UP;
-	case KEY_DOWN: return TL_KEY_DOWN;
-	case KEY_LEFT: return TL_KEY_LEFT;
-	case KEY_RIGHT: return TL_KEY_RIGHT;
-	case KEY_PPAGE: return TL_KEY_PGUP;
-	case KEY_NPAGE: return TL_KEY_PGDN;
-	case KEY_HOME: return TL_KEY_HOME;
-	case KEY_END: return TL_KEY_END;
-	case KEY_ENTER: return TL_KEY_ENTER;
-	case KEY_BTAB: return TL_KEY_BTAB;
-	case KEY_BACKSPACE: return TL_KEY_BACKSPACE;
+	case KEY_UP:
+		return TL_KEY_UP;
+	case KEY_DOWN:
+		return TL_KEY_DOWN;
+	case KEY_LEFT:
+		return TL_KEY_LEFT;
+	case KEY_RIGHT:
+		return TL_KEY_RIGHT;
+	case KEY_PPAGE:
+		return TL_KEY_PGUP;
+	case KEY_NPAGE:
+		return TL_KEY_PGDN;
+	case KEY_HOME:
+		return TL_KEY_HOME;
+	case KEY_END:
+		return TL_KEY_END;
+	case KEY_ENTER:
+		return TL_KEY_ENTER;
+	case KEY_BTAB:
+		return TL_KEY_BTAB;
+	case KEY_BACKSPACE:
+		return TL_KEY_BACKSPACE;
 	default:
 		if (ch >= KEY_F(1) && ch <= KEY_F(12))
 			return TL_KEY_F1 + (int)(ch - KEY_F(1));
@@ -192,8 +203,8 @@ struct tui {
 	bool utf8;
 	bool redraw;
 	bool data_changed; /* new data not yet drawn (at most DATA_FRAME_NS apart) */
-	bool stale_sent; /* dup-syn: the stale SYN is on the link; B's answer opens its ladder */
-	unsigned released;   /* step mode: segments released since it began */
+	bool stale_sent;   /* dup-syn: the stale SYN is on the link; B's answer opens its ladder */
+	unsigned released; /* step mode: segments released since it began */
 	char step_note[160]; /* step mode: what happened last */
 	char host[256];
 };
@@ -207,24 +218,24 @@ static struct tl_ui_input ui_input(struct tui *t, uint64_t now)
 	const char *const *names = tl_runtime_ns_names(t->rt, &n_ns);
 	const struct tl_leak_group *leaks = tl_runtime_leaks(t->rt, &n_leaks);
 	return (struct tl_ui_input){
-		.tracker = tl_runtime_tracker(t->rt),
-		.history = tl_runtime_history(t->rt),
-		.log = tl_runtime_log(t->rt),
-		.steps = tl_runtime_steps(t->rt),
-		.stats = {st.interval_ns, st.dump_cost_ns, st.samples, st.sockets, st.paused, st.exact,
-			  st.exact_lost},
-		.host = t->host,
-		.ns_names = names,
-		.n_ns = n_ns,
-		.now = now,
-		.now_wall = tl_wall_now(),
-		.owners = tl_runtime_owners(t->rt),
-		.leaks = leaks,
-		.n_leaks = n_leaks,
-		.watch = tl_runtime_leak_watch(t->rt),
-		.caption = t->demo ? tl_demo_caption(t->demo, t->utf8 ? t->ui.lang : "en") : NULL,
-		.tw = tl_runtime_tw(t->rt),
-		.leak_cfg = tl_runtime_leak_cfg(t->rt),
+	    .tracker = tl_runtime_tracker(t->rt),
+	    .history = tl_runtime_history(t->rt),
+	    .log = tl_runtime_log(t->rt),
+	    .steps = tl_runtime_steps(t->rt),
+	    .stats = {st.interval_ns, st.dump_cost_ns, st.samples, st.sockets, st.paused, st.exact,
+		      st.exact_lost},
+	    .host = t->host,
+	    .ns_names = names,
+	    .n_ns = n_ns,
+	    .now = now,
+	    .now_wall = tl_wall_now(),
+	    .owners = tl_runtime_owners(t->rt),
+	    .leaks = leaks,
+	    .n_leaks = n_leaks,
+	    .watch = tl_runtime_leak_watch(t->rt),
+	    .caption = t->demo ? tl_demo_caption(t->demo, t->utf8 ? t->ui.lang : "en") : NULL,
+	    .tw = tl_runtime_tw(t->rt),
+	    .leak_cfg = tl_runtime_leak_cfg(t->rt),
 	};
 }
 
@@ -253,8 +264,9 @@ static bool step_key(struct tui *t, int key)
 		t->released = 0;
 		snprintf(t->step_note, sizeof(t->step_note), "each segment stops mid-link");
 		if (!on)
-			tl_ui_message(&t->ui, "step mode off: every held segment released, the link's "
-					      "normal delay again");
+			tl_ui_message(&t->ui,
+				      "step mode off: every held segment released, the link's "
+				      "normal delay again");
 		step_status(t);
 		return true;
 	}
@@ -301,7 +313,8 @@ static void read_keys(struct tui *t, const struct tl_ui_input *in)
 			t->redraw = true;
 		} else if (t->demo && key == 'N') {
 			int next = tl_demo_scenario(t->demo) + 1;
-			tl_demo_set_scenario(t->demo, tl_scenario_name(next) ? next : TL_SCENARIO_FULL);
+			tl_demo_set_scenario(t->demo,
+					     tl_scenario_name(next) ? next : TL_SCENARIO_FULL);
 			tl_ui_message(ui, "the next run plays the next scenario");
 			t->redraw = true;
 		}
@@ -376,8 +389,10 @@ static void after_step(struct tui *t, uint32_t *run_shown)
 	if (tl_runtime_new_run(t->rt)) {
 		char msg[200];
 		ui->lab_scenario = tl_demo_scenario(t->demo);
-		snprintf(msg, sizeof(msg), "%s%s  (w: why, N: next scenario)", tl_demo_caption(t->demo, t->utf8 ? t->ui.lang : "en"),
-			 tl_demo_loopback(t->demo) ? "; on loopback the quick steps are inferred" : "");
+		snprintf(msg, sizeof(msg), "%s%s  (w: why, N: next scenario)",
+			 tl_demo_caption(t->demo, t->utf8 ? t->ui.lang : "en"),
+			 tl_demo_loopback(t->demo) ? "; on loopback the quick steps are inferred"
+						   : "");
 		tl_ui_message(ui, msg);
 		*run_shown = 0;
 		t->redraw = true;
@@ -390,13 +405,14 @@ static void after_step(struct tui *t, uint32_t *run_shown)
 			char what[48];
 			tl_pkt_describe(&sg[i].pkt, what, sizeof(what));
 			if (sg[i].resent) /* the truth of a long hold: the kernel did not wait */
-				snprintf(t->step_note, sizeof(t->step_note),
-					 "%c sent its %s again: its retransmission timer fired while "
-					 "the first copy was still on the link",
-					 sg[i].from ? 'B' : 'A', what);
+				snprintf(
+				    t->step_note, sizeof(t->step_note),
+				    "%c sent its %s again: its retransmission timer fired while "
+				    "the first copy was still on the link",
+				    sg[i].from ? 'B' : 'A', what);
 			else
-				snprintf(t->step_note, sizeof(t->step_note), "%s from %c held mid-link",
-					 what, sg[i].from ? 'B' : 'A');
+				snprintf(t->step_note, sizeof(t->step_note),
+					 "%s from %c held mid-link", what, sg[i].from ? 'B' : 'A');
 			step_status(t);
 			t->redraw = true;
 		}
@@ -410,7 +426,8 @@ static void after_step(struct tui *t, uint32_t *run_shown)
 			t->redraw = true;
 		}
 	}
-	if (t->demo && tl_runtime_sampled(t->rt) && tl_demo_scenario(t->demo) == TL_SCENARIO_LATE_FIN)
+	if (t->demo && tl_runtime_sampled(t->rt) &&
+	    tl_demo_scenario(t->demo) == TL_SCENARIO_LATE_FIN)
 		late_fin_clocks(t);
 	size_t nev;
 	const struct tl_event *ev = tl_runtime_events(t->rt, &nev);
@@ -432,7 +449,8 @@ static void after_step(struct tui *t, uint32_t *run_shown)
 	if (tl_runtime_sampled(t->rt)) {
 		/* Re-sort only when the order can have changed: the set changes
 		 * with events; queues and RTT change anyway. */
-		if (ui->sort == TL_SORT_RECVQ || ui->sort == TL_SORT_SENDQ || ui->sort == TL_SORT_RTT)
+		if (ui->sort == TL_SORT_RECVQ || ui->sort == TL_SORT_SENDQ ||
+		    ui->sort == TL_SORT_RTT)
 			ui->rows_dirty = true;
 		t->data_changed = true;
 	}

@@ -104,7 +104,8 @@ void tl_ui_format_age(uint64_t ns, char *out, size_t len)
 
 static void title(struct tl_canvas *c, const struct tl_rect *r, bool focus, const char *text)
 {
-	tl_canvas_fill(c, r->x, r->y, r->w, 1, c->g->hline, focus ? TL_ST_TITLE_FOCUS : TL_ST_TITLE);
+	tl_canvas_fill(c, r->x, r->y, r->w, 1, c->g->hline,
+		       focus ? TL_ST_TITLE_FOCUS : TL_ST_TITLE);
 	tl_canvas_text(c, r->x + 1, r->y, r->w - 2, focus ? TL_ST_TITLE_FOCUS : TL_ST_TITLE, text);
 }
 
@@ -120,8 +121,8 @@ static void draw_header(struct tl_canvas *c, const struct tl_ui_input *in, const
 	const struct tl_history_sample *last = tl_history_last(in->history);
 	tl_canvas_fill(c, 0, 0, c->w, 1, ' ', TL_ST_HEADER);
 	int x = tl_canvas_printf(c, 0, 0, c->w, TL_ST_HEADER,
-				 " tcpladder  %s  netns %s  every %.2fs (dump %.1f ms)  TCP %u", in->host,
-				 ns, (double)in->stats.interval_ns / 1e9,
+				 " tcpladder  %s  netns %s  every %.2fs (dump %.1f ms)  TCP %u",
+				 in->host, ns, (double)in->stats.interval_ns / 1e9,
 				 (double)in->stats.dump_cost_ns / 1e6, last ? last->h.total : 0);
 	if (in->stats.paused || ui->toggle_pause)
 		x += 2 + tl_canvas_text(c, x + 2, 0, c->w - x - 2, TL_ST_WARN, "PAUSED");
@@ -129,8 +130,9 @@ static void draw_header(struct tl_canvas *c, const struct tl_ui_input *in, const
 		x += 2 + tl_canvas_text(c, x + 2, 0, c->w - x - 2, TL_ST_WARN, "FILTER (F4)");
 	/* Exact mode: transitions from tracepoints (polling shows nothing). */
 	if (in->stats.exact && in->stats.exact_lost)
-		x += 2 + tl_canvas_printf(c, x + 2, 0, c->w - x - 2, TL_ST_WARN, "EXACT (%llu lost)",
-					  (unsigned long long)in->stats.exact_lost);
+		x +=
+		    2 + tl_canvas_printf(c, x + 2, 0, c->w - x - 2, TL_ST_WARN, "EXACT (%llu lost)",
+					 (unsigned long long)in->stats.exact_lost);
 	else if (in->stats.exact)
 		x += 2 + tl_canvas_text(c, x + 2, 0, c->w - x - 2, TL_ST_GOOD, "EXACT");
 	for (size_t i = 0; i < in->n_leaks; i++)
@@ -179,7 +181,8 @@ void tl_ui_draw_hist(struct tl_canvas *c, const struct tl_rect *r, const struct 
 		size_t nc;
 		const struct tl_conn *cs = tl_tracker_conns((struct tl_tracker *)in->tracker, &nc);
 		for (size_t i = 0; i < nc; i++)
-			if (cs[i].id && !(cs[i].flags & TL_CONN_GONE) && cs[i].state < TL_TCP_NSTATES &&
+			if (cs[i].id && !(cs[i].flags & TL_CONN_GONE) &&
+			    cs[i].state < TL_TCP_NSTATES &&
 			    tl_filter_match(ui->filter, &cs[i].sock))
 				fcount[cs[i].state]++;
 		count = fcount;
@@ -220,10 +223,13 @@ void tl_ui_draw_hist(struct tl_canvas *c, const struct tl_rect *r, const struct 
 		uint32_t v = count ? count[st] : 0;
 		bool grow = !ui->filter && (st == TL_TCP_CLOSE_WAIT || st == TL_TCP_TIME_WAIT) &&
 			    tl_history_growing(in->history, st, RATE_WINDOW);
-		int style = st == TL_TCP_CLOSE_WAIT ? (grow ? TL_ST_BAD : v ? TL_ST_WARN : TL_ST_BAR)
+		int style = st == TL_TCP_CLOSE_WAIT  ? (grow ? TL_ST_BAD
+							: v  ? TL_ST_WARN
+							     : TL_ST_BAR)
 			    : st == TL_TCP_TIME_WAIT ? (grow ? TL_ST_BAD : TL_ST_BAR_TW)
 						     : TL_ST_BAR;
-		tl_canvas_text(c, r->x + 1, y, 11, v ? TL_ST_BOLD : TL_ST_DIM, tl_tcp_state_name(st));
+		tl_canvas_text(c, r->x + 1, y, 11, v ? TL_ST_BOLD : TL_ST_DIM,
+			       tl_tcp_state_name(st));
 		tl_canvas_printf(c, r->x + 12, y, 7, v ? TL_ST_NORMAL : TL_ST_DIM, "%7u", v);
 		int x = r->x + 20;
 		if (barw > 0) {
@@ -264,8 +270,18 @@ struct column {
 	int kind; /* what the cell shows (COL_*) */
 };
 
-enum { COL_STATE, COL_LOCAL, COL_REMOTE, COL_AGE, COL_INSTATE, COL_RECVQ, COL_SENDQ, COL_RTT,
-       COL_OWNER, COL_NETNS };
+enum {
+	COL_STATE,
+	COL_LOCAL,
+	COL_REMOTE,
+	COL_AGE,
+	COL_INSTATE,
+	COL_RECVQ,
+	COL_SENDQ,
+	COL_RTT,
+	COL_OWNER,
+	COL_NETNS
+};
 
 /* The text of one cell: kind is the column's COL_*. */
 static void format_cell(int kind, const struct tl_conn *cn, const struct tl_ui_input *in, char *buf,
@@ -329,8 +345,8 @@ static void draw_table(struct tl_canvas *c, const struct tl_rect *r, struct tl_u
 {
 	char t[400];
 	snprintf(t, sizeof(t), " Connections %zu%s%s  sort %s%s ", ui->n_rows,
-		 *ui->filter_text ? "  filter: " : "", ui->filter_text, tl_uirows_sort_name(ui->sort),
-		 ui->sort_desc ? " (reversed)" : "");
+		 *ui->filter_text ? "  filter: " : "", ui->filter_text,
+		 tl_uirows_sort_name(ui->sort), ui->sort_desc ? " (reversed)" : "");
 	title(c, r, ui->focus == TL_PANE_TABLE, t);
 	ui->table_first_y = r->y + 2;
 	ui->table_visible = 0;
@@ -339,16 +355,16 @@ static void draw_table(struct tl_canvas *c, const struct tl_rect *r, struct tl_u
 	/* Columns drop from the right as the pane narrows. */
 	int addrw = r->w >= 120 ? 30 : r->w >= 90 ? 22 : r->w >= 60 ? 21 : (r->w - 12) / 2;
 	struct column all[] = {
-		{"STATE", 11, TL_SORT_STATE, false, COL_STATE},
-		{"NETNS", r->w >= 120 ? 19 : 12, -1, false, COL_NETNS},
-		{"LOCAL", addrw, TL_SORT_LOCAL, false, COL_LOCAL},
-		{"REMOTE", addrw, TL_SORT_REMOTE, false, COL_REMOTE},
-		{"AGE", 5, TL_SORT_AGE, true, COL_AGE},
-		{"IN-ST", 5, TL_SORT_INSTATE, true, COL_INSTATE},
-		{"RECV-Q", 7, TL_SORT_RECVQ, true, COL_RECVQ},
-		{"SEND-Q", 7, TL_SORT_SENDQ, true, COL_SENDQ},
-		{"RTT ms", 7, TL_SORT_RTT, true, COL_RTT},
-		{"OWNER", 12, -1, false, COL_OWNER},
+	    {"STATE", 11, TL_SORT_STATE, false, COL_STATE},
+	    {"NETNS", r->w >= 120 ? 19 : 12, -1, false, COL_NETNS},
+	    {"LOCAL", addrw, TL_SORT_LOCAL, false, COL_LOCAL},
+	    {"REMOTE", addrw, TL_SORT_REMOTE, false, COL_REMOTE},
+	    {"AGE", 5, TL_SORT_AGE, true, COL_AGE},
+	    {"IN-ST", 5, TL_SORT_INSTATE, true, COL_INSTATE},
+	    {"RECV-Q", 7, TL_SORT_RECVQ, true, COL_RECVQ},
+	    {"SEND-Q", 7, TL_SORT_SENDQ, true, COL_SENDQ},
+	    {"RTT ms", 7, TL_SORT_RTT, true, COL_RTT},
+	    {"OWNER", 12, -1, false, COL_OWNER},
 	};
 	/* the namespace's label only when there are several */
 	struct column cols[TL_ARRAY_SIZE(all)];
@@ -368,7 +384,8 @@ static void draw_table(struct tl_canvas *c, const struct tl_rect *r, struct tl_u
 	for (int i = 0; i < ncols; i++) {
 		int st = cols[i].sort == ui->sort ? TL_ST_TITLE_FOCUS : TL_ST_COLHEAD;
 		if (cols[i].right)
-			tl_canvas_printf(c, x, r->y + 1, cols[i].w, st, "%*s", cols[i].w, cols[i].name);
+			tl_canvas_printf(c, x, r->y + 1, cols[i].w, st, "%*s", cols[i].w,
+					 cols[i].name);
 		else
 			tl_canvas_text(c, x, r->y + 1, cols[i].w, st, cols[i].name);
 		x += cols[i].w + 1;
@@ -491,8 +508,8 @@ static void draw_events(struct tl_canvas *c, const struct tl_rect *r, struct tl_
 			 (unsigned long long)log->total, ui->ev_top + 1, ui->ev_top + rows, n,
 			 ui->filter ? "matching" : "kept");
 	else
-		snprintf(t, sizeof(t), " Events %llu%s ", (unsigned long long)(log ? log->total : 0),
-			 kept);
+		snprintf(t, sizeof(t), " Events %llu%s ",
+			 (unsigned long long)(log ? log->total : 0), kept);
 	title(c, r, ui->focus == TL_PANE_EVENTS, t);
 	if (!ui->collapsed[TL_PANE_EVENTS] && log) {
 		for (size_t row = 0; row < rows && ui->ev_top + row < n; row++)
@@ -500,7 +517,8 @@ static void draw_events(struct tl_canvas *c, const struct tl_rect *r, struct tl_
 				   tl_evlog_at(log, at[ui->ev_top + row]), in, r->w >= 60);
 		if (!n)
 			tl_canvas_text(c, r->x + 2, r->y + 1, r->w - 3, TL_ST_DIM,
-				       log->n ? "no event matches the filter" : "no state changes yet");
+				       log->n ? "no event matches the filter"
+					      : "no state changes yet");
 	}
 	free(at);
 }
@@ -522,9 +540,9 @@ static void draw_footer(struct tl_canvas *c, const struct tl_ui *ui)
 		return;
 	}
 	static const char *const keys[][2] = {
-		{"F1", "Help"},	  {"F3", "Search"}, {"F4", "Filter"}, {"F6", "Sort"},
-		{"Space", "Freeze"}, {"+-", "Delay"}, {"Enter", "Detail"}, {"Tab", "Pane"},
-		{"F10", "Quit"},
+	    {"F1", "Help"},      {"F3", "Search"},    {"F4", "Filter"},
+	    {"F6", "Sort"},      {"Space", "Freeze"}, {"+-", "Delay"},
+	    {"Enter", "Detail"}, {"Tab", "Pane"},     {"F10", "Quit"},
 	};
 	int x = 0;
 	for (size_t i = 0; i < TL_ARRAY_SIZE(keys) && x < c->w; i++) {
@@ -535,27 +553,27 @@ static void draw_footer(struct tl_canvas *c, const struct tl_ui *ui)
 }
 
 static const char *const help_lines[] = {
-	"tcpladder: TCP sockets by state, and how they change",
-	"",
-	"  F1 h ?        this help (any key returns)",
-	"  / F3          search connections (type to jump; F3 or n: next match)",
-	"  F4 \\          filter every pane: an ss-style expression, e.g.",
-	"                  state close-wait and sport = :443",
-	"                  dst 10.0.0.0/8 or dport = :22      (empty: no filter)",
-	"  F6 < >        choose the sort column        I  reverse the order",
-	"  Up Down j k   move      PgUp PgDn  page      Home End  first, last",
-	"  Tab  next pane (histogram, connections, events)    1 2 3  collapse one",
-	"  Enter         the selected connection's ladder: Up Down pick a step,",
-	"                m marks one, e explains, r replays, p s [ ] pause, step, speed",
-	"                ~ inferred, - - -> inferred segment, ~derived: not watched",
-	"  S Space G w   the lab: step mode, release a held segment, all; w: why",
-	"  L             CLOSE-WAIT leaks by process, TIME-WAIT pressure",
-	"  Space         freeze the view; sampling goes on, the header counts what is",
-	"                new; Up Down PgUp PgDn Home End scroll the events; Space: live",
-	"  + -           sample less, more often    Esc  close a prompt    q F10  quit",
-	"Marks: a dim step marked (inferred) was filled in by the state machine;",
-	"'>' before an age: first seen at start-up, at least that old; red with an",
-	"arrow: a growing CLOSE-WAIT or TIME-WAIT; 'first seen in STATE': found open.",
+    "tcpladder: TCP sockets by state, and how they change",
+    "",
+    "  F1 h ?        this help (any key returns)",
+    "  / F3          search connections (type to jump; F3 or n: next match)",
+    "  F4 \\          filter every pane: an ss-style expression, e.g.",
+    "                  state close-wait and sport = :443",
+    "                  dst 10.0.0.0/8 or dport = :22      (empty: no filter)",
+    "  F6 < >        choose the sort column        I  reverse the order",
+    "  Up Down j k   move      PgUp PgDn  page      Home End  first, last",
+    "  Tab  next pane (histogram, connections, events)    1 2 3  collapse one",
+    "  Enter         the selected connection's ladder: Up Down pick a step,",
+    "                m marks one, e explains, r replays, p s [ ] pause, step, speed",
+    "                ~ inferred, - - -> inferred segment, ~derived: not watched",
+    "  S Space G w   the lab: step mode, release a held segment, all; w: why",
+    "  L             CLOSE-WAIT leaks by process, TIME-WAIT pressure",
+    "  Space         freeze the view; sampling goes on, the header counts what is",
+    "                new; Up Down PgUp PgDn Home End scroll the events; Space: live",
+    "  + -           sample less, more often    Esc  close a prompt    q F10  quit",
+    "Marks: a dim step marked (inferred) was filled in by the state machine;",
+    "'>' before an age: first seen at start-up, at least that old; red with an",
+    "arrow: a growing CLOSE-WAIT or TIME-WAIT; 'first seen in STATE': found open.",
 };
 
 static void draw_help(struct tl_canvas *c)
@@ -633,7 +651,8 @@ static void draw_live(struct tl_ui *ui, struct tl_canvas *c, const struct tl_ui_
 	draw_events(c, &ui->pane[TL_PANE_EVENTS], ui, in);
 	if (ui->pane[TL_PANE_TABLE].x > 0)
 		for (int y = 1; y < c->h - 1; y++)
-			tl_canvas_put(c, ui->pane[TL_PANE_TABLE].x - 1, y, c->g->vline, TL_ST_TITLE);
+			tl_canvas_put(c, ui->pane[TL_PANE_TABLE].x - 1, y, c->g->vline,
+				      TL_ST_TITLE);
 	draw_footer(c, ui);
 }
 

@@ -82,15 +82,18 @@ static void draw_ladder(struct tl_canvas *c, struct tl_ui *ui, const struct tl_u
 		ui->lad_steps = steps;
 	}
 	int sel = ui->lad_sel < 0 || (size_t)ui->lad_sel >= steps ? (int)steps - 1 : ui->lad_sel;
-	double anim = ui->anim_ns ? (double)(in->now - ui->lad_anim_start) / (double)ui->anim_ns : 1;
+	double anim =
+	    ui->anim_ns ? (double)(in->now - ui->lad_anim_start) / (double)ui->anim_ns : 1;
 	struct tl_ladder_view v = {
-		.selected = sel,
-		.mark = ui->lad_mark,
-		.scroll = ui->lad_scroll,
-		.anim = anim > 1 ? 1 : anim < 0 ? 0 : anim,
-		.lang = ui->lang,
-		.explain = ui->lad_explain,
-		.now = in->now,
+	    .selected = sel,
+	    .mark = ui->lad_mark,
+	    .scroll = ui->lad_scroll,
+	    .anim = anim > 1   ? 1
+		    : anim < 0 ? 0
+			       : anim,
+	    .lang = ui->lang,
+	    .explain = ui->lad_explain,
+	    .now = in->now,
 	};
 	int h = c->h - 1 - y;
 	ui->lad_scroll = tl_ladder_fit_scroll(ui->ladder, w, h, &v);
@@ -111,15 +114,18 @@ static void draw_lesson(struct tl_canvas *c, const struct tl_ui *ui, int y, int 
 	int h = c->h - 1;
 	tl_canvas_fill(c, 0, y, w, h - y, ' ', TL_ST_NORMAL);
 	y += tl_canvas_wrap(c, 1, y + 1, w - 2, h - y - 1, TL_ST_TITLE,
-			    tl_scenario_caption(ui->lab_scenario, lang)) + 2;
+			    tl_scenario_caption(ui->lab_scenario, lang)) +
+	     2;
 	if (y < h)
 		y += tl_canvas_wrap(c, 1, y, w - 2, h - y, TL_ST_NORMAL,
-				    tl_scenario_explain(ui->lab_scenario, lang)) + 1;
+				    tl_scenario_explain(ui->lab_scenario, lang)) +
+		     1;
 	if (y < h)
 		tl_canvas_text(c, 1, y, w - 2, TL_ST_DIM,
-			       !strcmp(lang, "zh") ? "梯形图上的一切都是两个内核真实做过的事。w：回到梯形图"
-						   : "Everything on the ladder is what the two kernels "
-						     "did.  w: back to it");
+			       !strcmp(lang, "zh")
+				   ? "梯形图上的一切都是两个内核真实做过的事。w：回到梯形图"
+				   : "Everything on the ladder is what the two kernels "
+				     "did.  w: back to it");
 }
 
 void tl_uidetail_draw(struct tl_canvas *c, const struct tl_ui *ui, const struct tl_ui_input *in)
@@ -129,7 +135,8 @@ void tl_uidetail_draw(struct tl_canvas *c, const struct tl_ui *ui, const struct 
 	tl_canvas_fill(c, 0, 0, c->w, 1, ' ', TL_ST_HEADER);
 	if (!cn) {
 		tl_canvas_text(c, 1, 0, c->w - 1, TL_ST_HEADER, "connection details");
-		tl_canvas_text(c, 1, 2, c->w - 2, TL_ST_DIM, "this connection is no longer tracked");
+		tl_canvas_text(c, 1, 2, c->w - 2, TL_ST_DIM,
+			       "this connection is no longer tracked");
 		tl_canvas_text(c, 0, c->h - 1, c->w, TL_ST_KEY, "Esc q: back");
 		return;
 	}
@@ -143,10 +150,12 @@ void tl_uidetail_draw(struct tl_canvas *c, const struct tl_ui *ui, const struct 
 	if (ui->message) /* the lab speaks while its ladder is on screen */
 		tl_canvas_text(c, 1, 1, c->w - 2, TL_ST_WARN, ui->message);
 	else if (in->caption)
-		tl_canvas_printf(c, 1, 1, c->w - 2, TL_ST_KEY, "%s  (N: next scenario)", in->caption);
+		tl_canvas_printf(c, 1, 1, c->w - 2, TL_ST_KEY, "%s  (N: next scenario)",
+				 in->caption);
 	int y = 2;
 	tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_NORMAL,
-			 "state %s for %s%s   first seen %s%s ago   role %s%s", tl_tcp_state_name(cn->state),
+			 "state %s for %s%s   first seen %s%s ago   role %s%s",
+			 tl_tcp_state_name(cn->state),
 			 (cn->flags & TL_CONN_EXACT) ? "" : "at least ", b,
 			 (cn->flags & TL_CONN_EXACT) ? "" : "at least ", a, tl_role_name(cn->role),
 			 (cn->flags & TL_CONN_ROLE_GUESSED) ? " (guessed from ports)" : "");
@@ -157,25 +166,28 @@ void tl_uidetail_draw(struct tl_canvas *c, const struct tl_ui *ui, const struct 
 			 cn->sock.wqueue);
 	if (cn->sock.flags & TL_SOCK_HAS_INFO) {
 		const struct tl_tcpinfo *i = &cn->sock.info;
-		tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_NORMAL,
-				 "rtt %.2f ms   bytes acked %llu   received %llu   segs out %u in %u",
-				 i->rtt_us / 1000.0, (unsigned long long)i->bytes_acked,
-				 (unsigned long long)i->bytes_received, i->segs_out, i->segs_in);
+		tl_canvas_printf(
+		    c, 1, y++, c->w - 2, TL_ST_NORMAL,
+		    "rtt %.2f ms   bytes acked %llu   received %llu   segs out %u in %u",
+		    i->rtt_us / 1000.0, (unsigned long long)i->bytes_acked,
+		    (unsigned long long)i->bytes_received, i->segs_out, i->segs_in);
 	}
 	if (cn->state == TL_TCP_TIME_WAIT && cn->sock.timer)
 		tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_NORMAL, "TIME-WAIT ends in %.1f s",
 				 cn->sock.expires_ms / 1000.0);
-	const struct tl_owner *ow = in->owners && cn->sock.inode ? tl_owners_find(in->owners, cn->sock.inode) : NULL;
+	const struct tl_owner *ow =
+	    in->owners && cn->sock.inode ? tl_owners_find(in->owners, cn->sock.inode) : NULL;
 	if (ow)
-		tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_NORMAL, "owner %d %s: %s", ow->pid, ow->comm,
-				 ow->cmdline);
+		tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_NORMAL, "owner %d %s: %s", ow->pid,
+				 ow->comm, ow->cmdline);
 	if (cn->state == TL_TCP_CLOSE_WAIT && cn->sock.rqueue > 1)
 		tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_WARN,
 				 "%u bytes never read by the application (the FIN accounts for 1)",
 				 cn->sock.rqueue - 1);
 	const struct tl_conn *peer = tl_tracker_peer(in->tracker, cn);
 	if (peer)
-		tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_NORMAL, "peer (in a watched namespace): %s",
+		tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_NORMAL,
+				 "peer (in a watched namespace): %s",
 				 tl_tcp_state_name(peer->state));
 	/* Wide terminals keep the histogram in view beside the ladder. */
 	int lw = c->w;
@@ -189,9 +201,10 @@ void tl_uidetail_draw(struct tl_canvas *c, const struct tl_ui *ui, const struct 
 		draw_lesson(c, ui, y, lw);
 	else
 		draw_ladder(c, (struct tl_ui *)ui, in, cn, peer, y, lw);
-	tl_canvas_text(c, 0, c->h - 1, c->w, TL_ST_KEY,
-		       lab ? "Up/Down step  m mark  e explain  w why  r replay  p pause  s step  [ ] "
-			     "speed  Esc back"
-			   : "Up/Down step  m mark  e explain  r replay  p pause  s step  [ ] speed  Esc "
-			     "back");
+	tl_canvas_text(
+	    c, 0, c->h - 1, c->w, TL_ST_KEY,
+	    lab ? "Up/Down step  m mark  e explain  w why  r replay  p pause  s step  [ ] "
+		  "speed  Esc back"
+		: "Up/Down step  m mark  e explain  r replay  p pause  s step  [ ] speed  Esc "
+		  "back");
 }

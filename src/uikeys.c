@@ -341,7 +341,8 @@ static bool main_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
 	case TL_KEY_TAB:
 	case TL_KEY_BTAB:
 		for (int k = 0; k < TL_PANE_N; k++) {
-			ui->focus = (ui->focus + (key == TL_KEY_TAB ? 1 : TL_PANE_N - 1)) % TL_PANE_N;
+			ui->focus =
+			    (ui->focus + (key == TL_KEY_TAB ? 1 : TL_PANE_N - 1)) % TL_PANE_N;
 			if (!ui->collapsed[ui->focus])
 				break;
 		}

@@ -35,13 +35,15 @@ void tl_uileaks_draw(struct tl_canvas *c, const struct tl_ui_input *in)
 {
 	bool unknown = false;
 	tl_canvas_fill(c, 0, 0, c->w, 1, ' ', TL_ST_HEADER);
-	tl_canvas_text(c, 1, 0, c->w - 1, TL_ST_HEADER, "CLOSE-WAIT by process, and TIME-WAIT pressure");
+	tl_canvas_text(c, 1, 0, c->w - 1, TL_ST_HEADER,
+		       "CLOSE-WAIT by process, and TIME-WAIT pressure");
 	int y = 2;
 	/* with several namespaces, whose: the container or namespace */
 	int nsw = in->n_ns > 1 ? 20 : 0;
-	tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_COLHEAD, "%8s %-15s %-*s%6s %9s %-16s %7s %6s  %s",
-			 "PID", "COMMAND", nsw, nsw ? "NETNS" : "", "COUNT", "GROWTH/m",
-			 "LAST SAMPLES", "OLDEST", "UNREAD", "");
+	tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_COLHEAD,
+			 "%8s %-15s %-*s%6s %9s %-16s %7s %6s  %s", "PID", "COMMAND", nsw,
+			 nsw ? "NETNS" : "", "COUNT", "GROWTH/m", "LAST SAMPLES", "OLDEST",
+			 "UNREAD", "");
 	if (!in->n_leaks)
 		tl_canvas_text(c, 2, y++, c->w - 3, TL_ST_DIM, "no socket in CLOSE-WAIT");
 	for (size_t i = 0; i < in->n_leaks && y < c->h - 6; i++) {
@@ -62,7 +64,8 @@ void tl_uileaks_draw(struct tl_canvas *c, const struct tl_ui_input *in)
 		unsigned from = ls && ls->n > 16 ? ls->n - 16 : 0;
 		for (unsigned j = from; ls && j < ls->n; j++) {
 			uint32_t v = ls->c[(ls->head + j) % 64];
-			tl_canvas_put(c, 1 + x + (int)(j - from), y, c->g->spark[TL_MIN(7, v * 7 / hi)], st);
+			tl_canvas_put(c, 1 + x + (int)(j - from), y,
+				      c->g->spark[TL_MIN(7, v * 7 / hi)], st);
 		}
 		tl_canvas_printf(c, 1 + x + 17, y, c->w - x - 19, st, "%s%6s %6u  %s",
 				 g->oldest_exact ? " " : ">", age, g->unread,
@@ -83,9 +86,10 @@ void tl_uileaks_draw(struct tl_canvas *c, const struct tl_ui_input *in)
 					 tw->max_buckets, tw->bucket_ratio * 100,
 					 tw->pressure ? "  PRESSURE" : "");
 		for (size_t i = 0; i < tw->n_top && i < 3 && y < c->h - 2; i++)
-			tl_canvas_printf(c, 3, y++, c->w - 4, tw->top[i].ratio >= 0.8 ? TL_ST_BAD : TL_ST_NORMAL,
-					 "to %-28s %6u of %u local ports (%.1f%%)", tw->top[i].remote,
-					 tw->top[i].in_use, tw->top[i].range, tw->top[i].ratio * 100);
+			tl_canvas_printf(
+			    c, 3, y++, c->w - 4, tw->top[i].ratio >= 0.8 ? TL_ST_BAD : TL_ST_NORMAL,
+			    "to %-28s %6u of %u local ports (%.1f%%)", tw->top[i].remote,
+			    tw->top[i].in_use, tw->top[i].range, tw->top[i].ratio * 100);
 	}
 	struct tl_leak_cfg def;
 	const struct tl_leak_cfg *cfg = in->leak_cfg;
@@ -96,9 +100,10 @@ void tl_uileaks_draw(struct tl_canvas *c, const struct tl_ui_input *in)
 	}
 	span_text((double)cfg->window_ns / 1e9, window, sizeof(window));
 	span_text(cfg->age_threshold_s, age, sizeof(age));
-	tl_canvas_printf(c, 1, c->h - 2, c->w - 2, TL_ST_DIM,
-			 "A leak: a count that keeps growing over %s, a socket in CLOSE-WAIT for %s, "
-			 "or %u in one process.",
-			 window, age, cfg->count_threshold);
+	tl_canvas_printf(
+	    c, 1, c->h - 2, c->w - 2, TL_ST_DIM,
+	    "A leak: a count that keeps growing over %s, a socket in CLOSE-WAIT for %s, "
+	    "or %u in one process.",
+	    window, age, cfg->count_threshold);
 	tl_canvas_text(c, 0, c->h - 1, c->w, TL_ST_KEY, "Esc q L: back   Space: pause   F10: quit");
 }

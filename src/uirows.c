@@ -141,7 +141,7 @@ struct tl_ui_order {
 	int sort;
 	const struct tl_filter *filter;
 	bool valid;
-	uint64_t built_ns; /* in->now of the last refresh */
+	uint64_t built_ns;                /* in->now of the last refresh */
 	struct row_key *sorted, *scratch; /* ascending; scratch: for merging */
 	size_t n, cap_sorted, cap_scratch;
 	struct row_key *by_slot; /* each slot's key; .slot NO_SLOT when not a row */
@@ -211,8 +211,8 @@ static void order_full(struct tl_ui_order *o, const struct tl_ui *ui, const stru
 }
 
 /* Only what changed: re-key, sort the changed rows, merge. */
-static void order_update(struct tl_ui_order *o, const struct tl_ui *ui,
-			 const struct tl_conn *conns, size_t n)
+static void order_update(struct tl_ui_order *o, const struct tl_ui *ui, const struct tl_conn *conns,
+			 size_t n)
 {
 	size_t m = 0, removed = 0;
 

@@ -209,11 +209,21 @@ void tl_buf_json_str(struct tl_buf *b, const char *s)
 		if (n == 2) /* a C1 control: its code point */
 			ch = p[1];
 		switch (ch) {
-		case '"': tl_buf_add(b, "\\\"", 2); break;
-		case '\\': tl_buf_add(b, "\\\\", 2); break;
-		case '\n': tl_buf_add(b, "\\n", 2); break;
-		case '\t': tl_buf_add(b, "\\t", 2); break;
-		case '\r': tl_buf_add(b, "\\r", 2); break;
+		case '"':
+			tl_buf_add(b, "\\\"", 2);
+			break;
+		case '\\':
+			tl_buf_add(b, "\\\\", 2);
+			break;
+		case '\n':
+			tl_buf_add(b, "\\n", 2);
+			break;
+		case '\t':
+			tl_buf_add(b, "\\t", 2);
+			break;
+		case '\r':
+			tl_buf_add(b, "\\r", 2);
+			break;
 		default: {
 			/* controls, and bytes that are not UTF-8 (read as Latin-1:
 			 * the output stays valid JSON and keeps the byte's value) */

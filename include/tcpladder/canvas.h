@@ -29,20 +29,20 @@ enum tl_style {
 	TL_ST_NORMAL,
 	TL_ST_DIM,
 	TL_ST_BOLD,
-	TL_ST_HEADER,	/* the top line */
-	TL_ST_TITLE,	/* pane titles */
+	TL_ST_HEADER, /* the top line */
+	TL_ST_TITLE,  /* pane titles */
 	TL_ST_TITLE_FOCUS,
-	TL_ST_COLHEAD,	/* table column heads */
+	TL_ST_COLHEAD,  /* table column heads */
 	TL_ST_SELECTED, /* the selected row */
-	TL_ST_BAR,	/* histogram bars */
+	TL_ST_BAR,      /* histogram bars */
 	TL_ST_BAR_WARN, /* CLOSE-WAIT growing */
-	TL_ST_BAR_TW,	/* TIME-WAIT */
+	TL_ST_BAR_TW,   /* TIME-WAIT */
 	TL_ST_GOOD,
 	TL_ST_WARN,
 	TL_ST_BAD,
 	TL_ST_INFERRED,
-	TL_ST_KEY,	/* key names in the footer */
-	TL_ST_MATCH,	/* search matches */
+	TL_ST_KEY,   /* key names in the footer */
+	TL_ST_MATCH, /* search matches */
 	TL_ST_N
 };
 
@@ -54,15 +54,15 @@ struct tl_glyphs {
 	uint32_t bar_part[8]; /* partial bar: 1/8 .. 8/8 */
 	/* sequence diagrams */
 	uint32_t lifeline;
-	uint32_t shaft;		   /* an observed arrow's shaft */
+	uint32_t shaft;            /* an observed arrow's shaft */
 	uint32_t dash, dash_gap;   /* an inferred arrow's shaft: the two alternate */
 	uint32_t arrow_r, arrow_l; /* arrow heads */
-	uint32_t no_dir;	   /* mid-shaft of an arrow whose direction is unknown */
-	uint32_t mark;		   /* the step marked to compare times with */
+	uint32_t no_dir;           /* mid-shaft of an arrow whose direction is unknown */
+	uint32_t mark;             /* the step marked to compare times with */
 	/* inside text, as UTF-8 strings (ASCII may need more columns) */
-	const char *to;	       /* "A -> B", "SYN-SENT -> ESTABLISHED" */
+	const char *to;        /* "A -> B", "SYN-SENT -> ESTABLISHED" */
 	const char *to_narrow; /* the same in one column */
-	bool ascii;	       /* ASCII only: no wide glyphs, no Chinese */
+	bool ascii;            /* ASCII only: no wide glyphs, no Chinese */
 };
 
 extern const struct tl_glyphs tl_glyphs_utf8;
@@ -91,12 +91,11 @@ int tl_canvas_text(struct tl_canvas *c, int x, int y, int maxw, int style, const
 int tl_canvas_textn(struct tl_canvas *c, int x, int y, int maxw, int style, const char *s,
 		    size_t len);
 int tl_canvas_printf(struct tl_canvas *c, int x, int y, int maxw, int style, const char *fmt, ...)
-	TL_PRINTF(6, 7);
+    TL_PRINTF(6, 7);
 /* Text wrapped into w columns at spaces (anywhere between wide glyphs) and
  * at newlines, on at most maxrows rows; an ellipsis says when more did not
  * fit.  Returns the rows used. */
-int tl_canvas_wrap(struct tl_canvas *c, int x, int y, int w, int maxrows, int style,
-		   const char *s);
+int tl_canvas_wrap(struct tl_canvas *c, int x, int y, int w, int maxrows, int style, const char *s);
 /* Columns the text takes on this canvas. */
 int tl_canvas_text_width(const struct tl_canvas *c, const char *s);
 void tl_canvas_fill(struct tl_canvas *c, int x, int y, int w, int h, uint32_t ch, int style);

@@ -18,18 +18,17 @@
 #include "tcpladder/relay.h"
 #include "tcpladder/scenario.h"
 
-
 /* A segment that crossed (or was dropped by) the relay. */
 struct tl_demo_seg {
 	uint64_t mono_ns;
 	double wall;
 	int from; /* 0: A to B, 1: B to A */
 	bool dropped;
-	bool kept;	   /* the link kept a copy of it (dup-syn) */
+	bool kept;         /* the link kept a copy of it (dup-syn) */
 	uint64_t stale_ns; /* a kept copy sent now: its original's age; else 0 */
-	bool held;	   /* step mode: it stops mid-link until released */
-	bool resent;	   /* the same segment is still on the link: a retransmission */
-	bool released;	   /* not a new segment: this held one was released now */
+	bool held;         /* step mode: it stops mid-link until released */
+	bool resent;       /* the same segment is still on the link: a retransmission */
+	bool released;     /* not a new segment: this held one was released now */
 	struct tl_pkt pkt;
 };
 

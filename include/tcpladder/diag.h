@@ -17,18 +17,18 @@
 struct nlmsghdr;
 
 enum tl_diag_kind {
-	TL_DIAG_TCP,	     /* parse inet_diag_msg records into ctx->snap */
-	TL_DIAG_COUNT_INET,  /* count inet_diag_msg records (UDP, RAW) */
-	TL_DIAG_COUNT_UNIX,  /* count unix_diag_msg records */
+	TL_DIAG_TCP,        /* parse inet_diag_msg records into ctx->snap */
+	TL_DIAG_COUNT_INET, /* count inet_diag_msg records (UDP, RAW) */
+	TL_DIAG_COUNT_UNIX, /* count unix_diag_msg records */
 };
 
 struct tl_diag_ctx {
 	enum tl_diag_kind kind;
 	struct tl_snapshot *snap; /* TL_DIAG_TCP only */
-	long count;		  /* records accepted */
-	bool done;		  /* NLMSG_DONE seen */
-	bool interrupted;	  /* NLM_F_DUMP_INTR seen: the dump must be redone */
-	int error;		  /* -errno from the kernel or the parser */
+	long count;               /* records accepted */
+	bool done;                /* NLMSG_DONE seen */
+	bool interrupted;         /* NLM_F_DUMP_INTR seen: the dump must be redone */
+	int error;                /* -errno from the kernel or the parser */
 };
 
 void tl_diag_ctx_init(struct tl_diag_ctx *ctx, enum tl_diag_kind kind, struct tl_snapshot *snap);
@@ -44,8 +44,7 @@ int tl_diag_feed(struct tl_diag_ctx *ctx, const void *buf, size_t len, uint32_t 
  * events, an exact lookup's answer): cb is called for each; a non-zero
  * return stops the walk and is returned.  Returns the number of records,
  * or -EBADMSG for malformed data. */
-int tl_diag_each(const void *buf, size_t len, int (*cb)(const struct tl_sock *, void *),
-		 void *arg);
+int tl_diag_each(const void *buf, size_t len, int (*cb)(const struct tl_sock *, void *), void *arg);
 
 /* One SOCK_DIAG_BY_FAMILY inet message into a record: 0 or -EBADMSG. */
 int tl_diag_parse_inet(const struct nlmsghdr *nlh, struct tl_sock *out);
@@ -64,7 +63,7 @@ int tl_diag_request_size(size_t reqlen, size_t code_len, size_t *size);
  * seq, a copy of req, and the bytecode attribute when code is not NULL.
  * NULL, and the message unusable, when it does not fit in size. */
 struct nlmsghdr *tl_diag_request_put(void *buf, size_t size, uint16_t type, uint16_t flags,
-				     uint32_t seq, const void *req, size_t reqlen,
-				     const void *code, size_t code_len);
+				     uint32_t seq, const void *req, size_t reqlen, const void *code,
+				     size_t code_len);
 
 #endif

@@ -23,16 +23,16 @@ struct tl_filter;
 struct tl_engine_config {
 	const struct tl_ns_arg *netns;
 	size_t n_netns;
-	uint64_t delay_ns;		/* the interval aimed for */
-	double cpu_budget;		/* fraction of one core for full dumps, and
+	uint64_t delay_ns;              /* the interval aimed for */
+	double cpu_budget;              /* fraction of one core for full dumps, and
 					   again for following (clamped to 0.001..1) */
-	uint64_t follow_period_ns;	/* follow steps at most this often */
+	uint64_t follow_period_ns;      /* follow steps at most this often */
 	const struct tl_filter *filter; /* which sockets to track (may be NULL) */
 	const struct tl_filter *follow; /* which connections to follow (may be NULL) */
-	unsigned what;			/* TL_SAMPLE_* */
-	int exact;			/* enum tl_exact_mode: the eBPF source */
-	size_t exact_ring;		/* its ring buffer in bytes (0: the default) */
-	bool sparse_quiet;		/* dump quiet namespaces less often (--all-netns) */
+	unsigned what;                  /* TL_SAMPLE_* */
+	int exact;                      /* enum tl_exact_mode: the eBPF source */
+	size_t exact_ring;              /* its ring buffer in bytes (0: the default) */
+	bool sparse_quiet;              /* dump quiet namespaces less often (--all-netns) */
 };
 
 struct tl_engine;
@@ -84,6 +84,5 @@ int tl_engine_ns_add(struct tl_engine *e, const char *path, const char *name, ui
 		     double wall, char **cause);
 void tl_engine_ns_drop(struct tl_engine *e, unsigned i);
 bool tl_engine_ns_live(const struct tl_engine *e, unsigned i);
-
 
 #endif

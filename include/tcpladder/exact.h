@@ -20,13 +20,13 @@
 #include "tcpladder/snapshot.h"
 
 enum tl_exact_kind {
-	TL_EXACT_STATE = 1,	 /* from -> to */
-	TL_EXACT_RST_OUT,	 /* the socket sent an RST */
-	TL_EXACT_RST_IN,	 /* the socket received an RST */
-	TL_EXACT_RETRANS,	 /* a segment was sent again (tcp_flags says which) */
+	TL_EXACT_STATE = 1,      /* from -> to */
+	TL_EXACT_RST_OUT,        /* the socket sent an RST */
+	TL_EXACT_RST_IN,         /* the socket received an RST */
+	TL_EXACT_RETRANS,        /* a segment was sent again (tcp_flags says which) */
 	TL_EXACT_RETRANS_SYNACK, /* a request socket sent its SYN+ACK again */
-	TL_EXACT_TW_FIN,	 /* orphaned FIN-WAIT-2 mini-socket: FIN in, now TIME-WAIT */
-	TL_EXACT_TW_RST,	 /* orphaned FIN-WAIT-2 mini-socket: RST in, gone */
+	TL_EXACT_TW_FIN,         /* orphaned FIN-WAIT-2 mini-socket: FIN in, now TIME-WAIT */
+	TL_EXACT_TW_RST,         /* orphaned FIN-WAIT-2 mini-socket: RST in, gone */
 	TL_EXACT_NKINDS
 };
 
@@ -39,10 +39,10 @@ enum {
 struct tl_exact_rec {
 	uint64_t mono_ns;   /* when (CLOCK_MONOTONIC) */
 	uint32_t netns_ino; /* the socket's namespace */
-	uint8_t kind;	    /* enum tl_exact_kind */
-	uint8_t from;	    /* TL_EXACT_STATE: the state left */
-	uint8_t to;	    /* the state entered; for other kinds the socket's state */
-	uint8_t flags;	    /* TL_EXACT_* */
+	uint8_t kind;       /* enum tl_exact_kind */
+	uint8_t from;       /* TL_EXACT_STATE: the state left */
+	uint8_t to;         /* the state entered; for other kinds the socket's state */
+	uint8_t flags;      /* TL_EXACT_* */
 	uint16_t tcp_flags; /* TL_EXACT_RETRANS: the segment's flags (FIN 0x01, SYN 0x02) */
 	/* cookie, family, addresses, ports, state (= to), inode and uid where
 	 * the socket had them; at a close the final counters in info */
@@ -52,7 +52,7 @@ struct tl_exact_rec {
 /* Where a step's evidence came from (struct tl_event's source). */
 enum tl_source {
 	TL_SOURCE_SOCK_DIAG, /* dumps, destroy events, lookups */
-	TL_SOURCE_EBPF,	     /* a tracepoint record */
+	TL_SOURCE_EBPF,      /* a tracepoint record */
 };
 
 /* "state", "rst-out", ...; "?" for anything else.  Static. */

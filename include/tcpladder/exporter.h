@@ -28,7 +28,7 @@ struct tl_exporter;
  * in use is an error now; the textfile's directory is checked by creating
  * (and removing) a temporary file in it. */
 struct tl_exporter *tl_exporter_new(const struct tl_listen_addr *listen, const char *textfile,
-                                    char **cause);
+				    char **cause);
 void tl_exporter_free(struct tl_exporter *x);
 
 /* The descriptor to poll (POLLIN); returns how many were written (0 or 1). */

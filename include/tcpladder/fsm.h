@@ -38,19 +38,19 @@ enum tl_role {
 };
 
 enum {
-	TL_EDGE_ACTIVE = 1 << 0,  /* only an active opener takes it */
-	TL_EDGE_PASSIVE = 1 << 1, /* only a passive opener takes it */
-	TL_EDGE_ABORT = 1 << 2,	  /* an RST abort */
+	TL_EDGE_ACTIVE = 1 << 0,      /* only an active opener takes it */
+	TL_EDGE_PASSIVE = 1 << 1,     /* only a passive opener takes it */
+	TL_EDGE_ABORT = 1 << 2,       /* an RST abort */
 	TL_EDGE_CLOSE_FIRST = 1 << 3, /* sending the first FIN (the active close) */
 };
 
 struct tl_fsm_edge {
-	uint8_t from;	 /* enum tl_tcp_state; CLOSED is the start and the end */
+	uint8_t from; /* enum tl_tcp_state; CLOSED is the start and the end */
 	uint8_t to;
 	uint8_t segment; /* enum tl_segment */
-	uint8_t dir;	 /* enum tl_dir */
+	uint8_t dir;     /* enum tl_dir */
 	uint8_t cost;
-	uint8_t flags;	 /* TL_EDGE_* */
+	uint8_t flags;   /* TL_EDGE_* */
 	const char *why; /* "receive FIN, send ACK" */
 };
 
@@ -67,7 +67,7 @@ const struct tl_fsm_edge *tl_fsm_edge(int from, int to, enum tl_role role);
 const struct tl_fsm_edge *tl_fsm_abort_edge(int from);
 
 enum {
-	TL_PATH_NO_ABORT = 1 << 0,	   /* evidence of an orderly close: no RST edges */
+	TL_PATH_NO_ABORT = 1 << 0,          /* evidence of an orderly close: no RST edges */
 	TL_PATH_PEER_CLOSED_FIRST = 1 << 1, /* the peer sent the first FIN */
 };
 

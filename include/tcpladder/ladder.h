@@ -25,10 +25,10 @@
 
 enum tl_ladder_kind {
 	TL_LADDER_ARROW, /* a segment: SYN, SYN+ACK, ACK, FIN, RST */
-	TL_LADDER_DATA,	 /* data exchanged while ESTABLISHED, from tcp_info deltas */
+	TL_LADDER_DATA,  /* data exchanged while ESTABLISHED, from tcp_info deltas */
 	TL_LADDER_STATE, /* a state change that sends nothing (TIME-WAIT expiry) */
-	TL_LADDER_SEEN,	 /* `from` first seen in mid-life, in `state`: nothing before it is known */
-	TL_LADDER_GAP,	 /* `hidden` steps of `from` not kept (steps.h) */
+	TL_LADDER_SEEN,  /* `from` first seen in mid-life, in `state`: nothing before it is known */
+	TL_LADDER_GAP,   /* `hidden` steps of `from` not kept (steps.h) */
 };
 
 /* The dialogue line a step speaks (the words are in narration.c). */
@@ -37,36 +37,36 @@ enum tl_ladder_line {
 	TL_LINE_HELLO1, /* "A: Hello, I'm A" */
 	TL_LINE_HELLO2, /* "B: Hello A, I'm B" */
 	TL_LINE_HELLO3, /* "A: Hello B" */
-	TL_LINE_BYE1,	/* "A: B, I'm done sending" */
-	TL_LINE_BYE2,	/* "B: Oh, you're done. Got it" */
-	TL_LINE_BYE3,	/* "B: Then I'm done too. Bye" */
-	TL_LINE_BYE4,	/* "A: OK, bye" */
-	TL_LINE_RESET,	/* "A: Reset! Drop it all" */
+	TL_LINE_BYE1,   /* "A: B, I'm done sending" */
+	TL_LINE_BYE2,   /* "B: Oh, you're done. Got it" */
+	TL_LINE_BYE3,   /* "B: Then I'm done too. Bye" */
+	TL_LINE_BYE4,   /* "A: OK, bye" */
+	TL_LINE_RESET,  /* "A: Reset! Drop it all" */
 	TL_LINE_N
 };
 
 /* One side (0 = A, 1 = B) at one step. */
 struct tl_ladder_side {
 	uint8_t before, after; /* states around the step (0: not yet known) */
-	uint8_t change;	       /* the state entered at this step, 0 for none */
-	bool inferred;	       /* that change was inferred or derived */
-	bool landing;	       /* ... and caused by this step's segment arriving */
+	uint8_t change;        /* the state entered at this step, 0 for none */
+	bool inferred;         /* that change was inferred or derived */
+	bool landing;          /* ... and caused by this step's segment arriving */
 	const char *why;       /* the change's explanation (static), or NULL */
-	bool has_info;	       /* info holds this side's counters at this step */
+	bool has_info;         /* info holds this side's counters at this step */
 	struct tl_tcpinfo info;
 };
 
 struct tl_ladder_step {
-	uint8_t kind;	 /* enum tl_ladder_kind */
-	uint8_t segment; /* enum tl_segment for arrows */
-	int8_t from;	 /* sender: 0 A, 1 B, -1 unknown (an RST) */
-	bool inferred;	 /* no observed state change implies it */
-	uint8_t line;	 /* enum tl_ladder_line, spoken by `from` */
+	uint8_t kind;     /* enum tl_ladder_kind */
+	uint8_t segment;  /* enum tl_segment for arrows */
+	int8_t from;      /* sender: 0 A, 1 B, -1 unknown (an RST) */
+	bool inferred;    /* no observed state change implies it */
+	uint8_t line;     /* enum tl_ladder_line, spoken by `from` */
 	uint64_t mono_ns; /* when it was sent (or seen arriving) */
 	double wall;
 	uint64_t bytes; /* data steps: bytes and segments carried */
 	uint32_t segs;
-	uint8_t state;	 /* TL_LADDER_SEEN: the state it was first seen in */
+	uint8_t state;   /* TL_LADDER_SEEN: the state it was first seen in */
 	uint64_t hidden; /* TL_LADDER_GAP: how many steps are not shown */
 	struct tl_ladder_side side[2];
 };
@@ -96,8 +96,8 @@ void tl_ladder_build_steps(struct tl_ladder *l, const struct tl_steps *s, uint32
 			   uint32_t conn_b);
 /* Both connections' kept events, oldest first (for a replay); *n is how
  * many, the array is the caller's to free (NULL when none). */
-struct tl_event *tl_ladder_steps_events(const struct tl_steps *s, uint32_t conn_a,
-					uint32_t conn_b, size_t *n);
+struct tl_event *tl_ladder_steps_events(const struct tl_steps *s, uint32_t conn_a, uint32_t conn_b,
+					size_t *n);
 /* The same from an array of events (tests, replays). */
 void tl_ladder_build_events(struct tl_ladder *l, const struct tl_event *ev, size_t n,
 			    uint32_t conn_a, uint32_t conn_b);

@@ -36,7 +36,7 @@ struct tl_ladderend_tr {
 struct tl_ladderend_act {
 	uint8_t kind, seg, hint;
 	bool first; /* the first action of its transition: the state changes here */
-	int tr;	    /* transition on its side, -1 for none */
+	int tr;     /* transition on its side, -1 for none */
 	int peer;   /* the matched action on the other side, -1 for none */
 	int step;   /* the step it made or landed on, -1 before */
 	uint64_t t;
@@ -72,7 +72,7 @@ struct tl_ladderend_flow {
 	bool ok;
 	uint64_t out_bytes, in_bytes;
 	uint32_t out_segs, in_segs;
-	int leave; /* transition that leaves ESTABLISHED */
+	int leave;      /* transition that leaves ESTABLISHED */
 	uint64_t since; /* when it entered ESTABLISHED */
 	double since_wall;
 };

@@ -46,13 +46,13 @@
 #define TL_LADDER_MIN_H 12
 
 struct tl_ladder_view {
-	int selected;	  /* step index, -1 none */
-	int mark;	  /* step index, -1 none */
-	int scroll;	  /* first step shown (kept so the selection is visible) */
-	double anim;	  /* progress 0..1 of the newest arrow's flight; 1 = landed */
+	int selected;     /* step index, -1 none */
+	int mark;         /* step index, -1 none */
+	int scroll;       /* first step shown (kept so the selection is visible) */
+	double anim;      /* progress 0..1 of the newest arrow's flight; 1 = landed */
 	const char *lang; /* "en" or "zh" (NULL: "en"; an ASCII canvas shows English) */
-	bool explain;	  /* explain the selected step's state in the pane */
-	uint64_t now;	  /* monotonic ns, for the clocks; 0 hides them */
+	bool explain;     /* explain the selected step's state in the pane */
+	uint64_t now;     /* monotonic ns, for the clocks; 0 hides them */
 };
 
 /* Draw into the rectangle; a side pane with the selected step's details

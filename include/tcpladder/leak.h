@@ -17,9 +17,9 @@
 
 struct tl_leak_cfg {
 	uint32_t count_threshold; /* this many in CLOSE-WAIT in one process: a leak */
-	double age_threshold_s;	  /* a CLOSE-WAIT this old: a leak */
-	uint64_t window_ns;	  /* growth is judged over this window */
-	double pressure_ratio;	  /* TIME-WAIT or port use above this share: pressure */
+	double age_threshold_s;   /* a CLOSE-WAIT this old: a leak */
+	uint64_t window_ns;       /* growth is judged over this window */
+	double pressure_ratio;    /* TIME-WAIT or port use above this share: pressure */
 };
 
 void tl_leak_cfg_default(struct tl_leak_cfg *cfg);
@@ -28,20 +28,20 @@ void tl_leak_cfg_default(struct tl_leak_cfg *cfg);
 struct tl_cw_item {
 	uint16_t lport;
 	uint32_t rqueue;
-	double age_s;	 /* time in CLOSE-WAIT, or an estimate */
-	bool age_exact;	 /* the change was observed */
-	int pid;	 /* owner, -1 if unknown */
+	double age_s;     /* time in CLOSE-WAIT, or an estimate */
+	bool age_exact;   /* the change was observed */
+	int pid;          /* owner, -1 if unknown */
 	const char *comm; /* owner's name, or NULL */
 	const char *cmdline;
 	unsigned ns; /* the watched namespace's index (0 with one) */
 };
 
 struct tl_leak_group {
-	int pid;	/* by process: the pid (-1: owner unknown); by port: -1 */
-	unsigned ns;	/* by process: the namespace of its sockets (the first's) */
+	int pid;     /* by process: the pid (-1: owner unknown); by port: -1 */
+	unsigned ns; /* by process: the namespace of its sockets (the first's) */
 	char comm[17];
 	char cmdline[96];
-	uint16_t port;	/* by port: the local port; by process: 0 */
+	uint16_t port; /* by port: the local port; by process: 0 */
 	uint32_t count;
 	uint32_t unread; /* sockets with Recv-Q > 1: data the application never read */
 	double oldest_s;
@@ -66,7 +66,7 @@ struct tl_leak_watch {
 		uint32_t c[64];
 		unsigned n, head;
 		uint64_t last_seen;
-	} *series;
+	} * series;
 	size_t n, cap;
 };
 
@@ -80,7 +80,7 @@ void tl_leak_watch_update(struct tl_leak_watch *w, struct tl_leak_group *g, size
 struct tl_tw_dest {
 	char remote[64];
 	uint32_t in_use; /* local ports bound to connections to it (TIME-WAIT included) */
-	uint32_t range;	 /* size of the ephemeral port range */
+	uint32_t range;  /* size of the ephemeral port range */
 	double ratio;
 };
 
@@ -95,7 +95,7 @@ struct tl_tw_pressure {
 };
 
 /* From a snapshot and the namespace's limits. */
-void tl_tw_pressure_compute(const struct tl_snapshot *s, long max_buckets, int port_lo,
-			    int port_hi, const struct tl_leak_cfg *cfg, struct tl_tw_pressure *out);
+void tl_tw_pressure_compute(const struct tl_snapshot *s, long max_buckets, int port_lo, int port_hi,
+			    const struct tl_leak_cfg *cfg, struct tl_tw_pressure *out);
 
 #endif

@@ -46,7 +46,7 @@ struct tl_metrics_counters {
 
 /* Add a step's events (those of namespace ns only). */
 void tl_metrics_count(struct tl_metrics_counters *c, const struct tl_event *ev, size_t n,
-                      unsigned ns);
+		      unsigned ns);
 enum tl_metrics_close tl_metrics_close_how(const struct tl_event *ev);
 
 /* One watched namespace. */

@@ -49,7 +49,7 @@ void tl_cgroup_docker_name(const char *json, size_t len, char *out, size_t size)
 /* The label (at most TL_NSLABEL_MAX - 1 bytes).  name: the `ip netns`
  * name or NULL; cg: may be NULL; pid 0 when no process lives in it. */
 void tl_nslabel_make(char *out, size_t size, bool self, const char *name,
-                     const struct tl_cgroup_info *cg, int pid, const char *comm);
+		     const struct tl_cgroup_info *cg, int pid, const char *comm);
 
 /* Short ids: the first 12 hex digits of a container id, 8 of a pod uid. */
 #define TL_CG_SHORT_ID 12

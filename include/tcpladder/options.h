@@ -17,10 +17,10 @@ enum tl_mode {
 /* --metrics-listen ADDR:PORT, parsed (numeric addresses only: no name
  * lookups).  family 0: not given. */
 struct tl_listen_addr {
-	int family;	 /* AF_INET or AF_INET6 */
+	int family;       /* AF_INET or AF_INET6 */
 	uint8_t addr[16]; /* network byte order */
 	uint16_t port;
-	char text[64];	 /* as given, for messages */
+	char text[64]; /* as given, for messages */
 };
 
 /* --exact / --no-exact: the eBPF source required, refused, or (the
@@ -44,32 +44,32 @@ struct tl_options {
 	bool version;
 	struct tl_ns_arg *netns;
 	size_t n_netns;
-	bool all_netns;		 /* -A: every namespace, the set kept current */
-	uint64_t delay_ns;	 /* -d: the interval aimed for */
-	bool delay_set;		 /* -d was given (the UI's default is longer) */
+	bool all_netns;           /* -A: every namespace, the set kept current */
+	uint64_t delay_ns;        /* -d: the interval aimed for */
+	bool delay_set;           /* -d was given (the UI's default is longer) */
 	unsigned long iterations; /* -n: stop after N samples; 0 = no limit */
-	uint64_t duration_ns;	 /* --duration; 0 = no limit */
-	double cpu_budget;	 /* --cpu-budget, as a fraction of one core */
-	char *follow;		 /* --follow FILTER, or NULL */
-	bool no_color;		 /* --no-color (NO_COLOR is read by the terminal shell) */
-	bool ascii;		 /* --ascii */
-	bool check;		 /* --check: --once exits 3 on a leak or pressure */
-	bool no_owners;		 /* --no-owners: never read /proc */
-	const char *lang;	 /* --lang: "en" or "zh" (static) */
-	bool ladder;		 /* --ladder: with --events, each connection's ladder at its end */
-	int demo;		 /* --demo[=SCENARIO]: the scenario's index, -1 without --demo,
-				    TL_SCENARIO_LIST for --demo=list */
-	uint64_t link_delay_ns;	 /* --link-delay */
-	bool step;		 /* --step: the lab holds each segment until released */
+	uint64_t duration_ns;     /* --duration; 0 = no limit */
+	double cpu_budget;        /* --cpu-budget, as a fraction of one core */
+	char *follow;             /* --follow FILTER, or NULL */
+	bool no_color;            /* --no-color (NO_COLOR is read by the terminal shell) */
+	bool ascii;               /* --ascii */
+	bool check;               /* --check: --once exits 3 on a leak or pressure */
+	bool no_owners;           /* --no-owners: never read /proc */
+	const char *lang;         /* --lang: "en" or "zh" (static) */
+	bool ladder;              /* --ladder: with --events, each connection's ladder at its end */
+	int demo;                 /* --demo[=SCENARIO]: the scenario's index, -1 without --demo,
+				     TL_SCENARIO_LIST for --demo=list */
+	uint64_t link_delay_ns;   /* --link-delay */
+	bool step;                /* --step: the lab holds each segment until released */
 	unsigned long leak_count; /* --leak-count (0: default) */
-	uint64_t leak_age_ns;	 /* --leak-age (0: default) */
-	uint64_t leak_window_ns; /* --leak-window (0: default) */
-	bool ui;		 /* --ui: the interactive view even beside metrics */
+	uint64_t leak_age_ns;     /* --leak-age (0: default) */
+	uint64_t leak_window_ns;  /* --leak-window (0: default) */
+	bool ui;                  /* --ui: the interactive view even beside metrics */
 	struct tl_listen_addr metrics_listen; /* --metrics-listen (family 0: none) */
-	char *metrics_textfile;	 /* --metrics-textfile, or NULL */
+	char *metrics_textfile;               /* --metrics-textfile, or NULL */
 	unsigned long metrics_top; /* --metrics-top: per-owner, port and destination cap */
-	char *filter;		 /* the FILTER arguments joined, or NULL */
-	int exact;		 /* enum tl_exact_mode */
+	char *filter;              /* the FILTER arguments joined, or NULL */
+	int exact;                 /* enum tl_exact_mode */
 };
 
 /* 0 on success; -EINVAL on a usage error with *cause set (caller frees).

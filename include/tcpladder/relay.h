@@ -28,8 +28,8 @@ void tl_pkt_describe(const struct tl_pkt *pkt, char *out, size_t len);
 enum tl_drop_rule {
 	TL_DROP_NONE,
 	TL_DROP_LAST_ACK, /* side 0's pure ACK of side 1's FIN, once */
-	TL_KEEP_SYN,	  /* nothing dropped; a copy of side 0's first SYN kept */
-	TL_DROP_ACKS,	  /* every pure ACK from side 0 after side 1's FIN */
+	TL_KEEP_SYN,      /* nothing dropped; a copy of side 0's first SYN kept */
+	TL_DROP_ACKS,     /* every pure ACK from side 0 after side 1's FIN */
 };
 
 #define TL_RELAY_MTU 2048
@@ -37,7 +37,7 @@ enum tl_drop_rule {
 struct tl_relay_entry {
 	uint64_t due;
 	uint64_t stale_ns; /* a kept copy: how long ago the original crossed; else 0 */
-	bool held;	   /* step mode: stops in the middle of the link until released */
+	bool held;         /* step mode: stops in the middle of the link until released */
 	int to;
 	size_t len;
 	uint8_t data[TL_RELAY_MTU];
@@ -49,8 +49,8 @@ struct tl_relay {
 	size_t head, n, cap;
 	int rule;
 	bool fin_seen[2]; /* a FIN came from side i */
-	bool dropped;	  /* the rule fired */
-	bool step; /* step mode: each new TCP segment is held mid-link */
+	bool dropped;     /* the rule fired */
+	bool step;        /* step mode: each new TCP segment is held mid-link */
 	/* TL_KEEP_SYN: the copy, and when its original was sent */
 	bool kept, just_kept;
 	uint64_t kept_at;

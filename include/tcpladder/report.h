@@ -13,14 +13,14 @@
 #include "tcpladder/util.h"
 
 struct tl_once_report {
-	const char *netns;	   /* "self", a name or a path; with -A the label */
-	uint64_t netns_ino;	   /* 0: not shown (one namespace named) */
+	const char *netns;                      /* "self", a name or a path; with -A the label */
+	uint64_t netns_ino;                     /* 0: not shown (one namespace named) */
 	const struct tl_cgroup_info *container; /* what its processes' cgroup says, or NULL */
-	double wall;		   /* unix time of the sample */
-	double dump_ms;		   /* what the sample cost */
-	const char *source;	   /* what took it ("sock_diag"; NULL: the same) */
-	struct tl_hist hist;	   /* TCP sockets by state */
-	long other[TL_OTHER_N];	   /* -1: not available */
+	double wall;                            /* unix time of the sample */
+	double dump_ms;                         /* what the sample cost */
+	const char *source;                     /* what took it ("sock_diag"; NULL: the same) */
+	struct tl_hist hist;                    /* TCP sockets by state */
+	long other[TL_OTHER_N];                 /* -1: not available */
 	/* CLOSE-WAIT by owner and by local port (owned by the caller) */
 	const struct tl_leak_group *by_process;
 	size_t n_process;
@@ -53,10 +53,10 @@ struct tl_engine_stats;
 struct tl_owner;
 
 /* One event as a line for people:
- * "12:00:01.250 self 127.0.0.1:50000 -> 127.0.0.1:80  ESTABLISHED -> FIN-WAIT-1  FIN out  (inferred)"
- * Local time; with utc, UTC. */
-void tl_report_event_text(struct tl_buf *b, const struct tl_event *ev, const char *netns,
-			  bool utc, const struct tl_owner *owner);
+ * "12:00:01.250 self 127.0.0.1:50000 -> 127.0.0.1:80  ESTABLISHED -> FIN-WAIT-1  FIN out
+ * (inferred)" Local time; with utc, UTC. */
+void tl_report_event_text(struct tl_buf *b, const struct tl_event *ev, const char *netns, bool utc,
+			  const struct tl_owner *owner);
 /* One event as a JSON object on one line (DESIGN.md section 4); with st,
  * the sampler's effective interval and last dump cost ride along; owner
  * (NULL: unknown) fills pid and comm. */

@@ -33,16 +33,16 @@ struct tl_filter;
 struct tl_engine;
 
 struct tl_runtime_config {
-	const struct tl_options *opts;	/* namespaces, interval, budget, limits, owners */
+	const struct tl_options *opts;  /* namespaces, interval, budget, limits, owners */
 	const struct tl_filter *filter; /* which sockets to track (may be NULL) */
 	const struct tl_filter *follow; /* which connections to follow (may be NULL) */
-	struct tl_demo *demo;		/* the lab, or NULL; the caller owns it */
-	size_t log_cap;			/* events kept for the views (0: none) */
-	bool steps;			/* keep each connection's steps (steps.h) */
-	size_t steps_cap;		/* ... at most this many events (0: TL_STEPS_CAP) */
-	size_t history_cap;		/* samples of histogram history (0: none) */
-	bool leaks;			/* CLOSE-WAIT owners and growth, TIME-WAIT pressure */
-	bool event_owners;		/* owners of the events' sockets (--events) */
+	struct tl_demo *demo;           /* the lab, or NULL; the caller owns it */
+	size_t log_cap;                 /* events kept for the views (0: none) */
+	bool steps;                     /* keep each connection's steps (steps.h) */
+	size_t steps_cap;               /* ... at most this many events (0: TL_STEPS_CAP) */
+	size_t history_cap;             /* samples of histogram history (0: none) */
+	bool leaks;                     /* CLOSE-WAIT owners and growth, TIME-WAIT pressure */
+	bool event_owners;              /* owners of the events' sockets (--events) */
 	/* Once destroy events were read, leave their descriptors out of
 	 * tl_runtime_pollfds() for this long (0: never): the kernel queues
 	 * them, and under churn one wakeup per event costs more than the
@@ -54,7 +54,7 @@ struct tl_runtime_config {
 enum tl_runtime_front {
 	TL_RUNTIME_FRONT_EVENTS,  /* --events: owners, and steps for --ladder */
 	TL_RUNTIME_FRONT_METRICS, /* metrics alone: leaks for the exporter */
-	TL_RUNTIME_FRONT_VIEW,	  /* the full-screen view: log, steps, history, leaks */
+	TL_RUNTIME_FRONT_VIEW,    /* the full-screen view: log, steps, history, leaks */
 };
 
 /* Fills *cfg for front: the one place the front ends' needs are set. */
@@ -73,8 +73,7 @@ enum tl_runtime_stop {
 struct tl_runtime;
 
 /* Sets up the stop signals too (undone by tl_runtime_free()). */
-struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t now,
-				  char **cause);
+struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t now, char **cause);
 void tl_runtime_free(struct tl_runtime *rt);
 
 /* Room for the descriptors a front end polls: one destroy-event socket

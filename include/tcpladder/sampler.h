@@ -23,8 +23,7 @@ enum {
 struct tl_sampler;
 
 /* path NULL: the caller's own namespace.  name is how it is shown. */
-struct tl_sampler *tl_sampler_new(const char *path, const char *name, unsigned flags,
-				  char **cause);
+struct tl_sampler *tl_sampler_new(const char *path, const char *name, unsigned flags, char **cause);
 void tl_sampler_free(struct tl_sampler *s);
 /* Full dump of TCP (IPv4 and IPv6) in the states of mask (TL_TCPF_ALL). */
 int tl_sampler_sample(struct tl_sampler *s, struct tl_snapshot *snap, unsigned what,

@@ -7,15 +7,15 @@
 #include <stdbool.h>
 
 enum tl_scenario {
-	TL_SCENARIO_FULL,	  /* handshake, data, the client closes first */
+	TL_SCENARIO_FULL,         /* handshake, data, the client closes first */
 	TL_SCENARIO_SERVER_FIRST, /* the server closes first */
-	TL_SCENARIO_RST,	  /* the client aborts with SO_LINGER 0 */
-	TL_SCENARIO_LOST_ACK,	  /* the link drops the last ACK of the close */
-	TL_SCENARIO_LEAK,	  /* the server never closes: CLOSE-WAIT climbs */
-	TL_SCENARIO_TW_STORM,	  /* many short connections, many TIME-WAITs */
-	TL_SCENARIO_HALF_CLOSE,	  /* the server sends on after the client's FIN */
-	TL_SCENARIO_DUP_SYN,	  /* an old duplicate SYN reaches the server */
-	TL_SCENARIO_LATE_FIN,	  /* the server's FIN outlives the client's TIME-WAIT */
+	TL_SCENARIO_RST,          /* the client aborts with SO_LINGER 0 */
+	TL_SCENARIO_LOST_ACK,     /* the link drops the last ACK of the close */
+	TL_SCENARIO_LEAK,         /* the server never closes: CLOSE-WAIT climbs */
+	TL_SCENARIO_TW_STORM,     /* many short connections, many TIME-WAITs */
+	TL_SCENARIO_HALF_CLOSE,   /* the server sends on after the client's FIN */
+	TL_SCENARIO_DUP_SYN,      /* an old duplicate SYN reaches the server */
+	TL_SCENARIO_LATE_FIN,     /* the server's FIN outlives the client's TIME-WAIT */
 	TL_SCENARIO_N
 };
 

@@ -25,7 +25,7 @@ enum {
 struct tl_tcpinfo {
 	uint64_t bytes_acked;
 	uint64_t bytes_received;
-	uint64_t bytes_sent;	/* data, retransmissions included */
+	uint64_t bytes_sent; /* data, retransmissions included */
 	uint64_t bytes_retrans;
 	uint32_t rtt_us;
 	uint32_t rttvar_us;
@@ -34,8 +34,8 @@ struct tl_tcpinfo {
 	uint32_t last_data_sent_ms;
 	uint32_t last_data_recv_ms;
 	uint32_t last_ack_recv_ms; /* for an idle CLOSE-WAIT socket: since the FIN came */
-	uint8_t state; /* tcpi_state */
-	uint8_t have;  /* TL_INFO_* */
+	uint8_t state;             /* tcpi_state */
+	uint8_t have;              /* TL_INFO_* */
 };
 
 enum {
@@ -50,10 +50,10 @@ struct tl_sock {
 	uint8_t remote[16];
 	uint16_t lport;
 	uint16_t rport;
-	uint8_t family;	  /* AF_INET or AF_INET6 */
+	uint8_t family;   /* AF_INET or AF_INET6 */
 	uint8_t protocol; /* IPPROTO_TCP */
-	uint8_t state;	  /* enum tl_tcp_state */
-	uint8_t timer;	  /* idiag_timer: 0 none, 1 retransmit, 2 keepalive, 3 TIME-WAIT, 4 probe */
+	uint8_t state;    /* enum tl_tcp_state */
+	uint8_t timer;    /* idiag_timer: 0 none, 1 retransmit, 2 keepalive, 3 TIME-WAIT, 4 probe */
 	uint8_t retrans;
 	uint8_t flags; /* TL_SOCK_* */
 	uint32_t expires_ms;
@@ -67,21 +67,15 @@ struct tl_sock {
 
 /* Counts of the namespace's sockets other than TCP; -1 when the kernel
  * cannot report that kind (its diag module is missing). */
-enum tl_other {
-	TL_OTHER_UDP,
-	TL_OTHER_UDPLITE,
-	TL_OTHER_RAW,
-	TL_OTHER_UNIX,
-	TL_OTHER_N
-};
+enum tl_other { TL_OTHER_UDP, TL_OTHER_UDPLITE, TL_OTHER_RAW, TL_OTHER_UNIX, TL_OTHER_N };
 extern const char *const tl_other_names[TL_OTHER_N];
 
 struct tl_snapshot {
 	uint64_t mono_ns; /* when the dump started (monotonic) */
 	uint64_t dump_ns; /* how long the dump took */
-	double wall;	  /* unix time of the sample, for output */
-	bool complete;	  /* the dump reached NLMSG_DONE for every part */
-	int error;	  /* -errno that left it incomplete, else 0 */
+	double wall;      /* unix time of the sample, for output */
+	bool complete;    /* the dump reached NLMSG_DONE for every part */
+	int error;        /* -errno that left it incomplete, else 0 */
 	struct tl_sock *socks;
 	size_t n;
 	size_t cap;

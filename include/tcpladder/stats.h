@@ -17,7 +17,7 @@ struct tl_engine_stats {
 	uint64_t lookups;      /* exact lookups made */
 	uint64_t destroy_events;
 	uint64_t lost_events; /* times the kernel dropped destroy events */
-	size_t sockets;	      /* in the last round, all namespaces */
+	size_t sockets;       /* in the last round, all namespaces */
 	bool paused;
 	/* Following (--follow and requests): connections followed, steps
 	 * made, the period between steps (stretched from follow_period_ns to
@@ -27,9 +27,9 @@ struct tl_engine_stats {
 	uint64_t follow_steps;
 	uint64_t follow_period_ns;
 	uint64_t follow_cycle_ns;
-	bool exact;	       /* the eBPF source is in use (exact mode) */
+	bool exact;             /* the eBPF source is in use (exact mode) */
 	uint64_t exact_records; /* its records taken in */
-	uint64_t exact_lost;	/* records the kernel dropped, its ring buffer full */
+	uint64_t exact_lost;    /* records the kernel dropped, its ring buffer full */
 };
 
 #endif

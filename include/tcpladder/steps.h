@@ -51,7 +51,7 @@ void tl_steps_sync(struct tl_steps *s, const struct tl_conn *conns, size_t n);
  * belong (an index into out), *hidden how many they are (0: none).
  * Returns how many were copied; 0 for an unknown connection. */
 size_t tl_steps_get(const struct tl_steps *s, uint32_t conn, struct tl_event *out, size_t max,
-                    size_t *gap_at, uint64_t *hidden);
+		    size_t *gap_at, uint64_t *hidden);
 bool tl_steps_has(const struct tl_steps *s, uint32_t conn);
 
 /* What it holds: connections, events, and the bytes they take. */

@@ -30,43 +30,43 @@ struct tl_event {
 	uint64_t mono_ns;
 	double wall;
 	uint64_t cookie;
-	uint32_t conn;	 /* connection id (tl_conn.id) */
-	uint32_t peer;	 /* the paired connection's id, 0 if none */
-	uint16_t ns;	 /* index of the watched namespace */
-	uint8_t kind;	 /* enum tl_event_kind */
-	uint8_t from;	 /* state, 0 for none (an open) */
-	uint8_t to;	 /* state */
-	uint8_t segment; /* enum tl_segment */
-	uint8_t dir;	 /* enum tl_dir */
-	uint8_t role;	 /* enum tl_role */
-	bool inferred;	 /* not observed: filled in by the fsm */
-	const char *why; /* the edge's explanation (static), or NULL */
+	uint32_t conn;       /* connection id (tl_conn.id) */
+	uint32_t peer;       /* the paired connection's id, 0 if none */
+	uint16_t ns;         /* index of the watched namespace */
+	uint8_t kind;        /* enum tl_event_kind */
+	uint8_t from;        /* state, 0 for none (an open) */
+	uint8_t to;          /* state */
+	uint8_t segment;     /* enum tl_segment */
+	uint8_t dir;         /* enum tl_dir */
+	uint8_t role;        /* enum tl_role */
+	bool inferred;       /* not observed: filled in by the fsm */
+	const char *why;     /* the edge's explanation (static), or NULL */
 	struct tl_sock sock; /* the socket as last known at this step */
-	uint8_t source;	     /* enum tl_source: what saw (or implied) this step */
+	uint8_t source;      /* enum tl_source: what saw (or implied) this step */
 };
 
 enum {
-	TL_CONN_MISSING = 1 << 0,   /* absent from the last dump, not yet confirmed gone */
-	TL_CONN_DESTROYED = 1 << 1, /* a destroy event came: the full socket is freed */
-	TL_CONN_GONE = 1 << 2,	    /* closed; kept as a tombstone for a while */
-	TL_CONN_QUEUED = 1 << 3,    /* handed out by tl_tracker_pending() */
-	TL_CONN_EXACT = 1 << 4,	    /* state_since is when the change was seen */
-	TL_CONN_FOLLOW = 1 << 5,    /* in focus: the shell follows it by lookups */
+	TL_CONN_MISSING = 1 << 0,      /* absent from the last dump, not yet confirmed gone */
+	TL_CONN_DESTROYED = 1 << 1,    /* a destroy event came: the full socket is freed */
+	TL_CONN_GONE = 1 << 2,         /* closed; kept as a tombstone for a while */
+	TL_CONN_QUEUED = 1 << 3,       /* handed out by tl_tracker_pending() */
+	TL_CONN_EXACT = 1 << 4,        /* state_since is when the change was seen */
+	TL_CONN_FOLLOW = 1 << 5,       /* in focus: the shell follows it by lookups */
 	TL_CONN_ROLE_GUESSED = 1 << 6, /* role from port numbers, not from evidence */
 };
 
 /* What the kernel told about how a connection ended (tl_conn.evidence):
  * the close is decided from it (see tracker.c, "how it ended"). */
 enum {
-	TL_EVID_CLEARED = 1 << 0, /* its destroy record lost the peer's port: an
-				     abort by SO_LINGER 0 (tcp_disconnect), RST sent */
-	TL_EVID_ORPHAN = 1 << 1,  /* seen without an inode: its owner had closed it */
-	TL_EVID_FIN_IN = 1 << 2,  /* seen in a state that follows a FIN received */
-	TL_EVID_FIN_OUT = 1 << 3, /* seen in a state that follows a FIN sent */
-	TL_EVID_GUESSED = 1 << 4, /* never seen in a table: known from its destroy event */
-	TL_EVID_HELD = 1 << 5,	  /* left the tables, not freed: reset under its owner */
+	TL_EVID_CLEARED = 1 << 0,   /* its destroy record lost the peer's port: an
+				       abort by SO_LINGER 0 (tcp_disconnect), RST sent */
+	TL_EVID_ORPHAN = 1 << 1,    /* seen without an inode: its owner had closed it */
+	TL_EVID_FIN_IN = 1 << 2,    /* seen in a state that follows a FIN received */
+	TL_EVID_FIN_OUT = 1 << 3,   /* seen in a state that follows a FIN sent */
+	TL_EVID_GUESSED = 1 << 4,   /* never seen in a table: known from its destroy event */
+	TL_EVID_HELD = 1 << 5,      /* left the tables, not freed: reset under its owner */
 	TL_EVID_TIME_WAIT = 1 << 6, /* seen in TIME-WAIT */
-	TL_EVID_PENDING = 1 << 7, /* gone; how is decided by the next dump */
+	TL_EVID_PENDING = 1 << 7,   /* gone; how is decided by the next dump */
 };
 
 struct tl_conn {
@@ -83,8 +83,8 @@ struct tl_conn {
 	uint8_t state; /* current state (request sockets as SYN-RECV) */
 	uint8_t role;
 	uint8_t flags;
-	uint8_t missing; /* consecutive dumps that missed it */
-	uint8_t evidence; /* TL_EVID_* */
+	uint8_t missing;      /* consecutive dumps that missed it */
+	uint8_t evidence;     /* TL_EVID_* */
 	uint32_t rq_end;      /* Recv-Q of its destroy record (with a FIN received, 1 more) */
 	uint32_t wq_end;      /* Send-Q of its destroy record (a FIN not acked counts 1) */
 	uint32_t destroy_seq; /* order of its destroy event among all, 0 before one */
@@ -92,7 +92,7 @@ struct tl_conn {
 	uint64_t fw2_end_ns;  /* an orphaned FIN-WAIT-2: when its timer runs out, else 0 */
 	uint64_t end_ns;      /* when it was found gone */
 	double end_wall;
-	uint8_t exact_ev; /* exact mode: evidence for the next state record (an RST) */
+	uint8_t exact_ev;  /* exact mode: evidence for the next state record (an RST) */
 	uint64_t exact_ns; /* exact mode: time of the last record applied, 0 if none */
 };
 
@@ -142,12 +142,12 @@ void tl_tracker_expire(struct tl_tracker *t, uint64_t now);
 /* What the tracker holds, for tests and benchmarks: memory follows the
  * connections down after a burst. */
 struct tl_tracker_storage {
-	size_t conns;	    /* connections, tombstones included */
-	size_t slots;	    /* slots in use or free */
+	size_t conns;       /* connections, tombstones included */
+	size_t slots;       /* slots in use or free */
 	size_t slot_cap;    /* slots allocated */
 	size_t cookie_cap;  /* cookie map table size */
 	size_t tuple_cap;   /* tuple map table size */
-	size_t closed;	    /* closed cookies remembered (at most 65536) */
+	size_t closed;      /* closed cookies remembered (at most 65536) */
 	size_t closed_cap;  /* their map's table size */
 	size_t event_cap;   /* events array */
 	size_t pending_cap; /* pending lookups array */

@@ -30,7 +30,7 @@ struct tl_tracker {
 	size_t n_free, cap_free;
 	uint32_t next_id;
 	struct tl_map by_cookie; /* cookie -> slot (live connections) */
-	struct tl_map by_tuple;	 /* hash(ns, tuple) -> slot (live connections) */
+	struct tl_map by_tuple;  /* hash(ns, tuple) -> slot (live connections) */
 	struct ns_state *ns;
 	unsigned n_ns;
 	unsigned n_live; /* namespaces still sampled (dropped ones are not) */
@@ -47,7 +47,7 @@ struct tl_tracker {
 	struct closed_entry {
 		uint64_t cookie;
 		uint64_t when;
-	} *closed_ring;
+	} * closed_ring;
 	size_t closed_head, closed_n;
 	uint32_t samples;     /* dumps taken in, all namespaces */
 	uint32_t destroy_seq; /* destroy events taken in */
@@ -62,7 +62,7 @@ struct tl_tracker {
 		uint32_t seq, sample;
 		uint16_t ns;
 		bool weak; /* its port is a listener's: shared by many connections */
-	} *cleared;
+	} * cleared;
 	size_t n_cleared, cap_cleared;
 	uint64_t compactions;
 	struct tracker_exact *x; /* exact mode's state, once a record came */
@@ -95,8 +95,8 @@ void tl_trk_conn_gone(struct tl_tracker *t, struct tl_conn *c, uint64_t now, dou
 void tl_trk_conn_close(struct tl_tracker *t, struct tl_conn *c, uint64_t now, double wall);
 void tl_trk_settle(struct tl_tracker *t);
 bool tl_trk_sent_fin(const struct tl_conn *c, const struct tl_sock *rec);
-void tl_trk_cleared_add(struct tl_tracker *t, unsigned ns, const struct tl_sock *rec,
-			uint32_t seq, uint64_t now, double wall);
+void tl_trk_cleared_add(struct tl_tracker *t, unsigned ns, const struct tl_sock *rec, uint32_t seq,
+			uint64_t now, double wall);
 
 /* trackexact.c: exact mode */
 bool tl_trk_exact_skip(struct tl_tracker *t, const struct tl_conn *c, const struct tl_sock *r,

@@ -64,7 +64,7 @@ struct tl_ui_stats {
 	uint64_t samples;
 	size_t sockets;
 	bool paused;
-	bool exact;	     /* exact mode (the eBPF source) is in use */
+	bool exact;          /* exact mode (the eBPF source) is in use */
 	uint64_t exact_lost; /* its records lost so far */
 };
 
@@ -78,11 +78,11 @@ struct tl_ui_input {
 	const char *host;
 	const char *const *ns_names;
 	unsigned n_ns;
-	uint64_t now;	 /* monotonic ns */
-	double now_wall; /* for clock times */
-	bool utc;	 /* event times in UTC (tests) */
-	const struct tl_owners *owners;	    /* sockets' processes, as far as known */
-	const struct tl_leak_group *leaks;  /* CLOSE-WAIT by process, judged */
+	uint64_t now;                      /* monotonic ns */
+	double now_wall;                   /* for clock times */
+	bool utc;                          /* event times in UTC (tests) */
+	const struct tl_owners *owners;    /* sockets' processes, as far as known */
+	const struct tl_leak_group *leaks; /* CLOSE-WAIT by process, judged */
 	size_t n_leaks;
 	const struct tl_leak_watch *watch;  /* their counts over time */
 	const struct tl_tw_pressure *tw;    /* TIME-WAIT pressure, or NULL */
@@ -114,7 +114,7 @@ struct tl_ui {
 	 * the rest of the screen is the canvas drawn at the freeze. */
 	bool frozen;
 	struct tl_evlog frz_log;   /* the events as they were at the freeze */
-	uint64_t frz_samples;	   /* samples taken when it froze */
+	uint64_t frz_samples;      /* samples taken when it froze */
 	struct tl_cell *frz_cells; /* the screen at the freeze */
 	int frz_w, frz_h;
 	enum tl_screen frz_screen;
@@ -131,22 +131,22 @@ struct tl_ui {
 	struct tl_ladder *ladder;
 	int lad_sel, lad_mark, lad_scroll; /* lad_sel -1: follow the newest step */
 	bool lad_explain;
-	size_t lad_steps;	  /* steps when last drawn: a new one starts a flight */
-	uint64_t lad_anim_start;  /* when the newest arrow took off */
-	uint64_t anim_ns;	  /* how long a flight takes */
-	bool lad_paused;	  /* replay paused */
-	bool lad_replay;	  /* replaying from the start */
-	size_t lad_shown;	  /* replay: events shown so far */
-	uint64_t lad_next;	  /* replay: when the next event is shown */
-	const char *lang;	  /* narration language: "en" or "zh" */
-	int lab_scenario;	  /* the lab's scenario (scenario.h), -1 outside the lab */
-	bool lab_lesson;	  /* the ladder screen shows the scenario's explanation (w) */
+	size_t lad_steps;        /* steps when last drawn: a new one starts a flight */
+	uint64_t lad_anim_start; /* when the newest arrow took off */
+	uint64_t anim_ns;        /* how long a flight takes */
+	bool lad_paused;         /* replay paused */
+	bool lad_replay;         /* replaying from the start */
+	size_t lad_shown;        /* replay: events shown so far */
+	uint64_t lad_next;       /* replay: when the next event is shown */
+	const char *lang;        /* narration language: "en" or "zh" */
+	int lab_scenario;        /* the lab's scenario (scenario.h), -1 outside the lab */
+	bool lab_lesson;         /* the ladder screen shows the scenario's explanation (w) */
 	/* requests for the shell, cleared by it */
 	bool quit;
 	bool toggle_pause;
 	int delay_step; /* +1 slower, -1 faster */
 	bool rows_dirty;
-	uint64_t rows_generation; /* the tracker's generation the rows were built from */
+	uint64_t rows_generation;  /* the tracker's generation the rows were built from */
 	struct tl_ui_order *order; /* the table's sorted keys, kept between refreshes */
 	/* the last frame's geometry, for mouse clicks */
 	struct tl_rect pane[TL_PANE_N];

@@ -219,8 +219,8 @@ int BPF_PROG(tl_state, const struct sock *sk, const int oldstate, const int news
 	if ((oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT) ||
 	    (oldstate == TCP_LISTEN && newstate == TCP_SYN_RECV)) {
 		__u64 key = (__u64)sk;
-		struct pending p = {.ts = ts, .netns = ino, .oldstate = (__u8)oldstate,
-				    .newstate = (__u8)newstate};
+		struct pending p = {
+		    .ts = ts, .netns = ino, .oldstate = (__u8)oldstate, .newstate = (__u8)newstate};
 		if (newstate == TCP_SYN_SENT)
 			p.cookie = bpf_get_socket_cookie((void *)sk);
 		bpf_map_update_elem(&pending, &key, &p, BPF_ANY);

@@ -10,20 +10,20 @@
 #define TL_BPF_WAKE_GAP_NS 5000000ULL
 
 enum tl_bpf_kind {
-	TL_BPF_STATE = 1,     /* inet_sock_set_state: old -> new */
-	TL_BPF_RST_OUT,	      /* tcp_send_reset */
-	TL_BPF_RST_IN,	      /* tcp_receive_reset */
-	TL_BPF_RETRANS,	      /* tcp_retransmit_skb: tcp_flags says which segment */
+	TL_BPF_STATE = 1,      /* inet_sock_set_state: old -> new */
+	TL_BPF_RST_OUT,        /* tcp_send_reset */
+	TL_BPF_RST_IN,         /* tcp_receive_reset */
+	TL_BPF_RETRANS,        /* tcp_retransmit_skb: tcp_flags says which segment */
 	TL_BPF_RETRANS_SYNACK, /* tcp_retransmit_synack (a request socket) */
-	TL_BPF_TW_FIN,	      /* an orphaned FIN-WAIT-2 mini-socket got the FIN: TIME-WAIT */
-	TL_BPF_TW_RST,	      /* an orphaned FIN-WAIT-2 mini-socket was reset */
+	TL_BPF_TW_FIN,         /* an orphaned FIN-WAIT-2 mini-socket got the FIN: TIME-WAIT */
+	TL_BPF_TW_RST,         /* an orphaned FIN-WAIT-2 mini-socket was reset */
 };
 
 enum {
 	TL_BPF_F_FIN_RCVD = 1 << 0, /* SOCK_DONE: the peer's FIN has come */
 	TL_BPF_F_ERROR = 1 << 1,    /* sk_err set: reset or timed out */
 	TL_BPF_F_ORPHAN = 1 << 2,   /* SOCK_DEAD: no file holds it any more */
-	TL_BPF_F_INFO = 1 << 3,	    /* the counters below are valid */
+	TL_BPF_F_INFO = 1 << 3,     /* the counters below are valid */
 };
 
 struct tl_bpf_rec {
@@ -43,7 +43,7 @@ struct tl_bpf_rec {
 	__u16 dport;
 	__u16 family;
 	__u16 tcp_flags; /* TL_BPF_RETRANS: the segment's TCP flags */
-	__u8 kind;	 /* enum tl_bpf_kind */
+	__u8 kind;       /* enum tl_bpf_kind */
 	__u8 oldstate;
 	__u8 newstate; /* for other kinds: the socket's state */
 	__u8 flags;    /* TL_BPF_F_* */
