@@ -15,13 +15,15 @@ EVIL=$'\e]2;PWN\a\e[2J'
 SHOWN='\x1b]2;PWN\x07\x1b[2J'
 export EVIL
 
-# watch_events USER-PREFIX: --events runs (as USER-PREFIX, e.g. setpriv)
+# watch_events USER-PREFIX: --events runs (as USER-PREFIX, e.g. setpriv;
+# polling, where every event is made from a dump that names the socket's
+# inode, so its owner is looked up with it)
 # while sockgen, named EVIL, makes CLOSE-WAIT sockets; repeated until the
 # events name it (the first round may land before the first sample, which
 # reports no opens) or a generous number of rounds.  Output in $T/ev.*.
 watch_events() {
 	in_netns '
-		'"$1"' "$TCPLADDER" --events -d 0.1 >"$T/ev.txt" 2>"$T/ev.err" &
+		'"$1"' "$TCPLADDER" --events --no-exact -d 0.1 >"$T/ev.txt" 2>"$T/ev.err" &
 		tl=$!
 		for round in $(seq 20); do
 			start_sockgen -p $((20000 + 10 * round)) -c "$EVIL" close-wait=3 || exit 1

@@ -62,7 +62,7 @@ check "UTF-8 glyphs in a UTF-8 locale" wait_screen "─ States"
 
 tm send-keys -t main F1
 check "F1 shows the help" wait_screen "tcpladder help"
-check "the help lists the filter key" wait_screen "filter: an ss-style expression"
+check "the help lists the filter key" wait_screen "an ss-style expression"
 tm send-keys -t main q
 check "q leaves the help" wait_screen "Connections 17"
 
