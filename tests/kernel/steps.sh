@@ -132,6 +132,10 @@ rm -f "$T/lab.pid"
 tm -f /dev/null new-session -d -s main -x 120 -y 40 "bash \"$T/lab.sh\"; echo EXIT=\$?; sleep 600"
 check "the lab's ladder, its caption above" wait_screen "N: next scenario)"
 check "the run's connection in the header" wait_screen "10.77.0.1:"
+# A replay of a run just begun catches up at once (its one step shown, it
+# goes live): replay a run with some history, from the handshake's end on.
+grown() { screen | grep -qE 'Step ([4-9]|[1-9][0-9])/'; }
+check "the run's ladder grows" wait_for 60 grown
 first=$(screen | head -1 | grep -oE '10\.77\.0\.1:[0-9]+' | head -1)
 tm send-keys -t main r
 tm send-keys -t main p
