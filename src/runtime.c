@@ -294,6 +294,8 @@ struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t 
 	if (metrics) {
 		rt->exp = tl_exporter_new(&o->metrics_listen, o->metrics_textfile, cause);
 		if (!rt->exp) {
+			free_args(all, n_netns);
+			tl_nswatch_free(rt->nsw);
 			free(rt);
 			return NULL;
 		}
