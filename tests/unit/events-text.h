@@ -1,15 +1,34 @@
-/* events-text.h: a tracker's events as text, for the tracker's unit tests:
+/* events-text.h: for the tracker's unit tests, a socket on loopback
+ * (sk), and a tracker's events as text:
  * one per line, "c<cookie> KIND FROM>TO SEG/DIR [i] [e]" (i: inferred;
  * e: from eBPF, when asked for).  The events are then cleared. */
 #ifndef TL_TEST_EVENTS_TEXT_H
 #define TL_TEST_EVENTS_TEXT_H
 
 #include <stdio.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #include "tcpladder/fsm.h"
 #include "tcpladder/tcpstate.h"
 #include "tcpladder/tracker.h"
+
+/* A socket 127.0.0.1:lport -> 127.0.0.1:rport in state, its inode from
+ * its cookie. */
+static struct tl_sock sk(uint64_t cookie, int state, uint16_t lport, uint16_t rport)
+{
+	struct tl_sock s;
+	memset(&s, 0, sizeof(s));
+	s.cookie = cookie;
+	s.family = AF_INET;
+	s.state = (uint8_t)state;
+	s.local[0] = s.remote[0] = 127;
+	s.local[3] = s.remote[3] = 1;
+	s.lport = lport;
+	s.rport = rport;
+	s.inode = 1000 + (uint32_t)cookie;
+	return s;
+}
 
 static const char *events_text(struct tl_tracker *t, bool source)
 {

@@ -14,21 +14,6 @@
 #define SEC 1000000000ULL
 #define MS 1000000ULL
 
-static struct tl_sock sk(uint64_t cookie, int state, uint16_t lport, uint16_t rport)
-{
-	struct tl_sock s;
-	memset(&s, 0, sizeof(s));
-	s.cookie = cookie;
-	s.family = AF_INET;
-	s.state = (uint8_t)state;
-	s.local[0] = s.remote[0] = 127;
-	s.local[3] = s.remote[3] = 1;
-	s.lport = lport;
-	s.rport = rport;
-	s.inode = 1000 + (uint32_t)cookie;
-	return s;
-}
-
 static uint64_t clock_ns = 100 * SEC;
 
 /* One record, 1 ms after the last. */

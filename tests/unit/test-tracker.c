@@ -13,21 +13,6 @@
 
 #define SEC 1000000000ULL
 
-static struct tl_sock sk(uint64_t cookie, int state, uint16_t lport, uint16_t rport)
-{
-	struct tl_sock s;
-	memset(&s, 0, sizeof(s));
-	s.cookie = cookie;
-	s.family = AF_INET;
-	s.state = (uint8_t)state;
-	s.local[0] = s.remote[0] = 127;
-	s.local[3] = s.remote[3] = 1;
-	s.lport = lport;
-	s.rport = rport;
-	s.inode = 1000 + (uint32_t)cookie;
-	return s;
-}
-
 /* The socket's destroy record: freed (state CLOSE, no inode), with the
  * Recv-Q it had then. */
 static struct tl_sock freed(struct tl_sock s, uint32_t rq)
