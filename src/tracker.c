@@ -61,6 +61,12 @@ struct tl_conn *tl_tracker_conns(struct tl_tracker *t, size_t *n)
 	return t->conns;
 }
 
+const struct tl_conn *tl_tracker_view(const struct tl_tracker *t, size_t *n)
+{
+	*n = t->n;
+	return t->conns;
+}
+
 const struct tl_conn *tl_tracker_peer(const struct tl_tracker *t, const struct tl_conn *c)
 {
 	return c->peer ? &t->conns[c->peer - 1] : NULL;

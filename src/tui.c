@@ -470,6 +470,7 @@ static void draw(struct tui *t, const struct tl_ui_input *in)
 		tl_canvas_resize(&t->canvas, COLS, LINES);
 		erase();
 	}
+	tl_ui_tick(&t->ui, in, t->canvas.w, t->canvas.h);
 	tl_ui_draw(&t->ui, &t->canvas, in);
 	blit(&t->canvas, t->utf8);
 	refresh();

@@ -179,7 +179,7 @@ void tl_ui_draw_hist(struct tl_canvas *c, const struct tl_rect *r, const struct 
 	const uint32_t *count = last ? last->h.count : NULL;
 	if (ui->filter && in->tracker) {
 		size_t nc;
-		const struct tl_conn *cs = tl_tracker_conns((struct tl_tracker *)in->tracker, &nc);
+		const struct tl_conn *cs = tl_tracker_view(in->tracker, &nc);
 		for (size_t i = 0; i < nc; i++)
 			if (cs[i].id && !(cs[i].flags & TL_CONN_GONE) &&
 			    cs[i].state < TL_TCP_NSTATES &&
@@ -406,7 +406,7 @@ static void draw_table(struct tl_canvas *c, const struct tl_rect *r, struct tl_u
 		tl_ui_refresh_rows(ui, in);
 	}
 	size_t n;
-	const struct tl_conn *conns = tl_tracker_conns((struct tl_tracker *)in->tracker, &n);
+	const struct tl_conn *conns = tl_tracker_view(in->tracker, &n);
 	if (!ui->n_rows) {
 		tl_canvas_text(c, r->x + 2, r->y + 2, r->w - 3, TL_ST_DIM,
 			       *ui->filter_text ? "no connection matches the filter"
@@ -654,6 +654,12 @@ static void draw_live(struct tl_ui *ui, struct tl_canvas *c, const struct tl_ui_
 			tl_canvas_put(c, ui->pane[TL_PANE_TABLE].x - 1, y, c->g->vline,
 				      TL_ST_TITLE);
 	draw_footer(c, ui);
+}
+
+void tl_ui_tick(struct tl_ui *ui, const struct tl_ui_input *in, int w, int h)
+{
+	if (ui->screen == TL_SCREEN_DETAIL && !ui->frozen && w >= TL_UI_MIN_W && h >= TL_UI_MIN_H)
+		tl_uidetail_tick(ui, in, w, h);
 }
 
 /* Frozen, the screen drawn at the freeze is shown again, with the events

@@ -20,7 +20,7 @@
 static const struct tl_conn *find_id(const struct tl_ui_input *in, uint32_t id)
 {
 	size_t n;
-	const struct tl_conn *conns = tl_tracker_conns((struct tl_tracker *)in->tracker, &n);
+	const struct tl_conn *conns = tl_tracker_view(in->tracker, &n);
 	for (size_t i = 0; i < n; i++)
 		if (conns[i].id == id)
 			return &conns[i];
@@ -34,11 +34,31 @@ bool tl_ui_animating(const struct tl_ui *ui, uint64_t now)
 	return ui->lad_replay || now - ui->lad_anim_start < ui->anim_ns;
 }
 
-/* The connection's ladder below its summary: both ends when paired.
- * A new step starts an arrow's flight; a replay shows the events one by
- * one, a flight each. */
-static void draw_ladder(struct tl_canvas *c, struct tl_ui *ui, const struct tl_ui_input *in,
-			const struct tl_conn *cn, const struct tl_conn *peer, int y, int w)
+/* The ladder's view of the selected step and the animation. */
+static struct tl_ladder_view ladder_view(const struct tl_ui *ui, const struct tl_ui_input *in,
+					 size_t steps)
+{
+	int sel = ui->lad_sel < 0 || (size_t)ui->lad_sel >= steps ? (int)steps - 1 : ui->lad_sel;
+	double anim =
+	    ui->anim_ns ? (double)(in->now - ui->lad_anim_start) / (double)ui->anim_ns : 1;
+	return (struct tl_ladder_view){
+	    .selected = sel,
+	    .mark = ui->lad_mark,
+	    .scroll = ui->lad_scroll,
+	    .anim = anim > 1   ? 1
+		    : anim < 0 ? 0
+			       : anim,
+	    .lang = ui->lang,
+	    .explain = ui->lad_explain,
+	    .now = in->now,
+	};
+}
+
+/* Builds the connection's ladder (both ends when paired) and moves it on:
+ * a new step starts an arrow's flight; a replay shows the events one by
+ * one, a flight each; the scroll follows the selected step. */
+static void tick_ladder(struct tl_ui *ui, const struct tl_ui_input *in, const struct tl_conn *cn,
+			const struct tl_conn *peer, int w, int h)
 {
 	if (!ui->ladder)
 		ui->ladder = tl_ladder_new();
@@ -81,29 +101,21 @@ static void draw_ladder(struct tl_canvas *c, struct tl_ui *ui, const struct tl_u
 			ui->lad_anim_start = opening ? in->now - ui->anim_ns : in->now;
 		ui->lad_steps = steps;
 	}
-	int sel = ui->lad_sel < 0 || (size_t)ui->lad_sel >= steps ? (int)steps - 1 : ui->lad_sel;
-	double anim =
-	    ui->anim_ns ? (double)(in->now - ui->lad_anim_start) / (double)ui->anim_ns : 1;
-	struct tl_ladder_view v = {
-	    .selected = sel,
-	    .mark = ui->lad_mark,
-	    .scroll = ui->lad_scroll,
-	    .anim = anim > 1   ? 1
-		    : anim < 0 ? 0
-			       : anim,
-	    .lang = ui->lang,
-	    .explain = ui->lad_explain,
-	    .now = in->now,
-	};
-	int h = c->h - 1 - y;
+	struct tl_ladder_view v = ladder_view(ui, in, steps);
 	ui->lad_scroll = tl_ladder_fit_scroll(ui->ladder, w, h, &v);
-	v.scroll = ui->lad_scroll;
+}
+
+static void draw_ladder(struct tl_canvas *c, const struct tl_ui *ui, const struct tl_ui_input *in,
+			int y, int w)
+{
+	size_t steps = ui->ladder ? tl_ladder_steps(ui->ladder) : 0;
 	if (!steps) {
 		tl_canvas_text(c, 1, y + 1, c->w - 2, TL_ST_DIM,
 			       "no segment seen yet: the ladder starts with the next state change");
 		return;
 	}
-	tl_ladder_draw(ui->ladder, c, 0, y, w, h, &v);
+	struct tl_ladder_view v = ladder_view(ui, in, steps);
+	tl_ladder_draw(ui->ladder, c, 0, y, w, c->h - 1 - y, &v);
 }
 
 /* The lab scenario's caption and explanation in place of the ladder (an
@@ -128,10 +140,97 @@ static void draw_lesson(struct tl_canvas *c, const struct tl_ui *ui, int y, int 
 				     "did.  w: back to it");
 }
 
+/* The summary below the title: one row per fact known, so the ladder
+ * starts where they end. */
+struct row {
+	int style;
+	char text[512];
+};
+enum { MAX_ROWS = 8 };
+
+static int summary(struct row *r, const struct tl_ui_input *in, const struct tl_conn *cn,
+		   const struct tl_conn *peer)
+{
+	char a[16], b[16];
+	int n = 0;
+	tl_ui_format_age(in->now - cn->first_seen_ns, a, sizeof(a));
+	tl_ui_format_age(in->now - cn->state_since_ns, b, sizeof(b));
+	r[n].style = TL_ST_NORMAL;
+	snprintf(r[n++].text, sizeof(r->text),
+		 "state %s for %s%s   first seen %s%s ago   role %s%s",
+		 tl_tcp_state_name(cn->state), (cn->flags & TL_CONN_EXACT) ? "" : "at least ", b,
+		 (cn->flags & TL_CONN_EXACT) ? "" : "at least ", a, tl_role_name(cn->role),
+		 (cn->flags & TL_CONN_ROLE_GUESSED) ? " (guessed from ports)" : "");
+	r[n].style = TL_ST_NORMAL;
+	snprintf(r[n++].text, sizeof(r->text),
+		 "cookie 0x%llx   inode %u   uid %u   netns %s   recv-q %u   send-q %u",
+		 (unsigned long long)cn->sock.cookie, cn->sock.inode, cn->sock.uid,
+		 cn->ns < in->n_ns ? in->ns_names[cn->ns] : "?", cn->sock.rqueue, cn->sock.wqueue);
+	if (cn->sock.flags & TL_SOCK_HAS_INFO) {
+		const struct tl_tcpinfo *i = &cn->sock.info;
+		r[n].style = TL_ST_NORMAL;
+		snprintf(r[n++].text, sizeof(r->text),
+			 "rtt %.2f ms   bytes acked %llu   received %llu   segs out %u in %u",
+			 i->rtt_us / 1000.0, (unsigned long long)i->bytes_acked,
+			 (unsigned long long)i->bytes_received, i->segs_out, i->segs_in);
+	}
+	if (cn->state == TL_TCP_TIME_WAIT && cn->sock.timer) {
+		r[n].style = TL_ST_NORMAL;
+		snprintf(r[n++].text, sizeof(r->text), "TIME-WAIT ends in %.1f s",
+			 cn->sock.expires_ms / 1000.0);
+	}
+	const struct tl_owner *ow =
+	    in->owners && cn->sock.inode ? tl_owners_find(in->owners, cn->sock.inode) : NULL;
+	if (ow) {
+		r[n].style = TL_ST_NORMAL;
+		snprintf(r[n++].text, sizeof(r->text), "owner %d %s: %s", ow->pid, ow->comm,
+			 ow->cmdline);
+	}
+	if (cn->state == TL_TCP_CLOSE_WAIT && cn->sock.rqueue > 1) {
+		r[n].style = TL_ST_WARN;
+		snprintf(r[n++].text, sizeof(r->text),
+			 "%u bytes never read by the application (the FIN accounts for 1)",
+			 cn->sock.rqueue - 1);
+	}
+	if (peer) {
+		r[n].style = TL_ST_NORMAL;
+		snprintf(r[n++].text, sizeof(r->text), "peer (in a watched namespace): %s",
+			 tl_tcp_state_name(peer->state));
+	}
+	return n;
+}
+
+/* Wide terminals keep the histogram in view beside the ladder. */
+static bool hist_beside(int w, int h)
+{
+	return w >= 150 && h >= 20;
+}
+
+static int ladder_width(int w, int h)
+{
+	return hist_beside(w, h) ? w - 63 : w;
+}
+
+static bool lesson_shown(const struct tl_ui *ui)
+{
+	return tl_scenario_name(ui->lab_scenario) != NULL && ui->lab_lesson;
+}
+
+void tl_uidetail_tick(struct tl_ui *ui, const struct tl_ui_input *in, int w, int h)
+{
+	const struct tl_conn *cn = find_id(in, ui->detail_id);
+	if (!cn || lesson_shown(ui))
+		return;
+	const struct tl_conn *peer = tl_tracker_peer(in->tracker, cn);
+	struct row rows[MAX_ROWS];
+	int y = 2 + summary(rows, in, cn, peer);
+	tick_ladder(ui, in, cn, peer, ladder_width(w, h), h - 1 - y);
+}
+
 void tl_uidetail_draw(struct tl_canvas *c, const struct tl_ui *ui, const struct tl_ui_input *in)
 {
 	const struct tl_conn *cn = find_id(in, ui->detail_id);
-	char l[64], rm[64], a[16], b[16];
+	char l[64], rm[64];
 	tl_canvas_fill(c, 0, 0, c->w, 1, ' ', TL_ST_HEADER);
 	if (!cn) {
 		tl_canvas_text(c, 1, 0, c->w - 1, TL_ST_HEADER, "connection details");
@@ -144,63 +243,27 @@ void tl_uidetail_draw(struct tl_canvas *c, const struct tl_ui *ui, const struct 
 	tl_uirows_fmt_addr(&cn->sock, false, rm, sizeof(rm));
 	tl_canvas_printf(c, 1, 0, c->w - 1, TL_ST_HEADER, "%s %s %s   %s", l, c->g->to, rm,
 			 tl_tcp_state_name(cn->state));
-	tl_ui_format_age(in->now - cn->first_seen_ns, a, sizeof(a));
-	tl_ui_format_age(in->now - cn->state_since_ns, b, sizeof(b));
 	/* the lab's scenario stays in view while its ladder is shown */
 	if (ui->message) /* the lab speaks while its ladder is on screen */
 		tl_canvas_text(c, 1, 1, c->w - 2, TL_ST_WARN, ui->message);
 	else if (in->caption)
 		tl_canvas_printf(c, 1, 1, c->w - 2, TL_ST_KEY, "%s  (N: next scenario)",
 				 in->caption);
-	int y = 2;
-	tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_NORMAL,
-			 "state %s for %s%s   first seen %s%s ago   role %s%s",
-			 tl_tcp_state_name(cn->state),
-			 (cn->flags & TL_CONN_EXACT) ? "" : "at least ", b,
-			 (cn->flags & TL_CONN_EXACT) ? "" : "at least ", a, tl_role_name(cn->role),
-			 (cn->flags & TL_CONN_ROLE_GUESSED) ? " (guessed from ports)" : "");
-	tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_NORMAL,
-			 "cookie 0x%llx   inode %u   uid %u   netns %s   recv-q %u   send-q %u",
-			 (unsigned long long)cn->sock.cookie, cn->sock.inode, cn->sock.uid,
-			 cn->ns < in->n_ns ? in->ns_names[cn->ns] : "?", cn->sock.rqueue,
-			 cn->sock.wqueue);
-	if (cn->sock.flags & TL_SOCK_HAS_INFO) {
-		const struct tl_tcpinfo *i = &cn->sock.info;
-		tl_canvas_printf(
-		    c, 1, y++, c->w - 2, TL_ST_NORMAL,
-		    "rtt %.2f ms   bytes acked %llu   received %llu   segs out %u in %u",
-		    i->rtt_us / 1000.0, (unsigned long long)i->bytes_acked,
-		    (unsigned long long)i->bytes_received, i->segs_out, i->segs_in);
-	}
-	if (cn->state == TL_TCP_TIME_WAIT && cn->sock.timer)
-		tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_NORMAL, "TIME-WAIT ends in %.1f s",
-				 cn->sock.expires_ms / 1000.0);
-	const struct tl_owner *ow =
-	    in->owners && cn->sock.inode ? tl_owners_find(in->owners, cn->sock.inode) : NULL;
-	if (ow)
-		tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_NORMAL, "owner %d %s: %s", ow->pid,
-				 ow->comm, ow->cmdline);
-	if (cn->state == TL_TCP_CLOSE_WAIT && cn->sock.rqueue > 1)
-		tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_WARN,
-				 "%u bytes never read by the application (the FIN accounts for 1)",
-				 cn->sock.rqueue - 1);
 	const struct tl_conn *peer = tl_tracker_peer(in->tracker, cn);
-	if (peer)
-		tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_NORMAL,
-				 "peer (in a watched namespace): %s",
-				 tl_tcp_state_name(peer->state));
-	/* Wide terminals keep the histogram in view beside the ladder. */
-	int lw = c->w;
-	if (c->w >= 150 && c->h >= 20) {
+	struct row rows[MAX_ROWS];
+	int n = summary(rows, in, cn, peer), y = 2;
+	for (int i = 0; i < n; i++)
+		tl_canvas_text(c, 1, y++, c->w - 2, rows[i].style, rows[i].text);
+	int lw = ladder_width(c->w, c->h);
+	if (hist_beside(c->w, c->h)) {
 		struct tl_rect hr = {c->w - 62, y, 62, TL_TCP_NSHOWN + 1};
-		lw = c->w - 63;
 		tl_ui_draw_hist(c, &hr, ui, in);
 	}
 	bool lab = tl_scenario_name(ui->lab_scenario) != NULL;
-	if (lab && ui->lab_lesson)
+	if (lesson_shown(ui))
 		draw_lesson(c, ui, y, lw);
 	else
-		draw_ladder(c, (struct tl_ui *)ui, in, cn, peer, y, lw);
+		draw_ladder(c, ui, in, y, lw);
 	tl_canvas_text(
 	    c, 0, c->h - 1, c->w, TL_ST_KEY,
 	    lab ? "Up/Down step  m mark  e explain  w why  r replay  p pause  s step  [ ] "

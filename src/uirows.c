@@ -284,7 +284,7 @@ static void order_update(struct tl_ui_order *o, const struct tl_ui *ui, const st
 void tl_ui_refresh_rows(struct tl_ui *ui, const struct tl_ui_input *in)
 {
 	size_t n;
-	const struct tl_conn *conns = tl_tracker_conns((struct tl_tracker *)in->tracker, &n);
+	const struct tl_conn *conns = tl_tracker_view(in->tracker, &n);
 
 	if (!ui->order)
 		ui->order = tl_calloc(1, sizeof(*ui->order));
@@ -338,7 +338,7 @@ bool tl_uirows_moved(const struct tl_ui *ui, const struct tl_ui_input *in)
 	if (!ui->order || !ui->order->valid)
 		return ui->n_rows != 0;
 	size_t n;
-	const struct tl_conn *conns = tl_tracker_conns((struct tl_tracker *)in->tracker, &n);
+	const struct tl_conn *conns = tl_tracker_view(in->tracker, &n);
 	if (row_moved(ui, conns, n, ui->sel))
 		return true;
 	for (size_t i = ui->top; i < ui->top + (size_t)TL_MAX(ui->table_visible, 0); i++)
@@ -362,7 +362,7 @@ bool tl_uirows_stale(const struct tl_ui *ui, const struct tl_ui_input *in)
 const struct tl_conn *tl_uirows_selected(const struct tl_ui *ui, const struct tl_ui_input *in)
 {
 	size_t n;
-	const struct tl_conn *conns = tl_tracker_conns((struct tl_tracker *)in->tracker, &n);
+	const struct tl_conn *conns = tl_tracker_view(in->tracker, &n);
 	if (!ui->n_rows || ui->sel >= ui->n_rows || ui->rows[ui->sel] >= n)
 		return NULL;
 	return &conns[ui->rows[ui->sel]];
@@ -381,7 +381,7 @@ void tl_uirows_select(struct tl_ui *ui, size_t i, const struct tl_ui_input *in)
 bool tl_uirows_search_from(struct tl_ui *ui, size_t from, const struct tl_ui_input *in)
 {
 	size_t n;
-	const struct tl_conn *conns = tl_tracker_conns((struct tl_tracker *)in->tracker, &n);
+	const struct tl_conn *conns = tl_tracker_view(in->tracker, &n);
 	for (size_t k = 0; k < ui->n_rows; k++) {
 		size_t i = (from + k) % ui->n_rows;
 		if (ui->rows[i] < n && tl_uirows_has_text(&conns[ui->rows[i]], ui->search)) {

@@ -177,6 +177,8 @@ void tl_tracker_clear_events(struct tl_tracker *t);
 
 /* All connection slots (free ones have id 0). */
 struct tl_conn *tl_tracker_conns(struct tl_tracker *t, size_t *n);
+/* The same array, read only (for views). */
+const struct tl_conn *tl_tracker_view(const struct tl_tracker *t, size_t *n);
 /* The paired end, or NULL. */
 const struct tl_conn *tl_tracker_peer(const struct tl_tracker *t, const struct tl_conn *c);
 struct tl_conn *tl_tracker_find(struct tl_tracker *t, uint64_t cookie);

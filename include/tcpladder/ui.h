@@ -164,6 +164,9 @@ void tl_ui_refresh_rows(struct tl_ui *ui, const struct tl_ui_input *in);
 bool tl_ui_key(struct tl_ui *ui, int key, const struct tl_ui_input *in);
 /* A mouse click at a cell: selects the pane and the row under it. */
 void tl_ui_click(struct tl_ui *ui, int x, int y, const struct tl_ui_input *in);
+/* Moves what changes with time on to in->now before a w x h frame: a
+ * ladder's replay and its arrows' flight.  Call it before tl_ui_draw. */
+void tl_ui_tick(struct tl_ui *ui, const struct tl_ui_input *in, int w, int h);
 /* Draw the whole screen. */
 void tl_ui_draw(struct tl_ui *ui, struct tl_canvas *c, const struct tl_ui_input *in);
 /* The histogram pane in r (the main screen's, or beside a wide ladder). */

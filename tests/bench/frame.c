@@ -86,6 +86,7 @@ int main(int argc, char **argv)
 		uint64_t a = now_ns();
 		tl_ui_refresh_rows(&ui, &in);
 		uint64_t b = now_ns();
+		tl_ui_tick(&ui, &in, c.w, c.h);
 		tl_ui_draw(&ui, &c, &in);
 		uint64_t d = now_ns();
 		rows[r] = b - a;

@@ -109,6 +109,13 @@ static struct tl_ui_input input(struct fixture *f)
 	return in;
 }
 
+/* One frame as the terminal shows it: the clock's tick, then the drawing. */
+static void frame(struct tl_ui *ui, struct tl_canvas *c, const struct tl_ui_input *in)
+{
+	tl_ui_tick(ui, in, c->w, c->h);
+	tl_ui_draw(ui, c, in);
+}
+
 static void golden_in(const char *name, struct tl_ui *ui, const struct tl_ui_input *in, int w,
 		      int h, bool ascii)
 {
@@ -116,7 +123,7 @@ static void golden_in(const char *name, struct tl_ui *ui, const struct tl_ui_inp
 	struct tl_buf b;
 
 	tl_canvas_init(&c, w, h, ascii ? &tl_glyphs_ascii : &tl_glyphs_utf8);
-	tl_ui_draw(ui, &c, in);
+	frame(ui, &c, in);
 	tl_buf_init(&b);
 	tl_canvas_dump(&c, &b);
 	golden_ok(b.data, b.len, name, "golden %s (%dx%d%s)", name, w, h, ascii ? ", ASCII" : "");
@@ -161,7 +168,7 @@ static void leak_legend(struct fixture *f)
 	ui.screen = TL_SCREEN_LEAKS;
 	tl_canvas_init(&c, 120, 30, &tl_glyphs_utf8);
 	tl_buf_init(&b);
-	tl_ui_draw(&ui, &c, &in);
+	frame(&ui, &c, &in);
 	tl_canvas_dump(&c, &b);
 	ok(strstr(b.data, "growing over 10 min, a socket in CLOSE-WAIT for 90 s, or 1 in one process"),
 	   "leak legend: the configured thresholds (--leak-count 1 --leak-age 90 --leak-window 600)");
@@ -169,14 +176,14 @@ static void leak_legend(struct fixture *f)
 
 	tl_owners_note_hidden(own, 3);
 	tl_buf_reset(&b);
-	tl_ui_draw(&ui, &c, &in);
+	frame(&ui, &c, &in);
 	tl_canvas_dump(&c, &b);
 	ok(strstr(b.data, "(unknown): other users' processes could not be inspected"),
 	   "an unknown owner, with processes not readable: the reason is shown");
 
 	in.leak_cfg = NULL;
 	tl_buf_reset(&b);
-	tl_ui_draw(&ui, &c, &in);
+	frame(&ui, &c, &in);
 	tl_canvas_dump(&c, &b);
 	ok(strstr(b.data, "over 5 min, a socket in CLOSE-WAIT for 5 min, or 100 in one process"),
 	   "leak legend: the defaults without a configuration");
@@ -199,7 +206,7 @@ static void inferred_marked(struct fixture *f)
 		struct tl_buf b;
 		tl_canvas_init(&c, widths[k], 40, &tl_glyphs_utf8);
 		tl_buf_init(&b);
-		tl_ui_draw(&ui, &c, &in);
+		frame(&ui, &c, &in);
 		tl_canvas_dump(&c, &b);
 		int lines = 0, marked = 0;
 		for (char *p = b.data; p && *p;) {
@@ -226,7 +233,7 @@ static void inferred_marked(struct fixture *f)
 	struct tl_buf b;
 	tl_canvas_init(&c, 80, 24, &tl_glyphs_utf8);
 	tl_buf_init(&b);
-	tl_ui_draw(&ui, &c, &in);
+	frame(&ui, &c, &in);
 	tl_canvas_dump(&c, &b);
 	ok(strstr(b.data, "~ inferred, - - -> inferred segment, ~derived: not watched"),
 	   "the help explains the ladder's marks");
@@ -239,7 +246,7 @@ static void dump_after_header(struct tl_ui *ui, const struct tl_ui_input *in, st
 			      struct tl_buf *b, char *out, size_t len)
 {
 	tl_buf_reset(b);
-	tl_ui_draw(ui, c, in);
+	frame(ui, c, in);
 	tl_canvas_dump(c, b);
 	const char *nl = strchr(b->data, '\n');
 	snprintf(out, len, "%s", nl ? nl + 1 : "");
@@ -337,7 +344,7 @@ static void filter_everywhere(struct fixture *f)
 	for (const char *p = "dst 10.0.0.56"; *p; p++)
 		tl_ui_key(&ui, *p, &in);
 	tl_ui_key(&ui, TL_KEY_ENTER, &in);
-	tl_ui_draw(&ui, &c, &in);
+	frame(&ui, &c, &in);
 	tl_canvas_dump(&c, &b);
 	const char *nl = strchr(b.data, '\n');
 	ok(nl && memmem(b.data, (size_t)(nl - b.data), "FILTER (F4)", 11), "the header says a filter is on");
@@ -654,7 +661,7 @@ int main(void)
 		ex.stats.exact = true;
 		ex.stats.exact_lost = (uint64_t)lost;
 		tl_canvas_init(&c, 200, 60, &tl_glyphs_utf8);
-		tl_ui_draw(&ui, &c, &ex);
+		frame(&ui, &c, &ex);
 		tl_buf_init(&b);
 		tl_canvas_dump(&c, &b);
 		char *nl = strchr(b.data, '\n');
@@ -725,6 +732,38 @@ int main(void)
 	is_int(ui.screen, TL_SCREEN_DETAIL, "Enter opens the connection's details");
 	golden("detail-80x24", &ui, &f, 80, 24, false);
 	{
+		/* Drawing changes nothing; the tick moves the replay on. */
+		struct tl_ui_input rin = input(&f);
+		struct tl_canvas c;
+		struct tl_buf b1, b2;
+		tl_canvas_init(&c, 80, 24, &tl_glyphs_utf8);
+		tl_buf_init(&b1);
+		tl_buf_init(&b2);
+		tl_ui_key(&ui, 'r', &rin);
+		frame(&ui, &c, &rin);
+		size_t shown = ui.lad_shown;
+		rin.now += 10 * SEC;
+		tl_ui_draw(&ui, &c, &rin);
+		tl_canvas_dump(&c, &b1);
+		tl_ui_draw(&ui, &c, &rin);
+		tl_canvas_dump(&c, &b2);
+		ok(ui.lad_shown == shown && ui.lad_replay,
+		   "drawing alone does not move a replay on (%zu shown)", shown);
+		is_str(b2.data, b1.data, "a frame drawn again without a tick is the same frame");
+		tl_ui_tick(&ui, &rin, c.w, c.h);
+		ok(ui.lad_shown == shown + 1, "the tick shows the next step (%zu -> %zu)", shown,
+		   ui.lad_shown);
+		while (ui.lad_replay) {
+			rin.now += 10 * SEC;
+			tl_ui_tick(&ui, &rin, c.w, c.h);
+		}
+		ok(ui.lad_shown >= 2, "the replay catches up and goes live (%zu steps)",
+		   ui.lad_shown);
+		tl_buf_fini(&b1);
+		tl_buf_fini(&b2);
+		tl_canvas_fini(&c);
+	}
+	{
 		/* the lab's caption stays in view on its ladder */
 		struct tl_ui_input lab = input(&f);
 		struct tl_canvas c;
@@ -732,7 +771,7 @@ int main(void)
 		lab.caption = "lost-ack: the last ACK is dropped";
 		tl_canvas_init(&c, 80, 24, &tl_glyphs_utf8);
 		tl_buf_init(&b);
-		tl_ui_draw(&ui, &c, &lab);
+		frame(&ui, &c, &lab);
 		tl_canvas_dump(&c, &b);
 		ok(strstr(b.data, "\n lost-ack: the last ACK is dropped  (N: next scenario)"),
 		   "the lab's caption and N on the ladder screen");
@@ -778,7 +817,7 @@ int main(void)
 	tl_ui_init(&ui2);
 	struct tl_canvas c;
 	tl_canvas_init(&c, 80, 24, &tl_glyphs_utf8);
-	tl_ui_draw(&ui2, &c, &in);
+	frame(&ui2, &c, &in);
 	tl_ui_click(&ui2, 10, ui2.table_first_y + 2, &in);
 	ok(ui2.sel == 2 && ui2.focus == TL_PANE_TABLE, "a click selects the row under it");
 	tl_ui_click(&ui2, 10, ui2.pane[TL_PANE_HIST].y + 1, &in);
