@@ -20,6 +20,7 @@
 #include "tcpladder/ladderview.h"
 #include "tcpladder/leak.h"
 #include "tcpladder/nswatch.h"
+#include "tcpladder/ownerwalk.h"
 #include "tcpladder/owners.h"
 #include "tcpladder/options.h"
 #include "tcpladder/report.h"
@@ -106,12 +107,31 @@ static void keep_matching(struct tl_snapshot *s, const struct tl_filter *f)
 	s->n = k;
 }
 
+/* How --once finds owners: the kernel's walk of every process's files
+ * when eBPF may be used (loaded at the first CLOSE-WAIT socket, once for
+ * every namespace), else /proc/PID/fd. */
+struct once_owners {
+	bool wanted, may_walk, tried;
+	struct tl_owner_walk *walk;
+};
+
+static struct tl_owner_walk *once_walk(struct once_owners *ow)
+{
+	if (ow->may_walk && !ow->tried) {
+		char *cause = NULL;
+		ow->tried = true;
+		ow->walk = tl_owner_walk_new(&cause);
+		free(cause); /* /proc stands in */
+	}
+	return ow->walk;
+}
+
 /* CLOSE-WAIT owners and ages, and TIME-WAIT pressure, for one namespace.
  * Only CLOSE-WAIT sockets are looked up, and only when there are some:
- * with none, no /proc fd directory is read at all. */
+ * with none, no process's files are read at all. */
 static int leak_report(struct tl_sampler *s, const struct tl_snapshot *snap,
-		       const struct tl_filter *filter, const struct tl_leak_cfg *cfg, bool owners,
-		       struct tl_once_report *rep, char **cause)
+		       const struct tl_filter *filter, const struct tl_leak_cfg *cfg,
+		       struct once_owners *owners, struct tl_once_report *rep, char **cause)
 {
 	long buckets;
 	int lo, hi;
@@ -119,7 +139,7 @@ static int leak_report(struct tl_sampler *s, const struct tl_snapshot *snap,
 	tl_sampler_limits(s, &buckets, &lo, &hi);
 	tl_tw_pressure_compute(snap, buckets, lo, hi, cfg, &rep->tw);
 	rep->have_tw = true;
-	if (!rep->hist.count[TL_TCP_CLOSE_WAIT] || !owners)
+	if (!rep->hist.count[TL_TCP_CLOSE_WAIT] || !owners->wanted)
 		return 0;
 
 	/* Ages: the kernel's time since the last ACK came, in tcp_info; a
@@ -149,6 +169,7 @@ static int leak_report(struct tl_sampler *s, const struct tl_snapshot *snap,
 		rep->cw_unread += r->rqueue > 1;
 	}
 	struct tl_owners *own = tl_owners_new(NULL);
+	tl_owners_set_walk(own, once_walk(owners));
 	/* Processes of the sockets' uids first; whatever is left (a daemon
 	 * that changed uid) with a scan of every process. */
 	tl_owners_fill(own, items, inodes, uids, cw.n, tl_sampler_ns_ino(s), true, true);
@@ -159,6 +180,7 @@ static int leak_report(struct tl_sampler *s, const struct tl_snapshot *snap,
 	rep->by_port = g;
 	rep->ages_estimated = true;
 	rep->owners_hidden = tl_owners_hidden(own) > 0;
+	rep->owners_from = tl_owners_walk(own) ? "ebpf" : "proc";
 	free(items);
 	tl_owners_free(own);
 	free(inodes);
@@ -188,6 +210,8 @@ static int run_once(const struct tl_options *o, const struct tl_filter *filter)
 	int ret = EXIT_SUCCESS;
 	bool alarm = false;
 	size_t n = 0, k = 0;
+	struct once_owners owners = {.wanted = !o->no_owners,
+				     .may_walk = o->exact != TL_EXACT_MODE_OFF};
 
 	if (o->all_netns) {
 		nsw = tl_nswatch_new(NULL);
@@ -231,7 +255,7 @@ static int run_once(const struct tl_options *o, const struct tl_filter *filter)
 			tl_once_report_fill(&rep[k], tg[i].name, &snap);
 			rep[k].netns_ino = tg[i].ino;
 			rep[k].container = tg[i].cg;
-			err = leak_report(s, &snap, filter, &cfg, !o->no_owners, &rep[k], &cause);
+			err = leak_report(s, &snap, filter, &cfg, &owners, &rep[k], &cause);
 		}
 		tl_sampler_free(s);
 		if (err < 0 && !o->all_netns) {
@@ -274,6 +298,7 @@ out:
 		free((void *)rep[i].by_port);
 	}
 	tl_snapshot_fini(&snap);
+	tl_owner_walk_free(owners.walk);
 	free(rep);
 	free(tg);
 	tl_nswatch_free(nsw);

@@ -12,6 +12,7 @@ struct tl_owners {
 	struct tl_owner *owners;
 	size_t n, cap;
 	size_t hidden; /* processes we were not allowed to read */
+	struct tl_owner_walk *walk;
 };
 
 const char tl_owners_hidden_reason[] =
@@ -34,6 +35,16 @@ void tl_owners_free(struct tl_owners *o)
 	free(o->owners);
 	free(o->proc);
 	free(o);
+}
+
+void tl_owners_set_walk(struct tl_owners *o, struct tl_owner_walk *w)
+{
+	o->walk = w;
+}
+
+struct tl_owner_walk *tl_owners_walk(const struct tl_owners *o)
+{
+	return o->walk;
 }
 
 const struct tl_owner *tl_owners_find(const struct tl_owners *o, uint32_t inode)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "tcpladder/map.h"
+#include "tcpladder/ownerwalk.h"
 #include "tcpladder/owners.h"
 #include "tcpladder/util.h"
 
@@ -152,6 +153,42 @@ static void *scan(void *arg)
 	return NULL;
 }
 
+/* The kernel's walk: every socket every process holds, in one pass; the
+ * wanted ones are kept, each process's command line read once. */
+struct walk_job {
+	struct tl_owners *o;
+	const struct tl_map *want;
+	unsigned char *claimed;
+	uint64_t ns_ino;
+	size_t found;
+	int last_pid; /* the walk gives a process's files together */
+	char cmdline[sizeof(((struct tl_owner *)0)->cmdline)];
+};
+
+static void walk_one(uint32_t inode, uint64_t netns, int pid, const char *comm, void *arg)
+{
+	struct walk_job *j = arg;
+	uint32_t idx;
+	if (j->ns_ino && netns && netns != j->ns_ino)
+		return;
+	if (!tl_map_get(j->want, (uint64_t)inode + 1, &idx) || j->claimed[idx])
+		return;
+	j->claimed[idx] = 1; /* a socket shared by two processes: the first keeps it */
+	if (pid != j->last_pid) {
+		char path[64];
+		snprintf(path, sizeof(path), "%s/%d/cmdline", tl_owners_proc(j->o), pid);
+		read_small(path, j->cmdline, sizeof(j->cmdline), true);
+		j->last_pid = pid;
+	}
+	struct tl_owner w;
+	memset(&w, 0, sizeof(w));
+	w.pid = pid;
+	snprintf(w.comm, sizeof(w.comm), "%s", comm);
+	snprintf(w.cmdline, sizeof(w.cmdline), "%s", j->cmdline);
+	tl_owners_add(j->o, inode, &w);
+	j->found++;
+}
+
 size_t tl_owners_resolve(struct tl_owners *o, const uint32_t *inodes, size_t n, uint64_t ns_ino,
 			 const uint32_t *uids, size_t n_uids, size_t *dirs_read)
 {
@@ -173,6 +210,17 @@ size_t tl_owners_resolve(struct tl_owners *o, const uint32_t *inodes, size_t n, 
 	if (!missing) {
 		tl_map_fini(&want);
 		return known;
+	}
+	if (tl_owners_walk(o)) {
+		struct walk_job j = {.o = o, .want = &want, .ns_ino = ns_ino, .last_pid = -1};
+		j.claimed = tl_calloc(missing, 1);
+		long r = tl_owner_walk_run(tl_owners_walk(o), walk_one, &j);
+		free(j.claimed);
+		if (r >= 0) {
+			tl_map_fini(&want);
+			return known + j.found;
+		}
+		tl_owners_set_walk(o, NULL); /* it failed: /proc from now on */
 	}
 	/* the processes, then the scanners */
 	long *pids = NULL;

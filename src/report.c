@@ -261,6 +261,11 @@ static void json_one(struct tl_buf *b, const struct tl_once_report *r)
 		tl_buf_json_str(b, tl_owners_hidden_reason);
 	else
 		tl_buf_puts(b, "null");
+	tl_buf_puts(b, ",\"owners_from\":");
+	if (r->owners_from)
+		tl_buf_json_str(b, r->owners_from);
+	else
+		tl_buf_puts(b, "null");
 	tl_buf_puts(b, ",\"by_process\":[");
 	for (size_t i = 0; i < r->n_process; i++) {
 		const struct tl_leak_group *g = &r->by_process[i];

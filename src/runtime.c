@@ -11,6 +11,7 @@
 #include "tcpladder/histogram.h"
 #include "tcpladder/metrics.h"
 #include "tcpladder/nswatch.h"
+#include "tcpladder/ownerwalk.h"
 #include "tcpladder/owners.h"
 #include "tcpladder/runtime.h"
 #include "tcpladder/sampler.h"
@@ -68,6 +69,7 @@ struct tl_runtime {
 	uint64_t steps_gen;     /* the tracker's generation they were synced at */
 	struct tl_history history;
 	struct tl_owners *owners;
+	struct tl_owner_walk *walk; /* the owners' walk in the kernel, or NULL */
 	uint64_t last_scan;
 	uint64_t scan_gap; /* the least time from one /proc walk to the next */
 	struct tl_leak_cfg leak_cfg;
@@ -216,6 +218,20 @@ void tl_runtime_config_for(struct tl_runtime_config *cfg, enum tl_runtime_front 
 	}
 }
 
+/* The owners' cache.  Where exact mode's eBPF runs, the kernel walks every
+ * process's files in one pass for it; else (or should the walk fail to
+ * load) /proc/PID/fd is read as before. */
+static void open_owners(struct tl_runtime *rt, const struct tl_options *o)
+{
+	rt->owners = tl_owners_new(NULL);
+	if (o->no_owners || tl_engine_exact_reason(rt->e))
+		return;
+	char *cause = NULL;
+	rt->walk = tl_owner_walk_new(&cause);
+	free(cause);
+	tl_owners_set_walk(rt->owners, rt->walk);
+}
+
 struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t now, char **cause)
 {
 	const struct tl_options *o = cfg->opts;
@@ -334,7 +350,7 @@ struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t 
 		rt->n_ctr = rt->n_ns;
 	}
 	rt->event_owners = cfg->event_owners && !o->no_owners;
-	rt->owners = tl_owners_new(NULL);
+	open_owners(rt, o);
 	tl_runtime_leak_cfg_from(&rt->leak_cfg, o);
 	tl_leak_watch_init(&rt->watch);
 	return rt;
@@ -353,6 +369,7 @@ void tl_runtime_free(struct tl_runtime *rt)
 	free(rt->groups);
 	tl_leak_watch_fini(&rt->watch);
 	tl_owners_free(rt->owners);
+	tl_owner_walk_free(rt->walk);
 	tl_history_fini(&rt->history);
 	tl_evlog_fini(&rt->log);
 	tl_steps_free(rt->steps);

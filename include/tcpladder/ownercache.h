@@ -24,6 +24,12 @@ const struct tl_owner *tl_owners_find(const struct tl_owners *o, uint32_t inode)
 /* Record an owner; the /proc root in use. */
 void tl_owners_add(struct tl_owners *o, uint32_t inode, const struct tl_owner *w);
 const char *tl_owners_proc(const struct tl_owners *o);
+/* The kernel-side walk the filling shell uses instead of /proc (NULL:
+ * none); the cache keeps the pointer only, its owner frees it after the
+ * cache. */
+struct tl_owner_walk;
+void tl_owners_set_walk(struct tl_owners *o, struct tl_owner_walk *w);
+struct tl_owner_walk *tl_owners_walk(const struct tl_owners *o);
 /* Processes that were candidates but could not be read (EACCES/EPERM:
  * another user's, without root or CAP_SYS_PTRACE): counted by the
  * scanner; while nonzero, an unknown owner may be one of them, and

@@ -27,8 +27,9 @@ struct tl_once_report {
 	const struct tl_leak_group *by_port;
 	size_t n_port;
 	uint32_t cw_unread;
-	bool ages_estimated; /* ages from the kernel's time since the last ACK */
-	bool owners_hidden;  /* some processes could not be read: say why owners are unknown */
+	bool ages_estimated;     /* ages from the kernel's time since the last ACK */
+	bool owners_hidden;      /* some processes could not be read: say why owners are unknown */
+	const char *owners_from; /* "ebpf" (the kernel's walk), "proc"; NULL: not looked up */
 	struct tl_tw_pressure tw;
 	bool have_tw;
 };

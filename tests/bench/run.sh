@@ -180,6 +180,11 @@ if [[ ${EXTRA:-1} != 0 ]]; then
 		CMDS+=("$TCPLADDER --once --json state close-wait")
 		NAMES+=("tl ... close-wait --no-owners")
 		CMDS+=("$TCPLADDER --once --json --no-owners state close-wait")
+		# owners from /proc/PID/fd instead of the kernel's walk
+		NAMES+=("tl ... close-wait --no-exact")
+		CMDS+=("$TCPLADDER --once --json --no-exact state close-wait")
+		NAMES+=("tl --once -j --no-exact")
+		CMDS+=("$TCPLADDER --once --json --no-exact")
 	fi
 fi
 N=${#CMDS[@]}

@@ -50,12 +50,19 @@ if command -v strace >/dev/null; then
 	'
 	in_netns '
 		start_sockgen close-wait=2 || exit 1
-		strace -f -e trace=openat -o "$T/strace.cw" "$TCPLADDER" --once --json >/dev/null
+		strace -f -e trace=openat -o "$T/strace.cw" "$TCPLADDER" --once --json --no-exact >/dev/null
+		strace -f -e trace=openat,bpf -o "$T/strace.walk" "$TCPLADDER" --once --json >"$T/walk.json"
 		stop_sockgen
 	'
 	# The same trace with CLOSE-WAIT sockets shows the reads this looks for.
-	check "with CLOSE-WAIT: fd directories are read (the trace sees them)" \
+	check "with CLOSE-WAIT, --no-exact: fd directories are read (the trace sees them)" \
 		[ "$(grep -c '/fd"' "$T/strace.cw" 2>/dev/null)" -gt 0 ]
+	if "$TCPLADDER" --version | grep -q "exact mode (eBPF): built"; then
+		check "with CLOSE-WAIT, eBPF: the kernel's walk, no fd directory read" \
+			[ "$(grep -c '/fd"' "$T/strace.walk")" = 0 -a "$(grep -c 'BPF_ITER_CREATE' "$T/strace.walk")" = 1 ]
+		check "with CLOSE-WAIT, eBPF: the owner found" \
+			jqe '.close_wait.owners_from == "ebpf" and .close_wait.by_process[0].pid > 0' "$T/walk.json"
+	fi
 	check "no CLOSE-WAIT: no fd directory read" [ "$(grep -c '/fd"' "$T/strace")" = 0 ]
 else
 	not_ok "strace missing"

@@ -55,6 +55,7 @@ int main(void)
 	       "\"CLOSING\":0,\"LAST-ACK\":0,\"TIME-WAIT\":7,\"CLOSED\":0}},"
 	       "\"other\":{\"udp\":3,\"udplite\":0,\"raw\":null,\"unix\":12},"
 	       "\"close_wait\":{\"total\":4,\"unread\":0,\"unknown_owners_why\":null,"
+	       "\"owners_from\":null,"
 	       "\"by_process\":[],\"by_port\":[]},"
 	       "\"alert\":false}\n",
 	       "JSON for one namespace");
