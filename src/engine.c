@@ -78,6 +78,8 @@ struct tl_engine {
 };
 
 #define EXACT_RESYNC_GAP_NS 200000000ULL
+/* Records read and not yet applied, at most (plus one ring's worth) */
+#define EXACT_BATCH_MAX 65536
 /* Tombstones are expired at least this often (exact mode) */
 #define EXPIRE_GAP_NS 1000000000ULL
 #define EXACT_NOTICE_GAP_NS 10000000000ULL
@@ -697,7 +699,10 @@ static int ns_of_ino(const struct tl_engine *e, uint32_t ino)
  * (reported once per dump it costs). */
 static void exact_read(struct tl_engine *e, uint64_t now)
 {
-	int r = tl_ebpf_read(e->x, &e->xb);
+	/* Records waiting for their turn are bounded: past that the ring
+	 * is left to fill, and what it loses is counted and resynchronised
+	 * (a starved process once held millions, gigabytes). */
+	int r = e->xb.n < EXACT_BATCH_MAX ? tl_ebpf_read(e->x, &e->xb) : 0;
 	if (r < 0)
 		notice(e, tl_asprintf("reading exact-mode records: %s", strerror(-r)));
 	/* Found records: come back for those that woke nobody.  Stop only
