@@ -46,6 +46,7 @@ struct tl_engine {
 	struct tl_tracker *tracker;
 	uint64_t delay_ns;
 	uint64_t next_dump_ns;
+	uint64_t next_expire_ns; /* tombstones expired between dumps then */
 	uint64_t next_follow_ns;
 	uint64_t rounds;
 	uint64_t extra_cost_ns; /* baselines of namespaces that joined since the last round */
@@ -77,10 +78,15 @@ struct tl_engine {
 };
 
 #define EXACT_RESYNC_GAP_NS 200000000ULL
+/* Records read and not yet applied, at most (plus one ring's worth) */
+#define EXACT_BATCH_MAX 65536
+/* Tombstones are expired at least this often (exact mode) */
+#define EXPIRE_GAP_NS 1000000000ULL
 #define EXACT_NOTICE_GAP_NS 10000000000ULL
 
 static void exact_start(struct tl_engine *e, const struct tl_engine_config *cfg);
 static void exact_pump(struct tl_engine *e, uint64_t now, double wall);
+static bool exact_waiting(const struct tl_engine *e, uint64_t cookie);
 static bool exact_pending(struct tl_engine *e, uint64_t cookie, uint64_t now, double wall);
 static bool lookup_stale(struct tl_engine *e, uint64_t cookie, uint64_t began, uint64_t now,
 			 double wall);
@@ -245,13 +251,21 @@ static int on_destroy(const struct tl_sock *rec, void *arg)
 	dc->e->ns[dc->ns].quiet = 0;
 	if (dc->e->cfg.filter && !tl_filter_match(dc->e->cfg.filter, rec))
 		return 0;
-	/* The records written before it go first; one still waiting for a
-	 * later clock will tell the close itself. */
-	if (exact_pending(dc->e, rec->cookie, dc->now, dc->wall))
+	/* The records written before it go first (read_events read the
+	 * ring); one still waiting for a later clock will tell the close
+	 * itself. */
+	if (exact_waiting(dc->e, rec->cookie))
 		return 0;
 	tl_tracker_destroyed(dc->e->tracker, dc->ns, rec, dc->now, dc->wall);
 	return 0;
 }
+
+/* A step reads at most this many datagrams of destroy events (the kernel
+ * sends one event a datagram) from each namespace; what is left waits for
+ * the next step (the socket stays readable), and a queue that overflows
+ * meanwhile is a loss, resynchronised.  Reading to the end never ended
+ * when events came faster than they were taken in. */
+#define EVENT_DGRAMS_PER_STEP 4096
 
 static void read_events(struct tl_engine *e, uint64_t now, double wall)
 {
@@ -259,7 +273,15 @@ static void read_events(struct tl_engine *e, uint64_t now, double wall)
 		if (!e->ns[i].sampler)
 			continue;
 		struct destroy_ctx dc = {e, i, now, wall};
-		int r = tl_sampler_events_read(e->ns[i].sampler, on_destroy, &dc);
+		int r = 0;
+		/* One datagram at a time, the ring read before each: the
+		 * records written before its events are in the batch. */
+		for (unsigned k = 0; k < EVENT_DGRAMS_PER_STEP; k++) {
+			exact_pump(e, now, wall);
+			r = tl_sampler_events_read(e->ns[i].sampler, 1, on_destroy, &dc);
+			if (r <= 0)
+				break;
+		}
 		if (r == -ENOBUFS) {
 			/* The kernel dropped events: a full dump now puts the
 			 * picture right; what happened in between is inferred. */
@@ -502,6 +524,14 @@ int tl_engine_step(struct tl_engine *e, uint64_t now, double wall, char **cause)
 			return err;
 	} else {
 		do_lookups(e, now, wall);
+		/* Exact mode closes connections between dumps: their
+		 * tombstones go on time, not only when the next dump comes
+		 * (under load the budget stretches the interval, and the
+		 * connections of the churn piled up meanwhile). */
+		if (e->x && now >= e->next_expire_ns) {
+			tl_tracker_expire(e->tracker, now);
+			e->next_expire_ns = now + EXPIRE_GAP_NS;
+		}
 	}
 	if (following(e) && now >= e->next_follow_ns)
 		follow_step(e, now, wall);
@@ -669,7 +699,10 @@ static int ns_of_ino(const struct tl_engine *e, uint32_t ino)
  * (reported once per dump it costs). */
 static void exact_read(struct tl_engine *e, uint64_t now)
 {
-	int r = tl_ebpf_read(e->x, &e->xb);
+	/* Records waiting for their turn are bounded: past that the ring
+	 * is left to fill, and what it loses is counted and resynchronised
+	 * (a starved process once held millions, gigabytes). */
+	int r = e->xb.n < EXACT_BATCH_MAX ? tl_ebpf_read(e->x, &e->xb) : 0;
 	if (r < 0)
 		notice(e, tl_asprintf("reading exact-mode records: %s", strerror(-r)));
 	/* Found records: come back for those that woke nobody.  Stop only
@@ -726,6 +759,8 @@ static void exact_flush(struct tl_engine *e, uint64_t now, double wall)
 			e->xb.recs[k++] = *r;
 	}
 	e->xb.n = k;
+	if (!k && e->xb.cap > 65536) /* a burst's array is not kept */
+		tl_exact_batch_fini(&e->xb);
 }
 
 static void exact_pump(struct tl_engine *e, uint64_t now, double wall)
@@ -766,17 +801,22 @@ static void apply_sample(struct tl_engine *e, unsigned i, const struct tl_snapsh
 	tl_tracker_release(e->tracker);
 }
 
-/* Whether a record of this socket was read and waits for its turn (after
- * the ring is read again). */
+/* Whether a record of this socket was read and waits for its turn. */
+static bool exact_waiting(const struct tl_engine *e, uint64_t cookie)
+{
+	for (size_t i = 0; e->x && i < e->xb.n; i++)
+		if (e->xb.recs[i].sock.cookie == cookie)
+			return true;
+	return false;
+}
+
+/* The same after the ring is read again. */
 static bool exact_pending(struct tl_engine *e, uint64_t cookie, uint64_t now, double wall)
 {
 	if (!e->x)
 		return false;
 	exact_pump(e, now, wall);
-	for (size_t i = 0; i < e->xb.n; i++)
-		if (e->xb.recs[i].sock.cookie == cookie)
-			return true;
-	return false;
+	return exact_waiting(e, cookie);
 }
 
 /* Exact mode: a lookup's answer says nothing new when a record of the

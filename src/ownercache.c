@@ -60,6 +60,10 @@ void tl_owners_add(struct tl_owners *o, uint32_t inode, const struct tl_owner *w
 		o->owners[i] = *w;
 		return;
 	}
+	if (o->n == TL_OWNERS_MAX) {
+		tl_map_clear(&o->by_inode);
+		o->n = 0;
+	}
 	if (o->n == o->cap) {
 		o->cap = o->cap ? o->cap * 2 : 64;
 		o->owners = tl_reallocarray(o->owners, o->cap, sizeof(*o->owners));
@@ -82,4 +86,9 @@ void tl_owners_note_hidden(struct tl_owners *o, size_t n)
 size_t tl_owners_hidden(const struct tl_owners *o)
 {
 	return o->hidden;
+}
+
+size_t tl_owners_count(const struct tl_owners *o)
+{
+	return o->n;
 }

@@ -544,27 +544,30 @@ int tl_sampler_events_fd(const struct tl_sampler *s)
 	return s->ev ? mnl_socket_get_fd(s->ev) : -1;
 }
 
-int tl_sampler_events_read(struct tl_sampler *s, int (*cb)(const struct tl_sock *, void *),
-			   void *arg)
+int tl_sampler_events_read(struct tl_sampler *s, unsigned max,
+			   int (*cb)(const struct tl_sock *, void *), void *arg)
 {
-	int total = 0;
+	unsigned done = 0;
 
 	if (!s->ev)
 		return 0;
-	for (;;) {
+	/* At most max: under churn events can come as fast as they are
+	 * read, and a read to the end would then never end. */
+	while (done < max) {
 		ssize_t n = recv(mnl_socket_get_fd(s->ev), s->buf, TL_NL_BUFSZ, MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return total;
+				break;
 			return -errno; /* ENOBUFS: events were lost */
 		}
 		int r = tl_diag_each(s->buf, (size_t)n, cb, arg);
 		if (r < 0)
 			return r;
-		total += r;
+		done++;
 	}
+	return (int)done;
 }
 
 void tl_sampler_limits(struct tl_sampler *s, long *tw_max_buckets, int *port_lo, int *port_hi)

@@ -21,6 +21,11 @@ struct tl_owners;
 struct tl_owners *tl_owners_new(const char *proc);
 void tl_owners_free(struct tl_owners *o);
 const struct tl_owner *tl_owners_find(const struct tl_owners *o, uint32_t inode);
+/* At most this many owners are kept (about 13 MB): a cache full of a
+ * churn's short connections starts over, and what is shown again is
+ * looked up again. */
+#define TL_OWNERS_MAX 65536
+
 /* Record an owner; the /proc root in use. */
 void tl_owners_add(struct tl_owners *o, uint32_t inode, const struct tl_owner *w);
 const char *tl_owners_proc(const struct tl_owners *o);
@@ -36,6 +41,8 @@ struct tl_owner_walk *tl_owners_walk(const struct tl_owners *o);
  * tl_owners_hidden_reason says so to the user. */
 void tl_owners_note_hidden(struct tl_owners *o, size_t n);
 size_t tl_owners_hidden(const struct tl_owners *o);
+/* Owners known now. */
+size_t tl_owners_count(const struct tl_owners *o);
 extern const char tl_owners_hidden_reason[];
 
 #endif

@@ -47,11 +47,13 @@ int tl_sampler_lookup(struct tl_sampler *s, const struct tl_sock *key, unsigned 
 
 /* The destroy-event socket (poll it for POLLIN), or -1. */
 int tl_sampler_events_fd(const struct tl_sampler *s);
-/* Read every queued destroy event without blocking; cb gets each record
- * (state CLOSE, final tcp_info).  Returns the number read, -ENOBUFS when
- * the kernel dropped events (resynchronise with a dump), or -errno. */
-int tl_sampler_events_read(struct tl_sampler *s, int (*cb)(const struct tl_sock *, void *),
-			   void *arg);
+/* Read queued destroy events without blocking, at most max datagrams
+ * (the kernel sends one event a datagram); cb gets each record (state
+ * CLOSE, final tcp_info).  Returns the number of datagrams read (fewer
+ * than max: the queue is empty), -ENOBUFS when the kernel dropped events
+ * (resynchronise with a dump), or -errno. */
+int tl_sampler_events_read(struct tl_sampler *s, unsigned max,
+			   int (*cb)(const struct tl_sock *, void *), void *arg);
 
 /* The namespace's TIME-WAIT bucket limit and ephemeral port range (-1 and
  * 0 0 when unreadable). */
