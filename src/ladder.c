@@ -145,6 +145,7 @@ static void apply(struct tl_ladder *l, int x, const struct tl_ladderend_act *a, 
 	int target = TL_MAX(row, last_row[x]);
 	if (l->st[target].side[x].change) {
 		target = step_new(l, TL_LADDER_STATE, 0, x, t->t, t->wall);
+		l->st[target].after_ns = t->after;
 		l->st[target].inferred = t->inferred || !s->known;
 		landing = false;
 	}
@@ -242,6 +243,7 @@ static void merge(struct tl_ladder *l)
 			break;
 		}
 		a->step = row;
+		l->st[row].after_ns = a->after;
 		l->hint[row] = a->hint;
 		l->st[row].bytes = a->bytes;
 		l->st[row].segs = a->segs;
@@ -284,7 +286,7 @@ static void finish(struct tl_ladder *l)
 	bool have[2] = {false, false};
 	struct tl_tcpinfo info[2];
 	int first_fin = -1;
-	uint64_t latest = 0;
+	uint64_t latest = 0, latest_after = 0;
 	double latest_wall = 0;
 	memset(info, 0, sizeof(info));
 	l->newest = -1;
@@ -298,8 +300,15 @@ static void finish(struct tl_ladder *l)
 			s->mono_ns = latest;
 			s->wall = latest_wall;
 		}
+		/* ... and no earlier than the earliest the row above may have */
+		if (s->after_ns && s->after_ns < latest_after)
+			s->after_ns = latest_after;
+		if (s->after_ns > s->mono_ns)
+			s->after_ns = s->mono_ns;
 		latest = s->mono_ns;
 		latest_wall = s->wall;
+		if (s->after_ns)
+			latest_after = s->after_ns;
 		for (int x = 0; x < 2; x++) {
 			struct tl_ladder_side *sd = &s->side[x];
 			sd->before = st[x];
@@ -512,9 +521,30 @@ bool tl_ladder_last(const struct tl_ladder *l, int side, struct tl_ladder_last *
 	return true;
 }
 
+/* Times are told from the earliest the first step may have happened. */
+static uint64_t origin(const struct tl_ladder *l)
+{
+	return l->st[0].after_ns ? l->st[0].after_ns : l->st[0].mono_ns;
+}
+
 uint64_t tl_ladder_elapsed(const struct tl_ladder *l, size_t i)
 {
 	if (i >= l->n)
 		return 0;
-	return l->st[i].mono_ns > l->st[0].mono_ns ? l->st[i].mono_ns - l->st[0].mono_ns : 0;
+	uint64_t o = origin(l);
+	return l->st[i].mono_ns > o ? l->st[i].mono_ns - o : 0;
+}
+
+int tl_ladder_window(const struct tl_ladder *l, size_t i, uint64_t *lo, uint64_t *hi)
+{
+	*lo = *hi = 0;
+	if (i >= l->n)
+		return -1;
+	const struct tl_ladder_step *s = &l->st[i];
+	uint64_t o = origin(l);
+	*hi = s->mono_ns > o ? s->mono_ns - o : 0;
+	if (!s->after_ns)
+		return -1;
+	*lo = s->after_ns > o ? s->after_ns - o : 0;
+	return s->after_ns >= s->mono_ns ? 1 : 0;
 }

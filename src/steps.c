@@ -188,6 +188,7 @@ void tl_steps_sync(struct tl_steps *s, const struct tl_conn *conns, size_t n)
 			/* no event of its own: found already open */
 			struct tl_event ev = {
 			    .mono_ns = c->first_seen_ns,
+			    .after_ns = c->first_seen_ns, /* a sighting: exact */
 			    .wall = c->first_seen_wall,
 			    .cookie = c->sock.cookie,
 			    .conn = c->id,

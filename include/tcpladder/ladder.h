@@ -62,7 +62,11 @@ struct tl_ladder_step {
 	int8_t from;      /* sender: 0 A, 1 B, -1 unknown (an RST) */
 	bool inferred;    /* no observed state change implies it */
 	uint8_t line;     /* enum tl_ladder_line, spoken by `from` */
-	uint64_t mono_ns; /* when it was sent (or seen arriving) */
+	uint64_t mono_ns; /* when it was sent (or seen arriving); a window's end */
+	/* Its window's start: the step happened after after_ns and at or
+	 * before mono_ns; after_ns == mono_ns when exact, 0 when unbounded
+	 * (only "at or before"). */
+	uint64_t after_ns;
 	double wall;
 	uint64_t bytes; /* data steps: bytes and segments carried */
 	uint32_t segs;
@@ -121,5 +125,10 @@ int tl_ladder_final_state(const struct tl_ladder *l, int side);
 bool tl_ladder_last(const struct tl_ladder *l, int side, struct tl_ladder_last *out);
 /* Nanoseconds from the first step to step i (0 for the first). */
 uint64_t tl_ladder_elapsed(const struct tl_ladder *l, size_t i);
+/* Step i's time as a window from the ladder's origin (the earliest the
+ * first step may have happened): it happened after *lo and at or before
+ * *hi.  Returns 1 when exact (*lo == *hi), 0 for a window, -1 when only
+ * the upper bound is known (*lo is 0 then). */
+int tl_ladder_window(const struct tl_ladder *l, size_t i, uint64_t *lo, uint64_t *hi);
 
 #endif

@@ -499,6 +499,60 @@ static void test_times(void)
 	tl_ladder_free(l);
 }
 
+/* Honest times: a sampled step is the window between the samples around
+ * it, an exact one a time, and neither goes backwards down the ladder. */
+static void test_windows(void)
+{
+	struct script sc;
+	struct tl_ladder *l = tl_ladder_new();
+	struct tl_buf b;
+	uint64_t lo, hi;
+	sc.n = 0;
+	E(&sc, 0, 0, TL_TCP_SYN_SENT, false, 400)->after_ns = T0 + 100 * MS;
+	E(&sc, 0, TL_TCP_SYN_SENT, TL_TCP_ESTABLISHED, false, 960)->after_ns = T0 + 440 * MS;
+	E(&sc, 0, TL_TCP_ESTABLISHED, TL_TCP_FIN_WAIT1, false, 2000)->after_ns = T0 + 2000 * MS;
+	tl_ladder_build_events(l, sc.ev, sc.n, A_ID, 0);
+	is_int(tl_ladder_window(l, 0, &lo, &hi), 0, "a sampled step is a window");
+	ok(lo == 0 && hi == 300 * MS, "from the ladder's origin: 0 to 0.3 s");
+	tl_buf_init(&b);
+	tl_ladder_text(l, 100, "en", false, &b);
+	ok(strstr(b.data, " +0.0…0.3s ") != NULL, "drawn '+0.0…0.3s'");
+	ok(strstr(b.data, " +0.3…0.9s ") != NULL, "a window rounded outwards: '+0.3…0.9s'");
+	ok(strstr(b.data, " +1.900s ") != NULL && !strstr(b.data, "≤+1.900s"),
+	   "an exact time drawn as such: '+1.900s'");
+	tl_buf_reset(&b);
+	tl_ladder_text(l, 100, "en", true, &b);
+	ok(strstr(b.data, "+0.0..0.3s ") != NULL, "in ASCII: '+0.0..0.3s'");
+	if (!ok(!strstr(b.data, "\xe2"), "nothing but ASCII"))
+		printf("# got:\n%s", b.data);
+	/* the pane says which */
+	struct tl_ladder_view v = {.selected = 0, .mark = -1, .anim = 1, .lang = "en"};
+	char *txt = render(l, 120, 30, &v);
+	ok(strstr(txt, "between +0.000s and +0.300s") != NULL, "the pane: between two samples");
+	free(txt);
+	v.selected = (int)tl_ladder_steps(l) - 1;
+	txt = render(l, 120, 30, &v);
+	ok(strstr(txt, "at +1.900s exactly") != NULL, "the pane: exact");
+	free(txt);
+	v.mark = 0;
+	txt = render(l, 120, 30, &v);
+	if (!ok(strstr(txt, "between 1.600 and 1.900 s after the") != NULL,
+		"a marked interval from a window is a window"))
+		printf("# got:\n%s", txt);
+	free(txt);
+	/* a window above an exact time: the lower bound never goes back */
+	sc.n = 0;
+	E(&sc, 0, 0, TL_TCP_SYN_SENT, false, 400)->after_ns = T0 + 300 * MS;
+	E(&sc, 0, TL_TCP_SYN_SENT, TL_TCP_ESTABLISHED, false, 900)->after_ns = T0 + 100 * MS;
+	tl_ladder_build_events(l, sc.ev, sc.n, A_ID, 0);
+	bool mono = true;
+	for (size_t i = 1; i < tl_ladder_steps(l); i++)
+		mono &= tl_ladder_step(l, i)->after_ns >= tl_ladder_step(l, i - 1)->after_ns;
+	ok(mono, "windows' starts never go backwards");
+	tl_buf_fini(&b);
+	tl_ladder_free(l);
+}
+
 /* A alone, in SYN-SENT: its SYN may still be on the link, so B is not
  * drawn receiving it, nor answering. */
 static void test_syn_in_flight(void)
@@ -644,6 +698,7 @@ int main(void)
 	test_one_end();
 	test_syn_in_flight();
 	test_times();
+	test_windows();
 	test_from_tracker();
 	tl_ladder_free(NULL);
 	return tap_done();
