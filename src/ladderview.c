@@ -215,11 +215,37 @@ static void draw_arrow(struct tl_canvas *c, const struct geo *g, const struct tl
 	int head = len - 1;
 	if (anim < 1)
 		head = (int)(anim < 0 ? 0 : anim * (len - 1) + 0.5);
+	if (s->lost) { /* it ends half way, where the link dropped it */
+		head = TL_MIN(head, len / 2);
+		for (int i = 0; i < head; i++)
+			tl_canvas_put(c, sx + d * (1 + i), y, gl->shaft, TL_ST_BAD);
+		tl_canvas_put(c, sx + d * (1 + head), y, gl->lost, TL_ST_BAD);
+		return;
+	}
 	for (int i = 0; i < head; i++) {
 		uint32_t ch = !s->inferred ? gl->shaft : i % 2 ? gl->dash_gap : gl->dash;
 		tl_canvas_put(c, sx + d * (1 + i), y, ch, style);
 	}
 	tl_canvas_put(c, sx + d * (1 + head), y, d > 0 ? gl->arrow_r : gl->arrow_l, style);
+}
+
+/* What the lab's link did with a segment, in words; false for nothing
+ * beyond carrying it. */
+static bool link_note(const struct tl_ladder_step *s, struct tl_buf *b)
+{
+	if (!s->link)
+		return false;
+	if (s->stale_ns)
+		tl_buf_printf(b, "duplicate of a SYN sent %.1f s ago", (double)s->stale_ns / 1e9);
+	else if (s->lost)
+		tl_buf_puts(b, "lost: the link dropped it");
+	else if (s->resent)
+		tl_buf_puts(b, "sent again: its retransmission timer fired");
+	else if (s->held)
+		tl_buf_puts(b, "held mid-link until released");
+	else
+		return false;
+	return true;
 }
 
 /* The label row: the arrow's label between the lifelines, the dialogue
@@ -257,7 +283,8 @@ static void draw_label_row(const struct tl_ladder_step *s, struct tl_canvas *c, 
 	tl_canvas_text(c, g->xa + 1 + (span - lw) / 2, y, span, st, b.data);
 	tl_buf_reset(&b);
 	if (g->narr_w) {
-		tl_narration_dialogue(s, lang, &b);
+		if (!link_note(s, &b))
+			tl_narration_dialogue(s, lang, &b);
 		if (b.len)
 			tl_canvas_text(c, g->narr_x, y, g->narr_w, TL_ST_NORMAL, b.data);
 	}
@@ -464,6 +491,18 @@ static void pane_when(const struct tl_ladder *l, struct pane *p, int sel, int ma
 		tl_buf_printf(&p->b, "at or before %s (between two samples), %s", t,
 			      s->inferred ? "inferred" : "observed");
 	para(p, 0, s->inferred ? TL_ST_INFERRED : TL_ST_NORMAL, p->b.data);
+	if (s->link && p->y < p->end) {
+		tl_buf_reset(&p->b);
+		tl_buf_puts(&p->b, "on the link");
+		if (s->has_seq)
+			tl_buf_printf(&p->b, " (seq %u, ack %u)", s->seq, s->ack);
+		struct tl_buf nb;
+		tl_buf_init(&nb);
+		if (link_note(s, &nb))
+			tl_buf_printf(&p->b, ": %s", nb.data);
+		tl_buf_fini(&nb);
+		para(p, 0, s->lost ? TL_ST_BAD : TL_ST_NORMAL, p->b.data);
+	}
 	if (mark >= 0 && mark < (int)tl_ladder_steps(l) && mark != sel && p->y < p->end) {
 		uint64_t a = tl_ladder_step(l, (size_t)mark)->mono_ns, z = s->mono_ns;
 		uint64_t mlo, mhi;
@@ -585,6 +624,11 @@ void tl_ladder_legend_item(const struct tl_glyphs *g, int i, struct tl_buf *out)
 	case 3:
 		tl_buf_puts(out,
 			    g->ascii ? "+a..b between two samples" : "+a…b between two samples");
+		break;
+	case 5:
+		tl_utf8_encode(g->shaft, out);
+		tl_utf8_encode(g->lost, out);
+		tl_buf_puts(out, " lost by the link");
 		break;
 	case 4:
 		tl_buf_puts(out, g->ascii ? "<=+t at or before, +t exact"

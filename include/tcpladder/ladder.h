@@ -72,6 +72,12 @@ struct tl_ladder_step {
 	uint32_t segs;
 	uint8_t state;   /* TL_LADDER_SEEN: the state it was first seen in */
 	uint64_t hidden; /* TL_LADDER_GAP: how many steps are not shown */
+	/* In the lab, an arrow the link carried (its time exact, when it was
+	 * put on the link), and what became of it. */
+	bool link, lost, held, resent;
+	uint64_t stale_ns; /* a stale duplicate: how long ago its original was sent */
+	bool has_seq;      /* seq/ack: relative to each side's first sequence number */
+	uint32_t seq, ack;
 	struct tl_ladder_side side[2];
 };
 
@@ -95,7 +101,14 @@ void tl_ladder_free(struct tl_ladder *l);
 void tl_ladder_build(struct tl_ladder *l, const struct tl_evlog *log, uint32_t conn_a,
 		     uint32_t conn_b);
 /* The same from each connection's own steps (steps.h): a connection of
- * any age, with the steps not kept shown as a gap. */
+ * any age, with the steps not kept shown as a gap.  Where the store kept
+ * the lab's link segments between the two ends' ports, the ladder draws
+ * what the link carried: each arrow the state changes imply is matched
+ * with the segment the link carried (in order, sent no later than the
+ * change was seen) and takes its exact time; segments with no such arrow
+ * (a lost one, a FIN sent again, a stale SYN, an ACK answering a SYN+ACK
+ * or a FIN) become arrows of their own; plain ACKs and data are left to
+ * the rows that sum them up. */
 void tl_ladder_build_steps(struct tl_ladder *l, const struct tl_steps *s, uint32_t conn_a,
 			   uint32_t conn_b);
 /* Both connections' kept events, oldest first (for a replay); *n is how

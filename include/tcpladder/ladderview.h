@@ -70,7 +70,7 @@ int tl_ladder_fit_scroll(const struct tl_ladder *l, int w, int h, const struct t
  * (0..TL_LADDER_LEGEND_N-1) appended to out, "~ inferred, not seen" and
  * so on.  Shown under every ladder (the pane's last rows), in the help,
  * and at the top of --events --ladder. */
-#define TL_LADDER_LEGEND_N 5
+#define TL_LADDER_LEGEND_N 6
 void tl_ladder_legend_item(const struct tl_glyphs *g, int i, struct tl_buf *out);
 /* All items on one line, after "Legend: ". */
 void tl_ladder_legend(const struct tl_glyphs *g, struct tl_buf *out);
