@@ -454,7 +454,7 @@ static void link_mark(struct tl_ladder_step *st, const struct tl_link_seg *g, co
 /* Whether unmatched segment j is worth a row: anything lost, a stale
  * copy, a control segment, or an ACK answering the other side's SYN+ACK
  * or FIN (the first from its side after it); not plain ACKs of data. */
-static bool link_worth(const struct tl_link_seg *g, size_t n, size_t j)
+static bool link_worth(const struct tl_link_seg *g, size_t j)
 {
 	const struct tl_link_seg *x = &g[j];
 	int k = link_kind(&x->pkt);
@@ -470,7 +470,6 @@ static bool link_worth(const struct tl_link_seg *g, size_t n, size_t j)
 			return false; /* not the first answer */
 		return ki == TL_SEG_SYNACK || ki == TL_SEG_FIN;
 	}
-	(void)n;
 	return false;
 }
 
@@ -589,7 +588,7 @@ static void link_join(struct tl_ladder *l, const struct tl_link_seg *g, size_t n
 	}
 	/* the rest worth telling, as arrows of their own */
 	for (size_t j = 0; j < n; j++) {
-		if (used[j] || !link_worth(g, n, j))
+		if (used[j] || !link_worth(g, j))
 			continue;
 		int k = link_kind(&g[j].pkt);
 		int row = step_new(l, TL_LADDER_ARROW, k < 0 ? TL_SEG_NONE : k, g[j].from,
@@ -653,13 +652,15 @@ void tl_ladder_build_steps(struct tl_ladder *l, const struct tl_steps *s, uint32
 	 * ports may have gone before). */
 	uint64_t first = l->st[0].after_ns ? l->st[0].after_ns : l->st[0].mono_ns;
 	uint64_t since = first > 2000000000ULL ? first - 2000000000ULL : 0;
-	struct tl_link_seg *g = tl_calloc(TL_STEPS_LINK, sizeof(*g));
-	size_t n = tl_steps_links(s, pa, pb, since, g, TL_STEPS_LINK), from = 0;
+	size_t n = tl_steps_links(s, pa, pb, since, NULL, TL_STEPS_LINK), from = 0;
+	if (!n)
+		return; /* not the lab, or none of its segments */
+	struct tl_link_seg *g = tl_calloc(n, sizeof(*g));
+	n = tl_steps_links(s, pa, pb, since, g, n);
 	for (size_t j = 0; j < n && g[j].mono_ns <= l->st[0].mono_ns; j++)
 		if (link_kind(&g[j].pkt) == TL_SEG_SYN && !g[j].released)
 			from = j;
-	if (n)
-		link_join(l, g + from, n - from);
+	link_join(l, g + from, n - from);
 	free(g);
 }
 

@@ -282,8 +282,11 @@ size_t tl_steps_links(const struct tl_steps *s, uint16_t pa, uint16_t pb, uint64
 		const struct tl_link_seg *g = &s->link[(s->link_head + i) % TL_STEPS_LINK];
 		bool ours = (g->pkt.sport == pa && g->pkt.dport == pb) ||
 			    (g->pkt.sport == pb && g->pkt.dport == pa);
-		if (ours && g->mono_ns >= since)
-			out[n++] = *g;
+		if (ours && g->mono_ns >= since) {
+			if (out)
+				out[n] = *g;
+			n++;
+		}
 	}
 	return n;
 }

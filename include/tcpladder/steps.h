@@ -60,8 +60,8 @@ bool tl_steps_has(const struct tl_steps *s, uint32_t conn);
 #define TL_STEPS_LINK 4096
 void tl_steps_link(struct tl_steps *s, const struct tl_link_seg *seg);
 /* The kept segments between ports pa and pb (either way), sent at or
- * after since, oldest first, copied into out (at most max).  Returns how
- * many. */
+ * after since, oldest first, copied into out (at most max; out NULL:
+ * only counted).  Returns how many. */
 size_t tl_steps_links(const struct tl_steps *s, uint16_t pa, uint16_t pb, uint64_t since,
 		      struct tl_link_seg *out, size_t max);
 
