@@ -101,6 +101,8 @@ static void tr_actions(struct tl_ladderend *s, int ti)
 		break;
 	}
 	s->act[before].first = true;
+	for (size_t i = before; i < s->nact; i++)
+		s->act[i].after = t->after;
 }
 
 static bool role_allows(const struct tl_fsm_edge *e, int role)
@@ -158,6 +160,7 @@ static void derived_change(struct tl_ladderend *d, uint8_t *st, const struct tl_
 {
 	struct tl_ladderend_tr *t = tr_add(d);
 	t->t = src->t;
+	t->after = src->after;
 	t->wall = src->wall;
 	t->from = *st;
 	t->to = e->to;
@@ -199,7 +202,7 @@ void tl_ladderend_derive(struct tl_ladderend *d, const struct tl_ladderend *k)
 				break;
 			}
 			if (i >= answered) {
-				act_add(d, ACT_RECV, a->seg, -1, a->t, a->wall);
+				act_add(d, ACT_RECV, a->seg, -1, a->t, a->wall)->after = a->after;
 				break;
 			}
 			e = find_edge(st, a->seg, TL_DIR_IN, d->role);
@@ -208,7 +211,7 @@ void tl_ladderend_derive(struct tl_ladderend *d, const struct tl_ladderend *k)
 			else if (e)
 				derived_change(d, &st, e, e->dir, a, pending);
 			else
-				act_add(d, ACT_RECV, a->seg, -1, a->t, a->wall);
+				act_add(d, ACT_RECV, a->seg, -1, a->t, a->wall)->after = a->after;
 			break;
 		case ACT_RECV:
 			if (a->seg == SEG_DATA) {
@@ -223,7 +226,7 @@ void tl_ladderend_derive(struct tl_ladderend *d, const struct tl_ladderend *k)
 			if (e)
 				derived_change(d, &st, e, TL_DIR_OUT, a, pending);
 			else
-				act_add(d, ACT_SEND, a->seg, -1, a->t, a->wall);
+				act_add(d, ACT_SEND, a->seg, -1, a->t, a->wall)->after = a->after;
 			break;
 		case ACT_RSTU:
 			if (i >= answered)
@@ -275,6 +278,7 @@ void tl_ladderend_from_events(struct tl_ladderend *s, const struct tl_event *con
 		}
 		struct tl_ladderend_tr *t = tr_add(s);
 		t->t = e->mono_ns;
+		t->after = e->after_ns;
 		t->wall = e->wall;
 		t->from = e->kind == TL_EV_OPEN ? 0 : e->from;
 		t->to = (uint8_t)tl_tcp_state_shown(e->to);
@@ -334,7 +338,7 @@ void tl_ladderend_actions(struct tl_ladderend *s, const struct tl_ladderend_flow
 			  const uint64_t bytes[2], const uint32_t segs[2], int me)
 {
 	if (s->seen)
-		act_add(s, ACT_SEEN, 0, -1, s->seen_t, s->seen_wall);
+		act_add(s, ACT_SEEN, 0, -1, s->seen_t, s->seen_wall)->after = s->seen_t;
 	for (size_t i = 0; i < s->ntr; i++) {
 		if (s->gap_n && s->gap_tr == i)
 			act_add(s, ACT_GAP, 0, -1, s->gap_t, s->gap_wall);

@@ -40,15 +40,43 @@ static const char *state_name(int st, bool abbrev)
 	return tl_tcp_state_name(st);
 }
 
-/* A step's time since the first: found by sampling or inferred, it
- * happened at or before the time shown ("<=+0.419s"); a first sighting is
- * when it was seen. */
+/* A time window as "+0.3…0.8s" ("+0.3..0.8s" in ASCII), short enough to
+ * leave the dialogue its room: rounded outwards (the start down, the end
+ * up) to tenths, or to seconds from 100 s, so it still holds the step. */
+static void window_text(uint64_t lo, uint64_t hi, bool ascii, char *out, size_t len)
+{
+	uint64_t unit = hi >= 100000000000ULL ? 1000000000ULL : 100000000ULL;
+	uint64_t a = lo / unit, z = (hi + unit - 1) / unit;
+	if (a == z) {
+		tl_narration_elapsed(hi, out, len);
+		return;
+	}
+	if (unit == 100000000ULL)
+		snprintf(out, len, "+%llu.%llu%s%llu.%llus", (unsigned long long)(a / 10),
+			 (unsigned long long)(a % 10), ascii ? ".." : "…",
+			 (unsigned long long)(z / 10), (unsigned long long)(z % 10));
+	else
+		snprintf(out, len, "+%llu%s%llus", (unsigned long long)a, ascii ? ".." : "…",
+			 (unsigned long long)z);
+}
+
+/* A step's time since the ladder's origin: exact ("+0.419s": a destroy
+ * event, an eBPF record, a first sighting), a window between the two
+ * samples around it ("+0.100…0.419s"), or, with no earlier sample, at or
+ * before ("≤+0.419s"). */
 static void step_time(const struct tl_ladder *l, size_t i, bool ascii, char *out, size_t len)
 {
 	char t[32];
+	uint64_t lo, hi;
+	int k = tl_ladder_window(l, i, &lo, &hi);
+	if (k == 0) {
+		window_text(lo, hi, ascii, out, len);
+		return;
+	}
+	tl_narration_elapsed(hi, t, sizeof(t));
 	const struct tl_ladder_step *s = tl_ladder_step(l, i);
-	tl_narration_elapsed(tl_ladder_elapsed(l, i), t, sizeof(t));
-	snprintf(out, len, "%s%s", s && s->kind == TL_LADDER_SEEN ? "" : ascii ? "<=" : "≤", t);
+	bool exact = k > 0 || (s && s->kind == TL_LADDER_SEEN);
+	snprintf(out, len, "%s%s", exact ? "" : ascii ? "<=" : "≤", t);
 }
 
 static void header_text(const struct tl_ladder *l, int x, char *out, size_t len)
@@ -108,7 +136,7 @@ static void layout(const struct tl_ladder *l, int x, int y, int w, int h, bool p
 		layout_pane(g, x, y, w, h);
 	g->m = 8;
 	for (size_t i = 0; i < tl_ladder_steps(l); i++) {
-		/* room for "<=" in ASCII, one column more than UTF-8's mark */
+		/* ASCII's marks are as wide as UTF-8's or wider */
 		step_time(l, i, true, buf, sizeof(buf));
 		g->m = TL_MAX(g->m, (int)strlen(buf) + 1);
 	}
@@ -187,11 +215,37 @@ static void draw_arrow(struct tl_canvas *c, const struct geo *g, const struct tl
 	int head = len - 1;
 	if (anim < 1)
 		head = (int)(anim < 0 ? 0 : anim * (len - 1) + 0.5);
+	if (s->lost) { /* it ends half way, where the link dropped it */
+		head = TL_MIN(head, len / 2);
+		for (int i = 0; i < head; i++)
+			tl_canvas_put(c, sx + d * (1 + i), y, gl->shaft, TL_ST_BAD);
+		tl_canvas_put(c, sx + d * (1 + head), y, gl->lost, TL_ST_BAD);
+		return;
+	}
 	for (int i = 0; i < head; i++) {
 		uint32_t ch = !s->inferred ? gl->shaft : i % 2 ? gl->dash_gap : gl->dash;
 		tl_canvas_put(c, sx + d * (1 + i), y, ch, style);
 	}
 	tl_canvas_put(c, sx + d * (1 + head), y, d > 0 ? gl->arrow_r : gl->arrow_l, style);
+}
+
+/* What the lab's link did with a segment, in words; false for nothing
+ * beyond carrying it. */
+static bool link_note(const struct tl_ladder_step *s, struct tl_buf *b)
+{
+	if (!s->link)
+		return false;
+	if (s->stale_ns)
+		tl_buf_printf(b, "duplicate of a SYN sent %.1f s ago", (double)s->stale_ns / 1e9);
+	else if (s->lost)
+		tl_buf_puts(b, "lost: the link dropped it");
+	else if (s->resent)
+		tl_buf_puts(b, "sent again: its retransmission timer fired");
+	else if (s->held)
+		tl_buf_puts(b, "held mid-link until released");
+	else
+		return false;
+	return true;
 }
 
 /* The label row: the arrow's label between the lifelines, the dialogue
@@ -229,7 +283,8 @@ static void draw_label_row(const struct tl_ladder_step *s, struct tl_canvas *c, 
 	tl_canvas_text(c, g->xa + 1 + (span - lw) / 2, y, span, st, b.data);
 	tl_buf_reset(&b);
 	if (g->narr_w) {
-		tl_narration_dialogue(s, lang, &b);
+		if (!link_note(s, &b))
+			tl_narration_dialogue(s, lang, &b);
 		if (b.len)
 			tl_canvas_text(c, g->narr_x, y, g->narr_w, TL_ST_NORMAL, b.data);
 	}
@@ -419,21 +474,56 @@ static void pane_title(const struct tl_ladder *l, struct pane *p, int sel)
 static void pane_when(const struct tl_ladder *l, struct pane *p, int sel, int mark)
 {
 	const struct tl_ladder_step *s = tl_ladder_step(l, (size_t)sel);
-	char t[32];
+	char t[32], t0[32];
+	uint64_t lo, hi;
+	int k = tl_ladder_window(l, (size_t)sel, &lo, &hi);
 	tl_buf_reset(&p->b);
-	tl_narration_elapsed(tl_ladder_elapsed(l, (size_t)sel), t, sizeof(t));
+	tl_narration_elapsed(hi, t, sizeof(t));
+	tl_narration_elapsed(lo, t0, sizeof(t0));
 	if (s->kind == TL_LADDER_SEEN)
 		tl_buf_printf(&p->b, "at %s, observed", t);
+	else if (k > 0)
+		tl_buf_printf(&p->b, "at %s exactly, %s", t, s->inferred ? "inferred" : "observed");
+	else if (k == 0)
+		tl_buf_printf(&p->b, "between %s and %s (two samples), %s", t0, t,
+			      s->inferred ? "inferred" : "observed");
 	else
 		tl_buf_printf(&p->b, "at or before %s (between two samples), %s", t,
 			      s->inferred ? "inferred" : "observed");
 	para(p, 0, s->inferred ? TL_ST_INFERRED : TL_ST_NORMAL, p->b.data);
+	if (s->link && p->y < p->end) {
+		tl_buf_reset(&p->b);
+		tl_buf_puts(&p->b, "on the link");
+		if (s->has_seq)
+			tl_buf_printf(&p->b, " (seq %u, ack %u)", s->seq, s->ack);
+		struct tl_buf nb;
+		tl_buf_init(&nb);
+		if (link_note(s, &nb))
+			tl_buf_printf(&p->b, ": %s", nb.data);
+		tl_buf_fini(&nb);
+		para(p, 0, s->lost ? TL_ST_BAD : TL_ST_NORMAL, p->b.data);
+	}
 	if (mark >= 0 && mark < (int)tl_ladder_steps(l) && mark != sel && p->y < p->end) {
 		uint64_t a = tl_ladder_step(l, (size_t)mark)->mono_ns, z = s->mono_ns;
+		uint64_t mlo, mhi;
+		int mk = tl_ladder_window(l, (size_t)mark, &mlo, &mhi);
 		tl_buf_reset(&p->b);
-		tl_buf_printf(&p->b, "%.3f s %s the mark (step %d)",
-			      (double)(a > z ? a - z : z - a) / 1e9, z >= a ? "after" : "before",
-			      mark + 1);
+		if (k != 0 && mk != 0) { /* two times, exact or bounds */
+			tl_buf_printf(&p->b, "%.3f s %s the mark (step %d)",
+				      (double)(a > z ? a - z : z - a) / 1e9,
+				      z >= a ? "after" : "before", mark + 1);
+		} else {
+			/* either end a window: the interval is one too (an
+			 * end known only as a bound may be as early as 0) */
+			uint64_t slo = k >= 0 ? lo : 0, sm = mk >= 0 ? mlo : 0;
+			bool after = hi >= mhi;
+			uint64_t far = after ? hi - sm : mhi - slo;
+			uint64_t near =
+			    after ? (slo > mhi ? slo - mhi : 0) : (sm > hi ? sm - hi : 0);
+			tl_buf_printf(&p->b, "between %.3f and %.3f s %s the mark (step %d)",
+				      (double)near / 1e9, (double)far / 1e9,
+				      after ? "after" : "before", mark + 1);
+		}
 		/* an inferred step in between has no time of its own */
 		bool guessed = false;
 		for (int i = TL_MIN(mark, sel); i <= TL_MAX(mark, sel); i++)
@@ -531,6 +621,19 @@ void tl_ladder_legend_item(const struct tl_glyphs *g, int i, struct tl_buf *out)
 	case 2:
 		tl_buf_puts(out, "~derived: end not watched");
 		break;
+	case 3:
+		tl_buf_puts(out,
+			    g->ascii ? "+a..b between two samples" : "+a…b between two samples");
+		break;
+	case 5:
+		tl_utf8_encode(g->shaft, out);
+		tl_utf8_encode(g->lost, out);
+		tl_buf_puts(out, " lost by the link");
+		break;
+	case 4:
+		tl_buf_puts(out, g->ascii ? "<=+t at or before, +t exact"
+					  : "≤+t at or before, +t exact");
+		break;
 	}
 }
 
@@ -550,21 +653,48 @@ static int draw_legend(struct tl_canvas *c, const struct geo *g, int x, int w)
 {
 	struct tl_buf b;
 	tl_buf_init(&b);
-	int rows = g->side ? TL_LADDER_LEGEND_N : 1;
+	/* below the ladder: the items on as few lines as fit, each whole */
+	int line_of[TL_LADDER_LEGEND_N], rows = 1, used = 0;
+	for (int i = 0; i < TL_LADDER_LEGEND_N; i++) {
+		if (g->side) {
+			line_of[i] = i;
+			continue;
+		}
+		tl_buf_reset(&b);
+		if (i == 0)
+			tl_buf_puts(&b, "Legend: ");
+		tl_ladder_legend_item(c->g, i, &b);
+		int iw = tl_canvas_text_width(c, b.data);
+		if (used && used + 2 + iw > w) {
+			rows++;
+			used = 0;
+		}
+		used += (used ? 2 : 0) + iw;
+		line_of[i] = rows - 1;
+	}
+	if (g->side)
+		rows = TL_LADDER_LEGEND_N;
+	if (!g->side && g->ph < rows + 3) { /* little room: one line, cut short */
+		rows = 1;
+		memset(line_of, 0, sizeof(line_of));
+	}
 	if (g->ph < rows + 3) {
 		tl_buf_fini(&b);
 		return 0;
 	}
 	int y = g->py + g->ph - rows;
-	if (g->side) {
+	for (int r = 0; r < rows; r++) {
+		tl_buf_reset(&b);
+		if (r == 0 && !g->side)
+			tl_buf_puts(&b, "Legend: ");
 		for (int i = 0; i < TL_LADDER_LEGEND_N; i++) {
-			tl_buf_reset(&b);
+			if (line_of[i] != r)
+				continue;
+			if (b.len && b.data[b.len - 1] != ' ')
+				tl_buf_puts(&b, "  ");
 			tl_ladder_legend_item(c->g, i, &b);
-			tl_canvas_text(c, x, y + i, w, TL_ST_DIM, b.data);
 		}
-	} else {
-		tl_ladder_legend(c->g, &b);
-		tl_canvas_text(c, x, y, w, TL_ST_DIM, b.data);
+		tl_canvas_text(c, x, y + r, w, TL_ST_DIM, b.data);
 	}
 	tl_buf_fini(&b);
 	return rows;

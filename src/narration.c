@@ -268,9 +268,17 @@ void tl_narration_label(const struct tl_ladder_step *s, struct tl_buf *out)
 			      s->hidden == 1 ? "" : "s");
 		break;
 	default:
+		if (s->stale_ns)
+			tl_buf_puts(out, "stale ");
 		tl_buf_puts(out, tl_segment_name(s->segment) ? tl_segment_name(s->segment) : "?");
 		if (s->from < 0)
 			tl_buf_puts(out, " (direction unknown)");
+		if (s->lost)
+			tl_buf_puts(out, " lost");
+		else if (s->resent)
+			tl_buf_puts(out, " again");
+		else if (s->held)
+			tl_buf_puts(out, " held");
 		break;
 	}
 }

@@ -641,6 +641,20 @@ int tl_runtime_step(struct tl_runtime *rt, uint64_t now, double wall, char **cau
 	if (rt->demo) {
 		tl_demo_step(rt->demo, now, wall);
 		rt->seg = tl_demo_segments(rt->demo, &rt->n_seg);
+		/* the link's segments join their connections' ladders */
+		for (size_t i = 0; rt->steps && i < rt->n_seg; i++) {
+			const struct tl_demo_seg *d = &rt->seg[i];
+			struct tl_link_seg g = {.mono_ns = d->mono_ns,
+						.wall = d->wall,
+						.from = (int8_t)d->from,
+						.dropped = d->dropped,
+						.held = d->held,
+						.resent = d->resent,
+						.released = d->released,
+						.stale_ns = d->stale_ns,
+						.pkt = d->pkt};
+			tl_steps_link(rt->steps, &g);
+		}
 		uint16_t port = tl_demo_client_port(rt->demo);
 		if (port != rt->run_port) {
 			rt->run_port = port;

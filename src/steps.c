@@ -33,6 +33,8 @@ struct tl_steps {
 	size_t events, limit;
 	size_t next; /* shrink above this: the cap, or more while nothing is left to evict */
 	uint64_t clock;
+	struct tl_link_seg *link; /* a ring of TL_STEPS_LINK, allocated on the first */
+	size_t link_head, link_n;
 };
 
 struct tl_steps *tl_steps_new(size_t cap)
@@ -53,6 +55,7 @@ void tl_steps_free(struct tl_steps *s)
 	for (size_t i = 0; i < s->n; i++)
 		free(s->e[i].ev);
 	free(s->e);
+	free(s->link);
 	tl_map_fini(&s->by_id);
 	free(s);
 }
@@ -188,6 +191,7 @@ void tl_steps_sync(struct tl_steps *s, const struct tl_conn *conns, size_t n)
 			/* no event of its own: found already open */
 			struct tl_event ev = {
 			    .mono_ns = c->first_seen_ns,
+			    .after_ns = c->first_seen_ns, /* a sighting: exact */
 			    .wall = c->first_seen_wall,
 			    .cookie = c->sock.cookie,
 			    .conn = c->id,
@@ -254,5 +258,35 @@ size_t tl_steps_bytes(const struct tl_steps *s)
 		   s->by_id.cap * (sizeof(*s->by_id.keys) + sizeof(*s->by_id.vals));
 	for (size_t i = 0; i < s->n; i++)
 		b += (size_t)s->e[i].cap * sizeof(struct tl_event);
+	if (s->link)
+		b += TL_STEPS_LINK * sizeof(*s->link);
 	return b;
+}
+
+void tl_steps_link(struct tl_steps *s, const struct tl_link_seg *seg)
+{
+	if (!s->link)
+		s->link = tl_calloc(TL_STEPS_LINK, sizeof(*s->link));
+	s->link[(s->link_head + s->link_n) % TL_STEPS_LINK] = *seg;
+	if (s->link_n < TL_STEPS_LINK)
+		s->link_n++;
+	else
+		s->link_head = (s->link_head + 1) % TL_STEPS_LINK;
+}
+
+size_t tl_steps_links(const struct tl_steps *s, uint16_t pa, uint16_t pb, uint64_t since,
+		      struct tl_link_seg *out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->link_n && n < max; i++) {
+		const struct tl_link_seg *g = &s->link[(s->link_head + i) % TL_STEPS_LINK];
+		bool ours = (g->pkt.sport == pa && g->pkt.dport == pb) ||
+			    (g->pkt.sport == pb && g->pkt.dport == pa);
+		if (ours && g->mono_ns >= since) {
+			if (out)
+				out[n] = *g;
+			n++;
+		}
+	}
+	return n;
 }

@@ -322,9 +322,17 @@ static void conn_finish(struct tl_tracker *t, struct tl_conn *c, const struct en
 {
 	uint64_t now = c->end_ns;
 	double wall = c->end_wall;
+	size_t first_ev = t->n_events;
 
 	t->generation++;
 	c->evidence &= (uint8_t)~TL_EVID_PENDING;
+	/* The steps to the end happened after it was last seen in a table
+	 * (one never seen there: after its namespace's last dump); the
+	 * close itself is exact when a destroy event told it. */
+	bool win = t->win;
+	uint64_t win_from = t->win_from;
+	t->win = true;
+	t->win_from = (c->evidence & TL_EVID_GUESSED) ? t->ns[c->ns].last_ns : c->last_seen_ns;
 	if (c->state != TL_TCP_CLOSE) {
 		if (d->kind == END_RESET && tl_fsm_abort_edge(c->state)) {
 			walk_reset(t, c, d, now, wall);
@@ -338,6 +346,13 @@ static void conn_finish(struct tl_tracker *t, struct tl_conn *c, const struct en
 				flags |= TL_PATH_NO_ABORT;
 			tl_trk_walk(t, c, TL_TCP_CLOSE, flags, false, true, now, wall);
 		}
+	}
+	t->win = win;
+	t->win_from = win_from;
+	if (t->n_events > first_ev) {
+		struct tl_event *last = &t->events[t->n_events - 1];
+		if (c->end_after && c->end_after <= now && c->end_after > last->after_ns)
+			last->after_ns = c->end_after;
 	}
 	c->state = TL_TCP_CLOSE;
 	c->flags = (uint8_t)((c->flags | TL_CONN_GONE) & ~(TL_CONN_MISSING | TL_CONN_FOLLOW));
@@ -380,7 +395,7 @@ static void cleared_tell(struct tl_tracker *t, struct cleared *k, struct tl_conn
 	c->flags |= TL_CONN_DESTROYED;
 	c->evidence |= TL_EVID_CLEARED | TL_EVID_GUESSED;
 	c->destroy_seq = rec.seq;
-	c->end_ns = rec.mono_ns;
+	c->end_ns = c->end_after = rec.mono_ns;
 	c->end_wall = rec.wall;
 	c->end_sample = t->samples;
 	struct ending d;
@@ -417,6 +432,8 @@ void tl_trk_conn_gone(struct tl_tracker *t, struct tl_conn *c, uint64_t now, dou
 	c->flags &= (uint8_t) ~(TL_CONN_MISSING | TL_CONN_QUEUED);
 	if (!(c->evidence & TL_EVID_PENDING)) {
 		c->end_ns = now;
+		/* a destroy event is when it was freed; else it went since last seen */
+		c->end_after = t->at_destroy ? now : c->last_seen_ns;
 		c->end_wall = wall;
 		c->end_sample = t->samples;
 	}
@@ -443,7 +460,7 @@ void tl_trk_conn_close(struct tl_tracker *t, struct tl_conn *c, uint64_t now, do
 
 	if (c->flags & TL_CONN_GONE)
 		return;
-	c->end_ns = now;
+	c->end_ns = c->end_after = now;
 	c->end_wall = wall;
 	c->end_sample = t->samples;
 	decide(t, c, true, &d);

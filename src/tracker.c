@@ -140,6 +140,7 @@ void tl_trk_emit(struct tl_tracker *t, const struct tl_conn *c, enum tl_event_ki
 	struct tl_event *ev = &t->events[t->n_events++];
 	memset(ev, 0, sizeof(*ev));
 	ev->mono_ns = now;
+	ev->after_ns = t->win ? TL_MIN(t->win_from, now) : now;
 	ev->wall = wall;
 	ev->cookie = c->sock.cookie;
 	ev->conn = c->id;
@@ -355,11 +356,18 @@ struct tl_conn *tl_trk_conn_new(struct tl_tracker *t, unsigned ns, const struct 
 	guess_role(c);
 	if (baseline)
 		return c;
+	/* Born since the namespace's last dump (0 before any: unbounded). */
+	bool win = t->win;
+	uint64_t win_from = t->win_from;
+	t->win = true;
+	t->win_from = t->ns[ns].last_ns;
 	if (state == TL_TCP_LISTEN) {
 		c->state = TL_TCP_LISTEN;
 		tl_trk_emit(t, c, TL_EV_OPEN, 0, TL_TCP_LISTEN,
 			    tl_fsm_edge(TL_TCP_CLOSE, TL_TCP_LISTEN, TL_ROLE_PASSIVE), !seen, now,
 			    wall);
+		t->win = win;
+		t->win_from = win_from;
 		return c;
 	}
 	c->state = c->role == TL_ROLE_PASSIVE ? TL_TCP_LISTEN : TL_TCP_CLOSE;
@@ -368,6 +376,8 @@ struct tl_conn *tl_trk_conn_new(struct tl_tracker *t, unsigned ns, const struct 
 	if (n <= 0) {
 		c->state = (uint8_t)state;
 		tl_trk_emit(t, c, TL_EV_OPEN, 0, state, NULL, !seen, now, wall);
+		t->win = win;
+		t->win_from = win_from;
 		return c;
 	}
 	for (int i = 0; i < n; i++) {
@@ -377,6 +387,8 @@ struct tl_conn *tl_trk_conn_new(struct tl_tracker *t, unsigned ns, const struct 
 			    now, wall);
 		c->state = path[i]->to;
 	}
+	t->win = win;
+	t->win_from = win_from;
 	return c;
 }
 
@@ -394,6 +406,7 @@ static void observe(struct tl_tracker *t, struct tl_conn *c, const struct tl_soc
 	c->sock = *r;
 	if (tuple_changed && st != TL_TCP_LISTEN)
 		tl_map_put(&t->by_tuple, tl_trk_conn_tuple_key(c), tl_trk_slot_of(t, c));
+	uint64_t prev_seen = c->last_seen_ns;
 	c->last_seen_ns = now;
 	c->missing = 0;
 	c->flags &= (uint8_t) ~(TL_CONN_MISSING | TL_CONN_QUEUED);
@@ -409,7 +422,11 @@ static void observe(struct tl_tracker *t, struct tl_conn *c, const struct tl_soc
 	if (st == c->state)
 		return;
 	t->generation++;
+	/* It changed since it was last seen: somewhere in between. */
+	t->win = true;
+	t->win_from = prev_seen;
 	tl_trk_walk(t, c, st, 0, false, false, now, wall);
+	t->win = false;
 	c->state_since_ns = now;
 	c->flags |= TL_CONN_EXACT;
 }
@@ -498,6 +515,7 @@ int tl_tracker_sample(struct tl_tracker *t, unsigned ns, const struct tl_snapsho
 		}
 	}
 	nss->have_baseline = true;
+	nss->last_ns = now;
 	tl_trk_settle(t);
 	return 0;
 }
@@ -598,22 +616,29 @@ void tl_tracker_destroyed(struct tl_tracker *t, unsigned ns, const struct tl_soc
 	if (tl_map_get(&t->closed, rec->cookie, &dummy))
 		return; /* already reported closed: its owner let go of it now */
 	uint32_t seq = ++t->destroy_seq;
+	t->at_destroy = true; /* `now` is when the socket was freed */
 	/* An abort by SO_LINGER 0 (tcp_disconnect) clears the peer's port,
 	 * and the local address unless it was bound. */
 	bool cleared = rec->rport == 0 && rec->lport != 0 && !tl_trk_addr_zero(rec->remote);
 	struct tl_conn *c = tl_tracker_find(t, rec->cookie);
 	if (!c) {
 		c = destroyed_unknown(t, ns, rec, seq, cleared, now, wall);
-		if (!c)
+		if (!c) {
+			t->at_destroy = false;
 			return;
+		}
 	} else {
-		if (c->flags & TL_CONN_GONE)
+		if (c->flags & TL_CONN_GONE) {
+			t->at_destroy = false;
 			return;
+		}
 		/* The freed full socket may already have been replaced by its
 		 * TIME-WAIT mini-socket in our view. */
 		if (c->state == TL_TCP_TIME_WAIT ||
-		    (c->state == TL_TCP_FIN_WAIT2 && c->sock.inode == 0))
+		    (c->state == TL_TCP_FIN_WAIT2 && c->sock.inode == 0)) {
+			t->at_destroy = false;
 			return;
+		}
 		/* Keep what we knew of the socket (a reset clears the peer's
 		 * address); take the final counters. */
 		if (rec->flags & TL_SOCK_HAS_INFO) {
@@ -626,7 +651,10 @@ void tl_tracker_destroyed(struct tl_tracker *t, unsigned ns, const struct tl_soc
 		if ((c->state == TL_TCP_SYN_SENT || c->state == TL_TCP_SYN_RECV) &&
 		    handshake_done(rec)) {
 			t->generation++;
+			t->win = true;
+			t->win_from = c->last_seen_ns;
 			tl_trk_walk(t, c, TL_TCP_ESTABLISHED, 0, true, false, now, wall);
+			t->win = false;
 			c->state_since_ns = now;
 		}
 	}
@@ -641,6 +669,7 @@ void tl_tracker_destroyed(struct tl_tracker *t, unsigned ns, const struct tl_soc
 		c->evidence |= TL_EVID_FIN_OUT;
 	if (c->evidence & TL_EVID_PENDING) {
 		tl_trk_conn_gone(t, c, now, wall); /* evidence it waited for, maybe */
+		t->at_destroy = false;
 		return;
 	}
 	/* No TIME-WAIT can follow a passive close or an abort: when the socket
@@ -651,8 +680,10 @@ void tl_tracker_destroyed(struct tl_tracker *t, unsigned ns, const struct tl_soc
 	if (c->state == TL_TCP_CLOSE_WAIT || c->state == TL_TCP_LAST_ACK || cleared ||
 	    (p && (p->state == TL_TCP_FIN_WAIT2 || p->state == TL_TCP_TIME_WAIT))) {
 		tl_trk_conn_gone(t, c, now, wall);
+		t->at_destroy = false;
 		return;
 	}
+	t->at_destroy = false;
 	tl_trk_pend(t, c);
 }
 

@@ -554,7 +554,6 @@ static void draw_footer(struct tl_canvas *c, const struct tl_ui *ui)
 
 static const char *const help_lines[] = {
     "tcpladder: TCP sockets by state, and how they change",
-    "",
     "  F1 h ?        this help (any key returns)",
     "  / F3          search connections (type to jump; F3 or n: next match)",
     "  F4 \\          filter every pane: an ss-style expression, e.g.",
@@ -566,6 +565,7 @@ static const char *const help_lines[] = {
     "  Enter         the selected connection's ladder: Up Down pick a step,",
     "                m marks one, e explains, r replays, p s [ ] pause, step, speed",
     "                ~ inferred, - - -> inferred segment, ~derived: not watched",
+    "                +0.3..0.8s between two samples, <=+t at or before, -X lost",
     "  S Space G w   the lab: step mode, release a held segment, all; w: why",
     "  L             CLOSE-WAIT leaks by process, TIME-WAIT pressure",
     "  Space         freeze the view; sampling goes on, the header counts what is",

@@ -58,6 +58,7 @@ struct tl_glyphs {
 	uint32_t dash, dash_gap;   /* an inferred arrow's shaft: the two alternate */
 	uint32_t arrow_r, arrow_l; /* arrow heads */
 	uint32_t no_dir;           /* mid-shaft of an arrow whose direction is unknown */
+	uint32_t lost;             /* where a segment the link dropped ends */
 	uint32_t mark;             /* the step marked to compare times with */
 	/* inside text, as UTF-8 strings (ASCII may need more columns) */
 	const char *to;        /* "A -> B", "SYN-SENT -> ESTABLISHED" */

@@ -62,12 +62,22 @@ struct tl_ladder_step {
 	int8_t from;      /* sender: 0 A, 1 B, -1 unknown (an RST) */
 	bool inferred;    /* no observed state change implies it */
 	uint8_t line;     /* enum tl_ladder_line, spoken by `from` */
-	uint64_t mono_ns; /* when it was sent (or seen arriving) */
+	uint64_t mono_ns; /* when it was sent (or seen arriving); a window's end */
+	/* Its window's start: the step happened after after_ns and at or
+	 * before mono_ns; after_ns == mono_ns when exact, 0 when unbounded
+	 * (only "at or before"). */
+	uint64_t after_ns;
 	double wall;
 	uint64_t bytes; /* data steps: bytes and segments carried */
 	uint32_t segs;
 	uint8_t state;   /* TL_LADDER_SEEN: the state it was first seen in */
 	uint64_t hidden; /* TL_LADDER_GAP: how many steps are not shown */
+	/* In the lab, an arrow the link carried (its time exact, when it was
+	 * put on the link), and what became of it. */
+	bool link, lost, held, resent;
+	uint64_t stale_ns; /* a stale duplicate: how long ago its original was sent */
+	bool has_seq;      /* seq/ack: relative to each side's first sequence number */
+	uint32_t seq, ack;
 	struct tl_ladder_side side[2];
 };
 
@@ -91,7 +101,14 @@ void tl_ladder_free(struct tl_ladder *l);
 void tl_ladder_build(struct tl_ladder *l, const struct tl_evlog *log, uint32_t conn_a,
 		     uint32_t conn_b);
 /* The same from each connection's own steps (steps.h): a connection of
- * any age, with the steps not kept shown as a gap. */
+ * any age, with the steps not kept shown as a gap.  Where the store kept
+ * the lab's link segments between the two ends' ports, the ladder draws
+ * what the link carried: each arrow the state changes imply is matched
+ * with the segment the link carried (in order, sent no later than the
+ * change was seen) and takes its exact time; segments with no such arrow
+ * (a lost one, a FIN sent again, a stale SYN, an ACK answering a SYN+ACK
+ * or a FIN) become arrows of their own; plain ACKs and data are left to
+ * the rows that sum them up. */
 void tl_ladder_build_steps(struct tl_ladder *l, const struct tl_steps *s, uint32_t conn_a,
 			   uint32_t conn_b);
 /* Both connections' kept events, oldest first (for a replay); *n is how
@@ -121,5 +138,10 @@ int tl_ladder_final_state(const struct tl_ladder *l, int side);
 bool tl_ladder_last(const struct tl_ladder *l, int side, struct tl_ladder_last *out);
 /* Nanoseconds from the first step to step i (0 for the first). */
 uint64_t tl_ladder_elapsed(const struct tl_ladder *l, size_t i);
+/* Step i's time as a window from the ladder's origin (the earliest the
+ * first step may have happened): it happened after *lo and at or before
+ * *hi.  Returns 1 when exact (*lo == *hi), 0 for a window, -1 when only
+ * the upper bound is known (*lo is 0 then). */
+int tl_ladder_window(const struct tl_ladder *l, size_t i, uint64_t *lo, uint64_t *hi);
 
 #endif

@@ -23,6 +23,7 @@ enum { HINT_NONE, HINT_HS, HINT_FIN };
 
 struct tl_ladderend_tr {
 	uint64_t t;
+	uint64_t after; /* the event's after_ns: its window's start (tracker.h) */
 	double wall;
 	uint8_t from, to, seg, dir;
 	bool inferred;
@@ -40,6 +41,7 @@ struct tl_ladderend_act {
 	int peer;   /* the matched action on the other side, -1 for none */
 	int step;   /* the step it made or landed on, -1 before */
 	uint64_t t;
+	uint64_t after; /* its window's start, as the event's after_ns */
 	double wall;
 	uint64_t bytes;
 	uint32_t segs;

@@ -24,8 +24,11 @@
  * Each step takes two rows: its label (and dialogue) above, its arrow,
  * time and state changes below.  An inferred arrow is dashed and its
  * label and states marked '~'; an arrow in flight is drawn up to its head
- * and the receiver's new state waits for it to land.  Times are bounds
- * ("≤+0.310s": found by sampling or inferred, at or before).  A first
+ * and the receiver's new state waits for it to land.  Times count from
+ * the earliest the first step may have happened: exact ("+0.310s": a
+ * destroy event, an eBPF record, a link segment), a window between the
+ * two samples around a sampled step ("+0.100…0.310s"), or, with no
+ * earlier sample, a bound ("≤+0.310s": at or before).  A first
  * sighting ("first seen in STATE", its time of day below) and the steps
  * not kept ("k steps not shown") are notes beside the lifeline they are
  * about.  The footer holds the clocks of a lingering TIME-WAIT or
@@ -67,7 +70,7 @@ int tl_ladder_fit_scroll(const struct tl_ladder *l, int w, int h, const struct t
  * (0..TL_LADDER_LEGEND_N-1) appended to out, "~ inferred, not seen" and
  * so on.  Shown under every ladder (the pane's last rows), in the help,
  * and at the top of --events --ladder. */
-#define TL_LADDER_LEGEND_N 3
+#define TL_LADDER_LEGEND_N 6
 void tl_ladder_legend_item(const struct tl_glyphs *g, int i, struct tl_buf *out);
 /* All items on one line, after "Legend: ". */
 void tl_ladder_legend(const struct tl_glyphs *g, struct tl_buf *out);

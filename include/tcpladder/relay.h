@@ -20,6 +20,21 @@ struct tl_pkt {
 	uint32_t payload;
 };
 
+/* A TCP segment the link carried (or dropped, held, or sent as a stale
+ * copy), at the exact time it was put on the link: what the ladder draws
+ * in the lab (steps.h keeps them, ladder.h joins them to a connection). */
+struct tl_link_seg {
+	uint64_t mono_ns;
+	double wall;
+	int8_t from;       /* 0: A (the client's side) to B, 1: B to A */
+	bool dropped;      /* lost by the link */
+	bool held;         /* step mode: stopped mid-link until released */
+	bool resent;       /* the same segment still on the link: a retransmission */
+	bool released;     /* not a new segment: a held one released now */
+	uint64_t stale_ns; /* a kept copy sent now: its original's age; else 0 */
+	struct tl_pkt pkt;
+};
+
 /* Parse an IPv4 packet (TUN without packet information): 0 or -EINVAL. */
 int tl_pkt_parse(const uint8_t *p, size_t n, struct tl_pkt *out);
 /* "SYN", "SYN+ACK", "ACK", "FIN+ACK", "RST", "data 5 B" ... */

@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tcpladder/relay.h"
 #include "tcpladder/tracker.h"
 
 #define TL_STEPS_HEAD 8
@@ -53,6 +54,16 @@ void tl_steps_sync(struct tl_steps *s, const struct tl_conn *conns, size_t n);
 size_t tl_steps_get(const struct tl_steps *s, uint32_t conn, struct tl_event *out, size_t max,
 		    size_t *gap_at, uint64_t *hidden);
 bool tl_steps_has(const struct tl_steps *s, uint32_t conn);
+
+/* The lab's link: the segments it carried, the newest TL_STEPS_LINK of
+ * them (a ring), for the ladders of the connections they belong to. */
+#define TL_STEPS_LINK 4096
+void tl_steps_link(struct tl_steps *s, const struct tl_link_seg *seg);
+/* The kept segments between ports pa and pb (either way), sent at or
+ * after since, oldest first, copied into out (at most max; out NULL:
+ * only counted).  Returns how many. */
+size_t tl_steps_links(const struct tl_steps *s, uint16_t pa, uint16_t pb, uint64_t since,
+		      struct tl_link_seg *out, size_t max);
 
 /* What it holds: connections, events, and the bytes they take. */
 size_t tl_steps_conns(const struct tl_steps *s);

@@ -27,7 +27,12 @@ enum tl_event_kind {
 };
 
 struct tl_event {
-	uint64_t mono_ns;
+	uint64_t mono_ns; /* when it was seen: exact, or the end of its window */
+	/* A step found by sampling happened after after_ns and at or before
+	 * mono_ns (the two samples around it); after_ns == mono_ns when the
+	 * time is exact (a destroy event, an eBPF record); 0 when no earlier
+	 * sample bounds it. */
+	uint64_t after_ns;
 	double wall;
 	uint64_t cookie;
 	uint32_t conn;       /* connection id (tl_conn.id) */
@@ -91,6 +96,7 @@ struct tl_conn {
 	uint32_t end_sample;  /* the tracker's sample count when it was found gone */
 	uint64_t fw2_end_ns;  /* an orphaned FIN-WAIT-2: when its timer runs out, else 0 */
 	uint64_t end_ns;      /* when it was found gone */
+	uint64_t end_after;   /* ... and since when it may have been: end_ns if exact */
 	double end_wall;
 	uint8_t exact_ev;  /* exact mode: evidence for the next state record (an RST) */
 	uint64_t exact_ns; /* exact mode: time of the last record applied, 0 if none */

@@ -17,6 +17,7 @@
 
 struct ns_state {
 	uint32_t gen;
+	uint64_t last_ns; /* time of its last complete dump */
 	bool have_baseline;
 	bool dropped;
 	uint64_t listen[65536 / 64]; /* bitmap of listening local ports */
@@ -66,6 +67,11 @@ struct tl_tracker {
 	size_t n_cleared, cap_cleared;
 	uint64_t compactions;
 	struct tracker_exact *x; /* exact mode's state, once a record came */
+	/* Times of the events emitted now: exact (at their `now`) unless
+	 * win is set, then a window from win_from (sampling); at_destroy:
+	 * `now` is a destroy event's, exact. */
+	bool win, at_destroy;
+	uint64_t win_from;
 };
 
 /* Closed cookies are remembered for 10 minutes, at most 65536 of them

@@ -29,14 +29,14 @@ static void test_symbols(void)
 	const struct sym want[] = {
 		{"lifeline", 0x2502, '|'}, {"shaft", 0x2500, '-'},   {"dash", 0x254c, '-'},
 		{"dash gap", 0x254c, ' '}, {"arrow r", 0x25b6, '>'}, {"arrow l", 0x25c0, '<'},
-		{"no dir", '?', '?'},	   {"mark", '*', '*'},	     {"hline", 0x2500, '-'},
+		{"no dir", '?', '?'},	   {"lost", 0x2717, 'X'}, {"mark", '*', '*'},	     {"hline", 0x2500, '-'},
 		{"vline", 0x2502, '|'},	   {"ellipsis", 0x2026, '~'}, {"bar", 0x2588, '#'},
 		{"up", 0x25b2, '^'},	   {"down", 0x25bc, 'v'},    {"dot", 0x00b7, '.'},
 	};
 	const uint32_t got[][2] = {
 		{u->lifeline, a->lifeline}, {u->shaft, a->shaft},     {u->dash, a->dash},
 		{u->dash_gap, a->dash_gap}, {u->arrow_r, a->arrow_r}, {u->arrow_l, a->arrow_l},
-		{u->no_dir, a->no_dir},	    {u->mark, a->mark},	      {u->hline, a->hline},
+		{u->no_dir, a->no_dir},	    {u->lost, a->lost},	    {u->mark, a->mark},	      {u->hline, a->hline},
 		{u->vline, a->vline},	    {u->ellipsis, a->ellipsis}, {u->bar_full, a->bar_full},
 		{u->up, a->up},		    {u->down, a->down},	      {u->dot, a->dot},
 	};

@@ -499,6 +499,182 @@ static void test_times(void)
 	tl_ladder_free(l);
 }
 
+/* Honest times: a sampled step is the window between the samples around
+ * it, an exact one a time, and neither goes backwards down the ladder. */
+static void test_windows(void)
+{
+	struct script sc;
+	struct tl_ladder *l = tl_ladder_new();
+	struct tl_buf b;
+	uint64_t lo, hi;
+	sc.n = 0;
+	E(&sc, 0, 0, TL_TCP_SYN_SENT, false, 400)->after_ns = T0 + 100 * MS;
+	E(&sc, 0, TL_TCP_SYN_SENT, TL_TCP_ESTABLISHED, false, 960)->after_ns = T0 + 440 * MS;
+	E(&sc, 0, TL_TCP_ESTABLISHED, TL_TCP_FIN_WAIT1, false, 2000)->after_ns = T0 + 2000 * MS;
+	tl_ladder_build_events(l, sc.ev, sc.n, A_ID, 0);
+	is_int(tl_ladder_window(l, 0, &lo, &hi), 0, "a sampled step is a window");
+	ok(lo == 0 && hi == 300 * MS, "from the ladder's origin: 0 to 0.3 s");
+	tl_buf_init(&b);
+	tl_ladder_text(l, 100, "en", false, &b);
+	ok(strstr(b.data, " +0.0…0.3s ") != NULL, "drawn '+0.0…0.3s'");
+	ok(strstr(b.data, " +0.3…0.9s ") != NULL, "a window rounded outwards: '+0.3…0.9s'");
+	ok(strstr(b.data, " +1.900s ") != NULL && !strstr(b.data, "≤+1.900s"),
+	   "an exact time drawn as such: '+1.900s'");
+	tl_buf_reset(&b);
+	tl_ladder_text(l, 100, "en", true, &b);
+	ok(strstr(b.data, "+0.0..0.3s ") != NULL, "in ASCII: '+0.0..0.3s'");
+	if (!ok(!strstr(b.data, "\xe2"), "nothing but ASCII"))
+		printf("# got:\n%s", b.data);
+	/* the pane says which */
+	struct tl_ladder_view v = {.selected = 0, .mark = -1, .anim = 1, .lang = "en"};
+	char *txt = render(l, 120, 30, &v);
+	ok(strstr(txt, "between +0.000s and +0.300s") != NULL, "the pane: between two samples");
+	free(txt);
+	v.selected = (int)tl_ladder_steps(l) - 1;
+	txt = render(l, 120, 30, &v);
+	ok(strstr(txt, "at +1.900s exactly") != NULL, "the pane: exact");
+	free(txt);
+	v.mark = 0;
+	txt = render(l, 120, 30, &v);
+	if (!ok(strstr(txt, "between 1.600 and 1.900 s after the") != NULL,
+		"a marked interval from a window is a window"))
+		printf("# got:\n%s", txt);
+	free(txt);
+	/* a window above an exact time: the lower bound never goes back */
+	sc.n = 0;
+	E(&sc, 0, 0, TL_TCP_SYN_SENT, false, 400)->after_ns = T0 + 300 * MS;
+	E(&sc, 0, TL_TCP_SYN_SENT, TL_TCP_ESTABLISHED, false, 900)->after_ns = T0 + 100 * MS;
+	tl_ladder_build_events(l, sc.ev, sc.n, A_ID, 0);
+	bool mono = true;
+	for (size_t i = 1; i < tl_ladder_steps(l); i++)
+		mono &= tl_ladder_step(l, i)->after_ns >= tl_ladder_step(l, i - 1)->after_ns;
+	ok(mono, "windows' starts never go backwards");
+	tl_buf_fini(&b);
+	tl_ladder_free(l);
+}
+
+/* A segment of the lab's link, A (0) to B or B (1) to A. */
+static void link_seg(struct tl_steps *st, int from, uint8_t flags, uint32_t seq, uint32_t ack,
+		     uint64_t ms, bool dropped, uint64_t stale_ms)
+{
+	struct tl_link_seg g;
+	memset(&g, 0, sizeof(g));
+	g.mono_ns = T0 + ms * MS;
+	g.wall = 1764064800.0 + (double)ms / 1000;
+	g.from = (int8_t)from;
+	g.dropped = dropped;
+	g.stale_ns = stale_ms * MS;
+	g.pkt.tcp = true;
+	g.pkt.sport = from ? 80 : 45000;
+	g.pkt.dport = from ? 45000 : 80;
+	g.pkt.flags = flags;
+	g.pkt.seq = seq;
+	g.pkt.ack = ack;
+	tl_steps_link(st, &g);
+}
+
+/* Each end's sampled event, a window from `after` to `ms`. */
+static void W(struct script *sc, int side, int from, int to, uint64_t after, uint64_t ms)
+{
+	E(sc, side, from, to, false, ms)->after_ns = T0 + after * MS;
+}
+
+/* The lab: the ladder draws what the link carried.  The last ACK of the
+ * close is lost: drawn lost, B's FIN drawn sent again, and B's CLOSED on
+ * the ACK that arrived; every arrow at the link's exact time. */
+static void test_link(void)
+{
+	struct script sc;
+	struct tl_steps *st = tl_steps_new(0);
+	struct tl_ladder *l = tl_ladder_new();
+	enum { SYN = 2, ACK = 16, FIN = 1, RST = 4 };
+	sc.n = 0;
+	W(&sc, 0, 0, TL_TCP_SYN_SENT, 0, 100);
+	W(&sc, 1, 0, TL_TCP_SYN_RECV, 100, 400);
+	W(&sc, 0, TL_TCP_SYN_SENT, TL_TCP_ESTABLISHED, 400, 700);
+	W(&sc, 1, TL_TCP_SYN_RECV, TL_TCP_ESTABLISHED, 700, 1000);
+	W(&sc, 0, TL_TCP_ESTABLISHED, TL_TCP_FIN_WAIT1, 4900, 5000);
+	W(&sc, 1, TL_TCP_ESTABLISHED, TL_TCP_CLOSE_WAIT, 5000, 5400);
+	W(&sc, 0, TL_TCP_FIN_WAIT1, TL_TCP_FIN_WAIT2, 5400, 5700);
+	W(&sc, 1, TL_TCP_CLOSE_WAIT, TL_TCP_LAST_ACK, 6900, 7000);
+	W(&sc, 0, TL_TCP_FIN_WAIT2, TL_TCP_TIME_WAIT, 7000, 7400);
+	W(&sc, 1, TL_TCP_LAST_ACK, TL_TCP_CLOSE, 8900, 9000);
+	for (size_t i = 0; i < sc.n; i++)
+		tl_steps_add(st, &sc.ev[i]);
+	link_seg(st, 0, SYN, 1000, 0, 50, false, 0);
+	link_seg(st, 1, SYN | ACK, 5000, 1001, 350, false, 0);
+	link_seg(st, 0, ACK, 1001, 5001, 650, false, 0);
+	link_seg(st, 0, FIN | ACK, 1001, 5001, 4950, false, 0);
+	link_seg(st, 1, ACK, 5001, 1002, 5300, false, 0);
+	link_seg(st, 1, FIN | ACK, 5001, 1002, 6950, false, 0);
+	link_seg(st, 0, ACK, 1002, 5002, 7300, true, 0);
+	link_seg(st, 1, FIN | ACK, 5001, 1002, 8200, false, 0);
+	link_seg(st, 0, ACK, 1002, 5002, 8500, false, 0);
+	tl_ladder_build_steps(l, st, A_ID, B_ID);
+	is_str(steps(l, "en"),
+		    "SYN A>B A:SYN-SENT B:SYN-RECV | A: Hello, I'm A\n"
+		    "SYN+ACK B>A A:ESTABLISHED | B: Hello A, I'm B\n"
+		    "ACK A>B B:ESTABLISHED | A: Hello B\n"
+		    "FIN A>B A:FIN-WAIT-1 B:CLOSE-WAIT | A: B, I'm done sending\n"
+		    "ACK B>A A:FIN-WAIT-2 | B: Oh, you're done. Got it\n"
+		    "FIN B>A A:TIME-WAIT B:LAST-ACK | B: Then I'm done too. Bye\n"
+		    "ACK lost A>B | A: OK, bye\n"
+		    "FIN again B>A | B: Then I'm done too. Bye\n"
+		    "ACK A>B B:CLOSED | A: OK, bye\n",
+		    "the lost ACK, the FIN sent again, CLOSED on the ACK that came");
+	bool exact = true;
+	for (size_t i = 0; i < tl_ladder_steps(l); i++) {
+		const struct tl_ladder_step *s = tl_ladder_step(l, i);
+		if (s->kind == TL_LADDER_ARROW)
+			exact &= s->link && s->after_ns == s->mono_ns;
+	}
+	ok(exact, "every arrow at the link's exact time");
+	const struct tl_ladder_step *fin = tl_ladder_step(l, 3);
+	ok(fin && fin->has_seq && fin->seq == 1 && fin->ack == 1,
+	   "relative sequence numbers: A's FIN seq 1 ack 1");
+	struct tl_buf b;
+	tl_buf_init(&b);
+	tl_ladder_text(l, 100, "en", false, &b);
+	ok(strstr(b.data, "✗") && strstr(b.data, "lost: the link dropped it"),
+	   "drawn: the lost ACK ends in a cross, and says so");
+	tl_buf_reset(&b);
+	tl_ladder_text(l, 100, "en", true, &b);
+	ok(strstr(b.data, "X ") != NULL, "in ASCII the cross is X");
+
+	/* dup-syn: B's request socket, A's end derived; the link's stale
+	 * copy of an old SYN, B's SYN+ACK, A's RST */
+	tl_ladder_free(l);
+	tl_steps_free(st);
+	st = tl_steps_new(0);
+	l = tl_ladder_new();
+	sc.n = 0;
+	W(&sc, 1, 0, TL_TCP_SYN_RECV, 20300, 20400);
+	struct tl_event *e = E(&sc, 1, TL_TCP_SYN_RECV, TL_TCP_CLOSE, false, 21000);
+	e->after_ns = T0 + 20900 * MS;
+	e->segment = TL_SEG_RST;
+	e->dir = TL_DIR_IN;
+	for (size_t i = 0; i < sc.n; i++)
+		tl_steps_add(st, &sc.ev[i]);
+	link_seg(st, 0, SYN, 1000, 0, 50, false, 0); /* the original, long before */
+	link_seg(st, 0, SYN, 1000, 0, 20000, false, 5700);
+	link_seg(st, 1, SYN | ACK, 9000, 1001, 20350, false, 0);
+	link_seg(st, 0, RST, 1001, 0, 20650, false, 0);
+	tl_ladder_build_steps(l, st, B_ID, 0);
+	is_str(steps(l, "en"),
+		    "stale SYN A>B B:SYN-RECV | A: Hello, I'm A\n"
+		    "SYN+ACK B>A | B: Hello A, I'm B\n"
+		    "RST A>B B:CLOSED | A: Reset! Drop it all\n",
+		    "dup-syn: the stale SYN, no SYN-SENT invented for A");
+	tl_buf_reset(&b);
+	tl_ladder_text(l, 100, "en", false, &b);
+	if (!ok(strstr(b.data, "duplicate of a SYN sent 5.7 s ago") != NULL,
+		"the stale SYN with its age"))
+		printf("# got:\n%s", b.data);
+	tl_buf_fini(&b);
+	tl_ladder_free(l);
+	tl_steps_free(st);
+}
+
 /* A alone, in SYN-SENT: its SYN may still be on the link, so B is not
  * drawn receiving it, nor answering. */
 static void test_syn_in_flight(void)
@@ -644,6 +820,8 @@ int main(void)
 	test_one_end();
 	test_syn_in_flight();
 	test_times();
+	test_windows();
+	test_link();
 	test_from_tracker();
 	tl_ladder_free(NULL);
 	return tap_done();

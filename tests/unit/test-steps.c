@@ -301,6 +301,30 @@ static void test_size(void)
 	tl_steps_free(s);
 }
 
+/* The lab's link segments: a ring of the newest, found by the two ends'
+ * ports (either way) from a time on. */
+static void test_link(void)
+{
+	struct tl_steps *s = tl_steps_new(0);
+	struct tl_link_seg g, out[8];
+	memset(&g, 0, sizeof(g));
+	for (uint32_t i = 0; i < TL_STEPS_LINK + 10; i++) {
+		g.mono_ns = i;
+		g.from = (int8_t)(i % 2);
+		g.pkt.sport = i % 2 ? 80 : (uint16_t)(i < 5 ? 40000 : 40001);
+		g.pkt.dport = i % 2 ? (uint16_t)(i < 5 ? 40000 : 40001) : 80;
+		g.pkt.seq = i;
+		tl_steps_link(s, &g);
+	}
+	size_t n = tl_steps_links(s, 40000, 80, 0, out, 8);
+	ok(n == 0, "the oldest went when the ring was full (%zu left)", n);
+	n = tl_steps_links(s, 40001, 80, TL_STEPS_LINK + 6, out, 8);
+	ok(n == 4 && out[0].pkt.seq == TL_STEPS_LINK + 6 && out[3].pkt.seq == TL_STEPS_LINK + 9,
+	   "both ways, from a time on, oldest first (%zu)", n);
+	ok(tl_steps_bytes(s) >= TL_STEPS_LINK * sizeof(g), "the ring is counted in the bytes");
+	tl_steps_free(s);
+}
+
 int main(void)
 {
 	setenv("TZ", "UTC", 1);
@@ -310,6 +334,7 @@ int main(void)
 	test_cap();
 	test_ladder();
 	test_size();
+	test_link();
 	printf("1..%d\n", tap_count);
 	return tap_failed ? 1 : 0;
 }

@@ -113,6 +113,51 @@ static void handshake_then_abort(void)
 	tl_snapshot_fini(&s);
 }
 
+/* Honest times: a step found by a dump happened after the sample that
+ * last saw the socket as it was (a window); a close told by a destroy
+ * event is exact, the steps inferred before it are windows; a connection
+ * born between dumps is dated from the namespace's last dump. */
+static void time_windows(void)
+{
+	struct tl_snapshot s;
+	uint64_t now = 3000 * SEC;
+	tl_snapshot_init(&s);
+	struct tl_tracker *t = tl_tracker_new(1);
+	struct tl_sock lst = sk(1, TL_TCP_LISTEN, 80, 0);
+	struct tl_sock a1[] = {lst};
+	dump(t, &s, a1, 1, &now); /* baseline at 3001 s */
+	uint64_t base = now;
+	struct tl_sock c = sk(401, TL_TCP_ESTABLISHED, 50400, 80);
+	struct tl_sock a2[] = {lst, c};
+	dump(t, &s, a2, 2, &now); /* born between 3001 and 3002 s */
+	size_t n;
+	const struct tl_event *ev = tl_tracker_events(t, &n);
+	bool born = n >= 2;
+	for (size_t i = 0; i < n; i++)
+		born &= ev[i].after_ns == base && ev[i].mono_ns == now;
+	ok(born, "a new connection's steps: after the last dump, by this one (%zu events)", n);
+	tl_tracker_clear_events(t);
+	uint64_t seen = now;
+	c.state = TL_TCP_CLOSE_WAIT;
+	a2[1] = c;
+	dump(t, &s, a2, 2, &now);
+	ev = tl_tracker_events(t, &n);
+	ok(n == 1 && ev[0].after_ns == seen && ev[0].mono_ns == now,
+	   "a change seen by a dump: between the dump that last saw it and this one");
+	tl_tracker_clear_events(t);
+	seen = now;
+	uint64_t freed_at = now + SEC / 2;
+	struct tl_sock cd = freed(c, 0);
+	tl_tracker_destroyed(t, 0, &cd, freed_at, 0);
+	ev = tl_tracker_events(t, &n);
+	ok(n == 2 && ev[0].after_ns == seen && ev[0].mono_ns == freed_at &&
+	       ev[1].after_ns == freed_at && ev[1].mono_ns == freed_at,
+	   "a destroy event: the inferred LAST-ACK a window, the close exact (%zu events)", n);
+	tl_tracker_clear_events(t);
+	tl_tracker_free(t);
+	tl_snapshot_fini(&s);
+}
+
 /* Sockets freed before the baseline (their destroy events queued while
  * the tool started, read only after its first dump): not events.  The
  * orphaned client's FIN-WAIT-2 successor has a cookie of its own, in the
@@ -1087,6 +1132,7 @@ int main(void)
 	tl_snapshot_fini(&s);
 	evidence();
 	handshake_then_abort();
+	time_windows();
 	burst_storage();
 	compact_while_waiting();
 	destroyed_before_baseline();
