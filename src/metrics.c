@@ -321,8 +321,7 @@ static void time_wait(struct writer *w, const struct tl_metrics_input *in)
 			size_t keep = TL_MIN(tw->n_top, (size_t)in->top);
 			for (size_t k = 0; k < keep; k++) {
 				const char *kv[] = {"destination", tw->top[k].remote, NULL};
-				sample_f(w, "tcp_ephemeral_ports_used_ratio", kv,
-					 tw->top[k].ratio);
+				sample_f(w, "tcp_ephemeral_ports_used_ratio", kv, tw->top[k].ratio);
 			}
 		}
 	}

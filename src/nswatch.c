@@ -267,8 +267,10 @@ void tl_nswatch_state_name(const char *root, struct tl_cgroup_info *cg)
 	} else if (!strcmp(cg->runtime, "podman")) {
 		static const char *const drivers[] = {"overlay", "vfs", "btrfs", "zfs"};
 		for (size_t i = 0; i < TL_ARRAY_SIZE(drivers) && !cg->name[0]; i++) {
-			len = state_file(json, "%s/var/lib/containers/storage/%s-containers/"
-					 "containers.json", root, drivers[i]);
+			len = state_file(json,
+					 "%s/var/lib/containers/storage/%s-containers/"
+					 "containers.json",
+					 root, drivers[i]);
 			if (len > 0)
 				tl_cgroup_podman_name(json, (size_t)len, cg->id, cg->name,
 						      sizeof(cg->name));

@@ -459,8 +459,8 @@ static void update_leaks(struct tl_runtime *rt, uint64_t now)
 		long buckets;
 		int lo, hi;
 		tl_engine_limits(rt->e, i, &buckets, &lo, &hi);
-		tl_tw_pressure_compute(tl_engine_snapshot(rt->e, i), buckets, lo, hi,
-				       &rt->leak_cfg, &rt->tw[i]);
+		tl_tw_pressure_compute(tl_engine_snapshot(rt->e, i), buckets, lo, hi, &rt->leak_cfg,
+				       &rt->tw[i]);
 	}
 	rt->have_tw = true;
 	free(items);

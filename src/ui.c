@@ -184,8 +184,7 @@ void tl_ui_draw_hist(struct tl_canvas *c, const struct tl_rect *r, const struct 
 		const struct tl_conn *cs = tl_tracker_conns((struct tl_tracker *)in->tracker, &nc);
 		for (size_t i = 0; i < nc; i++)
 			if (cs[i].id && !(cs[i].flags & TL_CONN_GONE) &&
-			    cs[i].state < TL_TCP_NSTATES &&
-			    tl_ui_match(ui, &cs[i].sock, cs[i].ns))
+			    cs[i].state < TL_TCP_NSTATES && tl_ui_match(ui, &cs[i].sock, cs[i].ns))
 				fcount[cs[i].state]++;
 		count = fcount;
 	}

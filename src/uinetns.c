@@ -22,8 +22,8 @@ void tl_uinetns_sync(struct tl_ui *ui, const struct tl_ui_input *in)
 	}
 	bool changed = n != ui->n_ns_out;
 	for (size_t i = 0; i < n; i++) {
-		uint8_t out = ui->filter && in->ns_names[i] &&
-			      !tl_filter_netns(ui->filter, in->ns_names[i]);
+		uint8_t out =
+		    ui->filter && in->ns_names[i] && !tl_filter_netns(ui->filter, in->ns_names[i]);
 		changed |= ui->ns_out[i] != out;
 		ui->ns_out[i] = out;
 	}
@@ -128,8 +128,7 @@ static int row_cmp(const struct ns_row *a, const struct ns_row *b, int sort)
 }
 
 /* The rows, "all" first, then the namespaces in the screen's order. */
-static size_t build_rows(const struct tl_ui *ui, const struct tl_ui_input *in,
-			 struct ns_row **out)
+static size_t build_rows(const struct tl_ui *ui, const struct tl_ui_input *in, struct ns_row **out)
 {
 	size_t n = in->ns_names ? in->n_ns : 0;
 	struct ns_row *r = tl_calloc(n + 1, sizeof(*r));
@@ -192,13 +191,13 @@ void tl_uinetns_draw(struct tl_canvas *c, struct tl_ui *ui, const struct tl_ui_i
 	if (ui->ns_sel >= n)
 		ui->ns_sel = n - 1;
 	tl_canvas_fill(c, 0, 0, c->w, 1, ' ', TL_ST_HEADER);
-	tl_canvas_printf(c, 1, 0, c->w - 1, TL_ST_HEADER,
-			 "Namespaces: %zu watched, sorted by %s", n - 1, sort_names[ui->ns_sort]);
+	tl_canvas_printf(c, 1, 0, c->w - 1, TL_ST_HEADER, "Namespaces: %zu watched, sorted by %s",
+			 n - 1, sort_names[ui->ns_sort]);
 	/* the name takes what the counts and a leak's owner leave */
 	int y = 2, namew = TL_MAX(10, TL_MIN(40, c->w - 2 - 53 - 18));
-	tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_COLHEAD,
-			 "%-*s %7s %6s %6s %10s %9s %7s  %s", namew, "NETNS", "SOCKETS", "LISTEN",
-			 "ESTAB", "CLOSE-WAIT", "TIME-WAIT", "CHURN/s", "LEAK");
+	tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_COLHEAD, "%-*s %7s %6s %6s %10s %9s %7s  %s",
+			 namew, "NETNS", "SOCKETS", "LISTEN", "ESTAB", "CLOSE-WAIT", "TIME-WAIT",
+			 "CHURN/s", "LEAK");
 	int rows = c->h - 3 - y;
 	size_t top = ui->ns_sel >= (size_t)rows && rows > 0 ? ui->ns_sel - (size_t)rows + 1 : 0;
 	for (size_t i = top; i < n && y < c->h - 2; i++, y++) {

@@ -59,7 +59,7 @@ struct tl_metrics_ns {
 
 struct tl_metrics_input {
 	const struct tl_metrics_ns *ns;
-	size_t n_ns;                    /* more than one: every series has a netns label */
+	size_t n_ns; /* more than one: every series has a netns label */
 	/* CLOSE-WAIT by owner, sorted (may be NULL); with several
 	 * namespaces each group is shown under its own (g->ns) */
 	const struct tl_leak_group *cw;
