@@ -218,78 +218,111 @@ static void counters(struct writer *w, const struct tl_metrics_input *in)
 	}
 }
 
-/* CLOSE-WAIT by owner: the first `top` groups (they come sorted by count),
- * the rest summed. */
-static void close_wait(struct writer *w, const struct tl_metrics_input *in)
+/* The owners of one namespace's CLOSE-WAIT (ns < 0: of all): the first
+ * `top` groups (they come sorted by count), the rest summed.  oldest:
+ * the oldest age instead of the count. */
+static void owners_of(struct writer *w, const struct tl_metrics_input *in, long ns, bool oldest)
 {
-	size_t keep = TL_MIN(in->n_cw, (size_t)in->top);
+	const char *name = oldest ? "tcp_close_wait_oldest_seconds" : "tcp_close_wait_sockets";
+	size_t kept = 0;
 	uint64_t rest = 0;
 	double rest_oldest = 0;
+	bool any_rest = false;
 	char pid[24];
 
-	w->ns = NULL; /* owners are grouped across the watched namespaces */
-	family(w, "tcp_close_wait_sockets", "gauge",
-	       "CLOSE-WAIT sockets by owning process (the largest owners, then (other)); "
-	       "comm=\"(unknown)\" when the owner was not found.");
 	for (size_t i = 0; i < in->n_cw; i++) {
 		const struct tl_leak_group *g = &in->cw[i];
-		if (i >= keep) {
+		if (ns >= 0 && g->ns != (unsigned)ns)
+			continue;
+		if (kept >= in->top) {
 			rest += g->count;
+			rest_oldest = g->oldest_s > rest_oldest ? g->oldest_s : rest_oldest;
+			any_rest = true;
 			continue;
 		}
+		kept++;
 		snprintf(pid, sizeof(pid), "%d", g->pid);
 		const char *kv[] = {"comm", g->pid >= 0 ? g->comm : "(unknown)", "pid",
 				    g->pid >= 0 ? pid : "", NULL};
-		sample_u64(w, "tcp_close_wait_sockets", kv, g->count);
+		if (oldest)
+			sample_f(w, name, kv, g->oldest_s);
+		else
+			sample_u64(w, name, kv, g->count);
 	}
-	if (in->n_cw > keep) {
+	if (any_rest) {
 		const char *kv[] = {"comm", "(other)", "pid", "", NULL};
-		sample_u64(w, "tcp_close_wait_sockets", kv, rest);
+		if (oldest)
+			sample_f(w, name, kv, rest_oldest);
+		else
+			sample_u64(w, name, kv, rest);
+	}
+}
+
+/* CLOSE-WAIT by owner; with several namespaces, each namespace's owners
+ * under its label (a group is in the namespace of its sockets). */
+static void close_wait(struct writer *w, const struct tl_metrics_input *in)
+{
+	family(w, "tcp_close_wait_sockets", "gauge",
+	       "CLOSE-WAIT sockets by owning process (the largest owners, then (other)); "
+	       "comm=\"(unknown)\" when the owner was not found.");
+	for (size_t i = 0; i < in->n_ns; i++) {
+		w->ns = in->n_ns > 1 ? in->ns[i].name : NULL;
+		owners_of(w, in, in->n_ns > 1 ? (long)i : -1, false);
 	}
 	family(w, "tcp_close_wait_oldest_seconds", "gauge",
 	       "Age of the oldest CLOSE-WAIT socket of each owner (time since its peer's FIN: "
 	       "a lower bound for sockets older than the run).");
-	for (size_t i = 0; i < in->n_cw; i++) {
-		const struct tl_leak_group *g = &in->cw[i];
-		if (i >= keep) {
-			if (g->oldest_s > rest_oldest)
-				rest_oldest = g->oldest_s;
-			continue;
-		}
-		snprintf(pid, sizeof(pid), "%d", g->pid);
-		const char *kv[] = {"comm", g->pid >= 0 ? g->comm : "(unknown)", "pid",
-				    g->pid >= 0 ? pid : "", NULL};
-		sample_f(w, "tcp_close_wait_oldest_seconds", kv, g->oldest_s);
-	}
-	if (in->n_cw > keep) {
-		const char *kv[] = {"comm", "(other)", "pid", "", NULL};
-		sample_f(w, "tcp_close_wait_oldest_seconds", kv, rest_oldest);
+	for (size_t i = 0; i < in->n_ns; i++) {
+		w->ns = in->n_ns > 1 ? in->ns[i].name : NULL;
+		owners_of(w, in, in->n_ns > 1 ? (long)i : -1, true);
 	}
 }
 
+/* TIME-WAIT pressure, each namespace's own (its bucket limit and port
+ * range are its own too). */
 static void time_wait(struct writer *w, const struct tl_metrics_input *in)
 {
-	const struct tl_tw_pressure *tw = in->tw;
-	if (!tw)
-		return;
-	w->ns = in->n_ns > 1 ? in->ns[0].name : NULL;
-	if (tw->max_buckets > 0) {
+	bool buckets = false, ports = false;
+	for (size_t i = 0; i < in->n_ns; i++) {
+		const struct tl_tw_pressure *tw = in->ns[i].tw;
+		buckets |= tw && tw->max_buckets > 0;
+		ports |= tw && tw->port_hi > tw->port_lo;
+	}
+	if (buckets) {
 		family(w, "tcp_time_wait_buckets_max", "gauge",
 		       "The kernel's TIME-WAIT bucket limit (net.ipv4.tcp_max_tw_buckets).");
-		sample_u64(w, "tcp_time_wait_buckets_max", NULL, (uint64_t)tw->max_buckets);
+		for (size_t i = 0; i < in->n_ns; i++) {
+			const struct tl_tw_pressure *tw = in->ns[i].tw;
+			w->ns = in->n_ns > 1 ? in->ns[i].name : NULL;
+			if (tw && tw->max_buckets > 0)
+				sample_u64(w, "tcp_time_wait_buckets_max", NULL,
+					   (uint64_t)tw->max_buckets);
+		}
 		family(w, "tcp_time_wait_buckets_used_ratio", "gauge",
 		       "TIME-WAIT sockets over the bucket limit: at 1 the kernel stops keeping "
 		       "TIME-WAIT.");
-		sample_f(w, "tcp_time_wait_buckets_used_ratio", NULL, tw->bucket_ratio);
+		for (size_t i = 0; i < in->n_ns; i++) {
+			const struct tl_tw_pressure *tw = in->ns[i].tw;
+			w->ns = in->n_ns > 1 ? in->ns[i].name : NULL;
+			if (tw && tw->max_buckets > 0)
+				sample_f(w, "tcp_time_wait_buckets_used_ratio", NULL,
+					 tw->bucket_ratio);
+		}
 	}
-	if (tw->port_hi > tw->port_lo) {
-		size_t keep = TL_MIN(tw->n_top, (size_t)in->top);
+	if (ports) {
 		family(w, "tcp_ephemeral_ports_used_ratio", "gauge",
 		       "Local ports in use towards each of the busiest destinations over the "
 		       "ephemeral port range (TIME-WAIT included).");
-		for (size_t i = 0; i < keep; i++) {
-			const char *kv[] = {"destination", tw->top[i].remote, NULL};
-			sample_f(w, "tcp_ephemeral_ports_used_ratio", kv, tw->top[i].ratio);
+		for (size_t i = 0; i < in->n_ns; i++) {
+			const struct tl_tw_pressure *tw = in->ns[i].tw;
+			if (!tw || tw->port_hi <= tw->port_lo)
+				continue;
+			w->ns = in->n_ns > 1 ? in->ns[i].name : NULL;
+			size_t keep = TL_MIN(tw->n_top, (size_t)in->top);
+			for (size_t k = 0; k < keep; k++) {
+				const char *kv[] = {"destination", tw->top[k].remote, NULL};
+				sample_f(w, "tcp_ephemeral_ports_used_ratio", kv, tw->top[k].ratio);
+			}
 		}
 	}
 }

@@ -199,6 +199,103 @@ void tl_cgroup_docker_name(const char *json, size_t len, char *out, size_t size)
 	}
 }
 
+/* The string value of the first "key" (a JSON member) from `from` on:
+ * its start and length, else false.  Escaped values are not guessed at. */
+static bool json_string(const char *json, size_t len, size_t from, const char *key,
+			const char **val, size_t *n, size_t *at)
+{
+	size_t k = strlen(key);
+	for (size_t i = from; i + k + 2 <= len; i++) {
+		if (json[i] != '"' || memcmp(json + i + 1, key, k) || json[i + k + 1] != '"')
+			continue;
+		size_t j = i + k + 2;
+		while (j < len && (json[j] == ' ' || json[j] == '\t' || json[j] == '\n'))
+			j++;
+		if (j >= len || json[j] != ':')
+			continue; /* the key's text as a value, not a member */
+		j++;
+		while (j < len && (json[j] == ' ' || json[j] == '\t' || json[j] == '\n'))
+			j++;
+		if (j >= len || json[j] != '"')
+			return false;
+		size_t s = ++j;
+		while (j < len && json[j] != '"' && json[j] != '\\')
+			j++;
+		if (j >= len || json[j] != '"')
+			return false;
+		*val = json + s;
+		*n = j - s;
+		if (at)
+			*at = j + 1;
+		return true;
+	}
+	return false;
+}
+
+void tl_cgroup_podman_name(const char *json, size_t len, const char *id, char *out, size_t size)
+{
+	const char *v;
+	size_t n, at = 0;
+
+	if (size)
+		out[0] = '\0';
+	if (!size || !id || !*id)
+		return;
+	while (json_string(json, len, at, "id", &v, &n, &at)) {
+		if (n != strlen(id) || memcmp(v, id, n))
+			continue;
+		/* its names: an array of strings after "names", before the
+		 * next entry's id */
+		const char *next;
+		size_t nn, end = len;
+		if (json_string(json, len, at, "id", &next, &nn, NULL))
+			end = (size_t)(next - json);
+		for (size_t i = at; i + 8 < end; i++) {
+			if (memcmp(json + i, "\"names\"", 7))
+				continue;
+			size_t j = i + 7;
+			while (j < end && (json[j] == ' ' || json[j] == ':' || json[j] == '\n' ||
+					   json[j] == '\t'))
+				j++;
+			if (j + 1 >= end || json[j] != '[')
+				return;
+			j++;
+			while (j < end && (json[j] == ' ' || json[j] == '\n' || json[j] == '\t'))
+				j++;
+			if (j >= end || json[j] != '"')
+				return;
+			size_t s = ++j;
+			while (j < end && json[j] != '"' && json[j] != '\\')
+				j++;
+			if (j < end && json[j] == '"')
+				copy(out, size, json + s, j - s);
+			return;
+		}
+		return;
+	}
+}
+
+void tl_cgroup_oci_name(const char *json, size_t len, char *out, size_t size)
+{
+	static const char *const keys[] = {
+	    "nerdctl/name",
+	    "io.kubernetes.cri.sandbox-name", /* containerd: a pod's sandbox */
+	    "io.kubernetes.pod.name",         /* CRI-O */
+	    "io.kubernetes.cri.container-name",
+	    "io.kubernetes.container.name",
+	};
+	const char *v;
+	size_t n;
+
+	if (size)
+		out[0] = '\0';
+	for (size_t k = 0; size && k < sizeof(keys) / sizeof(keys[0]); k++)
+		if (json_string(json, len, 0, keys[k], &v, &n, NULL) && n) {
+			copy(out, size, v, n);
+			return;
+		}
+}
+
 /* Append at most max bytes of s, cut to the buffer. */
 static void put(char *out, size_t size, size_t *at, const char *s, size_t max)
 {

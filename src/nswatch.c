@@ -3,6 +3,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,16 +233,75 @@ static void describe(struct tl_nswatch *w, struct tl_ns_entry *e)
 	len = read_file(path, buf, sizeof(buf));
 	if (len > 0)
 		tl_cgroup_parse(buf, (size_t)len, &e->cg);
-	if (!strcmp(e->cg.runtime, "docker") && e->cg.id[0]) {
-		/* docker's own state file, read without asking the daemon */
-		char *json = tl_malloc(STATE_MAX);
-		snprintf(path, sizeof(path), "/var/lib/docker/containers/%s/config.v2.json",
-			 e->cg.id);
-		len = read_file(path, json, STATE_MAX);
+	tl_nswatch_state_name("", &e->cg);
+}
+
+/* A state file read whole into json (STATE_MAX at most): its length, or
+ * -1. */
+static ssize_t state_file(char *json, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static ssize_t state_file(char *json, const char *fmt, ...)
+{
+	char path[PATH_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -1;
+	return read_file(path, json, STATE_MAX);
+}
+
+void tl_nswatch_state_name(const char *root, struct tl_cgroup_info *cg)
+{
+	ssize_t len = -1;
+
+	if (cg->kind != TL_CG_CONTAINER || !cg->id[0] || cg->name[0])
+		return;
+	/* the runtimes' own state files, read without asking a daemon */
+	char *json = tl_malloc(STATE_MAX);
+	if (!strcmp(cg->runtime, "docker")) {
+		len = state_file(json, "%s/var/lib/docker/containers/%s/config.v2.json", root,
+				 cg->id);
 		if (len > 0)
-			tl_cgroup_docker_name(json, (size_t)len, e->cg.name, sizeof(e->cg.name));
-		free(json);
+			tl_cgroup_docker_name(json, (size_t)len, cg->name, sizeof(cg->name));
+	} else if (!strcmp(cg->runtime, "podman")) {
+		static const char *const drivers[] = {"overlay", "vfs", "btrfs", "zfs"};
+		for (size_t i = 0; i < TL_ARRAY_SIZE(drivers) && !cg->name[0]; i++) {
+			len = state_file(json,
+					 "%s/var/lib/containers/storage/%s-containers/"
+					 "containers.json",
+					 root, drivers[i]);
+			if (len > 0)
+				tl_cgroup_podman_name(json, (size_t)len, cg->id, cg->name,
+						      sizeof(cg->name));
+		}
+	} else if (!strcmp(cg->runtime, "cri-o")) {
+		len = state_file(json,
+				 "%s/run/containers/storage/overlay-containers/%s/userdata/"
+				 "config.json",
+				 root, cg->id);
+		if (len > 0)
+			tl_cgroup_oci_name(json, (size_t)len, cg->name, sizeof(cg->name));
+	} else if (!strcmp(cg->runtime, "containerd") || !cg->runtime[0]) {
+		/* the task's bundle, under one of containerd's namespaces
+		 * (k8s.io, default, moby, ...) */
+		char dir[PATH_MAX];
+		snprintf(dir, sizeof(dir), "%s/run/containerd/io.containerd.runtime.v2.task", root);
+		DIR *d = opendir(dir);
+		struct dirent *de;
+		while (d && !cg->name[0] && (de = readdir(d))) {
+			if (de->d_name[0] == '.')
+				continue;
+			len = state_file(json, "%s/%s/%s/config.json", dir, de->d_name, cg->id);
+			if (len > 0)
+				tl_cgroup_oci_name(json, (size_t)len, cg->name, sizeof(cg->name));
+		}
+		if (d)
+			closedir(d);
+		if (cg->name[0] && !cg->runtime[0]) /* kubepods under cgroupfs */
+			snprintf(cg->runtime, sizeof(cg->runtime), "containerd");
 	}
+	free(json);
 }
 
 static bool label_taken(const struct tl_nswatch *w, const char *label, size_t upto)

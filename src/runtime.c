@@ -76,7 +76,8 @@ struct tl_runtime {
 	struct tl_leak_watch watch;
 	struct tl_leak_group *groups;
 	size_t n_groups;
-	struct tl_tw_pressure tw;
+	struct tl_tw_pressure *tw; /* one per namespace */
+	size_t n_tw;
 	bool have_tw;
 	bool hidden_said; /* why some owners are unknown, said once */
 	char *note;       /* the runtime's own notice, or NULL */
@@ -367,6 +368,7 @@ void tl_runtime_free(struct tl_runtime *rt)
 	tl_buf_fini(&rt->text);
 	tl_exporter_free(rt->exp);
 	free(rt->groups);
+	free(rt->tw);
 	tl_leak_watch_fini(&rt->watch);
 	tl_owners_free(rt->owners);
 	tl_owner_walk_free(rt->walk);
@@ -423,8 +425,8 @@ static void scanned(struct tl_runtime *rt, uint64_t now, uint64_t c0)
 }
 
 /* CLOSE-WAIT connections grouped by owner (owners looked up for those
- * only, new inodes only), their growth, and the TIME-WAIT pressure of the
- * first namespace. */
+ * only, new inodes only), their growth, and each namespace's TIME-WAIT
+ * pressure. */
 static void update_leaks(struct tl_runtime *rt, uint64_t now)
 {
 	size_t n, k = 0, unknown = 0;
@@ -465,11 +467,18 @@ static void update_leaks(struct tl_runtime *rt, uint64_t now)
 	free(rt->groups);
 	rt->n_groups = tl_leak_group(items, k, false, &rt->leak_cfg, &rt->groups);
 	tl_leak_watch_update(&rt->watch, rt->groups, rt->n_groups, false, now, &rt->leak_cfg);
-	long buckets;
-	int lo, hi;
-	tl_engine_limits(rt->e, 0, &buckets, &lo, &hi);
-	tl_tw_pressure_compute(tl_engine_snapshot(rt->e, 0), buckets, lo, hi, &rt->leak_cfg,
-			       &rt->tw);
+	/* each namespace's own: its limit and port range are its own */
+	if (rt->n_tw < rt->n_ns) {
+		rt->tw = tl_reallocarray(rt->tw, rt->n_ns, sizeof(*rt->tw));
+		rt->n_tw = rt->n_ns;
+	}
+	for (unsigned i = 0; i < rt->n_ns; i++) {
+		long buckets;
+		int lo, hi;
+		tl_engine_limits(rt->e, i, &buckets, &lo, &hi);
+		tl_tw_pressure_compute(tl_engine_snapshot(rt->e, i), buckets, lo, hi, &rt->leak_cfg,
+				       &rt->tw[i]);
+	}
 	rt->have_tw = true;
 	free(items);
 	free(inodes);
@@ -523,21 +532,21 @@ static void sum_hist(struct tl_engine *e, struct tl_hist *sum)
 static void publish_metrics(struct tl_runtime *rt, double wall)
 {
 	struct tl_engine_stats st;
-	struct tl_metrics_ns ns[64];
-	size_t n_ns = TL_MIN((size_t)rt->n_ns, TL_ARRAY_SIZE(ns));
+	size_t n_ns = rt->n_ns;
+	struct tl_metrics_ns *ns = tl_calloc(n_ns ? n_ns : 1, sizeof(*ns));
 	char *cause = NULL;
 
 	tl_engine_stats(rt->e, &st);
 	for (size_t i = 0; i < n_ns; i++)
 		ns[i] = (struct tl_metrics_ns){rt->names[i], tl_engine_snapshot(rt->e, (unsigned)i),
-					       &rt->ctr[i]};
+					       &rt->ctr[i],
+					       rt->have_tw && i < rt->n_tw ? &rt->tw[i] : NULL};
 	struct tl_metrics_input in = {
 	    .ns = ns,
 	    .n_ns = n_ns,
 	    .cw = rt->groups,
 	    .n_cw = rt->n_groups,
 	    .cw_known = !rt->o->no_owners,
-	    .tw = rt->have_tw ? &rt->tw : NULL,
 	    .st = &st,
 	    .wall = wall,
 	    .top = (unsigned)rt->o->metrics_top,
@@ -545,6 +554,7 @@ static void publish_metrics(struct tl_runtime *rt, double wall)
 	};
 	tl_buf_reset(&rt->text);
 	tl_metrics_render(&rt->text, &in);
+	free(ns);
 	if (tl_exporter_publish(rt->exp, rt->text.data, rt->text.len, &cause) < 0) {
 		/* said once until it changes (a full disk every second is one line) */
 		if (!rt->last_error || strcmp(rt->last_error, cause) != 0) {
@@ -813,7 +823,7 @@ const struct tl_leak_cfg *tl_runtime_leak_cfg(const struct tl_runtime *rt)
 
 const struct tl_tw_pressure *tl_runtime_tw(const struct tl_runtime *rt)
 {
-	return rt->have_tw ? &rt->tw : NULL;
+	return rt->have_tw && rt->n_tw ? &rt->tw[0] : NULL;
 }
 
 void tl_runtime_resolve(struct tl_runtime *rt, const uint32_t *inodes, const uint32_t *uids,

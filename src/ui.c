@@ -17,6 +17,7 @@
 #include "tcpladder/ui.h"
 #include "tcpladder/uidetail.h"
 #include "tcpladder/uileaks.h"
+#include "tcpladder/uinetns.h"
 #include "tcpladder/uirows.h"
 
 #define SEC 1000000000ULL
@@ -42,6 +43,7 @@ void tl_ui_fini(struct tl_ui *ui)
 	free(ui->message);
 	tl_ladder_free(ui->ladder);
 	tl_filter_free(ui->filter);
+	free(ui->ns_out);
 	tl_ui_thaw(ui);
 	memset(ui, 0, sizeof(*ui));
 }
@@ -182,8 +184,7 @@ void tl_ui_draw_hist(struct tl_canvas *c, const struct tl_rect *r, const struct 
 		const struct tl_conn *cs = tl_tracker_view(in->tracker, &nc);
 		for (size_t i = 0; i < nc; i++)
 			if (cs[i].id && !(cs[i].flags & TL_CONN_GONE) &&
-			    cs[i].state < TL_TCP_NSTATES &&
-			    tl_filter_match(ui->filter, &cs[i].sock))
+			    cs[i].state < TL_TCP_NSTATES && tl_ui_match(ui, &cs[i].sock, cs[i].ns))
 				fcount[cs[i].state]++;
 		count = fcount;
 	}
@@ -482,7 +483,7 @@ size_t tl_ui_events_shown(const struct tl_ui *ui, const struct tl_evlog *log, si
 {
 	size_t n = 0;
 	for (size_t i = 0; log && i < log->n; i++)
-		if (!ui->filter || tl_filter_match(ui->filter, &tl_evlog_at(log, i)->sock)) {
+		if (tl_ui_match(ui, &tl_evlog_at(log, i)->sock, tl_evlog_at(log, i)->ns)) {
 			if (n < len)
 				at[n] = i;
 			n++;
@@ -567,7 +568,7 @@ static const char *const help_lines[] = {
     "                ~ inferred, - - -> inferred segment, ~derived: not watched",
     "                +0.3..0.8s between two samples, <=+t at or before, -X lost",
     "  S Space G w   the lab: step mode, release a held segment, all; w: why",
-    "  L             CLOSE-WAIT leaks by process, TIME-WAIT pressure",
+    "  L  N          CLOSE-WAIT leaks and TIME-WAIT pressure; N: the namespaces",
     "  Space         freeze the view; sampling goes on, the header counts what is",
     "                new; Up Down PgUp PgDn Home End scroll the events; Space: live",
     "  + -           sample less, more often    Esc  close a prompt    q F10  quit",
@@ -630,6 +631,7 @@ static void draw_live(struct tl_ui *ui, struct tl_canvas *c, const struct tl_ui_
 		memset(ui->pane, 0, sizeof(ui->pane));
 		return;
 	}
+	tl_uinetns_sync(ui, in);
 	if (tl_uirows_stale(ui, in))
 		tl_ui_refresh_rows(ui, in);
 	if (ui->screen == TL_SCREEN_HELP) {
@@ -642,6 +644,10 @@ static void draw_live(struct tl_ui *ui, struct tl_canvas *c, const struct tl_ui_
 	}
 	if (ui->screen == TL_SCREEN_LEAKS) {
 		tl_uileaks_draw(c, in);
+		return;
+	}
+	if (ui->screen == TL_SCREEN_NETNS) {
+		tl_uinetns_draw(c, ui, in);
 		return;
 	}
 	layout(ui, c->w, c->h);

@@ -9,21 +9,22 @@
 #include "tcpladder/ladder.h"
 #include "tcpladder/scenario.h"
 #include "tcpladder/ui.h"
+#include "tcpladder/uinetns.h"
 #include "tcpladder/uirows.h"
 
-static void apply_filter_text(struct tl_ui *ui)
+bool tl_ui_set_filter(struct tl_ui *ui, const char *text)
 {
 	char *cause = NULL;
 	struct tl_filter *f = NULL;
 
-	if (ui->input_len) {
-		f = tl_filter_parse(ui->input, &cause);
+	if (*text) {
+		f = tl_filter_parse(text, &cause);
 		if (!f) {
 			char msg[400];
 			snprintf(msg, sizeof(msg), "filter: %s", cause ? cause : "invalid");
 			tl_ui_message(ui, msg);
 			free(cause);
-			return; /* keep the prompt open to fix it */
+			return false;
 		}
 	}
 	tl_filter_free(ui->filter);
@@ -34,6 +35,13 @@ static void apply_filter_text(struct tl_ui *ui)
 	tl_ui_message(ui, NULL);
 	ui->rows_dirty = true;
 	ui->sel = ui->top = 0;
+	return true;
+}
+
+static void apply_filter_text(struct tl_ui *ui)
+{
+	ui->input[ui->input_len] = '\0';
+	tl_ui_set_filter(ui, ui->input); /* a bad one keeps the prompt open to fix it */
 }
 
 static bool prompt_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
@@ -296,6 +304,9 @@ static bool main_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
 	case 'l':
 		ui->screen = TL_SCREEN_LEAKS;
 		break;
+	case 'N':
+		ui->screen = TL_SCREEN_NETNS;
+		break;
 	case '/':
 	case TL_KEY_F3:
 		ui->prompt = TL_PROMPT_SEARCH;
@@ -408,6 +419,8 @@ bool tl_ui_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
 		return help_key(ui, key);
 	case TL_SCREEN_LEAKS:
 		return leaks_key(ui, key, in);
+	case TL_SCREEN_NETNS:
+		return tl_uinetns_key(ui, key, in);
 	case TL_SCREEN_DETAIL:
 		return detail_key(ui, key, in);
 	default:

@@ -11,6 +11,7 @@
 #include "tcpladder/fsm.h"
 #include "tcpladder/tcpstate.h"
 #include "tcpladder/ui.h"
+#include "tcpladder/uinetns.h"
 #include "tcpladder/uirows.h"
 
 #define SEC 1000000000ULL
@@ -196,7 +197,7 @@ static void order_full(struct tl_ui_order *o, const struct tl_ui *ui, const stru
 	for (size_t i = 0; i < n; i++) {
 		const struct tl_conn *c = &conns[i];
 		o->by_slot[i].slot = NO_SLOT;
-		if (!c->id || (ui->filter && !tl_filter_match(ui->filter, &c->sock)))
+		if (!c->id || !tl_ui_match(ui, &c->sock, c->ns))
 			continue;
 		make_key(c, ui->sort, &o->by_slot[i]);
 		o->by_slot[i].slot = (uint32_t)i;
@@ -224,7 +225,7 @@ static void order_update(struct tl_ui_order *o, const struct tl_ui *ui, const st
 	for (size_t i = 0; i < n; i++) {
 		const struct tl_conn *c = &conns[i];
 		struct row_key *old = &o->by_slot[i], nk;
-		bool in = c->id && (!ui->filter || tl_filter_match(ui->filter, &c->sock));
+		bool in = c->id && tl_ui_match(ui, &c->sock, c->ns);
 		if (!in && old->slot == NO_SLOT)
 			continue;
 		if (in) {
@@ -286,6 +287,7 @@ void tl_ui_refresh_rows(struct tl_ui *ui, const struct tl_ui_input *in)
 	size_t n;
 	const struct tl_conn *conns = tl_tracker_view(in->tracker, &n);
 
+	tl_uinetns_sync(ui, in);
 	if (!ui->order)
 		ui->order = tl_calloc(1, sizeof(*ui->order));
 	struct tl_ui_order *o = ui->order;

@@ -54,15 +54,17 @@ struct tl_metrics_ns {
 	const char *name;                      /* the netns label's value */
 	const struct tl_snapshot *snap;        /* the last complete sample (may be NULL) */
 	const struct tl_metrics_counters *ctr; /* may be NULL */
+	const struct tl_tw_pressure *tw;       /* its TIME-WAIT pressure (may be NULL) */
 };
 
 struct tl_metrics_input {
 	const struct tl_metrics_ns *ns;
-	size_t n_ns;                    /* more than one: every series has a netns label */
-	const struct tl_leak_group *cw; /* CLOSE-WAIT by owner, sorted (may be NULL) */
+	size_t n_ns; /* more than one: every series has a netns label */
+	/* CLOSE-WAIT by owner, sorted (may be NULL); with several
+	 * namespaces each group is shown under its own (g->ns) */
+	const struct tl_leak_group *cw;
 	size_t n_cw;
 	bool cw_known;                    /* owners were looked for (not --no-owners) */
-	const struct tl_tw_pressure *tw;  /* of the first namespace (may be NULL) */
 	const struct tl_engine_stats *st; /* may be NULL */
 	double wall;                      /* unix time of the sample */
 	unsigned top;                     /* series kept per owner, port, destination */

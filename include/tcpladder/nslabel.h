@@ -46,6 +46,16 @@ enum tl_cg_kind tl_cgroup_parse_path(const char *path, size_t len, struct tl_cgr
  * renderers escape them. */
 void tl_cgroup_docker_name(const char *json, size_t len, char *out, size_t size);
 
+/* A podman container's name from containers/storage's containers.json
+ * (an array of {"id":"ID",...,"names":["web"],...}): the first name of
+ * the entry with this id, else empty. */
+void tl_cgroup_podman_name(const char *json, size_t len, const char *id, char *out, size_t size);
+
+/* A name from an OCI bundle's config.json (containerd's and CRI-O's task
+ * state): its annotations, the first found of nerdctl's name, a CRI
+ * sandbox's pod name, a CRI container's name; else empty. */
+void tl_cgroup_oci_name(const char *json, size_t len, char *out, size_t size);
+
 /* The label (at most TL_NSLABEL_MAX - 1 bytes).  name: the `ip netns`
  * name or NULL; cg: may be NULL; pid 0 when no process lives in it. */
 void tl_nslabel_make(char *out, size_t size, bool self, const char *name,

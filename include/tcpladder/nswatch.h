@@ -43,6 +43,12 @@ struct tl_ns_entry {
 
 struct tl_nswatch;
 
+/* A container's name from its runtime's state files under root ("" for
+ * the host's own; a test's fake tree otherwise): docker's config.v2.json,
+ * podman's containers.json, containerd's and CRI-O's task config.json.
+ * Left empty where none says. */
+void tl_nswatch_state_name(const char *root, struct tl_cgroup_info *cg);
+
 /* proc: the /proc to read (NULL: "/proc"). */
 struct tl_nswatch *tl_nswatch_new(const char *proc);
 void tl_nswatch_free(struct tl_nswatch *w);

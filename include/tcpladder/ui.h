@@ -43,7 +43,13 @@ enum tl_key {
 };
 
 enum tl_pane { TL_PANE_HIST, TL_PANE_TABLE, TL_PANE_EVENTS, TL_PANE_N };
-enum tl_screen { TL_SCREEN_MAIN, TL_SCREEN_HELP, TL_SCREEN_DETAIL, TL_SCREEN_LEAKS };
+enum tl_screen {
+	TL_SCREEN_MAIN,
+	TL_SCREEN_HELP,
+	TL_SCREEN_DETAIL,
+	TL_SCREEN_LEAKS,
+	TL_SCREEN_NETNS
+};
 enum tl_prompt { TL_PROMPT_NONE, TL_PROMPT_SEARCH, TL_PROMPT_FILTER };
 enum tl_sort {
 	TL_SORT_STATE,
@@ -125,6 +131,12 @@ struct tl_ui {
 	char search[256];
 	char filter_text[256];
 	struct tl_filter *filter;
+	/* the namespaces its netns clauses leave out (uinetns.h), and the
+	 * namespace screen's selected row and sort */
+	uint8_t *ns_out;
+	size_t n_ns_out, cap_ns_out;
+	size_t ns_sel;
+	int ns_sort;
 	char *message; /* one line for the footer (a filter error, a notice) */
 	uint32_t detail_id;
 	/* the ladder of the connection in detail */
@@ -184,6 +196,9 @@ size_t tl_ui_events_shown(const struct tl_ui *ui, const struct tl_evlog *log, si
 			  size_t len);
 /* Set the footer message (copied); NULL clears. */
 void tl_ui_message(struct tl_ui *ui, const char *msg);
+/* Filter every pane with text (empty: no filter); false, with the reason
+ * in the footer, when it does not parse. */
+bool tl_ui_set_filter(struct tl_ui *ui, const char *text);
 
 /* "5s", "12m", "3h", "2d" */
 void tl_ui_format_age(uint64_t ns, char *out, size_t len);

@@ -15,7 +15,8 @@
 # Then the steady CPU of the live engine over all of them: tcpladder
 # --events --all-netns for STEADY seconds (after 5 s of start-up), as a
 # share of one core, and its effective interval (the CPU budget, 5% by
-# default, stretches it).
+# default, stretches it); and the same for the interactive view
+# (tcpladder -A in a detached tmux of 200x50, when tmux is installed).
 #
 # Environment: NS=50  PAIRS=1000  RUNS=5  STEADY=60  TCPLADDER=path  CC=gcc
 #   CHILD_EHASH=N   give each namespace its own TCP hash table of N buckets
@@ -137,3 +138,17 @@ wait "$ev"
 hz=$(getconf CLK_TCK)
 awk -v c="$((c1 - c0))" -v hz="$hz" -v us="$((t1 - t0))" \
 	'BEGIN { printf "--events -A steady CPU: %.1f%% of a core over %.0f s\n", 100 * c / hz / (us / 1e6), us / 1e6 }'
+
+# the interactive view's steady CPU, in a detached tmux
+if command -v tmux >/dev/null; then
+	tmux -L "tlbench$$" -f /dev/null new-session -d -x 200 -y 50 \
+		"TERM=screen exec $TCPLADDER --all-netns"
+	ui=$(tmux -L "tlbench$$" display-message -p '#{pane_pid}')
+	sleep 5
+	c0=$(cpu_ticks "$ui") t0=$(now)
+	sleep "$STEADY"
+	c1=$(cpu_ticks "$ui") t1=$(now)
+	tmux -L "tlbench$$" kill-server
+	awk -v c="$((c1 - c0))" -v hz="$hz" -v us="$((t1 - t0))" \
+		'BEGIN { printf "the view (-A, 200x50) steady CPU: %.1f%% of a core over %.0f s\n", 100 * c / hz / (us / 1e6), us / 1e6 }'
+fi

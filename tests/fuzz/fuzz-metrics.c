@@ -80,6 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		g[i].pid = i == 0 && (byte(&c) & 1) ? -1 : (int)i;
 		g[i].count = byte(&c);
 		g[i].oldest_s = byte(&c) * 1.5;
+		g[i].ns = byte(&c) % 4; /* one past the namespaces, too */
 		text(&c, g[i].comm, sizeof(g[i].comm));
 	}
 	memset(&tw, 0, sizeof(tw));
@@ -107,14 +108,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		names[i][l] = (char)('0' + i); /* namespace names differ */
 		names[i][l + 1] = '\0';
 		ns[i] = (struct tl_metrics_ns){names[i], byte(&c) & 1 ? &s : NULL,
-					       byte(&c) & 1 ? &ctr : NULL};
+					       byte(&c) & 1 ? &ctr : NULL, byte(&c) & 1 ? &tw : NULL};
 	}
 	struct tl_metrics_input in = {.ns = ns,
 				      .n_ns = nns,
 				      .cw = g,
 				      .n_cw = ng,
 				      .cw_known = byte(&c) & 1,
-				      .tw = byte(&c) & 1 ? &tw : NULL,
 				      .st = byte(&c) & 1 ? &st : NULL,
 				      .wall = byte(&c) * 1e7,
 				      .top = 1 + byte(&c) % 12,

@@ -1,4 +1,4 @@
-/* libFuzzer target: cgroup files and docker state files as the namespace
+/* libFuzzer target: cgroup files and docker, podman and OCI state files as the namespace
  * labels read them, any bytes; the label made from what they say. */
 #include <stdint.h>
 #include <string.h>
@@ -15,6 +15,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	tl_cgroup_parse(text, size, &cg);
 	tl_cgroup_docker_name(text, size, cg.name, sizeof(cg.name));
+	tl_nslabel_make(label, sizeof(label), false, NULL, &cg, 1, "comm");
+	tl_cgroup_podman_name(text, size, "ab", cg.name, sizeof(cg.name));
+	if (strlen(cg.name) >= sizeof(cg.name))
+		__builtin_trap();
+	tl_cgroup_oci_name(text, size, cg.name, sizeof(cg.name));
 	tl_nslabel_make(label, sizeof(label), false, NULL, &cg, 1, "comm");
 	if (strlen(label) >= sizeof(label))
 		__builtin_trap();

@@ -135,13 +135,12 @@ int main(void)
 	strcpy(tw.top[0].remote, "10.0.0.1:80");
 	tw.top[0].ratio = 0.5;
 
-	struct tl_metrics_ns ns = {"self", &s, &ctr};
+	struct tl_metrics_ns ns = {"self", &s, &ctr, &tw};
 	struct tl_metrics_input in = {.ns = &ns,
 	                              .n_ns = 1,
 	                              .cw = cw,
 	                              .n_cw = 3,
 	                              .cw_known = true,
-	                              .tw = &tw,
 	                              .st = &st,
 	                              .wall = 1700000000.5,
 	                              .top = 1,
@@ -190,9 +189,13 @@ int main(void)
 	   "types");
 
 	/* several namespaces: a netns label on each of their series */
-	struct tl_metrics_ns two[2] = {{"a", &s, &ctr}, {"b\"x", &s, NULL}};
+	struct tl_tw_pressure tw2 = tw;
+	tw2.bucket_ratio = 0.75;
+	strcpy(tw2.top[0].remote, "10.0.0.2:443");
+	struct tl_metrics_ns two[2] = {{"a", &s, &ctr, &tw}, {"b\"x", &s, NULL, &tw2}};
 	in.ns = two;
 	in.n_ns = 2;
+	cw[1].ns = 1; /* b is in the second namespace; srv and the unknown in the first */
 	tl_buf_reset(&b);
 	tl_metrics_render(&b, &in);
 	check_text(&b, "two namespaces");
@@ -200,6 +203,21 @@ int main(void)
 	       "tcpladder_tcp_sockets{netns=\"b\\\"x\",family=\"inet\",state=\"ESTABLISHED\"} 3"),
 	   "the namespace as a label, escaped");
 	is_int(count_lines(&b, "tcpladder_tcp_sockets{"), 44, "every state of both namespaces");
+	ok(has(&b, "tcpladder_tcp_close_wait_sockets{netns=\"a\",comm=\"(other)\",pid=\"\"} 1") &&
+	       has(&b, "tcpladder_tcp_close_wait_sockets{netns=\"b\\\"x\",comm=\"b\",pid=\"43\"} 2") &&
+	       has(&b, "tcpladder_tcp_close_wait_oldest_seconds{netns=\"b\\\"x\",comm=\"b\",pid=\"43\"} "
+	               "99") &&
+	       !strstr(b.data, "netns=\"a\",comm=\"b\""),
+	   "CLOSE-WAIT owners under their own namespace, capped within it");
+	is_int(count_lines(&b, "tcpladder_tcp_close_wait_sockets{"), 3,
+	       "two series in the first namespace (top 1 and other), one in the second");
+	ok(has(&b, "tcpladder_tcp_time_wait_buckets_used_ratio{netns=\"a\"} 0.25") &&
+	       has(&b, "tcpladder_tcp_time_wait_buckets_used_ratio{netns=\"b\\\"x\"} 0.75") &&
+	       has(&b, "tcpladder_tcp_ephemeral_ports_used_ratio{netns=\"b\\\"x\","
+	               "destination=\"10.0.0.2:443\"} 0.5") &&
+	       has(&b, "tcpladder_tcp_time_wait_buckets_max{netns=\"a\"} 4"),
+	   "TIME-WAIT pressure of each namespace under its label");
+	cw[1].ns = 0;
 
 	/* the check can fail */
 	refused("x 1", "text without a final newline");
@@ -253,13 +271,16 @@ int main(void)
 				g[i].comm[k] = (char)(rnd() % 256 ?: 1);
 			g[i].comm[rnd() % 17] = '\0';
 		}
-		struct tl_metrics_ns n3[3] = {{"x", &s, &c2}, {"y\n", &s, NULL}, {"z", NULL, NULL}};
+		for (size_t i = 0; i < ng; i++)
+			g[i].ns = (unsigned)(rnd() % 4); /* one past the namespaces, too */
+		struct tl_metrics_ns n3[3] = {{"x", &s, &c2, rnd() % 2 ? &tw : NULL},
+		                              {"y\n", &s, NULL, rnd() % 2 ? &tw : NULL},
+		                              {"z", NULL, NULL, NULL}};
 		struct tl_metrics_input r = {.ns = n3,
 		                             .n_ns = 1 + rnd() % 3,
 		                             .cw = g,
 		                             .n_cw = ng,
 		                             .cw_known = rnd() % 2,
-		                             .tw = rnd() % 2 ? &tw : NULL,
 		                             .st = rnd() % 2 ? &st : NULL,
 		                             .top = 1 + rnd() % 5};
 		tl_buf_reset(&b);

@@ -1,8 +1,11 @@
 /* Namespace labels: cgroup paths of the container runtimes, systemd
  * units, the fall-backs, and broken input. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tcpladder/nslabel.h"
+#include "tcpladder/nswatch.h"
 #include "tap.h"
 
 #define ID "3f2a9c1b7d4e0123456789abcdef0123456789abcdef0123456789abcdef0123"
@@ -15,6 +18,69 @@ static const char *label_of(const char *cgroup)
 	tl_cgroup_parse(cgroup, strlen(cgroup), &cg);
 	tl_nslabel_make(out, sizeof(out), false, NULL, &cg, 42, "srv");
 	return out;
+}
+
+#define H1 "1111111111111111111111111111111111111111111111111111111111111111"
+#define H2 "2222222222222222222222222222222222222222222222222222222222222222"
+#define H2B "2222222222222222222222222222222222222222222222222222222222222223"
+#define H3 "3333333333333333333333333333333333333333333333333333333333333333"
+#define H4 "4444444444444444444444444444444444444444444444444444444444444444"
+#define H5 "5555555555555555555555555555555555555555555555555555555555555555"
+#define POD "kubepods-besteffort-pod1b2c3d4e_5f60_7182_93a4_b5c6d7e8f901.slice"
+
+/* The label of a cgroup path with names read from the runtimes' state
+ * files in a fake tree (tests/fixtures/state). */
+static const char *state_label(const char *root, const char *cgroup)
+{
+	static char out[TL_NSLABEL_MAX];
+	struct tl_cgroup_info cg;
+	tl_cgroup_parse(cgroup, strlen(cgroup), &cg);
+	tl_nswatch_state_name(root, &cg);
+	tl_nslabel_make(out, sizeof(out), false, NULL, &cg, 42, "srv");
+	return out;
+}
+
+static void state_files(void)
+{
+	const char *top = getenv("top_srcdir");
+	char root[4096];
+	snprintf(root, sizeof(root), "%s/tests/fixtures/state", top ? top : ".");
+
+	is_str(state_label(root, "0::/system.slice/docker-" H1 ".scope"), "docker:web-1",
+	       "docker: the name in config.v2.json");
+	is_str(state_label(root, "0::/machine.slice/libpod-" H2 ".scope"), "podman:cache",
+	       "podman: the first of the names in containers.json");
+	is_str(state_label(root, "0::/machine.slice/libpod-" H2B ".scope"), "podman:db-main",
+	       "podman: the entry of that id, not a name in its metadata");
+	is_str(state_label(root, "0::/machine.slice/libpod-" H3 ".scope"), "podman:333333333333",
+	       "podman: an id not in containers.json keeps its short id");
+	is_str(state_label(root, "0::/kubepods.slice/kubepods-besteffort.slice/" POD
+				 "/cri-containerd-" H3 ".scope"),
+	       "containerd:shop-7d9f", "containerd (CRI): the pod's sandbox name");
+	is_str(state_label(root, "0::/kubepods/besteffort/pod1b2c3d4e-5f60-7182-93a4-b5c6d7e8f901/" H3),
+	       "containerd:shop-7d9f", "kubepods with the cgroupfs driver: the same task found");
+	is_str(state_label(root, "0::/system.slice/nerdctl-" H4 ".scope"), "containerd:api",
+	       "nerdctl: its name annotation, in another containerd namespace");
+	is_str(state_label(root, "0::/kubepods.slice/kubepods-besteffort.slice/" POD "/crio-" H5
+				 ".scope"),
+	       "cri-o:billing-5c6b", "CRI-O: the pod name in its config.json");
+	is_str(state_label(root, "0::/system.slice/docker-" H2 ".scope"), "docker:222222222222",
+	       "docker: no state file, the short id");
+	is_str(state_label("/nonexistent", "0::/system.slice/docker-" H1 ".scope"),
+	       "docker:111111111111", "no state tree at all: the short id");
+
+	char name[64];
+	const char *js = "[{\"id\":\"ab\",\"names\":[\"x\"]},{\"id\":\"cd\"}]";
+	tl_cgroup_podman_name(js, strlen(js), "cd", name, sizeof(name));
+	is_str(name, "", "podman: an entry without names takes none of the one before");
+	tl_cgroup_podman_name(js, 20, "ab", name, sizeof(name));
+	is_str(name, "", "podman: a cut file gives no name");
+	js = "{\"annotations\":{\"nerdctl/name\":\"a\\\"b\"}}";
+	tl_cgroup_oci_name(js, strlen(js), name, sizeof(name));
+	is_str(name, "", "OCI: an escaped name is not guessed at");
+	js = "{\"x\":\"io.kubernetes.pod.name\",\"io.kubernetes.pod.name\" : \"p\"}";
+	tl_cgroup_oci_name(js, strlen(js), name, sizeof(name));
+	is_str(name, "p", "OCI: a key's text as a value is not the key");
 }
 
 int main(void)
@@ -101,5 +167,6 @@ int main(void)
 	strcpy(cg.name, "web-1");
 	tl_nslabel_make(out, sizeof(out), false, NULL, &cg, 7, "nginx");
 	is_str(out, "docker:web-1", "a named container");
+	state_files();
 	return tap_done();
 }

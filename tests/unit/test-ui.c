@@ -10,6 +10,7 @@
 #include "tcpladder/filter.h"
 #include "tcpladder/scenario.h"
 #include "tcpladder/ui.h"
+#include "tcpladder/uinetns.h"
 #include "golden.h"
 #include "tap.h"
 
@@ -632,9 +633,72 @@ static void netns_screens(void)
 	ok(in.n_leaks == 1 && groups[0].ns == 1, "a leak group keeps its namespace");
 	tl_ui_key(&ui, 'L', &in);
 	golden_in("leaks-netns-100x20", &ui, &in, 100, 20, false);
+
+	/* The namespace screen: counts by namespace, the leak named; Enter
+	 * narrows every pane to the selected one with a netns clause. */
+	tl_ui_key(&ui, 'q', &in);
+	groups[0].suspect = true;
+	groups[0].why = "many";
+	tl_ui_key(&ui, 'N', &in);
+	ok(ui.screen == TL_SCREEN_NETNS, "N opens the namespace screen");
+	golden_in("netns-screen-100x20", &ui, &in, 100, 20, false);
+	tl_ui_key(&ui, 's', &in);
+	tl_ui_key(&ui, 's', &in); /* by CLOSE-WAIT: the container first */
+	tl_ui_key(&ui, TL_KEY_DOWN, &in);
+	golden_in("netns-screen-cw-80x24-ascii", &ui, &in, 80, 24, true);
+	tl_ui_key(&ui, TL_KEY_ENTER, &in);
+	ok(ui.screen == TL_SCREEN_MAIN && !strcmp(ui.filter_text, "netns docker:3f2a9c1b7d4e"),
+	   "Enter: back to the panes with the filter 'netns docker:3f2a9c1b7d4e' (%s)",
+	   ui.filter_text);
+	tl_ui_refresh_rows(&ui, &in);
+	bool all_in = ui.n_rows == 3;
+	{
+		size_t nc;
+		const struct tl_conn *cs = tl_tracker_conns(f.t, &nc);
+		for (size_t i = 0; i < ui.n_rows; i++)
+			all_in &= cs[ui.rows[i]].ns == 1;
+	}
+	ok(all_in, "the table shows that namespace's 3 connections only (%zu)", ui.n_rows);
+	golden_in("netns-narrowed-100x20", &ui, &in, 100, 20, false);
+	tl_ui_key(&ui, 'N', &in);
+	tl_ui_key(&ui, TL_KEY_HOME, &in);
+	tl_ui_key(&ui, TL_KEY_ENTER, &in);
+	tl_ui_refresh_rows(&ui, &in);
+	ok(!*ui.filter_text && ui.n_rows == 9, "(all): the netns clause gone, all 9 back (%zu)",
+	   ui.n_rows);
+	tl_ui_set_filter(&ui, "state listen");
+	tl_ui_key(&ui, 'N', &in);
+	tl_ui_key(&ui, TL_KEY_END, &in);
+	tl_ui_key(&ui, TL_KEY_ENTER, &in);
+	tl_ui_refresh_rows(&ui, &in);
+	ok(strstr(ui.filter_text, "netns") && strstr(ui.filter_text, "listen") && ui.n_rows == 1,
+	   "narrowing keeps the rest of the filter: '%s', %zu row", ui.filter_text, ui.n_rows);
 	free(groups);
 	tl_ui_fini(&ui);
 	fixture_fini(&f);
+}
+
+/* The filter text that narrows to a namespace keeps the rest. */
+static void narrowed(void)
+{
+	static const char *const cases[][3] = {
+	    {NULL, "host", "netns host"},
+	    {"", "PID 1/a b(c)*", "netns PID?1/a?b?c??"},
+	    {"state close-wait netns x and sport = :80", "y",
+	     "netns y state close-wait and sport = :80"},
+	    {"netns x netns z and sport = :80", NULL, "sport = :80"},
+	    {"netns x", NULL, ""},
+	    {"dport = :22", "web-1", "netns web-1 dport = :22"},
+	};
+	for (size_t i = 0; i < TL_ARRAY_SIZE(cases); i++) {
+		char *t = tl_uinetns_narrowed(cases[i][0], cases[i][1]);
+		is_str(t, cases[i][2], "narrowed '%s' to %s", cases[i][0] ? cases[i][0] : "",
+		       cases[i][1] ? cases[i][1] : "all");
+		struct tl_filter *f = tl_filter_parse(t, NULL);
+		ok(!*t || f, "  and it parses");
+		tl_filter_free(f);
+		free(t);
+	}
 }
 
 int main(void)
@@ -843,6 +907,7 @@ int main(void)
 	leak_legend(&f);
 	inferred_marked(&f);
 	netns_screens();
+	narrowed();
 	filter_everywhere(&f);
 	freeze(&f);
 
