@@ -466,7 +466,8 @@ static void event_owners(struct tl_runtime *rt, uint64_t now)
 	uint32_t want[EVENT_OWNERS_MAX], want_uid[EVENT_OWNERS_MAX];
 	size_t nw = 0;
 
-	if (!rt->n_ev || !scan_due(rt, now))
+	/* A filter of pid or comm terms decides by owner: look now. */
+	if (!rt->n_ev || (!scan_due(rt, now) && !tl_filter_has_owner(rt->filter)))
 		return;
 	for (size_t i = 0; i < rt->n_ev && nw < EVENT_OWNERS_MAX; i++)
 		if (rt->ev[i].sock.inode && !tl_owners_find(rt->owners, rt->ev[i].sock.inode)) {

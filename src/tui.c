@@ -14,6 +14,7 @@
 #include "tcpladder/clock.h"
 #include "tcpladder/demo.h"
 #include "tcpladder/engine.h"
+#include "tcpladder/filter.h"
 #include "tcpladder/runtime.h"
 #include "tcpladder/tui.h"
 #include "tcpladder/ui.h"
@@ -146,14 +147,34 @@ static int map_key(int r, wint_t ch)
 	}
 }
 
-/* Owners of the rows on screen, looked up when first shown. */
-static void resolve_visible(struct tl_runtime *rt, const struct tl_ui *ui)
+/* Owners of the rows on screen, looked up when first shown; with a filter
+ * of pid or comm terms, or a search (which matches owners too), those of
+ * every open connection, as the filter hides the rest until they are
+ * known.  Returns true when new owners were found. */
+#define RESOLVE_MAX 4096
+static bool resolve_visible(struct tl_runtime *rt, const struct tl_ui *ui)
 {
 	size_t n;
 	const struct tl_conn *conns = tl_tracker_conns(tl_runtime_tracker(rt), &n);
 	const struct tl_owners *own = tl_runtime_owners(rt);
-	uint32_t inodes[256], uids[256];
+	static uint32_t inodes[RESOLVE_MAX], uids[RESOLVE_MAX];
 	size_t k = 0;
+	if (tl_filter_has_owner(ui->filter) || *ui->search) {
+		for (size_t i = 0; i < n && k < RESOLVE_MAX; i++) {
+			const struct tl_conn *c = &conns[i];
+			if (c->id && !(c->flags & TL_CONN_GONE) && c->sock.inode &&
+			    !tl_owners_find(own, c->sock.inode)) {
+				inodes[k] = c->sock.inode;
+				uids[k++] = c->sock.uid;
+			}
+		}
+		size_t want = k;
+		tl_runtime_resolve(rt, inodes, uids, k);
+		for (size_t i = 0; i < want; i++)
+			if (tl_owners_find(own, inodes[i]))
+				return true;
+		return false;
+	}
 	for (int r = 0; r < ui->table_visible && k < 256; r++) {
 		size_t idx = ui->top + (size_t)r;
 		if (idx >= ui->n_rows || ui->rows[idx] >= n)
@@ -165,6 +186,7 @@ static void resolve_visible(struct tl_runtime *rt, const struct tl_ui *ui)
 		}
 	}
 	tl_runtime_resolve(rt, inodes, uids, k);
+	return false;
 }
 
 /* Curses up: raw keys without echo, no cursor, the mouse, the styles.
@@ -499,7 +521,10 @@ static int run_loop(struct tui *t, char **cause)
 			draw(t, &in);
 			next_data_frame = now + DATA_FRAME_NS;
 			if (now >= next_owner_scan && t->ui.screen == TL_SCREEN_MAIN) {
-				resolve_visible(t->rt, &t->ui);
+				if (resolve_visible(t->rt, &t->ui)) {
+					t->ui.rows_dirty = true; /* a filter may take them in */
+					t->redraw = true;
+				}
 				next_owner_scan = now + SEC;
 			}
 		}
@@ -581,6 +606,10 @@ int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
 	tl_canvas_init(&t.canvas, COLS, LINES, t.utf8 ? &tl_glyphs_utf8 : &tl_glyphs_ascii);
 	tl_ui_init(&t.ui);
 	t.ui.lang = o->lang ? o->lang : "en";
+	/* The kernel kept every socket pid and comm terms might select: the
+	 * view applies them, by owner, as if typed after F4. */
+	if (tl_filter_has_owner(filter))
+		tl_ui_set_filter(&t.ui, tl_filter_text(filter));
 	t.redraw = true;
 
 	int ret = run_loop(&t, &cause);

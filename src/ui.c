@@ -182,8 +182,7 @@ void tl_ui_draw_hist(struct tl_canvas *c, const struct tl_rect *r, const struct 
 		const struct tl_conn *cs = tl_tracker_conns((struct tl_tracker *)in->tracker, &nc);
 		for (size_t i = 0; i < nc; i++)
 			if (cs[i].id && !(cs[i].flags & TL_CONN_GONE) &&
-			    cs[i].state < TL_TCP_NSTATES &&
-			    tl_filter_match(ui->filter, &cs[i].sock))
+			    cs[i].state < TL_TCP_NSTATES && tl_ui_filter_match(ui, in, &cs[i].sock))
 				fcount[cs[i].state]++;
 		count = fcount;
 	}
@@ -434,7 +433,7 @@ static void draw_table(struct tl_canvas *c, const struct tl_rect *r, struct tl_u
 		}
 		if (idx == ui->sel)
 			tl_canvas_style(c, r->x, y, r->w, TL_ST_SELECTED);
-		else if (*ui->search && tl_uirows_has_text(cn, ui->search))
+		else if (*ui->search && tl_uirows_has_text(cn, ui->search, in->owners))
 			tl_canvas_style(c, r->x, y, 1, TL_ST_MATCH);
 	}
 }
@@ -477,12 +476,12 @@ static void event_line(struct tl_canvas *c, int x, int y, int w, const struct tl
 
 /* Oldest at the top, the newest at the bottom, as --events prints them:
  * live it follows the newest; frozen it shows the copy from ev_top. */
-size_t tl_ui_events_shown(const struct tl_ui *ui, const struct tl_evlog *log, size_t *at,
-			  size_t len)
+size_t tl_ui_events_shown(const struct tl_ui *ui, const struct tl_ui_input *in,
+			  const struct tl_evlog *log, size_t *at, size_t len)
 {
 	size_t n = 0;
 	for (size_t i = 0; log && i < log->n; i++)
-		if (!ui->filter || tl_filter_match(ui->filter, &tl_evlog_at(log, i)->sock)) {
+		if (tl_ui_filter_match(ui, in, &tl_evlog_at(log, i)->sock)) {
 			if (n < len)
 				at[n] = i;
 			n++;
@@ -496,7 +495,7 @@ static void draw_events(struct tl_canvas *c, const struct tl_rect *r, struct tl_
 	const struct tl_evlog *log = ui->frozen ? &ui->frz_log : in->log;
 	size_t *at = log ? tl_calloc(log->n + 1, sizeof(*at)) : NULL;
 	size_t rows = r->h > 1 ? (size_t)(r->h - 1) : 0;
-	size_t n = tl_ui_events_shown(ui, log, at, log ? log->n : 0);
+	size_t n = tl_ui_events_shown(ui, in, log, at, log ? log->n : 0);
 	size_t last_top = n > rows ? n - rows : 0;
 	if (!ui->frozen || ui->ev_top > last_top)
 		ui->ev_top = last_top;

@@ -11,19 +11,31 @@
 #include "tcpladder/ui.h"
 #include "tcpladder/uirows.h"
 
-static void apply_filter_text(struct tl_ui *ui)
+bool tl_ui_filter_match(const struct tl_ui *ui, const struct tl_ui_input *in,
+			const struct tl_sock *s)
+{
+	if (!ui->filter)
+		return true;
+	if (!tl_filter_has_owner(ui->filter))
+		return tl_filter_match(ui->filter, s);
+	const struct tl_owner *o =
+	    in && in->owners && s->inode ? tl_owners_find(in->owners, s->inode) : NULL;
+	return tl_filter_match_owner(ui->filter, s, o ? o->pid : 0, o ? o->comm : NULL);
+}
+
+bool tl_ui_set_filter(struct tl_ui *ui, const char *expr)
 {
 	char *cause = NULL;
 	struct tl_filter *f = NULL;
 
-	if (ui->input_len) {
-		f = tl_filter_parse(ui->input, &cause);
+	if (*expr) {
+		f = tl_filter_parse(expr, &cause);
 		if (!f) {
 			char msg[400];
 			snprintf(msg, sizeof(msg), "filter: %s", cause ? cause : "invalid");
 			tl_ui_message(ui, msg);
 			free(cause);
-			return; /* keep the prompt open to fix it */
+			return false;
 		}
 	}
 	tl_filter_free(ui->filter);
@@ -34,6 +46,7 @@ static void apply_filter_text(struct tl_ui *ui)
 	tl_ui_message(ui, NULL);
 	ui->rows_dirty = true;
 	ui->sel = ui->top = 0;
+	return true;
 }
 
 static bool prompt_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
@@ -45,7 +58,7 @@ static bool prompt_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
 	}
 	if (key == TL_KEY_ENTER) {
 		if (ui->prompt == TL_PROMPT_FILTER)
-			apply_filter_text(ui);
+			tl_ui_set_filter(ui, ui->input); /* an error keeps the prompt open */
 		else
 			ui->prompt = TL_PROMPT_NONE;
 		return true;
@@ -99,7 +112,8 @@ static void move_events(struct tl_ui *ui, long delta, const struct tl_ui_input *
 	if (!ui->frozen)
 		tl_ui_freeze(ui, in);
 	long rows = ui->pane[TL_PANE_EVENTS].h > 1 ? ui->pane[TL_PANE_EVENTS].h - 1 : 1;
-	long n = (long)tl_ui_events_shown(ui, &ui->frz_log, NULL, 0), max = n > rows ? n - rows : 0;
+	long n = (long)tl_ui_events_shown(ui, in, &ui->frz_log, NULL, 0),
+	     max = n > rows ? n - rows : 0;
 	long top = (long)ui->ev_top + delta;
 	ui->ev_top = (size_t)(top < 0 ? 0 : top > max ? max : top);
 }

@@ -177,8 +177,16 @@ void tl_ui_freeze(struct tl_ui *ui, const struct tl_ui_input *in);
 void tl_ui_thaw(struct tl_ui *ui);
 /* How many of log's events the events pane shows (those matching the
  * filter); the first len of their positions in the log go to at. */
-size_t tl_ui_events_shown(const struct tl_ui *ui, const struct tl_evlog *log, size_t *at,
-			  size_t len);
+size_t tl_ui_events_shown(const struct tl_ui *ui, const struct tl_ui_input *in,
+			  const struct tl_evlog *log, size_t *at, size_t len);
+/* Does s pass the view's filter (true without one)?  pid and comm terms
+ * are decided by the owner as in->owners knows it: a socket whose owner
+ * is not known yet does not match them. */
+bool tl_ui_filter_match(const struct tl_ui *ui, const struct tl_ui_input *in,
+			const struct tl_sock *s);
+/* Filter every pane with expr ("" for none); false, with the reason in the
+ * footer, when it does not parse. */
+bool tl_ui_set_filter(struct tl_ui *ui, const char *expr);
 /* Set the footer message (copied); NULL clears. */
 void tl_ui_message(struct tl_ui *ui, const char *msg);
 

@@ -355,6 +355,60 @@ static void filter_everywhere(struct fixture *f)
 	tl_ui_fini(&ui);
 }
 
+/* pid and comm terms, and the search, by owner: every pane narrows to
+ * the process's connections. */
+static void owner_filter(struct fixture *f)
+{
+	struct tl_ui ui;
+	struct tl_canvas c;
+	struct tl_buf b;
+	struct tl_ui_input in = input(f);
+	struct tl_owners *own = tl_owners_new(NULL);
+	struct tl_owner web = {.pid = 77, .comm = "nginx", .cmdline = "nginx: worker process"};
+	struct tl_owner py = {.pid = 88, .comm = "python3", .cmdline = "python3 -m http.server"};
+	tl_owners_add(own, 5010, &web); /* 10.0.0.20:40000 */
+	tl_owners_add(own, 5011, &web);
+	tl_owners_add(own, 5012, &py); /* 10.0.0.22:40002 */
+	in.owners = own;
+	tl_ui_init(&ui);
+	tl_canvas_init(&c, 80, 24, &tl_glyphs_utf8);
+	tl_buf_init(&b);
+
+	ok(tl_ui_set_filter(&ui, "comm python*"), "comm with a pattern is a filter");
+	tl_ui_refresh_rows(&ui, &in);
+	is_int(ui.n_rows, 1, "comm: the process's one connection");
+	tl_ui_draw(&ui, &c, &in);
+	tl_canvas_dump(&c, &b);
+	ok(strstr(b.data, " ESTABLISHED      1") && strstr(b.data, " LISTEN           0"),
+	   "the histogram counts that process's connections");
+	ok(strstr(b.data, "10.0.0.22:40002") && !strstr(b.data, "10.0.0.20:40000"),
+	   "the table and the events show only them");
+	ok(strstr(b.data, "kept match the filter"), "the event pane is filtered");
+
+	ok(tl_ui_set_filter(&ui, "pid = 77"), "pid = N is a filter");
+	tl_ui_refresh_rows(&ui, &in);
+	is_int(ui.n_rows, 2, "pid: its two connections");
+	ok(tl_ui_set_filter(&ui, "not pid = 77 and state established"), "not pid");
+	tl_ui_refresh_rows(&ui, &in);
+	is_int(ui.n_rows, 4, "not pid: the others, unknown owners included");
+	ok(!tl_ui_set_filter(&ui, "pid = x") && ui.message && strstr(ui.message, "process id"),
+	   "a bad pid says so");
+
+	tl_ui_set_filter(&ui, "");
+	tl_ui_refresh_rows(&ui, &in);
+	tl_ui_key(&ui, '/', &in);
+	for (const char *p = "http.server"; *p; p++)
+		tl_ui_key(&ui, *p, &in);
+	size_t n;
+	const struct tl_conn *conns = tl_tracker_conns(f->t, &n);
+	ok(conns[ui.rows[ui.sel]].sock.inode == 5012, "/ finds a row by its owner's command line");
+	tl_ui_key(&ui, TL_KEY_ESC, &in);
+	tl_buf_fini(&b);
+	tl_canvas_fini(&c);
+	tl_ui_fini(&ui);
+	tl_owners_free(own);
+}
+
 static void golden(const char *name, struct tl_ui *ui, struct fixture *f, int w, int h, bool ascii)
 {
 	struct tl_ui_input in = input(f);
@@ -805,6 +859,7 @@ int main(void)
 	inferred_marked(&f);
 	netns_screens();
 	filter_everywhere(&f);
+	owner_filter(&f);
 	freeze(&f);
 
 	tl_ui_fini(&ui);
