@@ -169,6 +169,7 @@ static int leak_report(struct tl_sampler *s, const struct tl_snapshot *snap,
 				     ? r->info.last_ack_recv_ms / 1000.0
 				     : 0;
 		items[i].age_exact = false;
+		items[i].age_est = true;
 		rep->cw_unread += r->rqueue > 1;
 	}
 	struct tl_owners *own = tl_owners_new(NULL);

@@ -640,7 +640,7 @@ static void draw_live(struct tl_ui *ui, struct tl_canvas *c, const struct tl_ui_
 		return;
 	}
 	if (ui->screen == TL_SCREEN_LEAKS) {
-		tl_uileaks_draw(c, in);
+		tl_uileaks_draw(c, ui, in);
 		return;
 	}
 	layout(ui, c->w, c->h);

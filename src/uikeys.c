@@ -9,6 +9,7 @@
 #include "tcpladder/ladder.h"
 #include "tcpladder/scenario.h"
 #include "tcpladder/ui.h"
+#include "tcpladder/uileaks.h"
 #include "tcpladder/uirows.h"
 
 bool tl_ui_filter_match(const struct tl_ui *ui, const struct tl_ui_input *in,
@@ -127,25 +128,86 @@ static void toggle_freeze(struct tl_ui *ui, const struct tl_ui_input *in)
 		tl_ui_freeze(ui, in);
 }
 
+/* Help: any key returns where it was opened; F10 still quits. */
 static bool help_key(struct tl_ui *ui, int key)
 {
-	if (key == 'q' || key == TL_KEY_ESC || key == TL_KEY_F1 || key == 'h' || key == '?' ||
-	    key == TL_KEY_ENTER)
-		ui->screen = TL_SCREEN_MAIN;
-	else if (key == TL_KEY_F10)
+	if (key == TL_KEY_F10)
 		ui->quit = true;
+	else
+		ui->screen = ui->help_from == TL_SCREEN_HELP ? TL_SCREEN_MAIN : ui->help_from;
 	return true;
 }
 
+/* The leak screen: choose a process, narrow the view to it (Enter), copy
+ * the ss command that lists its sockets (c). */
 static bool leaks_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
 {
-	if (key == 'q' || key == TL_KEY_ESC || key == 'L' || key == 'l' || key == TL_KEY_ENTER)
+	const struct tl_leak_group **rows = tl_calloc(in->n_leaks + 1, sizeof(*rows));
+	size_t sel, n = tl_uileaks_rows(in, rows, in->n_leaks, ui->leak_pid, &sel);
+	long to = (long)sel, page = TL_MAX(1, ui->table_visible - 1);
+	bool handled = true;
+	switch (key) {
+	case 'q':
+	case TL_KEY_ESC:
+	case 'L':
+	case 'l':
 		ui->screen = TL_SCREEN_MAIN;
-	else if (key == TL_KEY_F10)
+		break;
+	case TL_KEY_F1:
+	case 'h':
+	case '?':
+		ui->screen = TL_SCREEN_HELP;
+		ui->help_from = TL_SCREEN_LEAKS;
+		break;
+	case TL_KEY_F10:
 		ui->quit = true;
-	else if (key == ' ')
+		break;
+	case ' ':
 		toggle_freeze(ui, in);
-	return true;
+		break;
+	case TL_KEY_UP:
+	case 'k':
+		to--;
+		break;
+	case TL_KEY_DOWN:
+	case 'j':
+		to++;
+		break;
+	case TL_KEY_PGUP:
+		to -= page;
+		break;
+	case TL_KEY_PGDN:
+		to += page;
+		break;
+	case TL_KEY_HOME:
+		to = 0;
+		break;
+	case TL_KEY_END:
+		to = (long)n - 1;
+		break;
+	case TL_KEY_ENTER:
+		if (n) { /* every pane, this process's connections */
+			char expr[32];
+			snprintf(expr, sizeof(expr), "pid = %d", rows[sel]->pid);
+			tl_ui_set_filter(ui, expr);
+		}
+		ui->screen = TL_SCREEN_MAIN;
+		break;
+	case 'c':
+		if (n) {
+			char msg[600];
+			tl_uileaks_ss_command(rows[sel], in->n_ns > 1, ui->copy, sizeof(ui->copy));
+			snprintf(msg, sizeof(msg), "copied: %s", ui->copy);
+			tl_ui_message(ui, msg);
+		}
+		break;
+	default:
+		handled = false;
+	}
+	if (n && to != (long)sel)
+		ui->leak_pid = rows[to < 0 ? 0 : (size_t)to >= n ? n - 1 : (size_t)to]->pid;
+	free(rows);
+	return handled;
 }
 
 /* The detail screen: move along the ladder, mark, explain, replay. */
@@ -160,6 +222,12 @@ static bool detail_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
 		break;
 	case TL_KEY_F10:
 		ui->quit = true;
+		break;
+	case TL_KEY_F1:
+	case 'h':
+	case '?':
+		ui->screen = TL_SCREEN_HELP;
+		ui->help_from = TL_SCREEN_DETAIL;
 		break;
 	case ' ':
 		toggle_freeze(ui, in);
@@ -305,6 +373,7 @@ static bool main_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
 	case 'h':
 	case '?':
 		ui->screen = TL_SCREEN_HELP;
+		ui->help_from = TL_SCREEN_MAIN;
 		break;
 	case 'L':
 	case 'l':
@@ -393,7 +462,7 @@ static bool keeps_freeze(const struct tl_ui *ui, int key)
 	case TL_KEY_F1:
 	case 'h':
 	case '?':
-		return ui->screen == TL_SCREEN_MAIN;
+		return true; /* help, and back to the frozen screen */
 	case TL_KEY_UP:
 	case TL_KEY_DOWN:
 	case TL_KEY_PGUP:

@@ -141,7 +141,13 @@ struct tl_ui {
 	const char *lang;        /* narration language: "en" or "zh" */
 	int lab_scenario;        /* the lab's scenario (scenario.h), -1 outside the lab */
 	bool lab_lesson;         /* the ladder screen shows the scenario's explanation (w) */
+	/* the leak screen: the selected process (by pid, so it stays put as
+	 * the list is sorted again) and the first row shown */
+	int leak_pid;
+	size_t leak_top;
+	enum tl_screen help_from; /* where help returns to */
 	/* requests for the shell, cleared by it */
+	char copy[512]; /* text for the terminal's clipboard (OSC 52), "" for none */
 	bool quit;
 	bool toggle_pause;
 	int delay_step; /* +1 slower, -1 faster */

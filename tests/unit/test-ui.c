@@ -462,6 +462,38 @@ static void leak_screen(struct tl_ui *ui, struct fixture *f)
 	is_int(ui->screen, TL_SCREEN_LEAKS, "L: the leak screen");
 	golden_in("leaks-80x24", ui, &in, 80, 24, false);
 	golden_in("leaks-100x30-ascii", ui, &in, 100, 30, true);
+	{
+		struct tl_canvas c;
+		struct tl_buf b;
+		tl_canvas_init(&c, 160, 30, &tl_glyphs_utf8);
+		tl_buf_init(&b);
+		tl_ui_draw(ui, &c, &in);
+		tl_canvas_dump(&c, &b);
+		ok(strstr(b.data, "/usr/bin/api-server --port 443") && strstr(b.data, ":443"),
+		   "the leak screen: the command line and the local ports");
+		ok(!strstr(b.data, "(unknown)") &&
+		       strstr(b.data, "2 more in CLOSE-WAIT whose process is not known"),
+		   "unknown owners: one line, in words");
+		ok(strstr(b.data, "ss -tnp state close-wait '( sport = :443 )' | grep 'pid=4242,'"),
+		   "the ss command that lists the process's sockets");
+		ok(strstr(b.data, "(count 1 to 5 over its last"), "the trend's range");
+		tl_buf_fini(&b);
+		tl_canvas_fini(&c);
+	}
+	tl_ui_key(ui, 'c', &in);
+	is_str(ui->copy, "ss -tnp state close-wait '( sport = :443 )' | grep 'pid=4242,'",
+	       "c: the ss command for the clipboard");
+	ok(ui->message && strstr(ui->message, "copied: ss -tnp"), "c: and on the status line");
+	ui->copy[0] = '\0';
+	tl_ui_key(ui, TL_KEY_F1, &in);
+	is_int(ui->screen, TL_SCREEN_HELP, "F1 on the leak screen: help");
+	tl_ui_key(ui, 'x', &in);
+	is_int(ui->screen, TL_SCREEN_LEAKS, "any key: back to the leak screen");
+	tl_ui_key(ui, TL_KEY_ENTER, &in);
+	ok(ui->screen == TL_SCREEN_MAIN && ui->filter && !strcmp(ui->filter_text, "pid = 4242"),
+	   "Enter: every pane narrowed to the process (%s)", ui->filter_text);
+	tl_ui_set_filter(ui, "");
+	tl_ui_key(ui, 'L', &in);
 	tl_ui_key(ui, TL_KEY_ESC, &in);
 	is_int(ui->screen, TL_SCREEN_MAIN, "Esc leaves the leak screen");
 	free(groups);
@@ -668,8 +700,8 @@ static void netns_screens(void)
 	golden_in("netns-80x24-ascii", &ui, &in, 80, 24, true);
 
 	struct tl_cw_item items[2] = {
-		{80, 1, 12, true, 4242, "leaky", "leaky --serve", 1},
-		{80, 1, 10, true, 4242, "leaky", "leaky --serve", 1},
+		{80, 1, 12, true, 4242, "leaky", "leaky --serve", 1, false},
+		{80, 1, 10, true, 4242, "leaky", "leaky --serve", 1, false},
 	};
 	struct tl_leak_cfg cfg;
 	struct tl_leak_group *groups = NULL;
