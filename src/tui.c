@@ -138,6 +138,8 @@ static int map_key(int r, wint_t ch)
 		return TL_KEY_ENTER;
 	case KEY_BTAB:
 		return TL_KEY_BTAB;
+	case KEY_DC:
+		return TL_KEY_DELETE;
 	case KEY_BACKSPACE:
 		return TL_KEY_BACKSPACE;
 	default:
@@ -204,7 +206,7 @@ static bool terminal_setup(bool *color)
 	nodelay(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);
-	mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED, NULL);
+	mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
 	mouseinterval(0);
 	if (*color && has_colors()) {
 		start_color();
@@ -343,7 +345,13 @@ static void read_keys(struct tui *t, const struct tl_ui_input *in)
 		}
 		if (r == KEY_CODE_YES && ch == KEY_MOUSE) {
 			MEVENT me;
-			if (getmouse(&me) == OK)
+			if (getmouse(&me) != OK)
+				continue;
+			if (me.bstate & BUTTON4_PRESSED)
+				tl_ui_wheel(ui, me.x, me.y, -1, in);
+			else if (me.bstate & BUTTON5_PRESSED)
+				tl_ui_wheel(ui, me.x, me.y, 1, in);
+			else
 				tl_ui_click(ui, me.x, me.y, in);
 			t->redraw = true;
 			continue;
@@ -378,7 +386,8 @@ static void read_keys(struct tui *t, const struct tl_ui_input *in)
 	}
 	if (ui->delay_step) {
 		uint64_t d = tl_engine_delay(e);
-		d = ui->delay_step > 0 ? d * 3 / 2 : d * 2 / 3;
+		for (int i = 0; i < abs(ui->delay_step) && i < 20; i++) /* each press counts */
+			d = ui->delay_step > 0 ? d * 3 / 2 : d * 2 / 3;
 		d = TL_MAX(50000000ULL, TL_MIN(d, 60 * SEC));
 		tl_engine_set_delay(e, d);
 		char msg[64];

@@ -258,9 +258,13 @@ void tl_uileaks_draw(struct tl_canvas *c, struct tl_ui *ui, const struct tl_ui_i
 		    "for %s, or %u in one process.  OLDEST: ~ estimated, > at least.",
 		    window, age, cfg->count_threshold);
 	}
-	tl_canvas_text(c, 0, c->h - 1, c->w, TL_ST_KEY,
-		       n ? "Up Down: choose  Enter: only this process  c: copy the ss command  "
-			   "Esc q L: back  Space: freeze  F1: help  F10: quit"
-			 : "Esc q L: back  Space: freeze  F1: help  F10: quit");
+	if (ui->message) /* what c copied, and other notices */
+		tl_canvas_text(c, 0, c->h - 1, c->w, TL_ST_WARN, ui->message);
+	else
+		tl_canvas_text(
+		    c, 0, c->h - 1, c->w, TL_ST_KEY,
+		    n ? "Up Down: choose  Enter: only this process  c: copy the ss command  "
+			"Esc q L: back  Space: freeze  F1: help  F10: quit"
+		      : "Esc q L: back  Space: freeze  F1: help  F10: quit");
 	free(rows);
 }

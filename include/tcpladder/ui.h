@@ -40,11 +40,17 @@ enum tl_key {
 	TL_KEY_F5,
 	TL_KEY_F6,
 	TL_KEY_F10 = TL_KEY_F1 + 9,
+	TL_KEY_F12 = TL_KEY_F1 + 11,
+	TL_KEY_DELETE,
 };
+
+/* Control keys, as the terminal sends them. */
+#define TL_KEY_CTRL(c) ((c)&0x1f)
 
 enum tl_pane { TL_PANE_HIST, TL_PANE_TABLE, TL_PANE_EVENTS, TL_PANE_N };
 enum tl_screen { TL_SCREEN_MAIN, TL_SCREEN_HELP, TL_SCREEN_DETAIL, TL_SCREEN_LEAKS };
-enum tl_prompt { TL_PROMPT_NONE, TL_PROMPT_SEARCH, TL_PROMPT_FILTER };
+enum tl_prompt { TL_PROMPT_NONE, TL_PROMPT_SEARCH, TL_PROMPT_FILTER, TL_PROMPT_SORT };
+#define TL_UI_HISTORY 16
 enum tl_sort {
 	TL_SORT_STATE,
 	TL_SORT_LOCAL,
@@ -94,6 +100,11 @@ struct tl_rect {
 	int x, y, w, h;
 };
 
+/* A column head's cells on screen, and its sort key (-1: none). */
+struct tl_ui_head {
+	int x0, x1, sort;
+};
+
 struct tl_filter;
 struct tl_ladder;
 struct tl_ui_order;
@@ -122,6 +133,12 @@ struct tl_ui {
 	enum tl_prompt prompt;
 	char input[256];
 	size_t input_len;
+	size_t input_cur; /* the cursor, a byte offset at a character's start */
+	/* the filters applied, oldest first, for Up and Down in the prompt */
+	char history[TL_UI_HISTORY][256];
+	int n_history, history_at; /* history_at == n_history: the line being typed */
+	char history_draft[256];   /* that line, kept while browsing */
+	int menu_sel;              /* the sort menu's choice */
 	char search[256];
 	char filter_text[256];
 	struct tl_filter *filter;
@@ -156,6 +173,8 @@ struct tl_ui {
 	struct tl_ui_order *order; /* the table's sorted keys, kept between refreshes */
 	/* the last frame's geometry, for mouse clicks */
 	struct tl_rect pane[TL_PANE_N];
+	struct tl_ui_head head[16];
+	int n_head, head_y;
 	int table_first_y;
 	int table_visible;
 };
@@ -168,8 +187,11 @@ void tl_ui_fini(struct tl_ui *ui);
 void tl_ui_refresh_rows(struct tl_ui *ui, const struct tl_ui_input *in);
 /* One key; returns true when the screen should be redrawn. */
 bool tl_ui_key(struct tl_ui *ui, int key, const struct tl_ui_input *in);
-/* A mouse click at a cell: selects the pane and the row under it. */
+/* A mouse click at a cell: selects the pane and the row under it; on a
+ * column's head, sorts by it (again: the other way). */
 void tl_ui_click(struct tl_ui *ui, int x, int y, const struct tl_ui_input *in);
+/* The mouse wheel at a cell (dir -1 up, +1 down): scrolls what is under it. */
+void tl_ui_wheel(struct tl_ui *ui, int x, int y, int dir, const struct tl_ui_input *in);
 /* Draw the whole screen. */
 void tl_ui_draw(struct tl_ui *ui, struct tl_canvas *c, const struct tl_ui_input *in);
 /* The histogram pane in r (the main screen's, or beside a wide ladder). */
@@ -190,6 +212,8 @@ size_t tl_ui_events_shown(const struct tl_ui *ui, const struct tl_ui_input *in,
  * is not known yet does not match them. */
 bool tl_ui_filter_match(const struct tl_ui *ui, const struct tl_ui_input *in,
 			const struct tl_sock *s);
+/* Open a prompt with text in it, the cursor at its end. */
+void tl_ui_open_prompt(struct tl_ui *ui, enum tl_prompt p, const char *text);
 /* Filter every pane with expr ("" for none); false, with the reason in the
  * footer, when it does not parse. */
 bool tl_ui_set_filter(struct tl_ui *ui, const char *expr);

@@ -409,6 +409,128 @@ static void owner_filter(struct fixture *f)
 	tl_owners_free(own);
 }
 
+static void type(struct tl_ui *ui, const char *text, const struct tl_ui_input *in)
+{
+	for (const char *p = text; *p; p++)
+		tl_ui_key(ui, *p, in);
+}
+
+/* Keys that behave: the prompt edits a line and recalls filters, F3 goes
+ * to the next match, each + counts, F2 F5 F9 say why they do nothing,
+ * help returns on any key, a click on a column head sorts, the wheel
+ * scrolls. */
+static void keys_behave(struct fixture *f)
+{
+	struct tl_ui ui;
+	struct tl_canvas c;
+	struct tl_ui_input in = input(f);
+	tl_ui_init(&ui);
+	tl_canvas_init(&c, 100, 30, &tl_glyphs_utf8);
+	tl_ui_draw(&ui, &c, &in);
+
+	tl_ui_key(&ui, TL_KEY_F4, &in);
+	type(&ui, "sport = :443", &in);
+	tl_ui_key(&ui, TL_KEY_HOME, &in);
+	type(&ui, "state listening ", &in);
+	is_str(ui.input, "state listening sport = :443", "Home, then typing inserts at the start");
+	tl_ui_key(&ui, TL_KEY_END, &in);
+	tl_ui_key(&ui, TL_KEY_CTRL('w'), &in);
+	is_str(ui.input, "state listening sport = ", "C-w takes back a word");
+	tl_ui_key(&ui, TL_KEY_LEFT, &in);
+	tl_ui_key(&ui, TL_KEY_LEFT, &in);
+	tl_ui_key(&ui, TL_KEY_BACKSPACE, &in);
+	is_str(ui.input, "state listening sport= ", "Left Left Backspace: in the middle");
+	tl_ui_key(&ui, TL_KEY_DELETE, &in);
+	is_str(ui.input, "state listening sport ", "Delete: the character at the cursor");
+	tl_ui_key(&ui, TL_KEY_CTRL('u'), &in);
+	is_str(ui.input, " ", "C-u: all before the cursor");
+	tl_ui_key(&ui, TL_KEY_CTRL('k'), &in);
+	type(&ui, "sport = :443", &in);
+	tl_ui_key(&ui, TL_KEY_ENTER, &in);
+	is_str(ui.filter_text, "sport = :443", "the edited filter applies");
+	tl_ui_key(&ui, TL_KEY_F4, &in);
+	tl_ui_key(&ui, TL_KEY_CTRL('u'), &in);
+	type(&ui, "state time-wait", &in);
+	tl_ui_key(&ui, TL_KEY_ENTER, &in);
+	tl_ui_key(&ui, TL_KEY_F4, &in);
+	tl_ui_key(&ui, TL_KEY_CTRL('u'), &in);
+	type(&ui, "dst", &in);
+	tl_ui_key(&ui, TL_KEY_UP, &in);
+	is_str(ui.input, "state time-wait", "Up: the last filter");
+	tl_ui_key(&ui, TL_KEY_UP, &in);
+	is_str(ui.input, "sport = :443", "Up again: the one before");
+	tl_ui_key(&ui, TL_KEY_UP, &in);
+	is_str(ui.input, "sport = :443", "no older one: it stays");
+	tl_ui_key(&ui, TL_KEY_DOWN, &in);
+	tl_ui_key(&ui, TL_KEY_DOWN, &in);
+	is_str(ui.input, "dst", "Down past the newest: the line being typed");
+	tl_ui_key(&ui, TL_KEY_CTRL('u'), &in);
+	tl_ui_key(&ui, TL_KEY_ENTER, &in);
+	tl_ui_refresh_rows(&ui, &in);
+
+	/* F3 outside the prompt: the next match of the last search */
+	tl_ui_key(&ui, '/', &in);
+	type(&ui, "ESTAB", &in);
+	tl_ui_key(&ui, TL_KEY_ENTER, &in);
+	size_t first = ui.sel;
+	tl_ui_key(&ui, TL_KEY_F3, &in);
+	ok(ui.prompt == TL_PROMPT_NONE && ui.sel == first + 1,
+	   "F3 after a search: the next match, no prompt");
+
+	tl_ui_key(&ui, '+', &in);
+	tl_ui_key(&ui, '+', &in);
+	tl_ui_key(&ui, '+', &in);
+	is_int(ui.delay_step, 3, "three + presses count three times");
+	tl_ui_key(&ui, '-', &in);
+	is_int(ui.delay_step, 2, "and - counts back");
+	ui.delay_step = 0;
+
+	static const int dead[] = {TL_KEY_F1 + 1, TL_KEY_F5, TL_KEY_F1 + 8};
+	for (size_t i = 0; i < 3; i++) {
+		tl_ui_message(&ui, NULL);
+		tl_ui_key(&ui, dead[i], &in);
+		ok(ui.message && strlen(ui.message) > 20, "F%d says why: %s", i == 0 ? 2 : i == 1 ? 5 : 9,
+		   ui.message ? ui.message : "(nothing)");
+	}
+	tl_ui_message(&ui, NULL);
+
+	static const int any[] = {'x', TL_KEY_DOWN, TL_KEY_F4, ' ', '1'};
+	for (size_t i = 0; i < 5; i++) {
+		tl_ui_key(&ui, TL_KEY_F1, &in);
+		tl_ui_key(&ui, any[i], &in);
+		ok(ui.screen == TL_SCREEN_MAIN && ui.prompt == TL_PROMPT_NONE && !ui.frozen,
+		   "help: key %d returns, and does nothing else", any[i]);
+	}
+	ui.detail_id = 0;
+	ui.screen = TL_SCREEN_DETAIL;
+	tl_ui_key(&ui, TL_KEY_F1, &in);
+	is_int(ui.screen, TL_SCREEN_HELP, "F1 on the ladder screen: help");
+	tl_ui_key(&ui, TL_KEY_ENTER, &in);
+	is_int(ui.screen, TL_SCREEN_DETAIL, "and back to the ladder");
+	ui.screen = TL_SCREEN_MAIN;
+
+	tl_ui_draw(&ui, &c, &in);
+	int age_x = -1;
+	for (int i = 0; i < ui.n_head; i++)
+		if (ui.head[i].sort == TL_SORT_AGE)
+			age_x = ui.head[i].x0;
+	ok(age_x >= 0, "the AGE column's head is known");
+	tl_ui_click(&ui, age_x + 1, ui.head_y, &in);
+	ok(ui.sort == TL_SORT_AGE && !ui.sort_desc, "a click on AGE sorts by age");
+	tl_ui_click(&ui, age_x + 1, ui.head_y, &in);
+	ok(ui.sort == TL_SORT_AGE && ui.sort_desc, "a second click: the other way");
+
+	tl_ui_refresh_rows(&ui, &in);
+	tl_ui_draw(&ui, &c, &in);
+	size_t sel = ui.sel;
+	tl_ui_wheel(&ui, 5, ui.table_first_y, 1, &in);
+	is_int(ui.sel, sel + 3, "the wheel scrolls the table");
+	tl_ui_wheel(&ui, 5, ui.pane[TL_PANE_EVENTS].y + 1, -1, &in);
+	ok(ui.frozen && ui.ev_top > 0, "the wheel over the events scrolls them back (frozen)");
+	tl_canvas_fini(&c);
+	tl_ui_fini(&ui);
+}
+
 static void golden(const char *name, struct tl_ui *ui, struct fixture *f, int w, int h, bool ascii)
 {
 	struct tl_ui_input in = input(f);
@@ -764,7 +886,11 @@ int main(void)
 	tl_ui_key(&ui, '<', &in);
 	is_int(ui.sort, TL_SORT_STATE, "< sorts by the previous column");
 	tl_ui_key(&ui, TL_KEY_F6, &in);
-	is_int(ui.sort, TL_SORT_LOCAL, "F6 too");
+	ok(ui.prompt == TL_PROMPT_SORT, "F6: the sort menu");
+	tl_ui_key(&ui, TL_KEY_RIGHT, &in);
+	tl_ui_key(&ui, TL_KEY_ENTER, &in);
+	ok(ui.sort == TL_SORT_LOCAL && ui.prompt == TL_PROMPT_NONE,
+	   "F6 Right Enter: sorted by the next column");
 	tl_ui_key(&ui, '<', &in);
 
 	/* Search jumps to the first match. */
@@ -892,6 +1018,7 @@ int main(void)
 	netns_screens();
 	filter_everywhere(&f);
 	owner_filter(&f);
+	keys_behave(&f);
 	freeze(&f);
 
 	tl_ui_fini(&ui);
