@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tcpladder/canvas.h"
 #include "tcpladder/clock.h"
+#include "tcpladder/config.h"
 #include "tcpladder/demo.h"
 #include "tcpladder/engine.h"
 #include "tcpladder/filter.h"
@@ -231,7 +233,110 @@ struct tui {
 	unsigned released; /* step mode: segments released since it began */
 	char step_note[160]; /* step mode: what happened last */
 	char host[256];
+	/* settings: the config file, and what it holds (written when they change) */
+	char config_path[4096];
+	struct tl_config saved;
+	uint64_t interval_ns; /* set with + and -: kept; 0 otherwise */
+	bool config_said;     /* a failure to save, said once */
 };
+
+/* $XDG_CONFIG_HOME/tcpladder/config, or ~/.config/tcpladder/config;
+ * false when neither is set. */
+static bool config_path(char *out, size_t len)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	int n;
+	if (xdg && *xdg == '/')
+		n = snprintf(out, len, "%s/tcpladder/config", xdg);
+	else if (home && *home)
+		n = snprintf(out, len, "%s/.config/tcpladder/config", home);
+	else
+		return false;
+	return n > 0 && (size_t)n < len;
+}
+
+/* Read the settings before the terminal is taken: a malformed file is
+ * ignored with one line on stderr. */
+static void config_load(struct tui *t, const struct tl_options *o)
+{
+	tl_config_init(&t->saved);
+	if (!config_path(t->config_path, sizeof(t->config_path))) {
+		t->config_path[0] = '\0';
+		return;
+	}
+	FILE *f = fopen(t->config_path, "r");
+	if (!f)
+		return; /* none yet */
+	char buf[8192];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	bool big = !feof(f);
+	fclose(f);
+	char *cause = NULL;
+	struct tl_config c;
+	if (big)
+		cause = tl_strdup("longer than 8 KiB");
+	else if (tl_config_parse(buf, &c, &cause) == 0)
+		t->saved = c;
+	if (cause) {
+		char *safe = tl_text_safe(t->config_path, 0);
+		fprintf(stderr, "tcpladder: warning: ignoring %s: %s\n", safe, cause);
+		free(safe);
+		free(cause);
+		return;
+	}
+	t->ui.sort = t->saved.sort;
+	t->ui.sort_desc = t->saved.reverse;
+	memcpy(t->ui.collapsed, t->saved.collapsed, sizeof(t->ui.collapsed));
+	/* -d on the command line wins over the saved interval */
+	if (t->saved.interval_ns && !o->delay_set && !t->demo) {
+		tl_engine_set_delay(tl_runtime_engine(t->rt), t->saved.interval_ns);
+		t->interval_ns = t->saved.interval_ns;
+	}
+}
+
+/* Write the settings when they changed: to a new file renamed over the
+ * old, so a crash never leaves half of one. */
+static void config_save(struct tui *t)
+{
+	struct tl_config c = t->saved;
+	c.sort = t->ui.sort;
+	c.reverse = t->ui.sort_desc;
+	memcpy(c.collapsed, t->ui.collapsed, sizeof(c.collapsed));
+	c.interval_ns = t->interval_ns;
+	if (!t->config_path[0] || !memcmp(&c, &t->saved, sizeof(c)))
+		return;
+	t->saved = c;
+	struct tl_buf b;
+	tl_buf_init(&b);
+	tl_config_format(&c, &b);
+	char dir[4096], tmp[4200];
+	snprintf(dir, sizeof(dir), "%s", t->config_path);
+	*strrchr(dir, '/') = '\0';
+	snprintf(tmp, sizeof(tmp), "%s.%d", t->config_path, (int)getpid());
+	char *parent = strrchr(dir, '/');
+	if (parent) { /* ~/.config, then its tcpladder */
+		*parent = '\0';
+		mkdir(dir, 0700);
+		*parent = '/';
+	}
+	mkdir(dir, 0700);
+	FILE *f = fopen(tmp, "w");
+	bool ok = f && fwrite(b.data, 1, b.len, f) == b.len;
+	ok = (f && fclose(f) == 0) && ok;
+	ok = ok && rename(tmp, t->config_path) == 0;
+	if (!ok) {
+		int e = errno;
+		unlink(tmp);
+		if (!t->config_said) {
+			char msg[300];
+			snprintf(msg, sizeof(msg), "settings not saved: %s", strerror(e));
+			tl_ui_message(&t->ui, msg);
+			t->config_said = true;
+		}
+	}
+	tl_buf_fini(&b);
+}
 
 static struct tl_ui_input ui_input(struct tui *t, uint64_t now)
 {
@@ -390,6 +495,7 @@ static void read_keys(struct tui *t, const struct tl_ui_input *in)
 			d = ui->delay_step > 0 ? d * 3 / 2 : d * 2 / 3;
 		d = TL_MAX(50000000ULL, TL_MIN(d, 60 * SEC));
 		tl_engine_set_delay(e, d);
+		t->interval_ns = d;
 		char msg[64];
 		snprintf(msg, sizeof(msg), "sampling every %.2f s", (double)d / 1e9);
 		tl_ui_message(ui, msg);
@@ -581,6 +687,7 @@ static int run_loop(struct tui *t, char **cause)
 		}
 		bool hangup = pfd[n - 1].revents & (POLLHUP | POLLERR | POLLNVAL);
 		read_keys(t, &in);
+		config_save(t);
 		if (t->ui.quit)
 			return EXIT_SUCCESS;
 		int r = tl_runtime_step(t->rt, tl_mono_ns(), tl_wall_now(), cause);
@@ -635,14 +742,16 @@ int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
 		free(cause);
 		return EXIT_FAILURE;
 	}
+	tl_ui_init(&t.ui);
+	config_load(&t, o); /* before the terminal is taken: it may warn */
 	if (!terminal_setup(&color)) {
 		tl_set_fatal_hook(NULL);
+		tl_ui_fini(&t.ui);
 		fprintf(stderr, "tcpladder: cannot initialise the terminal\n");
 		tl_runtime_free(t.rt);
 		return EXIT_FAILURE;
 	}
 	tl_canvas_init(&t.canvas, COLS, LINES, t.utf8 ? &tl_glyphs_utf8 : &tl_glyphs_ascii);
-	tl_ui_init(&t.ui);
 	t.ui.lang = o->lang ? o->lang : "en";
 	/* The kernel kept every socket pid and comm terms might select: the
 	 * view applies them, by owner, as if typed after F4. */
