@@ -49,6 +49,7 @@ struct parser {
 	char **netns;   /* "netns" clauses */
 	size_t n_netns;
 	int nest;
+	bool owner; /* a pid or comm term was parsed */
 };
 
 static bool word_char(char c)
@@ -160,6 +161,7 @@ static void node_free(struct tl_fnode *n)
 	if (!n)
 		return;
 	node_free(n->a);
+	free(n->name);
 	for (size_t i = 0; i < n->n; i++)
 		node_free(n->terms[i].node);
 	free(n->terms);
@@ -461,6 +463,60 @@ bad:
 	return NULL;
 }
 
+/* pid / comm (tcpladder's own), the keyword being the current token:
+ * "pid [OP] N", "comm [= | !=] NAME"; NAME may be a shell pattern. */
+static struct tl_fnode *parse_owner(struct parser *p)
+{
+	struct tok kw = p->t, op = {.kind = T_END, .cmp = C_EQ};
+	bool pid = tok_is(&kw, "pid");
+	struct tl_fnode *n;
+
+	next(p);
+	if (p->t.kind == T_OP) {
+		op = p->t;
+		next(p);
+	}
+	n = node_new(pid ? N_PID : N_COMM, NULL);
+	n->cmp = op.cmp;
+	p->owner = true;
+	if (!pid && op.cmp != C_EQ && op.cmp != C_NE) {
+		fail(p, "'%.*s' compares numbers, not names, at column %zu", TOKQ(&op), op.col);
+		goto bad;
+	}
+	if (p->t.kind != T_WORD) {
+		if (op.kind == T_END)
+			fail(p, "expected %s after '%.*s' at column %zu",
+			     pid ? "a process id" : "a command name", TOKQ(&kw), p->t.col);
+		else
+			fail(p, "expected %s after '%.*s %.*s' at column %zu",
+			     pid ? "a process id" : "a command name", TOKQ(&kw), TOKQ(&op),
+			     p->t.col);
+		goto bad;
+	}
+	if (pid) {
+		long v = 0;
+		bool ok = p->t.n > 0 && p->t.n <= 10;
+		for (size_t i = 0; ok && i < p->t.n; i++) {
+			ok = p->t.s[i] >= '0' && p->t.s[i] <= '9';
+			v = v * 10 + (p->t.s[i] - '0');
+		}
+		if (!ok || v < 1 || v > 0x3fffffff) {
+			fail(p, "invalid process id '%.*s' at column %zu", TOKQ(&p->t), p->t.col);
+			goto bad;
+		}
+		n->port = (int)v;
+	} else {
+		n->name = tl_malloc(p->t.n + 1);
+		memcpy(n->name, p->t.s, p->t.n);
+		n->name[p->t.n] = '\0';
+	}
+	next(p);
+	return n;
+bad:
+	node_free(n);
+	return NULL;
+}
+
 static struct tl_fnode *parse_term(struct parser *p, const struct tok *after)
 {
 	struct tok t = p->t;
@@ -495,6 +551,10 @@ static struct tl_fnode *parse_term(struct parser *p, const struct tok *after)
 			n = parse_cond(p);
 			break;
 		}
+		if (tok_is(&t, "pid") || tok_is(&t, "comm")) {
+			n = parse_owner(p);
+			break;
+		}
 		if (tok_is(&t, "state") || tok_is(&t, "exclude") || tok_is(&t, "excl") ||
 		    tok_is(&t, "netns")) {
 			fail(p, "'%.*s' must be at the top level, joined by 'and', at column %zu",
@@ -511,7 +571,7 @@ static struct tl_fnode *parse_term(struct parser *p, const struct tok *after)
 		else
 			fail(p,
 			     "unexpected '%.*s' at column %zu: expected sport, dport, src, dst, "
-			     "state, not or '('",
+			     "comm, pid, state, not or '('",
 			     TOKQ(&t), t.col);
 		return NULL;
 	}
@@ -733,6 +793,12 @@ static void node_text(struct tl_buf *b, const struct tl_fnode *n)
 			tl_buf_puts(b, "!= ");
 		host_text(b, &n->host);
 		break;
+	case N_PID:
+		tl_buf_printf(b, "pid %s %d", cmp_text(n->cmp), n->port);
+		break;
+	case N_COMM:
+		tl_buf_printf(b, "comm %s %s", cmp_text(n->cmp), n->name);
+		break;
 	}
 }
 
@@ -803,6 +869,7 @@ struct tl_filter *tl_filter_parse(const char *expr, char **cause)
 	f->states = (p.want ? p.want : TL_TCPF_ALL) & ~p.drop;
 	f->netns = p.netns;
 	f->n_netns = p.n_netns;
+	f->owner = p.owner;
 	tl_buf_init(&b);
 	states_text(&b, f->states);
 	for (size_t i = 0; i < f->n_netns; i++)
@@ -885,20 +952,59 @@ static bool host_match(const struct tl_hostcond *h, int family, const uint8_t ad
 	return prefix_match(addr, h->addr, h->plen);
 }
 
-static bool eval(const struct tl_fnode *n, const struct tl_sock *s)
+/* The owner an evaluation knows: pid 0 when no process holds the socket. */
+struct owner {
+	int pid;
+	const char *comm;
+};
+
+static bool cmp_int(enum cmp c, int a, int b)
+{
+	switch (c) {
+	case C_EQ:
+		return a == b;
+	case C_NE:
+		return a != b;
+	case C_LT:
+		return a < b;
+	case C_GT:
+		return a > b;
+	case C_LE:
+		return a <= b;
+	case C_GE:
+		return a >= b;
+	}
+	return false;
+}
+
+/* Without an owner (o NULL), a pid or comm term could go either way: it
+ * counts as hi, flipped under "not", so that the result is an upper
+ * bound (hi true) of what the owner would decide, as the bytecode is. */
+static bool eval(const struct tl_fnode *n, const struct tl_sock *s, const struct owner *o, bool hi)
 {
 	int port;
 	bool r;
 
 	switch (n->kind) {
 	case N_LIST:
-		r = eval(n->terms[0].node, s);
+		r = eval(n->terms[0].node, s, o, hi);
 		for (size_t i = 1; i < n->n; i++)
 			if (r != n->terms[i].is_or) /* else the prefix decides */
-				r = eval(n->terms[i].node, s);
+				r = eval(n->terms[i].node, s, o, hi);
 		return r;
 	case N_NOT:
-		return !eval(n->a, s);
+		return !eval(n->a, s, o, !hi);
+	case N_PID:
+		if (!o)
+			return hi;
+		return o->pid > 0 && cmp_int(n->cmp, o->pid, n->port);
+	case N_COMM:
+		if (!o)
+			return hi;
+		if (o->pid <= 0 || !o->comm)
+			return false;
+		r = !strcmp(n->name, o->comm) || fnmatch(n->name, o->comm, 0) == 0;
+		return n->cmp == C_NE ? !r : r;
 	case N_PORT:
 		port = n->dst ? s->rport : s->lport;
 		switch (n->cmp) {
@@ -930,5 +1036,21 @@ bool tl_filter_match(const struct tl_filter *f, const struct tl_sock *s)
 
 	if (st >= TL_TCP_NSTATES || !(f->states & TL_TCPF(st)))
 		return false;
-	return !f->root || eval(f->root, s);
+	return !f->root || eval(f->root, s, NULL, true);
+}
+
+bool tl_filter_match_owner(const struct tl_filter *f, const struct tl_sock *s, int pid,
+			   const char *comm)
+{
+	struct owner o = {pid > 0 ? pid : 0, comm};
+	int st = tl_tcp_state_shown(s->state);
+
+	if (st >= TL_TCP_NSTATES || !(f->states & TL_TCPF(st)))
+		return false;
+	return !f->root || eval(f->root, s, &o, true);
+}
+
+bool tl_filter_has_owner(const struct tl_filter *f)
+{
+	return f && f->owner;
 }

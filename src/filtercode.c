@@ -112,7 +112,7 @@ static void emit_not(struct frag *f)
 	put_op(f, INET_DIAG_BC_JMP, 4, 8);
 }
 
-static int compile(const struct tl_fnode *n, struct frag *out);
+static int compile(const struct tl_fnode *n, struct frag *out, bool neg);
 
 /* A list in one pass, its terms in a row.  Grouped from the left, the
  * list so far is the prefix: "and t" runs t when the prefix said yes and
@@ -120,7 +120,7 @@ static int compile(const struct tl_fnode *n, struct frag *out);
  * the prefix's yes, and its "no" exits land on t.  Exits wait in yes and
  * no until their target is known, so each term is copied and scanned
  * once (no recursion per term, linear in the code's size). */
-static int compile_list(const struct tl_fnode *n, struct frag *out)
+static int compile_list(const struct tl_fnode *n, struct frag *out, bool neg)
 {
 	struct patches yes = {0}, no = {0};
 	int err = 0;
@@ -135,7 +135,7 @@ static int compile_list(const struct tl_fnode *n, struct frag *out)
 		} else if (i > 0) {
 			patches_apply(&yes, out->code, out->len);
 		}
-		err = compile(n->terms[i].node, &t);
+		err = compile(n->terms[i].node, &t, neg);
 		if (!err && out->len + t.len > MAX_CODE)
 			err = -EOPNOTSUPP;
 		if (!err) {
@@ -154,18 +154,26 @@ static int compile_list(const struct tl_fnode *n, struct frag *out)
 }
 
 /* Compile n, appending to out; -EOPNOTSUPP once the code grows past
- * MAX_CODE (offsets are 16 bits). */
-static int compile(const struct tl_fnode *n, struct frag *out)
+ * MAX_CODE (offsets are 16 bits).  The kernel knows no owners: a pid or
+ * comm term passes (no code) where that lets more sockets through, and
+ * fails (a jump to "no") under an odd number of "not"s (neg), so the
+ * program keeps every socket the user-space evaluator might keep. */
+static int compile(const struct tl_fnode *n, struct frag *out, bool neg)
 {
 	struct frag a = {0};
 	int err = 0;
 
 	switch (n->kind) {
 	case N_LIST:
-		err = compile_list(n, out);
+		err = compile_list(n, out, neg);
+		break;
+	case N_PID:
+	case N_COMM:
+		if (neg)
+			put_op(out, INET_DIAG_BC_JMP, 4, 8);
 		break;
 	case N_NOT:
-		if ((err = compile(n->a, &a)) < 0)
+		if ((err = compile(n->a, &a, !neg)) < 0)
 			break;
 		put_bytes(out, a.code, a.len);
 		emit_not(out);
@@ -217,10 +225,10 @@ int tl_filter_bytecode(const struct tl_filter *f, uint8_t **code, size_t *len)
 	*len = 0;
 	if (!f->root)
 		return 0;
-	err = compile(f->root, &out);
-	if (err < 0) {
+	err = compile(f->root, &out, false);
+	if (err < 0 || !out.len) { /* nothing left but owner terms: no program */
 		free(out.code);
-		return err;
+		return err < 0 ? err : 0;
 	}
 	*code = out.code;
 	*len = out.len;

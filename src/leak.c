@@ -42,6 +42,18 @@ static void judge(struct tl_leak_group *g, const struct tl_leak_cfg *cfg)
 	}
 }
 
+/* A process's local ports, each once, in the order first seen. */
+static void add_port(struct tl_leak_group *g, uint16_t port)
+{
+	for (unsigned i = 0; i < g->n_ports; i++)
+		if (g->ports[i] == port)
+			return;
+	if (g->n_ports < TL_ARRAY_SIZE(g->ports))
+		g->ports[g->n_ports++] = port;
+	else
+		g->more_ports = true;
+}
+
 size_t tl_leak_group(const struct tl_cw_item *items, size_t n, bool by_port,
 		     const struct tl_leak_cfg *cfg, struct tl_leak_group **out)
 {
@@ -76,7 +88,10 @@ size_t tl_leak_group(const struct tl_cw_item *items, size_t n, bool by_port,
 		if (it->age_s > g[k].oldest_s || g[k].count == 1) {
 			g[k].oldest_s = it->age_s;
 			g[k].oldest_exact = it->age_exact;
+			g[k].oldest_est = !it->age_exact && it->age_est;
 		}
+		if (!by_port)
+			add_port(&g[k], it->lport);
 	}
 	tl_map_fini(&idx);
 	for (size_t i = 0; i < ng; i++)

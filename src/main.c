@@ -98,12 +98,35 @@ static int parse_filter(const char *what, const char *expr, struct tl_filter **o
 	return 0;
 }
 
-static void keep_matching(struct tl_snapshot *s, const struct tl_filter *f)
+/* Keep the sockets that pass f.  With pid or comm terms, the kernel kept
+ * every socket they might select: their owners are looked up (in the
+ * namespace ns_ino's processes) and decide; without owners (--no-owners),
+ * no socket has one. */
+static void keep_matching(struct tl_snapshot *s, const struct tl_filter *f, uint64_t ns_ino,
+			  bool owners)
 {
+	struct tl_owners *own = NULL;
 	size_t k = 0;
-	for (size_t i = 0; i < s->n; i++)
-		if (tl_filter_match(f, &s->socks[i]))
-			s->socks[k++] = s->socks[i];
+
+	if (tl_filter_has_owner(f) && owners) {
+		uint32_t *inodes = tl_calloc(s->n + 1, sizeof(*inodes));
+		size_t m = 0;
+		for (size_t i = 0; i < s->n; i++)
+			if (s->socks[i].inode && tl_filter_match(f, &s->socks[i]))
+				inodes[m++] = s->socks[i].inode;
+		own = tl_owners_new(NULL);
+		tl_owners_resolve(own, inodes, m, ns_ino, NULL, 0, NULL);
+		free(inodes);
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		const struct tl_sock *r = &s->socks[i];
+		const struct tl_owner *o = own && r->inode ? tl_owners_find(own, r->inode) : NULL;
+		if (tl_filter_has_owner(f)
+			? tl_filter_match_owner(f, r, o ? o->pid : 0, o ? o->comm : NULL)
+			: tl_filter_match(f, r))
+			s->socks[k++] = *r;
+	}
+	tl_owners_free(own);
 	s->n = k;
 }
 
@@ -152,7 +175,7 @@ static int leak_report(struct tl_sampler *s, const struct tl_snapshot *snap,
 		return err;
 	}
 	if (filter)
-		keep_matching(&cw, filter);
+		keep_matching(&cw, filter, tl_sampler_ns_ino(s), owners);
 	uint32_t *inodes = tl_calloc(cw.n, sizeof(*inodes));
 	uint32_t *uids = tl_calloc(cw.n, sizeof(*uids));
 	struct tl_cw_item *items = tl_calloc(cw.n, sizeof(*items));
@@ -166,6 +189,7 @@ static int leak_report(struct tl_sampler *s, const struct tl_snapshot *snap,
 				     ? r->info.last_ack_recv_ms / 1000.0
 				     : 0;
 		items[i].age_exact = false;
+		items[i].age_est = true;
 		rep->cw_unread += r->rqueue > 1;
 	}
 	struct tl_owners *own = tl_owners_new(NULL);
@@ -250,7 +274,7 @@ static int run_once(const struct tl_options *o, const struct tl_filter *filter)
 		}
 		if (!err) {
 			if (filter)
-				keep_matching(&snap, filter);
+				keep_matching(&snap, filter, tl_sampler_ns_ino(s), !o->no_owners);
 			snap.wall = tl_wall_now();
 			tl_once_report_fill(&rep[k], tg[i].name, &snap);
 			rep[k].netns_ino = tg[i].ino;
@@ -446,6 +470,25 @@ static bool step_keys(struct tl_demo *demo)
 	return true;
 }
 
+/* --events with pid or comm terms: does the event pass?  Its owner decides
+ * (the runtime looks the events' owners up before they come out); a
+ * connection that matched keeps matching once no process holds its socket
+ * (TIME-WAIT, the close), until it closes.  matched: connection ids. */
+static bool owner_passes(const struct tl_filter *f, const struct tl_event *ev,
+			 const struct tl_owner *ow, struct tl_map *matched)
+{
+	uint32_t dummy;
+	bool pass = tl_filter_match_owner(f, &ev->sock, ow ? ow->pid : 0, ow ? ow->comm : NULL);
+	if (pass && ow)
+		tl_map_put(matched, ev->conn, 1);
+	else if (!pass && !ev->sock.inode)
+		pass = tl_map_get(matched, ev->conn, &dummy) &&
+		       tl_filter_match(f, &ev->sock); /* the rest of the filter still applies */
+	if (ev->kind == TL_EV_CLOSE)
+		tl_map_del(matched, ev->conn);
+	return pass;
+}
+
 static int run_events(const struct tl_options *o, const struct tl_filter *filter,
 		      const struct tl_filter *follow, struct tl_demo *demo)
 {
@@ -458,9 +501,10 @@ static int run_events(const struct tl_options *o, const struct tl_filter *filter
 		return fail(cause);
 	struct tl_engine *e = tl_runtime_engine(rt);
 	struct tl_buf out;
-	struct tl_map printed;
+	struct tl_map printed, matched;
 	tl_buf_init(&out);
 	tl_map_init(&printed);
+	tl_map_init(&matched);
 	if (o->ladder) {
 		/* what the diagrams' marks mean, once, before them */
 		tl_ladder_legend(o->ascii ? &tl_glyphs_ascii : &tl_glyphs_utf8, &out);
@@ -500,6 +544,9 @@ static int run_events(const struct tl_options *o, const struct tl_filter *filter
 			const struct tl_owner *ow =
 			    own && ev[i].sock.inode ? tl_owners_find(own, ev[i].sock.inode) : NULL;
 			const char *ns = tl_engine_ns_name(e, ev[i].ns);
+			if (tl_filter_has_owner(filter) &&
+			    !owner_passes(filter, &ev[i], ow, &matched))
+				continue;
 			if (o->ladder) /* the diagrams only, as each connection ends */
 				ladder_on_end(&out, &ev[i], tl_runtime_tracker(rt),
 					      tl_runtime_steps(rt), &printed, follow, o);
@@ -525,6 +572,7 @@ static int run_events(const struct tl_options *o, const struct tl_filter *filter
 	}
 	tl_buf_fini(&out);
 	tl_map_fini(&printed);
+	tl_map_fini(&matched);
 	tl_runtime_free(rt);
 	return ret;
 }
@@ -602,6 +650,19 @@ int main(int argc, char **argv)
 		ret = parse_filter("invalid filter: ", o.filter, &filter);
 		if (!ret)
 			ret = parse_filter("invalid --follow filter: ", o.follow, &follow);
+		/* pid and comm terms are decided by owners, in user space: only
+		 * where each socket's owner is looked up. */
+		if (!ret && tl_filter_has_owner(follow))
+			ret = usage_error("invalid --follow filter: ",
+					  "pid and comm terms cannot choose what to follow");
+		if (!ret && tl_filter_has_owner(filter) && o.no_owners)
+			ret = usage_error("invalid filter: ",
+					  "pid and comm terms need owners (drop --no-owners)");
+		if (!ret && tl_filter_has_owner(filter) && o.mode == TL_MODE_METRICS)
+			ret = usage_error(
+			    "invalid filter: ",
+			    "pid and comm terms apply to the view, --once and --events, "
+			    "not to the exporter");
 		struct tl_demo *demo = NULL;
 		if (!ret && o.demo >= 0) {
 			cause = NULL;

@@ -450,6 +450,15 @@ static void update_leaks(struct tl_runtime *rt, uint64_t now)
 		items[k].rqueue = c->sock.rqueue;
 		items[k].age_s = (double)(now - c->state_since_ns) / 1e9;
 		items[k].age_exact = c->flags & TL_CONN_EXACT;
+		/* Not seen to change: the kernel's time since the last ACK
+		 * came (the peer's FIN, for an idle socket), as --once --check
+		 * estimates it, when that says more than the time watched. */
+		if (!items[k].age_exact && (c->sock.flags & TL_SOCK_HAS_INFO) &&
+		    (c->sock.info.have & TL_INFO_LAST_DATA) &&
+		    c->sock.info.last_ack_recv_ms / 1000.0 > items[k].age_s) {
+			items[k].age_s = c->sock.info.last_ack_recv_ms / 1000.0;
+			items[k].age_est = true;
+		}
 		items[k].ns = c->ns;
 		inodes[k] = c->sock.inode;
 		uids[k] = c->sock.uid;
@@ -492,7 +501,8 @@ static void event_owners(struct tl_runtime *rt, uint64_t now)
 	uint32_t want[EVENT_OWNERS_MAX], want_uid[EVENT_OWNERS_MAX];
 	size_t nw = 0;
 
-	if (!rt->n_ev || !scan_due(rt, now))
+	/* A filter of pid or comm terms decides by owner: look now. */
+	if (!rt->n_ev || (!scan_due(rt, now) && !tl_filter_has_owner(rt->filter)))
 		return;
 	for (size_t i = 0; i < rt->n_ev && nw < EVENT_OWNERS_MAX; i++)
 		if (rt->ev[i].sock.inode && !tl_owners_find(rt->owners, rt->ev[i].sock.inode)) {

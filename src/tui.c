@@ -8,12 +8,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tcpladder/canvas.h"
 #include "tcpladder/clock.h"
+#include "tcpladder/config.h"
 #include "tcpladder/demo.h"
 #include "tcpladder/engine.h"
+#include "tcpladder/filter.h"
 #include "tcpladder/runtime.h"
 #include "tcpladder/tui.h"
 #include "tcpladder/ui.h"
@@ -137,6 +140,8 @@ static int map_key(int r, wint_t ch)
 		return TL_KEY_ENTER;
 	case KEY_BTAB:
 		return TL_KEY_BTAB;
+	case KEY_DC:
+		return TL_KEY_DELETE;
 	case KEY_BACKSPACE:
 		return TL_KEY_BACKSPACE;
 	default:
@@ -146,14 +151,34 @@ static int map_key(int r, wint_t ch)
 	}
 }
 
-/* Owners of the rows on screen, looked up when first shown. */
-static void resolve_visible(struct tl_runtime *rt, const struct tl_ui *ui)
+/* Owners of the rows on screen, looked up when first shown; with a filter
+ * of pid or comm terms, or a search (which matches owners too), those of
+ * every open connection, as the filter hides the rest until they are
+ * known.  Returns true when new owners were found. */
+#define RESOLVE_MAX 4096
+static bool resolve_visible(struct tl_runtime *rt, const struct tl_ui *ui)
 {
 	size_t n;
 	const struct tl_conn *conns = tl_tracker_conns(tl_runtime_tracker(rt), &n);
 	const struct tl_owners *own = tl_runtime_owners(rt);
-	uint32_t inodes[256], uids[256];
+	static uint32_t inodes[RESOLVE_MAX], uids[RESOLVE_MAX];
 	size_t k = 0;
+	if (tl_filter_has_owner(ui->filter) || *ui->search) {
+		for (size_t i = 0; i < n && k < RESOLVE_MAX; i++) {
+			const struct tl_conn *c = &conns[i];
+			if (c->id && !(c->flags & TL_CONN_GONE) && c->sock.inode &&
+			    !tl_owners_find(own, c->sock.inode)) {
+				inodes[k] = c->sock.inode;
+				uids[k++] = c->sock.uid;
+			}
+		}
+		size_t want = k;
+		tl_runtime_resolve(rt, inodes, uids, k);
+		for (size_t i = 0; i < want; i++)
+			if (tl_owners_find(own, inodes[i]))
+				return true;
+		return false;
+	}
 	for (int r = 0; r < ui->table_visible && k < 256; r++) {
 		size_t idx = ui->top + (size_t)r;
 		if (idx >= ui->n_rows || ui->rows[idx] >= n)
@@ -165,6 +190,7 @@ static void resolve_visible(struct tl_runtime *rt, const struct tl_ui *ui)
 		}
 	}
 	tl_runtime_resolve(rt, inodes, uids, k);
+	return false;
 }
 
 /* Curses up: raw keys without echo, no cursor, the mouse, the styles.
@@ -182,7 +208,7 @@ static bool terminal_setup(bool *color)
 	nodelay(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);
-	mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED, NULL);
+	mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
 	mouseinterval(0);
 	if (*color && has_colors()) {
 		start_color();
@@ -207,7 +233,110 @@ struct tui {
 	unsigned released; /* step mode: segments released since it began */
 	char step_note[160]; /* step mode: what happened last */
 	char host[256];
+	/* settings: the config file, and what it holds (written when they change) */
+	char config_path[4096];
+	struct tl_config saved;
+	uint64_t interval_ns; /* set with + and -: kept; 0 otherwise */
+	bool config_said;     /* a failure to save, said once */
 };
+
+/* $XDG_CONFIG_HOME/tcpladder/config, or ~/.config/tcpladder/config;
+ * false when neither is set. */
+static bool config_path(char *out, size_t len)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	int n;
+	if (xdg && *xdg == '/')
+		n = snprintf(out, len, "%s/tcpladder/config", xdg);
+	else if (home && *home)
+		n = snprintf(out, len, "%s/.config/tcpladder/config", home);
+	else
+		return false;
+	return n > 0 && (size_t)n < len;
+}
+
+/* Read the settings before the terminal is taken: a malformed file is
+ * ignored with one line on stderr. */
+static void config_load(struct tui *t, const struct tl_options *o)
+{
+	tl_config_init(&t->saved);
+	if (!config_path(t->config_path, sizeof(t->config_path))) {
+		t->config_path[0] = '\0';
+		return;
+	}
+	FILE *f = fopen(t->config_path, "r");
+	if (!f)
+		return; /* none yet */
+	char buf[8192];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	bool big = !feof(f);
+	fclose(f);
+	char *cause = NULL;
+	struct tl_config c;
+	if (big)
+		cause = tl_strdup("longer than 8 KiB");
+	else if (tl_config_parse(buf, &c, &cause) == 0)
+		t->saved = c;
+	if (cause) {
+		char *safe = tl_text_safe(t->config_path, 0);
+		fprintf(stderr, "tcpladder: warning: ignoring %s: %s\n", safe, cause);
+		free(safe);
+		free(cause);
+		return;
+	}
+	t->ui.sort = t->saved.sort;
+	t->ui.sort_desc = t->saved.reverse;
+	memcpy(t->ui.collapsed, t->saved.collapsed, sizeof(t->ui.collapsed));
+	/* -d on the command line wins over the saved interval */
+	if (t->saved.interval_ns && !o->delay_set && !t->demo) {
+		tl_engine_set_delay(tl_runtime_engine(t->rt), t->saved.interval_ns);
+		t->interval_ns = t->saved.interval_ns;
+	}
+}
+
+/* Write the settings when they changed: to a new file renamed over the
+ * old, so a crash never leaves half of one. */
+static void config_save(struct tui *t)
+{
+	struct tl_config c = t->saved;
+	c.sort = t->ui.sort;
+	c.reverse = t->ui.sort_desc;
+	memcpy(c.collapsed, t->ui.collapsed, sizeof(c.collapsed));
+	c.interval_ns = t->interval_ns;
+	if (!t->config_path[0] || !memcmp(&c, &t->saved, sizeof(c)))
+		return;
+	t->saved = c;
+	struct tl_buf b;
+	tl_buf_init(&b);
+	tl_config_format(&c, &b);
+	char dir[4096], tmp[4200];
+	snprintf(dir, sizeof(dir), "%s", t->config_path);
+	*strrchr(dir, '/') = '\0';
+	snprintf(tmp, sizeof(tmp), "%s.%d", t->config_path, (int)getpid());
+	char *parent = strrchr(dir, '/');
+	if (parent) { /* ~/.config, then its tcpladder */
+		*parent = '\0';
+		mkdir(dir, 0700);
+		*parent = '/';
+	}
+	mkdir(dir, 0700);
+	FILE *f = fopen(tmp, "w");
+	bool ok = f && fwrite(b.data, 1, b.len, f) == b.len;
+	ok = (f && fclose(f) == 0) && ok;
+	ok = ok && rename(tmp, t->config_path) == 0;
+	if (!ok) {
+		int e = errno;
+		unlink(tmp);
+		if (!t->config_said) {
+			char msg[300];
+			snprintf(msg, sizeof(msg), "settings not saved: %s", strerror(e));
+			tl_ui_message(&t->ui, msg);
+			t->config_said = true;
+		}
+	}
+	tl_buf_fini(&b);
+}
 
 static struct tl_ui_input ui_input(struct tui *t, uint64_t now)
 {
@@ -280,6 +409,31 @@ static bool step_key(struct tui *t, int key)
 	return true;
 }
 
+/* Text to the terminal's clipboard: OSC 52, which xterm, kitty, iTerm2
+ * and tmux (set-clipboard on) understand and others ignore. */
+static void copy_to_clipboard(const char *text)
+{
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *s = (const unsigned char *)text;
+	size_t n = strlen(text);
+	struct tl_buf b;
+	tl_buf_init(&b);
+	tl_buf_puts(&b, "\033]52;c;");
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)s[i] << 16 | (i + 1 < n ? (unsigned)s[i + 1] << 8 : 0) |
+			     (i + 2 < n ? s[i + 2] : 0);
+		tl_buf_putc(&b, b64[v >> 18 & 63]);
+		tl_buf_putc(&b, b64[v >> 12 & 63]);
+		tl_buf_putc(&b, i + 1 < n ? b64[v >> 6 & 63] : '=');
+		tl_buf_putc(&b, i + 2 < n ? b64[v & 63] : '=');
+	}
+	tl_buf_puts(&b, "\a");
+	if (fwrite(b.data, 1, b.len, stdout) == b.len)
+		fflush(stdout);
+	tl_buf_fini(&b);
+}
+
 /* Keys, the mouse and resizes, then what they asked of the engine. */
 static void read_keys(struct tui *t, const struct tl_ui_input *in)
 {
@@ -296,7 +450,13 @@ static void read_keys(struct tui *t, const struct tl_ui_input *in)
 		}
 		if (r == KEY_CODE_YES && ch == KEY_MOUSE) {
 			MEVENT me;
-			if (getmouse(&me) == OK)
+			if (getmouse(&me) != OK)
+				continue;
+			if (me.bstate & BUTTON4_PRESSED)
+				tl_ui_wheel(ui, me.x, me.y, -1, in);
+			else if (me.bstate & BUTTON5_PRESSED)
+				tl_ui_wheel(ui, me.x, me.y, 1, in);
+			else
 				tl_ui_click(ui, me.x, me.y, in);
 			t->redraw = true;
 			continue;
@@ -320,6 +480,10 @@ static void read_keys(struct tui *t, const struct tl_ui_input *in)
 		}
 	}
 	struct tl_engine *e = tl_runtime_engine(t->rt);
+	if (ui->copy[0]) {
+		copy_to_clipboard(ui->copy);
+		ui->copy[0] = '\0';
+	}
 	if (ui->toggle_pause) {
 		tl_engine_set_paused(e, !in->stats.paused);
 		ui->toggle_pause = false;
@@ -327,9 +491,11 @@ static void read_keys(struct tui *t, const struct tl_ui_input *in)
 	}
 	if (ui->delay_step) {
 		uint64_t d = tl_engine_delay(e);
-		d = ui->delay_step > 0 ? d * 3 / 2 : d * 2 / 3;
+		for (int i = 0; i < abs(ui->delay_step) && i < 20; i++) /* each press counts */
+			d = ui->delay_step > 0 ? d * 3 / 2 : d * 2 / 3;
 		d = TL_MAX(50000000ULL, TL_MIN(d, 60 * SEC));
 		tl_engine_set_delay(e, d);
+		t->interval_ns = d;
 		char msg[64];
 		snprintf(msg, sizeof(msg), "sampling every %.2f s", (double)d / 1e9);
 		tl_ui_message(ui, msg);
@@ -500,7 +666,10 @@ static int run_loop(struct tui *t, char **cause)
 			draw(t, &in);
 			next_data_frame = now + DATA_FRAME_NS;
 			if (now >= next_owner_scan && t->ui.screen == TL_SCREEN_MAIN) {
-				resolve_visible(t->rt, &t->ui);
+				if (resolve_visible(t->rt, &t->ui)) {
+					t->ui.rows_dirty = true; /* a filter may take them in */
+					t->redraw = true;
+				}
 				next_owner_scan = now + SEC;
 			}
 		}
@@ -519,6 +688,7 @@ static int run_loop(struct tui *t, char **cause)
 		}
 		bool hangup = pfd[n - 1].revents & (POLLHUP | POLLERR | POLLNVAL);
 		read_keys(t, &in);
+		config_save(t);
 		if (t->ui.quit)
 			return EXIT_SUCCESS;
 		int r = tl_runtime_step(t->rt, tl_mono_ns(), tl_wall_now(), cause);
@@ -573,15 +743,21 @@ int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
 		free(cause);
 		return EXIT_FAILURE;
 	}
+	tl_ui_init(&t.ui);
+	config_load(&t, o); /* before the terminal is taken: it may warn */
 	if (!terminal_setup(&color)) {
 		tl_set_fatal_hook(NULL);
+		tl_ui_fini(&t.ui);
 		fprintf(stderr, "tcpladder: cannot initialise the terminal\n");
 		tl_runtime_free(t.rt);
 		return EXIT_FAILURE;
 	}
 	tl_canvas_init(&t.canvas, COLS, LINES, t.utf8 ? &tl_glyphs_utf8 : &tl_glyphs_ascii);
-	tl_ui_init(&t.ui);
 	t.ui.lang = o->lang ? o->lang : "en";
+	/* The kernel kept every socket pid and comm terms might select: the
+	 * view applies them, by owner, as if typed after F4. */
+	if (tl_filter_has_owner(filter))
+		tl_ui_set_filter(&t.ui, tl_filter_text(filter));
 	t.redraw = true;
 
 	int ret = run_loop(&t, &cause);

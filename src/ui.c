@@ -184,7 +184,8 @@ void tl_ui_draw_hist(struct tl_canvas *c, const struct tl_rect *r, const struct 
 		const struct tl_conn *cs = tl_tracker_view(in->tracker, &nc);
 		for (size_t i = 0; i < nc; i++)
 			if (cs[i].id && !(cs[i].flags & TL_CONN_GONE) &&
-			    cs[i].state < TL_TCP_NSTATES && tl_ui_match(ui, &cs[i].sock, cs[i].ns))
+			    cs[i].state < TL_TCP_NSTATES &&
+			    tl_ui_match(ui, in, &cs[i].sock, cs[i].ns))
 				fcount[cs[i].state]++;
 		count = fcount;
 	}
@@ -382,8 +383,13 @@ static void draw_table(struct tl_canvas *c, const struct tl_rect *r, struct tl_u
 	}
 	int x = r->x + 1;
 	tl_canvas_fill(c, r->x, r->y + 1, r->w, 1, ' ', TL_ST_COLHEAD);
+	ui->head_y = r->y + 1;
+	ui->n_head = 0;
 	for (int i = 0; i < ncols; i++) {
 		int st = cols[i].sort == ui->sort ? TL_ST_TITLE_FOCUS : TL_ST_COLHEAD;
+		if (ui->n_head < (int)TL_ARRAY_SIZE(ui->head)) /* for a click to sort */
+			ui->head[ui->n_head++] =
+			    (struct tl_ui_head){x, x + cols[i].w, cols[i].sort};
 		if (cols[i].right)
 			tl_canvas_printf(c, x, r->y + 1, cols[i].w, st, "%*s", cols[i].w,
 					 cols[i].name);
@@ -435,7 +441,7 @@ static void draw_table(struct tl_canvas *c, const struct tl_rect *r, struct tl_u
 		}
 		if (idx == ui->sel)
 			tl_canvas_style(c, r->x, y, r->w, TL_ST_SELECTED);
-		else if (*ui->search && tl_uirows_has_text(cn, ui->search))
+		else if (*ui->search && tl_uirows_has_text(cn, ui->search, in->owners))
 			tl_canvas_style(c, r->x, y, 1, TL_ST_MATCH);
 	}
 }
@@ -478,12 +484,12 @@ static void event_line(struct tl_canvas *c, int x, int y, int w, const struct tl
 
 /* Oldest at the top, the newest at the bottom, as --events prints them:
  * live it follows the newest; frozen it shows the copy from ev_top. */
-size_t tl_ui_events_shown(const struct tl_ui *ui, const struct tl_evlog *log, size_t *at,
-			  size_t len)
+size_t tl_ui_events_shown(const struct tl_ui *ui, const struct tl_ui_input *in,
+			  const struct tl_evlog *log, size_t *at, size_t len)
 {
 	size_t n = 0;
 	for (size_t i = 0; log && i < log->n; i++)
-		if (tl_ui_match(ui, &tl_evlog_at(log, i)->sock, tl_evlog_at(log, i)->ns)) {
+		if (tl_ui_match(ui, in, &tl_evlog_at(log, i)->sock, tl_evlog_at(log, i)->ns)) {
 			if (n < len)
 				at[n] = i;
 			n++;
@@ -497,7 +503,7 @@ static void draw_events(struct tl_canvas *c, const struct tl_rect *r, struct tl_
 	const struct tl_evlog *log = ui->frozen ? &ui->frz_log : in->log;
 	size_t *at = log ? tl_calloc(log->n + 1, sizeof(*at)) : NULL;
 	size_t rows = r->h > 1 ? (size_t)(r->h - 1) : 0;
-	size_t n = tl_ui_events_shown(ui, log, at, log ? log->n : 0);
+	size_t n = tl_ui_events_shown(ui, in, log, at, log ? log->n : 0);
 	size_t last_top = n > rows ? n - rows : 0;
 	if (!ui->frozen || ui->ev_top > last_top)
 		ui->ev_top = last_top;
@@ -528,10 +534,35 @@ static void draw_footer(struct tl_canvas *c, const struct tl_ui *ui)
 {
 	int y = c->h - 1;
 	tl_canvas_fill(c, 0, y, c->w, 1, ' ', TL_ST_NORMAL);
+	if (ui->prompt == TL_PROMPT_SORT) { /* the sort menu (F6) */
+		int x = tl_canvas_text(c, 0, y, c->w, TL_ST_KEY, "Sort by: ");
+		for (int s = 0; s < TL_SORT_N && x < c->w; s++)
+			x += tl_canvas_printf(c, x, y, c->w - x,
+					      s == ui->menu_sel ? TL_ST_SELECTED : TL_ST_NORMAL,
+					      " %s ", tl_uirows_sort_name(s));
+		tl_canvas_text(c, x + 1, y, c->w - x - 1, TL_ST_DIM, "Enter: sort  Esc: keep");
+		return;
+	}
 	if (ui->prompt != TL_PROMPT_NONE) {
 		int x = tl_canvas_text(c, 0, y, c->w, TL_ST_KEY,
 				       ui->prompt == TL_PROMPT_SEARCH ? "Search: " : "Filter: ");
-		x += tl_canvas_text(c, x, y, c->w - x, TL_ST_NORMAL, ui->input);
+		/* the line, and the cursor on the character it is at */
+		char before[256];
+		size_t cur = TL_MIN(ui->input_cur, ui->input_len);
+		memcpy(before, ui->input, cur);
+		before[cur] = '\0';
+		x += tl_canvas_text(c, x, y, c->w - x, TL_ST_NORMAL, before);
+		size_t next = cur + 1;
+		while (next < ui->input_len && (ui->input[next] & 0xc0) == 0x80)
+			next++;
+		char at[8] = " ";
+		if (cur < ui->input_len) {
+			memcpy(at, ui->input + cur, next - cur);
+			at[next - cur] = '\0';
+		}
+		x += tl_canvas_text(c, x, y, c->w - x, TL_ST_SELECTED, at);
+		if (cur < ui->input_len)
+			x += tl_canvas_text(c, x, y, c->w - x, TL_ST_NORMAL, ui->input + next);
 		if (ui->message)
 			tl_canvas_text(c, x + 2, y, c->w - x - 2, TL_ST_BAD, ui->message);
 		return;
@@ -556,11 +587,11 @@ static void draw_footer(struct tl_canvas *c, const struct tl_ui *ui)
 static const char *const help_lines[] = {
     "tcpladder: TCP sockets by state, and how they change",
     "  F1 h ?        this help (any key returns)",
-    "  / F3          search connections (type to jump; F3 or n: next match)",
+    "  / F3          search connections and owners (F3 or n: next match)",
     "  F4 \\          filter every pane: an ss-style expression, e.g.",
-    "                  state close-wait and sport = :443",
-    "                  dst 10.0.0.0/8 or dport = :22      (empty: no filter)",
-    "  F6 < >        choose the sort column        I  reverse the order",
+    "                  state close-wait and sport = :443      comm nginx",
+    "                  dst 10.0.0.0/8 or pid = 1234    Up Down: earlier filters",
+    "  F6 < > I      sort menu, next or previous column, reverse; or click a head",
     "  Up Down j k   move      PgUp PgDn  page      Home End  first, last",
     "  Tab  next pane (histogram, connections, events)    1 2 3  collapse one",
     "  Enter         the selected connection's ladder: Up Down pick a step,",
@@ -584,7 +615,7 @@ static void draw_help(struct tl_canvas *c)
 	for (size_t i = 0; i < TL_ARRAY_SIZE(help_lines) && (int)i + 2 < c->h - 1; i++)
 		tl_canvas_text(c, 1, (int)i + 2, c->w - 2, i == 0 ? TL_ST_BOLD : TL_ST_NORMAL,
 			       help_lines[i]);
-	tl_canvas_text(c, 0, c->h - 1, c->w, TL_ST_KEY, "Esc q: back   F10: quit");
+	tl_canvas_text(c, 0, c->h - 1, c->w, TL_ST_KEY, "any key: back   F10: quit");
 }
 
 /* Stacked when narrow; side by side when wide.  Collapsed panes keep
@@ -643,7 +674,7 @@ static void draw_live(struct tl_ui *ui, struct tl_canvas *c, const struct tl_ui_
 		return;
 	}
 	if (ui->screen == TL_SCREEN_LEAKS) {
-		tl_uileaks_draw(c, in);
+		tl_uileaks_draw(c, ui, in);
 		return;
 	}
 	if (ui->screen == TL_SCREEN_NETNS) {

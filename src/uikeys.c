@@ -9,16 +9,17 @@
 #include "tcpladder/ladder.h"
 #include "tcpladder/scenario.h"
 #include "tcpladder/ui.h"
+#include "tcpladder/uileaks.h"
 #include "tcpladder/uinetns.h"
 #include "tcpladder/uirows.h"
 
-bool tl_ui_set_filter(struct tl_ui *ui, const char *text)
+bool tl_ui_set_filter(struct tl_ui *ui, const char *expr)
 {
 	char *cause = NULL;
 	struct tl_filter *f = NULL;
 
-	if (*text) {
-		f = tl_filter_parse(text, &cause);
+	if (*expr) {
+		f = tl_filter_parse(expr, &cause);
 		if (!f) {
 			char msg[400];
 			snprintf(msg, sizeof(msg), "filter: %s", cause ? cause : "invalid");
@@ -38,46 +39,191 @@ bool tl_ui_set_filter(struct tl_ui *ui, const char *text)
 	return true;
 }
 
-static void apply_filter_text(struct tl_ui *ui)
+/* The line being typed: a UTF-8 character's start before or after at. */
+static size_t char_before(const struct tl_ui *ui, size_t at)
 {
-	ui->input[ui->input_len] = '\0';
-	tl_ui_set_filter(ui, ui->input); /* a bad one keeps the prompt open to fix it */
+	while (at && (ui->input[--at] & 0xc0) == 0x80)
+		;
+	return at;
 }
 
+static size_t char_after(const struct tl_ui *ui, size_t at)
+{
+	if (at < ui->input_len)
+		at++;
+	while (at < ui->input_len && (ui->input[at] & 0xc0) == 0x80)
+		at++;
+	return at;
+}
+
+/* Remove the bytes [from, to) of the line; the cursor goes to from. */
+static void cut(struct tl_ui *ui, size_t from, size_t to)
+{
+	memmove(ui->input + from, ui->input + to, ui->input_len - to + 1);
+	ui->input_len -= to - from;
+	ui->input_cur = from;
+}
+
+static void set_line(struct tl_ui *ui, const char *text)
+{
+	snprintf(ui->input, sizeof(ui->input), "%s", text);
+	ui->input_len = ui->input_cur = strlen(ui->input);
+}
+
+/* A filter applied: to the history (once, the newest last). */
+static void remember(struct tl_ui *ui, const char *text)
+{
+	if (!*text || (ui->n_history && !strcmp(ui->history[ui->n_history - 1], text)))
+		return;
+	if (ui->n_history == TL_UI_HISTORY) {
+		memmove(ui->history[0], ui->history[1],
+			sizeof(ui->history[0]) * (TL_UI_HISTORY - 1));
+		ui->n_history--;
+	}
+	snprintf(ui->history[ui->n_history++], sizeof(ui->history[0]), "%s", text);
+}
+
+/* Up and Down in the filter prompt: older and newer filters, then the
+ * line that was being typed. */
+static void browse(struct tl_ui *ui, int dir)
+{
+	int to = ui->history_at + dir;
+	if (to < 0 || to > ui->n_history)
+		return;
+	if (ui->history_at == ui->n_history)
+		snprintf(ui->history_draft, sizeof(ui->history_draft), "%s", ui->input);
+	ui->history_at = to;
+	set_line(ui, to == ui->n_history ? ui->history_draft : ui->history[to]);
+}
+
+void tl_ui_open_prompt(struct tl_ui *ui, enum tl_prompt p, const char *text)
+{
+	ui->prompt = p;
+	set_line(ui, text);
+	ui->history_at = ui->n_history;
+}
+
+/* The sort menu (F6): Left Right Up Down choose, Enter sorts, Esc keeps. */
+static bool sort_menu_key(struct tl_ui *ui, int key)
+{
+	switch (key) {
+	case TL_KEY_LEFT:
+	case TL_KEY_UP:
+	case 'k':
+		ui->menu_sel = (ui->menu_sel + TL_SORT_N - 1) % TL_SORT_N;
+		break;
+	case TL_KEY_RIGHT:
+	case TL_KEY_DOWN:
+	case 'j':
+	case TL_KEY_F6:
+		ui->menu_sel = (ui->menu_sel + 1) % TL_SORT_N;
+		break;
+	case TL_KEY_ENTER:
+		if (ui->sort == ui->menu_sel)
+			ui->sort_desc = !ui->sort_desc; /* chosen again: the other way */
+		ui->sort = ui->menu_sel;
+		ui->rows_dirty = true;
+		ui->prompt = TL_PROMPT_NONE;
+		break;
+	case TL_KEY_ESC:
+	case 'q':
+		ui->prompt = TL_PROMPT_NONE;
+		break;
+	case 'I':
+		ui->sort_desc = !ui->sort_desc;
+		ui->rows_dirty = true;
+		break;
+	default:
+		break;
+	}
+	return true;
+}
+
+/* The search and filter prompts edit a line: Left Right Home End (C-a
+ * C-e) move, Backspace and Delete (C-d) remove a character, C-u what is
+ * before the cursor, C-w the word before it, C-k what is after it; in the
+ * filter prompt Up and Down recall the filters applied before. */
 static bool prompt_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
 {
+	if (ui->prompt == TL_PROMPT_SORT)
+		return sort_menu_key(ui, key);
 	if (key == TL_KEY_ESC) {
 		ui->prompt = TL_PROMPT_NONE;
 		tl_ui_message(ui, NULL);
 		return true;
 	}
 	if (key == TL_KEY_ENTER) {
-		if (ui->prompt == TL_PROMPT_FILTER)
-			apply_filter_text(ui);
-		else
+		if (ui->prompt == TL_PROMPT_FILTER) {
+			char text[256];
+			snprintf(text, sizeof(text), "%s", ui->input);
+			if (tl_ui_set_filter(ui, text)) /* an error keeps the prompt open */
+				remember(ui, text);
+		} else {
 			ui->prompt = TL_PROMPT_NONE;
+		}
 		return true;
 	}
-	if (key == TL_KEY_BACKSPACE) {
-		if (ui->input_len) {
-			/* drop a whole UTF-8 sequence */
-			do
-				ui->input_len--;
-			while (ui->input_len && (ui->input[ui->input_len] & 0xc0) == 0x80);
-			ui->input[ui->input_len] = '\0';
-		}
-	} else if (key == TL_KEY_F3 && ui->prompt == TL_PROMPT_SEARCH) {
+	size_t cur = TL_MIN(ui->input_cur, ui->input_len);
+	switch (key) {
+	case TL_KEY_LEFT:
+		ui->input_cur = char_before(ui, cur);
+		return true;
+	case TL_KEY_RIGHT:
+		ui->input_cur = char_after(ui, cur);
+		return true;
+	case TL_KEY_HOME:
+	case TL_KEY_CTRL('a'):
+		ui->input_cur = 0;
+		return true;
+	case TL_KEY_END:
+	case TL_KEY_CTRL('e'):
+		ui->input_cur = ui->input_len;
+		return true;
+	case TL_KEY_UP:
+	case TL_KEY_DOWN:
+		if (ui->prompt == TL_PROMPT_FILTER)
+			browse(ui, key == TL_KEY_UP ? -1 : 1);
+		return true;
+	case TL_KEY_BACKSPACE:
+		cut(ui, char_before(ui, cur), cur);
+		break;
+	case TL_KEY_DELETE:
+	case TL_KEY_CTRL('d'):
+		cut(ui, cur, char_after(ui, cur));
+		break;
+	case TL_KEY_CTRL('u'):
+		cut(ui, 0, cur);
+		break;
+	case TL_KEY_CTRL('k'):
+		cut(ui, cur, ui->input_len);
+		break;
+	case TL_KEY_CTRL('w'): {
+		size_t from = cur;
+		while (from && ui->input[from - 1] == ' ')
+			from--;
+		while (from && ui->input[from - 1] != ' ')
+			from--;
+		cut(ui, from, cur);
+		break;
+	}
+	case TL_KEY_F3:
+		if (ui->prompt != TL_PROMPT_SEARCH)
+			return true;
 		tl_uirows_search_from(ui, ui->sel + 1, in);
 		return true;
-	} else if (key >= 0x20 && key < 0x110000 && key != 0x7f) {
-		char enc[4];
-		int n = tl_utf8_write((uint32_t)key, enc);
-		if (ui->input_len + (size_t)n < sizeof(ui->input)) {
-			memcpy(ui->input + ui->input_len, enc, (size_t)n);
-			ui->input_len += (size_t)n;
-			ui->input[ui->input_len] = '\0';
+	default:
+		if (key >= 0x20 && key < 0x110000 && key != 0x7f) {
+			char enc[4];
+			int n = tl_utf8_write((uint32_t)key, enc);
+			if (ui->input_len + (size_t)n < sizeof(ui->input)) {
+				memmove(ui->input + cur + n, ui->input + cur,
+					ui->input_len - cur + 1);
+				memcpy(ui->input + cur, enc, (size_t)n);
+				ui->input_len += (size_t)n;
+				ui->input_cur = cur + (size_t)n;
+			}
+			break;
 		}
-	} else {
 		return false;
 	}
 	if (ui->prompt == TL_PROMPT_SEARCH) {
@@ -107,7 +253,8 @@ static void move_events(struct tl_ui *ui, long delta, const struct tl_ui_input *
 	if (!ui->frozen)
 		tl_ui_freeze(ui, in);
 	long rows = ui->pane[TL_PANE_EVENTS].h > 1 ? ui->pane[TL_PANE_EVENTS].h - 1 : 1;
-	long n = (long)tl_ui_events_shown(ui, &ui->frz_log, NULL, 0), max = n > rows ? n - rows : 0;
+	long n = (long)tl_ui_events_shown(ui, in, &ui->frz_log, NULL, 0),
+	     max = n > rows ? n - rows : 0;
 	long top = (long)ui->ev_top + delta;
 	ui->ev_top = (size_t)(top < 0 ? 0 : top > max ? max : top);
 }
@@ -121,25 +268,87 @@ static void toggle_freeze(struct tl_ui *ui, const struct tl_ui_input *in)
 		tl_ui_freeze(ui, in);
 }
 
+/* Help: any key returns where it was opened; F10 still quits. */
 static bool help_key(struct tl_ui *ui, int key)
 {
-	if (key == 'q' || key == TL_KEY_ESC || key == TL_KEY_F1 || key == 'h' || key == '?' ||
-	    key == TL_KEY_ENTER)
-		ui->screen = TL_SCREEN_MAIN;
-	else if (key == TL_KEY_F10)
+	if (key == TL_KEY_F10)
 		ui->quit = true;
+	else
+		ui->screen = ui->help_from == TL_SCREEN_HELP ? TL_SCREEN_MAIN : ui->help_from;
 	return true;
 }
 
+/* The leak screen: choose a process, narrow the view to it (Enter), copy
+ * the ss command that lists its sockets (c). */
 static bool leaks_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
 {
-	if (key == 'q' || key == TL_KEY_ESC || key == 'L' || key == 'l' || key == TL_KEY_ENTER)
+	const struct tl_leak_group **rows = tl_calloc(in->n_leaks + 1, sizeof(*rows));
+	size_t sel, n = tl_uileaks_rows(in, rows, in->n_leaks, ui->leak_pid, &sel);
+	long to = (long)sel, page = TL_MAX(1, ui->table_visible - 1);
+	bool handled = true;
+	tl_ui_message(ui, NULL); /* a notice lasts until the next key */
+	switch (key) {
+	case 'q':
+	case TL_KEY_ESC:
+	case 'L':
+	case 'l':
 		ui->screen = TL_SCREEN_MAIN;
-	else if (key == TL_KEY_F10)
+		break;
+	case TL_KEY_F1:
+	case 'h':
+	case '?':
+		ui->screen = TL_SCREEN_HELP;
+		ui->help_from = TL_SCREEN_LEAKS;
+		break;
+	case TL_KEY_F10:
 		ui->quit = true;
-	else if (key == ' ')
+		break;
+	case ' ':
 		toggle_freeze(ui, in);
-	return true;
+		break;
+	case TL_KEY_UP:
+	case 'k':
+		to--;
+		break;
+	case TL_KEY_DOWN:
+	case 'j':
+		to++;
+		break;
+	case TL_KEY_PGUP:
+		to -= page;
+		break;
+	case TL_KEY_PGDN:
+		to += page;
+		break;
+	case TL_KEY_HOME:
+		to = 0;
+		break;
+	case TL_KEY_END:
+		to = (long)n - 1;
+		break;
+	case TL_KEY_ENTER:
+		if (n) { /* every pane, this process's connections */
+			char expr[32];
+			snprintf(expr, sizeof(expr), "pid = %d", rows[sel]->pid);
+			tl_ui_set_filter(ui, expr);
+		}
+		ui->screen = TL_SCREEN_MAIN;
+		break;
+	case 'c':
+		if (n) {
+			char msg[600];
+			tl_uileaks_ss_command(rows[sel], in->n_ns > 1, ui->copy, sizeof(ui->copy));
+			snprintf(msg, sizeof(msg), "copied: %s", ui->copy);
+			tl_ui_message(ui, msg);
+		}
+		break;
+	default:
+		handled = false;
+	}
+	if (n && to != (long)sel)
+		ui->leak_pid = rows[to < 0 ? 0 : (size_t)to >= n ? n - 1 : (size_t)to]->pid;
+	free(rows);
+	return handled;
 }
 
 /* The detail screen: move along the ladder, mark, explain, replay. */
@@ -154,6 +363,12 @@ static bool detail_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
 		break;
 	case TL_KEY_F10:
 		ui->quit = true;
+		break;
+	case TL_KEY_F1:
+	case 'h':
+	case '?':
+		ui->screen = TL_SCREEN_HELP;
+		ui->help_from = TL_SCREEN_DETAIL;
 		break;
 	case ' ':
 		toggle_freeze(ui, in);
@@ -299,6 +514,7 @@ static bool main_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
 	case 'h':
 	case '?':
 		ui->screen = TL_SCREEN_HELP;
+		ui->help_from = TL_SCREEN_MAIN;
 		break;
 	case 'L':
 	case 'l':
@@ -307,11 +523,15 @@ static bool main_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
 	case 'N':
 		ui->screen = TL_SCREEN_NETNS;
 		break;
+	case TL_KEY_F3: /* after a search: its next match, as in htop */
+		if (*ui->search) {
+			if (!tl_uirows_search_from(ui, ui->sel + 1, in))
+				tl_ui_message(ui, "no match");
+			break;
+		}
+		/* fall through */
 	case '/':
-	case TL_KEY_F3:
-		ui->prompt = TL_PROMPT_SEARCH;
-		ui->input_len = 0;
-		ui->input[0] = '\0';
+		tl_ui_open_prompt(ui, TL_PROMPT_SEARCH, "");
 		ui->focus = TL_PANE_TABLE;
 		break;
 	case 'n':
@@ -320,11 +540,24 @@ static bool main_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
 		break;
 	case TL_KEY_F4:
 	case '\\':
-		ui->prompt = TL_PROMPT_FILTER;
-		snprintf(ui->input, sizeof(ui->input), "%s", ui->filter_text);
-		ui->input_len = strlen(ui->input);
+		tl_ui_open_prompt(ui, TL_PROMPT_FILTER, ui->filter_text);
 		break;
 	case TL_KEY_F6:
+		ui->prompt = TL_PROMPT_SORT;
+		ui->menu_sel = ui->sort;
+		break;
+	case TL_KEY_F1 + 1: /* F2 */
+		tl_ui_message(ui, "F2: no setup screen yet; the sort, the panes and the interval "
+				  "are kept in the config file as you change them");
+		break;
+	case TL_KEY_F5:
+		tl_ui_message(ui, "F5: no tree view yet; L groups CLOSE-WAIT by process, and F4 "
+				  "with 'comm NAME' or 'pid = N' shows one process");
+		break;
+	case TL_KEY_F1 + 8: /* F9 */
+		tl_ui_message(ui, "F9: tcpladder only watches; it cannot close sockets (ss -K "
+				  "can, as root)");
+		break;
 	case '>':
 	case '.':
 		ui->sort = (ui->sort + 1) % TL_SORT_N;
@@ -342,12 +575,12 @@ static bool main_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
 	case ' ':
 		toggle_freeze(ui, in);
 		break;
-	case '+':
+	case '+': /* each press counts, however fast they come */
 	case '=':
-		ui->delay_step = 1;
+		ui->delay_step++;
 		break;
 	case '-':
-		ui->delay_step = -1;
+		ui->delay_step--;
 		break;
 	case TL_KEY_TAB:
 	case TL_KEY_BTAB:
@@ -390,7 +623,7 @@ static bool keeps_freeze(const struct tl_ui *ui, int key)
 	case TL_KEY_F1:
 	case 'h':
 	case '?':
-		return ui->screen == TL_SCREEN_MAIN;
+		return true; /* help, and back to the frozen screen */
 	case TL_KEY_UP:
 	case TL_KEY_DOWN:
 	case TL_KEY_PGUP:
@@ -437,6 +670,20 @@ void tl_ui_click(struct tl_ui *ui, int x, int y, const struct tl_ui_input *in)
 {
 	if (ui->screen != TL_SCREEN_MAIN)
 		return;
+	if (y == ui->head_y && !ui->collapsed[TL_PANE_TABLE])
+		for (int i = 0; i < ui->n_head; i++) {
+			const struct tl_ui_head *h = &ui->head[i];
+			if (x < h->x0 || x >= h->x1 || h->sort < 0)
+				continue;
+			if (ui->sort == h->sort)
+				ui->sort_desc = !ui->sort_desc;
+			else
+				ui->sort_desc = false;
+			ui->sort = h->sort;
+			ui->rows_dirty = true;
+			ui->focus = TL_PANE_TABLE;
+			return;
+		}
 	for (int p = 0; p < TL_PANE_N; p++) {
 		if (!in_rect(&ui->pane[p], x, y))
 			continue;
@@ -448,4 +695,25 @@ void tl_ui_click(struct tl_ui *ui, int x, int y, const struct tl_ui_input *in)
 		}
 		return;
 	}
+}
+
+void tl_ui_wheel(struct tl_ui *ui, int x, int y, int dir, const struct tl_ui_input *in)
+{
+	int key = dir < 0 ? TL_KEY_UP : TL_KEY_DOWN;
+	switch (ui->screen) {
+	case TL_SCREEN_LEAKS:
+		leaks_key(ui, key, in);
+		return;
+	case TL_SCREEN_DETAIL:
+		detail_key(ui, key, in);
+		return;
+	case TL_SCREEN_MAIN:
+		break;
+	default:
+		return;
+	}
+	if (in_rect(&ui->pane[TL_PANE_EVENTS], x, y))
+		move_events(ui, 3L * dir, in);
+	else if (in_rect(&ui->pane[TL_PANE_TABLE], x, y))
+		move_sel(ui, 3L * dir, in);
 }

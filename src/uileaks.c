@@ -1,5 +1,19 @@
 /* uileaks: the leak screen: CLOSE-WAIT by process, with each owner's
- * trend and the thresholds in force. */
+ * trend, ports and command line, the thresholds in force, and what to do
+ * next (narrow the view to the process, copy the ss command).
+ *
+ *   CLOSE-WAIT by process, and TIME-WAIT pressure
+ *
+ *       PID COMMAND          COUNT GROWTH/m TREND         OLDEST UNREAD WHY           PORTS ...
+ *  >   4242 api-server           5     +2.0 ▁▂▃▄▅▆▇█        ~4m      1 keeps growing :443  ...
+ *   2 more sockets in CLOSE-WAIT whose process is not known ...
+ *
+ *   4242 api-server: /usr/bin/api-server --port 443   (counts 0 to 5)
+ *   ss -tnp state close-wait '( sport = :443 )' | grep 'pid=4242,'
+ *   TIME-WAIT 3 of 3 buckets (100%)  PRESSURE
+ *   A leak: ...
+ *   Up Down: choose  Enter: only this process  c: copy the ss command  ...
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +25,7 @@
 #include "tcpladder/uileaks.h"
 
 #define SEC 1000000000ULL
+#define TREND_W 12
 
 static const struct leak_series *series_of(const struct tl_leak_watch *w, int pid)
 {
@@ -31,53 +46,189 @@ static void span_text(double s, char *out, size_t len)
 		snprintf(out, len, "%g h", s / 3600);
 }
 
-void tl_uileaks_draw(struct tl_canvas *c, const struct tl_ui_input *in)
+size_t tl_uileaks_rows(const struct tl_ui_input *in, const struct tl_leak_group **rows, size_t cap,
+		       int pid, size_t *sel)
 {
-	bool unknown = false;
+	size_t n = 0;
+	*sel = 0;
+	for (size_t i = 0; i < in->n_leaks; i++) {
+		if (in->leaks[i].pid < 0)
+			continue; /* folded into one line */
+		if (in->leaks[i].pid == pid)
+			*sel = n;
+		if (n < cap)
+			rows[n] = &in->leaks[i];
+		n++;
+	}
+	return n;
+}
+
+void tl_uileaks_ss_command(const struct tl_leak_group *g, bool netns, char *out, size_t len)
+{
+	struct tl_buf b;
+	tl_buf_init(&b);
+	if (netns)
+		tl_buf_printf(&b, "nsenter -t %d -n ", g->pid);
+	tl_buf_puts(&b, "ss -tnp state close-wait");
+	if (g->n_ports && !g->more_ports) {
+		tl_buf_puts(&b, " '(");
+		for (unsigned i = 0; i < g->n_ports; i++)
+			tl_buf_printf(&b, "%s sport = :%u", i ? " or" : "", g->ports[i]);
+		tl_buf_puts(&b, " )'");
+	}
+	tl_buf_printf(&b, " | grep 'pid=%d,'", g->pid);
+	snprintf(out, len, "%s", b.data);
+	tl_buf_fini(&b);
+}
+
+/* ":443 :8443+" */
+static void ports_text(const struct tl_leak_group *g, char *out, size_t len)
+{
+	size_t at = 0;
+	out[0] = '\0';
+	for (unsigned i = 0; i < g->n_ports && at < len; i++)
+		at += (size_t)snprintf(out + at, len - at, "%s:%u", i ? " " : "", g->ports[i]);
+	if (g->more_ports && at < len)
+		snprintf(out + at, len - at, "+");
+}
+
+/* The oldest age: "4m" observed, "~4m" estimated from tcp_info (as
+ * --once --check gives it), ">13s" a lower bound (watched that long). */
+static void oldest_text(const struct tl_leak_group *g, char *out, size_t len)
+{
+	char age[16];
+	tl_ui_format_age((uint64_t)(g->oldest_s * 1e9), age, sizeof(age));
+	snprintf(out, len, "%s%s", g->oldest_exact ? "" : g->oldest_est ? "~" : ">", age);
+}
+
+/* The lowest and highest of the group's last TREND_W counts. */
+static void trend_range(const struct leak_series *ls, uint32_t *lo, uint32_t *hi)
+{
+	*lo = *hi = 0;
+	if (!ls || !ls->n)
+		return;
+	*lo = UINT32_MAX;
+	for (unsigned j = ls->n > TREND_W ? ls->n - TREND_W : 0; j < ls->n; j++) {
+		uint32_t v = ls->c[(ls->head + j) % 64];
+		*lo = TL_MIN(*lo, v);
+		*hi = TL_MAX(*hi, v);
+	}
+}
+
+/* The counts at the group's last samples, scaled to their own range so
+ * that 680 -> 702 is seen to climb (a flat series sits in the middle). */
+static void draw_trend(struct tl_canvas *c, int x, int y, const struct leak_series *ls, int st)
+{
+	uint32_t lo, hi;
+	trend_range(ls, &lo, &hi);
+	if (!ls)
+		return;
+	unsigned from = ls->n > TREND_W ? ls->n - TREND_W : 0;
+	for (unsigned j = from; j < ls->n; j++) {
+		uint32_t v = ls->c[(ls->head + j) % 64];
+		unsigned level = hi > lo ? (unsigned)((uint64_t)(v - lo) * 7 / (hi - lo)) : 3;
+		tl_canvas_put(c, x + (int)(j - from), y, c->g->spark[TL_MIN(7u, level)], st);
+	}
+}
+
+void tl_uileaks_draw(struct tl_canvas *c, struct tl_ui *ui, const struct tl_ui_input *in)
+{
 	tl_canvas_fill(c, 0, 0, c->w, 1, ' ', TL_ST_HEADER);
 	tl_canvas_text(c, 1, 0, c->w - 1, TL_ST_HEADER,
 		       "CLOSE-WAIT by process, and TIME-WAIT pressure");
-	int y = 2;
+	const struct tl_leak_group **rows =
+	    tl_calloc(in->n_leaks + 1, sizeof(*rows)); /* known owners */
+	size_t sel, n = tl_uileaks_rows(in, rows, in->n_leaks, ui->leak_pid, &sel);
+	if (n)
+		ui->leak_pid = rows[sel]->pid;
+	uint32_t unknown = 0;
+	for (size_t i = 0; i < in->n_leaks; i++)
+		if (in->leaks[i].pid < 0)
+			unknown += in->leaks[i].count;
+	bool hidden = unknown && in->owners && tl_owners_hidden(in->owners);
+
+	/* From the bottom: keys, legend, TIME-WAIT, the selected process;
+	 * what is left is the list's.  At small sizes the list comes first. */
+	int tw_lines = 0;
+	if (in->tw)
+		tw_lines = (in->tw->max_buckets > 0) + (int)TL_MIN(in->tw->n_top, 3);
+	int bottom = 2 + tw_lines + (n ? 2 : 0) + (unknown ? 1 + hidden : 0) + 1;
+	int list_y = 3, avail = c->h - list_y - bottom;
+	if (avail < 3) {
+		tw_lines = 0;
+		bottom = 1 + (n ? 2 : 0) + (unknown ? 1 : 0);
+		avail = c->h - list_y - bottom;
+		hidden = false;
+	}
+	avail = TL_MAX(avail, 1);
+
 	/* with several namespaces, whose: the container or namespace */
 	int nsw = in->n_ns > 1 ? 20 : 0;
-	tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_COLHEAD,
-			 "%8s %-15s %-*s%6s %9s %-16s %7s %6s  %s", "PID", "COMMAND", nsw,
-			 nsw ? "NETNS" : "", "COUNT", "GROWTH/m", "LAST SAMPLES", "OLDEST",
-			 "UNREAD", "");
-	if (!in->n_leaks)
-		tl_canvas_text(c, 2, y++, c->w - 3, TL_ST_DIM, "no socket in CLOSE-WAIT");
-	for (size_t i = 0; i < in->n_leaks && y < c->h - 6; i++) {
-		const struct tl_leak_group *g = &in->leaks[i];
-		char pid[16], age[16];
-		snprintf(pid, sizeof(pid), "%d", g->pid);
-		tl_ui_format_age((uint64_t)(g->oldest_s * 1e9), age, sizeof(age));
-		int st = g->suspect ? TL_ST_BAD : TL_ST_NORMAL;
+	tl_canvas_printf(c, 1, 2, c->w - 2, TL_ST_COLHEAD,
+			 " %7s %-15s %-*s%6s %8s %-*s %6s %6s %-13s %-14s %s", "PID", "COMMAND",
+			 nsw, nsw ? "NETNS" : "", "COUNT", "GROWTH/m", TREND_W, "TREND", "OLDEST",
+			 "UNREAD", "WHY", "PORTS", "COMMAND LINE");
+	if (!n && !unknown)
+		tl_canvas_text(c, 2, list_y, c->w - 3, TL_ST_DIM, "no socket in CLOSE-WAIT");
+	/* keep the selection in view */
+	if (sel < ui->leak_top)
+		ui->leak_top = sel;
+	if (sel >= ui->leak_top + (size_t)avail)
+		ui->leak_top = sel + 1 - (size_t)avail;
+	if (ui->leak_top + (size_t)avail > n)
+		ui->leak_top = n > (size_t)avail ? n - (size_t)avail : 0;
+	int y = list_y;
+	for (size_t i = ui->leak_top; i < n && y < list_y + avail; i++, y++) {
+		const struct tl_leak_group *g = rows[i];
+		char age[24], ports[64];
+		int st = i == sel ? TL_ST_SELECTED : g->suspect ? TL_ST_BAD : TL_ST_NORMAL;
+		if (i == sel)
+			tl_canvas_fill(c, 1, y, c->w - 2, 1, ' ', st);
+		oldest_text(g, age, sizeof(age));
+		ports_text(g, ports, sizeof(ports));
 		const char *ns = nsw && g->ns < in->n_ns ? in->ns_names[g->ns] : "";
-		int x = tl_canvas_printf(c, 1, y, c->w - 2, st, "%8s %-15s %-*.*s%6u %+9.1f ",
-					 g->pid < 0 ? "?" : pid, g->pid < 0 ? "(unknown)" : g->comm,
-					 nsw, nsw ? nsw - 1 : 0, ns, g->count, g->growth_per_min);
-		/* the group's counts at its last samples */
-		const struct leak_series *ls = series_of(in->watch, g->pid);
-		uint32_t hi = 1;
-		for (unsigned j = 0; ls && j < ls->n; j++)
-			hi = TL_MAX(hi, ls->c[(ls->head + j) % 64]);
-		unsigned from = ls && ls->n > 16 ? ls->n - 16 : 0;
-		for (unsigned j = from; ls && j < ls->n; j++) {
-			uint32_t v = ls->c[(ls->head + j) % 64];
-			tl_canvas_put(c, 1 + x + (int)(j - from), y,
-				      c->g->spark[TL_MIN(7, v * 7 / hi)], st);
-		}
-		tl_canvas_printf(c, 1 + x + 17, y, c->w - x - 19, st, "%s%6s %6u  %s",
-				 g->oldest_exact ? " " : ">", age, g->unread,
-				 g->suspect ? g->why : "");
-		y++;
-		unknown |= g->pid < 0;
+		int x = tl_canvas_printf(c, 1, y, c->w - 2, st, "%c%7d %-15s %-*.*s%6u %+8.1f ",
+					 i == sel ? '>' : ' ', g->pid, g->comm, nsw,
+					 nsw ? nsw - 1 : 0, ns, g->count, g->growth_per_min);
+		draw_trend(c, 1 + x, y, series_of(in->watch, g->pid), st);
+		x += TREND_W + 1;
+		tl_canvas_printf(c, 1 + x, y, c->w - x - 2, st, "%6s %6u %-13s %-14s %s", age,
+				 g->unread, g->suspect ? g->why : "", ports, g->cmdline);
 	}
-	if (unknown && in->owners && tl_owners_hidden(in->owners) && y < c->h - 3)
-		tl_canvas_printf(c, 2, y++, c->w - 3, TL_ST_DIM, "(unknown): %s",
-				 tl_owners_hidden_reason);
-	y++;
-	if (in->tw) {
+	if (n > (size_t)avail) /* say there is more */
+		tl_canvas_printf(c, c->w - 14, 2, 13, TL_ST_COLHEAD, "%zu-%zu of %zu",
+				 ui->leak_top + 1, TL_MIN(n, ui->leak_top + (size_t)avail), n);
+	y = list_y + (int)TL_MIN(n, (size_t)avail);
+	if (unknown) {
+		tl_canvas_printf(c, 2, y++, c->w - 3, TL_ST_DIM,
+				 "%u more in CLOSE-WAIT whose process is not known (not looked up "
+				 "yet, or held by none)",
+				 unknown);
+		if (hidden)
+			tl_canvas_printf(c, 4, y++, c->w - 5, TL_ST_DIM, "(unknown): %s",
+					 tl_owners_hidden_reason);
+	}
+	y = c->h - bottom + (unknown ? 1 + hidden : 0);
+	if (n) {
+		const struct tl_leak_group *g = rows[sel];
+		uint32_t lo, hi;
+		const struct leak_series *ls = series_of(in->watch, g->pid);
+		trend_range(ls, &lo, &hi);
+		char range[64] = "";
+		if (ls && ls->n > 1)
+			snprintf(range, sizeof(range),
+				 "   (count %u to %u over its last %u samples)", lo, hi,
+				 TL_MIN(ls->n, (unsigned)TREND_W));
+		char ports[64];
+		ports_text(g, ports, sizeof(ports));
+		tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_BOLD, "%d %s, ports %s: %s%s", g->pid,
+				 g->comm, ports, *g->cmdline ? g->cmdline : "(no command line)",
+				 range);
+		char ss[512];
+		tl_uileaks_ss_command(g, in->n_ns > 1, ss, sizeof(ss));
+		tl_canvas_text(c, 1, y++, c->w - 2, TL_ST_NORMAL, ss);
+	}
+	if (tw_lines) {
 		const struct tl_tw_pressure *tw = in->tw;
 		int st = tw->pressure ? TL_ST_BAD : TL_ST_NORMAL;
 		if (tw->max_buckets > 0)
@@ -85,25 +236,35 @@ void tl_uileaks_draw(struct tl_canvas *c, const struct tl_ui_input *in)
 					 "TIME-WAIT %u of %ld buckets (%.0f%%)%s", tw->time_wait,
 					 tw->max_buckets, tw->bucket_ratio * 100,
 					 tw->pressure ? "  PRESSURE" : "");
-		for (size_t i = 0; i < tw->n_top && i < 3 && y < c->h - 2; i++)
+		for (size_t i = 0; i < tw->n_top && i < 3; i++)
 			tl_canvas_printf(
 			    c, 3, y++, c->w - 4, tw->top[i].ratio >= 0.8 ? TL_ST_BAD : TL_ST_NORMAL,
 			    "to %-28s %6u of %u local ports (%.1f%%)", tw->top[i].remote,
 			    tw->top[i].in_use, tw->top[i].range, tw->top[i].ratio * 100);
 	}
-	struct tl_leak_cfg def;
-	const struct tl_leak_cfg *cfg = in->leak_cfg;
-	char window[32], age[32];
-	if (!cfg) {
-		tl_leak_cfg_default(&def);
-		cfg = &def;
+	if (y <= c->h - 2) { /* room for the legend */
+		struct tl_leak_cfg def;
+		const struct tl_leak_cfg *cfg = in->leak_cfg;
+		char window[32], age[32];
+		if (!cfg) {
+			tl_leak_cfg_default(&def);
+			cfg = &def;
+		}
+		span_text((double)cfg->window_ns / 1e9, window, sizeof(window));
+		span_text(cfg->age_threshold_s, age, sizeof(age));
+		tl_canvas_printf(
+		    c, 1, c->h - 2, c->w - 2, TL_ST_DIM,
+		    "A leak: a count that keeps growing over %s, a socket in CLOSE-WAIT "
+		    "for %s, or %u in one process.  OLDEST: ~ estimated, > at least.",
+		    window, age, cfg->count_threshold);
 	}
-	span_text((double)cfg->window_ns / 1e9, window, sizeof(window));
-	span_text(cfg->age_threshold_s, age, sizeof(age));
-	tl_canvas_printf(
-	    c, 1, c->h - 2, c->w - 2, TL_ST_DIM,
-	    "A leak: a count that keeps growing over %s, a socket in CLOSE-WAIT for %s, "
-	    "or %u in one process.",
-	    window, age, cfg->count_threshold);
-	tl_canvas_text(c, 0, c->h - 1, c->w, TL_ST_KEY, "Esc q L: back   Space: pause   F10: quit");
+	if (ui->message) /* what c copied, and other notices */
+		tl_canvas_text(c, 0, c->h - 1, c->w, TL_ST_WARN, ui->message);
+	else
+		tl_canvas_text(
+		    c, 0, c->h - 1, c->w, TL_ST_KEY,
+		    n ? "Up Down: choose  Enter: only this process  c: copy the ss command  "
+			"Esc q L: back  Space: freeze  F1: help  F10: quit"
+		      : "Esc q L: back  Space: freeze  F1: help  F10: quit");
+	free(rows);
 }

@@ -32,13 +32,18 @@ void tl_uinetns_sync(struct tl_ui *ui, const struct tl_ui_input *in)
 		ui->rows_dirty = true;
 }
 
-bool tl_ui_match(const struct tl_ui *ui, const struct tl_sock *s, unsigned ns)
+bool tl_ui_match(const struct tl_ui *ui, const struct tl_ui_input *in, const struct tl_sock *s,
+		 unsigned ns)
 {
 	if (!ui->filter)
 		return true;
 	if (ns < ui->n_ns_out && ui->ns_out[ns])
 		return false;
-	return tl_filter_match(ui->filter, s);
+	if (!tl_filter_has_owner(ui->filter))
+		return tl_filter_match(ui->filter, s);
+	const struct tl_owner *o =
+	    in && in->owners && s->inode ? tl_owners_find(in->owners, s->inode) : NULL;
+	return tl_filter_match_owner(ui->filter, s, o ? o->pid : 0, o ? o->comm : NULL);
 }
 
 /* A label as a word of the filter language: characters the language

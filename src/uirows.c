@@ -115,12 +115,19 @@ void tl_uirows_fmt_addr(const struct tl_sock *s, bool local, char *out, size_t l
 			    out, len);
 }
 
-/* Plain text search over what a row shows. */
-bool tl_uirows_has_text(const struct tl_conn *c, const char *text)
+/* Plain text search over what a row shows, and its owner's pid, name and
+ * command line (own may be NULL). */
+bool tl_uirows_has_text(const struct tl_conn *c, const char *text, const struct tl_owners *own)
 {
 	char a[64];
 	if (!*text)
 		return true;
+	const struct tl_owner *o = own && c->sock.inode ? tl_owners_find(own, c->sock.inode) : NULL;
+	if (o) {
+		snprintf(a, sizeof(a), "%d", o->pid);
+		if (!strcmp(a, text) || strcasestr(o->comm, text) || strcasestr(o->cmdline, text))
+			return true;
+	}
 	tl_uirows_fmt_addr(&c->sock, true, a, sizeof(a));
 	if (strstr(a, text))
 		return true;
@@ -187,8 +194,8 @@ void tl_uirows_order_free(struct tl_ui_order *o)
 }
 
 /* Every row's key, all sorted. */
-static void order_full(struct tl_ui_order *o, const struct tl_ui *ui, const struct tl_conn *conns,
-		       size_t n)
+static void order_full(struct tl_ui_order *o, const struct tl_ui *ui, const struct tl_ui_input *in,
+		       const struct tl_conn *conns, size_t n)
 {
 	o->sorted = fit(o->sorted, &o->cap_sorted, n, sizeof(*o->sorted));
 	o->scratch = fit(o->scratch, &o->cap_scratch, n, sizeof(*o->scratch));
@@ -197,7 +204,7 @@ static void order_full(struct tl_ui_order *o, const struct tl_ui *ui, const stru
 	for (size_t i = 0; i < n; i++) {
 		const struct tl_conn *c = &conns[i];
 		o->by_slot[i].slot = NO_SLOT;
-		if (!c->id || !tl_ui_match(ui, &c->sock, c->ns))
+		if (!c->id || !tl_ui_match(ui, in, &c->sock, c->ns))
 			continue;
 		make_key(c, ui->sort, &o->by_slot[i]);
 		o->by_slot[i].slot = (uint32_t)i;
@@ -212,8 +219,8 @@ static void order_full(struct tl_ui_order *o, const struct tl_ui *ui, const stru
 }
 
 /* Only what changed: re-key, sort the changed rows, merge. */
-static void order_update(struct tl_ui_order *o, const struct tl_ui *ui, const struct tl_conn *conns,
-			 size_t n)
+static void order_update(struct tl_ui_order *o, const struct tl_ui *ui,
+			 const struct tl_ui_input *uin, const struct tl_conn *conns, size_t n)
 {
 	size_t m = 0, removed = 0;
 
@@ -225,7 +232,7 @@ static void order_update(struct tl_ui_order *o, const struct tl_ui *ui, const st
 	for (size_t i = 0; i < n; i++) {
 		const struct tl_conn *c = &conns[i];
 		struct row_key *old = &o->by_slot[i], nk;
-		bool in = c->id && tl_ui_match(ui, &c->sock, c->ns);
+		bool in = c->id && tl_ui_match(ui, uin, &c->sock, c->ns);
 		if (!in && old->slot == NO_SLOT)
 			continue;
 		if (in) {
@@ -294,9 +301,9 @@ void tl_ui_refresh_rows(struct tl_ui *ui, const struct tl_ui_input *in)
 	/* A new sort column or filter, or fewer slots (their order would
 	 * name slots that are gone): sort all. */
 	if (!o->valid || o->sort != ui->sort || o->filter != ui->filter || n < o->n_slots)
-		order_full(o, ui, conns, n);
+		order_full(o, ui, in, conns, n);
 	else
-		order_update(o, ui, conns, n);
+		order_update(o, ui, in, conns, n);
 	size_t k = o->n;
 	ui->rows = fit(ui->rows, &ui->cap_rows, k ? k : 1, sizeof(*ui->rows));
 	for (size_t i = 0; i < k; i++)
@@ -386,7 +393,8 @@ bool tl_uirows_search_from(struct tl_ui *ui, size_t from, const struct tl_ui_inp
 	const struct tl_conn *conns = tl_tracker_view(in->tracker, &n);
 	for (size_t k = 0; k < ui->n_rows; k++) {
 		size_t i = (from + k) % ui->n_rows;
-		if (ui->rows[i] < n && tl_uirows_has_text(&conns[ui->rows[i]], ui->search)) {
+		if (ui->rows[i] < n &&
+		    tl_uirows_has_text(&conns[ui->rows[i]], ui->search, in->owners)) {
 			tl_uirows_select(ui, i, in);
 			return true;
 		}

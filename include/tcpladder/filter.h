@@ -15,7 +15,8 @@
  *   clause  := (state | exclude | excl) STATE | netns NAME
  *   expr    := term { [and | && | & | or | || | |] term }
  *   term    := (not | !) term | "(" expr ")" | cond
- *   cond    := (sport | dport) [OP] PORT
+ *   cond    := (sport | dport) [OP] PORT | pid [OP] N
+ *            | comm [= | == | eq | != | neq | ne] NAME
  *            | (src | dst) [= | == | eq | != | neq | ne] HOST
  *   OP      := = == eq != neq ne < lt > gt <= le leq >= ge geq
  *   PORT    := [:]NUMBER | [:]*
@@ -52,6 +53,16 @@
  * Like state clauses they sit at the top level: a namespace is chosen
  * before it is dumped, and one not chosen is not dumped at all.
  *
+ * "pid [OP] N" and "comm [= | !=] NAME" are tcpladder's too: the process
+ * holding the socket (NAME its command name, /proc/PID/comm, or a shell
+ * pattern of them: "comm python*").  They may sit anywhere a cond may.
+ * No dump says which process holds a socket, so the kernel cannot apply
+ * them: tl_filter_bytecode() and tl_filter_match() keep every socket they
+ * might select (an upper bound), and tl_filter_match_owner() decides once
+ * the caller knows the owner.  A socket no process holds (TIME-WAIT and
+ * request mini-sockets, orphans) has no owner: pid and comm terms are
+ * false for it ("not pid = 5" true).
+ *
  * States are the ones a dump reports: a TIME-WAIT mini-socket holding an
  * orphaned FIN-WAIT-2 is reported (and selected) as FIN-WAIT-2; request
  * sockets are SYN-RECV. */
@@ -75,8 +86,18 @@ void tl_filter_free(struct tl_filter *f);
 
 /* The user-space evaluator: does s pass the whole filter (states too)?
  * s->state is the state number a dump reports (NEW_SYN_RECV counts as
- * SYN-RECV). */
+ * SYN-RECV).  Owners unknown, pid and comm terms count as passing where
+ * that lets more sockets through (see above). */
 bool tl_filter_match(const struct tl_filter *f, const struct tl_sock *s);
+
+/* The evaluator knowing the socket's owner: pid and comm (/proc/PID/comm),
+ * or pid 0 and comm NULL when no process holds it. */
+bool tl_filter_match_owner(const struct tl_filter *f, const struct tl_sock *s, int pid,
+			   const char *comm);
+
+/* Does f have pid or comm terms (so that its callers must know owners to
+ * apply it exactly)?  f may be NULL. */
+bool tl_filter_has_owner(const struct tl_filter *f);
 
 /* Is the namespace labelled label selected by the netns clauses (always,
  * with none; f may be NULL)? */

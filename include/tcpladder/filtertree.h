@@ -10,7 +10,9 @@
 
 /* A netlink attribute's length is 16 bits and includes its 4-byte header. */
 #define MAX_CODE 65528
-enum node_kind { N_LIST, N_NOT, N_PORT, N_HOST };
+/* N_PID and N_COMM test the socket's owner, which no dump carries: the
+ * kernel's bytecode cannot hold them (filtercode.c compiles a superset). */
+enum node_kind { N_LIST, N_NOT, N_PORT, N_HOST, N_PID, N_COMM };
 enum cmp { C_EQ, C_NE, C_LT, C_GT, C_LE, C_GE };
 
 /* One address condition, with the kernel's inet_diag_hostcond meaning:
@@ -32,10 +34,11 @@ struct tl_fterm {
 
 struct tl_fnode {
 	enum node_kind kind;
-	enum cmp cmp; /* N_PORT, N_HOST (C_EQ or C_NE) */
+	enum cmp cmp; /* N_PORT, N_PID, N_HOST and N_COMM (C_EQ or C_NE) */
 	bool dst;     /* dport / dst rather than sport / src */
 	int depth;
-	int port; /* N_PORT: 0..65535, or -1 for "*" */
+	int port;   /* N_PORT: 0..65535, or -1 for "*"; N_PID: the pid */
+	char *name; /* N_COMM: a command name or a shell pattern of them */
 	struct tl_hostcond host;
 	struct tl_fnode *a; /* N_NOT */
 	/* N_LIST: two or more terms grouped from the left, as ss groups
@@ -53,6 +56,7 @@ struct tl_filter {
 	char *text;
 	char **netns; /* "netns" clauses' patterns (none: every namespace) */
 	size_t n_netns;
+	bool owner; /* has pid or comm terms */
 };
 
 #endif

@@ -34,6 +34,9 @@ struct tl_cw_item {
 	const char *comm; /* owner's name, or NULL */
 	const char *cmdline;
 	unsigned ns; /* the watched namespace's index (0 with one) */
+	/* not exact: an estimate (the time since the last ACK came, from
+	 * tcp_info), not only a lower bound (the time it was watched) */
+	bool age_est;
 };
 
 struct tl_leak_group {
@@ -46,6 +49,11 @@ struct tl_leak_group {
 	uint32_t unread; /* sockets with Recv-Q > 1: data the application never read */
 	double oldest_s;
 	bool oldest_exact;
+	bool oldest_est; /* not exact: estimated (as --once --check does), not a lower bound */
+	/* by process: its sockets' local ports, the most common first */
+	uint16_t ports[6];
+	unsigned n_ports;
+	bool more_ports;       /* and others */
 	double growth_per_min; /* from a watch; 0 without one */
 	bool growing;
 	bool suspect;

@@ -40,7 +40,12 @@ enum tl_key {
 	TL_KEY_F5,
 	TL_KEY_F6,
 	TL_KEY_F10 = TL_KEY_F1 + 9,
+	TL_KEY_F12 = TL_KEY_F1 + 11,
+	TL_KEY_DELETE,
 };
+
+/* Control keys, as the terminal sends them. */
+#define TL_KEY_CTRL(c) ((c)&0x1f)
 
 enum tl_pane { TL_PANE_HIST, TL_PANE_TABLE, TL_PANE_EVENTS, TL_PANE_N };
 enum tl_screen {
@@ -50,7 +55,8 @@ enum tl_screen {
 	TL_SCREEN_LEAKS,
 	TL_SCREEN_NETNS
 };
-enum tl_prompt { TL_PROMPT_NONE, TL_PROMPT_SEARCH, TL_PROMPT_FILTER };
+enum tl_prompt { TL_PROMPT_NONE, TL_PROMPT_SEARCH, TL_PROMPT_FILTER, TL_PROMPT_SORT };
+#define TL_UI_HISTORY 16
 enum tl_sort {
 	TL_SORT_STATE,
 	TL_SORT_LOCAL,
@@ -100,6 +106,11 @@ struct tl_rect {
 	int x, y, w, h;
 };
 
+/* A column head's cells on screen, and its sort key (-1: none). */
+struct tl_ui_head {
+	int x0, x1, sort;
+};
+
 struct tl_filter;
 struct tl_ladder;
 struct tl_ui_order;
@@ -128,6 +139,12 @@ struct tl_ui {
 	enum tl_prompt prompt;
 	char input[256];
 	size_t input_len;
+	size_t input_cur; /* the cursor, a byte offset at a character's start */
+	/* the filters applied, oldest first, for Up and Down in the prompt */
+	char history[TL_UI_HISTORY][256];
+	int n_history, history_at; /* history_at == n_history: the line being typed */
+	char history_draft[256];   /* that line, kept while browsing */
+	int menu_sel;              /* the sort menu's choice */
 	char search[256];
 	char filter_text[256];
 	struct tl_filter *filter;
@@ -153,7 +170,13 @@ struct tl_ui {
 	const char *lang;        /* narration language: "en" or "zh" */
 	int lab_scenario;        /* the lab's scenario (scenario.h), -1 outside the lab */
 	bool lab_lesson;         /* the ladder screen shows the scenario's explanation (w) */
+	/* the leak screen: the selected process (by pid, so it stays put as
+	 * the list is sorted again) and the first row shown */
+	int leak_pid;
+	size_t leak_top;
+	enum tl_screen help_from; /* where help returns to */
 	/* requests for the shell, cleared by it */
+	char copy[512]; /* text for the terminal's clipboard (OSC 52), "" for none */
 	bool quit;
 	bool toggle_pause;
 	int delay_step; /* +1 slower, -1 faster */
@@ -162,6 +185,8 @@ struct tl_ui {
 	struct tl_ui_order *order; /* the table's sorted keys, kept between refreshes */
 	/* the last frame's geometry, for mouse clicks */
 	struct tl_rect pane[TL_PANE_N];
+	struct tl_ui_head head[16];
+	int n_head, head_y;
 	int table_first_y;
 	int table_visible;
 };
@@ -174,8 +199,11 @@ void tl_ui_fini(struct tl_ui *ui);
 void tl_ui_refresh_rows(struct tl_ui *ui, const struct tl_ui_input *in);
 /* One key; returns true when the screen should be redrawn. */
 bool tl_ui_key(struct tl_ui *ui, int key, const struct tl_ui_input *in);
-/* A mouse click at a cell: selects the pane and the row under it. */
+/* A mouse click at a cell: selects the pane and the row under it; on a
+ * column's head, sorts by it (again: the other way). */
 void tl_ui_click(struct tl_ui *ui, int x, int y, const struct tl_ui_input *in);
+/* The mouse wheel at a cell (dir -1 up, +1 down): scrolls what is under it. */
+void tl_ui_wheel(struct tl_ui *ui, int x, int y, int dir, const struct tl_ui_input *in);
 /* Moves what changes with time on to in->now before a w x h frame: a
  * ladder's replay and its arrows' flight.  Call it before tl_ui_draw. */
 void tl_ui_tick(struct tl_ui *ui, const struct tl_ui_input *in, int w, int h);
@@ -192,13 +220,15 @@ void tl_ui_freeze(struct tl_ui *ui, const struct tl_ui_input *in);
 void tl_ui_thaw(struct tl_ui *ui);
 /* How many of log's events the events pane shows (those matching the
  * filter); the first len of their positions in the log go to at. */
-size_t tl_ui_events_shown(const struct tl_ui *ui, const struct tl_evlog *log, size_t *at,
-			  size_t len);
+size_t tl_ui_events_shown(const struct tl_ui *ui, const struct tl_ui_input *in,
+			  const struct tl_evlog *log, size_t *at, size_t len);
+/* Open a prompt with text in it, the cursor at its end. */
+void tl_ui_open_prompt(struct tl_ui *ui, enum tl_prompt p, const char *text);
+/* Filter every pane with expr ("" for none); false, with the reason in the
+ * footer, when it does not parse. */
+bool tl_ui_set_filter(struct tl_ui *ui, const char *expr);
 /* Set the footer message (copied); NULL clears. */
 void tl_ui_message(struct tl_ui *ui, const char *msg);
-/* Filter every pane with text (empty: no filter); false, with the reason
- * in the footer, when it does not parse. */
-bool tl_ui_set_filter(struct tl_ui *ui, const char *text);
 
 /* "5s", "12m", "3h", "2d" */
 void tl_ui_format_age(uint64_t ns, char *out, size_t len);

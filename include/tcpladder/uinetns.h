@@ -26,8 +26,11 @@ enum tl_uinetns_sort {
  * dirty. */
 void tl_uinetns_sync(struct tl_ui *ui, const struct tl_ui_input *in);
 /* A socket of namespace ns passes the view's filter (its expression and
- * its netns clauses). */
-bool tl_ui_match(const struct tl_ui *ui, const struct tl_sock *s, unsigned ns);
+ * its netns clauses; true without one).  pid and comm terms are decided by
+ * the owner as in->owners knows it: a socket whose owner is not known yet
+ * does not match them. */
+bool tl_ui_match(const struct tl_ui *ui, const struct tl_ui_input *in, const struct tl_sock *s,
+		 unsigned ns);
 
 void tl_uinetns_draw(struct tl_canvas *c, struct tl_ui *ui, const struct tl_ui_input *in);
 /* A key on the namespace screen; true when the screen should be redrawn. */

@@ -12,8 +12,9 @@
 const char *tl_uirows_sort_name(int sort);
 /* "addr:port" of one end, IPv6 in brackets. */
 void tl_uirows_fmt_addr(const struct tl_sock *s, bool local, char *out, size_t len);
-/* Plain text search over what a row shows. */
-bool tl_uirows_has_text(const struct tl_conn *c, const char *text);
+/* Plain text search over what a row shows, and its owner's pid, name and
+ * command line (own may be NULL). */
+bool tl_uirows_has_text(const struct tl_conn *c, const char *text, const struct tl_owners *own);
 void tl_uirows_order_free(struct tl_ui_order *o);
 /* The next refresh sorts every row again instead of merging changes. */
 void tl_uirows_forget_order(struct tl_ui *ui);

@@ -3,7 +3,8 @@
  * accepts must print, compile and evaluate: its bytecode must pass the
  * kernel's audit, agree with the evaluator (tests/unit/bc-model.h), and
  * go into a request of the size computed for it, never past a buffer
- * too small for it.  Build: see .ci/run. */
+ * too small for it; with pid and comm terms, the evaluator that knows the
+ * owner keeps no socket the bound (and the kernel) would drop.  Build: see .ci/run. */
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
@@ -89,6 +90,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (err == 0 && u != kernel_keeps(tl_filter_states(f), code, len, &s))
 		__builtin_trap();
 	if (tl_filter_match(g, &s) != u)
+		__builtin_trap();
+	/* Knowing the owner only narrows: the bound holds whoever it is. */
+	if (!u && (tl_filter_match_owner(f, &s, (int)size, "x") ||
+		   tl_filter_match_owner(f, &s, 0, NULL) ||
+		   tl_filter_match_owner(f, &s, 1, "nginx")))
+		__builtin_trap();
+	if (!tl_filter_has_owner(f) && tl_filter_match_owner(f, &s, 42, "x") != u)
 		__builtin_trap();
 	__builtin_free(code);
 	tl_filter_free(g);

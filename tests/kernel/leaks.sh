@@ -113,7 +113,7 @@ scenario_done() { grep -qx done "$T/sc.out" 2>/dev/null; }
 ui_start leak 500
 check "UI: the leaking server raises the LEAK flag" wait_screen "LEAK\?"
 tm send-keys -t main L
-check "UI: the leak screen names it, growing" wait_screen "^ +[0-9]+ scenario .*keeps growing$"
+check "UI: the leak screen names it, growing" wait_screen "^ [ >] *[0-9]+ scenario .*keeps growing"
 tm kill-server 2>/dev/null
 
 # The tidy server runs to its end; every screen on the way is looked at.
@@ -126,7 +126,7 @@ check "UI: the tidy server is never flagged ($(grep -c States "$T/screens") scre
 tm send-keys -t main L
 check "UI: the tidy server's leak screen shows" wait_screen "CLOSE-WAIT by process"
 # Its owner is looked up lazily (within the CPU budget): wait for the row.
-check "UI: its leak screen lists it" wait_screen "^ +[0-9]+ scenario "
+check "UI: its leak screen lists it" wait_screen "^ [ >] *[0-9]+ scenario "
 check "UI: and not as a suspect" \
 	bash -c "! grep -qE '^ +[0-9]+ .*(keeps growing|many|old)$' '$T/screen'"
 tm kill-server 2>/dev/null

@@ -4,6 +4,11 @@
 : "${TCPLADDER:=${top_builddir:-.}/src/tcpladder}"
 : "${SOCKGEN:=${top_builddir:-.}/tests/kernel/sockgen}"
 export TCPLADDER SOCKGEN
+# The view keeps its settings under $XDG_CONFIG_HOME: each test script
+# starts from none and never touches the user's (the directory is made
+# only when a test changes a setting).
+XDG_CONFIG_HOME=${TMPDIR:-/tmp}/tcpladder-test-config.$$
+export XDG_CONFIG_HOME
 
 tap_n=0
 tap_failed=0

@@ -251,13 +251,13 @@ static void test_errors(void)
 	    {")", "unmatched ')' at column 1"},
 	    {"(sport = :1 or)", "expected a condition after 'or' at column 15"},
 	    {"sport = :1 and or dport = :2",
-	     "unexpected 'or' at column 16: expected sport, dport, src, dst, state, not or '('"},
+	     "unexpected 'or' at column 16: expected sport, dport, src, dst, comm, pid, state, not or '('"},
 	    {"bogus",
-	     "unexpected 'bogus' at column 1: expected sport, dport, src, dst, state, not or '('"},
+	     "unexpected 'bogus' at column 1: expected sport, dport, src, dst, comm, pid, state, not or '('"},
 	    {"sport = :1 = 3",
-	     "unexpected '=' at column 12: expected sport, dport, src, dst, state, not or '('"},
+	     "unexpected '=' at column 12: expected sport, dport, src, dst, comm, pid, state, not or '('"},
 	    {"dev = eth0",
-	     "unexpected 'dev' at column 1: expected sport, dport, src, dst, state, not or '('"},
+	     "unexpected 'dev' at column 1: expected sport, dport, src, dst, comm, pid, state, not or '('"},
 	    {"dst", "expected an address after 'dst' at column 4"},
 	    {"src =", "expected an address after 'src =' at column 6"},
 	    {"src < 10.0.0.1",
@@ -299,7 +299,7 @@ static void test_errors(void)
 	    {"sport = :1 state listening || sport = :2",
 	     "a state clause cannot be joined with 'or' at column 28"},
 	    {"sport = :1 # comment",
-	     "unexpected '#' at column 12: expected sport, dport, src, dst, state, not or '('"},
+	     "unexpected '#' at column 12: expected sport, dport, src, dst, comm, pid, state, not or '('"},
 	};
 
 	for (size_t i = 0; i < TL_ARRAY_SIZE(cases); i++) {
@@ -1023,8 +1023,117 @@ static void test_netns(void)
 	}
 }
 
+/* pid and comm: the owner's terms, applied in user space; the kernel's
+ * program and tl_filter_match() keep every socket they might select. */
+static void test_owner(void)
+{
+	static const struct {
+		const char *in, *text;
+	} texts[] = {
+	    {"pid 42", "pid = 42"},
+	    {"pid=42", "pid = 42"},
+	    {"pid != 42", "pid != 42"},
+	    {"pid >= 100", "pid >= 100"},
+	    {"comm nginx", "comm = nginx"},
+	    {"comm == nginx", "comm = nginx"},
+	    {"COMM ne python*", "comm != python*"},
+	    {"state close-wait comm java", "state close-wait and comm = java"},
+	    {"sport = :80 or not comm x", "sport = :80 or not comm = x"},
+	};
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		char *cause = NULL;
+		struct tl_filter *f = tl_filter_parse(texts[i].in, &cause);
+		is_str(f ? tl_filter_text(f) : cause, texts[i].text, "parses: %s", texts[i].in);
+		ok(f && tl_filter_has_owner(f), "has owner terms: %s", texts[i].in);
+		struct tl_filter *g = f ? tl_filter_parse(tl_filter_text(f), NULL) : NULL;
+		ok(g && !strcmp(tl_filter_text(g), tl_filter_text(f)), "parses back: %s",
+		   texts[i].in);
+		tl_filter_free(g);
+		tl_filter_free(f);
+		free(cause);
+	}
+	struct tl_filter *plain = tl_filter_parse("sport = :80", NULL);
+	ok(!tl_filter_has_owner(plain) && !tl_filter_has_owner(NULL), "no owner terms");
+	tl_filter_free(plain);
+
+	static const struct {
+		const char *in, *cause;
+	} bad[] = {
+	    {"pid", "expected a process id after 'pid' at column 4"},
+	    {"pid = x", "invalid process id 'x' at column 7"},
+	    {"pid 0", "invalid process id '0' at column 5"},
+	    {"pid 99999999999", "invalid process id '99999999999' at column 5"},
+	    {"comm", "expected a command name after 'comm' at column 5"},
+	    {"comm <", "'<' compares numbers, not names, at column 6"},
+	    {"comm > x", "'>' compares numbers, not names, at column 6"},
+	    {"comm and", "expected a command name after 'comm' at column 6"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *cause = NULL;
+		struct tl_filter *f = tl_filter_parse(bad[i].in, &cause);
+		is_str(f ? "accepted" : cause, bad[i].cause, "refused: %s", bad[i].in);
+		tl_filter_free(f);
+		free(cause);
+	}
+
+	struct tl_sock web = mk(TL_TCP_ESTABLISHED, "10.0.0.1", 80, "10.0.0.2", 40000);
+	struct tl_sock other = mk(TL_TCP_ESTABLISHED, "10.0.0.1", 22, "10.0.0.2", 40001);
+	static const struct {
+		const char *expr;
+		int pid;
+		const char *comm;
+		int want_web, want_other;   /* with the owner known */
+		int bound_web, bound_other; /* tl_filter_match(), owner unknown */
+	} cases[] = {
+	    {"pid = 42", 42, "nginx", 1, 1, 1, 1},
+	    {"pid = 42", 7, "sshd", 0, 0, 1, 1},
+	    {"pid = 42", 0, NULL, 0, 0, 1, 1},
+	    {"not pid = 42", 0, NULL, 1, 1, 1, 1},
+	    {"pid != 42", 0, NULL, 0, 0, 1, 1},
+	    {"pid > 40", 42, "nginx", 1, 1, 1, 1},
+	    {"pid < 40", 42, "nginx", 0, 0, 1, 1},
+	    {"comm nginx", 42, "nginx", 1, 1, 1, 1},
+	    {"comm ngin*", 42, "nginx", 1, 1, 1, 1},
+	    {"comm nginx", 42, "python3", 0, 0, 1, 1},
+	    {"comm != nginx", 42, "python3", 1, 1, 1, 1},
+	    {"comm nginx and sport = :80", 42, "nginx", 1, 0, 1, 0},
+	    {"comm nginx or sport = :80", 42, "sshd", 1, 0, 1, 1},
+	    {"not (comm nginx or sport = :80)", 42, "sshd", 0, 1, 0, 1},
+	    {"not (comm nginx and sport = :80)", 42, "nginx", 0, 1, 1, 1},
+	    {"not not pid = 1", 2, "x", 0, 0, 1, 1},
+	    {"sport = :22 and not comm sshd", 7, "sshd", 0, 0, 0, 1},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tl_filter *f = tl_filter_parse(cases[i].expr, NULL);
+		if (!f) {
+			ok(0, "parses: %s", cases[i].expr);
+			continue;
+		}
+		ok(tl_filter_match_owner(f, &web, cases[i].pid, cases[i].comm) == cases[i].want_web &&
+		       tl_filter_match_owner(f, &other, cases[i].pid, cases[i].comm) ==
+			   cases[i].want_other,
+		   "%s with pid %d %s", cases[i].expr, cases[i].pid,
+		   cases[i].comm ? cases[i].comm : "(none)");
+		ok(tl_filter_match(f, &web) == cases[i].bound_web &&
+		       tl_filter_match(f, &other) == cases[i].bound_other,
+		   "%s, owner unknown: an upper bound", cases[i].expr);
+		ok(both(cases[i].expr, &web) == cases[i].bound_web &&
+		       both(cases[i].expr, &other) == cases[i].bound_other,
+		   "%s: the kernel's program keeps the same", cases[i].expr);
+		tl_filter_free(f);
+	}
+	uint8_t *code = NULL;
+	size_t len = 1;
+	struct tl_filter *f = tl_filter_parse("state established comm nginx", NULL);
+	ok(f && tl_filter_bytecode(f, &code, &len) == 0 && !code && !len,
+	   "owner terms alone: no program, the states still go to the kernel");
+	ok(f && tl_filter_states(f) == TL_TCPF(TL_TCP_ESTABLISHED), "the states are kept");
+	tl_filter_free(f);
+}
+
 int main(void)
 {
+	test_owner();
 	test_valid();
 	test_errors();
 	test_match();

@@ -49,7 +49,7 @@ int main(void)
 	ok(!ever, "a count that rises and falls is never flagged");
 
 	/* Age and count thresholds work without history. */
-	struct tl_cw_item items[] = {{80, 1, 301, true, 5, "old", NULL, 0}};
+	struct tl_cw_item items[] = {{80, 1, 301, true, 5, "old", NULL, 0, false}};
 	struct tl_leak_group *out;
 	tl_leak_group(items, 1, false, &cfg, &out);
 	ok(out[0].suspect && !strcmp(out[0].why, "old"), "older than the age threshold: flagged");

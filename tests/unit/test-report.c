@@ -100,10 +100,10 @@ int main(void)
 	struct tl_leak_cfg cfg;
 	tl_leak_cfg_default(&cfg);
 	struct tl_cw_item items[] = {
-		{8080, 1, 30, false, 42, "leaky", "leaky --serve", 0},
-		{8080, 500, 400, true, 42, "leaky", "leaky --serve", 0},
-		{9090, 1, 5, false, 7, "tidy", "tidy", 0},
-		{9090, 1, 2, false, -1, NULL, NULL, 0},
+		{8080, 1, 30, false, 42, "leaky", "leaky --serve", 0, false},
+		{8080, 500, 400, true, 42, "leaky", "leaky --serve", 0, false},
+		{9090, 1, 5, false, 7, "tidy", "tidy", 0, false},
+		{9090, 1, 2, false, -1, NULL, NULL, 0, false},
 	};
 	struct tl_leak_group *byp, *byport;
 	size_t np = tl_leak_group(items, 4, false, &cfg, &byp);

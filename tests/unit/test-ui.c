@@ -363,6 +363,182 @@ static void filter_everywhere(struct fixture *f)
 	tl_ui_fini(&ui);
 }
 
+/* pid and comm terms, and the search, by owner: every pane narrows to
+ * the process's connections. */
+static void owner_filter(struct fixture *f)
+{
+	struct tl_ui ui;
+	struct tl_canvas c;
+	struct tl_buf b;
+	struct tl_ui_input in = input(f);
+	struct tl_owners *own = tl_owners_new(NULL);
+	struct tl_owner web = {.pid = 77, .comm = "nginx", .cmdline = "nginx: worker process"};
+	struct tl_owner py = {.pid = 88, .comm = "python3", .cmdline = "python3 -m http.server"};
+	tl_owners_add(own, 5010, &web); /* 10.0.0.20:40000 */
+	tl_owners_add(own, 5011, &web);
+	tl_owners_add(own, 5012, &py); /* 10.0.0.22:40002 */
+	in.owners = own;
+	tl_ui_init(&ui);
+	tl_canvas_init(&c, 80, 24, &tl_glyphs_utf8);
+	tl_buf_init(&b);
+
+	ok(tl_ui_set_filter(&ui, "comm python*"), "comm with a pattern is a filter");
+	tl_ui_refresh_rows(&ui, &in);
+	is_int(ui.n_rows, 1, "comm: the process's one connection");
+	tl_ui_draw(&ui, &c, &in);
+	tl_canvas_dump(&c, &b);
+	ok(strstr(b.data, " ESTABLISHED      1") && strstr(b.data, " LISTEN           0"),
+	   "the histogram counts that process's connections");
+	ok(strstr(b.data, "10.0.0.22:40002") && !strstr(b.data, "10.0.0.20:40000"),
+	   "the table and the events show only them");
+	ok(strstr(b.data, "kept match the filter"), "the event pane is filtered");
+
+	ok(tl_ui_set_filter(&ui, "pid = 77"), "pid = N is a filter");
+	tl_ui_refresh_rows(&ui, &in);
+	is_int(ui.n_rows, 2, "pid: its two connections");
+	ok(tl_ui_set_filter(&ui, "not pid = 77 and state established"), "not pid");
+	tl_ui_refresh_rows(&ui, &in);
+	is_int(ui.n_rows, 4, "not pid: the others, unknown owners included");
+	ok(!tl_ui_set_filter(&ui, "pid = x") && ui.message && strstr(ui.message, "process id"),
+	   "a bad pid says so");
+
+	tl_ui_set_filter(&ui, "");
+	tl_ui_refresh_rows(&ui, &in);
+	tl_ui_key(&ui, '/', &in);
+	for (const char *p = "http.server"; *p; p++)
+		tl_ui_key(&ui, *p, &in);
+	size_t n;
+	const struct tl_conn *conns = tl_tracker_conns(f->t, &n);
+	ok(conns[ui.rows[ui.sel]].sock.inode == 5012, "/ finds a row by its owner's command line");
+	tl_ui_key(&ui, TL_KEY_ESC, &in);
+	tl_buf_fini(&b);
+	tl_canvas_fini(&c);
+	tl_ui_fini(&ui);
+	tl_owners_free(own);
+}
+
+static void type(struct tl_ui *ui, const char *text, const struct tl_ui_input *in)
+{
+	for (const char *p = text; *p; p++)
+		tl_ui_key(ui, *p, in);
+}
+
+/* Keys that behave: the prompt edits a line and recalls filters, F3 goes
+ * to the next match, each + counts, F2 F5 F9 say why they do nothing,
+ * help returns on any key, a click on a column head sorts, the wheel
+ * scrolls. */
+static void keys_behave(struct fixture *f)
+{
+	struct tl_ui ui;
+	struct tl_canvas c;
+	struct tl_ui_input in = input(f);
+	tl_ui_init(&ui);
+	tl_canvas_init(&c, 100, 30, &tl_glyphs_utf8);
+	tl_ui_draw(&ui, &c, &in);
+
+	tl_ui_key(&ui, TL_KEY_F4, &in);
+	type(&ui, "sport = :443", &in);
+	tl_ui_key(&ui, TL_KEY_HOME, &in);
+	type(&ui, "state listening ", &in);
+	is_str(ui.input, "state listening sport = :443", "Home, then typing inserts at the start");
+	tl_ui_key(&ui, TL_KEY_END, &in);
+	tl_ui_key(&ui, TL_KEY_CTRL('w'), &in);
+	is_str(ui.input, "state listening sport = ", "C-w takes back a word");
+	tl_ui_key(&ui, TL_KEY_LEFT, &in);
+	tl_ui_key(&ui, TL_KEY_LEFT, &in);
+	tl_ui_key(&ui, TL_KEY_BACKSPACE, &in);
+	is_str(ui.input, "state listening sport= ", "Left Left Backspace: in the middle");
+	tl_ui_key(&ui, TL_KEY_DELETE, &in);
+	is_str(ui.input, "state listening sport ", "Delete: the character at the cursor");
+	tl_ui_key(&ui, TL_KEY_CTRL('u'), &in);
+	is_str(ui.input, " ", "C-u: all before the cursor");
+	tl_ui_key(&ui, TL_KEY_CTRL('k'), &in);
+	type(&ui, "sport = :443", &in);
+	tl_ui_key(&ui, TL_KEY_ENTER, &in);
+	is_str(ui.filter_text, "sport = :443", "the edited filter applies");
+	tl_ui_key(&ui, TL_KEY_F4, &in);
+	tl_ui_key(&ui, TL_KEY_CTRL('u'), &in);
+	type(&ui, "state time-wait", &in);
+	tl_ui_key(&ui, TL_KEY_ENTER, &in);
+	tl_ui_key(&ui, TL_KEY_F4, &in);
+	tl_ui_key(&ui, TL_KEY_CTRL('u'), &in);
+	type(&ui, "dst", &in);
+	tl_ui_key(&ui, TL_KEY_UP, &in);
+	is_str(ui.input, "state time-wait", "Up: the last filter");
+	tl_ui_key(&ui, TL_KEY_UP, &in);
+	is_str(ui.input, "sport = :443", "Up again: the one before");
+	tl_ui_key(&ui, TL_KEY_UP, &in);
+	is_str(ui.input, "sport = :443", "no older one: it stays");
+	tl_ui_key(&ui, TL_KEY_DOWN, &in);
+	tl_ui_key(&ui, TL_KEY_DOWN, &in);
+	is_str(ui.input, "dst", "Down past the newest: the line being typed");
+	tl_ui_key(&ui, TL_KEY_CTRL('u'), &in);
+	tl_ui_key(&ui, TL_KEY_ENTER, &in);
+	tl_ui_refresh_rows(&ui, &in);
+
+	/* F3 outside the prompt: the next match of the last search */
+	tl_ui_key(&ui, '/', &in);
+	type(&ui, "ESTAB", &in);
+	tl_ui_key(&ui, TL_KEY_ENTER, &in);
+	size_t first = ui.sel;
+	tl_ui_key(&ui, TL_KEY_F3, &in);
+	ok(ui.prompt == TL_PROMPT_NONE && ui.sel == first + 1,
+	   "F3 after a search: the next match, no prompt");
+
+	tl_ui_key(&ui, '+', &in);
+	tl_ui_key(&ui, '+', &in);
+	tl_ui_key(&ui, '+', &in);
+	is_int(ui.delay_step, 3, "three + presses count three times");
+	tl_ui_key(&ui, '-', &in);
+	is_int(ui.delay_step, 2, "and - counts back");
+	ui.delay_step = 0;
+
+	static const int dead[] = {TL_KEY_F1 + 1, TL_KEY_F5, TL_KEY_F1 + 8};
+	for (size_t i = 0; i < 3; i++) {
+		tl_ui_message(&ui, NULL);
+		tl_ui_key(&ui, dead[i], &in);
+		ok(ui.message && strlen(ui.message) > 20, "F%d says why: %s", i == 0 ? 2 : i == 1 ? 5 : 9,
+		   ui.message ? ui.message : "(nothing)");
+	}
+	tl_ui_message(&ui, NULL);
+
+	static const int any[] = {'x', TL_KEY_DOWN, TL_KEY_F4, ' ', '1'};
+	for (size_t i = 0; i < 5; i++) {
+		tl_ui_key(&ui, TL_KEY_F1, &in);
+		tl_ui_key(&ui, any[i], &in);
+		ok(ui.screen == TL_SCREEN_MAIN && ui.prompt == TL_PROMPT_NONE && !ui.frozen,
+		   "help: key %d returns, and does nothing else", any[i]);
+	}
+	ui.detail_id = 0;
+	ui.screen = TL_SCREEN_DETAIL;
+	tl_ui_key(&ui, TL_KEY_F1, &in);
+	is_int(ui.screen, TL_SCREEN_HELP, "F1 on the ladder screen: help");
+	tl_ui_key(&ui, TL_KEY_ENTER, &in);
+	is_int(ui.screen, TL_SCREEN_DETAIL, "and back to the ladder");
+	ui.screen = TL_SCREEN_MAIN;
+
+	tl_ui_draw(&ui, &c, &in);
+	int age_x = -1;
+	for (int i = 0; i < ui.n_head; i++)
+		if (ui.head[i].sort == TL_SORT_AGE)
+			age_x = ui.head[i].x0;
+	ok(age_x >= 0, "the AGE column's head is known");
+	tl_ui_click(&ui, age_x + 1, ui.head_y, &in);
+	ok(ui.sort == TL_SORT_AGE && !ui.sort_desc, "a click on AGE sorts by age");
+	tl_ui_click(&ui, age_x + 1, ui.head_y, &in);
+	ok(ui.sort == TL_SORT_AGE && ui.sort_desc, "a second click: the other way");
+
+	tl_ui_refresh_rows(&ui, &in);
+	tl_ui_draw(&ui, &c, &in);
+	size_t sel = ui.sel;
+	tl_ui_wheel(&ui, 5, ui.table_first_y, 1, &in);
+	is_int(ui.sel, sel + 3, "the wheel scrolls the table");
+	tl_ui_wheel(&ui, 5, ui.pane[TL_PANE_EVENTS].y + 1, -1, &in);
+	ok(ui.frozen && ui.ev_top > 0, "the wheel over the events scrolls them back (frozen)");
+	tl_canvas_fini(&c);
+	tl_ui_fini(&ui);
+}
+
 static void golden(const char *name, struct tl_ui *ui, struct fixture *f, int w, int h, bool ascii)
 {
 	struct tl_ui_input in = input(f);
@@ -416,6 +592,38 @@ static void leak_screen(struct tl_ui *ui, struct fixture *f)
 	is_int(ui->screen, TL_SCREEN_LEAKS, "L: the leak screen");
 	golden_in("leaks-80x24", ui, &in, 80, 24, false);
 	golden_in("leaks-100x30-ascii", ui, &in, 100, 30, true);
+	{
+		struct tl_canvas c;
+		struct tl_buf b;
+		tl_canvas_init(&c, 160, 30, &tl_glyphs_utf8);
+		tl_buf_init(&b);
+		tl_ui_draw(ui, &c, &in);
+		tl_canvas_dump(&c, &b);
+		ok(strstr(b.data, "/usr/bin/api-server --port 443") && strstr(b.data, ":443"),
+		   "the leak screen: the command line and the local ports");
+		ok(!strstr(b.data, "(unknown)") &&
+		       strstr(b.data, "2 more in CLOSE-WAIT whose process is not known"),
+		   "unknown owners: one line, in words");
+		ok(strstr(b.data, "ss -tnp state close-wait '( sport = :443 )' | grep 'pid=4242,'"),
+		   "the ss command that lists the process's sockets");
+		ok(strstr(b.data, "(count 1 to 5 over its last"), "the trend's range");
+		tl_buf_fini(&b);
+		tl_canvas_fini(&c);
+	}
+	tl_ui_key(ui, 'c', &in);
+	is_str(ui->copy, "ss -tnp state close-wait '( sport = :443 )' | grep 'pid=4242,'",
+	       "c: the ss command for the clipboard");
+	ok(ui->message && strstr(ui->message, "copied: ss -tnp"), "c: and on the status line");
+	ui->copy[0] = '\0';
+	tl_ui_key(ui, TL_KEY_F1, &in);
+	is_int(ui->screen, TL_SCREEN_HELP, "F1 on the leak screen: help");
+	tl_ui_key(ui, 'x', &in);
+	is_int(ui->screen, TL_SCREEN_LEAKS, "any key: back to the leak screen");
+	tl_ui_key(ui, TL_KEY_ENTER, &in);
+	ok(ui->screen == TL_SCREEN_MAIN && ui->filter && !strcmp(ui->filter_text, "pid = 4242"),
+	   "Enter: every pane narrowed to the process (%s)", ui->filter_text);
+	tl_ui_set_filter(ui, "");
+	tl_ui_key(ui, 'L', &in);
 	tl_ui_key(ui, TL_KEY_ESC, &in);
 	is_int(ui->screen, TL_SCREEN_MAIN, "Esc leaves the leak screen");
 	free(groups);
@@ -622,8 +830,8 @@ static void netns_screens(void)
 	golden_in("netns-80x24-ascii", &ui, &in, 80, 24, true);
 
 	struct tl_cw_item items[2] = {
-		{80, 1, 12, true, 4242, "leaky", "leaky --serve", 1},
-		{80, 1, 10, true, 4242, "leaky", "leaky --serve", 1},
+		{80, 1, 12, true, 4242, "leaky", "leaky --serve", 1, false},
+		{80, 1, 10, true, 4242, "leaky", "leaky --serve", 1, false},
 	};
 	struct tl_leak_cfg cfg;
 	struct tl_leak_group *groups = NULL;
@@ -749,7 +957,11 @@ int main(void)
 	tl_ui_key(&ui, '<', &in);
 	is_int(ui.sort, TL_SORT_STATE, "< sorts by the previous column");
 	tl_ui_key(&ui, TL_KEY_F6, &in);
-	is_int(ui.sort, TL_SORT_LOCAL, "F6 too");
+	ok(ui.prompt == TL_PROMPT_SORT, "F6: the sort menu");
+	tl_ui_key(&ui, TL_KEY_RIGHT, &in);
+	tl_ui_key(&ui, TL_KEY_ENTER, &in);
+	ok(ui.sort == TL_SORT_LOCAL && ui.prompt == TL_PROMPT_NONE,
+	   "F6 Right Enter: sorted by the next column");
 	tl_ui_key(&ui, '<', &in);
 
 	/* Search jumps to the first match. */
@@ -909,6 +1121,8 @@ int main(void)
 	netns_screens();
 	narrowed();
 	filter_everywhere(&f);
+	owner_filter(&f);
+	keys_behave(&f);
 	freeze(&f);
 
 	tl_ui_fini(&ui);

@@ -1,0 +1,35 @@
+/* config: the view's settings as they persist between runs, in
+ * $XDG_CONFIG_HOME/tcpladder/config (~/.config/tcpladder/config), as
+ * text: one "key = value" a line, '#' comments.  Pure: parsing and
+ * writing text; the terminal shell (tui.c) reads and writes the file.
+ *
+ *   sort = age           state local remote age in-state recv-q send-q rtt
+ *   reverse = yes        the sort's order reversed (yes or no)
+ *   collapsed = events   panes collapsed: histogram table events, or none
+ *   interval = 0.5       seconds between samples, when -d is not given
+ */
+#ifndef TCPLADDER_CONFIG_H
+#define TCPLADDER_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tcpladder/util.h"
+
+struct tl_config {
+	int sort; /* enum tl_sort */
+	bool reverse;
+	bool collapsed[3];    /* enum tl_pane */
+	uint64_t interval_ns; /* 0: not set */
+};
+
+/* The defaults: sort by state, nothing collapsed, no interval. */
+void tl_config_init(struct tl_config *c);
+/* Parse text into c (starting from the defaults).  0, or -EINVAL with
+ * *cause a heap string naming the line and the problem ("line 3: unknown
+ * sort 'size'"); c is then the defaults. */
+int tl_config_parse(const char *text, struct tl_config *c, char **cause);
+/* c as text that parses back to c. */
+void tl_config_format(const struct tl_config *c, struct tl_buf *out);
+
+#endif
