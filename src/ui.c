@@ -232,12 +232,18 @@ static int hist_pick(const struct tl_ui *ui, const struct tl_ui_input *in, const
 	return n;
 }
 
-/* The rows the histogram would like, its title included. */
-static int hist_wanted(const struct tl_ui *ui, const struct tl_ui_input *in)
+/* The rows the histogram would like, its title included: on a stacked
+ * screen, its kept states and up to 2/5 of the body for the others
+ * (all it can with z). */
+static int hist_wanted(const struct tl_ui *ui, const struct tl_ui_input *in, int body)
 {
 	uint32_t fcount[TL_TCP_NSTATES];
-	int shown[TL_TCP_NSHOWN], empty;
-	return 1 + hist_pick(ui, in, hist_counts(ui, in, fcount), TL_TCP_NSHOWN, shown, &empty);
+	int shown[TL_TCP_NSHOWN], empty, kept = 0;
+	int n = hist_pick(ui, in, hist_counts(ui, in, fcount), TL_TCP_NSHOWN, shown, &empty);
+	for (int i = 0; i < n; i++)
+		kept += shown[i] == TL_TCP_CLOSE_WAIT || shown[i] == TL_TCP_TIME_WAIT ||
+			hist_growing(ui, in, shown[i]);
+	return 1 + (body && !ui->hist_all ? TL_MIN(n, TL_MAX(kept, body * 2 / 5 - 1)) : n);
 }
 
 /* log2(x) for x >= 1, to 12 binary places: enough for a bar, without libm. */
@@ -282,8 +288,10 @@ void tl_ui_draw_hist(struct tl_canvas *c, const struct tl_rect *r, const struct 
 	int shown[TL_TCP_NSHOWN], empty;
 	int n = hist_pick(ui, in, count, TL_MAX(0, r->h - 1), shown, &empty);
 	char t[160], hid[48] = "";
-	if (empty)
-		snprintf(hid, sizeof(hid), "  %d empty hidden (z)", empty);
+	int hidden = TL_TCP_NSHOWN - n;
+	if (hidden && r->h > 1)
+		snprintf(hid, sizeof(hid), "  %d%s hidden%s", hidden,
+			 hidden == empty ? " empty" : "", empty ? " (z)" : "");
 	else if (ui->hist_all)
 		snprintf(hid, sizeof(hid), "  z hides empty");
 	if (ui->filter)
@@ -663,7 +671,6 @@ static void draw_footer(struct tl_canvas *c, const struct tl_ui *ui)
 
 static const char *const help_lines[] = {
     "tcpladder: TCP sockets by state, and how they change",
-    "",
     "  F1 h ?        this help (any key returns)",
     "  / F3          search connections (type to jump; F3 or n: next match)",
     "  F4 \\          filter every pane: an ss-style expression, e.g.",
@@ -676,13 +683,14 @@ static const char *const help_lines[] = {
     "                m marks one, e explains, r replays, p s [ ] pause, step, speed",
     "                ~ inferred, - - -> inferred segment, ~derived: not watched",
     "  S Space G w   the lab: step mode, release a held segment, all; w: why",
-    "  L             CLOSE-WAIT leaks by process, TIME-WAIT pressure",
+    "  L             CLOSE-WAIT leaks, TIME-WAIT pressure   z  show empty states",
     "  Space         freeze the view; sampling goes on, the header counts what is",
     "                new; Up Down PgUp PgDn Home End scroll the events; Space: live",
     "  + -           sample less, more often    Esc  close a prompt    q F10  quit",
     "Marks: a dim step marked (inferred) was filled in by the state machine;",
-    "'>' before an age: first seen at start-up, at least that old; red with an",
-    "arrow: a growing CLOSE-WAIT or TIME-WAIT; 'first seen in STATE': found open.",
+    NULL, /* the lower bound's mark, in the glyph set's form */
+    "red with an arrow: CLOSE-WAIT or TIME-WAIT grew over the last minute;",
+    "bars: log scale; dim rows: closed; 'first seen in STATE': found open.",
 };
 
 static void draw_help(struct tl_canvas *c)
@@ -690,8 +698,14 @@ static void draw_help(struct tl_canvas *c)
 	tl_canvas_fill(c, 0, 0, c->w, 1, ' ', TL_ST_HEADER);
 	tl_canvas_text(c, 1, 0, c->w - 1, TL_ST_HEADER, "tcpladder help");
 	for (size_t i = 0; i < TL_ARRAY_SIZE(help_lines) && (int)i + 2 < c->h - 1; i++)
-		tl_canvas_text(c, 1, (int)i + 2, c->w - 2, i == 0 ? TL_ST_BOLD : TL_ST_NORMAL,
-			       help_lines[i]);
+		if (help_lines[i])
+			tl_canvas_text(c, 1, (int)i + 2, c->w - 2,
+				       i == 0 ? TL_ST_BOLD : TL_ST_NORMAL, help_lines[i]);
+		else
+			tl_canvas_printf(c, 1, (int)i + 2, c->w - 2, TL_ST_NORMAL,
+					 "'%s' before an age: found open at start-up, so at "
+					 "least that old;",
+					 c->g->at_least);
 	tl_canvas_text(c, 0, c->h - 1, c->w, TL_ST_KEY, "Esc q: back   F10: quit");
 }
 
@@ -763,7 +777,7 @@ static void draw_live(struct tl_ui *ui, struct tl_canvas *c, const struct tl_ui_
 		tl_uileaks_draw(c, in);
 		return;
 	}
-	layout(ui, c->w, c->h, hist_wanted(ui, in));
+	layout(ui, c->w, c->h, hist_wanted(ui, in, c->w >= 150 ? 0 : c->h - 2));
 	draw_header(c, in, ui);
 	tl_ui_draw_hist(c, &ui->pane[TL_PANE_HIST], ui, in);
 	draw_table(c, &ui->pane[TL_PANE_TABLE], ui, in);

@@ -642,6 +642,117 @@ static void netns_screens(void)
 	fixture_fini(&f);
 }
 
+
+/* The bar of a state's row: its cells from column 20 up to the spaces. */
+static int bar_len(const char *screen, const char *state)
+{
+	char key[32];
+	snprintf(key, sizeof(key), "\n %-11s", state);
+	const char *p = strstr(screen, key);
+	if (!p)
+		return -1;
+	p += strlen(key) + 8; /* the count, then the bar */
+	int n = 0;
+	while (*p && *p != ' ' && *p != '\n') {
+		if ((*p & 0xc0) != 0x80)
+			n++;
+		p++;
+	}
+	return n;
+}
+
+/* Space at every size, on a busy server: every state holds sockets,
+ * TIME-WAIT 1,171 and CLOSE-WAIT 221.  CLOSE-WAIT and TIME-WAIT stay
+ * visible at 40x12, the log-scaled bars give ESTABLISHED 24 a bar worth
+ * reading, the table counts the closed connection apart, and OWNER is as
+ * wide as its widest owner. */
+static void space_used(void)
+{
+	static const uint32_t busy[TL_TCP_NSTATES] = {
+	    [TL_TCP_LISTEN] = 2,     [TL_TCP_SYN_SENT] = 1,    [TL_TCP_SYN_RECV] = 3,
+	    [TL_TCP_ESTABLISHED] = 24, [TL_TCP_FIN_WAIT1] = 1, [TL_TCP_FIN_WAIT2] = 2,
+	    [TL_TCP_CLOSE_WAIT] = 221, [TL_TCP_CLOSING] = 1,   [TL_TCP_LAST_ACK] = 1,
+	    [TL_TCP_TIME_WAIT] = 1171,
+	};
+	struct fixture f;
+	struct tl_ui ui;
+	struct tl_canvas c;
+	struct tl_buf b;
+	struct tl_hist h;
+
+	f.t = tl_tracker_new(1);
+	tl_history_init(&f.hist, 16);
+	tl_evlog_init(&f.log, 16);
+	tl_snapshot_init(&f.snap);
+	f.names[0] = "self";
+	f.now = 1000 * SEC;
+	for (int step = 0; step < 3; step++) { /* cookie 12 leaves after the first */
+		tl_snapshot_clear(&f.snap);
+		*tl_snapshot_add(&f.snap) = sk(1, TL_TCP_LISTEN, 0, 443, 0);
+		for (int i = 0; i < (step ? 2 : 3); i++)
+			*tl_snapshot_add(&f.snap) = sk(10 + (uint64_t)i, TL_TCP_ESTABLISHED,
+						       (uint8_t)(20 + i), 443, (uint16_t)(40000 + i));
+		f.snap.complete = true;
+		tl_tracker_sample(f.t, 0, &f.snap, f.now, 1764064800.0 + step);
+		if (step == 1) /* a lookup confirms it gone */
+			tl_tracker_lookup_result(f.t, 0, 12, NULL, f.now, 1764064801.0);
+		tl_tracker_clear_events(f.t);
+		f.now += SEC;
+	}
+	memset(&h, 0, sizeof(h));
+	for (int st = 0; st < TL_TCP_NSTATES; st++) {
+		h.count[st] = busy[st];
+		h.total += busy[st];
+	}
+	tl_history_add(&f.hist, &h, f.now);
+	struct tl_owners *own = tl_owners_new(NULL);
+	struct tl_owner w = {.pid = 4242};
+	snprintf(w.comm, sizeof(w.comm), "gunicorn-worker");
+	tl_owners_add(own, 5000 + 10, &w);
+	struct tl_ui_input in = input(&f);
+	in.owners = own;
+
+	tl_ui_init(&ui);
+	tl_buf_init(&b);
+	static const int sizes[][2] = {{80, 24}, {40, 12}};
+	for (size_t k = 0; k < 2; k++) {
+		tl_canvas_init(&c, sizes[k][0], sizes[k][1], &tl_glyphs_utf8);
+		tl_buf_reset(&b);
+		tl_ui_draw(&ui, &c, &in);
+		tl_canvas_dump(&c, &b);
+		ok(strstr(b.data, "\n CLOSE-WAIT     221 ") && strstr(b.data, "\n TIME-WAIT     1171 "),
+		   "%dx%d: CLOSE-WAIT and TIME-WAIT visible", sizes[k][0], sizes[k][1]);
+		if (k == 0) {
+			golden_in("busy-80x24", &ui, &in, 80, 24, false);
+			int est = bar_len(b.data, "ESTABLISHED"), tw = bar_len(b.data, "TIME-WAIT");
+			ok(est * 5 >= tw * 2 && est < tw,
+			   "log scale: ESTABLISHED 24 gets %d cells beside TIME-WAIT 1,171's %d", est,
+			   tw);
+			ok(strstr(b.data, "Connections 3 open + 1 closed (dim)"),
+			   "the table counts the closed connection apart");
+			ok(strstr(b.data, "bars log scale"), "the histogram says its scale");
+			ok(!strstr(b.data, "\n CLOSED           0"), "the empty state is hidden");
+			ok(strstr(b.data, "4 hidden (z)") && !strstr(b.data, "\n CLOSING "),
+			   "short of rows, the title says how many states are hidden");
+		} else {
+			golden_in("busy-40x12", &ui, &in, 40, 12, false);
+		}
+		tl_canvas_fini(&c);
+	}
+	tl_canvas_init(&c, 140, 24, &tl_glyphs_utf8);
+	tl_buf_reset(&b);
+	tl_ui_draw(&ui, &c, &in);
+	tl_canvas_dump(&c, &b);
+	ok(strstr(b.data, " OWNER               \n") || strstr(b.data, " OWNER\n"),
+	   "OWNER takes the width of its widest owner");
+	ok(strstr(b.data, " 4242/gunicorn-worker\n"), "and shows it whole");
+	tl_canvas_fini(&c);
+	tl_buf_fini(&b);
+	tl_ui_fini(&ui);
+	tl_owners_free(own);
+	fixture_fini(&f);
+}
+
 int main(void)
 {
 	struct fixture f;
@@ -657,6 +768,7 @@ int main(void)
 	golden("main-40x12", &ui, &f, 40, 12, false);
 	golden("too-small-20x6", &ui, &f, 20, 6, false);
 	golden("main-120x40-ascii", &ui, &f, 120, 40, true);
+	space_used();
 
 	/* Exact mode in the header, with the records it lost. */
 	for (int lost = 0; lost <= 3; lost += 3) {
