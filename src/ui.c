@@ -272,6 +272,8 @@ static int log_bar(struct tl_canvas *c, int x, int y, int w, uint32_t v, uint32_
 		return 0;
 	double f = max > 1 ? log2_of(1.0 + v) / log2_of(1.0 + max) : 1.0;
 	int e = TL_MAX(1, (int)(f * w * 8 + 0.5));
+	if (c->g->ascii) /* whole cells: its partial glyphs below a half are blank */
+		e = TL_MAX(8, (e + 4) / 8 * 8);
 	for (int b = 0; b < e / 8; b++)
 		tl_canvas_put(c, x + b, y, c->g->bar_full, style);
 	if (e % 8)
@@ -400,12 +402,13 @@ static void format_cell(int kind, const struct tl_conn *cn, const struct tl_ui_i
 		char a[16];
 		tl_ui_format_age(in->now - cn->first_seen_ns, a, sizeof(a));
 		/* found open at start-up: at least that old */
-		snprintf(buf, size, "%s%s", (cn->flags & TL_CONN_EXACT) ? "" : g->at_least, a);
+		snprintf(buf, size, "%s%s", (cn->flags & TL_CONN_BASELINE) ? g->at_least : "", a);
 		break;
 	}
 	case COL_INSTATE: {
 		char a[16];
 		tl_ui_format_age(in->now - cn->state_since_ns, a, sizeof(a));
+		/* in that state since start-up */
 		snprintf(buf, size, "%s%s", (cn->flags & TL_CONN_EXACT) ? "" : g->at_least, a);
 		break;
 	}
