@@ -29,6 +29,7 @@ const struct tl_glyphs tl_glyphs_utf8 = {
     .mark = '*',
     .to = "\u2192",
     .to_narrow = "\u2192",
+    .at_least = "\u2265",
     .ascii = false,
 };
 
@@ -53,6 +54,7 @@ const struct tl_glyphs tl_glyphs_ascii = {
     .mark = '*',
     .to = "->",
     .to_narrow = ">",
+    .at_least = ">",
     .ascii = true,
 };
 

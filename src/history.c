@@ -18,6 +18,8 @@ void tl_history_fini(struct tl_history *hi)
 	memset(hi, 0, sizeof(*hi));
 }
 
+static void judge_trends(struct tl_history *hi);
+
 void tl_history_add(struct tl_history *hi, const struct tl_hist *h, uint64_t now)
 {
 	size_t i;
@@ -30,6 +32,7 @@ void tl_history_add(struct tl_history *hi, const struct tl_hist *h, uint64_t now
 	}
 	hi->s[i].mono_ns = now;
 	hi->s[i].h = *h;
+	judge_trends(hi);
 }
 
 /* i = 0 is the oldest sample kept, n - 1 the newest. */
@@ -51,6 +54,49 @@ static size_t window_start(const struct tl_history *hi, uint64_t window_ns)
 	while (i > 0 && last->mono_ns - history_at(hi, i - 1)->mono_ns <= window_ns)
 		i--;
 	return i;
+}
+
+static void judge_trends(struct tl_history *hi)
+{
+	const struct tl_history_sample *last = tl_history_last(hi);
+	size_t start = window_start(hi, TL_HISTORY_TREND_NS);
+	if (hi->n - start < 8) /* a long interval: its last 8 samples */
+		start = hi->n > 8 ? hi->n - 8 : 0;
+	uint64_t t0 = history_at(hi, start)->mono_ns;
+	uint64_t span = last->mono_ns > t0 ? last->mono_ns - t0 : 0;
+	if (hi->n - start < 6 || span < TL_HISTORY_TREND_NS / 4) {
+		memset(hi->flagged, 0, sizeof(hi->flagged));
+		return;
+	}
+	/* The means of the window's first and last thirds (by time): a
+	 * count that wanders by chance averages out. */
+	double sum0[TL_TCP_NSTATES] = {0}, sum1[TL_TCP_NSTATES] = {0};
+	unsigned n0 = 0, n1 = 0;
+	for (size_t i = start; i < hi->n; i++) {
+		const struct tl_history_sample *x = history_at(hi, i);
+		uint64_t t = x->mono_ns - t0;
+		bool first = t * 3 <= span, third = t * 3 >= span * 2;
+		for (int st = 0; st < TL_TCP_NSTATES; st++) {
+			if (first)
+				sum0[st] += x->h.count[st];
+			if (third)
+				sum1[st] += x->h.count[st];
+		}
+		n0 += first;
+		n1 += third;
+	}
+	for (int st = 0; st < TL_TCP_NSTATES; st++) {
+		double m0 = sum0[st] / n0, m1 = sum1[st] / n1, rise = m1 - m0;
+		if (!hi->flagged[st])
+			hi->flagged[st] = rise >= 3 && rise >= 0.05 * m1;
+		else if (rise <= 1 || rise <= 0.02 * m1)
+			hi->flagged[st] = false;
+	}
+}
+
+bool tl_history_flagged(const struct tl_history *hi, int state)
+{
+	return state >= 0 && state < TL_TCP_NSTATES && hi->flagged[state];
 }
 
 double tl_history_rate(const struct tl_history *hi, int state, uint64_t window_ns)

@@ -343,7 +343,7 @@ struct tl_conn *tl_trk_conn_new(struct tl_tracker *t, unsigned ns, const struct 
 	c->first_seen_ns = c->state_since_ns = c->last_seen_ns = now;
 	c->first_seen_wall = wall;
 	c->role = (uint8_t)role_of(t, ns, r);
-	c->flags = baseline ? 0 : TL_CONN_EXACT;
+	c->flags = baseline ? TL_CONN_BASELINE : TL_CONN_EXACT;
 	c->state = (uint8_t)state;
 	if (seen)
 		note_state(c, r, state, now);

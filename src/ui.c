@@ -171,27 +171,141 @@ static uint32_t spark_glyph(const struct tl_canvas *c, long v, long lo, long hi)
 	return c->g->spark[TL_MAX(0, TL_MIN(7, level))];
 }
 
+/* The counts the histogram shows: the last sample's, or with a filter the
+ * tracker's open connections that match it (the history, and with it the
+ * rates and sparklines, holds all sockets). */
+static const uint32_t *hist_counts(const struct tl_ui *ui, const struct tl_ui_input *in,
+				   uint32_t *fcount)
+{
+	const struct tl_history_sample *last = tl_history_last(in->history);
+	if (!ui->filter || !in->tracker)
+		return last ? last->h.count : NULL;
+	size_t nc;
+	const struct tl_conn *cs = tl_tracker_view(in->tracker, &nc);
+	memset(fcount, 0, TL_TCP_NSTATES * sizeof(*fcount));
+	for (size_t i = 0; i < nc; i++)
+		if (cs[i].id && !(cs[i].flags & TL_CONN_GONE) && cs[i].state < TL_TCP_NSTATES &&
+		    tl_ui_match(ui, in, &cs[i].sock, cs[i].ns))
+			fcount[cs[i].state]++;
+	return fcount;
+}
+
+static bool hist_growing(const struct tl_ui *ui, const struct tl_ui_input *in, int st)
+{
+	return !ui->filter && in->history && tl_history_flagged(in->history, st);
+}
+
+/* The states given a row, in lifecycle order, at most rows of them: those
+ * holding sockets, CLOSE-WAIT and TIME-WAIT always (where leaks and churn
+ * show) and any state flagged growing; with z every state.  Short of rows,
+ * CLOSE-WAIT, TIME-WAIT and the flagged go first, then the fullest.
+ * *empty: the empty states left out while z is off. */
+static int hist_pick(const struct tl_ui *ui, const struct tl_ui_input *in, const uint32_t *count,
+		     int rows, int *shown, int *empty)
+{
+	int rank[TL_TCP_NSHOWN], n = 0;
+	*empty = 0;
+	for (int k = 0; k < TL_TCP_NSHOWN; k++) {
+		int st = tl_tcp_lifecycle[k];
+		uint32_t v = count ? count[st] : 0;
+		bool kept =
+		    st == TL_TCP_CLOSE_WAIT || st == TL_TCP_TIME_WAIT || hist_growing(ui, in, st);
+		rank[k] = kept ? 0 : v ? 1 : ui->hist_all ? 2 : 3;
+		*empty += rank[k] == 3;
+	}
+	bool pick[TL_TCP_NSHOWN] = {false};
+	for (int r = 0; r < 3; r++)
+		for (;;) { /* within a rank, the fullest first */
+			int best = -1;
+			for (int k = 0; k < TL_TCP_NSHOWN; k++)
+				if (!pick[k] && rank[k] == r &&
+				    (best < 0 || (count && count[tl_tcp_lifecycle[k]] >
+							       count[tl_tcp_lifecycle[best]])))
+					best = k;
+			if (best < 0 || n >= rows)
+				break;
+			pick[best] = true;
+			n++;
+		}
+	n = 0;
+	for (int k = 0; k < TL_TCP_NSHOWN; k++)
+		if (pick[k])
+			shown[n++] = tl_tcp_lifecycle[k];
+	return n;
+}
+
+/* The rows the histogram would like, its title included: on a stacked
+ * screen, its kept states and up to 2/5 of the body for the others
+ * (all it can with z). */
+static int hist_wanted(const struct tl_ui *ui, const struct tl_ui_input *in, int body)
+{
+	uint32_t fcount[TL_TCP_NSTATES];
+	int shown[TL_TCP_NSHOWN], empty, kept = 0;
+	int n = hist_pick(ui, in, hist_counts(ui, in, fcount), TL_TCP_NSHOWN, shown, &empty);
+	for (int i = 0; i < n; i++)
+		kept += shown[i] == TL_TCP_CLOSE_WAIT || shown[i] == TL_TCP_TIME_WAIT ||
+			hist_growing(ui, in, shown[i]);
+	return 1 + (body && !ui->hist_all ? TL_MIN(n, TL_MAX(kept, body * 2 / 5 - 1)) : n);
+}
+
+/* log2(x) for x >= 1, to 12 binary places: enough for a bar, without libm. */
+static double log2_of(double x)
+{
+	double l = 0, bit = 0.5;
+	while (x >= 2) {
+		x /= 2;
+		l++;
+	}
+	for (int i = 0; i < 12; i++, bit /= 2) {
+		x *= x;
+		if (x >= 2) {
+			x /= 2;
+			l += bit;
+		}
+	}
+	return l;
+}
+
+/* A bar of v against max on a log scale, in eighths of a cell: counts
+ * from 1 to thousands side by side each get a bar worth reading. */
+static int log_bar(struct tl_canvas *c, int x, int y, int w, uint32_t v, uint32_t max, int style)
+{
+	if (!v || w <= 0)
+		return 0;
+	double f = max > 1 ? log2_of(1.0 + v) / log2_of(1.0 + max) : 1.0;
+	int e = TL_MAX(1, (int)(f * w * 8 + 0.5));
+	if (c->g->ascii) /* whole cells: its partial glyphs below a half are blank */
+		e = TL_MAX(8, (e + 4) / 8 * 8);
+	for (int b = 0; b < e / 8; b++)
+		tl_canvas_put(c, x + b, y, c->g->bar_full, style);
+	if (e % 8)
+		tl_canvas_put(c, x + e / 8, y, c->g->bar_part[e % 8 - 1], style);
+	return (e + 7) / 8;
+}
+
 void tl_ui_draw_hist(struct tl_canvas *c, const struct tl_rect *r, const struct tl_ui *ui,
 		     const struct tl_ui_input *in)
 {
 	const struct tl_history_sample *last = tl_history_last(in->history);
-	/* A filter counts the tracker's open connections that match it; the
-	 * history (rates, sparklines) holds all sockets, so it is left out. */
-	uint32_t fcount[TL_TCP_NSTATES] = {0};
-	const uint32_t *count = last ? last->h.count : NULL;
-	if (ui->filter && in->tracker) {
-		size_t nc;
-		const struct tl_conn *cs = tl_tracker_view(in->tracker, &nc);
-		for (size_t i = 0; i < nc; i++)
-			if (cs[i].id && !(cs[i].flags & TL_CONN_GONE) &&
-			    cs[i].state < TL_TCP_NSTATES &&
-			    tl_ui_match(ui, in, &cs[i].sock, cs[i].ns))
-				fcount[cs[i].state]++;
-		count = fcount;
-	}
-	char t[128];
-	snprintf(t, sizeof(t), " States%s%s ", ui->filter ? " matching the filter" : "",
-		 ui->collapsed[TL_PANE_HIST] ? " (1 to expand)" : "");
+	uint32_t fcount[TL_TCP_NSTATES];
+	const uint32_t *count = hist_counts(ui, in, fcount);
+	int shown[TL_TCP_NSHOWN], empty;
+	int n = hist_pick(ui, in, count, TL_MAX(0, r->h - 1), shown, &empty);
+	char t[160], hid[48] = "";
+	int hidden = TL_TCP_NSHOWN - n;
+	if (hidden && r->h > 1)
+		snprintf(hid, sizeof(hid), "  %d%s hidden%s", hidden,
+			 hidden == empty ? " empty" : "", empty ? " (z)" : "");
+	else if (ui->hist_all)
+		snprintf(hid, sizeof(hid), "  z hides empty");
+	if (ui->filter)
+		snprintf(t, sizeof(t), " States matching the filter%s%s ",
+			 ui->collapsed[TL_PANE_HIST] ? " (1 to expand)" : "  bars log scale",
+			 ui->collapsed[TL_PANE_HIST] ? "" : hid);
+	else
+		snprintf(t, sizeof(t), " States of %u sockets%s%s ", last ? last->h.total : 0,
+			 ui->collapsed[TL_PANE_HIST] ? " (1 to expand)" : "  bars log scale",
+			 ui->collapsed[TL_PANE_HIST] ? "" : hid);
 	title(c, r, ui->focus == TL_PANE_HIST, t);
 	if (ui->collapsed[TL_PANE_HIST] || r->h < 2)
 		return;
@@ -199,23 +313,6 @@ void tl_ui_draw_hist(struct tl_canvas *c, const struct tl_rect *r, const struct 
 	for (int k = 0; k < TL_TCP_NSHOWN; k++)
 		if (count && count[tl_tcp_lifecycle[k]] > max)
 			max = count[tl_tcp_lifecycle[k]];
-	/* With too few rows, the states holding sockets are kept first;
-	 * shown in lifecycle order either way. */
-	int rows = r->h - 1;
-	int shown[TL_TCP_NSHOWN], n = 0;
-	bool pick[TL_TCP_NSHOWN] = {false};
-	for (int pass = 0; pass < 2; pass++)
-		for (int k = 0; k < TL_TCP_NSHOWN && n < rows; k++) {
-			bool nz = count && count[tl_tcp_lifecycle[k]] > 0;
-			if (!pick[k] && (pass == 1 || nz)) {
-				pick[k] = true;
-				n++;
-			}
-		}
-	n = 0;
-	for (int k = 0; k < TL_TCP_NSHOWN; k++)
-		if (pick[k])
-			shown[n++] = tl_tcp_lifecycle[k];
 	int sparkw = ui->filter ? 0 : r->w >= 70 ? TL_MIN(30, r->w / 4) : r->w >= 50 ? 12 : 0;
 	int ratew = !ui->filter && r->w >= 50 ? 9 : 0;
 	int barw = r->w - 12 - 8 - ratew - (sparkw ? sparkw + 1 : 0) - 1;
@@ -223,8 +320,8 @@ void tl_ui_draw_hist(struct tl_canvas *c, const struct tl_rect *r, const struct 
 	for (int i = 0; i < n; i++) {
 		int st = shown[i], y = r->y + 1 + i;
 		uint32_t v = count ? count[st] : 0;
-		bool grow = !ui->filter && (st == TL_TCP_CLOSE_WAIT || st == TL_TCP_TIME_WAIT) &&
-			    tl_history_growing(in->history, st, RATE_WINDOW);
+		bool grow =
+		    (st == TL_TCP_CLOSE_WAIT || st == TL_TCP_TIME_WAIT) && hist_growing(ui, in, st);
 		int style = st == TL_TCP_CLOSE_WAIT  ? (grow ? TL_ST_BAD
 							: v  ? TL_ST_WARN
 							     : TL_ST_BAR)
@@ -235,11 +332,8 @@ void tl_ui_draw_hist(struct tl_canvas *c, const struct tl_rect *r, const struct 
 		tl_canvas_printf(c, r->x + 12, y, 7, v ? TL_ST_NORMAL : TL_ST_DIM, "%7u", v);
 		int x = r->x + 20;
 		if (barw > 0) {
-			int len = (int)((uint64_t)v * (uint64_t)barw / max);
-			if (v && !len)
-				len = 1;
-			for (int b = 0; b < len; b++)
-				tl_canvas_put(c, x + b, y, c->g->bar_full, style);
+			/* the arrow of a growing state keeps a cell of its own */
+			int len = log_bar(c, x, y, grow ? barw - 1 : barw, v, max, style);
 			if (grow)
 				tl_canvas_put(c, x + len, y, c->g->up, TL_ST_BAD);
 			x += barw + 1;
@@ -286,8 +380,8 @@ enum {
 };
 
 /* The text of one cell: kind is the column's COL_*. */
-static void format_cell(int kind, const struct tl_conn *cn, const struct tl_ui_input *in, char *buf,
-			size_t size)
+static void format_cell(int kind, const struct tl_conn *cn, const struct tl_ui_input *in,
+			const struct tl_glyphs *g, char *buf, size_t size)
 {
 	buf[0] = '\0';
 	switch (kind) {
@@ -309,14 +403,15 @@ static void format_cell(int kind, const struct tl_conn *cn, const struct tl_ui_i
 	case COL_AGE: {
 		char a[16];
 		tl_ui_format_age(in->now - cn->first_seen_ns, a, sizeof(a));
-		/* first seen in the baseline: at least that old */
-		snprintf(buf, size, "%s%s", (cn->flags & TL_CONN_EXACT) ? "" : ">", a);
+		/* found open at start-up: at least that old */
+		snprintf(buf, size, "%s%s", (cn->flags & TL_CONN_BASELINE) ? g->at_least : "", a);
 		break;
 	}
 	case COL_INSTATE: {
 		char a[16];
 		tl_ui_format_age(in->now - cn->state_since_ns, a, sizeof(a));
-		snprintf(buf, size, "%s%s", (cn->flags & TL_CONN_EXACT) ? "" : ">", a);
+		/* in that state since start-up */
+		snprintf(buf, size, "%s%s", (cn->flags & TL_CONN_EXACT) ? "" : g->at_least, a);
 		break;
 	}
 	case COL_RECVQ:
@@ -345,15 +440,43 @@ static void format_cell(int kind, const struct tl_conn *cn, const struct tl_ui_i
 static void draw_table(struct tl_canvas *c, const struct tl_rect *r, struct tl_ui *ui,
 		       const struct tl_ui_input *in)
 {
-	char t[400];
-	snprintf(t, sizeof(t), " Connections %zu%s%s  sort %s%s ", ui->n_rows,
-		 *ui->filter_text ? "  filter: " : "", ui->filter_text,
+	char t[400], closed[48] = "";
+	/* closed connections linger a while, dimmed: counted apart */
+	if (ui->n_gone)
+		snprintf(closed, sizeof(closed), " + %zu closed (dim)", ui->n_gone);
+	snprintf(t, sizeof(t), " Connections %zu open%s%s%s  sort %s%s ", ui->n_rows - ui->n_gone,
+		 closed, *ui->filter_text ? "  filter: " : "", ui->filter_text,
 		 tl_uirows_sort_name(ui->sort), ui->sort_desc ? " (reversed)" : "");
 	title(c, r, ui->focus == TL_PANE_TABLE, t);
 	ui->table_first_y = r->y + 2;
 	ui->table_visible = 0;
 	if (ui->collapsed[TL_PANE_TABLE] || r->h < 3)
 		return;
+	int vis = r->h - 2;
+	ui->table_visible = vis;
+	for (int pass = 0; pass < 2; pass++) {
+		if (ui->sel < ui->top)
+			ui->top = ui->sel;
+		if (vis > 0 && ui->sel >= ui->top + (size_t)vis)
+			ui->top = ui->sel - (size_t)vis + 1;
+		if (ui->top + (size_t)vis > ui->n_rows)
+			ui->top = ui->n_rows > (size_t)vis ? ui->n_rows - (size_t)vis : 0;
+		/* rows kept from an earlier refresh must still hold their
+		 * connections where they are shown */
+		if (pass || !tl_uirows_moved(ui, in))
+			break;
+		tl_ui_refresh_rows(ui, in);
+	}
+	/* OWNER as wide as the widest owner shown (it is the last column) */
+	size_t nconn;
+	const struct tl_conn *all_conns = tl_tracker_view(in->tracker, &nconn);
+	int owner_w = 5;
+	for (int row = 0; row < vis && ui->top + (size_t)row < ui->n_rows; row++) {
+		char ob[64];
+		format_cell(COL_OWNER, &all_conns[ui->rows[ui->top + (size_t)row]], in, c->g, ob,
+			    sizeof(ob));
+		owner_w = TL_MAX(owner_w, TL_MIN(40, tl_canvas_text_width(c, ob)));
+	}
 	/* Columns drop from the right as the pane narrows. */
 	int addrw = r->w >= 120 ? 30 : r->w >= 90 ? 22 : r->w >= 60 ? 21 : (r->w - 12) / 2;
 	struct column all[] = {
@@ -366,7 +489,7 @@ static void draw_table(struct tl_canvas *c, const struct tl_rect *r, struct tl_u
 	    {"RECV-Q", 7, TL_SORT_RECVQ, true, COL_RECVQ},
 	    {"SEND-Q", 7, TL_SORT_SENDQ, true, COL_SENDQ},
 	    {"RTT ms", 7, TL_SORT_RTT, true, COL_RTT},
-	    {"OWNER", 12, -1, false, COL_OWNER},
+	    {"OWNER", owner_w, -1, false, COL_OWNER},
 	};
 	/* the namespace's label only when there are several */
 	struct column cols[TL_ARRAY_SIZE(all)];
@@ -376,6 +499,10 @@ static void draw_table(struct tl_canvas *c, const struct tl_rect *r, struct tl_u
 			cols[n_all++] = all[i];
 	int ncols = 0, used = 1;
 	for (size_t i = 0; i < n_all; i++) {
+		/* a long owner is cut rather than dropped */
+		if (cols[i].kind == COL_OWNER && used + cols[i].w + 1 > r->w &&
+		    r->w - used - 1 >= 5)
+			cols[i].w = r->w - used - 1;
 		if (used + cols[i].w + (ncols ? 1 : 0) > r->w)
 			break;
 		used += cols[i].w + (ncols ? 1 : 0);
@@ -397,21 +524,6 @@ static void draw_table(struct tl_canvas *c, const struct tl_rect *r, struct tl_u
 			tl_canvas_text(c, x, r->y + 1, cols[i].w, st, cols[i].name);
 		x += cols[i].w + 1;
 	}
-	int vis = r->h - 2;
-	ui->table_visible = vis;
-	for (int pass = 0; pass < 2; pass++) {
-		if (ui->sel < ui->top)
-			ui->top = ui->sel;
-		if (vis > 0 && ui->sel >= ui->top + (size_t)vis)
-			ui->top = ui->sel - (size_t)vis + 1;
-		if (ui->top + (size_t)vis > ui->n_rows)
-			ui->top = ui->n_rows > (size_t)vis ? ui->n_rows - (size_t)vis : 0;
-		/* rows kept from an earlier refresh must still hold their
-		 * connections where they are shown */
-		if (pass || !tl_uirows_moved(ui, in))
-			break;
-		tl_ui_refresh_rows(ui, in);
-	}
 	size_t n;
 	const struct tl_conn *conns = tl_tracker_view(in->tracker, &n);
 	if (!ui->n_rows) {
@@ -429,12 +541,15 @@ static void draw_table(struct tl_canvas *c, const struct tl_rect *r, struct tl_u
 		char buf[64];
 		x = r->x + 1;
 		for (int i = 0; i < ncols; i++) {
-			format_cell(cols[i].kind, cn, in, buf, sizeof(buf));
+			format_cell(cols[i].kind, cn, in, c->g, buf, sizeof(buf));
 			int cst = st;
 			if (cols[i].kind == COL_STATE && !gone && cn->state == TL_TCP_CLOSE_WAIT)
 				cst = TL_ST_WARN;
 			if (cols[i].right)
-				tl_canvas_printf(c, x, y, cols[i].w, cst, "%*s", cols[i].w, buf);
+				tl_canvas_text(
+				    c, /* by columns: "≥" is one column, three bytes */
+				    x + TL_MAX(0, cols[i].w - tl_canvas_text_width(c, buf)), y,
+				    cols[i].w, cst, buf);
 			else
 				tl_canvas_text(c, x, y, cols[i].w, cst, buf);
 			x += cols[i].w + 1;
@@ -449,7 +564,7 @@ static void draw_table(struct tl_canvas *c, const struct tl_rect *r, struct tl_u
 static void event_line(struct tl_canvas *c, int x, int y, int w, const struct tl_event *ev,
 		       const struct tl_ui_input *in, bool show_time)
 {
-	char l[64], rm[64], line[256], stamp[16] = "";
+	char l[64], rm[64], line[256], stamp[32] = "";
 	tl_uirows_fmt_addr(&ev->sock, true, l, sizeof(l));
 	tl_uirows_fmt_addr(&ev->sock, false, rm, sizeof(rm));
 	if (show_time) {
@@ -459,7 +574,10 @@ static void event_line(struct tl_canvas *c, int x, int y, int w, const struct tl
 			gmtime_r(&s, &tm);
 		else
 			localtime_r(&s, &tm);
-		strftime(stamp, sizeof(stamp), "%H:%M:%S ", &tm);
+		char hms[16];
+		strftime(hms, sizeof(hms), "%H:%M:%S", &tm);
+		int ms = (int)((ev->wall - (double)s) * 1000.0); /* as --events prints it */
+		snprintf(stamp, sizeof(stamp), "%s.%03d ", hms, ms < 0 || ms > 999 ? 0 : ms);
 	}
 	const char *seg = tl_segment_name(ev->segment), *dir = tl_dir_name(ev->dir);
 	/* "(inferred)" is written whatever the width, since a dim style alone
@@ -521,7 +639,8 @@ static void draw_events(struct tl_canvas *c, const struct tl_rect *r, struct tl_
 	if (!ui->collapsed[TL_PANE_EVENTS] && log) {
 		for (size_t row = 0; row < rows && ui->ev_top + row < n; row++)
 			event_line(c, r->x + 1, r->y + 1 + (int)row, r->w - 2,
-				   tl_evlog_at(log, at[ui->ev_top + row]), in, r->w >= 60);
+				   tl_evlog_at(log, at[ui->ev_top + row]), in,
+				   r->w >= 80); /* narrower, the change matters more */
 		if (!n)
 			tl_canvas_text(c, r->x + 2, r->y + 1, r->w - 3, TL_ST_DIM,
 				       log->n ? "no event matches the filter"
@@ -599,13 +718,14 @@ static const char *const help_lines[] = {
     "                ~ inferred, - - -> inferred segment, ~derived: not watched",
     "                +0.3..0.8s between two samples, <=+t at or before, -X lost",
     "  S Space G w   the lab: step mode, release a held segment, all; w: why",
-    "  L  N          CLOSE-WAIT leaks and TIME-WAIT pressure; N: the namespaces",
+    "  L N z         CLOSE-WAIT leaks, TIME-WAIT; N namespaces; z empty states",
     "  Space         freeze the view; sampling goes on, the header counts what is",
     "                new; Up Down PgUp PgDn Home End scroll the events; Space: live",
     "  + -           sample less, more often    Esc  close a prompt    q F10  quit",
     "Marks: a dim step marked (inferred) was filled in by the state machine;",
-    "'>' before an age: first seen at start-up, at least that old; red with an",
-    "arrow: a growing CLOSE-WAIT or TIME-WAIT; 'first seen in STATE': found open.",
+    NULL, /* the lower bound's mark, in the glyph set's form */
+    "red with an arrow: CLOSE-WAIT or TIME-WAIT grew over the last minute;",
+    "bars: log scale; dim rows: closed; 'first seen in STATE': found open.",
 };
 
 static void draw_help(struct tl_canvas *c)
@@ -613,35 +733,51 @@ static void draw_help(struct tl_canvas *c)
 	tl_canvas_fill(c, 0, 0, c->w, 1, ' ', TL_ST_HEADER);
 	tl_canvas_text(c, 1, 0, c->w - 1, TL_ST_HEADER, "tcpladder help");
 	for (size_t i = 0; i < TL_ARRAY_SIZE(help_lines) && (int)i + 2 < c->h - 1; i++)
-		tl_canvas_text(c, 1, (int)i + 2, c->w - 2, i == 0 ? TL_ST_BOLD : TL_ST_NORMAL,
-			       help_lines[i]);
+		if (help_lines[i])
+			tl_canvas_text(c, 1, (int)i + 2, c->w - 2,
+				       i == 0 ? TL_ST_BOLD : TL_ST_NORMAL, help_lines[i]);
+		else
+			tl_canvas_printf(c, 1, (int)i + 2, c->w - 2, TL_ST_NORMAL,
+					 "'%s' before an age: found open at start-up, so at "
+					 "least that old;",
+					 c->g->at_least);
 	tl_canvas_text(c, 0, c->h - 1, c->w, TL_ST_KEY, "any key: back   F10: quit");
 }
 
-/* Stacked when narrow; side by side when wide.  Collapsed panes keep
- * their title line. */
-static void layout(struct tl_ui *ui, int w, int h)
+/* Stacked when narrow; side by side when wide.  The histogram takes the
+ * rows its states need (hist_want, its title included); collapsed panes
+ * keep their title line and give the rest of their room to the others. */
+static void layout(struct tl_ui *ui, int w, int h, int hist_want)
 {
 	int top = 1, body = h - 2;
 	bool *col = ui->collapsed;
 	memset(ui->pane, 0, sizeof(ui->pane));
 	if (w >= 150) {
 		int lw = TL_MIN(w / 2, 80);
-		int hist_h = col[TL_PANE_HIST] ? 1 : TL_MIN(TL_TCP_NSHOWN + 1, body - 4);
+		int hist_h = col[TL_PANE_HIST] ? 1 : TL_MIN(hist_want, body - 4);
+		if (col[TL_PANE_EVENTS] && !col[TL_PANE_HIST])
+			hist_h = body - 1;
 		ui->pane[TL_PANE_HIST] = (struct tl_rect){0, top, lw, hist_h};
 		ui->pane[TL_PANE_EVENTS] = (struct tl_rect){0, top + hist_h, lw, body - hist_h};
 		ui->pane[TL_PANE_TABLE] = (struct tl_rect){lw + 1, top, w - lw - 1, body};
+		if (col[TL_PANE_TABLE]) { /* the left column takes the whole width */
+			ui->pane[TL_PANE_HIST].w = ui->pane[TL_PANE_EVENTS].w = w;
+			ui->pane[TL_PANE_TABLE] = (struct tl_rect){0, top + body - 1, w, 1};
+			ui->pane[TL_PANE_EVENTS].h = body - hist_h - 1;
+		}
 		return;
 	}
-	int ev_h = col[TL_PANE_EVENTS] ? 1 : TL_MAX(3, TL_MIN(8, body / 5));
-	int hist_h = col[TL_PANE_HIST] ? 1 : TL_TCP_NSHOWN + 1;
+	int ev_h = col[TL_PANE_EVENTS] ? 1 : TL_MAX(3, TL_MIN(8, body / 4));
+	int hist_h = col[TL_PANE_HIST] ? 1 : hist_want;
 	int min_table = col[TL_PANE_TABLE] ? 1 : 4;
 	if (hist_h + ev_h + min_table > body && !col[TL_PANE_EVENTS])
 		ev_h = TL_MAX(2, body - hist_h - min_table);
 	if (hist_h + ev_h + min_table > body && !col[TL_PANE_HIST])
 		hist_h = TL_MAX(2, body - ev_h - min_table);
 	int table_h = col[TL_PANE_TABLE] ? 1 : body - hist_h - ev_h;
-	if (col[TL_PANE_TABLE]) /* give the rest to the events */
+	if (col[TL_PANE_TABLE] && col[TL_PANE_EVENTS] && !col[TL_PANE_HIST])
+		hist_h = body - table_h - ev_h; /* the histogram shows what it can */
+	else if (col[TL_PANE_TABLE])            /* give the rest to the events */
 		ev_h = body - hist_h - table_h;
 	ui->pane[TL_PANE_HIST] = (struct tl_rect){0, top, w, hist_h};
 	ui->pane[TL_PANE_TABLE] = (struct tl_rect){0, top + hist_h, w, table_h};
@@ -681,7 +817,7 @@ static void draw_live(struct tl_ui *ui, struct tl_canvas *c, const struct tl_ui_
 		tl_uinetns_draw(c, ui, in);
 		return;
 	}
-	layout(ui, c->w, c->h);
+	layout(ui, c->w, c->h, hist_wanted(ui, in, c->w >= 150 ? 0 : c->h - 2));
 	draw_header(c, in, ui);
 	tl_ui_draw_hist(c, &ui->pane[TL_PANE_HIST], ui, in);
 	draw_table(c, &ui->pane[TL_PANE_TABLE], ui, in);

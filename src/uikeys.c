@@ -596,6 +596,9 @@ static bool main_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
 	case '3':
 		ui->collapsed[key - '1'] = !ui->collapsed[key - '1'];
 		break;
+	case 'z': /* the histogram's empty states */
+		ui->hist_all = !ui->hist_all;
+		break;
 	case TL_KEY_ENTER:
 		if (ui->focus == TL_PANE_TABLE && tl_uirows_selected(ui, in))
 			open_detail(ui, tl_uirows_selected(ui, in)->id);

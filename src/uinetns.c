@@ -145,7 +145,7 @@ static size_t build_rows(const struct tl_ui *ui, const struct tl_ui_input *in, s
 	}
 	size_t nc = 0;
 	const struct tl_conn *cs =
-	    in->tracker ? tl_tracker_conns((struct tl_tracker *)in->tracker, &nc) : NULL;
+	    in->tracker ? tl_tracker_view(in->tracker, &nc) : NULL;
 	for (size_t i = 0; i < nc; i++) {
 		const struct tl_conn *c = &cs[i];
 		if (!c->id || (c->flags & TL_CONN_GONE) || c->ns >= n)

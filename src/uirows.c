@@ -309,6 +309,9 @@ void tl_ui_refresh_rows(struct tl_ui *ui, const struct tl_ui_input *in)
 	for (size_t i = 0; i < k; i++)
 		ui->rows[i] = o->sorted[ui->sort_desc ? k - 1 - i : i].slot;
 	ui->n_rows = k;
+	ui->n_gone = 0;
+	for (size_t i = 0; i < k; i++)
+		ui->n_gone += (conns[ui->rows[i]].flags & TL_CONN_GONE) != 0;
 	/* Keep the selection on the same connection. */
 	ui->sel = ui->n_rows ? TL_MIN(ui->sel, ui->n_rows - 1) : 0;
 	if (ui->sel_id)

@@ -63,6 +63,7 @@ struct tl_glyphs {
 	/* inside text, as UTF-8 strings (ASCII may need more columns) */
 	const char *to;        /* "A -> B", "SYN-SENT -> ESTABLISHED" */
 	const char *to_narrow; /* the same in one column */
+	const char *at_least;  /* before a lower bound: "≥5s", ASCII ">5s" */
 	bool ascii;            /* ASCII only: no wide glyphs, no Chinese */
 };
 

@@ -17,7 +17,14 @@ struct tl_history_sample {
 struct tl_history {
 	struct tl_history_sample *s;
 	size_t cap, n, head; /* head: index of the oldest */
+	/* Each state's growth flag, judged at every sample with hysteresis
+	 * (tl_history_flagged). */
+	bool flagged[TL_TCP_NSTATES];
 };
+
+/* The growth flag's window: long enough that steady churn, whose count
+ * wanders up and down by chance, does not look like growth. */
+#define TL_HISTORY_TREND_NS (60 * 1000000000ULL)
 
 void tl_history_init(struct tl_history *hi, size_t cap);
 void tl_history_fini(struct tl_history *hi);
@@ -28,6 +35,14 @@ double tl_history_rate(const struct tl_history *hi, int state, uint64_t window_n
 /* Growing: the count over the window rose, and rose at more steps than it
  * fell.  What makes CLOSE-WAIT and TIME-WAIT bars stand out. */
 bool tl_history_growing(const struct tl_history *hi, int state, uint64_t window_ns);
+/* The flag that makes a CLOSE-WAIT or TIME-WAIT bar stand out: the mean
+ * count of the last third of the trend window against that of its first
+ * third.  It turns on when the rise reaches 3 sockets and 5% of the count,
+ * and off only when the rise falls to 1 socket or 2% (hysteresis), so a
+ * steady state stays calm and real growth stays flagged.  Judged once the
+ * window holds 6 samples spanning 15 s (or its last 8 samples, when the
+ * interval is long). */
+bool tl_history_flagged(const struct tl_history *hi, int state);
 /* Resample the state's counts into w buckets spanning [now - span, now]:
  * each bucket the last count seen in it, carried forward; -1 where no
  * sample exists yet. */

@@ -58,6 +58,7 @@ enum {
 	TL_CONN_EXACT = 1 << 4,        /* state_since is when the change was seen */
 	TL_CONN_FOLLOW = 1 << 5,       /* in focus: the shell follows it by lookups */
 	TL_CONN_ROLE_GUESSED = 1 << 6, /* role from port numbers, not from evidence */
+	TL_CONN_BASELINE = 1 << 7,     /* found open in the first dump: older than first_seen */
 };
 
 /* What the kernel told about how a connection ended (tl_conn.evidence):

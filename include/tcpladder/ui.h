@@ -119,11 +119,13 @@ struct tl_ui {
 	enum tl_screen screen;
 	int focus;
 	bool collapsed[TL_PANE_N];
+	bool hist_all; /* z: the histogram shows every state, empty ones too */
 	int sort;
 	bool sort_desc;
 	/* the connection table: tracker slots in display order */
 	uint32_t *rows;
 	size_t n_rows, cap_rows;
+	size_t n_gone; /* of the rows, closed connections kept a while (dimmed) */
 	size_t sel, top;
 	uint32_t sel_id; /* keeps the selection on its connection across re-sorts */
 	/* Frozen (Space): the view stops changing while sampling goes on.

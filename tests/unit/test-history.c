@@ -38,14 +38,14 @@ static const char *series(const struct tl_history *hi, int state, double now, do
 	for (int b = 0; b < w; b++)
 		out[b] = -2; /* every bucket must be written */
 	tl_history_series(hi, state, (uint64_t)(now * (double)SEC), (uint64_t)(span * (double)SEC),
-	                  w, out);
+			  w, out);
 	text[0] = '\0';
 	for (int b = 0; b < w && k < sizeof(text) - 16; b++) {
 		if (out[b] == -1)
 			k += (size_t)snprintf(text + k, sizeof(text) - k, "%s-", b ? " " : "");
 		else
 			k += (size_t)snprintf(text + k, sizeof(text) - k, "%s%ld", b ? " " : "",
-			                      out[b]);
+					      out[b]);
 	}
 	return text;
 }
@@ -177,6 +177,76 @@ static void test_wrap(void)
 	tl_history_fini(&hi);
 }
 
+/* A deterministic wobble in [-amp, amp]: steady churn's count wanders. */
+static int wobble(uint32_t *seed, int amp)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	return (int)((*seed >> 16) % (uint32_t)(2 * amp + 1)) - amp;
+}
+
+/* The growth flag under steady churn stays calm, where a 10 s judgement
+ * of the same series flips again and again; a growing series is flagged
+ * within a minute and stays flagged while it grows; a plateau clears it. */
+static void test_flagged(void)
+{
+	struct tl_history hi;
+	uint32_t seed = 7;
+	int flips = 0, flips10 = 0, on = 0;
+	bool was = false, was10 = false;
+	tl_history_init(&hi, 3600);
+	for (int t = 1; t <= 600; t++) { /* TIME-WAIT 1,171 +- 40, CLOSE-WAIT 0..4 */
+		add(&hi, t, (uint32_t)(2 + wobble(&seed, 2)), (uint32_t)(1171 + wobble(&seed, 40)));
+		bool f = tl_history_flagged(&hi, TW), f10 = tl_history_growing(&hi, TW, 10 * SEC);
+		flips += f != was;
+		flips10 += f10 != was10;
+		on += f || tl_history_flagged(&hi, CW);
+		was = f;
+		was10 = f10;
+	}
+	is_int(on, 0, "steady churn for 10 min: never flagged");
+	is_int(flips, 0, "steady churn: the flag never flips");
+	ok(flips10 > 10, "the same series judged over 10 s flips %d times", flips10);
+	tl_history_fini(&hi);
+
+	/* Growing by 2 a second with the same wobble, then level. */
+	tl_history_init(&hi, 3600);
+	int first_on = 0, offs = 0, plateau_flips = 0;
+	was = false;
+	for (int t = 1; t <= 900; t++) {
+		int level = 200 + 2 * (t < 600 ? t : 600);
+		add(&hi, t, (uint32_t)(t < 600 ? t / 5 : 120),
+		    (uint32_t)(level + wobble(&seed, 40)));
+		bool f = tl_history_flagged(&hi, TW);
+		if (f && !first_on)
+			first_on = t;
+		if (t < 600)
+			offs += was && !f;
+		else
+			plateau_flips += f != was;
+		if (t == 60)
+			ok(tl_history_flagged(&hi, CW),
+			   "a CLOSE-WAIT leak of one in 5 s is flagged within a minute");
+		if (t == 599)
+			ok(tl_history_flagged(&hi, CW), "and stays flagged while it grows");
+		was = f;
+	}
+	ok(first_on > 0 && first_on <= 60, "growing TIME-WAIT flagged within a minute (at %d s)",
+	   first_on);
+	is_int(offs, 0, "and never cleared while it grows");
+	is_int(plateau_flips, 1, "a plateau clears it, once");
+	ok(!tl_history_flagged(&hi, TW) && !tl_history_flagged(&hi, CW), "level again: calm");
+	tl_history_fini(&hi);
+
+	/* Too little history: no judgement. */
+	tl_history_init(&hi, 3600);
+	for (int t = 1; t <= 5; t++)
+		add(&hi, t, (uint32_t)(t * 100), 0);
+	ok(!tl_history_flagged(&hi, CW), "5 samples: not judged yet");
+	ok(!tl_history_flagged(&hi, -1) && !tl_history_flagged(&hi, TL_TCP_NSTATES),
+	   "a state out of range: not flagged");
+	tl_history_fini(&hi);
+}
+
 int main(void)
 {
 	test_empty();
@@ -184,5 +254,6 @@ int main(void)
 	test_growing();
 	test_series();
 	test_wrap();
+	test_flagged();
 	return tap_done();
 }
