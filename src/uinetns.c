@@ -144,8 +144,7 @@ static size_t build_rows(const struct tl_ui *ui, const struct tl_ui_input *in, s
 		r[i + 1].name = in->ns_names[i] ? in->ns_names[i] : "?";
 	}
 	size_t nc = 0;
-	const struct tl_conn *cs =
-	    in->tracker ? tl_tracker_view(in->tracker, &nc) : NULL;
+	const struct tl_conn *cs = in->tracker ? tl_tracker_view(in->tracker, &nc) : NULL;
 	for (size_t i = 0; i < nc; i++) {
 		const struct tl_conn *c = &cs[i];
 		if (!c->id || (c->flags & TL_CONN_GONE) || c->ns >= n)
