@@ -542,7 +542,9 @@ static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause
 				    .cost_ns = e->st.dump_cost_ns,
 				    .wall_ns = e->st.dump_wall_ns,
 				    .interval_ns = e->st.interval_ns,
-				    .sockets = sockets};
+				    .sockets = sockets,
+				    .exact = e->st.exact,
+				    .exact_lost = e->st.exact_lost};
 		rec(e, &op);
 	}
 	return 0;
@@ -960,6 +962,8 @@ void tl_engine_replay(struct tl_engine *e, const struct tl_rop *op, uint64_t now
 		e->st.dump_wall_ns = op->wall_ns;
 		e->st.interval_ns = op->interval_ns;
 		e->st.sockets = op->sockets;
+		e->st.exact = op->exact;
+		e->st.exact_lost = op->exact_lost;
 		break;
 	default: /* the runtime's (owners, the lab) */
 		break;

@@ -506,6 +506,8 @@ void tl_recenc_op(struct tl_recenc *e, struct tl_buf *b, const struct tl_rop *op
 		put_var(b, op->wall_ns);
 		put_var(b, op->interval_ns);
 		put_var(b, op->sockets);
+		put_var(b, op->exact);
+		put_var(b, op->exact_lost);
 		break;
 	case TL_ROP_OWNER:
 		put_var(b, op->arg);
@@ -751,8 +753,10 @@ int tl_recdec_op(struct tl_recdec *d, const uint8_t *p, size_t n, size_t *pos, s
 		break;
 	case TL_ROP_ROUND:
 		if (get_var(&r, &op->cost_ns) < 0 || get_var(&r, &op->wall_ns) < 0 ||
-		    get_var(&r, &op->interval_ns) < 0 || get_var(&r, &op->sockets) < 0)
+		    get_var(&r, &op->interval_ns) < 0 || get_var(&r, &op->sockets) < 0 ||
+		    get_var(&r, &v) < 0 || get_var(&r, &op->exact_lost) < 0)
 			return -EINVAL;
+		op->exact = v != 0;
 		break;
 	case TL_ROP_OWNER:
 		if (get_u32(&r, &op->arg, UINT32_MAX) < 0 || get_var(&r, &v) < 0 ||

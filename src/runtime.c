@@ -828,6 +828,12 @@ int tl_runtime_step(struct tl_runtime *rt, uint64_t now, double wall, char **cau
 		int r = replay_step(rt, &now, &wall);
 		if (r < 0) {
 			take_rec_notices(rt);
+			/* damage: the run went on past it, so nothing is decided
+			 * here that the live run decided later */
+			if (rt->warning) {
+				rt->stop = TL_RUNTIME_END;
+				return 1;
+			}
 			return stop(rt, TL_RUNTIME_END);
 		}
 		if (r == 0)

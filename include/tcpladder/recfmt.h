@@ -58,7 +58,7 @@ enum tl_rop_kind {
 	TL_ROP_RELEASE,   /* the holds end */
 	TL_ROP_PENDING,   /* the tracker was asked for up to arg lookups */
 	TL_ROP_EXPIRE,    /* the tracker expired tombstones (at the step's now) */
-	TL_ROP_ROUND,     /* a round of dumps ended: cost, wall, interval, sockets */
+	TL_ROP_ROUND,     /* a round of dumps ended: cost, wall, interval, sockets, exact mode */
 	TL_ROP_OWNER,     /* a socket's owner was learnt: arg (inode), owner */
 	TL_ROP_SEG,       /* a segment crossed the lab's link: seg */
 	TL_ROP_RUN,       /* the lab's run: arg (client port), scenario */
@@ -95,6 +95,8 @@ struct tl_rop {
 	int32_t scenario;                /* TL_ROP_RUN */
 	uint64_t cost_ns, wall_ns;       /* TL_ROP_ROUND */
 	uint64_t interval_ns, sockets;   /* TL_ROP_ROUND */
+	uint64_t exact_lost;             /* TL_ROP_ROUND: exact mode's lost records (exact: 1) */
+	bool exact;                      /* TL_ROP_ROUND: exact mode runs */
 	char name[TL_REC_NAME_MAX];      /* TL_ROP_NS */
 	const struct tl_snapshot *snap;  /* TL_ROP_SAMPLE (decoded: the decoder's, valid until the
 					    next op of that namespace) */
