@@ -732,8 +732,7 @@ int tl_recdec_op(struct tl_recdec *d, const uint8_t *p, size_t n, size_t *pos, s
 			return -EINVAL;
 		break;
 	case TL_ROP_LOOKUP:
-		if (get_ns(&r, &op->ns) < 0 || get_var(&r, &op->cookie) < 0 ||
-		    get_var(&r, &v) < 0)
+		if (get_ns(&r, &op->ns) < 0 || get_var(&r, &op->cookie) < 0 || get_var(&r, &v) < 0)
 			return -EINVAL;
 		op->found = v != 0;
 		if (op->found && get_sock(&r, &op->sock, 0) < 0)

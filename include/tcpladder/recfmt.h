@@ -47,21 +47,21 @@ enum tl_rec_block {
 };
 
 enum tl_rop_kind {
-	TL_ROP_STEP = 1,  /* a step of the engine begins: now, wall */
-	TL_ROP_NS,        /* a namespace watched from now on: name (index = count so far) */
-	TL_ROP_NS_DROP,   /* ns no longer watched */
-	TL_ROP_SAMPLE,    /* a dump of ns: snap (key: every socket) */
-	TL_ROP_DESTROY,   /* a destroy event in ns: sock */
-	TL_ROP_LOOKUP,    /* an exact lookup's answer: ns, cookie, found, sock */
-	TL_ROP_OBSERVE,   /* an exact-mode record in ns: x */
-	TL_ROP_HOLD,      /* cookie held while a dump is applied */
-	TL_ROP_RELEASE,   /* the holds end */
-	TL_ROP_PENDING,   /* the tracker was asked for up to arg lookups */
-	TL_ROP_EXPIRE,    /* the tracker expired tombstones (at the step's now) */
-	TL_ROP_ROUND,     /* a round of dumps ended: cost, wall, interval, sockets, exact mode */
-	TL_ROP_OWNER,     /* a socket's owner was learnt: arg (inode), owner */
-	TL_ROP_SEG,       /* a segment crossed the lab's link: seg */
-	TL_ROP_RUN,       /* the lab's run: arg (client port), scenario */
+	TL_ROP_STEP = 1, /* a step of the engine begins: now, wall */
+	TL_ROP_NS,       /* a namespace watched from now on: name (index = count so far) */
+	TL_ROP_NS_DROP,  /* ns no longer watched */
+	TL_ROP_SAMPLE,   /* a dump of ns: snap (key: every socket) */
+	TL_ROP_DESTROY,  /* a destroy event in ns: sock */
+	TL_ROP_LOOKUP,   /* an exact lookup's answer: ns, cookie, found, sock */
+	TL_ROP_OBSERVE,  /* an exact-mode record in ns: x */
+	TL_ROP_HOLD,     /* cookie held while a dump is applied */
+	TL_ROP_RELEASE,  /* the holds end */
+	TL_ROP_PENDING,  /* the tracker was asked for up to arg lookups */
+	TL_ROP_EXPIRE,   /* the tracker expired tombstones (at the step's now) */
+	TL_ROP_ROUND,    /* a round of dumps ended: cost, wall, interval, sockets, exact mode */
+	TL_ROP_OWNER,    /* a socket's owner was learnt: arg (inode), owner */
+	TL_ROP_SEG,      /* a segment crossed the lab's link: seg */
+	TL_ROP_RUN,      /* the lab's run: arg (client port), scenario */
 	TL_ROP_N
 };
 
@@ -92,18 +92,18 @@ struct tl_rop {
 	double wall;  /* TL_ROP_STEP */
 	uint64_t cookie;
 	uint32_t arg;
-	int32_t scenario;                /* TL_ROP_RUN */
-	uint64_t cost_ns, wall_ns;       /* TL_ROP_ROUND */
-	uint64_t interval_ns, sockets;   /* TL_ROP_ROUND */
-	uint64_t exact_lost;             /* TL_ROP_ROUND: exact mode's lost records (exact: 1) */
-	bool exact;                      /* TL_ROP_ROUND: exact mode runs */
-	char name[TL_REC_NAME_MAX];      /* TL_ROP_NS */
-	const struct tl_snapshot *snap;  /* TL_ROP_SAMPLE (decoded: the decoder's, valid until the
-					    next op of that namespace) */
-	struct tl_sock sock;             /* TL_ROP_DESTROY, TL_ROP_LOOKUP */
-	struct tl_exact_rec x;           /* TL_ROP_OBSERVE */
-	struct tl_owner owner;           /* TL_ROP_OWNER */
-	struct tl_rec_seg seg;           /* TL_ROP_SEG */
+	int32_t scenario;               /* TL_ROP_RUN */
+	uint64_t cost_ns, wall_ns;      /* TL_ROP_ROUND */
+	uint64_t interval_ns, sockets;  /* TL_ROP_ROUND */
+	uint64_t exact_lost;            /* TL_ROP_ROUND: exact mode's lost records (exact: 1) */
+	bool exact;                     /* TL_ROP_ROUND: exact mode runs */
+	char name[TL_REC_NAME_MAX];     /* TL_ROP_NS */
+	const struct tl_snapshot *snap; /* TL_ROP_SAMPLE (decoded: the decoder's, valid until the
+					   next op of that namespace) */
+	struct tl_sock sock;            /* TL_ROP_DESTROY, TL_ROP_LOOKUP */
+	struct tl_exact_rec x;          /* TL_ROP_OBSERVE */
+	struct tl_owner owner;          /* TL_ROP_OWNER */
+	struct tl_rec_seg seg;          /* TL_ROP_SEG */
 };
 
 /* The encoder keeps each namespace's last sample to encode the next as

@@ -91,18 +91,23 @@ static void make_file(struct tl_buf *file, size_t *ops_len)
 		if (k == 1) {
 			op = (struct tl_rop){.kind = TL_ROP_DESTROY, .sock = snaps[0].socks[3]};
 			tl_recenc_op(&e, &ops, &op);
-			op = (struct tl_rop){.kind = TL_ROP_LOOKUP, .cookie = 9, .found = true,
+			op = (struct tl_rop){.kind = TL_ROP_LOOKUP,
+					     .cookie = 9,
+					     .found = true,
 					     .sock = snaps[0].socks[4]};
 			tl_recenc_op(&e, &ops, &op);
-			op = (struct tl_rop){.kind = TL_ROP_OBSERVE, .x = {.mono_ns = 5, .kind = 1,
-									  .from = 2, .to = 1,
-									  .sock = snaps[0].socks[1]}};
+			op = (struct tl_rop){.kind = TL_ROP_OBSERVE,
+					     .x = {.mono_ns = 5,
+						   .kind = 1,
+						   .from = 2,
+						   .to = 1,
+						   .sock = snaps[0].socks[1]}};
 			tl_recenc_op(&e, &ops, &op);
 			op = (struct tl_rop){.kind = TL_ROP_OWNER, .arg = 42, .owner = {.pid = 7}};
 			strcpy(op.owner.comm, "nginx");
 			tl_recenc_op(&e, &ops, &op);
-			op = (struct tl_rop){.kind = TL_ROP_ROUND, .cost_ns = 3, .sockets = 300,
-					     .exact = true};
+			op = (struct tl_rop){
+			    .kind = TL_ROP_ROUND, .cost_ns = 3, .sockets = 300, .exact = true};
 			tl_recenc_op(&e, &ops, &op);
 		}
 		if (k == 1 || k == 3) { /* a block boundary: state carries over */
@@ -142,7 +147,8 @@ static long read_file(const uint8_t *p, size_t n, int *samples_ok, int *n_ops)
 			(*n_ops)++;
 			if (op.kind == TL_ROP_SAMPLE && !(k < 4 && same_snap(op.snap, &snaps[k++])))
 				*samples_ok = 0;
-			if (op.kind == TL_ROP_OWNER && (op.arg != 42 || strcmp(op.owner.comm, "nginx")))
+			if (op.kind == TL_ROP_OWNER &&
+			    (op.arg != 42 || strcmp(op.owner.comm, "nginx")))
 				*samples_ok = 0;
 		}
 		free(raw);
@@ -178,7 +184,8 @@ int main(void)
 	for (size_t n = TL_REC_HEADER_LEN; n < file.len; n++) {
 		bad = read_file((const uint8_t *)file.data, n, &samples_ok, &n_ops);
 		/* a clean end only at a block's end (where the first block ends) */
-		uint32_t z = (uint32_t)(uint8_t)file.data[24] | (uint32_t)(uint8_t)file.data[25] << 8 |
+		uint32_t z = (uint32_t)(uint8_t)file.data[24] |
+			     (uint32_t)(uint8_t)file.data[25] << 8 |
 			     (uint32_t)(uint8_t)file.data[26] << 16;
 		if (bad < 0 && n != TL_REC_HEADER_LEN && n != TL_REC_HEADER_LEN * 2 + z)
 			cuts_ok = 0;
