@@ -405,16 +405,20 @@ static void enc_sample(struct tl_recenc *e, struct tl_buf *b, const struct tl_ro
 			put_sock(b, &s->socks[i], ref);
 	} else {
 		size_t run_start = 0, run_len = 0, expect = 0;
+		/* a dump may list a socket twice (it is not atomic): each earlier
+		 * socket is referred to once, as the decoder demands */
+		uint8_t *used = tl_calloc(prev->n ? prev->n : 1, 1);
 		index_prev(e, prev);
 		for (size_t i = 0; i < s->n; i++) {
 			size_t j;
 			uint64_t f[NF], g[NF];
-			if (!find_prev(e, prev, s->socks[i].cookie, &j)) {
+			if (!find_prev(e, prev, s->socks[i].cookie, &j) || used[j]) {
 				flush_copy(b, &run_start, &run_len, &expect);
 				put_var(b, S_LIT);
 				put_sock(b, &s->socks[i], ref);
 				continue;
 			}
+			used[j] = 1;
 			sock_to_fields(&s->socks[i], ref, f);
 			sock_to_fields(&prev->socks[j], pref, g);
 			if (!memcmp(f, g, sizeof(f))) {
@@ -441,6 +445,7 @@ static void enc_sample(struct tl_recenc *e, struct tl_buf *b, const struct tl_ro
 					put_var(b, zigzag((int64_t)(f[k] - g[k])));
 		}
 		flush_copy(b, &run_start, &run_len, &expect);
+		free(used);
 	}
 	/* the next sample is told against this one */
 	tl_snapshot_clear(&ns->prev);
@@ -560,6 +565,73 @@ static int get_ns(struct rd *r, uint32_t *ns)
 	return get_u32(r, ns, TL_REC_NS_MAX - 1);
 }
 
+/* A sample's sockets after its header.  Each earlier socket is used once
+ * at most: otherwise a few bytes copying the same run again and again
+ * would make a sample of any size. */
+static int dec_sample_body(struct rd *r, struct tl_snapshot *s, const struct tl_snapshot *prev,
+			   uint8_t *used, uint64_t n, bool key, uint64_t ref, uint64_t pref)
+{
+	size_t expect = 0;
+	while (s->n < n) {
+		uint64_t code = S_LIT;
+		if (!key && get_var(r, &code) < 0)
+			return -EINVAL;
+		if (code == S_LIT) {
+			if (get_sock(r, tl_snapshot_add(s), ref) < 0)
+				return -EINVAL;
+			continue;
+		}
+		uint64_t zj, len;
+		if (code > S_DIFF || get_var(r, &zj) < 0) {
+			if (code > S_DIFF)
+				*r->why = "a sample has an unknown code";
+			return -EINVAL;
+		}
+		int64_t j = (int64_t)expect + unzigzag(zj);
+		if (j < 0 || (uint64_t)j >= prev->n || (code == S_DIFF && used[j])) {
+			*r->why = "a sample refers to a socket its previous sample lacks";
+			return -EINVAL;
+		}
+		if (code == S_COPY) {
+			if (get_var(r, &len) < 0)
+				return -EINVAL;
+			if (len == 0 || len > prev->n - (uint64_t)j || len > n - s->n ||
+			    memchr(used + j, 1, len)) {
+				*r->why = "a sample copies more sockets than there are";
+				return -EINVAL;
+			}
+			memset(used + j, 1, len);
+			for (uint64_t k = 0; k < len; k++) {
+				uint64_t f[NF];
+				sock_to_fields(&prev->socks[(uint64_t)j + k], pref, f);
+				fields_to_sock(f, ref, tl_snapshot_add(s));
+			}
+			expect = (size_t)j + (size_t)len;
+			continue;
+		}
+		uint64_t mask, f[NF];
+		if (get_var(r, &mask) < 0)
+			return -EINVAL;
+		if (mask >> NF) {
+			*r->why = "a socket has fields this version does not know";
+			return -EINVAL;
+		}
+		used[j] = 1;
+		sock_to_fields(&prev->socks[j], pref, f);
+		for (int k = 0; k < NF; k++) {
+			uint64_t dv;
+			if (!(mask & (1ULL << k)))
+				continue;
+			if (get_var(r, &dv) < 0)
+				return -EINVAL;
+			f[k] += (uint64_t)unzigzag(dv);
+		}
+		fields_to_sock(f, ref, tl_snapshot_add(s));
+		expect = (size_t)j + 1;
+	}
+	return 0;
+}
+
 static int dec_sample(struct tl_recdec *d, struct rd *r, struct tl_rop *op)
 {
 	uint64_t key, mono, dump, complete, err, other[TL_OTHER_N], n;
@@ -592,61 +664,11 @@ static int dec_sample(struct tl_recdec *d, struct rd *r, struct tl_rop *op)
 	s->error = (int)unzigzag(err);
 	for (int i = 0; i < TL_OTHER_N; i++)
 		s->other[i] = (long)unzigzag(other[i]);
-	size_t expect = 0;
-	while (s->n < n) {
-		uint64_t code = S_LIT;
-		if (!key && get_var(r, &code) < 0)
-			return -EINVAL;
-		if (code == S_LIT) {
-			if (get_sock(r, tl_snapshot_add(s), ref) < 0)
-				return -EINVAL;
-			continue;
-		}
-		uint64_t zj, len;
-		if (code > S_DIFF || get_var(r, &zj) < 0) {
-			if (code > S_DIFF)
-				*r->why = "a sample has an unknown code";
-			return -EINVAL;
-		}
-		int64_t j = (int64_t)expect + unzigzag(zj);
-		if (j < 0 || (uint64_t)j >= prev->n) {
-			*r->why = "a sample refers to a socket its previous sample lacks";
-			return -EINVAL;
-		}
-		if (code == S_COPY) {
-			if (get_var(r, &len) < 0)
-				return -EINVAL;
-			if (len == 0 || len > prev->n - (uint64_t)j || len > n - s->n) {
-				*r->why = "a sample copies more sockets than there are";
-				return -EINVAL;
-			}
-			for (uint64_t k = 0; k < len; k++) {
-				uint64_t f[NF];
-				sock_to_fields(&prev->socks[(uint64_t)j + k], pref, f);
-				fields_to_sock(f, ref, tl_snapshot_add(s));
-			}
-			expect = (size_t)j + (size_t)len;
-			continue;
-		}
-		uint64_t mask, f[NF];
-		if (get_var(r, &mask) < 0)
-			return -EINVAL;
-		if (mask >> NF) {
-			*r->why = "a socket has fields this version does not know";
-			return -EINVAL;
-		}
-		sock_to_fields(&prev->socks[j], pref, f);
-		for (int k = 0; k < NF; k++) {
-			uint64_t dv;
-			if (!(mask & (1ULL << k)))
-				continue;
-			if (get_var(r, &dv) < 0)
-				return -EINVAL;
-			f[k] += (uint64_t)unzigzag(dv);
-		}
-		fields_to_sock(f, ref, tl_snapshot_add(s));
-		expect = (size_t)j + 1;
-	}
+	uint8_t *used = tl_calloc(prev->n ? prev->n : 1, 1);
+	int rc = dec_sample_body(r, s, prev, used, n, key != 0, ref, pref);
+	free(used);
+	if (rc < 0)
+		return rc;
 	tl_snapshot_swap(s, prev);
 	prev->mono_ns = mono;
 	ns->have = true;

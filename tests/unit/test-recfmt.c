@@ -54,6 +54,8 @@ static void make_snaps(void)
 			snaps[k].socks[11] = t;
 			for (uint64_t c = 1000; c < 1010; c++)
 				sock(tl_snapshot_add(&snaps[k]), c, 2, 0);
+			/* a dump that lists a socket twice */
+			*tl_snapshot_add(&snaps[k]) = snaps[k].socks[20];
 		}
 	}
 }
