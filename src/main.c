@@ -464,7 +464,7 @@ static int run_events(const struct tl_options *o, const struct tl_filter *filter
 		const struct tl_demo_seg *sg = tl_runtime_segments(rt, &nseg);
 		for (size_t i = 0; i < nseg && !o->ladder; i++)
 			demo_segment(&out, &sg[i], o->json);
-		if (!o->json && !o->ladder && tl_runtime_new_run(rt) && tl_runtime_scenario(rt) >= 0)
+		if (!o->json && !o->ladder && tl_runtime_run_began(rt) && tl_runtime_scenario(rt) >= 0)
 			tl_buf_printf(&out, "== %s\n",
 				      tl_scenario_caption(tl_runtime_scenario(rt), o->lang));
 		struct tl_engine_stats st;

@@ -935,6 +935,11 @@ bool tl_runtime_sampled(const struct tl_runtime *rt)
 
 bool tl_runtime_new_run(const struct tl_runtime *rt)
 {
+	return rt->new_run && rt->demo;
+}
+
+bool tl_runtime_run_began(const struct tl_runtime *rt)
+{
 	return rt->new_run;
 }
 

@@ -96,7 +96,9 @@ enum tl_runtime_stop tl_runtime_stopped(const struct tl_runtime *rt);
 const struct tl_event *tl_runtime_events(const struct tl_runtime *rt, size_t *n);
 const struct tl_demo_seg *tl_runtime_segments(const struct tl_runtime *rt, size_t *n);
 bool tl_runtime_sampled(const struct tl_runtime *rt); /* a new full sample */
-bool tl_runtime_new_run(const struct tl_runtime *rt); /* the lab began a run */
+bool tl_runtime_new_run(const struct tl_runtime *rt); /* the lab began a run (a live lab) */
+/* The lab began a run, live or replayed (tl_runtime_scenario() says which). */
+bool tl_runtime_run_began(const struct tl_runtime *rt);
 /* The lab's current run's main connection (the client end) once the
  * tracker knows it, else 0. */
 uint32_t tl_runtime_run_conn(const struct tl_runtime *rt);
