@@ -83,8 +83,11 @@ for f in cut flip; do
 	check "$f: one line naming the offset" \
 		sh -c "[ \$(wc -l <$T/$f.err) = 1 ] && grep -q 'damaged at byte [0-9]' $T/$f.err"
 	m=$(wc -l <"$T/$f.rep")
+	# the last 100 bytes may hold no event; the flip, a quarter from the
+	# end, is before some
+	if [ $f = cut ]; then most=$n; else most=$((n - 1)); fi
 	check "$f: $m of $n events replayed, each one the live run printed" \
-		sh -c "[ $m -gt 0 ] && [ $m -lt $n ] && grep -vxFf $T/a.json $T/$f.rep | { ! grep -q .; }"
+		sh -c "[ $m -gt 0 ] && [ $m -le $most ] && grep -vxFf $T/a.json $T/$f.rep | { ! grep -q .; }"
 done
 diag "$T/cut.err" "$T/flip.err"
 
