@@ -3,6 +3,7 @@
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -11,6 +12,7 @@
 #include "tcpladder/ebpf.h"
 #include "tcpladder/engine.h"
 #include "tcpladder/filter.h"
+#include "tcpladder/record.h"
 #include "tcpladder/sampler.h"
 #include "tcpladder/tcpstate.h"
 #include "tcpladder/util.h"
@@ -75,6 +77,8 @@ struct tl_engine {
 	uint64_t x_again;         /* read the ring again then (records flow), or 0 */
 	uint64_t x_resync_at;     /* not before (losses in a row cost one dump a while) */
 	char *x_reason;           /* why exact mode is off */
+	struct tl_recorder *rec;  /* --record, or NULL */
+	uint64_t rec_now;         /* the step being recorded */
 };
 
 #define EXACT_RESYNC_GAP_NS 200000000ULL
@@ -98,6 +102,48 @@ static void notice(struct tl_engine *e, char *msg)
 {
 	free(e->notice);
 	e->notice = msg;
+}
+
+/* --record: what the tracker is handed, as it is handed. */
+static void rec(struct tl_engine *e, const struct tl_rop *op)
+{
+	tl_recorder_op(e->rec, op, e->rec_now);
+}
+
+static void rec_sock(struct tl_engine *e, uint8_t kind, unsigned ns, const struct tl_sock *s)
+{
+	if (!e->rec)
+		return;
+	struct tl_rop op = {.kind = kind, .ns = ns};
+	if (s)
+		op.sock = *s;
+	rec(e, &op);
+}
+
+static void rec_lookup(struct tl_engine *e, unsigned ns, uint64_t cookie, const struct tl_sock *s)
+{
+	if (!e->rec)
+		return;
+	struct tl_rop op = {.kind = TL_ROP_LOOKUP, .ns = ns, .cookie = cookie, .found = s != NULL};
+	if (s)
+		op.sock = *s;
+	rec(e, &op);
+}
+
+static void rec_simple(struct tl_engine *e, uint8_t kind, uint64_t cookie, uint32_t arg)
+{
+	if (!e->rec)
+		return;
+	struct tl_rop op = {.kind = kind, .cookie = cookie, .arg = arg};
+	rec(e, &op);
+}
+
+static void rec_sample(struct tl_engine *e, unsigned ns, const struct tl_snapshot *s)
+{
+	if (!e->rec)
+		return;
+	struct tl_rop op = {.kind = TL_ROP_SAMPLE, .ns = ns, .snap = s};
+	rec(e, &op);
 }
 
 static double clamp_budget(double b)
@@ -142,7 +188,7 @@ struct tl_engine *tl_engine_new(const struct tl_engine_config *cfg, char **cause
 		tl_snapshot_init(&e->ns[i].last);
 		e->ns[i].name = tl_strdup(cfg->netns[i].name);
 	}
-	for (unsigned i = 0; i < e->n_ns; i++) {
+	for (unsigned i = 0; !cfg->replay && i < e->n_ns; i++) {
 		e->ns[i].sampler = tl_sampler_new(cfg->netns[i].path, cfg->netns[i].name,
 						  TL_SAMPLER_EVENTS, cause);
 		if (!e->ns[i].sampler) {
@@ -153,7 +199,10 @@ struct tl_engine *tl_engine_new(const struct tl_engine_config *cfg, char **cause
 		e->ns[i].ino = tl_sampler_ns_ino(e->ns[i].sampler);
 	}
 	e->tracker = tl_tracker_new(e->n_ns);
-	exact_start(e, cfg);
+	if (cfg->replay)
+		e->x_reason = tl_strdup("replaying a recording");
+	else
+		exact_start(e, cfg);
 	if (cfg->exact == TL_EXACT_MODE_ON && !e->x) {
 		*cause = e->x_reason;
 		e->x_reason = NULL;
@@ -256,6 +305,7 @@ static int on_destroy(const struct tl_sock *rec, void *arg)
 	 * itself. */
 	if (exact_waiting(dc->e, rec->cookie))
 		return 0;
+	rec_sock(dc->e, TL_ROP_DESTROY, dc->ns, rec);
 	tl_tracker_destroyed(dc->e->tracker, dc->ns, rec, dc->now, dc->wall);
 	return 0;
 }
@@ -299,6 +349,7 @@ static void read_events(struct tl_engine *e, uint64_t now, double wall)
 
 static void do_lookups(struct tl_engine *e, uint64_t now, double wall)
 {
+	rec_simple(e, TL_ROP_PENDING, 0, MAX_LOOKUPS_PER_STEP);
 	size_t n = tl_tracker_pending(e->tracker, e->lk, MAX_LOOKUPS_PER_STEP);
 	for (size_t i = 0; i < n; i++) {
 		/* an earlier answer in this batch may have settled it */
@@ -313,12 +364,12 @@ static void do_lookups(struct tl_engine *e, uint64_t now, double wall)
 		e->st.lookups++;
 		if (lookup_stale(e, e->lk[i].sock.cookie, began, now, wall))
 			continue;
-		if (r == 0)
+		if (r == 0 || r == -ENOENT) {
+			const struct tl_sock *res = r == 0 ? &out : NULL;
+			rec_lookup(e, e->lk[i].ns, e->lk[i].sock.cookie, res);
 			tl_tracker_lookup_result(e->tracker, e->lk[i].ns, e->lk[i].sock.cookie,
-						 &out, now, wall);
-		else if (r == -ENOENT)
-			tl_tracker_lookup_result(e->tracker, e->lk[i].ns, e->lk[i].sock.cookie,
-						 NULL, now, wall);
+						 res, now, wall);
+		}
 		/* Other errors: leave it to the next dump. */
 	}
 }
@@ -381,10 +432,11 @@ static void do_follow(struct tl_engine *e, uint64_t now, double wall)
 			continue;
 		}
 		/* conns may move: the tracker can grow while handling a result */
-		if (r == 0)
-			tl_tracker_lookup_result(e->tracker, ns, key.cookie, &out, now, wall);
-		else if (r == -ENOENT)
-			tl_tracker_lookup_result(e->tracker, ns, key.cookie, NULL, now, wall);
+		if (r == 0 || r == -ENOENT) {
+			const struct tl_sock *res = r == 0 ? &out : NULL;
+			rec_lookup(e, ns, key.cookie, res);
+			tl_tracker_lookup_result(e->tracker, ns, key.cookie, res, now, wall);
+		}
 		conns = tl_tracker_conns(e->tracker, &n);
 		e->follow_cursor = i + 1;
 	}
@@ -489,6 +541,7 @@ static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause
 		sockets += e->ns[i].last.n;
 	exact_flush(e, now, wall);
 	do_lookups(e, now, wall);
+	rec_simple(e, TL_ROP_EXPIRE, 0, 0);
 	tl_tracker_expire(e->tracker, now);
 	give_back(e, released);
 
@@ -506,11 +559,22 @@ static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause
 	e->st.interval_ns = paced(e, e->cost_ewma_ns, e->delay_ns);
 	e->next_dump_ns = tl_add_sat(now, e->st.interval_ns);
 	e->resync = false;
+	if (e->rec) {
+		struct tl_rop op = {.kind = TL_ROP_ROUND,
+				    .cost_ns = e->st.dump_cost_ns,
+				    .wall_ns = e->st.dump_wall_ns,
+				    .interval_ns = e->st.interval_ns,
+				    .sockets = sockets,
+				    .exact = e->st.exact,
+				    .exact_lost = e->st.exact_lost};
+		rec(e, &op);
+	}
 	return 0;
 }
 
 int tl_engine_step(struct tl_engine *e, uint64_t now, double wall, char **cause)
 {
+	e->rec_now = now;
 	exact_pump(e, now, wall);
 	if (e->x_resync && now >= e->x_resync_at) {
 		e->x_resync = false;
@@ -620,6 +684,11 @@ int tl_engine_ns_add(struct tl_engine *e, const char *path, const char *name, ui
 	ns->name = tl_strdup(name);
 	ns->ino = tl_sampler_ns_ino(s);
 	tl_tracker_add_ns(e->tracker);
+	if (e->rec) {
+		struct tl_rop op = {.kind = TL_ROP_NS};
+		snprintf(op.name, sizeof(op.name), "%s", name);
+		rec(e, &op);
+	}
 	if (e->x) {
 		char *no = NULL;
 		if (tl_ebpf_watch(e->x, (uint32_t)ns->ino, &no) < 0)
@@ -635,6 +704,7 @@ int tl_engine_ns_add(struct tl_engine *e, const char *path, const char *name, ui
 			      &why) == 0) {
 		ns->snap.wall = wall;
 		apply_filter(e, &ns->snap);
+		rec_sample(e, i, &ns->snap);
 		tl_tracker_sample(e->tracker, i, &ns->snap, now, wall);
 		tl_snapshot_swap(&ns->snap, &ns->last);
 	}
@@ -653,6 +723,10 @@ void tl_engine_ns_drop(struct tl_engine *e, unsigned i)
 	tl_sampler_free(ns->sampler);
 	ns->sampler = NULL;
 	ns->last.n = 0;
+	if (e->rec) {
+		struct tl_rop op = {.kind = TL_ROP_NS_DROP, .ns = i};
+		rec(e, &op);
+	}
 	tl_tracker_drop_ns(e->tracker, i);
 }
 
@@ -740,6 +814,10 @@ static void exact_apply(struct tl_engine *e, const struct tl_exact_rec *r, uint6
 	    !tl_filter_match(e->cfg.filter, &r->sock))
 		return;
 	double w = wall - ((double)now - (double)r->mono_ns) / 1e9;
+	if (e->rec) {
+		struct tl_rop op = {.kind = TL_ROP_OBSERVE, .ns = (unsigned)ns, .x = *r};
+		rec(e, &op);
+	}
 	tl_tracker_observe(e->tracker, (unsigned)ns, r, w);
 	e->st.exact_records++;
 }
@@ -780,6 +858,7 @@ static void apply_sample(struct tl_engine *e, unsigned i, const struct tl_snapsh
 			 double wall)
 {
 	if (!e->x) {
+		rec_sample(e, i, s);
 		tl_tracker_sample(e->tracker, i, s, now, wall);
 		return;
 	}
@@ -795,9 +874,13 @@ static void apply_sample(struct tl_engine *e, unsigned i, const struct tl_snapsh
 	}
 	e->xb.n = k;
 	for (size_t j = 0; j < k; j++)
-		if (ns_of_ino(e, e->xb.recs[j].netns_ino) == (int)i)
+		if (ns_of_ino(e, e->xb.recs[j].netns_ino) == (int)i) {
+			rec_simple(e, TL_ROP_HOLD, e->xb.recs[j].sock.cookie, 0);
 			tl_tracker_hold(e->tracker, e->xb.recs[j].sock.cookie);
+		}
+	rec_sample(e, i, s);
 	tl_tracker_sample(e->tracker, i, s, now, wall);
+	rec_simple(e, TL_ROP_RELEASE, 0, 0);
 	tl_tracker_release(e->tracker);
 }
 
@@ -832,4 +915,97 @@ static bool lookup_stale(struct tl_engine *e, uint64_t cookie, uint64_t began, u
 		return true;
 	const struct tl_conn *c = tl_tracker_find(e->tracker, cookie);
 	return c && c->exact_ns >= began;
+}
+
+/* ---- record and replay ---- */
+
+void tl_engine_set_recorder(struct tl_engine *e, struct tl_recorder *r)
+{
+	e->rec = r;
+}
+
+/* A namespace of a recording: no sampler, its name only. */
+static void replay_ns(struct tl_engine *e, const char *name)
+{
+	e->ns = tl_reallocarray(e->ns, e->n_ns + 1, sizeof(*e->ns));
+	struct engine_ns *ns = &e->ns[e->n_ns++];
+	memset(ns, 0, sizeof(*ns));
+	tl_snapshot_init(&ns->snap);
+	tl_snapshot_init(&ns->last);
+	ns->name = tl_strdup(name);
+	tl_tracker_add_ns(e->tracker);
+}
+
+void tl_engine_replay(struct tl_engine *e, const struct tl_rop *op, uint64_t now, double wall)
+{
+	struct tl_tracker *t = e->tracker;
+	bool known = op->ns < e->n_ns;
+	switch (op->kind) {
+	case TL_ROP_NS:
+		replay_ns(e, op->name);
+		break;
+	case TL_ROP_NS_DROP:
+		if (known) {
+			e->ns[op->ns].last.n = 0;
+			tl_tracker_drop_ns(t, op->ns);
+		}
+		break;
+	case TL_ROP_SAMPLE:
+		if (!known)
+			break;
+		tl_snapshot_clear(&e->ns[op->ns].last);
+		for (size_t i = 0; i < op->snap->n; i++)
+			*tl_snapshot_add(&e->ns[op->ns].last) = op->snap->socks[i];
+		e->ns[op->ns].last.mono_ns = op->snap->mono_ns;
+		e->ns[op->ns].last.dump_ns = op->snap->dump_ns;
+		e->ns[op->ns].last.wall = op->snap->wall;
+		e->ns[op->ns].last.complete = op->snap->complete;
+		e->ns[op->ns].last.error = op->snap->error;
+		memcpy(e->ns[op->ns].last.other, op->snap->other, sizeof(op->snap->other));
+		tl_tracker_sample(t, op->ns, op->snap, now, wall);
+		break;
+	case TL_ROP_DESTROY:
+		if (known) {
+			e->st.destroy_events++;
+			tl_tracker_destroyed(t, op->ns, &op->sock, now, wall);
+		}
+		break;
+	case TL_ROP_LOOKUP:
+		if (known) {
+			e->st.lookups++;
+			tl_tracker_lookup_result(t, op->ns, op->cookie, op->found ? &op->sock : NULL,
+						 now, wall);
+		}
+		break;
+	case TL_ROP_OBSERVE:
+		if (known) {
+			double w = wall - ((double)now - (double)op->x.mono_ns) / 1e9;
+			tl_tracker_observe(t, op->ns, &op->x, w);
+			e->st.exact_records++;
+		}
+		break;
+	case TL_ROP_HOLD:
+		tl_tracker_hold(t, op->cookie);
+		break;
+	case TL_ROP_RELEASE:
+		tl_tracker_release(t);
+		break;
+	case TL_ROP_PENDING:
+		tl_tracker_pending(t, e->lk, TL_MIN((size_t)op->arg, (size_t)MAX_LOOKUPS_PER_STEP));
+		break;
+	case TL_ROP_EXPIRE:
+		tl_tracker_expire(t, now);
+		break;
+	case TL_ROP_ROUND:
+		e->st.samples++;
+		e->st.dump_cost_ns = op->cost_ns;
+		e->st.dump_wall_ns = op->wall_ns;
+		e->st.interval_ns = op->interval_ns;
+		e->st.sockets = op->sockets;
+		e->st.exact = op->exact;
+		e->st.exact_lost = op->exact_lost;
+		break;
+	default: /* the runtime's (owners, the lab) */
+		break;
+	}
 }

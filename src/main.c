@@ -25,6 +25,7 @@
 #include "tcpladder/options.h"
 #include "tcpladder/report.h"
 #include "tcpladder/sampler.h"
+#include "tcpladder/scenario.h"
 #include "tcpladder/snapshot.h"
 #include "tcpladder/tcpstate.h"
 #include "tcpladder/tui.h"
@@ -532,8 +533,9 @@ static int run_events(const struct tl_options *o, const struct tl_filter *filter
 		const struct tl_demo_seg *sg = tl_runtime_segments(rt, &nseg);
 		for (size_t i = 0; i < nseg && !o->ladder; i++)
 			demo_segment(&out, &sg[i], o->json);
-		if (!o->json && !o->ladder && tl_runtime_new_run(rt))
-			tl_buf_printf(&out, "== %s\n", tl_demo_caption(demo, o->lang));
+		if (!o->json && !o->ladder && tl_runtime_run_began(rt) && tl_runtime_scenario(rt) >= 0)
+			tl_buf_printf(&out, "== %s\n",
+				      tl_scenario_caption(tl_runtime_scenario(rt), o->lang));
 		struct tl_engine_stats st;
 		tl_runtime_stats(rt, &st);
 		const struct tl_event *ev = tl_runtime_events(rt, &nev);
@@ -573,6 +575,57 @@ static int run_events(const struct tl_options *o, const struct tl_filter *filter
 	tl_buf_fini(&out);
 	tl_map_fini(&printed);
 	tl_map_fini(&matched);
+	tl_runtime_free(rt);
+	return ret;
+}
+
+/* --once --replay: the recording played as fast as it can up to --at (or
+ * its end), then the summary of the samples as they were then.  The
+ * owners of CLOSE-WAIT sockets are those the recording learnt. */
+static int run_once_replay(const struct tl_options *o)
+{
+	struct tl_runtime_config cfg;
+	struct tl_options fast = *o;
+	char *cause = NULL;
+	int ret = EXIT_SUCCESS;
+
+	fast.speed = 0;
+	tl_runtime_config_for(&cfg, TL_RUNTIME_FRONT_METRICS, &fast, NULL, NULL, NULL);
+	struct tl_runtime *rt = tl_runtime_new(&cfg, tl_mono_ns(), &cause);
+	if (!rt)
+		return fail(cause);
+	for (;;) {
+		int r = tl_runtime_step(rt, tl_mono_ns(), tl_wall_now(), &cause);
+		if (r < 0) {
+			tl_runtime_free(rt);
+			return fail(cause);
+		}
+		char *msg = tl_runtime_take_notice(rt, NULL);
+		if (msg) {
+			say("warning: ", msg);
+			free(msg);
+		}
+		if (r > 0)
+			break;
+	}
+	if (tl_runtime_stopped(rt) == TL_RUNTIME_SIGNAL) {
+		tl_runtime_free(rt);
+		return EXIT_FAILURE;
+	}
+	struct tl_engine *e = tl_runtime_engine(rt);
+	unsigned n = tl_engine_ns_count(e);
+	struct tl_once_report *rep = tl_calloc(n ? n : 1, sizeof(*rep));
+	for (unsigned i = 0; i < n; i++)
+		tl_once_report_fill(&rep[i], tl_engine_ns_name(e, i), tl_engine_snapshot(e, i));
+	struct tl_buf out;
+	tl_buf_init(&out);
+	if (o->json)
+		tl_report_once_json(&out, rep, n);
+	else
+		tl_report_once_text(&out, rep, n);
+	ret = write_all(&out);
+	tl_buf_fini(&out);
+	free(rep);
 	tl_runtime_free(rt);
 	return ret;
 }
@@ -647,7 +700,9 @@ int main(int argc, char **argv)
 		ret = flush_stdout();
 	} else {
 		struct tl_filter *filter = NULL, *follow = NULL;
-		ret = parse_filter("invalid filter: ", o.filter, &filter);
+		ret = o.replay && o.filter
+			  ? usage_error("", "a FILTER applies while recording, not to --replay")
+			  : parse_filter("invalid filter: ", o.filter, &filter);
 		if (!ret)
 			ret = parse_filter("invalid --follow filter: ", o.follow, &follow);
 		/* pid and comm terms are decided by owners, in user space: only
@@ -686,7 +741,8 @@ int main(int argc, char **argv)
 			}
 		}
 		if (!ret)
-			ret = o.mode == TL_MODE_ONCE      ? run_once(&o, filter)
+			ret = o.mode == TL_MODE_ONCE && o.replay ? run_once_replay(&o)
+			      : o.mode == TL_MODE_ONCE           ? run_once(&o, filter)
 			      : o.mode == TL_MODE_EVENTS  ? run_events(&o, filter, follow, demo)
 			      : o.mode == TL_MODE_METRICS ? run_metrics(&o, filter, follow, demo)
 							  : tl_tui_run(&o, filter, follow, demo);

@@ -34,9 +34,13 @@ enum {
 	OPT_METRICS_TEXTFILE,
 	OPT_METRICS_TOP,
 	OPT_STEP,
-	OPT_END,
 	OPT_EXACT,
 	OPT_NO_EXACT,
+	OPT_RECORD,
+	OPT_REPLAY,
+	OPT_SPEED,
+	OPT_AT,
+	OPT_END,
 };
 
 #define DEFAULT_DELAY_NS 500000000ULL
@@ -73,6 +77,10 @@ static const struct option longopts[] = {
     {"metrics-textfile", required_argument, NULL, OPT_METRICS_TEXTFILE},
     {"metrics-top", required_argument, NULL, OPT_METRICS_TOP},
     {"step", no_argument, NULL, OPT_STEP},
+    {"record", required_argument, NULL, OPT_RECORD},
+    {"replay", required_argument, NULL, OPT_REPLAY},
+    {"speed", required_argument, NULL, OPT_SPEED},
+    {"at", required_argument, NULL, OPT_AT},
     {"json", no_argument, NULL, 'j'},
     {"netns", required_argument, NULL, 'N'},
     {"pid", required_argument, NULL, OPT_PID},
@@ -99,6 +107,16 @@ const char *tl_options_help(void)
 	       "                          late-fin; list prints them with their captions\n"
 	       "      --link-delay=SECONDS  the lab's one-way delay (default 0.3)\n"
 	       "      --ui                the full-screen view, also beside --metrics-*\n"
+	       "\n"
+	       "Recordings:\n"
+	       "      --record=FILE       save what the run sees (samples, events, lookups,\n"
+	       "                          the lab's segments) to FILE, beside any mode\n"
+	       "      --replay=FILE       play FILE back through the same views instead of\n"
+	       "                          watching the kernel\n"
+	       "      --speed=X           replay's pace: 1 real time (default), 2 twice as\n"
+	       "                          fast, 0 or max as fast as it can\n"
+	       "      --at=SECONDS        with --once --replay: the state that far into the\n"
+	       "                          recording (default: its end)\n"
 	       "\n"
 	       "Metrics (Prometheus; headless when given without --events or --ui):\n"
 	       "      --metrics-listen=ADDR:PORT  serve the latest sample at\n"
@@ -195,6 +213,18 @@ static const struct {
     {OPT_ONCE, OPT_METRICS_TEXTFILE},
     {OPT_UI, OPT_ONCE},
     {OPT_UI, OPT_EVENTS},
+    /* a replay watches no kernel: nothing to choose, pace or load */
+    {OPT_RECORD, OPT_REPLAY},
+    {OPT_RECORD, OPT_ONCE},
+    {OPT_REPLAY, OPT_DEMO},
+    {OPT_REPLAY, 'N'},
+    {OPT_REPLAY, OPT_PID},
+    {OPT_REPLAY, 'A'},
+    {OPT_REPLAY, 'd'},
+    {OPT_REPLAY, OPT_CPU_BUDGET},
+    {OPT_REPLAY, OPT_FOLLOW},
+    {OPT_REPLAY, OPT_EXACT},
+    {OPT_REPLAY, OPT_NO_EXACT},
 };
 
 /* Options that mean something only with another: opt (when `with` is
@@ -209,6 +239,9 @@ static const struct {
     {'j', 0, OPT_ONCE, OPT_EVENTS},
     {OPT_LANG, OPT_EVENTS, OPT_LADDER, 0},
     {OPT_METRICS_TOP, 0, OPT_METRICS_LISTEN, OPT_METRICS_TEXTFILE},
+    {OPT_SPEED, 0, OPT_REPLAY, 0},
+    {OPT_AT, 0, OPT_REPLAY, 0},
+    {OPT_AT, 0, OPT_ONCE, 0},
 };
 
 static const struct option *opt_find(int code)
@@ -566,8 +599,51 @@ static int parse_output(struct tl_options *o, int c, char **cause)
 	return 1;
 }
 
+/* --record, --replay and its pace. */
+static int parse_record(struct tl_options *o, int c, char **cause)
+{
+	char echo[TL_ECHO_SIZE];
+	uint64_t v;
+
+	switch (c) {
+	case OPT_RECORD:
+	case OPT_REPLAY:
+		if (!*optarg) {
+			*cause = tl_asprintf("--%s needs a file", c == OPT_RECORD ? "record" : "replay");
+			return -EINVAL;
+		}
+		free(c == OPT_RECORD ? o->record : o->replay);
+		*(c == OPT_RECORD ? &o->record : &o->replay) = tl_strdup(optarg);
+		break;
+	case OPT_SPEED:
+		/* a factor, parsed like seconds for the fraction */
+		if (!strcmp(optarg, "max")) {
+			o->speed = 0;
+		} else if (tl_parse_seconds(optarg, &v) == 0 && v <= 1000000000000ULL) {
+			o->speed = (double)v / 1e9;
+		} else {
+			*cause = tl_asprintf("invalid --speed '%s' (a factor from 0 to 1000, or max)",
+					     tl_text_echo(optarg, echo, sizeof(echo)));
+			return -EINVAL;
+		}
+		break;
+	case OPT_AT:
+		if (tl_parse_seconds(optarg, &o->at_ns) < 0 || o->at_ns > MAX_SPAN_NS) {
+			*cause = tl_asprintf("invalid --at '%s' (seconds into the recording)",
+					     tl_text_echo(optarg, echo, sizeof(echo)));
+			return -EINVAL;
+		}
+		o->at_set = true;
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
 static int (*const parse_group[])(struct tl_options *, int, char **) = {
-    parse_mode, parse_sampling, parse_netns, parse_leaks, parse_metrics, parse_output,
+    parse_mode,    parse_sampling, parse_netns,  parse_leaks,
+    parse_metrics, parse_output,   parse_record,
 };
 
 static void options_defaults(struct tl_options *o)
@@ -579,6 +655,7 @@ static void options_defaults(struct tl_options *o)
 	o->demo = -1;
 	o->link_delay_ns = 300000000ULL;
 	o->metrics_top = DEFAULT_METRICS_TOP;
+	o->speed = 1.0;
 }
 
 /* The arguments left after the options, joined by spaces: the filter. */
@@ -645,6 +722,8 @@ void tl_options_fini(struct tl_options *o)
 	free(o->follow);
 	free(o->filter);
 	free(o->metrics_textfile);
+	free(o->record);
+	free(o->replay);
 	memset(o, 0, sizeof(*o));
 }
 

@@ -1,6 +1,7 @@
 /* runtime: the engine, the lab, the signals and what the views keep, in
  * one loop step shared by every live mode. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,10 +10,12 @@
 #include "tcpladder/exporter.h"
 #include "tcpladder/filter.h"
 #include "tcpladder/histogram.h"
+#include "tcpladder/map.h"
 #include "tcpladder/metrics.h"
 #include "tcpladder/nswatch.h"
 #include "tcpladder/ownerwalk.h"
 #include "tcpladder/owners.h"
+#include "tcpladder/record.h"
 #include "tcpladder/runtime.h"
 #include "tcpladder/sampler.h"
 #include "tcpladder/signals.h"
@@ -89,6 +92,21 @@ struct tl_runtime {
 	size_t n_ctr;
 	struct tl_buf text;
 	char *last_error; /* the textfile's last error, said once until it changes */
+
+	/* --record */
+	struct tl_recorder *rec;
+	struct tl_map rec_owned; /* inodes whose owner was recorded */
+	/* --replay: recorded time runs from r_base_rec as the real clock runs
+	 * from r_base_real, times the speed (0: as fast as it can) */
+	struct tl_player *player;
+	double speed;
+	bool r_started;
+	uint64_t r_base_rec, r_base_real;
+	uint64_t r_next; /* the next recorded step's time, valid while !r_end */
+	bool r_end;      /* no step left (the end, damage, or --at passed) */
+	struct tl_demo_seg *r_seg;
+	size_t n_r_seg, cap_r_seg;
+	int r_scenario;
 };
 
 void tl_runtime_leak_cfg_from(struct tl_leak_cfg *cfg, const struct tl_options *o)
@@ -246,7 +264,17 @@ struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t 
 	const struct tl_ns_arg *netns = o->netns;
 	size_t n_netns = o->n_netns;
 	struct tl_ns_arg *all = NULL;
-	if (rt->demo) {
+	if (o->replay) {
+		rt->player = tl_player_open(o->replay, cause);
+		if (!rt->player) {
+			free(rt);
+			return NULL;
+		}
+		rt->speed = o->speed;
+		rt->r_scenario = -1;
+		n_netns = 0;
+		netns = NULL;
+	} else if (rt->demo) {
 		n_netns = tl_demo_netns(rt->demo, rt->demo_ns);
 		netns = rt->demo_ns;
 	} else if (o->all_netns) {
@@ -302,6 +330,7 @@ struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t 
 	    .exact = o->exact,
 	    .exact_ring = exact_ring(),
 	    .sparse_quiet = o->all_netns && !cfg->demo,
+	    .replay = rt->player != NULL,
 	};
 	bool metrics = o->metrics_listen.family || o->metrics_textfile;
 	if (metrics)
@@ -311,6 +340,7 @@ struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t 
 	if (metrics) {
 		rt->exp = tl_exporter_new(&o->metrics_listen, o->metrics_textfile, cause);
 		if (!rt->exp) {
+			tl_player_free(rt->player);
 			free_args(all, n_netns);
 			tl_nswatch_free(rt->nsw);
 			free(rt);
@@ -318,6 +348,7 @@ struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t 
 		}
 	}
 	if (tl_signals_set(&rt->sig, cause) < 0) {
+		tl_player_free(rt->player);
 		free_args(all, n_netns);
 		tl_nswatch_free(rt->nsw);
 		tl_exporter_free(rt->exp);
@@ -327,6 +358,7 @@ struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t 
 	rt->e = tl_engine_new(&ecfg, cause);
 	free_args(all, n_netns);
 	if (!rt->e) {
+		tl_player_free(rt->player);
 		tl_signals_clear(&rt->sig);
 		tl_nswatch_free(rt->nsw);
 		tl_exporter_free(rt->exp);
@@ -336,6 +368,37 @@ struct tl_runtime *tl_runtime_new(const struct tl_runtime_config *cfg, uint64_t 
 	/* --duration counts from when watching begins: loading exact mode's
 	 * program can take a good part of a second. */
 	rt->start = TL_MAX(now, tl_mono_ns());
+	if (rt->player) {
+		/* the namespaces come first, before the first step */
+		const struct tl_rop *op;
+		struct tl_rop ns;
+		while (tl_player_peek(rt->player, &op) && op->kind != TL_ROP_STEP) {
+			tl_player_next(rt->player, &ns);
+			tl_engine_replay(rt->e, &ns, 0, 0);
+		}
+		rt->r_end = !tl_player_peek(rt->player, &op);
+		if (!rt->r_end)
+			rt->r_next = op->now;
+	}
+	tl_map_init(&rt->rec_owned);
+	if (o->record) {
+		rt->rec = tl_recorder_open(o->record, cause);
+		if (!rt->rec) {
+			tl_map_fini(&rt->rec_owned);
+			tl_engine_free(rt->e);
+			tl_signals_clear(&rt->sig);
+			tl_nswatch_free(rt->nsw);
+			tl_exporter_free(rt->exp);
+			free(rt);
+			return NULL;
+		}
+		for (unsigned i = 0; i < tl_engine_ns_count(rt->e); i++) {
+			struct tl_rop op = {.kind = TL_ROP_NS};
+			snprintf(op.name, sizeof(op.name), "%s", tl_engine_ns_name(rt->e, i));
+			tl_recorder_op(rt->rec, &op, now);
+		}
+		tl_engine_set_recorder(rt->e, rt->rec);
+	}
 	refresh_names(rt);
 
 	rt->keep_log = cfg->log_cap > 0;
@@ -377,6 +440,10 @@ void tl_runtime_free(struct tl_runtime *rt)
 	tl_steps_free(rt->steps);
 	free(rt->names);
 	tl_engine_free(rt->e);
+	tl_recorder_free(rt->rec);
+	tl_map_fini(&rt->rec_owned);
+	tl_player_free(rt->player);
+	free(rt->r_seg);
 	tl_nswatch_free(rt->nsw);
 	tl_signals_clear(&rt->sig);
 	free(rt);
@@ -394,9 +461,20 @@ size_t tl_runtime_pollfds(const struct tl_runtime *rt, struct pollfd *pfd, size_
 	return n;
 }
 
+/* The real time at which the next recorded step is due. */
+static uint64_t replay_deadline(const struct tl_runtime *rt)
+{
+	if (rt->r_end || !rt->r_started || rt->speed <= 0)
+		return 0;
+	double late = (double)(rt->r_next - rt->r_base_rec) / rt->speed;
+	if (!(late < 1e18))
+		return UINT64_MAX;
+	return tl_add_sat(rt->r_base_real, (uint64_t)late);
+}
+
 uint64_t tl_runtime_deadline(const struct tl_runtime *rt)
 {
-	uint64_t d = tl_engine_deadline(rt->e);
+	uint64_t d = rt->player ? replay_deadline(rt) : tl_engine_deadline(rt->e);
 	if (rt->demo)
 		d = TL_MIN(d, tl_demo_deadline(rt->demo));
 	if (rt->events_resting)
@@ -465,7 +543,7 @@ static void update_leaks(struct tl_runtime *rt, uint64_t now)
 		unknown += c->sock.inode && !tl_owners_find(rt->owners, c->sock.inode);
 		k++;
 	}
-	bool lookup = unknown && !rt->o->no_owners && scan_due(rt, now);
+	bool lookup = unknown && !rt->o->no_owners && !rt->player && scan_due(rt, now);
 	uint64_t c0 = tl_thread_cpu_ns();
 	/* socket inodes are unique across namespaces: with several, look
 	 * in every process */
@@ -501,8 +579,9 @@ static void event_owners(struct tl_runtime *rt, uint64_t now)
 	uint32_t want[EVENT_OWNERS_MAX], want_uid[EVENT_OWNERS_MAX];
 	size_t nw = 0;
 
-	/* A filter of pid or comm terms decides by owner: look now. */
-	if (!rt->n_ev || (!scan_due(rt, now) && !tl_filter_has_owner(rt->filter)))
+	/* A filter of pid or comm terms decides by owner: look now.  A replay
+	 * has its owners from the recording. */
+	if (!rt->n_ev || rt->player || (!scan_due(rt, now) && !tl_filter_has_owner(rt->filter)))
 		return;
 	for (size_t i = 0; i < rt->n_ev && nw < EVENT_OWNERS_MAX; i++)
 		if (rt->ev[i].sock.inode && !tl_owners_find(rt->owners, rt->ev[i].sock.inode)) {
@@ -642,6 +721,131 @@ static void rest_events(struct tl_runtime *rt, const struct tl_engine_stats *st,
 	}
 }
 
+/* --record: the owners of this step's events (and of the CLOSE-WAIT
+ * sockets the leak watch looked up), each inode once, so that a replay
+ * names the same processes without reading /proc. */
+static void record_owners(struct tl_runtime *rt)
+{
+	uint32_t dummy;
+	for (size_t i = 0; i < rt->n_ev; i++) {
+		uint32_t ino = rt->ev[i].sock.inode;
+		const struct tl_owner *w = ino ? tl_owners_find(rt->owners, ino) : NULL;
+		if (!w || tl_map_get(&rt->rec_owned, ino, &dummy))
+			continue;
+		struct tl_rop op = {.kind = TL_ROP_OWNER, .arg = ino, .owner = *w};
+		tl_recorder_op(rt->rec, &op, 0);
+		tl_map_put(&rt->rec_owned, ino, 1);
+	}
+}
+
+static void record_lab(struct tl_runtime *rt, uint64_t now)
+{
+	for (size_t i = 0; i < rt->n_seg; i++) {
+		const struct tl_demo_seg *sg = &rt->seg[i];
+		struct tl_rop op = {.kind = TL_ROP_SEG};
+		op.seg.mono_ns = sg->mono_ns;
+		op.seg.wall = sg->wall;
+		op.seg.from = (uint8_t)sg->from;
+		op.seg.flags =
+		    (uint8_t)((sg->dropped ? TL_RSEG_DROPPED : 0) | (sg->kept ? TL_RSEG_KEPT : 0) |
+			      (sg->held ? TL_RSEG_HELD : 0) | (sg->resent ? TL_RSEG_RESENT : 0) |
+			      (sg->released ? TL_RSEG_RELEASED : 0));
+		op.seg.stale_ns = sg->stale_ns;
+		op.seg.pkt = sg->pkt;
+		tl_recorder_op(rt->rec, &op, now);
+	}
+	if (rt->new_run) {
+		struct tl_rop op = {.kind = TL_ROP_RUN,
+				    .arg = rt->run_port,
+				    .scenario = tl_demo_scenario(rt->demo)};
+		tl_recorder_op(rt->rec, &op, now);
+	}
+}
+
+/* --replay: the runtime's own operations (owners, the lab). */
+static void replay_own(struct tl_runtime *rt, const struct tl_rop *op)
+{
+	if (op->kind == TL_ROP_OWNER) {
+		tl_owners_add(rt->owners, op->arg, &op->owner);
+	} else if (op->kind == TL_ROP_SEG) {
+		if (rt->n_r_seg == rt->cap_r_seg) {
+			rt->cap_r_seg = rt->cap_r_seg ? 2 * rt->cap_r_seg : 16;
+			rt->r_seg = tl_reallocarray(rt->r_seg, rt->cap_r_seg, sizeof(*rt->r_seg));
+		}
+		struct tl_demo_seg *sg = &rt->r_seg[rt->n_r_seg++];
+		memset(sg, 0, sizeof(*sg));
+		sg->mono_ns = op->seg.mono_ns;
+		sg->wall = op->seg.wall;
+		sg->from = op->seg.from;
+		sg->dropped = op->seg.flags & TL_RSEG_DROPPED;
+		sg->kept = op->seg.flags & TL_RSEG_KEPT;
+		sg->held = op->seg.flags & TL_RSEG_HELD;
+		sg->resent = op->seg.flags & TL_RSEG_RESENT;
+		sg->released = op->seg.flags & TL_RSEG_RELEASED;
+		sg->stale_ns = op->seg.stale_ns;
+		sg->pkt = op->seg.pkt;
+	} else if (op->kind == TL_ROP_RUN) {
+		rt->r_scenario = op->scenario;
+		if (op->arg != rt->run_port) {
+			rt->run_port = (uint16_t)op->arg;
+			rt->run_conn = 0;
+			rt->new_run = op->arg != 0;
+		}
+	}
+}
+
+/* --replay: the next recorded step when it is due; *now and *wall become
+ * the recorded ones.  0: not yet; 1: applied; -1: none left. */
+static int replay_step(struct tl_runtime *rt, uint64_t *now, double *wall)
+{
+	const struct tl_rop *op;
+	struct tl_rop o;
+
+	if (rt->r_end)
+		return -1;
+	if (!rt->r_started) {
+		rt->r_started = true;
+		rt->r_base_rec = rt->r_next;
+		rt->r_base_real = *now;
+	}
+	if (rt->speed > 0 && *now < replay_deadline(rt))
+		return 0;
+	if (!tl_player_next(rt->player, &o))
+		return -1;
+	*now = o.now;
+	*wall = o.wall;
+	rt->n_r_seg = 0;
+	while (tl_player_peek(rt->player, &op) && op->kind != TL_ROP_STEP) {
+		tl_player_next(rt->player, &o);
+		if (o.kind == TL_ROP_OWNER || o.kind == TL_ROP_SEG || o.kind == TL_ROP_RUN)
+			replay_own(rt, &o);
+		else
+			tl_engine_replay(rt->e, &o, *now, *wall);
+	}
+	rt->seg = rt->r_seg;
+	rt->n_seg = rt->n_r_seg;
+	rt->r_end = !tl_player_peek(rt->player, &op);
+	if (!rt->r_end) {
+		rt->r_next = op->now;
+		/* --once --at: the state as it was then */
+		if (rt->o->at_set && op->now - rt->r_base_rec > rt->o->at_ns)
+			rt->r_end = true;
+	}
+	return 1;
+}
+
+/* Notices of the recorder and the player, as warnings. */
+static void take_rec_notices(struct tl_runtime *rt)
+{
+	char *msg = tl_recorder_take_notice(rt->rec);
+	if (!msg && rt->player)
+		msg = tl_player_take_notice(rt->player);
+	if (msg) {
+		free(rt->warning);
+		rt->warning = msg;
+	}
+}
+
 int tl_runtime_step(struct tl_runtime *rt, uint64_t now, double wall, char **cause)
 {
 	struct tl_tracker *t = tl_engine_tracker(rt->e);
@@ -658,35 +862,57 @@ int tl_runtime_step(struct tl_runtime *rt, uint64_t now, double wall, char **cau
 		return stop(rt, TL_RUNTIME_SIGNAL);
 	if (rt->o->duration_ns && now >= tl_add_sat(rt->start, rt->o->duration_ns))
 		return stop(rt, TL_RUNTIME_DURATION);
-	if (rt->demo) {
-		tl_demo_step(rt->demo, now, wall);
-		rt->seg = tl_demo_segments(rt->demo, &rt->n_seg);
-		/* the link's segments join their connections' ladders */
-		for (size_t i = 0; rt->steps && i < rt->n_seg; i++) {
-			const struct tl_demo_seg *d = &rt->seg[i];
-			struct tl_link_seg g = {.mono_ns = d->mono_ns,
-						.wall = d->wall,
-						.from = (int8_t)d->from,
-						.dropped = d->dropped,
-						.held = d->held,
-						.resent = d->resent,
-						.released = d->released,
-						.stale_ns = d->stale_ns,
-						.pkt = d->pkt};
-			tl_steps_link(rt->steps, &g);
+	if (rt->player) {
+		int r = replay_step(rt, &now, &wall);
+		if (r < 0) {
+			take_rec_notices(rt);
+			/* damage: the run went on past it, so nothing is decided
+			 * here that the live run decided later */
+			if (rt->warning) {
+				rt->stop = TL_RUNTIME_END;
+				return 1;
+			}
+			return stop(rt, TL_RUNTIME_END);
 		}
-		uint16_t port = tl_demo_client_port(rt->demo);
-		if (port != rt->run_port) {
-			rt->run_port = port;
-			rt->run_conn = 0;
-			rt->new_run = port != 0;
+		if (r == 0)
+			return 0;
+	} else {
+		if (rt->rec) {
+			struct tl_rop op = {.kind = TL_ROP_STEP, .now = now, .wall = wall};
+			tl_recorder_op(rt->rec, &op, now);
 		}
+		if (rt->demo) {
+			tl_demo_step(rt->demo, now, wall);
+			rt->seg = tl_demo_segments(rt->demo, &rt->n_seg);
+			uint16_t port = tl_demo_client_port(rt->demo);
+			if (port != rt->run_port) {
+				rt->run_port = port;
+				rt->run_conn = 0;
+				rt->new_run = port != 0;
+			}
+			if (rt->rec)
+				record_lab(rt, now);
+		}
+		if (rt->nsw && now >= rt->next_ns_scan)
+			rescan_netns(rt, now, wall);
+		err = tl_engine_step(rt->e, now, wall, cause);
+		if (err < 0)
+			return err;
 	}
-	if (rt->nsw && now >= rt->next_ns_scan)
-		rescan_netns(rt, now, wall);
-	err = tl_engine_step(rt->e, now, wall, cause);
-	if (err < 0)
-		return err;
+	/* the link's segments join their connections' ladders */
+	for (size_t i = 0; rt->steps && i < rt->n_seg; i++) {
+		const struct tl_demo_seg *d = &rt->seg[i];
+		struct tl_link_seg g = {.mono_ns = d->mono_ns,
+					.wall = d->wall,
+					.from = (int8_t)d->from,
+					.dropped = d->dropped,
+					.held = d->held,
+					.resent = d->resent,
+					.released = d->released,
+					.stale_ns = d->stale_ns,
+					.pkt = d->pkt};
+		tl_steps_link(rt->steps, &g);
+	}
 	struct tl_engine_stats st;
 	tl_engine_stats(rt->e, &st);
 	rest_events(rt, &st, now);
@@ -699,6 +925,8 @@ int tl_runtime_step(struct tl_runtime *rt, uint64_t now, double wall, char **cau
 		rt->run_conn = run_conn(rt);
 	if (rt->event_owners)
 		event_owners(rt, now);
+	if (rt->rec)
+		record_owners(rt);
 
 	if (st.samples != rt->last_samples) {
 		rt->last_samples = st.samples;
@@ -713,9 +941,26 @@ int tl_runtime_step(struct tl_runtime *rt, uint64_t now, double wall, char **cau
 		if (rt->exp)
 			publish_metrics(rt, wall);
 	}
+	if (rt->rec) {
+		tl_recorder_step_end(rt->rec, now);
+		take_rec_notices(rt);
+	}
 	if (rt->o->iterations && st.samples >= rt->o->iterations)
 		return stop(rt, TL_RUNTIME_ITERATIONS);
 	return 0;
+}
+
+/* The lab's scenario of a replayed run (-1: none). */
+int tl_runtime_scenario(const struct tl_runtime *rt)
+{
+	if (rt->demo)
+		return tl_demo_scenario(rt->demo);
+	return rt->r_scenario;
+}
+
+bool tl_runtime_replaying(const struct tl_runtime *rt)
+{
+	return rt->player != NULL;
 }
 
 enum tl_runtime_stop tl_runtime_stopped(const struct tl_runtime *rt)
@@ -741,6 +986,11 @@ bool tl_runtime_sampled(const struct tl_runtime *rt)
 }
 
 bool tl_runtime_new_run(const struct tl_runtime *rt)
+{
+	return rt->new_run && rt->demo;
+}
+
+bool tl_runtime_run_began(const struct tl_runtime *rt)
 {
 	return rt->new_run;
 }
@@ -839,7 +1089,7 @@ const struct tl_tw_pressure *tl_runtime_tw(const struct tl_runtime *rt)
 void tl_runtime_resolve(struct tl_runtime *rt, const uint32_t *inodes, const uint32_t *uids,
 			size_t n)
 {
-	if (n && !rt->o->no_owners)
+	if (n && !rt->o->no_owners && !rt->player)
 		tl_owners_resolve(rt->owners, inodes, n,
 				  rt->n_ns == 1 ? tl_engine_ns_ino(rt->e, 0) : 0, uids, n, NULL);
 }

@@ -33,9 +33,12 @@ struct tl_engine_config {
 	int exact;                      /* enum tl_exact_mode: the eBPF source */
 	size_t exact_ring;              /* its ring buffer in bytes (0: the default) */
 	bool sparse_quiet;              /* dump quiet namespaces less often (--all-netns) */
+	bool replay; /* --replay: no sources; tl_engine_replay() feeds it (netns unused) */
 };
 
 struct tl_engine;
+struct tl_recorder;
+struct tl_rop;
 
 struct tl_engine *tl_engine_new(const struct tl_engine_config *cfg, char **cause);
 void tl_engine_free(struct tl_engine *e);
@@ -46,6 +49,13 @@ size_t tl_engine_pollfds(const struct tl_engine *e, struct pollfd *pfd, size_t m
 uint64_t tl_engine_deadline(const struct tl_engine *e);
 /* Read events, dump when due, look up what needs it. */
 int tl_engine_step(struct tl_engine *e, uint64_t now, double wall, char **cause);
+
+/* --record: every input handed to the tracker from now on goes to r too
+ * (NULL: none); the caller keeps r. */
+void tl_engine_set_recorder(struct tl_engine *e, struct tl_recorder *r);
+/* --replay: one recorded input, applied as its source applied it, at the
+ * recorded step's now and wall.  Namespaces come as TL_ROP_NS. */
+void tl_engine_replay(struct tl_engine *e, const struct tl_rop *op, uint64_t now, double wall);
 
 struct tl_tracker *tl_engine_tracker(struct tl_engine *e);
 /* The last complete snapshot of namespace i. */

@@ -70,6 +70,11 @@ struct tl_options {
 	unsigned long metrics_top; /* --metrics-top: per-owner, port and destination cap */
 	char *filter;              /* the FILTER arguments joined, or NULL */
 	int exact;                 /* enum tl_exact_mode */
+	char *record;              /* --record FILE, or NULL */
+	char *replay;              /* --replay FILE, or NULL */
+	double speed;              /* --speed: replay's pace (1 real time; 0 as fast as it can) */
+	uint64_t at_ns;            /* --at: with --once --replay, the time into the recording */
+	bool at_set;
 };
 
 /* 0 on success; -EINVAL on a usage error with *cause set (caller frees).

@@ -68,6 +68,7 @@ enum tl_runtime_stop {
 	TL_RUNTIME_SIGNAL,     /* SIGINT, SIGTERM or SIGHUP */
 	TL_RUNTIME_ITERATIONS, /* -n samples were taken */
 	TL_RUNTIME_DURATION,   /* --duration has passed */
+	TL_RUNTIME_END,        /* --replay: the recording ended (or --at was reached) */
 };
 
 struct tl_runtime;
@@ -95,10 +96,17 @@ enum tl_runtime_stop tl_runtime_stopped(const struct tl_runtime *rt);
 const struct tl_event *tl_runtime_events(const struct tl_runtime *rt, size_t *n);
 const struct tl_demo_seg *tl_runtime_segments(const struct tl_runtime *rt, size_t *n);
 bool tl_runtime_sampled(const struct tl_runtime *rt); /* a new full sample */
-bool tl_runtime_new_run(const struct tl_runtime *rt); /* the lab began a run */
+bool tl_runtime_new_run(const struct tl_runtime *rt); /* the lab began a run (a live lab) */
+/* The lab began a run, live or replayed (tl_runtime_scenario() says which). */
+bool tl_runtime_run_began(const struct tl_runtime *rt);
 /* The lab's current run's main connection (the client end) once the
  * tracker knows it, else 0. */
 uint32_t tl_runtime_run_conn(const struct tl_runtime *rt);
+/* The lab's scenario (of a replayed run too), or -1. */
+int tl_runtime_scenario(const struct tl_runtime *rt);
+/* --replay: the runtime plays a recording (options record, replay, speed,
+ * at: see options.h); with --record it writes one. */
+bool tl_runtime_replaying(const struct tl_runtime *rt);
 /* A one-line notice for the user, or NULL; reading it clears it (caller
  * frees).  *kind (when not NULL): "warning" (events lost, a failed dump)
  * or "note" (why some owners are unknown, said once). */

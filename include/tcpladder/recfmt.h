@@ -1,0 +1,156 @@
+/* recfmt: the recording format (--record, --replay), as pure encoding and
+ * decoding: no files, no clock.  A recording is what the sources handed
+ * the tracker, in the order they did, so that replaying it through the
+ * same core gives the same events.
+ *
+ * A file is a 16-byte header, then blocks:
+ *
+ *   header  "TCPLREC\n" | version u16 LE | 0 u16 | 0 u32
+ *   block   type u8 | 0 u8 | 0 u16 | raw length u32 LE | stored length u32 LE
+ *           | CRC-32 u32 LE (of the 12 bytes before it and the stored bytes)
+ *           | stored bytes (zlib's deflate stream of the raw bytes)
+ *
+ * A block's raw bytes are a sequence of operations (struct tl_rop), each
+ * an op byte and its fields as LEB128 varints (doubles as 8 bytes LE).
+ * Samples are key frames (every socket) or changes against the
+ * namespace's previous sample: runs of unchanged sockets copied by index,
+ * changed ones as the fields that differ, new ones whole.  Decoding keeps
+ * the previous sample of each namespace, so blocks are read in order.
+ *
+ * Nothing is trusted on decoding: a bad length, checksum, op, index or
+ * count is an error with its reason, and what came before stays valid. */
+#ifndef TCPLADDER_RECFMT_H
+#define TCPLADDER_RECFMT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tcpladder/exact.h"
+#include "tcpladder/ownercache.h"
+#include "tcpladder/relay.h"
+#include "tcpladder/snapshot.h"
+#include "tcpladder/util.h"
+
+#define TL_REC_MAGIC "TCPLREC\n"
+#define TL_REC_VERSION 1
+#define TL_REC_HEADER_LEN 16
+#define TL_REC_BLOCK_HEAD 16
+/* A block's raw and stored bytes at most (a sample of 400k sockets). */
+#define TL_REC_BLOCK_MAX (64u << 20)
+/* Namespaces a recording may name. */
+#define TL_REC_NS_MAX 4096
+#define TL_REC_NAME_MAX 256
+
+enum tl_rec_block {
+	TL_RBLK_OPS = 1,
+};
+
+enum tl_rop_kind {
+	TL_ROP_STEP = 1, /* a step of the engine begins: now, wall */
+	TL_ROP_NS,       /* a namespace watched from now on: name (index = count so far) */
+	TL_ROP_NS_DROP,  /* ns no longer watched */
+	TL_ROP_SAMPLE,   /* a dump of ns: snap (key: every socket) */
+	TL_ROP_DESTROY,  /* a destroy event in ns: sock */
+	TL_ROP_LOOKUP,   /* an exact lookup's answer: ns, cookie, found, sock */
+	TL_ROP_OBSERVE,  /* an exact-mode record in ns: x */
+	TL_ROP_HOLD,     /* cookie held while a dump is applied */
+	TL_ROP_RELEASE,  /* the holds end */
+	TL_ROP_PENDING,  /* the tracker was asked for up to arg lookups */
+	TL_ROP_EXPIRE,   /* the tracker expired tombstones (at the step's now) */
+	TL_ROP_ROUND,    /* a round of dumps ended: cost, wall, interval, sockets, exact mode */
+	TL_ROP_OWNER,    /* a socket's owner was learnt: arg (inode), owner */
+	TL_ROP_SEG,      /* a segment crossed the lab's link: seg */
+	TL_ROP_RUN,      /* the lab's run: arg (client port), scenario */
+	TL_ROP_N
+};
+
+/* A segment of the lab's link (the shell's struct tl_demo_seg). */
+struct tl_rec_seg {
+	uint64_t mono_ns;
+	double wall;
+	uint8_t from;
+	uint8_t flags; /* TL_RSEG_* */
+	uint64_t stale_ns;
+	struct tl_pkt pkt;
+};
+enum {
+	TL_RSEG_DROPPED = 1 << 0,
+	TL_RSEG_KEPT = 1 << 1,
+	TL_RSEG_HELD = 1 << 2,
+	TL_RSEG_RESENT = 1 << 3,
+	TL_RSEG_RELEASED = 1 << 4,
+};
+
+/* One operation.  Only the fields of its kind are meaningful. */
+struct tl_rop {
+	uint8_t kind; /* enum tl_rop_kind */
+	bool key;     /* TL_ROP_SAMPLE: a key frame */
+	bool found;   /* TL_ROP_LOOKUP */
+	uint32_t ns;
+	uint64_t now; /* TL_ROP_STEP */
+	double wall;  /* TL_ROP_STEP */
+	uint64_t cookie;
+	uint32_t arg;
+	int32_t scenario;               /* TL_ROP_RUN */
+	uint64_t cost_ns, wall_ns;      /* TL_ROP_ROUND */
+	uint64_t interval_ns, sockets;  /* TL_ROP_ROUND */
+	uint64_t exact_lost;            /* TL_ROP_ROUND: exact mode's lost records (exact: 1) */
+	bool exact;                     /* TL_ROP_ROUND: exact mode runs */
+	char name[TL_REC_NAME_MAX];     /* TL_ROP_NS */
+	const struct tl_snapshot *snap; /* TL_ROP_SAMPLE (decoded: the decoder's, valid until the
+					   next op of that namespace) */
+	struct tl_sock sock;            /* TL_ROP_DESTROY, TL_ROP_LOOKUP */
+	struct tl_exact_rec x;          /* TL_ROP_OBSERVE */
+	struct tl_owner owner;          /* TL_ROP_OWNER */
+	struct tl_rec_seg seg;          /* TL_ROP_SEG */
+};
+
+/* The encoder keeps each namespace's last sample to encode the next as
+ * changes; the decoder keeps them to rebuild. */
+struct tl_rec_ns {
+	struct tl_snapshot prev;
+	bool have;
+};
+
+struct tl_recenc {
+	struct tl_rec_ns *ns;
+	size_t n_ns;
+	uint32_t *idx_tab; /* scratch: prev index by cookie (open addressing) */
+	size_t idx_cap;
+};
+
+struct tl_recdec {
+	struct tl_rec_ns *ns;
+	size_t n_ns;
+	struct tl_snapshot cur; /* the sample being rebuilt */
+};
+
+void tl_recenc_init(struct tl_recenc *e);
+void tl_recenc_fini(struct tl_recenc *e);
+/* Appends op to out.  A sample is encoded as a key frame when op->key or
+ * when its namespace has none before. */
+void tl_recenc_op(struct tl_recenc *e, struct tl_buf *out, const struct tl_rop *op);
+
+void tl_recdec_init(struct tl_recdec *d);
+void tl_recdec_fini(struct tl_recdec *d);
+/* The next op of a block's raw bytes at *pos: 1 and *op filled, 0 at the
+ * end, or -EINVAL with *why (static) on bad data. */
+int tl_recdec_op(struct tl_recdec *d, const uint8_t *p, size_t n, size_t *pos, struct tl_rop *op,
+		 const char **why);
+
+/* The file header. */
+void tl_recfmt_header(uint8_t out[TL_REC_HEADER_LEN]);
+/* 0, or -EINVAL with *why (static): not a recording, or -ENOTSUP: a
+ * newer version. */
+int tl_recfmt_header_check(const uint8_t *p, size_t n, const char **why);
+/* raw as a block (compressed, framed) appended to out: 0, or -EINVAL
+ * when too big, -ENOMEM when zlib fails. */
+int tl_recfmt_block(struct tl_buf *out, uint8_t type, const void *raw, size_t len);
+/* The block at p (n bytes available): 1 with *type, *raw (malloc'd, the
+ * caller frees), *raw_len and *used; 0 when n is 0 (the end); -EINVAL
+ * with *why (static) for a bad or cut block. */
+int tl_recfmt_unblock(const uint8_t *p, size_t n, uint8_t *type, uint8_t **raw, size_t *raw_len,
+		      size_t *used, const char **why);
+
+#endif

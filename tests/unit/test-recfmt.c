@@ -1,0 +1,225 @@
+/* test-recfmt: the recording format.  Samples round trip exactly, as key
+ * frames and as changes (sockets added, changed, removed, reordered, idle
+ * ones whose relative times grow); every operation round trips; a file
+ * cut at any byte or with any byte flipped is refused at its block, never
+ * read as something else. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tap.h"
+#include "tcpladder/recfmt.h"
+
+static void sock(struct tl_sock *s, uint64_t cookie, int state, uint32_t since)
+{
+	memset(s, 0, sizeof(*s));
+	s->cookie = cookie;
+	s->family = 2;
+	s->protocol = 6;
+	s->state = (uint8_t)state;
+	s->local[0] = 127;
+	s->local[3] = 1;
+	s->lport = (uint16_t)(1000 + cookie);
+	s->rport = 80;
+	s->inode = (uint32_t)cookie * 7;
+	s->flags = TL_SOCK_HAS_INFO;
+	s->info.have = 0x3f;
+	s->info.last_data_sent_ms = since;
+	s->info.last_ack_recv_ms = since + 3;
+	s->info.bytes_acked = cookie * 1000;
+	s->expires_ms = cookie % 3 ? 0 : 5000 - since;
+}
+
+static struct tl_snapshot snaps[4];
+
+static void make_snaps(void)
+{
+	for (int k = 0; k < 4; k++) {
+		tl_snapshot_init(&snaps[k]);
+		snaps[k].mono_ns = 1000000000ULL * (10 + (uint64_t)k);
+		snaps[k].wall = 1.7e9 + k;
+		snaps[k].complete = true;
+		snaps[k].other[0] = k;
+		snaps[k].other[1] = -1;
+		for (uint64_t c = 1; c <= 300; c++) {
+			if (k >= 2 && c % 50 == 0)
+				continue; /* removed */
+			sock(tl_snapshot_add(&snaps[k]), c, 1, 100 + 1000 * (uint32_t)k);
+		}
+		if (k == 3) { /* one changed, new ones, two swapped */
+			snaps[k].socks[5].state = 8;
+			snaps[k].socks[6].info.bytes_acked += 77;
+			struct tl_sock t = snaps[k].socks[10];
+			snaps[k].socks[10] = snaps[k].socks[11];
+			snaps[k].socks[11] = t;
+			for (uint64_t c = 1000; c < 1010; c++)
+				sock(tl_snapshot_add(&snaps[k]), c, 2, 0);
+			/* a dump that lists a socket twice */
+			*tl_snapshot_add(&snaps[k]) = snaps[k].socks[20];
+		}
+	}
+}
+
+static int same_snap(const struct tl_snapshot *a, const struct tl_snapshot *b)
+{
+	if (a->n != b->n || a->mono_ns != b->mono_ns || a->wall != b->wall ||
+	    a->complete != b->complete || memcmp(a->other, b->other, sizeof(a->other)))
+		return 0;
+	for (size_t i = 0; i < a->n; i++)
+		if (memcmp(&a->socks[i], &b->socks[i], sizeof(a->socks[i])))
+			return 0;
+	return 1;
+}
+
+/* A file of every kind of op; its raw ops in *ops. */
+static void make_file(struct tl_buf *file, size_t *ops_len)
+{
+	struct tl_recenc e;
+	struct tl_buf ops;
+	uint8_t head[TL_REC_HEADER_LEN];
+	tl_recenc_init(&e);
+	tl_buf_init(&ops);
+	tl_buf_init(file);
+	tl_recfmt_header(head);
+	tl_buf_add(file, (const char *)head, sizeof(head));
+	struct tl_rop op = {.kind = TL_ROP_NS};
+	strcpy(op.name, "self");
+	tl_recenc_op(&e, &ops, &op);
+	for (int k = 0; k < 4; k++) {
+		op = (struct tl_rop){.kind = TL_ROP_STEP, .now = snaps[k].mono_ns, .wall = 1.5};
+		tl_recenc_op(&e, &ops, &op);
+		op = (struct tl_rop){.kind = TL_ROP_SAMPLE, .snap = &snaps[k], .key = k == 0};
+		tl_recenc_op(&e, &ops, &op);
+		if (k == 1) {
+			op = (struct tl_rop){.kind = TL_ROP_DESTROY, .sock = snaps[0].socks[3]};
+			tl_recenc_op(&e, &ops, &op);
+			op = (struct tl_rop){.kind = TL_ROP_LOOKUP,
+					     .cookie = 9,
+					     .found = true,
+					     .sock = snaps[0].socks[4]};
+			tl_recenc_op(&e, &ops, &op);
+			op = (struct tl_rop){.kind = TL_ROP_OBSERVE,
+					     .x = {.mono_ns = 5,
+						   .kind = 1,
+						   .from = 2,
+						   .to = 1,
+						   .sock = snaps[0].socks[1]}};
+			tl_recenc_op(&e, &ops, &op);
+			op = (struct tl_rop){.kind = TL_ROP_OWNER, .arg = 42, .owner = {.pid = 7}};
+			strcpy(op.owner.comm, "nginx");
+			tl_recenc_op(&e, &ops, &op);
+			op = (struct tl_rop){
+			    .kind = TL_ROP_ROUND, .cost_ns = 3, .sockets = 300, .exact = true};
+			tl_recenc_op(&e, &ops, &op);
+		}
+		if (k == 1 || k == 3) { /* a block boundary: state carries over */
+			tl_recfmt_block(file, TL_RBLK_OPS, ops.data, ops.len);
+			*ops_len += ops.len;
+			tl_buf_reset(&ops);
+		}
+	}
+	tl_buf_fini(&ops);
+	tl_recenc_fini(&e);
+}
+
+/* Reads a file: the samples seen (compared with snaps), ops, and the
+ * offset of damage (or -1). */
+static long read_file(const uint8_t *p, size_t n, int *samples_ok, int *n_ops)
+{
+	const char *why = NULL;
+	struct tl_recdec d;
+	long bad = -1;
+	int k = 0;
+	*samples_ok = 1;
+	*n_ops = 0;
+	if (tl_recfmt_header_check(p, n, &why) < 0)
+		return 0;
+	tl_recdec_init(&d);
+	size_t off = TL_REC_HEADER_LEN;
+	for (;;) {
+		uint8_t type, *raw;
+		size_t len, used, pos = 0;
+		int r = tl_recfmt_unblock(p + off, n - off, &type, &raw, &len, &used, &why);
+		if (r < 0)
+			bad = (long)off;
+		if (r <= 0)
+			break;
+		struct tl_rop op;
+		while ((r = tl_recdec_op(&d, raw, len, &pos, &op, &why)) > 0) {
+			(*n_ops)++;
+			if (op.kind == TL_ROP_SAMPLE && !(k < 4 && same_snap(op.snap, &snaps[k++])))
+				*samples_ok = 0;
+			if (op.kind == TL_ROP_OWNER &&
+			    (op.arg != 42 || strcmp(op.owner.comm, "nginx")))
+				*samples_ok = 0;
+		}
+		free(raw);
+		if (r < 0) {
+			bad = (long)off;
+			break;
+		}
+		off += used;
+	}
+	tl_recdec_fini(&d);
+	if (k != 4 && bad < 0)
+		*samples_ok = 0;
+	return bad;
+}
+
+int main(void)
+{
+	struct tl_buf file;
+	size_t ops_len = 0;
+	int samples_ok, n_ops;
+
+	make_snaps();
+	make_file(&file, &ops_len);
+	long bad = read_file((const uint8_t *)file.data, file.len, &samples_ok, &n_ops);
+	ok(bad < 0 && samples_ok, "four samples (a key frame, then changes) round trip exactly");
+	is_int(n_ops, 14, "every operation is read back");
+	/* a fraction of the raw size: the idle sockets are copied */
+	ok(file.len * 4 < ops_len + 4 * 300 * 40, "the file (%zu bytes) is small (raw ops %zu)",
+	   file.len, ops_len);
+
+	/* every cut: damage named at a block boundary, or a clean end at one */
+	int cuts_ok = 1;
+	for (size_t n = TL_REC_HEADER_LEN; n < file.len; n++) {
+		bad = read_file((const uint8_t *)file.data, n, &samples_ok, &n_ops);
+		/* a clean end only at a block's end (where the first block ends) */
+		uint32_t z = (uint32_t)(uint8_t)file.data[24] |
+			     (uint32_t)(uint8_t)file.data[25] << 8 |
+			     (uint32_t)(uint8_t)file.data[26] << 16;
+		if (bad < 0 && n != TL_REC_HEADER_LEN && n != TL_REC_HEADER_LEN * 2 + z)
+			cuts_ok = 0;
+	}
+	ok(cuts_ok, "a file cut at any byte is said to be damaged");
+
+	/* every byte flipped: refused (header or checksum), never misread */
+	int flips_ok = 1;
+	for (size_t i = 0; i < file.len; i++) {
+		if (i >= 10 && i < TL_REC_HEADER_LEN)
+			continue; /* the header's reserved bytes are not read */
+		uint8_t *copy = malloc(file.len);
+		memcpy(copy, file.data, file.len);
+		copy[i] ^= 0x20;
+		bad = read_file(copy, file.len, &samples_ok, &n_ops);
+		if (i < 10 ? bad != 0 : !(bad >= TL_REC_HEADER_LEN))
+			flips_ok = 0;
+		free(copy);
+	}
+	ok(flips_ok, "any byte flipped is caught (header, or the block's checksum)");
+
+	const char *why;
+	uint8_t head[TL_REC_HEADER_LEN];
+	tl_recfmt_header(head);
+	head[8] = 2;
+	is_int(tl_recfmt_header_check(head, sizeof(head), &why), -ENOTSUP,
+	       "a newer version is refused as such");
+	is_int(tl_recfmt_header_check((const uint8_t *)"GIF89a", 6, &why), -EINVAL,
+	       "a foreign file is refused");
+
+	tl_buf_fini(&file);
+	for (int k = 0; k < 4; k++)
+		tl_snapshot_fini(&snaps[k]);
+	return tap_done();
+}
