@@ -66,8 +66,9 @@ struct tl_ladder_step {
 	double wall;
 	uint64_t bytes; /* data steps: bytes and segments carried */
 	uint32_t segs;
-	uint8_t state;   /* TL_LADDER_SEEN: the state it was first seen in */
-	uint64_t hidden; /* TL_LADDER_GAP: how many steps are not shown */
+	uint8_t state;    /* TL_LADDER_SEEN: the state it was first seen in */
+	uint64_t hidden;  /* TL_LADDER_GAP: how many steps are not shown */
+	uint16_t retrans; /* arrows: the segment's Nth retransmission (exact mode), 0 the first */
 	struct tl_ladder_side side[2];
 };
 
