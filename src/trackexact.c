@@ -328,6 +328,36 @@ static void exact_retransmit(struct tl_tracker *t, struct tl_conn *c, const stru
 				    : "no answer came in time: sent again";
 }
 
+/* The process a record names (made in a system call on the socket) owns
+ * the connection from then on; its events name it while the socket has a
+ * file (a TIME-WAIT or orphaned socket belongs to no process), and the
+ * step the process made names it in any case. */
+static void exact_owner(struct tl_tracker *t, struct tl_conn *c, const struct tl_exact_rec *x,
+			size_t n0)
+{
+	if (!c)
+		c = tl_tracker_find(t, x->sock.cookie); /* opened by this record */
+	if (!c)
+		return;
+	if (x->flags & TL_EXACT_TASK) {
+		c->pid = x->pid;
+		memcpy(c->comm, x->comm, sizeof(c->comm));
+		c->comm[sizeof(c->comm) - 1] = '\0';
+	}
+	if (!c->pid)
+		return;
+	for (size_t i = n0; i < t->n_events; i++) {
+		struct tl_event *ev = &t->events[i];
+		if (ev->conn != c->id || ev->pid)
+			continue;
+		if (!(x->flags & TL_EXACT_TASK) &&
+		    (!ev->sock.inode || (x->flags & TL_EXACT_ORPHAN)))
+			continue;
+		ev->pid = c->pid;
+		memcpy(ev->comm, c->comm, sizeof(ev->comm));
+	}
+}
+
 void tl_tracker_observe(struct tl_tracker *t, unsigned ns, const struct tl_exact_rec *x,
 			double wall)
 {
@@ -358,8 +388,9 @@ void tl_tracker_observe(struct tl_tracker *t, unsigned ns, const struct tl_exact
 		exact_retransmit(t, c, x, wall);
 		break;
 	default:
-		break;
+		break; /* TL_EXACT_OWNER: the owner alone, below */
 	}
+	exact_owner(t, c, x, n0);
 	for (size_t i = n0; i < t->n_events; i++)
 		t->events[i].source = TL_SOURCE_EBPF;
 }

@@ -45,6 +45,10 @@ struct tl_event {
 	struct tl_sock sock; /* the socket as last known at this step */
 	uint8_t source;      /* enum tl_source: what saw (or implied) this step */
 	uint16_t retrans;    /* TL_EV_RETRANSMIT: the segment's Nth retransmission (1, 2...) */
+	uint32_t pid;        /* exact mode: the process that made this step in a system call
+				(connect, listen, accept, close, shutdown), or held the socket
+				since; 0 if not known */
+	char comm[16];       /* its name, when pid is */
 };
 
 enum {
@@ -98,6 +102,9 @@ struct tl_conn {
 	uint64_t exact_ns;   /* exact mode: time of the last record applied, 0 if none */
 	uint8_t retrans_seg; /* exact mode: the segment last sent again (enum tl_segment) */
 	uint16_t retrans_n;  /* ... and how many times in a row */
+	uint32_t pid;        /* exact mode: the process last seen working the socket (a
+				system call on it), 0 if none */
+	char comm[16];
 };
 
 /* What the shell should look up exactly. */

@@ -422,6 +422,44 @@ static void test_retransmit(void)
 	tl_snapshot_fini(&s);
 }
 
+/* Exact mode names the process a system call on the socket ran in. */
+static void test_owner(void)
+{
+	struct tl_snapshot s;
+	tl_snapshot_init(&s);
+	struct tl_tracker *t = fresh(&s);
+	struct tl_exact_rec x;
+	memset(&x, 0, sizeof(x));
+	clock_ns += MS;
+	x.mono_ns = clock_ns;
+	x.kind = TL_EXACT_STATE;
+	x.from = TL_TCP_CLOSE;
+	x.to = TL_TCP_SYN_SENT;
+	x.flags = TL_EXACT_TASK;
+	x.pid = 4242;
+	strcpy(x.comm, "curl");
+	x.sock = sk(2, TL_TCP_SYN_SENT, 40000, 80);
+	tl_tracker_observe(t, 0, &x, 1.0);
+	state(t, 2, TL_TCP_SYN_SENT, TL_TCP_ESTABLISHED, 40000, 80, 0);
+	size_t n;
+	const struct tl_event *ev = tl_tracker_events(t, &n);
+	ok(n == 2 && ev[0].pid == 4242 && !strcmp(ev[0].comm, "curl"),
+	   "the open names connect()'s process");
+	ok(n == 2 && ev[1].pid == 4242 && !strcmp(ev[1].comm, "curl"),
+	   "so do the steps after it while the socket has a file");
+	drain(t);
+	state(t, 2, TL_TCP_ESTABLISHED, TL_TCP_FIN_WAIT1, 40000, 80, 0);
+	state(t, 2, TL_TCP_FIN_WAIT1, TL_TCP_FIN_WAIT2, 40000, 80, TL_EXACT_ORPHAN);
+	state(t, 2, TL_TCP_FIN_WAIT2, TL_TCP_CLOSE, 0, 80, TL_EXACT_ORPHAN | TL_EXACT_FIN_RCVD);
+	ev = tl_tracker_events(t, &n);
+	ok(n == 3 && ev[0].pid == 4242 && ev[1].pid == 0 && ev[2].pid == 0 &&
+	       ev[2].to == TL_TCP_TIME_WAIT,
+	   "an orphan and its TIME-WAIT belong to no process");
+	drain(t);
+	tl_tracker_free(t);
+	tl_snapshot_fini(&s);
+}
+
 static bool keep_odd(const struct tl_exact_rec *r, void *arg)
 {
 	(void)arg;
@@ -450,6 +488,7 @@ int main(void)
 	test_graceful_and_rst();
 	test_merge();
 	test_retransmit();
+	test_owner();
 	test_batch();
 	return tap_done();
 }
