@@ -213,6 +213,7 @@ enum {
 	P_SYNACK,
 	P_TW_ENTER,
 	P_TW_EXIT,
+	P_ACCEPT,
 	P_N
 };
 
@@ -238,6 +239,7 @@ static const struct probe probes[P_N] = {
 		    {"inet_timewait_sock", "sk_buff", "tcphdr"}},
     [P_TW_EXIT] =
 	{NULL, "tcp_timewait_state_process", true, false, true, {"inet_timewait_sock", NULL, NULL}},
+    [P_ACCEPT] = {"accept", "__inet_accept", true, false, true, {"socket", "socket", "sock"}},
 };
 
 static struct bpf_program *prog_of(struct tl_bpf *s, int i)
@@ -259,6 +261,8 @@ static struct bpf_program *prog_of(struct tl_bpf *s, int i)
 		return s->progs.tl_retransmit_synack;
 	case P_TW_ENTER:
 		return s->progs.tl_tw_enter;
+	case P_ACCEPT:
+		return s->progs.tl_accept;
 	default:
 		return s->progs.tl_tw_exit;
 	}
@@ -329,7 +333,13 @@ static void convert(const struct tl_bpf_rec *b, struct tl_exact_rec *r)
 	r->to = b->newstate;
 	r->flags = (uint8_t)(((b->flags & TL_BPF_F_FIN_RCVD) ? TL_EXACT_FIN_RCVD : 0) |
 			     ((b->flags & TL_BPF_F_ERROR) ? TL_EXACT_ERROR : 0) |
-			     ((b->flags & TL_BPF_F_ORPHAN) ? TL_EXACT_ORPHAN : 0));
+			     ((b->flags & TL_BPF_F_ORPHAN) ? TL_EXACT_ORPHAN : 0) |
+			     ((b->flags & TL_BPF_F_TASK) && b->pid ? TL_EXACT_TASK : 0));
+	if (r->flags & TL_EXACT_TASK) {
+		r->pid = b->pid;
+		memcpy(r->comm, b->comm, sizeof(b->comm));
+		r->comm[sizeof(b->comm) - 1] = '\0';
+	}
 	r->tcp_flags = b->tcp_flags;
 	struct tl_sock *s = &r->sock;
 	s->cookie = b->cookie;

@@ -15,6 +15,7 @@ const char *tl_exact_kind_name(int kind)
 	    [TL_EXACT_RETRANS_SYNACK] = "retransmit-synack",
 	    [TL_EXACT_TW_FIN] = "timewait-fin",
 	    [TL_EXACT_TW_RST] = "timewait-rst",
+	    [TL_EXACT_OWNER] = "owner",
 	};
 	return kind > 0 && kind < TL_EXACT_NKINDS ? names[kind] : "?";
 }

@@ -76,6 +76,23 @@ static bool answers(const struct tl_ladderend_act *a, const struct tl_ladderend_
 	return b->seg == TL_SEG_RST && b->kind != ACT_STATE;
 }
 
+/* Of send i and the copies of it sent again right after, the last one
+ * sent no later than the other side received the segment: the one that
+ * arrived (exact mode, where both sides' times are the kernel's). */
+static size_t arrived_copy(const struct tl_ladderend *s, size_t i, uint64_t recv_t)
+{
+	size_t best = i;
+	for (size_t j = i + 1; j < s->nact; j++) {
+		const struct tl_ladderend_act *c = &s->act[j];
+		if (c->kind != ACT_SEND || c->seg != s->act[i].seg)
+			continue;
+		if (!c->retrans || c->t > recv_t || c->peer >= 0)
+			break;
+		best = j;
+	}
+	return best;
+}
+
 static void pair_kind(struct tl_ladder *l, int kind)
 {
 	for (int x = 0; x < 2; x++) {
@@ -88,8 +105,10 @@ static void pair_kind(struct tl_ladder *l, int kind)
 				struct tl_ladderend_act *b = &sy->act[j];
 				if (!answers(a, b))
 					continue;
+				if (kind == ACT_SEND)
+					a = &sx->act[arrived_copy(sx, i, b->t)];
 				a->peer = (int)j;
-				b->peer = (int)i;
+				b->peer = (int)(a - sx->act);
 				/* an RST's direction: the other side's, where known */
 				if (kind == ACT_RSTU && b->kind == ACT_SEND)
 					a->kind = ACT_RECV;
@@ -223,6 +242,7 @@ static void merge(struct tl_ladder *l)
 		case ACT_SEND:
 			row = step_new(l, a->seg == SEG_DATA ? TL_LADDER_DATA : TL_LADDER_ARROW,
 				       a->seg == SEG_DATA ? 0 : a->seg, pick, a->t, a->wall);
+			l->st[row].retrans = a->retrans;
 			break;
 		case ACT_RECV:
 			row = step_new(l, a->seg == SEG_DATA ? TL_LADDER_DATA : TL_LADDER_ARROW,
@@ -257,6 +277,8 @@ static void merge(struct tl_ladder *l)
  * four goodbyes (who sent the first FIN decides which), a reset. */
 static uint8_t line_of(const struct tl_ladder_step *s, uint8_t hint, int *first_fin)
 {
+	if (s->retrans)
+		return TL_LINE_NONE; /* said already */
 	switch (s->segment) {
 	case TL_SEG_SYN:
 		return TL_LINE_HELLO1;
@@ -745,9 +767,14 @@ int tl_ladder_final_state(const struct tl_ladder *l, int side)
 
 bool tl_ladder_last(const struct tl_ladder *l, int side, struct tl_ladder_last *out)
 {
-	if (side < 0 || side > 1 || !l->s[side].known || !l->s[side].ntr)
+	if (side < 0 || side > 1 || !l->s[side].known)
 		return false;
-	const struct tl_ladderend_tr *t = &l->s[side].tr[l->s[side].ntr - 1];
+	size_t i = l->s[side].ntr;
+	while (i > 0 && l->s[side].tr[i - 1].retrans)
+		i--; /* a segment sent again changed no state */
+	if (!i)
+		return false;
+	const struct tl_ladderend_tr *t = &l->s[side].tr[i - 1];
 	out->state = t->to;
 	out->mono_ns = t->t;
 	out->timer = t->timer;

@@ -100,6 +100,12 @@ static void tr_actions(struct tl_ladderend *s, int ti)
 		act_add(s, ACT_STATE, 0, ti, t->t, t->wall);
 		break;
 	}
+	if (t->retrans) {
+		/* the copy alone: no reply goes with it, no state changes */
+		s->nact = before + 1;
+		s->act[before].retrans = t->retrans;
+		return;
+	}
 	s->act[before].first = true;
 	for (size_t i = before; i < s->nact; i++)
 		s->act[i].after = t->after;
@@ -176,6 +182,16 @@ static void derived_change(struct tl_ladderend *d, uint8_t *st, const struct tl_
 			pending[d->act[i].seg]++;
 }
 
+/* Whether k's send i was sent again later (the next copy of its segment
+ * is a retransmission): it or its answer was lost, so it changed nothing. */
+static bool resent_later(const struct tl_ladderend *k, size_t i)
+{
+	for (size_t j = i + 1; j < k->nact; j++)
+		if (k->act[j].kind == ACT_SEND && k->act[j].seg == k->act[i].seg)
+			return k->act[j].retrans > 0;
+	return false;
+}
+
 /* The unwatched end, from the watched one: whatever k receives, d must
  * have sent; what k sends, d receives, but that it arrived (and changed
  * d's state) is implied only by something k received afterwards.  A
@@ -201,6 +217,8 @@ void tl_ladderend_derive(struct tl_ladderend *d, const struct tl_ladderend *k)
 				data_add(d, ACT_RECV, a->t, a->wall, a->bytes, a->segs);
 				break;
 			}
+			if (resent_later(k, i))
+				break; /* no sign that it arrived: drawn, not received */
 			if (i >= answered) {
 				act_add(d, ACT_RECV, a->seg, -1, a->t, a->wall)->after = a->after;
 				break;
@@ -290,6 +308,8 @@ void tl_ladderend_from_events(struct tl_ladderend *s, const struct tl_event *con
 		t->info = e->sock.info;
 		t->timer = e->sock.timer;
 		t->expires_ms = e->sock.expires_ms;
+		if (e->kind == TL_EV_RETRANSMIT)
+			t->retrans = e->retrans ? e->retrans : 1;
 	}
 	s->known = true;
 }
@@ -300,6 +320,8 @@ void tl_ladderend_flow(const struct tl_ladderend *s, struct tl_ladderend_flow *f
 	memset(f, 0, sizeof(*f));
 	f->leave = -1;
 	for (size_t i = 0; i < s->ntr; i++) {
+		if (s->tr[i].retrans)
+			continue;
 		if (s->tr[i].to == TL_TCP_ESTABLISHED && enter < 0)
 			enter = (int)i;
 		else if (s->tr[i].from == TL_TCP_ESTABLISHED && enter >= 0 && f->leave < 0)

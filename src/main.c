@@ -545,6 +545,14 @@ static int run_events(const struct tl_options *o, const struct tl_filter *filter
 		for (size_t i = 0; i < nev; i++) {
 			const struct tl_owner *ow =
 			    own && ev[i].sock.inode ? tl_owners_find(own, ev[i].sock.inode) : NULL;
+			struct tl_owner evo;
+			if (own && !ow && ev[i].pid) {
+				/* exact mode named it: the short-lived are gone from /proc */
+				memset(&evo, 0, sizeof(evo));
+				evo.pid = (int)ev[i].pid;
+				memcpy(evo.comm, ev[i].comm, sizeof(ev[i].comm));
+				ow = &evo;
+			}
 			const char *ns = tl_engine_ns_name(e, ev[i].ns);
 			if (tl_filter_has_owner(filter) &&
 			    !owner_passes(filter, &ev[i], ow, &matched))

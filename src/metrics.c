@@ -56,6 +56,8 @@ void tl_metrics_count(struct tl_metrics_counters *c, const struct tl_event *ev, 
 				c->opened_unknown++;
 			continue;
 		}
+		if (e->kind == TL_EV_RETRANSMIT)
+			continue; /* no change of state */
 		int from = state_index(e->from), to = state_index(e->to);
 		if (from == TL_TCP_UNKNOWN || to == TL_TCP_UNKNOWN)
 			continue;

@@ -271,6 +271,8 @@ void tl_narration_label(const struct tl_ladder_step *s, struct tl_buf *out)
 		if (s->stale_ns)
 			tl_buf_puts(out, "stale ");
 		tl_buf_puts(out, tl_segment_name(s->segment) ? tl_segment_name(s->segment) : "?");
+		if (s->retrans)
+			tl_buf_printf(out, " (retransmit #%u)", (unsigned)s->retrans);
 		if (s->from < 0)
 			tl_buf_puts(out, " (direction unknown)");
 		if (s->lost)

@@ -340,7 +340,7 @@ void tl_report_once_json_array(struct tl_buf *b, const struct tl_once_report *r,
 	once_json(b, r, n, true);
 }
 
-static const char *const kind_names[] = {"open", "transition", "close"};
+static const char *const kind_names[] = {"open", "transition", "close", "retransmit"};
 
 void tl_report_event_text(struct tl_buf *b, const struct tl_event *ev, const char *netns, bool utc,
 			  const struct tl_owner *owner)
@@ -365,12 +365,16 @@ void tl_report_event_text(struct tl_buf *b, const struct tl_event *ev, const cha
 	tl_buf_printf(b, " %s -> %s  ", local, remote);
 	if (ev->kind == TL_EV_OPEN)
 		tl_buf_printf(b, "open -> %s", tl_tcp_state_name(ev->to));
+	else if (ev->kind == TL_EV_RETRANSMIT)
+		tl_buf_puts(b, tl_tcp_state_name(ev->to));
 	else
 		tl_buf_printf(b, "%s -> %s", tl_tcp_state_name(ev->from),
 			      tl_tcp_state_name(ev->to));
 	const char *seg = tl_segment_name(ev->segment), *dir = tl_dir_name(ev->dir);
 	if (seg)
 		tl_buf_printf(b, "  %s%s%s", seg, dir ? " " : "", dir ? dir : "");
+	if (ev->kind == TL_EV_RETRANSMIT)
+		tl_buf_printf(b, " (retransmit #%u)", (unsigned)ev->retrans);
 	if (ev->kind == TL_EV_CLOSE)
 		tl_buf_puts(b, "  (closed)");
 	if (ev->inferred)
@@ -435,6 +439,10 @@ void tl_report_event_json(struct tl_buf *b, const struct tl_event *ev, const cha
 	tl_buf_puts(b, ev->inferred ? ",\"inferred\":true" : ",\"inferred\":false");
 	json_opt_str(b, "segment", tl_segment_name(ev->segment));
 	json_opt_str(b, "dir", tl_dir_name(ev->dir));
+	if (ev->kind == TL_EV_RETRANSMIT) {
+		json_key(b, "retransmit");
+		tl_buf_u64(b, ev->retrans);
+	}
 	if (owner) {
 		tl_buf_puts(b, ",\"pid\":");
 		tl_buf_u64(b, (uint64_t)owner->pid);

@@ -294,6 +294,70 @@ static void exact_mini(struct tl_tracker *t, struct tl_conn *c, const struct tl_
 	tl_trk_conn_close(t, c, x->mono_ns, wall);
 }
 
+/* A segment sent again: SYN, SYN+ACK and FIN are events of their own,
+ * numbered (the SYN's third copy is its retransmission #2); data sent
+ * again is not (tcp_info counts it).  A request socket's SYN+ACK is told
+ * only if the request socket is known (a dump saw it): the accepted
+ * child's record, which opens it in exact mode, comes later. */
+static void exact_retransmit(struct tl_tracker *t, struct tl_conn *c, const struct tl_exact_rec *x,
+			     double wall)
+{
+	int seg;
+	if (!c || (c->flags & TL_CONN_GONE))
+		return;
+	if ((x->tcp_flags & 0x12) == 0x12 || x->kind == TL_EXACT_RETRANS_SYNACK)
+		seg = TL_SEG_SYNACK;
+	else if (x->tcp_flags & 0x02)
+		seg = TL_SEG_SYN;
+	else if (x->tcp_flags & 0x01)
+		seg = TL_SEG_FIN;
+	else
+		return;
+	if (c->retrans_seg != seg)
+		c->retrans_n = 0;
+	c->retrans_seg = (uint8_t)seg;
+	if (c->retrans_n < UINT16_MAX)
+		c->retrans_n++;
+	t->generation++;
+	tl_trk_emit(t, c, TL_EV_RETRANSMIT, c->state, c->state, NULL, false, x->mono_ns, wall);
+	struct tl_event *ev = &t->events[t->n_events - 1];
+	ev->segment = (uint8_t)seg;
+	ev->dir = TL_DIR_OUT;
+	ev->retrans = c->retrans_n;
+	ev->why = seg == TL_SEG_FIN ? "no ACK came for the FIN in time: sent again"
+				    : "no answer came in time: sent again";
+}
+
+/* The process a record names (made in a system call on the socket) owns
+ * the connection from then on; its events name it while the socket has a
+ * file (a TIME-WAIT or orphaned socket belongs to no process), and the
+ * step the process made names it in any case. */
+static void exact_owner(struct tl_tracker *t, struct tl_conn *c, const struct tl_exact_rec *x,
+			size_t n0)
+{
+	if (!c)
+		c = tl_tracker_find(t, x->sock.cookie); /* opened by this record */
+	if (!c)
+		return;
+	if (x->flags & TL_EXACT_TASK) {
+		c->pid = x->pid;
+		memcpy(c->comm, x->comm, sizeof(c->comm));
+		c->comm[sizeof(c->comm) - 1] = '\0';
+	}
+	if (!c->pid)
+		return;
+	for (size_t i = n0; i < t->n_events; i++) {
+		struct tl_event *ev = &t->events[i];
+		if (ev->conn != c->id || ev->pid)
+			continue;
+		if (!(x->flags & TL_EXACT_TASK) &&
+		    (!ev->sock.inode || (x->flags & TL_EXACT_ORPHAN)))
+			continue;
+		ev->pid = c->pid;
+		memcpy(ev->comm, c->comm, sizeof(ev->comm));
+	}
+}
+
 void tl_tracker_observe(struct tl_tracker *t, unsigned ns, const struct tl_exact_rec *x,
 			double wall)
 {
@@ -319,9 +383,14 @@ void tl_tracker_observe(struct tl_tracker *t, unsigned ns, const struct tl_exact
 		if (c && !(c->flags & TL_CONN_GONE) && c->state == TL_TCP_FIN_WAIT2)
 			exact_mini(t, c, x, wall);
 		break;
+	case TL_EXACT_RETRANS:
+	case TL_EXACT_RETRANS_SYNACK:
+		exact_retransmit(t, c, x, wall);
+		break;
 	default:
-		break; /* retransmissions: not shown yet */
+		break; /* TL_EXACT_OWNER: the owner alone, below */
 	}
+	exact_owner(t, c, x, n0);
 	for (size_t i = n0; i < t->n_events; i++)
 		t->events[i].source = TL_SOURCE_EBPF;
 }

@@ -584,13 +584,21 @@ static void event_line(struct tl_canvas *c, int x, int y, int w, const struct tl
 	 * is lost to NO_COLOR and copy-paste: the line gives way to it, first
 	 * its wide gaps, then its end */
 	int mark = ev->inferred ? 11 : 0;
+	/* a retransmission changes no state: "SYN-SENT  SYN out #2" */
+	bool re = ev->kind == TL_EV_RETRANSMIT;
+	char nth[16] = "";
+	if (re)
+		snprintf(nth, sizeof(nth), " #%u", (unsigned)ev->retrans);
 	for (int pass = 0; pass < 2; pass++) {
 		const char *gap = pass ? " " : "  ";
-		snprintf(line, sizeof(line), "%s%s %s %s%s%s %s %s%s%s%s%s", stamp, l,
+		snprintf(line, sizeof(line), "%s%s %s %s%s%s%s%s%s%s%s%s%s", stamp, l,
 			 c->g->to_narrow, rm, gap,
-			 ev->kind == TL_EV_OPEN ? "new" : tl_tcp_state_name(ev->from), c->g->to,
-			 tl_tcp_state_name(ev->to), seg ? gap : "", seg ? seg : "", dir ? " " : "",
-			 dir ? dir : "");
+			 ev->kind == TL_EV_OPEN ? "new" : tl_tcp_state_name(ev->from),
+			 re ? "" : " ", re ? "" : c->g->to, re ? "" : " ",
+			 re ? "" : tl_tcp_state_name(ev->to), seg ? gap : "", seg ? seg : "",
+			 dir ? " " : "");
+		snprintf(line + strlen(line), sizeof(line) - strlen(line), "%s%s", dir ? dir : "",
+			 nth);
 		if (tl_canvas_text_width(c, line) + mark <= w)
 			break;
 	}

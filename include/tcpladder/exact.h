@@ -27,6 +27,7 @@ enum tl_exact_kind {
 	TL_EXACT_RETRANS_SYNACK, /* a request socket sent its SYN+ACK again */
 	TL_EXACT_TW_FIN,         /* orphaned FIN-WAIT-2 mini-socket: FIN in, now TIME-WAIT */
 	TL_EXACT_TW_RST,         /* orphaned FIN-WAIT-2 mini-socket: RST in, gone */
+	TL_EXACT_OWNER,          /* accept() gave the socket to the task named (pid, comm) */
 	TL_EXACT_NKINDS
 };
 
@@ -34,6 +35,9 @@ enum {
 	TL_EXACT_FIN_RCVD = 1 << 0, /* the peer's FIN had come (at a state change) */
 	TL_EXACT_ERROR = 1 << 1,    /* the socket had an error: reset or timed out */
 	TL_EXACT_ORPHAN = 1 << 2,   /* no process holds the socket any more */
+	TL_EXACT_TASK = 1 << 3,     /* pid and comm name the process that made the change (a
+				       system call on the socket: connect, listen, accept,
+				       close, shutdown) */
 };
 
 struct tl_exact_rec {
@@ -44,6 +48,8 @@ struct tl_exact_rec {
 	uint8_t to;         /* the state entered; for other kinds the socket's state */
 	uint8_t flags;      /* TL_EXACT_* */
 	uint16_t tcp_flags; /* TL_EXACT_RETRANS: the segment's flags (FIN 0x01, SYN 0x02) */
+	uint32_t pid;       /* TL_EXACT_TASK: the process (its thread group id) */
+	char comm[16];      /* TL_EXACT_TASK: its name (the kernel's, NUL-terminated) */
 	/* cookie, family, addresses, ports, state (= to), inode and uid where
 	 * the socket had them; at a close the final counters in info */
 	struct tl_sock sock;

@@ -78,6 +78,7 @@ struct tl_ladder_step {
 	uint64_t stale_ns; /* a stale duplicate: how long ago its original was sent */
 	bool has_seq;      /* seq/ack: relative to each side's first sequence number */
 	uint32_t seq, ack;
+	uint16_t retrans; /* arrows: the segment's Nth retransmission (exact mode), 0 the first */
 	struct tl_ladder_side side[2];
 };
 

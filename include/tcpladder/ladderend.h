@@ -32,6 +32,7 @@ struct tl_ladderend_tr {
 	struct tl_tcpinfo info;
 	uint8_t timer;
 	uint32_t expires_ms;
+	uint16_t retrans; /* a segment sent again (its Nth time), no change of state */
 };
 
 struct tl_ladderend_act {
@@ -45,6 +46,7 @@ struct tl_ladderend_act {
 	double wall;
 	uint64_t bytes;
 	uint32_t segs;
+	uint16_t retrans; /* the segment's Nth retransmission, 0 for the first copy */
 };
 
 struct tl_ladderend {

@@ -24,6 +24,7 @@ enum tl_event_kind {
 	TL_EV_OPEN,
 	TL_EV_TRANSITION,
 	TL_EV_CLOSE,
+	TL_EV_RETRANSMIT, /* exact mode: a segment sent again (from = to: the state it is in) */
 };
 
 struct tl_event {
@@ -48,6 +49,11 @@ struct tl_event {
 	const char *why;     /* the edge's explanation (static), or NULL */
 	struct tl_sock sock; /* the socket as last known at this step */
 	uint8_t source;      /* enum tl_source: what saw (or implied) this step */
+	uint16_t retrans;    /* TL_EV_RETRANSMIT: the segment's Nth retransmission (1, 2...) */
+	uint32_t pid;        /* exact mode: the process that made this step in a system call
+				(connect, listen, accept, close, shutdown), or held the socket
+				since; 0 if not known */
+	char comm[16];       /* its name, when pid is */
 };
 
 enum {
@@ -99,8 +105,13 @@ struct tl_conn {
 	uint64_t end_ns;      /* when it was found gone */
 	uint64_t end_after;   /* ... and since when it may have been: end_ns if exact */
 	double end_wall;
-	uint8_t exact_ev;  /* exact mode: evidence for the next state record (an RST) */
-	uint64_t exact_ns; /* exact mode: time of the last record applied, 0 if none */
+	uint8_t exact_ev;    /* exact mode: evidence for the next state record (an RST) */
+	uint64_t exact_ns;   /* exact mode: time of the last record applied, 0 if none */
+	uint8_t retrans_seg; /* exact mode: the segment last sent again (enum tl_segment) */
+	uint16_t retrans_n;  /* ... and how many times in a row */
+	uint32_t pid;        /* exact mode: the process last seen working the socket (a
+				system call on it), 0 if none */
+	char comm[16];
 };
 
 /* What the shell should look up exactly. */
@@ -169,7 +180,10 @@ void tl_tracker_storage(const struct tl_tracker *t, struct tl_tracker_storage *s
  * FIN-WAIT-2 or CLOSING without a reset is the hand-over to its TIME-WAIT
  * (or orphaned FIN-WAIT-2) mini-socket, which keeps the cookie.  Records
  * before the namespace's baseline dump are ignored (the dump shows their
- * outcome).  Events made here have source TL_SOURCE_EBPF. */
+ * outcome).  A SYN, SYN+ACK or FIN sent again is a TL_EV_RETRANSMIT event
+ * (data sent again is not: tcp_info counts it); a request socket's SYN+ACK
+ * only once the tracker knows the request socket (a dump saw it).  Events
+ * made here have source TL_SOURCE_EBPF. */
 void tl_tracker_observe(struct tl_tracker *t, unsigned ns, const struct tl_exact_rec *rec,
 			double wall);
 /* While a dump is applied, the sockets named here have records newer than

@@ -49,6 +49,8 @@ struct pending {
 	__u32 netns;
 	__u8 oldstate;
 	__u8 newstate;
+	__u32 pid; /* SYN-SENT: connect()'s task, 0 for none */
+	char comm[16];
 };
 
 /* Transitions waiting for their socket's identity, by socket address. */
@@ -176,12 +178,37 @@ static __always_inline void fill_full(struct tl_bpf_rec *r, const struct sock *s
 	}
 }
 
+/* The task running now is the socket's owner only in a system call on
+ * it: connect(), listen(), close() or shutdown() (the state changes below),
+ * accept().  Most other changes run in softirq, on whatever task the CPU
+ * was interrupted in. */
+static __always_inline bool by_owner(int oldstate, int newstate)
+{
+	return (oldstate == TCP_CLOSE && (newstate == TCP_SYN_SENT || newstate == TCP_LISTEN)) ||
+	       newstate == TCP_FIN_WAIT1 ||
+	       (oldstate == TCP_CLOSE_WAIT && newstate == TCP_LAST_ACK);
+}
+
+static __always_inline void task_of(struct tl_bpf_rec *r)
+{
+	r->pid = (__u32)(bpf_get_current_pid_tgid() >> 32);
+	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	r->flags |= TL_BPF_F_TASK;
+}
+
 static __always_inline void state_rec(const struct sock *sk, __u32 ino, __u64 ts, int oldstate,
-				      int newstate)
+				      int newstate, const struct pending *p)
 {
 	struct tl_bpf_rec *r = reserve();
 	if (!r)
 		return;
+	if (p && p->pid) {
+		r->pid = p->pid;
+		__builtin_memcpy(r->comm, p->comm, sizeof(r->comm));
+		r->flags |= TL_BPF_F_TASK;
+	} else if (!p && by_owner(oldstate, newstate)) {
+		task_of(r);
+	}
 	r->ts = ts;
 	r->kind = TL_BPF_STATE;
 	r->oldstate = (__u8)oldstate;
@@ -205,7 +232,7 @@ static __always_inline void flush_pending(const struct sock *sk, __u32 ino, int 
 	struct pending copy = *p;
 	bpf_map_delete_elem(&pending, &key);
 	if (copy.newstate == state)
-		state_rec(sk, ino, copy.ts, copy.oldstate, copy.newstate);
+		state_rec(sk, ino, copy.ts, copy.oldstate, copy.newstate, &copy);
 }
 
 SEC("tp_btf/inet_sock_set_state")
@@ -221,12 +248,15 @@ int BPF_PROG(tl_state, const struct sock *sk, const int oldstate, const int news
 		__u64 key = (__u64)sk;
 		struct pending p = {
 		    .ts = ts, .netns = ino, .oldstate = (__u8)oldstate, .newstate = (__u8)newstate};
-		if (newstate == TCP_SYN_SENT)
+		if (newstate == TCP_SYN_SENT) {
 			p.cookie = bpf_get_socket_cookie((void *)sk);
+			p.pid = (__u32)(bpf_get_current_pid_tgid() >> 32);
+			bpf_get_current_comm(p.comm, sizeof(p.comm));
+		}
 		bpf_map_update_elem(&pending, &key, &p, BPF_ANY);
 		return 0;
 	}
-	state_rec(sk, ino, ts, oldstate, newstate);
+	state_rec(sk, ino, ts, oldstate, newstate, NULL);
 	return 0;
 }
 
@@ -255,6 +285,11 @@ static int syn_timer_fire(void *map, __u64 *key, struct syn_timer *st)
 		r->newstate = copy.newstate;
 		r->netns = copy.netns;
 		r->cookie = copy.cookie;
+		if (copy.pid) {
+			r->pid = copy.pid;
+			__builtin_memcpy(r->comm, copy.comm, sizeof(r->comm));
+			r->flags |= TL_BPF_F_TASK;
+		}
 		r->family = BPF_CORE_READ(sk, __sk_common.skc_family);
 		r->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
 		r->dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
@@ -303,6 +338,33 @@ int BPF_PROG(tl_connect, struct sock *sk)
 	if (!watched(&sk->__sk_common, &ino))
 		return 0;
 	flush_pending(sk, ino, sk->__sk_common.skc_state);
+	return 0;
+}
+
+/* accept() hands the child to the task running it (kernels since 6.10,
+ * where __inet_accept() has these arguments). */
+SEC("fentry/__inet_accept")
+int BPF_PROG(tl_accept, struct socket *sock, struct socket *newsock, struct sock *newsk)
+{
+	__u32 ino;
+	if (!newsk || newsk->sk_protocol != TL_IPPROTO_TCP || !watched(&newsk->__sk_common, &ino))
+		return 0;
+	struct tl_bpf_rec *r = reserve();
+	if (!r)
+		return 0;
+	r->ts = bpf_ktime_get_ns();
+	r->kind = TL_BPF_OWNER;
+	r->netns = ino;
+	r->cookie = bpf_get_socket_cookie((void *)newsk);
+	r->newstate = r->oldstate = newsk->__sk_common.skc_state;
+	fill_tuple(r, &newsk->__sk_common);
+	if (newsock) {
+		struct socket_alloc *sa = container_of(newsock, struct socket_alloc, socket);
+		r->ino = (__u32)BPF_CORE_READ(sa, vfs_inode.i_ino);
+	}
+	r->uid = newsk->sk_uid.val;
+	task_of(r);
+	submit(r);
 	return 0;
 }
 

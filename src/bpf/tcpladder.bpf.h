@@ -17,6 +17,7 @@ enum tl_bpf_kind {
 	TL_BPF_RETRANS_SYNACK, /* tcp_retransmit_synack (a request socket) */
 	TL_BPF_TW_FIN,         /* an orphaned FIN-WAIT-2 mini-socket got the FIN: TIME-WAIT */
 	TL_BPF_TW_RST,         /* an orphaned FIN-WAIT-2 mini-socket was reset */
+	TL_BPF_OWNER,          /* accept() gave the socket to the task named in the record */
 };
 
 enum {
@@ -24,6 +25,7 @@ enum {
 	TL_BPF_F_ERROR = 1 << 1,    /* sk_err set: reset or timed out */
 	TL_BPF_F_ORPHAN = 1 << 2,   /* SOCK_DEAD: no file holds it any more */
 	TL_BPF_F_INFO = 1 << 3,     /* the counters below are valid */
+	TL_BPF_F_TASK = 1 << 4,     /* pid and comm: the task that made the change */
 };
 
 struct tl_bpf_rec {
@@ -47,7 +49,8 @@ struct tl_bpf_rec {
 	__u8 oldstate;
 	__u8 newstate; /* for other kinds: the socket's state */
 	__u8 flags;    /* TL_BPF_F_* */
-	__u32 pad;
+	__u32 pid;     /* TL_BPF_F_TASK: the process (tgid) */
+	char comm[16];
 };
 
 #endif

@@ -112,7 +112,9 @@ common() { # NAME
 		jqe -s 'length > 0 and all(.[]; .source == "ebpf" or .source == "sock_diag")' "$T/ev.json"
 	check "$1: every connection's steps chain, in time order" chains_ok
 	CP=$(awk '$1 == "client" { print $2; exit }' "$T/sc.out")
-	CL=".local | endswith(\":$CP\")"
+	# (not the refused connect() of the readiness probe, which may have
+	# had the same port number)
+	CL="(.local | endswith(\":$CP\")) and (.remote | endswith(\":9\") | not)"
 	SV=".remote | endswith(\":$CP\")"
 }
 
@@ -189,6 +191,21 @@ for p in $(awk '$1 == "client" { print $2 }' "$T/sc.out"); do
 		whole=$((whole + 1))
 done
 check "short: all 20 observed whole on both ends ($whole)" [ "$whole" = 20 ]
+# Owners of connections gone before any /proc walk: the process that
+# connect()s and close()s, as the probe saw it; none for a TIME-WAIT.
+SCPID=$(jq -s -r '[.[] | select(.to == "LISTEN" and (.local | endswith(":31000")))][0].pid' "$T/ev.json")
+check "short: the listener's owner is the scenario ($SCPID)" \
+	jqe -s '[.[] | select(.to == "LISTEN" and (.local | endswith(":31000")))][0].comm == "scenario"' "$T/ev.json"
+check "short: each client names it from its connect() to its close()" \
+	jqe -s --argjson p "$SCPID" '[.[] | select((.remote | endswith(":31000")) and
+		(.to == "SYN-SENT" or .to == "ESTABLISHED" or .to == "FIN-WAIT-1"))] |
+		length == 60 and all(.pid == $p and .comm == "scenario")' "$T/ev.json"
+check "short: each server end names it at its close()" \
+	jqe -s --argjson p "$SCPID" '[.[] | select((.local | endswith(":31000")) and .to == "LAST-ACK")] |
+		length == 20 and all(.pid == $p and .comm == "scenario")' "$T/ev.json"
+check "short: a TIME-WAIT belongs to no process" \
+	jqe -s '[.[] | select(.to == "TIME-WAIT")] | length > 0 and all(.pid == null and .comm == null)' \
+	"$T/ev.json"
 
 # Cookies: sockets no dump had seen get from the probe the cookies that a
 # later dump (ss -e) shows.  A long interval keeps tcpladder's own dumps

@@ -15,15 +15,16 @@ EVIL=$'\e]2;PWN\a\e[2J'
 SHOWN='\x1b]2;PWN\x07\x1b[2J'
 export EVIL
 
-# watch_events USER-PREFIX: --events runs (as USER-PREFIX, e.g. setpriv;
-# polling, where every event is made from a dump that names the socket's
-# inode, so its owner is looked up with it)
+# watch_events USER-PREFIX [MODE]: --events runs (as USER-PREFIX, e.g.
+# setpriv; MODE --no-exact by default: polling, where every event is made
+# from a dump that names the socket's inode, so its owner is looked up
+# with it; --exact: the probe names the process that connects or closes)
 # while sockgen, named EVIL, makes CLOSE-WAIT sockets; repeated until the
 # events name it (the first round may land before the first sample, which
 # reports no opens) or a generous number of rounds.  Output in $T/ev.*.
 watch_events() {
 	in_netns '
-		'"$1"' "$TCPLADDER" --events --no-exact -d 0.1 >"$T/ev.txt" 2>"$T/ev.err" &
+		'"$1"' "$TCPLADDER" --events '"${2:---no-exact}"' -d 0.1 >"$T/ev.txt" 2>"$T/ev.err" &
 		tl=$!
 		for round in $(seq 20); do
 			start_sockgen -p $((20000 + 10 * round)) -c "$EVIL" close-wait=3 || exit 1
@@ -61,6 +62,18 @@ check "--events: ends cleanly on SIGINT" [ "$(cat "$T/ev.rc")" = 0 ]
 check "--events text: the process is named, escaped" grep -qF "/$SHOWN" "$T/ev.txt"
 check "--events text: no control byte reaches the terminal" no_control "$T/ev.txt"
 check "--events as root: no note about hidden owners" [ ! -s "$T/ev.err" ]
+
+# Exact mode, where it runs: the same names, escaped.
+if "$TCPLADDER" --version | grep -qx 'exact mode (eBPF): built' &&
+	in_netns '"$TCPLADDER" --events --exact -n 1 -d 0.01 >/dev/null 2>&1'; then
+	watch_events "" --exact
+	check "--events --exact: ends cleanly on SIGINT" [ "$(cat "$T/ev.rc")" = 0 ]
+	check "--events --exact text: the process is named, escaped" grep -qF "/$SHOWN" "$T/ev.txt"
+	check "--events --exact text: no control byte reaches the terminal" no_control "$T/ev.txt"
+	check "--events --exact: nothing on stderr" [ ! -s "$T/ev.err" ]
+elif [ "${CI:-}" = true ]; then
+	not_ok "exact mode runs (CI=true: not skipping)"
+fi
 
 # An unprivileged user watching its own namespace: the sockets are root's.
 if command -v setpriv >/dev/null; then

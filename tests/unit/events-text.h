@@ -1,6 +1,7 @@
 /* events-text.h: for the tracker's unit tests, a socket on loopback
  * (sk), and a tracker's events as text:
- * one per line, "c<cookie> KIND FROM>TO SEG/DIR [i] [e]" (i: inferred;
+ * one per line, "c<cookie> KIND FROM>TO SEG/DIR [i] [e]" (KIND: open,
+ * trans, close, re#N for a retransmission; i: inferred;
  * e: from eBPF, when asked for).  The events are then cleared. */
 #ifndef TL_TEST_EVENTS_TEXT_H
 #define TL_TEST_EVENTS_TEXT_H
@@ -37,10 +38,13 @@ static const char *events_text(struct tl_tracker *t, bool source)
 	const struct tl_event *ev = tl_tracker_events(t, &n);
 	buf[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
-		char line[160];
-		static const char *const kinds[] = {"open", "trans", "close"};
+		char line[160], kind[16];
+		static const char *const kinds[] = {"open", "trans", "close", "re"};
+		snprintf(kind, sizeof(kind), "%s", kinds[ev[i].kind]);
+		if (ev[i].kind == TL_EV_RETRANSMIT)
+			snprintf(kind, sizeof(kind), "re#%u", (unsigned)ev[i].retrans);
 		snprintf(line, sizeof(line), "c%llu %s %s>%s %s/%s%s%s\n",
-			 (unsigned long long)ev[i].cookie, kinds[ev[i].kind],
+			 (unsigned long long)ev[i].cookie, kind,
 			 ev[i].from ? tl_tcp_state_name(ev[i].from) : "-",
 			 tl_tcp_state_name(ev[i].to),
 			 tl_segment_name(ev[i].segment) ? tl_segment_name(ev[i].segment) : "-",

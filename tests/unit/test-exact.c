@@ -356,6 +356,110 @@ static void test_merge(void)
 	tl_snapshot_fini(&s);
 }
 
+/* A segment sent again, with its TCP flags. */
+static void resent(struct tl_tracker *t, int kind, uint64_t cookie, int st, uint16_t lport,
+		   uint16_t rport, uint16_t tcp_flags)
+{
+	struct tl_exact_rec x;
+	memset(&x, 0, sizeof(x));
+	clock_ns += MS;
+	x.mono_ns = clock_ns;
+	x.kind = (uint8_t)kind;
+	x.from = x.to = (uint8_t)st;
+	x.tcp_flags = tcp_flags;
+	x.sock = sk(cookie, st, lport, rport);
+	tl_tracker_observe(t, 0, &x, (double)clock_ns / 1e9);
+}
+
+static void test_retransmit(void)
+{
+	struct tl_snapshot s;
+	tl_snapshot_init(&s);
+	struct tl_tracker *t = fresh(&s);
+
+	state(t, 1, TL_TCP_CLOSE, TL_TCP_LISTEN, 80, 0, 0);
+	state(t, 2, TL_TCP_CLOSE, TL_TCP_SYN_SENT, 40000, 80, 0);
+	resent(t, TL_EXACT_RETRANS, 2, TL_TCP_SYN_SENT, 40000, 80, 0x02);
+	resent(t, TL_EXACT_RETRANS, 2, TL_TCP_SYN_SENT, 40000, 80, 0x02);
+	resent(t, TL_EXACT_RETRANS_SYNACK, 3, TL_TCP_NEW_SYN_RECV, 80, 40000, 0x12);
+	state(t, 2, TL_TCP_SYN_SENT, TL_TCP_ESTABLISHED, 40000, 80, 0);
+	state(t, 3, TL_TCP_LISTEN, TL_TCP_SYN_RECV, 80, 40000, 0);
+	state(t, 3, TL_TCP_SYN_RECV, TL_TCP_ESTABLISHED, 80, 40000, 0);
+	is_str(drain(t),
+	       "c1 open ->LISTEN -/- e\n"
+	       "c2 open ->SYN-SENT SYN/out e\n"
+	       "c2 re#1 SYN-SENT>SYN-SENT SYN/out e\n"
+	       "c2 re#2 SYN-SENT>SYN-SENT SYN/out e\n"
+	       "c2 trans SYN-SENT>ESTABLISHED SYN+ACK/in e\n"
+	       "c3 open ->SYN-RECV SYN/in e\n"
+	       "c3 trans SYN-RECV>ESTABLISHED ACK/in e\n",
+	       "each SYN sent again is an event, numbered; an unknown request socket's "
+	       "SYN+ACK is not");
+	resent(t, TL_EXACT_RETRANS, 2, TL_TCP_ESTABLISHED, 40000, 80, 0x18);
+	is_str(drain(t), "", "data sent again is no event");
+	state(t, 2, TL_TCP_ESTABLISHED, TL_TCP_FIN_WAIT1, 40000, 80, 0);
+	resent(t, TL_EXACT_RETRANS, 2, TL_TCP_FIN_WAIT1, 40000, 80, 0x11);
+	is_str(drain(t),
+	       "c2 trans ESTABLISHED>FIN-WAIT-1 FIN/out e\n"
+	       "c2 re#1 FIN-WAIT-1>FIN-WAIT-1 FIN/out e\n",
+	       "a FIN sent again counts from 1");
+	struct tl_conn *c2 = tl_tracker_find(t, 2);
+	ok(c2 && c2->state == TL_TCP_FIN_WAIT1, "and changes no state");
+
+	/* A request socket a dump saw: its SYN+ACK sent again is told. */
+	struct tl_sock req = sk(5, TL_TCP_SYN_RECV, 80, 40005);
+	req.inode = 0;
+	struct tl_sock socks[] = {sk(1, TL_TCP_LISTEN, 80, 0), sk(2, TL_TCP_FIN_WAIT1, 40000, 80),
+				  sk(3, TL_TCP_ESTABLISHED, 80, 40000), req};
+	clock_ns += MS;
+	snap_of(&s, socks, 4, clock_ns);
+	tl_tracker_sample(t, 0, &s, clock_ns, 2.0);
+	drain(t);
+	resent(t, TL_EXACT_RETRANS_SYNACK, 5, TL_TCP_NEW_SYN_RECV, 80, 40005, 0x12);
+	is_str(drain(t), "c5 re#1 SYN-RECV>SYN-RECV SYN+ACK/out e\n",
+	       "a known request socket's SYN+ACK sent again");
+	tl_tracker_free(t);
+	tl_snapshot_fini(&s);
+}
+
+/* Exact mode names the process a system call on the socket ran in. */
+static void test_owner(void)
+{
+	struct tl_snapshot s;
+	tl_snapshot_init(&s);
+	struct tl_tracker *t = fresh(&s);
+	struct tl_exact_rec x;
+	memset(&x, 0, sizeof(x));
+	clock_ns += MS;
+	x.mono_ns = clock_ns;
+	x.kind = TL_EXACT_STATE;
+	x.from = TL_TCP_CLOSE;
+	x.to = TL_TCP_SYN_SENT;
+	x.flags = TL_EXACT_TASK;
+	x.pid = 4242;
+	strcpy(x.comm, "curl");
+	x.sock = sk(2, TL_TCP_SYN_SENT, 40000, 80);
+	tl_tracker_observe(t, 0, &x, 1.0);
+	state(t, 2, TL_TCP_SYN_SENT, TL_TCP_ESTABLISHED, 40000, 80, 0);
+	size_t n;
+	const struct tl_event *ev = tl_tracker_events(t, &n);
+	ok(n == 2 && ev[0].pid == 4242 && !strcmp(ev[0].comm, "curl"),
+	   "the open names connect()'s process");
+	ok(n == 2 && ev[1].pid == 4242 && !strcmp(ev[1].comm, "curl"),
+	   "so do the steps after it while the socket has a file");
+	drain(t);
+	state(t, 2, TL_TCP_ESTABLISHED, TL_TCP_FIN_WAIT1, 40000, 80, 0);
+	state(t, 2, TL_TCP_FIN_WAIT1, TL_TCP_FIN_WAIT2, 40000, 80, TL_EXACT_ORPHAN);
+	state(t, 2, TL_TCP_FIN_WAIT2, TL_TCP_CLOSE, 0, 80, TL_EXACT_ORPHAN | TL_EXACT_FIN_RCVD);
+	ev = tl_tracker_events(t, &n);
+	ok(n == 3 && ev[0].pid == 4242 && ev[1].pid == 0 && ev[2].pid == 0 &&
+	       ev[2].to == TL_TCP_TIME_WAIT,
+	   "an orphan and its TIME-WAIT belong to no process");
+	drain(t);
+	tl_tracker_free(t);
+	tl_snapshot_fini(&s);
+}
+
 static bool keep_odd(const struct tl_exact_rec *r, void *arg)
 {
 	(void)arg;
@@ -383,6 +487,8 @@ int main(void)
 	test_client_close();
 	test_graceful_and_rst();
 	test_merge();
+	test_retransmit();
+	test_owner();
 	test_batch();
 	return tap_done();
 }

@@ -745,6 +745,60 @@ static void test_one_end(void)
 }
 
 /* The tracker on scripted snapshots, its events into the ladder. */
+/* A SYN sent again (exact mode): each copy is an arrow of its own, and the
+ * copy sent before the server saw the SYN is the one that lands. */
+static struct tl_event *resend(struct script *sc, int side, int state, int seg, uint16_t n,
+			       uint64_t ms)
+{
+	struct tl_event *e = E(sc, side, state, state, false, ms);
+	e->kind = TL_EV_RETRANSMIT;
+	e->segment = (uint8_t)seg;
+	e->dir = TL_DIR_OUT;
+	e->retrans = n;
+	e->why = NULL;
+	return e;
+}
+
+static void test_retransmit(void)
+{
+	struct script sc;
+	struct tl_ladder *l = tl_ladder_new();
+	sc.n = 0;
+	E(&sc, 0, 0, TL_TCP_SYN_SENT, false, 0);
+	resend(&sc, 0, TL_TCP_SYN_SENT, TL_SEG_SYN, 1, 1000);
+	resend(&sc, 0, TL_TCP_SYN_SENT, TL_SEG_SYN, 2, 3000);
+	E(&sc, 1, 0, TL_TCP_SYN_RECV, false, 3001);
+	E(&sc, 0, TL_TCP_SYN_SENT, TL_TCP_ESTABLISHED, false, 3002);
+	E(&sc, 1, TL_TCP_SYN_RECV, TL_TCP_ESTABLISHED, false, 3003);
+	tl_ladder_build_events(l, sc.ev, sc.n, A_ID, B_ID);
+	is_str(steps(l, "en"),
+	       "SYN A>B A:SYN-SENT | A: Hello, I'm A\n"
+	       "SYN (retransmit #1) A>B\n"
+	       "SYN (retransmit #2) A>B B:SYN-RECV\n"
+	       "SYN+ACK B>A A:ESTABLISHED | B: Hello A, I'm B\n"
+	       "ACK A>B B:ESTABLISHED | A: Hello B\n",
+	       "both ends: each copy an arrow, the server's SYN-RECV on the last");
+	struct tl_ladder_last last;
+	ok(tl_ladder_last(l, 0, &last) && last.state == TL_TCP_ESTABLISHED,
+	   "a copy changes no state: A's last state is still ESTABLISHED");
+	ok(tl_ladder_step(l, 2)->retrans == 2 && !tl_ladder_step(l, 1)->inferred,
+	   "copies are numbered and observed");
+
+	/* Only A watched: B is derived from the copy that was answered. */
+	sc.n = 0;
+	E(&sc, 0, 0, TL_TCP_SYN_SENT, false, 0);
+	resend(&sc, 0, TL_TCP_SYN_SENT, TL_SEG_SYN, 1, 1000);
+	E(&sc, 0, TL_TCP_SYN_SENT, TL_TCP_ESTABLISHED, false, 1002);
+	tl_ladder_build_events(l, sc.ev, sc.n, A_ID, 0);
+	is_str(steps(l, "en"),
+	       "SYN A>B A:SYN-SENT | A: Hello, I'm A\n"
+	       "SYN (retransmit #1) A>B B:SYN-RECV~\n"
+	       "SYN+ACK B>A A:ESTABLISHED | B: Hello A, I'm B\n"
+	       "ACK A>B | A: Hello B\n",
+	       "one end: the derived server receives the copy, not the SYN sent again");
+	tl_ladder_free(l);
+}
+
 static void test_from_tracker(void)
 {
 	struct tl_tracker *t = tl_tracker_new(1);
@@ -822,6 +876,7 @@ int main(void)
 	test_times();
 	test_windows();
 	test_link();
+	test_retransmit();
 	test_from_tracker();
 	tl_ladder_free(NULL);
 	return tap_done();

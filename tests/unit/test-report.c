@@ -251,6 +251,24 @@ int main(void)
 	tl_report_event_json(&b, &ev, "self", &st, NULL);
 	ok(strstr(b.data, "\"source\":\"sock_diag\"") && !strstr(b.data, "exact_lost"),
 	   "a polled event says so, without the exact-mode count");
+	/* Exact mode: a SYN sent again, its own line, numbered. */
+	struct tl_event re = ev;
+	re.kind = TL_EV_RETRANSMIT;
+	re.from = re.to = TL_TCP_SYN_SENT;
+	re.segment = TL_SEG_SYN;
+	re.inferred = false;
+	re.retrans = 2;
+	re.why = NULL;
+	tl_buf_reset(&b);
+	tl_report_event_text(&b, &re, "self", true, NULL);
+	is_str(b.data,
+	       "10:00:00.250 self 127.0.0.1:50000 -> 10.0.0.2:443  SYN-SENT  SYN out (retransmit #2)\n",
+	       "a retransmission as a line");
+	tl_buf_reset(&b);
+	tl_report_event_json(&b, &re, "self", NULL, NULL);
+	ok(strstr(b.data, "\"event\":\"retransmit\",\"from\":\"SYN-SENT\",\"to\":\"SYN-SENT\"") &&
+	       strstr(b.data, "\"segment\":\"SYN\",\"dir\":\"out\",\"retransmit\":2,\"pid\""),
+	   "a retransmission as JSON: its number");
 	struct tl_owner ow = {4242, "nginx", "nginx: worker"};
 	ev.kind = TL_EV_OPEN;
 	ev.from = 0;
