@@ -17,6 +17,7 @@
 #include "tcpladder/filter.h"
 #include "tcpladder/steps.h"
 #include "tcpladder/ladder.h"
+#include "tcpladder/ladderexport.h"
 #include "tcpladder/ladderview.h"
 #include "tcpladder/leak.h"
 #include "tcpladder/nswatch.h"
@@ -332,8 +333,13 @@ static void ladder_on_end(struct tl_buf *out, const struct tl_event *ev, struct 
 		return;
 	struct tl_ladder *l = tl_ladder_new();
 	tl_ladder_build_steps(l, steps, ev->conn, ev->peer);
-	if (tl_ladder_steps(l)) {
+	if (tl_ladder_steps(l) && o->ladder_format == TL_LADDER_FMT_TEXT) {
 		tl_ladder_text(l, 100, o->lang ? o->lang : "en", o->ascii, out);
+		tl_buf_putc(out, '\n');
+	} else if (tl_ladder_steps(l)) {
+		/* a whole SVG document or Mermaid diagram for each connection */
+		struct tl_ladder_export x = {.format = o->ladder_format, .lang = o->lang};
+		tl_ladder_export(l, &x, out);
 		tl_buf_putc(out, '\n');
 	}
 	tl_ladder_free(l);
@@ -436,8 +442,9 @@ static int run_events(const struct tl_options *o, const struct tl_filter *filter
 	struct tl_map printed;
 	tl_buf_init(&out);
 	tl_map_init(&printed);
-	if (o->ladder) {
-		/* what the diagrams' marks mean, once, before them */
+	if (o->ladder && o->ladder_format == TL_LADDER_FMT_TEXT) {
+		/* what the diagrams' marks mean, once, before them (an SVG or
+		 * a Mermaid diagram holds its own) */
 		tl_ladder_legend(o->ascii ? &tl_glyphs_ascii : &tl_glyphs_utf8, &out);
 		tl_buf_puts(&out, "\n\n");
 	}

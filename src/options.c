@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tcpladder/ladderexport.h"
 #include "tcpladder/scenario.h"
 #include "tcpladder/options.h"
 #include "tcpladder/util.h"
@@ -26,6 +27,7 @@ enum {
 	OPT_LEAK_WINDOW,
 	OPT_LANG,
 	OPT_LADDER,
+	OPT_LADDER_FORMAT,
 	OPT_DEMO,
 	OPT_LINK_DELAY,
 	OPT_NO_OWNERS,
@@ -66,6 +68,7 @@ static const struct option longopts[] = {
     {"leak-window", required_argument, NULL, OPT_LEAK_WINDOW},
     {"lang", required_argument, NULL, OPT_LANG},
     {"ladder", no_argument, NULL, OPT_LADDER},
+    {"ladder-format", required_argument, NULL, OPT_LADDER_FORMAT},
     {"demo", optional_argument, NULL, OPT_DEMO},
     {"link-delay", required_argument, NULL, OPT_LINK_DELAY},
     {"ui", no_argument, NULL, OPT_UI},
@@ -117,6 +120,8 @@ const char *tl_options_help(void)
 	       "                          namespaces), one object per line for --events\n"
 	       "      --ladder            with --events: print each connection's ladder diagram\n"
 	       "                          when it ends (with --follow: the followed ones)\n"
+	       "      --ladder-format=text|svg|mermaid  with --ladder: plain text (default),\n"
+	       "                          an SVG document or a Mermaid sequenceDiagram each\n"
 	       "      --lang=en|zh        the language of the ladder's narration\n"
 	       "      --no-color          no colours (also when NO_COLOR is set)\n"
 	       "      --ascii             ASCII glyphs only (the default outside UTF-8 locales)\n"
@@ -206,6 +211,7 @@ static const struct {
     {OPT_STEP, 0, OPT_DEMO, 0},
     {OPT_CHECK, 0, OPT_ONCE, 0},
     {OPT_LADDER, 0, OPT_EVENTS, 0},
+    {OPT_LADDER_FORMAT, 0, OPT_LADDER, 0},
     {'j', 0, OPT_ONCE, OPT_EVENTS},
     {OPT_LANG, OPT_EVENTS, OPT_LADDER, 0},
     {OPT_METRICS_TOP, 0, OPT_METRICS_LISTEN, OPT_METRICS_TEXTFILE},
@@ -539,6 +545,16 @@ static int parse_output(struct tl_options *o, int c, char **cause)
 	case OPT_LADDER:
 		o->ladder = true;
 		break;
+	case OPT_LADDER_FORMAT: {
+		int f = tl_ladder_format_parse(optarg);
+		if (f < 0) {
+			*cause = tl_asprintf("unknown ladder format '%s' (text, svg or mermaid)",
+					     tl_text_echo(optarg, echo, sizeof(echo)));
+			return -EINVAL;
+		}
+		o->ladder_format = f;
+		break;
+	}
 	case OPT_LANG:
 		if (!strcmp(optarg, "en") || !strcmp(optarg, "zh")) {
 			o->lang = !strcmp(optarg, "en") ? "en" : "zh";
