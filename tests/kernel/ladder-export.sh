@@ -1,0 +1,101 @@
+#!/bin/bash
+# --events --ladder --ladder-format=svg|mermaid on real connections in a
+# private namespace: each finished connection's ladder is a whole SVG
+# document that xmllint accepts (and rsvg-convert draws), or a Mermaid
+# sequenceDiagram whose every line is a statement of the grammar (no
+# Mermaid parser is packaged in Debian: mermaid-cli is not, so the
+# structure is checked here line by line).
+. "${top_srcdir:-.}/tests/kernel/lib.sh"
+require_netns
+require_cmd "xmllint (libxml2-utils), rsvg-convert (librsvg2-bin) or python3" \
+	xmllint rsvg-convert python3
+
+T=$(mktemp -d)
+export T
+trap 'rm -rf "$T"' EXIT
+
+# Short connections to 127.0.0.1:7000 until $T/stop exists: connect, send,
+# the client closes first (TIME-WAIT), the server then closes.
+cat >"$T/work.py" <<'PY'
+import os, socket, sys, threading, time
+T = sys.argv[1]
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", 7000))
+srv.listen(16)
+def serve():
+    while True:
+        c, _ = srv.accept()
+        while c.recv(4096):
+            pass
+        c.close()
+threading.Thread(target=serve, daemon=True).start()
+open(os.path.join(T, "ready"), "w").close()
+while not os.path.exists(os.path.join(T, "stop")):
+    c = socket.create_connection(("127.0.0.1", 7000))
+    c.sendall(b"hello")
+    c.close()
+    time.sleep(0.3)
+PY
+
+# run FORMAT END: tcpladder writes ladders in FORMAT to $T/FORMAT until
+# one ends (END seen), while the workload makes connections.
+run() {
+	rm -f "$T/stop" "$T/ready"
+	in_netns '
+		python3 "$T/work.py" "$T" 2>"$T/work.err" &
+		wp=$!
+		wait_for 60 test -e "$T/ready" || exit 1
+		"$TCPLADDER" --events --ladder --ladder-format='"$1"' -d 0.1 \
+			>"$T/'"$1"'" 2>"$T/'"$1"'.err" &
+		tp=$!
+		wait_for 120 grep -q -- "'"$2"'" "$T/'"$1"'"
+		r=$?
+		end_pid INT $tp
+		echo $? >"$T/'"$1"'.rc"
+		touch "$T/stop"
+		wait $wp
+		exit $r
+	'
+}
+
+# ---- SVG ----
+check "svg: a connection's ladder is written" run svg '</svg>'
+check "svg: exit 0 on SIGINT" [ "$(cat "$T/svg.rc")" = 0 ]
+check "svg: nothing on stderr" [ ! -s "$T/svg.err" ]
+[ -s "$T/svg.err" ] && diag "$T/svg.err"
+awk '/^<\?xml / { p = 1 } p { print } /^<\/svg>$/ { exit }' "$T/svg" >"$T/one.svg"
+check "svg: the first document is valid XML" xmllint --noout "$T/one.svg"
+X() { xmllint --xpath "$1" "$T/one.svg" 2>/dev/null; }
+check "svg: the SVG namespace" [ "$(X 'namespace-uri(/*)')" = http://www.w3.org/2000/svg ]
+check "svg: two lifelines" [ "$(X 'count(//*[local-name()="line"][starts-with(@class,"life")])')" = 2 ]
+check "svg: the server's address heads B" \
+	[ "$(X 'count(//*[local-name()="text"][.="B 127.0.0.1:7000 (server)"])')" = 1 ]
+check "svg: the SYN, the FINs and the ACKs are arrows" bash -c "
+	[ \"\$(xmllint --xpath 'count(//*[local-name()=\"text\"][contains(@class,\"label\")])' '$T/one.svg')\" -ge 7 ] &&
+	grep -qE '>~?SYN</text>' '$T/one.svg' && grep -qE '>~?FIN</text>' '$T/one.svg'"
+check "svg: the client ends in TIME-WAIT" grep -qE '>~?TIME-WAIT</text>' "$T/one.svg"
+check "svg: every document is whole" \
+	[ "$(grep -c '^<?xml ' "$T/svg")" = "$(grep -c '^</svg>$' "$T/svg")" ]
+check "svg: rsvg-convert draws it" rsvg-convert -o "$T/one.png" "$T/one.svg"
+check "svg: at the SVG's size" bash -c "
+	[ \"\$(python3 '${top_srcdir:-.}/tests/render/pngcheck.py' '$T/one.png' | head -1)\" = \
+	  \"size \$(xmllint --xpath 'concat(/*/@width, \" \", /*/@height)' '$T/one.svg')\" ]"
+
+# ---- Mermaid ----
+check "mermaid: a connection's diagram is written" run mermaid 'A: OK, bye'
+check "mermaid: exit 0 on SIGINT" [ "$(cat "$T/mermaid.rc")" = 0 ]
+check "mermaid: nothing on stderr" [ ! -s "$T/mermaid.err" ]
+awk '/^sequenceDiagram$/ { p = 1 } p && /^$/ { exit } p' "$T/mermaid" >"$T/one.mmd"
+diag "$T/one.mmd"
+check "mermaid: starts with sequenceDiagram" [ "$(head -1 "$T/one.mmd")" = sequenceDiagram ]
+check "mermaid: A and B are declared before use" bash -c "
+	head -4 '$T/one.mmd' | grep -c '^    participant [AB] as ' | grep -qx 2"
+check "mermaid: every line a statement of the grammar" bash -c "
+	tail -n +2 '$T/one.mmd' | grep -Ev '^    (%%|participant [AB] as .|[AB]-?->>[AB]: .|Note (left of A|right of B|over A,B): .|title .)' |
+	{ ! grep -q .; }"
+check "mermaid: no raw ';' or '#' in a statement's text" bash -c "
+	tail -n +2 '$T/one.mmd' | grep -v '^    %%' | sed 's/#[0-9]*;//g' | { ! grep -q '[;#]'; }"
+check "mermaid: the handshake's SYN" grep -qE '^    A-?->>B: ~?SYN ' "$T/one.mmd"
+check "mermaid: the client's FIN" grep -qE '^    A-?->>B: ~?FIN ' "$T/one.mmd"
+done_testing
