@@ -1,6 +1,7 @@
 /* tui: curses set-up, the event loop of the interactive view, blitting. */
 #include <curses.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <poll.h>
@@ -14,6 +15,7 @@
 #include "tcpladder/clock.h"
 #include "tcpladder/demo.h"
 #include "tcpladder/engine.h"
+#include "tcpladder/ladderexport.h"
 #include "tcpladder/runtime.h"
 #include "tcpladder/tui.h"
 #include "tcpladder/ui.h"
@@ -280,6 +282,73 @@ static bool step_key(struct tui *t, int key)
 	return true;
 }
 
+static int write_file(const char *path, const struct tl_buf *b)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	for (size_t off = 0; off < b->len;) {
+		ssize_t n = write(fd, b->data + off, b->len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int err = errno;
+			close(fd);
+			return -err;
+		}
+		off += (size_t)n;
+	}
+	return close(fd) < 0 ? -errno : 0;
+}
+
+/* x on the ladder screen: the ladder shown, as text, SVG and Mermaid, in
+ * ./tcpladder-ladder-COOKIE.{txt,svg,mmd}; the footer says where. */
+static void save_ladder(struct tui *t, const struct tl_ui_input *in)
+{
+	struct tl_ui *ui = &t->ui;
+	size_t n;
+	const struct tl_conn *cn = NULL,
+			     *conns = tl_tracker_conns((struct tl_tracker *)in->tracker, &n);
+	for (size_t i = 0; i < n && !cn; i++)
+		if (conns[i].id == ui->detail_id)
+			cn = &conns[i];
+	if (!cn || !ui->ladder)
+		return;
+	/* the caption: where the connection lives and whose it is */
+	struct tl_buf cap, out;
+	tl_buf_init(&cap);
+	tl_buf_init(&out);
+	tl_buf_printf(&cap, "tcpladder: cookie 0x%llx, netns %s",
+		      (unsigned long long)cn->sock.cookie,
+		      cn->ns < in->n_ns ? in->ns_names[cn->ns] : "?");
+	const struct tl_owner *ow =
+	    in->owners && cn->sock.inode ? tl_owners_find(in->owners, cn->sock.inode) : NULL;
+	if (ow)
+		tl_buf_printf(&cap, ", pid %d %s", ow->pid, ow->comm);
+	char path[64], msg[320];
+	int err = 0;
+	for (int f = 0; f < TL_LADDER_FMT_N && !err; f++) {
+		struct tl_ladder_export x = {.format = f,
+					     .lang = t->canvas.g->ascii ? "en" : ui->lang,
+					     .ascii = t->canvas.g->ascii,
+					     .legend = true,
+					     .caption = cap.data};
+		tl_buf_reset(&out);
+		tl_ladder_export(ui->ladder, &x, &out);
+		snprintf(path, sizeof(path), "./tcpladder-ladder-0x%llx.%s",
+			 (unsigned long long)cn->sock.cookie, tl_ladder_format_ext(f));
+		err = write_file(path, &out);
+	}
+	if (err)
+		snprintf(msg, sizeof(msg), "cannot save the ladder: %s: %s", path, strerror(-err));
+	else
+		snprintf(msg, sizeof(msg), "ladder saved: ./tcpladder-ladder-0x%llx.txt .svg .mmd",
+			 (unsigned long long)cn->sock.cookie);
+	tl_ui_message(ui, msg);
+	tl_buf_fini(&cap);
+	tl_buf_fini(&out);
+}
+
 /* Keys, the mouse and resizes, then what they asked of the engine. */
 static void read_keys(struct tui *t, const struct tl_ui_input *in)
 {
@@ -320,6 +389,11 @@ static void read_keys(struct tui *t, const struct tl_ui_input *in)
 		}
 	}
 	struct tl_engine *e = tl_runtime_engine(t->rt);
+	if (ui->save_ladder) {
+		save_ladder(t, in);
+		ui->save_ladder = false;
+		t->redraw = true;
+	}
 	if (ui->toggle_pause) {
 		tl_engine_set_paused(e, !in->stats.paused);
 		ui->toggle_pause = false;

@@ -201,10 +201,12 @@ void tl_uidetail_draw(struct tl_canvas *c, const struct tl_ui *ui, const struct 
 		draw_lesson(c, ui, y, lw);
 	else
 		draw_ladder(c, (struct tl_ui *)ui, in, cn, peer, y, lw);
-	tl_canvas_text(
-	    c, 0, c->h - 1, c->w, TL_ST_KEY,
+	const char *keys =
 	    lab ? "Up/Down step  m mark  e explain  w why  r replay  p pause  s step  [ ] "
 		  "speed  Esc back"
 		: "Up/Down step  m mark  e explain  r replay  p pause  s step  [ ] speed  Esc "
-		  "back");
+		  "back";
+	/* x (save) where there is room: at 80 columns the others fill the line */
+	tl_canvas_printf(c, 0, c->h - 1, c->w, TL_ST_KEY, "%s%s", keys,
+			 (int)strlen(keys) + 8 <= c->w ? "  x save" : "");
 }

@@ -144,6 +144,8 @@ struct tl_ui {
 	/* requests for the shell, cleared by it */
 	bool quit;
 	bool toggle_pause;
+	/* x on the ladder screen: write the ladder shown to files */
+	bool save_ladder;
 	int delay_step; /* +1 slower, -1 faster */
 	bool rows_dirty;
 	uint64_t rows_generation;  /* the tracker's generation the rows were built from */

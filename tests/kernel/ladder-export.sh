@@ -4,15 +4,21 @@
 # document that xmllint accepts (and rsvg-convert draws), or a Mermaid
 # sequenceDiagram whose every line is a statement of the grammar (no
 # Mermaid parser is packaged in Debian: mermaid-cli is not, so the
-# structure is checked here line by line).
+# structure is checked here line by line).  Then the ladder screen's x
+# key, in tmux: it writes the ladder shown in the three formats.
 . "${top_srcdir:-.}/tests/kernel/lib.sh"
 require_netns
-require_cmd "xmllint (libxml2-utils), rsvg-convert (librsvg2-bin) or python3" \
-	xmllint rsvg-convert python3
+require_cmd "xmllint (libxml2-utils), rsvg-convert (librsvg2-bin), python3 or tmux" \
+	xmllint rsvg-convert python3 tmux
 
 T=$(mktemp -d)
 export T
-trap 'rm -rf "$T"' EXIT
+cleanup() {
+	touch "$T/stop"
+	tmux -S "$T/sock" kill-server 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
 
 # Short connections to 127.0.0.1:7000 until $T/stop exists: connect, send,
 # the client closes first (TIME-WAIT), the server then closes.
@@ -98,4 +104,54 @@ check "mermaid: no raw ';' or '#' in a statement's text" bash -c "
 	tail -n +2 '$T/one.mmd' | grep -v '^    %%' | sed 's/#[0-9]*;//g' | { ! grep -q '[;#]'; }"
 check "mermaid: the handshake's SYN" grep -qE '^    A-?->>B: ~?SYN ' "$T/one.mmd"
 check "mermaid: the client's FIN" grep -qE '^    A-?->>B: ~?FIN ' "$T/one.mmd"
+
+# ---- the ladder screen: x saves the ladder shown ----
+# One connection held open, from port 41000 to 7000, until $T/stop.
+cat >"$T/hold.py" <<'PY'
+import os, socket, sys, time
+T = sys.argv[1]
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", 7000))
+srv.listen(4)
+c = socket.socket()
+c.bind(("127.0.0.1", 41000))
+c.connect(("127.0.0.1", 7000))
+s, _ = srv.accept()
+while os.path.isdir(T) and not os.path.exists(os.path.join(T, "stop")):
+    time.sleep(0.1)
+PY
+rm -f "$T/stop"
+mkdir "$T/save"
+TM=(-S "$T/sock")
+netns_run bash -c '
+	ip link set lo up
+	tmux -S "$0" -f /dev/null new-session -d -s main -x 120 -y 40 \
+		"cd \"$T/save\" && { python3 \"$T/hold.py\" \"$T\" 2>\"$T/hold.err\" & }
+		 LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen \"$TCPLADDER\" -d 0.2 2>\"$T/ui.err\"
+		 echo EXIT=\$?; sleep 600"
+' "$T/sock"
+check "ui: the held connection is in the table" wait_screen "127.0.0.1:41000"
+tm send-keys -t main /
+tm send-keys -t main -l 41000
+check "ui: search finds it" wait_screen "Search: 41000"
+tm send-keys -t main Enter
+tm send-keys -t main Enter
+check "ui: its ladder, x among the keys" wait_screen "x save"
+check "ui: the handshake is drawn" wait_screen "SYN+ACK"
+tm send-keys -t main x
+check "ui: x says where the ladder went" wait_screen "ladder saved: ./tcpladder-ladder-0x"
+saved() { ls "$T/save"/tcpladder-ladder-0x*."$1" 2>/dev/null | head -1; }
+check "ui: three files, text, SVG and Mermaid" bash -c "
+	[ \$(ls '$T/save' | grep -cE '^tcpladder-ladder-0x[0-9a-f]+\.(txt|svg|mmd)$') = 3 ]"
+check "ui: the file named on screen" bash -c "
+	tmux -S '$T/sock' capture-pane -p -t main | grep -qF \"\$(basename '$(saved svg)' .svg).txt .svg .mmd\""
+check "ui: the SVG is valid XML" xmllint --noout "$(saved svg)"
+check "ui: ... captioned with the connection's namespace" grep -q '>tcpladder: cookie 0x[0-9a-f]*, netns ' "$(saved svg)"
+check "ui: ... and holds the handshake" grep -qE '>~?SYN\+ACK</text>' "$(saved svg)"
+check "ui: the text has the legend and the ladder" bash -c "
+	grep -q '^Legend: ' '$(saved txt)' && grep -q '127.0.0.1:41000 (client)' '$(saved txt)'"
+check "ui: the Mermaid diagram" bash -c "head -1 '$(saved mmd)' | grep -qx sequenceDiagram"
+tm send-keys -t main q
+check "ui: back to the table" wait_screen "─ Events "
 done_testing

@@ -12,6 +12,7 @@
 #include "tcpladder/fsm.h"
 #include "tcpladder/ladder.h"
 #include "tcpladder/ladderexport.h"
+#include "tcpladder/ui.h"
 #include "golden.h"
 #include "tap.h"
 
@@ -311,6 +312,26 @@ static void test_formats(void)
 	ok(mermaid_check("graph TD\n") == 1, "... and another kind of diagram");
 }
 
+/* x on the ladder screen asks the shell to save the ladder shown; with
+ * nothing to save it says so. */
+static void test_key(void)
+{
+	struct tl_ui ui;
+	struct tl_ui_input in;
+	struct script sc;
+	memset(&in, 0, sizeof(in));
+	tl_ui_init(&ui);
+	ui.screen = TL_SCREEN_DETAIL;
+	ok(tl_ui_key(&ui, 'x', &in) && !ui.save_ladder, "x with no ladder: nothing to save");
+	is_str(ui.message ? ui.message : "", "no ladder to save yet", "... and it says so");
+	ui.ladder = tl_ladder_new();
+	full_life(&sc, true);
+	tl_ladder_build_events(ui.ladder, sc.ev, sc.n, A_ID, B_ID);
+	ok(tl_ui_key(&ui, 'x', &in) && ui.save_ladder,
+	   "x with a ladder: the shell is asked to save it");
+	tl_ui_fini(&ui);
+}
+
 int main(void)
 {
 	test_formats();
@@ -318,5 +339,6 @@ int main(void)
 	test_one_end();
 	test_rst();
 	test_escaping();
+	test_key();
 	return tap_done();
 }
