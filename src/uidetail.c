@@ -9,6 +9,7 @@
 #include "tcpladder/fsm.h"
 #include "tcpladder/ladder.h"
 #include "tcpladder/ladderview.h"
+#include "tcpladder/narration.h"
 #include "tcpladder/scenario.h"
 #include "tcpladder/tcpstate.h"
 #include "tcpladder/ui.h"
@@ -99,8 +100,12 @@ static void draw_ladder(struct tl_canvas *c, struct tl_ui *ui, const struct tl_u
 	ui->lad_scroll = tl_ladder_fit_scroll(ui->ladder, w, h, &v);
 	v.scroll = ui->lad_scroll;
 	if (!steps) {
-		tl_canvas_text(c, 1, y + 1, c->w - 2, TL_ST_DIM,
-			       "no segment seen yet: the ladder starts with the next state change");
+		struct tl_buf note;
+		tl_buf_init(&note);
+		tl_narration_word(c->g->ascii ? "en" : ui->lang, TL_WORD_NO_SEGMENT, NULL, NULL,
+				  &note);
+		tl_canvas_text(c, 1, y + 1, c->w - 2, TL_ST_DIM, note.data);
+		tl_buf_fini(&note);
 		return;
 	}
 	tl_ladder_draw(ui->ladder, c, 0, y, w, h, &v);
@@ -201,12 +206,16 @@ void tl_uidetail_draw(struct tl_canvas *c, const struct tl_ui *ui, const struct 
 		draw_lesson(c, ui, y, lw);
 	else
 		draw_ladder(c, (struct tl_ui *)ui, in, cn, peer, y, lw);
-	const char *keys =
-	    lab ? "Up/Down step  m mark  e explain  w why  r replay  p pause  s step  [ ] "
-		  "speed  Esc back"
-		: "Up/Down step  m mark  e explain  r replay  p pause  s step  [ ] speed  Esc "
-		  "back";
-	/* x (save) where there is room: at 80 columns the others fill the line */
-	tl_canvas_printf(c, 0, c->h - 1, c->w, TL_ST_KEY, "%s%s", keys,
-			 (int)strlen(keys) + 8 <= c->w ? "  x save" : "");
+	/* the keys in the ladder's language; x (save) where there is room:
+	 * at 80 columns the others fill the line */
+	const char *lang = c->g->ascii ? "en" : ui->lang;
+	struct tl_buf keys;
+	tl_buf_init(&keys);
+	tl_narration_word(lang, lab ? TL_WORD_KEYS_LAB : TL_WORD_KEYS, NULL, NULL, &keys);
+	size_t n = keys.len;
+	tl_narration_word(lang, TL_WORD_KEY_SAVE, NULL, NULL, &keys);
+	if (tl_canvas_text_width(c, keys.data) > c->w)
+		keys.data[n] = '\0';
+	tl_canvas_text(c, 0, c->h - 1, c->w, TL_ST_KEY, keys.data);
+	tl_buf_fini(&keys);
 }
