@@ -489,3 +489,15 @@ const char *tl_narration_why(const char *why, const char *lang)
 			return why_zh[i][1];
 	return why;
 }
+
+const char *tl_narration_lang(const char *asked, const char *locale, bool utf8, const char **why)
+{
+	const char *want = asked ? asked : locale && !strncmp(locale, "zh", 2) ? "zh" : "en";
+	*why = NULL;
+	if (!strcmp(want, "zh") && !utf8) {
+		*why = "the ladder is in English: its Chinese needs a UTF-8 terminal (a UTF-8 "
+		       "locale such as zh_CN.UTF-8, and no --ascii)";
+		return "en";
+	}
+	return !strcmp(want, "zh") ? "zh" : "en";
+}

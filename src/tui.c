@@ -16,6 +16,7 @@
 #include "tcpladder/demo.h"
 #include "tcpladder/engine.h"
 #include "tcpladder/ladderexport.h"
+#include "tcpladder/narration.h"
 #include "tcpladder/runtime.h"
 #include "tcpladder/tui.h"
 #include "tcpladder/ui.h"
@@ -617,6 +618,17 @@ static int run_loop(struct tui *t, char **cause)
 	}
 }
 
+const char *tl_tui_locale_name(void)
+{
+	static const char *const vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
+	for (size_t i = 0; i < TL_ARRAY_SIZE(vars); i++) {
+		const char *v = getenv(vars[i]);
+		if (v && *v)
+			return v;
+	}
+	return NULL;
+}
+
 int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
 	       const struct tl_filter *follow, struct tl_demo *demo)
 {
@@ -654,7 +666,10 @@ int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
 	}
 	tl_canvas_init(&t.canvas, COLS, LINES, t.utf8 ? &tl_glyphs_utf8 : &tl_glyphs_ascii);
 	tl_ui_init(&t.ui);
-	t.ui.lang = o->lang ? o->lang : "en";
+	const char *why;
+	t.ui.lang = tl_narration_lang(o->lang, tl_tui_locale_name(), t.utf8, &why);
+	if (why) /* said once, in the footer */
+		tl_ui_message(&t.ui, why);
 	t.redraw = true;
 
 	int ret = run_loop(&t, &cause);

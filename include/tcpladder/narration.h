@@ -68,6 +68,12 @@ void tl_narration_word(const char *lang, enum tl_narration_word w, const char *a
  * reason itself when it has no translation. */
 const char *tl_narration_why(const char *why, const char *lang);
 
+/* The narration's language: asked (--lang, or NULL), else Chinese when
+ * the locale's name (LC_ALL, LC_MESSAGES or LANG, the first set) starts
+ * with "zh", else English.  Chinese needs UTF-8 (utf8: the terminal shows
+ * it): without, English, and *why says why (static); else *why is NULL. */
+const char *tl_narration_lang(const char *asked, const char *locale, bool utf8, const char **why);
+
 /* "512 B", "4.1 KB", "12.5 MB". */
 void tl_narration_bytes(uint64_t bytes, char *out, size_t len);
 /* The time of day of a wall-clock time, local: "08:01:02.345". */

@@ -52,7 +52,7 @@ run() {
 		python3 "$T/work.py" "$T" 2>"$T/work.err" &
 		wp=$!
 		wait_for 60 test -e "$T/ready" || exit 1
-		"$TCPLADDER" --events --ladder --ladder-format='"$1"' -d 0.1 \
+		LC_ALL=C "$TCPLADDER" --events --ladder --ladder-format='"$1"' -d 0.1 \
 			>"$T/'"$1"'" 2>"$T/'"$1"'.err" &
 		tp=$!
 		wait_for 120 grep -q -- "'"$2"'" "$T/'"$1"'"
@@ -154,4 +154,35 @@ check "ui: the text has the legend and the ladder" bash -c "
 check "ui: the Mermaid diagram" bash -c "head -1 '$(saved mmd)' | grep -qx sequenceDiagram"
 tm send-keys -t main q
 check "ui: back to the table" wait_screen "─ Events "
+tm kill-server
+
+# ---- --lang zh on the ladder screen; a Chinese locale without UTF-8 ----
+# ui LOCALE-ENV ARGS: the view in tmux (a fresh namespace, the held
+# connection) with the locale's variables given.
+ui() {
+	local env=$1
+	shift
+	tm kill-server 2>/dev/null
+	netns_run bash -c '
+		ip link set lo up
+		tmux -S "$0" -f /dev/null new-session -d -s main -x 120 -y 40 \
+			"cd \"$T/save\" && { python3 \"$T/hold.py\" \"$T\" 2>\"$T/hold.err\" & }
+			 env -u LC_ALL -u LC_MESSAGES -u LANG $1 TERM=screen \"$TCPLADDER\" -d 0.2 $2
+			 echo EXIT=\$?; sleep 600"
+	' "$T/sock" "$env" "$*"
+}
+ui "LC_ALL=C.UTF-8" --lang zh
+check "zh: the view starts" wait_screen "127.0.0.1:41000"
+tm send-keys -t main /
+tm send-keys -t main -l 41000
+tm send-keys -t main Enter
+tm send-keys -t main Enter
+check "zh: the ladder screen's keys in Chinese" wait_screen "m 标记"
+check "zh: the step in Chinese" wait_screen "步："
+check "zh: no row starts with '。' or '，'" bash -c "
+	! tmux -S '$T/sock' capture-pane -p -t main | grep -qE '(^|│ *)[。，]'"
+ui "LANG=zh_CN.GB18030"
+check "a Chinese locale without UTF-8: says why the ladder is English" \
+	wait_screen "the ladder is in English: its Chinese needs a UTF-8"
+tm kill-server
 done_testing

@@ -12,6 +12,7 @@
 #include "tcpladder/fsm.h"
 #include "tcpladder/ladder.h"
 #include "tcpladder/ladderexport.h"
+#include "tcpladder/narration.h"
 #include "tcpladder/ui.h"
 #include "golden.h"
 #include "tap.h"
@@ -332,6 +333,25 @@ static void test_key(void)
 	tl_ui_fini(&ui);
 }
 
+/* The narration's language: --lang, else the locale's; Chinese only in
+ * UTF-8, else English with the reason. */
+static void test_lang(void)
+{
+	const char *why;
+	is_str(tl_narration_lang(NULL, "zh_CN.UTF-8", true, &why), "zh", "zh_CN.UTF-8: Chinese");
+	ok(!why, "... with nothing to say");
+	is_str(tl_narration_lang(NULL, "zh_TW.UTF-8", true, &why), "zh", "zh_TW.UTF-8: Chinese");
+	is_str(tl_narration_lang(NULL, "en_US.UTF-8", true, &why), "en", "en_US.UTF-8: English");
+	is_str(tl_narration_lang(NULL, NULL, true, &why), "en", "no locale: English");
+	is_str(tl_narration_lang("en", "zh_CN.UTF-8", true, &why), "en", "--lang en wins");
+	ok(!why, "... silently");
+	is_str(tl_narration_lang(NULL, "zh_CN.GB18030", false, &why), "en",
+	       "a Chinese locale that is not UTF-8: English");
+	ok(why && strstr(why, "needs a UTF-8 terminal"), "... saying why");
+	is_str(tl_narration_lang("zh", "C", false, &why), "en", "--lang zh without UTF-8: English");
+	ok(why != NULL, "... saying why");
+}
+
 int main(void)
 {
 	test_formats();
@@ -340,5 +360,6 @@ int main(void)
 	test_rst();
 	test_escaping();
 	test_key();
+	test_lang();
 	return tap_done();
 }
