@@ -232,6 +232,18 @@ int tl_canvas_text(struct tl_canvas *c, int x, int y, int maxw, int style, const
 	return tl_canvas_textn(c, x, y, maxw, style, s, strlen(s));
 }
 
+/* CJK punctuation that never starts a line (it closes what is before it):
+ * a break before a wide character is allowed, but not before these. */
+static bool closing_punct(uint32_t cp)
+{
+	static const uint32_t list[] = {0x3001, 0x3002, 0xff0c, 0xff0e, 0xff1a, 0xff1b, 0xff1f,
+					0xff01, 0xff09, 0x300d, 0x300f, 0x3011, 0x300b, 0x3009};
+	for (size_t i = 0; i < TL_ARRAY_SIZE(list); i++)
+		if (cp == list[i])
+			return true;
+	return false;
+}
+
 int tl_canvas_wrap(struct tl_canvas *c, int x, int y, int w, int maxrows, int style, const char *s)
 {
 	int rows = 0;
@@ -241,7 +253,7 @@ int tl_canvas_wrap(struct tl_canvas *c, int x, int y, int w, int maxrows, int st
 		while (*q && *q != '\n') {
 			uint32_t cp;
 			int n = tl_utf8_decode(q, &cp), cw = glyph_width(c, cp);
-			if (cw == 2 && q > s) {
+			if (cw == 2 && q > s && !closing_punct(cp)) {
 				brk = q;
 				next = q;
 			}

@@ -367,8 +367,8 @@ static void do_lookups(struct tl_engine *e, uint64_t now, double wall)
 		if (r == 0 || r == -ENOENT) {
 			const struct tl_sock *res = r == 0 ? &out : NULL;
 			rec_lookup(e, e->lk[i].ns, e->lk[i].sock.cookie, res);
-			tl_tracker_lookup_result(e->tracker, e->lk[i].ns, e->lk[i].sock.cookie,
-						 res, now, wall);
+			tl_tracker_lookup_result(e->tracker, e->lk[i].ns, e->lk[i].sock.cookie, res,
+						 now, wall);
 		}
 		/* Other errors: leave it to the next dump. */
 	}
@@ -973,8 +973,8 @@ void tl_engine_replay(struct tl_engine *e, const struct tl_rop *op, uint64_t now
 	case TL_ROP_LOOKUP:
 		if (known) {
 			e->st.lookups++;
-			tl_tracker_lookup_result(t, op->ns, op->cookie, op->found ? &op->sock : NULL,
-						 now, wall);
+			tl_tracker_lookup_result(t, op->ns, op->cookie,
+						 op->found ? &op->sock : NULL, now, wall);
 		}
 		break;
 	case TL_ROP_OBSERVE:

@@ -261,11 +261,12 @@ static void draw_label_row(const struct tl_ladder_step *s, struct tl_canvas *c, 
 		int nx = (s->from == 1 ? g->xb : g->xa) + 2, nw = g->x + g->w - nx;
 		if (s->kind == TL_LADDER_SEEN) {
 			char t[32];
-			tl_buf_printf(&b, "first seen in %s", tl_tcp_state_name(s->state));
+			tl_narration_word(lang, TL_WORD_FIRST_SEEN, tl_tcp_state_name(s->state),
+					  NULL, &b);
 			tl_narration_clock_time(s->wall, t, sizeof(t));
 			tl_canvas_text(c, nx, y, nw, TL_ST_DIM, b.data);
 			tl_buf_reset(&b);
-			tl_buf_printf(&b, "at %s", t);
+			tl_narration_word(lang, TL_WORD_AT_TIME, t, NULL, &b);
 			tl_canvas_text(c, nx, y + 1, nw, TL_ST_DIM, b.data);
 		} else {
 			tl_narration_label(s, &b);
@@ -276,7 +277,13 @@ static void draw_label_row(const struct tl_ladder_step *s, struct tl_canvas *c, 
 	}
 	if (s->inferred && s->kind != TL_LADDER_STATE)
 		tl_buf_puts(&b, "~");
-	tl_narration_label(s, &b);
+	if (s->kind == TL_LADDER_STATE) /* a reason, not a segment's name */
+		tl_buf_puts(&b, tl_narration_why(s->side[s->from < 0 ? 0 : s->from].why
+						     ? s->side[s->from < 0 ? 0 : s->from].why
+						     : "state change",
+						 lang));
+	else
+		tl_narration_label(s, &b);
 	int span = g->xb - g->xa - 1;
 	int lw = TL_MIN(tl_canvas_text_width(c, b.data), span);
 	int st = s->kind == TL_LADDER_STATE ? TL_ST_DIM : s->inferred ? TL_ST_INFERRED : TL_ST_BOLD;
@@ -410,7 +417,8 @@ struct pane {
 	struct tl_canvas *c;
 	int x, y, w, end;
 	bool side;
-	struct tl_buf b; /* scratch for the paragraph being written */
+	const char *lang; /* the words' language */
+	struct tl_buf b;  /* scratch for the paragraph being written */
 };
 
 /* A paragraph on the pane's next rows, indented. */
@@ -420,7 +428,7 @@ static void para(struct pane *p, int indent, int style, const char *s)
 }
 
 static void side_line(const struct tl_ladder *l, const struct tl_ladder_step *s, int x,
-		      const struct tl_canvas *c, struct tl_buf *b)
+		      const struct tl_canvas *c, const char *lang, struct tl_buf *b)
 {
 	const struct tl_ladder_side *sd = &s->side[x];
 	tl_buf_printf(b, "%c: ", x ? 'B' : 'A');
@@ -432,25 +440,32 @@ static void side_line(const struct tl_ladder *l, const struct tl_ladder_step *s,
 	else if (sd->after)
 		tl_buf_printf(b, "%s", tl_tcp_state_name(sd->after));
 	else
-		tl_buf_puts(b, "(not yet)");
+		tl_narration_word(lang, TL_WORD_NOT_YET, NULL, NULL, b);
 	if (sd->change && sd->inferred)
-		tl_buf_puts(b, tl_ladder_known(l, x) ? " (inferred)" : " (derived)");
+		tl_narration_word(lang, tl_ladder_known(l, x) ? TL_WORD_INFERRED : TL_WORD_DERIVED,
+				  NULL, NULL, b);
 }
 
 /* Nothing selected: the connection as a whole. */
 static void pane_overview(const struct tl_ladder *l, struct pane *p)
 {
-	tl_canvas_text(p->c, p->x, p->y++, p->w, TL_ST_TITLE,
-		       p->side ? "Connection" : " Connection ");
+	tl_buf_reset(&p->b);
+	tl_buf_puts(&p->b, p->side ? "" : " ");
+	tl_narration_word(p->lang, TL_WORD_CONNECTION, NULL, NULL, &p->b);
+	tl_buf_puts(&p->b, p->side ? "" : " ");
+	tl_canvas_text(p->c, p->x, p->y++, p->w, TL_ST_TITLE, p->b.data);
 	for (int x = 0; x < 2 && p->y < p->end; x++) {
 		int st = tl_ladder_final_state(l, x);
 		tl_buf_reset(&p->b);
-		tl_buf_printf(&p->b, "%c: %s%s", x ? 'B' : 'A', st ? tl_tcp_state_name(st) : "?",
-			      tl_ladder_known(l, x) ? "" : " (derived)");
+		tl_buf_printf(&p->b, "%c: %s", x ? 'B' : 'A', st ? tl_tcp_state_name(st) : "?");
+		if (!tl_ladder_known(l, x))
+			tl_narration_word(p->lang, TL_WORD_DERIVED, NULL, NULL, &p->b);
 		tl_canvas_text(p->c, p->x, p->y++, p->w, TL_ST_NORMAL, p->b.data);
 	}
+	char n[24];
+	snprintf(n, sizeof(n), "%zu", tl_ladder_steps(l));
 	tl_buf_reset(&p->b);
-	tl_buf_printf(&p->b, "%zu steps; select one for its details", tl_ladder_steps(l));
+	tl_narration_word(p->lang, TL_WORD_STEPS_HINT, n, NULL, &p->b);
 	para(p, 0, TL_ST_DIM, p->b.data);
 }
 
@@ -458,9 +473,12 @@ static void pane_overview(const struct tl_ladder *l, struct pane *p)
 static void pane_title(const struct tl_ladder *l, struct pane *p, int sel)
 {
 	const struct tl_ladder_step *s = tl_ladder_step(l, (size_t)sel);
+	char at[16], of[24];
+	snprintf(at, sizeof(at), "%d", sel + 1);
+	snprintf(of, sizeof(of), "%zu", tl_ladder_steps(l));
 	tl_buf_reset(&p->b);
-	tl_buf_printf(&p->b, p->side ? "Step %d/%zu: " : " Step %d/%zu: ", sel + 1,
-		      tl_ladder_steps(l));
+	tl_buf_puts(&p->b, p->side ? "" : " ");
+	tl_narration_word(p->lang, TL_WORD_STEP, at, of, &p->b);
 	tl_narration_label(s, &p->b);
 	if ((s->kind == TL_LADDER_ARROW || s->kind == TL_LADDER_DATA) && s->from >= 0)
 		tl_buf_printf(&p->b, " %c%s%c", s->from ? 'B' : 'A', p->c->g->to,
@@ -478,18 +496,28 @@ static void pane_when(const struct tl_ladder *l, struct pane *p, int sel, int ma
 	uint64_t lo, hi;
 	int k = tl_ladder_window(l, (size_t)sel, &lo, &hi);
 	tl_buf_reset(&p->b);
-	tl_narration_elapsed(hi, t, sizeof(t));
-	tl_narration_elapsed(lo, t0, sizeof(t0));
-	if (s->kind == TL_LADDER_SEEN)
-		tl_buf_printf(&p->b, "at %s, observed", t);
-	else if (k > 0)
-		tl_buf_printf(&p->b, "at %s exactly, %s", t, s->inferred ? "inferred" : "observed");
-	else if (k == 0)
-		tl_buf_printf(&p->b, "between %s and %s (two samples), %s", t0, t,
-			      s->inferred ? "inferred" : "observed");
-	else
-		tl_buf_printf(&p->b, "at or before %s (between two samples), %s", t,
-			      s->inferred ? "inferred" : "observed");
+	if (!p->lang || strcmp(p->lang, "zh")) {
+		tl_narration_elapsed(hi, t, sizeof(t));
+		tl_narration_elapsed(lo, t0, sizeof(t0));
+		if (s->kind == TL_LADDER_SEEN)
+			tl_buf_printf(&p->b, "at %s, observed", t);
+		else if (k > 0)
+			tl_buf_printf(&p->b, "at %s exactly, %s", t,
+				      s->inferred ? "inferred" : "observed");
+		else if (k == 0)
+			tl_buf_printf(&p->b, "between %s and %s (two samples), %s", t0, t,
+				      s->inferred ? "inferred" : "observed");
+		else
+			tl_buf_printf(&p->b, "at or before %s (between two samples), %s", t,
+				      s->inferred ? "inferred" : "observed");
+	} else {
+		tl_narration_elapsed(tl_ladder_elapsed(l, (size_t)sel), t, sizeof(t));
+		tl_narration_word(p->lang,
+				  s->kind == TL_LADDER_SEEN ? TL_WORD_AT_SEEN
+				  : s->inferred             ? TL_WORD_AT_INFERRED
+							    : TL_WORD_AT_OBSERVED,
+				  t, NULL, &p->b);
+	}
 	para(p, 0, s->inferred ? TL_ST_INFERRED : TL_ST_NORMAL, p->b.data);
 	if (s->link && p->y < p->end) {
 		tl_buf_reset(&p->b);
@@ -505,31 +533,42 @@ static void pane_when(const struct tl_ladder *l, struct pane *p, int sel, int ma
 	}
 	if (mark >= 0 && mark < (int)tl_ladder_steps(l) && mark != sel && p->y < p->end) {
 		uint64_t a = tl_ladder_step(l, (size_t)mark)->mono_ns, z = s->mono_ns;
-		uint64_t mlo, mhi;
-		int mk = tl_ladder_window(l, (size_t)mark, &mlo, &mhi);
-		tl_buf_reset(&p->b);
-		if (k != 0 && mk != 0) { /* two times, exact or bounds */
-			tl_buf_printf(&p->b, "%.3f s %s the mark (step %d)",
-				      (double)(a > z ? a - z : z - a) / 1e9,
-				      z >= a ? "after" : "before", mark + 1);
+		if (!p->lang || strcmp(p->lang, "zh")) {
+			uint64_t mlo, mhi;
+			int mk = tl_ladder_window(l, (size_t)mark, &mlo, &mhi);
+			tl_buf_reset(&p->b);
+			if (k != 0 && mk != 0) { /* two times, exact or bounds */
+				tl_buf_printf(&p->b, "%.3f s %s the mark (step %d)",
+					      (double)(a > z ? a - z : z - a) / 1e9,
+					      z >= a ? "after" : "before", mark + 1);
+			} else {
+				/* either end a window: the interval is one too (an
+				 * end known only as a bound may be as early as 0) */
+				uint64_t slo = k >= 0 ? lo : 0, sm = mk >= 0 ? mlo : 0;
+				bool after = hi >= mhi;
+				uint64_t far = after ? hi - sm : mhi - slo;
+				uint64_t near =
+				    after ? (slo > mhi ? slo - mhi : 0) : (sm > hi ? sm - hi : 0);
+				tl_buf_printf(&p->b,
+					      "between %.3f and %.3f s %s the mark (step %d)",
+					      (double)near / 1e9, (double)far / 1e9,
+					      after ? "after" : "before", mark + 1);
+			}
 		} else {
-			/* either end a window: the interval is one too (an
-			 * end known only as a bound may be as early as 0) */
-			uint64_t slo = k >= 0 ? lo : 0, sm = mk >= 0 ? mlo : 0;
-			bool after = hi >= mhi;
-			uint64_t far = after ? hi - sm : mhi - slo;
-			uint64_t near =
-			    after ? (slo > mhi ? slo - mhi : 0) : (sm > hi ? sm - hi : 0);
-			tl_buf_printf(&p->b, "between %.3f and %.3f s %s the mark (step %d)",
-				      (double)near / 1e9, (double)far / 1e9,
-				      after ? "after" : "before", mark + 1);
+			char d[32], m[16];
+			snprintf(d, sizeof(d), "%.3f", (double)(a > z ? a - z : z - a) / 1e9);
+			snprintf(m, sizeof(m), "%d", mark + 1);
+			tl_buf_reset(&p->b);
+			tl_narration_word(p->lang,
+					  z >= a ? TL_WORD_AFTER_MARK : TL_WORD_BEFORE_MARK, d, m,
+					  &p->b);
 		}
 		/* an inferred step in between has no time of its own */
 		bool guessed = false;
 		for (int i = TL_MIN(mark, sel); i <= TL_MAX(mark, sel); i++)
 			guessed |= tl_ladder_step(l, (size_t)i)->inferred;
 		if (guessed)
-			tl_buf_puts(&p->b, "; it spans an inferred step: a bound, not a measure");
+			tl_narration_word(p->lang, TL_WORD_SPANS, NULL, NULL, &p->b);
 		para(p, 0, TL_ST_KEY, p->b.data);
 	}
 }
@@ -537,12 +576,14 @@ static void pane_when(const struct tl_ladder *l, struct pane *p, int sel, int ma
 /* Each side's counters at the step; the data a data step carried. */
 static void pane_counters(const struct tl_ladder_step *s, struct pane *p)
 {
-	char ba[32], br[32];
+	char ba[32], br[32], n[32], m[32];
 	if (s->kind == TL_LADDER_DATA && p->y < p->end) {
 		tl_buf_reset(&p->b);
 		tl_narration_bytes(s->bytes, ba, sizeof(ba));
-		tl_buf_printf(&p->b, "carried %llu bytes (%s) in %u segments",
-			      (unsigned long long)s->bytes, ba, s->segs);
+		snprintf(n, sizeof(n), "%llu", (unsigned long long)s->bytes);
+		snprintf(m, sizeof(m), "%u", s->segs);
+		tl_narration_word(p->lang, TL_WORD_CARRIED, n, ba, &p->b);
+		tl_narration_word(p->lang, TL_WORD_IN_SEGS, m, NULL, &p->b);
 		para(p, 0, TL_ST_NORMAL, p->b.data);
 	}
 	for (int x = 0; x < 2 && p->y < p->end; x++) {
@@ -552,15 +593,20 @@ static void pane_counters(const struct tl_ladder_step *s, struct pane *p)
 		tl_buf_reset(&p->b);
 		tl_narration_bytes(in->bytes_acked, ba, sizeof(ba));
 		tl_narration_bytes(in->bytes_received, br, sizeof(br));
-		tl_buf_printf(&p->b, "%c counters:", x ? 'B' : 'A');
-		if (in->have & TL_INFO_RTT)
-			tl_buf_printf(&p->b, " rtt %.2f ms", in->rtt_us / 1000.0);
+		tl_narration_word(p->lang, TL_WORD_COUNTERS, x ? "B" : "A", NULL, &p->b);
+		if (in->have & TL_INFO_RTT) {
+			snprintf(n, sizeof(n), "%.2f", in->rtt_us / 1000.0);
+			tl_narration_word(p->lang, TL_WORD_RTT, n, NULL, &p->b);
+		}
 		if (in->have & TL_INFO_BYTES_ACKED)
-			tl_buf_printf(&p->b, ", sent %s", ba);
+			tl_narration_word(p->lang, TL_WORD_SENT, ba, NULL, &p->b);
 		if (in->have & TL_INFO_BYTES_RECEIVED)
-			tl_buf_printf(&p->b, ", received %s", br);
-		if (in->have & TL_INFO_SEGS)
-			tl_buf_printf(&p->b, ", segs %u out %u in", in->segs_out, in->segs_in);
+			tl_narration_word(p->lang, TL_WORD_RECEIVED, br, NULL, &p->b);
+		if (in->have & TL_INFO_SEGS) {
+			snprintf(n, sizeof(n), "%u", in->segs_out);
+			snprintf(m, sizeof(m), "%u", in->segs_in);
+			tl_narration_word(p->lang, TL_WORD_SEGS, n, m, &p->b);
+		}
 		para(p, 0, TL_ST_NORMAL, p->b.data);
 	}
 }
@@ -588,10 +634,10 @@ static void pane_step(const struct tl_ladder *l, struct pane *p, const struct tl
 	for (int x = 0; x < 2 && p->y < p->end; x++) {
 		const struct tl_ladder_side *sd = &s->side[x];
 		tl_buf_reset(&p->b);
-		side_line(l, s, x, p->c, &p->b);
+		side_line(l, s, x, p->c, lang, &p->b);
 		para(p, 0, sd->inferred ? TL_ST_INFERRED : TL_ST_NORMAL, p->b.data);
 		if (sd->change && sd->why && p->y < p->end)
-			para(p, 3, TL_ST_DIM, sd->why);
+			para(p, 3, TL_ST_DIM, tl_narration_why(sd->why, lang));
 	}
 	pane_counters(s, p);
 	struct tl_ladder_last last;
@@ -703,7 +749,7 @@ static int draw_legend(struct tl_canvas *c, const struct geo *g, int x, int w)
 static void draw_pane(const struct tl_ladder *l, struct tl_canvas *c, const struct geo *g,
 		      const struct tl_ladder_view *v, const char *lang)
 {
-	struct pane p = {.c = c, .y = g->py, .end = g->py + g->ph, .side = g->side};
+	struct pane p = {.c = c, .y = g->py, .end = g->py + g->ph, .side = g->side, .lang = lang};
 	if (g->side) {
 		for (int yy = g->py; yy < g->py + g->ph; yy++)
 			tl_canvas_put(c, g->px, yy, c->g->vline, TL_ST_DIM);

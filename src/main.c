@@ -1,8 +1,11 @@
 /* main: parse options, pick the mode, report errors.  The only place that
  * decides exit statuses. */
 #include <errno.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +20,8 @@
 #include "tcpladder/filter.h"
 #include "tcpladder/steps.h"
 #include "tcpladder/ladder.h"
+#include "tcpladder/ladderexport.h"
+#include "tcpladder/narration.h"
 #include "tcpladder/ladderview.h"
 #include "tcpladder/leak.h"
 #include "tcpladder/nswatch.h"
@@ -366,7 +371,8 @@ static bool finished(const struct tl_conn *c)
  * TIME-WAIT), its ladder as text, once. */
 static void ladder_on_end(struct tl_buf *out, const struct tl_event *ev, struct tl_tracker *t,
 			  const struct tl_steps *steps, struct tl_map *printed,
-			  const struct tl_filter *follow, const struct tl_options *o)
+			  const struct tl_filter *follow, const struct tl_options *o,
+			  const char *lang)
 {
 	uint32_t dummy;
 	if (ev->kind != TL_EV_CLOSE && ev->to != TL_TCP_TIME_WAIT)
@@ -382,8 +388,13 @@ static void ladder_on_end(struct tl_buf *out, const struct tl_event *ev, struct 
 		return;
 	struct tl_ladder *l = tl_ladder_new();
 	tl_ladder_build_steps(l, steps, ev->conn, ev->peer);
-	if (tl_ladder_steps(l)) {
-		tl_ladder_text(l, 100, o->lang ? o->lang : "en", o->ascii, out);
+	if (tl_ladder_steps(l) && o->ladder_format == TL_LADDER_FMT_TEXT) {
+		tl_ladder_text(l, 100, lang, o->ascii, out);
+		tl_buf_putc(out, '\n');
+	} else if (tl_ladder_steps(l)) {
+		/* a whole SVG document or Mermaid diagram for each connection */
+		struct tl_ladder_export x = {.format = o->ladder_format, .lang = lang};
+		tl_ladder_export(l, &x, out);
 		tl_buf_putc(out, '\n');
 	}
 	tl_ladder_free(l);
@@ -506,8 +517,20 @@ static int run_events(const struct tl_options *o, const struct tl_filter *filter
 	tl_buf_init(&out);
 	tl_map_init(&printed);
 	tl_map_init(&matched);
+	/* the ladders' language: --lang, else the locale's; Chinese needs
+	 * UTF-8 (an SVG or a Mermaid file is UTF-8 whatever the terminal) */
+	const char *why = NULL, *lang = "en";
 	if (o->ladder) {
-		/* what the diagrams' marks mean, once, before them */
+		setlocale(LC_CTYPE, "");
+		bool utf8 = o->ladder_format != TL_LADDER_FMT_TEXT ||
+			    (!o->ascii && !strcmp(nl_langinfo(CODESET), "UTF-8"));
+		lang = tl_narration_lang(o->lang, tl_tui_locale_name(), utf8, &why);
+		if (why)
+			say("note: ", why);
+	}
+	if (o->ladder && o->ladder_format == TL_LADDER_FMT_TEXT) {
+		/* what the diagrams' marks mean, once, before them (an SVG or
+		 * a Mermaid diagram holds its own) */
 		tl_ladder_legend(o->ascii ? &tl_glyphs_ascii : &tl_glyphs_utf8, &out);
 		tl_buf_puts(&out, "\n\n");
 	}
@@ -533,7 +556,8 @@ static int run_events(const struct tl_options *o, const struct tl_filter *filter
 		const struct tl_demo_seg *sg = tl_runtime_segments(rt, &nseg);
 		for (size_t i = 0; i < nseg && !o->ladder; i++)
 			demo_segment(&out, &sg[i], o->json);
-		if (!o->json && !o->ladder && tl_runtime_run_began(rt) && tl_runtime_scenario(rt) >= 0)
+		if (!o->json && !o->ladder && tl_runtime_run_began(rt) &&
+		    tl_runtime_scenario(rt) >= 0)
 			tl_buf_printf(&out, "== %s\n",
 				      tl_scenario_caption(tl_runtime_scenario(rt), o->lang));
 		struct tl_engine_stats st;
@@ -559,7 +583,7 @@ static int run_events(const struct tl_options *o, const struct tl_filter *filter
 				continue;
 			if (o->ladder) /* the diagrams only, as each connection ends */
 				ladder_on_end(&out, &ev[i], tl_runtime_tracker(rt),
-					      tl_runtime_steps(rt), &printed, follow, o);
+					      tl_runtime_steps(rt), &printed, follow, o, lang);
 			else if (o->json)
 				tl_report_event_json(&out, &ev[i], ns, &st, ow);
 			else

@@ -27,6 +27,7 @@ struct words {
 	const char *state[TL_TCP_NSTATES];
 	const char *topic[TOPIC_N];
 	const char *time_left, *lasting; /* a TIME-WAIT's and a CLOSE-WAIT's clock */
+	const char *word[TL_WORD_N];     /* the ladder screen's words ('@', '#': values) */
 };
 
 static const struct words en = {
@@ -107,6 +108,39 @@ static const struct words en = {
 			  "SO_LINGER set to zero, or when a segment arrives for a connection this "
 			  "side does not know (after a crash or a restart).",
 	},
+    .word =
+	{
+	    [TL_WORD_STEP] = "Step @/#: ",
+	    [TL_WORD_CONNECTION] = "Connection",
+	    [TL_WORD_STEPS_HINT] = "@ steps; select one for its details",
+	    [TL_WORD_AT_SEEN] = "at @, observed",
+	    [TL_WORD_AT_OBSERVED] = "at or before @ (between two samples), observed",
+	    [TL_WORD_AT_INFERRED] = "at or before @ (between two samples), inferred",
+	    [TL_WORD_AFTER_MARK] = "@ s after the mark (step #)",
+	    [TL_WORD_BEFORE_MARK] = "@ s before the mark (step #)",
+	    [TL_WORD_SPANS] = "; it spans an inferred step: a bound, not a measure",
+	    [TL_WORD_CARRIED] = "carried @ bytes (#)",
+	    [TL_WORD_IN_SEGS] = " in @ segments",
+	    [TL_WORD_COUNTERS] = "@ counters:",
+	    [TL_WORD_RTT] = " rtt @ ms",
+	    [TL_WORD_SENT] = ", sent @",
+	    [TL_WORD_RECEIVED] = ", received @",
+	    [TL_WORD_SEGS] = ", segs @ out # in",
+	    [TL_WORD_NOT_YET] = "(not yet)",
+	    [TL_WORD_INFERRED] = " (inferred)",
+	    [TL_WORD_DERIVED] = " (derived)",
+	    [TL_WORD_FIRST_SEEN] = "first seen in @",
+	    [TL_WORD_AT_TIME] = "at @",
+	    [TL_WORD_NO_SEGMENT] =
+		"no segment seen yet: the ladder starts with the next state change",
+	    [TL_WORD_KEYS] =
+		"Up/Down step  m mark  e explain  r replay  p pause  s step  [ ] speed  "
+		"Esc back",
+	    [TL_WORD_KEYS_LAB] =
+		"Up/Down step  m mark  e explain  w why  r replay  p pause  s step  "
+		"[ ] speed  Esc back",
+	    [TL_WORD_KEY_SAVE] = "  x save",
+	},
     .time_left = "@ left",
     .lasting = "for @",
 };
@@ -171,6 +205,36 @@ static const struct words zh = {
 	    [TOPIC_RST] = "RST 立即重置连接：不挥手，不等待，未发送和未读取的数据都被丢弃。常见于端"
 			  "口上没有进程监听（连接被拒绝）、带着未读数据调用 close()、SO_LINGER 设为"
 			  "零，或收到一个本端不认识的连接的报文（比如在崩溃或重启之后）。",
+	},
+    .word =
+	{
+	    [TL_WORD_STEP] = "第 @/# 步：",
+	    [TL_WORD_CONNECTION] = "连接",
+	    [TL_WORD_STEPS_HINT] = "共 @ 步；选中一步看它的详情",
+	    [TL_WORD_AT_SEEN] = "于 @，观察到",
+	    [TL_WORD_AT_OBSERVED] = "不晚于 @（两次采样之间），观察到",
+	    [TL_WORD_AT_INFERRED] = "不晚于 @（两次采样之间），推断",
+	    [TL_WORD_AFTER_MARK] = "比标记（第 # 步）晚 @ 秒",
+	    [TL_WORD_BEFORE_MARK] = "比标记（第 # 步）早 @ 秒",
+	    [TL_WORD_SPANS] = "；其间有推断的步骤：这是上限，不是测量值",
+	    [TL_WORD_CARRIED] = "携带 @ 字节（#）",
+	    [TL_WORD_IN_SEGS] = "，共 @ 个报文段",
+	    [TL_WORD_COUNTERS] = "@ 的计数器：",
+	    [TL_WORD_RTT] = "rtt @ ms",
+	    [TL_WORD_SENT] = "，已发送 @",
+	    [TL_WORD_RECEIVED] = "，已接收 @",
+	    [TL_WORD_SEGS] = "，报文段 发出 @ 收到 #",
+	    [TL_WORD_NOT_YET] = "（尚未）",
+	    [TL_WORD_INFERRED] = "（推断）",
+	    [TL_WORD_DERIVED] = "（推导）",
+	    [TL_WORD_FIRST_SEEN] = "首次见到时在 @",
+	    [TL_WORD_AT_TIME] = "于 @",
+	    [TL_WORD_NO_SEGMENT] = "还没见到报文段：梯形图从下一次状态变化开始",
+	    [TL_WORD_KEYS] =
+		"Up/Down 选步  m 标记  e 解释  r 重放  p 暂停  s 单步  [ ] 速度  Esc 返回",
+	    [TL_WORD_KEYS_LAB] =
+		"Up/Down 选步  m 标记  e 解释  w 原因  r 重放  p 暂停  s 单步  [ ] 速度  Esc 返回",
+	    [TL_WORD_KEY_SAVE] = "  x 保存",
 	},
     .time_left = "剩 @",
     .lasting = "已 @",
@@ -385,4 +449,65 @@ bool tl_narration_clock(const struct tl_ladder_last *last, uint64_t now, const c
 	}
 	fill(out, tmpl, d, "");
 	return true;
+}
+
+void tl_narration_word(const char *lang, enum tl_narration_word w, const char *at, const char *hash,
+		       struct tl_buf *out)
+{
+	const struct words *ws = words_of(lang);
+	const char *t = (unsigned)w < TL_WORD_N && ws->word[w] ? ws->word[w] : en.word[w];
+	if (t)
+		fill(out, t, at ? at : "", hash ? hash : "");
+}
+
+/* The state changes' reasons (fsm.c, trackend.c) in Chinese; a reason
+ * not here stays as it is. */
+static const char *const why_zh[][2] = {
+    {"connect(): send SYN", "connect()：发出 SYN"},
+    {"connect() gave up or was cancelled", "connect() 放弃或被取消"},
+    {"listen()", "listen()"},
+    {"close() of the listener", "监听套接字被 close()"},
+    {"receive SYN, send SYN+ACK (a request socket)", "收到 SYN，回 SYN+ACK（请求套接字）"},
+    {"simultaneous open: receive SYN, send SYN+ACK", "同时打开：收到 SYN，回 SYN+ACK"},
+    {"receive SYN+ACK, send ACK", "收到 SYN+ACK，回 ACK"},
+    {"receive RST: connection refused", "收到 RST：连接被拒绝"},
+    {"receive ACK of SYN+ACK: the handshake is complete", "收到对 SYN+ACK 的 ACK：握手完成"},
+    {"request dropped (an RST came, or the SYN+ACK retries ran out)",
+     "请求被丢弃（来了 RST，或 SYN+ACK 的重传次数用完）"},
+    {"close() before the handshake completed: send FIN", "握手完成前调用 close()：发出 FIN"},
+    {"close() or shutdown(): send FIN", "close() 或 shutdown()：发出 FIN"},
+    {"receive FIN, send ACK: the peer is done sending", "收到 FIN，回 ACK：对方已发送完毕"},
+    {"receive FIN, send ACK", "收到 FIN，回 ACK"},
+    {"receive ACK of our FIN", "收到对我方 FIN 的 ACK"},
+    {"simultaneous close: receive FIN before the ACK of ours, send ACK",
+     "同时关闭：我方 FIN 被确认之前收到 FIN，回 ACK"},
+    {"close(): send FIN", "close()：发出 FIN"},
+    {"orphaned FIN-WAIT-2 timed out (tcp_fin_timeout)", "孤儿 FIN-WAIT-2 超时（tcp_fin_timeout）"},
+    {"close() with SO_LINGER 0: send RST", "SO_LINGER 为 0 时 close()：发出 RST"},
+    {"close() with unread data: send RST, not FIN (RFC 2525)",
+     "带着未读数据 close()：发出 RST 而不是 FIN（RFC 2525）"},
+    {"send RST: aborted", "发出 RST：中止"},
+    {"receive RST: the peer aborted", "收到 RST：对方中止"},
+};
+
+const char *tl_narration_why(const char *why, const char *lang)
+{
+	if (!why || !lang || strcmp(lang, "zh"))
+		return why;
+	for (size_t i = 0; i < TL_ARRAY_SIZE(why_zh); i++)
+		if (!strcmp(why, why_zh[i][0]))
+			return why_zh[i][1];
+	return why;
+}
+
+const char *tl_narration_lang(const char *asked, const char *locale, bool utf8, const char **why)
+{
+	const char *want = asked ? asked : locale && !strncmp(locale, "zh", 2) ? "zh" : "en";
+	*why = NULL;
+	if (!strcmp(want, "zh") && !utf8) {
+		*why = "the ladder is in English: its Chinese needs a UTF-8 terminal (a UTF-8 "
+		       "locale such as zh_CN.UTF-8, and no --ascii)";
+		return "en";
+	}
+	return !strcmp(want, "zh") ? "zh" : "en";
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tcpladder/ladderexport.h"
 #include "tcpladder/scenario.h"
 #include "tcpladder/options.h"
 #include "tcpladder/util.h"
@@ -26,6 +27,7 @@ enum {
 	OPT_LEAK_WINDOW,
 	OPT_LANG,
 	OPT_LADDER,
+	OPT_LADDER_FORMAT,
 	OPT_DEMO,
 	OPT_LINK_DELAY,
 	OPT_NO_OWNERS,
@@ -70,6 +72,7 @@ static const struct option longopts[] = {
     {"leak-window", required_argument, NULL, OPT_LEAK_WINDOW},
     {"lang", required_argument, NULL, OPT_LANG},
     {"ladder", no_argument, NULL, OPT_LADDER},
+    {"ladder-format", required_argument, NULL, OPT_LADDER_FORMAT},
     {"demo", optional_argument, NULL, OPT_DEMO},
     {"link-delay", required_argument, NULL, OPT_LINK_DELAY},
     {"ui", no_argument, NULL, OPT_UI},
@@ -135,6 +138,8 @@ const char *tl_options_help(void)
 	       "                          namespaces), one object per line for --events\n"
 	       "      --ladder            with --events: print each connection's ladder diagram\n"
 	       "                          when it ends (with --follow: the followed ones)\n"
+	       "      --ladder-format=text|svg|mermaid  with --ladder: plain text (default),\n"
+	       "                          an SVG document or a Mermaid sequenceDiagram each\n"
 	       "      --lang=en|zh        the language of the ladder's narration\n"
 	       "      --no-color          no colours (also when NO_COLOR is set)\n"
 	       "      --ascii             ASCII glyphs only (the default outside UTF-8 locales)\n"
@@ -236,6 +241,7 @@ static const struct {
     {OPT_STEP, 0, OPT_DEMO, 0},
     {OPT_CHECK, 0, OPT_ONCE, 0},
     {OPT_LADDER, 0, OPT_EVENTS, 0},
+    {OPT_LADDER_FORMAT, 0, OPT_LADDER, 0},
     {'j', 0, OPT_ONCE, OPT_EVENTS},
     {OPT_LANG, OPT_EVENTS, OPT_LADDER, 0},
     {OPT_METRICS_TOP, 0, OPT_METRICS_LISTEN, OPT_METRICS_TEXTFILE},
@@ -572,6 +578,16 @@ static int parse_output(struct tl_options *o, int c, char **cause)
 	case OPT_LADDER:
 		o->ladder = true;
 		break;
+	case OPT_LADDER_FORMAT: {
+		int f = tl_ladder_format_parse(optarg);
+		if (f < 0) {
+			*cause = tl_asprintf("unknown ladder format '%s' (text, svg or mermaid)",
+					     tl_text_echo(optarg, echo, sizeof(echo)));
+			return -EINVAL;
+		}
+		o->ladder_format = f;
+		break;
+	}
 	case OPT_LANG:
 		if (!strcmp(optarg, "en") || !strcmp(optarg, "zh")) {
 			o->lang = !strcmp(optarg, "en") ? "en" : "zh";
@@ -609,7 +625,8 @@ static int parse_record(struct tl_options *o, int c, char **cause)
 	case OPT_RECORD:
 	case OPT_REPLAY:
 		if (!*optarg) {
-			*cause = tl_asprintf("--%s needs a file", c == OPT_RECORD ? "record" : "replay");
+			*cause =
+			    tl_asprintf("--%s needs a file", c == OPT_RECORD ? "record" : "replay");
 			return -EINVAL;
 		}
 		free(c == OPT_RECORD ? o->record : o->replay);
@@ -622,8 +639,9 @@ static int parse_record(struct tl_options *o, int c, char **cause)
 		} else if (tl_parse_seconds(optarg, &v) == 0 && v <= 1000000000000ULL) {
 			o->speed = (double)v / 1e9;
 		} else {
-			*cause = tl_asprintf("invalid --speed '%s' (a factor from 0 to 1000, or max)",
-					     tl_text_echo(optarg, echo, sizeof(echo)));
+			*cause =
+			    tl_asprintf("invalid --speed '%s' (a factor from 0 to 1000, or max)",
+					tl_text_echo(optarg, echo, sizeof(echo)));
 			return -EINVAL;
 		}
 		break;
@@ -642,8 +660,7 @@ static int parse_record(struct tl_options *o, int c, char **cause)
 }
 
 static int (*const parse_group[])(struct tl_options *, int, char **) = {
-    parse_mode,    parse_sampling, parse_netns,  parse_leaks,
-    parse_metrics, parse_output,   parse_record,
+    parse_mode, parse_sampling, parse_netns, parse_leaks, parse_metrics, parse_output, parse_record,
 };
 
 static void options_defaults(struct tl_options *o)

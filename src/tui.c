@@ -1,6 +1,7 @@
 /* tui: curses set-up, the event loop of the interactive view, blitting. */
 #include <curses.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <poll.h>
@@ -17,6 +18,8 @@
 #include "tcpladder/demo.h"
 #include "tcpladder/engine.h"
 #include "tcpladder/filter.h"
+#include "tcpladder/ladderexport.h"
+#include "tcpladder/narration.h"
 #include "tcpladder/runtime.h"
 #include "tcpladder/tui.h"
 #include "tcpladder/ui.h"
@@ -434,6 +437,72 @@ static void copy_to_clipboard(const char *text)
 	tl_buf_fini(&b);
 }
 
+static int write_file(const char *path, const struct tl_buf *b)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	for (size_t off = 0; off < b->len;) {
+		ssize_t n = write(fd, b->data + off, b->len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int err = errno;
+			close(fd);
+			return -err;
+		}
+		off += (size_t)n;
+	}
+	return close(fd) < 0 ? -errno : 0;
+}
+
+/* x on the ladder screen: the ladder shown, as text, SVG and Mermaid, in
+ * ./tcpladder-ladder-COOKIE.{txt,svg,mmd}; the footer says where. */
+static void save_ladder(struct tui *t, const struct tl_ui_input *in)
+{
+	struct tl_ui *ui = &t->ui;
+	size_t n;
+	const struct tl_conn *cn = NULL, *conns = tl_tracker_view(in->tracker, &n);
+	for (size_t i = 0; i < n && !cn; i++)
+		if (conns[i].id == ui->detail_id)
+			cn = &conns[i];
+	if (!cn || !ui->ladder)
+		return;
+	/* the caption: where the connection lives and whose it is */
+	struct tl_buf cap, out;
+	tl_buf_init(&cap);
+	tl_buf_init(&out);
+	tl_buf_printf(&cap, "tcpladder: cookie 0x%llx, netns %s",
+		      (unsigned long long)cn->sock.cookie,
+		      cn->ns < in->n_ns ? in->ns_names[cn->ns] : "?");
+	const struct tl_owner *ow =
+	    in->owners && cn->sock.inode ? tl_owners_find(in->owners, cn->sock.inode) : NULL;
+	if (ow)
+		tl_buf_printf(&cap, ", pid %d %s", ow->pid, ow->comm);
+	char path[64], msg[320];
+	int err = 0;
+	for (int f = 0; f < TL_LADDER_FMT_N && !err; f++) {
+		struct tl_ladder_export x = {.format = f,
+					     .lang = t->canvas.g->ascii ? "en" : ui->lang,
+					     .ascii = t->canvas.g->ascii,
+					     .legend = true,
+					     .caption = cap.data};
+		tl_buf_reset(&out);
+		tl_ladder_export(ui->ladder, &x, &out);
+		snprintf(path, sizeof(path), "./tcpladder-ladder-0x%llx.%s",
+			 (unsigned long long)cn->sock.cookie, tl_ladder_format_ext(f));
+		err = write_file(path, &out);
+	}
+	if (err)
+		snprintf(msg, sizeof(msg), "cannot save the ladder: %s: %s", path, strerror(-err));
+	else
+		snprintf(msg, sizeof(msg), "ladder saved: ./tcpladder-ladder-0x%llx.txt .svg .mmd",
+			 (unsigned long long)cn->sock.cookie);
+	tl_ui_message(ui, msg);
+	tl_buf_fini(&cap);
+	tl_buf_fini(&out);
+}
+
 /* Keys, the mouse and resizes, then what they asked of the engine. */
 static void read_keys(struct tui *t, const struct tl_ui_input *in)
 {
@@ -483,6 +552,11 @@ static void read_keys(struct tui *t, const struct tl_ui_input *in)
 	if (ui->copy[0]) {
 		copy_to_clipboard(ui->copy);
 		ui->copy[0] = '\0';
+	}
+	if (ui->save_ladder) {
+		save_ladder(t, in);
+		ui->save_ladder = false;
+		t->redraw = true;
 	}
 	if (ui->toggle_pause) {
 		tl_engine_set_paused(e, !in->stats.paused);
@@ -714,6 +788,17 @@ static int run_loop(struct tui *t, char **cause)
 	}
 }
 
+const char *tl_tui_locale_name(void)
+{
+	static const char *const vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
+	for (size_t i = 0; i < TL_ARRAY_SIZE(vars); i++) {
+		const char *v = getenv(vars[i]);
+		if (v && *v)
+			return v;
+	}
+	return NULL;
+}
+
 int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
 	       const struct tl_filter *follow, struct tl_demo *demo)
 {
@@ -753,7 +838,10 @@ int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
 		return EXIT_FAILURE;
 	}
 	tl_canvas_init(&t.canvas, COLS, LINES, t.utf8 ? &tl_glyphs_utf8 : &tl_glyphs_ascii);
-	t.ui.lang = o->lang ? o->lang : "en";
+	const char *why;
+	t.ui.lang = tl_narration_lang(o->lang, tl_tui_locale_name(), t.utf8, &why);
+	if (why) /* said once, in the footer */
+		tl_ui_message(&t.ui, why);
 	/* The kernel kept every socket pid and comm terms might select: the
 	 * view applies them, by owner, as if typed after F4. */
 	if (tl_filter_has_owner(filter))

@@ -9,6 +9,7 @@
 #include "tcpladder/fsm.h"
 #include "tcpladder/ladder.h"
 #include "tcpladder/ladderview.h"
+#include "tcpladder/narration.h"
 #include "tcpladder/scenario.h"
 #include "tcpladder/tcpstate.h"
 #include "tcpladder/ui.h"
@@ -110,8 +111,12 @@ static void draw_ladder(struct tl_canvas *c, const struct tl_ui *ui, const struc
 {
 	size_t steps = ui->ladder ? tl_ladder_steps(ui->ladder) : 0;
 	if (!steps) {
-		tl_canvas_text(c, 1, y + 1, c->w - 2, TL_ST_DIM,
-			       "no segment seen yet: the ladder starts with the next state change");
+		struct tl_buf note;
+		tl_buf_init(&note);
+		tl_narration_word(c->g->ascii ? "en" : ui->lang, TL_WORD_NO_SEGMENT, NULL, NULL,
+				  &note);
+		tl_canvas_text(c, 1, y + 1, c->w - 2, TL_ST_DIM, note.data);
+		tl_buf_fini(&note);
 		return;
 	}
 	struct tl_ladder_view v = ladder_view(ui, in, steps);
@@ -264,10 +269,16 @@ void tl_uidetail_draw(struct tl_canvas *c, const struct tl_ui *ui, const struct 
 		draw_lesson(c, ui, y, lw);
 	else
 		draw_ladder(c, ui, in, y, lw);
-	tl_canvas_text(
-	    c, 0, c->h - 1, c->w, TL_ST_KEY,
-	    lab ? "Up/Down step  m mark  e explain  w why  r replay  p pause  s step  [ ] "
-		  "speed  Esc back"
-		: "Up/Down step  m mark  e explain  r replay  p pause  s step  [ ] speed  Esc "
-		  "back");
+	/* the keys in the ladder's language; x (save) where there is room:
+	 * at 80 columns the others fill the line */
+	const char *lang = c->g->ascii ? "en" : ui->lang;
+	struct tl_buf keys;
+	tl_buf_init(&keys);
+	tl_narration_word(lang, lab ? TL_WORD_KEYS_LAB : TL_WORD_KEYS, NULL, NULL, &keys);
+	size_t without_save = keys.len;
+	tl_narration_word(lang, TL_WORD_KEY_SAVE, NULL, NULL, &keys);
+	if (tl_canvas_text_width(c, keys.data) > c->w)
+		keys.data[without_save] = '\0';
+	tl_canvas_text(c, 0, c->h - 1, c->w, TL_ST_KEY, keys.data);
+	tl_buf_fini(&keys);
 }

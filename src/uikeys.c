@@ -351,7 +351,7 @@ static bool leaks_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
 	return handled;
 }
 
-/* The detail screen: move along the ladder, mark, explain, replay. */
+/* The detail screen: move along the ladder, mark, explain, replay, save. */
 static bool detail_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
 {
 	size_t steps = ui->ladder ? tl_ladder_steps(ui->ladder) : 0;
@@ -416,6 +416,12 @@ static bool detail_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
 		break;
 	case 'p':
 		ui->lad_paused = !ui->lad_paused;
+		break;
+	case 'x': /* save the ladder shown: the shell writes the files */
+		if (steps)
+			ui->save_ladder = true;
+		else
+			tl_ui_message(ui, "no ladder to save yet");
 		break;
 	case 's':
 	case '.':

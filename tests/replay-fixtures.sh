@@ -37,7 +37,7 @@ golden() {
 }
 
 golden replay-lab-full-ladder --replay "$fx/lab-full.tlr" --events --ladder --speed max
-golden replay-lab-full-ladder-ascii --replay "$fx/lab-full.tlr" --events --ladder --ascii --lang zh --speed max
+golden replay-lab-full-ladder-ascii --replay "$fx/lab-full.tlr" --events --ladder --ascii --speed max
 golden replay-lab-rst-events --replay "$fx/lab-rst.tlr" --events --speed max
 golden replay-lab-rst-json --replay "$fx/lab-rst.tlr" --events --json --speed 0
 golden replay-lab-full-at2 --replay "$fx/lab-full.tlr" --once --json --at 2

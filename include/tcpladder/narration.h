@@ -32,6 +32,48 @@ void tl_narration_explain(const struct tl_ladder_step *s, const char *lang, stru
 bool tl_narration_clock(const struct tl_ladder_last *last, uint64_t now, const char *lang,
 			struct tl_buf *out);
 
+/* The ladder screen's words, in lang: '@' in a word is replaced by at,
+ * '#' by hash (NULL: nothing). */
+enum tl_narration_word {
+	TL_WORD_STEP,        /* "Step @/#: " */
+	TL_WORD_CONNECTION,  /* the pane's title with nothing selected */
+	TL_WORD_STEPS_HINT,  /* "@ steps; select one for its details" */
+	TL_WORD_AT_SEEN,     /* "at @, observed" (a first sighting) */
+	TL_WORD_AT_OBSERVED, /* "at or before @ (between two samples), observed" */
+	TL_WORD_AT_INFERRED, /* ... inferred */
+	TL_WORD_AFTER_MARK,  /* "@ s after the mark (step #)" */
+	TL_WORD_BEFORE_MARK, /* "@ s before the mark (step #)" */
+	TL_WORD_SPANS,       /* "; it spans an inferred step: ..." */
+	TL_WORD_CARRIED,     /* "carried @ bytes (#)" */
+	TL_WORD_IN_SEGS,     /* " in @ segments" */
+	TL_WORD_COUNTERS,    /* "@ counters:" */
+	TL_WORD_RTT,         /* " rtt @ ms" */
+	TL_WORD_SENT,        /* ", sent @" */
+	TL_WORD_RECEIVED,    /* ", received @" */
+	TL_WORD_SEGS,        /* ", segs @ out # in" */
+	TL_WORD_NOT_YET,     /* "(not yet)" */
+	TL_WORD_INFERRED,    /* " (inferred)" */
+	TL_WORD_DERIVED,     /* " (derived)" */
+	TL_WORD_FIRST_SEEN,  /* "first seen in @" */
+	TL_WORD_AT_TIME,     /* "at @" */
+	TL_WORD_NO_SEGMENT,  /* a ladder with no step yet */
+	TL_WORD_KEYS,        /* the ladder screen's keys */
+	TL_WORD_KEYS_LAB,    /* ... in the lab */
+	TL_WORD_KEY_SAVE,    /* "  x save" */
+	TL_WORD_N
+};
+void tl_narration_word(const char *lang, enum tl_narration_word w, const char *at, const char *hash,
+		       struct tl_buf *out);
+/* A state change's reason (tl_ladder_side.why) in lang: static, the
+ * reason itself when it has no translation. */
+const char *tl_narration_why(const char *why, const char *lang);
+
+/* The narration's language: asked (--lang, or NULL), else Chinese when
+ * the locale's name (LC_ALL, LC_MESSAGES or LANG, the first set) starts
+ * with "zh", else English.  Chinese needs UTF-8 (utf8: the terminal shows
+ * it): without, English, and *why says why (static); else *why is NULL. */
+const char *tl_narration_lang(const char *asked, const char *locale, bool utf8, const char **why);
+
 /* "512 B", "4.1 KB", "12.5 MB". */
 void tl_narration_bytes(uint64_t bytes, char *out, size_t len);
 /* The time of day of a wall-clock time, local: "08:01:02.345". */

@@ -57,6 +57,7 @@ struct tl_options {
 	bool no_owners;           /* --no-owners: never read /proc */
 	const char *lang;         /* --lang: "en" or "zh" (static) */
 	bool ladder;              /* --ladder: with --events, each connection's ladder at its end */
+	int ladder_format;        /* --ladder-format: enum tl_ladder_format (0: text) */
 	int demo;                 /* --demo[=SCENARIO]: the scenario's index, -1 without --demo,
 				     TL_SCENARIO_LIST for --demo=list */
 	uint64_t link_delay_ns;   /* --link-delay */

@@ -13,5 +13,8 @@ struct tl_demo;
  * terminal is restored. */
 int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
 	       const struct tl_filter *follow, struct tl_demo *demo);
+/* The locale's name for messages: LC_ALL, LC_MESSAGES or LANG, the first
+ * set and not empty; NULL when none is. */
+const char *tl_tui_locale_name(void);
 
 #endif

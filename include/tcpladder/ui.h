@@ -181,6 +181,8 @@ struct tl_ui {
 	char copy[512]; /* text for the terminal's clipboard (OSC 52), "" for none */
 	bool quit;
 	bool toggle_pause;
+	/* x on the ladder screen: write the ladder shown to files */
+	bool save_ladder;
 	int delay_step; /* +1 slower, -1 faster */
 	bool rows_dirty;
 	uint64_t rows_generation;  /* the tracker's generation the rows were built from */

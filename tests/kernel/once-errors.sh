@@ -106,6 +106,12 @@ for args in "--once --events" "--events --once" "--events --demo --once" "--once
 done
 run --events --ladder --json
 check "--ladder --json: exit 2 naming both" usage_says "--ladder and --json cannot be used together"
+run --events --ladder --ladder-format=png
+check "--ladder-format=png: exit 2 naming the formats" \
+	usage_says "unknown ladder format 'png' (text, svg or mermaid)"
+check "... on one line and a hint" bash -c "[ \$(wc -l <'$T/err') = 2 ] && [ ! -s '$T/out' ]"
+run --events --ladder-format=svg
+check "--ladder-format without --ladder: exit 2" usage_says "--ladder-format needs --ladder"
 run --link-delay 0.1 --events
 check "--link-delay without --demo: exit 2 naming both" usage_says "--link-delay needs --demo"
 run --events --check

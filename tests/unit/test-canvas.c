@@ -161,6 +161,14 @@ static void test_wrap(void)
 	       " \xe4\xb8\x80\xe4\xba\x8c\n \xe4\xb8\x89\xe5\x9b\x9b\n \xe4\xba\x94\n\n",
 	       "two wide glyphs a row in 5 columns, at x = 1");
 	is_int(tl_canvas_wrap(&c, 0, 0, 5, 0, TL_ST_NORMAL, "x"), 0, "no rows: nothing");
+	/* a closing punctuation mark never starts a row: the break goes
+	 * before the character it closes */
+	tl_canvas_clear(&c);
+	tl_canvas_wrap(&c, 0, 0, 4, 4, TL_ST_NORMAL, "一二。三四");
+	is_str(dump(&c), "一\n二。\n三四\n\n", "'。' stays with the character before it");
+	tl_canvas_clear(&c);
+	tl_canvas_wrap(&c, 0, 0, 4, 4, TL_ST_NORMAL, "收到，好");
+	is_str(dump(&c), "收\n到，\n好\n\n", "so does '，'");
 	tl_canvas_fini(&c);
 }
 

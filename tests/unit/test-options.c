@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tcpladder/ladderexport.h"
 #include "tcpladder/options.h"
 #include "tap.h"
 
@@ -126,6 +127,20 @@ int main(void)
 	free(cause);
 	tl_options_fini(&o);
 
+	/* A ladder's format: one of three names. */
+	is_int(parse(&o, &cause, "--events", "--ladder", "--ladder-format=svg", NULL), 0,
+	       "--ladder-format=svg");
+	is_int(o.ladder_format, TL_LADDER_FMT_SVG, "... is SVG");
+	tl_options_fini(&o);
+	is_int(parse(&o, &cause, "--events", "--ladder", NULL, NULL), 0, "--ladder alone");
+	is_int(o.ladder_format, TL_LADDER_FMT_TEXT, "... is text");
+	tl_options_fini(&o);
+	is_int(parse(&o, &cause, "--events", "--ladder", "--ladder-format=png", NULL), -EINVAL,
+	       "--ladder-format=png: refused");
+	is_str(cause, "unknown ladder format 'png' (text, svg or mermaid)", "... saying which exist");
+	free(cause);
+	tl_options_fini(&o);
+
 	/* Echoes of input: escaped and cut. */
 	is_int(parse(&o, &cause, "--lang", "\x1b]2;PWN\x07", NULL, NULL), -EINVAL, "control bytes in an argument");
 	is_str(cause, "unknown language '\\x1b]2;PWN\\x07' (en or zh)", "echo escaped");
@@ -200,6 +215,8 @@ int main(void)
 		{"--json", NULL, "--json needs --once or --events"},
 		{"--json", "--demo", "--json needs --once or --events"},
 		{"--lang=zh", "--events", "--lang with --events needs --ladder"},
+		{"--ladder-format=svg", NULL, "--ladder-format needs --ladder"},
+		{"--ladder-format=svg", "--events", "--ladder-format needs --ladder"},
 	};
 	for (size_t i = 0; i < sizeof(lone) / sizeof(lone[0]); i++) {
 		for (int order = 0; order < (lone[i][1] ? 2 : 1); order++) {
@@ -217,6 +234,7 @@ int main(void)
 		{"--demo", "--step", NULL},
 		{"--once", "--check", NULL},
 		{"--events", "--ladder", "--lang=zh"},
+		{"--events", "--ladder", "--ladder-format=mermaid"},
 		{"--events", "--demo", "--json"},
 		{"--lang=zh", NULL, NULL},
 		{"--once", "--leak-count=5", "--leak-age=60"},
