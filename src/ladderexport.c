@@ -66,32 +66,26 @@ enum {
 	SVG_HEAD = 16,    /* an arrowhead's length */
 };
 
+/* s with each character of chars replaced by the text at its index in
+ * reps. */
+static void escape(struct tl_buf *out, const char *s, const char *chars, const char *const *reps)
+{
+	for (; *s; s++) {
+		const char *p = strchr(chars, *s);
+		if (p)
+			tl_buf_puts(out, reps[p - chars]);
+		else
+			tl_buf_putc(out, *s);
+	}
+}
+
 /* Text for XML: the five markup characters as entities.  The input is
  * the tool's own UTF-8 or text already through tl_buf_put_safe, so no
  * control byte (illegal in XML 1.0 even as a reference) reaches here. */
 static void xml_text(struct tl_buf *out, const char *s)
 {
-	for (; *s; s++) {
-		switch (*s) {
-		case '&':
-			tl_buf_puts(out, "&amp;");
-			break;
-		case '<':
-			tl_buf_puts(out, "&lt;");
-			break;
-		case '>':
-			tl_buf_puts(out, "&gt;");
-			break;
-		case '"':
-			tl_buf_puts(out, "&quot;");
-			break;
-		case '\'':
-			tl_buf_puts(out, "&apos;");
-			break;
-		default:
-			tl_buf_putc(out, *s);
-		}
-	}
+	static const char *const reps[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&apos;"};
+	escape(out, s, "&<>\"'", reps);
 }
 
 /* <text> at (x, y) with its anchor and class. */
@@ -258,27 +252,8 @@ static void export_svg(const struct tl_ladder *l, const struct tl_ladder_export 
  * those back into the characters before it parses). */
 static void mermaid_text(struct tl_buf *out, const char *s)
 {
-	for (; *s; s++) {
-		switch (*s) {
-		case ';':
-			tl_buf_puts(out, "#59;");
-			break;
-		case '#':
-			tl_buf_puts(out, "#35;");
-			break;
-		case '<':
-			tl_buf_puts(out, "#60;");
-			break;
-		case '>':
-			tl_buf_puts(out, "#62;");
-			break;
-		case '%':
-			tl_buf_puts(out, "#37;");
-			break;
-		default:
-			tl_buf_putc(out, *s);
-		}
-	}
+	static const char *const reps[] = {"#59;", "#35;", "#60;", "#62;", "#37;"};
+	escape(out, s, ";#<>%", reps);
 }
 
 /* "    Note right of B: text" (where is "left of A", "over A,B", ...). */
