@@ -665,18 +665,37 @@ void tl_ladder_build_steps(struct tl_ladder *l, const struct tl_steps *s, uint32
 	if (conn_b && conn_b != conn_a)
 		nb = tl_steps_get(s, conn_b, ev + na, TL_STEPS_MAX, &gp.at[1], &gp.hidden[1]);
 	build(l, ev, na + nb, conn_a, conn_b, &gp);
-	free(ev);
 	uint16_t pa, pb;
-	if (!l->n || !link_ports(l, &pa, &pb))
+	if (!l->n || !link_ports(l, &pa, &pb)) {
+		free(ev);
 		return;
+	}
 	/* The connection's segments begin with its SYN: the last one sent
 	 * before its first step was seen (an earlier connection of the same
 	 * ports may have gone before). */
 	uint64_t first = l->st[0].after_ns ? l->st[0].after_ns : l->st[0].mono_ns;
 	uint64_t since = first > 2000000000ULL ? first - 2000000000ULL : 0;
 	size_t n = tl_steps_links(s, pa, pb, since, NULL, TL_STEPS_LINK), from = 0;
-	if (!n)
+	if (!n) {
+		free(ev);
 		return; /* not the lab, or none of its segments */
+	}
+	/* The link draws every copy it carried, at its time: exact mode's
+	 * retransmission events would draw them twice, and move the state
+	 * changes the link's copies carry.  (Kept when steps were left out
+	 * between head and tail: the gap's place counts events.) */
+	size_t k = 0;
+	for (size_t i = 0; i < na + nb; i++)
+		if (ev[i].kind != TL_EV_RETRANSMIT)
+			ev[k++] = ev[i];
+	if (k != na + nb && !gp.hidden[0] && !gp.hidden[1]) {
+		build(l, ev, k, conn_a, conn_b, NULL);
+		if (!l->n) {
+			free(ev);
+			return;
+		}
+	}
+	free(ev);
 	struct tl_link_seg *g = tl_calloc(n, sizeof(*g));
 	n = tl_steps_links(s, pa, pb, since, g, n);
 	for (size_t j = 0; j < n && g[j].mono_ns <= l->st[0].mono_ns; j++)

@@ -465,6 +465,10 @@ static void enc_exact(struct tl_buf *b, const struct tl_exact_rec *x)
 	put_var(b, x->flags);
 	put_var(b, x->tcp_flags);
 	put_sock(b, &x->sock, 0);
+	if (x->flags & TL_EXACT_TASK) { /* the process the probe named */
+		put_var(b, x->pid);
+		put_str(b, x->comm, sizeof(x->comm));
+	}
 }
 
 void tl_recenc_op(struct tl_recenc *e, struct tl_buf *b, const struct tl_rop *op)
@@ -691,7 +695,15 @@ static int dec_exact(struct rd *r, struct tl_exact_rec *x)
 	x->to = (uint8_t)v[4];
 	x->flags = (uint8_t)v[5];
 	x->tcp_flags = (uint16_t)v[6];
-	return get_sock(r, &x->sock, 0);
+	int err = get_sock(r, &x->sock, 0);
+	if (err < 0)
+		return err;
+	if (x->flags & TL_EXACT_TASK)
+		return get_u32(r, &x->pid, UINT32_MAX) < 0 ||
+			       get_str(r, x->comm, sizeof(x->comm)) < 0
+			   ? -EINVAL
+			   : 0;
+	return 0;
 }
 
 static int dec_seg(struct rd *r, struct tl_rec_seg *s)

@@ -393,6 +393,10 @@ void tl_uirows_select(struct tl_ui *ui, size_t i, const struct tl_ui_input *in)
 bool tl_uirows_search_from(struct tl_ui *ui, size_t from, const struct tl_ui_input *in)
 {
 	size_t n;
+	/* the rows as they are now, not as last drawn: a search typed
+	 * before the next frame must see what the table will show */
+	if (ui->rows_dirty || !ui->n_rows || tl_uirows_stale(ui, in))
+		tl_ui_refresh_rows(ui, in);
 	const struct tl_conn *conns = tl_tracker_view(in->tracker, &n);
 	for (size_t k = 0; k < ui->n_rows; k++) {
 		size_t i = (from + k) % ui->n_rows;

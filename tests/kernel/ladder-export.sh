@@ -136,6 +136,8 @@ tm send-keys -t main /
 tm send-keys -t main -l 41000
 check "ui: search finds it" wait_screen "Search: 41000"
 tm send-keys -t main Enter
+prompt_closed() { ! screen_has "Search: 41000"; }
+check "ui: Enter closes the search" wait_for 60 prompt_closed
 tm send-keys -t main Enter
 check "ui: its ladder, x among the keys" wait_screen "x save"
 check "ui: the handshake is drawn" wait_screen "SYN+ACK"

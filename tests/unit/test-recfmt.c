@@ -105,6 +105,11 @@ static void make_file(struct tl_buf *file, size_t *ops_len)
 						   .to = 1,
 						   .sock = snaps[0].socks[1]}};
 			tl_recenc_op(&e, &ops, &op);
+			/* a record that names the process the probe saw */
+			op.x.flags = TL_EXACT_TASK;
+			op.x.pid = 3087;
+			strcpy(op.x.comm, "scenario");
+			tl_recenc_op(&e, &ops, &op);
 			op = (struct tl_rop){.kind = TL_ROP_OWNER, .arg = 42, .owner = {.pid = 7}};
 			strcpy(op.owner.comm, "nginx");
 			tl_recenc_op(&e, &ops, &op);
@@ -152,6 +157,9 @@ static long read_file(const uint8_t *p, size_t n, int *samples_ok, int *n_ops)
 			if (op.kind == TL_ROP_OWNER &&
 			    (op.arg != 42 || strcmp(op.owner.comm, "nginx")))
 				*samples_ok = 0;
+			if (op.kind == TL_ROP_OBSERVE && (op.x.flags & TL_EXACT_TASK) &&
+			    (op.x.pid != 3087 || strcmp(op.x.comm, "scenario")))
+				*samples_ok = 0;
 		}
 		free(raw);
 		if (r < 0) {
@@ -176,7 +184,7 @@ int main(void)
 	make_file(&file, &ops_len);
 	long bad = read_file((const uint8_t *)file.data, file.len, &samples_ok, &n_ops);
 	ok(bad < 0 && samples_ok, "four samples (a key frame, then changes) round trip exactly");
-	is_int(n_ops, 14, "every operation is read back");
+	is_int(n_ops, 15, "every operation is read back");
 	/* a fraction of the raw size: the idle sockets are copied */
 	ok(file.len * 4 < ops_len + 4 * 300 * 40, "the file (%zu bytes) is small (raw ops %zu)",
 	   file.len, ops_len);

@@ -1114,6 +1114,19 @@ int main(void)
 	   "F6 Right Enter: sorted by the next column");
 	tl_ui_key(&ui, '<', &in);
 
+	{
+		/* A search typed before the table's first frame still finds
+		 * the rows the frame will show. */
+		struct tl_ui fresh;
+		tl_ui_init(&fresh);
+		tl_ui_key(&fresh, '/', &in);
+		for (const char *p = "10.0.0.52"; *p; p++)
+			tl_ui_key(&fresh, *p, &in);
+		ok(fresh.n_rows > 0 && !fresh.message,
+		   "a search before the first frame finds its row (%zu rows, %s)", fresh.n_rows,
+		   fresh.message ? fresh.message : "no message");
+		tl_ui_fini(&fresh);
+	}
 	/* Search jumps to the first match. */
 	tl_ui_key(&ui, '/', &in);
 	ok(ui.prompt == TL_PROMPT_SEARCH, "/ opens the search prompt");
