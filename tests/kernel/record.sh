@@ -31,6 +31,13 @@ in_netns '
 	done
 	"$SCENARIO" short 5 >/dev/null
 	mark 30900 "$T/a.json" && mark 30901 "$T/a.json"
+	# --once tells the last dump: exact mode reports a listener at once,
+	# so let the recording take two more blocks (a second of dumps at
+	# -d 0.1) before counting what ss sees
+	grown() { [ "$(stat -c %s "$T/a.tlr")" -gt "$1" ]; }
+	for _ in 1 2; do
+		wait_for 60 grown "$(stat -c %s "$T/a.tlr")"
+	done
 	ss -Htln | wc -l >"$T/listen.n"
 	end_pid INT $a; echo $? >"$T/a.rc"
 	end_pid INT $c; echo $? >"$T/c.rc"
