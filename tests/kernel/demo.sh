@@ -90,8 +90,23 @@ check "stalled run: B accepted, answered and its first connection reached LAST-A
 
 # The lab's namespaces are held by the tool's descriptors only (no process
 # lives in them): once nothing refers to them, the kernel frees them.
-referenced() { # INODE: does any process still refer to net:[INODE]?
-	find /proc/[0-9]*/fd /proc/[0-9]*/ns -lname "net:\[$1\]" 2>/dev/null | grep -q .
+# The kernel hands a freed namespace's inode number to the next namespace
+# made (a lab or a private namespace of a test running beside this one):
+# only a process that was there before the tool ended can still hold the
+# tool's.  $ended: the moment, in clock ticks since boot.
+now_ticks() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%d\n", $1 * hz }' /proc/uptime; }
+older() { # PID: started before $ended (or no longer there: not counted)
+	local st
+	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20) || return 1
+	[ -n "$st" ] && [ "$st" -le "${ended:-0}" ]
+}
+referenced() { # INODE: does a process older than $ended refer to net:[INODE]?
+	local p
+	for p in $(find /proc/[0-9]*/fd /proc/[0-9]*/ns -lname "net:\[$1\]" 2>/dev/null |
+		cut -d/ -f3 | sort -u); do
+		older "$p" && return 0
+	done
+	return 1
 }
 # lab_of PID: the namespaces the tool holds besides its own.
 lab_of() {
@@ -124,6 +139,7 @@ check "while running: the lab's two namespaces exist" wait_for 60 has_lab $pid
 echo "# lab namespaces: $(echo $lab)"
 end_pid INT $pid
 check "SIGINT: exit 0" [ $? = 0 ]
+ended=$(now_ticks)
 check "after a normal exit: nothing refers to them" wait_for 60 released
 
 (lab --demo --events) >/dev/null 2>&1 &
@@ -131,6 +147,7 @@ pid=$!
 lab=
 check "while running again: the lab's two namespaces exist" wait_for 60 has_lab $pid
 end_pid KILL $pid 2>/dev/null
+ended=$(now_ticks)
 check "after SIGKILL: nothing refers to the lab's namespaces" wait_for 60 released
 check "after SIGKILL: no process remains" gone_pid $pid
 
