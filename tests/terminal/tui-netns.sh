@@ -12,7 +12,8 @@ S=tln$$
 export T
 cleanup() {
 	tmux -L "$S" kill-server 2>/dev/null
-	for f in "$T"/*.in; do [ -p "$f" ] && exec {fd}>"$f" && exec {fd}>&-; done 2>/dev/null
+	# read-write: opening a fifo so never waits for a reader that is gone
+	for f in "$T"/*.in; do [ -p "$f" ] && exec {fd}<>"$f" && exec {fd}>&-; done 2>/dev/null
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -32,7 +33,9 @@ gen() {
 		exec unshare -n sh -c "ip link set lo up && exec \"\$0\" \"\$@\"" "$@"' \
 		sh "$SOCKGEN" -c "$name" "$@" <"$T/$name.in" >"$T/$name.out" 2>&1 &
 	echo $! >"$T/$name.pid"
-	exec {fd}>"$T/$name.in"
+	# read-write: never waits for the reader (should sockgen not start,
+	# the wait for "ready" below says so instead of hanging)
+	exec {fd}<>"$T/$name.in"
 	eval "fd_$name=$fd"
 	wait_for 60 grep -qx ready "$T/$name.out"
 }
