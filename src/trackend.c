@@ -265,6 +265,41 @@ static void decide_final(struct tl_tracker *t, const struct tl_conn *c, const st
 	}
 }
 
+/* Did the other end get past the handshake?  Then this end did too: the
+ * ACK that completes it is sent from ESTABLISHED (RFC 9293, 3.5). */
+static bool peer_synchronized(struct tl_tracker *t, const struct tl_conn *c)
+{
+	const struct tl_conn *p = peer_of(t, c);
+	if (p)
+		return synchronized(p->state) || p->state == TL_TCP_TIME_WAIT || p->was_synced ||
+		       (p->evidence & (TL_EVID_CLEARED | TL_EVID_TIME_WAIT));
+	return cleared_find(t, c, true) != NULL;
+}
+
+/* A SYN-SENT end that left the tables unfreed (reset under its owner, or
+ * refused) tells whether its handshake completed only when its owner
+ * frees it (its RTT, see tl_tracker_destroyed) or through its other end.
+ * The handshake completed: walk there (inferred) and decide the end from
+ * ESTABLISHED.  True when that is settled; false to wait. */
+static bool settle_handshake(struct tl_tracker *t, struct tl_conn *c, bool final)
+{
+	if (c->state != TL_TCP_SYN_SENT || (c->flags & TL_CONN_DESTROYED))
+		return true;
+	bool done = peer_synchronized(t, c) || (final && !c->peer && cleared_find(t, c, false));
+	if (!done)
+		return final;
+	bool win = t->win;
+	uint64_t win_from = t->win_from;
+	t->win = true;
+	t->win_from = c->last_seen_ns;
+	t->generation++;
+	tl_trk_walk(t, c, TL_TCP_ESTABLISHED, TL_PATH_NO_ABORT, true, false, c->end_ns,
+		    c->end_wall);
+	t->win = win;
+	t->win_from = win_from;
+	return true;
+}
+
 /* Decide how c ended; false when the evidence may still come (final:
  * it will not, decide anyway). */
 static bool decide(struct tl_tracker *t, struct tl_conn *c, bool final, struct ending *d)
@@ -272,6 +307,8 @@ static bool decide(struct tl_tracker *t, struct tl_conn *c, bool final, struct e
 	struct tl_conn *p = peer_of(t, c);
 
 	memset(d, 0, sizeof(*d));
+	if (!settle_handshake(t, c, final))
+		return false;
 	/* The other end closing in order says this end did too; if it got as
 	 * far as FIN-WAIT-2 or TIME-WAIT, it sent the first FIN. */
 	if (p && (p->state == TL_TCP_FIN_WAIT1 || p->state == TL_TCP_CLOSING))
@@ -323,6 +360,7 @@ static void conn_finish(struct tl_tracker *t, struct tl_conn *c, const struct en
 	uint64_t now = c->end_ns;
 	double wall = c->end_wall;
 	size_t first_ev = t->n_events;
+	bool synced = synchronized(c->state) || c->state == TL_TCP_TIME_WAIT;
 
 	t->generation++;
 	c->evidence &= (uint8_t)~TL_EVID_PENDING;
@@ -354,6 +392,8 @@ static void conn_finish(struct tl_tracker *t, struct tl_conn *c, const struct en
 		if (c->end_after && c->end_after <= now && c->end_after > last->after_ns)
 			last->after_ns = c->end_after;
 	}
+	if (synced)
+		c->was_synced = 1;
 	c->state = TL_TCP_CLOSE;
 	c->flags = (uint8_t)((c->flags | TL_CONN_GONE) & ~(TL_CONN_MISSING | TL_CONN_FOLLOW));
 	c->gone_ns = now;

@@ -97,6 +97,7 @@ struct tl_conn {
 	uint8_t flags;
 	uint8_t missing;      /* consecutive dumps that missed it */
 	uint8_t evidence;     /* TL_EVID_* */
+	uint8_t was_synced;   /* closed from past the handshake (a peer's evidence) */
 	uint32_t rq_end;      /* Recv-Q of its destroy record (with a FIN received, 1 more) */
 	uint32_t wq_end;      /* Send-Q of its destroy record (a FIN not acked counts 1) */
 	uint32_t destroy_seq; /* order of its destroy event among all, 0 before one */

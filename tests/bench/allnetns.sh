@@ -73,7 +73,7 @@ for ((i = 0; i < NS; i++)); do
 	ip netns exec "$n" "$BIN/loadgen" --established "$PAIRS" --no-refresh -q \
 		<"$TMP/$n.in" >"$TMP/$n.out" 2>"$TMP/$n.err" &
 	PIDS+=($!)
-	exec {fd}>"$TMP/$n.in"
+	exec {fd}<>"$TMP/$n.in"
 	FDS+=("$fd")
 done
 for ((i = 0; i < NS; i++)); do

@@ -49,7 +49,7 @@ unshare -n bash -c '
 		mkfifo "$tmp/lg.in"
 		"$tmp/loadgen" $LOADGEN_ARGS <"$tmp/lg.in" >"$tmp/lg.out" 2>"$tmp/lg.err" &
 		lg=$!
-		exec 7>"$tmp/lg.in"
+		exec 7<>"$tmp/lg.in"
 		for _ in $(seq 3000); do grep -qx ready "$tmp/lg.out" && break; sleep 0.1; done
 		grep -qx ready "$tmp/lg.out" || { cat "$tmp/lg.err"; exit 1; }
 	fi

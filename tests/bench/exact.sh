@@ -71,7 +71,7 @@ inner() {
 		secs=$IDLE
 		mkfifo "$TMP/sg.in"
 		"$SOCKGEN" established=500 <"$TMP/sg.in" >"$TMP/sg" 2>&1 &
-		exec 7>"$TMP/sg.in" # sockgen holds its sockets until this closes
+		exec 7<>"$TMP/sg.in" # sockgen holds its sockets until this closes
 		for _ in $(seq 100); do grep -q ready "$TMP/sg" && break; sleep 0.1; done
 	else
 		secs=$CHURN

@@ -28,7 +28,7 @@ unshare -n bash -c '
 	mkfifo "$tmp/sg.in"
 	"$SOCKGEN" established="$PAIRS" <"$tmp/sg.in" >"$tmp/expect" 2>"$tmp/sg.err" &
 	sg=$!
-	exec 7>"$tmp/sg.in"
+	exec 7<>"$tmp/sg.in"
 	for _ in $(seq 600); do grep -qx ready "$tmp/expect" && break; sleep 0.1; done
 	grep -qx ready "$tmp/expect" || { cat "$tmp/sg.err"; exit 1; }
 	echo "sockets: $(ss -tanH | wc -l) TCP, $(grep "^expect ESTABLISHED" "$tmp/expect")"

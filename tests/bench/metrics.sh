@@ -36,7 +36,7 @@ T=$(mktemp -d)
 mkfifo "$T/lg.in"
 "$HERE/loadgen" $LOADGEN_ARGS <"$T/lg.in" >"$T/lg.out" 2>"$T/lg.err" &
 LG=$!
-exec 7>"$T/lg.in"
+exec 7<>"$T/lg.in"
 until grep -qx ready "$T/lg.out" 2>/dev/null; do
 	kill -0 $LG 2>/dev/null || { cat "$T/lg.err"; exit 1; }
 	sleep 0.5

@@ -61,7 +61,7 @@ hold() {
 	"$@" <"$T/$name.in" >"$T/$name.out" 2>"$T/$name.err" &
 	PIDS="$PIDS $!"
 	eval "HOLD_$name=$!"
-	exec {fd}>"$T/$name.in"
+	exec {fd}<>"$T/$name.in"
 	FDS="$FDS $fd"
 	eval "HOLDFD_$name=$fd"
 	wait_for 60 sockgen_settled "$!" "$T/$name.out"

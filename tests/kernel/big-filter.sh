@@ -42,7 +42,7 @@ start_sg() { # NAME SOCKGEN-ARGS...
 	shift
 	mkfifo "$T/$name.in"
 	"$SOCKGEN" "$@" <"$T/$name.in" >"$T/$name.out" 2>"$T/$name.err" &
-	exec {fd}>"$T/$name.in"
+	exec {fd}<>"$T/$name.in"
 	fds="$fds $fd"
 	pids="$pids $!"
 	for _ in $(seq 200); do

@@ -35,7 +35,7 @@ run() {
 		mkfifo "$T/sc.in"
 		"$SCENARIO" -s '"$*"' <"$T/sc.in" >"$T/sc.out" 2>"$T/sc.err" &
 		sc=$!
-		exec 8>"$T/sc.in"
+		exec 8<>"$T/sc.in"
 		steps=0
 		stepped() { [ "$(grep -c "^step$" "$T/sc.out")" -gt "$steps" ] || gone_pid $sc; }
 		while wait_for 60 stepped && ! gone_pid $sc; do

@@ -88,7 +88,7 @@ start_sg() { # NAME SOCKGEN-ARGS...
 	shift
 	mkfifo "$T/$name.in"
 	"$SOCKGEN" "$@" <"$T/$name.in" >"$T/$name.out" 2>"$T/$name.err" &
-	exec {fd}>"$T/$name.in"
+	exec {fd}<>"$T/$name.in"
 	fds="$fds $fd"
 	pids="$pids $!"
 	wait_for 60 sockgen_settled "$!" "$T/$name.out" && grep -qx ready "$T/$name.out" && return 0

@@ -77,7 +77,7 @@ check "dup-syn: no SYN-SENT invented for A on the stale SYN's row" \
 mkfifo "$T/keys"
 (lab --demo --step --events --ladder <"$T/keys") >"$T/step.txt" 2>"$T/step.err" &
 pid=$!
-exec 7>"$T/keys"
+exec 7<>"$T/keys"
 (while kill -0 $pid 2>/dev/null; do
 	echo " " >&7 || break
 	sleep 1 # the pace of a user pressing Space, not a wait for anything

@@ -93,7 +93,7 @@ diag_segments "$T/dup.json" | head -8
 mkfifo "$T/keys"
 (lab --demo --step --events --json <"$T/keys") >"$T/step.json" 2>"$T/step.err" &
 pid=$!
-exec 7>"$T/keys"
+exec 7<>"$T/keys"
 count() { # JQ-FILTER: how many events match it
 	jq -s "[.[] | $1] | length" "$T/step.json" 2>/dev/null
 }

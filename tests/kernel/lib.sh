@@ -180,7 +180,7 @@ start_sockgen() {
 	mkfifo "$T/sg.in"
 	"$SOCKGEN" "$@" <"$T/sg.in" >"$T/expect" 2>"$T/sockgen.err" &
 	SG_PID=$!
-	exec 7>"$T/sg.in"
+	exec 7<>"$T/sg.in"
 	if wait_for 60 sockgen_settled "$SG_PID" "$T/expect" && grep -qx ready "$T/expect"; then
 		return 0
 	fi
@@ -209,7 +209,7 @@ mark() {
 	mkfifo "$T/mark$1.in"
 	"$SOCKGEN" -p "$1" listen=1 <"$T/mark$1.in" >"$T/mark$1.out" 2>&1 &
 	MARK_PIDS="$MARK_PIDS $!"
-	exec {fd}>"$T/mark$1.in"
+	exec {fd}<>"$T/mark$1.in"
 	MARK_FDS="$MARK_FDS $fd"
 	wait_for "${3:-60}" grep -qF "\"local\":\"127.0.0.1:$1\",\"remote\":\"0.0.0.0:0\",\"event\":\"open\"" "$2"
 }
@@ -256,4 +256,60 @@ expect_counts() {
 	for s in $STATES; do
 		echo "$s $(awk -v s="$s" '$1 == "expect" && $2 == s { print $3; f = 1 } END { if (!f) print 0 }' "$T/expect")"
 	done
+}
+
+# ---- terminal tests: the view in tmux, in a private namespace ----
+
+# tui_init: a private directory $T (exported) and tmux server ($T/sock,
+# TM for tm), torn down at exit with the view that ran there (its PID in
+# $T/pid).  TUI_CLEANUP, when set, is evaluated first: a test's own
+# processes.
+tui_init() {
+	T=$(mktemp -d)
+	export T
+	TM=(-S "$T/sock")
+	trap tui_cleanup EXIT
+}
+
+tui_cleanup() {
+	local p
+	[ -n "${TUI_CLEANUP:-}" ] && eval "$TUI_CLEANUP"
+	p=$(cat "$T/pid" 2>/dev/null)
+	[ -n "$p" ] && comm_is "$p" tcpladder && kill -KILL "$p" 2>/dev/null
+	tmux -S "$T/sock" kill-server 2>/dev/null
+	rm -rf "$T"
+}
+
+# tui_start COLSxROWS BEFORE AFTER ARGS...: tcpladder ARGS in a new tmux
+# session of that size, in a fresh namespace, in C.UTF-8 on TERM=screen.
+# The pane's shell runs BEFORE first (a command ending in ';', or
+# assignments for tcpladder's environment) and AFTER once it ended.  Its
+# PID lands in $T/pid, its stderr in $T/err, its exit status in $T/rc; the
+# pane then says EXIT=N.
+tui_start() {
+	local size=$1 before=$2 after=$3
+	shift 3
+	tm kill-server 2>/dev/null
+	rm -f "$T/pid" "$T/err" "$T/rc"
+	netns_run bash -c '
+		ip link set lo up
+		tmux -S "$0" -f /dev/null new-session -d -s main -x "${1%x*}" -y "${1#*x}" \
+			"$2 LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen \
+			 sh -c '\''echo \$\$ >\"$T/pid\"; exec \"$TCPLADDER\" $4'\'' 2>\"$T/err\"
+			 echo \$? >\"$T/rc\"; $3 echo EXIT=\$(cat \"$T/rc\"); sleep 600"
+	' "$T/sock" "$size" "$before" "$after" "$*"
+}
+
+# tui_ended PID: the view (PID) has ended; if not after 60 s, it is killed.
+tui_ended() {
+	if wait_for 60 gone_pid "$1"; then
+		return 0
+	fi
+	comm_is "$1" tcpladder && kill -KILL "$1" 2>/dev/null
+	return 1
+}
+
+# tui_rc_is N: the view's exit status was N.
+tui_rc_is() {
+	wait_for 30 test -s "$T/rc" && [ "$(cat "$T/rc")" = "$1" ]
 }

@@ -21,7 +21,7 @@ mkfifo "$T/sg.in"
 unshare -n sh -c 'ip link set lo up && exec "$0" -c leaky "$@"' "$SOCKGEN" \
 	listen=2 established=3 close-wait=4 time-wait=2 <"$T/sg.in" >"$T/expect" 2>"$T/sockgen.err" &
 SG_PID=$!
-exec 7>"$T/sg.in"
+exec 7<>"$T/sg.in"
 wait_for 60 sockgen_settled "$SG_PID" "$T/expect" && grep -qx ready "$T/expect" ||
 	{ echo "sockgen did not start" >"$T/err"; cat "$T/sockgen.err" >>"$T/err"; exit 1; }
 echo "$SG_PID" >"$T/pid"

@@ -146,7 +146,7 @@ check "holder namespaces started" wait_for 60 eval 'holding ${holders[0]} && hol
 mkfifo "$T/sg1.in"
 nsenter -t "${holders[1]}" -n "$SOCKGEN" listen=2 <"$T/sg1.in" >"$T/sg1" 2>&1 &
 holders+=($!)
-exec 8>"$T/sg1.in"
+exec 8<>"$T/sg1.in"
 check "listeners in the second namespace" wait_for 60 grep -qx ready "$T/sg1"
 
 run --once --json --pid "${holders[0]}" -N "/proc/${holders[1]}/ns/net"

@@ -22,7 +22,7 @@ fi
 in_netns '
 	mkfifo "$T/in"
 	python3 "$PY" 30 20 <"$T/in" >"$T/ready" 2>"$T/py.err" &
-	exec 7>"$T/in"
+	exec 7<>"$T/in"
 	wait_for 120 grep -q "^ready" "$T/ready" || exit 1
 	"$TCPLADDER" --once --json state close-wait >"$T/walk.json" 2>"$T/walk.err"
 	"$TCPLADDER" --once --json --no-exact state close-wait >"$T/proc.json" 2>"$T/proc.err"

@@ -122,7 +122,7 @@ run() {
 		mkfifo "$R/gen.in"
 		"$TRUTHGEN" -s "$SEED" -n "$COUNT" -u "$DELAY" <"$R/gen.in" >"$R/gen.out" 2>"$R/gen.err" &
 		gen=$!
-		exec 7>"$R/gen.in"
+		exec 7<>"$R/gen.in"
 		if [ $ok = 1 ] && wait_for "grep -q ^listening \"\$R/gen.out\"" && sync; then
 			echo go >&7
 			# The workload, then the kernel done with every socket

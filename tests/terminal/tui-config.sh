@@ -7,33 +7,14 @@
 require_netns
 require_cmd tmux tmux
 
-T=$(mktemp -d)
-export T
+tui_init
 XDG_CONFIG_HOME=$T/cfg
 export XDG_CONFIG_HOME
 CFG=$T/cfg/tcpladder/config
-cleanup() {
-	local p
-	p=$(cat "$T/pid" 2>/dev/null)
-	[ -n "$p" ] && comm_is "$p" tcpladder && kill -KILL "$p" 2>/dev/null
-	tmux -S "$T/sock" kill-server 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-TM=(-S "$T/sock")
 
-# start: the view in tmux in a fresh namespace; PID in $T/pid, stderr in
-# $T/err, exit status in $T/rc.
+# start: the view at 100x30 (tui_start), with this test's settings.
 start() {
-	tm kill-server 2>/dev/null
-	rm -f "$T/pid" "$T/err" "$T/rc"
-	netns_run bash -c '
-		ip link set lo up
-		tmux -S "$0" -f /dev/null new-session -d -s main -x 100 -y 30 \
-			"LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen XDG_CONFIG_HOME=$XDG_CONFIG_HOME \
-			 sh -c '\''echo \$\$ >\"$T/pid\"; exec \"$TCPLADDER\"'\'' 2>\"$T/err\"
-			 echo \$? >\"$T/rc\"; sleep 600"
-	' "$T/sock"
+	tui_start 100x30 "XDG_CONFIG_HOME=$XDG_CONFIG_HOME" ""
 }
 quit() {
 	local pid

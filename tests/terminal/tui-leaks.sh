@@ -10,20 +10,11 @@ require_netns
 require_cmd tmux tmux
 require_cmd python3 python3
 
-T=$(mktemp -d)
-export T
-cleanup() {
-	local p
-	exec 7>&- 2>/dev/null
-	p=$(cat "$T/pid" 2>/dev/null)
-	[ -n "$p" ] && comm_is "$p" tcpladder && kill -KILL "$p" 2>/dev/null
+# Besides the view: the fifo to sockgen, and the listener in python.
+TUI_CLEANUP='exec 7>&- 2>/dev/null
 	p=$(cat "$T/py.pid" 2>/dev/null)
-	[ -n "$p" ] && comm_is "$p" python3 && kill "$p" 2>/dev/null
-	tmux -S "$T/sock" kill-server 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-TM=(-S "$T/sock")
+	[ -n "$p" ] && comm_is "$p" python3 && kill "$p" 2>/dev/null'
+tui_init
 
 mkfifo "$T/sg.in"
 tm kill-server 2>/dev/null
@@ -38,7 +29,7 @@ s = socket.socket(); s.bind((\"127.0.0.1\", 9300)); s.listen(); time.sleep(600)"
 		"LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen \
 		 sh -c '\''echo \$\$ >\"$T/pid\"; exec \"$TCPLADDER\" -d 0.2'\'' 2>\"$T/err\"; sleep 600"
 ' "$T/sock" &
-exec 7>"$T/sg.in"
+exec 7<>"$T/sg.in"
 check "sockgen is ready" wait_for 60 grep -qx ready "$T/expect"
 sg=$(cat "$T/sg.pid")
 

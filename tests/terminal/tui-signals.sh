@@ -9,41 +9,14 @@
 require_netns
 require_cmd tmux tmux
 
-T=$(mktemp -d)
-export T
-cleanup() {
-	local p
-	p=$(cat "$T/pid" 2>/dev/null)
-	[ -n "$p" ] && comm_is "$p" tcpladder && kill -KILL "$p" 2>/dev/null
-	tmux -S "$T/sock" kill-server 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
+tui_init
 
-TM=(-S "$T/sock")
-
-# start ARGS...: tcpladder in tmux, in a fresh namespace.  The pane's shell
-# writes the terminal's settings before ($T/before) and after ($T/after)
-# the run, tcpladder's PID ($T/pid), stderr ($T/err) and status ($T/rc).
+# start ARGS...: tcpladder -d 0.2 ARGS at 100x30 (tui_start); the pane's
+# shell writes the terminal's settings before ($T/before) and after
+# ($T/after) the run.
 start() {
-	tm kill-server 2>/dev/null
-	rm -f "$T/pid" "$T/err" "$T/rc" "$T/before" "$T/after"
-	netns_run bash -c '
-		ip link set lo up
-		tmux -S "$0" -f /dev/null new-session -d -s main -x 100 -y 30 \
-			"stty -g >\"$T/before\"; LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen \
-			 sh -c '\''echo \$\$ >\"$T/pid\"; exec \"$TCPLADDER\" -d 0.2 $1'\'' 2>\"$T/err\"
-			 echo \$? >\"$T/rc\"; stty -g >\"$T/after\"; echo EXIT=\$(cat \"$T/rc\"); sleep 600"
-	' "$T/sock" "$*"
-}
-
-# ended PID: the view (PID) has ended; if not after 60 s, it is killed.
-ended() {
-	if wait_for 60 gone_pid "$1"; then
-		return 0
-	fi
-	comm_is "$1" tcpladder && kill -KILL "$1" 2>/dev/null
-	return 1
+	rm -f "$T/before" "$T/after"
+	tui_start 100x30 'stty -g >"$T/before";' 'stty -g >"$T/after";' -d 0.2 "$@"
 }
 
 restored() {
@@ -70,7 +43,7 @@ for how in HUP TERM INT key; do
 	else
 		kill -"$how" "$pid"
 	fi
-	check "$how: tcpladder ends" ended "$pid"
+	check "$how: tcpladder ends" tui_ended "$pid"
 	check "$how: the terminal's settings are as before" restored
 	check "$how: status 0" [ "$(cat "$T/rc" 2>/dev/null)" = 0 ]
 	check "$how: nothing on stderr" [ ! -s "$T/err" ]
@@ -128,7 +101,7 @@ check "after CONT: new sockets are still seen" wait_screen "127.0.0.1:7345"
 kill "$lpid" 2>/dev/null
 wait "$lpid" 2>/dev/null
 tm send-keys -t main q
-check "TSTP: q ends it" ended "$pid"
+check "TSTP: q ends it" tui_ended "$pid"
 tm send-keys -t main "echo EXIT=\$?; stty -g >$T/after" Enter
 check "TSTP: status 0" wait_screen "EXIT=0"
 check "TSTP: the terminal's settings are as before" restored

@@ -68,8 +68,8 @@ static const struct tl_conn *any_conn(struct tl_tracker *t, uint64_t cookie)
 }
 
 /* One dump of socks at *now (a second later each time). */
-static void dump(struct tl_tracker *t, struct tl_snapshot *s, const struct tl_sock *socks,
-		 size_t n, uint64_t *now)
+static void dump(struct tl_tracker *t, struct tl_snapshot *s, const struct tl_sock *socks, size_t n,
+		 uint64_t *now)
 {
 	*now += SEC;
 	snap_of(s, socks, n);
@@ -108,6 +108,93 @@ static void handshake_then_abort(void)
 	ok(strstr(got, "c301 close ESTABLISHED>CLOSED RST/out") != NULL,
 	   "unread data at the close: an RST out");
 	if (!strstr(got, "RST/out"))
+		printf("#   got:\n%s", got);
+	tl_tracker_free(t);
+	tl_snapshot_fini(&s);
+}
+
+/* A client last seen in SYN-SENT that left the tables unfreed (reset
+ * under its owner, or refused) says nothing of its handshake until its
+ * owner frees it; its other end may: a server that aborted after the
+ * handshake, or one seen past it.  Without either, after a round of
+ * dumps, the cheapest path; freed without an RTT, refused at once. */
+static void syn_sent_held(void)
+{
+	struct tl_snapshot s;
+	uint64_t now = 3000 * SEC;
+	tl_snapshot_init(&s);
+	struct tl_sock lst = sk(1, TL_TCP_LISTEN, 80, 0);
+	struct tl_sock a1[] = {lst};
+
+	/* the server's abort (its cleared record) came before the client
+	 * was found gone */
+	struct tl_tracker *t = tl_tracker_new(1);
+	dump(t, &s, a1, 1, &now);
+	struct tl_sock c = sk(401, TL_TCP_SYN_SENT, 50400, 80);
+	struct tl_sock a2[] = {lst, c};
+	dump(t, &s, a2, 2, &now);
+	drain(t);
+	struct tl_sock sab = freed(sk(402, TL_TCP_CLOSE, 80, 0), 0);
+	tl_tracker_destroyed(t, 0, &sab, now, 3.0);
+	dump(t, &s, a1, 1, &now);
+	dump(t, &s, a1, 1, &now);
+	dump(t, &s, a1, 1, &now);
+	const char *got = drain(t);
+	ok(strstr(got, "c401 trans SYN-SENT>ESTABLISHED SYN+ACK/in i\n") &&
+	       strstr(got, "c401 close ESTABLISHED>CLOSED RST/in") &&
+	       !strstr(got, "SYN-SENT>CLOSED"),
+	   "a client in SYN-SENT whose server aborted: through ESTABLISHED, then reset");
+	if (!strstr(got, "RST/in"))
+		printf("#   got:\n%s", got);
+	tl_tracker_free(t);
+
+	/* the server's child seen ESTABLISHED, then gone with its client */
+	t = tl_tracker_new(1);
+	dump(t, &s, a1, 1, &now);
+	struct tl_sock sv = sk(404, TL_TCP_ESTABLISHED, 80, 50410);
+	struct tl_sock c2 = sk(403, TL_TCP_SYN_SENT, 50410, 80);
+	struct tl_sock a3[] = {lst, c2, sv};
+	dump(t, &s, a3, 3, &now);
+	drain(t);
+	dump(t, &s, a1, 1, &now);
+	dump(t, &s, a1, 1, &now);
+	tl_tracker_flush(t);
+	got = drain(t);
+	ok(strstr(got, "c403 trans SYN-SENT>ESTABLISHED SYN+ACK/in i\n") &&
+	       !strstr(got, "SYN-SENT>CLOSED"),
+	   "a client in SYN-SENT whose server end was seen ESTABLISHED: through ESTABLISHED");
+	if (!strstr(got, "c403 trans"))
+		printf("#   got:\n%s", got);
+	tl_tracker_free(t);
+
+	/* no evidence: it waits a round of dumps, then the cheapest path */
+	t = tl_tracker_new(1);
+	dump(t, &s, a1, 1, &now);
+	struct tl_sock c3 = sk(405, TL_TCP_SYN_SENT, 50420, 80);
+	struct tl_sock a4[] = {lst, c3};
+	dump(t, &s, a4, 2, &now);
+	drain(t);
+	dump(t, &s, a1, 1, &now);
+	dump(t, &s, a1, 1, &now);
+	is_str(drain(t), "", "a client gone from SYN-SENT, unfreed, no evidence: it waits a round");
+	dump(t, &s, a1, 1, &now);
+	is_str(drain(t), "c405 close SYN-SENT>CLOSED -/-\n", "then the cheapest path");
+	tl_tracker_free(t);
+
+	/* freed without an RTT: the handshake never completed (refused) */
+	t = tl_tracker_new(1);
+	dump(t, &s, a1, 1, &now);
+	struct tl_sock c4 = sk(406, TL_TCP_SYN_SENT, 50430, 80);
+	struct tl_sock a5[] = {lst, c4};
+	dump(t, &s, a5, 2, &now);
+	drain(t);
+	struct tl_sock c4d = freed(c4, 0);
+	tl_tracker_destroyed(t, 0, &c4d, now, 4.0);
+	dump(t, &s, a1, 1, &now);
+	got = drain(t);
+	ok(strstr(got, "c406 close SYN-SENT>CLOSED") && !strstr(got, "ESTABLISHED"),
+	   "a client freed from SYN-SENT without an RTT: never established");
+	if (!strstr(got, "c406 close"))
 		printf("#   got:\n%s", got);
 	tl_tracker_free(t);
 	tl_snapshot_fini(&s);
@@ -244,8 +331,9 @@ static void evidence(void)
 	dump(t, &s, r3, 2, &now);
 	tl_tracker_pending(t, lk, 8);
 	tl_tracker_lookup_result(t, 0, 102, NULL, now, 2.5);
-	is_str(drain(t), "c101 trans ESTABLISHED>FIN-WAIT-1 FIN/out i\n"
-			 "c101 trans FIN-WAIT-1>FIN-WAIT-2 ACK/in\n",
+	is_str(drain(t),
+	       "c101 trans ESTABLISHED>FIN-WAIT-1 FIN/out i\n"
+	       "c101 trans FIN-WAIT-1>FIN-WAIT-2 ACK/in\n",
 	       "the server missed in the dump that saw the client's FIN-WAIT-2: not decided");
 	struct tl_sock vr = freed(v, 3002);
 	tl_tracker_destroyed(t, 0, &vr, now, 2.6);
@@ -547,7 +635,7 @@ static void evidence(void)
 	struct tl_sock i2 = freed(sk(302, TL_TCP_CLOSE, 80, 51000), 3);
 	i1.flags = i2.flags = TL_SOCK_HAS_INFO;
 	i1.info.have = i2.info.have =
-		TL_INFO_RTT | TL_INFO_BYTES_ACKED | TL_INFO_BYTES_SENT | TL_INFO_BYTES_RECEIVED;
+	    TL_INFO_RTT | TL_INFO_BYTES_ACKED | TL_INFO_BYTES_SENT | TL_INFO_BYTES_RECEIVED;
 	i1.info.rtt_us = i2.info.rtt_us = 30;
 	i1.info.bytes_sent = 10;
 	i1.info.bytes_acked = 12;
@@ -736,7 +824,8 @@ static void burst_storage(void)
 		struct tl_conn *c = tl_tracker_find(t, 1 + (uint64_t)i);
 		const struct tl_conn *p = c ? tl_tracker_peer(t, c) : NULL;
 		uint64_t want_peer = (i % 2) ? (uint64_t)i : 2 + (uint64_t)i;
-		if (!c || c->sock.cookie != 1 + (uint64_t)i || (i > 1 && (!p || p->sock.cookie != want_peer)))
+		if (!c || c->sock.cookie != 1 + (uint64_t)i ||
+		    (i > 1 && (!p || p->sock.cookie != want_peer)))
 			bad++;
 	}
 	is_int(bad, 0, "after compaction every connection is found by cookie, with its peer");
@@ -779,7 +868,8 @@ static void compact_while_waiting(void)
 	struct tl_sock lst = sk(1, TL_TCP_LISTEN, 80, 0);
 	socks[0] = lst;
 	for (int i = 0; i < BURST; i++)
-		socks[1 + i] = sk(10000 + (uint64_t)i, TL_TCP_ESTABLISHED, (uint16_t)(20000 + i), 443);
+		socks[1 + i] =
+		    sk(10000 + (uint64_t)i, TL_TCP_ESTABLISHED, (uint16_t)(20000 + i), 443);
 	dump(t, &s, socks, BURST + 1, &now);
 	/* The burst goes; a pair comes, in slots above it. */
 	struct tl_sock j1 = sk(411, TL_TCP_ESTABLISHED, 51200, 80);
@@ -833,7 +923,8 @@ static void namespaces_join_and_leave(void)
 	snap_of(&s, a, 1);
 	tl_tracker_sample(t, 0, &s, now, 100.0);
 	is_int(tl_tracker_add_ns(t), 1, "a namespace joins as index 1");
-	struct tl_sock b[] = {sk(10, TL_TCP_LISTEN, 8080, 0), sk(11, TL_TCP_ESTABLISHED, 8080, 40000),
+	struct tl_sock b[] = {sk(10, TL_TCP_LISTEN, 8080, 0),
+			      sk(11, TL_TCP_ESTABLISHED, 8080, 40000),
 			      sk(12, TL_TCP_ESTABLISHED, 40000, 8080)};
 	snap_of(&s, b, 3);
 	tl_tracker_sample(t, 1, &s, now + SEC, 101.0);
@@ -1064,7 +1155,8 @@ int main(void)
 	drain(t);
 	struct tl_sock late = sk(49, TL_TCP_CLOSE, 54000, 80);
 	tl_tracker_destroyed(t, 0, &late, now, 13.6);
-	is_str(drain(t), "", "a late destroy event of a known TIME-WAIT's full socket adds nothing");
+	is_str(drain(t), "",
+	       "a late destroy event of a known TIME-WAIT's full socket adds nothing");
 	is_int(tl_tracker_pending(t, lk, 8), 0, "and asks for no lookup");
 
 	/* The passive closer's destroy event, with its peer already in
@@ -1080,7 +1172,8 @@ int main(void)
 	struct tl_sock p2d = p2;
 	p2d.state = TL_TCP_CLOSE;
 	tl_tracker_destroyed(t, 0, &p2d, now, 13.8);
-	is_str(drain(t), "c61 trans CLOSE-WAIT>LAST-ACK FIN/out i\nc61 close LAST-ACK>CLOSED ACK/in\n",
+	is_str(drain(t),
+	       "c61 trans CLOSE-WAIT>LAST-ACK FIN/out i\nc61 close LAST-ACK>CLOSED ACK/in\n",
 	       "a destroyed CLOSE-WAIT socket closes through LAST-ACK at once");
 	is_int(tl_tracker_pending(t, lk, 8), 0, "no lookup for it");
 
@@ -1132,6 +1225,7 @@ int main(void)
 	tl_snapshot_fini(&s);
 	evidence();
 	handshake_then_abort();
+	syn_sent_held();
 	time_windows();
 	burst_storage();
 	compact_while_waiting();
