@@ -81,6 +81,10 @@ check "(all): every namespace again" wait_screen "Connections $((na_n + nb_n)) "
 tm send-keys -t main q
 check "q ends the view with status 0" wait_screen "EXIT=0"
 
+# The tmux server holds copies of the fifos' write ends (it was started
+# after they were opened): end it first, or sockgen never sees the end of
+# its input.
+tmux -L "$S" kill-server 2>/dev/null
 for fd in $fd_leaky $fd_tidy; do exec {fd}>&-; done
 wait
 done_testing
