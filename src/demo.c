@@ -16,6 +16,7 @@
 
 #include "tcpladder/demo.h"
 #include "tcpladder/util.h"
+#include "tcpladder/sysio.h"
 
 #define DEMO_PORT 8080
 #define MAX_SOCKS 128
@@ -487,7 +488,7 @@ void tl_demo_step(struct tl_demo *d, uint64_t now, double wall)
 		if (d->tun[i] < 0)
 			continue;
 		for (;;) {
-			ssize_t n = read(d->tun[i], d->buf, sizeof(d->buf));
+			ssize_t n = TL_EINTR(read(d->tun[i], d->buf, sizeof(d->buf)));
 			if (n <= 0)
 				break;
 			struct tl_pkt pkt;
@@ -504,7 +505,7 @@ void tl_demo_step(struct tl_demo *d, uint64_t now, double wall)
 	}
 	const struct tl_relay_entry *e;
 	while ((e = tl_relay_pop(&d->relay, now)))
-		if (write(d->tun[e->to], e->data, e->len) < 0 && errno != EAGAIN)
+		if (TL_EINTR(write(d->tun[e->to], e->data, e->len)) < 0 && errno != EAGAIN)
 			break;
 
 	/* The scenario. */

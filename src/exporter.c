@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "tcpladder/exporter.h"
+#include "tcpladder/sysio.h"
 #include "tcpladder/util.h"
 
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
@@ -271,20 +272,11 @@ static int write_textfile(struct tl_exporter *x, const char *text, size_t len, c
 				     strerror(-fd));
 		return fd;
 	}
-	for (size_t off = 0; off < len;) {
-		ssize_t w = write(fd, text + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			err = w < 0 ? errno : EIO;
-			break;
-		}
-		off += (size_t)w;
-	}
+	err = -tl_write_all(fd, text, len);
 	/* mkstemp made it 0600; the collector may run as another user */
 	if (!err && fchmod(fd, 0644) < 0)
 		err = errno;
-	if (close(fd) < 0 && !err)
+	if (close(fd) < 0 && !err && errno != EINTR) /* closed all the same */
 		err = errno;
 	if (!err && rename(tmp, x->textfile) < 0)
 		err = errno;

@@ -31,6 +31,7 @@
 #include "tcpladder/report.h"
 #include "tcpladder/sampler.h"
 #include "tcpladder/scenario.h"
+#include "tcpladder/sysio.h"
 #include "tcpladder/snapshot.h"
 #include "tcpladder/tcpstate.h"
 #include "tcpladder/tui.h"
@@ -78,10 +79,20 @@ static int flush_stdout(void)
 	return EXIT_FAILURE;
 }
 
+/* Output goes out whole, past short writes and interruptions (stdio gives
+ * up at an EINTR). */
+static int out_write(const struct tl_buf *b)
+{
+	if (fflush(stdout) != 0)
+		return -errno;
+	return tl_write_all(STDOUT_FILENO, b->data, b->len);
+}
+
 static int write_all(const struct tl_buf *b)
 {
-	if (fwrite(b->data, 1, b->len, stdout) != b->len || fflush(stdout) != 0) {
-		fprintf(stderr, "tcpladder: write error: %s\n", strerror(errno));
+	int err = out_write(b);
+	if (err < 0) {
+		fprintf(stderr, "tcpladder: write error: %s\n", strerror(-err));
 		return EXIT_FAILURE;
 	}
 	return EXIT_SUCCESS;
@@ -341,8 +352,9 @@ static int emit(struct tl_buf *b)
 {
 	if (!b->len)
 		return 0;
-	if (fwrite(b->data, 1, b->len, stdout) != b->len || fflush(stdout) != 0)
-		return errno == EPIPE ? 1 : -errno;
+	int err = out_write(b);
+	if (err < 0)
+		return err == -EPIPE ? 1 : err;
 	tl_buf_reset(b);
 	/* A resync's batch can take hundreds of MB of text: not kept. */
 	if (b->cap > (1u << 20)) {
@@ -468,7 +480,7 @@ static void demo_segment(struct tl_buf *b, const struct tl_demo_seg *sg, bool js
 static bool step_keys(struct tl_demo *demo)
 {
 	char buf[64];
-	ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+	ssize_t n = TL_EINTR(read(STDIN_FILENO, buf, sizeof(buf)));
 	if (n <= 0)
 		return n < 0 && (errno == EINTR || errno == EAGAIN);
 	for (ssize_t i = 0; i < n; i++) {

@@ -16,6 +16,7 @@
 #include "tcpladder/ownerwalk.h"
 #include "tcpladder/owners.h"
 #include "tcpladder/util.h"
+#include "tcpladder/sysio.h"
 
 static void read_small(const char *path, char *buf, size_t len, bool nul_to_space)
 {
@@ -23,7 +24,7 @@ static void read_small(const char *path, char *buf, size_t len, bool nul_to_spac
 	buf[0] = '\0';
 	if (fd < 0)
 		return;
-	ssize_t n = read(fd, buf, len - 1);
+	ssize_t n = TL_EINTR(read(fd, buf, len - 1));
 	close(fd);
 	if (n <= 0)
 		return;

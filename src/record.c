@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "tcpladder/record.h"
+#include "tcpladder/sysio.h"
 #include "tcpladder/util.h"
 
 /* A block is written once it holds this much, or this long after it began:
@@ -31,23 +32,6 @@ struct tl_recorder {
 	uint64_t written; /* whole blocks on disk */
 	char *notice;
 };
-
-static int write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-	while (n) {
-		ssize_t w = write(fd, c, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		if (w == 0)
-			return -EIO;
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 /* A write failed: the recording stops here, and what was written whole
  * stays readable (a part of a block is cut off where it can be). */
@@ -77,7 +61,7 @@ struct tl_recorder *tl_recorder_open(const char *path, char **cause)
 	}
 	uint8_t head[TL_REC_HEADER_LEN];
 	tl_recfmt_header(head);
-	int err = write_all(fd, head, sizeof(head));
+	int err = tl_write_all(fd, head, sizeof(head));
 	if (err < 0) {
 		char *safe = tl_text_safe(path, 200);
 		*cause = tl_asprintf("cannot record to '%s': %s", safe, strerror(-err));
@@ -104,7 +88,7 @@ static void write_block(struct tl_recorder *r)
 	int err = tl_recfmt_block(&r->blk, TL_RBLK_OPS, r->ops.data, r->ops.len);
 	tl_buf_reset(&r->ops);
 	if (err == 0)
-		err = write_all(r->fd, r->blk.data, r->blk.len);
+		err = tl_write_all(r->fd, r->blk.data, r->blk.len);
 	if (err < 0) {
 		fail(r, err);
 		return;

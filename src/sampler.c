@@ -20,6 +20,7 @@
 #include "tcpladder/filter.h"
 #include "tcpladder/netns.h"
 #include "tcpladder/sampler.h"
+#include "tcpladder/sysio.h"
 #include "tcpladder/tcpstate.h"
 #include "tcpladder/util.h"
 
@@ -206,15 +207,12 @@ static int dump_once(struct tl_sampler *s, uint16_t type, const void *req, size_
 
 	if (!nlh)
 		return -EMSGSIZE;
-	if (mnl_socket_sendto(s->nl, nlh, nlh->nlmsg_len) < 0)
+	if (TL_EINTR(mnl_socket_sendto(s->nl, nlh, nlh->nlmsg_len)) < 0)
 		return -errno;
 	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(s->nl, s->buf, TL_NL_BUFSZ);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
+		ssize_t n = TL_EINTR(mnl_socket_recvfrom(s->nl, s->buf, TL_NL_BUFSZ));
+		if (n < 0)
 			return -errno;
-		}
 		int r = tl_diag_feed(ctx, s->buf, (size_t)n, seq, s->portid);
 		if (r <= 0)
 			return r;
@@ -306,7 +304,7 @@ static long proc_rows(int fd, char *buf, size_t bufsz)
 
 	if (fd < 0)
 		return -1;
-	while ((n = pread(fd, buf, bufsz, off)) > 0) {
+	while ((n = TL_EINTR(pread(fd, buf, bufsz, off))) > 0) {
 		for (ssize_t i = 0; i < n; i++)
 			lines += buf[i] == '\n';
 		off += n;
@@ -510,15 +508,12 @@ int tl_sampler_lookup(struct tl_sampler *s, const struct tl_sock *key, unsigned 
 	nlh = put_request(s, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, seq, &req, sizeof(req), false);
 	if (!nlh)
 		return -EMSGSIZE;
-	if (mnl_socket_sendto(s->nl, nlh, nlh->nlmsg_len) < 0)
+	if (TL_EINTR(mnl_socket_sendto(s->nl, nlh, nlh->nlmsg_len)) < 0)
 		return -errno;
 	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(s->nl, s->buf, TL_NL_BUFSZ);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
+		ssize_t n = TL_EINTR(mnl_socket_recvfrom(s->nl, s->buf, TL_NL_BUFSZ));
+		if (n < 0)
 			return -errno;
-		}
 		const struct nlmsghdr *h = (const void *)s->buf;
 		if ((size_t)n < sizeof(*h) || h->nlmsg_len > (size_t)n)
 			return -EBADMSG;
@@ -577,11 +572,11 @@ void tl_sampler_limits(struct tl_sampler *s, long *tw_max_buckets, int *port_lo,
 
 	*tw_max_buckets = -1;
 	*port_lo = *port_hi = 0;
-	if (s->sys_fd[0] >= 0 && (n = pread(s->sys_fd[0], buf, sizeof(buf) - 1, 0)) > 0) {
+	if (s->sys_fd[0] >= 0 && (n = TL_EINTR(pread(s->sys_fd[0], buf, sizeof(buf) - 1, 0))) > 0) {
 		buf[n] = '\0';
 		*tw_max_buckets = strtol(buf, NULL, 10);
 	}
-	if (s->sys_fd[1] >= 0 && (n = pread(s->sys_fd[1], buf, sizeof(buf) - 1, 0)) > 0) {
+	if (s->sys_fd[1] >= 0 && (n = TL_EINTR(pread(s->sys_fd[1], buf, sizeof(buf) - 1, 0))) > 0) {
 		buf[n] = '\0';
 		if (sscanf(buf, "%d %d", port_lo, port_hi) != 2)
 			*port_lo = *port_hi = 0;

@@ -6,6 +6,7 @@
 
 #include "tcpladder/signals.h"
 #include "tcpladder/util.h"
+#include "tcpladder/sysio.h"
 
 static void stop_set(sigset_t *m)
 {
@@ -47,7 +48,7 @@ int tl_signals_set(struct tl_signals *s, char **cause)
 int tl_signals_read(struct tl_signals *s)
 {
 	struct signalfd_siginfo si;
-	if (!s->set || read(s->fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+	if (!s->set || TL_EINTR(read(s->fd, &si, sizeof(si))) != (ssize_t)sizeof(si))
 		return 0;
 	return (int)si.ssi_signo;
 }
