@@ -1,4 +1,5 @@
-/* engine: sampling, events and lookups, paced by a CPU budget. */
+/* engine: sampling, events and lookups, paced by a CPU budget; exact
+ * mode's records are queued and merged in engexact.c (engineint.h). */
 #include <errno.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -11,6 +12,7 @@
 #include "tcpladder/clock.h"
 #include "tcpladder/ebpf.h"
 #include "tcpladder/engine.h"
+#include "tcpladder/engineint.h"
 #include "tcpladder/filter.h"
 #include "tcpladder/record.h"
 #include "tcpladder/sampler.h"
@@ -31,81 +33,18 @@
 #define QUIET_AFTER 3
 #define QUIET_EVERY 4
 
-struct engine_ns {
-	struct tl_sampler *sampler;
-	struct tl_snapshot snap; /* scratch for the dump in progress */
-	struct tl_snapshot last; /* the last complete one */
-	char *name;
-	uint64_t ino;   /* the namespace's inode (exact mode's records name it), kept after it is
-			   dropped */
-	unsigned quiet; /* dumps in a row that brought no event */
-};
-
-struct tl_engine {
-	struct tl_engine_config cfg;
-	struct engine_ns *ns;
-	unsigned n_ns;
-	struct tl_tracker *tracker;
-	uint64_t delay_ns;
-	uint64_t next_dump_ns;
-	uint64_t next_expire_ns; /* tombstones expired between dumps then */
-	uint64_t next_follow_ns;
-	uint64_t rounds;
-	uint64_t extra_cost_ns; /* baselines of namespaces that joined since the last round */
-	double cost_ewma_ns;
-	bool have_cost;
-	bool resync;
-	struct tl_engine_stats st;
-	char *notice;
-	struct tl_lookup *lk;
-	/* Following: a round-robin cursor over the tracker's slots, the
-	 * smoothed CPU cost of a follow step, the tracker generation the
-	 * marks were made at, and whether the user was told of a slowdown. */
-	size_t follow_cursor;
-	double follow_cost_ewma_ns;
-	uint64_t follow_marked_gen;
-	bool follow_marked;
-	bool follow_slowed;
-	size_t trim_bytes; /* the tracker's storage when memory was last given back */
-	/* exact mode */
-	struct tl_ebpf *x;
-	struct tl_exact_batch xb; /* records read, not yet applied */
-	uint64_t x_lost;          /* lost records already counted */
-	uint64_t x_noticed;       /* lost records already told */
-	uint64_t x_notice_at;     /* no new notice before */
-	bool x_resync;            /* a loss waits for its full dump */
-	uint64_t x_again;         /* read the ring again then (records flow), or 0 */
-	uint64_t x_resync_at;     /* not before (losses in a row cost one dump a while) */
-	char *x_reason;           /* why exact mode is off */
-	struct tl_recorder *rec;  /* --record, or NULL */
-	uint64_t rec_now;         /* the step being recorded */
-};
-
 #define EXACT_RESYNC_GAP_NS 200000000ULL
-/* Records read and not yet applied, at most (plus one ring's worth) */
-#define EXACT_BATCH_MAX 65536
 /* Tombstones are expired at least this often (exact mode) */
 #define EXPIRE_GAP_NS 1000000000ULL
-#define EXACT_NOTICE_GAP_NS 10000000000ULL
 
-static void exact_start(struct tl_engine *e, const struct tl_engine_config *cfg);
-static void exact_pump(struct tl_engine *e, uint64_t now, double wall);
-static bool exact_waiting(const struct tl_engine *e, uint64_t cookie);
-static bool exact_pending(struct tl_engine *e, uint64_t cookie, uint64_t now, double wall);
-static bool lookup_stale(struct tl_engine *e, uint64_t cookie, uint64_t began, uint64_t now,
-			 double wall);
-static void exact_flush(struct tl_engine *e, uint64_t now, double wall);
-static void apply_sample(struct tl_engine *e, unsigned i, const struct tl_snapshot *s, uint64_t now,
-			 double wall);
-
-static void notice(struct tl_engine *e, char *msg)
+void tl_eng_notice(struct tl_engine *e, char *msg)
 {
 	free(e->notice);
 	e->notice = msg;
 }
 
 /* --record: what the tracker is handed, as it is handed. */
-static void rec(struct tl_engine *e, const struct tl_rop *op)
+void tl_eng_rec(struct tl_engine *e, const struct tl_rop *op)
 {
 	tl_recorder_op(e->rec, op, e->rec_now);
 }
@@ -117,7 +56,7 @@ static void rec_sock(struct tl_engine *e, uint8_t kind, unsigned ns, const struc
 	struct tl_rop op = {.kind = kind, .ns = ns};
 	if (s)
 		op.sock = *s;
-	rec(e, &op);
+	tl_eng_rec(e, &op);
 }
 
 static void rec_lookup(struct tl_engine *e, unsigned ns, uint64_t cookie, const struct tl_sock *s)
@@ -127,23 +66,23 @@ static void rec_lookup(struct tl_engine *e, unsigned ns, uint64_t cookie, const 
 	struct tl_rop op = {.kind = TL_ROP_LOOKUP, .ns = ns, .cookie = cookie, .found = s != NULL};
 	if (s)
 		op.sock = *s;
-	rec(e, &op);
+	tl_eng_rec(e, &op);
 }
 
-static void rec_simple(struct tl_engine *e, uint8_t kind, uint64_t cookie, uint32_t arg)
+void tl_eng_rec_simple(struct tl_engine *e, uint8_t kind, uint64_t cookie, uint32_t arg)
 {
 	if (!e->rec)
 		return;
 	struct tl_rop op = {.kind = kind, .cookie = cookie, .arg = arg};
-	rec(e, &op);
+	tl_eng_rec(e, &op);
 }
 
-static void rec_sample(struct tl_engine *e, unsigned ns, const struct tl_snapshot *s)
+void tl_eng_rec_sample(struct tl_engine *e, unsigned ns, const struct tl_snapshot *s)
 {
 	if (!e->rec)
 		return;
 	struct tl_rop op = {.kind = TL_ROP_SAMPLE, .ns = ns, .snap = s};
-	rec(e, &op);
+	tl_eng_rec(e, &op);
 }
 
 static double clamp_budget(double b)
@@ -202,7 +141,7 @@ struct tl_engine *tl_engine_new(const struct tl_engine_config *cfg, char **cause
 	if (cfg->replay)
 		e->x_reason = tl_strdup("replaying a recording");
 	else
-		exact_start(e, cfg);
+		tl_eng_exact_start(e, cfg);
 	if (cfg->exact == TL_EXACT_MODE_ON && !e->x) {
 		*cause = e->x_reason;
 		e->x_reason = NULL;
@@ -303,7 +242,7 @@ static int on_destroy(const struct tl_sock *rec, void *arg)
 	/* The records written before it go first (read_events read the
 	 * ring); one still waiting for a later clock will tell the close
 	 * itself. */
-	if (exact_waiting(dc->e, rec->cookie))
+	if (tl_eng_exact_waiting(dc->e, rec->cookie))
 		return 0;
 	rec_sock(dc->e, TL_ROP_DESTROY, dc->ns, rec);
 	tl_tracker_destroyed(dc->e->tracker, dc->ns, rec, dc->now, dc->wall);
@@ -327,7 +266,7 @@ static void read_events(struct tl_engine *e, uint64_t now, double wall)
 		/* One datagram at a time, the ring read before each: the
 		 * records written before its events are in the batch. */
 		for (unsigned k = 0; k < EVENT_DGRAMS_PER_STEP; k++) {
-			exact_pump(e, now, wall);
+			tl_eng_exact_pump(e, now, wall);
 			r = tl_sampler_events_read(e->ns[i].sampler, 1, on_destroy, &dc);
 			if (r <= 0)
 				break;
@@ -337,19 +276,20 @@ static void read_events(struct tl_engine *e, uint64_t now, double wall)
 			 * picture right; what happened in between is inferred. */
 			e->st.lost_events++;
 			e->resync = true;
-			notice(e, tl_asprintf("destroy events were lost in '%s'; resynchronised "
-					      "with a full dump",
-					      e->ns[i].name));
+			tl_eng_notice(
+			    e, tl_asprintf("destroy events were lost in '%s'; resynchronised "
+					   "with a full dump",
+					   e->ns[i].name));
 		} else if (r < 0) {
-			notice(e, tl_asprintf("reading destroy events in '%s': %s", e->ns[i].name,
-					      strerror(-r)));
+			tl_eng_notice(e, tl_asprintf("reading destroy events in '%s': %s",
+						     e->ns[i].name, strerror(-r)));
 		}
 	}
 }
 
 static void do_lookups(struct tl_engine *e, uint64_t now, double wall)
 {
-	rec_simple(e, TL_ROP_PENDING, 0, MAX_LOOKUPS_PER_STEP);
+	tl_eng_rec_simple(e, TL_ROP_PENDING, 0, MAX_LOOKUPS_PER_STEP);
 	size_t n = tl_tracker_pending(e->tracker, e->lk, MAX_LOOKUPS_PER_STEP);
 	for (size_t i = 0; i < n; i++) {
 		/* an earlier answer in this batch may have settled it */
@@ -362,7 +302,7 @@ static void do_lookups(struct tl_engine *e, uint64_t now, double wall)
 		uint64_t began = tl_mono_ns();
 		int r = tl_sampler_lookup(e->ns[e->lk[i].ns].sampler, &key, e->cfg.what, &out);
 		e->st.lookups++;
-		if (lookup_stale(e, e->lk[i].sock.cookie, began, now, wall))
+		if (tl_eng_lookup_stale(e, e->lk[i].sock.cookie, began, now, wall))
 			continue;
 		if (r == 0 || r == -ENOENT) {
 			const struct tl_sock *res = r == 0 ? &out : NULL;
@@ -427,7 +367,7 @@ static void do_follow(struct tl_engine *e, uint64_t now, double wall)
 		int r = tl_sampler_lookup(e->ns[ns].sampler, &key, e->cfg.what, &out);
 		e->st.lookups++;
 		done++;
-		if (lookup_stale(e, key.cookie, began, now, wall)) {
+		if (tl_eng_lookup_stale(e, key.cookie, began, now, wall)) {
 			conns = tl_tracker_conns(e->tracker, &n);
 			continue;
 		}
@@ -469,14 +409,15 @@ static void follow_step(struct tl_engine *e, uint64_t now, double wall)
 	bool slow = cycle > 2 * base;
 	if (slow && !e->follow_slowed) {
 		e->follow_slowed = true;
-		notice(e, tl_asprintf("following %zu connections: each is looked up every %.2f s "
-				      "instead of %.0f ms, to keep within the CPU budget (%g%%)",
-				      e->st.followed, (double)cycle / 1e9, (double)base / 1e6,
-				      budget(e) * 100.0));
+		tl_eng_notice(
+		    e, tl_asprintf("following %zu connections: each is looked up every %.2f s "
+				   "instead of %.0f ms, to keep within the CPU budget (%g%%)",
+				   e->st.followed, (double)cycle / 1e9, (double)base / 1e6,
+				   budget(e) * 100.0));
 	} else if (!slow && e->follow_slowed && cycle <= base + base / 2) {
 		e->follow_slowed = false;
-		notice(e, tl_asprintf("following %zu connections at the full rate again",
-				      e->st.followed));
+		tl_eng_notice(e, tl_asprintf("following %zu connections at the full rate again",
+					     e->st.followed));
 	}
 }
 
@@ -515,7 +456,7 @@ static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause
 		if (err < 0) {
 			/* Never diff an incomplete dump: keep the previous
 			 * picture and say so. */
-			notice(e, *cause ? *cause : tl_strdup("a dump failed"));
+			tl_eng_notice(e, *cause ? *cause : tl_strdup("a dump failed"));
 			*cause = NULL;
 			continue;
 		}
@@ -523,7 +464,7 @@ static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause
 		apply_filter(e, &ns->snap);
 		size_t before, after;
 		tl_tracker_events(e->tracker, &before);
-		apply_sample(e, i, &ns->snap, now, wall);
+		tl_eng_apply_sample(e, i, &ns->snap, now, wall);
 		tl_tracker_events(e->tracker, &after);
 		ns->quiet = after == before ? ns->quiet + 1 : 0;
 		tl_snapshot_swap(&ns->snap, &ns->last);
@@ -539,9 +480,9 @@ static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause
 	e->rounds++;
 	for (unsigned i = 0; i < e->n_ns; i++)
 		sockets += e->ns[i].last.n;
-	exact_flush(e, now, wall);
+	tl_eng_exact_flush(e, now, wall);
 	do_lookups(e, now, wall);
-	rec_simple(e, TL_ROP_EXPIRE, 0, 0);
+	tl_eng_rec_simple(e, TL_ROP_EXPIRE, 0, 0);
 	tl_tracker_expire(e->tracker, now);
 	give_back(e, released);
 
@@ -567,7 +508,7 @@ static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause
 				    .sockets = sockets,
 				    .exact = e->st.exact,
 				    .exact_lost = e->st.exact_lost};
-		rec(e, &op);
+		tl_eng_rec(e, &op);
 	}
 	return 0;
 }
@@ -575,7 +516,7 @@ static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause
 int tl_engine_step(struct tl_engine *e, uint64_t now, double wall, char **cause)
 {
 	e->rec_now = now;
-	exact_pump(e, now, wall);
+	tl_eng_exact_pump(e, now, wall);
 	if (e->x_resync && now >= e->x_resync_at) {
 		e->x_resync = false;
 		e->x_resync_at = now + EXACT_RESYNC_GAP_NS;
@@ -687,12 +628,13 @@ int tl_engine_ns_add(struct tl_engine *e, const char *path, const char *name, ui
 	if (e->rec) {
 		struct tl_rop op = {.kind = TL_ROP_NS};
 		snprintf(op.name, sizeof(op.name), "%s", name);
-		rec(e, &op);
+		tl_eng_rec(e, &op);
 	}
 	if (e->x) {
 		char *no = NULL;
 		if (tl_ebpf_watch(e->x, (uint32_t)ns->ino, &no) < 0)
-			notice(e, tl_asprintf("%s: its changes are sampled, not observed", no));
+			tl_eng_notice(e,
+				      tl_asprintf("%s: its changes are sampled, not observed", no));
 		free(no);
 	}
 	/* Its baseline now: what is there when it is found is not news, and
@@ -704,7 +646,7 @@ int tl_engine_ns_add(struct tl_engine *e, const char *path, const char *name, ui
 			      &why) == 0) {
 		ns->snap.wall = wall;
 		apply_filter(e, &ns->snap);
-		rec_sample(e, i, &ns->snap);
+		tl_eng_rec_sample(e, i, &ns->snap);
 		tl_tracker_sample(e->tracker, i, &ns->snap, now, wall);
 		tl_snapshot_swap(&ns->snap, &ns->last);
 	}
@@ -725,7 +667,7 @@ void tl_engine_ns_drop(struct tl_engine *e, unsigned i)
 	ns->last.n = 0;
 	if (e->rec) {
 		struct tl_rop op = {.kind = TL_ROP_NS_DROP, .ns = i};
-		rec(e, &op);
+		tl_eng_rec(e, &op);
 	}
 	tl_tracker_drop_ns(e->tracker, i);
 }
@@ -738,183 +680,6 @@ bool tl_engine_ns_live(const struct tl_engine *e, unsigned i)
 const char *tl_engine_exact_reason(const struct tl_engine *e)
 {
 	return e->x ? NULL : e->x_reason ? e->x_reason : "not started";
-}
-
-/* ---- exact mode ---- */
-
-/* Start the eBPF source for the watched namespaces, unless turned off;
- * under "auto" a failure leaves the reason and polling on. */
-static void exact_start(struct tl_engine *e, const struct tl_engine_config *cfg)
-{
-	if (cfg->exact == TL_EXACT_MODE_OFF) {
-		e->x_reason = tl_strdup("turned off with --no-exact");
-		return;
-	}
-	char *why = NULL;
-	e->x = tl_ebpf_new(cfg->exact_ring, &why);
-	for (unsigned i = 0; e->x && i < e->n_ns; i++)
-		if (tl_ebpf_watch(e->x, (uint32_t)e->ns[i].ino, &why) < 0) {
-			tl_ebpf_free(e->x);
-			e->x = NULL;
-		}
-	e->x_reason = why;
-	e->st.exact = e->x != NULL;
-}
-
-static int ns_of_ino(const struct tl_engine *e, uint32_t ino)
-{
-	for (unsigned i = 0; i < e->n_ns; i++)
-		if (e->ns[i].sampler && (uint32_t)e->ns[i].ino == ino)
-			return (int)i;
-	return -1;
-}
-
-/* Take what the ring holds into the batch; a loss asks for a full dump
- * (reported once per dump it costs). */
-static void exact_read(struct tl_engine *e, uint64_t now)
-{
-	/* Records waiting for their turn are bounded: past that the ring
-	 * is left to fill, and what it loses is counted and resynchronised
-	 * (a starved process once held millions, gigabytes). */
-	int r = e->xb.n < EXACT_BATCH_MAX ? tl_ebpf_read(e->x, &e->xb) : 0;
-	if (r < 0)
-		notice(e, tl_asprintf("reading exact-mode records: %s", strerror(-r)));
-	/* Found records: come back for those that woke nobody.  Stop only
-	 * once a read that late finds none. */
-	if (r > 0)
-		e->x_again = now + TL_EBPF_REREAD_NS;
-	else if (now >= e->x_again)
-		e->x_again = 0;
-	uint64_t lost = tl_ebpf_lost(e->x);
-	if (lost == e->x_lost)
-		return;
-	if (now >= e->x_notice_at) {
-		notice(e, tl_asprintf("exact mode lost %llu records (its ring buffer was full); "
-				      "resynchronised with a full dump",
-				      (unsigned long long)(lost - e->x_noticed)));
-		e->x_noticed = lost;
-		e->x_notice_at = now + EXACT_NOTICE_GAP_NS;
-	}
-	e->st.exact_lost = lost;
-	e->x_lost = lost;
-	if (!e->x_resync) {
-		e->x_resync = true;
-		e->x_resync_at = TL_MAX(e->x_resync_at, now);
-	}
-}
-
-static void exact_apply(struct tl_engine *e, const struct tl_exact_rec *r, uint64_t now,
-			double wall)
-{
-	int ns = ns_of_ino(e, r->netns_ino);
-	if (ns < 0)
-		return;
-	/* FILTER decides when a socket is first met; then it is followed. */
-	if (e->cfg.filter && !tl_tracker_find(e->tracker, r->sock.cookie) &&
-	    !tl_filter_match(e->cfg.filter, &r->sock))
-		return;
-	double w = wall - ((double)now - (double)r->mono_ns) / 1e9;
-	if (e->rec) {
-		struct tl_rop op = {.kind = TL_ROP_OBSERVE, .ns = (unsigned)ns, .x = *r};
-		rec(e, &op);
-	}
-	tl_tracker_observe(e->tracker, (unsigned)ns, r, w);
-	e->st.exact_records++;
-}
-
-/* What was read so far, applied in ring order; records stamped after this
- * step's `now` wait for the next step (tl_engine_deadline() makes it come
- * at once), so that no time handed to the tracker and the views runs
- * ahead of the clock they are read with. */
-static void exact_flush(struct tl_engine *e, uint64_t now, double wall)
-{
-	size_t k = 0;
-	for (size_t i = 0; i < e->xb.n; i++) {
-		const struct tl_exact_rec *r = &e->xb.recs[i];
-		if (r->mono_ns <= now)
-			exact_apply(e, r, now, wall);
-		else
-			e->xb.recs[k++] = *r;
-	}
-	e->xb.n = k;
-	if (!k && e->xb.cap > 65536) /* a burst's array is not kept */
-		tl_exact_batch_fini(&e->xb);
-}
-
-static void exact_pump(struct tl_engine *e, uint64_t now, double wall)
-{
-	if (!e->x)
-		return;
-	exact_read(e, now);
-	exact_flush(e, now, wall);
-}
-
-/* A dump against the records: those from before the dump began go first,
- * then the dump, which passes over the sockets with newer records; those
- * wait for exact_flush() after the round.  Records are written before the
- * kernel stores the state they report, so every change a dump saw has
- * its record read by now. */
-static void apply_sample(struct tl_engine *e, unsigned i, const struct tl_snapshot *s, uint64_t now,
-			 double wall)
-{
-	if (!e->x) {
-		rec_sample(e, i, s);
-		tl_tracker_sample(e->tracker, i, s, now, wall);
-		return;
-	}
-	exact_read(e, now);
-	size_t k = 0;
-	for (size_t j = 0; j < e->xb.n; j++) {
-		const struct tl_exact_rec *r = &e->xb.recs[j];
-		if (ns_of_ino(e, r->netns_ino) == (int)i && r->mono_ns < s->mono_ns &&
-		    r->mono_ns <= now)
-			exact_apply(e, r, now, wall);
-		else
-			e->xb.recs[k++] = *r;
-	}
-	e->xb.n = k;
-	for (size_t j = 0; j < k; j++)
-		if (ns_of_ino(e, e->xb.recs[j].netns_ino) == (int)i) {
-			rec_simple(e, TL_ROP_HOLD, e->xb.recs[j].sock.cookie, 0);
-			tl_tracker_hold(e->tracker, e->xb.recs[j].sock.cookie);
-		}
-	rec_sample(e, i, s);
-	tl_tracker_sample(e->tracker, i, s, now, wall);
-	rec_simple(e, TL_ROP_RELEASE, 0, 0);
-	tl_tracker_release(e->tracker);
-}
-
-/* Whether a record of this socket was read and waits for its turn. */
-static bool exact_waiting(const struct tl_engine *e, uint64_t cookie)
-{
-	for (size_t i = 0; e->x && i < e->xb.n; i++)
-		if (e->xb.recs[i].sock.cookie == cookie)
-			return true;
-	return false;
-}
-
-/* The same after the ring is read again. */
-static bool exact_pending(struct tl_engine *e, uint64_t cookie, uint64_t now, double wall)
-{
-	if (!e->x)
-		return false;
-	exact_pump(e, now, wall);
-	return exact_waiting(e, cookie);
-}
-
-/* Exact mode: a lookup's answer says nothing new when a record of the
- * socket came after the lookup began (it was applied just now), or waits.
- * The record of a change is written before the change is stored, so the
- * ring, read after the lookup, holds every change the lookup saw. */
-static bool lookup_stale(struct tl_engine *e, uint64_t cookie, uint64_t began, uint64_t now,
-			 double wall)
-{
-	if (!e->x)
-		return false;
-	if (exact_pending(e, cookie, now, wall))
-		return true;
-	const struct tl_conn *c = tl_tracker_find(e->tracker, cookie);
-	return c && c->exact_ns >= began;
 }
 
 /* ---- record and replay ---- */

@@ -1,60 +1,14 @@
-/* recfmt: the recording format's encoding and decoding (see recfmt.h). */
+/* recfmt: the recording format's socket vector, encoder and framing (see
+ * recfmt.h); the decoder is recdec.c. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
 #include "tcpladder/recfmt.h"
+#include "tcpladder/recfmtint.h"
 
-/* ---- a socket as a vector of numbers ----
- *
- * Times the kernel gives relative to the dump (time left on a timer, time
- * since the last data) are stored as absolute times against the sample's
- * own clock, so an idle socket's numbers do not change from one dump to
- * the next and it is copied, not rewritten. */
-enum {
-	F_COOKIE,
-	F_FAMILY,
-	F_PROTOCOL,
-	F_STATE,
-	F_TIMER,
-	F_RETRANS,
-	F_FLAGS,
-	F_LOCAL0,
-	F_LOCAL1,
-	F_REMOTE0,
-	F_REMOTE1,
-	F_LPORT,
-	F_RPORT,
-	F_EXPIRES,
-	F_IFINDEX,
-	F_INODE,
-	F_UID,
-	F_RQUEUE,
-	F_WQUEUE,
-	F_ACKED,
-	F_RECEIVED,
-	F_SENT,
-	F_RETRANS_B,
-	F_RTT,
-	F_RTTVAR,
-	F_SEGS_IN,
-	F_SEGS_OUT,
-	F_LAST_SENT,
-	F_LAST_RECV,
-	F_LAST_ACK,
-	F_ISTATE,
-	F_IHAVE,
-	NF
-};
-
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
+/* ---- a socket as a vector of numbers (recfmtint.h) ---- */
 
 static void put64(uint8_t *p, uint64_t v)
 {
@@ -62,7 +16,7 @@ static void put64(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-static void sock_to_fields(const struct tl_sock *s, uint64_t ref, uint64_t f[NF])
+void tl_recfmt_to_fields(const struct tl_sock *s, uint64_t ref, uint64_t f[NF])
 {
 	f[F_COOKIE] = s->cookie;
 	f[F_FAMILY] = s->family;
@@ -71,10 +25,10 @@ static void sock_to_fields(const struct tl_sock *s, uint64_t ref, uint64_t f[NF]
 	f[F_TIMER] = s->timer;
 	f[F_RETRANS] = s->retrans;
 	f[F_FLAGS] = s->flags;
-	f[F_LOCAL0] = get64(s->local);
-	f[F_LOCAL1] = get64(s->local + 8);
-	f[F_REMOTE0] = get64(s->remote);
-	f[F_REMOTE1] = get64(s->remote + 8);
+	f[F_LOCAL0] = tl_recfmt_get64(s->local);
+	f[F_LOCAL1] = tl_recfmt_get64(s->local + 8);
+	f[F_REMOTE0] = tl_recfmt_get64(s->remote);
+	f[F_REMOTE1] = tl_recfmt_get64(s->remote + 8);
 	f[F_LPORT] = s->lport;
 	f[F_RPORT] = s->rport;
 	/* a deadline; 0 stays 0 (ref + a u32 never wraps to 0) */
@@ -101,7 +55,7 @@ static void sock_to_fields(const struct tl_sock *s, uint64_t ref, uint64_t f[NF]
 	f[F_IHAVE] = s->info.have;
 }
 
-static void fields_to_sock(const uint64_t f[NF], uint64_t ref, struct tl_sock *s)
+void tl_recfmt_from_fields(const uint64_t f[NF], uint64_t ref, struct tl_sock *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->cookie = f[F_COOKIE];
@@ -158,11 +112,6 @@ static uint64_t zigzag(int64_t v)
 	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
 }
 
-static int64_t unzigzag(uint64_t v)
-{
-	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
-}
-
 static void put_double(struct tl_buf *b, double d)
 {
 	uint64_t v;
@@ -196,107 +145,9 @@ static void put_fields(struct tl_buf *b, const uint64_t f[NF])
 static void put_sock(struct tl_buf *b, const struct tl_sock *s, uint64_t ref)
 {
 	uint64_t f[NF];
-	sock_to_fields(s, ref, f);
+	tl_recfmt_to_fields(s, ref, f);
 	put_fields(b, f);
 }
-
-/* ---- decoding primitives: each fails on a short or overlong input ---- */
-
-struct rd {
-	const uint8_t *p;
-	size_t n, pos;
-	const char **why;
-};
-
-static int get_var(struct rd *r, uint64_t *v)
-{
-	uint64_t x = 0;
-	for (int shift = 0; shift < 64; shift += 7) {
-		if (r->pos >= r->n) {
-			*r->why = "an operation is cut short";
-			return -EINVAL;
-		}
-		uint8_t c = r->p[r->pos++];
-		if (shift == 63 && c > 1) {
-			*r->why = "a number is too long";
-			return -EINVAL;
-		}
-		x |= (uint64_t)(c & 0x7f) << shift;
-		if (!(c & 0x80)) {
-			*v = x;
-			return 0;
-		}
-	}
-	*r->why = "a number is too long";
-	return -EINVAL;
-}
-
-static int get_u32(struct rd *r, uint32_t *v, uint32_t max)
-{
-	uint64_t x;
-	if (get_var(r, &x) < 0)
-		return -EINVAL;
-	if (x > max) {
-		*r->why = "a number is out of range";
-		return -EINVAL;
-	}
-	*v = (uint32_t)x;
-	return 0;
-}
-
-static int get_double(struct rd *r, double *d)
-{
-	if (r->n - r->pos < 8) {
-		*r->why = "an operation is cut short";
-		return -EINVAL;
-	}
-	uint64_t v = get64(r->p + r->pos);
-	r->pos += 8;
-	memcpy(d, &v, sizeof(*d));
-	return 0;
-}
-
-static int get_str(struct rd *r, char *out, size_t size)
-{
-	uint32_t len;
-	if (get_u32(r, &len, (uint32_t)size - 1) < 0)
-		return -EINVAL;
-	if (r->n - r->pos < len) {
-		*r->why = "an operation is cut short";
-		return -EINVAL;
-	}
-	memcpy(out, r->p + r->pos, len);
-	out[len] = '\0';
-	r->pos += len;
-	return 0;
-}
-
-static int get_fields(struct rd *r, uint64_t f[NF])
-{
-	uint64_t mask;
-	if (get_var(r, &mask) < 0)
-		return -EINVAL;
-	if (mask >> NF) {
-		*r->why = "a socket has fields this version does not know";
-		return -EINVAL;
-	}
-	for (int i = 0; i < NF; i++) {
-		f[i] = 0;
-		if ((mask & (1ULL << i)) && get_var(r, &f[i]) < 0)
-			return -EINVAL;
-	}
-	return 0;
-}
-
-static int get_sock(struct rd *r, struct tl_sock *s, uint64_t ref)
-{
-	uint64_t f[NF];
-	if (get_fields(r, f) < 0)
-		return -EINVAL;
-	fields_to_sock(f, ref, s);
-	return 0;
-}
-
 /* ---- the encoder ---- */
 
 void tl_recenc_init(struct tl_recenc *e)
@@ -313,7 +164,7 @@ void tl_recenc_fini(struct tl_recenc *e)
 	memset(e, 0, sizeof(*e));
 }
 
-static struct tl_rec_ns *ns_get(struct tl_rec_ns **arr, size_t *n, uint32_t ns)
+struct tl_rec_ns *tl_recfmt_ns(struct tl_rec_ns **arr, size_t *n, uint32_t ns)
 {
 	if (ns >= *n) {
 		*arr = tl_reallocarray(*arr, ns + 1, sizeof(**arr));
@@ -369,9 +220,6 @@ static bool find_prev(const struct tl_recenc *e, const struct tl_snapshot *prev,
 	return false;
 }
 
-/* Sample body codes (key frames have only literals). */
-enum { S_LIT = 0, S_COPY = 1, S_DIFF = 2 };
-
 static void flush_copy(struct tl_buf *b, size_t *run_start, size_t *run_len, size_t *expect)
 {
 	if (!*run_len)
@@ -386,7 +234,7 @@ static void flush_copy(struct tl_buf *b, size_t *run_start, size_t *run_len, siz
 static void enc_sample(struct tl_recenc *e, struct tl_buf *b, const struct tl_rop *op)
 {
 	const struct tl_snapshot *s = op->snap;
-	struct tl_rec_ns *ns = ns_get(&e->ns, &e->n_ns, op->ns);
+	struct tl_rec_ns *ns = tl_recfmt_ns(&e->ns, &e->n_ns, op->ns);
 	bool key = op->key || !ns->have;
 	const struct tl_snapshot *prev = &ns->prev;
 	uint64_t ref = ref_ms(s), pref = ref_ms(prev);
@@ -419,8 +267,8 @@ static void enc_sample(struct tl_recenc *e, struct tl_buf *b, const struct tl_ro
 				continue;
 			}
 			used[j] = 1;
-			sock_to_fields(&s->socks[i], ref, f);
-			sock_to_fields(&prev->socks[j], pref, g);
+			tl_recfmt_to_fields(&s->socks[i], ref, f);
+			tl_recfmt_to_fields(&prev->socks[j], pref, g);
 			if (!memcmp(f, g, sizeof(f))) {
 				if (run_len && j == run_start + run_len) {
 					run_len++;
@@ -546,279 +394,6 @@ void tl_recenc_op(struct tl_recenc *e, struct tl_buf *b, const struct tl_rop *op
 		break;
 	}
 }
-
-/* ---- the decoder ---- */
-
-void tl_recdec_init(struct tl_recdec *d)
-{
-	memset(d, 0, sizeof(*d));
-	tl_snapshot_init(&d->cur);
-}
-
-void tl_recdec_fini(struct tl_recdec *d)
-{
-	for (size_t i = 0; i < d->n_ns; i++)
-		tl_snapshot_fini(&d->ns[i].prev);
-	free(d->ns);
-	tl_snapshot_fini(&d->cur);
-	memset(d, 0, sizeof(*d));
-}
-
-static int get_ns(struct rd *r, uint32_t *ns)
-{
-	return get_u32(r, ns, TL_REC_NS_MAX - 1);
-}
-
-/* A sample's sockets after its header.  Each earlier socket is used once
- * at most: otherwise a few bytes copying the same run again and again
- * would make a sample of any size. */
-static int dec_sample_body(struct rd *r, struct tl_snapshot *s, const struct tl_snapshot *prev,
-			   uint8_t *used, uint64_t n, bool key, uint64_t ref, uint64_t pref)
-{
-	size_t expect = 0;
-	while (s->n < n) {
-		uint64_t code = S_LIT;
-		if (!key && get_var(r, &code) < 0)
-			return -EINVAL;
-		if (code == S_LIT) {
-			if (get_sock(r, tl_snapshot_add(s), ref) < 0)
-				return -EINVAL;
-			continue;
-		}
-		uint64_t zj, len;
-		if (code > S_DIFF || get_var(r, &zj) < 0) {
-			if (code > S_DIFF)
-				*r->why = "a sample has an unknown code";
-			return -EINVAL;
-		}
-		int64_t j = (int64_t)expect + unzigzag(zj);
-		if (j < 0 || (uint64_t)j >= prev->n || (code == S_DIFF && used[j])) {
-			*r->why = "a sample refers to a socket its previous sample lacks";
-			return -EINVAL;
-		}
-		if (code == S_COPY) {
-			if (get_var(r, &len) < 0)
-				return -EINVAL;
-			if (len == 0 || len > prev->n - (uint64_t)j || len > n - s->n ||
-			    memchr(used + j, 1, len)) {
-				*r->why = "a sample copies more sockets than there are";
-				return -EINVAL;
-			}
-			memset(used + j, 1, len);
-			for (uint64_t k = 0; k < len; k++) {
-				uint64_t f[NF];
-				sock_to_fields(&prev->socks[(uint64_t)j + k], pref, f);
-				fields_to_sock(f, ref, tl_snapshot_add(s));
-			}
-			expect = (size_t)j + (size_t)len;
-			continue;
-		}
-		uint64_t mask, f[NF];
-		if (get_var(r, &mask) < 0)
-			return -EINVAL;
-		if (mask >> NF) {
-			*r->why = "a socket has fields this version does not know";
-			return -EINVAL;
-		}
-		used[j] = 1;
-		sock_to_fields(&prev->socks[j], pref, f);
-		for (int k = 0; k < NF; k++) {
-			uint64_t dv;
-			if (!(mask & (1ULL << k)))
-				continue;
-			if (get_var(r, &dv) < 0)
-				return -EINVAL;
-			f[k] += (uint64_t)unzigzag(dv);
-		}
-		fields_to_sock(f, ref, tl_snapshot_add(s));
-		expect = (size_t)j + 1;
-	}
-	return 0;
-}
-
-static int dec_sample(struct tl_recdec *d, struct rd *r, struct tl_rop *op)
-{
-	uint64_t key, mono, dump, complete, err, other[TL_OTHER_N], n;
-	double wall;
-	if (get_var(r, &key) < 0 || get_var(r, &mono) < 0 || get_var(r, &dump) < 0 ||
-	    get_double(r, &wall) < 0 || get_var(r, &complete) < 0 || get_var(r, &err) < 0)
-		return -EINVAL;
-	for (int i = 0; i < TL_OTHER_N; i++)
-		if (get_var(r, &other[i]) < 0)
-			return -EINVAL;
-	if (get_var(r, &n) < 0)
-		return -EINVAL;
-	struct tl_rec_ns *ns = ns_get(&d->ns, &d->n_ns, op->ns);
-	/* a socket costs a byte at least, unless copied from the last sample */
-	if (n > r->n - r->pos + (key ? 0 : ns->prev.n)) {
-		*r->why = "a sample counts more sockets than it holds";
-		return -EINVAL;
-	}
-	if (!key && !ns->have) {
-		*r->why = "a sample's changes come before any key frame";
-		return -EINVAL;
-	}
-	struct tl_snapshot *s = &d->cur, *prev = &ns->prev;
-	uint64_t ref = mono / 1000000ULL, pref = prev->mono_ns / 1000000ULL;
-	tl_snapshot_clear(s);
-	s->mono_ns = mono;
-	s->dump_ns = dump;
-	s->wall = wall;
-	s->complete = complete != 0;
-	s->error = (int)unzigzag(err);
-	for (int i = 0; i < TL_OTHER_N; i++)
-		s->other[i] = (long)unzigzag(other[i]);
-	uint8_t *used = tl_calloc(prev->n ? prev->n : 1, 1);
-	int rc = dec_sample_body(r, s, prev, used, n, key != 0, ref, pref);
-	free(used);
-	if (rc < 0)
-		return rc;
-	tl_snapshot_swap(s, prev);
-	prev->mono_ns = mono;
-	ns->have = true;
-	op->key = key != 0;
-	op->snap = prev;
-	return 0;
-}
-
-static int dec_exact(struct rd *r, struct tl_exact_rec *x)
-{
-	uint64_t v[7];
-	for (int i = 0; i < 7; i++)
-		if (get_var(r, &v[i]) < 0)
-			return -EINVAL;
-	memset(x, 0, sizeof(*x));
-	x->mono_ns = v[0];
-	x->netns_ino = (uint32_t)v[1];
-	x->kind = (uint8_t)v[2];
-	x->from = (uint8_t)v[3];
-	x->to = (uint8_t)v[4];
-	x->flags = (uint8_t)v[5];
-	x->tcp_flags = (uint16_t)v[6];
-	int err = get_sock(r, &x->sock, 0);
-	if (err < 0)
-		return err;
-	if (x->flags & TL_EXACT_TASK)
-		return get_u32(r, &x->pid, UINT32_MAX) < 0 ||
-			       get_str(r, x->comm, sizeof(x->comm)) < 0
-			   ? -EINVAL
-			   : 0;
-	return 0;
-}
-
-static int dec_seg(struct rd *r, struct tl_rec_seg *s)
-{
-	uint64_t v[9];
-	memset(s, 0, sizeof(*s));
-	if (get_var(r, &s->mono_ns) < 0 || get_double(r, &s->wall) < 0)
-		return -EINVAL;
-	for (int i = 0; i < 9; i++)
-		if (get_var(r, &v[i]) < 0)
-			return -EINVAL;
-	s->from = v[0] != 0;
-	s->flags = (uint8_t)v[1];
-	s->stale_ns = v[2];
-	s->pkt.tcp = v[3] != 0;
-	s->pkt.sport = (uint16_t)v[4];
-	s->pkt.dport = (uint16_t)v[5];
-	s->pkt.flags = (uint8_t)v[6];
-	s->pkt.seq = (uint32_t)v[7];
-	s->pkt.ack = (uint32_t)v[8];
-	uint32_t payload;
-	if (get_u32(r, &payload, UINT32_MAX) < 0)
-		return -EINVAL;
-	s->pkt.payload = payload;
-	return 0;
-}
-
-int tl_recdec_op(struct tl_recdec *d, const uint8_t *p, size_t n, size_t *pos, struct tl_rop *op,
-		 const char **why)
-{
-	struct rd r = {p, n, *pos, why};
-	uint64_t kind, v;
-	uint32_t u;
-
-	if (r.pos >= n)
-		return 0;
-	memset(op, 0, sizeof(*op));
-	if (get_var(&r, &kind) < 0)
-		return -EINVAL;
-	op->kind = (uint8_t)kind;
-	switch (kind) {
-	case TL_ROP_STEP:
-		if (get_var(&r, &op->now) < 0 || get_double(&r, &op->wall) < 0)
-			return -EINVAL;
-		break;
-	case TL_ROP_NS:
-		if (get_str(&r, op->name, sizeof(op->name)) < 0)
-			return -EINVAL;
-		break;
-	case TL_ROP_NS_DROP:
-		if (get_ns(&r, &op->ns) < 0)
-			return -EINVAL;
-		break;
-	case TL_ROP_SAMPLE:
-		if (get_ns(&r, &op->ns) < 0 || dec_sample(d, &r, op) < 0)
-			return -EINVAL;
-		break;
-	case TL_ROP_DESTROY:
-		if (get_ns(&r, &op->ns) < 0 || get_sock(&r, &op->sock, 0) < 0)
-			return -EINVAL;
-		break;
-	case TL_ROP_LOOKUP:
-		if (get_ns(&r, &op->ns) < 0 || get_var(&r, &op->cookie) < 0 || get_var(&r, &v) < 0)
-			return -EINVAL;
-		op->found = v != 0;
-		if (op->found && get_sock(&r, &op->sock, 0) < 0)
-			return -EINVAL;
-		break;
-	case TL_ROP_OBSERVE:
-		if (get_ns(&r, &op->ns) < 0 || dec_exact(&r, &op->x) < 0)
-			return -EINVAL;
-		break;
-	case TL_ROP_HOLD:
-		if (get_var(&r, &op->cookie) < 0)
-			return -EINVAL;
-		break;
-	case TL_ROP_PENDING:
-		if (get_u32(&r, &op->arg, 1u << 20) < 0)
-			return -EINVAL;
-		break;
-	case TL_ROP_ROUND:
-		if (get_var(&r, &op->cost_ns) < 0 || get_var(&r, &op->wall_ns) < 0 ||
-		    get_var(&r, &op->interval_ns) < 0 || get_var(&r, &op->sockets) < 0 ||
-		    get_var(&r, &v) < 0 || get_var(&r, &op->exact_lost) < 0)
-			return -EINVAL;
-		op->exact = v != 0;
-		break;
-	case TL_ROP_OWNER:
-		if (get_u32(&r, &op->arg, UINT32_MAX) < 0 || get_var(&r, &v) < 0 ||
-		    get_str(&r, op->owner.comm, sizeof(op->owner.comm)) < 0 ||
-		    get_str(&r, op->owner.cmdline, sizeof(op->owner.cmdline)) < 0)
-			return -EINVAL;
-		op->owner.pid = (int)unzigzag(v);
-		break;
-	case TL_ROP_SEG:
-		if (dec_seg(&r, &op->seg) < 0)
-			return -EINVAL;
-		break;
-	case TL_ROP_RUN:
-		if (get_u32(&r, &u, 65535) < 0 || get_var(&r, &v) < 0)
-			return -EINVAL;
-		op->arg = u;
-		op->scenario = (int32_t)unzigzag(v);
-		break;
-	case TL_ROP_RELEASE:
-	case TL_ROP_EXPIRE:
-		break;
-	default:
-		*why = "an operation of an unknown kind";
-		return -EINVAL;
-	}
-	*pos = r.pos;
-	return 1;
-}
-
 /* ---- framing ---- */
 
 static void put32(uint8_t *p, uint32_t v)

@@ -1,6 +1,7 @@
 /* filtertree: the tree a filter expression parses to, shared by the
- * parser and evaluator (filter.c) and the bytecode compiler
- * (filtercode.c).  Private to the filter module: nothing else includes it. */
+ * parser (filterparse.c), the printer and evaluator (filter.c) and the
+ * bytecode compiler (filtercode.c).  Private to the filter module: nothing
+ * else includes it. */
 #ifndef TCPLADDER_FILTERTREE_H
 #define TCPLADDER_FILTERTREE_H
 
@@ -8,6 +9,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A list's normal form marks each change of operator with parentheses,
+ * "(a or b) and c", up to this many changes; a longer alternation is
+ * printed without them (it groups from the left all the same), so that
+ * its normal form is not nested deeper than it can be parsed back. */
+#define MAX_MARKED_CHANGES 16
 /* A netlink attribute's length is 16 bits and includes its 4-byte header. */
 #define MAX_CODE 65528
 /* N_PID and N_COMM test the socket's owner, which no dump carries: the
@@ -58,5 +64,16 @@ struct tl_filter {
 	size_t n_netns;
 	bool owner; /* has pid or comm terms */
 };
+
+static inline bool tl_fnode_marked(const struct tl_fnode *l)
+{
+	return l->changes <= MAX_MARKED_CHANGES;
+}
+
+/* filterparse.c: expr (NULL: empty) parsed into f's root, states, netns
+ * clauses and owner flag; 0, or -1 with *cause set to one line (caller
+ * frees) and f untouched. */
+int tl_ftree_parse(const char *expr, struct tl_filter *f, char **cause);
+void tl_fnode_free(struct tl_fnode *n);
 
 #endif

@@ -1,0 +1,92 @@
+/* engineint: the engine's state and the calls its parts make to one
+ * another.  Only the engine's own files include it (engine.c: the
+ * samplers, dumps, destroy events, lookups, following, pacing, recording
+ * and replay; engexact.c: exact mode's records, queued and merged with
+ * the dumps).  Everyone else uses engine.h.  The tl_eng_ functions are
+ * the parts' calls to one another, not an interface. */
+#ifndef TCPLADDER_ENGINEINT_H
+#define TCPLADDER_ENGINEINT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tcpladder/engine.h"
+#include "tcpladder/exact.h"
+#include "tcpladder/snapshot.h"
+#include "tcpladder/stats.h"
+#include "tcpladder/tracker.h"
+
+struct tl_ebpf;
+struct tl_sampler;
+
+struct engine_ns {
+	struct tl_sampler *sampler;
+	struct tl_snapshot snap; /* scratch for the dump in progress */
+	struct tl_snapshot last; /* the last complete one */
+	char *name;
+	uint64_t ino;   /* the namespace's inode (exact mode's records name it), kept after it is
+			   dropped */
+	unsigned quiet; /* dumps in a row that brought no event */
+};
+
+struct tl_engine {
+	struct tl_engine_config cfg;
+	struct engine_ns *ns;
+	unsigned n_ns;
+	struct tl_tracker *tracker;
+	uint64_t delay_ns;
+	uint64_t next_dump_ns;
+	uint64_t next_expire_ns; /* tombstones expired between dumps then */
+	uint64_t next_follow_ns;
+	uint64_t rounds;
+	uint64_t extra_cost_ns; /* baselines of namespaces that joined since the last round */
+	double cost_ewma_ns;
+	bool have_cost;
+	bool resync;
+	struct tl_engine_stats st;
+	char *notice;
+	struct tl_lookup *lk;
+	/* Following: a round-robin cursor over the tracker's slots, the
+	 * smoothed CPU cost of a follow step, the tracker generation the
+	 * marks were made at, and whether the user was told of a slowdown. */
+	size_t follow_cursor;
+	double follow_cost_ewma_ns;
+	uint64_t follow_marked_gen;
+	bool follow_marked;
+	bool follow_slowed;
+	size_t trim_bytes; /* the tracker's storage when memory was last given back */
+	/* exact mode */
+	struct tl_ebpf *x;
+	struct tl_exact_batch xb; /* records read, not yet applied */
+	uint64_t x_lost;          /* lost records already counted */
+	uint64_t x_noticed;       /* lost records already told */
+	uint64_t x_notice_at;     /* no new notice before */
+	bool x_resync;            /* a loss waits for its full dump */
+	uint64_t x_again;         /* read the ring again then (records flow), or 0 */
+	uint64_t x_resync_at;     /* not before (losses in a row cost one dump a while) */
+	char *x_reason;           /* why exact mode is off */
+	struct tl_recorder *rec;  /* --record, or NULL */
+	uint64_t rec_now;         /* the step being recorded */
+};
+
+/* engine.c */
+/* A one-line notice for the user, replacing the one not yet read. */
+void tl_eng_notice(struct tl_engine *e, char *msg);
+/* --record: what the tracker is handed, as it is handed (rec needs e->rec
+ * set; the others do nothing without it). */
+void tl_eng_rec(struct tl_engine *e, const struct tl_rop *op);
+void tl_eng_rec_simple(struct tl_engine *e, uint8_t kind, uint64_t cookie, uint32_t arg);
+void tl_eng_rec_sample(struct tl_engine *e, unsigned ns, const struct tl_snapshot *s);
+
+/* engexact.c */
+void tl_eng_exact_start(struct tl_engine *e, const struct tl_engine_config *cfg);
+void tl_eng_exact_pump(struct tl_engine *e, uint64_t now, double wall);
+void tl_eng_exact_flush(struct tl_engine *e, uint64_t now, double wall);
+bool tl_eng_exact_waiting(const struct tl_engine *e, uint64_t cookie);
+bool tl_eng_lookup_stale(struct tl_engine *e, uint64_t cookie, uint64_t began, uint64_t now,
+			 double wall);
+void tl_eng_apply_sample(struct tl_engine *e, unsigned i, const struct tl_snapshot *s, uint64_t now,
+			 double wall);
+
+#endif

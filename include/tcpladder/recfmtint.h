@@ -1,0 +1,74 @@
+/* recfmtint: what the recording format's encoder (recfmt.c) and decoder
+ * (recdec.c) share: the socket as a vector of numbers and the codes of a
+ * sample's body.  Only those two files include it; everyone else uses
+ * recfmt.h. */
+#ifndef TCPLADDER_RECFMTINT_H
+#define TCPLADDER_RECFMTINT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tcpladder/recfmt.h"
+#include "tcpladder/snapshot.h"
+
+/* A socket as a vector of numbers.  Times the kernel gives relative to
+ * the dump (time left on a timer, time since the last data) are stored as
+ * absolute times against the sample's own clock, so an idle socket's
+ * numbers do not change from one dump to the next and it is copied, not
+ * rewritten. */
+enum {
+	F_COOKIE,
+	F_FAMILY,
+	F_PROTOCOL,
+	F_STATE,
+	F_TIMER,
+	F_RETRANS,
+	F_FLAGS,
+	F_LOCAL0,
+	F_LOCAL1,
+	F_REMOTE0,
+	F_REMOTE1,
+	F_LPORT,
+	F_RPORT,
+	F_EXPIRES,
+	F_IFINDEX,
+	F_INODE,
+	F_UID,
+	F_RQUEUE,
+	F_WQUEUE,
+	F_ACKED,
+	F_RECEIVED,
+	F_SENT,
+	F_RETRANS_B,
+	F_RTT,
+	F_RTTVAR,
+	F_SEGS_IN,
+	F_SEGS_OUT,
+	F_LAST_SENT,
+	F_LAST_RECV,
+	F_LAST_ACK,
+	F_ISTATE,
+	F_IHAVE,
+	NF
+};
+
+/* Sample body codes (key frames have only literals). */
+enum { S_LIT = 0, S_COPY = 1, S_DIFF = 2 };
+
+/* 8 bytes little-endian. */
+static inline uint64_t tl_recfmt_get64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* s as fields (ref: the sample's clock in ms, 0 outside a sample), and
+ * back. */
+void tl_recfmt_to_fields(const struct tl_sock *s, uint64_t ref, uint64_t f[NF]);
+void tl_recfmt_from_fields(const uint64_t f[NF], uint64_t ref, struct tl_sock *s);
+/* Namespace ns's state in *arr, grown (and *n with it) to hold it. */
+struct tl_rec_ns *tl_recfmt_ns(struct tl_rec_ns **arr, size_t *n, uint32_t ns);
+
+#endif
