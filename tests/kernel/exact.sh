@@ -59,6 +59,10 @@ run() {
 	local envs=
 	while [ "$1" != -- ]; do envs="$envs $1"; shift; done
 	shift
+	# The last run's output goes first: the background redirection
+	# truncates it only when the child gets to it, and the readiness check
+	# would find the last run's probe in it.
+	rm -f "$T/ev.json" "$T/ev.err" "$T/sc.out" "$T/sc.err" "$T/sc.rc" "$T/tl.rc"
 	in_netns '
 		env '"$envs"' "$TCPLADDER" --events --json --exact -d 0.1 >"$T/ev.json" 2>"$T/ev.err" &
 		tl=$!

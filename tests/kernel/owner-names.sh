@@ -23,6 +23,7 @@ export EVIL
 # events name it (the first round may land before the first sample, which
 # reports no opens) or a generous number of rounds.  Output in $T/ev.*.
 watch_events() {
+	rm -f "$T/ev.txt" "$T/ev.err" # (the last round's: see start_sockgen)
 	in_netns '
 		'"$1"' "$TCPLADDER" --events '"${2:---no-exact}"' -d 0.1 >"$T/ev.txt" 2>"$T/ev.err" &
 		tl=$!
