@@ -7,26 +7,17 @@
  * through the fsm table (that pass is ladderend.c).  Sends of one side are then matched in order
  * with receives of the same segment on the other, and the two action
  * lists are merged causally (a segment is sent before it lands), which
- * gives the steps.  Words (narration.c) and layout (ladderview.c) are
+ * gives the steps.  In the lab the link's own segments are then joined
+ * in (ladderlink.c).  Words (narration.c) and layout (ladderview.c) are
  * read from the steps. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tcpladder/fsm.h"
-#include "tcpladder/ladder.h"
-#include "tcpladder/ladderend.h"
+#include "tcpladder/ladderint.h"
 #include "tcpladder/tcpstate.h"
 #include "tcpladder/util.h"
-
-struct tl_ladder {
-	struct tl_ladderend s[2];
-	struct tl_ladder_step *st;
-	uint8_t *hint; /* per step: what an ACK acknowledges */
-	size_t n, cap;
-	char addr[2][64];
-	int newest;
-};
 
 /* ---- building ---- */
 
@@ -128,7 +119,7 @@ static void match(struct tl_ladder *l)
 	pair_kind(l, ACT_RSTU);
 }
 
-static int step_new(struct tl_ladder *l, int kind, int seg, int from, uint64_t t, double wall)
+int tl_lad_step_new(struct tl_ladder *l, int kind, int seg, int from, uint64_t t, double wall)
 {
 	if (l->n == l->cap) {
 		l->cap = l->cap ? l->cap * 2 : 32;
@@ -163,7 +154,7 @@ static void apply(struct tl_ladder *l, int x, const struct tl_ladderend_act *a, 
 		return;
 	int target = TL_MAX(row, last_row[x]);
 	if (l->st[target].side[x].change) {
-		target = step_new(l, TL_LADDER_STATE, 0, x, t->t, t->wall);
+		target = tl_lad_step_new(l, TL_LADDER_STATE, 0, x, t->t, t->wall);
 		l->st[target].after_ns = t->after;
 		l->st[target].inferred = t->inferred || !s->known;
 		landing = false;
@@ -235,31 +226,33 @@ static void merge(struct tl_ladder *l)
 		int row;
 		switch (a->kind) {
 		case ACT_STATE:
-			row = step_new(l, TL_LADDER_STATE, 0, pick, a->t, a->wall);
+			row = tl_lad_step_new(l, TL_LADDER_STATE, 0, pick, a->t, a->wall);
 			l->st[row].inferred =
 			    a->tr < 0 || l->s[pick].tr[a->tr].inferred || !l->s[pick].known;
 			break;
 		case ACT_SEND:
-			row = step_new(l, a->seg == SEG_DATA ? TL_LADDER_DATA : TL_LADDER_ARROW,
-				       a->seg == SEG_DATA ? 0 : a->seg, pick, a->t, a->wall);
+			row = tl_lad_step_new(l,
+					      a->seg == SEG_DATA ? TL_LADDER_DATA : TL_LADDER_ARROW,
+					      a->seg == SEG_DATA ? 0 : a->seg, pick, a->t, a->wall);
 			l->st[row].retrans = a->retrans;
 			break;
 		case ACT_RECV:
-			row = step_new(l, a->seg == SEG_DATA ? TL_LADDER_DATA : TL_LADDER_ARROW,
-				       a->seg == SEG_DATA ? 0 : a->seg, !pick, a->t, a->wall);
+			row = tl_lad_step_new(
+			    l, a->seg == SEG_DATA ? TL_LADDER_DATA : TL_LADDER_ARROW,
+			    a->seg == SEG_DATA ? 0 : a->seg, !pick, a->t, a->wall);
 			break;
 		case ACT_SEEN:
-			row = step_new(l, TL_LADDER_SEEN, 0, pick, a->t, a->wall);
+			row = tl_lad_step_new(l, TL_LADDER_SEEN, 0, pick, a->t, a->wall);
 			l->st[row].inferred = false;
 			l->st[row].state = l->s[pick].seen_state;
 			break;
 		case ACT_GAP:
-			row = step_new(l, TL_LADDER_GAP, 0, pick, a->t, a->wall);
+			row = tl_lad_step_new(l, TL_LADDER_GAP, 0, pick, a->t, a->wall);
 			l->st[row].inferred = false;
 			l->st[row].hidden = l->s[pick].gap_n;
 			break;
 		default: /* an RST of unknown direction */
-			row = step_new(l, TL_LADDER_ARROW, TL_SEG_RST, -1, a->t, a->wall);
+			row = tl_lad_step_new(l, TL_LADDER_ARROW, TL_SEG_RST, -1, a->t, a->wall);
 			break;
 		}
 		a->step = row;
@@ -302,7 +295,7 @@ static uint8_t line_of(const struct tl_ladder_step *s, uint8_t hint, int *first_
 	}
 }
 
-static void finish(struct tl_ladder *l)
+void tl_lad_finish(struct tl_ladder *l)
 {
 	uint8_t st[2] = {l->s[0].init, l->s[1].init};
 	bool have[2] = {false, false};
@@ -352,14 +345,8 @@ static void finish(struct tl_ladder *l)
 	}
 }
 
-/* Steps not kept, per connection: where they belong and how many. */
-struct gaps {
-	size_t at[2];
-	uint64_t hidden[2];
-};
-
-static void build(struct tl_ladder *l, const struct tl_event *ev, size_t n, uint32_t conn_a,
-		  uint32_t conn_b, const struct gaps *gp)
+void tl_lad_build(struct tl_ladder *l, const struct tl_event *ev, size_t n, uint32_t conn_a,
+		  uint32_t conn_b, const struct tl_lad_gaps *gp)
 {
 	const struct tl_event **pa = NULL, **pb = NULL;
 	size_t na = 0, nb = 0;
@@ -414,7 +401,7 @@ static void build(struct tl_ladder *l, const struct tl_event *ev, size_t n, uint
 	}
 	match(l);
 	merge(l);
-	finish(l);
+	tl_lad_finish(l);
 
 	/* Addresses: a side's own, else its peer's remote. */
 	for (int x = 0; x < 2; x++) {
@@ -433,276 +420,7 @@ static void build(struct tl_ladder *l, const struct tl_event *ev, size_t n, uint
 void tl_ladder_build_events(struct tl_ladder *l, const struct tl_event *ev, size_t n,
 			    uint32_t conn_a, uint32_t conn_b)
 {
-	build(l, ev, n, conn_a, conn_b, NULL);
-}
-
-/* ---- the lab's link ---- */
-
-/* How late the link may read a segment after the change that sent it
- * was seen (its loop runs between the samples). */
-#define LINK_SLACK_NS 100000000ULL
-
-/* What a segment is, as the ladder names it; -1 for data. */
-static int link_kind(const struct tl_pkt *p)
-{
-	if (p->flags & 4)
-		return TL_SEG_RST;
-	if (p->flags & 2)
-		return p->flags & 16 ? TL_SEG_SYNACK : TL_SEG_SYN;
-	if (p->flags & 1)
-		return TL_SEG_FIN;
-	return p->payload ? -1 : TL_SEG_ACK;
-}
-
-static void link_mark(struct tl_ladder_step *st, const struct tl_link_seg *g, const uint32_t isn[2],
-		      const bool have_isn[2])
-{
-	st->link = true;
-	st->inferred = false; /* the link saw it */
-	st->mono_ns = st->after_ns = g->mono_ns;
-	st->wall = g->wall;
-	st->from = g->from;
-	st->lost = g->dropped;
-	st->held = g->held;
-	st->resent = g->resent;
-	st->stale_ns = g->stale_ns;
-	if (have_isn[g->from] && have_isn[!g->from]) {
-		st->has_seq = true;
-		st->seq = g->pkt.seq - isn[g->from];
-		st->ack = (g->pkt.flags & 16) ? g->pkt.ack - isn[!g->from] : 0;
-	}
-}
-
-/* Whether unmatched segment j is worth a row: anything lost, a stale
- * copy, a control segment, or an ACK answering the other side's SYN+ACK
- * or FIN (the first from its side after it); not plain ACKs of data. */
-static bool link_worth(const struct tl_link_seg *g, size_t j)
-{
-	const struct tl_link_seg *x = &g[j];
-	int k = link_kind(&x->pkt);
-	if (x->released || k < 0)
-		return x->dropped && !x->released;
-	if (x->dropped || x->stale_ns || k != TL_SEG_ACK)
-		return true;
-	for (size_t i = j; i-- > 0;) {
-		int ki = link_kind(&g[i].pkt);
-		if (g[i].released || ki < 0)
-			continue;
-		if (g[i].from == x->from)
-			return false; /* not the first answer */
-		return ki == TL_SEG_SYNACK || ki == TL_SEG_FIN;
-	}
-	return false;
-}
-
-static void row_swap(struct tl_ladder *l, size_t i, size_t j)
-{
-	struct tl_ladder_step t = l->st[i];
-	uint8_t h = l->hint[i];
-	l->st[i] = l->st[j];
-	l->hint[i] = l->hint[j];
-	l->st[j] = t;
-	l->hint[j] = h;
-}
-
-/* A segment the link lost changed nothing where it was going: the
- * change its arrow carried lands with the next copy that arrived. */
-static void link_landings(struct tl_ladder *l)
-{
-	for (size_t i = 0; i < l->n; i++) {
-		struct tl_ladder_step *s = &l->st[i];
-		if (!s->lost || s->from < 0 || !s->side[!s->from].change)
-			continue;
-		for (size_t j = i + 1; j < l->n; j++) {
-			struct tl_ladder_step *t = &l->st[j];
-			if (!t->link || t->lost || t->from != s->from || t->segment != s->segment ||
-			    t->side[!s->from].change)
-				continue;
-			t->side[!s->from] = s->side[!s->from];
-			memset(&s->side[!s->from], 0, sizeof(s->side[0]));
-			if (l->hint[j] == HINT_NONE)
-				l->hint[j] = l->hint[i];
-			break;
-		}
-	}
-}
-
-/* A stale copy opened it: no socket of the other end sent that SYN, so
- * an end derived from it is an invention.  Its changes go, and the
- * arrows only it implied (none the link carried). */
-static void link_stale(struct tl_ladder *l)
-{
-	int x = -1;
-	for (size_t i = 0; i < l->n; i++)
-		if (l->st[i].stale_ns && l->st[i].from >= 0 && !l->s[l->st[i].from].known)
-			x = l->st[i].from;
-	if (x < 0)
-		return;
-	l->s[x].init = 0;
-	size_t k = 0;
-	for (size_t i = 0; i < l->n; i++) {
-		struct tl_ladder_step *s = &l->st[i];
-		memset(&s->side[x], 0, sizeof(s->side[x]));
-		if (s->kind == TL_LADDER_ARROW && !s->link && !s->side[!x].change)
-			continue;
-		l->st[k] = *s;
-		l->hint[k++] = l->hint[i];
-	}
-	l->n = k;
-}
-
-/* Draw what the link carried (see ladder.h). */
-static void link_join(struct tl_ladder *l, const struct tl_link_seg *g, size_t n)
-{
-	uint32_t isn[2] = {0, 0};
-	bool have_isn[2] = {false, false};
-	bool *used = tl_calloc(n ? n : 1, sizeof(*used));
-	for (size_t j = 0; j < n; j++) {
-		int k = link_kind(&g[j].pkt);
-		if ((k == TL_SEG_SYN || k == TL_SEG_SYNACK) && !have_isn[g[j].from] &&
-		    !g[j].stale_ns) {
-			isn[g[j].from] = g[j].pkt.seq;
-			have_isn[g[j].from] = true;
-		}
-	}
-	/* the same segment again (a FIN, a SYN): a retransmission */
-	bool *again = tl_calloc(n ? n : 1, sizeof(*again));
-	for (size_t j = 0; j < n; j++)
-		for (size_t i = 0; i < j && !g[j].released && !g[j].stale_ns; i++)
-			if (!g[i].released && g[i].from == g[j].from &&
-			    g[i].pkt.seq == g[j].pkt.seq && g[i].pkt.flags == g[j].pkt.flags &&
-			    g[i].pkt.payload == g[j].pkt.payload &&
-			    link_kind(&g[j].pkt) != TL_SEG_ACK)
-				again[j] = true;
-	/* the state changes' arrows, in order, each with its segment */
-	uint64_t floor = 0;
-	size_t rows = l->n;
-	for (size_t i = 0; i < rows; i++) {
-		struct tl_ladder_step *st = &l->st[i];
-		if (st->kind != TL_LADDER_ARROW)
-			continue;
-		int pick = -1;
-		/* a sender watched: sent after the sample before its change;
-		 * else only the receiver's change dates it, a delay later */
-		bool sender_seen = st->from >= 0 && l->s[st->from].known;
-		for (size_t j = 0; j < n; j++) {
-			const struct tl_link_seg *x = &g[j];
-			/* the link reads a segment a moment after the kernel sent
-			 * it, maybe after a sample saw the change that sent it */
-			if (used[j] || x->released || x->mono_ns < floor ||
-			    x->mono_ns > st->mono_ns + LINK_SLACK_NS ||
-			    (sender_seen && x->mono_ns + LINK_SLACK_NS < st->after_ns) ||
-			    link_kind(&x->pkt) != st->segment ||
-			    (st->from >= 0 && x->from != st->from))
-				continue;
-			pick = (int)j;
-			/* an ACK: the last one before the change was seen (the
-			 * ones before it acknowledged data) */
-			if (st->segment != TL_SEG_ACK)
-				break;
-		}
-		if (pick < 0)
-			continue;
-		used[pick] = true;
-		floor = g[pick].mono_ns;
-		link_mark(st, &g[pick], isn, have_isn);
-		st->resent |= again[pick];
-	}
-	/* the rest worth telling, as arrows of their own */
-	for (size_t j = 0; j < n; j++) {
-		if (used[j] || !link_worth(g, j))
-			continue;
-		int k = link_kind(&g[j].pkt);
-		int row = step_new(l, TL_LADDER_ARROW, k < 0 ? TL_SEG_NONE : k, g[j].from,
-				   g[j].mono_ns, g[j].wall);
-		link_mark(&l->st[row], &g[j], isn, have_isn);
-		l->st[row].resent |= again[j];
-		l->hint[row] = HINT_NONE;
-	}
-	free(used);
-	free(again);
-	/* in time order (stable; at one time the link's row first): the
-	 * link's times are exact */
-	for (size_t i = 1; i < l->n; i++)
-		for (size_t j = i; j > 0; j--) {
-			const struct tl_ladder_step *p = &l->st[j - 1], *q = &l->st[j];
-			if (p->mono_ns < q->mono_ns ||
-			    (p->mono_ns == q->mono_ns && (p->link || !q->link)))
-				break;
-			row_swap(l, j - 1, j);
-		}
-	link_landings(l);
-	link_stale(l);
-	finish(l);
-}
-
-/* Each end's ports: A's (the client's) and B's. */
-static bool link_ports(const struct tl_ladder *l, uint16_t *pa, uint16_t *pb)
-{
-	const struct tl_ladderend *a = &l->s[0], *b = &l->s[1];
-	if (a->have_sock) {
-		*pa = a->sock.lport;
-		*pb = a->sock.rport;
-	} else if (b->have_sock) {
-		*pa = b->sock.rport;
-		*pb = b->sock.lport;
-	} else {
-		return false;
-	}
-	return *pa && *pb;
-}
-
-void tl_ladder_build_steps(struct tl_ladder *l, const struct tl_steps *s, uint32_t conn_a,
-			   uint32_t conn_b)
-{
-	struct tl_event *ev = tl_calloc(2 * TL_STEPS_MAX, sizeof(*ev));
-	struct gaps gp;
-	size_t na =
-	    conn_a ? tl_steps_get(s, conn_a, ev, TL_STEPS_MAX, &gp.at[0], &gp.hidden[0]) : 0;
-	size_t nb = 0;
-	gp.at[1] = 0;
-	gp.hidden[1] = 0;
-	if (conn_b && conn_b != conn_a)
-		nb = tl_steps_get(s, conn_b, ev + na, TL_STEPS_MAX, &gp.at[1], &gp.hidden[1]);
-	build(l, ev, na + nb, conn_a, conn_b, &gp);
-	uint16_t pa, pb;
-	if (!l->n || !link_ports(l, &pa, &pb)) {
-		free(ev);
-		return;
-	}
-	/* The connection's segments begin with its SYN: the last one sent
-	 * before its first step was seen (an earlier connection of the same
-	 * ports may have gone before). */
-	uint64_t first = l->st[0].after_ns ? l->st[0].after_ns : l->st[0].mono_ns;
-	uint64_t since = first > 2000000000ULL ? first - 2000000000ULL : 0;
-	size_t n = tl_steps_links(s, pa, pb, since, NULL, TL_STEPS_LINK), from = 0;
-	if (!n) {
-		free(ev);
-		return; /* not the lab, or none of its segments */
-	}
-	/* The link draws every copy it carried, at its time: exact mode's
-	 * retransmission events would draw them twice, and move the state
-	 * changes the link's copies carry.  (Kept when steps were left out
-	 * between head and tail: the gap's place counts events.) */
-	size_t k = 0;
-	for (size_t i = 0; i < na + nb; i++)
-		if (ev[i].kind != TL_EV_RETRANSMIT)
-			ev[k++] = ev[i];
-	if (k != na + nb && !gp.hidden[0] && !gp.hidden[1]) {
-		build(l, ev, k, conn_a, conn_b, NULL);
-		if (!l->n) {
-			free(ev);
-			return;
-		}
-	}
-	free(ev);
-	struct tl_link_seg *g = tl_calloc(n, sizeof(*g));
-	n = tl_steps_links(s, pa, pb, since, g, n);
-	for (size_t j = 0; j < n && g[j].mono_ns <= l->st[0].mono_ns; j++)
-		if (link_kind(&g[j].pkt) == TL_SEG_SYN && !g[j].released)
-			from = j;
-	link_join(l, g + from, n - from);
-	free(g);
+	tl_lad_build(l, ev, n, conn_a, conn_b, NULL);
 }
 
 struct tl_event *tl_ladder_steps_events(const struct tl_steps *s, uint32_t conn_a, uint32_t conn_b,

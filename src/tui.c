@@ -1,7 +1,6 @@
 /* tui: curses set-up, the event loop of the interactive view, blitting. */
 #include <curses.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <poll.h>
@@ -9,19 +8,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tcpladder/canvas.h"
 #include "tcpladder/clock.h"
-#include "tcpladder/config.h"
 #include "tcpladder/demo.h"
 #include "tcpladder/engine.h"
 #include "tcpladder/filter.h"
-#include "tcpladder/ladderexport.h"
 #include "tcpladder/narration.h"
 #include "tcpladder/runtime.h"
 #include "tcpladder/tui.h"
+#include "tcpladder/tuiconfig.h"
+#include "tcpladder/tuisave.h"
 #include "tcpladder/ui.h"
 
 #define SEC 1000000000ULL
@@ -236,109 +234,20 @@ struct tui {
 	unsigned released; /* step mode: segments released since it began */
 	char step_note[160]; /* step mode: what happened last */
 	char host[256];
-	/* settings: the config file, and what it holds (written when they change) */
-	char config_path[4096];
-	struct tl_config saved;
-	uint64_t interval_ns; /* set with + and -: kept; 0 otherwise */
-	bool config_said;     /* a failure to save, said once */
+	struct tl_tuiconfig config; /* the settings file (written when they change) */
+	uint64_t interval_ns;       /* set with + and -: kept; 0 otherwise */
 };
 
-/* $XDG_CONFIG_HOME/tcpladder/config, or ~/.config/tcpladder/config;
- * false when neither is set. */
-static bool config_path(char *out, size_t len)
-{
-	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	int n;
-	if (xdg && *xdg == '/')
-		n = snprintf(out, len, "%s/tcpladder/config", xdg);
-	else if (home && *home)
-		n = snprintf(out, len, "%s/.config/tcpladder/config", home);
-	else
-		return false;
-	return n > 0 && (size_t)n < len;
-}
-
-/* Read the settings before the terminal is taken: a malformed file is
- * ignored with one line on stderr. */
+/* Read the settings before the terminal is taken: it may warn. */
 static void config_load(struct tui *t, const struct tl_options *o)
 {
-	tl_config_init(&t->saved);
-	if (!config_path(t->config_path, sizeof(t->config_path))) {
-		t->config_path[0] = '\0';
+	if (!tl_tuiconfig_load(&t->config, &t->ui))
 		return;
-	}
-	FILE *f = fopen(t->config_path, "r");
-	if (!f)
-		return; /* none yet */
-	char buf[8192];
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	bool big = !feof(f);
-	fclose(f);
-	char *cause = NULL;
-	struct tl_config c;
-	if (big)
-		cause = tl_strdup("longer than 8 KiB");
-	else if (tl_config_parse(buf, &c, &cause) == 0)
-		t->saved = c;
-	if (cause) {
-		char *safe = tl_text_safe(t->config_path, 0);
-		fprintf(stderr, "tcpladder: warning: ignoring %s: %s\n", safe, cause);
-		free(safe);
-		free(cause);
-		return;
-	}
-	t->ui.sort = t->saved.sort;
-	t->ui.sort_desc = t->saved.reverse;
-	memcpy(t->ui.collapsed, t->saved.collapsed, sizeof(t->ui.collapsed));
 	/* -d on the command line wins over the saved interval */
-	if (t->saved.interval_ns && !o->delay_set && !t->demo) {
-		tl_engine_set_delay(tl_runtime_engine(t->rt), t->saved.interval_ns);
-		t->interval_ns = t->saved.interval_ns;
+	if (t->config.saved.interval_ns && !o->delay_set && !t->demo) {
+		tl_engine_set_delay(tl_runtime_engine(t->rt), t->config.saved.interval_ns);
+		t->interval_ns = t->config.saved.interval_ns;
 	}
-}
-
-/* Write the settings when they changed: to a new file renamed over the
- * old, so a crash never leaves half of one. */
-static void config_save(struct tui *t)
-{
-	struct tl_config c = t->saved;
-	c.sort = t->ui.sort;
-	c.reverse = t->ui.sort_desc;
-	memcpy(c.collapsed, t->ui.collapsed, sizeof(c.collapsed));
-	c.interval_ns = t->interval_ns;
-	if (!t->config_path[0] || !memcmp(&c, &t->saved, sizeof(c)))
-		return;
-	t->saved = c;
-	struct tl_buf b;
-	tl_buf_init(&b);
-	tl_config_format(&c, &b);
-	char dir[4096], tmp[4200];
-	snprintf(dir, sizeof(dir), "%s", t->config_path);
-	*strrchr(dir, '/') = '\0';
-	snprintf(tmp, sizeof(tmp), "%s.%d", t->config_path, (int)getpid());
-	char *parent = strrchr(dir, '/');
-	if (parent) { /* ~/.config, then its tcpladder */
-		*parent = '\0';
-		mkdir(dir, 0700);
-		*parent = '/';
-	}
-	mkdir(dir, 0700);
-	FILE *f = fopen(tmp, "w");
-	bool ok = f && fwrite(b.data, 1, b.len, f) == b.len;
-	ok = (f && fclose(f) == 0) && ok;
-	ok = ok && rename(tmp, t->config_path) == 0;
-	if (!ok) {
-		int e = errno;
-		unlink(tmp);
-		if (!t->config_said) {
-			char msg[300];
-			snprintf(msg, sizeof(msg), "settings not saved: %s", strerror(e));
-			tl_ui_message(&t->ui, msg);
-			t->config_said = true;
-		}
-	}
-	tl_buf_fini(&b);
 }
 
 static struct tl_ui_input ui_input(struct tui *t, uint64_t now)
@@ -437,72 +346,6 @@ static void copy_to_clipboard(const char *text)
 	tl_buf_fini(&b);
 }
 
-static int write_file(const char *path, const struct tl_buf *b)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	for (size_t off = 0; off < b->len;) {
-		ssize_t n = write(fd, b->data + off, b->len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int err = errno;
-			close(fd);
-			return -err;
-		}
-		off += (size_t)n;
-	}
-	return close(fd) < 0 ? -errno : 0;
-}
-
-/* x on the ladder screen: the ladder shown, as text, SVG and Mermaid, in
- * ./tcpladder-ladder-COOKIE.{txt,svg,mmd}; the footer says where. */
-static void save_ladder(struct tui *t, const struct tl_ui_input *in)
-{
-	struct tl_ui *ui = &t->ui;
-	size_t n;
-	const struct tl_conn *cn = NULL, *conns = tl_tracker_view(in->tracker, &n);
-	for (size_t i = 0; i < n && !cn; i++)
-		if (conns[i].id == ui->detail_id)
-			cn = &conns[i];
-	if (!cn || !ui->ladder)
-		return;
-	/* the caption: where the connection lives and whose it is */
-	struct tl_buf cap, out;
-	tl_buf_init(&cap);
-	tl_buf_init(&out);
-	tl_buf_printf(&cap, "tcpladder: cookie 0x%llx, netns %s",
-		      (unsigned long long)cn->sock.cookie,
-		      cn->ns < in->n_ns ? in->ns_names[cn->ns] : "?");
-	const struct tl_owner *ow =
-	    in->owners && cn->sock.inode ? tl_owners_find(in->owners, cn->sock.inode) : NULL;
-	if (ow)
-		tl_buf_printf(&cap, ", pid %d %s", ow->pid, ow->comm);
-	char path[64], msg[320];
-	int err = 0;
-	for (int f = 0; f < TL_LADDER_FMT_N && !err; f++) {
-		struct tl_ladder_export x = {.format = f,
-					     .lang = t->canvas.g->ascii ? "en" : ui->lang,
-					     .ascii = t->canvas.g->ascii,
-					     .legend = true,
-					     .caption = cap.data};
-		tl_buf_reset(&out);
-		tl_ladder_export(ui->ladder, &x, &out);
-		snprintf(path, sizeof(path), "./tcpladder-ladder-0x%llx.%s",
-			 (unsigned long long)cn->sock.cookie, tl_ladder_format_ext(f));
-		err = write_file(path, &out);
-	}
-	if (err)
-		snprintf(msg, sizeof(msg), "cannot save the ladder: %s: %s", path, strerror(-err));
-	else
-		snprintf(msg, sizeof(msg), "ladder saved: ./tcpladder-ladder-0x%llx.txt .svg .mmd",
-			 (unsigned long long)cn->sock.cookie);
-	tl_ui_message(ui, msg);
-	tl_buf_fini(&cap);
-	tl_buf_fini(&out);
-}
-
 /* Keys, the mouse and resizes, then what they asked of the engine. */
 static void read_keys(struct tui *t, const struct tl_ui_input *in)
 {
@@ -554,7 +397,7 @@ static void read_keys(struct tui *t, const struct tl_ui_input *in)
 		ui->copy[0] = '\0';
 	}
 	if (ui->save_ladder) {
-		save_ladder(t, in);
+		tl_tuisave_ladder(ui, in, t->canvas.g->ascii);
 		ui->save_ladder = false;
 		t->redraw = true;
 	}
@@ -762,7 +605,7 @@ static int run_loop(struct tui *t, char **cause)
 		}
 		bool hangup = pfd[n - 1].revents & (POLLHUP | POLLERR | POLLNVAL);
 		read_keys(t, &in);
-		config_save(t);
+		tl_tuiconfig_save(&t->config, &t->ui, t->interval_ns);
 		if (t->ui.quit)
 			return EXIT_SUCCESS;
 		int r = tl_runtime_step(t->rt, tl_mono_ns(), tl_wall_now(), cause);

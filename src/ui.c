@@ -1,7 +1,8 @@
 /* ui: the interactive view's state, its layout and the main screen's
- * panes (header, histogram, table, events, footer) and help.  The table's
- * model is in uirows.c, the keys in uikeys.c, the connection's detail
- * screen in uidetail.c and the leak screen in uileaks.c. */
+ * panes (header, histogram, events, footer) and help.  The table's model
+ * is in uirows.c and its pane in uitable.c, the keys in uikeys.c, the
+ * connection's detail screen in uidetail.c and the leak screen in
+ * uileaks.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "tcpladder/uileaks.h"
 #include "tcpladder/uinetns.h"
 #include "tcpladder/uirows.h"
+#include "tcpladder/uitable.h"
 
 #define SEC 1000000000ULL
 #define SPARK_SPAN (120 * SEC) /* the sparklines cover the last two minutes */
@@ -104,7 +106,7 @@ void tl_ui_format_age(uint64_t ns, char *out, size_t len)
 
 /* ---- drawing ---- */
 
-static void title(struct tl_canvas *c, const struct tl_rect *r, bool focus, const char *text)
+void tl_ui_title(struct tl_canvas *c, const struct tl_rect *r, bool focus, const char *text)
 {
 	tl_canvas_fill(c, r->x, r->y, r->w, 1, c->g->hline,
 		       focus ? TL_ST_TITLE_FOCUS : TL_ST_TITLE);
@@ -306,7 +308,7 @@ void tl_ui_draw_hist(struct tl_canvas *c, const struct tl_rect *r, const struct 
 		snprintf(t, sizeof(t), " States of %u sockets%s%s ", last ? last->h.total : 0,
 			 ui->collapsed[TL_PANE_HIST] ? " (1 to expand)" : "  bars log scale",
 			 ui->collapsed[TL_PANE_HIST] ? "" : hid);
-	title(c, r, ui->focus == TL_PANE_HIST, t);
+	tl_ui_title(c, r, ui->focus == TL_PANE_HIST, t);
 	if (ui->collapsed[TL_PANE_HIST] || r->h < 2)
 		return;
 	uint32_t max = 1;
@@ -355,209 +357,6 @@ void tl_ui_draw_hist(struct tl_canvas *c, const struct tl_rect *r, const struct 
 				tl_canvas_put(c, x + 1 + b, y, spark_glyph(c, series[b], 0, hi),
 					      grow ? TL_ST_BAD : TL_ST_DIM);
 		}
-	}
-}
-
-struct column {
-	const char *name;
-	int w;
-	int sort;
-	bool right;
-	int kind; /* what the cell shows (COL_*) */
-};
-
-enum {
-	COL_STATE,
-	COL_LOCAL,
-	COL_REMOTE,
-	COL_AGE,
-	COL_INSTATE,
-	COL_RECVQ,
-	COL_SENDQ,
-	COL_RTT,
-	COL_OWNER,
-	COL_NETNS
-};
-
-/* The text of one cell: kind is the column's COL_*. */
-static void format_cell(int kind, const struct tl_conn *cn, const struct tl_ui_input *in,
-			const struct tl_glyphs *g, char *buf, size_t size)
-{
-	buf[0] = '\0';
-	switch (kind) {
-	case COL_STATE:
-		snprintf(buf, size, "%s", tl_tcp_state_name(cn->state));
-		break;
-	case COL_NETNS:
-		snprintf(buf, size, "%s", cn->ns < in->n_ns ? in->ns_names[cn->ns] : "?");
-		break;
-	case COL_LOCAL:
-		tl_uirows_fmt_addr(&cn->sock, true, buf, size);
-		break;
-	case COL_REMOTE:
-		if (cn->state == TL_TCP_LISTEN)
-			snprintf(buf, size, "*");
-		else
-			tl_uirows_fmt_addr(&cn->sock, false, buf, size);
-		break;
-	case COL_AGE: {
-		char a[16];
-		tl_ui_format_age(in->now - cn->first_seen_ns, a, sizeof(a));
-		/* found open at start-up: at least that old */
-		snprintf(buf, size, "%s%s", (cn->flags & TL_CONN_BASELINE) ? g->at_least : "", a);
-		break;
-	}
-	case COL_INSTATE: {
-		char a[16];
-		tl_ui_format_age(in->now - cn->state_since_ns, a, sizeof(a));
-		/* in that state since start-up */
-		snprintf(buf, size, "%s%s", (cn->flags & TL_CONN_EXACT) ? "" : g->at_least, a);
-		break;
-	}
-	case COL_RECVQ:
-		if (cn->state != TL_TCP_LISTEN && cn->sock.inode)
-			snprintf(buf, size, "%u", cn->sock.rqueue);
-		break;
-	case COL_SENDQ:
-		if (cn->state != TL_TCP_LISTEN && cn->sock.inode)
-			snprintf(buf, size, "%u", cn->sock.wqueue);
-		break;
-	case COL_RTT:
-		if ((cn->sock.flags & TL_SOCK_HAS_INFO) && (cn->sock.info.have & TL_INFO_RTT) &&
-		    cn->sock.info.rtt_us && cn->state != TL_TCP_LISTEN)
-			snprintf(buf, size, "%.1f", cn->sock.info.rtt_us / 1000.0);
-		break;
-	case COL_OWNER:
-		if (in->owners && cn->sock.inode) {
-			const struct tl_owner *ow = tl_owners_find(in->owners, cn->sock.inode);
-			if (ow)
-				snprintf(buf, size, "%d/%s", ow->pid, ow->comm);
-		}
-		break;
-	}
-}
-
-static void draw_table(struct tl_canvas *c, const struct tl_rect *r, struct tl_ui *ui,
-		       const struct tl_ui_input *in)
-{
-	char t[400], closed[48] = "";
-	/* closed connections linger a while, dimmed: counted apart */
-	if (ui->n_gone)
-		snprintf(closed, sizeof(closed), " + %zu closed (dim)", ui->n_gone);
-	snprintf(t, sizeof(t), " Connections %zu open%s%s%s  sort %s%s ", ui->n_rows - ui->n_gone,
-		 closed, *ui->filter_text ? "  filter: " : "", ui->filter_text,
-		 tl_uirows_sort_name(ui->sort), ui->sort_desc ? " (reversed)" : "");
-	title(c, r, ui->focus == TL_PANE_TABLE, t);
-	ui->table_first_y = r->y + 2;
-	ui->table_visible = 0;
-	if (ui->collapsed[TL_PANE_TABLE] || r->h < 3)
-		return;
-	int vis = r->h - 2;
-	ui->table_visible = vis;
-	for (int pass = 0; pass < 2; pass++) {
-		if (ui->sel < ui->top)
-			ui->top = ui->sel;
-		if (vis > 0 && ui->sel >= ui->top + (size_t)vis)
-			ui->top = ui->sel - (size_t)vis + 1;
-		if (ui->top + (size_t)vis > ui->n_rows)
-			ui->top = ui->n_rows > (size_t)vis ? ui->n_rows - (size_t)vis : 0;
-		/* rows kept from an earlier refresh must still hold their
-		 * connections where they are shown */
-		if (pass || !tl_uirows_moved(ui, in))
-			break;
-		tl_ui_refresh_rows(ui, in);
-	}
-	/* OWNER as wide as the widest owner shown (it is the last column) */
-	size_t nconn;
-	const struct tl_conn *all_conns = tl_tracker_view(in->tracker, &nconn);
-	int owner_w = 5;
-	for (int row = 0; row < vis && ui->top + (size_t)row < ui->n_rows; row++) {
-		char ob[64];
-		format_cell(COL_OWNER, &all_conns[ui->rows[ui->top + (size_t)row]], in, c->g, ob,
-			    sizeof(ob));
-		owner_w = TL_MAX(owner_w, TL_MIN(40, tl_canvas_text_width(c, ob)));
-	}
-	/* Columns drop from the right as the pane narrows. */
-	int addrw = r->w >= 120 ? 30 : r->w >= 90 ? 22 : r->w >= 60 ? 21 : (r->w - 12) / 2;
-	struct column all[] = {
-	    {"STATE", 11, TL_SORT_STATE, false, COL_STATE},
-	    {"NETNS", r->w >= 120 ? 19 : 12, -1, false, COL_NETNS},
-	    {"LOCAL", addrw, TL_SORT_LOCAL, false, COL_LOCAL},
-	    {"REMOTE", addrw, TL_SORT_REMOTE, false, COL_REMOTE},
-	    {"AGE", 5, TL_SORT_AGE, true, COL_AGE},
-	    {"IN-ST", 5, TL_SORT_INSTATE, true, COL_INSTATE},
-	    {"RECV-Q", 7, TL_SORT_RECVQ, true, COL_RECVQ},
-	    {"SEND-Q", 7, TL_SORT_SENDQ, true, COL_SENDQ},
-	    {"RTT ms", 7, TL_SORT_RTT, true, COL_RTT},
-	    {"OWNER", owner_w, -1, false, COL_OWNER},
-	};
-	/* the namespace's label only when there are several */
-	struct column cols[TL_ARRAY_SIZE(all)];
-	size_t n_all = 0;
-	for (size_t i = 0; i < TL_ARRAY_SIZE(all); i++)
-		if (all[i].kind != COL_NETNS || in->n_ns > 1)
-			cols[n_all++] = all[i];
-	int ncols = 0, used = 1;
-	for (size_t i = 0; i < n_all; i++) {
-		/* a long owner is cut rather than dropped */
-		if (cols[i].kind == COL_OWNER && used + cols[i].w + 1 > r->w &&
-		    r->w - used - 1 >= 5)
-			cols[i].w = r->w - used - 1;
-		if (used + cols[i].w + (ncols ? 1 : 0) > r->w)
-			break;
-		used += cols[i].w + (ncols ? 1 : 0);
-		ncols++;
-	}
-	int x = r->x + 1;
-	tl_canvas_fill(c, r->x, r->y + 1, r->w, 1, ' ', TL_ST_COLHEAD);
-	ui->head_y = r->y + 1;
-	ui->n_head = 0;
-	for (int i = 0; i < ncols; i++) {
-		int st = cols[i].sort == ui->sort ? TL_ST_TITLE_FOCUS : TL_ST_COLHEAD;
-		if (ui->n_head < (int)TL_ARRAY_SIZE(ui->head)) /* for a click to sort */
-			ui->head[ui->n_head++] =
-			    (struct tl_ui_head){x, x + cols[i].w, cols[i].sort};
-		if (cols[i].right)
-			tl_canvas_printf(c, x, r->y + 1, cols[i].w, st, "%*s", cols[i].w,
-					 cols[i].name);
-		else
-			tl_canvas_text(c, x, r->y + 1, cols[i].w, st, cols[i].name);
-		x += cols[i].w + 1;
-	}
-	size_t n;
-	const struct tl_conn *conns = tl_tracker_view(in->tracker, &n);
-	if (!ui->n_rows) {
-		tl_canvas_text(c, r->x + 2, r->y + 2, r->w - 3, TL_ST_DIM,
-			       *ui->filter_text ? "no connection matches the filter"
-						: "no TCP sockets");
-		return;
-	}
-	for (int row = 0; row < vis && ui->top + (size_t)row < ui->n_rows; row++) {
-		size_t idx = ui->top + (size_t)row;
-		const struct tl_conn *cn = &conns[ui->rows[idx]];
-		int y = r->y + 2 + row;
-		bool gone = cn->flags & TL_CONN_GONE;
-		int st = gone ? TL_ST_DIM : TL_ST_NORMAL;
-		char buf[64];
-		x = r->x + 1;
-		for (int i = 0; i < ncols; i++) {
-			format_cell(cols[i].kind, cn, in, c->g, buf, sizeof(buf));
-			int cst = st;
-			if (cols[i].kind == COL_STATE && !gone && cn->state == TL_TCP_CLOSE_WAIT)
-				cst = TL_ST_WARN;
-			if (cols[i].right)
-				tl_canvas_text(
-				    c, /* by columns: "≥" is one column, three bytes */
-				    x + TL_MAX(0, cols[i].w - tl_canvas_text_width(c, buf)), y,
-				    cols[i].w, cst, buf);
-			else
-				tl_canvas_text(c, x, y, cols[i].w, cst, buf);
-			x += cols[i].w + 1;
-		}
-		if (idx == ui->sel)
-			tl_canvas_style(c, r->x, y, r->w, TL_ST_SELECTED);
-		else if (*ui->search && tl_uirows_has_text(cn, ui->search, in->owners))
-			tl_canvas_style(c, r->x, y, 1, TL_ST_MATCH);
 	}
 }
 
@@ -643,7 +442,7 @@ static void draw_events(struct tl_canvas *c, const struct tl_rect *r, struct tl_
 	else
 		snprintf(t, sizeof(t), " Events %llu%s ",
 			 (unsigned long long)(log ? log->total : 0), kept);
-	title(c, r, ui->focus == TL_PANE_EVENTS, t);
+	tl_ui_title(c, r, ui->focus == TL_PANE_EVENTS, t);
 	if (!ui->collapsed[TL_PANE_EVENTS] && log) {
 		for (size_t row = 0; row < rows && ui->ev_top + row < n; row++)
 			event_line(c, r->x + 1, r->y + 1 + (int)row, r->w - 2,
@@ -828,7 +627,7 @@ static void draw_live(struct tl_ui *ui, struct tl_canvas *c, const struct tl_ui_
 	layout(ui, c->w, c->h, hist_wanted(ui, in, c->w >= 150 ? 0 : c->h - 2));
 	draw_header(c, in, ui);
 	tl_ui_draw_hist(c, &ui->pane[TL_PANE_HIST], ui, in);
-	draw_table(c, &ui->pane[TL_PANE_TABLE], ui, in);
+	tl_uitable_draw(c, &ui->pane[TL_PANE_TABLE], ui, in);
 	draw_events(c, &ui->pane[TL_PANE_EVENTS], ui, in);
 	if (ui->pane[TL_PANE_TABLE].x > 0)
 		for (int y = 1; y < c->h - 1; y++)

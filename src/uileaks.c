@@ -131,45 +131,63 @@ static void draw_trend(struct tl_canvas *c, int x, int y, const struct leak_seri
 	}
 }
 
-void tl_uileaks_draw(struct tl_canvas *c, struct tl_ui *ui, const struct tl_ui_input *in)
+/* What one drawing of the screen works from: the rows, the selection,
+ * the owners not known, and where each part goes. */
+struct leaks_plan {
+	const struct tl_leak_group **rows; /* known owners */
+	size_t n, sel;
+	uint32_t unknown; /* sockets whose process is not known */
+	bool hidden;      /* and the owners' lookup says why */
+	int tw_lines;     /* TIME-WAIT lines at the bottom */
+	int bottom;       /* rows under the list */
+	int list_y, avail;
+	int nsw; /* the NETNS column's width; 0 without one */
+};
+
+/* From the bottom: keys, legend, TIME-WAIT, the selected process; what
+ * is left is the list's.  At small sizes the list comes first. */
+static void leaks_plan(struct leaks_plan *p, const struct tl_canvas *c, struct tl_ui *ui,
+		       const struct tl_ui_input *in)
 {
-	tl_canvas_fill(c, 0, 0, c->w, 1, ' ', TL_ST_HEADER);
-	tl_canvas_text(c, 1, 0, c->w - 1, TL_ST_HEADER,
-		       "CLOSE-WAIT by process, and TIME-WAIT pressure");
-	const struct tl_leak_group **rows =
-	    tl_calloc(in->n_leaks + 1, sizeof(*rows)); /* known owners */
-	size_t sel, n = tl_uileaks_rows(in, rows, in->n_leaks, ui->leak_pid, &sel);
-	if (n)
-		ui->leak_pid = rows[sel]->pid;
-	uint32_t unknown = 0;
+	p->rows = tl_calloc(in->n_leaks + 1, sizeof(*p->rows));
+	p->n = tl_uileaks_rows(in, p->rows, in->n_leaks, ui->leak_pid, &p->sel);
+	if (p->n)
+		ui->leak_pid = p->rows[p->sel]->pid;
+	p->unknown = 0;
 	for (size_t i = 0; i < in->n_leaks; i++)
 		if (in->leaks[i].pid < 0)
-			unknown += in->leaks[i].count;
-	bool hidden = unknown && in->owners && tl_owners_hidden(in->owners);
+			p->unknown += in->leaks[i].count;
+	p->hidden = p->unknown && in->owners && tl_owners_hidden(in->owners);
 
-	/* From the bottom: keys, legend, TIME-WAIT, the selected process;
-	 * what is left is the list's.  At small sizes the list comes first. */
-	int tw_lines = 0;
+	p->tw_lines = 0;
 	if (in->tw)
-		tw_lines = (in->tw->max_buckets > 0) + (int)TL_MIN(in->tw->n_top, 3);
-	int bottom = 2 + tw_lines + (n ? 2 : 0) + (unknown ? 1 + hidden : 0) + 1;
-	int list_y = 3, avail = c->h - list_y - bottom;
-	if (avail < 3) {
-		tw_lines = 0;
-		bottom = 1 + (n ? 2 : 0) + (unknown ? 1 : 0);
-		avail = c->h - list_y - bottom;
-		hidden = false;
+		p->tw_lines = (in->tw->max_buckets > 0) + (int)TL_MIN(in->tw->n_top, 3);
+	p->bottom = 2 + p->tw_lines + (p->n ? 2 : 0) + (p->unknown ? 1 + p->hidden : 0) + 1;
+	p->list_y = 3;
+	p->avail = c->h - p->list_y - p->bottom;
+	if (p->avail < 3) {
+		p->tw_lines = 0;
+		p->bottom = 1 + (p->n ? 2 : 0) + (p->unknown ? 1 : 0);
+		p->avail = c->h - p->list_y - p->bottom;
+		p->hidden = false;
 	}
-	avail = TL_MAX(avail, 1);
-
+	p->avail = TL_MAX(p->avail, 1);
 	/* with several namespaces, whose: the container or namespace */
-	int nsw = in->n_ns > 1 ? 20 : 0;
+	p->nsw = in->n_ns > 1 ? 20 : 0;
+}
+
+/* The column heads and the processes, the selection kept in view. */
+static void draw_list(struct tl_canvas *c, struct tl_ui *ui, const struct tl_ui_input *in,
+		      const struct leaks_plan *p)
+{
+	int nsw = p->nsw, avail = p->avail;
+	size_t n = p->n, sel = p->sel;
 	tl_canvas_printf(c, 1, 2, c->w - 2, TL_ST_COLHEAD,
 			 " %7s %-15s %-*s%6s %8s %-*s %6s %6s %-13s %-14s %s", "PID", "COMMAND",
 			 nsw, nsw ? "NETNS" : "", "COUNT", "GROWTH/m", TREND_W, "TREND", "OLDEST",
 			 "UNREAD", "WHY", "PORTS", "COMMAND LINE");
-	if (!n && !unknown)
-		tl_canvas_text(c, 2, list_y, c->w - 3, TL_ST_DIM, "no socket in CLOSE-WAIT");
+	if (!n && !p->unknown)
+		tl_canvas_text(c, 2, p->list_y, c->w - 3, TL_ST_DIM, "no socket in CLOSE-WAIT");
 	/* keep the selection in view */
 	if (sel < ui->leak_top)
 		ui->leak_top = sel;
@@ -177,9 +195,9 @@ void tl_uileaks_draw(struct tl_canvas *c, struct tl_ui *ui, const struct tl_ui_i
 		ui->leak_top = sel + 1 - (size_t)avail;
 	if (ui->leak_top + (size_t)avail > n)
 		ui->leak_top = n > (size_t)avail ? n - (size_t)avail : 0;
-	int y = list_y;
-	for (size_t i = ui->leak_top; i < n && y < list_y + avail; i++, y++) {
-		const struct tl_leak_group *g = rows[i];
+	int y = p->list_y;
+	for (size_t i = ui->leak_top; i < n && y < p->list_y + avail; i++, y++) {
+		const struct tl_leak_group *g = p->rows[i];
 		char age[24], ports[64];
 		int st = i == sel ? TL_ST_SELECTED : g->suspect ? TL_ST_BAD : TL_ST_NORMAL;
 		if (i == sel)
@@ -198,73 +216,108 @@ void tl_uileaks_draw(struct tl_canvas *c, struct tl_ui *ui, const struct tl_ui_i
 	if (n > (size_t)avail) /* say there is more */
 		tl_canvas_printf(c, c->w - 14, 2, 13, TL_ST_COLHEAD, "%zu-%zu of %zu",
 				 ui->leak_top + 1, TL_MIN(n, ui->leak_top + (size_t)avail), n);
-	y = list_y + (int)TL_MIN(n, (size_t)avail);
-	if (unknown) {
-		tl_canvas_printf(c, 2, y++, c->w - 3, TL_ST_DIM,
-				 "%u more in CLOSE-WAIT whose process is not known (not looked up "
-				 "yet, or held by none)",
-				 unknown);
-		if (hidden)
-			tl_canvas_printf(c, 4, y++, c->w - 5, TL_ST_DIM, "(unknown): %s",
-					 tl_owners_hidden_reason);
+}
+
+/* Under the list: the sockets whose process is not known, and why. */
+static void draw_unknown(struct tl_canvas *c, const struct leaks_plan *p)
+{
+	int y = p->list_y + (int)TL_MIN(p->n, (size_t)p->avail);
+	if (!p->unknown)
+		return;
+	tl_canvas_printf(c, 2, y++, c->w - 3, TL_ST_DIM,
+			 "%u more in CLOSE-WAIT whose process is not known (not looked up "
+			 "yet, or held by none)",
+			 p->unknown);
+	if (p->hidden)
+		tl_canvas_printf(c, 4, y++, c->w - 5, TL_ST_DIM, "(unknown): %s",
+				 tl_owners_hidden_reason);
+}
+
+/* The selected process: its command line and count range, and the ss
+ * command that lists its sockets.  Returns the next row. */
+static int draw_selected(struct tl_canvas *c, const struct tl_ui_input *in,
+			 const struct leaks_plan *p, int y)
+{
+	if (!p->n)
+		return y;
+	const struct tl_leak_group *g = p->rows[p->sel];
+	uint32_t lo, hi;
+	const struct leak_series *ls = series_of(in->watch, g->pid);
+	trend_range(ls, &lo, &hi);
+	char range[64] = "";
+	if (ls && ls->n > 1)
+		snprintf(range, sizeof(range), "   (count %u to %u over its last %u samples)", lo,
+			 hi, TL_MIN(ls->n, (unsigned)TREND_W));
+	char ports[64];
+	ports_text(g, ports, sizeof(ports));
+	tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_BOLD, "%d %s, ports %s: %s%s", g->pid, g->comm,
+			 ports, *g->cmdline ? g->cmdline : "(no command line)", range);
+	char ss[512];
+	tl_uileaks_ss_command(g, in->n_ns > 1, ss, sizeof(ss));
+	tl_canvas_text(c, 1, y++, c->w - 2, TL_ST_NORMAL, ss);
+	return y;
+}
+
+/* TIME-WAIT: the buckets in use, and the remotes short of local ports.
+ * Returns the next row. */
+static int draw_time_wait(struct tl_canvas *c, const struct tl_ui_input *in,
+			  const struct leaks_plan *p, int y)
+{
+	if (!p->tw_lines)
+		return y;
+	const struct tl_tw_pressure *tw = in->tw;
+	int st = tw->pressure ? TL_ST_BAD : TL_ST_NORMAL;
+	if (tw->max_buckets > 0)
+		tl_canvas_printf(c, 1, y++, c->w - 2, st, "TIME-WAIT %u of %ld buckets (%.0f%%)%s",
+				 tw->time_wait, tw->max_buckets, tw->bucket_ratio * 100,
+				 tw->pressure ? "  PRESSURE" : "");
+	for (size_t i = 0; i < tw->n_top && i < 3; i++)
+		tl_canvas_printf(c, 3, y++, c->w - 4,
+				 tw->top[i].ratio >= 0.8 ? TL_ST_BAD : TL_ST_NORMAL,
+				 "to %-28s %6u of %u local ports (%.1f%%)", tw->top[i].remote,
+				 tw->top[i].in_use, tw->top[i].range, tw->top[i].ratio * 100);
+	return y;
+}
+
+/* The thresholds in force, on the row above the keys. */
+static void draw_legend(struct tl_canvas *c, const struct tl_ui_input *in)
+{
+	struct tl_leak_cfg def;
+	const struct tl_leak_cfg *cfg = in->leak_cfg;
+	char window[32], age[32];
+	if (!cfg) {
+		tl_leak_cfg_default(&def);
+		cfg = &def;
 	}
-	y = c->h - bottom + (unknown ? 1 + hidden : 0);
-	if (n) {
-		const struct tl_leak_group *g = rows[sel];
-		uint32_t lo, hi;
-		const struct leak_series *ls = series_of(in->watch, g->pid);
-		trend_range(ls, &lo, &hi);
-		char range[64] = "";
-		if (ls && ls->n > 1)
-			snprintf(range, sizeof(range),
-				 "   (count %u to %u over its last %u samples)", lo, hi,
-				 TL_MIN(ls->n, (unsigned)TREND_W));
-		char ports[64];
-		ports_text(g, ports, sizeof(ports));
-		tl_canvas_printf(c, 1, y++, c->w - 2, TL_ST_BOLD, "%d %s, ports %s: %s%s", g->pid,
-				 g->comm, ports, *g->cmdline ? g->cmdline : "(no command line)",
-				 range);
-		char ss[512];
-		tl_uileaks_ss_command(g, in->n_ns > 1, ss, sizeof(ss));
-		tl_canvas_text(c, 1, y++, c->w - 2, TL_ST_NORMAL, ss);
-	}
-	if (tw_lines) {
-		const struct tl_tw_pressure *tw = in->tw;
-		int st = tw->pressure ? TL_ST_BAD : TL_ST_NORMAL;
-		if (tw->max_buckets > 0)
-			tl_canvas_printf(c, 1, y++, c->w - 2, st,
-					 "TIME-WAIT %u of %ld buckets (%.0f%%)%s", tw->time_wait,
-					 tw->max_buckets, tw->bucket_ratio * 100,
-					 tw->pressure ? "  PRESSURE" : "");
-		for (size_t i = 0; i < tw->n_top && i < 3; i++)
-			tl_canvas_printf(
-			    c, 3, y++, c->w - 4, tw->top[i].ratio >= 0.8 ? TL_ST_BAD : TL_ST_NORMAL,
-			    "to %-28s %6u of %u local ports (%.1f%%)", tw->top[i].remote,
-			    tw->top[i].in_use, tw->top[i].range, tw->top[i].ratio * 100);
-	}
-	if (y <= c->h - 2) { /* room for the legend */
-		struct tl_leak_cfg def;
-		const struct tl_leak_cfg *cfg = in->leak_cfg;
-		char window[32], age[32];
-		if (!cfg) {
-			tl_leak_cfg_default(&def);
-			cfg = &def;
-		}
-		span_text((double)cfg->window_ns / 1e9, window, sizeof(window));
-		span_text(cfg->age_threshold_s, age, sizeof(age));
-		tl_canvas_printf(
-		    c, 1, c->h - 2, c->w - 2, TL_ST_DIM,
-		    "A leak: a count that keeps growing over %s, a socket in CLOSE-WAIT "
-		    "for %s, or %u in one process.  OLDEST: ~ estimated, > at least.",
-		    window, age, cfg->count_threshold);
-	}
+	span_text((double)cfg->window_ns / 1e9, window, sizeof(window));
+	span_text(cfg->age_threshold_s, age, sizeof(age));
+	tl_canvas_printf(c, 1, c->h - 2, c->w - 2, TL_ST_DIM,
+			 "A leak: a count that keeps growing over %s, a socket in CLOSE-WAIT "
+			 "for %s, or %u in one process.  OLDEST: ~ estimated, > at least.",
+			 window, age, cfg->count_threshold);
+}
+
+void tl_uileaks_draw(struct tl_canvas *c, struct tl_ui *ui, const struct tl_ui_input *in)
+{
+	tl_canvas_fill(c, 0, 0, c->w, 1, ' ', TL_ST_HEADER);
+	tl_canvas_text(c, 1, 0, c->w - 1, TL_ST_HEADER,
+		       "CLOSE-WAIT by process, and TIME-WAIT pressure");
+	struct leaks_plan p;
+	leaks_plan(&p, c, ui, in);
+	draw_list(c, ui, in, &p);
+	draw_unknown(c, &p);
+	int y = c->h - p.bottom + (p.unknown ? 1 + p.hidden : 0);
+	y = draw_selected(c, in, &p, y);
+	y = draw_time_wait(c, in, &p, y);
+	if (y <= c->h - 2) /* room for the legend */
+		draw_legend(c, in);
 	if (ui->message) /* what c copied, and other notices */
 		tl_canvas_text(c, 0, c->h - 1, c->w, TL_ST_WARN, ui->message);
 	else
 		tl_canvas_text(
 		    c, 0, c->h - 1, c->w, TL_ST_KEY,
-		    n ? "Up Down: choose  Enter: only this process  c: copy the ss command  "
-			"Esc q L: back  Space: freeze  F1: help  F10: quit"
-		      : "Esc q L: back  Space: freeze  F1: help  F10: quit");
-	free(rows);
+		    p.n ? "Up Down: choose  Enter: only this process  c: copy the ss command  "
+			  "Esc q L: back  Space: freeze  F1: help  F10: quit"
+			: "Esc q L: back  Space: freeze  F1: help  F10: quit");
+	free(p.rows);
 }

@@ -42,6 +42,7 @@
 
 #include "tcpladder/canvas.h"
 #include "tcpladder/ladder.h"
+#include "tcpladder/ladderlegend.h" /* the legend, for its callers */
 #include "tcpladder/util.h"
 
 /* Below this the ladder draws a one-line note instead. */
@@ -65,15 +66,6 @@ void tl_ladder_draw(const struct tl_ladder *l, struct tl_canvas *c, int x, int y
 /* The scroll the drawing uses for this view and size: v->scroll clamped,
  * moved so the selected step is visible.  For the caller's key handling. */
 int tl_ladder_fit_scroll(const struct tl_ladder *l, int w, int h, const struct tl_ladder_view *v);
-
-/* What the ladder's marks mean, in the glyph set's own glyphs: item i
- * (0..TL_LADDER_LEGEND_N-1) appended to out, "~ inferred, not seen" and
- * so on.  Shown under every ladder (the pane's last rows), in the help,
- * and at the top of --events --ladder. */
-#define TL_LADDER_LEGEND_N 6
-void tl_ladder_legend_item(const struct tl_glyphs *g, int i, struct tl_buf *out);
-/* All items on one line, after "Legend: ". */
-void tl_ladder_legend(const struct tl_glyphs *g, struct tl_buf *out);
 
 /* Headless: the whole ladder as text lines (width w), for --events
  * --ladder; appended to out. */

@@ -216,6 +216,9 @@ void tl_ui_draw(struct tl_ui *ui, struct tl_canvas *c, const struct tl_ui_input 
 /* The histogram pane in r (the main screen's, or beside a wide ladder). */
 void tl_ui_draw_hist(struct tl_canvas *c, const struct tl_rect *r, const struct tl_ui *ui,
 		     const struct tl_ui_input *in);
+/* A pane's title: a rule across r's top row with text on it, bright
+ * when the pane has the focus. */
+void tl_ui_title(struct tl_canvas *c, const struct tl_rect *r, bool focus, const char *text);
 /* True while an arrow is in flight: the shell redraws often then. */
 bool tl_ui_animating(const struct tl_ui *ui, uint64_t now);
 /* Freeze the view (the events as in->log holds them now) or go back to

@@ -1,0 +1,74 @@
+/* tuisave: the ladder screen's x key, the ladder written to files. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tcpladder/ladderexport.h"
+#include "tcpladder/ownercache.h"
+#include "tcpladder/tuisave.h"
+
+/* All of b into path, created or emptied: 0 or -errno. */
+static int write_file(const char *path, const struct tl_buf *b)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	for (size_t off = 0; off < b->len;) {
+		ssize_t n = write(fd, b->data + off, b->len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int err = errno;
+			close(fd);
+			return -err;
+		}
+		off += (size_t)n;
+	}
+	return close(fd) < 0 ? -errno : 0;
+}
+
+void tl_tuisave_ladder(struct tl_ui *ui, const struct tl_ui_input *in, bool ascii)
+{
+	size_t n;
+	const struct tl_conn *cn = NULL, *conns = tl_tracker_view(in->tracker, &n);
+	for (size_t i = 0; i < n && !cn; i++)
+		if (conns[i].id == ui->detail_id)
+			cn = &conns[i];
+	if (!cn || !ui->ladder)
+		return;
+	/* the caption: where the connection lives and whose it is */
+	struct tl_buf cap, out;
+	tl_buf_init(&cap);
+	tl_buf_init(&out);
+	tl_buf_printf(&cap, "tcpladder: cookie 0x%llx, netns %s",
+		      (unsigned long long)cn->sock.cookie,
+		      cn->ns < in->n_ns ? in->ns_names[cn->ns] : "?");
+	const struct tl_owner *ow =
+	    in->owners && cn->sock.inode ? tl_owners_find(in->owners, cn->sock.inode) : NULL;
+	if (ow)
+		tl_buf_printf(&cap, ", pid %d %s", ow->pid, ow->comm);
+	char path[64], msg[320];
+	int err = 0;
+	for (int f = 0; f < TL_LADDER_FMT_N && !err; f++) {
+		struct tl_ladder_export x = {.format = f,
+					     .lang = ascii ? "en" : ui->lang,
+					     .ascii = ascii,
+					     .legend = true,
+					     .caption = cap.data};
+		tl_buf_reset(&out);
+		tl_ladder_export(ui->ladder, &x, &out);
+		snprintf(path, sizeof(path), "./tcpladder-ladder-0x%llx.%s",
+			 (unsigned long long)cn->sock.cookie, tl_ladder_format_ext(f));
+		err = write_file(path, &out);
+	}
+	if (err)
+		snprintf(msg, sizeof(msg), "cannot save the ladder: %s: %s", path, strerror(-err));
+	else
+		snprintf(msg, sizeof(msg), "ladder saved: ./tcpladder-ladder-0x%llx.txt .svg .mmd",
+			 (unsigned long long)cn->sock.cookie);
+	tl_ui_message(ui, msg);
+	tl_buf_fini(&cap);
+	tl_buf_fini(&out);
+}
