@@ -37,9 +37,15 @@
 /* Tombstones are expired at least this often (exact mode) */
 #define EXPIRE_GAP_NS 1000000000ULL
 
+/* Notices of one step join into one line: none is lost to a later one. */
 void tl_eng_notice(struct tl_engine *e, char *msg)
 {
-	free(e->notice);
+	if (e->notice) {
+		char *both = tl_asprintf("%s; %s", e->notice, msg);
+		free(e->notice);
+		free(msg);
+		msg = both;
+	}
 	e->notice = msg;
 }
 
@@ -455,10 +461,20 @@ static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause
 		    e->cfg.filter ? tl_filter_states(e->cfg.filter) : TL_TCPF_ALL, cause);
 		if (err < 0) {
 			/* Never diff an incomplete dump: keep the previous
-			 * picture and say so. */
-			tl_eng_notice(e, *cause ? *cause : tl_strdup("a dump failed"));
+			 * picture and say so, once until it works again. */
+			if (ns->failing++ == 0)
+				tl_eng_notice(e, *cause ? *cause : tl_strdup("a dump failed"));
+			else
+				free(*cause);
 			*cause = NULL;
 			continue;
+		}
+		if (ns->failing) {
+			tl_eng_notice(e,
+				      tl_asprintf("listing sockets in '%s' works again (%u samples "
+						  "failed)",
+						  ns->name, ns->failing));
+			ns->failing = 0;
 		}
 		ns->snap.wall = wall;
 		apply_filter(e, &ns->snap);

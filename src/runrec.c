@@ -198,8 +198,6 @@ void tl_rt_rec_notices(struct tl_runtime *rt)
 	char *msg = tl_recorder_take_notice(rt->rec);
 	if (!msg && rt->player)
 		msg = tl_player_take_notice(rt->player);
-	if (msg) {
-		free(rt->warning);
-		rt->warning = msg;
-	}
+	if (msg)
+		tl_rt_warn(rt, msg);
 }

@@ -208,8 +208,7 @@ static void publish_metrics(struct tl_runtime *rt, double wall)
 	if (tl_exporter_publish(rt->exp, rt->text.data, rt->text.len, &cause) < 0) {
 		/* said once until it changes (a full disk every second is one line) */
 		if (!rt->last_error || strcmp(rt->last_error, cause) != 0) {
-			free(rt->warning);
-			rt->warning = tl_strdup(cause);
+			tl_rt_warn(rt, tl_strdup(cause));
 			free(rt->last_error);
 			rt->last_error = cause;
 		} else {

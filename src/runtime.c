@@ -38,16 +38,26 @@ static void free_args(struct tl_ns_arg *a, size_t n)
 	free(a);
 }
 
-/* The runtime's notes of one step, one line. */
-void tl_rt_note(struct tl_runtime *rt, char *msg)
+/* Adds msg to *slot, one line: a later notice never hides an earlier one. */
+static void join(char **slot, char *msg)
 {
-	if (rt->note) {
-		char *both = tl_asprintf("%s; %s", rt->note, msg);
-		free(rt->note);
+	if (*slot) {
+		char *both = tl_asprintf("%s; %s", *slot, msg);
+		free(*slot);
 		free(msg);
 		msg = both;
 	}
-	rt->note = msg;
+	*slot = msg;
+}
+
+void tl_rt_note(struct tl_runtime *rt, char *msg)
+{
+	join(&rt->note, msg);
+}
+
+void tl_rt_warn(struct tl_runtime *rt, char *msg)
+{
+	join(&rt->warning, msg);
 }
 
 static void refresh_names(struct tl_runtime *rt)

@@ -7,6 +7,7 @@
 
 #include "tcpladder/ladderexport.h"
 #include "tcpladder/ownercache.h"
+#include "tcpladder/sysio.h"
 #include "tcpladder/tuisave.h"
 
 /* All of b into path, created or emptied: 0 or -errno. */
@@ -15,18 +16,10 @@ static int write_file(const char *path, const struct tl_buf *b)
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
-	for (size_t off = 0; off < b->len;) {
-		ssize_t n = write(fd, b->data + off, b->len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int err = errno;
-			close(fd);
-			return -err;
-		}
-		off += (size_t)n;
-	}
-	return close(fd) < 0 ? -errno : 0;
+	int err = tl_write_all(fd, b->data, b->len);
+	if (close(fd) < 0 && !err && errno != EINTR) /* closed all the same */
+		err = -errno;
+	return err;
 }
 
 void tl_tuisave_ladder(struct tl_ui *ui, const struct tl_ui_input *in, bool ascii)

@@ -1,7 +1,7 @@
 /* config: the view's settings as they persist between runs, in
  * $XDG_CONFIG_HOME/tcpladder/config (~/.config/tcpladder/config), as
  * text: one "key = value" a line, '#' comments.  Pure: parsing and
- * writing text; the terminal shell (tui.c) reads and writes the file.
+ * writing text; the terminal shell (tuiconfig.c) reads and writes the file.
  *
  *   sort = age           state local remote age in-state recv-q send-q rtt
  *   reverse = yes        the sort's order reversed (yes or no)

@@ -25,9 +25,10 @@ struct engine_ns {
 	struct tl_snapshot snap; /* scratch for the dump in progress */
 	struct tl_snapshot last; /* the last complete one */
 	char *name;
-	uint64_t ino;   /* the namespace's inode (exact mode's records name it), kept after it is
-			   dropped */
-	unsigned quiet; /* dumps in a row that brought no event */
+	uint64_t ino;     /* the namespace's inode (exact mode's records name it), kept after it is
+			     dropped */
+	unsigned quiet;   /* dumps in a row that brought no event */
+	unsigned failing; /* dumps in a row that failed (said once) */
 };
 
 struct tl_engine {

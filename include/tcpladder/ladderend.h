@@ -2,7 +2,8 @@
  * state changes ("transitions") read from its events, and the segments
  * each change sends and receives ("actions"), or, for an end not
  * watched, both derived from the other end through the fsm table.
- * Private to the ladder module: only ladder.c and ladderend.c include it.
+ * Private to the ladder module: only ladder.c, ladderend.c and (through ladderint.h)
+ * ladderlink.c include it.
  *
  * An end owns its arrays (tr, act); ladder.c keeps two ends, resets and
  * frees them, pairs their actions and merges them into steps. */

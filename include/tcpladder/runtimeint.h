@@ -104,6 +104,8 @@ struct tl_runtime {
 /* runtime.c */
 /* Adds msg (freed here) to the runtime's notes of this step, one line. */
 void tl_rt_note(struct tl_runtime *rt, char *msg);
+/* Adds msg (freed here) to the runtime's warnings of this step, one line. */
+void tl_rt_warn(struct tl_runtime *rt, char *msg);
 
 /* runrec.c: --replay and --record */
 /* --replay: the recording opened, before the engine; false with *cause. */
