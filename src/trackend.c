@@ -507,8 +507,32 @@ void tl_trk_conn_close(struct tl_tracker *t, struct tl_conn *c, uint64_t now, do
 	end_with(t, c, &d);
 }
 
-/* After a dump: decide what has waited a full round, and tell cleared
- * records whose peer never turned up. */
+/* Both ends gone from the tables and neither freed: no abort explains
+ * that (the aborting end is freed at its close), so a destroy event is
+ * late: the kernel queues them to a worker, which a loaded machine runs
+ * late.  Such an end waits longer for it (HELD_WAIT rounds, and at least
+ * HELD_WAIT_NS) before the weaker signs decide. */
+#define HELD_WAIT CLEARED_WAIT
+#define HELD_WAIT_NS 2000000000ULL
+
+static bool both_held(struct tl_tracker *t, const struct tl_conn *c)
+{
+	const struct tl_conn *p = peer_of(t, c);
+	return held(c) && p && has_ended(p) && held(p);
+}
+
+static bool waits(struct tl_tracker *t, const struct tl_conn *c)
+{
+	uint64_t rounds = t->samples - c->end_sample, live = TL_MAX(t->n_live, 1u);
+	if (rounds < live)
+		return true;
+	uint64_t last = t->ns[c->ns].last_ns;
+	return both_held(t, c) && (rounds < HELD_WAIT * live || last < c->end_ns + HELD_WAIT_NS);
+}
+
+/* After a dump: decide what has waited a full round (longer when a
+ * destroy event is late), and tell cleared records whose peer never
+ * turned up. */
 void tl_trk_settle(struct tl_tracker *t)
 {
 	size_t keep = 0;
@@ -516,7 +540,7 @@ void tl_trk_settle(struct tl_tracker *t)
 		struct tl_conn *c = &t->conns[t->ending[i]];
 		if (!c->id || !(c->evidence & TL_EVID_PENDING) || (c->flags & TL_CONN_GONE))
 			continue;
-		if (t->samples - c->end_sample < TL_MAX(t->n_live, 1u)) {
+		if (waits(t, c)) {
 			t->ending[keep++] = t->ending[i];
 			continue;
 		}

@@ -200,6 +200,52 @@ static void syn_sent_held(void)
 	tl_snapshot_fini(&s);
 }
 
+/* Both ends gone from the tables, neither freed: a destroy event is late
+ * (the kernel's worker runs late on a loaded machine).  They wait for it
+ * longer than a round; the server's abort, when it comes, decides both. */
+static void late_destroy(void)
+{
+	struct tl_snapshot s;
+	uint64_t now = 4000 * SEC;
+	tl_snapshot_init(&s);
+	struct tl_tracker *t = tl_tracker_new(1);
+	struct tl_sock lst = sk(1, TL_TCP_LISTEN, 80, 0);
+	struct tl_sock a1[] = {lst};
+	dump(t, &s, a1, 1, &now);
+	struct tl_sock c = sk(501, TL_TCP_ESTABLISHED, 50500, 80);
+	struct tl_sock v = sk(502, TL_TCP_ESTABLISHED, 80, 50500);
+	struct tl_sock a2[] = {lst, c, v};
+	dump(t, &s, a2, 3, &now);
+	drain(t);
+	for (int i = 0; i < 4; i++)
+		dump(t, &s, a1, 1, &now);
+	is_str(drain(t), "", "both ends gone, neither freed: they wait for a destroy event");
+	struct tl_sock vd = freed(v, 0);
+	vd.rport = 0; /* the server aborted: SO_LINGER 0 cleared its peer's port */
+	tl_tracker_destroyed(t, 0, &vd, now, 4.0);
+	dump(t, &s, a1, 1, &now);
+	dump(t, &s, a1, 1, &now);
+	const char *got = drain(t);
+	ok(strstr(got, "c502 close ESTABLISHED>CLOSED RST/out") &&
+	       strstr(got, "c501 close ESTABLISHED>CLOSED RST/in"),
+	   "the server's late record: it aborted, its client was reset");
+	if (!strstr(got, "c502 close ESTABLISHED>CLOSED RST/out"))
+		printf("#   got:\n%s", got);
+	/* and without one, in time, the weaker signs decide */
+	struct tl_sock c2 = sk(503, TL_TCP_ESTABLISHED, 50510, 80);
+	struct tl_sock v2 = sk(504, TL_TCP_ESTABLISHED, 80, 50510);
+	struct tl_sock a3[] = {lst, c2, v2};
+	dump(t, &s, a3, 3, &now);
+	drain(t);
+	for (int i = 0; i < 12; i++)
+		dump(t, &s, a1, 1, &now);
+	got = drain(t);
+	ok(strstr(got, "c503 close") && strstr(got, "c504 close"),
+	   "no destroy event after eight rounds and two seconds: decided anyway");
+	tl_tracker_free(t);
+	tl_snapshot_fini(&s);
+}
+
 /* Honest times: a step found by a dump happened after the sample that
  * last saw the socket as it was (a window); a close told by a destroy
  * event is exact, the steps inferred before it are windows; a connection
@@ -1226,6 +1272,7 @@ int main(void)
 	evidence();
 	handshake_then_abort();
 	syn_sent_held();
+	late_destroy();
 	time_windows();
 	burst_storage();
 	compact_while_waiting();
