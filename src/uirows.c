@@ -394,8 +394,11 @@ bool tl_uirows_search_from(struct tl_ui *ui, size_t from, const struct tl_ui_inp
 {
 	size_t n;
 	/* the rows as they are now, not as last drawn: a search typed
-	 * before the next frame must see what the table will show */
-	if (ui->rows_dirty || !ui->n_rows || tl_uirows_stale(ui, in))
+	 * before the next frame must see what the table will show, even a
+	 * connection that came after a refresh too recent to redo for
+	 * drawing alone */
+	if (ui->rows_dirty || !ui->n_rows || tl_uirows_stale(ui, in) ||
+	    ui->rows_generation != tl_tracker_generation(in->tracker))
 		tl_ui_refresh_rows(ui, in);
 	const struct tl_conn *conns = tl_tracker_view(in->tracker, &n);
 	for (size_t k = 0; k < ui->n_rows; k++) {

@@ -11,7 +11,10 @@ require_cmd "python3, jq, ss" python3 jq ss
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 export T
-PY=${top_srcdir:-.}/tests/kernel/owner-walk.py
+# A copy at a short path: the command line is shown cut to a width, and a
+# deep source tree (make distcheck) would push the arguments past it.
+PY=$T/owner-walk.py
+cp "${top_srcdir:-.}/tests/kernel/owner-walk.py" "$PY"
 export PY
 if "$TCPLADDER" --version | grep -q "exact mode (eBPF): built"; then
 	WALK=ebpf

@@ -341,6 +341,36 @@ static void freeze(struct fixture *f)
 /* The filter applies to every pane: the histogram counts the matching
  * connections, the event pane shows the matching events, and the header
  * says a filter is on. */
+/* A connection that came after the table's last refresh, sooner than a
+ * refresh is redone for drawing alone: a search still finds it. */
+static void search_new_connection(void)
+{
+	struct fixture f;
+	struct tl_ui ui;
+	fixture_init(&f);
+	tl_ui_init(&ui);
+	struct tl_ui_input in = input(&f);
+	tl_ui_refresh_rows(&ui, &in);
+	size_t before = ui.n_rows;
+	tl_snapshot_clear(&f.snap);
+	*tl_snapshot_add(&f.snap) = sk(1, TL_TCP_LISTEN, 0, 443, 0);
+	*tl_snapshot_add(&f.snap) = sk(400, TL_TCP_ESTABLISHED, 88, 443, 47777);
+	f.snap.complete = true;
+	f.now += SEC / 10;
+	tl_tracker_sample(f.t, 0, &f.snap, f.now, 1764064950.0);
+	in = input(&f);
+	tl_ui_key(&ui, '/', &in);
+	for (const char *p = "47777"; *p; p++)
+		tl_ui_key(&ui, *p, &in);
+	size_t n;
+	const struct tl_conn *conns = tl_tracker_conns(f.t, &n);
+	ok(!ui.message && ui.n_rows > before && conns[ui.rows[ui.sel]].sock.cookie == 400,
+	   "a search finds a connection newer than the table's last refresh (%s)",
+	   ui.message ? ui.message : "found");
+	tl_ui_fini(&ui);
+	fixture_fini(&f);
+}
+
 static void filter_everywhere(struct fixture *f)
 {
 	struct tl_ui ui;
@@ -1074,6 +1104,7 @@ int main(void)
 	golden("too-small-20x6", &ui, &f, 20, 6, false);
 	golden("main-120x40-ascii", &ui, &f, 120, 40, true);
 	space_used();
+	search_new_connection();
 
 	/* Exact mode in the header, with the records it lost. */
 	for (int lost = 0; lost <= 3; lost += 3) {
