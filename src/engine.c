@@ -470,10 +470,10 @@ static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause
 			continue;
 		}
 		if (ns->failing) {
-			tl_eng_notice(e,
-				      tl_asprintf("listing sockets in '%s' works again (%u samples "
-						  "failed)",
-						  ns->name, ns->failing));
+			tl_eng_notice(
+			    e,
+			    tl_asprintf("listing sockets in '%s' works again (%u sample%s failed)",
+					ns->name, ns->failing, ns->failing == 1 ? "" : "s"));
 			ns->failing = 0;
 		}
 		ns->snap.wall = wall;
