@@ -488,6 +488,12 @@ static const char *const why_zh[][2] = {
      "带着未读数据 close()：发出 RST 而不是 FIN（RFC 2525）"},
     {"send RST: aborted", "发出 RST：中止"},
     {"receive RST: the peer aborted", "收到 RST：对方中止"},
+    {"RST: handshake aborted", "RST：握手中止"},
+    {"RST: the connection is aborted", "RST：连接被中止"},
+    {"RST: aborted while closing", "RST：关闭过程中被中止"},
+    {"RST: aborted (close() with unread data sends one)",
+     "RST：被中止（带着未读数据 close() 会发出 RST）"},
+    {"TIME-WAIT expired (2 MSL, 60 s on Linux)", "TIME-WAIT 到期（2 MSL，Linux 上为 60 秒）"},
 };
 
 const char *tl_narration_why(const char *why, const char *lang)

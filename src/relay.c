@@ -204,6 +204,10 @@ size_t tl_relay_held(const struct tl_relay *r)
 
 bool tl_relay_on_link(const struct tl_relay *r, int from, const struct tl_pkt *pkt)
 {
+	/* Only what takes sequence space (SYN 2, FIN 1, data) is sent again by
+	 * a timer; a second pure ACK or RST (4) answers a second segment. */
+	if ((pkt->flags & 4) || (!pkt->payload && !(pkt->flags & 3)))
+		return false;
 	for (size_t i = 0; i < r->n; i++) {
 		const struct tl_relay_entry *e = entry(r, i);
 		struct tl_pkt q;

@@ -100,7 +100,9 @@ int tl_relay_release(struct tl_relay *r, uint64_t now, int *from, struct tl_pkt 
 /* How many packets are held, or on their way to be held. */
 size_t tl_relay_held(const struct tl_relay *r);
 /* A packet from side `from` with pkt's flags and sequence number is still
- * on the link: pkt, pushed now, is the sender's retransmission. */
+ * on the link: pkt, pushed now, is the sender's retransmission.  Only a
+ * SYN, a FIN or data can be: a pure ACK or an RST is never sent again by a
+ * timer, and a second one answers a second segment. */
 bool tl_relay_on_link(const struct tl_relay *r, int from, const struct tl_pkt *pkt);
 /* The oldest packet due by now: returns its entry (valid until the next
  * push or pop) or NULL. */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "tcpladder/fsm.h"
 #include "tcpladder/ladder.h"
 #include "tcpladder/ladderview.h"
 #include "tcpladder/narration.h"
@@ -866,8 +867,22 @@ static void test_from_tracker(void)
 	tl_tracker_free(t);
 }
 
+/* Every reason the state machine gives has its Chinese. */
+static void test_why_zh(void)
+{
+	for (unsigned i = 0; i < tl_fsm_nedges; i++) {
+		const char *why = tl_fsm_edges[i].why;
+		const char *zh = tl_narration_why(why, "zh");
+		/* a call's name reads the same in both */
+		ok(zh && (strcmp(zh, why) || !strcmp(why, "listen()")), "in Chinese: %s", why);
+	}
+	ok(!strcmp(tl_narration_why("receive FIN, send ACK", "en"), "receive FIN, send ACK"),
+	   "in English as it is");
+}
+
 int main(void)
 {
+	test_why_zh();
 	test_full_life();
 	test_server_closes();
 	test_rst();

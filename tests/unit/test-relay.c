@@ -159,6 +159,24 @@ int main(void)
 	   "it still takes the whole delay, behind the one ahead");
 	tl_relay_fini(&r);
 
+	/* Only what a timer can send again is a retransmission: a second
+	 * identical pure ACK or RST answers a second segment. */
+	tl_relay_init(&r, 300 * MS, 8);
+	tl_relay_set_step(&r, true, 0);
+	tl_relay_push(&r, 1, p, packet(p, 16, 0), 1000 * MS, NULL);
+	tl_relay_push(&r, 1, p, packet(p, 4, 0), 1000 * MS, NULL);
+	tl_relay_push(&r, 1, p, packet(p, 17, 0), 1000 * MS, NULL);
+	tl_relay_push(&r, 1, p, packet(p, 24, 5), 1000 * MS, NULL);
+	tl_pkt_parse(p, packet(p, 16, 0), &pkt);
+	ok(!tl_relay_on_link(&r, 1, &pkt), "a pure ACK again is not a retransmission");
+	tl_pkt_parse(p, packet(p, 4, 0), &pkt);
+	ok(!tl_relay_on_link(&r, 1, &pkt), "nor is an RST again");
+	tl_pkt_parse(p, packet(p, 17, 0), &pkt);
+	ok(tl_relay_on_link(&r, 1, &pkt), "a FIN again is");
+	tl_pkt_parse(p, packet(p, 24, 5), &pkt);
+	ok(tl_relay_on_link(&r, 1, &pkt), "and data again");
+	tl_relay_fini(&r);
+
 	/* late-fin: every ACK from A after B's FIN is lost. */
 	tl_relay_init(&r, 1, 64);
 	tl_relay_set_rule(&r, TL_DROP_ACKS);
