@@ -137,14 +137,17 @@ static void link_join(struct tl_ladder *l, const struct tl_link_seg *g, size_t n
 			have_isn[g[j].from] = true;
 		}
 	}
-	/* the same segment again (a FIN, a SYN): a retransmission */
+	/* the same segment again (a FIN, a SYN): a retransmission; never an
+	 * ACK or an RST, which no timer sends again (alike ones answer
+	 * segments of their own) */
 	bool *again = tl_calloc(n ? n : 1, sizeof(*again));
 	for (size_t j = 0; j < n; j++)
 		for (size_t i = 0; i < j && !g[j].released && !g[j].stale_ns; i++)
 			if (!g[i].released && g[i].from == g[j].from &&
 			    g[i].pkt.seq == g[j].pkt.seq && g[i].pkt.flags == g[j].pkt.flags &&
 			    g[i].pkt.payload == g[j].pkt.payload &&
-			    link_kind(&g[j].pkt) != TL_SEG_ACK)
+			    link_kind(&g[j].pkt) != TL_SEG_ACK &&
+			    link_kind(&g[j].pkt) != TL_SEG_RST)
 				again[j] = true;
 	/* the state changes' arrows, in order, each with its segment */
 	uint64_t floor = 0;

@@ -42,8 +42,7 @@ static struct tl_sock sock_of(int side, int state)
 
 /* One event of side 0 (A, conn 7) or 1 (B, conn 8); the fsm fills in the
  * segment, direction and explanation. */
-static struct tl_event *E(struct script *sc, int side, int from, int to, bool inferred,
-			  uint64_t ms)
+static struct tl_event *E(struct script *sc, int side, int from, int to, bool inferred, uint64_t ms)
 {
 	struct tl_event *e = &sc->ev[sc->n++];
 	int role = side ? TL_ROLE_PASSIVE : TL_ROLE_ACTIVE;
@@ -71,7 +70,8 @@ static struct tl_event *E(struct script *sc, int side, int from, int to, bool in
 static void info(struct tl_event *e, uint64_t acked, uint64_t rcvd, uint32_t out, uint32_t in)
 {
 	e->sock.flags |= TL_SOCK_HAS_INFO;
-	e->sock.info.have = TL_INFO_RTT | TL_INFO_BYTES_ACKED | TL_INFO_BYTES_RECEIVED | TL_INFO_SEGS;
+	e->sock.info.have =
+	    TL_INFO_RTT | TL_INFO_BYTES_ACKED | TL_INFO_BYTES_RECEIVED | TL_INFO_SEGS;
 	e->sock.info.rtt_us = 300250;
 	e->sock.info.bytes_acked = acked;
 	e->sock.info.bytes_received = rcvd;
@@ -218,7 +218,7 @@ static void test_full_life(void)
 	is_int(tl_ladder_newest(l), 8, "the newest arrow is the last ACK");
 	const struct tl_ladder_step *s = tl_ladder_step(l, 1);
 	ok(s->side[0].before == TL_TCP_SYN_SENT && s->side[0].after == TL_TCP_ESTABLISHED &&
-		   s->side[1].before == TL_TCP_SYN_RECV && s->side[1].after == TL_TCP_SYN_RECV,
+	       s->side[1].before == TL_TCP_SYN_RECV && s->side[1].after == TL_TCP_SYN_RECV,
 	   "each side's state before and after a step");
 	is_int(s->mono_ns - T0, 310 * MS, "SYN+ACK leaves when B enters SYN-RECV");
 
@@ -242,8 +242,8 @@ static void test_full_life(void)
 	tl_ladder_free(l2);
 	tl_evlog_fini(&log);
 
-	struct tl_ladder_view v = {.selected = -1, .mark = -1, .anim = 1, .lang = "en",
-				   .now = T0 + 17300 * MS};
+	struct tl_ladder_view v = {
+	    .selected = -1, .mark = -1, .anim = 1, .lang = "en", .now = T0 + 17300 * MS};
 	golden("full-80x24", l, 80, 24, false, &v);
 	golden("full-80x24-ascii", l, 80, 24, true, &v);
 	v.selected = 5;
@@ -262,9 +262,11 @@ static void test_full_life(void)
 	v.selected = 7;
 	v.mark = 0;
 	char *txt = render(l, 120, 40, &v);
-	if (!ok(strstr(txt, "7.000 s after the mark (step 1)") != NULL, "the time between mark and selection"))
+	if (!ok(strstr(txt, "7.000 s after the mark (step 1)") != NULL,
+		"the time between mark and selection"))
 		printf("# got:\n%s", txt);
-	ok(strstr(txt, "A: FIN-WAIT-2 \xe2\x86\x92 TIME-WAIT") != NULL, "each side before and after");
+	ok(strstr(txt, "A: FIN-WAIT-2 \xe2\x86\x92 TIME-WAIT") != NULL,
+	   "each side before and after");
 	ok(strstr(txt, "rtt 300.25 ms") != NULL, "counters in the pane");
 	ok(strstr(txt, "A TIME-WAIT 50s left") != NULL, "TIME-WAIT clock from the socket timer");
 	free(txt);
@@ -282,7 +284,7 @@ static void test_full_life(void)
 	tl_buf_reset(&b);
 	tl_narration_explain(tl_ladder_step(l, 5), "en", &b);
 	ok(strstr(b.data, "CLOSE-WAIT") && strstr(b.data, "has not called close()") &&
-		   strstr(b.data, "Why four segments"),
+	       strstr(b.data, "Why four segments"),
 	   "CLOSE-WAIT: a long one means no close(); and why four");
 	tl_buf_reset(&b);
 	tl_narration_explain(tl_ladder_step(l, 7), "en", &b);
@@ -366,8 +368,8 @@ static void test_server_closes(void)
 	is_int(tl_ladder_step(l, 0)->side[0].before, TL_TCP_ESTABLISHED, "mid-life start state");
 	ok(!tl_ladder_step(l, 3)->inferred,
 	   "an arrow implied by one observed change (B's TIME-WAIT) is observed");
-	struct tl_ladder_view v = {.selected = 3, .mark = -1, .anim = 1, .lang = "en",
-				   .now = T0 + 21000 * MS};
+	struct tl_ladder_view v = {
+	    .selected = 3, .mark = -1, .anim = 1, .lang = "en", .now = T0 + 21000 * MS};
 	golden("server-80x24", l, 80, 24, false, &v);
 	golden("server-80x24-ascii", l, 80, 24, true, &v);
 	tl_ladder_free(l);
@@ -397,7 +399,8 @@ static void test_rst(void)
 	tl_ladder_build_events(l, sc.ev, sc.n, A_ID, B_ID);
 	is_int(tl_ladder_steps(l), 4, "handshake and one RST");
 	is_str(tl_ladder_step(l, 3) ? (tl_ladder_step(l, 3)->from < 0 ? "unknown" : "known") : "",
-	       "unknown", "an RST seen on both ends with no direction: one arrow, direction unknown");
+	       "unknown",
+	       "an RST seen on both ends with no direction: one arrow, direction unknown");
 	struct tl_buf b;
 	tl_buf_init(&b);
 	tl_narration_label(tl_ladder_step(l, 3), &b);
@@ -439,7 +442,7 @@ static void check_accessors(const struct tl_ladder *l)
 	ok(tl_ladder_step(l, 99) == NULL, "no step past the end");
 	struct tl_ladder_last last;
 	ok(tl_ladder_last(l, 0, &last) && last.state == TL_TCP_TIME_WAIT && last.timer == 3 &&
-		   last.expires_ms == 60000 && last.mono_ns == T0 + 7300 * MS,
+	       last.expires_ms == 60000 && last.mono_ns == T0 + 7300 * MS,
 	   "A's last change: TIME-WAIT with its timer");
 	ok(!tl_ladder_last(l, 1, &last), "a derived side has no clock");
 
@@ -492,7 +495,8 @@ static void test_times(void)
 	ok(mono, "times never go backwards (%zu steps)", tl_ladder_steps(l));
 	tl_buf_init(&b);
 	tl_ladder_text(l, 100, "en", false, &b);
-	ok(strstr(b.data, "≤+0.") && !strstr(b.data, "\n+0."), "sampled times are bounds: '≤+0...'");
+	ok(strstr(b.data, "≤+0.") && !strstr(b.data, "\n+0."),
+	   "sampled times are bounds: '≤+0...'");
 	tl_buf_reset(&b);
 	tl_ladder_text(l, 100, "en", true, &b);
 	ok(strstr(b.data, "<=+0."), "in ASCII: '<=+0...'");
@@ -580,6 +584,34 @@ static void W(struct script *sc, int side, int from, int to, uint64_t after, uin
 	E(sc, side, from, to, false, ms)->after_ns = T0 + after * MS;
 }
 
+/* An RST is never sent again by a timer: two alike (a refused SYN sent
+ * twice, each answered) are two RSTs, neither "again". */
+static void test_link_rst(void)
+{
+	struct script sc;
+	struct tl_steps *st = tl_steps_new(0);
+	struct tl_ladder *l = tl_ladder_new();
+	enum { SYN = 2, ACK = 16, RST = 4 };
+	sc.n = 0;
+	W(&sc, 0, 0, TL_TCP_SYN_SENT, 0, 100);
+	W(&sc, 0, TL_TCP_SYN_SENT, TL_TCP_CLOSE, 900, 1000);
+	for (size_t i = 0; i < sc.n; i++)
+		tl_steps_add(st, &sc.ev[i]);
+	link_seg(st, 0, SYN, 1000, 0, 50, false, 0);
+	link_seg(st, 1, RST | ACK, 0, 1001, 350, false, 0);
+	link_seg(st, 0, SYN, 1000, 0, 600, false, 0);
+	link_seg(st, 1, RST | ACK, 0, 1001, 900, false, 0);
+	tl_ladder_build_steps(l, st, A_ID, 0);
+	const char *got = steps(l, "en");
+	ok(strstr(got, "RST B>A") && !strstr(got, "RST again"),
+	   "two RSTs alike: neither drawn as sent again");
+	ok(strstr(got, "SYN again A>B") != NULL, "while the SYN sent twice is");
+	if (strstr(got, "RST again") || !strstr(got, "SYN again"))
+		printf("#   got:\n%s", got);
+	tl_ladder_free(l);
+	tl_steps_free(st);
+}
+
 /* The lab: the ladder draws what the link carried.  The last ACK of the
  * close is lost: drawn lost, B's FIN drawn sent again, and B's CLOSED on
  * the ACK that arrived; every arrow at the link's exact time. */
@@ -613,16 +645,16 @@ static void test_link(void)
 	link_seg(st, 0, ACK, 1002, 5002, 8500, false, 0);
 	tl_ladder_build_steps(l, st, A_ID, B_ID);
 	is_str(steps(l, "en"),
-		    "SYN A>B A:SYN-SENT B:SYN-RECV | A: Hello, I'm A\n"
-		    "SYN+ACK B>A A:ESTABLISHED | B: Hello A, I'm B\n"
-		    "ACK A>B B:ESTABLISHED | A: Hello B\n"
-		    "FIN A>B A:FIN-WAIT-1 B:CLOSE-WAIT | A: B, I'm done sending\n"
-		    "ACK B>A A:FIN-WAIT-2 | B: Oh, you're done. Got it\n"
-		    "FIN B>A A:TIME-WAIT B:LAST-ACK | B: Then I'm done too. Bye\n"
-		    "ACK lost A>B | A: OK, bye\n"
-		    "FIN again B>A | B: Then I'm done too. Bye\n"
-		    "ACK A>B B:CLOSED | A: OK, bye\n",
-		    "the lost ACK, the FIN sent again, CLOSED on the ACK that came");
+	       "SYN A>B A:SYN-SENT B:SYN-RECV | A: Hello, I'm A\n"
+	       "SYN+ACK B>A A:ESTABLISHED | B: Hello A, I'm B\n"
+	       "ACK A>B B:ESTABLISHED | A: Hello B\n"
+	       "FIN A>B A:FIN-WAIT-1 B:CLOSE-WAIT | A: B, I'm done sending\n"
+	       "ACK B>A A:FIN-WAIT-2 | B: Oh, you're done. Got it\n"
+	       "FIN B>A A:TIME-WAIT B:LAST-ACK | B: Then I'm done too. Bye\n"
+	       "ACK lost A>B | A: OK, bye\n"
+	       "FIN again B>A | B: Then I'm done too. Bye\n"
+	       "ACK A>B B:CLOSED | A: OK, bye\n",
+	       "the lost ACK, the FIN sent again, CLOSED on the ACK that came");
 	bool exact = true;
 	for (size_t i = 0; i < tl_ladder_steps(l); i++) {
 		const struct tl_ladder_step *s = tl_ladder_step(l, i);
@@ -662,10 +694,10 @@ static void test_link(void)
 	link_seg(st, 0, RST, 1001, 0, 20650, false, 0);
 	tl_ladder_build_steps(l, st, B_ID, 0);
 	is_str(steps(l, "en"),
-		    "stale SYN A>B B:SYN-RECV | A: Hello, I'm A\n"
-		    "SYN+ACK B>A | B: Hello A, I'm B\n"
-		    "RST A>B B:CLOSED | A: Reset! Drop it all\n",
-		    "dup-syn: the stale SYN, no SYN-SENT invented for A");
+	       "stale SYN A>B B:SYN-RECV | A: Hello, I'm A\n"
+	       "SYN+ACK B>A | B: Hello A, I'm B\n"
+	       "RST A>B B:CLOSED | A: Reset! Drop it all\n",
+	       "dup-syn: the stale SYN, no SYN-SENT invented for A");
 	tl_buf_reset(&b);
 	tl_ladder_text(l, 100, "en", false, &b);
 	if (!ok(strstr(b.data, "duplicate of a SYN sent 5.7 s ago") != NULL,
@@ -891,6 +923,7 @@ int main(void)
 	test_times();
 	test_windows();
 	test_link();
+	test_link_rst();
 	test_retransmit();
 	test_from_tracker();
 	tl_ladder_free(NULL);
