@@ -61,6 +61,8 @@ const struct tl_fsm_edge tl_fsm_edges[] = {
     {TL_TCP_LAST_ACK, TL_TCP_CLOSE, TL_SEG_RST, TL_DIR_NONE, 5, X, "RST: aborted while closing"},
     {TL_TCP_TIME_WAIT, TL_TCP_CLOSE, TL_SEG_NONE, TL_DIR_NONE, 2, 0,
      "TIME-WAIT expired (2 MSL, 60 s on Linux)"},
+    {TL_TCP_TIME_WAIT, TL_TCP_CLOSE, TL_SEG_RST, TL_DIR_IN, 5, X,
+     "receive RST: TIME-WAIT ended early (RFC 1337)"},
 };
 const unsigned tl_fsm_nedges = TL_ARRAY_SIZE(tl_fsm_edges);
 

@@ -494,6 +494,7 @@ static const char *const why_zh[][2] = {
     {"RST: aborted (close() with unread data sends one)",
      "RST：被中止（带着未读数据 close() 会发出 RST）"},
     {"TIME-WAIT expired (2 MSL, 60 s on Linux)", "TIME-WAIT 到期（2 MSL，Linux 上为 60 秒）"},
+    {"receive RST: TIME-WAIT ended early (RFC 1337)", "收到 RST：TIME-WAIT 提前结束（RFC 1337）"},
 };
 
 const char *tl_narration_why(const char *why, const char *lang)

@@ -157,8 +157,8 @@ static void reset(struct ending *d, int dir, const char *why)
 static bool decide_cleared(struct tl_tracker *t, const struct tl_conn *c, const struct tl_conn *p,
 			   struct ending *d)
 {
-	if (c->state == TL_TCP_FIN_WAIT2 && c->fw2_end_ns &&
-	    c->end_ns + 1000000000ULL >= c->fw2_end_ns) {
+	if (c->state == TL_TCP_FIN_WAIT2 && c->mini_end_ns &&
+	    c->end_ns + 1000000000ULL >= c->mini_end_ns) {
 		d->kind = END_TIMEOUT;
 		return true;
 	}
@@ -309,6 +309,13 @@ static bool decide(struct tl_tracker *t, struct tl_conn *c, bool final, struct e
 	memset(d, 0, sizeof(*d));
 	if (!settle_handshake(t, c, final))
 		return false;
+	/* A TIME-WAIT gone well before its timer ran out: an RST ended it
+	 * (Linux lets one, net.ipv4.tcp_rfc1337 = 0). */
+	if (c->state == TL_TCP_TIME_WAIT && c->mini_end_ns &&
+	    c->end_ns + 1000000000ULL < c->mini_end_ns) {
+		reset(d, TL_DIR_IN, NULL);
+		return true;
+	}
 	/* The other end closing in order says this end did too; if it got as
 	 * far as FIN-WAIT-2 or TIME-WAIT, it sent the first FIN. */
 	if (p && (p->state == TL_TCP_FIN_WAIT1 || p->state == TL_TCP_CLOSING))

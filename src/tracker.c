@@ -324,8 +324,10 @@ static void note_state(struct tl_conn *c, const struct tl_sock *r, int st, uint6
 	else if (st != TL_TCP_SYN_RECV && st != TL_TCP_LISTEN && st != TL_TCP_ESTABLISHED &&
 		 st != TL_TCP_CLOSE_WAIT && st != TL_TCP_SYN_SENT)
 		c->evidence |= TL_EVID_ORPHAN;
-	/* An orphaned FIN-WAIT-2 mini-socket lives until its timer runs out. */
-	c->fw2_end_ns = mini_fw2 && r->expires_ms ? now + (uint64_t)r->expires_ms * 1000000ULL : 0;
+	/* A mini-socket (an orphaned FIN-WAIT-2, a TIME-WAIT) lives until its
+	 * timer runs out, unless something ends it sooner. */
+	bool mini = mini_fw2 || st == TL_TCP_TIME_WAIT;
+	c->mini_end_ns = mini && r->expires_ms ? now + (uint64_t)r->expires_ms * 1000000ULL : 0;
 }
 
 /* A new connection.  Unless it is part of the baseline, its birth is told

@@ -102,7 +102,8 @@ struct tl_conn {
 	uint32_t wq_end;      /* Send-Q of its destroy record (a FIN not acked counts 1) */
 	uint32_t destroy_seq; /* order of its destroy event among all, 0 before one */
 	uint32_t end_sample;  /* the tracker's sample count when it was found gone */
-	uint64_t fw2_end_ns;  /* an orphaned FIN-WAIT-2: when its timer runs out, else 0 */
+	uint64_t mini_end_ns; /* a mini-socket (TIME-WAIT, orphaned FIN-WAIT-2): when its
+				 timer runs out, else 0 */
 	uint64_t end_ns;      /* when it was found gone */
 	uint64_t end_after;   /* ... and since when it may have been: end_ns if exact */
 	double end_wall;

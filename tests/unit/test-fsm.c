@@ -6,9 +6,9 @@
 #include "tap.h"
 
 static const int states[] = {
-	TL_TCP_LISTEN,	   TL_TCP_SYN_SENT,   TL_TCP_SYN_RECV,	 TL_TCP_ESTABLISHED,
-	TL_TCP_FIN_WAIT1,  TL_TCP_FIN_WAIT2,  TL_TCP_CLOSE_WAIT, TL_TCP_CLOSING,
-	TL_TCP_LAST_ACK,   TL_TCP_TIME_WAIT,  TL_TCP_CLOSE,
+    TL_TCP_LISTEN,    TL_TCP_SYN_SENT,  TL_TCP_SYN_RECV,   TL_TCP_ESTABLISHED,
+    TL_TCP_FIN_WAIT1, TL_TCP_FIN_WAIT2, TL_TCP_CLOSE_WAIT, TL_TCP_CLOSING,
+    TL_TCP_LAST_ACK,  TL_TCP_TIME_WAIT, TL_TCP_CLOSE,
 };
 
 /* path_str: "FIN-WAIT-1 FIN-WAIT-2 TIME-WAIT" or "none" */
@@ -39,9 +39,11 @@ int main(void)
 	for (unsigned i = 0; i < tl_fsm_nedges; i++) {
 		const struct tl_fsm_edge *e = &tl_fsm_edges[i];
 		if (e->from == e->to || !e->why || !e->cost || e->from >= TL_TCP_NSTATES ||
-		    e->to >= TL_TCP_NSTATES || (e->from == TL_TCP_TIME_WAIT && e->to != TL_TCP_CLOSE))
+		    e->to >= TL_TCP_NSTATES ||
+		    (e->from == TL_TCP_TIME_WAIT && e->to != TL_TCP_CLOSE))
 			bad++;
-		if ((e->segment == TL_SEG_NONE) != (e->dir == TL_DIR_NONE) && e->segment != TL_SEG_RST)
+		if ((e->segment == TL_SEG_NONE) != (e->dir == TL_DIR_NONE) &&
+		    e->segment != TL_SEG_RST)
 			bad++;
 	}
 	is_int(bad, 0, "all %u edges well-formed", tl_fsm_nedges);
@@ -50,24 +52,24 @@ int main(void)
 	static const struct {
 		int from, to, role, seg, dir;
 	} rfc[] = {
-		{TL_TCP_CLOSE, TL_TCP_SYN_SENT, TL_ROLE_ACTIVE, TL_SEG_SYN, TL_DIR_OUT},
-		{TL_TCP_CLOSE, TL_TCP_LISTEN, TL_ROLE_PASSIVE, TL_SEG_NONE, TL_DIR_NONE},
-		{TL_TCP_LISTEN, TL_TCP_SYN_RECV, TL_ROLE_PASSIVE, TL_SEG_SYN, TL_DIR_IN},
-		{TL_TCP_SYN_SENT, TL_TCP_ESTABLISHED, TL_ROLE_ACTIVE, TL_SEG_SYNACK, TL_DIR_IN},
-		{TL_TCP_SYN_SENT, TL_TCP_SYN_RECV, TL_ROLE_ACTIVE, TL_SEG_SYN, TL_DIR_IN},
-		{TL_TCP_SYN_RECV, TL_TCP_ESTABLISHED, TL_ROLE_PASSIVE, TL_SEG_ACK, TL_DIR_IN},
-		{TL_TCP_SYN_RECV, TL_TCP_FIN_WAIT1, TL_ROLE_PASSIVE, TL_SEG_FIN, TL_DIR_OUT},
-		{TL_TCP_ESTABLISHED, TL_TCP_FIN_WAIT1, TL_ROLE_ACTIVE, TL_SEG_FIN, TL_DIR_OUT},
-		{TL_TCP_ESTABLISHED, TL_TCP_CLOSE_WAIT, TL_ROLE_PASSIVE, TL_SEG_FIN, TL_DIR_IN},
-		{TL_TCP_FIN_WAIT1, TL_TCP_FIN_WAIT2, TL_ROLE_ACTIVE, TL_SEG_ACK, TL_DIR_IN},
-		{TL_TCP_FIN_WAIT1, TL_TCP_CLOSING, TL_ROLE_ACTIVE, TL_SEG_FIN, TL_DIR_IN},
-		{TL_TCP_FIN_WAIT2, TL_TCP_TIME_WAIT, TL_ROLE_ACTIVE, TL_SEG_FIN, TL_DIR_IN},
-		{TL_TCP_CLOSING, TL_TCP_TIME_WAIT, TL_ROLE_ACTIVE, TL_SEG_ACK, TL_DIR_IN},
-		{TL_TCP_CLOSE_WAIT, TL_TCP_LAST_ACK, TL_ROLE_PASSIVE, TL_SEG_FIN, TL_DIR_OUT},
-		{TL_TCP_LAST_ACK, TL_TCP_CLOSE, TL_ROLE_PASSIVE, TL_SEG_ACK, TL_DIR_IN},
-		{TL_TCP_TIME_WAIT, TL_TCP_CLOSE, TL_ROLE_ACTIVE, TL_SEG_NONE, TL_DIR_NONE},
-		{TL_TCP_FIN_WAIT2, TL_TCP_CLOSE, TL_ROLE_ACTIVE, TL_SEG_NONE, TL_DIR_NONE},
-		{TL_TCP_LISTEN, TL_TCP_CLOSE, TL_ROLE_PASSIVE, TL_SEG_NONE, TL_DIR_NONE},
+	    {TL_TCP_CLOSE, TL_TCP_SYN_SENT, TL_ROLE_ACTIVE, TL_SEG_SYN, TL_DIR_OUT},
+	    {TL_TCP_CLOSE, TL_TCP_LISTEN, TL_ROLE_PASSIVE, TL_SEG_NONE, TL_DIR_NONE},
+	    {TL_TCP_LISTEN, TL_TCP_SYN_RECV, TL_ROLE_PASSIVE, TL_SEG_SYN, TL_DIR_IN},
+	    {TL_TCP_SYN_SENT, TL_TCP_ESTABLISHED, TL_ROLE_ACTIVE, TL_SEG_SYNACK, TL_DIR_IN},
+	    {TL_TCP_SYN_SENT, TL_TCP_SYN_RECV, TL_ROLE_ACTIVE, TL_SEG_SYN, TL_DIR_IN},
+	    {TL_TCP_SYN_RECV, TL_TCP_ESTABLISHED, TL_ROLE_PASSIVE, TL_SEG_ACK, TL_DIR_IN},
+	    {TL_TCP_SYN_RECV, TL_TCP_FIN_WAIT1, TL_ROLE_PASSIVE, TL_SEG_FIN, TL_DIR_OUT},
+	    {TL_TCP_ESTABLISHED, TL_TCP_FIN_WAIT1, TL_ROLE_ACTIVE, TL_SEG_FIN, TL_DIR_OUT},
+	    {TL_TCP_ESTABLISHED, TL_TCP_CLOSE_WAIT, TL_ROLE_PASSIVE, TL_SEG_FIN, TL_DIR_IN},
+	    {TL_TCP_FIN_WAIT1, TL_TCP_FIN_WAIT2, TL_ROLE_ACTIVE, TL_SEG_ACK, TL_DIR_IN},
+	    {TL_TCP_FIN_WAIT1, TL_TCP_CLOSING, TL_ROLE_ACTIVE, TL_SEG_FIN, TL_DIR_IN},
+	    {TL_TCP_FIN_WAIT2, TL_TCP_TIME_WAIT, TL_ROLE_ACTIVE, TL_SEG_FIN, TL_DIR_IN},
+	    {TL_TCP_CLOSING, TL_TCP_TIME_WAIT, TL_ROLE_ACTIVE, TL_SEG_ACK, TL_DIR_IN},
+	    {TL_TCP_CLOSE_WAIT, TL_TCP_LAST_ACK, TL_ROLE_PASSIVE, TL_SEG_FIN, TL_DIR_OUT},
+	    {TL_TCP_LAST_ACK, TL_TCP_CLOSE, TL_ROLE_PASSIVE, TL_SEG_ACK, TL_DIR_IN},
+	    {TL_TCP_TIME_WAIT, TL_TCP_CLOSE, TL_ROLE_ACTIVE, TL_SEG_NONE, TL_DIR_NONE},
+	    {TL_TCP_FIN_WAIT2, TL_TCP_CLOSE, TL_ROLE_ACTIVE, TL_SEG_NONE, TL_DIR_NONE},
+	    {TL_TCP_LISTEN, TL_TCP_CLOSE, TL_ROLE_PASSIVE, TL_SEG_NONE, TL_DIR_NONE},
 	};
 	for (unsigned i = 0; i < TL_ARRAY_SIZE(rfc); i++) {
 		const struct tl_fsm_edge *e = tl_fsm_edge(rfc[i].from, rfc[i].to, rfc[i].role);
@@ -78,11 +80,12 @@ int main(void)
 	}
 	/* RST aborts from every synchronized state. */
 	static const int sync[] = {TL_TCP_ESTABLISHED, TL_TCP_FIN_WAIT1, TL_TCP_FIN_WAIT2,
-				   TL_TCP_CLOSE_WAIT,  TL_TCP_CLOSING,	 TL_TCP_LAST_ACK};
+				   TL_TCP_CLOSE_WAIT,  TL_TCP_CLOSING,   TL_TCP_LAST_ACK};
 	for (unsigned i = 0; i < TL_ARRAY_SIZE(sync); i++) {
 		int found = 0;
 		for (unsigned k = 0; k < tl_fsm_nedges; k++)
-			found |= tl_fsm_edges[k].from == sync[i] && tl_fsm_edges[k].to == TL_TCP_CLOSE &&
+			found |= tl_fsm_edges[k].from == sync[i] &&
+				 tl_fsm_edges[k].to == TL_TCP_CLOSE &&
 				 tl_fsm_edges[k].segment == TL_SEG_RST;
 		ok(found, "RST abort from %s", tl_tcp_state_name(sync[i]));
 	}
@@ -109,9 +112,11 @@ int main(void)
 						broken++;
 					if (i < n - 1 && p[i]->to == TL_TCP_CLOSE)
 						broken++;
-					if ((p[i]->flags & TL_EDGE_ACTIVE) && role == TL_ROLE_PASSIVE)
+					if ((p[i]->flags & TL_EDGE_ACTIVE) &&
+					    role == TL_ROLE_PASSIVE)
 						broken++;
-					if ((p[i]->flags & TL_EDGE_PASSIVE) && role == TL_ROLE_ACTIVE)
+					if ((p[i]->flags & TL_EDGE_PASSIVE) &&
+					    role == TL_ROLE_ACTIVE)
 						broken++;
 				}
 			}
@@ -159,8 +164,10 @@ int main(void)
 			  e->segment == TL_SEG_RST && (e->flags & TL_EDGE_ABORT);
 	}
 	is_int(aborts, (int)TL_ARRAY_SIZE(sync), "an abort edge from every synchronized state");
-	ok(!tl_fsm_abort_edge(TL_TCP_TIME_WAIT) && !tl_fsm_abort_edge(TL_TCP_LISTEN),
-	   "none from TIME-WAIT or LISTEN");
+	const struct tl_fsm_edge *tw = tl_fsm_abort_edge(TL_TCP_TIME_WAIT);
+	ok(tw && tw->dir == TL_DIR_IN && tw->cost > 2,
+	   "TIME-WAIT's: an RST received, which Linux lets end it (RFC 1337), never the cheapest");
+	ok(!tl_fsm_abort_edge(TL_TCP_LISTEN), "none from LISTEN");
 	const struct tl_fsm_edge *p[1];
 	is_int(tl_fsm_path(TL_TCP_ESTABLISHED, TL_TCP_TIME_WAIT, TL_ROLE_ACTIVE, 0, p, 1), -1,
 	       "a path longer than the buffer is refused");

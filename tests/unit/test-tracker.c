@@ -246,6 +246,36 @@ static void late_destroy(void)
 	tl_snapshot_fini(&s);
 }
 
+/* A TIME-WAIT gone long before its timer ran out was ended by an RST
+ * (Linux lets one: RFC 1337); one gone at its time expired. */
+static void time_wait_ended(void)
+{
+	struct tl_snapshot s;
+	uint64_t now = 5000 * SEC;
+	tl_snapshot_init(&s);
+	struct tl_tracker *t = tl_tracker_new(1);
+	struct tl_sock lst = sk(1, TL_TCP_LISTEN, 80, 0);
+	struct tl_sock a1[] = {lst};
+	dump(t, &s, a1, 1, &now);
+	struct tl_sock tw1 = mini(sk(601, TL_TCP_TIME_WAIT, 50600, 80), TL_TCP_TIME_WAIT, 57000);
+	struct tl_sock tw2 = mini(sk(602, TL_TCP_TIME_WAIT, 50610, 80), TL_TCP_TIME_WAIT, 1500);
+	struct tl_sock a2[] = {lst, tw1, tw2};
+	dump(t, &s, a2, 3, &now);
+	drain(t);
+	for (int i = 0; i < 3; i++)
+		dump(t, &s, a1, 1, &now);
+	const char *got = drain(t);
+	ok(strstr(got, "c601 close TIME-WAIT>CLOSED RST/in") != NULL,
+	   "a TIME-WAIT gone 56 s early: an RST ended it");
+	ok(strstr(got, "c602 close TIME-WAIT>CLOSED -/-") != NULL,
+	   "one gone at its time: it expired");
+	if (!strstr(got, "c601 close TIME-WAIT>CLOSED RST/in") ||
+	    !strstr(got, "c602 close TIME-WAIT>CLOSED -/-"))
+		printf("#   got:\n%s", got);
+	tl_tracker_free(t);
+	tl_snapshot_fini(&s);
+}
+
 /* Honest times: a step found by a dump happened after the sample that
  * last saw the socket as it was (a window); a close told by a destroy
  * event is exact, the steps inferred before it are windows; a connection
@@ -1273,6 +1303,7 @@ int main(void)
 	handshake_then_abort();
 	syn_sent_held();
 	late_destroy();
+	time_wait_ended();
 	time_windows();
 	burst_storage();
 	compact_while_waiting();
