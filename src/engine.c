@@ -293,6 +293,12 @@ static void read_events(struct tl_engine *e, uint64_t now, double wall)
 	}
 }
 
+void tl_engine_drain(struct tl_engine *e, uint64_t now, double wall)
+{
+	read_events(e, now, wall);
+	tl_eng_exact_pump(e, now, wall);
+}
+
 static void do_lookups(struct tl_engine *e, uint64_t now, double wall)
 {
 	tl_eng_rec_simple(e, TL_ROP_PENDING, 0, MAX_LOOKUPS_PER_STEP);

@@ -395,13 +395,23 @@ static void keep(struct tl_runtime *rt, size_t from)
 	}
 }
 
-/* The run ends: closes still waiting for evidence are decided now, and
- * handed out with this step's events, so nothing seen goes unreported. */
-static int stop(struct tl_runtime *rt, enum tl_runtime_stop why)
+/* The run ends: what the kernel told and was not read yet (a live run's
+ * destroy events still queued, eBPF records still in the ring) is taken,
+ * as a last step of its own in a recording; closes still waiting for
+ * evidence are decided; all of it handed out with this step's events, so
+ * nothing seen goes unreported. */
+static int stop(struct tl_runtime *rt, enum tl_runtime_stop why, uint64_t now, double wall)
 {
 	struct tl_tracker *t = tl_engine_tracker(rt->e);
 	size_t before = rt->n_ev;
 	rt->stop = why;
+	if (!rt->player && why != TL_RUNTIME_END) {
+		if (rt->rec)
+			tl_rt_record_step(rt, now, wall);
+		tl_engine_drain(rt->e, now, wall);
+		if (rt->rec)
+			tl_rt_record_end(rt, now);
+	}
 	tl_tracker_flush(t);
 	rt->ev = tl_tracker_events(t, &rt->n_ev);
 	keep(rt, before);
@@ -445,7 +455,7 @@ static int replay_end(struct tl_runtime *rt)
 		rt->stop = TL_RUNTIME_END;
 		return 1;
 	}
-	return stop(rt, TL_RUNTIME_END);
+	return stop(rt, TL_RUNTIME_END, 0, 0);
 }
 
 /* A live step: the lab, the namespaces, the engine. */
@@ -492,9 +502,9 @@ int tl_runtime_step(struct tl_runtime *rt, uint64_t now, double wall, char **cau
 {
 	begin_step(rt);
 	if (tl_signals_read(&rt->sig))
-		return stop(rt, TL_RUNTIME_SIGNAL);
+		return stop(rt, TL_RUNTIME_SIGNAL, now, wall);
 	if (rt->o->duration_ns && now >= tl_add_sat(rt->start, rt->o->duration_ns))
-		return stop(rt, TL_RUNTIME_DURATION);
+		return stop(rt, TL_RUNTIME_DURATION, now, wall);
 	if (rt->player) {
 		int r = tl_rt_replay_step(rt, &now, &wall);
 		if (r < 0)
@@ -529,7 +539,7 @@ int tl_runtime_step(struct tl_runtime *rt, uint64_t now, double wall, char **cau
 	if (rt->rec)
 		tl_rt_record_end(rt, now);
 	if (rt->o->iterations && st.samples >= rt->o->iterations)
-		return stop(rt, TL_RUNTIME_ITERATIONS);
+		return stop(rt, TL_RUNTIME_ITERATIONS, now, wall);
 	return 0;
 }
 

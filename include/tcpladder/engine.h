@@ -48,6 +48,10 @@ size_t tl_engine_pollfds(const struct tl_engine *e, struct pollfd *pfd, size_t m
 /* Monotonic time (ns) when tl_engine_step() next has work to do. */
 uint64_t tl_engine_deadline(const struct tl_engine *e);
 /* Read events, dump when due, look up what needs it. */
+/* What the kernel told and the engine has not read yet (destroy events
+ * queued, exact mode's records in the ring), read and applied: the last
+ * step of a run that ends. */
+void tl_engine_drain(struct tl_engine *e, uint64_t now, double wall);
 int tl_engine_step(struct tl_engine *e, uint64_t now, double wall, char **cause);
 
 /* --record: every input handed to the tracker from now on goes to r too

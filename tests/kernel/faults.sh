@@ -280,6 +280,41 @@ check "named namespace deleted: nothing on stderr" [ ! -s "$T/named.err" ]
 kill $named 2>/dev/null
 exec {nfd}>&-
 
+# 8. Interrupted while stopped: what the kernel told meanwhile (destroy
+# events queued, eBPF records in the ring) is read and printed before it
+# ends, in polling mode and in exact mode where it is built.
+modes=--no-exact
+"$TCPLADDER" --version | grep -qx 'exact mode (eBPF): built' && modes="$modes --exact"
+for mode in $modes; do
+	in_netns "$HELPERS"'
+		listeners 1 9400 || exit 1
+		"$TCPLADDER" --events --json '$mode' -d 0.2 >"$T/stopped'$mode'.json" 2>"$T/stopped'$mode'.err" &
+		tl=$!
+		sampled "" 9400 "$T/stopped'$mode'.json" || echo "not sampled" >>"$T/stopped.fail"
+		kill -STOP $tl
+		for port in 41001 41002 41003; do
+			python3 -c "import socket, sys
+c = socket.socket(); c.bind((\"127.0.0.1\", int(sys.argv[1])))
+c.connect((\"127.0.0.1\", 9400)); c.close()" $port
+		done
+		kill -INT $tl
+		kill -CONT $tl
+		wait $tl
+		echo $? >"$T/stopped'$mode'.rc"
+		kill "$(cat "$T/ls.pid")"
+	'
+	check "stopped, then interrupted ($mode): the harness ran" [ ! -s "$T/stopped.fail" ]
+	check "stopped, then interrupted ($mode): status 0" [ "$(cat "$T/stopped$mode.rc")" = 0 ]
+	told() {
+		local p
+		for p in 41001 41002 41003; do
+			grep -q "\"local\":\"127.0.0.1:$p\"" "$T/stopped$mode.json" || return 1
+		done
+	}
+	check "stopped, then interrupted ($mode): the connections made meanwhile are told" told
+	check "stopped, then interrupted ($mode): nothing on stderr" [ ! -s "$T/stopped$mode.err" ]
+done
+
 # 6. 50 namespaces at once, each with a listener: --once -A lists every
 # one of them with it.
 mkfifo "$T/fifty.in"
