@@ -683,8 +683,9 @@ void tl_ladder_draw(const struct tl_ladder *l, struct tl_canvas *c, int x, int y
 	tl_canvas_fill(c, x, y, w, h, ' ', TL_ST_NORMAL);
 	if (w < TL_LADDER_MIN_W || h < TL_LADDER_MIN_H) {
 		char note[64];
-		snprintf(note, sizeof(note), "ladder: too small (need %dx%d)", TL_LADDER_MIN_W,
-			 TL_LADDER_MIN_H);
+		/* the pane's own size: the screen around it takes rows too */
+		snprintf(note, sizeof(note), "ladder needs %dx%d, has %dx%d", TL_LADDER_MIN_W,
+			 TL_LADDER_MIN_H, w, h);
 		tl_canvas_text(c, x, y, w, TL_ST_DIM, note);
 		return;
 	}
