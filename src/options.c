@@ -297,6 +297,23 @@ static char *check_combinations(const bool *seen)
 	return NULL;
 }
 
+/* --demo=list prints the scenarios and ends: only the language of their
+ * captions (--lang, --ascii, --no-color) goes with it. */
+static char *check_demo_list(const struct tl_options *o, const bool *seen)
+{
+	if (o->demo != TL_SCENARIO_LIST)
+		return NULL;
+	for (int c = 0; c < OPT_END; c++)
+		if (seen[c] && c != OPT_DEMO && c != OPT_LANG && c != OPT_ASCII &&
+		    c != OPT_NO_COLOR)
+			return tl_asprintf(
+			    "--demo=list prints the scenarios: %s does not go with it",
+			    opt_name(c));
+	if (o->filter)
+		return tl_strdup("--demo=list prints the scenarios: a FILTER does not go with it");
+	return NULL;
+}
+
 /* The message for an option getopt refused, naming it as it was typed:
  * a long option's name, never a code as a character. */
 static char *bad_option(int c, int argc, char **argv)
@@ -723,6 +740,8 @@ int tl_options_parse(struct tl_options *o, int argc, char **argv, char **cause)
 	}
 	o->filter = join_args(optind, argc, argv);
 	if (!o->help && !o->version && (*cause = check_combinations(seen)))
+		return -EINVAL;
+	if (!o->help && !o->version && (*cause = check_demo_list(o, seen)))
 		return -EINVAL;
 	options_finish(o);
 	return 0;

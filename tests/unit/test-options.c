@@ -7,8 +7,8 @@
 #include "tcpladder/options.h"
 #include "tap.h"
 
-static int parse(struct tl_options *o, char **cause, const char *a1, const char *a2,
-		 const char *a3, const char *a4)
+static int parse(struct tl_options *o, char **cause, const char *a1, const char *a2, const char *a3,
+		 const char *a4)
 {
 	char *argv[6] = {(char *)"tcpladder", (char *)a1, (char *)a2, (char *)a3, (char *)a4, NULL};
 	int argc = 1;
@@ -76,7 +76,8 @@ int main(void)
 	   "events, 250 ms, 5 samples");
 	tl_options_fini(&o);
 
-	is_int(parse(&o, &cause, "--events", "--cpu-budget=2.5", "--duration=3", "--follow=dport = :80"),
+	is_int(parse(&o, &cause, "--events", "--cpu-budget=2.5", "--duration=3",
+		     "--follow=dport = :80"),
 	       0, "--cpu-budget --duration --follow");
 	ok(o.cpu_budget > 0.0249 && o.cpu_budget < 0.0251 && o.duration_ns == 3000000000ULL &&
 	       !strcmp(o.follow, "dport = :80"),
@@ -92,7 +93,8 @@ int main(void)
 	free(cause);
 	tl_options_fini(&o);
 
-	is_int(parse(&o, &cause, "--cpu-budget=0", NULL, NULL, NULL), -EINVAL, "zero budget refused");
+	is_int(parse(&o, &cause, "--cpu-budget=0", NULL, NULL, NULL), -EINVAL,
+	       "zero budget refused");
 	free(cause);
 	tl_options_fini(&o);
 
@@ -110,19 +112,24 @@ int main(void)
 	is_str(cause, "option '--events' does not take an argument", "--events=1 reason");
 	free(cause);
 	tl_options_fini(&o);
-	is_int(parse(&o, &cause, "--netns", NULL, NULL, NULL), -EINVAL, "--netns without its argument");
-	is_str(cause, "option '--netns' requires an argument", "long option missing argument reason");
+	is_int(parse(&o, &cause, "--netns", NULL, NULL, NULL), -EINVAL,
+	       "--netns without its argument");
+	is_str(cause, "option '--netns' requires an argument",
+	       "long option missing argument reason");
 	free(cause);
 	tl_options_fini(&o);
-	is_int(parse(&o, &cause, "--once", "--pid", NULL, NULL), -EINVAL, "--pid without its argument");
+	is_int(parse(&o, &cause, "--once", "--pid", NULL, NULL), -EINVAL,
+	       "--pid without its argument");
 	is_str(cause, "option '--pid' requires an argument", "--pid missing argument reason");
 	free(cause);
 	tl_options_fini(&o);
 	is_int(parse(&o, &cause, "--d=1", NULL, NULL, NULL), -EINVAL, "an ambiguous prefix");
-	is_str(cause, "option '--d' is ambiguous (--delay, --duration, --demo)", "ambiguous reason");
+	is_str(cause, "option '--d' is ambiguous (--delay, --duration, --demo)",
+	       "ambiguous reason");
 	free(cause);
 	tl_options_fini(&o);
-	is_int(parse(&o, &cause, "--delay=1", "-xj", NULL, NULL), -EINVAL, "bad short option after a long one");
+	is_int(parse(&o, &cause, "--delay=1", "-xj", NULL, NULL), -EINVAL,
+	       "bad short option after a long one");
 	is_str(cause, "invalid option -- 'x'", "bad short option reason");
 	free(cause);
 	tl_options_fini(&o);
@@ -137,27 +144,32 @@ int main(void)
 	tl_options_fini(&o);
 	is_int(parse(&o, &cause, "--events", "--ladder", "--ladder-format=png", NULL), -EINVAL,
 	       "--ladder-format=png: refused");
-	is_str(cause, "unknown ladder format 'png' (text, svg or mermaid)", "... saying which exist");
+	is_str(cause, "unknown ladder format 'png' (text, svg or mermaid)",
+	       "... saying which exist");
 	free(cause);
 	tl_options_fini(&o);
 
 	/* Echoes of input: escaped and cut. */
-	is_int(parse(&o, &cause, "--lang", "\x1b]2;PWN\x07", NULL, NULL), -EINVAL, "control bytes in an argument");
+	is_int(parse(&o, &cause, "--lang", "\x1b]2;PWN\x07", NULL, NULL), -EINVAL,
+	       "control bytes in an argument");
 	is_str(cause, "unknown language '\\x1b]2;PWN\\x07' (en or zh)", "echo escaped");
 	free(cause);
 	tl_options_fini(&o);
 	{
 		char *big = calloc(1, 100001);
 		memset(big, '7', 100000);
-		is_int(parse(&o, &cause, "--events", "-n", big, NULL), -EINVAL, "a 100 KB argument");
-		ok(cause && strlen(cause) < 200 && strstr(cause, "...'"), "its echo is cut (%zu bytes)",
-		   cause ? strlen(cause) : 0);
+		is_int(parse(&o, &cause, "--events", "-n", big, NULL), -EINVAL,
+		       "a 100 KB argument");
+		ok(cause && strlen(cause) < 200 && strstr(cause, "...'"),
+		   "its echo is cut (%zu bytes)", cause ? strlen(cause) : 0);
 		free(cause);
 		tl_options_fini(&o);
-		is_int(parse(&o, &cause, big, NULL, NULL, NULL), 0, "a 100 KB FILTER is not echoed here");
+		is_int(parse(&o, &cause, big, NULL, NULL, NULL), 0,
+		       "a 100 KB FILTER is not echoed here");
 		tl_options_fini(&o);
 		big[0] = big[1] = '-';
-		is_int(parse(&o, &cause, big, NULL, NULL, NULL), -EINVAL, "a 100 KB unknown option");
+		is_int(parse(&o, &cause, big, NULL, NULL, NULL), -EINVAL,
+		       "a 100 KB unknown option");
 		ok(cause && strlen(cause) < 200, "its echo is cut");
 		free(cause);
 		tl_options_fini(&o);
@@ -167,27 +179,28 @@ int main(void)
 	/* Options that do not combine: a usage error naming both, in either
 	 * order. */
 	static const char *const pairs[][3] = {
-		{"--once", "--events", "--once and --events cannot be used together"},
-		{"--once", "--demo", "--once and --demo cannot be used together"},
-		{"--ladder", "--json", "--ladder and --json cannot be used together"},
-		{"--demo", "--pid=1", "--demo and --pid cannot be used together"},
-		{"--demo", "-Nblue", "--demo and --netns cannot be used together"},
-		{"--once", "-n3", "--once and --iterations cannot be used together"},
-		{"--once", "-d1", "--once and --delay cannot be used together"},
-		{"--once", "--duration=1", "--once and --duration cannot be used together"},
-		{"--once", "--cpu-budget=1", "--once and --cpu-budget cannot be used together"},
-		{"--once", "--follow=sport = :1", "--once and --follow cannot be used together"},
-		{"--once", "--lang=zh", "--once and --lang cannot be used together"},
-		{"--once", "--leak-window=9", "--once and --leak-window cannot be used together"},
-		{"--events", "--leak-count=9", "--events and --leak-count cannot be used together"},
-		{"--events", "--leak-age=9", "--events and --leak-age cannot be used together"},
+	    {"--once", "--events", "--once and --events cannot be used together"},
+	    {"--once", "--demo", "--once and --demo cannot be used together"},
+	    {"--ladder", "--json", "--ladder and --json cannot be used together"},
+	    {"--demo", "--pid=1", "--demo and --pid cannot be used together"},
+	    {"--demo", "-Nblue", "--demo and --netns cannot be used together"},
+	    {"--once", "-n3", "--once and --iterations cannot be used together"},
+	    {"--once", "-d1", "--once and --delay cannot be used together"},
+	    {"--once", "--duration=1", "--once and --duration cannot be used together"},
+	    {"--once", "--cpu-budget=1", "--once and --cpu-budget cannot be used together"},
+	    {"--once", "--follow=sport = :1", "--once and --follow cannot be used together"},
+	    {"--once", "--lang=zh", "--once and --lang cannot be used together"},
+	    {"--once", "--leak-window=9", "--once and --leak-window cannot be used together"},
+	    {"--events", "--leak-count=9", "--events and --leak-count cannot be used together"},
+	    {"--events", "--leak-age=9", "--events and --leak-age cannot be used together"},
 	};
 	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
 		for (int order = 0; order < 2; order++) {
 			const char *a = pairs[i][order], *b = pairs[i][!order];
 			/* --ladder and --json also need --events to be meaningful */
 			const char *with = !strcmp(pairs[i][0], "--ladder") ? "--events" : NULL;
-			is_int(parse(&o, &cause, a, b, with, NULL), -EINVAL, "%s %s: refused", a, b);
+			is_int(parse(&o, &cause, a, b, with, NULL), -EINVAL, "%s %s: refused", a,
+			       b);
 			is_str(cause, pairs[i][2], "%s %s: both named", a, b);
 			free(cause);
 			tl_options_fini(&o);
@@ -195,28 +208,34 @@ int main(void)
 	}
 	is_int(parse(&o, &cause, "--events", "--demo", "--once", NULL), -EINVAL,
 	       "--events --demo --once: refused");
-	is_str(cause, "--once and --events cannot be used together", "--events --demo --once: reason");
+	is_str(cause, "--once and --events cannot be used together",
+	       "--events --demo --once: reason");
 	free(cause);
 	tl_options_fini(&o);
 	is_int(parse(&o, &cause, "--once", "--events", "--demo", NULL), -EINVAL,
 	       "--once --events --demo: refused");
-	is_str(cause, "--once and --events cannot be used together", "--once --events --demo: reason");
+	is_str(cause, "--once and --events cannot be used together",
+	       "--once --events --demo: reason");
 	free(cause);
 	tl_options_fini(&o);
 
 	/* Options that mean something only with another. */
 	static const char *const lone[][3] = {
-		{"--link-delay=0.1", NULL, "--link-delay needs --demo"},
-		{"--step", NULL, "--step needs --demo"},
-		{"--check", NULL, "--check needs --once"},
-		{"--check", "--events", "--check needs --once"},
-		{"--ladder", NULL, "--ladder needs --events"},
-		{"--ladder", "--once", "--ladder needs --events"},
-		{"--json", NULL, "--json needs --once or --events"},
-		{"--json", "--demo", "--json needs --once or --events"},
-		{"--lang=zh", "--events", "--lang with --events needs --ladder"},
-		{"--ladder-format=svg", NULL, "--ladder-format needs --ladder"},
-		{"--ladder-format=svg", "--events", "--ladder-format needs --ladder"},
+	    {"--link-delay=0.1", NULL, "--link-delay needs --demo"},
+	    {"--step", NULL, "--step needs --demo"},
+	    {"--check", NULL, "--check needs --once"},
+	    {"--check", "--events", "--check needs --once"},
+	    {"--ladder", NULL, "--ladder needs --events"},
+	    {"--ladder", "--once", "--ladder needs --events"},
+	    {"--json", NULL, "--json needs --once or --events"},
+	    {"--json", "--demo", "--json needs --once or --events"},
+	    {"--lang=zh", "--events", "--lang with --events needs --ladder"},
+	    {"--ladder-format=svg", NULL, "--ladder-format needs --ladder"},
+	    {"--ladder-format=svg", "--events", "--ladder-format needs --ladder"},
+	    {"--demo=list", "--step",
+	     "--demo=list prints the scenarios: --step does not go with it"},
+	    {"--demo=list", "--events",
+	     "--demo=list prints the scenarios: --events does not go with it"},
 	};
 	for (size_t i = 0; i < sizeof(lone) / sizeof(lone[0]); i++) {
 		for (int order = 0; order < (lone[i][1] ? 2 : 1); order++) {
@@ -230,20 +249,22 @@ int main(void)
 	}
 	/* ... and with it, accepted. */
 	static const char *const fine[][3] = {
-		{"--demo", "--link-delay=0.1", NULL},
-		{"--demo", "--step", NULL},
-		{"--once", "--check", NULL},
-		{"--events", "--ladder", "--lang=zh"},
-		{"--events", "--ladder", "--ladder-format=mermaid"},
-		{"--events", "--demo", "--json"},
-		{"--lang=zh", NULL, NULL},
-		{"--once", "--leak-count=5", "--leak-age=60"},
-		{"--leak-window=60", NULL, NULL},
-		{"--once", "--events", "--help"},
+	    {"--demo", "--link-delay=0.1", NULL},
+	    {"--demo", "--step", NULL},
+	    {"--once", "--check", NULL},
+	    {"--events", "--ladder", "--lang=zh"},
+	    {"--events", "--ladder", "--ladder-format=mermaid"},
+	    {"--events", "--demo", "--json"},
+	    {"--lang=zh", NULL, NULL},
+	    {"--demo=list", "--lang=zh", NULL},
+	    {"--once", "--leak-count=5", "--leak-age=60"},
+	    {"--leak-window=60", NULL, NULL},
+	    {"--once", "--events", "--help"},
 	};
 	for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
-		is_int(parse(&o, &cause, fine[i][0], fine[i][1], fine[i][2], NULL), 0, "%s %s %s: accepted",
-		       fine[i][0], fine[i][1] ? fine[i][1] : "", fine[i][2] ? fine[i][2] : "");
+		is_int(parse(&o, &cause, fine[i][0], fine[i][1], fine[i][2], NULL), 0,
+		       "%s %s %s: accepted", fine[i][0], fine[i][1] ? fine[i][1] : "",
+		       fine[i][2] ? fine[i][2] : "");
 		free(cause);
 		tl_options_fini(&o);
 	}
@@ -274,7 +295,8 @@ int main(void)
 	is_int(parse(&o, &cause, "-d", "18446744000", NULL, NULL), -EINVAL, "a huge delay refused");
 	free(cause);
 	tl_options_fini(&o);
-	is_int(parse(&o, &cause, "-d", "3600.001", NULL, NULL), -EINVAL, "a delay above 3600 refused");
+	is_int(parse(&o, &cause, "-d", "3600.001", NULL, NULL), -EINVAL,
+	       "a delay above 3600 refused");
 	free(cause);
 	tl_options_fini(&o);
 	is_int(parse(&o, &cause, "--leak-window", "18446744000", NULL, NULL), -EINVAL,
@@ -293,7 +315,8 @@ int main(void)
 	/* The budget: 0.1% to 100%; below it the interval stretched to years. */
 	is_int(parse(&o, &cause, "--cpu-budget", "0.000000001", NULL, NULL), -EINVAL,
 	       "a budget of 1e-9 %% refused");
-	is_str(cause, "invalid CPU budget '0.000000001' (percent, from 0.1 to 100)", "budget reason");
+	is_str(cause, "invalid CPU budget '0.000000001' (percent, from 0.1 to 100)",
+	       "budget reason");
 	free(cause);
 	tl_options_fini(&o);
 	is_int(parse(&o, &cause, "--cpu-budget", "0.09", NULL, NULL), -EINVAL,
@@ -330,8 +353,7 @@ int main(void)
 	tl_options_fini(&o);
 	is_int(parse(&o, &cause, "--events", "--metrics-textfile=/x/m.prom", NULL, NULL), 0,
 	       "--events with --metrics-textfile");
-	ok(o.mode == TL_MODE_EVENTS && !strcmp(o.metrics_textfile, "/x/m.prom"),
-	   "beside --events");
+	ok(o.mode == TL_MODE_EVENTS && !strcmp(o.metrics_textfile, "/x/m.prom"), "beside --events");
 	tl_options_fini(&o);
 	is_int(parse(&o, &cause, "--ui", "--metrics-listen=[::1]:80", "--metrics-top=3", NULL), 0,
 	       "--ui with --metrics-listen");
@@ -343,8 +365,8 @@ int main(void)
 	ok(o.metrics_listen.family == AF_INET6 && o.metrics_listen.addr[15] == 0,
 	   ":PORT is every address");
 	tl_options_fini(&o);
-	const char *bad_listen[] = {"9100", "a.b:1", "[::1]", "[::1]x:1", "1.2.3.4:0", "::1:80",
-				    "1.2.3.4:80x", ":"};
+	const char *bad_listen[] = {"9100",      "a.b:1",  "[::1]",       "[::1]x:1",
+				    "1.2.3.4:0", "::1:80", "1.2.3.4:80x", ":"};
 	for (size_t i = 0; i < sizeof(bad_listen) / sizeof(bad_listen[0]); i++) {
 		is_int(parse(&o, &cause, "--metrics-listen", bad_listen[i], NULL, NULL), -EINVAL,
 		       "--metrics-listen '%s' refused", bad_listen[i]);
