@@ -524,7 +524,7 @@ static const char *const help_lines[] = {
     "                m marks one, e explains, r replays, p s [ ] pause, step, speed",
     "                ~ inferred, - - -> inferred segment, ~derived: not watched",
     "                +0.3..0.8s between two samples, <=+t at or before, -X lost",
-    "  S Space G w   the lab: step mode, release a held segment, all; w: why",
+    "  S Space G w N the lab: step mode, release one, all; w why, N next scenario",
     "  L N z         CLOSE-WAIT leaks, TIME-WAIT; N namespaces; z empty states",
     "  Space         freeze the view; sampling goes on, the header counts what is",
     "                new; Up Down PgUp PgDn Home End scroll the events; Space: live",
