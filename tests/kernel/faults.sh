@@ -121,6 +121,11 @@ check "flood: nothing else on stderr" [ "$(grep -vc "destroy events were lost" "
 check "flood: status 0 on SIGINT" [ "$(cat "$T/flood.rc")" = 0 ]
 diag "$T/flood.err"
 
+# Under strace, LeakSanitizer (a sanitizer build of the suite) cannot run
+# (it traces the process itself): off for those runs only.
+UNDER_STRACE="env ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+export UNDER_STRACE
+
 # Helpers for this file's cases, defined here and in the scripts run in a
 # namespace (in_netns runs a fresh shell).
 HELPERS=$(cat <<'EOS'
@@ -175,10 +180,10 @@ eval "$HELPERS"
 # goes on; a dump failing every time is said once, not once a sample.
 in_netns "$HELPERS"'
 	listeners 400 9000 || echo "no listeners" >>"$T/mid.fail"
-	strace -f -o /dev/null -e trace=recvmsg -e inject=recvmsg:error=EIO:when=2 \
+	$UNDER_STRACE strace -f -o /dev/null -e trace=recvmsg -e inject=recvmsg:error=EIO:when=2 \
 		"$TCPLADDER" --once --json >"$T/mid.json" 2>"$T/mid.err"
 	echo $? >"$T/mid.rc"
-	strace -f -o /dev/null -e trace=recvmsg -e inject=recvmsg:error=EIO:when=2 \
+	$UNDER_STRACE strace -f -o /dev/null -e trace=recvmsg -e inject=recvmsg:error=EIO:when=2 \
 		"$TCPLADDER" --events --json --no-exact -d 0.2 >"$T/mid-ev.json" 2>"$T/mid-ev.err" &
 	st=$!
 	tl=$(tracee $st)
@@ -186,7 +191,7 @@ in_netns "$HELPERS"'
 	kill -INT $tl
 	wait $st
 	echo $? >"$T/mid-ev.rc"
-	strace -f -o "$T/mid-all.trace" -e trace=recvmsg -e inject=recvmsg:error=EIO:when=2+ \
+	$UNDER_STRACE strace -f -o "$T/mid-all.trace" -e trace=recvmsg -e inject=recvmsg:error=EIO:when=2+ \
 		"$TCPLADDER" --events --json --no-exact -d 0.05 >/dev/null 2>"$T/mid-all.err" &
 	st=$!
 	tl=$(tracee $st)
@@ -217,7 +222,7 @@ in_netns "$HELPERS"'
 	listeners 40 9000 || exit 1
 	"$TCPLADDER" --once --json | jq -c .tcp >"$T/eintr-ref"
 	for sc in recvmsg sendto write; do
-		strace -f -o "$T/eintr-$sc.trace" -e trace=$sc -e inject=$sc:error=EINTR:when=1..8 \
+		$UNDER_STRACE strace -f -o "$T/eintr-$sc.trace" -e trace=$sc -e inject=$sc:error=EINTR:when=1..8 \
 			"$TCPLADDER" --once --json >"$T/eintr-$sc.json" 2>"$T/eintr-$sc.err"
 		echo $? >"$T/eintr-$sc.rc"
 	done
