@@ -114,6 +114,10 @@ srv = socket.socket()
 srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 srv.bind(("127.0.0.1", 7000))
 srv.listen(4)
+# the connection only once the view has sampled (its table shows the
+# listener): then its handshake is seen, not found in the first sample
+while not os.path.exists(os.path.join(T, "go")):
+    time.sleep(0.05)
 c = socket.socket()
 c.bind(("127.0.0.1", 41000))
 c.connect(("127.0.0.1", 7000))
@@ -121,7 +125,7 @@ s, _ = srv.accept()
 while os.path.isdir(T) and not os.path.exists(os.path.join(T, "stop")):
     time.sleep(0.1)
 PY
-rm -f "$T/stop"
+rm -f "$T/stop" "$T/go"
 mkdir "$T/save"
 TM=(-S "$T/sock")
 netns_run bash -c '
@@ -131,6 +135,8 @@ netns_run bash -c '
 		 LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen \"$TCPLADDER\" -d 0.2 2>\"$T/ui.err\"
 		 echo EXIT=\$?; sleep 600"
 ' "$T/sock"
+check "ui: the view samples the listener" wait_screen "127.0.0.1:7000"
+touch "$T/go"
 check "ui: the held connection is in the table" wait_screen "127.0.0.1:41000"
 tm send-keys -t main /
 tm send-keys -t main -l 41000
