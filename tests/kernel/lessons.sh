@@ -142,6 +142,9 @@ if command -v tmux >/dev/null || [ "${CI:-}" = true ]; then
 	check "view: G releases all and leaves step mode" wait_for 60 shows "step mode off"
 	tm send-keys -t main q
 	tm kill-server 2>/dev/null
+	# the old server gone before a new one starts on its socket (a new
+	# session sent to the dying server went with it)
+	wait_for 30 eval '! tm has-session 2>/dev/null'
 	# late-fin's clocks, read from the sockets' timers
 	sed -i 's/--demo$/--demo=late-fin/' "$T/view.sh"
 	tm -f /dev/null new-session -d -s main -x 130 -y 36 "bash $T/view.sh"
