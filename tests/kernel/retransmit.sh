@@ -61,10 +61,39 @@ else:
     c.close()
 EOF
 
+# through_dropped_syns CONDITION WHY: inside a namespace, the client's SYNs
+# dropped (nftables) until CONDITION holds (else WHY goes to ev.err), then
+# let through; the client connects, closes once told; statuses in
+# cli.rc and srv.rc, its port in $port.
+SCENE=$(cat <<'EOS'
+through_dropped_syns() {
+	nft add table inet tltest &&
+		nft add chain inet tltest input "{ type filter hook input priority 0; }" &&
+		nft add rule inet tltest input tcp dport 31000 "tcp flags & (syn | ack) == syn" counter drop ||
+		echo "nft failed" >>"$T/ev.err"
+	python3 "$T/peers.py" server 2>"$T/server.err" &
+	local srv=$!
+	wait_for 60 test -e "$T/listening"
+	python3 "$T/peers.py" client 2>"$T/client.err" &
+	local cli=$!
+	wait_for 120 "$1" || echo "$2" >>"$T/ev.err"
+	nft list ruleset >"$T/nft.txt"
+	nft delete table inet tltest
+	wait_for 120 test -s "$T/client" || echo "the client never connected" >>"$T/ev.err"
+	touch "$T/close"
+	wait $cli
+	echo $? >"$T/cli.rc"
+	wait $srv
+	echo $? >"$T/srv.rc"
+	port=$(cat "$T/client")
+}
+EOS
+)
+
 # A build without exact mode cannot see a retransmission: polling sees the
 # client wait in SYN-SENT, then the connection, and must invent nothing.
 if ! $built; then
-	in_netns '
+	in_netns "$SCENE"'
 		"$TCPLADDER" --events --json -d 0.2 >"$T/ev.json" 2>"$T/ev.err" &
 		tj=$!
 		# sampling: a listener opened now is reported (one port after
@@ -72,25 +101,8 @@ if ! $built; then
 		for p in 30990 30991 30992 30993; do mark $p "$T/ev.json" 20 && break; done ||
 			echo "not ready" >>"$T/ev.err"
 		unmark
-		nft add table inet tltest &&
-			nft add chain inet tltest input "{ type filter hook input priority 0; }" &&
-			nft add rule inet tltest input tcp dport 31000 "tcp flags & (syn | ack) == syn" counter drop ||
-			echo "nft failed" >>"$T/ev.err"
-		python3 "$T/peers.py" server 2>"$T/server.err" &
-		srv=$!
-		wait_for 60 test -e "$T/listening"
-		python3 "$T/peers.py" client 2>"$T/client.err" &
-		cli=$!
 		syn_sent() { grep -q "\"remote\":\"127.0.0.1:31000\",\"event\":\"open\"" "$T/ev.json"; }
-		wait_for 120 syn_sent || echo "the client never seen in SYN-SENT" >>"$T/ev.err"
-		nft list ruleset >"$T/nft.txt"
-		nft delete table inet tltest
-		wait_for 120 test -s "$T/client" || echo "the client never connected" >>"$T/ev.err"
-		touch "$T/close"
-		wait $cli
-		echo $? >"$T/cli.rc"
-		wait $srv
-		port=$(cat "$T/client")
+		through_dropped_syns syn_sent "the client never seen in SYN-SENT"
 		closed() { grep -q "\"local\":\"127.0.0.1:31000\",\"remote\":\"127.0.0.1:$port\",\"event\":\"close\"" "$T/ev.json"; }
 		wait_for 60 closed || echo "the server end never closed" >>"$T/ev.err"
 		kill -INT $tj
@@ -113,7 +125,7 @@ fi
 # Both outputs of one run: JSON lines and the ladders.  Ready once a
 # refused connect() to port 9 shows in each (the probe attached, the
 # baseline taken).
-in_netns '
+in_netns "$SCENE"'
 	"$TCPLADDER" --events --json --exact -d 0.2 >"$T/ev.json" 2>"$T/ev.err" &
 	tj=$!
 	"$TCPLADDER" --events --exact -d 0.2 >"$T/ev.txt" 2>"$T/txt.err" &
@@ -126,26 +138,8 @@ in_netns '
 			grep -q "127.0.0.1:9" "$T/ladder.txt"
 	}
 	wait_for 60 ready || echo "not ready" >>"$T/ev.err"
-	nft add table inet tltest &&
-		nft add chain inet tltest input "{ type filter hook input priority 0; }" &&
-		nft add rule inet tltest input tcp dport 31000 "tcp flags & (syn | ack) == syn" counter drop ||
-		echo "nft failed" >>"$T/ev.err"
-	python3 "$T/peers.py" server 2>"$T/server.err" &
-	srv=$!
-	wait_for 60 test -e "$T/listening"
-	python3 "$T/peers.py" client 2>"$T/client.err" &
-	cli=$!
 	resent() { grep -q "\"event\":\"retransmit\".*\"retransmit\":2" "$T/ev.json"; }
-	wait_for 120 resent || echo "no second retransmission seen" >>"$T/ev.err"
-	nft list ruleset >"$T/nft.txt"
-	nft delete table inet tltest
-	wait_for 120 test -s "$T/client" || echo "the client never connected" >>"$T/ev.err"
-	touch "$T/close"
-	wait $cli
-	echo $? >"$T/cli.rc"
-	wait $srv
-	echo $? >"$T/srv.rc"
-	port=$(cat "$T/client")
+	through_dropped_syns resent "no second retransmission seen"
 	closed() {
 		grep -q "\"local\":\"127.0.0.1:31000\",\"remote\":\"127.0.0.1:$port\",\"event\":\"close\"" "$T/ev.json" &&
 			grep -q "127.0.0.1:$port" "$T/ladder.txt" &&
