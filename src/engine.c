@@ -40,13 +40,7 @@
 /* Notices of one step join into one line: none is lost to a later one. */
 void tl_eng_notice(struct tl_engine *e, char *msg)
 {
-	if (e->notice) {
-		char *both = tl_asprintf("%s; %s", e->notice, msg);
-		free(e->notice);
-		free(msg);
-		msg = both;
-	}
-	e->notice = msg;
+	tl_notice_add(&e->notice, msg);
 }
 
 /* --record: what the tracker is handed, as it is handed. */

@@ -38,26 +38,14 @@ static void free_args(struct tl_ns_arg *a, size_t n)
 	free(a);
 }
 
-/* Adds msg to *slot, one line: a later notice never hides an earlier one. */
-static void join(char **slot, char *msg)
-{
-	if (*slot) {
-		char *both = tl_asprintf("%s; %s", *slot, msg);
-		free(*slot);
-		free(msg);
-		msg = both;
-	}
-	*slot = msg;
-}
-
 void tl_rt_note(struct tl_runtime *rt, char *msg)
 {
-	join(&rt->note, msg);
+	tl_notice_add(&rt->note, msg);
 }
 
 void tl_rt_warn(struct tl_runtime *rt, char *msg)
 {
-	join(&rt->warning, msg);
+	tl_notice_add(&rt->warning, msg);
 }
 
 static void refresh_names(struct tl_runtime *rt)

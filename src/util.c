@@ -69,6 +69,17 @@ char *tl_asprintf(const char *fmt, ...)
 	return b.data;
 }
 
+void tl_notice_add(char **slot, char *msg)
+{
+	if (*slot) {
+		char *both = tl_asprintf("%s; %s", *slot, msg);
+		free(*slot);
+		free(msg);
+		msg = both;
+	}
+	*slot = msg;
+}
+
 void tl_buf_init(struct tl_buf *b)
 {
 	b->cap = 64;

@@ -27,6 +27,9 @@ void *tl_calloc(size_t n, size_t size);
 void *tl_reallocarray(void *p, size_t n, size_t size);
 char *tl_strdup(const char *s);
 char *tl_asprintf(const char *fmt, ...) TL_PRINTF(1, 2);
+/* Adds msg (a heap string, taken) to the notices in *slot (NULL: none),
+ * joined with "; " into one line: a later notice never hides an earlier. */
+void tl_notice_add(char **slot, char *msg);
 
 /* A growable NUL-terminated byte buffer; renderers write into one and the
  * shell decides where it goes. */

@@ -17,8 +17,12 @@ int main(void)
 	is_int(b.len, 3890, "buffer grows across many printfs");
 	ok(b.data[b.len] == '\0', "buffer stays NUL-terminated");
 	tl_buf_reset(&b);
-	tl_buf_json_str(&b, "a\"b\\c\n\x01\x7f" "é");
-	is_str(b.data, "\"a\\\"b\\\\c\\n\\u0001\\u007f" "é\"", "JSON string escaping");
+	tl_buf_json_str(&b, "a\"b\\c\n\x01\x7f"
+			    "é");
+	is_str(b.data,
+	       "\"a\\\"b\\\\c\\n\\u0001\\u007f"
+	       "é\"",
+	       "JSON string escaping");
 
 	/* JSON: controls, C1 and bytes that are not UTF-8 all escaped */
 	tl_buf_reset(&b);
@@ -119,5 +123,12 @@ int main(void)
 	char *s = tl_asprintf("%s-%d", "x", 7);
 	is_str(s, "x-7", "asprintf");
 	free(s);
+
+	char *notes = NULL;
+	tl_notice_add(&notes, tl_strdup("a dump failed"));
+	is_str(notes, "a dump failed", "a first notice");
+	tl_notice_add(&notes, tl_strdup("events were lost"));
+	is_str(notes, "a dump failed; events were lost", "a second joins it, neither lost");
+	free(notes);
 	return tap_done();
 }
