@@ -230,11 +230,19 @@ struct destroy_ctx {
 	unsigned ns;
 	uint64_t now;
 	double wall;
+	bool pumped; /* the ring was read after this batch was received */
 };
 
 static int on_destroy(const struct tl_sock *rec, void *arg)
 {
 	struct destroy_ctx *dc = arg;
+	/* The ring is read after the batch's events were received and
+	 * before the first is told: the records written before any of
+	 * them are then in. */
+	if (!dc->pumped) {
+		tl_eng_exact_pump(dc->e, dc->now, dc->wall);
+		dc->pumped = true;
+	}
 	dc->e->st.destroy_events++;
 	dc->e->ns[dc->ns].quiet = 0;
 	if (dc->e->cfg.filter && !tl_filter_match(dc->e->cfg.filter, rec))
@@ -255,20 +263,20 @@ static int on_destroy(const struct tl_sock *rec, void *arg)
  * meanwhile is a loss, resynchronised.  Reading to the end never ended
  * when events came faster than they were taken in. */
 #define EVENT_DGRAMS_PER_STEP 4096
+/* Datagrams read at once: up to 8 a system call. */
+#define EVENT_BATCH 8
 
 static void read_events(struct tl_engine *e, uint64_t now, double wall)
 {
 	for (unsigned i = 0; i < e->n_ns; i++) {
 		if (!e->ns[i].sampler)
 			continue;
-		struct destroy_ctx dc = {e, i, now, wall};
+		struct destroy_ctx dc = {e, i, now, wall, false};
 		int r = 0;
-		/* One datagram at a time, the ring read before each: the
-		 * records written before its events are in the batch. */
-		for (unsigned k = 0; k < EVENT_DGRAMS_PER_STEP; k++) {
-			tl_eng_exact_pump(e, now, wall);
-			r = tl_sampler_events_read(e->ns[i].sampler, 1, on_destroy, &dc);
-			if (r <= 0)
+		for (unsigned k = 0; k < EVENT_DGRAMS_PER_STEP; k += (unsigned)r) {
+			dc.pumped = false;
+			r = tl_sampler_events_read(e->ns[i].sampler, EVENT_BATCH, on_destroy, &dc);
+			if (r < EVENT_BATCH)
 				break;
 		}
 		if (r == -ENOBUFS) {
@@ -293,30 +301,54 @@ void tl_engine_drain(struct tl_engine *e, uint64_t now, double wall)
 	tl_eng_exact_pump(e, now, wall);
 }
 
+/* Look up entries [i, j) of e->lk, all in one namespace, in one batch. */
+static void lookup_run(struct tl_engine *e, size_t i, size_t j, uint64_t now, double wall)
+{
+	struct tl_sock keys[TL_LOOKUP_BATCH], out[TL_LOOKUP_BATCH];
+	int res[TL_LOOKUP_BATCH];
+	size_t idx[TL_LOOKUP_BATCH], n = 0;
+	unsigned ns = e->lk[i].ns;
+
+	for (; i < j; i++) {
+		/* an answer of an earlier batch may have settled it */
+		if (!tl_tracker_find(e->tracker, e->lk[i].sock.cookie))
+			continue;
+		keys[n] = e->lk[i].sock;
+		if (e->lk[i].any_cookie)
+			keys[n].cookie = TL_NOCOOKIE;
+		idx[n++] = i;
+	}
+	uint64_t began = tl_mono_ns();
+	tl_sampler_lookup_batch(e->ns[ns].sampler, keys, n, e->cfg.what, out, res);
+	e->st.lookups += n;
+	for (size_t k = 0; k < n; k++) {
+		uint64_t cookie = e->lk[idx[k]].sock.cookie;
+		/* or by an answer earlier in this batch */
+		if (!tl_tracker_find(e->tracker, cookie) ||
+		    tl_eng_lookup_stale(e, cookie, began, now, wall))
+			continue;
+		if (res[k] == 0 || res[k] == -ENOENT) {
+			const struct tl_sock *r = res[k] == 0 ? &out[k] : NULL;
+			rec_lookup(e, ns, cookie, r);
+			tl_tracker_lookup_result(e->tracker, ns, cookie, r, now, wall);
+		}
+		/* Other errors, and a batch that failed: leave it to the
+		 * next dump. */
+	}
+}
+
 static void do_lookups(struct tl_engine *e, uint64_t now, double wall)
 {
 	tl_eng_rec_simple(e, TL_ROP_PENDING, 0, MAX_LOOKUPS_PER_STEP);
 	size_t n = tl_tracker_pending(e->tracker, e->lk, MAX_LOOKUPS_PER_STEP);
-	for (size_t i = 0; i < n; i++) {
-		/* an earlier answer in this batch may have settled it */
-		if (!tl_tracker_find(e->tracker, e->lk[i].sock.cookie) ||
-		    !e->ns[e->lk[i].ns].sampler)
-			continue;
-		struct tl_sock out, key = e->lk[i].sock;
-		if (e->lk[i].any_cookie)
-			key.cookie = TL_NOCOOKIE;
-		uint64_t began = tl_mono_ns();
-		int r = tl_sampler_lookup(e->ns[e->lk[i].ns].sampler, &key, e->cfg.what, &out);
-		e->st.lookups++;
-		if (tl_eng_lookup_stale(e, e->lk[i].sock.cookie, began, now, wall))
-			continue;
-		if (r == 0 || r == -ENOENT) {
-			const struct tl_sock *res = r == 0 ? &out : NULL;
-			rec_lookup(e, e->lk[i].ns, e->lk[i].sock.cookie, res);
-			tl_tracker_lookup_result(e->tracker, e->lk[i].ns, e->lk[i].sock.cookie, res,
-						 now, wall);
-		}
-		/* Other errors: leave it to the next dump. */
+	/* Runs of one namespace, in order, TL_LOOKUP_BATCH at most. */
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		while (j < n && j - i < TL_LOOKUP_BATCH && e->lk[j].ns == e->lk[i].ns)
+			j++;
+		if (e->ns[e->lk[i].ns].sampler)
+			lookup_run(e, i, j, now, wall);
+		i = j;
 	}
 }
 

@@ -483,12 +483,11 @@ static int lookup_cb(const struct tl_sock *rec, void *arg)
 	return 0;
 }
 
-int tl_sampler_lookup(struct tl_sampler *s, const struct tl_sock *key, unsigned what,
-		      struct tl_sock *out)
+/* A lookup request for key, with sequence number seq, at buf. */
+static struct nlmsghdr *put_lookup(void *buf, size_t size, const struct tl_sock *key, unsigned what,
+				   uint32_t seq)
 {
 	struct inet_diag_req_v2 req;
-	struct nlmsghdr *nlh;
-	uint32_t seq = ++s->seq;
 
 	memset(&req, 0, sizeof(req));
 	req.sdiag_family = key->family;
@@ -505,33 +504,96 @@ int tl_sampler_lookup(struct tl_sampler *s, const struct tl_sock *key, unsigned 
 	    key->cookie == TL_NOCOOKIE ? INET_DIAG_NOCOOKIE : (uint32_t)key->cookie;
 	req.id.idiag_cookie[1] =
 	    key->cookie == TL_NOCOOKIE ? INET_DIAG_NOCOOKIE : (uint32_t)(key->cookie >> 32);
-	nlh = put_request(s, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, seq, &req, sizeof(req), false);
-	if (!nlh)
-		return -EMSGSIZE;
-	if (TL_EINTR(mnl_socket_sendto(s->nl, nlh, nlh->nlmsg_len)) < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n = TL_EINTR(mnl_socket_recvfrom(s->nl, s->buf, TL_NL_BUFSZ));
-		if (n < 0)
-			return -errno;
-		const struct nlmsghdr *h = (const void *)s->buf;
-		if ((size_t)n < sizeof(*h) || h->nlmsg_len > (size_t)n)
+	return tl_diag_request_put(buf, size, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, seq, &req,
+				   sizeof(req), NULL, 0);
+}
+
+/* The answer to one lookup: 0 and *out filled, -ENOENT, or -errno. */
+static int lookup_answer(const struct nlmsghdr *h, struct tl_sock *out)
+{
+	if (h->nlmsg_type == NLMSG_ERROR) {
+		const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
+		if (mnl_nlmsg_get_payload_len(h) < sizeof(*e))
 			return -EBADMSG;
-		if (h->nlmsg_seq != seq || h->nlmsg_pid != s->portid)
-			continue; /* a late answer to an earlier request */
-		if (h->nlmsg_type == NLMSG_ERROR) {
-			const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
-			if (mnl_nlmsg_get_payload_len(h) < sizeof(*e))
-				return -EBADMSG;
-			/* ESTALE: the tuple now belongs to another socket. */
-			return e->error == -ESTALE ? -ENOENT : e->error ? e->error : -ENOENT;
-		}
-		struct lookup_ctx lc = {out, 0};
-		int r = tl_diag_each(s->buf, (size_t)n, lookup_cb, &lc);
-		if (r < 0)
-			return r;
-		return lc.found ? 0 : -ENOENT;
+		/* ESTALE: the tuple now belongs to another socket. */
+		return e->error == -ESTALE ? -ENOENT : e->error ? e->error : -ENOENT;
 	}
+	struct lookup_ctx lc = {out, 0};
+	int r = tl_diag_each(h, h->nlmsg_len, lookup_cb, &lc);
+	if (r < 0)
+		return r;
+	return lc.found ? 0 : -ENOENT;
+}
+
+int tl_sampler_lookup(struct tl_sampler *s, const struct tl_sock *key, unsigned what,
+		      struct tl_sock *out)
+{
+	int res;
+	int r = tl_sampler_lookup_batch(s, key, 1, what, out, &res);
+	return r < 0 ? r : res;
+}
+
+/* Answers are read this many datagrams a call, each into its own slice of
+ * s->buf: one answer is one datagram of well under a slice. */
+#define LOOKUP_SLOTS 8
+#define LOOKUP_SLOT_SIZE (TL_NL_BUFSZ / LOOKUP_SLOTS)
+
+int tl_sampler_lookup_batch(struct tl_sampler *s, const struct tl_sock *keys, size_t n,
+			    unsigned what, struct tl_sock *out, int *res)
+{
+	char req[TL_LOOKUP_BATCH * NLMSG_ALIGN(NLMSG_HDRLEN + sizeof(struct inet_diag_req_v2))];
+	struct mmsghdr msgs[LOOKUP_SLOTS];
+	struct iovec iov[LOOKUP_SLOTS];
+	size_t len = 0, left = n;
+	uint32_t base = s->seq + 1;
+
+	if (n > TL_LOOKUP_BATCH)
+		return -EINVAL;
+	/* Every request gets exactly one answer: the socket, or an error
+	 * (no NLM_F_ACK, so a found socket is not acknowledged as well). */
+	for (size_t i = 0; i < n; i++) {
+		struct nlmsghdr *nlh =
+		    put_lookup(req + len, sizeof(req) - len, &keys[i], what, base + (uint32_t)i);
+		if (!nlh)
+			return -EMSGSIZE;
+		len += NLMSG_ALIGN(nlh->nlmsg_len);
+		res[i] = 1; /* not answered yet */
+	}
+	s->seq += (uint32_t)n;
+	if (!n)
+		return 0;
+	if (TL_EINTR(mnl_socket_sendto(s->nl, req, len)) < 0)
+		return -errno;
+	while (left) {
+		unsigned want = (unsigned)TL_MIN(left, (size_t)LOOKUP_SLOTS);
+		memset(msgs, 0, sizeof(msgs));
+		for (unsigned k = 0; k < want; k++) {
+			iov[k].iov_base = s->buf + k * LOOKUP_SLOT_SIZE;
+			iov[k].iov_len = LOOKUP_SLOT_SIZE;
+			msgs[k].msg_hdr.msg_iov = &iov[k];
+			msgs[k].msg_hdr.msg_iovlen = 1;
+		}
+		/* Blocks for the first answer only: they are all queued
+		 * by the time sendto returns. */
+		int got =
+		    TL_EINTR(recvmmsg(mnl_socket_get_fd(s->nl), msgs, want, MSG_WAITFORONE, NULL));
+		if (got < 0)
+			return -errno;
+		for (int k = 0; k < got; k++) {
+			const struct nlmsghdr *h = iov[k].iov_base;
+			size_t got_len = msgs[k].msg_len;
+			if (msgs[k].msg_hdr.msg_flags & MSG_TRUNC)
+				return -EMSGSIZE;
+			if (got_len < sizeof(*h) || h->nlmsg_len > got_len)
+				return -EBADMSG;
+			uint32_t i = h->nlmsg_seq - base;
+			if (h->nlmsg_pid != s->portid || i >= n || res[i] != 1)
+				continue; /* a late answer to an earlier request */
+			res[i] = lookup_answer(h, &out[i]);
+			left--;
+		}
+	}
+	return 0;
 }
 
 int tl_sampler_events_fd(const struct tl_sampler *s)
@@ -542,25 +604,42 @@ int tl_sampler_events_fd(const struct tl_sampler *s)
 int tl_sampler_events_read(struct tl_sampler *s, unsigned max,
 			   int (*cb)(const struct tl_sock *, void *), void *arg)
 {
+	struct mmsghdr msgs[LOOKUP_SLOTS];
+	struct iovec iov[LOOKUP_SLOTS];
 	unsigned done = 0;
 
 	if (!s->ev)
 		return 0;
 	/* At most max: under churn events can come as fast as they are
-	 * read, and a read to the end would then never end. */
+	 * read, and a read to the end would then never end.  Up to
+	 * LOOKUP_SLOTS datagrams a system call, one event each. */
 	while (done < max) {
-		ssize_t n = recv(mnl_socket_get_fd(s->ev), s->buf, TL_NL_BUFSZ, MSG_DONTWAIT);
-		if (n < 0) {
+		unsigned want = TL_MIN(max - done, (unsigned)LOOKUP_SLOTS);
+		memset(msgs, 0, sizeof(msgs));
+		for (unsigned k = 0; k < want; k++) {
+			iov[k].iov_base = s->buf + k * LOOKUP_SLOT_SIZE;
+			iov[k].iov_len = LOOKUP_SLOT_SIZE;
+			msgs[k].msg_hdr.msg_iov = &iov[k];
+			msgs[k].msg_hdr.msg_iovlen = 1;
+		}
+		int got = recvmmsg(mnl_socket_get_fd(s->ev), msgs, want, MSG_DONTWAIT, NULL);
+		if (got < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
 			return -errno; /* ENOBUFS: events were lost */
 		}
-		int r = tl_diag_each(s->buf, (size_t)n, cb, arg);
-		if (r < 0)
-			return r;
-		done++;
+		for (int k = 0; k < got; k++) {
+			if (msgs[k].msg_hdr.msg_flags & MSG_TRUNC)
+				return -EMSGSIZE;
+			int r = tl_diag_each(iov[k].iov_base, msgs[k].msg_len, cb, arg);
+			if (r < 0)
+				return r;
+		}
+		done += (unsigned)got;
+		if ((unsigned)got < want)
+			break; /* the queue is empty */
 	}
 	return (int)done;
 }

@@ -45,6 +45,16 @@ uint32_t tl_sampler_set_filter(struct tl_sampler *s, const struct tl_filter *f);
 int tl_sampler_lookup(struct tl_sampler *s, const struct tl_sock *key, unsigned what,
 		      struct tl_sock *out);
 
+/* At most this many lookups go in one batch. */
+#define TL_LOOKUP_BATCH 32
+
+/* n (at most TL_LOOKUP_BATCH) lookups in one request datagram: res[i] is
+ * what tl_sampler_lookup would return for keys[i], out[i] its socket.
+ * Returns 0, or -errno when the batch failed as a whole (res[i] is then
+ * 1 for each key left without an answer). */
+int tl_sampler_lookup_batch(struct tl_sampler *s, const struct tl_sock *keys, size_t n,
+			    unsigned what, struct tl_sock *out, int *res);
+
 /* The destroy-event socket (poll it for POLLIN), or -1. */
 int tl_sampler_events_fd(const struct tl_sampler *s);
 /* Read queued destroy events without blocking, at most max datagrams

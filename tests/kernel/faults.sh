@@ -237,6 +237,54 @@ for sc in recvmsg sendto write; do
 			[ "$(jq .total "$T/eintr-ref")" = 40 ]'
 done
 
+# 3b. EINTR from recvmmsg, which reads destroy events and the answers to
+# lookups in batches: every other call interrupted while 20 connections
+# tcpladder has seen open are reset (a destroy event each, and a lookup
+# of each peer); --events tells each one's close, status 0, nothing on
+# stderr.
+in_netns "$HELPERS"'
+	listeners 1 9000 || echo "no listener" >>"$T/mm.fail"
+	$UNDER_STRACE strace -f -o "$T/mm.trace" -e trace=recvmmsg -e inject=recvmmsg:error=EINTR:when=1+2 \
+		"$TCPLADDER" --events --json --no-exact -d 0.2 >"$T/mm.json" 2>"$T/mm.err" &
+	st=$!
+	tl=$(tracee $st)
+	sampled "" 9000 "$T/mm.json" || echo "not sampled" >>"$T/mm.fail"
+	python3 -c "import os, socket, struct, sys, time
+cs = [socket.create_connection((\"127.0.0.1\", 9000)) for _ in range(20)]
+with open(sys.argv[1], \"w\") as f:
+    f.write(\"\".join(\"%d\\n\" % c.getsockname()[1] for c in cs))
+while not os.path.exists(sys.argv[2]):
+    time.sleep(0.05)
+for c in cs:
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack(\"ii\", 1, 0))
+    c.close()" "$T/mm.ports" "$T/mm.go" &
+	py=$!
+	# mm_told EVENT: each of the 20 client ports has an EVENT line.
+	mm_told() {
+		local p
+		[ -s "$T/mm.ports" ] && [ "$(wc -l <"$T/mm.ports")" = 20 ] || return 1
+		for p in $(cat "$T/mm.ports"); do
+			grep -q "\"local\":\"[^\"]*:$p\",\"remote\":\"[^\"]*\",\"event\":\"$1\"" \
+				"$T/mm.json" || return 1
+		done
+	}
+	wait_for 120 mm_told open || echo "not every connection seen open" >>"$T/mm.fail"
+	: >"$T/mm.go"
+	wait $py
+	wait_for 120 mm_told close || echo "not every reset connection told" >>"$T/mm.fail"
+	kill -INT $tl
+	wait $st
+	echo $? >"$T/mm.rc"
+	kill "$(cat "$T/ls.pid")"
+'
+check "EINTR from recvmmsg: every connection told, open and reset" [ ! -s "$T/mm.fail" ]
+[ -s "$T/mm.fail" ] && diag "$T/mm.fail"
+check "EINTR from recvmmsg: injected ($(grep -c INJECTED "$T/mm.trace") times)" \
+	eval '[ "$(grep -c "EINTR.*INJECTED" "$T/mm.trace")" -ge 20 ]'
+check "EINTR from recvmmsg: status 0, nothing on stderr" \
+	eval '[ "$(cat "$T/mm.rc")" = 0 ] && [ ! -s "$T/mm.err" ]'
+diag "$T/mm.err"
+
 # 4. The watched namespace's last process exits (--pid): its sockets'
 # ends are reported, sampling goes on, SIGINT ends it cleanly.
 unshare -n sh -c 'ip link set lo up; exec python3 -c "import socket, time
