@@ -173,6 +173,7 @@ int tl_rt_replay_step(struct tl_runtime *rt, uint64_t *now, double *wall)
 		return -1;
 	*now = o.now;
 	*wall = o.wall;
+	rt->r_now = o.now;
 	rt->n_r_seg = 0;
 	while (tl_player_peek(rt->player, &op) && op->kind != TL_ROP_STEP) {
 		tl_player_next(rt->player, &o);

@@ -605,6 +605,11 @@ struct tl_engine *tl_runtime_engine(struct tl_runtime *rt)
 	return rt->e;
 }
 
+uint64_t tl_runtime_data_now(const struct tl_runtime *rt, uint64_t now)
+{
+	return rt->player ? rt->r_now : now;
+}
+
 struct tl_tracker *tl_runtime_tracker(struct tl_runtime *rt)
 {
 	return tl_engine_tracker(rt->e);

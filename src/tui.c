@@ -269,6 +269,7 @@ static struct tl_ui_input ui_input(struct tui *t, uint64_t now)
 	    .ns_names = names,
 	    .n_ns = n_ns,
 	    .now = now,
+	    .data_now = tl_runtime_data_now(t->rt, now),
 	    .now_wall = tl_wall_now(),
 	    .owners = tl_runtime_owners(t->rt),
 	    .leaks = leaks,

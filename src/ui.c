@@ -349,7 +349,8 @@ void tl_ui_draw_hist(struct tl_canvas *c, const struct tl_rect *r, const struct 
 		}
 		if (sparkw) {
 			int w = TL_MIN(sparkw, 64);
-			tl_history_series(in->history, st, in->now, SPARK_SPAN, w, series);
+			tl_history_series(in->history, st, tl_ui_data_now(in), SPARK_SPAN, w,
+					  series);
 			long hi = 0;
 			for (int b = 0; b < w; b++)
 				hi = series[b] > hi ? series[b] : hi;

@@ -51,7 +51,7 @@ static struct tl_ladder_view ladder_view(const struct tl_ui *ui, const struct tl
 			       : anim,
 	    .lang = ui->lang,
 	    .explain = ui->lad_explain,
-	    .now = in->now,
+	    .now = tl_ui_data_now(in),
 	};
 }
 
@@ -158,8 +158,8 @@ static int summary(struct row *r, const struct tl_ui_input *in, const struct tl_
 {
 	char a[16], b[16];
 	int n = 0;
-	tl_ui_format_age(in->now - cn->first_seen_ns, a, sizeof(a));
-	tl_ui_format_age(in->now - cn->state_since_ns, b, sizeof(b));
+	tl_ui_format_age(tl_ui_data_now(in) - cn->first_seen_ns, a, sizeof(a));
+	tl_ui_format_age(tl_ui_data_now(in) - cn->state_since_ns, b, sizeof(b));
 	r[n].style = TL_ST_NORMAL;
 	snprintf(r[n++].text, sizeof(r->text),
 		 "state %s for %s%s   first seen %s%s ago   role %s%s",

@@ -157,7 +157,7 @@ static size_t build_rows(const struct tl_ui *ui, const struct tl_ui_input *in, s
 	}
 	for (size_t i = 0; in->log && i < in->log->n; i++) {
 		const struct tl_event *e = tl_evlog_at(in->log, i);
-		if (e->ns >= n || e->mono_ns + CHURN_SPAN_NS < in->now ||
+		if (e->ns >= n || e->mono_ns + CHURN_SPAN_NS < tl_ui_data_now(in) ||
 		    (e->kind != TL_EV_OPEN && e->kind != TL_EV_CLOSE))
 			continue;
 		r[e->ns + 1].churn++;

@@ -54,14 +54,14 @@ static void format_cell(int kind, const struct tl_conn *cn, const struct tl_ui_i
 		break;
 	case COL_AGE: {
 		char a[16];
-		tl_ui_format_age(in->now - cn->first_seen_ns, a, sizeof(a));
+		tl_ui_format_age(tl_ui_data_now(in) - cn->first_seen_ns, a, sizeof(a));
 		/* found open at start-up: at least that old */
 		snprintf(buf, size, "%s%s", (cn->flags & TL_CONN_BASELINE) ? g->at_least : "", a);
 		break;
 	}
 	case COL_INSTATE: {
 		char a[16];
-		tl_ui_format_age(in->now - cn->state_since_ns, a, sizeof(a));
+		tl_ui_format_age(tl_ui_data_now(in) - cn->state_since_ns, a, sizeof(a));
 		/* in that state since start-up */
 		snprintf(buf, size, "%s%s", (cn->flags & TL_CONN_EXACT) ? "" : g->at_least, a);
 		break;

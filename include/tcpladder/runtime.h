@@ -112,6 +112,11 @@ bool tl_runtime_replaying(const struct tl_runtime *rt);
  * or "note" (why some owners are unknown, said once). */
 char *tl_runtime_take_notice(struct tl_runtime *rt, const char **kind);
 
+/* The time the data shown is from, on its monotonic clock: now when live;
+ * in a replay, the recorded time of the step played last (ages and
+ * histories are measured to it, not to the real clock). */
+uint64_t tl_runtime_data_now(const struct tl_runtime *rt, uint64_t now);
+
 /* What the runtime keeps. */
 struct tl_engine *tl_runtime_engine(struct tl_runtime *rt);
 struct tl_tracker *tl_runtime_tracker(struct tl_runtime *rt);

@@ -95,6 +95,7 @@ struct tl_runtime {
 	bool r_started;
 	uint64_t r_base_rec, r_base_real;
 	uint64_t r_next; /* the next recorded step's time, valid while !r_end */
+	uint64_t r_now;  /* the time of the step played last */
 	bool r_end;      /* no step left (the end, damage, or --at passed) */
 	struct tl_demo_seg *r_seg;
 	size_t n_r_seg, cap_r_seg;

@@ -90,7 +90,10 @@ struct tl_ui_input {
 	const char *host;
 	const char *const *ns_names;
 	unsigned n_ns;
-	uint64_t now;                      /* monotonic ns */
+	uint64_t now; /* monotonic ns, for animation and pacing */
+	/* The data's time, for ages and histories (a replay's recorded time);
+	 * 0: the same as now.  Read it with tl_ui_data_now(). */
+	uint64_t data_now;
 	double now_wall;                   /* for clock times */
 	bool utc;                          /* event times in UTC (tests) */
 	const struct tl_owners *owners;    /* sockets' processes, as far as known */
@@ -101,6 +104,11 @@ struct tl_ui_input {
 	const struct tl_leak_cfg *leak_cfg; /* the thresholds, for the legend (NULL: defaults) */
 	const char *caption; /* the lab's scenario, kept in view on the ladder, or NULL */
 };
+
+static inline uint64_t tl_ui_data_now(const struct tl_ui_input *in)
+{
+	return in->data_now ? in->data_now : in->now;
+}
 
 struct tl_rect {
 	int x, y, w, h;

@@ -20,4 +20,22 @@ check "it ends when the recording does" wait_for 60 test -s "$T/rc"
 check "with status 0" test "$(cat "$T/rc")" = 0
 check "and nothing on stderr" test ! -s "$T/err"
 diag "$T/err"
+
+# Ages are measured on the recording's clock: the connections of a run
+# that lasted seconds are seconds old in the table, however long ago (or
+# on whichever machine) it was recorded.  They were measured to the real
+# clock, which gave hours (this machine's uptime against the recording's).
+tm kill-server
+wait_for 30 eval '! tm has-session 2>/dev/null'
+rm -f "$T/rc"
+tmux -S "$T/sock" -f /dev/null new-session -d -s main -x 100 -y 30 \
+	"LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen $TCPLADDER --replay $fx/lab-full.tlr --speed 0.1 \
+	 2>$T/err; echo \$? >$T/rc; sleep 600"
+check "slowly: the run's ladder opens" wait_screen "A: Hello, I'm A"
+tm send-keys -t main Escape
+check "slowly: back on the table, the client's end established" wait_screen "ESTABLISHED A (client)"
+rows=$(screen | grep -E '^ [A-Z-]+ +[AB] \((client|server)\) ')
+echo "$rows" | sed 's/^/#   | /'
+check "the ages in the table are seconds, on the recording's clock" \
+	eval '[ -n "$rows" ] && ! grep -qE " ≥?[0-9]+[mhd] " <<<"$rows" && grep -qE " ≥?[0-9]+s " <<<"$rows"'
 done_testing
