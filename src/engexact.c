@@ -102,15 +102,26 @@ static void exact_apply(struct tl_engine *e, const struct tl_exact_rec *r, uint6
  * ahead of the clock they are read with. */
 void tl_eng_exact_flush(struct tl_engine *e, uint64_t now, double wall)
 {
-	size_t k = 0;
-	for (size_t i = 0; i < e->xb.n; i++) {
+	/* The flush runs before every lookup's answer is taken: with
+	 * thousands of records waiting under churn, going over them all
+	 * each time was most of the view's CPU. */
+	bool kept_wait = e->x_kept <= e->xb.n && now < e->x_kept_min;
+	size_t k = kept_wait ? e->x_kept : 0;
+	uint64_t min = kept_wait ? e->x_kept_min : UINT64_MAX;
+	for (size_t i = k; i < e->xb.n; i++) {
 		const struct tl_exact_rec *r = &e->xb.recs[i];
-		if (r->mono_ns <= now)
+		if (r->mono_ns <= now) {
 			exact_apply(e, r, now, wall);
-		else
-			e->xb.recs[k++] = *r;
+		} else {
+			min = TL_MIN(min, r->mono_ns);
+			if (k != i)
+				e->xb.recs[k] = *r;
+			k++;
+		}
 	}
 	e->xb.n = k;
+	e->x_kept = k;
+	e->x_kept_min = min;
 	if (!k && e->xb.cap > 65536) /* a burst's array is not kept */
 		tl_exact_batch_fini(&e->xb);
 }
@@ -147,6 +158,7 @@ void tl_eng_apply_sample(struct tl_engine *e, unsigned i, const struct tl_snapsh
 			e->xb.recs[k++] = *r;
 	}
 	e->xb.n = k;
+	e->x_kept = 0; /* the next flush looks at them all */
 	for (size_t j = 0; j < k; j++)
 		if (ns_of_ino(e, e->xb.recs[j].netns_ino) == (int)i) {
 			tl_eng_rec_simple(e, TL_ROP_HOLD, e->xb.recs[j].sock.cookie, 0);

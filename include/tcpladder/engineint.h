@@ -60,15 +60,20 @@ struct tl_engine {
 	/* exact mode */
 	struct tl_ebpf *x;
 	struct tl_exact_batch xb; /* records read, not yet applied */
-	uint64_t x_lost;          /* lost records already counted */
-	uint64_t x_noticed;       /* lost records already told */
-	uint64_t x_notice_at;     /* no new notice before */
-	bool x_resync;            /* a loss waits for its full dump */
-	uint64_t x_again;         /* read the ring again then (records flow), or 0 */
-	uint64_t x_resync_at;     /* not before (losses in a row cost one dump a while) */
-	char *x_reason;           /* why exact mode is off */
-	struct tl_recorder *rec;  /* --record, or NULL */
-	uint64_t rec_now;         /* the step being recorded */
+	/* Its first x_kept records were found stamped after a step's clock
+	 * by the last flush, the earliest at x_kept_min: a flush before that
+	 * time need only look at the records read since. */
+	size_t x_kept;
+	uint64_t x_kept_min;
+	uint64_t x_lost;         /* lost records already counted */
+	uint64_t x_noticed;      /* lost records already told */
+	uint64_t x_notice_at;    /* no new notice before */
+	bool x_resync;           /* a loss waits for its full dump */
+	uint64_t x_again;        /* read the ring again then (records flow), or 0 */
+	uint64_t x_resync_at;    /* not before (losses in a row cost one dump a while) */
+	char *x_reason;          /* why exact mode is off */
+	struct tl_recorder *rec; /* --record, or NULL */
+	uint64_t rec_now;        /* the step being recorded */
 };
 
 /* engine.c */
