@@ -42,6 +42,23 @@ static int ns_of_ino(const struct tl_engine *e, uint32_t ino)
 	return -1;
 }
 
+/* The count of a socket's records in xb goes up as they are read and
+ * down as they are applied. */
+static void wait_count(struct tl_engine *e, uint64_t cookie, int by)
+{
+	uint32_t n = 0;
+	uint64_t key = cookie + 1; /* a map's key is never 0 */
+	if (!key)
+		return;
+	tl_map_get(&e->x_wait, key, &n);
+	if (by > 0)
+		tl_map_put(&e->x_wait, key, n + 1);
+	else if (n > 1)
+		tl_map_put(&e->x_wait, key, n - 1);
+	else
+		tl_map_del(&e->x_wait, key);
+}
+
 /* Take what the ring holds into the batch; a loss asks for a full dump
  * (reported once per dump it costs). */
 static void exact_read(struct tl_engine *e, uint64_t now)
@@ -49,7 +66,10 @@ static void exact_read(struct tl_engine *e, uint64_t now)
 	/* Records waiting for their turn are bounded: past that the ring
 	 * is left to fill, and what it loses is counted and resynchronised
 	 * (a starved process once held millions, gigabytes). */
+	size_t had = e->xb.n;
 	int r = e->xb.n < EXACT_BATCH_MAX ? tl_ebpf_read(e->x, &e->xb) : 0;
+	for (size_t i = had; i < e->xb.n; i++)
+		wait_count(e, e->xb.recs[i].sock.cookie, 1);
 	if (r < 0)
 		tl_eng_notice(e, tl_asprintf("reading exact-mode records: %s", strerror(-r)));
 	/* Found records: come back for those that woke nobody.  Stop only
@@ -77,9 +97,12 @@ static void exact_read(struct tl_engine *e, uint64_t now)
 	}
 }
 
+/* r leaves xb: told to the tracker, unless its namespace went or FILTER
+ * does not want it. */
 static void exact_apply(struct tl_engine *e, const struct tl_exact_rec *r, uint64_t now,
 			double wall)
 {
+	wait_count(e, r->sock.cookie, -1);
 	int ns = ns_of_ino(e, r->netns_ino);
 	if (ns < 0)
 		return;
@@ -173,10 +196,14 @@ void tl_eng_apply_sample(struct tl_engine *e, unsigned i, const struct tl_snapsh
 /* Whether a record of this socket was read and waits for its turn. */
 bool tl_eng_exact_waiting(const struct tl_engine *e, uint64_t cookie)
 {
-	for (size_t i = 0; e->x && i < e->xb.n; i++)
-		if (e->xb.recs[i].sock.cookie == cookie)
-			return true;
-	return false;
+	uint32_t n;
+	if (!e->x)
+		return false;
+	if (cookie + 1 == 0) /* not in the map: look */
+		for (size_t i = 0; i < e->xb.n; i++)
+			if (e->xb.recs[i].sock.cookie == cookie)
+				return true;
+	return tl_map_get(&e->x_wait, cookie + 1, &n);
 }
 
 /* The same after the ring is read again. */

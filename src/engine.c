@@ -165,6 +165,7 @@ void tl_engine_free(struct tl_engine *e)
 	tl_tracker_free(e->tracker);
 	tl_ebpf_free(e->x);
 	tl_exact_batch_fini(&e->xb);
+	tl_map_fini(&e->x_wait);
 	free(e->x_reason);
 	free(e->ns);
 	free(e->notice);

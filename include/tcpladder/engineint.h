@@ -13,6 +13,7 @@
 
 #include "tcpladder/engine.h"
 #include "tcpladder/exact.h"
+#include "tcpladder/map.h"
 #include "tcpladder/snapshot.h"
 #include "tcpladder/stats.h"
 #include "tcpladder/tracker.h"
@@ -65,6 +66,9 @@ struct tl_engine {
 	 * time need only look at the records read since. */
 	size_t x_kept;
 	uint64_t x_kept_min;
+	/* How many of xb's records each socket has (keyed by cookie + 1):
+	 * asked for every lookup's answer and every destroy event. */
+	struct tl_map x_wait;
 	uint64_t x_lost;         /* lost records already counted */
 	uint64_t x_noticed;      /* lost records already told */
 	uint64_t x_notice_at;    /* no new notice before */
