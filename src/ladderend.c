@@ -333,13 +333,12 @@ struct ctl {
 	int fin_in;  /* the peer's FIN in bytes_received */
 };
 
-static void ctl_of(const struct tl_ladderend_tr *t, bool active, struct ctl *c)
+static void ctl_of(int st, const struct tl_ladderend_tr *close, bool active, struct ctl *c)
 {
-	int st = t->info.state ? t->info.state : t->to;
 	if (st == TL_TCP_CLOSE) {
-		st = t->from;
-		if (t->to == TL_TCP_TIME_WAIT ||
-		    (t->seg != TL_SEG_RST && (st == TL_TCP_LAST_ACK || st == TL_TCP_CLOSING)))
+		st = close->from;
+		if (close->to == TL_TCP_TIME_WAIT ||
+		    (close->seg != TL_SEG_RST && (st == TL_TCP_LAST_ACK || st == TL_TCP_CLOSING)))
 			st = TL_TCP_TIME_WAIT; /* both FINs acknowledged */
 	}
 	c->syn = active && st != TL_TCP_SYN_SENT && st != TL_TCP_SYN_RECV && st != TL_TCP_CLOSE &&
@@ -347,6 +346,37 @@ static void ctl_of(const struct tl_ladderend_tr *t, bool active, struct ctl *c)
 	c->fin_out = st == TL_TCP_FIN_WAIT2 || st == TL_TCP_TIME_WAIT;
 	c->fin_in = st == TL_TCP_CLOSE_WAIT || st == TL_TCP_LAST_ACK || st == TL_TCP_CLOSING ||
 		    st == TL_TCP_TIME_WAIT;
+}
+
+/* Where transition i's record was read, by its own state: in the state
+ * the change left (exact mode's events carry the last sample's record),
+ * before it; in a state a change entered (a sample that saw it, maybe
+ * after inferred steps), after that change; a close's record (CLOSE), at
+ * the end's last change.  Returns the transition the data it counted
+ * goes before; *t: read at or before, *read: after. */
+static size_t rec_place(const struct tl_ladderend *s, size_t i, size_t last, uint64_t *t,
+			uint64_t *read)
+{
+	const struct tl_ladderend_tr *tr = s->tr;
+	int st = tr[i].info.state;
+	if (st == TL_TCP_CLOSE) {
+		*t = *read = tr[last].t;
+		return last;
+	}
+	if (st && st != tr[i].from)
+		for (size_t j = i; j < s->ntr; j++)
+			if (!tr[j].retrans && tr[j].to == st) {
+				*t = *read = tr[j].t;
+				return j + 1;
+			}
+	*t = tr[i].t;
+	*read = 0;
+	for (size_t j = i; j-- > 0;)
+		if (!tr[j].retrans) {
+			*read = tr[j].t;
+			break;
+		}
+	return i;
 }
 
 /* One record's counters as payload, and where it was read. */
@@ -393,10 +423,12 @@ void tl_ladderend_count(struct tl_ladderend *s)
 
 	s->ndata = 0;
 	s->counted[0] = s->counted[1] = false;
+	size_t last = 0;
 	for (size_t i = 0; i < s->ntr; i++) {
 		const struct tl_ladderend_tr *t = &s->tr[i];
 		if (t->retrans)
 			continue;
+		last = i;
 		if (t->seg == TL_SEG_RST) {
 			cap[0] = TL_MIN(cap[0], i);
 			cap[1] = TL_MIN(cap[1], i);
@@ -425,21 +457,16 @@ void tl_ladderend_count(struct tl_ladderend *s)
 			const struct tl_tcpinfo *in = &t->info;
 			struct ctl c;
 			need &= in->have;
-			ctl_of(t, active, &c);
+			ctl_of(in->state ? in->state : t->to, &s->tr[last], active, &c);
 			cur.v[0] = (int64_t)in->bytes_acked - c.syn - c.fin_out;
 			cur.v[1] = (int64_t)in->bytes_received - c.fin_in;
 			cur.segs[0] = (int64_t)in->segs_out - c.syn;
 			cur.segs[1] = (int64_t)in->segs_in - c.syn;
-			/* a record of the state the change entered was read by
-			 * the sample that saw it; else before the change */
-			bool after_change = in->state == t->to;
-			cur.pos = after_change ? i + 1 : i;
-			cur.t = t->t;
-			cur.read = after_change ? t->t : i > 0 && t->from ? s->tr[i - 1].t : 0;
+			cur.pos = rec_place(s, i, last, &cur.t, &cur.read);
 		}
 		if (have)
 			for (int d = 0; d < 2; d++) {
-				size_t at = TL_MIN(cur.pos, cap[d]);
+				size_t at = TL_MIN(TL_MAX(cur.pos, prev.pos), cap[d]);
 				uint64_t tt = at < s->ntr ? TL_MIN(cur.t, s->tr[at].t) : cur.t;
 				data_put(s, d, at, cur.v[d] - prev.v[d], cur.segs[d] - prev.segs[d],
 					 tt, prev.read);

@@ -839,6 +839,29 @@ static void test_half_close(void)
 	tl_ladder_free(l);
 }
 
+/* A connection shorter than a sample: its steps inferred at the close,
+ * each with the close's record (state CLOSE: A's SYN and both FINs in
+ * its counters).  The data is payload only, each way before its FIN. */
+static void test_short_life(void)
+{
+	struct script sc;
+	struct tl_ladder *l = tl_ladder_new();
+	sc.n = 0;
+	E(&sc, 0, 0, TL_TCP_SYN_SENT, false, 0);
+	rec(E(&sc, 0, TL_TCP_SYN_SENT, TL_TCP_ESTABLISHED, true, 100), TL_TCP_CLOSE, 8, 10, 6, 5);
+	rec(E(&sc, 0, TL_TCP_ESTABLISHED, TL_TCP_FIN_WAIT1, true, 100), TL_TCP_CLOSE, 8, 10, 6, 5);
+	rec(E(&sc, 0, TL_TCP_FIN_WAIT1, TL_TCP_FIN_WAIT2, true, 100), TL_TCP_CLOSE, 8, 10, 6, 5);
+	rec(E(&sc, 0, TL_TCP_FIN_WAIT2, TL_TCP_TIME_WAIT, false, 100), TL_TCP_CLOSE, 8, 10, 6, 5);
+	tl_ladder_build_events(l, sc.ev, sc.n, A_ID, 0);
+	const char *got = steps(l, "en");
+	const char *out = strstr(got, ", 6 B A>B\n"), *in = strstr(got, ", 9 B B>A\n");
+	const char *fin_a = strstr(got, "FIN A>B"), *fin_b = strstr(got, "FIN B>A");
+	if (!ok(out && in && fin_a && fin_b && out < fin_a && in < fin_b,
+		"a short life: 6 B out before A's FIN, 9 B in before B's (not 8 and 10)"))
+		printf("#   got:\n%s", got);
+	tl_ladder_free(l);
+}
+
 /* A alone, in SYN-SENT: its SYN may still be on the link, so B is not
  * drawn receiving it, nor answering. */
 static void test_syn_in_flight(void)
@@ -1056,6 +1079,7 @@ int main(void)
 	test_link();
 	test_link_rst();
 	test_half_close();
+	test_short_life();
 	test_retransmit();
 	test_from_tracker();
 	tl_ladder_free(NULL);
