@@ -437,33 +437,31 @@ void tl_ladderend_count(struct tl_ladderend *s)
 			    TL_MIN(cap[t->dir == TL_DIR_OUT ? 0 : 1], i);
 		}
 	}
+	if (s->ntr && !s->tr[0].retrans && s->tr[0].from == 0) {
+		/* A socket's counters start at zero, at its open (an accepted
+		 * socket has counted the SYN and the handshake's ACK in). */
+		prev.segs[0] = active ? 1 : 0;
+		prev.segs[1] = active ? 0 : 2;
+		prev.pos = 1;
+		prev.read = s->tr[0].after;
+		prev.t = s->tr[0].t;
+		have = true;
+		points++;
+	}
 	for (size_t i = 0; i < s->ntr; i++) {
 		const struct tl_ladderend_tr *t = &s->tr[i];
-		if (t->retrans)
+		const struct tl_tcpinfo *in = &t->info;
+		struct ctl c;
+		if (t->retrans || !t->has_info)
 			continue;
 		memset(&cur, 0, sizeof(cur));
-		if (!t->has_info) {
-			/* A socket's counters start at zero: an open seen
-			 * without a record is one (an accepted socket has
-			 * counted the SYN and the handshake's ACK in). */
-			if (i != 0 || t->from != 0 || have)
-				continue;
-			cur.segs[0] = active ? 1 : 0;
-			cur.segs[1] = active ? 0 : 2;
-			cur.pos = i + 1;
-			cur.read = t->after;
-			cur.t = t->t;
-		} else {
-			const struct tl_tcpinfo *in = &t->info;
-			struct ctl c;
-			need &= in->have;
-			ctl_of(in->state ? in->state : t->to, &s->tr[last], active, &c);
-			cur.v[0] = (int64_t)in->bytes_acked - c.syn - c.fin_out;
-			cur.v[1] = (int64_t)in->bytes_received - c.fin_in;
-			cur.segs[0] = (int64_t)in->segs_out - c.syn;
-			cur.segs[1] = (int64_t)in->segs_in - c.syn;
-			cur.pos = rec_place(s, i, last, &cur.t, &cur.read);
-		}
+		need &= in->have;
+		ctl_of(in->state ? in->state : t->to, &s->tr[last], active, &c);
+		cur.v[0] = (int64_t)in->bytes_acked - c.syn - c.fin_out;
+		cur.v[1] = (int64_t)in->bytes_received - c.fin_in;
+		cur.segs[0] = (int64_t)in->segs_out - c.syn;
+		cur.segs[1] = (int64_t)in->segs_in - c.syn;
+		cur.pos = rec_place(s, i, last, &cur.t, &cur.read);
 		if (have)
 			for (int d = 0; d < 2; d++) {
 				size_t at = TL_MIN(TL_MAX(cur.pos, prev.pos), cap[d]);

@@ -859,6 +859,20 @@ static void test_short_life(void)
 	if (!ok(out && in && fin_a && fin_b && out < fin_a && in < fin_b,
 		"a short life: 6 B out before A's FIN, 9 B in before B's (not 8 and 10)"))
 		printf("#   got:\n%s", got);
+
+	/* B's first sample saw it ESTABLISHED (its SYN-RECV inferred), its
+	 * record already counting A's 6 B: counted from the open's zero */
+	sc.n = 0;
+	rec(E(&sc, 1, 0, TL_TCP_SYN_RECV, true, 400), TL_TCP_ESTABLISHED, 0, 6, 1, 3);
+	rec(E(&sc, 1, TL_TCP_SYN_RECV, TL_TCP_ESTABLISHED, false, 400), TL_TCP_ESTABLISHED, 0, 6, 1,
+	    3);
+	rec(E(&sc, 1, TL_TCP_ESTABLISHED, TL_TCP_CLOSE_WAIT, false, 900), TL_TCP_CLOSE_WAIT, 0, 7,
+	    2, 4);
+	tl_ladder_build_events(l, sc.ev, sc.n, B_ID, 0);
+	got = steps(l, "en");
+	if (!ok(strstr(got, "data 1 seg, 6 B A>B\nFIN A>B") != NULL,
+		"data before the first sample: counted from the open"))
+		printf("#   got:\n%s", got);
 	tl_ladder_free(l);
 }
 
