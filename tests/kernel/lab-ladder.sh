@@ -115,6 +115,31 @@ for mode in exact polling; do
 	done
 done
 
+# ... and the view's ladder of the lab (tmux) draws B's data there too.
+# half_view: the screen shows A's FIN-WAIT-2, then a data arrow from B,
+# then B's FIN.
+half_view() {
+	tm capture-pane -p -t main >"$T/view.txt" 2>/dev/null &&
+		awk '/FIN-WAIT-2/ && !w { w = NR } w && /◀/ && prev ~ /data [0-9]+ segs?, [0-9]+ B/ { d = NR }
+			/Then I.m done too/ && d { f = 1 } { prev = $0 } END { exit !f }' "$T/view.txt"
+}
+if command -v tmux >/dev/null || [ "${CI:-}" = true ]; then
+	TM=(-L lab-ladder-$$)
+	printf '%s\n' "exec unshare -n sh -c 'sysctl -qw net.ipv4.tcp_child_ehash_entries=1024 2>/dev/null
+		exec \"\$@\"' sh \"$TCPLADDER\" --no-owners --demo=half-close" >"$T/view.sh"
+	tm -f /dev/null new-session -d -s main -x 130 -y 40 "LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen bash $T/view.sh"
+	if wait_for 300 half_view; then
+		ok "half-close view: B's data arrow between A's FIN-WAIT-2 and B's FIN"
+	else
+		not_ok "half-close view: B's data arrow between A's FIN-WAIT-2 and B's FIN"
+		sed 's/^/#   /' "$T/view.txt"
+	fi
+	tm send-keys -t main q
+	tm kill-server 2>/dev/null
+elif [ "${CI:-}" = true ]; then
+	not_ok "half-close view: tmux is missing (CI=true: not skipping)"
+fi
+
 # step mode: a space a second releases one held segment; the held ones
 # are drawn as held (or, held too long, as sent again).
 mkfifo "$T/keys"
