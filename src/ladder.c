@@ -35,6 +35,7 @@ void tl_ladder_free(struct tl_ladder *l)
 	for (int i = 0; i < 2; i++) {
 		free(l->s[i].tr);
 		free(l->s[i].act);
+		free(l->s[i].data);
 	}
 	free(l->st);
 	free(l->hint);
@@ -45,7 +46,8 @@ static void reset(struct tl_ladder *l)
 {
 	for (int i = 0; i < 2; i++) {
 		struct tl_ladderend *s = &l->s[i];
-		s->ntr = s->nact = 0;
+		s->ntr = s->nact = s->ndata = 0;
+		s->counted[0] = s->counted[1] = false;
 		s->known = s->have_sock = s->seen = false;
 		s->gap_n = 0;
 		s->role = i == 0 ? TL_ROLE_ACTIVE : TL_ROLE_PASSIVE;
@@ -169,6 +171,13 @@ static void apply(struct tl_ladder *l, int x, const struct tl_ladderend_act *a, 
 	last_row[x] = target;
 }
 
+/* When an action may have happened: a data row's counters give a window,
+ * and the data may have crossed as early as its start. */
+static uint64_t act_key(const struct tl_ladderend_act *a)
+{
+	return a->seg == SEG_DATA && a->after ? a->after : a->t;
+}
+
 static void merge(struct tl_ladder *l)
 {
 	size_t cur[2] = {0, 0};
@@ -196,7 +205,7 @@ static void merge(struct tl_ladder *l)
 			}
 			if (pick_land)
 				continue;
-			if (pick < 0 || a->t < l->s[pick].act[cur[pick]].t)
+			if (pick < 0 || act_key(a) < act_key(&l->s[pick].act[cur[pick]]))
 				pick = x;
 		}
 		if (pick < 0) {
@@ -320,10 +329,14 @@ void tl_lad_finish(struct tl_ladder *l)
 			s->after_ns = latest_after;
 		if (s->after_ns > s->mono_ns)
 			s->after_ns = s->mono_ns;
-		latest = s->mono_ns;
-		latest_wall = s->wall;
-		if (s->after_ns)
-			latest_after = s->after_ns;
+		/* A data row's window is its counters' own, wider than the
+		 * rows around it: it causes nothing, so it moves no row below. */
+		if (s->kind != TL_LADDER_DATA) {
+			latest = s->mono_ns;
+			latest_wall = s->wall;
+			if (s->after_ns)
+				latest_after = s->after_ns;
+		}
 		for (int x = 0; x < 2; x++) {
 			struct tl_ladder_side *sd = &s->side[x];
 			sd->before = st[x];
@@ -377,24 +390,15 @@ void tl_lad_build(struct tl_ladder *l, const struct tl_event *ev, size_t n, uint
 	l->s[0].role = TL_ROLE_ACTIVE;
 	l->s[1].role = TL_ROLE_PASSIVE;
 
-	struct tl_ladderend_flow f[2];
-	uint64_t bytes[2] = {0, 0};
-	uint32_t segs[2] = {0, 0};
+	/* Each way's data as one end counted it: the sender's count, else the
+	 * receiver's (a derived end's is the watched end's, mirrored). */
 	for (int x = 0; x < 2; x++)
-		tl_ladderend_flow(&l->s[x], &f[x]);
+		tl_ladderend_count(&l->s[x]);
 	for (int x = 0; x < 2; x++) {
-		/* x's sending: its own count, else what the other received */
-		if (f[x].ok) {
-			bytes[x] = f[x].out_bytes;
-			segs[x] = f[x].out_segs;
-		} else if (f[!x].ok) {
-			bytes[x] = f[!x].in_bytes;
-			segs[x] = f[!x].in_segs;
-		}
-	}
-	for (int x = 0; x < 2; x++)
+		bool use[2] = {l->s[x].counted[0], l->s[x].counted[1] && !l->s[!x].counted[0]};
 		if (l->s[x].known)
-			tl_ladderend_actions(&l->s[x], &f[x], bytes, segs, x);
+			tl_ladderend_actions(&l->s[x], use);
+	}
 	if (l->s[0].known != l->s[1].known) {
 		int k = l->s[0].known ? 0 : 1;
 		tl_ladderend_derive(&l->s[!k], &l->s[k]);

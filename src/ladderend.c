@@ -215,6 +215,7 @@ void tl_ladderend_derive(struct tl_ladderend *d, const struct tl_ladderend *k)
 		case ACT_SEND:
 			if (a->seg == SEG_DATA) {
 				data_add(d, ACT_RECV, a->t, a->wall, a->bytes, a->segs);
+				d->act[d->nact - 1].after = a->after;
 				break;
 			}
 			if (resent_later(k, i))
@@ -234,6 +235,7 @@ void tl_ladderend_derive(struct tl_ladderend *d, const struct tl_ladderend *k)
 		case ACT_RECV:
 			if (a->seg == SEG_DATA) {
 				data_add(d, ACT_SEND, a->t, a->wall, a->bytes, a->segs);
+				d->act[d->nact - 1].after = a->after;
 				break;
 			}
 			if (pending[a->seg] > 0) {
@@ -314,66 +316,194 @@ void tl_ladderend_from_events(struct tl_ladderend *s, const struct tl_event *con
 	s->known = true;
 }
 
-void tl_ladderend_flow(const struct tl_ladderend *s, struct tl_ladderend_flow *f)
+/* What a tcp_info record's byte counters hold besides payload.  The
+ * kernel's bytes_acked is the sum of snd_una's advances (RFC 4898
+ * tcpEStatsAppHCThruOctetsAcked, tcp_snd_una_update): the active opener's
+ * SYN once the SYN+ACK acknowledged it (an accepted socket starts with
+ * snd_una past its SYN+ACK, tcp_create_openreq_child), and the end's own
+ * FIN once acknowledged.  bytes_received is rcv_nxt's advance
+ * (tcp_rcv_nxt_update): never the peer's SYN (both ends set rcv_nxt past
+ * it directly), the peer's FIN once it arrived in order.  How far the
+ * handshake and the close had got is the record's own state (tcpi_state:
+ * a record may be older than the change it rides on); a close's record
+ * says CLOSE, and the change it ends says how it got there. */
+struct ctl {
+	int syn;     /* the SYN in bytes_acked (and its handshake's segments) */
+	int fin_out; /* the end's FIN in bytes_acked */
+	int fin_in;  /* the peer's FIN in bytes_received */
+};
+
+static void ctl_of(int st, const struct tl_ladderend_tr *close, bool active, struct ctl *c)
 {
-	int enter = -1;
-	memset(f, 0, sizeof(*f));
-	f->leave = -1;
-	for (size_t i = 0; i < s->ntr; i++) {
-		if (s->tr[i].retrans)
-			continue;
-		if (s->tr[i].to == TL_TCP_ESTABLISHED && enter < 0)
-			enter = (int)i;
-		else if (s->tr[i].from == TL_TCP_ESTABLISHED && enter >= 0 && f->leave < 0)
-			f->leave = (int)i;
+	if (st == TL_TCP_CLOSE) {
+		st = close->from;
+		if (close->to == TL_TCP_TIME_WAIT ||
+		    (close->seg != TL_SEG_RST && (st == TL_TCP_LAST_ACK || st == TL_TCP_CLOSING)))
+			st = TL_TCP_TIME_WAIT; /* both FINs acknowledged */
 	}
-	if (enter < 0 || f->leave < 0)
-		return;
-	const struct tl_ladderend_tr *a = &s->tr[enter], *b = &s->tr[f->leave];
-	f->since = a->t;
-	f->since_wall = a->wall;
-	if (!a->has_info || !b->has_info)
-		return;
-	const struct tl_tcpinfo *x = &a->info, *y = &b->info;
-	f->ok = true;
-	if ((y->have & TL_INFO_BYTES_ACKED) && y->bytes_acked > x->bytes_acked)
-		f->out_bytes = y->bytes_acked - x->bytes_acked;
-	if ((y->have & TL_INFO_BYTES_RECEIVED) && y->bytes_received > x->bytes_received)
-		f->in_bytes = y->bytes_received - x->bytes_received;
-	if (y->have & TL_INFO_SEGS) {
-		f->out_segs = y->segs_out > x->segs_out ? y->segs_out - x->segs_out : 0;
-		f->in_segs = y->segs_in > x->segs_in ? y->segs_in - x->segs_in : 0;
-	}
-	/* A FIN takes one sequence number, which the byte counters include
-	 * once it is acknowledged (ours) or received (the peer's): it is not
-	 * data.  tcpi_state of the later record says how far the close got. */
-	int st = y->state;
-	if (f->out_bytes && (st == TL_TCP_FIN_WAIT2 || st == TL_TCP_TIME_WAIT ||
-			     st == TL_TCP_CLOSING || st == TL_TCP_CLOSE))
-		f->out_bytes--;
-	if (f->in_bytes && (st == TL_TCP_CLOSE_WAIT || st == TL_TCP_LAST_ACK ||
-			    st == TL_TCP_TIME_WAIT || st == TL_TCP_CLOSING || st == TL_TCP_CLOSE))
-		f->in_bytes--;
+	c->syn = active && st != TL_TCP_SYN_SENT && st != TL_TCP_SYN_RECV && st != TL_TCP_CLOSE &&
+		 st != TL_TCP_LISTEN && st != 0;
+	c->fin_out = st == TL_TCP_FIN_WAIT2 || st == TL_TCP_TIME_WAIT;
+	c->fin_in = st == TL_TCP_CLOSE_WAIT || st == TL_TCP_LAST_ACK || st == TL_TCP_CLOSING ||
+		    st == TL_TCP_TIME_WAIT;
 }
 
-void tl_ladderend_actions(struct tl_ladderend *s, const struct tl_ladderend_flow *f,
-			  const uint64_t bytes[2], const uint32_t segs[2], int me)
+/* Where transition i's record was read, by its own state: in the state
+ * the change left (exact mode's events carry the last sample's record),
+ * before it; in a state a change entered (a sample that saw it, maybe
+ * after inferred steps), after that change; a close's record (CLOSE), at
+ * the end's last change.  Returns the transition the data it counted
+ * goes before; *t: read at or before, *read: after. */
+static size_t rec_place(const struct tl_ladderend *s, size_t i, size_t last, uint64_t *t,
+			uint64_t *read)
+{
+	const struct tl_ladderend_tr *tr = s->tr;
+	int st = tr[i].info.state;
+	if (st == TL_TCP_CLOSE) {
+		*t = *read = tr[last].t;
+		return last;
+	}
+	if (st && st != tr[i].from)
+		for (size_t j = i; j < s->ntr; j++)
+			if (!tr[j].retrans && tr[j].to == st) {
+				*t = *read = tr[j].t;
+				return j + 1;
+			}
+	*t = tr[i].t;
+	*read = 0;
+	for (size_t j = i; j-- > 0;)
+		if (!tr[j].retrans) {
+			*read = tr[j].t;
+			break;
+		}
+	return i;
+}
+
+/* One record's counters as payload, and where it was read. */
+struct point {
+	int64_t v[2]; /* bytes sent (and acknowledged), received */
+	int64_t segs[2];
+	size_t pos;    /* data counted up to it goes before transition pos */
+	uint64_t read; /* it was read after this time (0: unknown) */
+	uint64_t t;    /* ... and at or before this one */
+};
+
+static void data_put(struct tl_ladderend *s, int dir, size_t at, int64_t bytes, int64_t segs,
+		     uint64_t t, uint64_t after)
+{
+	if (bytes <= 0)
+		return;
+	if (s->ndata == s->cap_data) {
+		s->cap_data = s->cap_data ? s->cap_data * 2 : 8;
+		s->data = tl_reallocarray(s->data, s->cap_data, sizeof(*s->data));
+	}
+	struct tl_ladderend_data *d = &s->data[s->ndata++];
+	memset(d, 0, sizeof(*d));
+	d->dir = (uint8_t)dir;
+	d->at = at;
+	d->bytes = (uint64_t)bytes;
+	d->segs = segs > 0 ? (uint32_t)segs : 1;
+	d->t = t;
+	d->after = after < t ? after : 0;
+	d->wall = 0;
+	for (size_t i = 0; i < s->ntr; i++)
+		if (s->tr[i].t <= t)
+			d->wall = s->tr[i].wall + (double)(t - s->tr[i].t) / 1e9;
+}
+
+void tl_ladderend_count(struct tl_ladderend *s)
+{
+	bool active = s->role == TL_ROLE_ACTIVE;
+	size_t cap[2] = {s->ntr, s->ntr}; /* a FIN (or an RST) ends each way's data */
+	struct point prev, cur;
+	bool have = false;
+	memset(&prev, 0, sizeof(prev));
+	uint8_t need = TL_INFO_BYTES_ACKED | TL_INFO_BYTES_RECEIVED;
+	int points = 0;
+
+	s->ndata = 0;
+	s->counted[0] = s->counted[1] = false;
+	size_t last = 0;
+	for (size_t i = 0; i < s->ntr; i++) {
+		const struct tl_ladderend_tr *t = &s->tr[i];
+		if (t->retrans)
+			continue;
+		last = i;
+		if (t->seg == TL_SEG_RST) {
+			cap[0] = TL_MIN(cap[0], i);
+			cap[1] = TL_MIN(cap[1], i);
+		} else if (t->seg == TL_SEG_FIN) {
+			cap[t->dir == TL_DIR_OUT ? 0 : 1] =
+			    TL_MIN(cap[t->dir == TL_DIR_OUT ? 0 : 1], i);
+		}
+	}
+	if (s->ntr && !s->tr[0].retrans && s->tr[0].from == 0) {
+		/* A socket's counters start at zero, at its open (an accepted
+		 * socket has counted the SYN and the handshake's ACK in). */
+		prev.segs[0] = active ? 1 : 0;
+		prev.segs[1] = active ? 0 : 2;
+		prev.pos = 1;
+		prev.read = s->tr[0].after;
+		prev.t = s->tr[0].t;
+		have = true;
+		points++;
+	}
+	for (size_t i = 0; i < s->ntr; i++) {
+		const struct tl_ladderend_tr *t = &s->tr[i];
+		const struct tl_tcpinfo *in = &t->info;
+		struct ctl c;
+		if (t->retrans || !t->has_info)
+			continue;
+		memset(&cur, 0, sizeof(cur));
+		need &= in->have;
+		ctl_of(in->state ? in->state : t->to, &s->tr[last], active, &c);
+		cur.v[0] = (int64_t)in->bytes_acked - c.syn - c.fin_out;
+		cur.v[1] = (int64_t)in->bytes_received - c.fin_in;
+		cur.segs[0] = (int64_t)in->segs_out - c.syn;
+		cur.segs[1] = (int64_t)in->segs_in - c.syn;
+		cur.pos = rec_place(s, i, last, &cur.t, &cur.read);
+		if (have)
+			for (int d = 0; d < 2; d++) {
+				size_t at = TL_MIN(TL_MAX(cur.pos, prev.pos), cap[d]);
+				uint64_t tt = at < s->ntr ? TL_MIN(cur.t, s->tr[at].t) : cur.t;
+				data_put(s, d, at, cur.v[d] - prev.v[d], cur.segs[d] - prev.segs[d],
+					 tt, prev.read);
+			}
+		prev = cur;
+		have = true;
+		points++;
+	}
+	if (points >= 2) {
+		s->counted[0] = (need & TL_INFO_BYTES_ACKED) != 0;
+		s->counted[1] = (need & TL_INFO_BYTES_RECEIVED) != 0;
+	}
+	if (!s->counted[0] || !s->counted[1]) {
+		size_t k = 0;
+		for (size_t i = 0; i < s->ndata; i++)
+			if (s->counted[s->data[i].dir])
+				s->data[k++] = s->data[i];
+		s->ndata = k;
+	}
+}
+
+void tl_ladderend_actions(struct tl_ladderend *s, const bool use[2])
 {
 	if (s->seen)
 		act_add(s, ACT_SEEN, 0, -1, s->seen_t, s->seen_wall)->after = s->seen_t;
-	for (size_t i = 0; i < s->ntr; i++) {
-		if (s->gap_n && s->gap_tr == i)
+	for (size_t i = 0; i <= s->ntr; i++) {
+		if (s->gap_n && (i < s->ntr ? s->gap_tr == i : s->gap_tr >= i))
 			act_add(s, ACT_GAP, 0, -1, s->gap_t, s->gap_wall);
-		if ((int)i == f->leave) {
-			/* mine out, then theirs in; dated from the start of ESTABLISHED */
-			if (bytes[me])
-				data_add(s, ACT_SEND, f->since, f->since_wall, bytes[me], segs[me]);
-			if (bytes[!me])
-				data_add(s, ACT_RECV, f->since, f->since_wall, bytes[!me],
-					 segs[!me]);
-		}
-		tr_actions(s, (int)i);
+		/* its data before the change that followed it: sent, then received */
+		for (int dir = 0; dir < 2; dir++)
+			for (size_t k = 0; k < s->ndata && use[dir]; k++) {
+				const struct tl_ladderend_data *d = &s->data[k];
+				if (d->dir != dir || d->at != i)
+					continue;
+				data_add(s, dir ? ACT_RECV : ACT_SEND, d->t, d->wall, d->bytes,
+					 d->segs);
+				s->act[s->nact - 1].after = d->after;
+			}
+		if (i < s->ntr)
+			tr_actions(s, (int)i);
 	}
-	if (s->gap_n && s->gap_tr >= s->ntr)
-		act_add(s, ACT_GAP, 0, -1, s->gap_t, s->gap_wall);
 }

@@ -183,6 +183,38 @@ static void link_join(struct tl_ladder *l, const struct tl_link_seg *g, size_t n
 		link_mark(st, &g[pick], isn, have_isn);
 		st->resent |= again[pick];
 	}
+	/* each data row: its sender's data segments the link carried, in
+	 * order, as many as carry the row's bytes; when the link and the
+	 * counters agree, the row is drawn from the link (its segments, the
+	 * window from the first to the last), else it keeps the counters' */
+	size_t next[2] = {0, 0};
+	for (size_t i = 0; i < rows; i++) {
+		struct tl_ladder_step *st = &l->st[i];
+		if (st->kind != TL_LADDER_DATA || st->from < 0 || !st->bytes)
+			continue;
+		int x = st->from;
+		uint64_t sum = 0;
+		uint32_t segs = 0;
+		size_t first = n, last = n, j;
+		for (j = next[x]; j < n && sum < st->bytes; j++) {
+			const struct tl_link_seg *d = &g[j];
+			if (d->from != x || !d->pkt.payload || d->released || d->stale_ns ||
+			    again[j])
+				continue;
+			if (first == n)
+				first = j;
+			last = j;
+			sum += d->pkt.payload;
+			segs++;
+		}
+		if (sum != st->bytes)
+			continue;
+		next[x] = j;
+		link_mark(st, &g[first], isn, have_isn);
+		st->mono_ns = g[last].mono_ns;
+		st->wall = g[last].wall;
+		st->segs = segs;
+	}
 	/* the rest worth telling, as arrows of their own */
 	for (size_t j = 0; j < n; j++) {
 		if (used[j] || !link_worth(g, j))

@@ -314,7 +314,8 @@ void tl_narration_label(const struct tl_ladder_step *s, struct tl_buf *out)
 	case TL_LADDER_DATA:
 		tl_narration_bytes(s->bytes, b, sizeof(b));
 		if (s->segs)
-			tl_buf_printf(out, "data %u segs, %s", s->segs, b);
+			tl_buf_printf(out, "data %u seg%s, %s", s->segs, s->segs == 1 ? "" : "s",
+				      b);
 		else
 			tl_buf_printf(out, "data %s", b);
 		break;

@@ -25,7 +25,7 @@
 
 enum tl_ladder_kind {
 	TL_LADDER_ARROW, /* a segment: SYN, SYN+ACK, ACK, FIN, RST */
-	TL_LADDER_DATA,  /* data exchanged while ESTABLISHED, from tcp_info deltas */
+	TL_LADDER_DATA,  /* data, payload only, from tcp_info deltas (or the lab's link) */
 	TL_LADDER_STATE, /* a state change that sends nothing (TIME-WAIT expiry) */
 	TL_LADDER_SEEN,  /* `from` first seen in mid-life, in `state`: nothing before it is known */
 	TL_LADDER_GAP,   /* `hidden` steps of `from` not kept (steps.h) */
@@ -108,8 +108,9 @@ void tl_ladder_build(struct tl_ladder *l, const struct tl_evlog *log, uint32_t c
  * with the segment the link carried (in order, sent no later than the
  * change was seen) and takes its exact time; segments with no such arrow
  * (a lost one, a FIN sent again, a stale SYN, an ACK answering a SYN+ACK
- * or a FIN) become arrows of their own; plain ACKs and data are left to
- * the rows that sum them up. */
+ * or a FIN) become arrows of their own; plain ACKs are left out, and a
+ * data row whose bytes the link's data segments add up to takes their
+ * count and the window from the first to the last. */
 void tl_ladder_build_steps(struct tl_ladder *l, const struct tl_steps *s, uint32_t conn_a,
 			   uint32_t conn_b);
 /* Both connections' kept events, oldest first (for a replay); *n is how

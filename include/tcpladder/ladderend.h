@@ -70,16 +70,23 @@ struct tl_ladderend {
 	size_t gap_tr;
 	uint64_t gap_t;
 	double gap_wall;
+	/* its data, from its counters (tl_ladderend_count); counted[0]: it
+	 * counted its sending, [1] its receiving */
+	struct tl_ladderend_data *data;
+	size_t ndata, cap_data;
+	bool counted[2];
 };
 
-/* Data while ESTABLISHED, from the counters at entering and at leaving it. */
-struct tl_ladderend_flow {
-	bool ok;
-	uint64_t out_bytes, in_bytes;
-	uint32_t out_segs, in_segs;
-	int leave;      /* transition that leaves ESTABLISHED */
-	uint64_t since; /* when it entered ESTABLISHED */
-	double since_wall;
+/* Data an end counted between two of its tcp_info records (payload only:
+ * the SYN's and the FINs' sequence numbers taken out), to be drawn
+ * before transition `at` (ntr: after the last). */
+struct tl_ladderend_data {
+	uint8_t dir; /* 0: this end sent it, 1: it received it */
+	size_t at;
+	uint64_t bytes;
+	uint32_t segs;
+	uint64_t t, after; /* at or before t, after `after` (0: unbounded) */
+	double wall;
 };
 
 /* The end's transitions from its events (in order, all of one
@@ -87,13 +94,15 @@ struct tl_ladderend_flow {
  * (0 hidden: none).  Marks the end known. */
 void tl_ladderend_from_events(struct tl_ladderend *s, const struct tl_event *const *ev, size_t n,
 			      size_t gap_at, uint64_t hidden);
-/* The data the end exchanged while ESTABLISHED (f->ok: counted). */
-void tl_ladderend_flow(const struct tl_ladderend *s, struct tl_ladderend_flow *f);
-/* The end's actions from its transitions, with the data of both
- * directions (bytes[x], segs[x]: what end x sent) where it left
- * ESTABLISHED; me: which end s is. */
-void tl_ladderend_actions(struct tl_ladderend *s, const struct tl_ladderend_flow *f,
-			  const uint64_t bytes[2], const uint32_t segs[2], int me);
+/* The data the end sent and received, from the byte counters of the
+ * tcp_info its events carry, in any state (data flows one way after the
+ * other way's FIN), placed where each record was read: the SYN's and the
+ * FINs' sequence numbers, which the kernel counts too, are not data. */
+void tl_ladderend_count(struct tl_ladderend *s);
+/* The end's actions from its transitions, with its data: what it sent
+ * when use[0], what it received when use[1] (the other end's count of
+ * the same bytes, when it has one, is drawn instead). */
+void tl_ladderend_actions(struct tl_ladderend *s, const bool use[2]);
 /* d, the end not watched, from k's actions. */
 void tl_ladderend_derive(struct tl_ladderend *d, const struct tl_ladderend *k);
 

@@ -709,6 +709,173 @@ static void test_link(void)
 	tl_steps_free(st);
 }
 
+/* A tcp_info record read in state st (tcpi_state), as exact mode's
+ * events carry them: the last sample's record, older than the change. */
+static void rec(struct tl_event *e, int st, uint64_t acked, uint64_t rcvd, uint32_t out,
+		uint32_t in)
+{
+	info(e, acked, rcvd, out, in);
+	e->sock.info.state = (uint8_t)st;
+}
+
+/* The lab's half-close as the kernels counted it (the numbers of a run of
+ * --demo=half-close in exact mode): A sends 6 B, closes; B, in
+ * CLOSE-WAIT, sends 27 B in three segments, then its FIN.  bytes_acked
+ * counts A's SYN once the SYN+ACK came (A's record at ESTABLISHED is
+ * older, from SYN-SENT: 0; the next 7) and each FIN once acknowledged;
+ * bytes_received the peer's FIN (A's last record: 28). */
+static void half_close(struct script *sc, bool with_b)
+{
+	sc->n = 0;
+	E(sc, 0, 0, TL_TCP_SYN_SENT, false, 0);
+	if (with_b)
+		E(sc, 1, 0, TL_TCP_SYN_RECV, false, 316);
+	rec(E(sc, 0, TL_TCP_SYN_SENT, TL_TCP_ESTABLISHED, false, 601), TL_TCP_SYN_SENT, 0, 0, 1, 0);
+	if (with_b)
+		E(sc, 1, TL_TCP_SYN_RECV, TL_TCP_ESTABLISHED, false, 902);
+	rec(E(sc, 0, TL_TCP_ESTABLISHED, TL_TCP_FIN_WAIT1, false, 2402), TL_TCP_ESTABLISHED, 7, 0,
+	    3, 2);
+	if (with_b)
+		rec(E(sc, 1, TL_TCP_ESTABLISHED, TL_TCP_CLOSE_WAIT, false, 2700),
+		    TL_TCP_ESTABLISHED, 0, 6, 1, 3);
+	rec(E(sc, 0, TL_TCP_FIN_WAIT1, TL_TCP_FIN_WAIT2, false, 3044), TL_TCP_FIN_WAIT1, 7, 0, 4,
+	    2);
+	if (with_b)
+		rec(E(sc, 1, TL_TCP_CLOSE_WAIT, TL_TCP_LAST_ACK, false, 5701), TL_TCP_CLOSE_WAIT,
+		    27, 7, 5, 7);
+	rec(E(sc, 0, TL_TCP_FIN_WAIT2, TL_TCP_TIME_WAIT, false, 6001), TL_TCP_CLOSE, 8, 28, 8, 7);
+	if (with_b)
+		rec(E(sc, 1, TL_TCP_LAST_ACK, TL_TCP_CLOSE, false, 6302), TL_TCP_CLOSE, 28, 7, 6,
+		    8);
+}
+
+/* A lab segment carrying data (payload bytes). */
+static void link_data(struct tl_steps *st, int from, uint8_t flags, uint32_t seq, uint32_t ack,
+		      uint32_t payload, uint64_t ms)
+{
+	struct tl_link_seg g;
+	memset(&g, 0, sizeof(g));
+	g.mono_ns = T0 + ms * MS;
+	g.wall = 1764064800.0 + (double)ms / 1000;
+	g.from = (int8_t)from;
+	g.pkt.tcp = true;
+	g.pkt.sport = from ? 80 : 45000;
+	g.pkt.dport = from ? 45000 : 80;
+	g.pkt.flags = flags;
+	g.pkt.seq = seq;
+	g.pkt.ack = ack;
+	g.pkt.payload = payload;
+	tl_steps_link(st, &g);
+}
+
+/* Data after a FIN: B's, sent in CLOSE-WAIT, is drawn between A's
+ * FIN-WAIT-2 and B's FIN; the bytes are payload only (not A's SYN, not a
+ * FIN), in the samples' count and in the link's. */
+static void test_half_close(void)
+{
+	struct script sc;
+	struct tl_ladder *l = tl_ladder_new();
+	half_close(&sc, true);
+	tl_ladder_build_events(l, sc.ev, sc.n, A_ID, B_ID);
+	is_str(steps(l, "en"),
+	       "SYN A>B A:SYN-SENT B:SYN-RECV | A: Hello, I'm A\n"
+	       "SYN+ACK B>A A:ESTABLISHED | B: Hello A, I'm B\n"
+	       "ACK A>B B:ESTABLISHED | A: Hello B\n"
+	       "data 1 seg, 6 B A>B\n"
+	       "FIN A>B A:FIN-WAIT-1 B:CLOSE-WAIT | A: B, I'm done sending\n"
+	       "ACK B>A A:FIN-WAIT-2 | B: Oh, you're done. Got it\n"
+	       "data 4 segs, 27 B B>A\n"
+	       "FIN B>A A:TIME-WAIT B:LAST-ACK | B: Then I'm done too. Bye\n"
+	       "ACK A>B B:CLOSED | A: OK, bye\n",
+	       "half-close: A's 6 B (not 7: the SYN), B's 27 B after A's FIN");
+
+	/* A alone: B's data as A received it (not 28: B's FIN) */
+	half_close(&sc, false);
+	tl_ladder_build_events(l, sc.ev, sc.n, A_ID, 0);
+	const char *got = steps(l, "en");
+	ok(strstr(got, "data 1 seg, 6 B A>B\nFIN A>B") != NULL, "A alone: its 6 B before its FIN");
+	if (!ok(strstr(got, "FIN-WAIT-2") && strstr(got, "data 5 segs, 27 B B>A\nFIN B>A") &&
+		    strstr(got, "FIN-WAIT-2") < strstr(got, "27 B"),
+		"A alone: B's 27 B, received in FIN-WAIT-2, before B's FIN"))
+		printf("#   got:\n%s", got);
+
+	/* the lab: the link's data segments say when, and how many */
+	struct tl_steps *st = tl_steps_new(0);
+	enum { SYN = 2, ACK = 16, FIN = 1 };
+	half_close(&sc, true);
+	for (size_t i = 0; i < sc.n; i++)
+		tl_steps_add(st, &sc.ev[i]);
+	link_data(st, 0, SYN, 1000, 0, 0, 0);
+	link_data(st, 1, SYN | ACK, 5000, 1001, 0, 302);
+	link_data(st, 0, ACK, 1001, 5001, 0, 601);
+	link_data(st, 0, ACK | 8, 1001, 5001, 6, 1502);
+	link_data(st, 1, ACK, 5001, 1007, 0, 1802);
+	link_data(st, 0, FIN | ACK, 1007, 5001, 0, 2401);
+	link_data(st, 1, ACK, 5001, 1008, 0, 2745);
+	link_data(st, 1, ACK | 8, 5001, 1008, 9, 3601);
+	link_data(st, 0, ACK, 1008, 5010, 0, 3902);
+	link_data(st, 1, ACK | 8, 5010, 1008, 9, 4203);
+	link_data(st, 0, ACK, 1008, 5019, 0, 4503);
+	link_data(st, 1, ACK | 8, 5019, 1008, 9, 4805);
+	link_data(st, 0, ACK, 1008, 5028, 0, 5105);
+	link_data(st, 1, FIN | ACK, 5028, 1008, 0, 5702);
+	link_data(st, 0, ACK, 1008, 5029, 0, 6003);
+	tl_ladder_build_steps(l, st, A_ID, B_ID);
+	got = steps(l, "en");
+	if (!ok(strstr(got, "ACK A>B B:ESTABLISHED | A: Hello B\ndata 1 seg, 6 B A>B\nFIN A>B") &&
+		    strstr(got, "A:FIN-WAIT-2 | B: Oh, you're done. Got it\n"
+				"data 3 segs, 27 B B>A\nFIN B>A"),
+		"the lab: the data as the link carried it (B's 27 B in 3 segments)"))
+		printf("#   got:\n%s", got);
+	const struct tl_ladder_step *d = NULL;
+	for (size_t i = 0; i < tl_ladder_steps(l); i++)
+		if (tl_ladder_step(l, i)->kind == TL_LADDER_DATA && tl_ladder_step(l, i)->from == 1)
+			d = tl_ladder_step(l, i);
+	ok(d && d->bytes == 27 && d->segs == 3 && d->after_ns == T0 + 3601 * MS &&
+	       d->mono_ns == T0 + 4805 * MS,
+	   "B's data between its first and last segment on the link");
+	ok(d && d->has_seq && d->seq == 1 && d->ack == 8, "from B's sequence number 1");
+	tl_steps_free(st);
+	tl_ladder_free(l);
+}
+
+/* A connection shorter than a sample: its steps inferred at the close,
+ * each with the close's record (state CLOSE: A's SYN and both FINs in
+ * its counters).  The data is payload only, each way before its FIN. */
+static void test_short_life(void)
+{
+	struct script sc;
+	struct tl_ladder *l = tl_ladder_new();
+	sc.n = 0;
+	E(&sc, 0, 0, TL_TCP_SYN_SENT, false, 0);
+	rec(E(&sc, 0, TL_TCP_SYN_SENT, TL_TCP_ESTABLISHED, true, 100), TL_TCP_CLOSE, 8, 10, 6, 5);
+	rec(E(&sc, 0, TL_TCP_ESTABLISHED, TL_TCP_FIN_WAIT1, true, 100), TL_TCP_CLOSE, 8, 10, 6, 5);
+	rec(E(&sc, 0, TL_TCP_FIN_WAIT1, TL_TCP_FIN_WAIT2, true, 100), TL_TCP_CLOSE, 8, 10, 6, 5);
+	rec(E(&sc, 0, TL_TCP_FIN_WAIT2, TL_TCP_TIME_WAIT, false, 100), TL_TCP_CLOSE, 8, 10, 6, 5);
+	tl_ladder_build_events(l, sc.ev, sc.n, A_ID, 0);
+	const char *got = steps(l, "en");
+	const char *out = strstr(got, ", 6 B A>B\n"), *in = strstr(got, ", 9 B B>A\n");
+	const char *fin_a = strstr(got, "FIN A>B"), *fin_b = strstr(got, "FIN B>A");
+	if (!ok(out && in && fin_a && fin_b && out < fin_a && in < fin_b,
+		"a short life: 6 B out before A's FIN, 9 B in before B's (not 8 and 10)"))
+		printf("#   got:\n%s", got);
+
+	/* B's first sample saw it ESTABLISHED (its SYN-RECV inferred), its
+	 * record already counting A's 6 B: counted from the open's zero */
+	sc.n = 0;
+	rec(E(&sc, 1, 0, TL_TCP_SYN_RECV, true, 400), TL_TCP_ESTABLISHED, 0, 6, 1, 3);
+	rec(E(&sc, 1, TL_TCP_SYN_RECV, TL_TCP_ESTABLISHED, false, 400), TL_TCP_ESTABLISHED, 0, 6, 1,
+	    3);
+	rec(E(&sc, 1, TL_TCP_ESTABLISHED, TL_TCP_CLOSE_WAIT, false, 900), TL_TCP_CLOSE_WAIT, 0, 7,
+	    2, 4);
+	tl_ladder_build_events(l, sc.ev, sc.n, B_ID, 0);
+	got = steps(l, "en");
+	if (!ok(strstr(got, "data 1 seg, 6 B A>B\nFIN A>B") != NULL,
+		"data before the first sample: counted from the open"))
+		printf("#   got:\n%s", got);
+	tl_ladder_free(l);
+}
+
 /* A alone, in SYN-SENT: its SYN may still be on the link, so B is not
  * drawn receiving it, nor answering. */
 static void test_syn_in_flight(void)
@@ -925,6 +1092,8 @@ int main(void)
 	test_windows();
 	test_link();
 	test_link_rst();
+	test_half_close();
+	test_short_life();
 	test_retransmit();
 	test_from_tracker();
 	tl_ladder_free(NULL);
