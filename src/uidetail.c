@@ -107,7 +107,7 @@ static void tick_ladder(struct tl_ui *ui, const struct tl_ui_input *in, const st
 }
 
 static void draw_ladder(struct tl_canvas *c, const struct tl_ui *ui, const struct tl_ui_input *in,
-			int y, int w)
+			int y, int h, int w)
 {
 	size_t steps = ui->ladder ? tl_ladder_steps(ui->ladder) : 0;
 	if (!steps) {
@@ -120,15 +120,15 @@ static void draw_ladder(struct tl_canvas *c, const struct tl_ui *ui, const struc
 		return;
 	}
 	struct tl_ladder_view v = ladder_view(ui, in, steps);
-	tl_ladder_draw(ui->ladder, c, 0, y, w, c->h - 1 - y, &v);
+	tl_ladder_draw(ui->ladder, c, 0, y, w, h, &v);
 }
 
 /* The lab scenario's caption and explanation in place of the ladder (an
  * ASCII canvas shows English, as the ladder does). */
-static void draw_lesson(struct tl_canvas *c, const struct tl_ui *ui, int y, int w)
+static void draw_lesson(struct tl_canvas *c, const struct tl_ui *ui, int y, int rows, int w)
 {
 	const char *lang = c->g->ascii ? "en" : ui->lang;
-	int h = c->h - 1;
+	int h = y + rows;
 	tl_canvas_fill(c, 0, y, w, h - y, ' ', TL_ST_NORMAL);
 	y += tl_canvas_wrap(c, 1, y + 1, w - 2, h - y - 1, TL_ST_TITLE,
 			    tl_scenario_caption(ui->lab_scenario, lang)) +
@@ -221,6 +221,79 @@ static bool lesson_shown(const struct tl_ui *ui)
 	return tl_scenario_name(ui->lab_scenario) != NULL && ui->lab_lesson;
 }
 
+/* The screen's rows, top down: the title, the lab's line (its caption or
+ * what it says), the summary, the ladder (or the lesson), the keys.  The
+ * ladder gets its minimum first: on a short terminal the summary's rows
+ * give way, then the lab's line, the title and the keys. */
+struct plan {
+	bool title, line, keys;
+	int summary; /* summary rows shown */
+	int y, h;    /* the ladder's rows */
+};
+
+static struct plan plan_rows(int h, int n_summary)
+{
+	struct plan p = {0};
+	int spare = h - TL_LADDER_MIN_H;
+	p.keys = spare-- > 0;
+	p.title = spare-- > 0;
+	p.line = spare-- > 0;
+	p.summary = TL_MAX(TL_MIN(spare, n_summary), 0);
+	/* the title's row is there, if only blank, whenever the line is */
+	p.y = (p.title ? 1 : 0) + (p.line ? 1 : 0) + p.summary;
+	p.h = h - p.y - (p.keys ? 1 : 0);
+	return p;
+}
+
+/* The ladder's keys on the bottom row, in the order of the words, as
+ * many as fit in w columns: those least needed go first (htop's function
+ * bar), and a line that lost any ends in an ellipsis. */
+static void draw_keys(struct tl_canvas *c, int y, int w, const char *lang, bool lab)
+{
+	/* each key's word's first token, most needed first */
+	static const char *const need[] = {"Esc", "Up/Down", "w", "e", "r", "m",
+					   "p",   "s",       "[", "x"};
+	struct tl_buf all, line;
+	tl_buf_init(&all);
+	tl_buf_init(&line);
+	tl_narration_word(lang, lab ? TL_WORD_KEYS_LAB : TL_WORD_KEYS, NULL, NULL, &all);
+	tl_narration_word(lang, TL_WORD_KEY_SAVE, NULL, NULL, &all);
+	size_t n_need = TL_ARRAY_SIZE(need);
+	for (size_t keep = n_need;; keep--) {
+		/* the keys among the first `keep` of need[], in their order */
+		bool cut = false;
+		tl_buf_reset(&line);
+		for (const char *p = all.data; *p;) {
+			const char *end = strstr(p, "  ");
+			size_t len = end ? (size_t)(end - p) : strlen(p);
+			size_t tok = strcspn(p, " ");
+			bool shown = false;
+			for (size_t i = 0; i < keep && len; i++)
+				shown |= strlen(need[i]) == TL_MIN(tok, len) &&
+					 !strncmp(p, need[i], TL_MIN(tok, len));
+			if (shown) {
+				if (line.len)
+					tl_buf_puts(&line, "  ");
+				tl_buf_printf(&line, "%.*s", (int)len, p);
+			} else if (len) {
+				cut = true;
+			}
+			p += len;
+			while (*p == ' ')
+				p++;
+		}
+		if (cut) {
+			tl_buf_puts(&line, " ");
+			tl_utf8_encode(c->g->ellipsis, &line);
+		}
+		if (tl_canvas_text_width(c, line.data) <= w || keep <= 1)
+			break;
+	}
+	tl_canvas_text(c, 0, y, w, TL_ST_KEY, line.data);
+	tl_buf_fini(&all);
+	tl_buf_fini(&line);
+}
+
 void tl_uidetail_tick(struct tl_ui *ui, const struct tl_ui_input *in, int w, int h)
 {
 	const struct tl_conn *cn = find_id(in, ui->detail_id);
@@ -228,36 +301,42 @@ void tl_uidetail_tick(struct tl_ui *ui, const struct tl_ui_input *in, int w, int
 		return;
 	const struct tl_conn *peer = tl_tracker_peer(in->tracker, cn);
 	struct row rows[MAX_ROWS];
-	int y = 2 + summary(rows, in, cn, peer);
-	tick_ladder(ui, in, cn, peer, ladder_width(w, h), h - 1 - y);
+	struct plan p = plan_rows(h, summary(rows, in, cn, peer));
+	tick_ladder(ui, in, cn, peer, ladder_width(w, h), p.h);
 }
 
 void tl_uidetail_draw(struct tl_canvas *c, const struct tl_ui *ui, const struct tl_ui_input *in)
 {
 	const struct tl_conn *cn = find_id(in, ui->detail_id);
 	char l[64], rm[64];
-	tl_canvas_fill(c, 0, 0, c->w, 1, ' ', TL_ST_HEADER);
+	/* the bottom row's last cell is never drawn (a terminal may scroll) */
+	int kw = c->w - 1;
 	if (!cn) {
+		tl_canvas_fill(c, 0, 0, c->w, 1, ' ', TL_ST_HEADER);
 		tl_canvas_text(c, 1, 0, c->w - 1, TL_ST_HEADER, "connection details");
 		tl_canvas_text(c, 1, 2, c->w - 2, TL_ST_DIM,
 			       "this connection is no longer tracked");
-		tl_canvas_text(c, 0, c->h - 1, c->w, TL_ST_KEY, "Esc q: back");
+		tl_canvas_text(c, 0, c->h - 1, kw, TL_ST_KEY, "Esc q: back");
 		return;
 	}
-	tl_uirows_fmt_addr(&cn->sock, true, l, sizeof(l));
-	tl_uirows_fmt_addr(&cn->sock, false, rm, sizeof(rm));
-	tl_canvas_printf(c, 1, 0, c->w - 1, TL_ST_HEADER, "%s %s %s   %s", l, c->g->to, rm,
-			 tl_tcp_state_name(cn->state));
-	/* the lab's scenario stays in view while its ladder is shown */
-	if (ui->message) /* the lab speaks while its ladder is on screen */
-		tl_canvas_text(c, 1, 1, c->w - 2, TL_ST_WARN, ui->message);
-	else if (in->caption)
-		tl_canvas_printf(c, 1, 1, c->w - 2, TL_ST_KEY, "%s  (N: next scenario)",
-				 in->caption);
 	const struct tl_conn *peer = tl_tracker_peer(in->tracker, cn);
 	struct row rows[MAX_ROWS];
-	int n = summary(rows, in, cn, peer), y = 2;
-	for (int i = 0; i < n; i++)
+	struct plan p = plan_rows(c->h, summary(rows, in, cn, peer));
+	if (p.title) {
+		tl_canvas_fill(c, 0, 0, c->w, 1, ' ', TL_ST_HEADER);
+		tl_uirows_fmt_addr(&cn->sock, true, l, sizeof(l));
+		tl_uirows_fmt_addr(&cn->sock, false, rm, sizeof(rm));
+		tl_canvas_printf(c, 1, 0, c->w - 1, TL_ST_HEADER, "%s %s %s   %s", l, c->g->to,
+				 rm, tl_tcp_state_name(cn->state));
+	}
+	/* the lab's scenario stays in view while its ladder is shown */
+	if (p.line && ui->message) /* the lab speaks while its ladder is on screen */
+		tl_canvas_text(c, 1, 1, c->w - 2, TL_ST_WARN, ui->message);
+	else if (p.line && in->caption)
+		tl_canvas_printf(c, 1, 1, c->w - 2, TL_ST_KEY, "%s  (N: next scenario)",
+				 in->caption);
+	int y = p.y - p.summary;
+	for (int i = 0; i < p.summary; i++)
 		tl_canvas_text(c, 1, y++, c->w - 2, rows[i].style, rows[i].text);
 	int lw = ladder_width(c->w, c->h);
 	if (hist_beside(c->w, c->h)) {
@@ -266,19 +345,10 @@ void tl_uidetail_draw(struct tl_canvas *c, const struct tl_ui *ui, const struct 
 	}
 	bool lab = tl_scenario_name(ui->lab_scenario) != NULL;
 	if (lesson_shown(ui))
-		draw_lesson(c, ui, y, lw);
+		draw_lesson(c, ui, y, p.h, lw);
 	else
-		draw_ladder(c, ui, in, y, lw);
-	/* the keys in the ladder's language; x (save) where there is room:
-	 * at 80 columns the others fill the line */
-	const char *lang = c->g->ascii ? "en" : ui->lang;
-	struct tl_buf keys;
-	tl_buf_init(&keys);
-	tl_narration_word(lang, lab ? TL_WORD_KEYS_LAB : TL_WORD_KEYS, NULL, NULL, &keys);
-	size_t without_save = keys.len;
-	tl_narration_word(lang, TL_WORD_KEY_SAVE, NULL, NULL, &keys);
-	if (tl_canvas_text_width(c, keys.data) > c->w)
-		keys.data[without_save] = '\0';
-	tl_canvas_text(c, 0, c->h - 1, c->w, TL_ST_KEY, keys.data);
-	tl_buf_fini(&keys);
+		draw_ladder(c, ui, in, y, p.h, lw);
+	/* the keys in the ladder's language */
+	if (p.keys)
+		draw_keys(c, c->h - 1, kw, c->g->ascii ? "en" : ui->lang, lab);
 }
