@@ -728,9 +728,17 @@ int main(int argc, char **argv)
 		fputs(tl_options_help(), stdout);
 		ret = flush_stdout();
 	} else if (o.demo == TL_SCENARIO_LIST) {
-		/* the scenarios and their captions, for choosing one */
+		/* the scenarios and their captions, for choosing one, in the
+		 * lab's language: Chinese needs a UTF-8 terminal (else English,
+		 * with a note, as the view and the ladders do) */
+		const char *why;
+		setlocale(LC_CTYPE, "");
+		bool utf8 = !o.ascii && !strcmp(nl_langinfo(CODESET), "UTF-8");
+		const char *lang = tl_narration_lang(o.lang, tl_tui_locale_name(), utf8, &why);
+		if (why)
+			say("note: ", why);
 		for (int i = 0; tl_scenario_name(i); i++)
-			printf("%-13s %s\n", tl_scenario_name(i), tl_scenario_caption(i, o.lang));
+			printf("%-13s %s\n", tl_scenario_name(i), tl_scenario_caption(i, lang));
 		ret = flush_stdout();
 	} else if (o.version) {
 		printf("tcpladder %s\n"
