@@ -125,7 +125,57 @@ static void layout_headers(const struct tl_ladder *l, struct geo *g)
 	}
 }
 
-static void layout(const struct tl_ladder *l, int x, int y, int w, int h, bool pane, struct geo *g)
+/* What the lab's link did with a segment, in words; false for nothing
+ * beyond carrying it. */
+static bool link_note(const struct tl_ladder_step *s, struct tl_buf *b)
+{
+	if (!s->link)
+		return false;
+	if (s->stale_ns)
+		tl_buf_printf(b, "duplicate of a SYN sent %.1f s ago", (double)s->stale_ns / 1e9);
+	else if (s->lost)
+		tl_buf_puts(b, "lost: the link dropped it");
+	else if (s->resent)
+		tl_buf_puts(b, "sent again: its retransmission timer fired");
+	else if (s->held)
+		tl_buf_puts(b, "held mid-link until released");
+	else
+		return false;
+	return true;
+}
+
+/* The text beyond B on a step's label row: what the link did, else the
+ * line of dialogue. */
+static void narr_text(const struct tl_ladder_step *s, const char *lang, struct tl_buf *b)
+{
+	if (!link_note(s, b))
+		tl_narration_dialogue(s, lang, b);
+}
+
+/* The widest of the ladder's texts beyond B, in columns of glyph set gl. */
+static int narr_need(const struct tl_ladder *l, const struct tl_glyphs *gl, const char *lang)
+{
+	struct tl_canvas measure = {.g = gl}; /* only measures: no cells */
+	struct tl_buf b;
+	int need = 0;
+	tl_buf_init(&b);
+	for (size_t i = 0; i < tl_ladder_steps(l); i++) {
+		const struct tl_ladder_step *s = tl_ladder_step(l, i);
+		if (s->kind == TL_LADDER_SEEN || s->kind == TL_LADDER_GAP)
+			continue;
+		tl_buf_reset(&b);
+		narr_text(s, lang, &b);
+		if (b.len)
+			need = TL_MAX(need, tl_canvas_text_width(&measure, b.data));
+	}
+	tl_buf_fini(&b);
+	return need;
+}
+
+/* need: the columns the texts beyond B want (0: no more than the
+ * dialogue's usual). */
+static void layout(const struct tl_ladder *l, int x, int y, int w, int h, bool pane, int need,
+		   struct geo *g)
 {
 	char buf[32];
 	memset(g, 0, sizeof(*g));
@@ -145,8 +195,11 @@ static void layout(const struct tl_ladder *l, int x, int y, int w, int h, bool p
 	g->s = g->abbrev ? 11 : 12; /* "~ESTABLISHED" */
 	g->xa = x + g->m + g->s + 1;
 	int rest = g->w - (g->m + g->s + 1) - 2 - g->s - 1;
-	/* the arrows get what the dialogue (about 26 columns) leaves */
-	int span = rest >= 40 ? TL_MIN(TL_MAX(rest - 22, 18), 40) : rest;
+	/* the arrows get what the texts beyond B leave them (the dialogue's
+	 * 34 columns or more, as the notes need: a note as long as the pane
+	 * allows), between 18 and 40 columns */
+	int keep = TL_MAX(22, need - g->s);
+	int span = rest >= 40 ? TL_MIN(TL_MAX(rest - keep, 18), 40) : rest;
 	span = TL_MAX(span, 4);
 	g->xb = g->xa + span + 1;
 	g->narr_x = g->xb + 2;
@@ -176,7 +229,7 @@ static int fit(const struct tl_ladder *l, const struct geo *g, const struct tl_l
 int tl_ladder_fit_scroll(const struct tl_ladder *l, int w, int h, const struct tl_ladder_view *v)
 {
 	struct geo g;
-	layout(l, 0, 0, w, h, true, &g);
+	layout(l, 0, 0, w, h, true, 0, &g); /* the rows only: the columns do not matter */
 	return fit(l, &g, v);
 }
 
@@ -230,25 +283,6 @@ static void draw_arrow(struct tl_canvas *c, const struct geo *g, const struct tl
 	tl_canvas_put(c, sx + d * (1 + head), y, d > 0 ? gl->arrow_r : gl->arrow_l, style);
 }
 
-/* What the lab's link did with a segment, in words; false for nothing
- * beyond carrying it. */
-static bool link_note(const struct tl_ladder_step *s, struct tl_buf *b)
-{
-	if (!s->link)
-		return false;
-	if (s->stale_ns)
-		tl_buf_printf(b, "duplicate of a SYN sent %.1f s ago", (double)s->stale_ns / 1e9);
-	else if (s->lost)
-		tl_buf_puts(b, "lost: the link dropped it");
-	else if (s->resent)
-		tl_buf_puts(b, "sent again: its retransmission timer fired");
-	else if (s->held)
-		tl_buf_puts(b, "held mid-link until released");
-	else
-		return false;
-	return true;
-}
-
 /* The label row: the arrow's label between the lifelines, the dialogue
  * beyond B. */
 static void draw_label_row(const struct tl_ladder_step *s, struct tl_canvas *c, const struct geo *g,
@@ -291,8 +325,7 @@ static void draw_label_row(const struct tl_ladder_step *s, struct tl_canvas *c, 
 	tl_canvas_text(c, g->xa + 1 + (span - lw) / 2, y, span, st, b.data);
 	tl_buf_reset(&b);
 	if (g->narr_w) {
-		if (!link_note(s, &b))
-			tl_narration_dialogue(s, lang, &b);
+		narr_text(s, lang, &b);
 		if (b.len)
 			tl_canvas_text(c, g->narr_x, y, g->narr_w, TL_ST_NORMAL, b.data);
 	}
@@ -689,7 +722,7 @@ void tl_ladder_draw(const struct tl_ladder *l, struct tl_canvas *c, int x, int y
 		tl_canvas_text(c, x, y, w, TL_ST_DIM, note);
 		return;
 	}
-	layout(l, x, y, w, h, true, &g);
+	layout(l, x, y, w, h, true, narr_need(l, c->g, lang), &g);
 	draw_ladder(l, c, &g, v, fit(l, &g, v), lang);
 	draw_pane(l, c, &g, v, lang);
 }
@@ -702,10 +735,11 @@ void tl_ladder_text(const struct tl_ladder *l, int w, const char *lang, bool asc
 	struct tl_ladder_view v = {.selected = -1, .mark = -1, .anim = 1, .lang = lang};
 	w = TL_MAX(w, TL_LADDER_MIN_W);
 	tl_canvas_init(&c, w, 4, ascii ? &tl_glyphs_ascii : &tl_glyphs_utf8);
-	layout(l, 0, 0, w, 4, false, &g);
+	int need = narr_need(l, c.g, shown_lang(&c, lang));
+	layout(l, 0, 0, w, 4, false, need, &g);
 	int h = g.hdr + 2 * (int)tl_ladder_steps(l) + 1;
 	tl_canvas_resize(&c, w, h);
-	layout(l, 0, 0, w, h, false, &g);
+	layout(l, 0, 0, w, h, false, need, &g);
 	draw_ladder(l, &c, &g, &v, 0, shown_lang(&c, lang));
 	tl_canvas_dump(&c, out);
 	tl_canvas_fini(&c);

@@ -674,6 +674,24 @@ static void test_link(void)
 	tl_buf_reset(&b);
 	tl_ladder_text(l, 100, "en", true, &b);
 	ok(strstr(b.data, "X ") != NULL, "in ASCII the cross is X");
+	/* a note takes the width there is, from the arrows if it must */
+	tl_buf_reset(&b);
+	tl_ladder_text(l, 100, "en", false, &b);
+	if (!ok(strstr(b.data, "sent again: its retransmission timer fired\n") != NULL,
+		"the text's notes whole at 100 columns"))
+		printf("# got:\n%s", b.data);
+	{
+		struct tl_canvas c;
+		struct tl_ladder_view v = {.selected = 7, .mark = -1, .anim = 1, .lang = "en"};
+		tl_canvas_init(&c, 130, 36, &tl_glyphs_utf8);
+		tl_ladder_draw(l, &c, 0, 0, 130, 36, &v);
+		tl_buf_reset(&b);
+		tl_canvas_dump(&c, &b);
+		if (!ok(strstr(b.data, "sent again: its retransmission timer fired│") != NULL,
+			"the view's notes whole at 130 columns, beside the detail pane"))
+			printf("# got:\n%s", b.data);
+		tl_canvas_fini(&c);
+	}
 
 	/* dup-syn: B's request socket, A's end derived; the link's stale
 	 * copy of an old SYN, B's SYN+ACK, A's RST */
