@@ -251,8 +251,8 @@ static struct plan plan_rows(int h, int n_summary)
 static void draw_keys(struct tl_canvas *c, int y, int w, const char *lang, bool lab)
 {
 	/* each key's word's first token, most needed first */
-	static const char *const need[] = {"Esc", "Up/Down", "w", "e", "r", "m",
-					   "p",   "s",       "[", "x"};
+	static const char *const need[] = {"Esc", "Up/Down", "w", "e", "r",
+					   "m",   "p",       "s", "[", "x"};
 	struct tl_buf all, line;
 	tl_buf_init(&all);
 	tl_buf_init(&line);
@@ -326,15 +326,21 @@ void tl_uidetail_draw(struct tl_canvas *c, const struct tl_ui *ui, const struct 
 		tl_canvas_fill(c, 0, 0, c->w, 1, ' ', TL_ST_HEADER);
 		tl_uirows_fmt_addr(&cn->sock, true, l, sizeof(l));
 		tl_uirows_fmt_addr(&cn->sock, false, rm, sizeof(rm));
-		tl_canvas_printf(c, 1, 0, c->w - 1, TL_ST_HEADER, "%s %s %s   %s", l, c->g->to,
-				 rm, tl_tcp_state_name(cn->state));
+		tl_canvas_printf(c, 1, 0, c->w - 1, TL_ST_HEADER, "%s %s %s   %s", l, c->g->to, rm,
+				 tl_tcp_state_name(cn->state));
 	}
 	/* the lab's scenario stays in view while its ladder is shown */
 	if (p.line && ui->message) /* the lab speaks while its ladder is on screen */
 		tl_canvas_text(c, 1, 1, c->w - 2, TL_ST_WARN, ui->message);
-	else if (p.line && in->caption)
-		tl_canvas_printf(c, 1, 1, c->w - 2, TL_ST_KEY, "%s  (N: next scenario)",
-				 in->caption);
+	else if (p.line && in->caption) {
+		struct tl_buf cap;
+		tl_buf_init(&cap);
+		tl_buf_puts(&cap, in->caption);
+		tl_narration_word(c->g->ascii ? "en" : ui->lang, TL_WORD_NEXT_KEY, NULL, NULL,
+				  &cap);
+		tl_canvas_text(c, 1, 1, c->w - 2, TL_ST_KEY, cap.data);
+		tl_buf_fini(&cap);
+	}
 	int y = p.y - p.summary;
 	for (int i = 0; i < p.summary; i++)
 		tl_canvas_text(c, 1, y++, c->w - 2, rows[i].style, rows[i].text);

@@ -690,6 +690,28 @@ static void test_link(void)
 		if (!ok(strstr(b.data, "sent again: its retransmission timer fired│") != NULL,
 			"the view's notes whole at 130 columns, beside the detail pane"))
 			printf("# got:\n%s", b.data);
+		/* in Chinese, nothing of the lab's ladder stays English: the
+		 * heads, labels, notes, the step's details, the legend, the
+		 * steps out of view (the protocol's names and numbers stay) */
+		static const char *const english[] = {"client",  "server",   "lost",   "again",
+						      "held",    "link",     "Legend", "inferred",
+						      "derived", "samples",  "exact",  "above",
+						      "below",   "observed", "seq 1,"};
+		v.lang = "zh";
+		tl_canvas_resize(&c, 130, 20);
+		tl_ladder_draw(l, &c, 0, 0, 130, 20, &v);
+		tl_buf_reset(&b);
+		tl_canvas_dump(&c, &b);
+		const char *left = NULL;
+		for (size_t i = 0; i < TL_ARRAY_SIZE(english) && !left; i++)
+			if (strstr(b.data, english[i]))
+				left = english[i];
+		if (!ok(!left && strstr(b.data, "重发：它的重传定时器到时了") &&
+			    strstr(b.data, "FIN 重发") && strstr(b.data, "ACK 丢失") &&
+			    strstr(b.data, "被链路丢弃") && strstr(b.data, "下方 1 步"),
+			"in Chinese, the lab's ladder has no English left (%s)",
+			left ? left : "none"))
+			printf("# got:\n%s", b.data);
 		tl_canvas_fini(&c);
 	}
 

@@ -1208,7 +1208,7 @@ int main(void)
 		 * line that lost any says so; the last cell is never used */
 		static const struct {
 			int w;
-			const char *want, *not;
+			const char *want, *avoid;
 		} kw[] = {
 		    {200, "Esc back  x save", "…"},
 		    {80, "Esc back …", "speed"},
@@ -1229,7 +1229,7 @@ int main(void)
 				q = strchr(q, '\n') ? strchr(q, '\n') + 1 : NULL;
 			if (q)
 				snprintf(row, sizeof(row), "%.*s", (int)strcspn(q, "\n"), q);
-			ok(strstr(row, kw[i].want) && !strstr(row, kw[i].not) &&
+			ok(strstr(row, kw[i].want) && !strstr(row, kw[i].avoid) &&
 			       tl_canvas_text_width(&c, row) < kw[i].w,
 			   "the keys at %d columns: '%s'", kw[i].w, row);
 			tl_buf_fini(&b);
