@@ -153,55 +153,84 @@ struct row {
 };
 enum { MAX_ROWS = 8 };
 
-static int summary(struct row *r, const struct tl_ui_input *in, const struct tl_conn *cn,
-		   const struct tl_conn *peer)
+/* Row n's text from b (then emptied). */
+static void put_row(struct row *r, int style, struct tl_buf *b)
 {
-	char a[16], b[16];
+	r->style = style;
+	snprintf(r->text, sizeof(r->text), "%s", b->data ? b->data : "");
+	tl_buf_reset(b);
+}
+
+static int summary(struct row *r, const struct tl_ui_input *in, const struct tl_conn *cn,
+		   const struct tl_conn *peer, const char *lang)
+{
+	char a[16], b[16], x[48], y[48];
 	int n = 0;
+	bool exact = cn->flags & TL_CONN_EXACT;
+	struct tl_buf t, w;
+	tl_buf_init(&t);
+	tl_buf_init(&w);
 	tl_ui_format_age(in->now - cn->first_seen_ns, a, sizeof(a));
 	tl_ui_format_age(in->now - cn->state_since_ns, b, sizeof(b));
-	r[n].style = TL_ST_NORMAL;
-	snprintf(r[n++].text, sizeof(r->text),
-		 "state %s for %s%s   first seen %s%s ago   role %s%s",
-		 tl_tcp_state_name(cn->state), (cn->flags & TL_CONN_EXACT) ? "" : "at least ", b,
-		 (cn->flags & TL_CONN_EXACT) ? "" : "at least ", a, tl_role_name(cn->role),
-		 (cn->flags & TL_CONN_ROLE_GUESSED) ? " (guessed from ports)" : "");
-	r[n].style = TL_ST_NORMAL;
-	snprintf(r[n++].text, sizeof(r->text),
-		 "cookie 0x%llx   inode %u   uid %u   netns %s   recv-q %u   send-q %u",
-		 (unsigned long long)cn->sock.cookie, cn->sock.inode, cn->sock.uid,
-		 cn->ns < in->n_ns ? in->ns_names[cn->ns] : "?", cn->sock.rqueue, cn->sock.wqueue);
+	if (!exact) /* the ages are lower bounds */
+		tl_narration_word(lang, TL_WORD_SUM_AT_LEAST, NULL, NULL, &w);
+	snprintf(x, sizeof(x), "%s%s", w.data ? w.data : "", b);
+	snprintf(y, sizeof(y), "%s%s", w.data ? w.data : "", a);
+	tl_narration_word(lang, TL_WORD_SUM_STATE, tl_tcp_state_name(cn->state), x, &t);
+	tl_narration_word(lang, TL_WORD_SUM_FIRST, y, NULL, &t);
+	tl_buf_reset(&w);
+	tl_narration_word(lang,
+			  cn->role == TL_ROLE_ACTIVE    ? TL_WORD_ROLE_ACTIVE
+			  : cn->role == TL_ROLE_PASSIVE ? TL_WORD_ROLE_PASSIVE
+							: TL_WORD_ROLE_UNKNOWN,
+			  NULL, NULL, &w);
+	tl_narration_word(lang, TL_WORD_SUM_ROLE, w.data, NULL, &t);
+	if (cn->flags & TL_CONN_ROLE_GUESSED)
+		tl_narration_word(lang, TL_WORD_SUM_GUESSED, NULL, NULL, &t);
+	put_row(&r[n++], TL_ST_NORMAL, &t);
+	/* the kernel's own names: as ss shows them, in any language */
+	tl_buf_printf(&t, "cookie 0x%llx   inode %u   uid %u   netns %s   recv-q %u   send-q %u",
+		      (unsigned long long)cn->sock.cookie, cn->sock.inode, cn->sock.uid,
+		      cn->ns < in->n_ns ? in->ns_names[cn->ns] : "?", cn->sock.rqueue,
+		      cn->sock.wqueue);
+	put_row(&r[n++], TL_ST_NORMAL, &t);
 	if (cn->sock.flags & TL_SOCK_HAS_INFO) {
 		const struct tl_tcpinfo *i = &cn->sock.info;
-		r[n].style = TL_ST_NORMAL;
-		snprintf(r[n++].text, sizeof(r->text),
-			 "rtt %.2f ms   bytes acked %llu   received %llu   segs out %u in %u",
-			 i->rtt_us / 1000.0, (unsigned long long)i->bytes_acked,
-			 (unsigned long long)i->bytes_received, i->segs_out, i->segs_in);
+		snprintf(x, sizeof(x), "%.2f", i->rtt_us / 1000.0);
+		tl_narration_word(lang, TL_WORD_SUM_RTT, x, NULL, &t);
+		snprintf(x, sizeof(x), "%llu", (unsigned long long)i->bytes_acked);
+		tl_narration_word(lang, TL_WORD_SUM_ACKED, x, NULL, &t);
+		snprintf(x, sizeof(x), "%llu", (unsigned long long)i->bytes_received);
+		tl_narration_word(lang, TL_WORD_SUM_RECEIVED, x, NULL, &t);
+		snprintf(x, sizeof(x), "%u", i->segs_out);
+		snprintf(y, sizeof(y), "%u", i->segs_in);
+		tl_narration_word(lang, TL_WORD_SUM_SEGS, x, y, &t);
+		put_row(&r[n++], TL_ST_NORMAL, &t);
 	}
 	if (cn->state == TL_TCP_TIME_WAIT && cn->sock.timer) {
-		r[n].style = TL_ST_NORMAL;
-		snprintf(r[n++].text, sizeof(r->text), "TIME-WAIT ends in %.1f s",
-			 cn->sock.expires_ms / 1000.0);
+		snprintf(x, sizeof(x), "%.1f", cn->sock.expires_ms / 1000.0);
+		tl_narration_word(lang, TL_WORD_SUM_TW_ENDS, x, NULL, &t);
+		put_row(&r[n++], TL_ST_NORMAL, &t);
 	}
 	const struct tl_owner *ow =
 	    in->owners && cn->sock.inode ? tl_owners_find(in->owners, cn->sock.inode) : NULL;
 	if (ow) {
-		r[n].style = TL_ST_NORMAL;
-		snprintf(r[n++].text, sizeof(r->text), "owner %d %s: %s", ow->pid, ow->comm,
-			 ow->cmdline);
+		tl_buf_reset(&w);
+		tl_buf_printf(&w, "%d %s: %s", ow->pid, ow->comm, ow->cmdline);
+		tl_narration_word(lang, TL_WORD_SUM_OWNER, w.data, NULL, &t);
+		put_row(&r[n++], TL_ST_NORMAL, &t);
 	}
 	if (cn->state == TL_TCP_CLOSE_WAIT && cn->sock.rqueue > 1) {
-		r[n].style = TL_ST_WARN;
-		snprintf(r[n++].text, sizeof(r->text),
-			 "%u bytes never read by the application (the FIN accounts for 1)",
-			 cn->sock.rqueue - 1);
+		snprintf(x, sizeof(x), "%u", cn->sock.rqueue - 1);
+		tl_narration_word(lang, TL_WORD_SUM_UNREAD, x, NULL, &t);
+		put_row(&r[n++], TL_ST_WARN, &t);
 	}
 	if (peer) {
-		r[n].style = TL_ST_NORMAL;
-		snprintf(r[n++].text, sizeof(r->text), "peer (in a watched namespace): %s",
-			 tl_tcp_state_name(peer->state));
+		tl_narration_word(lang, TL_WORD_SUM_PEER, tl_tcp_state_name(peer->state), NULL, &t);
+		put_row(&r[n++], TL_ST_NORMAL, &t);
 	}
+	tl_buf_fini(&t);
+	tl_buf_fini(&w);
 	return n;
 }
 
@@ -301,7 +330,7 @@ void tl_uidetail_tick(struct tl_ui *ui, const struct tl_ui_input *in, int w, int
 		return;
 	const struct tl_conn *peer = tl_tracker_peer(in->tracker, cn);
 	struct row rows[MAX_ROWS];
-	struct plan p = plan_rows(h, summary(rows, in, cn, peer));
+	struct plan p = plan_rows(h, summary(rows, in, cn, peer, ui->lang));
 	tick_ladder(ui, in, cn, peer, ladder_width(w, h), p.h);
 }
 
@@ -311,17 +340,26 @@ void tl_uidetail_draw(struct tl_canvas *c, const struct tl_ui *ui, const struct 
 	char l[64], rm[64];
 	/* the bottom row's last cell is never drawn (a terminal may scroll) */
 	int kw = c->w - 1;
+	const char *lang = c->g->ascii ? "en" : ui->lang; /* ASCII cannot show Chinese */
 	if (!cn) {
+		static const enum tl_narration_word gone[] = {TL_WORD_GONE_TITLE, TL_WORD_GONE,
+							      TL_WORD_GONE_KEYS};
+		struct tl_buf g[3];
+		for (int i = 0; i < 3; i++) {
+			tl_buf_init(&g[i]);
+			tl_narration_word(lang, gone[i], NULL, NULL, &g[i]);
+		}
 		tl_canvas_fill(c, 0, 0, c->w, 1, ' ', TL_ST_HEADER);
-		tl_canvas_text(c, 1, 0, c->w - 1, TL_ST_HEADER, "connection details");
-		tl_canvas_text(c, 1, 2, c->w - 2, TL_ST_DIM,
-			       "this connection is no longer tracked");
-		tl_canvas_text(c, 0, c->h - 1, kw, TL_ST_KEY, "Esc q: back");
+		tl_canvas_text(c, 1, 0, c->w - 1, TL_ST_HEADER, g[0].data);
+		tl_canvas_text(c, 1, 2, c->w - 2, TL_ST_DIM, g[1].data);
+		tl_canvas_text(c, 0, c->h - 1, kw, TL_ST_KEY, g[2].data);
+		for (int i = 0; i < 3; i++)
+			tl_buf_fini(&g[i]);
 		return;
 	}
 	const struct tl_conn *peer = tl_tracker_peer(in->tracker, cn);
 	struct row rows[MAX_ROWS];
-	struct plan p = plan_rows(c->h, summary(rows, in, cn, peer));
+	struct plan p = plan_rows(c->h, summary(rows, in, cn, peer, lang));
 	if (p.title) {
 		tl_canvas_fill(c, 0, 0, c->w, 1, ' ', TL_ST_HEADER);
 		tl_uirows_fmt_addr(&cn->sock, true, l, sizeof(l));
@@ -336,8 +374,7 @@ void tl_uidetail_draw(struct tl_canvas *c, const struct tl_ui *ui, const struct 
 		struct tl_buf cap;
 		tl_buf_init(&cap);
 		tl_buf_puts(&cap, in->caption);
-		tl_narration_word(c->g->ascii ? "en" : ui->lang, TL_WORD_NEXT_KEY, NULL, NULL,
-				  &cap);
+		tl_narration_word(lang, TL_WORD_NEXT_KEY, NULL, NULL, &cap);
 		tl_canvas_text(c, 1, 1, c->w - 2, TL_ST_KEY, cap.data);
 		tl_buf_fini(&cap);
 	}
@@ -356,5 +393,5 @@ void tl_uidetail_draw(struct tl_canvas *c, const struct tl_ui *ui, const struct 
 		draw_ladder(c, ui, in, y, p.h, lw);
 	/* the keys in the ladder's language */
 	if (p.keys)
-		draw_keys(c, c->h - 1, kw, c->g->ascii ? "en" : ui->lang, lab);
+		draw_keys(c, c->h - 1, kw, lang, lab);
 }
