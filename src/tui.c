@@ -307,6 +307,28 @@ static void step_note(struct tui *t, enum tl_narration_word w, const char *at, c
 	tl_buf_fini(&b);
 }
 
+/* A segment's name for the lab's notes: the relay's, its data in the
+ * view's language ("FIN+ACK, data 6 B", "FIN+ACK，数据 6 B"). */
+static void seg_name(const struct tui *t, const struct tl_pkt *pkt, char *out, size_t len)
+{
+	char en[48];
+	tl_pkt_describe(pkt, en, sizeof(en));
+	const char *d = strstr(en, "data ");
+	if (!d || strcmp(t->ui.lang, "zh")) {
+		snprintf(out, len, "%s", en);
+		return;
+	}
+	struct tl_buf b;
+	tl_buf_init(&b);
+	bool after = d >= en + 2 && d[-2] == ','; /* "FIN+ACK, data" */
+	tl_buf_add(&b, en, (size_t)(d - en) - (after ? 2 : 0));
+	if (after)
+		tl_buf_puts(&b, "，");
+	lab_word(t, TL_WORD_DATA, d + 5, NULL, &b);
+	snprintf(out, len, "%s", b.data);
+	tl_buf_fini(&b);
+}
+
 /* While stepping, the footer line says so, with its counts (they last,
  * unlike a passing note) and what happened last. */
 static void step_status(struct tui *t)
@@ -519,8 +541,8 @@ static void after_step(struct tui *t, uint32_t *run_shown)
 	for (size_t i = 0; i < nseg; i++) {
 		const char *who = sg[i].from ? "B" : "A";
 		if (sg[i].resent || (sg[i].held && !sg[i].released)) {
-			char what[48];
-			tl_pkt_describe(&sg[i].pkt, what, sizeof(what));
+			char what[64];
+			seg_name(t, &sg[i].pkt, what, sizeof(what));
 			/* resent: the truth of a long hold, the kernel did not wait */
 			step_note(t, sg[i].resent ? TL_WORD_RESENT_MSG : TL_WORD_HELD_MSG, who,
 				  what);
