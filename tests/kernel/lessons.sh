@@ -183,7 +183,7 @@ if command -v tmux >/dev/null || [ "${CI:-}" = true ]; then
 	}
 	# english SESSION: the English the Chinese lab must not show, found
 	english() {
-		tm capture-pane -p -t "$1" | grep -o -E 'step mode|released|Legend|on the link|first seen|role |next scenario|observed|inferred|lost:|sent again|held mid-link|Step [0-9]|state change|not shown|data [0-9]|s left|duplicate|stale|[0-9] \((client|server)\)|[0-9] (above|below)|exactly|between|(Up/Down|Esc) [a-z]'
+		tm capture-pane -p -t "$1" | grep -o -E 'step mode|released|Legend|on the link|first seen|role |next scenario|observed|inferred|lost:|sent again|held mid-link|Step [0-9]|state change|not shown|data [0-9]|s left|duplicate|stale|[0-9] \((client|server)\)|[0-9] (above|below)|exactly|between|(Up/Down|Esc) [a-z]{2}'
 	}
 	no_english() { # DESC SESSION
 		local left
