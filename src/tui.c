@@ -232,7 +232,7 @@ struct tui {
 	bool data_changed; /* new data not yet drawn (at most DATA_FRAME_NS apart) */
 	bool stale_sent;   /* dup-syn: the stale SYN is on the link; B's answer opens its ladder */
 	unsigned released; /* step mode: segments released since it began */
-	char step_note[160]; /* step mode: what happened last */
+	char step_note[256]; /* step mode: what happened last (in Chinese, 3 bytes a glyph) */
 	char host[256];
 	struct tl_tuiconfig config; /* the settings file (written when they change) */
 	uint64_t interval_ns;       /* set with + and -: kept; 0 otherwise */
