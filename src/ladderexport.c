@@ -41,10 +41,12 @@ static void step_time(const struct tl_ladder *l, size_t i, char *out, size_t len
 	snprintf(out, len, "%s%s", s->kind == TL_LADDER_SEEN ? "" : "≤", t);
 }
 
-static void side_header(const struct tl_ladder *l, int x, struct tl_buf *out)
+static void side_header(const struct tl_ladder *l, int x, const char *lang, struct tl_buf *out)
 {
-	tl_buf_printf(out, "%c %s (%s)%s", x ? 'B' : 'A', tl_ladder_addr(l, x),
-		      x ? "server" : "client", tl_ladder_known(l, x) ? "" : " ~derived");
+	tl_buf_printf(out, "%c %s ", x ? 'B' : 'A', tl_ladder_addr(l, x));
+	tl_narration_word(lang, x ? TL_WORD_SERVER : TL_WORD_CLIENT, NULL, NULL, out);
+	if (!tl_ladder_known(l, x))
+		tl_narration_word(lang, TL_WORD_HEAD_DERIVED, NULL, NULL, out);
 }
 
 /* The state a side enters at a step, marked '~' when inferred. */
@@ -133,7 +135,7 @@ static void svg_step(const struct tl_ladder *l, size_t i, int top, const char *l
 	tl_buf_reset(t);
 	if (s->kind == TL_LADDER_SEEN || s->kind == TL_LADDER_GAP) {
 		/* a note beside the lifeline it is about, not an arrow */
-		tl_narration_label(s, t);
+		tl_narration_label_in(s, lang, t);
 		svg_text(out, (s->from == 1 ? SVG_B_X : SVG_A_X) + 10, ly, NULL, "note", t->data);
 		if (s->kind == TL_LADDER_SEEN) {
 			step_time(l, i, when, sizeof(when));
@@ -143,7 +145,7 @@ static void svg_step(const struct tl_ladder *l, size_t i, int top, const char *l
 	}
 	if (s->inferred && s->kind != TL_LADDER_STATE)
 		tl_buf_puts(t, "~");
-	tl_narration_label(s, t);
+	tl_narration_label_in(s, lang, t);
 	svg_text(out, (SVG_A_X + SVG_B_X) / 2, ly, "middle",
 		 s->kind == TL_LADDER_STATE ? "note"
 		 : s->inferred              ? "label inferred"
@@ -168,16 +170,33 @@ static void svg_step(const struct tl_ladder *l, size_t i, int top, const char *l
 	}
 }
 
-static void svg_legend(struct tl_buf *out, int y)
+static void svg_legend(struct tl_buf *out, int y, const char *lang)
 {
-	svg_text(out, 12, y, NULL, "note", "Legend:");
-	svg_text(out, 80, y, NULL, "note", "~ inferred, not seen");
-	tl_buf_printf(
-	    out, "<line x1=\"240\" y1=\"%d\" x2=\"272\" y2=\"%d\" class=\"arrow inferred\"/>\n",
-	    y - 4, y - 4);
-	svg_text(out, 280, y, NULL, "note", "inferred segment");
-	svg_text(out, 420, y, NULL, "note", "~derived: end not watched");
-	svg_text(out, 620, y, NULL, "note", "≤ at or before (found by sampling)");
+	static const struct {
+		int x;
+		enum tl_narration_word w;
+		const char *at;
+	} item[] = {
+	    {12, TL_WORD_LEGEND, NULL},       {80, TL_WORD_LEG_INFERRED, NULL},
+	    {280, TL_WORD_LEG_SEGMENT, ""}, /* its mark is the line before it */
+	    {420, TL_WORD_LEG_DERIVED, NULL}, {620, TL_WORD_LEG_SAMPLED, "≤"},
+	};
+	struct tl_buf t;
+	tl_buf_init(&t);
+	for (size_t i = 0; i < TL_ARRAY_SIZE(item); i++) {
+		if (item[i].w == TL_WORD_LEG_SEGMENT)
+			tl_buf_printf(out,
+				      "<line x1=\"240\" y1=\"%d\" x2=\"272\" y2=\"%d\" "
+				      "class=\"arrow inferred\"/>\n",
+				      y - 4, y - 4);
+		tl_buf_reset(&t);
+		tl_narration_word(lang, item[i].w, item[i].at, NULL, &t);
+		while (t.len && t.data[t.len - 1] == ' ') /* "Legend: " */
+			t.data[--t.len] = '\0';
+		/* the segment's words without the space its mark leaves */
+		svg_text(out, item[i].x, y, NULL, "note", t.data + (item[i].at && !*item[i].at));
+	}
+	tl_buf_fini(&t);
 }
 
 static void export_svg(const struct tl_ladder *l, const struct tl_ladder_export *x,
@@ -196,9 +215,9 @@ static void export_svg(const struct tl_ladder *l, const struct tl_ladder_export 
 		      "font-size=\"12\">\n",
 		      SVG_W, h, SVG_W, h);
 	tl_buf_puts(out, "<title>");
-	side_header(l, 0, &t);
+	side_header(l, 0, lang, &t);
 	tl_buf_puts(&t, " / ");
-	side_header(l, 1, &t);
+	side_header(l, 1, lang, &t);
 	xml_text(out, t.data);
 	tl_buf_puts(out, "</title>\n");
 	tl_buf_puts(out, "<style>\n"
@@ -226,7 +245,7 @@ static void export_svg(const struct tl_ladder *l, const struct tl_ladder_export 
 	for (int side = 0; side < 2; side++) {
 		int lx = side ? SVG_B_X : SVG_A_X;
 		tl_buf_reset(&t);
-		side_header(l, side, &t);
+		side_header(l, side, lang, &t);
 		svg_text(out, lx, y + 16, "middle", side ? "head-b" : "head-a", t.data);
 		tl_buf_printf(out,
 			      "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" class=\"life%s\"/>\n",
@@ -239,7 +258,7 @@ static void export_svg(const struct tl_ladder *l, const struct tl_ladder_export 
 	}
 	for (size_t i = 0; i < n; i++)
 		svg_step(l, i, steps_y + (int)i * SVG_ROW, lang, out, &t);
-	svg_legend(out, h - 14);
+	svg_legend(out, h - 14, lang);
 	tl_buf_puts(out, "</svg>\n");
 	tl_buf_fini(&t);
 }
@@ -272,7 +291,7 @@ static void mermaid_step(const struct tl_ladder *l, size_t i, const char *lang, 
 	tl_buf_reset(t);
 	step_time(l, i, when, sizeof(when));
 	if (s->kind == TL_LADDER_SEEN || s->kind == TL_LADDER_GAP) {
-		tl_narration_label(s, t);
+		tl_narration_label_in(s, lang, t);
 		mermaid_note(out, s->from == 1 ? "right of B" : "left of A", t->data);
 		return;
 	}
@@ -280,13 +299,13 @@ static void mermaid_step(const struct tl_ladder *l, size_t i, const char *lang, 
 		/* nothing flies (or its direction is unknown): a note across */
 		if (s->inferred && s->kind != TL_LADDER_STATE)
 			tl_buf_puts(t, "~");
-		tl_narration_label(s, t);
+		tl_narration_label_in(s, lang, t);
 		tl_buf_printf(t, " %s", when);
 		mermaid_note(out, "over A,B", t->data);
 	} else {
 		if (s->inferred)
 			tl_buf_puts(t, "~");
-		tl_narration_label(s, t);
+		tl_narration_label_in(s, lang, t);
 		tl_buf_printf(t, " %s", when);
 		tl_buf_printf(out, "    %s%s%s: ", s->from ? "B" : "A",
 			      s->inferred ? "-->>" : "->>", s->from ? "A" : "B");
@@ -325,7 +344,7 @@ static void export_mermaid(const struct tl_ladder *l, const struct tl_ladder_exp
 			 "~derived: end not watched  ≤ at or before (found by sampling)\n");
 	for (int side = 0; side < 2; side++) {
 		tl_buf_reset(&t);
-		side_header(l, side, &t);
+		side_header(l, side, lang, &t);
 		tl_buf_printf(out, "    participant %s as ", side ? "B" : "A");
 		mermaid_text(out, t.data);
 		tl_buf_putc(out, '\n');
@@ -350,7 +369,8 @@ static void export_text(const struct tl_ladder *l, const struct tl_ladder_export
 		tl_buf_putc(out, '\n');
 	}
 	if (x->legend) {
-		tl_ladder_legend(x->ascii ? &tl_glyphs_ascii : &tl_glyphs_utf8, out);
+		tl_ladder_legend(x->ascii ? &tl_glyphs_ascii : &tl_glyphs_utf8,
+				 x->ascii || !x->lang ? "en" : x->lang, out);
 		tl_buf_puts(out, "\n\n");
 	}
 	tl_ladder_text(l, 100, x->lang ? x->lang : "en", x->ascii, out);

@@ -4,50 +4,62 @@
 #include <string.h>
 
 #include "tcpladder/ladderlegend.h"
+#include "tcpladder/narration.h"
 
-void tl_ladder_legend_item(const struct tl_glyphs *g, int i, struct tl_buf *out)
+/* The text ends with the Chinese "Legend:" (full-width colon): no
+ * spaces needed after it. */
+static bool ends_open(const struct tl_buf *b)
 {
-	switch (i) {
-	case 0:
-		tl_buf_puts(out, "~ inferred, not seen");
-		break;
-	case 1:
-		tl_utf8_encode(g->dash, out);
-		tl_utf8_encode(g->dash_gap, out);
-		tl_utf8_encode(g->dash, out);
-		tl_utf8_encode(g->arrow_r, out);
-		tl_buf_puts(out, " inferred segment");
-		break;
-	case 2:
-		tl_buf_puts(out, "~derived: end not watched");
-		break;
-	case 3:
-		tl_buf_puts(out,
-			    g->ascii ? "+a..b between two samples" : "+a…b between two samples");
-		break;
-	case 5:
-		tl_utf8_encode(g->shaft, out);
-		tl_utf8_encode(g->lost, out);
-		tl_buf_puts(out, " lost by the link");
-		break;
-	case 4:
-		tl_buf_puts(out, g->ascii ? "<=+t at or before, +t exact"
-					  : "≤+t at or before, +t exact");
-		break;
-	}
+	static const char colon[] = "：";
+	size_t n = sizeof(colon) - 1;
+	return b->len >= n && !memcmp(b->data + b->len - n, colon, n);
 }
 
-void tl_ladder_legend(const struct tl_glyphs *g, struct tl_buf *out)
+void tl_ladder_legend_item(const struct tl_glyphs *g, int i, const char *lang, struct tl_buf *out)
 {
-	tl_buf_puts(out, "Legend: ");
+	struct tl_buf m; /* the mark, in the glyph set's glyphs */
+	tl_buf_init(&m);
+	switch (i) {
+	case 0:
+		tl_narration_word(lang, TL_WORD_LEG_INFERRED, NULL, NULL, out);
+		break;
+	case 1:
+		tl_utf8_encode(g->dash, &m);
+		tl_utf8_encode(g->dash_gap, &m);
+		tl_utf8_encode(g->dash, &m);
+		tl_utf8_encode(g->arrow_r, &m);
+		tl_narration_word(lang, TL_WORD_LEG_SEGMENT, m.data, NULL, out);
+		break;
+	case 2:
+		tl_narration_word(lang, TL_WORD_LEG_DERIVED, NULL, NULL, out);
+		break;
+	case 3:
+		tl_narration_word(lang, TL_WORD_LEG_WINDOW, g->ascii ? "+a..b" : "+a…b", NULL, out);
+		break;
+	case 5:
+		tl_utf8_encode(g->shaft, &m);
+		tl_utf8_encode(g->lost, &m);
+		tl_narration_word(lang, TL_WORD_LEG_LOST, m.data, NULL, out);
+		break;
+	case 4:
+		tl_narration_word(lang, TL_WORD_LEG_BOUND, g->ascii ? "<=+t" : "≤+t", NULL, out);
+		break;
+	}
+	tl_buf_fini(&m);
+}
+
+void tl_ladder_legend(const struct tl_glyphs *g, const char *lang, struct tl_buf *out)
+{
+	tl_narration_word(lang, TL_WORD_LEGEND, NULL, NULL, out);
 	for (int i = 0; i < TL_LADDER_LEGEND_N; i++) {
 		if (i)
 			tl_buf_puts(out, "  ");
-		tl_ladder_legend_item(g, i, out);
+		tl_ladder_legend_item(g, i, lang, out);
 	}
 }
 
-int tl_ladder_legend_draw(struct tl_canvas *c, int x, int py, int w, int ph, bool side)
+int tl_ladder_legend_draw(struct tl_canvas *c, int x, int py, int w, int ph, bool side,
+			  const char *lang)
 {
 	struct tl_buf b;
 	tl_buf_init(&b);
@@ -60,8 +72,8 @@ int tl_ladder_legend_draw(struct tl_canvas *c, int x, int py, int w, int ph, boo
 		}
 		tl_buf_reset(&b);
 		if (i == 0)
-			tl_buf_puts(&b, "Legend: ");
-		tl_ladder_legend_item(c->g, i, &b);
+			tl_narration_word(lang, TL_WORD_LEGEND, NULL, NULL, &b);
+		tl_ladder_legend_item(c->g, i, lang, &b);
 		int iw = tl_canvas_text_width(c, b.data);
 		if (used && used + 2 + iw > w) {
 			rows++;
@@ -84,13 +96,13 @@ int tl_ladder_legend_draw(struct tl_canvas *c, int x, int py, int w, int ph, boo
 	for (int r = 0; r < rows; r++) {
 		tl_buf_reset(&b);
 		if (r == 0 && !side)
-			tl_buf_puts(&b, "Legend: ");
+			tl_narration_word(lang, TL_WORD_LEGEND, NULL, NULL, &b);
 		for (int i = 0; i < TL_LADDER_LEGEND_N; i++) {
 			if (line_of[i] != r)
 				continue;
-			if (b.len && b.data[b.len - 1] != ' ')
+			if (b.len && b.data[b.len - 1] != ' ' && !ends_open(&b))
 				tl_buf_puts(&b, "  ");
-			tl_ladder_legend_item(c->g, i, &b);
+			tl_ladder_legend_item(c->g, i, lang, &b);
 		}
 		tl_canvas_text(c, x, y + r, w, TL_ST_DIM, b.data);
 	}

@@ -80,10 +80,20 @@ static void step_time(const struct tl_ladder *l, size_t i, bool ascii, char *out
 	snprintf(out, len, "%s%s", exact ? "" : ascii ? "<=" : "≤", t);
 }
 
-static void header_text(const struct tl_ladder *l, int x, char *out, size_t len)
+static void header_text(const struct tl_ladder *l, int x, const char *lang, struct tl_buf *out)
 {
-	snprintf(out, len, "%c %s (%s)%s", x ? 'B' : 'A', tl_ladder_addr(l, x),
-		 x ? "server" : "client", tl_ladder_known(l, x) ? "" : " ~derived");
+	tl_buf_printf(out, "%c %s ", x ? 'B' : 'A', tl_ladder_addr(l, x));
+	tl_narration_word(lang, x ? TL_WORD_SERVER : TL_WORD_CLIENT, NULL, NULL, out);
+	if (!tl_ladder_known(l, x))
+		tl_narration_word(lang, TL_WORD_HEAD_DERIVED, NULL, NULL, out);
+}
+
+/* Columns of text in lang (Chinese only ever shown in UTF-8). */
+static int columns(const char *lang, const char *text)
+{
+	struct tl_canvas measure = {.g = lang && !strcmp(lang, "zh") ? &tl_glyphs_utf8
+								     : &tl_glyphs_ascii};
+	return tl_canvas_text_width(&measure, text);
 }
 
 /* The detail pane: beside the ladder when wide, else below it. */
@@ -107,13 +117,16 @@ static void layout_pane(struct geo *g, int x, int y, int w, int h)
 
 /* The headers: A at the left, B at its lifeline if there is room, else
  * at the right, else on a row of its own. */
-static void layout_headers(const struct tl_ladder *l, struct geo *g)
+static void layout_headers(const struct tl_ladder *l, const char *lang, struct geo *g)
 {
-	char buf[96];
-	header_text(l, 0, buf, sizeof(buf));
-	int la = (int)strlen(buf);
-	header_text(l, 1, buf, sizeof(buf));
-	int lb = (int)strlen(buf);
+	struct tl_buf b;
+	tl_buf_init(&b);
+	header_text(l, 0, lang, &b);
+	int la = columns(lang, b.data);
+	tl_buf_reset(&b);
+	header_text(l, 1, lang, &b);
+	int lb = columns(lang, b.data);
+	tl_buf_fini(&b);
 	g->bhdr_y = g->y;
 	if (g->xb - 1 >= g->x + la + 2 && g->xb - 1 + lb <= g->x + g->w)
 		g->bhdr_x = g->xb - 1;
@@ -125,7 +138,59 @@ static void layout_headers(const struct tl_ladder *l, struct geo *g)
 	}
 }
 
-static void layout(const struct tl_ladder *l, int x, int y, int w, int h, bool pane, struct geo *g)
+/* What the lab's link did with a segment, in words; false for nothing
+ * beyond carrying it. */
+static bool link_note(const struct tl_ladder_step *s, const char *lang, struct tl_buf *b)
+{
+	char age[32];
+	if (!s->link)
+		return false;
+	snprintf(age, sizeof(age), "%.1f", (double)s->stale_ns / 1e9);
+	if (s->stale_ns)
+		tl_narration_word(lang, TL_WORD_NOTE_STALE, age, NULL, b);
+	else if (s->lost)
+		tl_narration_word(lang, TL_WORD_NOTE_LOST, NULL, NULL, b);
+	else if (s->resent)
+		tl_narration_word(lang, TL_WORD_NOTE_RESENT, NULL, NULL, b);
+	else if (s->held)
+		tl_narration_word(lang, TL_WORD_NOTE_HELD, NULL, NULL, b);
+	else
+		return false;
+	return true;
+}
+
+/* The text beyond B on a step's label row: what the link did, else the
+ * line of dialogue. */
+static void narr_text(const struct tl_ladder_step *s, const char *lang, struct tl_buf *b)
+{
+	if (!link_note(s, lang, b))
+		tl_narration_dialogue(s, lang, b);
+}
+
+/* The widest of the ladder's texts beyond B, in columns of glyph set gl. */
+static int narr_need(const struct tl_ladder *l, const struct tl_glyphs *gl, const char *lang)
+{
+	struct tl_canvas measure = {.g = gl}; /* only measures: no cells */
+	struct tl_buf b;
+	int need = 0;
+	tl_buf_init(&b);
+	for (size_t i = 0; i < tl_ladder_steps(l); i++) {
+		const struct tl_ladder_step *s = tl_ladder_step(l, i);
+		if (s->kind == TL_LADDER_SEEN || s->kind == TL_LADDER_GAP)
+			continue;
+		tl_buf_reset(&b);
+		narr_text(s, lang, &b);
+		if (b.len)
+			need = TL_MAX(need, tl_canvas_text_width(&measure, b.data));
+	}
+	tl_buf_fini(&b);
+	return need;
+}
+
+/* need: the columns the texts beyond B want (0: no more than the
+ * dialogue's usual). */
+static void layout(const struct tl_ladder *l, int x, int y, int w, int h, bool pane, int need,
+		   const char *lang, struct geo *g)
 {
 	char buf[32];
 	memset(g, 0, sizeof(*g));
@@ -145,15 +210,18 @@ static void layout(const struct tl_ladder *l, int x, int y, int w, int h, bool p
 	g->s = g->abbrev ? 11 : 12; /* "~ESTABLISHED" */
 	g->xa = x + g->m + g->s + 1;
 	int rest = g->w - (g->m + g->s + 1) - 2 - g->s - 1;
-	/* the arrows get what the dialogue (about 26 columns) leaves */
-	int span = rest >= 40 ? TL_MIN(TL_MAX(rest - 22, 18), 40) : rest;
+	/* the arrows get what the texts beyond B leave them (the dialogue's
+	 * 34 columns or more, as the notes need: a note as long as the pane
+	 * allows), between 18 and 40 columns */
+	int keep = TL_MAX(22, need - g->s);
+	int span = rest >= 40 ? TL_MIN(TL_MAX(rest - keep, 18), 40) : rest;
 	span = TL_MAX(span, 4);
 	g->xb = g->xa + span + 1;
 	g->narr_x = g->xb + 2;
 	g->narr_w = x + g->w - g->narr_x;
 	if (g->narr_w < 14)
 		g->narr_w = 0;
-	layout_headers(l, g);
+	layout_headers(l, lang, g);
 	g->hdr = g->bhdr_y - y + 2;
 	g->steps_y = y + g->hdr;
 	g->footer_y = y + g->h - 1;
@@ -176,7 +244,7 @@ static int fit(const struct tl_ladder *l, const struct geo *g, const struct tl_l
 int tl_ladder_fit_scroll(const struct tl_ladder *l, int w, int h, const struct tl_ladder_view *v)
 {
 	struct geo g;
-	layout(l, 0, 0, w, h, true, &g);
+	layout(l, 0, 0, w, h, true, 0, v->lang, &g); /* the rows: the columns do not matter */
 	return fit(l, &g, v);
 }
 
@@ -230,25 +298,6 @@ static void draw_arrow(struct tl_canvas *c, const struct geo *g, const struct tl
 	tl_canvas_put(c, sx + d * (1 + head), y, d > 0 ? gl->arrow_r : gl->arrow_l, style);
 }
 
-/* What the lab's link did with a segment, in words; false for nothing
- * beyond carrying it. */
-static bool link_note(const struct tl_ladder_step *s, struct tl_buf *b)
-{
-	if (!s->link)
-		return false;
-	if (s->stale_ns)
-		tl_buf_printf(b, "duplicate of a SYN sent %.1f s ago", (double)s->stale_ns / 1e9);
-	else if (s->lost)
-		tl_buf_puts(b, "lost: the link dropped it");
-	else if (s->resent)
-		tl_buf_puts(b, "sent again: its retransmission timer fired");
-	else if (s->held)
-		tl_buf_puts(b, "held mid-link until released");
-	else
-		return false;
-	return true;
-}
-
 /* The label row: the arrow's label between the lifelines, the dialogue
  * beyond B. */
 static void draw_label_row(const struct tl_ladder_step *s, struct tl_canvas *c, const struct geo *g,
@@ -270,7 +319,7 @@ static void draw_label_row(const struct tl_ladder_step *s, struct tl_canvas *c, 
 			tl_narration_word(lang, TL_WORD_AT_TIME, t, NULL, &b);
 			tl_canvas_text(c, nx, y + 1, nw, TL_ST_DIM, b.data);
 		} else {
-			tl_narration_label(s, &b);
+			tl_narration_label_in(s, lang, &b);
 			tl_canvas_text(c, nx, y, nw, TL_ST_DIM, b.data);
 		}
 		tl_buf_fini(&b);
@@ -278,21 +327,14 @@ static void draw_label_row(const struct tl_ladder_step *s, struct tl_canvas *c, 
 	}
 	if (s->inferred && s->kind != TL_LADDER_STATE)
 		tl_buf_puts(&b, "~");
-	if (s->kind == TL_LADDER_STATE) /* a reason, not a segment's name */
-		tl_buf_puts(&b, tl_narration_why(s->side[s->from < 0 ? 0 : s->from].why
-						     ? s->side[s->from < 0 ? 0 : s->from].why
-						     : "state change",
-						 lang));
-	else
-		tl_narration_label(s, &b);
+	tl_narration_label_in(s, lang, &b); /* a state change: its reason */
 	int span = g->xb - g->xa - 1;
 	int lw = TL_MIN(tl_canvas_text_width(c, b.data), span);
 	int st = s->kind == TL_LADDER_STATE ? TL_ST_DIM : s->inferred ? TL_ST_INFERRED : TL_ST_BOLD;
 	tl_canvas_text(c, g->xa + 1 + (span - lw) / 2, y, span, st, b.data);
 	tl_buf_reset(&b);
 	if (g->narr_w) {
-		if (!link_note(s, &b))
-			tl_narration_dialogue(s, lang, &b);
+		narr_text(s, lang, &b);
 		if (b.len)
 			tl_canvas_text(c, g->narr_x, y, g->narr_w, TL_ST_NORMAL, b.data);
 	}
@@ -337,15 +379,19 @@ static void draw_step(const struct tl_ladder *l, struct tl_canvas *c, const stru
 }
 
 /* The lifelines' heads, with the states they start in. */
-static void draw_heads(const struct tl_ladder *l, struct tl_canvas *c, const struct geo *g)
+static void draw_heads(const struct tl_ladder *l, struct tl_canvas *c, const struct geo *g,
+		       const char *lang)
 {
-	char buf[96];
+	struct tl_buf b;
+	tl_buf_init(&b);
 	for (int x = 0; x < 2; x++) {
-		header_text(l, x, buf, sizeof(buf));
+		tl_buf_reset(&b);
+		header_text(l, x, lang, &b);
 		int hx = x ? g->bhdr_x : g->x, hy = x ? g->bhdr_y : g->y;
 		tl_canvas_text(c, hx, hy, g->x + g->w - hx,
-			       tl_ladder_known(l, x) ? TL_ST_TITLE : TL_ST_INFERRED, buf);
+			       tl_ladder_known(l, x) ? TL_ST_TITLE : TL_ST_INFERRED, b.data);
 	}
+	tl_buf_fini(&b);
 	int hy = g->steps_y - 1;
 	tl_canvas_put(c, g->xa, hy, 'A', TL_ST_TITLE);
 	tl_canvas_put(c, g->xb, hy, 'B', TL_ST_TITLE);
@@ -379,14 +425,16 @@ static void draw_footer(const struct tl_ladder *l, struct tl_canvas *c, const st
 	}
 	int below = (int)tl_ladder_steps(l) - top - shown;
 	if (top > 0 || below > 0) {
+		char a[16], z[16];
+		snprintf(a, sizeof(a), "%d", top);
+		snprintf(z, sizeof(z), "%d", below);
 		tl_buf_reset(&b);
-		if (top > 0 && below > 0)
-			tl_buf_printf(&b, "%d above, %d below", top, below);
-		else if (top > 0)
-			tl_buf_printf(&b, "%d above", top);
-		else
-			tl_buf_printf(&b, "%d below", below);
-		int span = g->xb - g->xa - 1, n = (int)b.len;
+		tl_narration_word(lang,
+				  top > 0 && below > 0 ? TL_WORD_ABOVE_BELOW
+				  : top > 0            ? TL_WORD_ABOVE
+						       : TL_WORD_BELOW,
+				  top > 0 ? a : z, z, &b);
+		int span = g->xb - g->xa - 1, n = tl_canvas_text_width(c, b.data);
 		tl_canvas_text(c, g->xa + 1 + TL_MAX((span - n) / 2, 0), fy, span, TL_ST_DIM,
 			       b.data);
 	}
@@ -398,7 +446,7 @@ static void draw_ladder(const struct tl_ladder *l, struct tl_canvas *c, const st
 {
 	size_t n = tl_ladder_steps(l);
 	int newest = tl_ladder_newest(l), shown = 0;
-	draw_heads(l, c, g);
+	draw_heads(l, c, g, lang);
 	for (size_t i = (size_t)top; i < n && shown < g->visible; i++, shown++) {
 		/* Steps after a segment still in flight have not happened yet. */
 		if (v->anim < 1 && newest >= 0 && (int)i > newest)
@@ -480,7 +528,7 @@ static void pane_title(const struct tl_ladder *l, struct pane *p, int sel)
 	tl_buf_reset(&p->b);
 	tl_buf_puts(&p->b, p->side ? "" : " ");
 	tl_narration_word(p->lang, TL_WORD_STEP, at, of, &p->b);
-	tl_narration_label(s, &p->b);
+	tl_narration_label_in(s, p->lang, &p->b);
 	if ((s->kind == TL_LADDER_ARROW || s->kind == TL_LADDER_DATA) && s->from >= 0)
 		tl_buf_printf(&p->b, " %c%s%c", s->from ? 'B' : 'A', p->c->g->to,
 			      s->from ? 'A' : 'B');
@@ -497,38 +545,42 @@ static void pane_when(const struct tl_ladder *l, struct pane *p, int sel, int ma
 	uint64_t lo, hi;
 	int k = tl_ladder_window(l, (size_t)sel, &lo, &hi);
 	tl_buf_reset(&p->b);
-	if (!p->lang || strcmp(p->lang, "zh")) {
-		tl_narration_elapsed(hi, t, sizeof(t));
-		tl_narration_elapsed(lo, t0, sizeof(t0));
-		if (s->kind == TL_LADDER_SEEN)
-			tl_buf_printf(&p->b, "at %s, observed", t);
-		else if (k > 0)
-			tl_buf_printf(&p->b, "at %s exactly, %s", t,
-				      s->inferred ? "inferred" : "observed");
-		else if (k == 0)
-			tl_buf_printf(&p->b, "between %s and %s (two samples), %s", t0, t,
-				      s->inferred ? "inferred" : "observed");
-		else
-			tl_buf_printf(&p->b, "at or before %s (between two samples), %s", t,
-				      s->inferred ? "inferred" : "observed");
+	tl_narration_elapsed(hi, t, sizeof(t));
+	tl_narration_elapsed(lo, t0, sizeof(t0));
+	if (s->kind == TL_LADDER_SEEN) {
+		tl_narration_word(p->lang, TL_WORD_AT_SEEN, t, NULL, &p->b);
+	} else if (k >= 0) {
+		struct tl_buf how;
+		tl_buf_init(&how);
+		tl_narration_word(p->lang, s->inferred ? TL_WORD_INFERRED_ADJ : TL_WORD_OBSERVED,
+				  NULL, NULL, &how);
+		if (k > 0) {
+			tl_narration_word(p->lang, TL_WORD_AT_EXACT, t, how.data, &p->b);
+		} else {
+			tl_narration_word(p->lang, TL_WORD_BETWEEN, t0, t, &p->b);
+			tl_buf_puts(&p->b, how.data);
+		}
+		tl_buf_fini(&how);
 	} else {
-		tl_narration_elapsed(tl_ladder_elapsed(l, (size_t)sel), t, sizeof(t));
-		tl_narration_word(p->lang,
-				  s->kind == TL_LADDER_SEEN ? TL_WORD_AT_SEEN
-				  : s->inferred             ? TL_WORD_AT_INFERRED
-							    : TL_WORD_AT_OBSERVED,
+		tl_narration_word(p->lang, s->inferred ? TL_WORD_AT_INFERRED : TL_WORD_AT_OBSERVED,
 				  t, NULL, &p->b);
 	}
 	para(p, 0, s->inferred ? TL_ST_INFERRED : TL_ST_NORMAL, p->b.data);
 	if (s->link && p->y < p->end) {
 		tl_buf_reset(&p->b);
-		tl_buf_puts(&p->b, "on the link");
-		if (s->has_seq)
-			tl_buf_printf(&p->b, " (seq %u, ack %u)", s->seq, s->ack);
+		tl_narration_word(p->lang, TL_WORD_ON_LINK, NULL, NULL, &p->b);
+		if (s->has_seq) {
+			char sq[16], ak[16];
+			snprintf(sq, sizeof(sq), "%u", s->seq);
+			snprintf(ak, sizeof(ak), "%u", s->ack);
+			tl_narration_word(p->lang, TL_WORD_SEQ_ACK, sq, ak, &p->b);
+		}
 		struct tl_buf nb;
 		tl_buf_init(&nb);
-		if (link_note(s, &nb))
-			tl_buf_printf(&p->b, ": %s", nb.data);
+		if (link_note(s, p->lang, &nb)) {
+			tl_narration_word(p->lang, TL_WORD_NOTE_SEP, NULL, NULL, &p->b);
+			tl_buf_puts(&p->b, nb.data);
+		}
 		tl_buf_fini(&nb);
 		para(p, 0, s->lost ? TL_ST_BAD : TL_ST_NORMAL, p->b.data);
 	}
@@ -667,7 +719,7 @@ static void draw_pane(const struct tl_ladder *l, struct tl_canvas *c, const stru
 		p.w = g->pw - 2;
 	}
 	tl_buf_init(&p.b);
-	p.end -= tl_ladder_legend_draw(c, p.x, g->py, p.w, g->ph, g->side);
+	p.end -= tl_ladder_legend_draw(c, p.x, g->py, p.w, g->ph, g->side, lang);
 	if (v->selected < 0 || v->selected >= (int)tl_ladder_steps(l))
 		pane_overview(l, &p);
 	else
@@ -682,14 +734,18 @@ void tl_ladder_draw(const struct tl_ladder *l, struct tl_canvas *c, int x, int y
 	const char *lang = shown_lang(c, v->lang);
 	tl_canvas_fill(c, x, y, w, h, ' ', TL_ST_NORMAL);
 	if (w < TL_LADDER_MIN_W || h < TL_LADDER_MIN_H) {
-		char note[64];
+		char need[32], has[32];
+		struct tl_buf note;
 		/* the pane's own size: the screen around it takes rows too */
-		snprintf(note, sizeof(note), "ladder needs %dx%d, has %dx%d", TL_LADDER_MIN_W,
-			 TL_LADDER_MIN_H, w, h);
-		tl_canvas_text(c, x, y, w, TL_ST_DIM, note);
+		snprintf(need, sizeof(need), "%dx%d", TL_LADDER_MIN_W, TL_LADDER_MIN_H);
+		snprintf(has, sizeof(has), "%dx%d", w, h);
+		tl_buf_init(&note);
+		tl_narration_word(lang, TL_WORD_TOO_SMALL, need, has, &note);
+		tl_canvas_text(c, x, y, w, TL_ST_DIM, note.data);
+		tl_buf_fini(&note);
 		return;
 	}
-	layout(l, x, y, w, h, true, &g);
+	layout(l, x, y, w, h, true, narr_need(l, c->g, lang), lang, &g);
 	draw_ladder(l, c, &g, v, fit(l, &g, v), lang);
 	draw_pane(l, c, &g, v, lang);
 }
@@ -702,11 +758,13 @@ void tl_ladder_text(const struct tl_ladder *l, int w, const char *lang, bool asc
 	struct tl_ladder_view v = {.selected = -1, .mark = -1, .anim = 1, .lang = lang};
 	w = TL_MAX(w, TL_LADDER_MIN_W);
 	tl_canvas_init(&c, w, 4, ascii ? &tl_glyphs_ascii : &tl_glyphs_utf8);
-	layout(l, 0, 0, w, 4, false, &g);
+	lang = shown_lang(&c, lang);
+	int need = narr_need(l, c.g, lang);
+	layout(l, 0, 0, w, 4, false, need, lang, &g);
 	int h = g.hdr + 2 * (int)tl_ladder_steps(l) + 1;
 	tl_canvas_resize(&c, w, h);
-	layout(l, 0, 0, w, h, false, &g);
-	draw_ladder(l, &c, &g, &v, 0, shown_lang(&c, lang));
+	layout(l, 0, 0, w, h, false, need, lang, &g);
+	draw_ladder(l, &c, &g, &v, 0, lang);
 	tl_canvas_dump(&c, out);
 	tl_canvas_fini(&c);
 }

@@ -1,8 +1,6 @@
 /* main: parse options, pick the mode, report errors.  The only place that
  * decides exit statuses. */
 #include <errno.h>
-#include <langinfo.h>
-#include <locale.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -533,17 +531,14 @@ static int run_events(const struct tl_options *o, const struct tl_filter *filter
 	 * UTF-8 (an SVG or a Mermaid file is UTF-8 whatever the terminal) */
 	const char *why = NULL, *lang = "en";
 	if (o->ladder) {
-		setlocale(LC_CTYPE, "");
-		bool utf8 = o->ladder_format != TL_LADDER_FMT_TEXT ||
-			    (!o->ascii && !strcmp(nl_langinfo(CODESET), "UTF-8"));
-		lang = tl_narration_lang(o->lang, tl_tui_locale_name(), utf8, &why);
+		lang = tl_tui_lang(o->lang, o->ascii, o->ladder_format != TL_LADDER_FMT_TEXT, &why);
 		if (why)
 			say("note: ", why);
 	}
 	if (o->ladder && o->ladder_format == TL_LADDER_FMT_TEXT) {
 		/* what the diagrams' marks mean, once, before them (an SVG or
 		 * a Mermaid diagram holds its own) */
-		tl_ladder_legend(o->ascii ? &tl_glyphs_ascii : &tl_glyphs_utf8, &out);
+		tl_ladder_legend(o->ascii ? &tl_glyphs_ascii : &tl_glyphs_utf8, lang, &out);
 		tl_buf_puts(&out, "\n\n");
 	}
 	bool keys = demo && o->step; /* stdin releases held segments */
@@ -728,9 +723,14 @@ int main(int argc, char **argv)
 		fputs(tl_options_help(), stdout);
 		ret = flush_stdout();
 	} else if (o.demo == TL_SCENARIO_LIST) {
-		/* the scenarios and their captions, for choosing one */
+		/* the scenarios and their captions, for choosing one, in the
+		 * lab's language: Chinese needs a UTF-8 terminal (else English,
+		 * with a note, as the view and the ladders do) */
+		const char *why, *lang = tl_tui_lang(o.lang, o.ascii, false, &why);
+		if (why)
+			say("note: ", why);
 		for (int i = 0; tl_scenario_name(i); i++)
-			printf("%-13s %s\n", tl_scenario_name(i), tl_scenario_caption(i, o.lang));
+			printf("%-13s %s\n", tl_scenario_name(i), tl_scenario_caption(i, lang));
 		ret = flush_stdout();
 	} else if (o.version) {
 		printf("tcpladder %s\n"

@@ -140,6 +140,80 @@ static const struct words en = {
 		"Up/Down step  m mark  e explain  w why  r replay  p pause  s step  "
 		"[ ] speed  Esc back",
 	    [TL_WORD_KEY_SAVE] = "  x save",
+	    [TL_WORD_CLIENT] = "(client)",
+	    [TL_WORD_SERVER] = "(server)",
+	    [TL_WORD_HEAD_DERIVED] = " ~derived",
+	    [TL_WORD_NOTE_STALE] = "duplicate of a SYN sent @ s ago",
+	    [TL_WORD_NOTE_LOST] = "lost: the link dropped it",
+	    [TL_WORD_NOTE_RESENT] = "sent again: its retransmission timer fired",
+	    [TL_WORD_NOTE_HELD] = "held mid-link until released",
+	    [TL_WORD_ON_LINK] = "on the link",
+	    [TL_WORD_SEQ_ACK] = " (seq @, ack #)",
+	    [TL_WORD_NOTE_SEP] = ": ",
+	    [TL_WORD_ABOVE_BELOW] = "@ above, # below",
+	    [TL_WORD_ABOVE] = "@ above",
+	    [TL_WORD_BELOW] = "@ below",
+	    [TL_WORD_TOO_SMALL] = "ladder needs @, has #",
+	    [TL_WORD_AT_EXACT] = "at @ exactly, #",
+	    [TL_WORD_BETWEEN] = "between @ and # (two samples), ",
+	    [TL_WORD_OBSERVED] = "observed",
+	    [TL_WORD_INFERRED_ADJ] = "inferred",
+	    [TL_WORD_DATA_SEGS] = "data @ segs, #",
+	    [TL_WORD_DATA] = "data @",
+	    [TL_WORD_DATA_SEG1] = "data @ seg, #",
+	    [TL_WORD_GAP] = "@ steps not shown",
+	    [TL_WORD_GAP1] = "@ step not shown",
+	    [TL_WORD_STALE] = "stale ",
+	    [TL_WORD_RETRANSMIT] = " (retransmit @)",
+	    [TL_WORD_DIR_UNKNOWN] = " (direction unknown)",
+	    [TL_WORD_LOST] = " lost",
+	    [TL_WORD_AGAIN] = " again",
+	    [TL_WORD_HELD] = " held",
+	    [TL_WORD_STATE_CHANGE] = "state change",
+	    [TL_WORD_LEGEND] = "Legend: ",
+	    [TL_WORD_LEG_INFERRED] = "~ inferred, not seen",
+	    [TL_WORD_LEG_SEGMENT] = "@ inferred segment",
+	    [TL_WORD_LEG_DERIVED] = "~derived: end not watched",
+	    [TL_WORD_LEG_WINDOW] = "@ between two samples",
+	    [TL_WORD_LEG_BOUND] = "@ at or before, +t exact",
+	    [TL_WORD_LEG_LOST] = "@ lost by the link",
+	    [TL_WORD_LEG_SAMPLED] = "@ at or before (found by sampling)",
+	    [TL_WORD_STEP_STATUS] = "step mode: @ held, # released (Space: one, G: all); ",
+	    [TL_WORD_STEP_ON] = "each segment stops mid-link",
+	    [TL_WORD_STEP_OFF] =
+		"step mode off: every held segment released, the link's normal delay again",
+	    [TL_WORD_RELEASED] = "released one",
+	    [TL_WORD_NOTHING_HELD] = "nothing held yet",
+	    [TL_WORD_RESENT_MSG] = "@ sent its # again: its retransmission timer fired while the "
+				   "first copy was still on the link",
+	    [TL_WORD_HELD_MSG] = "# from @ held mid-link",
+	    [TL_WORD_STALE_MSG] = "the link delivers its copy of A's SYN, sent @ s ago: a stale "
+				  "duplicate; watch what B's kernel does with it",
+	    [TL_WORD_TW_LEFT] = "A's TIME-WAIT: @ s left (each FIN from B starts it over)",
+	    [TL_WORD_FIN_AGAIN] = "; B sends its FIN again in @ s",
+	    [TL_WORD_LAB_KEYS] = "  (w: why, N: next scenario)",
+	    [TL_WORD_NEXT_KEY] = "  (N: next scenario)",
+	    [TL_WORD_LOOPBACK] = "; on loopback the quick steps are inferred",
+	    [TL_WORD_NEXT_RUN] = "the next run plays the next scenario",
+	    [TL_WORD_SUM_STATE] = "state @ for #",
+	    [TL_WORD_SUM_AT_LEAST] = "at least ",
+	    [TL_WORD_SUM_FIRST] = "   first seen @ ago",
+	    [TL_WORD_SUM_ROLE] = "   role @",
+	    [TL_WORD_ROLE_ACTIVE] = "active",
+	    [TL_WORD_ROLE_PASSIVE] = "passive",
+	    [TL_WORD_ROLE_UNKNOWN] = "unknown",
+	    [TL_WORD_SUM_GUESSED] = " (guessed from ports)",
+	    [TL_WORD_SUM_RTT] = "rtt @ ms",
+	    [TL_WORD_SUM_ACKED] = "   bytes acked @",
+	    [TL_WORD_SUM_RECEIVED] = "   received @",
+	    [TL_WORD_SUM_SEGS] = "   segs out @ in #",
+	    [TL_WORD_SUM_TW_ENDS] = "TIME-WAIT ends in @ s",
+	    [TL_WORD_SUM_OWNER] = "owner @",
+	    [TL_WORD_SUM_UNREAD] = "@ bytes never read by the application (the FIN accounts for 1)",
+	    [TL_WORD_SUM_PEER] = "peer (in a watched namespace): @",
+	    [TL_WORD_GONE_TITLE] = "connection details",
+	    [TL_WORD_GONE] = "this connection is no longer tracked",
+	    [TL_WORD_GONE_KEYS] = "Esc q: back",
 	},
     .time_left = "@ left",
     .lasting = "for @",
@@ -235,6 +309,78 @@ static const struct words zh = {
 	    [TL_WORD_KEYS_LAB] =
 		"Up/Down 选步  m 标记  e 解释  w 原因  r 重放  p 暂停  s 单步  [ ] 速度  Esc 返回",
 	    [TL_WORD_KEY_SAVE] = "  x 保存",
+	    [TL_WORD_CLIENT] = "(客户端)",
+	    [TL_WORD_SERVER] = "(服务器)",
+	    [TL_WORD_HEAD_DERIVED] = " ~推导",
+	    [TL_WORD_NOTE_STALE] = "@ 秒前发出的 SYN 的重复副本",
+	    [TL_WORD_NOTE_LOST] = "丢失：链路丢弃了它",
+	    [TL_WORD_NOTE_RESENT] = "重发：它的重传定时器到时了",
+	    [TL_WORD_NOTE_HELD] = "扣在链路中途，等待放行",
+	    [TL_WORD_ON_LINK] = "在链路上",
+	    [TL_WORD_SEQ_ACK] = "（seq @，ack #）",
+	    [TL_WORD_NOTE_SEP] = "：",
+	    [TL_WORD_ABOVE_BELOW] = "上方 @ 步，下方 # 步",
+	    [TL_WORD_ABOVE] = "上方 @ 步",
+	    [TL_WORD_BELOW] = "下方 @ 步",
+	    [TL_WORD_TOO_SMALL] = "梯形图需要 @，现有 #",
+	    [TL_WORD_AT_EXACT] = "恰于 @，#",
+	    [TL_WORD_BETWEEN] = "介于 @ 与 # 之间（两次采样），",
+	    [TL_WORD_OBSERVED] = "观察到",
+	    [TL_WORD_INFERRED_ADJ] = "推断",
+	    [TL_WORD_DATA_SEGS] = "数据 @ 段，#",
+	    [TL_WORD_DATA] = "数据 @",
+	    [TL_WORD_DATA_SEG1] = "数据 @ 段，#",
+	    [TL_WORD_GAP] = "@ 步未显示",
+	    [TL_WORD_GAP1] = "@ 步未显示",
+	    [TL_WORD_STALE] = "过时的 ",
+	    [TL_WORD_RETRANSMIT] = "（重传 @）",
+	    [TL_WORD_DIR_UNKNOWN] = "（方向未知）",
+	    [TL_WORD_LOST] = " 丢失",
+	    [TL_WORD_AGAIN] = " 重发",
+	    [TL_WORD_HELD] = " 扣住",
+	    [TL_WORD_STATE_CHANGE] = "状态变化",
+	    [TL_WORD_LEGEND] = "图例：",
+	    [TL_WORD_LEG_INFERRED] = "~ 推断，未观察到",
+	    [TL_WORD_LEG_SEGMENT] = "@ 推断的报文段",
+	    [TL_WORD_LEG_DERIVED] = "~推导：这一端未被监视",
+	    [TL_WORD_LEG_WINDOW] = "@ 两次采样之间",
+	    [TL_WORD_LEG_BOUND] = "@ 不晚于，+t 为确切时间",
+	    [TL_WORD_LEG_LOST] = "@ 被链路丢弃",
+	    [TL_WORD_LEG_SAMPLED] = "@ 不晚于（由采样得知）",
+	    [TL_WORD_STEP_STATUS] = "单步模式：扣住 @ 个，已放行 # 个（Space：放一个，G：全部）；",
+	    [TL_WORD_STEP_ON] = "每个报文段都停在链路中途",
+	    [TL_WORD_STEP_OFF] = "单步模式关闭：扣住的报文段全部放行，链路恢复正常延迟",
+	    [TL_WORD_RELEASED] = "放行了一个",
+	    [TL_WORD_NOTHING_HELD] = "还没有扣住的报文段",
+	    [TL_WORD_RESENT_MSG] = "@ 又发了一次 #：第一份还在链路上，它的重传定时器就到时了",
+	    [TL_WORD_HELD_MSG] = "@ 发出的 # 扣在链路中途",
+	    [TL_WORD_STALE_MSG] = "链路送出它留下的 A 的 SYN 副本（@ "
+				  "秒前发出）：一个过时的重复报文；看 B 的内核如何处理它",
+	    [TL_WORD_TW_LEFT] = "A 的 TIME-WAIT：还剩 @ 秒（B 的每个 FIN 都让它重新开始）",
+	    [TL_WORD_FIN_AGAIN] = "；B 在 @ 秒后重发 FIN",
+	    [TL_WORD_LAB_KEYS] = "  （w：原因，N：下一个场景）",
+	    [TL_WORD_NEXT_KEY] = "  （N：下一个场景）",
+	    [TL_WORD_LOOPBACK] = "；在回环接口上，快的步骤只能推断",
+	    [TL_WORD_NEXT_RUN] = "下一轮运行下一个场景",
+	    [TL_WORD_SUM_STATE] = "状态 @，已持续 #",
+	    [TL_WORD_SUM_AT_LEAST] = "至少 ",
+	    [TL_WORD_SUM_FIRST] = "   首次见到于 @ 前",
+	    [TL_WORD_SUM_ROLE] = "   角色 @",
+	    [TL_WORD_ROLE_ACTIVE] = "主动打开",
+	    [TL_WORD_ROLE_PASSIVE] = "被动打开",
+	    [TL_WORD_ROLE_UNKNOWN] = "未知",
+	    [TL_WORD_SUM_GUESSED] = "（由端口推测）",
+	    [TL_WORD_SUM_RTT] = "rtt @ ms",
+	    [TL_WORD_SUM_ACKED] = "   已确认 @ 字节",
+	    [TL_WORD_SUM_RECEIVED] = "   已接收 @ 字节",
+	    [TL_WORD_SUM_SEGS] = "   报文段 发出 @ 收到 #",
+	    [TL_WORD_SUM_TW_ENDS] = "TIME-WAIT 在 @ 秒后结束",
+	    [TL_WORD_SUM_OWNER] = "属主 @",
+	    [TL_WORD_SUM_UNREAD] = "@ 字节从未被应用读取（其中 1 个是 FIN）",
+	    [TL_WORD_SUM_PEER] = "对端（在被监视的命名空间中）：@",
+	    [TL_WORD_GONE_TITLE] = "连接详情",
+	    [TL_WORD_GONE] = "这个连接已不再被跟踪",
+	    [TL_WORD_GONE_KEYS] = "Esc q：返回",
 	},
     .time_left = "剩 @",
     .lasting = "已 @",
@@ -305,49 +451,62 @@ void tl_narration_clock_time(double wall, char *out, size_t len)
 	snprintf(out, len, "%s.%03d", hms, ms < 0 ? 0 : ms > 999 ? 999 : ms);
 }
 
-void tl_narration_label(const struct tl_ladder_step *s, struct tl_buf *out)
+void tl_narration_label_in(const struct tl_ladder_step *s, const char *lang, struct tl_buf *out)
 {
-	char b[32];
+	char b[32], n[32];
 	if (!s)
 		return;
 	switch (s->kind) {
 	case TL_LADDER_DATA:
 		tl_narration_bytes(s->bytes, b, sizeof(b));
-		if (s->segs)
-			tl_buf_printf(out, "data %u seg%s, %s", s->segs, s->segs == 1 ? "" : "s",
-				      b);
-		else
-			tl_buf_printf(out, "data %s", b);
+		snprintf(n, sizeof(n), "%u", s->segs);
+		tl_narration_word(lang,
+				  s->segs == 1 ? TL_WORD_DATA_SEG1
+				  : s->segs    ? TL_WORD_DATA_SEGS
+					       : TL_WORD_DATA,
+				  s->segs ? n : b, b, out);
 		break;
 	case TL_LADDER_STATE: {
 		int x = s->from < 0 ? 0 : s->from;
-		tl_buf_puts(out, s->side[x].why ? s->side[x].why : "state change");
+		if (s->side[x].why)
+			tl_buf_puts(out, tl_narration_why(s->side[x].why, lang));
+		else
+			tl_narration_word(lang, TL_WORD_STATE_CHANGE, NULL, NULL, out);
 		break;
 	}
 	case TL_LADDER_SEEN:
 		tl_narration_clock_time(s->wall, b, sizeof(b));
-		tl_buf_printf(out, "first seen in %s at %s", tl_tcp_state_name(s->state), b);
+		tl_narration_word(lang, TL_WORD_FIRST_SEEN, tl_tcp_state_name(s->state), NULL, out);
+		tl_buf_puts(out, " ");
+		tl_narration_word(lang, TL_WORD_AT_TIME, b, NULL, out);
 		break;
 	case TL_LADDER_GAP:
-		tl_buf_printf(out, "%llu step%s not shown", (unsigned long long)s->hidden,
-			      s->hidden == 1 ? "" : "s");
+		snprintf(n, sizeof(n), "%llu", (unsigned long long)s->hidden);
+		tl_narration_word(lang, s->hidden == 1 ? TL_WORD_GAP1 : TL_WORD_GAP, n, NULL, out);
 		break;
 	default:
 		if (s->stale_ns)
-			tl_buf_puts(out, "stale ");
+			tl_narration_word(lang, TL_WORD_STALE, NULL, NULL, out);
 		tl_buf_puts(out, tl_segment_name(s->segment) ? tl_segment_name(s->segment) : "?");
-		if (s->retrans)
-			tl_buf_printf(out, " (retransmit #%u)", (unsigned)s->retrans);
+		if (s->retrans) {
+			snprintf(n, sizeof(n), "#%u", (unsigned)s->retrans);
+			tl_narration_word(lang, TL_WORD_RETRANSMIT, n, NULL, out);
+		}
 		if (s->from < 0)
-			tl_buf_puts(out, " (direction unknown)");
+			tl_narration_word(lang, TL_WORD_DIR_UNKNOWN, NULL, NULL, out);
 		if (s->lost)
-			tl_buf_puts(out, " lost");
+			tl_narration_word(lang, TL_WORD_LOST, NULL, NULL, out);
 		else if (s->resent)
-			tl_buf_puts(out, " again");
+			tl_narration_word(lang, TL_WORD_AGAIN, NULL, NULL, out);
 		else if (s->held)
-			tl_buf_puts(out, " held");
+			tl_narration_word(lang, TL_WORD_HELD, NULL, NULL, out);
 		break;
 	}
+}
+
+void tl_narration_label(const struct tl_ladder_step *s, struct tl_buf *out)
+{
+	tl_narration_label_in(s, "en", out);
 }
 
 void tl_narration_dialogue(const struct tl_ladder_step *s, const char *lang, struct tl_buf *out)

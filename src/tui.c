@@ -232,7 +232,7 @@ struct tui {
 	bool data_changed; /* new data not yet drawn (at most DATA_FRAME_NS apart) */
 	bool stale_sent;   /* dup-syn: the stale SYN is on the link; B's answer opens its ladder */
 	unsigned released; /* step mode: segments released since it began */
-	char step_note[160]; /* step mode: what happened last */
+	char step_note[256]; /* step mode: what happened last (in Chinese, 3 bytes a glyph) */
 	char host[256];
 	struct tl_tuiconfig config; /* the settings file (written when they change) */
 	uint64_t interval_ns;       /* set with + and -: kept; 0 otherwise */
@@ -281,16 +281,70 @@ static struct tl_ui_input ui_input(struct tui *t, uint64_t now)
 	};
 }
 
+/* The lab's words in the view's language (narration.c's tables). */
+static void lab_word(const struct tui *t, enum tl_narration_word w, const char *at,
+		     const char *hash, struct tl_buf *out)
+{
+	tl_narration_word(t->ui.lang, w, at, hash, out);
+}
+
+/* A note of the lab, to the footer. */
+static void lab_message(struct tui *t, enum tl_narration_word w, const char *at, const char *hash)
+{
+	struct tl_buf b;
+	tl_buf_init(&b);
+	lab_word(t, w, at, hash, &b);
+	tl_ui_message(&t->ui, b.data);
+	tl_buf_fini(&b);
+}
+
+/* The step note: what happened last, for the status below. */
+static void step_note(struct tui *t, enum tl_narration_word w, const char *at, const char *hash)
+{
+	struct tl_buf b;
+	tl_buf_init(&b);
+	lab_word(t, w, at, hash, &b);
+	snprintf(t->step_note, sizeof(t->step_note), "%s", b.data);
+	tl_buf_fini(&b);
+}
+
+/* A segment's name for the lab's notes: the relay's, its data in the
+ * view's language ("FIN+ACK, data 6 B", "FIN+ACK，数据 6 B"). */
+static void seg_name(const struct tui *t, const struct tl_pkt *pkt, char *out, size_t len)
+{
+	char en[48];
+	tl_pkt_describe(pkt, en, sizeof(en));
+	const char *d = strstr(en, "data ");
+	if (!d || strcmp(t->ui.lang, "zh")) {
+		snprintf(out, len, "%s", en);
+		return;
+	}
+	struct tl_buf b;
+	tl_buf_init(&b);
+	bool after = d >= en + 2 && d[-2] == ','; /* "FIN+ACK, data" */
+	tl_buf_add(&b, en, (size_t)(d - en) - (after ? 2 : 0));
+	if (after)
+		tl_buf_puts(&b, "，");
+	lab_word(t, TL_WORD_DATA, d + 5, NULL, &b);
+	snprintf(out, len, "%s", b.data);
+	tl_buf_fini(&b);
+}
+
 /* While stepping, the footer line says so, with its counts (they last,
  * unlike a passing note) and what happened last. */
 static void step_status(struct tui *t)
 {
-	char msg[240];
+	char held[24], rel[24];
+	struct tl_buf b;
 	if (!t->demo || !tl_demo_stepping(t->demo))
 		return;
-	snprintf(msg, sizeof(msg), "step mode: %zu held, %u released (Space: one, G: all); %s",
-		 tl_demo_held(t->demo), t->released, t->step_note);
-	tl_ui_message(&t->ui, msg);
+	snprintf(held, sizeof(held), "%zu", tl_demo_held(t->demo));
+	snprintf(rel, sizeof(rel), "%u", t->released);
+	tl_buf_init(&b);
+	lab_word(t, TL_WORD_STEP_STATUS, held, rel, &b);
+	tl_buf_puts(&b, t->step_note);
+	tl_ui_message(&t->ui, b.data);
+	tl_buf_fini(&b);
 }
 
 /* The lab's step mode: S turns it on or off, Space releases the first
@@ -304,11 +358,9 @@ static bool step_key(struct tui *t, int key)
 		bool on = key == 'S' && !tl_demo_stepping(d);
 		tl_demo_set_step(d, on, now, tl_wall_now());
 		t->released = 0;
-		snprintf(t->step_note, sizeof(t->step_note), "each segment stops mid-link");
+		step_note(t, TL_WORD_STEP_ON, NULL, NULL);
 		if (!on)
-			tl_ui_message(&t->ui,
-				      "step mode off: every held segment released, the link's "
-				      "normal delay again");
+			lab_message(t, TL_WORD_STEP_OFF, NULL, NULL);
 		step_status(t);
 		return true;
 	}
@@ -316,8 +368,7 @@ static bool step_key(struct tui *t, int key)
 		return false;
 	if (tl_demo_release(d, now, tl_wall_now()) == 0)
 		t->released++;
-	snprintf(t->step_note, sizeof(t->step_note), "%s",
-		 tl_demo_held(d) ? "released one" : "nothing held yet");
+	step_note(t, tl_demo_held(d) ? TL_WORD_RELEASED : TL_WORD_NOTHING_HELD, NULL, NULL);
 	step_status(t);
 	return true;
 }
@@ -388,7 +439,7 @@ static void read_keys(struct tui *t, const struct tl_ui_input *in)
 			int next = tl_demo_scenario(t->demo) + 1;
 			tl_demo_set_scenario(t->demo,
 					     tl_scenario_name(next) ? next : TL_SCENARIO_FULL);
-			tl_ui_message(ui, "the next run plays the next scenario");
+			lab_message(t, TL_WORD_NEXT_RUN, NULL, NULL);
 			t->redraw = true;
 		}
 	}
@@ -454,14 +505,17 @@ static void late_fin_clocks(struct tui *t)
 	}
 	if (!a)
 		return;
-	char msg[200];
-	int len = snprintf(msg, sizeof(msg),
-			   "A's TIME-WAIT: %.0f s left (each FIN from B starts it over)",
-			   a->sock.expires_ms / 1000.0);
-	if (b)
-		snprintf(msg + len, sizeof(msg) - (size_t)len, "; B sends its FIN again in %.0f s",
-			 b->sock.expires_ms / 1000.0);
-	tl_ui_message(&t->ui, msg);
+	char left[32];
+	struct tl_buf msg;
+	tl_buf_init(&msg);
+	snprintf(left, sizeof(left), "%.0f", a->sock.expires_ms / 1000.0);
+	lab_word(t, TL_WORD_TW_LEFT, left, NULL, &msg);
+	if (b) {
+		snprintf(left, sizeof(left), "%.0f", b->sock.expires_ms / 1000.0);
+		lab_word(t, TL_WORD_FIN_AGAIN, left, NULL, &msg);
+	}
+	tl_ui_message(&t->ui, msg.data);
+	tl_buf_fini(&msg);
 	t->redraw = true;
 }
 
@@ -471,41 +525,35 @@ static void after_step(struct tui *t, uint32_t *run_shown)
 {
 	struct tl_ui *ui = &t->ui;
 	if (tl_runtime_new_run(t->rt)) {
-		char msg[200];
+		struct tl_buf msg;
 		ui->lab_scenario = tl_demo_scenario(t->demo);
-		snprintf(msg, sizeof(msg), "%s%s  (w: why, N: next scenario)",
-			 tl_demo_caption(t->demo, t->utf8 ? t->ui.lang : "en"),
-			 tl_demo_loopback(t->demo) ? "; on loopback the quick steps are inferred"
-						   : "");
-		tl_ui_message(ui, msg);
+		tl_buf_init(&msg);
+		tl_buf_puts(&msg, tl_demo_caption(t->demo, t->ui.lang));
+		if (tl_demo_loopback(t->demo))
+			lab_word(t, TL_WORD_LOOPBACK, NULL, NULL, &msg);
+		lab_word(t, TL_WORD_LAB_KEYS, NULL, NULL, &msg);
+		tl_ui_message(ui, msg.data);
+		tl_buf_fini(&msg);
 		*run_shown = 0;
 		t->redraw = true;
 	}
 	size_t nseg;
 	const struct tl_demo_seg *sg = tl_runtime_segments(t->rt, &nseg);
 	for (size_t i = 0; i < nseg; i++) {
-		char msg[200];
+		const char *who = sg[i].from ? "B" : "A";
 		if (sg[i].resent || (sg[i].held && !sg[i].released)) {
-			char what[48];
-			tl_pkt_describe(&sg[i].pkt, what, sizeof(what));
-			if (sg[i].resent) /* the truth of a long hold: the kernel did not wait */
-				snprintf(
-				    t->step_note, sizeof(t->step_note),
-				    "%c sent its %s again: its retransmission timer fired while "
-				    "the first copy was still on the link",
-				    sg[i].from ? 'B' : 'A', what);
-			else
-				snprintf(t->step_note, sizeof(t->step_note),
-					 "%s from %c held mid-link", what, sg[i].from ? 'B' : 'A');
+			char what[64];
+			seg_name(t, &sg[i].pkt, what, sizeof(what));
+			/* resent: the truth of a long hold, the kernel did not wait */
+			step_note(t, sg[i].resent ? TL_WORD_RESENT_MSG : TL_WORD_HELD_MSG, who,
+				  what);
 			step_status(t);
 			t->redraw = true;
 		}
 		if (sg[i].stale_ns) { /* the one thing on the link no kernel sent just now */
-			snprintf(msg, sizeof(msg),
-				 "the link delivers its copy of A's SYN, sent %.1f s ago: a stale "
-				 "duplicate; watch what B's kernel does with it",
-				 (double)sg[i].stale_ns / 1e9);
-			tl_ui_message(ui, msg);
+			char age[32];
+			snprintf(age, sizeof(age), "%.1f", (double)sg[i].stale_ns / 1e9);
+			lab_message(t, TL_WORD_STALE_MSG, age, NULL);
 			t->stale_sent = true;
 			t->redraw = true;
 		}
@@ -641,6 +689,13 @@ const char *tl_tui_locale_name(void)
 			return v;
 	}
 	return NULL;
+}
+
+const char *tl_tui_lang(const char *asked, bool ascii, bool utf8_out, const char **why)
+{
+	setlocale(LC_CTYPE, "");
+	bool utf8 = utf8_out || (!ascii && !strcmp(nl_langinfo(CODESET), "UTF-8"));
+	return tl_narration_lang(asked, tl_tui_locale_name(), utf8, why);
 }
 
 int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,

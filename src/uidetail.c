@@ -107,7 +107,7 @@ static void tick_ladder(struct tl_ui *ui, const struct tl_ui_input *in, const st
 }
 
 static void draw_ladder(struct tl_canvas *c, const struct tl_ui *ui, const struct tl_ui_input *in,
-			int y, int w)
+			int y, int h, int w)
 {
 	size_t steps = ui->ladder ? tl_ladder_steps(ui->ladder) : 0;
 	if (!steps) {
@@ -120,15 +120,15 @@ static void draw_ladder(struct tl_canvas *c, const struct tl_ui *ui, const struc
 		return;
 	}
 	struct tl_ladder_view v = ladder_view(ui, in, steps);
-	tl_ladder_draw(ui->ladder, c, 0, y, w, c->h - 1 - y, &v);
+	tl_ladder_draw(ui->ladder, c, 0, y, w, h, &v);
 }
 
 /* The lab scenario's caption and explanation in place of the ladder (an
  * ASCII canvas shows English, as the ladder does). */
-static void draw_lesson(struct tl_canvas *c, const struct tl_ui *ui, int y, int w)
+static void draw_lesson(struct tl_canvas *c, const struct tl_ui *ui, int y, int rows, int w)
 {
 	const char *lang = c->g->ascii ? "en" : ui->lang;
-	int h = c->h - 1;
+	int h = y + rows;
 	tl_canvas_fill(c, 0, y, w, h - y, ' ', TL_ST_NORMAL);
 	y += tl_canvas_wrap(c, 1, y + 1, w - 2, h - y - 1, TL_ST_TITLE,
 			    tl_scenario_caption(ui->lab_scenario, lang)) +
@@ -153,55 +153,84 @@ struct row {
 };
 enum { MAX_ROWS = 8 };
 
-static int summary(struct row *r, const struct tl_ui_input *in, const struct tl_conn *cn,
-		   const struct tl_conn *peer)
+/* Row n's text from b (then emptied). */
+static void put_row(struct row *r, int style, struct tl_buf *b)
 {
-	char a[16], b[16];
+	r->style = style;
+	snprintf(r->text, sizeof(r->text), "%s", b->data ? b->data : "");
+	tl_buf_reset(b);
+}
+
+static int summary(struct row *r, const struct tl_ui_input *in, const struct tl_conn *cn,
+		   const struct tl_conn *peer, const char *lang)
+{
+	char a[16], b[16], x[48], y[48];
 	int n = 0;
+	bool exact = cn->flags & TL_CONN_EXACT;
+	struct tl_buf t, w;
+	tl_buf_init(&t);
+	tl_buf_init(&w);
 	tl_ui_format_age(tl_ui_data_now(in) - cn->first_seen_ns, a, sizeof(a));
 	tl_ui_format_age(tl_ui_data_now(in) - cn->state_since_ns, b, sizeof(b));
-	r[n].style = TL_ST_NORMAL;
-	snprintf(r[n++].text, sizeof(r->text),
-		 "state %s for %s%s   first seen %s%s ago   role %s%s",
-		 tl_tcp_state_name(cn->state), (cn->flags & TL_CONN_EXACT) ? "" : "at least ", b,
-		 (cn->flags & TL_CONN_EXACT) ? "" : "at least ", a, tl_role_name(cn->role),
-		 (cn->flags & TL_CONN_ROLE_GUESSED) ? " (guessed from ports)" : "");
-	r[n].style = TL_ST_NORMAL;
-	snprintf(r[n++].text, sizeof(r->text),
-		 "cookie 0x%llx   inode %u   uid %u   netns %s   recv-q %u   send-q %u",
-		 (unsigned long long)cn->sock.cookie, cn->sock.inode, cn->sock.uid,
-		 cn->ns < in->n_ns ? in->ns_names[cn->ns] : "?", cn->sock.rqueue, cn->sock.wqueue);
+	if (!exact) /* the ages are lower bounds */
+		tl_narration_word(lang, TL_WORD_SUM_AT_LEAST, NULL, NULL, &w);
+	snprintf(x, sizeof(x), "%s%s", w.data ? w.data : "", b);
+	snprintf(y, sizeof(y), "%s%s", w.data ? w.data : "", a);
+	tl_narration_word(lang, TL_WORD_SUM_STATE, tl_tcp_state_name(cn->state), x, &t);
+	tl_narration_word(lang, TL_WORD_SUM_FIRST, y, NULL, &t);
+	tl_buf_reset(&w);
+	tl_narration_word(lang,
+			  cn->role == TL_ROLE_ACTIVE    ? TL_WORD_ROLE_ACTIVE
+			  : cn->role == TL_ROLE_PASSIVE ? TL_WORD_ROLE_PASSIVE
+							: TL_WORD_ROLE_UNKNOWN,
+			  NULL, NULL, &w);
+	tl_narration_word(lang, TL_WORD_SUM_ROLE, w.data, NULL, &t);
+	if (cn->flags & TL_CONN_ROLE_GUESSED)
+		tl_narration_word(lang, TL_WORD_SUM_GUESSED, NULL, NULL, &t);
+	put_row(&r[n++], TL_ST_NORMAL, &t);
+	/* the kernel's own names: as ss shows them, in any language */
+	tl_buf_printf(&t, "cookie 0x%llx   inode %u   uid %u   netns %s   recv-q %u   send-q %u",
+		      (unsigned long long)cn->sock.cookie, cn->sock.inode, cn->sock.uid,
+		      cn->ns < in->n_ns ? in->ns_names[cn->ns] : "?", cn->sock.rqueue,
+		      cn->sock.wqueue);
+	put_row(&r[n++], TL_ST_NORMAL, &t);
 	if (cn->sock.flags & TL_SOCK_HAS_INFO) {
 		const struct tl_tcpinfo *i = &cn->sock.info;
-		r[n].style = TL_ST_NORMAL;
-		snprintf(r[n++].text, sizeof(r->text),
-			 "rtt %.2f ms   bytes acked %llu   received %llu   segs out %u in %u",
-			 i->rtt_us / 1000.0, (unsigned long long)i->bytes_acked,
-			 (unsigned long long)i->bytes_received, i->segs_out, i->segs_in);
+		snprintf(x, sizeof(x), "%.2f", i->rtt_us / 1000.0);
+		tl_narration_word(lang, TL_WORD_SUM_RTT, x, NULL, &t);
+		snprintf(x, sizeof(x), "%llu", (unsigned long long)i->bytes_acked);
+		tl_narration_word(lang, TL_WORD_SUM_ACKED, x, NULL, &t);
+		snprintf(x, sizeof(x), "%llu", (unsigned long long)i->bytes_received);
+		tl_narration_word(lang, TL_WORD_SUM_RECEIVED, x, NULL, &t);
+		snprintf(x, sizeof(x), "%u", i->segs_out);
+		snprintf(y, sizeof(y), "%u", i->segs_in);
+		tl_narration_word(lang, TL_WORD_SUM_SEGS, x, y, &t);
+		put_row(&r[n++], TL_ST_NORMAL, &t);
 	}
 	if (cn->state == TL_TCP_TIME_WAIT && cn->sock.timer) {
-		r[n].style = TL_ST_NORMAL;
-		snprintf(r[n++].text, sizeof(r->text), "TIME-WAIT ends in %.1f s",
-			 cn->sock.expires_ms / 1000.0);
+		snprintf(x, sizeof(x), "%.1f", cn->sock.expires_ms / 1000.0);
+		tl_narration_word(lang, TL_WORD_SUM_TW_ENDS, x, NULL, &t);
+		put_row(&r[n++], TL_ST_NORMAL, &t);
 	}
 	const struct tl_owner *ow =
 	    in->owners && cn->sock.inode ? tl_owners_find(in->owners, cn->sock.inode) : NULL;
 	if (ow) {
-		r[n].style = TL_ST_NORMAL;
-		snprintf(r[n++].text, sizeof(r->text), "owner %d %s: %s", ow->pid, ow->comm,
-			 ow->cmdline);
+		tl_buf_reset(&w);
+		tl_buf_printf(&w, "%d %s: %s", ow->pid, ow->comm, ow->cmdline);
+		tl_narration_word(lang, TL_WORD_SUM_OWNER, w.data, NULL, &t);
+		put_row(&r[n++], TL_ST_NORMAL, &t);
 	}
 	if (cn->state == TL_TCP_CLOSE_WAIT && cn->sock.rqueue > 1) {
-		r[n].style = TL_ST_WARN;
-		snprintf(r[n++].text, sizeof(r->text),
-			 "%u bytes never read by the application (the FIN accounts for 1)",
-			 cn->sock.rqueue - 1);
+		snprintf(x, sizeof(x), "%u", cn->sock.rqueue - 1);
+		tl_narration_word(lang, TL_WORD_SUM_UNREAD, x, NULL, &t);
+		put_row(&r[n++], TL_ST_WARN, &t);
 	}
 	if (peer) {
-		r[n].style = TL_ST_NORMAL;
-		snprintf(r[n++].text, sizeof(r->text), "peer (in a watched namespace): %s",
-			 tl_tcp_state_name(peer->state));
+		tl_narration_word(lang, TL_WORD_SUM_PEER, tl_tcp_state_name(peer->state), NULL, &t);
+		put_row(&r[n++], TL_ST_NORMAL, &t);
 	}
+	tl_buf_fini(&t);
+	tl_buf_fini(&w);
 	return n;
 }
 
@@ -221,6 +250,79 @@ static bool lesson_shown(const struct tl_ui *ui)
 	return tl_scenario_name(ui->lab_scenario) != NULL && ui->lab_lesson;
 }
 
+/* The screen's rows, top down: the title, the lab's line (its caption or
+ * what it says), the summary, the ladder (or the lesson), the keys.  The
+ * ladder gets its minimum first: on a short terminal the summary's rows
+ * give way, then the lab's line, the title and the keys. */
+struct plan {
+	bool title, line, keys;
+	int summary; /* summary rows shown */
+	int y, h;    /* the ladder's rows */
+};
+
+static struct plan plan_rows(int h, int n_summary)
+{
+	struct plan p = {0};
+	int spare = h - TL_LADDER_MIN_H;
+	p.keys = spare-- > 0;
+	p.title = spare-- > 0;
+	p.line = spare-- > 0;
+	p.summary = TL_MAX(TL_MIN(spare, n_summary), 0);
+	/* the title's row is there, if only blank, whenever the line is */
+	p.y = (p.title ? 1 : 0) + (p.line ? 1 : 0) + p.summary;
+	p.h = h - p.y - (p.keys ? 1 : 0);
+	return p;
+}
+
+/* The ladder's keys on the bottom row, in the order of the words, as
+ * many as fit in w columns: those least needed go first (htop's function
+ * bar), and a line that lost any ends in an ellipsis. */
+static void draw_keys(struct tl_canvas *c, int y, int w, const char *lang, bool lab)
+{
+	/* each key's word's first token, most needed first */
+	static const char *const need[] = {"Esc", "Up/Down", "w", "e", "r",
+					   "m",   "p",       "s", "[", "x"};
+	struct tl_buf all, line;
+	tl_buf_init(&all);
+	tl_buf_init(&line);
+	tl_narration_word(lang, lab ? TL_WORD_KEYS_LAB : TL_WORD_KEYS, NULL, NULL, &all);
+	tl_narration_word(lang, TL_WORD_KEY_SAVE, NULL, NULL, &all);
+	size_t n_need = TL_ARRAY_SIZE(need);
+	for (size_t keep = n_need;; keep--) {
+		/* the keys among the first `keep` of need[], in their order */
+		bool cut = false;
+		tl_buf_reset(&line);
+		for (const char *p = all.data; *p;) {
+			const char *end = strstr(p, "  ");
+			size_t len = end ? (size_t)(end - p) : strlen(p);
+			size_t tok = strcspn(p, " ");
+			bool shown = false;
+			for (size_t i = 0; i < keep && len; i++)
+				shown |= strlen(need[i]) == TL_MIN(tok, len) &&
+					 !strncmp(p, need[i], TL_MIN(tok, len));
+			if (shown) {
+				if (line.len)
+					tl_buf_puts(&line, "  ");
+				tl_buf_printf(&line, "%.*s", (int)len, p);
+			} else if (len) {
+				cut = true;
+			}
+			p += len;
+			while (*p == ' ')
+				p++;
+		}
+		if (cut) {
+			tl_buf_puts(&line, " ");
+			tl_utf8_encode(c->g->ellipsis, &line);
+		}
+		if (tl_canvas_text_width(c, line.data) <= w || keep <= 1)
+			break;
+	}
+	tl_canvas_text(c, 0, y, w, TL_ST_KEY, line.data);
+	tl_buf_fini(&all);
+	tl_buf_fini(&line);
+}
+
 void tl_uidetail_tick(struct tl_ui *ui, const struct tl_ui_input *in, int w, int h)
 {
 	const struct tl_conn *cn = find_id(in, ui->detail_id);
@@ -228,36 +330,56 @@ void tl_uidetail_tick(struct tl_ui *ui, const struct tl_ui_input *in, int w, int
 		return;
 	const struct tl_conn *peer = tl_tracker_peer(in->tracker, cn);
 	struct row rows[MAX_ROWS];
-	int y = 2 + summary(rows, in, cn, peer);
-	tick_ladder(ui, in, cn, peer, ladder_width(w, h), h - 1 - y);
+	struct plan p = plan_rows(h, summary(rows, in, cn, peer, ui->lang));
+	tick_ladder(ui, in, cn, peer, ladder_width(w, h), p.h);
 }
 
 void tl_uidetail_draw(struct tl_canvas *c, const struct tl_ui *ui, const struct tl_ui_input *in)
 {
 	const struct tl_conn *cn = find_id(in, ui->detail_id);
 	char l[64], rm[64];
-	tl_canvas_fill(c, 0, 0, c->w, 1, ' ', TL_ST_HEADER);
+	/* the bottom row's last cell is never drawn (a terminal may scroll) */
+	int kw = c->w - 1;
+	const char *lang = c->g->ascii ? "en" : ui->lang; /* ASCII cannot show Chinese */
 	if (!cn) {
-		tl_canvas_text(c, 1, 0, c->w - 1, TL_ST_HEADER, "connection details");
-		tl_canvas_text(c, 1, 2, c->w - 2, TL_ST_DIM,
-			       "this connection is no longer tracked");
-		tl_canvas_text(c, 0, c->h - 1, c->w, TL_ST_KEY, "Esc q: back");
+		static const enum tl_narration_word gone[] = {TL_WORD_GONE_TITLE, TL_WORD_GONE,
+							      TL_WORD_GONE_KEYS};
+		struct tl_buf g[3];
+		for (int i = 0; i < 3; i++) {
+			tl_buf_init(&g[i]);
+			tl_narration_word(lang, gone[i], NULL, NULL, &g[i]);
+		}
+		tl_canvas_fill(c, 0, 0, c->w, 1, ' ', TL_ST_HEADER);
+		tl_canvas_text(c, 1, 0, c->w - 1, TL_ST_HEADER, g[0].data);
+		tl_canvas_text(c, 1, 2, c->w - 2, TL_ST_DIM, g[1].data);
+		tl_canvas_text(c, 0, c->h - 1, kw, TL_ST_KEY, g[2].data);
+		for (int i = 0; i < 3; i++)
+			tl_buf_fini(&g[i]);
 		return;
 	}
-	tl_uirows_fmt_addr(&cn->sock, true, l, sizeof(l));
-	tl_uirows_fmt_addr(&cn->sock, false, rm, sizeof(rm));
-	tl_canvas_printf(c, 1, 0, c->w - 1, TL_ST_HEADER, "%s %s %s   %s", l, c->g->to, rm,
-			 tl_tcp_state_name(cn->state));
-	/* the lab's scenario stays in view while its ladder is shown */
-	if (ui->message) /* the lab speaks while its ladder is on screen */
-		tl_canvas_text(c, 1, 1, c->w - 2, TL_ST_WARN, ui->message);
-	else if (in->caption)
-		tl_canvas_printf(c, 1, 1, c->w - 2, TL_ST_KEY, "%s  (N: next scenario)",
-				 in->caption);
 	const struct tl_conn *peer = tl_tracker_peer(in->tracker, cn);
 	struct row rows[MAX_ROWS];
-	int n = summary(rows, in, cn, peer), y = 2;
-	for (int i = 0; i < n; i++)
+	struct plan p = plan_rows(c->h, summary(rows, in, cn, peer, lang));
+	if (p.title) {
+		tl_canvas_fill(c, 0, 0, c->w, 1, ' ', TL_ST_HEADER);
+		tl_uirows_fmt_addr(&cn->sock, true, l, sizeof(l));
+		tl_uirows_fmt_addr(&cn->sock, false, rm, sizeof(rm));
+		tl_canvas_printf(c, 1, 0, c->w - 1, TL_ST_HEADER, "%s %s %s   %s", l, c->g->to, rm,
+				 tl_tcp_state_name(cn->state));
+	}
+	/* the lab's scenario stays in view while its ladder is shown */
+	if (p.line && ui->message) /* the lab speaks while its ladder is on screen */
+		tl_canvas_text(c, 1, 1, c->w - 2, TL_ST_WARN, ui->message);
+	else if (p.line && in->caption) {
+		struct tl_buf cap;
+		tl_buf_init(&cap);
+		tl_buf_puts(&cap, in->caption);
+		tl_narration_word(lang, TL_WORD_NEXT_KEY, NULL, NULL, &cap);
+		tl_canvas_text(c, 1, 1, c->w - 2, TL_ST_KEY, cap.data);
+		tl_buf_fini(&cap);
+	}
+	int y = p.y - p.summary;
+	for (int i = 0; i < p.summary; i++)
 		tl_canvas_text(c, 1, y++, c->w - 2, rows[i].style, rows[i].text);
 	int lw = ladder_width(c->w, c->h);
 	if (hist_beside(c->w, c->h)) {
@@ -266,19 +388,10 @@ void tl_uidetail_draw(struct tl_canvas *c, const struct tl_ui *ui, const struct 
 	}
 	bool lab = tl_scenario_name(ui->lab_scenario) != NULL;
 	if (lesson_shown(ui))
-		draw_lesson(c, ui, y, lw);
+		draw_lesson(c, ui, y, p.h, lw);
 	else
-		draw_ladder(c, ui, in, y, lw);
-	/* the keys in the ladder's language; x (save) where there is room:
-	 * at 80 columns the others fill the line */
-	const char *lang = c->g->ascii ? "en" : ui->lang;
-	struct tl_buf keys;
-	tl_buf_init(&keys);
-	tl_narration_word(lang, lab ? TL_WORD_KEYS_LAB : TL_WORD_KEYS, NULL, NULL, &keys);
-	size_t without_save = keys.len;
-	tl_narration_word(lang, TL_WORD_KEY_SAVE, NULL, NULL, &keys);
-	if (tl_canvas_text_width(c, keys.data) > c->w)
-		keys.data[without_save] = '\0';
-	tl_canvas_text(c, 0, c->h - 1, c->w, TL_ST_KEY, keys.data);
-	tl_buf_fini(&keys);
+		draw_ladder(c, ui, in, y, p.h, lw);
+	/* the keys in the ladder's language */
+	if (p.keys)
+		draw_keys(c, c->h - 1, kw, lang, lab);
 }

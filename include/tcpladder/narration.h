@@ -18,9 +18,12 @@
 #include "tcpladder/util.h"
 
 /* "SYN", "data 12 segs, 4.1 KB", "RST (direction unknown)", or a state
- * change's reason for a step that sends nothing.  Not translated: these
- * are the protocol's own names. */
+ * change's reason for a step that sends nothing, in English (the
+ * events' and the exports' own names). */
 void tl_narration_label(const struct tl_ladder_step *s, struct tl_buf *out);
+/* The same in lang: the segments' names stay, the words around them are
+ * translated ("数据 3 段，9 B", "ACK 丢失"). */
+void tl_narration_label_in(const struct tl_ladder_step *s, const char *lang, struct tl_buf *out);
 /* "A: Hello, I'm A"; nothing for a step that speaks no line. */
 void tl_narration_dialogue(const struct tl_ladder_step *s, const char *lang, struct tl_buf *out);
 /* The state the step is about, then the topic it belongs to (the
@@ -60,6 +63,79 @@ enum tl_narration_word {
 	TL_WORD_KEYS,        /* the ladder screen's keys */
 	TL_WORD_KEYS_LAB,    /* ... in the lab */
 	TL_WORD_KEY_SAVE,    /* "  x save" */
+
+	/* the heads, the link's notes, the labels, the legend, the lab's notes */
+	TL_WORD_CLIENT,       /* a lifeline's head: A's role */
+	TL_WORD_SERVER,       /* ... B's */
+	TL_WORD_HEAD_DERIVED, /* a head of an end not watched */
+	TL_WORD_NOTE_STALE,   /* the link's notes */
+	TL_WORD_NOTE_LOST,
+	TL_WORD_NOTE_RESENT,
+	TL_WORD_NOTE_HELD,
+	TL_WORD_ON_LINK, /* "on the link (seq @, ack #): note" */
+	TL_WORD_SEQ_ACK,
+	TL_WORD_NOTE_SEP,
+	TL_WORD_ABOVE_BELOW, /* steps out of view */
+	TL_WORD_ABOVE,
+	TL_WORD_BELOW,
+	TL_WORD_TOO_SMALL, /* a pane too small (sizes as 40x12) */
+	TL_WORD_AT_EXACT,  /* '#': observed or inferred */
+	TL_WORD_BETWEEN,
+	TL_WORD_OBSERVED,
+	TL_WORD_INFERRED_ADJ,
+	TL_WORD_DATA_SEGS, /* arrow labels: a data step */
+	TL_WORD_DATA,
+	TL_WORD_DATA_SEG1, /* one segment */
+	TL_WORD_GAP,       /* steps the store did not keep */
+	TL_WORD_GAP1,
+	TL_WORD_STALE,      /* before a segment's name */
+	TL_WORD_RETRANSMIT, /* '@': "#2" */
+	TL_WORD_DIR_UNKNOWN,
+	TL_WORD_LOST,
+	TL_WORD_AGAIN,
+	TL_WORD_HELD,
+	TL_WORD_STATE_CHANGE, /* a change with no reason known */
+	TL_WORD_LEGEND,       /* the legend's items ('@': the mark) */
+	TL_WORD_LEG_INFERRED,
+	TL_WORD_LEG_SEGMENT,
+	TL_WORD_LEG_DERIVED,
+	TL_WORD_LEG_WINDOW,
+	TL_WORD_LEG_BOUND,
+	TL_WORD_LEG_LOST,
+	TL_WORD_LEG_SAMPLED, /* a saved picture's bound: all times found by sampling */
+	TL_WORD_STEP_STATUS, /* the lab's step mode */
+	TL_WORD_STEP_ON,
+	TL_WORD_STEP_OFF,
+	TL_WORD_RELEASED,
+	TL_WORD_NOTHING_HELD,
+	TL_WORD_RESENT_MSG, /* '@': A or B, '#': the segment */
+	TL_WORD_HELD_MSG,
+	TL_WORD_STALE_MSG,
+	TL_WORD_TW_LEFT, /* late-fin's clocks */
+	TL_WORD_FIN_AGAIN,
+	TL_WORD_LAB_KEYS, /* after a run's caption */
+	TL_WORD_NEXT_KEY,
+	TL_WORD_LOOPBACK,
+	TL_WORD_NEXT_RUN,
+	TL_WORD_SUM_STATE, /* the detail screen's summary */
+	TL_WORD_SUM_AT_LEAST,
+	TL_WORD_SUM_FIRST,
+	TL_WORD_SUM_ROLE,
+	TL_WORD_ROLE_ACTIVE,
+	TL_WORD_ROLE_PASSIVE,
+	TL_WORD_ROLE_UNKNOWN,
+	TL_WORD_SUM_GUESSED,
+	TL_WORD_SUM_RTT,
+	TL_WORD_SUM_ACKED,
+	TL_WORD_SUM_RECEIVED,
+	TL_WORD_SUM_SEGS,
+	TL_WORD_SUM_TW_ENDS,
+	TL_WORD_SUM_OWNER,
+	TL_WORD_SUM_UNREAD,
+	TL_WORD_SUM_PEER,
+	TL_WORD_GONE_TITLE,
+	TL_WORD_GONE,
+	TL_WORD_GONE_KEYS,
 	TL_WORD_N
 };
 void tl_narration_word(const char *lang, enum tl_narration_word w, const char *at, const char *hash,

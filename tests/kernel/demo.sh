@@ -21,8 +21,22 @@ check "an unknown scenario is a usage error naming them" \
 check "--demo=list: the scenario names, one a line, as the usage error names them" \
 	[ "($(cut -d' ' -f1 "$T/list" | paste -sd, | sed 's/,/, /g'))" = "$(grep -o '(.*)' "$T/list.err")" ]
 check "--demo=list: each with its caption" grep -q "^lost-ack  *The last ACK is lost" "$T/list"
-"$TCPLADDER" --demo=list --lang=zh >"$T/list.zh"
+LC_ALL=C.UTF-8 "$TCPLADDER" --demo=list --lang=zh >"$T/list.zh"
 check "--demo=list --lang=zh: the captions in Chinese" grep -q "^lost-ack  *最后的 ACK 丢失" "$T/list.zh"
+# Chinese needs UTF-8: in the C locale, or with --ascii, English and a note
+# saying why (as the view and --events --ladder do)
+for how in "C" "C.UTF-8 --ascii"; do
+	# shellcheck disable=SC2086 # the locale and the option, split
+	set -- $how
+	LC_ALL=$1 "$TCPLADDER" --demo=list --lang=zh ${2:-} >"$T/list.c" 2>"$T/list.c.err"
+	check "--demo=list --lang=zh ($how): exit 0, the captions in English" \
+		[ $? = 0 -a "$(grep -c "^lost-ack  *The last ACK is lost" "$T/list.c")" = 1 ]
+	check "--demo=list --lang=zh ($how): nothing but ASCII" \
+		[ "$(LC_ALL=C grep -c '[^ -~]' "$T/list.c")" = 0 ]
+	check "--demo=list --lang=zh ($how): one note on stderr says why" \
+		[ "$(grep -c "^tcpladder: note: .*needs a UTF-8 terminal" "$T/list.c.err")" = 1 -a \
+			"$(wc -l <"$T/list.c.err")" = 1 ]
+done
 
 (lab --demo --events --json --duration 10) >"$T/full.json" 2>"$T/full.err"
 check "default scenario: exit 0" [ $? = 0 ]

@@ -157,6 +157,79 @@ if command -v tmux >/dev/null || [ "${CI:-}" = true ]; then
 	fi
 	tm send-keys -t main q
 	tm kill-server 2>/dev/null
+	wait_for 30 eval '! tm has-session 2>/dev/null'
+
+	# The lab in Chinese (a UTF-8 locale): no English left of what it
+	# says (the protocol's names, addresses and the namespaces' labels
+	# stay); and the key line and the ladder at 80x24, 200x60 and 40x12.
+	# Each view in a session of its own, side by side.
+	view() { # SESSION COLSxROWS ARGS...: the lab in a new session
+		local s=$1 size=$2
+		shift 2
+		printf '%s\n' "exec unshare -n sh -c 'sysctl -qw net.ipv4.tcp_child_ehash_entries=1024 2>/dev/null
+			exec \"\$@\"' sh \"$TCPLADDER\" --no-owners $*" >"$T/view-$s.sh"
+		tm -f /dev/null new-session -d -s "$s" -x "${size%x*}" -y "${size#*x}" \
+			"LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen bash $T/view-$s.sh"
+	}
+	on() { tm capture-pane -p -t "$1" 2>/dev/null | grep -q -- "$2"; }
+	# on_check DESC SESSION PATTERN: wait for it; if it never shows, the screen
+	on_check() {
+		if wait_for 120 on "$2" "$3"; then
+			ok "$1"
+		else
+			not_ok "$1"
+			tm capture-pane -p -t "$2" | sed 's/^/#   | /'
+		fi
+	}
+	# english SESSION: the English the Chinese lab must not show, found
+	english() {
+		tm capture-pane -p -t "$1" | grep -o -E 'step mode|released|Legend|on the link|first seen|role |next scenario|observed|inferred|lost:|sent again|held mid-link|Step [0-9]|state change|not shown|data [0-9]|s left|duplicate|stale|[0-9] \((client|server)\)|[0-9] (above|below)|exactly|between|(Up/Down|Esc) [a-z]{2}'
+	}
+	no_english() { # DESC SESSION
+		local left
+		left=$(english "$2" | sort -u | paste -sd, -)
+		if [ -z "$left" ]; then
+			ok "$1"
+		else
+			not_ok "$1 (found: $left)"
+			tm capture-pane -p -t "$2" | sed 's/^/#   | /'
+		fi
+	}
+	view zh 130x36 --demo --lang zh
+	view zhdup 130x36 --demo=dup-syn --lang zh
+	view zhfin 130x36 --demo=late-fin --lang zh
+	on_check "zh: the lab's run, its caption and keys in Chinese" zh "（w：原因，N：下一个场景）"
+	on_check "zh: its ladder, the heads and the legend in Chinese" zh "(服务器).*第 [0-9]*/[0-9]* 步"
+	no_english "zh: no English on the lab's ladder" zh
+	tm send-keys -t zh S
+	on_check "zh: step mode in Chinese" zh "单步模式：扣住 [0-9]* 个，已放行 0 个"
+	no_english "zh: no English in step mode" zh
+	tm send-keys -t zh G
+	on_check "zh: step mode off, in Chinese" zh "单步模式关闭"
+	on_check "zh: dup-syn's stale SYN in Chinese" zhdup "秒前发出的 SYN 的重复副本"
+	no_english "zh: no English on dup-syn's ladder" zhdup
+	on_check "zh: late-fin's clocks in Chinese" zhfin "A 的 TIME-WAIT：还剩 [0-9]* 秒"
+	no_english "zh: no English on late-fin's ladder" zhfin
+	for s in zh zhdup zhfin; do tm send-keys -t $s q; done
+	tm kill-server 2>/dev/null
+	wait_for 30 eval '! tm has-session 2>/dev/null'
+
+	view s80 80x24 --demo
+	view s200 200x60 --demo
+	view s40 40x12 --demo
+	# the bottom row's last cell is never drawn: the keys end before it
+	keys() { tm capture-pane -p -t "$1" | tail -n 1 | sed 's/ *$//'; }
+	on_check "80x24: the lab's ladder" s80 "Step [0-9]*/[0-9]*"
+	k=$(keys s80)
+	check "80x24: the keys fit in 79 columns and end in an ellipsis ($k)" \
+		eval '[ "$(printf %s "$k" | wc -m)" -le 79 ] && [ "${k%…}" != "$k" ] && [ "${k#*Esc back}" != "$k" ]'
+	on_check "200x60: the lab's ladder" s200 "Step [0-9]*/[0-9]*"
+	k=$(keys s200)
+	check "200x60: every key, no ellipsis ($k)" eval '[ "${k%  x save}" != "$k" ]'
+	on_check "40x12: the ladder, not the note that it has no room" s40 "Step [0-9]*/[0-9]*"
+	check "40x12: no 'ladder needs'" eval '! on s40 "ladder needs"'
+	for s in s80 s200 s40; do tm send-keys -t $s q; done
+	tm kill-server 2>/dev/null
 elif [ "${CI:-}" = true ]; then
 	not_ok "view: tmux is missing (CI=true: not skipping)"
 fi

@@ -674,6 +674,46 @@ static void test_link(void)
 	tl_buf_reset(&b);
 	tl_ladder_text(l, 100, "en", true, &b);
 	ok(strstr(b.data, "X ") != NULL, "in ASCII the cross is X");
+	/* a note takes the width there is, from the arrows if it must */
+	tl_buf_reset(&b);
+	tl_ladder_text(l, 100, "en", false, &b);
+	if (!ok(strstr(b.data, "sent again: its retransmission timer fired\n") != NULL,
+		"the text's notes whole at 100 columns"))
+		printf("# got:\n%s", b.data);
+	{
+		struct tl_canvas c;
+		struct tl_ladder_view v = {.selected = 7, .mark = -1, .anim = 1, .lang = "en"};
+		tl_canvas_init(&c, 130, 36, &tl_glyphs_utf8);
+		tl_ladder_draw(l, &c, 0, 0, 130, 36, &v);
+		tl_buf_reset(&b);
+		tl_canvas_dump(&c, &b);
+		if (!ok(strstr(b.data, "sent again: its retransmission timer fired│") != NULL,
+			"the view's notes whole at 130 columns, beside the detail pane"))
+			printf("# got:\n%s", b.data);
+		/* in Chinese, nothing of the lab's ladder stays English: the
+		 * heads, labels, notes, the step's details, the legend, the
+		 * steps out of view (the protocol's names and numbers stay) */
+		static const char *const english[] = {"client",  "server",   "lost",   "again",
+						      "held",    "link",     "Legend", "inferred",
+						      "derived", "samples",  "exact",  "above",
+						      "below",   "observed", "seq 1,"};
+		v.lang = "zh";
+		tl_canvas_resize(&c, 130, 20);
+		tl_ladder_draw(l, &c, 0, 0, 130, 20, &v);
+		tl_buf_reset(&b);
+		tl_canvas_dump(&c, &b);
+		const char *left = NULL;
+		for (size_t i = 0; i < TL_ARRAY_SIZE(english) && !left; i++)
+			if (strstr(b.data, english[i]))
+				left = english[i];
+		if (!ok(!left && strstr(b.data, "重发：它的重传定时器到时了") &&
+			    strstr(b.data, "FIN 重发") && strstr(b.data, "ACK 丢失") &&
+			    strstr(b.data, "被链路丢弃") && strstr(b.data, "下方 1 步"),
+			"in Chinese, the lab's ladder has no English left (%s)",
+			left ? left : "none"))
+			printf("# got:\n%s", b.data);
+		tl_canvas_fini(&c);
+	}
 
 	/* dup-syn: B's request socket, A's end derived; the link's stale
 	 * copy of an old SYN, B's SYN+ACK, A's RST */

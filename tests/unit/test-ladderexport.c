@@ -202,6 +202,19 @@ static void test_full(void)
 	char *zh = render(l, TL_LADDER_FMT_MERMAID, "zh", NULL);
 	ok(strstr(zh, "Note left of A: A：你好，我是 A") != NULL, "the dialogue in Chinese");
 	is_int(mermaid_check(zh), 0, "... still well formed");
+	ok(strstr(zh, "participant A as A 10.0.0.1:45000 (客户端)") != NULL,
+	   "the participants' roles in Chinese");
+	free(zh);
+	/* the picture's own words in Chinese too: heads, legend */
+	zh = render(l, TL_LADDER_FMT_SVG, "zh", NULL);
+	ok(strstr(zh, "(服务器)</text>") && strstr(zh, ">图例：</text>") &&
+	       strstr(zh, ">推断的报文段</text>") && !strstr(zh, "not seen") &&
+	       !strstr(zh, "client"),
+	   "SVG in Chinese: its heads and its legend");
+	free(zh);
+	zh = render(l, TL_LADDER_FMT_TEXT, "zh", NULL);
+	ok(!strncmp(zh, "图例：~ 推断，未观察到", strlen("图例：~ 推断，未观察到")),
+	   "text in Chinese: the legend first, in Chinese");
 	free(zh);
 
 	char *txt = render(l, TL_LADDER_FMT_TEXT, "en", NULL);

@@ -1201,6 +1201,41 @@ int main(void)
 	tl_ui_key(&ui, TL_KEY_ENTER, &in);
 	is_int(ui.screen, TL_SCREEN_DETAIL, "Enter opens the connection's details");
 	golden("detail-80x24", &ui, &f, 80, 24, false);
+	/* at 40x12 the ladder takes the screen: the rest gives way */
+	golden("detail-40x12", &ui, &f, 40, 12, false);
+	{
+		/* the keys fit the width, the least needed dropped first, and a
+		 * line that lost any says so; the last cell is never used */
+		static const struct {
+			int w;
+			const char *want, *avoid;
+		} kw[] = {
+		    {200, "Esc back  x save", "…"},
+		    {80, "Esc back …", "speed"},
+		    {40, "Up/Down step  e explain  Esc back …", "mark"},
+		};
+		struct tl_ui_input kin = input(&f);
+		for (size_t i = 0; i < TL_ARRAY_SIZE(kw); i++) {
+			struct tl_canvas c;
+			struct tl_buf b;
+			tl_canvas_init(&c, kw[i].w, 24, &tl_glyphs_utf8);
+			tl_buf_init(&b);
+			frame(&ui, &c, &kin);
+			tl_canvas_dump(&c, &b);
+			/* the bottom row, without its newline */
+			char row[512] = "";
+			const char *q = b.data;
+			for (int r = 0; r < c.h - 1 && q; r++)
+				q = strchr(q, '\n') ? strchr(q, '\n') + 1 : NULL;
+			if (q)
+				snprintf(row, sizeof(row), "%.*s", (int)strcspn(q, "\n"), q);
+			ok(strstr(row, kw[i].want) && !strstr(row, kw[i].avoid) &&
+			       tl_canvas_text_width(&c, row) < kw[i].w,
+			   "the keys at %d columns: '%s'", kw[i].w, row);
+			tl_buf_fini(&b);
+			tl_canvas_fini(&c);
+		}
+	}
 	{
 		/* Drawing changes nothing; the tick moves the replay on. */
 		struct tl_ui_input rin = input(&f);
