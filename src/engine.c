@@ -19,10 +19,6 @@
 #include "tcpladder/tcpstate.h"
 #include "tcpladder/util.h"
 
-#define MAX_LOOKUPS_PER_STEP 2048
-/* Followed connections looked up in one step: a step must not hold up
- * the loop (a lookup costs 5-20 us); more are visited in turn. */
-#define MAX_FOLLOW_PER_STEP 256
 /* The budget is clamped before any division (options keep it in range;
  * the engine does not trust that). */
 #define MIN_BUDGET 0.001
@@ -59,7 +55,7 @@ static void rec_sock(struct tl_engine *e, uint8_t kind, unsigned ns, const struc
 	tl_eng_rec(e, &op);
 }
 
-static void rec_lookup(struct tl_engine *e, unsigned ns, uint64_t cookie, const struct tl_sock *s)
+void tl_eng_rec_lookup(struct tl_engine *e, unsigned ns, uint64_t cookie, const struct tl_sock *s)
 {
 	if (!e->rec)
 		return;
@@ -121,7 +117,7 @@ struct tl_engine *tl_engine_new(const struct tl_engine_config *cfg, char **cause
 	e->n_ns = (unsigned)cfg->n_netns;
 	e->ns = tl_calloc(e->n_ns, sizeof(*e->ns));
 	e->delay_ns = cfg->delay_ns;
-	e->lk = tl_calloc(MAX_LOOKUPS_PER_STEP, sizeof(*e->lk));
+	e->lk = tl_calloc(TL_ENG_MAX_LOOKUPS, sizeof(*e->lk));
 	for (unsigned i = 0; i < e->n_ns; i++) {
 		tl_snapshot_init(&e->ns[i].snap);
 		tl_snapshot_init(&e->ns[i].last);
@@ -302,135 +298,14 @@ void tl_engine_drain(struct tl_engine *e, uint64_t now, double wall)
 	tl_eng_exact_pump(e, now, wall);
 }
 
-/* Look up entries [i, j) of e->lk, all in one namespace, in one batch. */
-static void lookup_run(struct tl_engine *e, size_t i, size_t j, uint64_t now, double wall)
-{
-	struct tl_sock keys[TL_LOOKUP_BATCH], out[TL_LOOKUP_BATCH];
-	int res[TL_LOOKUP_BATCH];
-	size_t idx[TL_LOOKUP_BATCH], n = 0;
-	unsigned ns = e->lk[i].ns;
-
-	for (; i < j; i++) {
-		/* an answer of an earlier batch may have settled it */
-		if (!tl_tracker_find(e->tracker, e->lk[i].sock.cookie))
-			continue;
-		keys[n] = e->lk[i].sock;
-		if (e->lk[i].any_cookie)
-			keys[n].cookie = TL_NOCOOKIE;
-		idx[n++] = i;
-	}
-	uint64_t began = tl_mono_ns();
-	tl_sampler_lookup_batch(e->ns[ns].sampler, keys, n, e->cfg.what, out, res);
-	e->st.lookups += n;
-	for (size_t k = 0; k < n; k++) {
-		uint64_t cookie = e->lk[idx[k]].sock.cookie;
-		/* or by an answer earlier in this batch */
-		if (!tl_tracker_find(e->tracker, cookie) ||
-		    tl_eng_lookup_stale(e, cookie, began, now, wall))
-			continue;
-		if (res[k] == 0 || res[k] == -ENOENT) {
-			const struct tl_sock *r = res[k] == 0 ? &out[k] : NULL;
-			rec_lookup(e, ns, cookie, r);
-			tl_tracker_lookup_result(e->tracker, ns, cookie, r, now, wall);
-		}
-		/* Other errors, and a batch that failed: leave it to the
-		 * next dump. */
-	}
-}
-
-static void do_lookups(struct tl_engine *e, uint64_t now, double wall)
-{
-	tl_eng_rec_simple(e, TL_ROP_PENDING, 0, MAX_LOOKUPS_PER_STEP);
-	size_t n = tl_tracker_pending(e->tracker, e->lk, MAX_LOOKUPS_PER_STEP);
-	/* Runs of one namespace, in order, TL_LOOKUP_BATCH at most. */
-	for (size_t i = 0; i < n;) {
-		size_t j = i + 1;
-		while (j < n && j - i < TL_LOOKUP_BATCH && e->lk[j].ns == e->lk[i].ns)
-			j++;
-		if (e->ns[e->lk[i].ns].sampler)
-			lookup_run(e, i, j, now, wall);
-		i = j;
-	}
-}
-
-static bool wants_follow(const struct tl_engine *e, const struct tl_conn *c)
-{
-	if (c->state == TL_TCP_LISTEN)
-		return false;
-	return e->cfg.follow && tl_filter_match(e->cfg.follow, &c->sock);
-}
-
-/* Mark the connections the --follow filter selects.  A
- * connection's match can change only when the tracker does. */
-static void mark_follow(struct tl_engine *e)
-{
-	uint64_t gen = tl_tracker_generation(e->tracker);
-	if (e->follow_marked && gen == e->follow_marked_gen)
-		return;
-	size_t n;
-	struct tl_conn *conns = tl_tracker_conns(e->tracker, &n);
-	size_t followed = 0;
-	for (size_t i = 0; i < n; i++) {
-		struct tl_conn *c = &conns[i];
-		if (!c->id || (c->flags & TL_CONN_GONE))
-			continue;
-		if (!(c->flags & TL_CONN_FOLLOW) && wants_follow(e, c))
-			c->flags |= TL_CONN_FOLLOW;
-		followed += (c->flags & TL_CONN_FOLLOW) != 0;
-	}
-	e->st.followed = followed;
-	e->follow_marked_gen = gen;
-	e->follow_marked = true;
-}
-
-/* Look up the next followed connections, in turn, at most
- * MAX_FOLLOW_PER_STEP of them. */
-static void do_follow(struct tl_engine *e, uint64_t now, double wall)
-{
-	size_t n;
-	struct tl_conn *conns = tl_tracker_conns(e->tracker, &n);
-	size_t done = 0;
-
-	if (e->follow_cursor >= n)
-		e->follow_cursor = 0;
-	for (size_t k = 0; k < n && done < MAX_FOLLOW_PER_STEP; k++) {
-		size_t i = (e->follow_cursor + k) % n;
-		struct tl_conn *c = &conns[i];
-		if (!c->id || (c->flags & TL_CONN_GONE) || !(c->flags & TL_CONN_FOLLOW))
-			continue;
-		struct tl_sock key = c->sock, out;
-		unsigned ns = c->ns;
-		if (!e->ns[ns].sampler)
-			continue;
-		uint64_t began = tl_mono_ns();
-		int r = tl_sampler_lookup(e->ns[ns].sampler, &key, e->cfg.what, &out);
-		e->st.lookups++;
-		done++;
-		if (tl_eng_lookup_stale(e, key.cookie, began, now, wall)) {
-			conns = tl_tracker_conns(e->tracker, &n);
-			continue;
-		}
-		/* conns may move: the tracker can grow while handling a result */
-		if (r == 0 || r == -ENOENT) {
-			const struct tl_sock *res = r == 0 ? &out : NULL;
-			rec_lookup(e, ns, key.cookie, res);
-			tl_tracker_lookup_result(e->tracker, ns, key.cookie, res, now, wall);
-		}
-		conns = tl_tracker_conns(e->tracker, &n);
-		e->follow_cursor = i + 1;
-	}
-	if (!done)
-		e->follow_cursor = 0;
-}
-
 /* One follow step, paced so that its CPU time stays within the budget:
  * the step's period stretches from follow_period_ns when the followed
  * connections are many, and the user is told when it does. */
 static void follow_step(struct tl_engine *e, uint64_t now, double wall)
 {
 	uint64_t c0 = tl_thread_cpu_ns();
-	mark_follow(e);
-	do_follow(e, now, wall);
+	tl_eng_follow_mark(e);
+	tl_eng_follow_visit(e, now, wall);
 	double cost = (double)(tl_thread_cpu_ns() - c0);
 	e->follow_cost_ewma_ns =
 	    e->st.follow_steps ? 0.8 * e->follow_cost_ewma_ns + 0.2 * cost : cost;
@@ -439,7 +314,7 @@ static void follow_step(struct tl_engine *e, uint64_t now, double wall)
 	uint64_t period = paced(e, e->follow_cost_ewma_ns, base);
 	e->st.follow_period_ns = period;
 	/* Each connection is visited once every this long. */
-	size_t per_step = TL_MIN(e->st.followed, (size_t)MAX_FOLLOW_PER_STEP);
+	size_t per_step = TL_MIN(e->st.followed, (size_t)TL_ENG_MAX_FOLLOW);
 	uint64_t cycle = per_step ? period * ((e->st.followed + per_step - 1) / per_step) : period;
 	e->st.follow_cycle_ns = cycle;
 	e->next_follow_ns = tl_add_sat(now, period);
@@ -530,7 +405,7 @@ static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause
 	for (unsigned i = 0; i < e->n_ns; i++)
 		sockets += e->ns[i].last.n;
 	tl_eng_exact_flush(e, now, wall);
-	do_lookups(e, now, wall);
+	tl_eng_lookups(e, now, wall);
 	tl_eng_rec_simple(e, TL_ROP_EXPIRE, 0, 0);
 	tl_tracker_expire(e->tracker, now);
 	give_back(e, released);
@@ -577,7 +452,7 @@ int tl_engine_step(struct tl_engine *e, uint64_t now, double wall, char **cause)
 		if (err < 0)
 			return err;
 	} else {
-		do_lookups(e, now, wall);
+		tl_eng_lookups(e, now, wall);
 		/* Exact mode closes connections between dumps: their
 		 * tombstones go on time, not only when the next dump comes
 		 * (under load the budget stretches the interval, and the
@@ -805,7 +680,7 @@ void tl_engine_replay(struct tl_engine *e, const struct tl_rop *op, uint64_t now
 		tl_tracker_release(t);
 		break;
 	case TL_ROP_PENDING:
-		tl_tracker_pending(t, e->lk, TL_MIN((size_t)op->arg, (size_t)MAX_LOOKUPS_PER_STEP));
+		tl_tracker_pending(t, e->lk, TL_MIN((size_t)op->arg, (size_t)TL_ENG_MAX_LOOKUPS));
 		break;
 	case TL_ROP_EXPIRE:
 		tl_tracker_expire(t, now);

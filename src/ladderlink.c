@@ -123,6 +123,26 @@ static void link_stale(struct tl_ladder *l)
 	l->n = k;
 }
 
+/* The rows in time order (stable; at one time the link's row first): the
+ * link's times are exact.  A step found by sampling (its time a bound,
+ * "at or before") stays after a link's row it follows in causal order
+ * when the two are within the slack: the link reads a segment a moment
+ * after the kernel sent it, so the bound does not say the step came
+ * first (a client's data before the handshake's last ACK). */
+static void link_order(struct tl_ladder *l)
+{
+	for (size_t i = 1; i < l->n; i++)
+		for (size_t j = i; j > 0; j--) {
+			const struct tl_ladder_step *p = &l->st[j - 1], *q = &l->st[j];
+			bool bound = !q->link && q->after_ns != q->mono_ns;
+			if (p->mono_ns < q->mono_ns ||
+			    (p->mono_ns == q->mono_ns && (p->link || !q->link)) ||
+			    (p->link && bound && p->mono_ns - q->mono_ns <= LINK_SLACK_NS))
+				break;
+			row_swap(l, j - 1, j);
+		}
+}
+
 /* Draw what the link carried (see ladder.h). */
 static void link_join(struct tl_ladder *l, const struct tl_link_seg *g, size_t n)
 {
@@ -228,22 +248,7 @@ static void link_join(struct tl_ladder *l, const struct tl_link_seg *g, size_t n
 	}
 	free(used);
 	free(again);
-	/* in time order (stable; at one time the link's row first): the
-	 * link's times are exact.  A step found by sampling (its time a bound,
-	 * "at or before") stays after a link's row it follows in causal order
-	 * when the two are within the slack: the link reads a segment a
-	 * moment after the kernel sent it, so the bound does not say the step
-	 * came first (a client's data before the handshake's last ACK). */
-	for (size_t i = 1; i < l->n; i++)
-		for (size_t j = i; j > 0; j--) {
-			const struct tl_ladder_step *p = &l->st[j - 1], *q = &l->st[j];
-			bool bound = !q->link && q->after_ns != q->mono_ns;
-			if (p->mono_ns < q->mono_ns ||
-			    (p->mono_ns == q->mono_ns && (p->link || !q->link)) ||
-			    (p->link && bound && p->mono_ns - q->mono_ns <= LINK_SLACK_NS))
-				break;
-			row_swap(l, j - 1, j);
-		}
+	link_order(l);
 	link_landings(l);
 	link_stale(l);
 	tl_lad_finish(l);

@@ -88,6 +88,20 @@ void tl_eng_notice(struct tl_engine *e, char *msg);
 void tl_eng_rec(struct tl_engine *e, const struct tl_rop *op);
 void tl_eng_rec_simple(struct tl_engine *e, uint8_t kind, uint64_t cookie, uint32_t arg);
 void tl_eng_rec_sample(struct tl_engine *e, unsigned ns, const struct tl_snapshot *s);
+void tl_eng_rec_lookup(struct tl_engine *e, unsigned ns, uint64_t cookie, const struct tl_sock *s);
+
+/* englookup.c */
+/* Lookups the tracker asks for in one step, at most (e->lk holds them). */
+#define TL_ENG_MAX_LOOKUPS 2048
+/* Followed connections looked up in one step: a step must not hold up
+ * the loop (a lookup costs 5-20 us); more are visited in turn. */
+#define TL_ENG_MAX_FOLLOW 256
+/* The lookups the tracker asks for, answered. */
+void tl_eng_lookups(struct tl_engine *e, uint64_t now, double wall);
+/* Mark the connections the --follow filter selects (when the tracker
+ * changed), then look up the next of them in turn. */
+void tl_eng_follow_mark(struct tl_engine *e);
+void tl_eng_follow_visit(struct tl_engine *e, uint64_t now, double wall);
 
 /* engexact.c */
 void tl_eng_exact_start(struct tl_engine *e, const struct tl_engine_config *cfg);
