@@ -427,31 +427,6 @@ void tl_ladder_build_events(struct tl_ladder *l, const struct tl_event *ev, size
 	tl_lad_build(l, ev, n, conn_a, conn_b, NULL);
 }
 
-struct tl_event *tl_ladder_steps_events(const struct tl_steps *s, uint32_t conn_a, uint32_t conn_b,
-					size_t *n)
-{
-	struct tl_event *ev = tl_calloc(2 * TL_STEPS_MAX, sizeof(*ev));
-	struct tl_event *out = tl_calloc(2 * TL_STEPS_MAX, sizeof(*out));
-	size_t at, na = 0, nb = 0;
-	uint64_t hidden;
-	if (conn_a)
-		na = tl_steps_get(s, conn_a, ev, TL_STEPS_MAX, &at, &hidden);
-	if (conn_b && conn_b != conn_a)
-		nb = tl_steps_get(s, conn_b, ev + na, TL_STEPS_MAX, &at, &hidden);
-	/* each end's events are in order: merge them by time, A first on a tie */
-	size_t i = 0, j = na, k = 0;
-	while (i < na || j < na + nb)
-		out[k++] =
-		    j >= na + nb || (i < na && ev[i].mono_ns <= ev[j].mono_ns) ? ev[i++] : ev[j++];
-	free(ev);
-	*n = k;
-	if (!k) {
-		free(out);
-		return NULL;
-	}
-	return out;
-}
-
 void tl_ladder_build(struct tl_ladder *l, const struct tl_evlog *log, uint32_t conn_a,
 		     uint32_t conn_b)
 {
@@ -467,6 +442,21 @@ void tl_ladder_build(struct tl_ladder *l, const struct tl_evlog *log, uint32_t c
 	}
 	tl_ladder_build_events(l, ev, n, conn_a, conn_b);
 	free(ev);
+}
+
+void tl_ladder_truncate(struct tl_ladder *l, size_t n)
+{
+	if (n >= l->n)
+		return;
+	l->n = n;
+	l->newest = -1;
+	for (size_t i = 0; i < n; i++)
+		if (l->st[i].kind == TL_LADDER_ARROW || l->st[i].kind == TL_LADDER_DATA)
+			l->newest = (int)i;
+	uint64_t last = n ? l->st[n - 1].mono_ns : 0;
+	for (int x = 0; x < 2; x++)
+		while (l->s[x].ntr && (!n || l->s[x].tr[l->s[x].ntr - 1].t > last))
+			l->s[x].ntr--;
 }
 
 size_t tl_ladder_steps(const struct tl_ladder *l)

@@ -64,19 +64,28 @@ static void tick_ladder(struct tl_ui *ui, const struct tl_ui_input *in, const st
 	if (!ui->ladder)
 		ui->ladder = tl_ladder_new();
 	uint32_t a = cn->id, b = peer ? peer->id : 0;
-	if (ui->lad_replay && (in->steps || in->log)) {
+	if (ui->lad_replay && in->steps) {
+		/* the whole ladder (the link's rows too), shown a row more
+		 * at each flight */
+		tl_ladder_build_steps(ui->ladder, in->steps, a, b);
+		size_t n = tl_ladder_steps(ui->ladder);
+		if (!ui->lad_paused && in->now >= ui->lad_next) {
+			ui->lad_shown++;
+			ui->lad_next = in->now + ui->anim_ns + ui->anim_ns / 2;
+		}
+		if (ui->lad_shown >= n) {
+			ui->lad_shown = n;
+			ui->lad_replay = false; /* caught up: live again */
+		}
+		tl_ladder_truncate(ui->ladder, ui->lad_shown);
+	} else if (ui->lad_replay && in->log) {
 		/* the two ends' events, oldest first */
-		struct tl_event *evs = NULL;
 		size_t n = 0;
-		if (in->steps) {
-			evs = tl_ladder_steps_events(in->steps, a, b, &n);
-		} else {
-			evs = tl_calloc(in->log->n + 1, sizeof(*evs));
-			for (size_t i = 0; i < in->log->n; i++) {
-				const struct tl_event *ev = tl_evlog_at(in->log, i);
-				if (ev->conn == a || (b && ev->conn == b))
-					evs[n++] = *ev;
-			}
+		struct tl_event *evs = tl_calloc(in->log->n + 1, sizeof(*evs));
+		for (size_t i = 0; i < in->log->n; i++) {
+			const struct tl_event *ev = tl_evlog_at(in->log, i);
+			if (ev->conn == a || (b && ev->conn == b))
+				evs[n++] = *ev;
 		}
 		if (!ui->lad_paused && in->now >= ui->lad_next) {
 			ui->lad_shown++;

@@ -113,13 +113,14 @@ void tl_ladder_build(struct tl_ladder *l, const struct tl_evlog *log, uint32_t c
  * count and the window from the first to the last. */
 void tl_ladder_build_steps(struct tl_ladder *l, const struct tl_steps *s, uint32_t conn_a,
 			   uint32_t conn_b);
-/* Both connections' kept events, oldest first (for a replay); *n is how
- * many, the array is the caller's to free (NULL when none). */
-struct tl_event *tl_ladder_steps_events(const struct tl_steps *s, uint32_t conn_a, uint32_t conn_b,
-					size_t *n);
 /* The same from an array of events (tests, replays). */
 void tl_ladder_build_events(struct tl_ladder *l, const struct tl_event *ev, size_t n,
 			    uint32_t conn_a, uint32_t conn_b);
+
+/* Keep only the first n steps, as the ladder was when the n-th happened
+ * (a replay of a built ladder, the link's rows among them): the newest
+ * arrow and each end's last state (its clock) go back with them. */
+void tl_ladder_truncate(struct tl_ladder *l, size_t n);
 
 /* Steps in time order: arrows, data arrows and the state changes that
  * send nothing.  tl_ladder_step() is NULL past the end. */

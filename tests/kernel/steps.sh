@@ -157,5 +157,31 @@ tm send-keys -t main p
 next_shown() { ! screen | head -1 | grep -qF "$first "; }
 check "once the replay ends, the next run's ladder" wait_for 120 next_shown
 tm kill-server 2>/dev/null
+wait_for 30 eval '! tm has-session 2>/dev/null'
+
+# ---- the lab: a replay draws what the link carried ----
+# lost-ack's ladder has rows only the link saw (the ACK it dropped, B's
+# FIN sent again).  Replayed a row at a time (r, then p and "." steps),
+# the lost ACK shows while the rows after it are still to come; a replay
+# built from the state changes alone never drew it.
+# the arrow's label (the caption says "FIN again" too)
+fin_again() { screen | grep -qE "│ *FIN again *│"; }
+rm -f "$T/lab.pid"
+tm -f /dev/null new-session -d -s main -x 120 -y 40 \
+	"LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen $TCPLADDER --demo=lost-ack; sleep 600"
+check "lost-ack: the live ladder shows the lost ACK and the FIN sent again" \
+	eval 'wait_screen "ACK lost" && wait_for 60 fin_again'
+tm send-keys -t main r
+tm send-keys -t main p
+check "the replay starts before the lost ACK" wait_for 30 eval '! screen_has "ACK lost"'
+for _ in $(seq 60); do
+	tm send-keys -t main .
+	wait_for 2 screen_has "ACK lost" && break
+done
+screen >"$T/replay.txt"
+check "stepping the replay, the lost ACK is drawn" grep -q "ACK lost" "$T/replay.txt"
+check "while the FIN sent again is still to come" eval '! grep -qE "│ *FIN again *│" "$T/replay.txt"'
+diag "$T/replay.txt"
+tm kill-server 2>/dev/null
 
 done_testing

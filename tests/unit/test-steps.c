@@ -269,16 +269,28 @@ static void test_ladder(void)
 	}
 	is_int(gaps, 1, "one gap row");
 
-	/* a replay's events: both ends merged by time */
-	size_t n;
-	struct tl_event *all = tl_ladder_steps_events(s, 21, 22, &n);
-	ok(all && n == 2 + TL_STEPS_MAX, "replay events: %zu", n);
-	bool sorted = true;
-	for (size_t i = 1; all && i < n; i++)
-		sorted &= all[i - 1].mono_ns <= all[i].mono_ns;
-	ok(sorted, "oldest first");
-	free(all);
-	ok(!tl_ladder_steps_events(s, 98, 99, &n) && n == 0, "none: NULL");
+	/* a replay shows the built ladder a row at a time: the first k
+	 * rows, the newest arrow among them, each end's clock as it was */
+	size_t all = tl_ladder_steps(l);
+	size_t k = all / 2;
+	struct tl_ladder_last before[2];
+	bool had[2] = {tl_ladder_last(l, 0, &before[0]), tl_ladder_last(l, 1, &before[1])};
+	tl_ladder_truncate(l, k);
+	is_int(tl_ladder_steps(l), k, "truncated to %zu of %zu rows", k, all);
+	ok(tl_ladder_newest(l) < (int)k, "the newest arrow among them (%d)", tl_ladder_newest(l));
+	bool back = true;
+	for (int x = 0; x < 2; x++) {
+		struct tl_ladder_last now;
+		if (tl_ladder_last(l, x, &now))
+			back &= now.mono_ns <= tl_ladder_step(l, k - 1)->mono_ns &&
+				(!had[x] || now.mono_ns <= before[x].mono_ns);
+	}
+	ok(back, "each end's last state no later than the last row shown");
+	tl_ladder_truncate(l, all + 5);
+	is_int(tl_ladder_steps(l), k, "a longer count changes nothing");
+	tl_ladder_truncate(l, 0);
+	ok(tl_ladder_steps(l) == 0 && tl_ladder_newest(l) == -1 && !tl_ladder_last(l, 0, &before[0]),
+	   "none left: no arrow, no clock");
 
 	tl_buf_fini(&b);
 	tl_ladder_free(l);
