@@ -709,6 +709,70 @@ static void test_link(void)
 	tl_steps_free(st);
 }
 
+/* late-fin: the link loses every ACK A sends from TIME-WAIT, B sends its
+ * FIN again, and each FIN A answers restarts A's TIME-WAIT timer: the
+ * clock restarts at the link's time of A's answer, as the kernel's does. */
+static void test_link_tw_restart(void)
+{
+	struct script sc;
+	struct tl_steps *st = tl_steps_new(0);
+	struct tl_ladder *l = tl_ladder_new();
+	enum { SYN = 2, ACK = 16, FIN = 1 };
+	sc.n = 0;
+	W(&sc, 0, 0, TL_TCP_SYN_SENT, 0, 100);
+	W(&sc, 1, 0, TL_TCP_SYN_RECV, 100, 400);
+	W(&sc, 0, TL_TCP_SYN_SENT, TL_TCP_ESTABLISHED, 400, 700);
+	W(&sc, 1, TL_TCP_SYN_RECV, TL_TCP_ESTABLISHED, 700, 1000);
+	W(&sc, 0, TL_TCP_ESTABLISHED, TL_TCP_FIN_WAIT1, 4900, 5000);
+	W(&sc, 1, TL_TCP_ESTABLISHED, TL_TCP_CLOSE_WAIT, 5000, 5400);
+	W(&sc, 0, TL_TCP_FIN_WAIT1, TL_TCP_FIN_WAIT2, 5400, 5700);
+	W(&sc, 1, TL_TCP_CLOSE_WAIT, TL_TCP_LAST_ACK, 6900, 7000);
+	struct tl_event *e = E(&sc, 0, TL_TCP_FIN_WAIT2, TL_TCP_TIME_WAIT, false, 7400);
+	e->after_ns = T0 + 7000 * MS;
+	e->sock.timer = 3;
+	e->sock.expires_ms = 59900; /* the sample's: entered 100 ms before it */
+	for (size_t i = 0; i < sc.n; i++)
+		tl_steps_add(st, &sc.ev[i]);
+	link_seg(st, 0, SYN, 1000, 0, 50, false, 0);
+	link_seg(st, 1, SYN | ACK, 5000, 1001, 350, false, 0);
+	link_seg(st, 0, ACK, 1001, 5001, 650, false, 0);
+	link_seg(st, 0, FIN | ACK, 1001, 5001, 4950, false, 0);
+	link_seg(st, 1, ACK, 5001, 1002, 5300, false, 0);
+	link_seg(st, 1, FIN | ACK, 5001, 1002, 6950, false, 0);
+	link_seg(st, 0, ACK, 1002, 5002, 7300, true, 0);
+	link_seg(st, 1, FIN | ACK, 5001, 1002, 9000, false, 0);
+	link_seg(st, 0, ACK, 1002, 5002, 9300, true, 0);
+	link_seg(st, 1, FIN | ACK, 5001, 1002, 20000, false, 0);
+	link_seg(st, 0, ACK, 1002, 5002, 20300, true, 0);
+	tl_ladder_build_steps(l, st, A_ID, B_ID);
+	struct tl_ladder_last last;
+	struct tl_buf b;
+	tl_buf_init(&b);
+	ok(tl_ladder_last(l, 0, &last) && last.state == TL_TCP_TIME_WAIT &&
+	       last.mono_ns == T0 + 20300 * MS && last.expires_ms == 60000,
+	   "A's TIME-WAIT restarted by the last FIN it answered");
+	/* 62.9 s after entering TIME-WAIT the first timer would have run out */
+	tl_narration_clock(&last, T0 + 70300 * MS, "en", &b);
+	is_str(b.data, "10s left", "the clock: 60 s from that answer, as the kernel's");
+	/* before any FIN came again: the sample's timer */
+	tl_ladder_free(l);
+	tl_steps_free(st);
+	st = tl_steps_new(0);
+	l = tl_ladder_new();
+	for (size_t i = 0; i < sc.n; i++)
+		tl_steps_add(st, &sc.ev[i]);
+	link_seg(st, 0, SYN, 1000, 0, 50, false, 0);
+	link_seg(st, 1, FIN | ACK, 5001, 1002, 6950, false, 0);
+	link_seg(st, 0, ACK, 1002, 5002, 7300, true, 0);
+	tl_ladder_build_steps(l, st, A_ID, B_ID);
+	ok(tl_ladder_last(l, 0, &last) && last.mono_ns == T0 + 7400 * MS &&
+	       last.expires_ms == 59900,
+	   "no FIN again: the timer the sample read");
+	tl_buf_fini(&b);
+	tl_ladder_free(l);
+	tl_steps_free(st);
+}
+
 /* A alone, in SYN-SENT: its SYN may still be on the link, so B is not
  * drawn receiving it, nor answering. */
 static void test_syn_in_flight(void)
@@ -925,6 +989,7 @@ int main(void)
 	test_windows();
 	test_link();
 	test_link_rst();
+	test_link_tw_restart();
 	test_retransmit();
 	test_from_tracker();
 	tl_ladder_free(NULL);
