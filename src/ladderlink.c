@@ -123,6 +123,28 @@ static void link_stale(struct tl_ladder *l)
 	l->n = k;
 }
 
+/* An inferred arrow that no segment on the link stands for, sent while
+ * the link was carrying the connection's segments, was never sent: the
+ * link saw every one (a derived end's ACK that the link saw, and lost,
+ * later).  Rows that carry a state change stay (the change was seen or
+ * follows from one); the others of the first `rows` go. */
+static void link_unbacked(struct tl_ladder *l, size_t rows, const struct tl_link_seg *g, size_t n)
+{
+	if (!n)
+		return;
+	size_t k = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct tl_ladder_step *s = &l->st[i];
+		if (i < rows && s->kind == TL_LADDER_ARROW && !s->link && s->inferred &&
+		    !s->side[0].change && !s->side[1].change && s->mono_ns >= g[0].mono_ns &&
+		    s->mono_ns <= g[n - 1].mono_ns)
+			continue;
+		l->st[k] = *s;
+		l->hint[k++] = l->hint[i];
+	}
+	l->n = k;
+}
+
 /* Draw what the link carried (see ladder.h). */
 static void link_join(struct tl_ladder *l, const struct tl_link_seg *g, size_t n)
 {
@@ -183,6 +205,7 @@ static void link_join(struct tl_ladder *l, const struct tl_link_seg *g, size_t n
 		link_mark(st, &g[pick], isn, have_isn);
 		st->resent |= again[pick];
 	}
+	link_unbacked(l, rows, g, n);
 	/* the rest worth telling, as arrows of their own */
 	for (size_t j = 0; j < n; j++) {
 		if (used[j] || !link_worth(g, j))

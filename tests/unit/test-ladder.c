@@ -773,6 +773,57 @@ static void test_link_tw_restart(void)
 	tl_steps_free(st);
 }
 
+/* late-fin drawn from B alone (A's end derived): the link lost every ACK
+ * A sent from TIME-WAIT, so no ACK of A's is drawn except as the link
+ * carried it, lost; A's RST ends B. */
+static void test_link_no_invented_ack(void)
+{
+	struct script sc;
+	struct tl_steps *st = tl_steps_new(0);
+	struct tl_ladder *l = tl_ladder_new();
+	enum { SYN = 2, ACK = 16, FIN = 1, RST = 4 };
+	sc.n = 0;
+	W(&sc, 1, 0, TL_TCP_SYN_RECV, 100, 400);
+	W(&sc, 1, TL_TCP_SYN_RECV, TL_TCP_ESTABLISHED, 700, 1000);
+	W(&sc, 1, TL_TCP_ESTABLISHED, TL_TCP_CLOSE_WAIT, 5000, 5400);
+	W(&sc, 1, TL_TCP_CLOSE_WAIT, TL_TCP_LAST_ACK, 6900, 7000);
+	struct tl_event *e = E(&sc, 1, TL_TCP_LAST_ACK, TL_TCP_CLOSE, false, 70400);
+	e->after_ns = T0 + 70300 * MS;
+	e->segment = TL_SEG_RST;
+	e->dir = TL_DIR_IN;
+	for (size_t i = 0; i < sc.n; i++)
+		tl_steps_add(st, &sc.ev[i]);
+	link_seg(st, 0, SYN, 1000, 0, 50, false, 0);
+	link_seg(st, 1, SYN | ACK, 5000, 1001, 350, false, 0);
+	link_seg(st, 0, ACK, 1001, 5001, 650, false, 0);
+	link_seg(st, 0, FIN | ACK, 1001, 5001, 4950, false, 0);
+	link_seg(st, 1, ACK, 5001, 1002, 5300, false, 0);
+	link_seg(st, 1, FIN | ACK, 5001, 1002, 6950, false, 0);
+	link_seg(st, 0, ACK, 1002, 5002, 7250, true, 0);
+	link_seg(st, 1, FIN | ACK, 5001, 1002, 9000, false, 0);
+	link_seg(st, 0, ACK, 1002, 5002, 9300, true, 0);
+	link_seg(st, 1, FIN | ACK, 5001, 1002, 70000, false, 0);
+	link_seg(st, 0, RST, 1002, 0, 70300, false, 0);
+	tl_ladder_build_steps(l, st, B_ID, 0);
+	bool invented = false, fin = false;
+	size_t lost = 0;
+	for (size_t i = 0; i < tl_ladder_steps(l); i++) {
+		const struct tl_ladder_step *s = tl_ladder_step(l, i);
+		fin |= s->from == 1 && s->segment == TL_SEG_FIN;
+		if (fin && s->kind == TL_LADDER_ARROW && s->from == 0 && s->segment == TL_SEG_ACK) {
+			invented |= !s->link;
+			lost += s->lost;
+		}
+	}
+	const char *got = steps(l, "en");
+	if (!ok(!invented && lost == 2,
+		"after B's FIN, no ACK from A but the link's: both drawn lost"))
+		printf("#   got:\n%s", got);
+	ok(strstr(got, "RST A>B B:CLOSED") != NULL, "A's RST closes B");
+	tl_ladder_free(l);
+	tl_steps_free(st);
+}
+
 /* A alone, in SYN-SENT: its SYN may still be on the link, so B is not
  * drawn receiving it, nor answering. */
 static void test_syn_in_flight(void)
@@ -990,6 +1041,7 @@ int main(void)
 	test_link();
 	test_link_rst();
 	test_link_tw_restart();
+	test_link_no_invented_ack();
 	test_retransmit();
 	test_from_tracker();
 	tl_ladder_free(NULL);
