@@ -180,8 +180,11 @@ static void link_join(struct tl_ladder *l, const struct tl_link_seg *g, size_t n
 			continue;
 		int pick = -1;
 		/* a sender watched: sent after the sample before its change;
-		 * else only the receiver's change dates it, a delay later */
-		bool sender_seen = st->from >= 0 && l->s[st->from].known;
+		 * else only the receiver's change dates it, a delay later (so
+		 * too an RST that changed nothing at its sender: one answering
+		 * a segment that found no socket, as after TIME-WAIT) */
+		bool sender_seen = st->from >= 0 && l->s[st->from].known &&
+				   (st->segment != TL_SEG_RST || st->side[st->from].change);
 		for (size_t j = 0; j < n; j++) {
 			const struct tl_link_seg *x = &g[j];
 			/* the link reads a segment a moment after the kernel sent

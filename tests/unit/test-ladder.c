@@ -820,6 +820,49 @@ static void test_link_no_invented_ack(void)
 		"after B's FIN, no ACK from A but the link's: both drawn lost"))
 		printf("#   got:\n%s", got);
 	ok(strstr(got, "RST A>B B:CLOSED") != NULL, "A's RST closes B");
+
+	/* A watched too: its TIME-WAIT expired before B's last FIN came; the
+	 * RST that answered it (B's close, exact) is the link's one RST */
+	tl_ladder_free(l);
+	tl_steps_free(st);
+	st = tl_steps_new(0);
+	l = tl_ladder_new();
+	sc.n = 0;
+	W(&sc, 0, 0, TL_TCP_SYN_SENT, 0, 100);
+	W(&sc, 1, 0, TL_TCP_SYN_RECV, 100, 400);
+	W(&sc, 0, TL_TCP_SYN_SENT, TL_TCP_ESTABLISHED, 400, 700);
+	W(&sc, 1, TL_TCP_SYN_RECV, TL_TCP_ESTABLISHED, 700, 1000);
+	W(&sc, 0, TL_TCP_ESTABLISHED, TL_TCP_FIN_WAIT1, 4900, 5000);
+	W(&sc, 1, TL_TCP_ESTABLISHED, TL_TCP_CLOSE_WAIT, 5000, 5400);
+	W(&sc, 0, TL_TCP_FIN_WAIT1, TL_TCP_FIN_WAIT2, 5400, 5700);
+	W(&sc, 1, TL_TCP_CLOSE_WAIT, TL_TCP_LAST_ACK, 6900, 7000);
+	W(&sc, 0, TL_TCP_FIN_WAIT2, TL_TCP_TIME_WAIT, 7000, 7400);
+	W(&sc, 0, TL_TCP_TIME_WAIT, TL_TCP_CLOSE, 69200, 69300);
+	e = E(&sc, 1, TL_TCP_LAST_ACK, TL_TCP_CLOSE, false, 70600);
+	e->after_ns = e->mono_ns; /* its destroy event: exact, a link delay after */
+	e->segment = TL_SEG_RST;
+	e->dir = TL_DIR_IN;
+	for (size_t i = 0; i < sc.n; i++)
+		tl_steps_add(st, &sc.ev[i]);
+	link_seg(st, 0, SYN, 1000, 0, 50, false, 0);
+	link_seg(st, 1, SYN | ACK, 5000, 1001, 350, false, 0);
+	link_seg(st, 0, ACK, 1001, 5001, 650, false, 0);
+	link_seg(st, 0, FIN | ACK, 1001, 5001, 4950, false, 0);
+	link_seg(st, 1, ACK, 5001, 1002, 5300, false, 0);
+	link_seg(st, 1, FIN | ACK, 5001, 1002, 6950, false, 0);
+	link_seg(st, 0, ACK, 1002, 5002, 7250, true, 0);
+	link_seg(st, 1, FIN | ACK, 5001, 1002, 9000, false, 0);
+	link_seg(st, 0, ACK, 1002, 5002, 9300, true, 0);
+	link_seg(st, 1, FIN | ACK, 5001, 1002, 70000, false, 0);
+	link_seg(st, 0, RST, 1002, 0, 70300, false, 0);
+	tl_ladder_build_steps(l, st, A_ID, B_ID);
+	size_t rst = 0;
+	for (size_t i = 0; i < tl_ladder_steps(l); i++)
+		rst += tl_ladder_step(l, i)->segment == TL_SEG_RST;
+	got = steps(l, "en");
+	if (!ok(rst == 1 && strstr(got, "RST A>B B:CLOSED"),
+		"both ends: one RST, the link's, and it closes B"))
+		printf("#   got:\n%s", got);
 	tl_ladder_free(l);
 	tl_steps_free(st);
 }
