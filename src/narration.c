@@ -137,7 +137,7 @@ static const struct words en = {
 		"Up/Down step  m mark  e explain  r replay  p pause  s step  [ ] speed  "
 		"Esc back",
 	    [TL_WORD_KEYS_LAB] =
-		"Up/Down step  m mark  e explain  w why  r replay  p pause  s step  "
+		"Up/Down step  m mark  e explain  w why  f ahead  r replay  p pause  s step  "
 		"[ ] speed  Esc back",
 	    [TL_WORD_KEY_SAVE] = "  x save",
 	},
@@ -233,7 +233,8 @@ static const struct words zh = {
 	    [TL_WORD_KEYS] =
 		"Up/Down 选步  m 标记  e 解释  r 重放  p 暂停  s 单步  [ ] 速度  Esc 返回",
 	    [TL_WORD_KEYS_LAB] =
-		"Up/Down 选步  m 标记  e 解释  w 原因  r 重放  p 暂停  s 单步  [ ] 速度  Esc 返回",
+		"Up/Down 选步  m 标记  e 解释  w 原因  f 接下来  r 重放  p 暂停  s 单步  [ ] 速度  "
+		"Esc 返回",
 	    [TL_WORD_KEY_SAVE] = "  x 保存",
 	},
     .time_left = "剩 @",
