@@ -49,7 +49,7 @@ if $view; then
 	tw_agrees() {
 		local s k l
 		s=$(screen)
-		grep -q 'state TIME-WAIT for [1-9][0-9]*m' <<<"$s" || return 1
+		grep -q 'state TIME-WAIT for \(at least \)\?[1-9][0-9]*m' <<<"$s" || return 1
 		k=$(grep -o 'TIME-WAIT ends in [0-9.]*' <<<"$s" | grep -o '[0-9.]*$')
 		l=$(grep -o '[0-9][0-9]*s left' <<<"$s" | head -1 | tr -dc 0-9)
 		[ -n "$k" ] && [ -n "$l" ] || return 1
