@@ -103,7 +103,11 @@ b_closed() {
 check "late-fin: B's connection ends (minutes: real TIME-WAIT)" wait_for 900 b_closed
 end_pid INT $pid
 check "late-fin: exit 0 on SIGINT" [ $? = 0 ]
-check "late-fin: nothing on stderr" [ ! -s "$T/late.err" ]
+# nothing on stderr but the CPU budget's notices (the lab's lookups of
+# its connections slowed down and back, as under a sanitizer on a busy
+# machine)
+errors() { grep -v 'warning: following [0-9]* connections' "$1"; }
+check "late-fin: nothing on stderr" eval '! errors "$T/late.err" >/dev/null'
 [ -s "$T/late.err" ] && diag "$T/late.err"
 
 q() { jq -s "$FIRST | $1" "$T/late.json"; }
@@ -148,7 +152,8 @@ first_ladder() { awk '/^A .*\(client\)/ { on = 1 } on && /^$/ { exit } on' "$T/l
 check "ladder: the first run's ladder printed" wait_for 300 eval '[ -n "$(first_ladder)" ]'
 end_pid INT $lpid
 check "ladder: exit 0 on SIGINT" [ $? = 0 ]
-check "ladder: nothing on stderr" [ ! -s "$T/ladder.err" ]
+check "ladder: nothing on stderr" eval '! errors "$T/ladder.err" >/dev/null'
+[ -s "$T/ladder.err" ] && diag "$T/ladder.err"
 first_ladder >"$T/first.txt"
 check "ladder: A's end is drawn as watched (kept to the end), not derived" \
 	eval '! grep -q "~derived" "$T/first.txt"'
