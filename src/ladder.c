@@ -496,6 +496,26 @@ int tl_ladder_final_state(const struct tl_ladder *l, int side)
 	return l->n ? l->st[l->n - 1].side[side].after : l->s[side].init;
 }
 
+/* In TIME-WAIT since `since`, the last time the link saw side x answer a
+ * FIN of the other side's with an ACK: the kernel restarts the TIME-WAIT
+ * timer (TCP_TIMEWAIT_LEN) as it answers, so the link's time of that ACK
+ * (exact, a moment after it was sent) is the restart's.  0 for none. */
+static uint64_t tw_restart(const struct tl_ladder *l, int x, uint64_t since)
+{
+	uint64_t fin = 0, last = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct tl_ladder_step *s = &l->st[i];
+		if (s->kind != TL_LADDER_ARROW || !s->link)
+			continue;
+		if (s->from == !x && s->segment == TL_SEG_FIN && !s->lost)
+			fin = s->mono_ns;
+		else if (s->from == x && s->segment == TL_SEG_ACK && fin && fin <= s->mono_ns &&
+			 s->mono_ns >= since)
+			last = s->mono_ns;
+	}
+	return last;
+}
+
 bool tl_ladder_last(const struct tl_ladder *l, int side, struct tl_ladder_last *out)
 {
 	if (side < 0 || side > 1 || !l->s[side].known)
@@ -510,6 +530,12 @@ bool tl_ladder_last(const struct tl_ladder *l, int side, struct tl_ladder_last *
 	out->mono_ns = t->t;
 	out->timer = t->timer;
 	out->expires_ms = t->expires_ms;
+	uint64_t restart = tw_restart(l, side, t->after ? t->after : t->t);
+	if (t->to == TL_TCP_TIME_WAIT && restart > t->t) {
+		out->mono_ns = restart;
+		out->timer = 3;
+		out->expires_ms = TL_TCP_TIMEWAIT_MS;
+	}
 	return true;
 }
 

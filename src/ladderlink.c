@@ -143,6 +143,28 @@ static void link_order(struct tl_ladder *l)
 		}
 }
 
+/* An inferred arrow that no segment on the link stands for, sent while
+ * the link was carrying the connection's segments, was never sent: the
+ * link saw every one (a derived end's ACK that the link saw, and lost,
+ * later).  Rows that carry a state change stay (the change was seen or
+ * follows from one); the others of the first `rows` go. */
+static void link_unbacked(struct tl_ladder *l, size_t rows, const struct tl_link_seg *g, size_t n)
+{
+	if (!n)
+		return;
+	size_t k = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct tl_ladder_step *s = &l->st[i];
+		if (i < rows && s->kind == TL_LADDER_ARROW && !s->link && s->inferred &&
+		    !s->side[0].change && !s->side[1].change && s->mono_ns >= g[0].mono_ns &&
+		    s->mono_ns <= g[n - 1].mono_ns)
+			continue;
+		l->st[k] = *s;
+		l->hint[k++] = l->hint[i];
+	}
+	l->n = k;
+}
+
 /* Draw what the link carried (see ladder.h). */
 static void link_join(struct tl_ladder *l, const struct tl_link_seg *g, size_t n)
 {
@@ -178,8 +200,11 @@ static void link_join(struct tl_ladder *l, const struct tl_link_seg *g, size_t n
 			continue;
 		int pick = -1;
 		/* a sender watched: sent after the sample before its change;
-		 * else only the receiver's change dates it, a delay later */
-		bool sender_seen = st->from >= 0 && l->s[st->from].known;
+		 * else only the receiver's change dates it, a delay later (so
+		 * too an RST that changed nothing at its sender: one answering
+		 * a segment that found no socket, as after TIME-WAIT) */
+		bool sender_seen = st->from >= 0 && l->s[st->from].known &&
+				   (st->segment != TL_SEG_RST || st->side[st->from].change);
 		for (size_t j = 0; j < n; j++) {
 			const struct tl_link_seg *x = &g[j];
 			/* the link reads a segment a moment after the kernel sent
@@ -235,6 +260,7 @@ static void link_join(struct tl_ladder *l, const struct tl_link_seg *g, size_t n
 		st->wall = g[last].wall;
 		st->segs = segs;
 	}
+	link_unbacked(l, rows, g, n);
 	/* the rest worth telling, as arrows of their own */
 	for (size_t j = 0; j < n; j++) {
 		if (used[j] || !link_worth(g, j))

@@ -137,7 +137,7 @@ static const struct words en = {
 		"Up/Down step  m mark  e explain  r replay  p pause  s step  [ ] speed  "
 		"Esc back",
 	    [TL_WORD_KEYS_LAB] =
-		"Up/Down step  m mark  e explain  w why  r replay  p pause  s step  "
+		"Up/Down step  m mark  e explain  w why  f ahead  r replay  p pause  s step  "
 		"[ ] speed  Esc back",
 	    [TL_WORD_KEY_SAVE] = "  x save",
 	    [TL_WORD_CLIENT] = "(client)",
@@ -194,7 +194,19 @@ static const struct words en = {
 	    [TL_WORD_LAB_KEYS] = "  (w: why, N: next scenario)",
 	    [TL_WORD_NEXT_KEY] = "  (N: next scenario)",
 	    [TL_WORD_LOOPBACK] = "; on loopback the quick steps are inferred",
-	    [TL_WORD_NEXT_RUN] = "the next run plays the next scenario",
+	    [TL_WORD_NEXT_RUN] =
+		"the next run plays the next scenario (@), once this one has ended",
+	    [TL_WORD_TW_OVER] = "A's TIME-WAIT is over: no socket is left at A; B sends its FIN "
+				"again in @ s, and A's kernel will answer it with an RST",
+	    [TL_WORD_NO_SKIP] = "no skipping: the kernels' timers run in real time, and nothing "
+				"here fakes them; ",
+	    [TL_WORD_SKIP_FIN] = "next: B's FIN again in @ s, which A answers from TIME-WAIT "
+				 "(its 60 s start over)",
+	    [TL_WORD_SKIP_END] = "next: A's TIME-WAIT ends in @ s; B's FIN again in # s then finds "
+				 "no socket, and A's kernel answers with an RST (the lesson's end)",
+	    [TL_WORD_SKIP_RST] = "next: B's FIN again in @ s; A's TIME-WAIT is over, so A's kernel "
+				 "answers with an RST (the lesson's end)",
+	    [TL_WORD_SKIP_STEPS] = "the lab's steps come a few link delays apart",
 	    [TL_WORD_SUM_STATE] = "state @ for #",
 	    [TL_WORD_SUM_AT_LEAST] = "at least ",
 	    [TL_WORD_SUM_FIRST] = "   first seen @ ago",
@@ -307,7 +319,8 @@ static const struct words zh = {
 	    [TL_WORD_KEYS] =
 		"Up/Down 选步  m 标记  e 解释  r 重放  p 暂停  s 单步  [ ] 速度  Esc 返回",
 	    [TL_WORD_KEYS_LAB] =
-		"Up/Down 选步  m 标记  e 解释  w 原因  r 重放  p 暂停  s 单步  [ ] 速度  Esc 返回",
+		"Up/Down 选步  m 标记  e 解释  w 原因  f 接下来  r 重放  p 暂停  s 单步  [ ] 速度  "
+		"Esc 返回",
 	    [TL_WORD_KEY_SAVE] = "  x 保存",
 	    [TL_WORD_CLIENT] = "(客户端)",
 	    [TL_WORD_SERVER] = "(服务器)",
@@ -361,7 +374,17 @@ static const struct words zh = {
 	    [TL_WORD_LAB_KEYS] = "  （w：原因，N：下一个场景）",
 	    [TL_WORD_NEXT_KEY] = "  （N：下一个场景）",
 	    [TL_WORD_LOOPBACK] = "；在回环接口上，快的步骤只能推断",
-	    [TL_WORD_NEXT_RUN] = "下一轮运行下一个场景",
+	    [TL_WORD_NEXT_RUN] = "下一轮运行下一个场景（@），在本轮结束之后",
+	    [TL_WORD_TW_OVER] = "A 的 TIME-WAIT 已结束：A 端已没有套接字；B 在 @ 秒后重发 FIN，"
+				"A 的内核将以 RST 回应",
+	    [TL_WORD_NO_SKIP] = "无法跳过：内核的定时器按真实时间运行，这里不做任何伪造；",
+	    [TL_WORD_SKIP_FIN] =
+		"接下来：B 在 @ 秒后重发 FIN，A 在 TIME-WAIT 中回应（60 秒重新开始）",
+	    [TL_WORD_SKIP_END] = "接下来：A 的 TIME-WAIT 在 @ 秒后结束；B 在 # 秒后重发的 FIN "
+				 "将找不到套接字，A 的内核以 RST 回应（本课结束）",
+	    [TL_WORD_SKIP_RST] = "接下来：B 在 @ 秒后重发 FIN；A 的 TIME-WAIT 已结束，"
+				 "A 的内核以 RST 回应（本课结束）",
+	    [TL_WORD_SKIP_STEPS] = "实验的各步相隔几个链路延迟",
 	    [TL_WORD_SUM_STATE] = "状态 @，已持续 #",
 	    [TL_WORD_SUM_AT_LEAST] = "至少 ",
 	    [TL_WORD_SUM_FIRST] = "   首次见到于 @ 前",

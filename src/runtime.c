@@ -525,8 +525,13 @@ int tl_runtime_step(struct tl_runtime *rt, uint64_t now, double wall, char **cau
 	for (unsigned i = 0; rt->ctr && i < rt->n_ns; i++)
 		tl_metrics_count(&rt->ctr[i], rt->ev, rt->n_ev, i);
 	tl_exporter_step(rt->exp);
-	if (rt->run_port && !rt->run_conn)
+	if (rt->run_port && !rt->run_conn) {
 		rt->run_conn = run_conn(rt);
+		/* the lesson's connection stays until both ends are done (the
+		 * last run's until this one is known) */
+		if (rt->run_conn)
+			tl_tracker_keep(tl_engine_tracker(rt->e), rt->run_conn);
+	}
 	if (rt->event_owners)
 		tl_rt_event_owners(rt, now);
 	if (rt->rec)

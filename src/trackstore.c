@@ -93,12 +93,32 @@ static void compact(struct tl_tracker *t)
 	t->generation++;
 }
 
+void tl_tracker_keep(struct tl_tracker *t, uint32_t id)
+{
+	t->keep_id = id;
+}
+
+/* When c's tombstone began, for its expiry: the kept connection's not
+ * while its peer is open, then with the peer's. */
+static uint64_t gone_since(const struct tl_tracker *t, const struct tl_conn *c, uint64_t now)
+{
+	if (!t->keep_id || c->id != t->keep_id || !c->peer || !c->gone_ns)
+		return c->gone_ns;
+	const struct tl_conn *p = &t->conns[c->peer - 1];
+	if (!p->id || p->peer != (uint32_t)(c - t->conns) + 1)
+		return c->gone_ns;
+	if (!(p->flags & TL_CONN_GONE))
+		return now;
+	return TL_MAX(c->gone_ns, p->gone_ns);
+}
+
 void tl_tracker_expire(struct tl_tracker *t, uint64_t now)
 {
 	forget_closed(t, now);
 	for (size_t i = 0; i < t->n; i++) {
 		struct tl_conn *c = &t->conns[i];
-		if (!c->id || !(c->flags & TL_CONN_GONE) || now - c->gone_ns < t->tombstone_ns)
+		if (!c->id || !(c->flags & TL_CONN_GONE) ||
+		    now - gone_since(t, c, now) < t->tombstone_ns)
 			continue;
 		remove_from_maps(t, c);
 		if (c->peer) {

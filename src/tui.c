@@ -236,7 +236,12 @@ struct tui {
 	char host[256];
 	struct tl_tuiconfig config; /* the settings file (written when they change) */
 	uint64_t interval_ns;       /* set with + and -: kept; 0 otherwise */
+	uint64_t note_until; /* a note the user asked for (N, f) keeps the footer till then */
 };
+
+/* How long a note asked for with a key is read before late-fin's clocks
+ * take the footer line again. */
+#define NOTE_NS (8 * SEC)
 
 /* Read the settings before the terminal is taken: it may warn. */
 static void config_load(struct tui *t, const struct tl_options *o)
@@ -373,6 +378,92 @@ static bool step_key(struct tui *t, int key)
 	return true;
 }
 
+/* late-fin's two ends by the run's client port, whatever ids the tracker
+ * gave them: A while in TIME-WAIT (its timer running), B while in
+ * LAST-ACK with its retransmission timer running; NULL otherwise.  True
+ * when A's TIME-WAIT is over (A closed, kept for the lesson). */
+static bool late_fin_ends(struct tui *t, const struct tl_conn **a, const struct tl_conn **b)
+{
+	uint16_t port = tl_demo_client_port(t->demo);
+	size_t n;
+	const struct tl_conn *c = tl_tracker_conns(tl_runtime_tracker(t->rt), &n);
+	bool over = false;
+	*a = *b = NULL;
+	for (size_t i = 0; i < n && port; i++) {
+		if (!c[i].id)
+			continue;
+		if (c[i].ns == 0 && c[i].sock.lport == port && (c[i].flags & TL_CONN_GONE))
+			over |= c[i].state == TL_TCP_CLOSE;
+		if (c[i].flags & TL_CONN_GONE)
+			continue;
+		if (c[i].ns == 0 && c[i].sock.lport == port && c[i].state == TL_TCP_TIME_WAIT &&
+		    c[i].sock.timer)
+			*a = &c[i];
+		if (c[i].ns == 1 && c[i].sock.rport == port && c[i].state == TL_TCP_LAST_ACK &&
+		    c[i].sock.timer == 1)
+			*b = &c[i];
+	}
+	return over && !*a;
+}
+
+/* late-fin waits minutes on two kernel timers; say how long each has
+ * left, as the last sample read them from the sockets (A's TIME-WAIT, B's
+ * retransmission of its FIN).  A note the user asked for is left to be
+ * read first. */
+static void late_fin_clocks(struct tui *t, uint64_t now)
+{
+	const struct tl_conn *a, *b;
+	bool over = late_fin_ends(t, &a, &b);
+	char x[32], y[32];
+	if (now < t->note_until || (!a && !(over && b)))
+		return;
+	struct tl_buf msg;
+	tl_buf_init(&msg);
+	if (b)
+		snprintf(y, sizeof(y), "%.0f", b->sock.expires_ms / 1000.0);
+	if (!a) {
+		lab_word(t, TL_WORD_TW_OVER, y, NULL, &msg);
+	} else {
+		snprintf(x, sizeof(x), "%.0f", a->sock.expires_ms / 1000.0);
+		lab_word(t, TL_WORD_TW_LEFT, x, NULL, &msg);
+		if (b)
+			lab_word(t, TL_WORD_FIN_AGAIN, y, NULL, &msg);
+	}
+	tl_ui_message(&t->ui, msg.data);
+	tl_buf_fini(&msg);
+	t->redraw = true;
+}
+
+/* f in the lab: skip ahead.  The kernels' timers run in real time and
+ * nothing here fakes them, so the wait cannot be cut; what can be told is
+ * what comes next and when, from the sockets' own timers. */
+static void skip_ahead(struct tui *t, uint64_t now)
+{
+	const struct tl_conn *a = NULL, *b = NULL;
+	bool over = false;
+	char x[32], y[32];
+	struct tl_buf msg;
+	tl_buf_init(&msg);
+	lab_word(t, TL_WORD_NO_SKIP, NULL, NULL, &msg);
+	if (t->ui.lab_scenario == TL_SCENARIO_LATE_FIN)
+		over = late_fin_ends(t, &a, &b);
+	if (a)
+		snprintf(x, sizeof(x), "%.0f", a->sock.expires_ms / 1000.0);
+	if (b)
+		snprintf(y, sizeof(y), "%.0f", b->sock.expires_ms / 1000.0);
+	if (a && b && b->sock.expires_ms < a->sock.expires_ms)
+		lab_word(t, TL_WORD_SKIP_FIN, y, NULL, &msg);
+	else if (a && b)
+		lab_word(t, TL_WORD_SKIP_END, x, y, &msg);
+	else if (b && over)
+		lab_word(t, TL_WORD_SKIP_RST, y, NULL, &msg);
+	else
+		lab_word(t, TL_WORD_SKIP_STEPS, NULL, NULL, &msg);
+	tl_ui_message(&t->ui, msg.data);
+	tl_buf_fini(&msg);
+	t->note_until = now + NOTE_NS;
+}
+
 /* Text to the terminal's clipboard: OSC 52, which xterm, kitty, iTerm2
  * and tmux (set-clipboard on) understand and others ignore. */
 static void copy_to_clipboard(const char *text)
@@ -437,9 +528,13 @@ static void read_keys(struct tui *t, const struct tl_ui_input *in)
 			t->redraw = true;
 		} else if (t->demo && key == 'N') {
 			int next = tl_demo_scenario(t->demo) + 1;
-			tl_demo_set_scenario(t->demo,
-					     tl_scenario_name(next) ? next : TL_SCENARIO_FULL);
-			lab_message(t, TL_WORD_NEXT_RUN, NULL, NULL);
+			next = tl_scenario_name(next) ? next : TL_SCENARIO_FULL;
+			tl_demo_set_scenario(t->demo, next);
+			lab_message(t, TL_WORD_NEXT_RUN, tl_scenario_name(next), NULL);
+			t->note_until = tl_mono_ns() + NOTE_NS;
+			t->redraw = true;
+		} else if (t->demo && key == 'f') {
+			skip_ahead(t, tl_mono_ns());
 			t->redraw = true;
 		}
 	}
@@ -485,40 +580,6 @@ static void open_ladder(struct tl_ui *ui, uint32_t id)
 	ui->lad_replay = false;
 }
 
-/* late-fin waits minutes on two kernel timers; say how long each has
- * left, as the last sample read them from the sockets (A's TIME-WAIT, B's
- * retransmission of its FIN). */
-static void late_fin_clocks(struct tui *t)
-{
-	uint16_t port = tl_demo_client_port(t->demo);
-	size_t n;
-	const struct tl_conn *c = tl_tracker_conns(tl_runtime_tracker(t->rt), &n), *a = NULL,
-			     *b = NULL;
-	/* by the run's client port: whatever ids the tracker gave the two ends */
-	for (size_t i = 0; i < n && port; i++) {
-		if (c[i].ns == 0 && c[i].sock.lport == port && c[i].state == TL_TCP_TIME_WAIT &&
-		    c[i].sock.timer)
-			a = &c[i];
-		if (c[i].ns == 1 && c[i].sock.rport == port && c[i].state == TL_TCP_LAST_ACK &&
-		    c[i].sock.timer == 1)
-			b = &c[i];
-	}
-	if (!a)
-		return;
-	char left[32];
-	struct tl_buf msg;
-	tl_buf_init(&msg);
-	snprintf(left, sizeof(left), "%.0f", a->sock.expires_ms / 1000.0);
-	lab_word(t, TL_WORD_TW_LEFT, left, NULL, &msg);
-	if (b) {
-		snprintf(left, sizeof(left), "%.0f", b->sock.expires_ms / 1000.0);
-		lab_word(t, TL_WORD_FIN_AGAIN, left, NULL, &msg);
-	}
-	tl_ui_message(&t->ui, msg.data);
-	tl_buf_fini(&msg);
-	t->redraw = true;
-}
-
 /* What a step brought: the lab's new run (its caption, then its ladder
  * once the tracker knows the connection), a new sample, notices. */
 static void after_step(struct tui *t, uint32_t *run_shown)
@@ -558,9 +619,8 @@ static void after_step(struct tui *t, uint32_t *run_shown)
 			t->redraw = true;
 		}
 	}
-	if (t->demo && tl_runtime_sampled(t->rt) &&
-	    tl_demo_scenario(t->demo) == TL_SCENARIO_LATE_FIN)
-		late_fin_clocks(t);
+	if (t->demo && tl_runtime_sampled(t->rt) && t->ui.lab_scenario == TL_SCENARIO_LATE_FIN)
+		late_fin_clocks(t, tl_mono_ns());
 	size_t nev;
 	const struct tl_event *ev = tl_runtime_events(t->rt, &nev);
 	for (size_t i = 0; i < nev && t->stale_sent; i++)

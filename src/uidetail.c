@@ -289,7 +289,7 @@ static struct plan plan_rows(int h, int n_summary)
 static void draw_keys(struct tl_canvas *c, int y, int w, const char *lang, bool lab)
 {
 	/* each key's word's first token, most needed first */
-	static const char *const need[] = {"Esc", "Up/Down", "w", "e", "r",
+	static const char *const need[] = {"Esc", "Up/Down", "w", "f", "e", "r",
 					   "m",   "p",       "s", "[", "x"};
 	struct tl_buf all, line;
 	tl_buf_init(&all);

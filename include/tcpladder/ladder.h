@@ -137,7 +137,9 @@ int tl_ladder_first_state(const struct tl_ladder *l, int side);
 /* The state side 0 or 1 ends in (after the last step), 0 if unknown. */
 int tl_ladder_final_state(const struct tl_ladder *l, int side);
 /* The last state a side was seen entering; false when the side was
- * derived or changed no state. */
+ * derived or changed no state.  A TIME-WAIT's timer restarts each time
+ * the side answers a FIN from it (the lab's link saw the ACK): then the
+ * time and the timer are those of the last restart. */
 bool tl_ladder_last(const struct tl_ladder *l, int side, struct tl_ladder_last *out);
 /* Nanoseconds from the first step to step i (0 for the first). */
 uint64_t tl_ladder_elapsed(const struct tl_ladder *l, size_t i);

@@ -31,6 +31,11 @@ enum tl_tcp_state {
 #define TL_TCPF(s) (1u << (s))
 #define TL_TCPF_ALL 0x1ffeu
 
+/* How long TIME-WAIT lasts on Linux (TCP_TIMEWAIT_LEN; no sysctl
+ * changes it), and what the kernel sets its timer to again each time it
+ * answers a segment from TIME-WAIT. */
+#define TL_TCP_TIMEWAIT_MS 60000u
+
 /* The eleven states shown to users, in lifecycle order. */
 #define TL_TCP_NSHOWN 11
 extern const enum tl_tcp_state tl_tcp_lifecycle[TL_TCP_NSHOWN];

@@ -158,6 +158,11 @@ void tl_tracker_flush(struct tl_tracker *t);
  * slots renumbered: slot indices held across this call are then stale
  * (connection ids are not). */
 void tl_tracker_expire(struct tl_tracker *t, uint64_t now);
+/* Keep connection id's tombstone while its peer (in a watched namespace)
+ * is still open, and then as long as the peer's: a connection whose other
+ * end is still in it is not over (the lab shows its lesson's connection
+ * to the end).  One at a time; 0 keeps none. */
+void tl_tracker_keep(struct tl_tracker *t, uint32_t id);
 
 /* What the tracker holds, for tests and benchmarks: memory follows the
  * connections down after a burst. */

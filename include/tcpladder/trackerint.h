@@ -40,6 +40,7 @@ struct tl_tracker {
 	uint32_t *pending; /* slots */
 	size_t n_pending, cap_pending;
 	uint64_t tombstone_ns;
+	uint32_t keep_id;    /* tl_tracker_keep's connection, 0 for none */
 	uint64_t generation; /* bumped whenever a connection appears, changes state or goes */
 	/* Cookies of connections already closed, remembered longer than the
 	 * tombstones: a socket reset by its peer is freed (and its destroy

@@ -916,6 +916,164 @@ static void test_short_life(void)
 	tl_ladder_free(l);
 }
 
+/* late-fin: the link loses every ACK A sends from TIME-WAIT, B sends its
+ * FIN again, and each FIN A answers restarts A's TIME-WAIT timer: the
+ * clock restarts at the link's time of A's answer, as the kernel's does. */
+static void test_link_tw_restart(void)
+{
+	struct script sc;
+	struct tl_steps *st = tl_steps_new(0);
+	struct tl_ladder *l = tl_ladder_new();
+	enum { SYN = 2, ACK = 16, FIN = 1 };
+	sc.n = 0;
+	W(&sc, 0, 0, TL_TCP_SYN_SENT, 0, 100);
+	W(&sc, 1, 0, TL_TCP_SYN_RECV, 100, 400);
+	W(&sc, 0, TL_TCP_SYN_SENT, TL_TCP_ESTABLISHED, 400, 700);
+	W(&sc, 1, TL_TCP_SYN_RECV, TL_TCP_ESTABLISHED, 700, 1000);
+	W(&sc, 0, TL_TCP_ESTABLISHED, TL_TCP_FIN_WAIT1, 4900, 5000);
+	W(&sc, 1, TL_TCP_ESTABLISHED, TL_TCP_CLOSE_WAIT, 5000, 5400);
+	W(&sc, 0, TL_TCP_FIN_WAIT1, TL_TCP_FIN_WAIT2, 5400, 5700);
+	W(&sc, 1, TL_TCP_CLOSE_WAIT, TL_TCP_LAST_ACK, 6900, 7000);
+	struct tl_event *e = E(&sc, 0, TL_TCP_FIN_WAIT2, TL_TCP_TIME_WAIT, false, 7400);
+	e->after_ns = T0 + 7000 * MS;
+	e->sock.timer = 3;
+	e->sock.expires_ms = 59900; /* the sample's: entered 100 ms before it */
+	for (size_t i = 0; i < sc.n; i++)
+		tl_steps_add(st, &sc.ev[i]);
+	link_seg(st, 0, SYN, 1000, 0, 50, false, 0);
+	link_seg(st, 1, SYN | ACK, 5000, 1001, 350, false, 0);
+	link_seg(st, 0, ACK, 1001, 5001, 650, false, 0);
+	link_seg(st, 0, FIN | ACK, 1001, 5001, 4950, false, 0);
+	link_seg(st, 1, ACK, 5001, 1002, 5300, false, 0);
+	link_seg(st, 1, FIN | ACK, 5001, 1002, 6950, false, 0);
+	link_seg(st, 0, ACK, 1002, 5002, 7300, true, 0);
+	link_seg(st, 1, FIN | ACK, 5001, 1002, 9000, false, 0);
+	link_seg(st, 0, ACK, 1002, 5002, 9300, true, 0);
+	link_seg(st, 1, FIN | ACK, 5001, 1002, 20000, false, 0);
+	link_seg(st, 0, ACK, 1002, 5002, 20300, true, 0);
+	tl_ladder_build_steps(l, st, A_ID, B_ID);
+	struct tl_ladder_last last;
+	struct tl_buf b;
+	tl_buf_init(&b);
+	ok(tl_ladder_last(l, 0, &last) && last.state == TL_TCP_TIME_WAIT &&
+	       last.mono_ns == T0 + 20300 * MS && last.expires_ms == 60000,
+	   "A's TIME-WAIT restarted by the last FIN it answered");
+	/* 62.9 s after entering TIME-WAIT the first timer would have run out */
+	tl_narration_clock(&last, T0 + 70300 * MS, "en", &b);
+	is_str(b.data, "10s left", "the clock: 60 s from that answer, as the kernel's");
+	/* before any FIN came again: the sample's timer */
+	tl_ladder_free(l);
+	tl_steps_free(st);
+	st = tl_steps_new(0);
+	l = tl_ladder_new();
+	for (size_t i = 0; i < sc.n; i++)
+		tl_steps_add(st, &sc.ev[i]);
+	link_seg(st, 0, SYN, 1000, 0, 50, false, 0);
+	link_seg(st, 1, FIN | ACK, 5001, 1002, 6950, false, 0);
+	link_seg(st, 0, ACK, 1002, 5002, 7300, true, 0);
+	tl_ladder_build_steps(l, st, A_ID, B_ID);
+	ok(tl_ladder_last(l, 0, &last) && last.mono_ns == T0 + 7400 * MS &&
+	       last.expires_ms == 59900,
+	   "no FIN again: the timer the sample read");
+	tl_buf_fini(&b);
+	tl_ladder_free(l);
+	tl_steps_free(st);
+}
+
+/* late-fin drawn from B alone (A's end derived): the link lost every ACK
+ * A sent from TIME-WAIT, so no ACK of A's is drawn except as the link
+ * carried it, lost; A's RST ends B. */
+static void test_link_no_invented_ack(void)
+{
+	struct script sc;
+	struct tl_steps *st = tl_steps_new(0);
+	struct tl_ladder *l = tl_ladder_new();
+	enum { SYN = 2, ACK = 16, FIN = 1, RST = 4 };
+	sc.n = 0;
+	W(&sc, 1, 0, TL_TCP_SYN_RECV, 100, 400);
+	W(&sc, 1, TL_TCP_SYN_RECV, TL_TCP_ESTABLISHED, 700, 1000);
+	W(&sc, 1, TL_TCP_ESTABLISHED, TL_TCP_CLOSE_WAIT, 5000, 5400);
+	W(&sc, 1, TL_TCP_CLOSE_WAIT, TL_TCP_LAST_ACK, 6900, 7000);
+	struct tl_event *e = E(&sc, 1, TL_TCP_LAST_ACK, TL_TCP_CLOSE, false, 70400);
+	e->after_ns = T0 + 70300 * MS;
+	e->segment = TL_SEG_RST;
+	e->dir = TL_DIR_IN;
+	for (size_t i = 0; i < sc.n; i++)
+		tl_steps_add(st, &sc.ev[i]);
+	link_seg(st, 0, SYN, 1000, 0, 50, false, 0);
+	link_seg(st, 1, SYN | ACK, 5000, 1001, 350, false, 0);
+	link_seg(st, 0, ACK, 1001, 5001, 650, false, 0);
+	link_seg(st, 0, FIN | ACK, 1001, 5001, 4950, false, 0);
+	link_seg(st, 1, ACK, 5001, 1002, 5300, false, 0);
+	link_seg(st, 1, FIN | ACK, 5001, 1002, 6950, false, 0);
+	link_seg(st, 0, ACK, 1002, 5002, 7250, true, 0);
+	link_seg(st, 1, FIN | ACK, 5001, 1002, 9000, false, 0);
+	link_seg(st, 0, ACK, 1002, 5002, 9300, true, 0);
+	link_seg(st, 1, FIN | ACK, 5001, 1002, 70000, false, 0);
+	link_seg(st, 0, RST, 1002, 0, 70300, false, 0);
+	tl_ladder_build_steps(l, st, B_ID, 0);
+	bool invented = false, fin = false;
+	size_t lost = 0;
+	for (size_t i = 0; i < tl_ladder_steps(l); i++) {
+		const struct tl_ladder_step *s = tl_ladder_step(l, i);
+		fin |= s->from == 1 && s->segment == TL_SEG_FIN;
+		if (fin && s->kind == TL_LADDER_ARROW && s->from == 0 && s->segment == TL_SEG_ACK) {
+			invented |= !s->link;
+			lost += s->lost;
+		}
+	}
+	const char *got = steps(l, "en");
+	if (!ok(!invented && lost == 2,
+		"after B's FIN, no ACK from A but the link's: both drawn lost"))
+		printf("#   got:\n%s", got);
+	ok(strstr(got, "RST A>B B:CLOSED") != NULL, "A's RST closes B");
+
+	/* A watched too: its TIME-WAIT expired before B's last FIN came; the
+	 * RST that answered it (B's close, exact) is the link's one RST */
+	tl_ladder_free(l);
+	tl_steps_free(st);
+	st = tl_steps_new(0);
+	l = tl_ladder_new();
+	sc.n = 0;
+	W(&sc, 0, 0, TL_TCP_SYN_SENT, 0, 100);
+	W(&sc, 1, 0, TL_TCP_SYN_RECV, 100, 400);
+	W(&sc, 0, TL_TCP_SYN_SENT, TL_TCP_ESTABLISHED, 400, 700);
+	W(&sc, 1, TL_TCP_SYN_RECV, TL_TCP_ESTABLISHED, 700, 1000);
+	W(&sc, 0, TL_TCP_ESTABLISHED, TL_TCP_FIN_WAIT1, 4900, 5000);
+	W(&sc, 1, TL_TCP_ESTABLISHED, TL_TCP_CLOSE_WAIT, 5000, 5400);
+	W(&sc, 0, TL_TCP_FIN_WAIT1, TL_TCP_FIN_WAIT2, 5400, 5700);
+	W(&sc, 1, TL_TCP_CLOSE_WAIT, TL_TCP_LAST_ACK, 6900, 7000);
+	W(&sc, 0, TL_TCP_FIN_WAIT2, TL_TCP_TIME_WAIT, 7000, 7400);
+	W(&sc, 0, TL_TCP_TIME_WAIT, TL_TCP_CLOSE, 69200, 69300);
+	e = E(&sc, 1, TL_TCP_LAST_ACK, TL_TCP_CLOSE, false, 70600);
+	e->after_ns = e->mono_ns; /* its destroy event: exact, a link delay after */
+	e->segment = TL_SEG_RST;
+	e->dir = TL_DIR_IN;
+	for (size_t i = 0; i < sc.n; i++)
+		tl_steps_add(st, &sc.ev[i]);
+	link_seg(st, 0, SYN, 1000, 0, 50, false, 0);
+	link_seg(st, 1, SYN | ACK, 5000, 1001, 350, false, 0);
+	link_seg(st, 0, ACK, 1001, 5001, 650, false, 0);
+	link_seg(st, 0, FIN | ACK, 1001, 5001, 4950, false, 0);
+	link_seg(st, 1, ACK, 5001, 1002, 5300, false, 0);
+	link_seg(st, 1, FIN | ACK, 5001, 1002, 6950, false, 0);
+	link_seg(st, 0, ACK, 1002, 5002, 7250, true, 0);
+	link_seg(st, 1, FIN | ACK, 5001, 1002, 9000, false, 0);
+	link_seg(st, 0, ACK, 1002, 5002, 9300, true, 0);
+	link_seg(st, 1, FIN | ACK, 5001, 1002, 70000, false, 0);
+	link_seg(st, 0, RST, 1002, 0, 70300, false, 0);
+	tl_ladder_build_steps(l, st, A_ID, B_ID);
+	size_t rst = 0;
+	for (size_t i = 0; i < tl_ladder_steps(l); i++)
+		rst += tl_ladder_step(l, i)->segment == TL_SEG_RST;
+	got = steps(l, "en");
+	if (!ok(rst == 1 && strstr(got, "RST A>B B:CLOSED"),
+		"both ends: one RST, the link's, and it closes B"))
+		printf("#   got:\n%s", got);
+	tl_ladder_free(l);
+	tl_steps_free(st);
+}
+
 /* A alone, in SYN-SENT: its SYN may still be on the link, so B is not
  * drawn receiving it, nor answering. */
 static void test_syn_in_flight(void)
@@ -1134,6 +1292,8 @@ int main(void)
 	test_link_rst();
 	test_half_close();
 	test_short_life();
+	test_link_tw_restart();
+	test_link_no_invented_ack();
 	test_retransmit();
 	test_from_tracker();
 	tl_ladder_free(NULL);

@@ -276,6 +276,62 @@ static void time_wait_ended(void)
 	tl_snapshot_fini(&s);
 }
 
+/* late-fin: A's TIME-WAIT ends while B, in the other namespace, is still
+ * in LAST-ACK.  Kept (the lab's lesson), A's tombstone stays while B is
+ * open and as long as B's after it; not kept, it goes on its own time. */
+static bool kept_until_peer_done(bool keep)
+{
+	struct tl_snapshot s;
+	uint64_t now = 7000 * SEC;
+	tl_snapshot_init(&s);
+	struct tl_tracker *t = tl_tracker_new(2);
+	struct tl_sock lst = sk(1, TL_TCP_LISTEN, 8080, 0);
+	struct tl_sock a1[] = {sk(700, TL_TCP_ESTABLISHED, 45000, 8080)};
+	struct tl_sock b1[] = {lst, sk(800, TL_TCP_ESTABLISHED, 8080, 45000)};
+	struct tl_sock a2[] = {mini(sk(700, TL_TCP_TIME_WAIT, 45000, 8080), TL_TCP_TIME_WAIT, 900)};
+	struct tl_sock b2[] = {lst, sk(800, TL_TCP_LAST_ACK, 8080, 45000)};
+	struct tl_sock *as[] = {a1, a1, a2, a2, NULL, NULL, NULL};
+	struct tl_sock *bs[] = {b1, b1, b2, b2, b2, b2, b2};
+	for (size_t i = 0; i < TL_ARRAY_SIZE(as); i++) {
+		now += SEC;
+		snap_of(&s, as[i], as[i] ? 1 : 0);
+		tl_tracker_sample(t, 0, &s, now, (double)(now / SEC));
+		snap_of(&s, bs[i], 2);
+		tl_tracker_sample(t, 1, &s, now, (double)(now / SEC));
+		const struct tl_conn *a = tl_tracker_find(t, 700);
+		if (i == 1 && a)
+			tl_tracker_keep(t, keep ? a->id : 0);
+	}
+	drain(t);
+	const struct tl_conn *a = any_conn(t, 700);
+	bool ok_ = a && (a->flags & TL_CONN_GONE) && a->state == TL_TCP_CLOSE;
+	now += 60 * SEC; /* B's FIN backoff: a minute later, A's tombstone is old */
+	tl_tracker_expire(t, now);
+	bool stays = any_conn(t, 700) != NULL;
+	if (keep) {
+		/* B's RST: its end; A goes only a tombstone time after that */
+		snap_of(&s, &lst, 1);
+		for (int i = 0; i < 3; i++) {
+			now += SEC;
+			tl_tracker_sample(t, 1, &s, now, (double)(now / SEC));
+		}
+		tl_tracker_expire(t, now);
+		ok(any_conn(t, 700) && any_conn(t, 800), "kept: both still shown after B's end");
+		tl_tracker_expire(t, now + 11 * SEC);
+		ok(!any_conn(t, 700) && !any_conn(t, 800), "and both go a tombstone time after it");
+	}
+	tl_tracker_free(t);
+	tl_snapshot_fini(&s);
+	return ok_ && stays;
+}
+
+static void keep_lesson(void)
+{
+	ok(kept_until_peer_done(true),
+	   "kept: A's tombstone stays while its peer is open, a minute after its end");
+	ok(!kept_until_peer_done(false), "not kept: it goes after the tombstone time");
+}
+
 /* Honest times: a step found by a dump happened after the sample that
  * last saw the socket as it was (a window); a close told by a destroy
  * event is exact, the steps inferred before it are windows; a connection
@@ -1304,6 +1360,7 @@ int main(void)
 	syn_sent_held();
 	late_destroy();
 	time_wait_ended();
+	keep_lesson();
 	time_windows();
 	burst_storage();
 	compact_while_waiting();
