@@ -15,6 +15,7 @@
 #include "tcpladder/demo.h"
 #include "tcpladder/engine.h"
 #include "tcpladder/filter.h"
+#include "tcpladder/labclock.h"
 #include "tcpladder/narration.h"
 #include "tcpladder/runtime.h"
 #include "tcpladder/tui.h"
@@ -378,87 +379,29 @@ static bool step_key(struct tui *t, int key)
 	return true;
 }
 
-/* late-fin's two ends by the run's client port, whatever ids the tracker
- * gave them: A while in TIME-WAIT (its timer running), B while in
- * LAST-ACK with its retransmission timer running; NULL otherwise.  True
- * when A's TIME-WAIT is over (A closed, kept for the lesson). */
-static bool late_fin_ends(struct tui *t, const struct tl_conn **a, const struct tl_conn **b)
-{
-	uint16_t port = tl_demo_client_port(t->demo);
-	size_t n;
-	const struct tl_conn *c = tl_tracker_conns(tl_runtime_tracker(t->rt), &n);
-	bool over = false;
-	*a = *b = NULL;
-	for (size_t i = 0; i < n && port; i++) {
-		if (!c[i].id)
-			continue;
-		if (c[i].ns == 0 && c[i].sock.lport == port && (c[i].flags & TL_CONN_GONE))
-			over |= c[i].state == TL_TCP_CLOSE;
-		if (c[i].flags & TL_CONN_GONE)
-			continue;
-		if (c[i].ns == 0 && c[i].sock.lport == port && c[i].state == TL_TCP_TIME_WAIT &&
-		    c[i].sock.timer)
-			*a = &c[i];
-		if (c[i].ns == 1 && c[i].sock.rport == port && c[i].state == TL_TCP_LAST_ACK &&
-		    c[i].sock.timer == 1)
-			*b = &c[i];
-	}
-	return over && !*a;
-}
-
-/* late-fin waits minutes on two kernel timers; say how long each has
- * left, as the last sample read them from the sockets (A's TIME-WAIT, B's
- * retransmission of its FIN).  A note the user asked for is left to be
- * read first. */
+/* late-fin waits minutes on two kernel timers: the clock line, unless a
+ * note the user asked for is still to be read. */
 static void late_fin_clocks(struct tui *t, uint64_t now)
 {
-	const struct tl_conn *a, *b;
-	bool over = late_fin_ends(t, &a, &b);
-	char x[32], y[32];
-	if (now < t->note_until || (!a && !(over && b)))
+	if (now < t->note_until)
 		return;
 	struct tl_buf msg;
 	tl_buf_init(&msg);
-	if (b)
-		snprintf(y, sizeof(y), "%.0f", b->sock.expires_ms / 1000.0);
-	if (!a) {
-		lab_word(t, TL_WORD_TW_OVER, y, NULL, &msg);
-	} else {
-		snprintf(x, sizeof(x), "%.0f", a->sock.expires_ms / 1000.0);
-		lab_word(t, TL_WORD_TW_LEFT, x, NULL, &msg);
-		if (b)
-			lab_word(t, TL_WORD_FIN_AGAIN, y, NULL, &msg);
+	if (tl_labclock_line(tl_runtime_tracker(t->rt), tl_demo_client_port(t->demo), t->ui.lang,
+			     &msg)) {
+		tl_ui_message(&t->ui, msg.data);
+		t->redraw = true;
 	}
-	tl_ui_message(&t->ui, msg.data);
 	tl_buf_fini(&msg);
-	t->redraw = true;
 }
 
-/* f in the lab: skip ahead.  The kernels' timers run in real time and
- * nothing here fakes them, so the wait cannot be cut; what can be told is
- * what comes next and when, from the sockets' own timers. */
+/* f in the lab: skip ahead (see labclock.h). */
 static void skip_ahead(struct tui *t, uint64_t now)
 {
-	const struct tl_conn *a = NULL, *b = NULL;
-	bool over = false;
-	char x[32], y[32];
 	struct tl_buf msg;
 	tl_buf_init(&msg);
-	lab_word(t, TL_WORD_NO_SKIP, NULL, NULL, &msg);
-	if (t->ui.lab_scenario == TL_SCENARIO_LATE_FIN)
-		over = late_fin_ends(t, &a, &b);
-	if (a)
-		snprintf(x, sizeof(x), "%.0f", a->sock.expires_ms / 1000.0);
-	if (b)
-		snprintf(y, sizeof(y), "%.0f", b->sock.expires_ms / 1000.0);
-	if (a && b && b->sock.expires_ms < a->sock.expires_ms)
-		lab_word(t, TL_WORD_SKIP_FIN, y, NULL, &msg);
-	else if (a && b)
-		lab_word(t, TL_WORD_SKIP_END, x, y, &msg);
-	else if (b && over)
-		lab_word(t, TL_WORD_SKIP_RST, y, NULL, &msg);
-	else
-		lab_word(t, TL_WORD_SKIP_STEPS, NULL, NULL, &msg);
+	tl_labclock_ahead(tl_runtime_tracker(t->rt), tl_demo_client_port(t->demo),
+			  t->ui.lab_scenario == TL_SCENARIO_LATE_FIN, t->ui.lang, &msg);
 	tl_ui_message(&t->ui, msg.data);
 	tl_buf_fini(&msg);
 	t->note_until = now + NOTE_NS;
