@@ -147,8 +147,10 @@ check "a 40 KB URL is refused (414), and the next scrape answered" \
 	[ "$(sed -n 6,7p "$T/codes" | tr '\n' ' ')" = "414 200 " ]
 check "textfile: mode 644" [ "$(cat "$T/mode")" = 644 ]
 check "textfile: never seen half-written in 300 reads" [ ! -s "$T/torn" ]
+# While running, a listing can fall between a write's open and its
+# rename (one file at most); after the end, none is left.
 check "textfile: no temporary file left behind, running or after" \
-	[ "$(cat "$T/temps") $(cat "$T/temps.end")" = "0 0" ]
+	eval '[ "$(cat "$T/temps")" -le 1 ] && [ "$(cat "$T/temps.end")" = 0 ]'
 check "40 idle connections: sampling goes on" [ -s "$T/rose" ]
 check "40 idle connections closed: scrapes answered again" [ -s "$T/after" ]
 check "the exporter is still running after all that" [ -s "$T/alive" ]
