@@ -184,6 +184,15 @@ static bool decide_sure(const struct tl_conn *c, const struct tl_conn *p, struct
 {
 	int st = c->state;
 
+	/* The peer's TIME-WAIT over while this end still waited in LAST-ACK
+	 * (late-fin: B's FIN came again after A's TIME-WAIT ran out): no
+	 * socket was left to ACK it, the peer's kernel answered with an RST. */
+	if (p && (p->evidence & TL_EVID_TIME_WAIT) && st == TL_TCP_LAST_ACK &&
+	    (p->flags & (TL_CONN_GONE | TL_CONN_DESTROYED | TL_CONN_MISSING)) && p->end_ns &&
+	    p->end_ns <= c->last_seen_ns) {
+		reset(d, TL_DIR_IN, WHY_RST_IN);
+		return true;
+	}
 	/* The peer's TIME-WAIT: it closed first (both would have one after a
 	 * simultaneous close), in order. */
 	if (p && (p->evidence & TL_EVID_TIME_WAIT)) {

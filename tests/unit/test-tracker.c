@@ -315,6 +315,15 @@ static bool kept_until_peer_done(bool keep)
 			now += SEC;
 			tl_tracker_sample(t, 1, &s, now, (double)(now / SEC));
 		}
+		size_t n;
+		const struct tl_event *ev = tl_tracker_events(t, &n);
+		bool rst_in = false;
+		for (size_t i = 0; i < n; i++)
+			rst_in |= ev[i].cookie == 800 && ev[i].from == TL_TCP_LAST_ACK &&
+				  ev[i].to == TL_TCP_CLOSE && ev[i].segment == TL_SEG_RST &&
+				  ev[i].dir == TL_DIR_IN;
+		ok(rst_in, "kept: B left LAST-ACK after A's TIME-WAIT was over: an RST came in, "
+			   "not the ACK of its FIN");
 		tl_tracker_expire(t, now);
 		ok(any_conn(t, 700) && any_conn(t, 800), "kept: both still shown after B's end");
 		tl_tracker_expire(t, now + 11 * SEC);
