@@ -538,6 +538,19 @@ int tl_sampler_lookup(struct tl_sampler *s, const struct tl_sock *key, unsigned 
 #define LOOKUP_SLOTS 8
 #define LOOKUP_SLOT_SIZE (TL_NL_BUFSZ / LOOKUP_SLOTS)
 
+/* Points the first want of msgs at their slices of s->buf, for recvmmsg. */
+static void slots_prepare(struct tl_sampler *s, struct mmsghdr *msgs, struct iovec *iov,
+			  unsigned want)
+{
+	memset(msgs, 0, want * sizeof(*msgs));
+	for (unsigned k = 0; k < want; k++) {
+		iov[k].iov_base = s->buf + k * LOOKUP_SLOT_SIZE;
+		iov[k].iov_len = LOOKUP_SLOT_SIZE;
+		msgs[k].msg_hdr.msg_iov = &iov[k];
+		msgs[k].msg_hdr.msg_iovlen = 1;
+	}
+}
+
 int tl_sampler_lookup_batch(struct tl_sampler *s, const struct tl_sock *keys, size_t n,
 			    unsigned what, struct tl_sock *out, int *res)
 {
@@ -566,13 +579,7 @@ int tl_sampler_lookup_batch(struct tl_sampler *s, const struct tl_sock *keys, si
 		return -errno;
 	while (left) {
 		unsigned want = (unsigned)TL_MIN(left, (size_t)LOOKUP_SLOTS);
-		memset(msgs, 0, sizeof(msgs));
-		for (unsigned k = 0; k < want; k++) {
-			iov[k].iov_base = s->buf + k * LOOKUP_SLOT_SIZE;
-			iov[k].iov_len = LOOKUP_SLOT_SIZE;
-			msgs[k].msg_hdr.msg_iov = &iov[k];
-			msgs[k].msg_hdr.msg_iovlen = 1;
-		}
+		slots_prepare(s, msgs, iov, want);
 		/* Blocks for the first answer only: they are all queued
 		 * by the time sendto returns. */
 		int got =
@@ -615,13 +622,7 @@ int tl_sampler_events_read(struct tl_sampler *s, unsigned max,
 	 * LOOKUP_SLOTS datagrams a system call, one event each. */
 	while (done < max) {
 		unsigned want = TL_MIN(max - done, (unsigned)LOOKUP_SLOTS);
-		memset(msgs, 0, sizeof(msgs));
-		for (unsigned k = 0; k < want; k++) {
-			iov[k].iov_base = s->buf + k * LOOKUP_SLOT_SIZE;
-			iov[k].iov_len = LOOKUP_SLOT_SIZE;
-			msgs[k].msg_hdr.msg_iov = &iov[k];
-			msgs[k].msg_hdr.msg_iovlen = 1;
-		}
+		slots_prepare(s, msgs, iov, want);
 		int got = recvmmsg(mnl_socket_get_fd(s->ev), msgs, want, MSG_DONTWAIT, NULL);
 		if (got < 0) {
 			if (errno == EINTR)

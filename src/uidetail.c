@@ -55,6 +55,20 @@ static struct tl_ladder_view ladder_view(const struct tl_ui *ui, const struct tl
 	};
 }
 
+/* A replay shows one row more each flight and a half, up to the n there
+ * are; caught up, the ladder is live again. */
+static void replay_advance(struct tl_ui *ui, const struct tl_ui_input *in, size_t n)
+{
+	if (!ui->lad_paused && in->now >= ui->lad_next) {
+		ui->lad_shown++;
+		ui->lad_next = in->now + ui->anim_ns + ui->anim_ns / 2;
+	}
+	if (ui->lad_shown >= n) {
+		ui->lad_shown = n;
+		ui->lad_replay = false;
+	}
+}
+
 /* Builds the connection's ladder (both ends when paired) and moves it on:
  * a new step starts an arrow's flight; a replay shows the events one by
  * one, a flight each; the scroll follows the selected step. */
@@ -69,14 +83,7 @@ static void tick_ladder(struct tl_ui *ui, const struct tl_ui_input *in, const st
 		 * at each flight */
 		tl_ladder_build_steps(ui->ladder, in->steps, a, b);
 		size_t n = tl_ladder_steps(ui->ladder);
-		if (!ui->lad_paused && in->now >= ui->lad_next) {
-			ui->lad_shown++;
-			ui->lad_next = in->now + ui->anim_ns + ui->anim_ns / 2;
-		}
-		if (ui->lad_shown >= n) {
-			ui->lad_shown = n;
-			ui->lad_replay = false; /* caught up: live again */
-		}
+		replay_advance(ui, in, n);
 		tl_ladder_truncate(ui->ladder, ui->lad_shown);
 	} else if (ui->lad_replay && in->log) {
 		/* the two ends' events, oldest first */
@@ -87,14 +94,7 @@ static void tick_ladder(struct tl_ui *ui, const struct tl_ui_input *in, const st
 			if (ev->conn == a || (b && ev->conn == b))
 				evs[n++] = *ev;
 		}
-		if (!ui->lad_paused && in->now >= ui->lad_next) {
-			ui->lad_shown++;
-			ui->lad_next = in->now + ui->anim_ns + ui->anim_ns / 2;
-		}
-		if (ui->lad_shown >= n) {
-			ui->lad_shown = n;
-			ui->lad_replay = false; /* caught up: live again */
-		}
+		replay_advance(ui, in, n);
 		tl_ladder_build_events(ui->ladder, evs, ui->lad_shown, a, b);
 		free(evs);
 	} else if (in->steps) {
