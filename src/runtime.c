@@ -365,17 +365,11 @@ static uint32_t run_conn(struct tl_runtime *rt)
 }
 
 /* This step's events from `from` on go to the log and to each connection's
- * steps; a connection that came or went since the last time is synced. */
-/* Steps are synced with the tracker (the connections found open get
- * their first row, those gone are dropped) after every step that changed
- * it, but with more connections than this at most once a second of the
- * data's time: a sync looks up every connection, and under churn beside
- * 200k sockets syncing every step was half the view's CPU.  A connection
- * with events has its steps at once either way. */
-#define STEPS_SYNC_EVERY_STEP 8192
-#define STEPS_SYNC_GAP_NS 1000000000ULL
-
-static void keep(struct tl_runtime *rt, size_t from, uint64_t now, bool last)
+ * steps; the connections that came or went since the last step are
+ * synced (those found open get their first row, those gone are dropped)
+ * from the tracker's journal, at the cost of the changes: a sync of every
+ * connection, beside 200k sockets under churn, was half the view's CPU. */
+static void keep(struct tl_runtime *rt, size_t from)
 {
 	struct tl_tracker *t = tl_engine_tracker(rt->e);
 	for (size_t i = from; i < rt->n_ev; i++) {
@@ -384,15 +378,20 @@ static void keep(struct tl_runtime *rt, size_t from, uint64_t now, bool last)
 		if (rt->steps)
 			tl_steps_add(rt->steps, &rt->ev[i]);
 	}
-	if (rt->steps && tl_tracker_generation(t) != rt->steps_gen) {
-		size_t n;
-		const struct tl_conn *c = tl_tracker_conns(t, &n);
-		if (n > STEPS_SYNC_EVERY_STEP && !last && now < rt->steps_sync_at)
-			return;
-		rt->steps_gen = tl_tracker_generation(t);
-		rt->steps_sync_at = tl_add_sat(now, STEPS_SYNC_GAP_NS);
-		tl_steps_sync(rt->steps, c, n);
+	if (!rt->steps)
+		return;
+	if (rt->steps_journal != t) {
+		tl_tracker_journal(t);
+		rt->steps_journal = t;
 	}
+	const uint32_t *born, *died;
+	size_t n_born, n_died, n;
+	const struct tl_conn *c = tl_tracker_conns(t, &n);
+	if (tl_tracker_journal_take(t, &born, &n_born, &died, &n_died))
+		tl_steps_sync_changes(rt->steps, c, n, born, n_born, died, n_died);
+	else
+		tl_steps_sync(rt->steps, c, n);
+	tl_tracker_journal_clear(t);
 }
 
 /* The run ends: what the kernel told and was not read yet (a live run's
@@ -414,7 +413,7 @@ static int stop(struct tl_runtime *rt, enum tl_runtime_stop why, uint64_t now, d
 	}
 	tl_tracker_flush(t);
 	rt->ev = tl_tracker_events(t, &rt->n_ev);
-	keep(rt, before, now, true);
+	keep(rt, before);
 	return 1;
 }
 
@@ -521,7 +520,7 @@ int tl_runtime_step(struct tl_runtime *rt, uint64_t now, double wall, char **cau
 	tl_engine_stats(rt->e, &st);
 	rest_events(rt, &st, now);
 	rt->ev = tl_tracker_events(tl_engine_tracker(rt->e), &rt->n_ev);
-	keep(rt, 0, now, false);
+	keep(rt, 0);
 	for (unsigned i = 0; rt->ctr && i < rt->n_ns; i++)
 		tl_metrics_count(&rt->ctr[i], rt->ev, rt->n_ev, i);
 	tl_exporter_step(rt->exp);

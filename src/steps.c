@@ -178,39 +178,58 @@ void tl_steps_add(struct tl_steps *s, const struct tl_event *ev)
 	put(s, e, ev);
 }
 
+/* c's entry, made with its "first seen" record if it has none: no
+ * event of its own, so it was found already open. */
+static struct entry *entry_of(struct tl_steps *s, const struct tl_conn *c)
+{
+	struct entry *e = find(s, c->id);
+	if (e)
+		return e;
+	struct tl_event ev = {
+	    .mono_ns = c->first_seen_ns,
+	    .after_ns = c->first_seen_ns, /* a sighting: exact */
+	    .wall = c->first_seen_wall,
+	    .cookie = c->sock.cookie,
+	    .conn = c->id,
+	    .ns = c->ns,
+	    .kind = TL_EV_OPEN,
+	    .to = c->state,
+	    .segment = TL_SEG_NONE,
+	    .dir = TL_DIR_NONE,
+	    .role = c->role,
+	    .sock = c->sock,
+	};
+	e = entry_new(s, c->id);
+	put(s, e, &ev);
+	return e;
+}
+
 void tl_steps_sync(struct tl_steps *s, const struct tl_conn *conns, size_t n)
 {
 	for (size_t i = 0; i < s->n; i++)
 		s->e[i].marked = false;
-	for (size_t i = 0; i < n; i++) {
-		const struct tl_conn *c = &conns[i];
-		if (!c->id)
-			continue;
-		struct entry *e = find(s, c->id);
-		if (!e) {
-			/* no event of its own: found already open */
-			struct tl_event ev = {
-			    .mono_ns = c->first_seen_ns,
-			    .after_ns = c->first_seen_ns, /* a sighting: exact */
-			    .wall = c->first_seen_wall,
-			    .cookie = c->sock.cookie,
-			    .conn = c->id,
-			    .ns = c->ns,
-			    .kind = TL_EV_OPEN,
-			    .to = c->state,
-			    .segment = TL_SEG_NONE,
-			    .dir = TL_DIR_NONE,
-			    .role = c->role,
-			    .sock = c->sock,
-			};
-			e = entry_new(s, c->id);
-			put(s, e, &ev);
-		}
-		e->marked = true;
-	}
+	for (size_t i = 0; i < n; i++)
+		if (conns[i].id)
+			entry_of(s, &conns[i])->marked = true;
 	for (size_t i = s->n; i-- > 0;)
 		if (!s->e[i].marked)
 			entry_del(s, i);
+	if (s->events <= s->limit)
+		s->next = s->limit;
+}
+
+void tl_steps_sync_changes(struct tl_steps *s, const struct tl_conn *conns, size_t n,
+			   const uint32_t *born, size_t n_born, const uint32_t *died, size_t n_died)
+{
+	/* the removed first: a slot in born may hold a later connection */
+	for (size_t i = 0; i < n_died; i++) {
+		struct entry *e = find(s, died[i]);
+		if (e)
+			entry_del(s, (size_t)(e - s->e));
+	}
+	for (size_t i = 0; i < n_born; i++)
+		if (born[i] < n && conns[born[i]].id)
+			entry_of(s, &conns[born[i]]);
 	if (s->events <= s->limit)
 		s->next = s->limit;
 }

@@ -80,6 +80,11 @@ static void compact(struct tl_tracker *t)
 		if (t->ending[i] < t->n && to[t->ending[i]] != none)
 			t->ending[keep++] = to[t->ending[i]];
 	t->n_ending = keep;
+	keep = 0;
+	for (size_t i = 0; i < t->n_born; i++)
+		if (t->born[i] < t->n && to[t->born[i]] != none)
+			t->born[keep++] = to[t->born[i]];
+	t->n_born = keep;
 	tl_map_remap(&t->by_cookie, to, t->n, none);
 	tl_map_remap(&t->by_tuple, to, t->n, none);
 	free(to);
@@ -126,6 +131,8 @@ void tl_tracker_expire(struct tl_tracker *t, uint64_t now)
 			if (p->peer == i + 1)
 				p->peer = 0;
 		}
+		if (t->journal)
+			tl_trk_journal_push(t, &t->died, &t->n_died, &t->cap_died, c->id);
 		c->id = 0;
 		t->generation++;
 		if (t->n_free == t->cap_free) {

@@ -60,9 +60,8 @@ struct tl_runtime {
 	/* what the views keep */
 	bool keep_log, keep_history, leaks, event_owners;
 	struct tl_evlog log;
-	struct tl_steps *steps; /* each connection's own, or NULL */
-	uint64_t steps_gen;     /* the tracker's generation they were synced at */
-	uint64_t steps_sync_at; /* a large tracker's next sync, at the earliest */
+	struct tl_steps *steps;                 /* each connection's own, or NULL */
+	const struct tl_tracker *steps_journal; /* the tracker whose journal they follow */
 	struct tl_history history;
 	struct tl_owners *owners;
 	struct tl_owner_walk *walk; /* the owners' walk in the kernel, or NULL */

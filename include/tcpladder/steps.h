@@ -46,6 +46,12 @@ void tl_steps_add(struct tl_steps *s, const struct tl_event *ev);
  * steps yet gets its "first seen" record; the steps of connections the
  * tracker no longer has are dropped. */
 void tl_steps_sync(struct tl_steps *s, const struct tl_conn *conns, size_t n);
+/* The same from the tracker's journal (tl_tracker_journal_take): the
+ * connections removed (their ids) and those that appeared (their slots
+ * in conns; a slot freed since holds id 0 or a later connection). */
+void tl_steps_sync_changes(struct tl_steps *s, const struct tl_conn *conns, size_t n,
+			   const uint32_t *born, size_t n_born, const uint32_t *died,
+			   size_t n_died);
 
 /* A connection's kept events, oldest first, copied into out (at most max;
  * TL_STEPS_MAX is always enough).  *gap_at is where the events not kept

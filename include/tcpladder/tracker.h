@@ -213,5 +213,16 @@ struct tl_conn *tl_tracker_find(struct tl_tracker *t, uint64_t cookie);
 /* Changes whenever a connection appears, changes state or goes: views
  * rebuild what they derive from the connections only then. */
 uint64_t tl_tracker_generation(const struct tl_tracker *t);
+/* The journal, for a consumer that keeps something per connection (the
+ * steps) in step with the tracker at a cost of the changes, not of all
+ * connections: once on, the tracker notes the slot of every connection
+ * that appears and the id of every one it removes.  take gives what
+ * was noted since the last clear and returns false when the consumer
+ * must resync in full instead (the first time, or after a journal not
+ * taken for a long time was given up); clear starts afresh. */
+void tl_tracker_journal(struct tl_tracker *t);
+bool tl_tracker_journal_take(const struct tl_tracker *t, const uint32_t **born, size_t *n_born,
+			     const uint32_t **died, size_t *n_died);
+void tl_tracker_journal_clear(struct tl_tracker *t);
 
 #endif

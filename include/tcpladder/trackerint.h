@@ -67,6 +67,13 @@ struct tl_tracker {
 	} * cleared;
 	size_t n_cleared, cap_cleared;
 	uint64_t compactions;
+	/* The journal (tl_tracker_journal): slots of connections that
+	 * appeared and ids of those removed since it was last taken. */
+	bool journal, journal_lost;
+	uint32_t *born; /* slots */
+	size_t n_born, cap_born;
+	uint32_t *died; /* ids */
+	size_t n_died, cap_died;
 	struct tracker_exact *x; /* exact mode's state, once a record came */
 	/* Times of the events emitted now: exact (at their `now`) unless
 	 * win is set, then a window from win_from (sampling); at_destroy:
@@ -90,6 +97,8 @@ void tl_trk_emit(struct tl_tracker *t, const struct tl_conn *c, enum tl_event_ki
 void tl_trk_walk(struct tl_tracker *t, struct tl_conn *c, int to, unsigned flags,
 		 bool last_inferred, bool closing, uint64_t now, double wall);
 uint32_t tl_trk_slot_of(const struct tl_tracker *t, const struct tl_conn *c);
+/* Appends v to the journal's array a (unless the journal is lost). */
+void tl_trk_journal_push(struct tl_tracker *t, uint32_t **a, size_t *n, size_t *cap, uint32_t v);
 void tl_trk_set_role(struct tl_tracker *t, struct tl_conn *c, int role);
 void tl_trk_pair(struct tl_tracker *t, struct tl_conn *c);
 void tl_trk_pend(struct tl_tracker *t, struct tl_conn *c);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "tcpladder/steps.h"
 #include "tcpladder/tracker.h"
 #include "tcpladder/util.h"
 
@@ -992,6 +993,88 @@ static void burst_storage(void)
 	tl_snapshot_fini(&s);
 }
 
+/* The journal: steps synced from it at each dump hold the same
+ * connections as steps synced in full, through churn, expiry and
+ * compactions (slots renumbered between takes). */
+static void journal(void)
+{
+	enum { LIVE = 2000, NEW = 1500, ROUNDS = 12, QUIET = 3 };
+	struct tl_tracker *t = tl_tracker_new(1);
+	struct tl_steps *jst = tl_steps_new(0), *full = tl_steps_new(0);
+	static struct tl_sock socks[LIVE];
+	struct tl_snapshot s;
+	uint64_t now = 1000 * SEC, next = 1;
+	int differ = 0, missing = 0, full_takes = 0;
+	size_t changes = 0, all = 0;
+
+	tl_snapshot_init(&s);
+	tl_tracker_set_tombstone(t, 2 * SEC);
+	tl_tracker_journal(t);
+	for (int r = 0; r < ROUNDS + QUIET; r++) {
+		/* the oldest NEW go, NEW new ones come; then quiet: most gone,
+		 * a few new ones (born in the dump before a compaction) */
+		size_t n_socks = r < ROUNDS ? LIVE : LIVE / 10 + 10;
+		if (r && r < ROUNDS)
+			memmove(socks, socks + NEW, (LIVE - NEW) * sizeof(*socks));
+		for (size_t i = r < ROUNDS && r ? LIVE - NEW
+				: r             ? LIVE / 10
+						: 0;
+		     i < n_socks; i++, next++)
+			socks[i] =
+			    sk(next, TL_TCP_ESTABLISHED, (uint16_t)(10000 + next % 50000), 443);
+		snap_of(&s, socks, n_socks);
+		now += SEC;
+		tl_tracker_sample(t, 0, &s, now, (double)r);
+		tl_tracker_flush(t);
+		size_t ne;
+		const struct tl_event *ev = tl_tracker_events(t, &ne);
+		/* quiet rounds' events are not kept: their new connections
+		 * get their steps from the sync alone */
+		for (size_t i = 0; r < ROUNDS && i < ne; i++) {
+			tl_steps_add(jst, &ev[i]);
+			tl_steps_add(full, &ev[i]);
+		}
+		tl_tracker_clear_events(t);
+		tl_tracker_expire(t, now);
+		const uint32_t *born, *died;
+		size_t n_born, n_died, n;
+		const struct tl_conn *c = tl_tracker_conns(t, &n);
+		if (tl_tracker_journal_take(t, &born, &n_born, &died, &n_died)) {
+			tl_steps_sync_changes(jst, c, n, born, n_born, died, n_died);
+			changes += n_born + n_died;
+		} else {
+			tl_steps_sync(jst, c, n);
+			full_takes++;
+		}
+		tl_tracker_journal_clear(t);
+		tl_steps_sync(full, c, n);
+		size_t live = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (!c[i].id)
+				continue;
+			live++;
+			missing += !tl_steps_has(jst, c[i].id);
+		}
+		differ +=
+		    tl_steps_conns(jst) != tl_steps_conns(full) || tl_steps_conns(jst) != live;
+		all += live;
+	}
+	struct tl_tracker_storage st;
+	tl_tracker_storage(t, &st);
+	ok(st.compactions >= 1, "the slots were compacted meanwhile (%llu times)",
+	   (unsigned long long)st.compactions);
+	is_int(full_takes, 1, "the journal's first take asks for a full sync, later ones do not");
+	is_int(missing, 0, "every live connection has its steps");
+	is_int(differ, 0, "synced from the journal: the same connections as synced in full");
+	ok(changes > 0 && changes < all,
+	   "the journal held the changes (%zu), fewer than the connections synced in full (%zu)",
+	   changes, all);
+	tl_steps_free(jst);
+	tl_steps_free(full);
+	tl_tracker_free(t);
+	tl_snapshot_fini(&s);
+}
+
 /* Slots compacted while an end waits for evidence (its peer's next
  * dump): the wait follows the connection to its new slot, and the next
  * dump decides it as it would have without the compaction. */
@@ -1372,6 +1455,7 @@ int main(void)
 	keep_lesson();
 	time_windows();
 	burst_storage();
+	journal();
 	compact_while_waiting();
 	destroyed_before_baseline();
 	namespaces_join_and_leave();
