@@ -34,7 +34,7 @@ const char *tl_uigroup_title(int group)
 }
 
 /* A row's group key (by process, k[0] is 1 for "no known process": last
- * whatever its size); row keeps the members in the table's order. */
+ * whatever its size); row: where the group's first row was. */
 struct entry {
 	uint64_t k[3];
 	uint32_t row;
@@ -46,7 +46,7 @@ static int entry_cmp(const void *pa, const void *pb)
 	for (int i = 0; i < 3; i++)
 		if (a->k[i] != b->k[i])
 			return a->k[i] < b->k[i] ? -1 : 1;
-	return a->row < b->row ? -1 : a->row > b->row;
+	return 0;
 }
 
 static uint64_t be64(const uint8_t *p)
@@ -124,11 +124,11 @@ static void label(int group, const struct tl_conn *c, const struct tl_owners *ow
 	}
 }
 
-/* A group while it is built: its entries [from, to). */
+/* A group while it is built: its key, its size, where its rows go. */
 struct span {
-	size_t from, to;
+	struct entry key; /* its first row's */
+	size_t n, at;
 	bool unknown;
-	struct entry key; /* its first entry's */
 };
 
 static int span_cmp(const void *pa, const void *pb)
@@ -136,37 +136,61 @@ static int span_cmp(const void *pa, const void *pb)
 	const struct span *a = pa, *b = pb;
 	if (a->unknown != b->unknown)
 		return a->unknown ? 1 : -1;
-	size_t na = a->to - a->from, nb = b->to - b->from;
-	if (na != nb)
-		return na > nb ? -1 : 1;
+	if (a->n != b->n)
+		return a->n > b->n ? -1 : 1;
 	return entry_cmp(&a->key, &b->key);
 }
 
+static size_t key_hash(const uint64_t k[3])
+{
+	uint64_t h = k[0] * 0x9e3779b97f4a7c15ULL ^ k[1];
+	h = (h ^ h >> 29) * 0xbf58476d1ce4e5b9ULL ^ k[2];
+	h = (h ^ h >> 32) * 0x94d049bb133111ebULL;
+	return (size_t)(h ^ h >> 29);
+}
+
+/* Each row's group found through a hash table of keys (O(rows), no sort
+ * of the rows); then the groups sorted, and the rows laid out group by
+ * group in the order they had. */
 void tl_uigroup_build(struct tl_ui *ui, const struct tl_ui_input *in)
 {
 	ui->n_groups = 0;
 	if (ui->group <= TL_GROUP_NONE || ui->group >= TL_GROUP_N || !ui->n_rows)
 		return;
-	size_t n = ui->n_rows, nc;
+	size_t n = ui->n_rows, nc, cap = 16;
 	const struct tl_conn *conns = tl_tracker_view(in->tracker, &nc);
-	struct entry *e = tl_calloc(n, sizeof(*e));
-	for (size_t i = 0; i < n; i++) {
-		make_key(ui->group, &conns[ui->rows[i]], in->owners, &e[i]);
-		e[i].row = (uint32_t)i;
-	}
-	qsort(e, n, sizeof(*e), entry_cmp);
+	while (cap < 2 * n)
+		cap *= 2;
+	uint32_t *table = tl_calloc(cap, sizeof(*table)); /* group + 1; 0 empty */
+	uint32_t *gid = tl_calloc(n, sizeof(*gid));
 	struct span *sp = tl_calloc(n, sizeof(*sp));
 	size_t ns = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (!i || memcmp(e[i].k, e[i - 1].k, sizeof(e[i].k))) {
-			sp[ns].from = i;
-			sp[ns].unknown = ui->group == TL_GROUP_PROCESS && e[i].k[0];
-			sp[ns].key = e[i];
-			ns++;
+		struct entry e;
+		make_key(ui->group, &conns[ui->rows[i]], in->owners, &e);
+		e.row = (uint32_t)i;
+		size_t h = key_hash(e.k) & (cap - 1);
+		while (table[h] && memcmp(sp[table[h] - 1].key.k, e.k, sizeof(e.k)))
+			h = (h + 1) & (cap - 1);
+		if (!table[h]) {
+			sp[ns].key = e;
+			sp[ns].unknown = ui->group == TL_GROUP_PROCESS && e.k[0];
+			table[h] = (uint32_t)++ns;
 		}
-		sp[ns - 1].to = i + 1;
+		gid[i] = table[h] - 1;
+		sp[gid[i]].n++;
 	}
+	free(table);
+	/* the order of the groups; rank: a group's place in it */
+	size_t *rank = tl_calloc(ns, sizeof(*rank));
+	for (size_t g = 0; g < ns; g++)
+		sp[g].at = g; /* its index before the sort */
 	qsort(sp, ns, sizeof(*sp), span_cmp);
+	for (size_t g = 0, at = 0; g < ns; g++) {
+		rank[sp[g].at] = g;
+		sp[g].at = at;
+		at += sp[g].n;
+	}
 	if (ns > ui->cap_groups) {
 		ui->cap_groups = ns + ns / 2;
 		ui->groups = tl_reallocarray(ui->groups, ui->cap_groups, sizeof(*ui->groups));
@@ -175,30 +199,32 @@ void tl_uigroup_build(struct tl_ui *ui, const struct tl_ui_input *in)
 		ui->cap_row_group = n + n / 2;
 		ui->row_group = tl_reallocarray(ui->row_group, ui->cap_row_group, sizeof(uint32_t));
 	}
-	uint32_t *rows = tl_calloc(n, sizeof(*rows));
-	size_t k = 0;
 	for (size_t g = 0; g < ns; g++) {
 		struct tl_ui_group *gr = &ui->groups[g];
 		memset(gr, 0, sizeof(*gr));
-		gr->first = k;
-		label(ui->group, &conns[ui->rows[e[sp[g].from].row]], in->owners, gr->label,
+		gr->first = sp[g].at;
+		label(ui->group, &conns[ui->rows[sp[g].key.row]], in->owners, gr->label,
 		      sizeof(gr->label));
-		for (size_t i = sp[g].from; i < sp[g].to; i++) {
-			const struct tl_conn *c = &conns[ui->rows[e[i].row]];
-			gr->count++;
-			if (c->flags & TL_CONN_GONE)
-				gr->closed++;
-			else if (c->state < TL_TCP_NSTATES)
-				gr->states[c->state]++;
-			ui->row_group[k] = (uint32_t)g;
-			rows[k++] = ui->rows[e[i].row];
-		}
+	}
+	uint32_t *rows = tl_calloc(n, sizeof(*rows));
+	for (size_t i = 0; i < n; i++) { /* in the table's order: stable */
+		size_t g = rank[gid[i]];
+		const struct tl_conn *c = &conns[ui->rows[i]];
+		struct tl_ui_group *gr = &ui->groups[g];
+		gr->count++;
+		if (c->flags & TL_CONN_GONE)
+			gr->closed++;
+		else if (c->state < TL_TCP_NSTATES)
+			gr->states[c->state]++;
+		ui->row_group[sp[g].at] = (uint32_t)g;
+		rows[sp[g].at++] = ui->rows[i];
 	}
 	memcpy(ui->rows, rows, n * sizeof(*rows));
 	ui->n_groups = ns;
 	free(rows);
+	free(rank);
 	free(sp);
-	free(e);
+	free(gid);
 }
 
 size_t tl_uigroup_lines(const struct tl_ui *ui)
