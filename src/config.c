@@ -162,9 +162,9 @@ void tl_config_format(const struct tl_config *c, struct tl_buf *out)
 		tl_buf_printf(out, "interval = %.9g\n", (double)c->interval_ns / 1e9);
 	tl_buf_puts(out, "columns = ");
 	tl_cols_format(&c->cols, out);
-	tl_buf_printf(out, "\ncolors = %s\n", tl_uisetup_scheme_name(c->scheme)
-						    ? tl_uisetup_scheme_name(c->scheme)
-						    : "default");
+	tl_buf_printf(out, "\ncolors = %s\n",
+		      tl_uisetup_scheme_name(c->scheme) ? tl_uisetup_scheme_name(c->scheme)
+							: "default");
 	tl_buf_printf(out, "group = %s\n",
 		      tl_uigroup_name(c->group) ? tl_uigroup_name(c->group) : "none");
 }

@@ -507,9 +507,9 @@ static void draw_footer(struct tl_canvas *c, const struct tl_ui *ui)
 		const char *key, *what;
 		int drop;
 	} keys[] = {
-	    {"F1", "Help", 0},      {"F2", "Setup", 3},   {"F3", "Search", 0},  {"F4", "Filter", 0},
-	    {"F5", "Group", 4},     {"F6", "Sort", 0},    {"Space", "Freeze", 0}, {"+-", "Delay", 6},
-	    {"Enter", "Detail", 0}, {"Tab", "Pane", 5},   {"F10", "Quit", 0},
+	    {"F1", "Help", 0},      {"F2", "Setup", 3}, {"F3", "Search", 0},    {"F4", "Filter", 0},
+	    {"F5", "Group", 4},     {"F6", "Sort", 0},  {"Space", "Freeze", 0}, {"+-", "Delay", 6},
+	    {"Enter", "Detail", 0}, {"Tab", "Pane", 5}, {"F10", "Quit", 0},
 	};
 	int need = 0, drop = 7;
 	for (size_t i = 0; i < TL_ARRAY_SIZE(keys); i++)

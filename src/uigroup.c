@@ -12,8 +12,7 @@
 #include "tcpladder/uigroup.h"
 
 static const char *const names[TL_GROUP_N] = {"none", "process", "local-port", "remote-host"};
-static const char *const titles[TL_GROUP_N] = {"none", "process", "local port",
-					       "remote host"};
+static const char *const titles[TL_GROUP_N] = {"none", "process", "local port", "remote host"};
 
 const char *tl_uigroup_name(int group)
 {
@@ -63,8 +62,8 @@ static void make_key(int group, const struct tl_conn *c, const struct tl_owners 
 	memset(e->k, 0, sizeof(e->k));
 	switch (group) {
 	case TL_GROUP_PROCESS: {
-		const struct tl_owner *o = own && c->sock.inode ? tl_owners_find(own, c->sock.inode)
-							      : NULL;
+		const struct tl_owner *o =
+		    own && c->sock.inode ? tl_owners_find(own, c->sock.inode) : NULL;
 		if (o)
 			e->k[1] = (uint64_t)(uint32_t)o->pid;
 		else
@@ -79,7 +78,8 @@ static void make_key(int group, const struct tl_conn *c, const struct tl_owners 
 			break; /* listeners: "*", first among equals */
 		if (c->sock.family == AF_INET) {
 			e->k[0] = 4;
-			e->k[1] = (uint64_t)c->sock.remote[0] << 24 | (uint64_t)c->sock.remote[1] << 16 |
+			e->k[1] = (uint64_t)c->sock.remote[0] << 24 |
+				  (uint64_t)c->sock.remote[1] << 16 |
 				  (uint64_t)c->sock.remote[2] << 8 | c->sock.remote[3];
 		} else {
 			e->k[0] = 6;
@@ -97,8 +97,8 @@ static void label(int group, const struct tl_conn *c, const struct tl_owners *ow
 {
 	switch (group) {
 	case TL_GROUP_PROCESS: {
-		const struct tl_owner *o = own && c->sock.inode ? tl_owners_find(own, c->sock.inode)
-							      : NULL;
+		const struct tl_owner *o =
+		    own && c->sock.inode ? tl_owners_find(own, c->sock.inode) : NULL;
 		if (o)
 			snprintf(out, len, "%d/%s", o->pid, o->comm);
 		else /* TIME-WAIT and request sockets have none; nor one not read yet */
@@ -272,7 +272,8 @@ void tl_uigroup_mix(const struct tl_ui_group *g, char *out, size_t len)
 	for (;;) {
 		int best = -1;
 		for (int s = 0; s < TL_TCP_NSTATES; s++)
-			if (!done[s] && g->states[s] && (best < 0 || g->states[s] > g->states[best]))
+			if (!done[s] && g->states[s] &&
+			    (best < 0 || g->states[s] > g->states[best]))
 				best = s;
 		if (best < 0)
 			break;

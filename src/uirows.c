@@ -343,7 +343,8 @@ static bool row_moved(const struct tl_ui *ui, const struct tl_conn *conns, size_
 		return false;
 	if (ui->n_groups) { /* grouped, rows are not in the keys' order: by slot */
 		uint32_t slot = ui->rows[i];
-		return slot >= n || slot >= o->n_slots || conns[slot].id != (uint32_t)o->by_slot[slot].k[2];
+		return slot >= n || slot >= o->n_slots ||
+		       conns[slot].id != (uint32_t)o->by_slot[slot].k[2];
 	}
 	const struct row_key *rk = &o->sorted[ui->sort_desc ? o->n - 1 - i : i];
 	return rk->slot >= n || conns[rk->slot].id != (uint32_t)rk->k[2];

@@ -75,8 +75,7 @@ static void item_text(const struct tl_ui *ui, const struct tl_ui_input *in, int 
 	if (item < TL_COL_N) {
 		int col = ui->cols.order[item];
 		snprintf(out, len, "  [%c] %-7s%s", ui->cols.hidden[col] ? ' ' : 'x',
-			 tl_cols_head(col),
-			 col == TL_COL_NETNS ? "  with several namespaces" : "");
+			 tl_cols_head(col), col == TL_COL_NETNS ? "  with several namespaces" : "");
 	} else if (item == IT_SCHEME) {
 		snprintf(out, len, "  < %s >%s", scheme_names[ui->scheme],
 			 ui->no_color && ui->scheme == TL_SCHEME_DEFAULT
@@ -159,7 +158,8 @@ void tl_uisetup_draw(struct tl_canvas *c, struct tl_ui *ui, const struct tl_ui_i
 		return;
 	}
 	static const char *const keys[][2] = {
-	    {"Space", "Toggle"}, {"[]", "Move"}, {"<-->", "Change"}, {"F1", "Keys"}, {"Esc", "Back"},
+	    {"Space", "Toggle"}, {"[]", "Move"},  {"<-->", "Change"},
+	    {"F1", "Keys"},      {"Esc", "Back"},
 	};
 	int x = 0;
 	for (size_t i = 0; i < TL_ARRAY_SIZE(keys) && x < c->w; i++) {
@@ -188,7 +188,7 @@ bool tl_uisetup_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
 	(void)in;
 	int sel = ui->setup_sel;
 	tl_ui_message(ui, NULL); /* a notice lasts until the next key */
-	if (ui->setup_help) { /* any key: back to the list */
+	if (ui->setup_help) {    /* any key: back to the list */
 		ui->setup_help = false;
 		if (key == TL_KEY_F10 || key == TL_KEY_ESC || key == 'q')
 			ui->screen = TL_SCREEN_MAIN;

@@ -237,10 +237,9 @@ void tl_uitable_draw(struct tl_canvas *c, const struct tl_rect *r, struct tl_ui 
 	if (ui->group)
 		snprintf(grouped, sizeof(grouped), "  grouped by %s (%zu)",
 			 tl_uigroup_title(ui->group), ui->n_groups);
-	snprintf(t, sizeof(t), " Connections %zu open%s%s%s  sort %s%s%s ",
-		 ui->n_rows - ui->n_gone, closed, *ui->filter_text ? "  filter: " : "",
-		 ui->filter_text, tl_uirows_sort_name(ui->sort), ui->sort_desc ? " (reversed)" : "",
-		 grouped);
+	snprintf(t, sizeof(t), " Connections %zu open%s%s%s  sort %s%s%s ", ui->n_rows - ui->n_gone,
+		 closed, *ui->filter_text ? "  filter: " : "", ui->filter_text,
+		 tl_uirows_sort_name(ui->sort), ui->sort_desc ? " (reversed)" : "", grouped);
 	tl_ui_title(c, r, ui->focus == TL_PANE_TABLE, t);
 	ui->table_first_y = r->y + 2;
 	ui->table_visible = 0;

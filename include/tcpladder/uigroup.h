@@ -19,10 +19,10 @@ struct tl_ui_input;
 enum tl_group { TL_GROUP_NONE, TL_GROUP_PROCESS, TL_GROUP_LPORT, TL_GROUP_RHOST, TL_GROUP_N };
 
 struct tl_ui_group {
-	char label[80];  /* "1234/nginx", ":443", "10.0.0.7", "no known process" */
-	size_t first;    /* its first member in ui->rows */
-	uint32_t count;  /* its members, closed ones included */
-	uint32_t closed; /* of them, closed connections kept a while */
+	char label[80];                  /* "1234/nginx", ":443", "10.0.0.7", "no known process" */
+	size_t first;                    /* its first member in ui->rows */
+	uint32_t count;                  /* its members, closed ones included */
+	uint32_t closed;                 /* of them, closed connections kept a while */
 	uint32_t states[TL_TCP_NSTATES]; /* the open members by state */
 };
 

@@ -80,9 +80,10 @@ int main(void)
 	static const struct {
 		const char *text, *cause;
 	} bad[] = {
-	    {"columns = state,size", "line 1: unknown column (state netns local remote age in-state "
-				     "recv-q send-q rtt owner, '-' before a hidden one) "
-				     "'columns = state,size'"},
+	    {"columns = state,size",
+	     "line 1: unknown column (state netns local remote age in-state "
+	     "recv-q send-q rtt owner, '-' before a hidden one) "
+	     "'columns = state,size'"},
 	    {"columns = -state", "line 1: no column shown 'columns = -state'"},
 	    {"colors = pink", "line 1: unknown colour scheme (default or monochrome) "
 			      "'colors = pink'"},

@@ -1127,7 +1127,8 @@ static void column_model(void)
 	       "as text: in order, hidden ones with '-'");
 	ok(!tl_cols_parse(b.data, &back) && !memcmp(&back, &c, sizeof(c)), "parsed back the same");
 	ok(!tl_cols_parse("owner state", &back) && back.order[0] == TL_COL_OWNER &&
-	       back.order[1] == TL_COL_STATE && back.hidden[TL_COL_AGE] && !back.hidden[TL_COL_STATE],
+	       back.order[1] == TL_COL_STATE && back.hidden[TL_COL_AGE] &&
+	       !back.hidden[TL_COL_STATE],
 	   "columns not named are hidden, after those named");
 	ok(tl_cols_parse("state,sate", &back) != NULL, "an unknown column is refused");
 	ok(tl_cols_parse("state,state", &back) != NULL, "a column twice is refused");
@@ -1160,7 +1161,8 @@ static void setup_screen(void)
 	tl_ui_key(&ui, ' ', &in);
 	ok(ui.cols.hidden[TL_COL_LOCAL], "Down Down Space hides LOCAL");
 	tl_ui_key(&ui, ']', &in);
-	ok(ui.cols.order[3] == TL_COL_LOCAL && ui.setup_sel == 3, "] moves it down, with the choice");
+	ok(ui.cols.order[3] == TL_COL_LOCAL && ui.setup_sel == 3,
+	   "] moves it down, with the choice");
 	tl_ui_key(&ui, TL_KEY_F7, &in);
 	ok(ui.cols.order[2] == TL_COL_LOCAL && ui.setup_sel == 2, "F7 moves it back up");
 	tl_ui_key(&ui, TL_KEY_F1, &in);
@@ -1218,7 +1220,7 @@ static void grouping(void)
 	tl_owners_add(own, 5001, &web); /* the listener on 443 */
 	for (uint32_t i = 0; i < 6; i++)
 		tl_owners_add(own, 5010 + i, &web); /* its six clients */
-	tl_owners_add(own, 5002, &py);          /* the listener on 22 */
+	tl_owners_add(own, 5002, &py);              /* the listener on 22 */
 	in.owners = own;
 	tl_ui_init(&ui);
 	tl_buf_init(&b);
@@ -1229,22 +1231,26 @@ static void grouping(void)
 	is_int(ui.n_groups, 5, "by local port: 443, 22 and three TIME-WAIT ports");
 	ok(!strcmp(ui.groups[0].label, ":443") && ui.groups[0].count == 14 &&
 	       ui.groups[0].states[TL_TCP_CLOSE_WAIT] == 7 &&
-	       ui.groups[0].states[TL_TCP_ESTABLISHED] == 6 && ui.groups[0].states[TL_TCP_LISTEN] == 1,
+	       ui.groups[0].states[TL_TCP_ESTABLISHED] == 6 &&
+	       ui.groups[0].states[TL_TCP_LISTEN] == 1,
 	   "the largest first: :443, 14 (%s %u)", ui.groups[0].label, ui.groups[0].count);
 	ok(!strcmp(ui.groups[1].label, ":22") && ui.groups[1].count == 1, "then :22 (%s)",
 	   ui.groups[1].label);
 	char mix[128];
 	tl_uigroup_mix(&ui.groups[0], mix, sizeof(mix));
-	is_str(mix, "CLOSE-WAIT 7, ESTABLISHED 6, LISTEN 1", "its mix of states, the fullest first");
+	is_str(mix, "CLOSE-WAIT 7, ESTABLISHED 6, LISTEN 1",
+	       "its mix of states, the fullest first");
 	size_t n;
 	const struct tl_conn *conns = tl_tracker_conns(f->t, &n);
 	bool together = true;
 	for (size_t g = 0; g < ui.n_groups; g++)
-		for (size_t i = ui.groups[g].first; i < ui.groups[g].first + ui.groups[g].count; i++)
+		for (size_t i = ui.groups[g].first; i < ui.groups[g].first + ui.groups[g].count;
+		     i++)
 			together &= tl_uigroup_of(&ui, i) == g;
 	ok(together, "every member lies in its group");
 	/* sorted by state within the group: LISTEN, ESTABLISHED, CLOSE-WAIT */
-	ok(conns[ui.rows[0]].state == TL_TCP_LISTEN && conns[ui.rows[1]].state == TL_TCP_ESTABLISHED &&
+	ok(conns[ui.rows[0]].state == TL_TCP_LISTEN &&
+	       conns[ui.rows[1]].state == TL_TCP_ESTABLISHED &&
 	       conns[ui.rows[13]].state == TL_TCP_CLOSE_WAIT,
 	   "the sort applies within the group");
 	bool map = true;
@@ -1258,7 +1264,8 @@ static void grouping(void)
 	golden_in("grouped-port-200x60", &ui, &in, 200, 60, false);
 	golden_in("grouped-port-40x12-ascii", &ui, &in, 40, 12, true);
 	dump(&ui, &in, 80, 24, false, &b);
-	ok(strstr(b.data, "grouped by local port (5)") && strstr(b.data, " :443 (14)  CLOSE-WAIT 7, ESTABLISHED 6"),
+	ok(strstr(b.data, "grouped by local port (5)") &&
+	       strstr(b.data, " :443 (14)  CLOSE-WAIT 7, ESTABLISHED 6"),
 	   "the title says how it is grouped; a head has its count and mix");
 	/* Down from the top: the first member; Enter opens its ladder */
 	tl_ui_key(&ui, TL_KEY_HOME, &in);
@@ -1274,10 +1281,11 @@ static void grouping(void)
 	dump(&ui, &in, 200, 60, false, &b);
 	size_t line22 = tl_uigroup_line_of(&ui, ui.groups[1].first) - 1;
 	if (line22 >= ui.gtop) {
-		tl_ui_click(&ui, ui.pane[TL_PANE_TABLE].x + 5, ui.table_first_y + (int)(line22 - ui.gtop),
-			    &in);
+		tl_ui_click(&ui, ui.pane[TL_PANE_TABLE].x + 5,
+			    ui.table_first_y + (int)(line22 - ui.gtop), &in);
 		sel = tl_uirows_selected(&ui, &in);
-		ok(sel && sel->sock.lport == 22, "a click on a group's head selects its first member");
+		ok(sel && sel->sock.lport == 22,
+		   "a click on a group's head selects its first member");
 	} else {
 		ok(false, "the head of :22 is on screen");
 	}
@@ -1297,8 +1305,8 @@ static void grouping(void)
 	tl_ui_refresh_rows(&ui, &in);
 	ok(ui.n_groups == 17 && !strcmp(ui.groups[0].label, "* (listening)") &&
 	       ui.groups[0].count == 2,
-	   "by remote host: the listeners together, then a host each (%zu groups, %s)",
-	   ui.n_groups, ui.n_groups ? ui.groups[0].label : "");
+	   "by remote host: the listeners together, then a host each (%zu groups, %s)", ui.n_groups,
+	   ui.n_groups ? ui.groups[0].label : "");
 	ui.lang = "zh";
 	golden_in("grouped-host-80x24-zh", &ui, &in, 80, 24, false);
 	ui.lang = "en";
