@@ -1240,6 +1240,14 @@ static void grouping(void)
 	tl_uigroup_mix(&ui.groups[0], mix, sizeof(mix));
 	is_str(mix, "CLOSE-WAIT 7, ESTABLISHED 6, LISTEN 1",
 	       "its mix of states, the fullest first");
+	{
+		struct tl_ui_group gc = {.count = 5, .closed = 2};
+		gc.states[TL_TCP_TIME_WAIT] = 3;
+		tl_uigroup_mix(&gc, mix, sizeof(mix));
+		is_str(mix, "TIME-WAIT 3, 2 closed", "closed connections counted apart");
+		tl_uigroup_mix(&gc, mix, 12);
+		is_str(mix, "TIME-WAIT 3", "a short buffer: what fits");
+	}
 	size_t n;
 	const struct tl_conn *conns = tl_tracker_conns(f->t, &n);
 	bool together = true;
