@@ -7,6 +7,8 @@
 
 #include "tcpladder/config.h"
 #include "tcpladder/ui.h"
+#include "tcpladder/uigroup.h"
+#include "tcpladder/uisetup.h"
 
 /* In enum tl_sort's order. */
 static const char *const sort_names[TL_SORT_N] = {
@@ -19,6 +21,9 @@ void tl_config_init(struct tl_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->sort = TL_SORT_STATE;
+	tl_cols_init(&c->cols);
+	c->scheme = TL_SCHEME_DEFAULT;
+	c->group = TL_GROUP_NONE;
 }
 
 static char *trim(char *s)
@@ -73,6 +78,22 @@ static const char *parse_line(struct tl_config *c, const char *key, char *val)
 		c->interval_ns = (uint64_t)(s * 1e9 + 0.5);
 		return NULL;
 	}
+	if (!strcmp(key, "columns"))
+		return tl_cols_parse(val, &c->cols);
+	if (!strcmp(key, "colors")) {
+		int s = tl_uisetup_scheme_parse(val);
+		if (s < 0)
+			return "unknown colour scheme (default or monochrome)";
+		c->scheme = s;
+		return NULL;
+	}
+	if (!strcmp(key, "group")) {
+		int g = tl_uigroup_parse(val);
+		if (g < 0)
+			return "unknown grouping (none, process, local-port or remote-host)";
+		c->group = g;
+		return NULL;
+	}
 	return "unknown setting";
 }
 
@@ -115,6 +136,14 @@ int tl_config_parse(const char *text, struct tl_config *c, char **cause)
 	return err;
 }
 
+bool tl_config_equal(const struct tl_config *a, const struct tl_config *b)
+{
+	return a->sort == b->sort && a->reverse == b->reverse &&
+	       !memcmp(a->collapsed, b->collapsed, sizeof(a->collapsed)) &&
+	       a->interval_ns == b->interval_ns && !memcmp(&a->cols, &b->cols, sizeof(a->cols)) &&
+	       a->scheme == b->scheme && a->group == b->group;
+}
+
 void tl_config_format(const struct tl_config *c, struct tl_buf *out)
 {
 	tl_buf_puts(out, "# tcpladder's settings, written when they change in the view\n");
@@ -131,4 +160,11 @@ void tl_config_format(const struct tl_config *c, struct tl_buf *out)
 	tl_buf_puts(out, any ? "\n" : "none\n");
 	if (c->interval_ns)
 		tl_buf_printf(out, "interval = %.9g\n", (double)c->interval_ns / 1e9);
+	tl_buf_puts(out, "columns = ");
+	tl_cols_format(&c->cols, out);
+	tl_buf_printf(out, "\ncolors = %s\n",
+		      tl_uisetup_scheme_name(c->scheme) ? tl_uisetup_scheme_name(c->scheme)
+							: "default");
+	tl_buf_printf(out, "group = %s\n",
+		      tl_uigroup_name(c->group) ? tl_uigroup_name(c->group) : "none");
 }

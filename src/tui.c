@@ -165,7 +165,8 @@ static bool resolve_visible(struct tl_runtime *rt, const struct tl_ui *ui)
 	const struct tl_owners *own = tl_runtime_owners(rt);
 	static uint32_t inodes[RESOLVE_MAX], uids[RESOLVE_MAX];
 	size_t k = 0;
-	if (tl_filter_has_owner(ui->filter) || *ui->search) {
+	/* grouped by process, every row's owner names its group */
+	if (tl_filter_has_owner(ui->filter) || *ui->search || ui->group == TL_GROUP_PROCESS) {
 		for (size_t i = 0; i < n && k < RESOLVE_MAX; i++) {
 			const struct tl_conn *c = &conns[i];
 			if (c->id && !(c->flags & TL_CONN_GONE) && c->sock.inode &&
@@ -229,6 +230,8 @@ struct tui {
 	struct tl_ui ui;
 	struct tl_canvas canvas;
 	bool utf8;
+	bool color;      /* the terminal shows colour, and NO_COLOR did not say no */
+	int scheme_used; /* the colour scheme the styles are set for */
 	bool redraw;
 	bool data_changed; /* new data not yet drawn (at most DATA_FRAME_NS apart) */
 	bool stale_sent;   /* dup-syn: the stale SYN is on the link; B's answer opens its ladder */
@@ -491,6 +494,12 @@ static void read_keys(struct tui *t, const struct tl_ui_input *in)
 		ui->save_ladder = false;
 		t->redraw = true;
 	}
+	if (ui->scheme != t->scheme_used) { /* F2 chose another colour scheme */
+		t->scheme_used = ui->scheme;
+		setup_styles(t->color && ui->scheme == TL_SCHEME_DEFAULT);
+		clearok(curscr, TRUE);
+		t->redraw = true;
+	}
 	if (ui->toggle_pause) {
 		tl_engine_set_paused(e, !in->stats.paused);
 		ui->toggle_pause = false;
@@ -740,6 +749,10 @@ int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
 		return EXIT_FAILURE;
 	}
 	tl_canvas_init(&t.canvas, COLS, LINES, t.utf8 ? &tl_glyphs_utf8 : &tl_glyphs_ascii);
+	t.color = color;
+	t.ui.no_color = !color;
+	t.scheme_used = t.ui.scheme;
+	setup_styles(color && t.ui.scheme == TL_SCHEME_DEFAULT); /* as the settings say */
 	const char *why;
 	t.ui.lang = tl_narration_lang(o->lang, tl_tui_locale_name(), t.utf8, &why);
 	if (why) /* said once, in the footer */

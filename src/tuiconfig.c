@@ -55,6 +55,9 @@ bool tl_tuiconfig_load(struct tl_tuiconfig *cf, struct tl_ui *ui)
 	ui->sort = cf->saved.sort;
 	ui->sort_desc = cf->saved.reverse;
 	memcpy(ui->collapsed, cf->saved.collapsed, sizeof(ui->collapsed));
+	ui->cols = cf->saved.cols;
+	ui->scheme = cf->saved.scheme;
+	ui->group = cf->saved.group;
 	return true;
 }
 
@@ -65,7 +68,10 @@ void tl_tuiconfig_save(struct tl_tuiconfig *cf, struct tl_ui *ui, uint64_t inter
 	c.reverse = ui->sort_desc;
 	memcpy(c.collapsed, ui->collapsed, sizeof(c.collapsed));
 	c.interval_ns = interval_ns;
-	if (!cf->path[0] || !memcmp(&c, &cf->saved, sizeof(c)))
+	c.cols = ui->cols;
+	c.scheme = ui->scheme;
+	c.group = ui->group;
+	if (!cf->path[0] || tl_config_equal(&c, &cf->saved))
 		return;
 	cf->saved = c;
 	struct tl_buf b;

@@ -20,6 +20,7 @@
 #include "tcpladder/uileaks.h"
 #include "tcpladder/uinetns.h"
 #include "tcpladder/uirows.h"
+#include "tcpladder/uisetup.h"
 #include "tcpladder/uitable.h"
 
 #define SEC 1000000000ULL
@@ -36,6 +37,7 @@ void tl_ui_init(struct tl_ui *ui)
 	ui->lad_mark = -1;
 	ui->lang = "en";
 	ui->lab_scenario = -1;
+	tl_cols_init(&ui->cols);
 }
 
 void tl_ui_fini(struct tl_ui *ui)
@@ -46,6 +48,8 @@ void tl_ui_fini(struct tl_ui *ui)
 	tl_ladder_free(ui->ladder);
 	tl_filter_free(ui->filter);
 	free(ui->ns_out);
+	free(ui->groups);
+	free(ui->row_group);
 	tl_ui_thaw(ui);
 	memset(ui, 0, sizeof(*ui));
 }
@@ -498,15 +502,30 @@ static void draw_footer(struct tl_canvas *c, const struct tl_ui *ui)
 		tl_canvas_text(c, 0, y, c->w, TL_ST_WARN, ui->message);
 		return;
 	}
-	static const char *const keys[][2] = {
-	    {"F1", "Help"},      {"F3", "Search"},    {"F4", "Filter"},
-	    {"F6", "Sort"},      {"Space", "Freeze"}, {"+-", "Delay"},
-	    {"Enter", "Detail"}, {"Tab", "Pane"},     {"F10", "Quit"},
+	/* as htop's; short of room the least needed go (a higher drop) */
+	static const struct {
+		const char *key, *what;
+		int drop;
+	} keys[] = {
+	    {"F1", "Help", 0},      {"F2", "Setup", 3}, {"F3", "Search", 0},    {"F4", "Filter", 0},
+	    {"F5", "Group", 4},     {"F6", "Sort", 0},  {"Space", "Freeze", 0}, {"+-", "Delay", 6},
+	    {"Enter", "Detail", 0}, {"Tab", "Pane", 5}, {"F10", "Quit", 0},
 	};
+	int need = 0, drop = 7;
+	for (size_t i = 0; i < TL_ARRAY_SIZE(keys); i++)
+		need += (int)(strlen(keys[i].key) + strlen(keys[i].what)) + 1;
+	while (drop > 3 && need > c->w) {
+		drop--;
+		for (size_t i = 0; i < TL_ARRAY_SIZE(keys); i++)
+			if (keys[i].drop == drop)
+				need -= (int)(strlen(keys[i].key) + strlen(keys[i].what)) + 1;
+	}
 	int x = 0;
 	for (size_t i = 0; i < TL_ARRAY_SIZE(keys) && x < c->w; i++) {
-		x += tl_canvas_text(c, x, y, c->w - x, TL_ST_KEY, keys[i][0]);
-		x += tl_canvas_text(c, x, y, c->w - x, TL_ST_NORMAL, keys[i][1]);
+		if (keys[i].drop >= drop)
+			continue;
+		x += tl_canvas_text(c, x, y, c->w - x, TL_ST_KEY, keys[i].key);
+		x += tl_canvas_text(c, x, y, c->w - x, TL_ST_NORMAL, keys[i].what);
 		x += tl_canvas_text(c, x, y, c->w - x, TL_ST_NORMAL, " ");
 	}
 }
@@ -530,7 +549,7 @@ static const char *const help_lines[] = {
     "  L N z         CLOSE-WAIT leaks, TIME-WAIT; N namespaces; z empty states",
     "  Space         freeze the view; sampling goes on, the header counts what is",
     "                new; Up Down PgUp PgDn Home End scroll the events; Space: live",
-    "  + -           sample less, more often    Esc  close a prompt    q F10  quit",
+    "  F2 setup  F5 group by process, port, host  + - interval  q F10 quit",
     "Marks: a dim step marked (inferred) was filled in by the state machine;",
     NULL, /* the lower bound's mark, in the glyph set's form */
     "red with an arrow: CLOSE-WAIT or TIME-WAIT grew over the last minute;",
@@ -624,6 +643,10 @@ static void draw_live(struct tl_ui *ui, struct tl_canvas *c, const struct tl_ui_
 	}
 	if (ui->screen == TL_SCREEN_NETNS) {
 		tl_uinetns_draw(c, ui, in);
+		return;
+	}
+	if (ui->screen == TL_SCREEN_SETUP) {
+		tl_uisetup_draw(c, ui, in);
 		return;
 	}
 	layout(ui, c->w, c->h, hist_wanted(ui, in, c->w >= 150 ? 0 : c->h - 2));

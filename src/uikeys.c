@@ -12,6 +12,7 @@
 #include "tcpladder/uileaks.h"
 #include "tcpladder/uinetns.h"
 #include "tcpladder/uirows.h"
+#include "tcpladder/uisetup.h"
 
 bool tl_ui_set_filter(struct tl_ui *ui, const char *expr)
 {
@@ -552,14 +553,22 @@ static bool main_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
 		ui->prompt = TL_PROMPT_SORT;
 		ui->menu_sel = ui->sort;
 		break;
-	case TL_KEY_F1 + 1: /* F2 */
-		tl_ui_message(ui, "F2: no setup screen yet; the sort, the panes and the interval "
-				  "are kept in the config file as you change them");
+	case TL_KEY_F2:
+		tl_uisetup_open(ui);
 		break;
-	case TL_KEY_F5:
-		tl_ui_message(ui, "F5: no tree view yet; L groups CLOSE-WAIT by process, and F4 "
-				  "with 'comm NAME' or 'pid = N' shows one process");
+	case TL_KEY_F5: { /* none, process, local port, remote host, none */
+		char msg[96];
+		ui->group = (ui->group + 1) % TL_GROUP_N;
+		ui->rows_dirty = true;
+		ui->gtop = 0;
+		ui->focus = TL_PANE_TABLE;
+		snprintf(msg, sizeof(msg), "%s%s  (F5: by %s)",
+			 ui->group ? "grouped by " : "not grouped",
+			 ui->group ? tl_uigroup_title(ui->group) : "",
+			 tl_uigroup_title((ui->group + 1) % TL_GROUP_N));
+		tl_ui_message(ui, msg);
 		break;
+	}
 	case TL_KEY_F1 + 8: /* F9 */
 		tl_ui_message(ui, "F9: tcpladder only watches; it cannot close sockets (ss -K "
 				  "can, as root)");
@@ -665,6 +674,8 @@ bool tl_ui_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
 		return tl_uinetns_key(ui, key, in);
 	case TL_SCREEN_DETAIL:
 		return detail_key(ui, key, in);
+	case TL_SCREEN_SETUP:
+		return tl_uisetup_key(ui, key, in);
 	default:
 		return main_key(ui, key, in);
 	}
@@ -697,7 +708,13 @@ void tl_ui_click(struct tl_ui *ui, int x, int y, const struct tl_ui_input *in)
 		if (!in_rect(&ui->pane[p], x, y))
 			continue;
 		ui->focus = p;
-		if (p == TL_PANE_TABLE && y >= ui->table_first_y) {
+		if (p == TL_PANE_TABLE && y >= ui->table_first_y && ui->n_groups) {
+			/* grouped: a member selects itself, a head its first member */
+			size_t g = 0, line = ui->gtop + (size_t)(y - ui->table_first_y);
+			long i = tl_uigroup_row_at(ui, line, &g);
+			if (line < tl_uigroup_lines(ui))
+				tl_uirows_select(ui, i >= 0 ? (size_t)i : ui->groups[g].first, in);
+		} else if (p == TL_PANE_TABLE && y >= ui->table_first_y) {
 			size_t i = ui->top + (size_t)(y - ui->table_first_y);
 			if (i < ui->n_rows)
 				tl_uirows_select(ui, i, in);
@@ -715,6 +732,9 @@ void tl_ui_wheel(struct tl_ui *ui, int x, int y, int dir, const struct tl_ui_inp
 		return;
 	case TL_SCREEN_DETAIL:
 		detail_key(ui, key, in);
+		return;
+	case TL_SCREEN_SETUP:
+		tl_uisetup_key(ui, key, in);
 		return;
 	case TL_SCREEN_MAIN:
 		break;

@@ -312,6 +312,7 @@ void tl_ui_refresh_rows(struct tl_ui *ui, const struct tl_ui_input *in)
 	ui->n_gone = 0;
 	for (size_t i = 0; i < k; i++)
 		ui->n_gone += (conns[ui->rows[i]].flags & TL_CONN_GONE) != 0;
+	tl_uigroup_build(ui, in); /* F5: each group's rows together, in this order */
 	/* Keep the selection on the same connection. */
 	ui->sel = ui->n_rows ? TL_MIN(ui->sel, ui->n_rows - 1) : 0;
 	if (ui->sel_id)
@@ -340,6 +341,11 @@ static bool row_moved(const struct tl_ui *ui, const struct tl_conn *conns, size_
 	const struct tl_ui_order *o = ui->order;
 	if (i >= ui->n_rows || ui->n_rows != o->n)
 		return false;
+	if (ui->n_groups) { /* grouped, rows are not in the keys' order: by slot */
+		uint32_t slot = ui->rows[i];
+		return slot >= n || slot >= o->n_slots ||
+		       conns[slot].id != (uint32_t)o->by_slot[slot].k[2];
+	}
 	const struct row_key *rk = &o->sorted[ui->sort_desc ? o->n - 1 - i : i];
 	return rk->slot >= n || conns[rk->slot].id != (uint32_t)rk->k[2];
 }
@@ -353,7 +359,13 @@ bool tl_uirows_moved(const struct tl_ui *ui, const struct tl_ui_input *in)
 	const struct tl_conn *conns = tl_tracker_view(in->tracker, &n);
 	if (row_moved(ui, conns, n, ui->sel))
 		return true;
-	for (size_t i = ui->top; i < ui->top + (size_t)TL_MAX(ui->table_visible, 0); i++)
+	size_t top = ui->top, vis = (size_t)TL_MAX(ui->table_visible, 0);
+	if (ui->n_groups) { /* grouped: from the row on the first line shown */
+		size_t g = 0;
+		long r = tl_uigroup_row_at(ui, ui->gtop, &g);
+		top = r >= 0 ? (size_t)r : g < ui->n_groups ? ui->groups[g].first : 0;
+	}
+	for (size_t i = top; i < top + vis && i < ui->n_rows; i++)
 		if (row_moved(ui, conns, n, i))
 			return true;
 	return false;

@@ -17,69 +17,55 @@ struct column {
 	int kind; /* what the cell shows (COL_*) */
 };
 
-enum {
-	COL_STATE,
-	COL_LOCAL,
-	COL_REMOTE,
-	COL_AGE,
-	COL_INSTATE,
-	COL_RECVQ,
-	COL_SENDQ,
-	COL_RTT,
-	COL_OWNER,
-	COL_NETNS,
-	N_COLS
-};
-
 /* The text of one cell: kind is the column's COL_*. */
 static void format_cell(int kind, const struct tl_conn *cn, const struct tl_ui_input *in,
 			const struct tl_glyphs *g, char *buf, size_t size)
 {
 	buf[0] = '\0';
 	switch (kind) {
-	case COL_STATE:
+	case TL_COL_STATE:
 		snprintf(buf, size, "%s", tl_tcp_state_name(cn->state));
 		break;
-	case COL_NETNS:
+	case TL_COL_NETNS:
 		snprintf(buf, size, "%s", cn->ns < in->n_ns ? in->ns_names[cn->ns] : "?");
 		break;
-	case COL_LOCAL:
+	case TL_COL_LOCAL:
 		tl_uirows_fmt_addr(&cn->sock, true, buf, size);
 		break;
-	case COL_REMOTE:
+	case TL_COL_REMOTE:
 		if (cn->state == TL_TCP_LISTEN)
 			snprintf(buf, size, "*");
 		else
 			tl_uirows_fmt_addr(&cn->sock, false, buf, size);
 		break;
-	case COL_AGE: {
+	case TL_COL_AGE: {
 		char a[16];
 		tl_ui_format_age(tl_ui_data_now(in) - cn->first_seen_ns, a, sizeof(a));
 		/* found open at start-up: at least that old */
 		snprintf(buf, size, "%s%s", (cn->flags & TL_CONN_BASELINE) ? g->at_least : "", a);
 		break;
 	}
-	case COL_INSTATE: {
+	case TL_COL_INSTATE: {
 		char a[16];
 		tl_ui_format_age(tl_ui_data_now(in) - cn->state_since_ns, a, sizeof(a));
 		/* in that state since start-up */
 		snprintf(buf, size, "%s%s", (cn->flags & TL_CONN_EXACT) ? "" : g->at_least, a);
 		break;
 	}
-	case COL_RECVQ:
+	case TL_COL_RECVQ:
 		if (cn->state != TL_TCP_LISTEN && cn->sock.inode)
 			snprintf(buf, size, "%u", cn->sock.rqueue);
 		break;
-	case COL_SENDQ:
+	case TL_COL_SENDQ:
 		if (cn->state != TL_TCP_LISTEN && cn->sock.inode)
 			snprintf(buf, size, "%u", cn->sock.wqueue);
 		break;
-	case COL_RTT:
+	case TL_COL_RTT:
 		if ((cn->sock.flags & TL_SOCK_HAS_INFO) && (cn->sock.info.have & TL_INFO_RTT) &&
 		    cn->sock.info.rtt_us && cn->state != TL_TCP_LISTEN)
 			snprintf(buf, size, "%.1f", cn->sock.info.rtt_us / 1000.0);
 		break;
-	case COL_OWNER:
+	case TL_COL_OWNER:
 		if (in->owners && cn->sock.inode) {
 			const struct tl_owner *ow = tl_owners_find(in->owners, cn->sock.inode);
 			if (ow)
@@ -106,44 +92,48 @@ static void table_scroll(struct tl_ui *ui, const struct tl_ui_input *in, int vis
 	}
 }
 
-/* The columns that fit r's width, into cols (N_COLS of room); returns
- * how many. */
+/* The columns that fit r's width, shown and in the order chosen (F2),
+ * into cols (TL_COL_N of room); returns how many.  first: the first row
+ * shown, for OWNER's width. */
 static int table_columns(const struct tl_canvas *c, const struct tl_rect *r, const struct tl_ui *ui,
-			 const struct tl_ui_input *in, int vis, struct column *cols)
+			 const struct tl_ui_input *in, size_t first, int vis, struct column *cols)
 {
-	/* OWNER as wide as the widest owner shown (it is the last column) */
+	/* OWNER as wide as the widest owner shown */
 	size_t nconn;
 	const struct tl_conn *all_conns = tl_tracker_view(in->tracker, &nconn);
 	int owner_w = 5;
-	for (int row = 0; row < vis && ui->top + (size_t)row < ui->n_rows; row++) {
+	for (int row = 0; row < vis && first + (size_t)row < ui->n_rows; row++) {
 		char ob[64];
-		format_cell(COL_OWNER, &all_conns[ui->rows[ui->top + (size_t)row]], in, c->g, ob,
+		format_cell(TL_COL_OWNER, &all_conns[ui->rows[first + (size_t)row]], in, c->g, ob,
 			    sizeof(ob));
 		owner_w = TL_MAX(owner_w, TL_MIN(40, tl_canvas_text_width(c, ob)));
 	}
 	/* Columns drop from the right as the pane narrows. */
 	int addrw = r->w >= 120 ? 30 : r->w >= 90 ? 22 : r->w >= 60 ? 21 : (r->w - 12) / 2;
-	const struct column all[N_COLS] = {
-	    {"STATE", 11, TL_SORT_STATE, false, COL_STATE},
-	    {"NETNS", r->w >= 120 ? 19 : 12, -1, false, COL_NETNS},
-	    {"LOCAL", addrw, TL_SORT_LOCAL, false, COL_LOCAL},
-	    {"REMOTE", addrw, TL_SORT_REMOTE, false, COL_REMOTE},
-	    {"AGE", 5, TL_SORT_AGE, true, COL_AGE},
-	    {"IN-ST", 5, TL_SORT_INSTATE, true, COL_INSTATE},
-	    {"RECV-Q", 7, TL_SORT_RECVQ, true, COL_RECVQ},
-	    {"SEND-Q", 7, TL_SORT_SENDQ, true, COL_SENDQ},
-	    {"RTT ms", 7, TL_SORT_RTT, true, COL_RTT},
-	    {"OWNER", owner_w, -1, false, COL_OWNER},
+	/* by enum tl_col */
+	const struct column all[TL_COL_N] = {
+	    {"STATE", 11, TL_SORT_STATE, false, TL_COL_STATE},
+	    {"NETNS", r->w >= 120 ? 19 : 12, -1, false, TL_COL_NETNS},
+	    {"LOCAL", addrw, TL_SORT_LOCAL, false, TL_COL_LOCAL},
+	    {"REMOTE", addrw, TL_SORT_REMOTE, false, TL_COL_REMOTE},
+	    {"AGE", 5, TL_SORT_AGE, true, TL_COL_AGE},
+	    {"IN-ST", 5, TL_SORT_INSTATE, true, TL_COL_INSTATE},
+	    {"RECV-Q", 7, TL_SORT_RECVQ, true, TL_COL_RECVQ},
+	    {"SEND-Q", 7, TL_SORT_SENDQ, true, TL_COL_SENDQ},
+	    {"RTT ms", 7, TL_SORT_RTT, true, TL_COL_RTT},
+	    {"OWNER", owner_w, -1, false, TL_COL_OWNER},
 	};
 	/* the namespace's label only when there are several */
 	size_t n_all = 0;
-	for (size_t i = 0; i < TL_ARRAY_SIZE(all); i++)
-		if (all[i].kind != COL_NETNS || in->n_ns > 1)
-			cols[n_all++] = all[i];
+	for (int i = 0; i < TL_COL_N; i++) {
+		int k = ui->cols.order[i];
+		if (!ui->cols.hidden[k] && (k != TL_COL_NETNS || in->n_ns > 1))
+			cols[n_all++] = all[k];
+	}
 	int ncols = 0, used = 1;
 	for (size_t i = 0; i < n_all; i++) {
 		/* a long owner is cut rather than dropped */
-		if (cols[i].kind == COL_OWNER && used + cols[i].w + 1 > r->w &&
+		if (cols[i].kind == TL_COL_OWNER && used + cols[i].w + 1 > r->w &&
 		    r->w - used - 1 >= 5)
 			cols[i].w = r->w - used - 1;
 		if (used + cols[i].w + (ncols ? 1 : 0) > r->w)
@@ -159,7 +149,6 @@ static void table_heads(struct tl_canvas *c, const struct tl_rect *r, struct tl_
 			const struct column *cols, int ncols)
 {
 	int x = r->x + 1;
-	tl_canvas_fill(c, r->x, r->y + 1, r->w, 1, ' ', TL_ST_COLHEAD);
 	ui->head_y = r->y + 1;
 	ui->n_head = 0;
 	for (int i = 0; i < ncols; i++) {
@@ -189,7 +178,7 @@ static void table_row(struct tl_canvas *c, const struct tl_rect *r, const struct
 	for (int i = 0; i < ncols; i++) {
 		format_cell(cols[i].kind, cn, in, c->g, buf, sizeof(buf));
 		int cst = st;
-		if (cols[i].kind == COL_STATE && !gone && cn->state == TL_TCP_CLOSE_WAIT)
+		if (cols[i].kind == TL_COL_STATE && !gone && cn->state == TL_TCP_CLOSE_WAIT)
 			cst = TL_ST_WARN;
 		if (cols[i].right)
 			tl_canvas_text(c, /* by columns: "≥" is one column, three bytes */
@@ -205,16 +194,52 @@ static void table_row(struct tl_canvas *c, const struct tl_rect *r, const struct
 		tl_canvas_style(c, r->x, y, 1, TL_ST_MATCH);
 }
 
+/* Grouped: keep the selection in view, its group's head too when it is
+ * the group's first member. */
+static void group_scroll(struct tl_ui *ui, const struct tl_ui_input *in, int vis)
+{
+	if (tl_uirows_moved(ui, in))
+		tl_ui_refresh_rows(ui, in);
+	size_t lines = tl_uigroup_lines(ui), v = (size_t)TL_MAX(vis, 1);
+	if (!ui->n_groups) {
+		ui->gtop = 0;
+		return;
+	}
+	size_t sl = tl_uigroup_line_of(ui, ui->sel);
+	size_t g = tl_uigroup_of(ui, ui->sel);
+	size_t want = ui->groups[g].first == ui->sel ? sl - 1 : sl;
+	if (want < ui->gtop)
+		ui->gtop = want;
+	if (sl >= ui->gtop + v)
+		ui->gtop = sl - v + 1;
+	if (ui->gtop + v > lines)
+		ui->gtop = lines > v ? lines - v : 0;
+}
+
+/* A group's head: its label, its size and its mix of states. */
+static void group_head(struct tl_canvas *c, const struct tl_rect *r, const struct tl_ui_group *g,
+		       int y)
+{
+	char mix[256];
+	tl_uigroup_mix(g, mix, sizeof(mix));
+	int x = r->x + 1;
+	x += tl_canvas_printf(c, x, y, r->w - 2, TL_ST_BOLD, "%s (%u)", g->label, g->count);
+	tl_canvas_text(c, x + 2, y, r->x + r->w - x - 3, TL_ST_DIM, mix);
+}
+
 void tl_uitable_draw(struct tl_canvas *c, const struct tl_rect *r, struct tl_ui *ui,
 		     const struct tl_ui_input *in)
 {
-	char t[400], closed[48] = "";
+	char t[400], closed[48] = "", grouped[64] = "";
 	/* closed connections linger a while, dimmed: counted apart */
 	if (ui->n_gone)
 		snprintf(closed, sizeof(closed), " + %zu closed (dim)", ui->n_gone);
-	snprintf(t, sizeof(t), " Connections %zu open%s%s%s  sort %s%s ", ui->n_rows - ui->n_gone,
+	if (ui->group)
+		snprintf(grouped, sizeof(grouped), "  grouped by %s (%zu)",
+			 tl_uigroup_title(ui->group), ui->n_groups);
+	snprintf(t, sizeof(t), " Connections %zu open%s%s%s  sort %s%s%s ", ui->n_rows - ui->n_gone,
 		 closed, *ui->filter_text ? "  filter: " : "", ui->filter_text,
-		 tl_uirows_sort_name(ui->sort), ui->sort_desc ? " (reversed)" : "");
+		 tl_uirows_sort_name(ui->sort), ui->sort_desc ? " (reversed)" : "", grouped);
 	tl_ui_title(c, r, ui->focus == TL_PANE_TABLE, t);
 	ui->table_first_y = r->y + 2;
 	ui->table_visible = 0;
@@ -222,10 +247,24 @@ void tl_uitable_draw(struct tl_canvas *c, const struct tl_rect *r, struct tl_ui 
 		return;
 	int vis = r->h - 2;
 	ui->table_visible = vis;
-	table_scroll(ui, in, vis);
-	struct column cols[N_COLS];
-	int ncols = table_columns(c, r, ui, in, vis, cols);
-	table_heads(c, r, ui, cols, ncols);
+	/* grouped, the members are indented under their group's head */
+	struct tl_rect cr = *r;
+	size_t first = ui->top;
+	if (ui->group) {
+		group_scroll(ui, in, vis);
+		cr.x += 2;
+		cr.w -= 2;
+		size_t g = 0;
+		long at = tl_uigroup_row_at(ui, ui->gtop, &g);
+		first = at >= 0 ? (size_t)at : g < ui->n_groups ? ui->groups[g].first : 0;
+		ui->top = first; /* the first row shown, for the owners to look up */
+	} else {
+		table_scroll(ui, in, vis);
+	}
+	struct column cols[TL_COL_N];
+	int ncols = table_columns(c, &cr, ui, in, first, vis, cols);
+	tl_canvas_fill(c, r->x, r->y + 1, r->w, 1, ' ', TL_ST_COLHEAD);
+	table_heads(c, &cr, ui, cols, ncols);
 	size_t n;
 	const struct tl_conn *conns = tl_tracker_view(in->tracker, &n);
 	if (!ui->n_rows) {
@@ -234,8 +273,22 @@ void tl_uitable_draw(struct tl_canvas *c, const struct tl_rect *r, struct tl_ui 
 						: "no TCP sockets");
 		return;
 	}
-	for (int row = 0; row < vis && ui->top + (size_t)row < ui->n_rows; row++) {
-		size_t idx = ui->top + (size_t)row;
-		table_row(c, r, ui, in, &conns[ui->rows[idx]], idx, r->y + 2 + row, cols, ncols);
+	if (!ui->group) {
+		for (int row = 0; row < vis && ui->top + (size_t)row < ui->n_rows; row++) {
+			size_t idx = ui->top + (size_t)row;
+			table_row(c, r, ui, in, &conns[ui->rows[idx]], idx, r->y + 2 + row, cols,
+				  ncols);
+		}
+		return;
+	}
+	size_t lines = tl_uigroup_lines(ui);
+	for (int row = 0; row < vis && ui->gtop + (size_t)row < lines; row++) {
+		size_t g = 0;
+		long idx = tl_uigroup_row_at(ui, ui->gtop + (size_t)row, &g);
+		if (idx < 0)
+			group_head(c, r, &ui->groups[g], r->y + 2 + row);
+		else
+			table_row(c, &cr, ui, in, &conns[ui->rows[idx]], (size_t)idx,
+				  r->y + 2 + row, cols, ncols);
 	}
 }

@@ -18,6 +18,8 @@
 #include "tcpladder/leak.h"
 #include "tcpladder/ownercache.h"
 #include "tcpladder/tracker.h"
+#include "tcpladder/uicols.h"
+#include "tcpladder/uigroup.h"
 
 /* Keys: printable characters as themselves, the rest from here up. */
 enum tl_key {
@@ -35,10 +37,13 @@ enum tl_key {
 	TL_KEY_BTAB,
 	TL_KEY_BACKSPACE,
 	TL_KEY_F1,
-	TL_KEY_F3 = TL_KEY_F1 + 2,
+	TL_KEY_F2,
+	TL_KEY_F3,
 	TL_KEY_F4,
 	TL_KEY_F5,
 	TL_KEY_F6,
+	TL_KEY_F7,
+	TL_KEY_F8,
 	TL_KEY_F10 = TL_KEY_F1 + 9,
 	TL_KEY_F12 = TL_KEY_F1 + 11,
 	TL_KEY_DELETE,
@@ -53,8 +58,11 @@ enum tl_screen {
 	TL_SCREEN_HELP,
 	TL_SCREEN_DETAIL,
 	TL_SCREEN_LEAKS,
-	TL_SCREEN_NETNS
+	TL_SCREEN_NETNS,
+	TL_SCREEN_SETUP
 };
+/* Colour schemes (F2); the terminal shell maps styles through them. */
+enum tl_scheme { TL_SCHEME_DEFAULT, TL_SCHEME_MONO, TL_SCHEME_N };
 enum tl_prompt { TL_PROMPT_NONE, TL_PROMPT_SEARCH, TL_PROMPT_FILTER, TL_PROMPT_SORT };
 #define TL_UI_HISTORY 16
 enum tl_sort {
@@ -185,6 +193,23 @@ struct tl_ui {
 	int leak_pid;
 	size_t leak_top;
 	enum tl_screen help_from; /* where help returns to */
+	/* the table's columns, shown and in order (F2) */
+	struct tl_cols cols;
+	/* F5: the table grouped (enum tl_group); its groups (uigroup.h) and,
+	 * per row, the group it is in; gtop: the first screen line shown */
+	int group;
+	struct tl_ui_group *groups;
+	size_t n_groups, cap_groups;
+	uint32_t *row_group;
+	size_t cap_row_group;
+	size_t gtop;
+	/* the setup screen (F2): the colour scheme (enum tl_scheme), and
+	 * whether the terminal can show colour at all (the shell says) */
+	int scheme;
+	bool no_color;
+	int setup_sel;   /* the item chosen */
+	int setup_top;   /* the first line shown */
+	bool setup_help; /* F1 there: its keys */
 	/* requests for the shell, cleared by it */
 	char copy[512]; /* text for the terminal's clipboard (OSC 52), "" for none */
 	bool quit;

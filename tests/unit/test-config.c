@@ -7,6 +7,7 @@
 
 #include "tcpladder/config.h"
 #include "tcpladder/ui.h"
+#include "tcpladder/uigroup.h"
 #include "tap.h"
 
 static void round_trip(const struct tl_config *c, const char *what)
@@ -16,7 +17,7 @@ static void round_trip(const struct tl_config *c, const char *what)
 	char *cause = NULL;
 	tl_buf_init(&b);
 	tl_config_format(c, &b);
-	ok(tl_config_parse(b.data, &back, &cause) == 0 && !memcmp(c, &back, sizeof(back)),
+	ok(tl_config_parse(b.data, &back, &cause) == 0 && tl_config_equal(c, &back),
 	   "round trip: %s", what);
 	if (cause)
 		tap_diag_text("cause", cause);
@@ -50,9 +51,44 @@ int main(void)
 		round_trip(&c, "every sort key, an interval of 2/3 s");
 	}
 
+	/* what the setup screen (F2) and F5 change */
+	ok(tl_config_parse("columns = owner, state, -local\ncolors = monochrome\n"
+			   "group = local-port\n",
+			   &c, &cause) == 0,
+	   "columns, colours and grouping parse");
+	ok(c.cols.order[0] == TL_COL_OWNER && c.cols.order[1] == TL_COL_STATE &&
+	       c.cols.order[2] == TL_COL_LOCAL && c.cols.hidden[TL_COL_LOCAL] &&
+	       !c.cols.hidden[TL_COL_OWNER] && c.cols.hidden[TL_COL_RTT] &&
+	       c.scheme == TL_SCHEME_MONO && c.group == TL_GROUP_LPORT,
+	   "each as written: the columns named first, the rest hidden after them");
+	round_trip(&c, "columns, colours, grouping");
+	for (int g = 0; g < TL_GROUP_N; g++) {
+		c.group = g;
+		round_trip(&c, tl_uigroup_name(g));
+	}
+	{
+		struct tl_buf b;
+		tl_config_init(&c);
+		tl_buf_init(&b);
+		tl_config_format(&c, &b);
+		ok(strstr(b.data, "\ncolumns = state,netns,local,remote,age,in-state,recv-q,send-q,"
+				  "rtt,owner\ncolors = default\ngroup = none\n") != NULL,
+		   "the defaults written out");
+		tl_buf_fini(&b);
+	}
+
 	static const struct {
 		const char *text, *cause;
 	} bad[] = {
+	    {"columns = state,size",
+	     "line 1: unknown column (state netns local remote age in-state "
+	     "recv-q send-q rtt owner, '-' before a hidden one) "
+	     "'columns = state,size'"},
+	    {"columns = -state", "line 1: no column shown 'columns = -state'"},
+	    {"colors = pink", "line 1: unknown colour scheme (default or monochrome) "
+			      "'colors = pink'"},
+	    {"group = pid", "line 1: unknown grouping (none, process, local-port or remote-host) "
+			    "'group = pid'"},
 	    {"sort = size\n", "line 1: unknown sort 'sort = size'"},
 	    {"\n\nreverse = maybe", "line 3: expected yes or no for reverse 'reverse = maybe'"},
 	    {"collapsed = ladder", "line 1: unknown pane (histogram, table, events or none) "

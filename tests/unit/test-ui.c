@@ -11,6 +11,8 @@
 #include "tcpladder/scenario.h"
 #include "tcpladder/ui.h"
 #include "tcpladder/uinetns.h"
+#include "tcpladder/uirows.h"
+#include "tcpladder/uisetup.h"
 #include "golden.h"
 #include "tap.h"
 
@@ -544,16 +546,21 @@ static void keys_behave(struct fixture *f)
 	is_int(ui.delay_step, 2, "and - counts back");
 	ui.delay_step = 0;
 
-	static const int dead[] = {TL_KEY_F1 + 1, TL_KEY_F5, TL_KEY_F1 + 8};
-	for (size_t i = 0; i < 3; i++) {
-		tl_ui_message(&ui, NULL);
-		tl_ui_key(&ui, dead[i], &in);
-		ok(ui.message && strlen(ui.message) > 20, "F%d says why: %s",
-		   i == 0   ? 2
-		   : i == 1 ? 5
-			    : 9,
-		   ui.message ? ui.message : "(nothing)");
-	}
+	tl_ui_message(&ui, NULL);
+	tl_ui_key(&ui, TL_KEY_F1 + 8, &in);
+	ok(ui.message && strlen(ui.message) > 20, "F9 says why: %s",
+	   ui.message ? ui.message : "(nothing)");
+	tl_ui_message(&ui, NULL);
+	tl_ui_key(&ui, TL_KEY_F2, &in);
+	is_int(ui.screen, TL_SCREEN_SETUP, "F2: the setup screen");
+	tl_ui_key(&ui, TL_KEY_ESC, &in);
+	is_int(ui.screen, TL_SCREEN_MAIN, "Esc leaves it");
+	tl_ui_key(&ui, TL_KEY_F5, &in);
+	ok(ui.group == TL_GROUP_PROCESS && ui.message && strstr(ui.message, "grouped by process"),
+	   "F5 groups by process, and says so: %s", ui.message ? ui.message : "(nothing)");
+	for (int i = 0; i < 3; i++)
+		tl_ui_key(&ui, TL_KEY_F5, &in);
+	is_int(ui.group, TL_GROUP_NONE, "F5 three times more: not grouped");
 	tl_ui_message(&ui, NULL);
 
 	static const int any[] = {'x', TL_KEY_DOWN, TL_KEY_F4, ' ', '1'};
@@ -1088,6 +1095,239 @@ static void space_used(void)
 	fixture_fini(&f);
 }
 
+/* The screen as text. */
+static void dump(struct tl_ui *ui, const struct tl_ui_input *in, int w, int h, bool ascii,
+		 struct tl_buf *b)
+{
+	struct tl_canvas c;
+	tl_canvas_init(&c, w, h, ascii ? &tl_glyphs_ascii : &tl_glyphs_utf8);
+	frame(ui, &c, in);
+	b->len = 0;
+	tl_canvas_dump(&c, b);
+	tl_canvas_fini(&c);
+}
+
+/* The column model: toggling, moving, the last column kept, and its text
+ * for the settings file parsed back. */
+static void column_model(void)
+{
+	struct tl_cols c, back;
+	struct tl_buf b;
+	tl_cols_init(&c);
+	ok(c.order[0] == TL_COL_STATE && c.order[TL_COL_N - 1] == TL_COL_OWNER,
+	   "columns: STATE first, OWNER last by default");
+	ok(tl_cols_toggle(&c, 2) && c.hidden[TL_COL_LOCAL], "toggle hides LOCAL (position 2)");
+	is_int(tl_cols_move(&c, 2, -1), 1, "moving it left: position 1");
+	ok(c.order[1] == TL_COL_LOCAL && c.order[2] == TL_COL_NETNS, "it swapped with NETNS");
+	is_int(tl_cols_move(&c, 0, -1), 0, "the first stays first");
+	is_int(tl_cols_move(&c, TL_COL_N - 1, 1), TL_COL_N - 1, "the last stays last");
+	tl_buf_init(&b);
+	tl_cols_format(&c, &b);
+	is_str(b.data, "state,-local,netns,remote,age,in-state,recv-q,send-q,rtt,owner",
+	       "as text: in order, hidden ones with '-'");
+	ok(!tl_cols_parse(b.data, &back) && !memcmp(&back, &c, sizeof(c)), "parsed back the same");
+	ok(!tl_cols_parse("owner state", &back) && back.order[0] == TL_COL_OWNER &&
+	       back.order[1] == TL_COL_STATE && back.hidden[TL_COL_AGE] &&
+	       !back.hidden[TL_COL_STATE],
+	   "columns not named are hidden, after those named");
+	ok(tl_cols_parse("state,sate", &back) != NULL, "an unknown column is refused");
+	ok(tl_cols_parse("state,state", &back) != NULL, "a column twice is refused");
+	ok(tl_cols_parse("-state", &back) != NULL, "no column shown is refused");
+	tl_cols_init(&c);
+	for (int i = 1; i < TL_COL_N; i++)
+		tl_cols_toggle(&c, i);
+	ok(!tl_cols_toggle(&c, 0) && !c.hidden[TL_COL_STATE], "the last column shown stays");
+	tl_buf_fini(&b);
+}
+
+/* F2: the setup screen; a column hidden there leaves the table at once. */
+static void setup_screen(void)
+{
+	struct fixture fx, *f = &fx;
+	fixture_init(f);
+	struct tl_ui ui;
+	struct tl_buf b;
+	struct tl_ui_input in = input(f);
+	tl_ui_init(&ui);
+	tl_buf_init(&b);
+	dump(&ui, &in, 80, 24, false, &b);
+	ok(strstr(b.data, " LOCAL ") != NULL, "the table has LOCAL");
+	tl_ui_key(&ui, TL_KEY_F2, &in);
+	is_int(ui.screen, TL_SCREEN_SETUP, "F2 opens the setup");
+	golden_in("setup-80x24", &ui, &in, 80, 24, false);
+	golden_in("setup-200x60", &ui, &in, 200, 60, false);
+	tl_ui_key(&ui, TL_KEY_DOWN, &in);
+	tl_ui_key(&ui, TL_KEY_DOWN, &in);
+	tl_ui_key(&ui, ' ', &in);
+	ok(ui.cols.hidden[TL_COL_LOCAL], "Down Down Space hides LOCAL");
+	tl_ui_key(&ui, ']', &in);
+	ok(ui.cols.order[3] == TL_COL_LOCAL && ui.setup_sel == 3,
+	   "] moves it down, with the choice");
+	tl_ui_key(&ui, TL_KEY_F7, &in);
+	ok(ui.cols.order[2] == TL_COL_LOCAL && ui.setup_sel == 2, "F7 moves it back up");
+	tl_ui_key(&ui, TL_KEY_F1, &in);
+	ok(ui.setup_help && ui.screen == TL_SCREEN_SETUP, "F1 in the setup: its keys");
+	golden_in("setup-help-80x24", &ui, &in, 80, 24, false);
+	tl_ui_key(&ui, 'x', &in);
+	ok(!ui.setup_help && ui.screen == TL_SCREEN_SETUP, "any key: back to the setup");
+	/* down to the colours, the panes, the grouping: at 40x12 it scrolls */
+	for (int i = 0; i < TL_COL_N - 2; i++)
+		tl_ui_key(&ui, TL_KEY_DOWN, &in);
+	tl_ui_key(&ui, TL_KEY_RIGHT, &in);
+	is_int(ui.scheme, TL_SCHEME_MONO, "Right on the colours: monochrome");
+	tl_ui_key(&ui, TL_KEY_DOWN, &in);
+	tl_ui_key(&ui, '+', &in);
+	is_int(ui.delay_step, 1, "+ on the interval: longer");
+	ui.delay_step = 0;
+	tl_ui_key(&ui, TL_KEY_DOWN, &in);
+	tl_ui_key(&ui, TL_KEY_DOWN, &in);
+	tl_ui_key(&ui, ' ', &in);
+	ok(ui.collapsed[TL_PANE_TABLE] && !ui.collapsed[TL_PANE_HIST],
+	   "Space on connections collapses the table");
+	tl_ui_key(&ui, ' ', &in);
+	tl_ui_key(&ui, TL_KEY_END, &in);
+	tl_ui_key(&ui, TL_KEY_RIGHT, &in);
+	is_int(ui.group, TL_GROUP_PROCESS, "Right on the grouping: by process");
+	tl_ui_key(&ui, TL_KEY_LEFT, &in);
+	golden_in("setup-40x12", &ui, &in, 40, 12, false);
+	golden_in("setup-80x24-ascii", &ui, &in, 80, 24, true);
+	tl_ui_key(&ui, TL_KEY_HOME, &in);
+	tl_ui_key(&ui, 'q', &in);
+	ok(ui.screen == TL_SCREEN_MAIN && !ui.quit, "q leaves the setup, not the program");
+	dump(&ui, &in, 80, 24, false, &b);
+	ok(!strstr(b.data, " LOCAL ") && strstr(b.data, " REMOTE "),
+	   "the table has no LOCAL column now");
+	tl_ui_key(&ui, TL_KEY_F2, &in);
+	tl_ui_key(&ui, TL_KEY_F10, &in);
+	ok(ui.screen == TL_SCREEN_MAIN && !ui.quit, "F10 leaves the setup too");
+	tl_buf_fini(&b);
+	tl_ui_fini(&ui);
+	fixture_fini(f);
+}
+
+/* F5: groups by local port and by process, with counts and state mixes;
+ * the selection and Enter work on member rows. */
+static void grouping(void)
+{
+	struct fixture fx, *f = &fx;
+	fixture_init(f);
+	struct tl_ui ui;
+	struct tl_buf b;
+	struct tl_ui_input in = input(f);
+	struct tl_owners *own = tl_owners_new(NULL);
+	struct tl_owner web = {.pid = 77, .comm = "nginx", .cmdline = "nginx"};
+	struct tl_owner py = {.pid = 88, .comm = "python3", .cmdline = "python3"};
+	tl_owners_add(own, 5001, &web); /* the listener on 443 */
+	for (uint32_t i = 0; i < 6; i++)
+		tl_owners_add(own, 5010 + i, &web); /* its six clients */
+	tl_owners_add(own, 5002, &py);              /* the listener on 22 */
+	in.owners = own;
+	tl_ui_init(&ui);
+	tl_buf_init(&b);
+
+	ui.group = TL_GROUP_LPORT;
+	tl_ui_refresh_rows(&ui, &in);
+	/* :443 has a listener, 6 established and 7 CLOSE-WAIT */
+	is_int(ui.n_groups, 5, "by local port: 443, 22 and three TIME-WAIT ports");
+	ok(!strcmp(ui.groups[0].label, ":443") && ui.groups[0].count == 14 &&
+	       ui.groups[0].states[TL_TCP_CLOSE_WAIT] == 7 &&
+	       ui.groups[0].states[TL_TCP_ESTABLISHED] == 6 &&
+	       ui.groups[0].states[TL_TCP_LISTEN] == 1,
+	   "the largest first: :443, 14 (%s %u)", ui.groups[0].label, ui.groups[0].count);
+	ok(!strcmp(ui.groups[1].label, ":22") && ui.groups[1].count == 1, "then :22 (%s)",
+	   ui.groups[1].label);
+	char mix[128];
+	tl_uigroup_mix(&ui.groups[0], mix, sizeof(mix));
+	is_str(mix, "CLOSE-WAIT 7, ESTABLISHED 6, LISTEN 1",
+	       "its mix of states, the fullest first");
+	{
+		struct tl_ui_group gc = {.count = 5, .closed = 2};
+		gc.states[TL_TCP_TIME_WAIT] = 3;
+		tl_uigroup_mix(&gc, mix, sizeof(mix));
+		is_str(mix, "TIME-WAIT 3, 2 closed", "closed connections counted apart");
+		tl_uigroup_mix(&gc, mix, 12);
+		is_str(mix, "TIME-WAIT 3", "a short buffer: what fits");
+	}
+	size_t n;
+	const struct tl_conn *conns = tl_tracker_conns(f->t, &n);
+	bool together = true;
+	for (size_t g = 0; g < ui.n_groups; g++)
+		for (size_t i = ui.groups[g].first; i < ui.groups[g].first + ui.groups[g].count;
+		     i++)
+			together &= tl_uigroup_of(&ui, i) == g;
+	ok(together, "every member lies in its group");
+	/* sorted by state within the group: LISTEN, ESTABLISHED, CLOSE-WAIT */
+	ok(conns[ui.rows[0]].state == TL_TCP_LISTEN &&
+	       conns[ui.rows[1]].state == TL_TCP_ESTABLISHED &&
+	       conns[ui.rows[13]].state == TL_TCP_CLOSE_WAIT,
+	   "the sort applies within the group");
+	bool map = true;
+	for (size_t i = 0; i < ui.n_rows; i++)
+		map &= tl_uigroup_row_at(&ui, tl_uigroup_line_of(&ui, i), NULL) == (long)i;
+	size_t g = 9;
+	ok(map && tl_uigroup_row_at(&ui, 0, &g) == -1 && g == 0 &&
+	       tl_uigroup_row_at(&ui, 15, &g) == -1 && g == 1,
+	   "lines map to rows and group heads");
+	golden_in("grouped-port-80x24", &ui, &in, 80, 24, false);
+	golden_in("grouped-port-200x60", &ui, &in, 200, 60, false);
+	golden_in("grouped-port-40x12-ascii", &ui, &in, 40, 12, true);
+	dump(&ui, &in, 80, 24, false, &b);
+	ok(strstr(b.data, "grouped by local port (5)") &&
+	       strstr(b.data, " :443 (14)  CLOSE-WAIT 7, ESTABLISHED 6"),
+	   "the title says how it is grouped; a head has its count and mix");
+	/* Down from the top: the first member; Enter opens its ladder */
+	tl_ui_key(&ui, TL_KEY_HOME, &in);
+	tl_ui_key(&ui, TL_KEY_DOWN, &in);
+	const struct tl_conn *sel = tl_uirows_selected(&ui, &in);
+	ok(sel && sel->state == TL_TCP_ESTABLISHED && sel->sock.lport == 443,
+	   "Down selects the next member");
+	uint32_t id = sel ? sel->id : 0;
+	tl_ui_key(&ui, TL_KEY_ENTER, &in);
+	ok(ui.screen == TL_SCREEN_DETAIL && ui.detail_id == id, "Enter opens that connection");
+	tl_ui_key(&ui, TL_KEY_ESC, &in);
+	/* a click on the head of :22 selects its member */
+	dump(&ui, &in, 200, 60, false, &b);
+	size_t line22 = tl_uigroup_line_of(&ui, ui.groups[1].first) - 1;
+	if (line22 >= ui.gtop) {
+		tl_ui_click(&ui, ui.pane[TL_PANE_TABLE].x + 5,
+			    ui.table_first_y + (int)(line22 - ui.gtop), &in);
+		sel = tl_uirows_selected(&ui, &in);
+		ok(sel && sel->sock.lport == 22,
+		   "a click on a group's head selects its first member");
+	} else {
+		ok(false, "the head of :22 is on screen");
+	}
+
+	ui.group = TL_GROUP_PROCESS;
+	ui.rows_dirty = true;
+	tl_ui_refresh_rows(&ui, &in);
+	is_int(ui.n_groups, 3, "by process: 3 groups");
+	ok(!strcmp(ui.groups[0].label, "77/nginx") && ui.groups[0].count == 7 &&
+	       !strcmp(ui.groups[1].label, "88/python3") && ui.groups[1].count == 1 &&
+	       !strcmp(ui.groups[2].label, "no known process") && ui.groups[2].count == 10,
+	   "nginx 7, python3 1, and no known process (10) last though larger");
+	golden_in("grouped-process-80x24", &ui, &in, 80, 24, false);
+
+	ui.group = TL_GROUP_RHOST;
+	ui.rows_dirty = true;
+	tl_ui_refresh_rows(&ui, &in);
+	ok(ui.n_groups == 17 && !strcmp(ui.groups[0].label, "* (listening)") &&
+	       ui.groups[0].count == 2,
+	   "by remote host: the listeners together, then a host each (%zu groups, %s)", ui.n_groups,
+	   ui.n_groups ? ui.groups[0].label : "");
+	ui.lang = "zh";
+	golden_in("grouped-host-80x24-zh", &ui, &in, 80, 24, false);
+	ui.lang = "en";
+	ui.group = TL_GROUP_NONE;
+	ui.rows_dirty = true;
+	tl_ui_refresh_rows(&ui, &in);
+	is_int(ui.n_groups, 0, "not grouped: no groups");
+	tl_buf_fini(&b);
+	tl_ui_fini(&ui);
+	tl_owners_free(own);
+	fixture_fini(f);
+}
+
 int main(void)
 {
 	struct fixture f;
@@ -1354,6 +1594,9 @@ int main(void)
 	owner_filter(&f);
 	keys_behave(&f);
 	freeze(&f);
+	column_model();
+	setup_screen();
+	grouping();
 
 	tl_ui_fini(&ui);
 	fixture_fini(&f);
