@@ -179,9 +179,9 @@ static void link_order(struct tl_ladder *l)
  * opened the connection (tl_ladder_build_steps). */
 struct link_stale_end {
 	bool have;
-	uint8_t init;         /* its state when the copy came */
-	struct tl_sock sock;  /* its socket */
-	struct tl_event *ev;  /* its events after that */
+	uint8_t init;        /* its state when the copy came */
+	struct tl_sock sock; /* its socket */
+	struct tl_event *ev; /* its events after that */
 	size_t n;
 };
 

@@ -379,7 +379,8 @@ static const struct words zh = {
 	    [TL_WORD_NOTHING_HELD] = "还没有扣住的报文段",
 	    [TL_WORD_RESENT_MSG] = "@ 又发了一次 #：第一份还在链路上，它的重传定时器就到时了",
 	    [TL_WORD_HELD_MSG] = "@ 发出的 # 扣在链路中途",
-	    [TL_WORD_ANSWER_MSG] = "@ 又发了一次 #：它回应的报文段又有一份送达了它（不是重传定时器）",
+	    [TL_WORD_ANSWER_MSG] =
+		"@ 又发了一次 #：它回应的报文段又有一份送达了它（不是重传定时器）",
 	    [TL_WORD_STALE_MSG] = "链路送出它留下的 A 的 SYN 副本（@ "
 				  "秒前发出）：一个过时的重复报文；看 B 的内核如何处理它",
 	    [TL_WORD_TW_LEFT] = "A 的 TIME-WAIT：还剩 @ 秒（B 的每个 FIN 都让它重新开始）",

@@ -275,13 +275,13 @@ void tl_steps_link(struct tl_steps *s, const struct tl_link_seg *seg)
 }
 
 uint32_t tl_steps_by_ports(const struct tl_steps *s, uint16_t lport, uint16_t rport,
-			   uint64_t before, uint32_t not)
+			   uint64_t before, uint32_t skip)
 {
 	uint32_t best = 0;
 	uint64_t best_t = 0;
 	for (size_t i = 0; i < s->n; i++) {
 		const struct entry *e = &s->e[i];
-		if (e->id == not)
+		if (e->id == skip)
 			continue;
 		for (size_t k = 0; k < e->n; k++) {
 			const struct tl_event *ev = &e->ev[k];

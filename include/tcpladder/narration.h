@@ -74,7 +74,7 @@ enum tl_narration_word {
 	TL_WORD_NOTE_HELD,
 	TL_WORD_NOTE_ANSWER,   /* sent again, not by a timer */
 	TL_WORD_NOTE_RELEASED, /* a held segment's arrival row */
-	TL_WORD_ON_LINK, /* "on the link (seq @, ack #): note" */
+	TL_WORD_ON_LINK,       /* "on the link (seq @, ack #): note" */
 	TL_WORD_SEQ_ACK,
 	TL_WORD_NOTE_SEP,
 	TL_WORD_ABOVE_BELOW, /* steps out of view */

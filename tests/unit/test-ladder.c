@@ -628,20 +628,22 @@ static void test_link_dup_syn_tw(void)
 	link_seg(st, 1, SYN | ACK, 5000, 1001, 21350, false, 0);
 	link_seg(st, 0, RST, 1001, 0, 21650, false, 0);
 	tl_ladder_build_steps(l, st, B_ID, 0);
-	is_str(steps(l, "en"),
-	       "stale SYN A>B B:SYN-RECV\n"
-	       "SYN+ACK B>A | B: Hello A, I'm B\n"
-	       "ACK A>B | A: Not mine: our old connection's ACK\n"
-	       "RST B>A A:CLOSED | B: No connection of mine expects that. Reset\n"
-	       "SYN+ACK again B>A | B: Hello A, I'm B\n"
-	       "RST A>B | A: No connection of mine expects that. Reset\n"
-	       "request dropped (an RST came, or the SYN+ACK retries ran out) B:CLOSED\n",
-	       "dup-syn over TIME-WAIT: what each kernel did, in the link's order, and who said it");
+	is_str(
+	    steps(l, "en"),
+	    "stale SYN A>B B:SYN-RECV\n"
+	    "SYN+ACK B>A | B: Hello A, I'm B\n"
+	    "ACK A>B | A: Not mine: our old connection's ACK\n"
+	    "RST B>A A:CLOSED | B: No connection of mine expects that. Reset\n"
+	    "SYN+ACK again B>A | B: Hello A, I'm B\n"
+	    "RST A>B | A: No connection of mine expects that. Reset\n"
+	    "request dropped (an RST came, or the SYN+ACK retries ran out) B:CLOSED\n",
+	    "dup-syn over TIME-WAIT: what each kernel did, in the link's order, and who said it");
 	ok(tl_ladder_known(l, 0) && tl_ladder_first_state(l, 0) == TL_TCP_TIME_WAIT &&
-		   tl_ladder_final_state(l, 0) == TL_TCP_CLOSE && !strcmp(tl_ladder_addr(l, 0), "10.0.0.1:45000"),
+	       tl_ladder_final_state(l, 0) == TL_TCP_CLOSE &&
+	       !strcmp(tl_ladder_addr(l, 0), "10.0.0.1:45000"),
 	   "A's column is A's own socket: TIME-WAIT when the copy came, CLOSED by B's RST");
 	ok(strstr(steps(l, "zh"), "A：不是我的：这是我们旧连接的 ACK") &&
-		   strstr(steps(l, "zh"), "B：我这里没有连接在等这个。重置"),
+	       strstr(steps(l, "zh"), "B：我这里没有连接在等这个。重置"),
 	   "the lines in Chinese");
 	{
 		struct tl_canvas c;
@@ -735,8 +737,8 @@ static void test_link_held(void)
 	ok(tl_ladder_step(l, 2)->mono_ns == T0 + 3000 * MS && !tl_ladder_step(l, 2)->inferred,
 	   "the arrival at the release's exact time");
 	tl_ladder_text(l, 100, "en", false, &b);
-	if (!ok(strstr(row_at(b.data, "+0.000s", row, sizeof(row)), "▶ ") &&
-		    !strstr(row, "▶│") && strstr(b.data, "held mid-link until released"),
+	if (!ok(strstr(row_at(b.data, "+0.000s", row, sizeof(row)), "▶ ") && !strstr(row, "▶│") &&
+		    strstr(b.data, "held mid-link until released"),
 		"a held SYN is drawn stopping mid-link, and says so"))
 		printf("# got:\n%s", b.data);
 	if (!ok(strstr(row_at(b.data, "+2.950s", row, sizeof(row)), "▶│") &&
@@ -776,8 +778,8 @@ static void test_link_answer(void)
 	g.mono_ns = T0 + 3700 * MS;
 	g.from = 1;
 	g.resent = g.answer = true;
-	g.pkt = (struct tl_pkt){.tcp = true, .sport = 80, .dport = 45000, .flags = SYN | ACK,
-				.seq = 5000, .ack = 1001};
+	g.pkt = (struct tl_pkt){
+	    .tcp = true, .sport = 80, .dport = 45000, .flags = SYN | ACK, .seq = 5000, .ack = 1001};
 	tl_steps_link(st, &g);
 	tl_ladder_build_steps(l, st, A_ID, B_ID);
 	tl_ladder_text(l, 100, "en", false, &b);
