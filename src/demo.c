@@ -116,6 +116,7 @@ struct tl_demo {
 	bool holding; /* the timeline waits for a handshake (ACCEPT found nothing) */
 	bool waiting; /* the timeline waits for B's socket to close (B_GONE) */
 	uint64_t wait_start, wait_check;
+	uint64_t last_now; /* the last step's time: the schedule stands still while held */
 	struct tl_demo_seg *segs;
 	size_t n_segs, cap_segs;
 	uint8_t buf[TL_RELAY_MTU];
@@ -322,6 +323,8 @@ static const struct step *cur_step(const struct tl_demo *d)
 uint64_t tl_demo_deadline(const struct tl_demo *d)
 {
 	uint64_t t = tl_relay_next_due(&d->relay);
+	if (tl_relay_held(&d->relay))
+		return t; /* the schedule waits for the held segments */
 	const struct step *s = cur_step(d);
 	double at = s ? s->at + (d->holding ? HOLD_MAX : 0.0) : 0.0;
 	uint64_t next = s ? d->run_start + (uint64_t)(at * (double)d->delay) : d->pause_until;
@@ -481,8 +484,24 @@ static void do_step(struct tl_demo *d, int act, uint64_t now, double wall)
 	}
 }
 
+/* The schedule stood still since the last step while a segment was held
+ * mid-link (step mode): its times move on by as much. */
+static void hold_schedule(struct tl_demo *d, uint64_t now)
+{
+	if (d->last_now && now > d->last_now && tl_relay_held(&d->relay)) {
+		uint64_t dt = now - d->last_now;
+		d->run_start += dt;
+		d->wait_start += dt;
+		d->wait_check += dt;
+		if (d->next_step < 0 && d->pause_until)
+			d->pause_until += dt;
+	}
+	d->last_now = now;
+}
+
 void tl_demo_step(struct tl_demo *d, uint64_t now, double wall)
 {
+	hold_schedule(d, now);
 	/* Carry the packets: read what each side sent, deliver what is due. */
 	for (int i = 0; i < 2; i++) {
 		if (d->tun[i] < 0)
@@ -494,12 +513,14 @@ void tl_demo_step(struct tl_demo *d, uint64_t now, double wall)
 			struct tl_pkt pkt;
 			tl_pkt_parse(d->buf, (size_t)n, &pkt);
 			bool resent = pkt.tcp && tl_relay_on_link(&d->relay, i, &pkt);
+			bool answer = resent && tl_relay_answers(&d->relay, i, &pkt);
 			bool queued = tl_relay_push(&d->relay, i, d->buf, (size_t)n, now, &pkt);
 			if (pkt.tcp) {
 				struct tl_demo_seg *sg = seg(d, i, !queued, &pkt, now, wall);
 				sg->kept = tl_relay_just_kept(&d->relay);
 				sg->held = queued && d->relay.step;
 				sg->resent = resent;
+				sg->answer = answer;
 			}
 		}
 	}

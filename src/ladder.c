@@ -276,11 +276,17 @@ static void merge(struct tl_ladder *l)
 }
 
 /* The line an arrow speaks: the handshake's three hellos, the close's
- * four goodbyes (who sent the first FIN decides which), a reset. */
-static uint8_t line_of(const struct tl_ladder_step *s, uint8_t hint, int *first_fin)
+ * four goodbyes (who sent the first FIN decides which), a reset: an abort
+ * when it ends its sender's connection, else a refusal (no connection of
+ * the sender's expects what it answers: after TIME-WAIT, or a stale
+ * SYN's SYN+ACK); and TIME-WAIT's ACK of a SYN+ACK it never asked for.
+ * other: the last segment the other side sent. */
+static uint8_t line_of(const struct tl_ladder_step *s, uint8_t hint, int *first_fin, int other)
 {
-	if (s->retrans)
+	if (s->retrans || s->released)
 		return TL_LINE_NONE; /* said already */
+	if (s->stale_ns)
+		return TL_LINE_NONE; /* the link's copy: its sender says nothing now */
 	switch (s->segment) {
 	case TL_SEG_SYN:
 		return TL_LINE_HELLO1;
@@ -291,6 +297,8 @@ static uint8_t line_of(const struct tl_ladder_step *s, uint8_t hint, int *first_
 			return TL_LINE_HELLO3;
 		if (hint == HINT_FIN && *first_fin >= 0)
 			return s->from != *first_fin ? TL_LINE_BYE2 : TL_LINE_BYE4;
+		if (other == TL_SEG_SYNACK && s->side[s->from].before == TL_TCP_TIME_WAIT)
+			return TL_LINE_OLD_ACK;
 		return TL_LINE_NONE;
 	case TL_SEG_FIN:
 		if (*first_fin >= 0)
@@ -298,7 +306,7 @@ static uint8_t line_of(const struct tl_ladder_step *s, uint8_t hint, int *first_
 		*first_fin = s->from;
 		return TL_LINE_BYE1;
 	case TL_SEG_RST:
-		return TL_LINE_RESET;
+		return s->side[s->from].change ? TL_LINE_RESET : TL_LINE_REFUSE;
 	default:
 		return TL_LINE_NONE;
 	}
@@ -309,7 +317,7 @@ void tl_lad_finish(struct tl_ladder *l)
 	uint8_t st[2] = {l->s[0].init, l->s[1].init};
 	bool have[2] = {false, false};
 	struct tl_tcpinfo info[2];
-	int first_fin = -1;
+	int first_fin = -1, sent[2] = {-1, -1};
 	uint64_t latest = 0, latest_after = 0;
 	double latest_wall = 0;
 	memset(info, 0, sizeof(info));
@@ -353,8 +361,11 @@ void tl_lad_finish(struct tl_ladder *l)
 		}
 		if (s->kind == TL_LADDER_ARROW || s->kind == TL_LADDER_DATA)
 			l->newest = (int)i;
-		if (s->kind == TL_LADDER_ARROW && s->from >= 0)
-			s->line = line_of(s, l->hint[i], &first_fin);
+		if (s->kind == TL_LADDER_ARROW && s->from >= 0) {
+			s->line = line_of(s, l->hint[i], &first_fin, sent[!s->from]);
+			if (!s->lost)
+				sent[s->from] = s->segment;
+		}
 	}
 }
 

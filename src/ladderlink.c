@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "tcpladder/ladderint.h"
+#include "tcpladder/tcpstate.h"
 #include "tcpladder/util.h"
 
 /* How late the link may read a segment after the change that sent it
@@ -37,6 +38,7 @@ static void link_mark(struct tl_ladder_step *st, const struct tl_link_seg *g, co
 	st->lost = g->dropped;
 	st->held = g->held;
 	st->resent = g->resent;
+	st->answer = g->answer;
 	st->stale_ns = g->stale_ns;
 	if (have_isn[g->from] && have_isn[!g->from]) {
 		st->has_seq = true;
@@ -99,28 +101,58 @@ static void link_landings(struct tl_ladder *l)
 	}
 }
 
-/* A stale copy opened it: no socket of the other end sent that SYN, so
- * an end derived from it is an invention.  Its changes go, and the
- * arrows only it implied (none the link carried). */
-static void link_stale(struct tl_ladder *l)
+/* Step mode: the link's release of held segment j (the same segment
+ * from the same side released after it, the first not taken by an
+ * earlier copy: the relay releases the oldest held first), or -1. */
+static int link_release_of(const struct tl_link_seg *g, size_t n, size_t j, bool *taken)
 {
-	int x = -1;
-	for (size_t i = 0; i < l->n; i++)
-		if (l->st[i].stale_ns && l->st[i].from >= 0 && !l->s[l->st[i].from].known)
-			x = l->st[i].from;
-	if (x < 0)
-		return;
-	l->s[x].init = 0;
-	size_t k = 0;
-	for (size_t i = 0; i < l->n; i++) {
-		struct tl_ladder_step *s = &l->st[i];
-		memset(&s->side[x], 0, sizeof(s->side[x]));
-		if (s->kind == TL_LADDER_ARROW && !s->link && !s->side[!x].change)
+	for (size_t r = j + 1; r < n; r++)
+		if (g[r].released && !taken[r] && g[r].from == g[j].from &&
+		    g[r].pkt.flags == g[j].pkt.flags && g[r].pkt.seq == g[j].pkt.seq &&
+		    g[r].pkt.payload == g[j].pkt.payload) {
+			taken[r] = true;
+			return (int)r;
+		}
+	return -1;
+}
+
+/* A held segment arrived only when released: its row stops mid-link at
+ * the time it was sent, and a row of its own at the release carries what
+ * the arrival changed at the receiver.  (A held row is the segment the
+ * link carried at its time: link_mark.) */
+static void link_releases(struct tl_ladder *l, const struct tl_link_seg *g, size_t n)
+{
+	bool *taken = tl_calloc(n ? n : 1, sizeof(*taken));
+	size_t rows = l->n;
+	for (size_t i = 0; i < rows; i++) {
+		const struct tl_ladder_step *h = &l->st[i];
+		int r = -1;
+		if (h->kind != TL_LADDER_ARROW || !h->link || !h->held || h->released)
 			continue;
-		l->st[k] = *s;
-		l->hint[k++] = l->hint[i];
+		for (size_t j = 0; j < n && r < 0; j++)
+			if (g[j].held && !g[j].released && g[j].mono_ns == h->mono_ns &&
+			    g[j].from == h->from && link_kind(&g[j].pkt) == h->segment)
+				r = link_release_of(g, n, j, taken);
+		if (r < 0)
+			continue;
+		int row = tl_lad_step_new(l, TL_LADDER_ARROW, h->segment, h->from, g[r].mono_ns,
+					  g[r].wall);
+		struct tl_ladder_step *t = &l->st[row];
+		h = &l->st[i]; /* the rows may have moved */
+		t->link = t->released = true;
+		t->inferred = false;
+		t->after_ns = t->mono_ns;
+		t->resent = h->resent;
+		t->answer = h->answer;
+		t->has_seq = h->has_seq;
+		t->seq = h->seq;
+		t->ack = h->ack;
+		int rx = !h->from;
+		t->side[rx] = h->side[rx];
+		memset(&l->st[i].side[rx], 0, sizeof(t->side[rx]));
+		l->hint[row] = l->hint[i];
 	}
-	l->n = k;
+	free(taken);
 }
 
 /* The rows in time order (stable; at one time the link's row first): the
@@ -141,6 +173,77 @@ static void link_order(struct tl_ladder *l)
 				break;
 			row_swap(l, j - 1, j);
 		}
+}
+
+/* The other end's own socket of the ports, when a stale copy of its SYN
+ * opened the connection (tl_ladder_build_steps). */
+struct link_stale_end {
+	bool have;
+	uint8_t init;        /* its state when the copy came */
+	struct tl_sock sock; /* its socket */
+	struct tl_event *ev; /* its events after that */
+	size_t n;
+};
+
+/* A stale copy opened it: no socket of the other end sent that SYN, so
+ * an end derived from it is an invention.  Its changes go, and the
+ * arrows only it implied (none the link carried).  The end's state is
+ * its own socket's of those ports (se: in TIME-WAIT, say), whose changes
+ * land with the segments that made them; without one it had no
+ * connection (CLOSED). */
+static void link_stale(struct tl_ladder *l, const struct link_stale_end *se)
+{
+	int x = -1;
+	for (size_t i = 0; i < l->n; i++)
+		if (l->st[i].stale_ns && l->st[i].from >= 0 && !l->s[l->st[i].from].known)
+			x = l->st[i].from;
+	if (x < 0)
+		return;
+	l->s[x].init = se && se->have ? se->init : TL_TCP_CLOSE;
+	size_t k = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		struct tl_ladder_step *s = &l->st[i];
+		memset(&s->side[x], 0, sizeof(s->side[x]));
+		if (s->kind == TL_LADDER_ARROW && !s->link && !s->side[!x].change)
+			continue;
+		l->st[k] = *s;
+		l->hint[k++] = l->hint[i];
+	}
+	l->n = k;
+	if (!se || !se->have)
+		return;
+	struct tl_ladderend *e = &l->s[x];
+	e->known = e->have_sock = true;
+	e->sock = se->sock;
+	tl_sock_format_addr(e->sock.family, e->sock.local, e->sock.lport, l->addr[x],
+			    sizeof(l->addr[x]));
+	for (size_t j = 0; j < se->n; j++) {
+		const struct tl_event *ev = &se->ev[j];
+		int row = -1;
+		/* a change by a segment received: the last such segment the
+		 * link carried to it before the change was seen */
+		for (size_t i = 0; i < l->n && ev->segment != TL_SEG_NONE && ev->dir == TL_DIR_IN;
+		     i++) {
+			const struct tl_ladder_step *s = &l->st[i];
+			if (s->kind == TL_LADDER_ARROW && s->link && s->from == !x && !s->lost &&
+			    s->segment == ev->segment && !s->side[x].change &&
+			    s->mono_ns <= ev->mono_ns + LINK_SLACK_NS)
+				row = (int)i;
+		}
+		if (row < 0) {
+			row = tl_lad_step_new(l, TL_LADDER_STATE, 0, x, ev->mono_ns, ev->wall);
+			l->st[row].after_ns = ev->after_ns;
+			l->st[row].inferred = ev->inferred;
+		}
+		struct tl_ladder_side *sd = &l->st[row].side[x];
+		sd->change = ev->kind == TL_EV_CLOSE && ev->to != TL_TCP_TIME_WAIT
+				 ? TL_TCP_CLOSE
+				 : (uint8_t)tl_tcp_state_shown(ev->to);
+		sd->inferred = ev->inferred;
+		sd->landing = l->st[row].kind == TL_LADDER_ARROW;
+		sd->why = ev->why;
+	}
+	link_order(l);
 }
 
 /* An inferred arrow that no segment on the link stands for, sent while
@@ -166,7 +269,8 @@ static void link_unbacked(struct tl_ladder *l, size_t rows, const struct tl_link
 }
 
 /* Draw what the link carried (see ladder.h). */
-static void link_join(struct tl_ladder *l, const struct tl_link_seg *g, size_t n)
+static void link_join(struct tl_ladder *l, const struct tl_link_seg *g, size_t n,
+		      const struct link_stale_end *se)
 {
 	uint32_t isn[2] = {0, 0};
 	bool have_isn[2] = {false, false};
@@ -272,11 +376,12 @@ static void link_join(struct tl_ladder *l, const struct tl_link_seg *g, size_t n
 		l->st[row].resent |= again[j];
 		l->hint[row] = HINT_NONE;
 	}
+	link_releases(l, g, n);
 	free(used);
 	free(again);
 	link_order(l);
 	link_landings(l);
-	link_stale(l);
+	link_stale(l, se);
 	tl_lad_finish(l);
 }
 
@@ -294,6 +399,41 @@ static bool link_ports(const struct tl_ladder *l, uint16_t *pa, uint16_t *pb)
 		return false;
 	}
 	return *pa && *pb;
+}
+
+/* A stale copy of side x's SYN opened the ladder's connection, and x's
+ * end is not the connection's own: x's socket of the same ports (an
+ * earlier connection's, in TIME-WAIT, or none) when the copy came, and
+ * what became of it after: its events from then on, in se (the caller
+ * frees se->ev).  False when no such socket is kept. */
+static bool stale_end(const struct tl_steps *s, uint32_t conn, int x, uint16_t pa, uint16_t pb,
+		      uint64_t at, struct link_stale_end *se)
+{
+	uint32_t id = tl_steps_by_ports(s, x ? pb : pa, x ? pa : pb, at, conn);
+	if (!id)
+		return false;
+	struct tl_event *mine = tl_calloc(TL_STEPS_MAX, sizeof(*mine));
+	size_t gap, m, k = 0;
+	uint64_t hidden;
+	m = tl_steps_get(s, id, mine, TL_STEPS_MAX, &gap, &hidden);
+	const struct tl_event *then = NULL;
+	for (size_t i = 0; i < m; i++)
+		if (mine[i].mono_ns <= at)
+			then = &mine[i];
+	if (!then) {
+		free(mine);
+		return false;
+	}
+	se->have = true;
+	se->init = then->kind == TL_EV_CLOSE ? TL_TCP_CLOSE : (uint8_t)tl_tcp_state_shown(then->to);
+	se->sock = then->sock;
+	for (size_t i = 0; i < m; i++)
+		if (mine[i].mono_ns > at && mine[i].kind != TL_EV_RETRANSMIT &&
+		    mine[i].kind != TL_EV_OPEN)
+			mine[k++] = mine[i];
+	se->ev = mine;
+	se->n = k;
+	return true;
 }
 
 void tl_ladder_build_steps(struct tl_ladder *l, const struct tl_steps *s, uint32_t conn_a,
@@ -339,12 +479,19 @@ void tl_ladder_build_steps(struct tl_ladder *l, const struct tl_steps *s, uint32
 			return;
 		}
 	}
-	free(ev);
 	struct tl_link_seg *g = tl_calloc(n, sizeof(*g));
 	n = tl_steps_links(s, pa, pb, since, g, n);
 	for (size_t j = 0; j < n && g[j].mono_ns <= l->st[0].mono_ns; j++)
 		if (link_kind(&g[j].pkt) == TL_SEG_SYN && !g[j].released)
 			from = j;
-	link_join(l, g + from, n - from);
+	free(ev);
+	/* one end alone, opened by a stale copy of the other's SYN: that
+	 * other end's own socket of these ports, if watched */
+	struct link_stale_end se = {0};
+	int x = l->s[0].known == l->s[1].known ? -1 : !l->s[0].known ? 0 : 1;
+	if (x >= 0 && from < n && g[from].stale_ns && g[from].from == x)
+		stale_end(s, conn_a ? conn_a : conn_b, x, pa, pb, g[from].mono_ns, &se);
+	link_join(l, g + from, n - from, &se);
+	free(se.ev);
 	free(g);
 }

@@ -150,8 +150,11 @@ static bool link_note(const struct tl_ladder_step *s, const char *lang, struct t
 		tl_narration_word(lang, TL_WORD_NOTE_STALE, age, NULL, b);
 	else if (s->lost)
 		tl_narration_word(lang, TL_WORD_NOTE_LOST, NULL, NULL, b);
+	else if (s->released)
+		tl_narration_word(lang, TL_WORD_NOTE_RELEASED, NULL, NULL, b);
 	else if (s->resent)
-		tl_narration_word(lang, TL_WORD_NOTE_RESENT, NULL, NULL, b);
+		tl_narration_word(lang, s->answer ? TL_WORD_NOTE_ANSWER : TL_WORD_NOTE_RESENT, NULL,
+				  NULL, b);
 	else if (s->held)
 		tl_narration_word(lang, TL_WORD_NOTE_HELD, NULL, NULL, b);
 	else
@@ -291,6 +294,8 @@ static void draw_arrow(struct tl_canvas *c, const struct geo *g, const struct tl
 		tl_canvas_put(c, sx + d * (1 + head), y, gl->lost, TL_ST_BAD);
 		return;
 	}
+	if (s->held) /* it stops half way, where the link holds it (its row says so) */
+		head = TL_MIN(head, len / 2);
 	for (int i = 0; i < head; i++) {
 		uint32_t ch = !s->inferred ? gl->shaft : i % 2 ? gl->dash_gap : gl->dash;
 		tl_canvas_put(c, sx + d * (1 + i), y, ch, style);

@@ -443,6 +443,8 @@ static void demo_segment(struct tl_buf *b, const struct tl_demo_seg *sg, bool js
 			tl_buf_puts(b, ",\"held\":true");
 		if (sg->resent)
 			tl_buf_puts(b, ",\"resent\":true");
+		if (sg->answer)
+			tl_buf_puts(b, ",\"answer\":true");
 		if (sg->stale_ns) {
 			tl_buf_puts(b, ",\"stale_s\":");
 			tl_buf_fixed(b, (double)sg->stale_ns / 1e9, 3);
@@ -460,7 +462,11 @@ static void demo_segment(struct tl_buf *b, const struct tl_demo_seg *sg, bool js
 			      sg->dropped ? "  (dropped by the link)" : "",
 			      sg->kept ? "  (the link keeps a copy)" : "",
 			      sg->held ? "  (held mid-link until released)" : "");
-		if (sg->resent)
+		if (sg->answer)
+			tl_buf_puts(b, "  (sent again while the first copy was still on the link: "
+				       "the answer to a copy delivered to the sender again, not "
+				       "its timer)");
+		else if (sg->resent)
 			tl_buf_puts(b,
 				    "  (sent again: the sender's retransmission timer fired while "
 				    "the first copy was still on the link)");

@@ -42,6 +42,8 @@ static const struct words en = {
 	    [TL_LINE_BYE3] = "Then I'm done too. Bye",
 	    [TL_LINE_BYE4] = "OK, bye",
 	    [TL_LINE_RESET] = "Reset! Drop it all",
+	    [TL_LINE_REFUSE] = "No connection of mine expects that. Reset",
+	    [TL_LINE_OLD_ACK] = "Not mine: our old connection's ACK",
 	},
     .state =
 	{
@@ -147,6 +149,8 @@ static const struct words en = {
 	    [TL_WORD_NOTE_LOST] = "lost: the link dropped it",
 	    [TL_WORD_NOTE_RESENT] = "sent again: its retransmission timer fired",
 	    [TL_WORD_NOTE_HELD] = "held mid-link until released",
+	    [TL_WORD_NOTE_ANSWER] = "sent again: the answer to a copy delivered to it again",
+	    [TL_WORD_NOTE_RELEASED] = "released: it crosses the rest of the link now",
 	    [TL_WORD_ON_LINK] = "on the link",
 	    [TL_WORD_SEQ_ACK] = " (seq @, ack #)",
 	    [TL_WORD_NOTE_SEP] = ": ",
@@ -169,6 +173,7 @@ static const struct words en = {
 	    [TL_WORD_LOST] = " lost",
 	    [TL_WORD_AGAIN] = " again",
 	    [TL_WORD_HELD] = " held",
+	    [TL_WORD_RELEASED_LBL] = " released",
 	    [TL_WORD_STATE_CHANGE] = "state change",
 	    [TL_WORD_LEGEND] = "Legend: ",
 	    [TL_WORD_LEG_INFERRED] = "~ inferred, not seen",
@@ -187,6 +192,8 @@ static const struct words en = {
 	    [TL_WORD_RESENT_MSG] = "@ sent its # again: its retransmission timer fired while the "
 				   "first copy was still on the link",
 	    [TL_WORD_HELD_MSG] = "# from @ held mid-link",
+	    [TL_WORD_ANSWER_MSG] = "@ sent its # again: the answer to a copy of the segment it "
+				   "answers, delivered to it again (not its timer)",
 	    [TL_WORD_STALE_MSG] = "the link delivers its copy of A's SYN, sent @ s ago: a stale "
 				  "duplicate; watch what B's kernel does with it",
 	    [TL_WORD_TW_LEFT] = "A's TIME-WAIT: @ s left (each FIN from B starts it over)",
@@ -243,6 +250,8 @@ static const struct words zh = {
 	    [TL_LINE_BYE3] = "那我也发完了。再见",
 	    [TL_LINE_BYE4] = "好的，再见",
 	    [TL_LINE_RESET] = "重置！这个连接作废",
+	    [TL_LINE_REFUSE] = "我这里没有连接在等这个。重置",
+	    [TL_LINE_OLD_ACK] = "不是我的：这是我们旧连接的 ACK",
 	},
     .state =
 	{
@@ -329,6 +338,8 @@ static const struct words zh = {
 	    [TL_WORD_NOTE_LOST] = "丢失：链路丢弃了它",
 	    [TL_WORD_NOTE_RESENT] = "重发：它的重传定时器到时了",
 	    [TL_WORD_NOTE_HELD] = "扣在链路中途，等待放行",
+	    [TL_WORD_NOTE_ANSWER] = "重发：回应又一次送达它的副本",
+	    [TL_WORD_NOTE_RELEASED] = "已放行：现在走完链路的后一半",
 	    [TL_WORD_ON_LINK] = "在链路上",
 	    [TL_WORD_SEQ_ACK] = "（seq @，ack #）",
 	    [TL_WORD_NOTE_SEP] = "：",
@@ -351,6 +362,7 @@ static const struct words zh = {
 	    [TL_WORD_LOST] = " 丢失",
 	    [TL_WORD_AGAIN] = " 重发",
 	    [TL_WORD_HELD] = " 扣住",
+	    [TL_WORD_RELEASED_LBL] = " 放行",
 	    [TL_WORD_STATE_CHANGE] = "状态变化",
 	    [TL_WORD_LEGEND] = "图例：",
 	    [TL_WORD_LEG_INFERRED] = "~ 推断，未观察到",
@@ -367,6 +379,8 @@ static const struct words zh = {
 	    [TL_WORD_NOTHING_HELD] = "还没有扣住的报文段",
 	    [TL_WORD_RESENT_MSG] = "@ 又发了一次 #：第一份还在链路上，它的重传定时器就到时了",
 	    [TL_WORD_HELD_MSG] = "@ 发出的 # 扣在链路中途",
+	    [TL_WORD_ANSWER_MSG] =
+		"@ 又发了一次 #：它回应的报文段又有一份送达了它（不是重传定时器）",
 	    [TL_WORD_STALE_MSG] = "链路送出它留下的 A 的 SYN 副本（@ "
 				  "秒前发出）：一个过时的重复报文；看 B 的内核如何处理它",
 	    [TL_WORD_TW_LEFT] = "A 的 TIME-WAIT：还剩 @ 秒（B 的每个 FIN 都让它重新开始）",
@@ -519,6 +533,8 @@ void tl_narration_label_in(const struct tl_ladder_step *s, const char *lang, str
 			tl_narration_word(lang, TL_WORD_DIR_UNKNOWN, NULL, NULL, out);
 		if (s->lost)
 			tl_narration_word(lang, TL_WORD_LOST, NULL, NULL, out);
+		else if (s->released)
+			tl_narration_word(lang, TL_WORD_RELEASED_LBL, NULL, NULL, out);
 		else if (s->resent)
 			tl_narration_word(lang, TL_WORD_AGAIN, NULL, NULL, out);
 		else if (s->held)

@@ -115,6 +115,8 @@ bool tl_relay_push(struct tl_relay *r, int from, const uint8_t *p, size_t n, uin
 	}
 	if (pkt->tcp && (pkt->flags & 1))
 		r->fin_seen[from & 1] = true;
+	if (pkt->tcp && (pkt->flags & 18) == 18)
+		r->synack_out[from & 1] = ++r->count;
 	/* The last ACK of a close: side 0 acknowledging side 1's FIN, with
 	 * nothing else in it. */
 	if (r->rule == TL_DROP_LAST_ACK && !r->dropped && from == 0 && pkt->tcp && r->fin_seen[1] &&
@@ -219,11 +221,19 @@ bool tl_relay_on_link(const struct tl_relay *r, int from, const struct tl_pkt *p
 	return false;
 }
 
+bool tl_relay_answers(const struct tl_relay *r, int from, const struct tl_pkt *pkt)
+{
+	return pkt->tcp && (pkt->flags & 22) == 18 && r->syn_in[from & 1] > r->synack_out[from & 1];
+}
+
 const struct tl_relay_entry *tl_relay_pop(struct tl_relay *r, uint64_t now)
 {
 	if (!r->n || r->q[r->head].held || r->q[r->head].due > now)
 		return NULL;
 	const struct tl_relay_entry *e = &r->q[r->head];
+	struct tl_pkt pkt;
+	if (tl_pkt_parse(e->data, e->len, &pkt) == 0 && pkt.tcp && (pkt.flags & 18) == 2)
+		r->syn_in[e->to & 1] = ++r->count;
 	r->head = (r->head + 1) % r->cap;
 	r->n--;
 	return e;

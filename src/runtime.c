@@ -490,6 +490,7 @@ static void link_segments(struct tl_runtime *rt)
 					.dropped = d->dropped,
 					.held = d->held,
 					.resent = d->resent,
+					.answer = d->answer,
 					.released = d->released,
 					.stale_ns = d->stale_ns,
 					.pkt = d->pkt};

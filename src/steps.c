@@ -293,6 +293,27 @@ void tl_steps_link(struct tl_steps *s, const struct tl_link_seg *seg)
 		s->link_head = (s->link_head + 1) % TL_STEPS_LINK;
 }
 
+uint32_t tl_steps_by_ports(const struct tl_steps *s, uint16_t lport, uint16_t rport,
+			   uint64_t before, uint32_t skip)
+{
+	uint32_t best = 0;
+	uint64_t best_t = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct entry *e = &s->e[i];
+		if (e->id == skip)
+			continue;
+		for (size_t k = 0; k < e->n; k++) {
+			const struct tl_event *ev = &e->ev[k];
+			if (ev->sock.lport == lport && ev->sock.rport == rport &&
+			    ev->mono_ns <= before && (!best || ev->mono_ns >= best_t)) {
+				best = e->id;
+				best_t = ev->mono_ns;
+			}
+		}
+	}
+	return best;
+}
+
 size_t tl_steps_links(const struct tl_steps *s, uint16_t pa, uint16_t pb, uint64_t since,
 		      struct tl_link_seg *out, size_t max)
 {

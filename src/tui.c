@@ -558,8 +558,11 @@ static void after_step(struct tui *t, uint32_t *run_shown)
 			char what[64];
 			seg_name(t, &sg[i].pkt, what, sizeof(what));
 			/* resent: the truth of a long hold, the kernel did not wait */
-			step_note(t, sg[i].resent ? TL_WORD_RESENT_MSG : TL_WORD_HELD_MSG, who,
-				  what);
+			step_note(t,
+				  sg[i].answer   ? TL_WORD_ANSWER_MSG
+				  : sg[i].resent ? TL_WORD_RESENT_MSG
+						 : TL_WORD_HELD_MSG,
+				  who, what);
 			step_status(t);
 			t->redraw = true;
 		}

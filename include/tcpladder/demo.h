@@ -27,7 +27,8 @@ struct tl_demo_seg {
 	bool kept;         /* the link kept a copy of it (dup-syn) */
 	uint64_t stale_ns; /* a kept copy sent now: its original's age; else 0 */
 	bool held;         /* step mode: it stops mid-link until released */
-	bool resent;       /* the same segment is still on the link: a retransmission */
+	bool resent;       /* the same segment is still on the link: sent again */
+	bool answer;       /* ... as an answer to a copy delivered to its sender, not by a timer */
 	bool released;     /* not a new segment: this held one was released now */
 	struct tl_pkt pkt;
 };
@@ -46,6 +47,9 @@ size_t tl_demo_netns(const struct tl_demo *d, struct tl_ns_arg out[2]);
 /* The descriptors the lab waits on: its two links, and the listener while
  * the timeline waits for a handshake to complete. */
 size_t tl_demo_pollfds(const struct tl_demo *d, struct pollfd *pfd, size_t max);
+/* The scenario's own schedule (its steps, a stale copy's delivery, the
+ * pause between runs) stands still while step mode holds a segment: the
+ * lesson waits for the user, the kernels' timers do not. */
 uint64_t tl_demo_deadline(const struct tl_demo *d);
 void tl_demo_step(struct tl_demo *d, uint64_t now, double wall);
 /* The current run's caption in lang (scenario.h). */

@@ -34,14 +34,17 @@ enum tl_ladder_kind {
 /* The dialogue line a step speaks (the words are in narration.c). */
 enum tl_ladder_line {
 	TL_LINE_NONE,
-	TL_LINE_HELLO1, /* "A: Hello, I'm A" */
-	TL_LINE_HELLO2, /* "B: Hello A, I'm B" */
-	TL_LINE_HELLO3, /* "A: Hello B" */
-	TL_LINE_BYE1,   /* "A: B, I'm done sending" */
-	TL_LINE_BYE2,   /* "B: Oh, you're done. Got it" */
-	TL_LINE_BYE3,   /* "B: Then I'm done too. Bye" */
-	TL_LINE_BYE4,   /* "A: OK, bye" */
-	TL_LINE_RESET,  /* "A: Reset! Drop it all" */
+	TL_LINE_HELLO1,  /* "A: Hello, I'm A" */
+	TL_LINE_HELLO2,  /* "B: Hello A, I'm B" */
+	TL_LINE_HELLO3,  /* "A: Hello B" */
+	TL_LINE_BYE1,    /* "A: B, I'm done sending" */
+	TL_LINE_BYE2,    /* "B: Oh, you're done. Got it" */
+	TL_LINE_BYE3,    /* "B: Then I'm done too. Bye" */
+	TL_LINE_BYE4,    /* "A: OK, bye" */
+	TL_LINE_RESET,   /* "A: Reset! Drop it all" */
+	TL_LINE_REFUSE,  /* an RST from a side that changes nothing: no connection of its expects
+			    the segment it answers */
+	TL_LINE_OLD_ACK, /* an ACK from TIME-WAIT answering a SYN+ACK: the old connection's */
 	TL_LINE_N
 };
 
@@ -75,6 +78,8 @@ struct tl_ladder_step {
 	/* In the lab, an arrow the link carried (its time exact, when it was
 	 * put on the link), and what became of it. */
 	bool link, lost, held, resent;
+	bool answer;       /* resent as an answer to a copy delivered again, not by a timer */
+	bool released;     /* the arrival of a held segment, at its release */
 	uint64_t stale_ns; /* a stale duplicate: how long ago its original was sent */
 	bool has_seq;      /* seq/ack: relative to each side's first sequence number */
 	uint32_t seq, ack;

@@ -72,7 +72,9 @@ enum tl_narration_word {
 	TL_WORD_NOTE_LOST,
 	TL_WORD_NOTE_RESENT,
 	TL_WORD_NOTE_HELD,
-	TL_WORD_ON_LINK, /* "on the link (seq @, ack #): note" */
+	TL_WORD_NOTE_ANSWER,   /* sent again, not by a timer */
+	TL_WORD_NOTE_RELEASED, /* a held segment's arrival row */
+	TL_WORD_ON_LINK,       /* "on the link (seq @, ack #): note" */
 	TL_WORD_SEQ_ACK,
 	TL_WORD_NOTE_SEP,
 	TL_WORD_ABOVE_BELOW, /* steps out of view */
@@ -94,6 +96,7 @@ enum tl_narration_word {
 	TL_WORD_LOST,
 	TL_WORD_AGAIN,
 	TL_WORD_HELD,
+	TL_WORD_RELEASED_LBL,
 	TL_WORD_STATE_CHANGE, /* a change with no reason known */
 	TL_WORD_LEGEND,       /* the legend's items ('@': the mark) */
 	TL_WORD_LEG_INFERRED,
@@ -110,6 +113,7 @@ enum tl_narration_word {
 	TL_WORD_NOTHING_HELD,
 	TL_WORD_RESENT_MSG, /* '@': A or B, '#': the segment */
 	TL_WORD_HELD_MSG,
+	TL_WORD_ANSWER_MSG, /* '@': A or B, '#': the segment sent again as an answer */
 	TL_WORD_STALE_MSG,
 	TL_WORD_TW_LEFT, /* late-fin's clocks */
 	TL_WORD_FIN_AGAIN,

@@ -29,7 +29,8 @@ struct tl_link_seg {
 	int8_t from;       /* 0: A (the client's side) to B, 1: B to A */
 	bool dropped;      /* lost by the link */
 	bool held;         /* step mode: stopped mid-link until released */
-	bool resent;       /* the same segment still on the link: a retransmission */
+	bool resent;       /* the same segment still on the link: sent again */
+	bool answer;       /* ... not by a timer: an answer to a copy delivered to its sender */
 	bool released;     /* not a new segment: a held one released now */
 	uint64_t stale_ns; /* a kept copy sent now: its original's age; else 0 */
 	struct tl_pkt pkt;
@@ -66,6 +67,9 @@ struct tl_relay {
 	bool fin_seen[2]; /* a FIN came from side i */
 	bool dropped;     /* the rule fired */
 	bool step;        /* step mode: each new TCP segment is held mid-link */
+	/* what each side was handed and sent, in one count of pushes and pops:
+	 * the last SYN delivered to side i, the last SYN+ACK it sent */
+	uint64_t count, syn_in[2], synack_out[2];
 	/* TL_KEEP_SYN: the copy, and when its original was sent */
 	bool kept, just_kept;
 	uint64_t kept_at;
@@ -104,6 +108,12 @@ size_t tl_relay_held(const struct tl_relay *r);
  * SYN, a FIN or data can be: a pure ACK or an RST is never sent again by a
  * timer, and a second one answers a second segment. */
 bool tl_relay_on_link(const struct tl_relay *r, int from, const struct tl_pkt *pkt);
+/* pkt, pushed now from side `from` and still on the link
+ * (tl_relay_on_link), was not sent again by a timer: it answers a copy
+ * the link delivered to its sender since its previous copy was sent (a
+ * SYN+ACK after a SYN delivered again: the request socket answers every
+ * SYN).  Call before pushing pkt. */
+bool tl_relay_answers(const struct tl_relay *r, int from, const struct tl_pkt *pkt);
 /* The oldest packet due by now: returns its entry (valid until the next
  * push or pop) or NULL. */
 const struct tl_relay_entry *tl_relay_pop(struct tl_relay *r, uint64_t now);

@@ -60,6 +60,11 @@ void tl_steps_sync_changes(struct tl_steps *s, const struct tl_conn *conns, size
 size_t tl_steps_get(const struct tl_steps *s, uint32_t conn, struct tl_event *out, size_t max,
 		    size_t *gap_at, uint64_t *hidden);
 bool tl_steps_has(const struct tl_steps *s, uint32_t conn);
+/* The connection other than `skip` whose socket had local port lport and
+ * remote port rport with an event at or before `before` (the newest such
+ * event's), or 0: the end of a tuple another connection now holds. */
+uint32_t tl_steps_by_ports(const struct tl_steps *s, uint16_t lport, uint16_t rport,
+			   uint64_t before, uint32_t skip);
 
 /* The lab's link: the segments it carried, the newest TL_STEPS_LINK of
  * them (a ring), for the ladders of the connections they belong to. */

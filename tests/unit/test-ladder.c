@@ -585,6 +585,214 @@ static void W(struct script *sc, int side, int from, int to, uint64_t after, uin
 	E(sc, side, from, to, false, ms)->after_ns = T0 + after * MS;
 }
 
+/* dup-syn as the kernels played it: the stale SYN reaches B while A's
+ * socket of the same ports is in TIME-WAIT.  B answers SYN+ACK from
+ * SYN-RECV; A's TIME-WAIT answers with its old connection's ACK; B's
+ * kernel refuses that with an RST (its request stays), which ends A's
+ * TIME-WAIT; B's SYN+ACK timer sends it again; A, with no socket now,
+ * refuses it with an RST; B drops the request.  A's column is A's own
+ * socket's, told in that order. */
+static void test_link_dup_syn_tw(void)
+{
+	struct script sc;
+	struct tl_steps *st = tl_steps_new(0);
+	struct tl_ladder *l = tl_ladder_new();
+	struct tl_buf b;
+	enum { SYN = 2, ACK = 16, RST = 4, FIN = 1 };
+	tl_buf_init(&b);
+	sc.n = 0;
+	/* A's earlier connection, into TIME-WAIT (another id than B's request) */
+	W(&sc, 0, TL_TCP_FIN_WAIT2, TL_TCP_TIME_WAIT, 4900, 5000);
+	W(&sc, 1, 0, TL_TCP_SYN_RECV, 20300, 20400);
+	struct tl_event *e = E(&sc, 0, TL_TCP_TIME_WAIT, TL_TCP_CLOSE, false, 21000);
+	e->after_ns = T0 + 20900 * MS;
+	e->segment = TL_SEG_RST;
+	e->dir = TL_DIR_IN;
+	e->why = "receive RST: TIME-WAIT ended early (RFC 1337)";
+	e = E(&sc, 1, TL_TCP_SYN_RECV, TL_TCP_CLOSE, false, 22000);
+	e->after_ns = T0 + 21900 * MS;
+	e->segment = TL_SEG_NONE;
+	e->dir = TL_DIR_NONE;
+	e->why = "request dropped (an RST came, or the SYN+ACK retries ran out)";
+	for (size_t i = 0; i < sc.n; i++) {
+		if (sc.ev[i].conn == B_ID)
+			sc.ev[i].peer = 0; /* nothing to pair with: A's socket is the old one's */
+		tl_steps_add(st, &sc.ev[i]);
+	}
+	link_seg(st, 0, SYN, 1000, 0, 50, false, 0);
+	link_seg(st, 0, FIN | ACK, 1008, 9001, 4500, false, 0);
+	link_seg(st, 0, SYN, 1000, 0, 20000, false, 19950);
+	link_seg(st, 1, SYN | ACK, 5000, 1001, 20350, false, 0);
+	link_seg(st, 0, ACK, 1009, 9002, 20650, false, 0);
+	link_seg(st, 1, RST, 9002, 0, 20950, false, 0);
+	link_seg(st, 1, SYN | ACK, 5000, 1001, 21350, false, 0);
+	link_seg(st, 0, RST, 1001, 0, 21650, false, 0);
+	tl_ladder_build_steps(l, st, B_ID, 0);
+	is_str(
+	    steps(l, "en"),
+	    "stale SYN A>B B:SYN-RECV\n"
+	    "SYN+ACK B>A | B: Hello A, I'm B\n"
+	    "ACK A>B | A: Not mine: our old connection's ACK\n"
+	    "RST B>A A:CLOSED | B: No connection of mine expects that. Reset\n"
+	    "SYN+ACK again B>A | B: Hello A, I'm B\n"
+	    "RST A>B | A: No connection of mine expects that. Reset\n"
+	    "request dropped (an RST came, or the SYN+ACK retries ran out) B:CLOSED\n",
+	    "dup-syn over TIME-WAIT: what each kernel did, in the link's order, and who said it");
+	ok(tl_ladder_known(l, 0) && tl_ladder_first_state(l, 0) == TL_TCP_TIME_WAIT &&
+	       tl_ladder_final_state(l, 0) == TL_TCP_CLOSE &&
+	       !strcmp(tl_ladder_addr(l, 0), "10.0.0.1:45000"),
+	   "A's column is A's own socket: TIME-WAIT when the copy came, CLOSED by B's RST");
+	ok(strstr(steps(l, "zh"), "A：不是我的：这是我们旧连接的 ACK") &&
+	       strstr(steps(l, "zh"), "B：我这里没有连接在等这个。重置"),
+	   "the lines in Chinese");
+	{
+		struct tl_canvas c;
+		struct tl_ladder_view v = {.selected = 0, .mark = -1, .anim = 1, .lang = "en"};
+		tl_canvas_init(&c, 80, 24, &tl_glyphs_utf8);
+		for (int sel = 0; sel < (int)tl_ladder_steps(l); sel++) {
+			v.selected = sel;
+			tl_ladder_draw(l, &c, 0, 0, 80, 24, &v);
+			tl_buf_reset(&b);
+			tl_canvas_dump(&c, &b);
+			const char *want = sel < 3 ? " A: TIME-WAIT" : " A: ";
+			if (!ok(!strstr(b.data, "(not yet)") && strstr(b.data, want),
+				"step %d's pane: A's real state, never '(not yet)'", sel + 1))
+				printf("# got:\n%s", b.data);
+		}
+		tl_canvas_fini(&c);
+	}
+	tl_buf_fini(&b);
+	tl_ladder_free(l);
+	tl_steps_free(st);
+}
+
+/* A step-mode segment on the link: held mid-link when sent, or its
+ * release (a row of the link's of its own). */
+static void link_held(struct tl_steps *st, int from, uint8_t flags, uint32_t seq, uint32_t ack,
+		      uint64_t ms, bool resent, bool released)
+{
+	struct tl_link_seg g;
+	memset(&g, 0, sizeof(g));
+	g.mono_ns = T0 + ms * MS;
+	g.wall = 1764064800.0 + (double)ms / 1000;
+	g.from = (int8_t)from;
+	g.held = !released;
+	g.released = released;
+	g.resent = resent;
+	g.pkt.tcp = true;
+	g.pkt.sport = from ? 80 : 45000;
+	g.pkt.dport = from ? 45000 : 80;
+	g.pkt.flags = flags;
+	g.pkt.seq = seq;
+	g.pkt.ack = ack;
+	tl_steps_link(st, &g);
+}
+
+/* The arrow row of the step drawn at time `t` in the text: its line. */
+static const char *row_at(const char *text, const char *t, char *out, size_t len)
+{
+	const char *p = strstr(text, t);
+	if (!p)
+		return "";
+	const char *e = strchr(p, '\n');
+	snprintf(out, len, "%.*s", (int)(e ? e - p : (long)strlen(p)), p);
+	return out;
+}
+
+/* Step mode: a held segment stops mid-link at the time it was sent; it
+ * arrives (and changes its receiver) only when released, at the release. */
+static void test_link_held(void)
+{
+	struct script sc;
+	struct tl_steps *st = tl_steps_new(0);
+	struct tl_ladder *l = tl_ladder_new();
+	struct tl_buf b;
+	char row[256];
+	enum { SYN = 2, ACK = 16 };
+	tl_buf_init(&b);
+	sc.n = 0;
+	W(&sc, 0, 0, TL_TCP_SYN_SENT, 0, 100);
+	W(&sc, 1, 0, TL_TCP_SYN_RECV, 3200, 3400);
+	W(&sc, 0, TL_TCP_SYN_SENT, TL_TCP_ESTABLISHED, 5300, 5500);
+	W(&sc, 1, TL_TCP_SYN_RECV, TL_TCP_ESTABLISHED, 6300, 6400);
+	for (size_t i = 0; i < sc.n; i++)
+		tl_steps_add(st, &sc.ev[i]);
+	link_held(st, 0, SYN, 1000, 0, 50, false, false);
+	link_held(st, 0, SYN, 1000, 0, 1050, true, false); /* its timer: sent again, held too */
+	link_held(st, 0, SYN, 1000, 0, 3000, false, true); /* Space: the first one goes */
+	link_held(st, 1, SYN | ACK, 5000, 1001, 3310, false, false);
+	link_held(st, 1, SYN | ACK, 5000, 1001, 5000, false, true);
+	link_held(st, 0, ACK, 1001, 5001, 5360, false, false);
+	link_held(st, 0, ACK, 1001, 5001, 6000, false, true);
+	tl_ladder_build_steps(l, st, A_ID, B_ID);
+	is_str(steps(l, "en"),
+	       "SYN held A>B A:SYN-SENT | A: Hello, I'm A\n"
+	       "SYN again A>B | A: Hello, I'm A\n"
+	       "SYN released A>B B:SYN-RECV\n"
+	       "SYN+ACK held B>A | B: Hello A, I'm B\n"
+	       "SYN+ACK released B>A A:ESTABLISHED\n"
+	       "ACK held A>B | A: Hello B\n"
+	       "ACK released A>B B:ESTABLISHED\n",
+	       "held: each arrives at its release, where its receiver's change lands");
+	ok(tl_ladder_step(l, 2)->mono_ns == T0 + 3000 * MS && !tl_ladder_step(l, 2)->inferred,
+	   "the arrival at the release's exact time");
+	tl_ladder_text(l, 100, "en", false, &b);
+	if (!ok(strstr(row_at(b.data, "+0.000s", row, sizeof(row)), "▶ ") && !strstr(row, "▶│") &&
+		    strstr(b.data, "held mid-link until released"),
+		"a held SYN is drawn stopping mid-link, and says so"))
+		printf("# got:\n%s", b.data);
+	if (!ok(strstr(row_at(b.data, "+2.950s", row, sizeof(row)), "▶│") &&
+		    strstr(row, "SYN-RECV") &&
+		    strstr(b.data, "released: it crosses the rest of the link now"),
+		"its release is the arrival, at the release time"))
+		printf("# got:\n%s", b.data);
+	tl_buf_reset(&b);
+	tl_ladder_text(l, 100, "zh", false, &b);
+	ok(strstr(b.data, "SYN 放行") && strstr(b.data, "已放行：现在走完链路的后一半"),
+	   "released, in Chinese");
+	tl_buf_fini(&b);
+	tl_ladder_free(l);
+	tl_steps_free(st);
+}
+
+/* A SYN+ACK sent again because its SYN was delivered again (step mode
+ * released the SYN's second copy) is an answer, not a timer's resend. */
+static void test_link_answer(void)
+{
+	struct script sc;
+	struct tl_steps *st = tl_steps_new(0);
+	struct tl_ladder *l = tl_ladder_new();
+	struct tl_buf b;
+	enum { SYN = 2, ACK = 16 };
+	tl_buf_init(&b);
+	sc.n = 0;
+	W(&sc, 0, 0, TL_TCP_SYN_SENT, 0, 100);
+	W(&sc, 1, 0, TL_TCP_SYN_RECV, 3200, 3400);
+	for (size_t i = 0; i < sc.n; i++)
+		tl_steps_add(st, &sc.ev[i]);
+	link_seg(st, 0, SYN, 1000, 0, 50, false, 0);
+	link_seg(st, 0, SYN, 1000, 0, 1050, false, 0);
+	link_seg(st, 1, SYN | ACK, 5000, 1001, 3310, false, 0);
+	struct tl_link_seg g;
+	memset(&g, 0, sizeof(g));
+	g.mono_ns = T0 + 3700 * MS;
+	g.from = 1;
+	g.resent = g.answer = true;
+	g.pkt = (struct tl_pkt){
+	    .tcp = true, .sport = 80, .dport = 45000, .flags = SYN | ACK, .seq = 5000, .ack = 1001};
+	tl_steps_link(st, &g);
+	tl_ladder_build_steps(l, st, A_ID, B_ID);
+	tl_ladder_text(l, 100, "en", false, &b);
+	char row[256];
+	if (!ok(strstr(row_at(b.data, "SYN+ACK again", row, sizeof(row)),
+		       "sent again: the answer to a copy delivered to it again"),
+		"a SYN+ACK answering a SYN delivered again is not blamed on the timer"))
+		printf("# got:\n%s", b.data);
+	tl_buf_fini(&b);
+	tl_ladder_free(l);
+	tl_steps_free(st);
+}
+
 /* An RST is never sent again by a timer: two alike (a refused SYN sent
  * twice, each answered) are two RSTs, neither "again". */
 static void test_link_rst(void)
@@ -735,10 +943,12 @@ static void test_link(void)
 	link_seg(st, 0, RST, 1001, 0, 20650, false, 0);
 	tl_ladder_build_steps(l, st, B_ID, 0);
 	is_str(steps(l, "en"),
-	       "stale SYN A>B B:SYN-RECV | A: Hello, I'm A\n"
+	       "stale SYN A>B B:SYN-RECV\n"
 	       "SYN+ACK B>A | B: Hello A, I'm B\n"
-	       "RST A>B B:CLOSED | A: Reset! Drop it all\n",
-	       "dup-syn: the stale SYN, no SYN-SENT invented for A");
+	       "RST A>B B:CLOSED | A: No connection of mine expects that. Reset\n",
+	       "dup-syn: the stale SYN, no SYN-SENT invented for A, and A's RST a refusal");
+	ok(tl_ladder_first_state(l, 0) == TL_TCP_CLOSE && !tl_ladder_known(l, 0),
+	   "no socket of A's kept: A had no connection (CLOSED), derived");
 	tl_buf_reset(&b);
 	tl_ladder_text(l, 100, "en", false, &b);
 	if (!ok(strstr(b.data, "duplicate of a SYN sent 5.7 s ago") != NULL,
@@ -1290,6 +1500,9 @@ int main(void)
 	test_windows();
 	test_link();
 	test_link_rst();
+	test_link_dup_syn_tw();
+	test_link_held();
+	test_link_answer();
 	test_half_close();
 	test_short_life();
 	test_link_tw_restart();

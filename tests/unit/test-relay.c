@@ -177,6 +177,34 @@ int main(void)
 	ok(tl_relay_on_link(&r, 1, &pkt), "and data again");
 	tl_relay_fini(&r);
 
+	/* Step mode: A's SYN held, sent again by A's timer (held too); one
+	 * released reaches B, whose SYN+ACK is held; the second copy
+	 * released reaches B too, and B's kernel answers it with its SYN+ACK
+	 * again: still on the link, but an answer, not B's timer. */
+	tl_relay_init(&r, 300 * MS, 16);
+	tl_relay_set_step(&r, true, 0);
+	tl_relay_push(&r, 0, p, packet(p, 2, 0), 0, NULL);
+	tl_relay_push(&r, 0, p, packet(p, 2, 0), 1000 * MS, NULL);
+	tl_relay_release(&r, 2000 * MS, NULL, NULL);
+	e = tl_relay_pop(&r, 2150 * MS);
+	ok(e && e->to == 1, "the first SYN reaches B");
+	tl_pkt_parse(p, packet(p, 18, 0), &pkt);
+	ok(!tl_relay_on_link(&r, 1, &pkt), "B's first SYN+ACK is new");
+	tl_relay_push(&r, 1, p, packet(p, 18, 0), 2160 * MS, NULL);
+	tl_pkt_parse(p, packet(p, 18, 0), &pkt);
+	ok(tl_relay_on_link(&r, 1, &pkt) && !tl_relay_answers(&r, 1, &pkt),
+	   "B's SYN+ACK again with no SYN delivered since: its timer");
+	tl_relay_release(&r, 3000 * MS, NULL, NULL);
+	e = tl_relay_pop(&r, 3150 * MS);
+	ok(e && e->to == 1, "the SYN's second copy reaches B");
+	ok(tl_relay_on_link(&r, 1, &pkt) && tl_relay_answers(&r, 1, &pkt),
+	   "B's SYN+ACK sent now answers that SYN (still on the link, not its timer)");
+	tl_relay_push(&r, 1, p, packet(p, 18, 0), 3160 * MS, NULL);
+	ok(!tl_relay_answers(&r, 1, &pkt), "and one more after that, with no SYN since: the timer");
+	tl_pkt_parse(p, packet(p, 17, 0), &pkt);
+	ok(!tl_relay_answers(&r, 1, &pkt), "only a SYN+ACK answers a SYN");
+	tl_relay_fini(&r);
+
 	/* late-fin: every ACK from A after B's FIN is lost. */
 	tl_relay_init(&r, 1, 64);
 	tl_relay_set_rule(&r, TL_DROP_ACKS);
