@@ -114,6 +114,7 @@ static int get_sock(struct rd *r, struct tl_sock *s, uint64_t ref)
 void tl_recdec_init(struct tl_recdec *d)
 {
 	memset(d, 0, sizeof(*d));
+	d->version = TL_REC_VERSION;
 	tl_snapshot_init(&d->cur);
 }
 
@@ -123,6 +124,7 @@ void tl_recdec_fini(struct tl_recdec *d)
 		tl_snapshot_fini(&d->ns[i].prev);
 	free(d->ns);
 	tl_snapshot_fini(&d->cur);
+	tl_recfmt_xfini(&d->x);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -268,6 +270,58 @@ static int dec_exact(struct rd *r, struct tl_exact_rec *x)
 	return 0;
 }
 
+/* Format 2 (see enc_exact() in recfmt.c). */
+static int dec_exact2(struct tl_recdec *d, struct rd *r, struct tl_exact_rec *x)
+{
+	struct tl_rec_xstate *st = &d->x;
+	uint64_t dt, dc, mask, v[NX];
+	if (get_var(r, &dt) < 0 || get_var(r, &dc) < 0 || get_var(r, &mask) < 0)
+		return -EINVAL;
+	if (mask >> NX) {
+		*r->why = "a record has fields this version does not know";
+		return -EINVAL;
+	}
+	uint64_t cookie = st->last.sock.cookie + (uint64_t)unzigzag(dc);
+	const struct tl_exact_rec *ref = tl_recfmt_xref(st, cookie);
+	tl_recfmt_xref_vec(ref, v);
+	for (int k = 0; k < NX; k++) {
+		uint64_t dv;
+		if (!(mask & (1ULL << k)))
+			continue;
+		if (get_var(r, &dv) < 0)
+			return -EINVAL;
+		v[k] += (uint64_t)unzigzag(dv);
+	}
+	memset(x, 0, sizeof(*x));
+	tl_recfmt_x_from_vec(v, x);
+	x->mono_ns = st->last.mono_ns + (uint64_t)unzigzag(dt);
+	x->sock.cookie = cookie;
+	bool task = x->flags & TL_EXACT_TASK;
+	if (!task) { /* the process carried over, for the next record */
+		x->pid = ref->pid;
+		memcpy(x->comm, ref->comm, sizeof(x->comm));
+	} else {
+		uint32_t c;
+		if (get_u32(r, &c, sizeof(x->comm)) < 0)
+			return -EINVAL;
+		if (c == 0) {
+			memcpy(x->comm, ref->comm, sizeof(x->comm));
+		} else if (r->n - r->pos < c - 1) {
+			*r->why = "an operation is cut short";
+			return -EINVAL;
+		} else {
+			memcpy(x->comm, r->p + r->pos, c - 1);
+			r->pos += c - 1;
+		}
+	}
+	tl_recfmt_xkeep(st, x);
+	if (!task) { /* a record names a process only with TL_EXACT_TASK */
+		x->pid = 0;
+		memset(x->comm, 0, sizeof(x->comm));
+	}
+	return 0;
+}
+
 static int dec_seg(struct rd *r, struct tl_rec_seg *s)
 {
 	uint64_t v[9];
@@ -335,7 +389,8 @@ int tl_recdec_op(struct tl_recdec *d, const uint8_t *p, size_t n, size_t *pos, s
 			return -EINVAL;
 		break;
 	case TL_ROP_OBSERVE:
-		if (get_ns(&r, &op->ns) < 0 || dec_exact(&r, &op->x) < 0)
+		if (get_ns(&r, &op->ns) < 0 ||
+		    (d->version >= 2 ? dec_exact2(d, &r, &op->x) : dec_exact(&r, &op->x)) < 0)
 			return -EINVAL;
 		break;
 	case TL_ROP_HOLD:

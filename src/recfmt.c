@@ -93,6 +93,76 @@ void tl_recfmt_from_fields(const uint64_t f[NF], uint64_t ref, struct tl_sock *s
 	s->info.have = (uint8_t)f[F_IHAVE];
 }
 
+void tl_recfmt_x_to_vec(const struct tl_exact_rec *x, uint64_t v[NX])
+{
+	uint64_t f[NF];
+	tl_recfmt_to_fields(&x->sock, 0, f);
+	v[X_STATE] = f[F_STATE];
+	v[X_FROM] = x->from;
+	v[X_TO] = (uint64_t)x->to - f[F_STATE]; /* 0: the state entered is the socket's */
+	v[X_KIND] = x->kind;
+	v[X_FLAGS] = x->flags;
+	v[X_TCP_FLAGS] = x->tcp_flags;
+	v[X_INO] = x->netns_ino;
+	v[X_PID] = x->pid;
+	int j = X_SOCK;
+	for (int k = 0; k < NF; k++)
+		if (k != F_COOKIE && k != F_STATE)
+			v[j++] = f[k];
+}
+
+void tl_recfmt_x_from_vec(const uint64_t v[NX], struct tl_exact_rec *x)
+{
+	uint64_t f[NF];
+	int j = X_SOCK;
+	for (int k = 0; k < NF; k++)
+		if (k != F_COOKIE && k != F_STATE)
+			f[k] = v[j++];
+	f[F_COOKIE] = 0;
+	f[F_STATE] = v[X_STATE];
+	tl_recfmt_from_fields(f, 0, &x->sock);
+	x->from = (uint8_t)v[X_FROM];
+	x->to = (uint8_t)(v[X_TO] + v[X_STATE]);
+	x->kind = (uint8_t)v[X_KIND];
+	x->flags = (uint8_t)v[X_FLAGS];
+	x->tcp_flags = (uint16_t)v[X_TCP_FLAGS];
+	x->netns_ino = (uint32_t)v[X_INO];
+	x->pid = (uint32_t)v[X_PID];
+}
+
+/* A cookie's slot: the multiplicative hash's top bits. */
+static size_t xslot(uint64_t cookie)
+{
+	return (size_t)((cookie * 0x9e3779b97f4a7c15ULL) >> (64 - TL_REC_XSLOT_BITS));
+}
+
+void tl_recfmt_xref_vec(const struct tl_exact_rec *ref, uint64_t r[NX])
+{
+	tl_recfmt_x_to_vec(ref, r);
+	r[X_FROM] = ref->to;
+}
+
+const struct tl_exact_rec *tl_recfmt_xref(struct tl_rec_xstate *st, uint64_t cookie)
+{
+	if (!st->slot)
+		st->slot = tl_calloc(TL_REC_XSLOTS, sizeof(*st->slot));
+	/* an empty slot is a zero record: both ends agree on it too */
+	const struct tl_exact_rec *s = &st->slot[xslot(cookie)];
+	return s->sock.cookie == cookie ? s : &st->last;
+}
+
+void tl_recfmt_xkeep(struct tl_rec_xstate *st, const struct tl_exact_rec *x)
+{
+	st->last = *x;
+	st->slot[xslot(x->sock.cookie)] = *x;
+}
+
+void tl_recfmt_xfini(struct tl_rec_xstate *st)
+{
+	free(st->slot);
+	memset(st, 0, sizeof(*st));
+}
+
 /* ---- primitive encoding ---- */
 
 static void put_var(struct tl_buf *b, uint64_t v)
@@ -161,6 +231,7 @@ void tl_recenc_fini(struct tl_recenc *e)
 		tl_snapshot_fini(&e->ns[i].prev);
 	free(e->ns);
 	free(e->idx_tab);
+	tl_recfmt_xfini(&e->x);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -303,20 +374,49 @@ static void enc_sample(struct tl_recenc *e, struct tl_buf *b, const struct tl_ro
 	ns->have = true;
 }
 
-static void enc_exact(struct tl_buf *b, const struct tl_exact_rec *x)
+/* Format 2: the time and cookie against the last record's, then the
+ * fields that differ from the record told against (the cookie's last, or
+ * the last), then the process's name unless it is that record's.  What is
+ * remembered is the record as the decoder rebuilds it, with the process of
+ * the record told against when this one names none. */
+static void enc_exact(struct tl_recenc *e, struct tl_buf *b, const struct tl_exact_rec *x)
 {
-	put_var(b, x->mono_ns);
-	put_var(b, x->netns_ino);
-	put_var(b, x->kind);
-	put_var(b, x->from);
-	put_var(b, x->to);
-	put_var(b, x->flags);
-	put_var(b, x->tcp_flags);
-	put_sock(b, &x->sock, 0);
-	if (x->flags & TL_EXACT_TASK) { /* the process the probe named */
-		put_var(b, x->pid);
-		put_str(b, x->comm, sizeof(x->comm));
+	struct tl_rec_xstate *st = &e->x;
+	const struct tl_exact_rec *ref = tl_recfmt_xref(st, x->sock.cookie);
+	uint64_t v[NX], r[NX], mask = 0;
+	struct tl_exact_rec norm;
+	bool task = x->flags & TL_EXACT_TASK;
+
+	tl_recfmt_x_to_vec(x, v);
+	tl_recfmt_xref_vec(ref, r);
+	if (!task)
+		v[X_PID] = r[X_PID];
+	put_var(b, zigzag((int64_t)(x->mono_ns - st->last.mono_ns)));
+	put_var(b, zigzag((int64_t)(x->sock.cookie - st->last.sock.cookie)));
+	for (int k = 0; k < NX; k++)
+		if (v[k] != r[k])
+			mask |= 1ULL << k;
+	put_var(b, mask);
+	for (int k = 0; k < NX; k++)
+		if (mask & (1ULL << k))
+			put_var(b, zigzag((int64_t)(v[k] - r[k])));
+	memset(&norm, 0, sizeof(norm));
+	tl_recfmt_x_from_vec(v, &norm);
+	norm.mono_ns = x->mono_ns;
+	norm.sock.cookie = x->sock.cookie;
+	if (task) {
+		size_t n = strnlen(x->comm, sizeof(x->comm) - 1);
+		memcpy(norm.comm, x->comm, n);
+		if (!memcmp(norm.comm, ref->comm, sizeof(norm.comm))) {
+			put_var(b, 0);
+		} else {
+			put_var(b, n + 1);
+			tl_buf_add(b, norm.comm, n);
+		}
+	} else {
+		memcpy(norm.comm, ref->comm, sizeof(norm.comm));
 	}
+	tl_recfmt_xkeep(st, &norm);
 }
 
 void tl_recenc_op(struct tl_recenc *e, struct tl_buf *b, const struct tl_rop *op)
@@ -350,7 +450,7 @@ void tl_recenc_op(struct tl_recenc *e, struct tl_buf *b, const struct tl_rop *op
 		break;
 	case TL_ROP_OBSERVE:
 		put_var(b, op->ns);
-		enc_exact(b, &op->x);
+		enc_exact(e, b, &op->x);
 		break;
 	case TL_ROP_HOLD:
 		put_var(b, op->cookie);
@@ -434,7 +534,7 @@ int tl_recfmt_header_check(const uint8_t *p, size_t n, const char **why)
 		*why = "a recording of format version 0";
 		return -EINVAL;
 	}
-	return 0;
+	return (int)v;
 }
 
 int tl_recfmt_block(struct tl_buf *out, uint8_t type, const void *raw, size_t len)
