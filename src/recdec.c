@@ -270,28 +270,57 @@ static int dec_exact(struct rd *r, struct tl_exact_rec *x)
 	return 0;
 }
 
-/* Format 2 (see enc_exact() in recfmt.c). */
-static int dec_exact2(struct tl_recdec *d, struct rd *r, struct tl_exact_rec *x)
+/* The other side of put_delta() (recfmt.c): v holds the numbers told
+ * against and gets the new ones. */
+static int get_delta(struct rd *r, uint64_t *v, int n)
 {
-	struct tl_rec_xstate *st = &d->x;
-	uint64_t dt, dc, mask, v[NX];
-	if (get_var(r, &dt) < 0 || get_var(r, &dc) < 0 || get_var(r, &mask) < 0)
+	uint64_t mask;
+	if (get_var(r, &mask) < 0)
 		return -EINVAL;
-	if (mask >> NX) {
+	if (mask >> n) {
 		*r->why = "a record has fields this version does not know";
 		return -EINVAL;
 	}
-	uint64_t cookie = st->last.sock.cookie + (uint64_t)unzigzag(dc);
-	const struct tl_exact_rec *ref = tl_recfmt_xref(st, cookie);
-	tl_recfmt_xref_vec(ref, v);
-	for (int k = 0; k < NX; k++) {
+	for (int k = 0; k < n; k++) {
 		uint64_t dv;
 		if (!(mask & (1ULL << k)))
 			continue;
 		if (get_var(r, &dv) < 0)
 			return -EINVAL;
-		v[k] += (uint64_t)unzigzag(dv);
+		v[k] = dv ? v[k] + (uint64_t)unzigzag(dv) : 0;
 	}
+	return 0;
+}
+
+/* Format 2 (see enc_destroy() in recfmt.c). */
+static int dec_destroy2(struct tl_recdec *d, struct rd *r, struct tl_sock *s)
+{
+	struct tl_rec_xstate *st = &d->x;
+	uint64_t dc, f[NF];
+	if (get_var(r, &dc) < 0)
+		return -EINVAL;
+	uint64_t cookie = st->gone.cookie + (uint64_t)unzigzag(dc);
+	tl_recfmt_to_fields(tl_recfmt_dref(st, cookie), 0, f);
+	if (get_delta(r, f + 1, NF - 1) < 0)
+		return -EINVAL;
+	f[F_COOKIE] = cookie;
+	tl_recfmt_from_fields(f, 0, s);
+	st->gone = *s;
+	return 0;
+}
+
+/* Format 2 (see enc_exact() in recfmt.c). */
+static int dec_exact2(struct tl_recdec *d, struct rd *r, struct tl_exact_rec *x)
+{
+	struct tl_rec_xstate *st = &d->x;
+	uint64_t dt, dc, v[NX];
+	if (get_var(r, &dt) < 0 || get_var(r, &dc) < 0)
+		return -EINVAL;
+	uint64_t cookie = st->last.sock.cookie + (uint64_t)unzigzag(dc);
+	const struct tl_exact_rec *ref = tl_recfmt_xref(st, cookie);
+	tl_recfmt_xref_vec(st, ref, v);
+	if (get_delta(r, v, NX) < 0)
+		return -EINVAL;
 	memset(x, 0, sizeof(*x));
 	tl_recfmt_x_from_vec(v, x);
 	x->mono_ns = st->last.mono_ns + (uint64_t)unzigzag(dt);
@@ -378,7 +407,8 @@ int tl_recdec_op(struct tl_recdec *d, const uint8_t *p, size_t n, size_t *pos, s
 			return -EINVAL;
 		break;
 	case TL_ROP_DESTROY:
-		if (get_ns(&r, &op->ns) < 0 || get_sock(&r, &op->sock, 0) < 0)
+		if (get_ns(&r, &op->ns) < 0 || (d->version >= 2 ? dec_destroy2(d, &r, &op->sock)
+								: get_sock(&r, &op->sock, 0)) < 0)
 			return -EINVAL;
 		break;
 	case TL_ROP_LOOKUP:

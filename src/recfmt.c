@@ -93,21 +93,38 @@ void tl_recfmt_from_fields(const uint64_t f[NF], uint64_t ref, struct tl_sock *s
 	s->info.have = (uint8_t)f[F_IHAVE];
 }
 
+/* The socket's fields in an exact-mode record's tail (X_SOCK on). */
+static bool x_tail(int k)
+{
+	return k != F_COOKIE && k != F_STATE && k != F_INODE && k != F_LPORT;
+}
+
+/* Where socket field k (a tail one) is in an exact-mode record's numbers. */
+static int x_at(int k)
+{
+	int j = X_SOCK;
+	for (int i = 0; i < k; i++)
+		j += x_tail(i);
+	return j;
+}
+
 void tl_recfmt_x_to_vec(const struct tl_exact_rec *x, uint64_t v[NX])
 {
 	uint64_t f[NF];
 	tl_recfmt_to_fields(&x->sock, 0, f);
 	v[X_STATE] = f[F_STATE];
 	v[X_FROM] = x->from;
+	v[X_FLAGS] = x->flags;
+	v[X_INODE] = f[F_INODE];
+	v[X_LPORT] = f[F_LPORT];
+	v[X_PID] = x->pid;
 	v[X_TO] = (uint64_t)x->to - f[F_STATE]; /* 0: the state entered is the socket's */
 	v[X_KIND] = x->kind;
-	v[X_FLAGS] = x->flags;
 	v[X_TCP_FLAGS] = x->tcp_flags;
-	v[X_INO] = x->netns_ino;
-	v[X_PID] = x->pid;
+	v[X_NETNS] = x->netns_ino;
 	int j = X_SOCK;
 	for (int k = 0; k < NF; k++)
-		if (k != F_COOKIE && k != F_STATE)
+		if (x_tail(k))
 			v[j++] = f[k];
 }
 
@@ -116,17 +133,19 @@ void tl_recfmt_x_from_vec(const uint64_t v[NX], struct tl_exact_rec *x)
 	uint64_t f[NF];
 	int j = X_SOCK;
 	for (int k = 0; k < NF; k++)
-		if (k != F_COOKIE && k != F_STATE)
+		if (x_tail(k))
 			f[k] = v[j++];
 	f[F_COOKIE] = 0;
 	f[F_STATE] = v[X_STATE];
+	f[F_INODE] = v[X_INODE];
+	f[F_LPORT] = v[X_LPORT];
 	tl_recfmt_from_fields(f, 0, &x->sock);
 	x->from = (uint8_t)v[X_FROM];
 	x->to = (uint8_t)(v[X_TO] + v[X_STATE]);
 	x->kind = (uint8_t)v[X_KIND];
 	x->flags = (uint8_t)v[X_FLAGS];
 	x->tcp_flags = (uint16_t)v[X_TCP_FLAGS];
-	x->netns_ino = (uint32_t)v[X_INO];
+	x->netns_ino = (uint32_t)v[X_NETNS];
 	x->pid = (uint32_t)v[X_PID];
 }
 
@@ -136,10 +155,21 @@ static size_t xslot(uint64_t cookie)
 	return (size_t)((cookie * 0x9e3779b97f4a7c15ULL) >> (64 - TL_REC_XSLOT_BITS));
 }
 
-void tl_recfmt_xref_vec(const struct tl_exact_rec *ref, uint64_t r[NX])
+void tl_recfmt_xref_vec(const struct tl_rec_xstate *st, const struct tl_exact_rec *ref,
+			uint64_t r[NX])
 {
 	tl_recfmt_x_to_vec(ref, r);
 	r[X_FROM] = ref->to;
+	if (ref == &st->last) {
+		/* a cookie's first record follows its peer's, often: its ports
+		 * are the last record's, swapped */
+		r[X_LPORT] = ref->sock.rport;
+		r[x_at(F_RPORT)] = ref->sock.lport;
+	}
+	/* inodes come in sequence: a socket that has none yet gets one near
+	 * the last given */
+	if (!r[X_INODE])
+		r[X_INODE] = st->inode;
 }
 
 const struct tl_exact_rec *tl_recfmt_xref(struct tl_rec_xstate *st, uint64_t cookie)
@@ -151,10 +181,20 @@ const struct tl_exact_rec *tl_recfmt_xref(struct tl_rec_xstate *st, uint64_t coo
 	return s->sock.cookie == cookie ? s : &st->last;
 }
 
+const struct tl_sock *tl_recfmt_dref(struct tl_rec_xstate *st, uint64_t cookie)
+{
+	if (!st->slot)
+		st->slot = tl_calloc(TL_REC_XSLOTS, sizeof(*st->slot));
+	const struct tl_exact_rec *s = &st->slot[xslot(cookie)];
+	return s->sock.cookie == cookie ? &s->sock : &st->gone;
+}
+
 void tl_recfmt_xkeep(struct tl_rec_xstate *st, const struct tl_exact_rec *x)
 {
 	st->last = *x;
 	st->slot[xslot(x->sock.cookie)] = *x;
+	if (x->sock.inode)
+		st->inode = x->sock.inode;
 }
 
 void tl_recfmt_xfini(struct tl_rec_xstate *st)
@@ -218,6 +258,21 @@ static void put_sock(struct tl_buf *b, const struct tl_sock *s, uint64_t ref)
 	tl_recfmt_to_fields(s, ref, f);
 	put_fields(b, f);
 }
+/* v told against r (n numbers): a mask of those that differ, then each
+ * as 0 when it is 0 (a port or inode a socket lost), else its zigzag
+ * difference (never 0, since they differ). */
+static void put_delta(struct tl_buf *b, const uint64_t *v, const uint64_t *r, int n)
+{
+	uint64_t mask = 0;
+	for (int k = 0; k < n; k++)
+		if (v[k] != r[k])
+			mask |= 1ULL << k;
+	put_var(b, mask);
+	for (int k = 0; k < n; k++)
+		if (mask & (1ULL << k))
+			put_var(b, v[k] ? zigzag((int64_t)(v[k] - r[k])) : 0);
+}
+
 /* ---- the encoder ---- */
 
 void tl_recenc_init(struct tl_recenc *e)
@@ -383,23 +438,17 @@ static void enc_exact(struct tl_recenc *e, struct tl_buf *b, const struct tl_exa
 {
 	struct tl_rec_xstate *st = &e->x;
 	const struct tl_exact_rec *ref = tl_recfmt_xref(st, x->sock.cookie);
-	uint64_t v[NX], r[NX], mask = 0;
+	uint64_t v[NX], r[NX];
 	struct tl_exact_rec norm;
 	bool task = x->flags & TL_EXACT_TASK;
 
 	tl_recfmt_x_to_vec(x, v);
-	tl_recfmt_xref_vec(ref, r);
+	tl_recfmt_xref_vec(st, ref, r);
 	if (!task)
 		v[X_PID] = r[X_PID];
 	put_var(b, zigzag((int64_t)(x->mono_ns - st->last.mono_ns)));
 	put_var(b, zigzag((int64_t)(x->sock.cookie - st->last.sock.cookie)));
-	for (int k = 0; k < NX; k++)
-		if (v[k] != r[k])
-			mask |= 1ULL << k;
-	put_var(b, mask);
-	for (int k = 0; k < NX; k++)
-		if (mask & (1ULL << k))
-			put_var(b, zigzag((int64_t)(v[k] - r[k])));
+	put_delta(b, v, r, NX);
 	memset(&norm, 0, sizeof(norm));
 	tl_recfmt_x_from_vec(v, &norm);
 	norm.mono_ns = x->mono_ns;
@@ -417,6 +466,21 @@ static void enc_exact(struct tl_recenc *e, struct tl_buf *b, const struct tl_exa
 		memcpy(norm.comm, ref->comm, sizeof(norm.comm));
 	}
 	tl_recfmt_xkeep(st, &norm);
+}
+
+/* Format 2: the cookie against the last destroyed socket's, the other
+ * fields told against the cookie's last exact-mode record, or the last
+ * destroyed socket when none is remembered. */
+static void enc_destroy(struct tl_recenc *e, struct tl_buf *b, const struct tl_sock *s)
+{
+	uint64_t f[NF], g[NF];
+	const struct tl_sock *ref = tl_recfmt_dref(&e->x, s->cookie);
+	tl_recfmt_to_fields(s, 0, f);
+	tl_recfmt_to_fields(ref, 0, g);
+	put_var(b, zigzag((int64_t)(s->cookie - e->x.gone.cookie)));
+	put_delta(b, f + 1, g + 1, NF - 1);
+	/* as the decoder rebuilds it */
+	tl_recfmt_from_fields(f, 0, &e->x.gone);
 }
 
 void tl_recenc_op(struct tl_recenc *e, struct tl_buf *b, const struct tl_rop *op)
@@ -439,7 +503,7 @@ void tl_recenc_op(struct tl_recenc *e, struct tl_buf *b, const struct tl_rop *op
 		break;
 	case TL_ROP_DESTROY:
 		put_var(b, op->ns);
-		put_sock(b, &op->sock, 0);
+		enc_destroy(e, b, &op->sock);
 		break;
 	case TL_ROP_LOOKUP:
 		put_var(b, op->ns);

@@ -127,6 +127,8 @@ struct tl_rec_ns {
  * first record; a slot of another cookie is not used). */
 struct tl_rec_xstate {
 	struct tl_exact_rec last;
+	struct tl_sock gone;       /* the last destroy event's socket */
+	uint32_t inode;            /* the last record's socket inode but 0 */
 	struct tl_exact_rec *slot; /* TL_REC_XSLOTS */
 };
 

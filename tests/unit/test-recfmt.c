@@ -210,48 +210,64 @@ static void conn_rec(struct tl_exact_rec *x, uint64_t cookie, int step)
 }
 
 /* The records of 40 connections, interleaved (and the slots' collisions
- * met: 2,000 cookies further on), round trip exactly; after a
- * connection's first record each costs a few raw bytes. */
+ * met: 2,000 cookies further on), and destroy events of some (and of a
+ * socket never recorded), round trip exactly; after a connection's first
+ * record each costs a few raw bytes. */
 static void test_exact(void)
 {
+	static struct tl_rop want[6 * 80 + 40];
 	struct tl_recenc e;
 	struct tl_recdec d;
 	struct tl_buf ops;
-	struct tl_exact_rec want[6 * 80];
-	size_t n = 0, first_bytes = 0, later_bytes = 0, n_later = 0;
+	size_t n = 0, first_bytes = 0, later_bytes = 0, n_later = 0, n_first = 0;
 	tl_recenc_init(&e);
 	tl_recdec_init(&d);
 	tl_buf_init(&ops);
 	for (int round = 0; round < 2; round++)
 		for (int step = 0; step < 6; step++)
 			for (uint64_t c = 1; c <= 40; c++) {
-				struct tl_rop op = {.kind = TL_ROP_OBSERVE, .ns = 0};
-				conn_rec(&op.x, c + (uint64_t)round * 2000, step);
+				struct tl_rop *op = &want[n++];
+				memset(op, 0, sizeof(*op));
+				op->kind = TL_ROP_OBSERVE;
+				conn_rec(&op->x, c + (uint64_t)round * 2000, step);
 				size_t before = ops.len;
-				tl_recenc_op(&e, &ops, &op);
+				tl_recenc_op(&e, &ops, op);
 				if (step == 0) {
 					first_bytes += ops.len - before;
+					n_first++;
 				} else {
 					later_bytes += ops.len - before;
 					n_later++;
 				}
-				want[n++] = op.x;
+				if (step == 5 && c % 4 == 0) { /* its socket as a dump sees it */
+					struct tl_rop *g = &want[n++];
+					memset(g, 0, sizeof(*g));
+					g->kind = TL_ROP_DESTROY;
+					g->sock = op->x.sock;
+					g->sock.cookie += c == 40 ? 77777 : 0;
+					g->sock.info.rtt_us = 31 + (uint32_t)c;
+					g->sock.info.last_ack_recv_ms = 2;
+					tl_recenc_op(&e, &ops, g);
+				}
 			}
 	size_t pos = 0, i = 0;
 	int same = 1, r;
 	const char *why = NULL;
 	struct tl_rop op;
 	while ((r = tl_recdec_op(&d, (const uint8_t *)ops.data, ops.len, &pos, &op, &why)) > 0) {
-		if (i >= n || op.kind != TL_ROP_OBSERVE || memcmp(&op.x, &want[i], sizeof(op.x)))
+		if (i >= n || op.kind != want[i].kind ||
+		    (op.kind == TL_ROP_OBSERVE && memcmp(&op.x, &want[i].x, sizeof(op.x))) ||
+		    (op.kind == TL_ROP_DESTROY && memcmp(&op.sock, &want[i].sock, sizeof(op.sock))))
 			same = 0;
 		i++;
 	}
-	ok(r == 0 && i == n && same, "%zu exact-mode records round trip exactly (%s)", n,
+	ok(r == 0 && i == n && same,
+	   "%zu exact-mode records and destroy events round trip exactly (%s)", n,
 	   r < 0 ? why : "to the end");
 	ok(n_later && later_bytes <= 12 * n_later,
 	   "a connection's later records are told as changes: %zu raw bytes for %zu (first ones: "
 	   "%zu for %zu)",
-	   later_bytes, n_later, first_bytes, n - n_later);
+	   later_bytes, n_later, first_bytes, n_first);
 	tl_buf_fini(&ops);
 	tl_recdec_fini(&d);
 	tl_recenc_fini(&e);
