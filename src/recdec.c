@@ -109,6 +109,8 @@ static int get_sock(struct rd *r, struct tl_sock *s, uint64_t ref)
 	tl_recfmt_from_fields(f, ref, s);
 	return 0;
 }
+static int get_delta(struct rd *r, uint64_t *v, int n);
+
 /* ---- the decoder ---- */
 
 void tl_recdec_init(struct tl_recdec *d)
@@ -137,16 +139,24 @@ static int get_ns(struct rd *r, uint32_t *ns)
  * at most: otherwise a few bytes copying the same run again and again
  * would make a sample of any size. */
 static int dec_sample_body(struct rd *r, struct tl_snapshot *s, const struct tl_snapshot *prev,
-			   uint8_t *used, uint64_t n, bool key, uint64_t ref, uint64_t pref)
+			   uint8_t *used, uint64_t n, bool key, uint64_t ref, uint64_t pref,
+			   unsigned version)
 {
 	size_t expect = 0;
+	uint64_t lit[NF] = {0}; /* format 2: the last new socket's numbers */
 	while (s->n < n) {
 		uint64_t code = S_LIT;
 		if (!key && get_var(r, &code) < 0)
 			return -EINVAL;
-		if (code == S_LIT) {
+		if (code == S_LIT && version < 2) {
 			if (get_sock(r, tl_snapshot_add(s), ref) < 0)
 				return -EINVAL;
+			continue;
+		}
+		if (code == S_LIT) {
+			if (get_delta(r, lit, NF) < 0)
+				return -EINVAL;
+			tl_recfmt_from_fields(lit, ref, tl_snapshot_add(s));
 			continue;
 		}
 		uint64_t zj, len;
@@ -233,7 +243,7 @@ static int dec_sample(struct tl_recdec *d, struct rd *r, struct tl_rop *op)
 	for (int i = 0; i < TL_OTHER_N; i++)
 		s->other[i] = (long)unzigzag(other[i]);
 	uint8_t *used = tl_calloc(prev->n ? prev->n : 1, 1);
-	int rc = dec_sample_body(r, s, prev, used, n, key != 0, ref, pref);
+	int rc = dec_sample_body(r, s, prev, used, n, key != 0, ref, pref, d->version);
 	free(used);
 	if (rc < 0)
 		return rc;

@@ -374,9 +374,15 @@ static void enc_sample(struct tl_recenc *e, struct tl_buf *b, const struct tl_ro
 	for (int i = 0; i < TL_OTHER_N; i++)
 		put_var(b, zigzag(s->other[i]));
 	put_var(b, s->n);
+	/* a new socket is told against the one before it in the sample (format 2):
+	 * a dump lists alike sockets together */
+	uint64_t lit[NF] = {0}, f0[NF];
 	if (key) {
-		for (size_t i = 0; i < s->n; i++)
-			put_sock(b, &s->socks[i], ref);
+		for (size_t i = 0; i < s->n; i++) {
+			tl_recfmt_to_fields(&s->socks[i], ref, f0);
+			put_delta(b, f0, lit, NF);
+			memcpy(lit, f0, sizeof(lit));
+		}
 	} else {
 		size_t run_start = 0, run_len = 0, expect = 0;
 		/* a dump may list a socket twice (it is not atomic): each earlier
@@ -389,7 +395,9 @@ static void enc_sample(struct tl_recenc *e, struct tl_buf *b, const struct tl_ro
 			if (!find_prev(e, prev, s->socks[i].cookie, &j) || used[j]) {
 				flush_copy(b, &run_start, &run_len, &expect);
 				put_var(b, S_LIT);
-				put_sock(b, &s->socks[i], ref);
+				tl_recfmt_to_fields(&s->socks[i], ref, f0);
+				put_delta(b, f0, lit, NF);
+				memcpy(lit, f0, sizeof(lit));
 				continue;
 			}
 			used[j] = 1;

@@ -6,8 +6,9 @@
 # second; `tcpladder --events --json --record FILE $TL_ARGS` watches.
 # After WARMUP seconds the file's size is read, again SECONDS_RUN seconds
 # later, and the growth is printed per second and per hour, with the
-# number of samples in between (a key frame of every socket each minute,
-# changes between).  KEEP=PATH keeps the recording there.
+# number of samples in between (a key frame of every socket every ten
+# minutes, changes between).  KEEP=PATH keeps the recording there (and the live
+# and replayed events beside it, PATH.live.json and PATH.replay.json).
 #
 #   sudo RATE=1000 WARMUP=30 SECONDS_RUN=120 TL_ARGS=--no-exact tests/bench/record.sh
 set -eu
@@ -61,7 +62,8 @@ unshare -n bash -c '
 	"$TCPLADDER" --replay "$tmp/rec.tlr" --events --json --speed max >"$tmp/rep.json" 2>"$tmp/rep.err" || true
 	cmp -s "$tmp/ev.json" "$tmp/rep.json" && echo "replay: the same events" ||
 		echo "replay: differs ($(wc -l <"$tmp/rep.json") lines; $(cat "$tmp/rep.err"))"
-	[ -z "$KEEP" ] || cp "$tmp/rec.tlr" "$KEEP"
+	[ -z "$KEEP" ] || { cp "$tmp/rec.tlr" "$KEEP"; cp "$tmp/ev.json" "$KEEP.live.json"
+		cp "$tmp/rep.json" "$KEEP.replay.json"; }
 	echo "churn: $(tail -n 3 "$tmp/churn.out" | tr "\n" " ")"
 	cat "$tmp/tl.err"
 '
