@@ -310,7 +310,9 @@ static int dec_destroy2(struct tl_recdec *d, struct rd *r, struct tl_sock *s)
 	if (get_var(r, &dc) < 0)
 		return -EINVAL;
 	uint64_t cookie = st->gone.cookie + (uint64_t)unzigzag(dc);
-	tl_recfmt_to_fields(tl_recfmt_dref(st, cookie), 0, f);
+	struct tl_sock ref;
+	tl_recfmt_dref(st, cookie, &ref);
+	tl_recfmt_to_fields(&ref, 0, f);
 	if (get_delta(r, f + 1, NF - 1) < 0)
 		return -EINVAL;
 	f[F_COOKIE] = cookie;
@@ -464,6 +466,14 @@ int tl_recdec_op(struct tl_recdec *d, const uint8_t *p, size_t n, size_t *pos, s
 			return -EINVAL;
 		op->arg = u;
 		op->scenario = (int32_t)unzigzag(v);
+		break;
+	case TL_ROP_LOST:
+		if (d->version < 2) {
+			*why = "an operation of an unknown kind";
+			return -EINVAL;
+		}
+		if (get_var(&r, &op->exact_lost) < 0)
+			return -EINVAL;
 		break;
 	case TL_ROP_RELEASE:
 	case TL_ROP_EXPIRE:

@@ -172,27 +172,51 @@ void tl_recfmt_xref_vec(const struct tl_rec_xstate *st, const struct tl_exact_re
 		r[X_INODE] = st->inode;
 }
 
+/* The slots, allocated at the first record or destroy event. */
+static void tables(struct tl_rec_xstate *st)
+{
+	if (!st->slot) {
+		st->slot = tl_calloc(TL_REC_XSLOTS, sizeof(*st->slot));
+		st->port = tl_calloc(TL_REC_XSLOTS, sizeof(*st->port));
+	}
+}
+
 const struct tl_exact_rec *tl_recfmt_xref(struct tl_rec_xstate *st, uint64_t cookie)
 {
-	if (!st->slot)
-		st->slot = tl_calloc(TL_REC_XSLOTS, sizeof(*st->slot));
+	tables(st);
 	/* an empty slot is a zero record: both ends agree on it too */
 	const struct tl_exact_rec *s = &st->slot[xslot(cookie)];
 	return s->sock.cookie == cookie ? s : &st->last;
 }
 
-const struct tl_sock *tl_recfmt_dref(struct tl_rec_xstate *st, uint64_t cookie)
+void tl_recfmt_dref(struct tl_rec_xstate *st, uint64_t cookie, struct tl_sock *out)
 {
-	if (!st->slot)
-		st->slot = tl_calloc(TL_REC_XSLOTS, sizeof(*st->slot));
-	const struct tl_exact_rec *s = &st->slot[xslot(cookie)];
-	return s->sock.cookie == cookie ? &s->sock : &st->gone;
+	tables(st);
+	size_t i = xslot(cookie);
+	if (st->slot[i].sock.cookie != cookie) {
+		/* the last destroyed socket as its peer: both ends of a
+		 * connection often go one after the other */
+		*out = st->gone;
+		memcpy(out->local, st->gone.remote, sizeof(out->local));
+		memcpy(out->remote, st->gone.local, sizeof(out->remote));
+		out->lport = st->gone.rport;
+		out->rport = st->gone.lport;
+		return;
+	}
+	*out = st->slot[i].sock;
+	/* a closed socket's last record has lost its port; a dump still
+	 * names it */
+	if (!out->lport)
+		out->lport = st->port[i];
 }
 
 void tl_recfmt_xkeep(struct tl_rec_xstate *st, const struct tl_exact_rec *x)
 {
+	size_t i = xslot(x->sock.cookie);
 	st->last = *x;
-	st->slot[xslot(x->sock.cookie)] = *x;
+	st->slot[i] = *x;
+	if (x->sock.lport)
+		st->port[i] = x->sock.lport;
 	if (x->sock.inode)
 		st->inode = x->sock.inode;
 }
@@ -200,6 +224,7 @@ void tl_recfmt_xkeep(struct tl_rec_xstate *st, const struct tl_exact_rec *x)
 void tl_recfmt_xfini(struct tl_rec_xstate *st)
 {
 	free(st->slot);
+	free(st->port);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -482,9 +507,10 @@ static void enc_exact(struct tl_recenc *e, struct tl_buf *b, const struct tl_exa
 static void enc_destroy(struct tl_recenc *e, struct tl_buf *b, const struct tl_sock *s)
 {
 	uint64_t f[NF], g[NF];
-	const struct tl_sock *ref = tl_recfmt_dref(&e->x, s->cookie);
+	struct tl_sock ref;
+	tl_recfmt_dref(&e->x, s->cookie, &ref);
 	tl_recfmt_to_fields(s, 0, f);
-	tl_recfmt_to_fields(ref, 0, g);
+	tl_recfmt_to_fields(&ref, 0, g);
 	put_var(b, zigzag((int64_t)(s->cookie - e->x.gone.cookie)));
 	put_delta(b, f + 1, g + 1, NF - 1);
 	/* as the decoder rebuilds it */
@@ -557,6 +583,9 @@ void tl_recenc_op(struct tl_recenc *e, struct tl_buf *b, const struct tl_rop *op
 		put_var(b, op->seg.pkt.seq);
 		put_var(b, op->seg.pkt.ack);
 		put_var(b, op->seg.pkt.payload);
+		break;
+	case TL_ROP_LOST:
+		put_var(b, op->exact_lost);
 		break;
 	case TL_ROP_RUN:
 		put_var(b, op->arg);

@@ -71,6 +71,7 @@ enum tl_rop_kind {
 	TL_ROP_OWNER,    /* a socket's owner was learnt: arg (inode), owner */
 	TL_ROP_SEG,      /* a segment crossed the lab's link: seg */
 	TL_ROP_RUN,      /* the lab's run: arg (client port), scenario */
+	TL_ROP_LOST,     /* exact mode's lost records, so far: exact_lost (format 2) */
 	TL_ROP_N
 };
 
@@ -104,7 +105,7 @@ struct tl_rop {
 	int32_t scenario;               /* TL_ROP_RUN */
 	uint64_t cost_ns, wall_ns;      /* TL_ROP_ROUND */
 	uint64_t interval_ns, sockets;  /* TL_ROP_ROUND */
-	uint64_t exact_lost;            /* TL_ROP_ROUND: exact mode's lost records (exact: 1) */
+	uint64_t exact_lost;            /* TL_ROP_ROUND, TL_ROP_LOST: exact mode's lost records */
 	bool exact;                     /* TL_ROP_ROUND: exact mode runs */
 	char name[TL_REC_NAME_MAX];     /* TL_ROP_NS */
 	const struct tl_snapshot *snap; /* TL_ROP_SAMPLE (decoded: the decoder's, valid until the
@@ -130,6 +131,7 @@ struct tl_rec_xstate {
 	struct tl_sock gone;       /* the last destroy event's socket */
 	uint32_t inode;            /* the last record's socket inode but 0 */
 	struct tl_exact_rec *slot; /* TL_REC_XSLOTS */
+	uint16_t *port;            /* TL_REC_XSLOTS: the slot's last local port but 0 */
 };
 
 struct tl_recenc {

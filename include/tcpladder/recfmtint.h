@@ -102,9 +102,11 @@ void tl_recfmt_x_from_vec(const uint64_t v[NX], struct tl_exact_rec *x);
 const struct tl_exact_rec *tl_recfmt_xref(struct tl_rec_xstate *st, uint64_t cookie);
 void tl_recfmt_xref_vec(const struct tl_rec_xstate *st, const struct tl_exact_rec *ref,
 			uint64_t r[NX]);
-/* The socket a destroy event's is told against (format 2): the cookie's
- * last exact-mode record's, or the last destroyed (st->gone). */
-const struct tl_sock *tl_recfmt_dref(struct tl_rec_xstate *st, uint64_t cookie);
+/* The socket a destroy event's is told against (format 2), in *out: the
+ * cookie's last exact-mode record's (its local port, when 0, the last
+ * nonzero one of the slot's records), or the last destroyed (st->gone)
+ * with its addresses and ports swapped. */
+void tl_recfmt_dref(struct tl_rec_xstate *st, uint64_t cookie, struct tl_sock *out);
 void tl_recfmt_xkeep(struct tl_rec_xstate *st, const struct tl_exact_rec *x);
 void tl_recfmt_xfini(struct tl_rec_xstate *st);
 

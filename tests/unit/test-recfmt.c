@@ -118,6 +118,8 @@ static void make_file(struct tl_buf *file, size_t *ops_len)
 			op = (struct tl_rop){
 			    .kind = TL_ROP_ROUND, .cost_ns = 3, .sockets = 300, .exact = true};
 			tl_recenc_op(&e, &ops, &op);
+			op = (struct tl_rop){.kind = TL_ROP_LOST, .exact_lost = 531915};
+			tl_recenc_op(&e, &ops, &op);
 		}
 		if (k == 1 || k == 3) { /* a block boundary: state carries over */
 			tl_recfmt_block(file, TL_RBLK_OPS, ops.data, ops.len);
@@ -155,6 +157,8 @@ static long read_file(const uint8_t *p, size_t n, int *samples_ok, int *n_ops)
 		while ((r = tl_recdec_op(&d, raw, len, &pos, &op, &why)) > 0) {
 			(*n_ops)++;
 			if (op.kind == TL_ROP_SAMPLE && !(k < 4 && same_snap(op.snap, &snaps[k++])))
+				*samples_ok = 0;
+			if (op.kind == TL_ROP_LOST && op.exact_lost != 531915)
 				*samples_ok = 0;
 			if (op.kind == TL_ROP_OWNER &&
 			    (op.arg != 42 || strcmp(op.owner.comm, "nginx")))
@@ -201,7 +205,8 @@ static void conn_rec(struct tl_exact_rec *x, uint64_t cookie, int step)
 		x->pid = 4242;
 		strcpy(x->comm, cookie % 3 ? "churn" : "curl");
 	}
-	if (step == 5) {
+	if (step == 5) { /* closed: its port gone */
+		x->sock.lport = 0;
 		x->sock.flags = TL_SOCK_HAS_INFO;
 		x->sock.info.bytes_acked = 1 + cookie;
 		x->sock.info.segs_out = 6;
@@ -245,6 +250,7 @@ static void test_exact(void)
 					g->kind = TL_ROP_DESTROY;
 					g->sock = op->x.sock;
 					g->sock.cookie += c == 40 ? 77777 : 0;
+					g->sock.lport = (uint16_t)(40000 + c);
 					g->sock.info.rtt_us = 31 + (uint32_t)c;
 					g->sock.info.last_ack_recv_ms = 2;
 					tl_recenc_op(&e, &ops, g);
@@ -310,7 +316,7 @@ int main(void)
 	make_file(&file, &ops_len);
 	long bad = read_file((const uint8_t *)file.data, file.len, &samples_ok, &n_ops);
 	ok(bad < 0 && samples_ok, "four samples (a key frame, then changes) round trip exactly");
-	is_int(n_ops, 15, "every operation is read back");
+	is_int(n_ops, 16, "every operation is read back");
 	/* a fraction of the raw size: the idle sockets are copied */
 	ok(file.len * 4 < ops_len + 4 * 300 * 40, "the file (%zu bytes) is small (raw ops %zu)",
 	   file.len, ops_len);
