@@ -15,7 +15,7 @@
 
 /* A sample of each namespace is a key frame at least this often.  The
  * reader needs none after the first (it reads from the start and stops at
- * damage); at 110k sockets one costs 1.2 MB, so once a minute would be
+ * damage); at 110k sockets one costs 1.1 MB, so once a minute would be
  * most of a recording (docs/performance.md). */
 #define TL_REC_KEY_NS (600ULL * 1000000000ULL)
 
