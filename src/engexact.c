@@ -91,6 +91,10 @@ static void exact_read(struct tl_engine *e, uint64_t now)
 	}
 	e->st.exact_lost = lost;
 	e->x_lost = lost;
+	if (e->rec) { /* the events from here on say so: a replay must too */
+		struct tl_rop op = {.kind = TL_ROP_LOST, .exact_lost = lost};
+		tl_eng_rec(e, &op);
+	}
 	if (!e->x_resync) {
 		e->x_resync = true;
 		e->x_resync_at = TL_MAX(e->x_resync_at, now);

@@ -694,6 +694,9 @@ void tl_engine_replay(struct tl_engine *e, const struct tl_rop *op, uint64_t now
 		e->st.exact = op->exact;
 		e->st.exact_lost = op->exact_lost;
 		break;
+	case TL_ROP_LOST:
+		e->st.exact_lost = op->exact_lost;
+		break;
 	default: /* the runtime's (owners, the lab) */
 		break;
 	}

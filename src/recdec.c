@@ -109,11 +109,14 @@ static int get_sock(struct rd *r, struct tl_sock *s, uint64_t ref)
 	tl_recfmt_from_fields(f, ref, s);
 	return 0;
 }
+static int get_delta(struct rd *r, uint64_t *v, int n);
+
 /* ---- the decoder ---- */
 
 void tl_recdec_init(struct tl_recdec *d)
 {
 	memset(d, 0, sizeof(*d));
+	d->version = TL_REC_VERSION;
 	tl_snapshot_init(&d->cur);
 }
 
@@ -123,6 +126,7 @@ void tl_recdec_fini(struct tl_recdec *d)
 		tl_snapshot_fini(&d->ns[i].prev);
 	free(d->ns);
 	tl_snapshot_fini(&d->cur);
+	tl_recfmt_xfini(&d->x);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -135,16 +139,24 @@ static int get_ns(struct rd *r, uint32_t *ns)
  * at most: otherwise a few bytes copying the same run again and again
  * would make a sample of any size. */
 static int dec_sample_body(struct rd *r, struct tl_snapshot *s, const struct tl_snapshot *prev,
-			   uint8_t *used, uint64_t n, bool key, uint64_t ref, uint64_t pref)
+			   uint8_t *used, uint64_t n, bool key, uint64_t ref, uint64_t pref,
+			   unsigned version)
 {
 	size_t expect = 0;
+	uint64_t lit[NF] = {0}; /* format 2: the last new socket's numbers */
 	while (s->n < n) {
 		uint64_t code = S_LIT;
 		if (!key && get_var(r, &code) < 0)
 			return -EINVAL;
-		if (code == S_LIT) {
+		if (code == S_LIT && version < 2) {
 			if (get_sock(r, tl_snapshot_add(s), ref) < 0)
 				return -EINVAL;
+			continue;
+		}
+		if (code == S_LIT) {
+			if (get_delta(r, lit, NF) < 0)
+				return -EINVAL;
+			tl_recfmt_from_fields(lit, ref, tl_snapshot_add(s));
 			continue;
 		}
 		uint64_t zj, len;
@@ -231,7 +243,7 @@ static int dec_sample(struct tl_recdec *d, struct rd *r, struct tl_rop *op)
 	for (int i = 0; i < TL_OTHER_N; i++)
 		s->other[i] = (long)unzigzag(other[i]);
 	uint8_t *used = tl_calloc(prev->n ? prev->n : 1, 1);
-	int rc = dec_sample_body(r, s, prev, used, n, key != 0, ref, pref);
+	int rc = dec_sample_body(r, s, prev, used, n, key != 0, ref, pref, d->version);
 	free(used);
 	if (rc < 0)
 		return rc;
@@ -265,6 +277,89 @@ static int dec_exact(struct rd *r, struct tl_exact_rec *x)
 			       get_str(r, x->comm, sizeof(x->comm)) < 0
 			   ? -EINVAL
 			   : 0;
+	return 0;
+}
+
+/* The other side of put_delta() (recfmt.c): v holds the numbers told
+ * against and gets the new ones. */
+static int get_delta(struct rd *r, uint64_t *v, int n)
+{
+	uint64_t mask;
+	if (get_var(r, &mask) < 0)
+		return -EINVAL;
+	if (mask >> n) {
+		*r->why = "a record has fields this version does not know";
+		return -EINVAL;
+	}
+	for (int k = 0; k < n; k++) {
+		uint64_t dv;
+		if (!(mask & (1ULL << k)))
+			continue;
+		if (get_var(r, &dv) < 0)
+			return -EINVAL;
+		v[k] = dv ? v[k] + (uint64_t)unzigzag(dv) : 0;
+	}
+	return 0;
+}
+
+/* Format 2 (see enc_destroy() in recfmt.c). */
+static int dec_destroy2(struct tl_recdec *d, struct rd *r, struct tl_sock *s)
+{
+	struct tl_rec_xstate *st = &d->x;
+	uint64_t dc, f[NF];
+	if (get_var(r, &dc) < 0)
+		return -EINVAL;
+	uint64_t cookie = st->gone.cookie + (uint64_t)unzigzag(dc);
+	struct tl_sock ref;
+	tl_recfmt_dref(st, cookie, &ref);
+	tl_recfmt_to_fields(&ref, 0, f);
+	if (get_delta(r, f + 1, NF - 1) < 0)
+		return -EINVAL;
+	f[F_COOKIE] = cookie;
+	tl_recfmt_from_fields(f, 0, s);
+	st->gone = *s;
+	return 0;
+}
+
+/* Format 2 (see enc_exact() in recfmt.c). */
+static int dec_exact2(struct tl_recdec *d, struct rd *r, struct tl_exact_rec *x)
+{
+	struct tl_rec_xstate *st = &d->x;
+	uint64_t dt, dc, v[NX];
+	if (get_var(r, &dt) < 0 || get_var(r, &dc) < 0)
+		return -EINVAL;
+	uint64_t cookie = st->last.sock.cookie + (uint64_t)unzigzag(dc);
+	const struct tl_exact_rec *ref = tl_recfmt_xref(st, cookie);
+	tl_recfmt_xref_vec(st, ref, v);
+	if (get_delta(r, v, NX) < 0)
+		return -EINVAL;
+	memset(x, 0, sizeof(*x));
+	tl_recfmt_x_from_vec(v, x);
+	x->mono_ns = st->last.mono_ns + (uint64_t)unzigzag(dt);
+	x->sock.cookie = cookie;
+	bool task = x->flags & TL_EXACT_TASK;
+	if (!task) { /* the process carried over, for the next record */
+		x->pid = ref->pid;
+		memcpy(x->comm, ref->comm, sizeof(x->comm));
+	} else {
+		uint32_t c;
+		if (get_u32(r, &c, sizeof(x->comm)) < 0)
+			return -EINVAL;
+		if (c == 0) {
+			memcpy(x->comm, ref->comm, sizeof(x->comm));
+		} else if (r->n - r->pos < c - 1) {
+			*r->why = "an operation is cut short";
+			return -EINVAL;
+		} else {
+			memcpy(x->comm, r->p + r->pos, c - 1);
+			r->pos += c - 1;
+		}
+	}
+	tl_recfmt_xkeep(st, x);
+	if (!task) { /* a record names a process only with TL_EXACT_TASK */
+		x->pid = 0;
+		memset(x->comm, 0, sizeof(x->comm));
+	}
 	return 0;
 }
 
@@ -324,7 +419,8 @@ int tl_recdec_op(struct tl_recdec *d, const uint8_t *p, size_t n, size_t *pos, s
 			return -EINVAL;
 		break;
 	case TL_ROP_DESTROY:
-		if (get_ns(&r, &op->ns) < 0 || get_sock(&r, &op->sock, 0) < 0)
+		if (get_ns(&r, &op->ns) < 0 || (d->version >= 2 ? dec_destroy2(d, &r, &op->sock)
+								: get_sock(&r, &op->sock, 0)) < 0)
 			return -EINVAL;
 		break;
 	case TL_ROP_LOOKUP:
@@ -335,7 +431,8 @@ int tl_recdec_op(struct tl_recdec *d, const uint8_t *p, size_t n, size_t *pos, s
 			return -EINVAL;
 		break;
 	case TL_ROP_OBSERVE:
-		if (get_ns(&r, &op->ns) < 0 || dec_exact(&r, &op->x) < 0)
+		if (get_ns(&r, &op->ns) < 0 ||
+		    (d->version >= 2 ? dec_exact2(d, &r, &op->x) : dec_exact(&r, &op->x)) < 0)
 			return -EINVAL;
 		break;
 	case TL_ROP_HOLD:
@@ -369,6 +466,14 @@ int tl_recdec_op(struct tl_recdec *d, const uint8_t *p, size_t n, size_t *pos, s
 			return -EINVAL;
 		op->arg = u;
 		op->scenario = (int32_t)unzigzag(v);
+		break;
+	case TL_ROP_LOST:
+		if (d->version < 2) {
+			*why = "an operation of an unknown kind";
+			return -EINVAL;
+		}
+		if (get_var(&r, &op->exact_lost) < 0)
+			return -EINVAL;
 		break;
 	case TL_ROP_RELEASE:
 	case TL_ROP_EXPIRE:

@@ -93,6 +93,141 @@ void tl_recfmt_from_fields(const uint64_t f[NF], uint64_t ref, struct tl_sock *s
 	s->info.have = (uint8_t)f[F_IHAVE];
 }
 
+/* The socket's fields in an exact-mode record's tail (X_SOCK on). */
+static bool x_tail(int k)
+{
+	return k != F_COOKIE && k != F_STATE && k != F_INODE && k != F_LPORT;
+}
+
+/* Where socket field k (a tail one) is in an exact-mode record's numbers. */
+static int x_at(int k)
+{
+	int j = X_SOCK;
+	for (int i = 0; i < k; i++)
+		j += x_tail(i);
+	return j;
+}
+
+void tl_recfmt_x_to_vec(const struct tl_exact_rec *x, uint64_t v[NX])
+{
+	uint64_t f[NF];
+	tl_recfmt_to_fields(&x->sock, 0, f);
+	v[X_STATE] = f[F_STATE];
+	v[X_FROM] = x->from;
+	v[X_FLAGS] = x->flags;
+	v[X_INODE] = f[F_INODE];
+	v[X_LPORT] = f[F_LPORT];
+	v[X_PID] = x->pid;
+	v[X_TO] = (uint64_t)x->to - f[F_STATE]; /* 0: the state entered is the socket's */
+	v[X_KIND] = x->kind;
+	v[X_TCP_FLAGS] = x->tcp_flags;
+	v[X_NETNS] = x->netns_ino;
+	int j = X_SOCK;
+	for (int k = 0; k < NF; k++)
+		if (x_tail(k))
+			v[j++] = f[k];
+}
+
+void tl_recfmt_x_from_vec(const uint64_t v[NX], struct tl_exact_rec *x)
+{
+	uint64_t f[NF];
+	int j = X_SOCK;
+	for (int k = 0; k < NF; k++)
+		if (x_tail(k))
+			f[k] = v[j++];
+	f[F_COOKIE] = 0;
+	f[F_STATE] = v[X_STATE];
+	f[F_INODE] = v[X_INODE];
+	f[F_LPORT] = v[X_LPORT];
+	tl_recfmt_from_fields(f, 0, &x->sock);
+	x->from = (uint8_t)v[X_FROM];
+	x->to = (uint8_t)(v[X_TO] + v[X_STATE]);
+	x->kind = (uint8_t)v[X_KIND];
+	x->flags = (uint8_t)v[X_FLAGS];
+	x->tcp_flags = (uint16_t)v[X_TCP_FLAGS];
+	x->netns_ino = (uint32_t)v[X_NETNS];
+	x->pid = (uint32_t)v[X_PID];
+}
+
+/* A cookie's slot: the multiplicative hash's top bits. */
+static size_t xslot(uint64_t cookie)
+{
+	return (size_t)((cookie * 0x9e3779b97f4a7c15ULL) >> (64 - TL_REC_XSLOT_BITS));
+}
+
+void tl_recfmt_xref_vec(const struct tl_rec_xstate *st, const struct tl_exact_rec *ref,
+			uint64_t r[NX])
+{
+	tl_recfmt_x_to_vec(ref, r);
+	r[X_FROM] = ref->to;
+	if (ref == &st->last) {
+		/* a cookie's first record follows its peer's, often: its ports
+		 * are the last record's, swapped */
+		r[X_LPORT] = ref->sock.rport;
+		r[x_at(F_RPORT)] = ref->sock.lport;
+	}
+	/* inodes come in sequence: a socket that has none yet gets one near
+	 * the last given */
+	if (!r[X_INODE])
+		r[X_INODE] = st->inode;
+}
+
+/* The slots, allocated at the first record or destroy event. */
+static void tables(struct tl_rec_xstate *st)
+{
+	if (!st->slot) {
+		st->slot = tl_calloc(TL_REC_XSLOTS, sizeof(*st->slot));
+		st->port = tl_calloc(TL_REC_XSLOTS, sizeof(*st->port));
+	}
+}
+
+const struct tl_exact_rec *tl_recfmt_xref(struct tl_rec_xstate *st, uint64_t cookie)
+{
+	tables(st);
+	/* an empty slot is a zero record: both ends agree on it too */
+	const struct tl_exact_rec *s = &st->slot[xslot(cookie)];
+	return s->sock.cookie == cookie ? s : &st->last;
+}
+
+void tl_recfmt_dref(struct tl_rec_xstate *st, uint64_t cookie, struct tl_sock *out)
+{
+	tables(st);
+	size_t i = xslot(cookie);
+	if (st->slot[i].sock.cookie != cookie) {
+		/* the last destroyed socket as its peer: both ends of a
+		 * connection often go one after the other */
+		*out = st->gone;
+		memcpy(out->local, st->gone.remote, sizeof(out->local));
+		memcpy(out->remote, st->gone.local, sizeof(out->remote));
+		out->lport = st->gone.rport;
+		out->rport = st->gone.lport;
+		return;
+	}
+	*out = st->slot[i].sock;
+	/* a closed socket's last record has lost its port; a dump still
+	 * names it */
+	if (!out->lport)
+		out->lport = st->port[i];
+}
+
+void tl_recfmt_xkeep(struct tl_rec_xstate *st, const struct tl_exact_rec *x)
+{
+	size_t i = xslot(x->sock.cookie);
+	st->last = *x;
+	st->slot[i] = *x;
+	if (x->sock.lport)
+		st->port[i] = x->sock.lport;
+	if (x->sock.inode)
+		st->inode = x->sock.inode;
+}
+
+void tl_recfmt_xfini(struct tl_rec_xstate *st)
+{
+	free(st->slot);
+	free(st->port);
+	memset(st, 0, sizeof(*st));
+}
+
 /* ---- primitive encoding ---- */
 
 static void put_var(struct tl_buf *b, uint64_t v)
@@ -148,6 +283,21 @@ static void put_sock(struct tl_buf *b, const struct tl_sock *s, uint64_t ref)
 	tl_recfmt_to_fields(s, ref, f);
 	put_fields(b, f);
 }
+/* v told against r (n numbers): a mask of those that differ, then each
+ * as 0 when it is 0 (a port or inode a socket lost), else its zigzag
+ * difference (never 0, since they differ). */
+static void put_delta(struct tl_buf *b, const uint64_t *v, const uint64_t *r, int n)
+{
+	uint64_t mask = 0;
+	for (int k = 0; k < n; k++)
+		if (v[k] != r[k])
+			mask |= 1ULL << k;
+	put_var(b, mask);
+	for (int k = 0; k < n; k++)
+		if (mask & (1ULL << k))
+			put_var(b, v[k] ? zigzag((int64_t)(v[k] - r[k])) : 0);
+}
+
 /* ---- the encoder ---- */
 
 void tl_recenc_init(struct tl_recenc *e)
@@ -161,6 +311,7 @@ void tl_recenc_fini(struct tl_recenc *e)
 		tl_snapshot_fini(&e->ns[i].prev);
 	free(e->ns);
 	free(e->idx_tab);
+	tl_recfmt_xfini(&e->x);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -248,9 +399,15 @@ static void enc_sample(struct tl_recenc *e, struct tl_buf *b, const struct tl_ro
 	for (int i = 0; i < TL_OTHER_N; i++)
 		put_var(b, zigzag(s->other[i]));
 	put_var(b, s->n);
+	/* a new socket is told against the one before it in the sample (format 2):
+	 * a dump lists alike sockets together */
+	uint64_t lit[NF] = {0}, f0[NF];
 	if (key) {
-		for (size_t i = 0; i < s->n; i++)
-			put_sock(b, &s->socks[i], ref);
+		for (size_t i = 0; i < s->n; i++) {
+			tl_recfmt_to_fields(&s->socks[i], ref, f0);
+			put_delta(b, f0, lit, NF);
+			memcpy(lit, f0, sizeof(lit));
+		}
 	} else {
 		size_t run_start = 0, run_len = 0, expect = 0;
 		/* a dump may list a socket twice (it is not atomic): each earlier
@@ -263,7 +420,9 @@ static void enc_sample(struct tl_recenc *e, struct tl_buf *b, const struct tl_ro
 			if (!find_prev(e, prev, s->socks[i].cookie, &j) || used[j]) {
 				flush_copy(b, &run_start, &run_len, &expect);
 				put_var(b, S_LIT);
-				put_sock(b, &s->socks[i], ref);
+				tl_recfmt_to_fields(&s->socks[i], ref, f0);
+				put_delta(b, f0, lit, NF);
+				memcpy(lit, f0, sizeof(lit));
 				continue;
 			}
 			used[j] = 1;
@@ -303,20 +462,59 @@ static void enc_sample(struct tl_recenc *e, struct tl_buf *b, const struct tl_ro
 	ns->have = true;
 }
 
-static void enc_exact(struct tl_buf *b, const struct tl_exact_rec *x)
+/* Format 2: the time and cookie against the last record's, then the
+ * fields that differ from the record told against (the cookie's last, or
+ * the last), then the process's name unless it is that record's.  What is
+ * remembered is the record as the decoder rebuilds it, with the process of
+ * the record told against when this one names none. */
+static void enc_exact(struct tl_recenc *e, struct tl_buf *b, const struct tl_exact_rec *x)
 {
-	put_var(b, x->mono_ns);
-	put_var(b, x->netns_ino);
-	put_var(b, x->kind);
-	put_var(b, x->from);
-	put_var(b, x->to);
-	put_var(b, x->flags);
-	put_var(b, x->tcp_flags);
-	put_sock(b, &x->sock, 0);
-	if (x->flags & TL_EXACT_TASK) { /* the process the probe named */
-		put_var(b, x->pid);
-		put_str(b, x->comm, sizeof(x->comm));
+	struct tl_rec_xstate *st = &e->x;
+	const struct tl_exact_rec *ref = tl_recfmt_xref(st, x->sock.cookie);
+	uint64_t v[NX], r[NX];
+	struct tl_exact_rec norm;
+	bool task = x->flags & TL_EXACT_TASK;
+
+	tl_recfmt_x_to_vec(x, v);
+	tl_recfmt_xref_vec(st, ref, r);
+	if (!task)
+		v[X_PID] = r[X_PID];
+	put_var(b, zigzag((int64_t)(x->mono_ns - st->last.mono_ns)));
+	put_var(b, zigzag((int64_t)(x->sock.cookie - st->last.sock.cookie)));
+	put_delta(b, v, r, NX);
+	memset(&norm, 0, sizeof(norm));
+	tl_recfmt_x_from_vec(v, &norm);
+	norm.mono_ns = x->mono_ns;
+	norm.sock.cookie = x->sock.cookie;
+	if (task) {
+		size_t n = strnlen(x->comm, sizeof(x->comm) - 1);
+		memcpy(norm.comm, x->comm, n);
+		if (!memcmp(norm.comm, ref->comm, sizeof(norm.comm))) {
+			put_var(b, 0);
+		} else {
+			put_var(b, n + 1);
+			tl_buf_add(b, norm.comm, n);
+		}
+	} else {
+		memcpy(norm.comm, ref->comm, sizeof(norm.comm));
 	}
+	tl_recfmt_xkeep(st, &norm);
+}
+
+/* Format 2: the cookie against the last destroyed socket's, the other
+ * fields told against the cookie's last exact-mode record, or the last
+ * destroyed socket when none is remembered. */
+static void enc_destroy(struct tl_recenc *e, struct tl_buf *b, const struct tl_sock *s)
+{
+	uint64_t f[NF], g[NF];
+	struct tl_sock ref;
+	tl_recfmt_dref(&e->x, s->cookie, &ref);
+	tl_recfmt_to_fields(s, 0, f);
+	tl_recfmt_to_fields(&ref, 0, g);
+	put_var(b, zigzag((int64_t)(s->cookie - e->x.gone.cookie)));
+	put_delta(b, f + 1, g + 1, NF - 1);
+	/* as the decoder rebuilds it */
+	tl_recfmt_from_fields(f, 0, &e->x.gone);
 }
 
 void tl_recenc_op(struct tl_recenc *e, struct tl_buf *b, const struct tl_rop *op)
@@ -339,7 +537,7 @@ void tl_recenc_op(struct tl_recenc *e, struct tl_buf *b, const struct tl_rop *op
 		break;
 	case TL_ROP_DESTROY:
 		put_var(b, op->ns);
-		put_sock(b, &op->sock, 0);
+		enc_destroy(e, b, &op->sock);
 		break;
 	case TL_ROP_LOOKUP:
 		put_var(b, op->ns);
@@ -350,7 +548,7 @@ void tl_recenc_op(struct tl_recenc *e, struct tl_buf *b, const struct tl_rop *op
 		break;
 	case TL_ROP_OBSERVE:
 		put_var(b, op->ns);
-		enc_exact(b, &op->x);
+		enc_exact(e, b, &op->x);
 		break;
 	case TL_ROP_HOLD:
 		put_var(b, op->cookie);
@@ -385,6 +583,9 @@ void tl_recenc_op(struct tl_recenc *e, struct tl_buf *b, const struct tl_rop *op
 		put_var(b, op->seg.pkt.seq);
 		put_var(b, op->seg.pkt.ack);
 		put_var(b, op->seg.pkt.payload);
+		break;
+	case TL_ROP_LOST:
+		put_var(b, op->exact_lost);
 		break;
 	case TL_ROP_RUN:
 		put_var(b, op->arg);
@@ -434,7 +635,7 @@ int tl_recfmt_header_check(const uint8_t *p, size_t n, const char **why)
 		*why = "a recording of format version 0";
 		return -EINVAL;
 	}
-	return 0;
+	return (int)v;
 }
 
 int tl_recfmt_block(struct tl_buf *out, uint8_t type, const void *raw, size_t len)

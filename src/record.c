@@ -210,7 +210,8 @@ struct tl_player *tl_player_open(const char *path, char **cause)
 	uint8_t head[TL_REC_HEADER_LEN];
 	size_t n = fread(head, 1, sizeof(head), f);
 	const char *why = NULL;
-	if (tl_recfmt_header_check(head, n, &why) < 0) {
+	int version = tl_recfmt_header_check(head, n, &why);
+	if (version < 0) {
 		*cause = tl_asprintf("cannot replay '%s': at byte 0: %s", safe, why);
 		free(safe);
 		fclose(f);
@@ -222,6 +223,7 @@ struct tl_player *tl_player_open(const char *path, char **cause)
 	p->path = tl_strdup(path);
 	p->off = TL_REC_HEADER_LEN;
 	tl_recdec_init(&p->dec);
+	p->dec.version = (unsigned)version;
 	return p;
 }
 

@@ -14,8 +14,11 @@
  * an op byte and its fields as LEB128 varints (doubles as 8 bytes LE).
  * Samples are key frames (every socket) or changes against the
  * namespace's previous sample: runs of unchanged sockets copied by index,
- * changed ones as the fields that differ, new ones whole.  Decoding keeps
- * the previous sample of each namespace, so blocks are read in order.
+ * changed ones as the fields that differ, new ones whole.  An exact-mode
+ * record is the fields that differ from the last record of its cookie (or
+ * of any cookie when that one is not remembered).  Decoding keeps the
+ * previous sample of each namespace and the records remembered, so blocks
+ * are read in order.
  *
  * Nothing is trusted on decoding: a bad length, checksum, op, index or
  * count is an error with its reason, and what came before stays valid. */
@@ -33,11 +36,17 @@
 #include "tcpladder/util.h"
 
 #define TL_REC_MAGIC "TCPLREC\n"
-#define TL_REC_VERSION 1
+/* 2: an exact-mode record is its changes against the last record of its
+ * cookie (1: every record whole; still read). */
+#define TL_REC_VERSION 2
 #define TL_REC_HEADER_LEN 16
 #define TL_REC_BLOCK_HEAD 16
 /* A block's raw and stored bytes at most (a sample of 400k sockets). */
 #define TL_REC_BLOCK_MAX (64u << 20)
+/* Exact-mode records remembered by cookie (a slot each, by hash) to code
+ * the next record of the cookie against: part of format 2. */
+#define TL_REC_XSLOT_BITS 13
+#define TL_REC_XSLOTS (1u << TL_REC_XSLOT_BITS)
 /* Namespaces a recording may name. */
 #define TL_REC_NS_MAX 4096
 #define TL_REC_NAME_MAX 256
@@ -62,6 +71,7 @@ enum tl_rop_kind {
 	TL_ROP_OWNER,    /* a socket's owner was learnt: arg (inode), owner */
 	TL_ROP_SEG,      /* a segment crossed the lab's link: seg */
 	TL_ROP_RUN,      /* the lab's run: arg (client port), scenario */
+	TL_ROP_LOST,     /* exact mode's lost records, so far: exact_lost (format 2) */
 	TL_ROP_N
 };
 
@@ -95,7 +105,7 @@ struct tl_rop {
 	int32_t scenario;               /* TL_ROP_RUN */
 	uint64_t cost_ns, wall_ns;      /* TL_ROP_ROUND */
 	uint64_t interval_ns, sockets;  /* TL_ROP_ROUND */
-	uint64_t exact_lost;            /* TL_ROP_ROUND: exact mode's lost records (exact: 1) */
+	uint64_t exact_lost;            /* TL_ROP_ROUND, TL_ROP_LOST: exact mode's lost records */
 	bool exact;                     /* TL_ROP_ROUND: exact mode runs */
 	char name[TL_REC_NAME_MAX];     /* TL_ROP_NS */
 	const struct tl_snapshot *snap; /* TL_ROP_SAMPLE (decoded: the decoder's, valid until the
@@ -113,16 +123,30 @@ struct tl_rec_ns {
 	bool have;
 };
 
+/* The exact-mode records the next one is coded against (format 2): the
+ * last one, and the last of each cookie in its hash slot (allocated at the
+ * first record; a slot of another cookie is not used). */
+struct tl_rec_xstate {
+	struct tl_exact_rec last;
+	struct tl_sock gone;       /* the last destroy event's socket */
+	uint32_t inode;            /* the last record's socket inode but 0 */
+	struct tl_exact_rec *slot; /* TL_REC_XSLOTS */
+	uint16_t *port;            /* TL_REC_XSLOTS: the slot's last local port but 0 */
+};
+
 struct tl_recenc {
 	struct tl_rec_ns *ns;
 	size_t n_ns;
+	struct tl_rec_xstate x;
 	uint32_t *idx_tab; /* scratch: prev index by cookie (open addressing) */
 	size_t idx_cap;
 };
 
 struct tl_recdec {
+	unsigned version; /* the file's (TL_REC_VERSION unless told) */
 	struct tl_rec_ns *ns;
 	size_t n_ns;
+	struct tl_rec_xstate x;
 	struct tl_snapshot cur; /* the sample being rebuilt */
 };
 
@@ -132,6 +156,8 @@ void tl_recenc_fini(struct tl_recenc *e);
  * when its namespace has none before. */
 void tl_recenc_op(struct tl_recenc *e, struct tl_buf *out, const struct tl_rop *op);
 
+/* A decoder of the format's current version; set d->version to the
+ * file's (tl_recfmt_header_check()) before the first op. */
 void tl_recdec_init(struct tl_recdec *d);
 void tl_recdec_fini(struct tl_recdec *d);
 /* The next op of a block's raw bytes at *pos: 1 and *op filled, 0 at the
@@ -141,8 +167,8 @@ int tl_recdec_op(struct tl_recdec *d, const uint8_t *p, size_t n, size_t *pos, s
 
 /* The file header. */
 void tl_recfmt_header(uint8_t out[TL_REC_HEADER_LEN]);
-/* 0, or -EINVAL with *why (static): not a recording, or -ENOTSUP: a
- * newer version. */
+/* The file's version (1 to TL_REC_VERSION), or -EINVAL with *why
+ * (static): not a recording, or -ENOTSUP: a newer version. */
 int tl_recfmt_header_check(const uint8_t *p, size_t n, const char **why);
 /* raw as a block (compressed, framed) appended to out: 0, or -EINVAL
  * when too big, -ENOMEM when zlib fails. */

@@ -52,6 +52,27 @@ enum {
 	NF
 };
 
+/* An exact-mode record as numbers (format 2) besides its time and cookie,
+ * which are told against the last record's: first what changes from one
+ * record of a connection to the next, so that the mask of the fields that
+ * changed is one byte; then the socket's other fields but its cookie, in
+ * the F_ order.  X_TO is the state entered less the socket's state (0
+ * nearly always). */
+enum {
+	X_STATE,
+	X_FROM,
+	X_FLAGS,
+	X_INODE,
+	X_LPORT,
+	X_PID,
+	X_TO,
+	X_KIND,
+	X_TCP_FLAGS,
+	X_NETNS,
+	X_SOCK
+};
+#define NX (X_SOCK + NF - 4)
+
 /* Sample body codes (key frames have only literals). */
 enum { S_LIT = 0, S_COPY = 1, S_DIFF = 2 };
 
@@ -68,6 +89,27 @@ static inline uint64_t tl_recfmt_get64(const uint8_t *p)
  * back. */
 void tl_recfmt_to_fields(const struct tl_sock *s, uint64_t ref, uint64_t f[NF]);
 void tl_recfmt_from_fields(const uint64_t f[NF], uint64_t ref, struct tl_sock *s);
+/* x as numbers (the socket's with ref 0), and back (time, cookie and the
+ * process's name not included: the caller's). */
+void tl_recfmt_x_to_vec(const struct tl_exact_rec *x, uint64_t v[NX]);
+void tl_recfmt_x_from_vec(const uint64_t v[NX], struct tl_exact_rec *x);
+/* The record a record of cookie is told against (format 2), and its
+ * numbers as told against: its X_FROM is its state entered (the next
+ * record's state left, nearly always), its X_INODE when 0 the last inode
+ * a record had, and its ports swapped when it is not the cookie's (a
+ * connection's first record on one end follows the other end's); then x
+ * remembered for the next. */
+const struct tl_exact_rec *tl_recfmt_xref(struct tl_rec_xstate *st, uint64_t cookie);
+void tl_recfmt_xref_vec(const struct tl_rec_xstate *st, const struct tl_exact_rec *ref,
+			uint64_t r[NX]);
+/* The socket a destroy event's is told against (format 2), in *out: the
+ * cookie's last exact-mode record's (its local port, when 0, the last
+ * nonzero one of the slot's records), or the last destroyed (st->gone)
+ * with its addresses and ports swapped. */
+void tl_recfmt_dref(struct tl_rec_xstate *st, uint64_t cookie, struct tl_sock *out);
+void tl_recfmt_xkeep(struct tl_rec_xstate *st, const struct tl_exact_rec *x);
+void tl_recfmt_xfini(struct tl_rec_xstate *st);
+
 /* Namespace ns's state in *arr, grown (and *n with it) to hold it. */
 struct tl_rec_ns *tl_recfmt_ns(struct tl_rec_ns **arr, size_t *n, uint32_t ns);
 

@@ -13,8 +13,11 @@
 
 #include "tcpladder/recfmt.h"
 
-/* A sample of each namespace is a key frame at least this often. */
-#define TL_REC_KEY_NS (60ULL * 1000000000ULL)
+/* A sample of each namespace is a key frame at least this often.  The
+ * reader needs none after the first (it reads from the start and stops at
+ * damage); at 110k sockets one costs 1.1 MB, so once a minute would be
+ * most of a recording (docs/performance.md). */
+#define TL_REC_KEY_NS (600ULL * 1000000000ULL)
 
 struct tl_recorder;
 

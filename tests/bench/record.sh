@@ -6,8 +6,9 @@
 # second; `tcpladder --events --json --record FILE $TL_ARGS` watches.
 # After WARMUP seconds the file's size is read, again SECONDS_RUN seconds
 # later, and the growth is printed per second and per hour, with the
-# number of samples in between (a key frame of every socket each minute,
-# changes between).
+# number of samples in between (a key frame of every socket every ten
+# minutes, changes between).  KEEP=PATH keeps the recording there (and the live
+# and replayed events beside it, PATH.live.json and PATH.replay.json).
 #
 #   sudo RATE=1000 WARMUP=30 SECONDS_RUN=120 TL_ARGS=--no-exact tests/bench/record.sh
 set -eu
@@ -19,13 +20,14 @@ WARMUP=${WARMUP:-30}
 SECONDS_RUN=${SECONDS_RUN:-120}
 LOADGEN_ARGS=${LOADGEN_ARGS:---listen 10 --established 35000 --close-wait 10000 --time-wait 20000}
 TL_ARGS=${TL_ARGS:-}
+KEEP=${KEEP:-}
 CC=${CC:-gcc}
 [ "$(id -u)" = 0 ] || { echo "record.sh: needs root (a private namespace)" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$CC" -O2 -Wall -o "$tmp/loadgen" "$here/loadgen.c"
 "$CC" -O2 -Wall -pthread -o "$tmp/churn" "$here/churn.c"
-export TCPLADDER RATE WARMUP SECONDS_RUN LOADGEN_ARGS TL_ARGS tmp
+export TCPLADDER RATE WARMUP SECONDS_RUN LOADGEN_ARGS TL_ARGS KEEP tmp
 
 unshare -n bash -c '
 	set -eu
@@ -60,6 +62,8 @@ unshare -n bash -c '
 	"$TCPLADDER" --replay "$tmp/rec.tlr" --events --json --speed max >"$tmp/rep.json" 2>"$tmp/rep.err" || true
 	cmp -s "$tmp/ev.json" "$tmp/rep.json" && echo "replay: the same events" ||
 		echo "replay: differs ($(wc -l <"$tmp/rep.json") lines; $(cat "$tmp/rep.err"))"
+	[ -z "$KEEP" ] || { cp "$tmp/rec.tlr" "$KEEP"; cp "$tmp/ev.json" "$KEEP.live.json"
+		cp "$tmp/rep.json" "$KEEP.replay.json"; }
 	echo "churn: $(tail -n 3 "$tmp/churn.out" | tr "\n" " ")"
 	cat "$tmp/tl.err"
 '

@@ -1,7 +1,9 @@
 /* libFuzzer target: the recording reader.  An input whose first byte is
  * odd is a block's raw operations (after the byte), decoded directly, so
- * that the decoder behind the checksums is reached; otherwise the input
- * is a file: its header, then blocks, each decoded to its operations. */
+ * that the decoder behind the checksums is reached: of format version 1,
+ * or of the current one when the byte's bit 1 is set too; otherwise the
+ * input is a file: its header, then blocks, each decoded to its
+ * operations. */
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -17,15 +19,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct tl_rop op;
 		size_t pos = 0;
 		tl_recdec_init(&d);
+		d.version = (data[0] & 2) ? TL_REC_VERSION : 1;
 		while (tl_recdec_op(&d, data + 1, size - 1, &pos, &op, &why) > 0)
 			;
 		tl_recdec_fini(&d);
 		return 0;
 	}
-	if (tl_recfmt_header_check(data, size, &why) < 0)
+	int version = tl_recfmt_header_check(data, size, &why);
+	if (version < 0)
 		return 0;
 	struct tl_recdec d;
 	tl_recdec_init(&d);
+	d.version = (unsigned)version;
 	size_t off = TL_REC_HEADER_LEN;
 	for (;;) {
 		uint8_t type, *raw;

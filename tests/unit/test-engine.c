@@ -3,8 +3,11 @@
  * interval without an out-of-range conversion (UBSan checks that in CI). */
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "tcpladder/engine.h"
+#include "tcpladder/recfmt.h"
+#include "tcpladder/stats.h"
 #include "tcpladder/util.h"
 #include "tap.h"
 
@@ -42,5 +45,25 @@ int main(void)
 	ok(tl_engine_pace(NAN, 0.05, d) == d, "a NaN cost: the interval asked for");
 	ok(tl_engine_pace(INFINITY, 0.05, d) == TL_ENGINE_MAX_INTERVAL_NS, "an infinite cost: an hour");
 	is_int(tl_engine_pace(1e8, 50.0, d) == d, 1, "a budget above one core counts as one core");
+
+	/* A replay takes exact mode's lost records where the recording says
+	 * the count changed, not only at the end of a round: the live run's
+	 * events carried the count as it was read. */
+	struct tl_engine_config cfg = {.replay = true, .delay_ns = SEC, .cpu_budget = 0.05};
+	char *cause = NULL;
+	struct tl_engine *e = tl_engine_new(&cfg, &cause);
+	struct tl_engine_stats st;
+	ok(e != NULL, "a replaying engine (%s)", cause ? cause : "made");
+	if (e) {
+		struct tl_rop op = {.kind = TL_ROP_ROUND, .exact = true, .exact_lost = 5};
+		tl_engine_replay(e, &op, SEC, 1.0);
+		op = (struct tl_rop){.kind = TL_ROP_LOST, .exact_lost = 9};
+		tl_engine_replay(e, &op, 2 * SEC, 2.0);
+		tl_engine_stats(e, &st);
+		is_int((int)st.exact_lost, 9,
+		       "a replay counts the lost records the recording says");
+		tl_engine_free(e);
+	}
+	free(cause);
 	return tap_done();
 }

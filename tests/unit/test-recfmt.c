@@ -1,8 +1,10 @@
 /* test-recfmt: the recording format.  Samples round trip exactly, as key
  * frames and as changes (sockets added, changed, removed, reordered, idle
- * ones whose relative times grow); every operation round trips; a file
- * cut at any byte or with any byte flipped is refused at its block, never
- * read as something else. */
+ * ones whose relative times grow); every operation round trips; exact-mode
+ * records, told against the last of their cookie, round trip exactly and
+ * cost a few bytes after a connection's first; format 1's are still read;
+ * a file cut at any byte or with any byte flipped is refused at its
+ * block, never read as something else. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +118,8 @@ static void make_file(struct tl_buf *file, size_t *ops_len)
 			op = (struct tl_rop){
 			    .kind = TL_ROP_ROUND, .cost_ns = 3, .sockets = 300, .exact = true};
 			tl_recenc_op(&e, &ops, &op);
+			op = (struct tl_rop){.kind = TL_ROP_LOST, .exact_lost = 531915};
+			tl_recenc_op(&e, &ops, &op);
 		}
 		if (k == 1 || k == 3) { /* a block boundary: state carries over */
 			tl_recfmt_block(file, TL_RBLK_OPS, ops.data, ops.len);
@@ -154,6 +158,8 @@ static long read_file(const uint8_t *p, size_t n, int *samples_ok, int *n_ops)
 			(*n_ops)++;
 			if (op.kind == TL_ROP_SAMPLE && !(k < 4 && same_snap(op.snap, &snaps[k++])))
 				*samples_ok = 0;
+			if (op.kind == TL_ROP_LOST && op.exact_lost != 531915)
+				*samples_ok = 0;
 			if (op.kind == TL_ROP_OWNER &&
 			    (op.arg != 42 || strcmp(op.owner.comm, "nginx")))
 				*samples_ok = 0;
@@ -174,6 +180,132 @@ static long read_file(const uint8_t *p, size_t n, int *samples_ok, int *n_ops)
 	return bad;
 }
 
+/* A connection's exact-mode records: its state changes, some naming the
+ * process, the last with the final counters. */
+static void conn_rec(struct tl_exact_rec *x, uint64_t cookie, int step)
+{
+	static const uint8_t path[][2] = {{7, 2}, {2, 1}, {1, 4}, {4, 5}, {5, 6}, {6, 7}};
+	memset(x, 0, sizeof(*x));
+	x->mono_ns = 5000000000ULL + cookie * 1000003ULL + (uint64_t)step * 40000ULL;
+	x->netns_ino = 4026531840u;
+	x->kind = 1;
+	x->from = path[step][0];
+	x->to = path[step][1];
+	x->sock.cookie = cookie;
+	x->sock.family = 2;
+	x->sock.protocol = 6;
+	x->sock.state = x->to;
+	x->sock.local[0] = x->sock.remote[0] = 127;
+	x->sock.local[3] = x->sock.remote[3] = 1;
+	x->sock.lport = (uint16_t)(40000 + cookie);
+	x->sock.rport = 8080;
+	x->sock.inode = (uint32_t)(900000 + cookie);
+	if (step < 2) {
+		x->flags = TL_EXACT_TASK;
+		x->pid = 4242;
+		strcpy(x->comm, cookie % 3 ? "churn" : "curl");
+	}
+	if (step == 5) { /* closed: its port gone */
+		x->sock.lport = 0;
+		x->sock.flags = TL_SOCK_HAS_INFO;
+		x->sock.info.bytes_acked = 1 + cookie;
+		x->sock.info.segs_out = 6;
+		x->sock.info.last_data_sent_ms = 3;
+	}
+}
+
+/* The records of 40 connections, interleaved (and the slots' collisions
+ * met: 2,000 cookies further on), and destroy events of some (and of a
+ * socket never recorded), round trip exactly; after a connection's first
+ * record each costs a few raw bytes. */
+static void test_exact(void)
+{
+	static struct tl_rop want[6 * 80 + 40];
+	struct tl_recenc e;
+	struct tl_recdec d;
+	struct tl_buf ops;
+	size_t n = 0, first_bytes = 0, later_bytes = 0, n_later = 0, n_first = 0;
+	tl_recenc_init(&e);
+	tl_recdec_init(&d);
+	tl_buf_init(&ops);
+	for (int round = 0; round < 2; round++)
+		for (int step = 0; step < 6; step++)
+			for (uint64_t c = 1; c <= 40; c++) {
+				struct tl_rop *op = &want[n++];
+				memset(op, 0, sizeof(*op));
+				op->kind = TL_ROP_OBSERVE;
+				conn_rec(&op->x, c + (uint64_t)round * 2000, step);
+				size_t before = ops.len;
+				tl_recenc_op(&e, &ops, op);
+				if (step == 0) {
+					first_bytes += ops.len - before;
+					n_first++;
+				} else {
+					later_bytes += ops.len - before;
+					n_later++;
+				}
+				if (step == 5 && c % 4 == 0) { /* its socket as a dump sees it */
+					struct tl_rop *g = &want[n++];
+					memset(g, 0, sizeof(*g));
+					g->kind = TL_ROP_DESTROY;
+					g->sock = op->x.sock;
+					g->sock.cookie += c == 40 ? 77777 : 0;
+					g->sock.lport = (uint16_t)(40000 + c);
+					g->sock.info.rtt_us = 31 + (uint32_t)c;
+					g->sock.info.last_ack_recv_ms = 2;
+					tl_recenc_op(&e, &ops, g);
+				}
+			}
+	size_t pos = 0, i = 0;
+	int same = 1, r;
+	const char *why = NULL;
+	struct tl_rop op;
+	while ((r = tl_recdec_op(&d, (const uint8_t *)ops.data, ops.len, &pos, &op, &why)) > 0) {
+		if (i >= n || op.kind != want[i].kind ||
+		    (op.kind == TL_ROP_OBSERVE && memcmp(&op.x, &want[i].x, sizeof(op.x))) ||
+		    (op.kind == TL_ROP_DESTROY && memcmp(&op.sock, &want[i].sock, sizeof(op.sock))))
+			same = 0;
+		i++;
+	}
+	ok(r == 0 && i == n && same,
+	   "%zu exact-mode records and destroy events round trip exactly (%s)", n,
+	   r < 0 ? why : "to the end");
+	ok(n_later && later_bytes <= 12 * n_later,
+	   "a connection's later records are told as changes: %zu raw bytes for %zu (first ones: "
+	   "%zu for %zu)",
+	   later_bytes, n_later, first_bytes, n_first);
+	tl_buf_fini(&ops);
+	tl_recdec_fini(&d);
+	tl_recenc_fini(&e);
+}
+
+/* Format 1's exact-mode record (every field whole) is read by a decoder
+ * told the file is of version 1, and refused as version 2 reads it. */
+static void test_exact_v1(void)
+{
+	/* op 7, ns 0, time 5, netns 9, kind 1, from 2, to 1, flags TASK (8),
+	 * tcp flags 0, socket: mask 0b1001 (cookie, state) 77 1, pid 3, "ab" */
+	static const uint8_t v1[] = {7, 0, 5, 9, 1, 2, 1, 8, 0, 9, 77, 1, 3, 2, 'a', 'b'};
+	struct tl_recdec d;
+	struct tl_rop op;
+	size_t pos = 0;
+	const char *why = NULL;
+	tl_recdec_init(&d);
+	d.version = 1;
+	int r = tl_recdec_op(&d, v1, sizeof(v1), &pos, &op, &why);
+	ok(r == 1 && pos == sizeof(v1) && op.x.mono_ns == 5 && op.x.netns_ino == 9 &&
+	       op.x.sock.cookie == 77 && op.x.sock.state == 1 && op.x.pid == 3 &&
+	       !strcmp(op.x.comm, "ab"),
+	   "a format 1 exact-mode record is still read");
+	tl_recdec_fini(&d);
+	tl_recdec_init(&d);
+	pos = 0;
+	r = tl_recdec_op(&d, v1, sizeof(v1), &pos, &op, &why);
+	ok(r < 0 || pos != sizeof(v1) || op.x.sock.cookie != 77,
+	   "format 2 reads the same bytes differently (the version decides)");
+	tl_recdec_fini(&d);
+}
+
 int main(void)
 {
 	struct tl_buf file;
@@ -184,7 +316,7 @@ int main(void)
 	make_file(&file, &ops_len);
 	long bad = read_file((const uint8_t *)file.data, file.len, &samples_ok, &n_ops);
 	ok(bad < 0 && samples_ok, "four samples (a key frame, then changes) round trip exactly");
-	is_int(n_ops, 15, "every operation is read back");
+	is_int(n_ops, 16, "every operation is read back");
 	/* a fraction of the raw size: the idle sockets are copied */
 	ok(file.len * 4 < ops_len + 4 * 300 * 40, "the file (%zu bytes) is small (raw ops %zu)",
 	   file.len, ops_len);
@@ -220,11 +352,19 @@ int main(void)
 	const char *why;
 	uint8_t head[TL_REC_HEADER_LEN];
 	tl_recfmt_header(head);
-	head[8] = 2;
+	head[8] = TL_REC_VERSION + 1;
 	is_int(tl_recfmt_header_check(head, sizeof(head), &why), -ENOTSUP,
 	       "a newer version is refused as such");
 	is_int(tl_recfmt_header_check((const uint8_t *)"GIF89a", 6, &why), -EINVAL,
 	       "a foreign file is refused");
+	tl_recfmt_header(head);
+	is_int(tl_recfmt_header_check(head, sizeof(head), &why), TL_REC_VERSION,
+	       "the header gives the file's version");
+	head[8] = 1;
+	is_int(tl_recfmt_header_check(head, sizeof(head), &why), 1, "version 1 is still read");
+
+	test_exact();
+	test_exact_v1();
 
 	tl_buf_fini(&file);
 	for (int k = 0; k < 4; k++)
