@@ -334,6 +334,17 @@ static void draw_label_row(const struct tl_ladder_step *s, struct tl_canvas *c, 
 		tl_buf_puts(&b, "~");
 	tl_narration_label_in(s, lang, &b); /* a state change: its reason */
 	int span = g->xb - g->xa - 1;
+	if (s->has_seq && s->kind != TL_LADDER_STATE) {
+		/* the link's relative numbers, as a capture shows them, when
+		 * they fit beside the label (the side pane has them always) */
+		char sq[40];
+		if (!s->ack) /* no ACK flag: every ACK acknowledges a SYN at least */
+			snprintf(sq, sizeof(sq), "  seq=%u", s->seq);
+		else
+			snprintf(sq, sizeof(sq), "  seq=%u ack=%u", s->seq, s->ack);
+		if (tl_canvas_text_width(c, b.data) + (int)strlen(sq) <= span)
+			tl_buf_puts(&b, sq);
+	}
 	int lw = TL_MIN(tl_canvas_text_width(c, b.data), span);
 	int st = s->kind == TL_LADDER_STATE ? TL_ST_DIM : s->inferred ? TL_ST_INFERRED : TL_ST_BOLD;
 	tl_canvas_text(c, g->xa + 1 + (span - lw) / 2, y, span, st, b.data);

@@ -78,9 +78,10 @@ check "dup-syn: no SYN-SENT invented for A on the stale SYN's row" \
 # link's segments are read back from the run's recording.  In exact mode
 # (where it runs) and in polling mode: their tcp_info records differ.
 # ladder_data FILE DIR: "BYTES SEGS" of the data rows of the ladder in
-# FILE, A to B (DIR ▶) or B to A (DIR ◀).
+# FILE, A to B (DIR ▶) or B to A (DIR ◀); a row's label may end in
+# the link's relative numbers.
 ladder_data() {
-	awk -v d="$2" '/│ *data [0-9]+ segs?, [0-9]+ B *│/ {
+	awk -v d="$2" '/│ *data [0-9]+ segs?, [0-9]+ B( +seq=[0-9]+( ack=[0-9]+)?)? *│/ {
 			match($0, /data [0-9]+ segs?, [0-9]+ B/); split(substr($0, RSTART, RLENGTH), w, /[ ,]+/)
 			segs = w[2]; bytes = w[4]; getline
 			if (index($0, d)) { b += bytes; s += segs }

@@ -898,6 +898,11 @@ static void test_link(void)
 		if (!ok(strstr(b.data, "sent again: its retransmission timer fired│") != NULL,
 			"the view's notes whole at 130 columns, beside the detail pane"))
 			printf("# got:\n%s", b.data);
+		if (!ok(strstr(b.data, "SYN  seq=0 ") && strstr(b.data, "SYN+ACK  seq=0 ack=1") &&
+			    strstr(b.data, "FIN  seq=1 ack=1"),
+			"the arrows carry the link's relative numbers (no ack without the ACK "
+			"flag)"))
+			printf("# got:\n%s", b.data);
 		/* in Chinese, nothing of the lab's ladder stays English: the
 		 * heads, labels, notes, the step's details, the legend, the
 		 * steps out of view (the protocol's names and numbers stay) */
