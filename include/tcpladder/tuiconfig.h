@@ -20,13 +20,13 @@ struct tl_tuiconfig {
 
 /* $XDG_CONFIG_HOME/tcpladder/config, or ~/.config/tcpladder/config.
  * True when the file held settings: the sort, the collapsed panes, the
- * columns, the colour scheme and the grouping are then set in ui, and c->saved holds them (its interval for the caller to
- * apply).  A malformed file is ignored with one line on stderr, so call
+ * columns, the colour scheme and the grouping are then set in ui, and c->saved holds them (its
+ * interval for the caller to apply).  A malformed file is ignored with one line on stderr, so call
  * it before curses has the terminal. */
 bool tl_tuiconfig_load(struct tl_tuiconfig *c, struct tl_ui *ui);
 /* Write ui's settings (sort, panes, columns, colours, grouping) and
- * interval_ns (0: not set) when they differ from what was saved: to a new file renamed over the old, so a crash
- * never leaves half of one.  A failure is said once in ui's footer. */
+ * interval_ns (0: not set) when they differ from what was saved: to a new file renamed over the
+ * old, so a crash never leaves half of one.  A failure is said once in ui's footer. */
 void tl_tuiconfig_save(struct tl_tuiconfig *c, struct tl_ui *ui, uint64_t interval_ns);
 
 #endif
