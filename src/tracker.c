@@ -532,7 +532,7 @@ int tl_tracker_sample(struct tl_tracker *t, unsigned ns, const struct tl_snapsho
 		struct tl_conn *c = tl_tracker_find(t, r->cookie);
 		if (c && c->ns != ns)
 			continue; /* the same socket seen through two specs of one namespace */
-		if (t->x && tl_trk_exact_skip(t, c, r, baseline)) {
+		if (t->x && tl_trk_exact_skip(t, c, r, baseline, ns, gen)) {
 			if (c)
 				c->seen_gen = gen;
 			continue;
@@ -562,6 +562,8 @@ int tl_tracker_sample(struct tl_tracker *t, unsigned ns, const struct tl_snapsho
 			tl_trk_pend(t, c);
 		}
 	}
+	if (t->x)
+		tl_trk_exact_dumped(t, ns, gen);
 	nss->have_baseline = true;
 	nss->last_ns = now;
 	tl_trk_settle(t);

@@ -13,8 +13,18 @@ enum {
 	XEV_RST_OUT = 1 << 1, /* an RST went out before the close (an abort) */
 };
 
+/* New sockets in SYN-SENT a dump passed over once, waiting for their
+ * record (see tl_trk_exact_skip); at most this many at a time. */
+#define SYN_WAIT_MAX 4096
+
 struct tracker_exact {
 	struct tl_map held; /* cookies with records newer than the dump being applied */
+	struct syn_wait {
+		uint64_t cookie;
+		uint32_t gen; /* the namespace's dump that passed over it */
+		uint16_t ns;
+	} * syn_wait;
+	size_t n_syn_wait;
 };
 
 void tl_trk_exact_free(struct tracker_exact *x)
@@ -22,6 +32,7 @@ void tl_trk_exact_free(struct tracker_exact *x)
 	if (!x)
 		return;
 	tl_map_fini(&x->held);
+	free(x->syn_wait);
 	free(x);
 }
 
@@ -57,15 +68,47 @@ bool tl_trk_exact_newer(const struct tl_tracker *t, const struct tl_conn *c, uin
  * its close (the dump began before the kernel unhashed it).  A baseline
  * still takes in what it sees. */
 bool tl_trk_exact_skip(struct tl_tracker *t, const struct tl_conn *c, const struct tl_sock *r,
-		       bool baseline)
+		       bool baseline, unsigned ns, uint32_t gen)
 {
 	uint32_t dummy;
 	if (c)
 		return tl_map_get(&t->x->held, c->sock.cookie, &dummy);
 	if (baseline)
 		return false;
-	return tl_map_get(&t->x->held, r->cookie, &dummy) ||
-	       tl_map_get(&t->closed, r->cookie, &dummy);
+	if (tl_map_get(&t->x->held, r->cookie, &dummy) || tl_map_get(&t->closed, r->cookie, &dummy))
+		return true;
+	if (r->state != TL_TCP_SYN_SENT)
+		return false;
+	/* The probe writes a connect()'s SYN-SENT record only once the
+	 * socket has its port, after the kernel hashed it (where it cannot
+	 * hook tcp_connect, from a timer a moment later): a dump can see the
+	 * socket first.  Passed over once, it is taken from the next dump
+	 * that still sees it with no record, as polling would. */
+	struct tracker_exact *x = t->x;
+	for (size_t i = 0; i < x->n_syn_wait; i++)
+		if (x->syn_wait[i].cookie == r->cookie && x->syn_wait[i].ns == ns) {
+			if (x->syn_wait[i].gen == gen)
+				return true;
+			x->syn_wait[i] = x->syn_wait[--x->n_syn_wait];
+			return false;
+		}
+	if (x->n_syn_wait == SYN_WAIT_MAX)
+		return false;
+	if (!x->syn_wait)
+		x->syn_wait = tl_calloc(SYN_WAIT_MAX, sizeof(*x->syn_wait));
+	x->syn_wait[x->n_syn_wait++] =
+	    (struct syn_wait){.cookie = r->cookie, .gen = gen, .ns = (uint16_t)ns};
+	return true;
+}
+
+void tl_trk_exact_dumped(struct tl_tracker *t, unsigned ns, uint32_t gen)
+{
+	struct tracker_exact *x = t->x;
+	if (!x)
+		return;
+	for (size_t i = x->n_syn_wait; i-- > 0;)
+		if (x->syn_wait[i].ns == ns && x->syn_wait[i].gen != gen)
+			x->syn_wait[i] = x->syn_wait[--x->n_syn_wait];
 }
 
 /* The edge from -> to with this segment (any segment: TL_SEG_NONE and

@@ -482,6 +482,57 @@ static void test_batch(void)
 	is_str(tl_source_name(TL_SOURCE_SOCK_DIAG), "sock_diag", "the default source");
 }
 
+/* A connect()'s SYN-SENT record is written once the socket has its port,
+ * after the kernel hashed it: a dump can see the socket first.  It is
+ * passed over once and told from its record; with no record by the next
+ * dump that still sees it, from the dump. */
+static void test_syn_sent_before_record(void)
+{
+	struct tl_snapshot s;
+	tl_snapshot_init(&s);
+	struct tl_tracker *t = fresh(&s);
+	state(t, 1, TL_TCP_CLOSE, TL_TCP_LISTEN, 80, 0, 0);
+	drain(t);
+	struct tl_sock socks[3] = {sk(1, TL_TCP_LISTEN, 80, 0), sk(2, TL_TCP_SYN_SENT, 40000, 80),
+				   sk(4, TL_TCP_SYN_SENT, 40001, 80)};
+	clock_ns += MS;
+	snap_of(&s, socks, 3, clock_ns);
+	tl_tracker_sample(t, 0, &s, clock_ns, 2.0);
+	is_str(drain(t), "", "a dump's new SYN-SENT sockets wait for their records");
+	state(t, 2, TL_TCP_CLOSE, TL_TCP_SYN_SENT, 40000, 80, 0);
+	const char *got = drain(t);
+	ok(strstr(got, "c2 open") && strstr(got, "SYN-SENT") && !strstr(got, "c4"),
+	   "the record comes: told from it (%s)", got);
+	size_t n;
+	const struct tl_conn *c = tl_tracker_conns(t, &n);
+	bool exact = false;
+	for (size_t i = 0; i < n; i++)
+		if (c[i].id && c[i].sock.cookie == 2)
+			exact = (c[i].flags & TL_CONN_EXACT) && c[i].first_seen_ns == clock_ns;
+	ok(exact, "at the record's time, as an exact-mode connection");
+	clock_ns += SEC;
+	snap_of(&s, socks, 3, clock_ns);
+	tl_tracker_sample(t, 0, &s, clock_ns, 3.0);
+	got = drain(t);
+	ok(strstr(got, "c4 open") && strstr(got, "SYN-SENT"),
+	   "no record by the next dump that sees it: told from the dump (%s)", got);
+	/* one seen once and gone by the next dump is forgotten: seen again
+	 * later, it waits again */
+	struct tl_sock once[2] = {sk(1, TL_TCP_LISTEN, 80, 0), sk(5, TL_TCP_SYN_SENT, 40002, 80)};
+	clock_ns += SEC;
+	snap_of(&s, once, 2, clock_ns);
+	tl_tracker_sample(t, 0, &s, clock_ns, 4.0);
+	clock_ns += SEC;
+	snap_of(&s, once, 1, clock_ns);
+	tl_tracker_sample(t, 0, &s, clock_ns, 5.0);
+	clock_ns += SEC;
+	snap_of(&s, once, 2, clock_ns);
+	tl_tracker_sample(t, 0, &s, clock_ns, 6.0);
+	ok(!strstr(drain(t), "c5"), "a socket passed over, gone, and back waits again");
+	tl_tracker_free(t);
+	tl_snapshot_fini(&s);
+}
+
 int main(void)
 {
 	test_client_close();
@@ -490,5 +541,6 @@ int main(void)
 	test_retransmit();
 	test_owner();
 	test_batch();
+	test_syn_sent_before_record();
 	return tap_done();
 }
