@@ -110,7 +110,8 @@ void tl_rt_record_lab(struct tl_runtime *rt, uint64_t now)
 		op.seg.flags =
 		    (uint8_t)((sg->dropped ? TL_RSEG_DROPPED : 0) | (sg->kept ? TL_RSEG_KEPT : 0) |
 			      (sg->held ? TL_RSEG_HELD : 0) | (sg->resent ? TL_RSEG_RESENT : 0) |
-			      (sg->released ? TL_RSEG_RELEASED : 0));
+			      (sg->released ? TL_RSEG_RELEASED : 0) |
+			      (sg->answer ? TL_RSEG_ANSWER : 0));
 		op.seg.stale_ns = sg->stale_ns;
 		op.seg.pkt = sg->pkt;
 		tl_recorder_op(rt->rec, &op, now);
@@ -143,6 +144,7 @@ static void replay_own(struct tl_runtime *rt, const struct tl_rop *op)
 		sg->held = op->seg.flags & TL_RSEG_HELD;
 		sg->resent = op->seg.flags & TL_RSEG_RESENT;
 		sg->released = op->seg.flags & TL_RSEG_RELEASED;
+		sg->answer = op->seg.flags & TL_RSEG_ANSWER;
 		sg->stale_ns = op->seg.stale_ns;
 		sg->pkt = op->seg.pkt;
 	} else if (op->kind == TL_ROP_RUN) {

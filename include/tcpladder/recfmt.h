@@ -90,6 +90,7 @@ enum {
 	TL_RSEG_HELD = 1 << 2,
 	TL_RSEG_RESENT = 1 << 3,
 	TL_RSEG_RELEASED = 1 << 4,
+	TL_RSEG_ANSWER = 1 << 5, /* resent as an answer (older readers ignore it) */
 };
 
 /* One operation.  Only the fields of its kind are meaningful. */

@@ -16,7 +16,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
 mkfifo "$T/keys"
-(lab --demo=dup-syn --step --events --json <"$T/keys") >"$T/out" 2>"$T/err" &
+(lab --demo=dup-syn --step --events --json --record "$T/rec.tlr" <"$T/keys") >"$T/out" 2>"$T/err" &
 pid=$!
 exec 7<>"$T/keys"
 
@@ -81,6 +81,11 @@ end_pid INT $pid
 check "exit 0" [ $? = 0 ]
 check "nothing on stderr" [ ! -s "$T/err" ]
 [ -s "$T/err" ] && diag "$T/err"
+# the recording keeps what each segment was: replayed, the same answer
+"$TCPLADDER" --replay "$T/rec.tlr" --events --json --speed max >"$T/replay" 2>"$T/replay.err"
+answers() { grep '^{' "$1" | jq -c "select(.event == \"segment\" and .answer) | [.from, .segment, .t]"; }
+check "replayed, the SYN+ACK sent as an answer is still an answer, not its timer" \
+	eval '[ -n "$(answers "$T/out")" ] && [ "$(answers "$T/out")" = "$(answers "$T/replay")" ]'
 if [ $tap_failed -gt 0 ]; then
 	json | jq -r '"\(.t) \(.netns) \(.event) \(.from // "") \(.to // "") \(.segment // "") \(if .held then "held" else "" end) \(if .resent then "resent" else "" end) \(if .answer then "answer" else "" end)"' | diag
 fi
