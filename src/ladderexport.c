@@ -106,7 +106,8 @@ static void svg_text(struct tl_buf *out, int x, int y, const char *anchor, const
 
 /* An arrow from one lifeline to the other (or a headless shaft with a
  * '?' when the direction is unknown), solid when seen, dashed when
- * inferred. */
+ * inferred; a segment that never arrived stops half way, as on screen:
+ * in a cross when the link dropped it, at a bar while it is held. */
 static void svg_arrow(struct tl_buf *out, const struct tl_ladder_step *s, int y)
 {
 	const char *cls = s->inferred                 ? "arrow inferred"
@@ -119,6 +120,21 @@ static void svg_arrow(struct tl_buf *out, const struct tl_ladder_step *s, int y)
 		return;
 	}
 	int sx = s->from ? SVG_B_X : SVG_A_X, rx = s->from ? SVG_A_X : SVG_B_X;
+	if (s->lost || (s->held && !s->released)) {
+		int mx = (SVG_A_X + SVG_B_X) / 2;
+		tl_buf_printf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" class=\"%s\"/>\n",
+			      sx, y, mx, y, cls);
+		if (s->lost)
+			tl_buf_printf(
+			    out, "<path d=\"M%d,%d L%d,%d M%d,%d L%d,%d\" class=\"%s lost\"/>\n",
+			    mx - 6, y - 6, mx + 6, y + 6, mx - 6, y + 6, mx + 6, y - 6, cls);
+		else
+			tl_buf_printf(out,
+				      "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
+				      "class=\"%s held\"/>\n",
+				      mx, y - 7, mx, y + 7, cls);
+		return;
+	}
 	int d = rx > sx ? 1 : -1, tip = rx - d, base = tip - d * SVG_HEAD;
 	tl_buf_printf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" class=\"%s\"/>\n", sx, y,
 		      base, y, cls);
@@ -225,6 +241,8 @@ static void export_svg(const struct tl_ladder *l, const struct tl_ladder_export 
 			 ".data { stroke: #2e7d32; fill: #2e7d32 }\n"
 			 ".inferred { stroke: #8a8a8a; fill: #8a8a8a; stroke-dasharray: 6 4 }\n"
 			 ".head { stroke-dasharray: none }\n"
+			 ".lost { stroke: #b3261e; fill: none; stroke-dasharray: none }\n"
+			 ".held { stroke-dasharray: none }\n"
 			 ".life { stroke: #333333; stroke-width: 2 }\n"
 			 ".life.derived { stroke: #8a8a8a; stroke-dasharray: 4 4 }\n"
 			 "text { fill: #000000; stroke: none }\n"
@@ -307,8 +325,13 @@ static void mermaid_step(const struct tl_ladder *l, size_t i, const char *lang, 
 			tl_buf_puts(t, "~");
 		tl_narration_label_in(s, lang, t);
 		tl_buf_printf(t, " %s", when);
-		tl_buf_printf(out, "    %s%s%s: ", s->from ? "B" : "A",
-			      s->inferred ? "-->>" : "->>", s->from ? "A" : "B");
+		/* a dropped segment ends in a cross, a held one (not yet
+		 * arrived) in an open arrow, as Mermaid draws them */
+		const char *arrow = s->lost                   ? (s->inferred ? "--x" : "-x")
+				    : s->held && !s->released ? (s->inferred ? "--)" : "-)")
+				    : s->inferred             ? "-->>"
+							      : "->>";
+		tl_buf_printf(out, "    %s%s%s: ", s->from ? "B" : "A", arrow, s->from ? "A" : "B");
 		mermaid_text(out, t->data);
 		tl_buf_putc(out, '\n');
 	}
@@ -341,6 +364,7 @@ static void export_mermaid(const struct tl_ladder *l, const struct tl_ladder_exp
 	}
 	/* the legend as comments: what the marks mean, for whoever edits it */
 	tl_buf_puts(out, "    %% Legend: ~ inferred, not seen  -->> inferred segment  "
+			 "-x dropped by the link  -) held on the link  "
 			 "~derived: end not watched  ≤ at or before (found by sampling)\n");
 	for (int side = 0; side < 2; side++) {
 		tl_buf_reset(&t);

@@ -9,6 +9,7 @@
 
 #include "tcpladder/fsm.h"
 #include "tcpladder/ladder.h"
+#include "tcpladder/ladderexport.h"
 #include "tcpladder/ladderview.h"
 #include "tcpladder/narration.h"
 #include "tcpladder/tracker.h"
@@ -741,6 +742,22 @@ static void test_link_held(void)
 		    strstr(b.data, "held mid-link until released"),
 		"a held SYN is drawn stopping mid-link, and says so"))
 		printf("# got:\n%s", b.data);
+	{
+		struct tl_ladder_export x = {.format = TL_LADDER_FMT_MERMAID, .lang = "en"};
+		struct tl_buf e;
+		tl_buf_init(&e);
+		tl_ladder_export(l, &x, &e);
+		if (!ok(strstr(e.data, "    A-)B: SYN held") &&
+			    strstr(e.data, "    A->>B: SYN released"),
+			"exported: a held segment in an open arrow, its release a whole one"))
+			printf("# got:\n%s", e.data);
+		tl_buf_reset(&e);
+		x.format = TL_LADDER_FMT_SVG;
+		tl_ladder_export(l, &x, &e);
+		ok(strstr(e.data, "class=\"arrow held\"") != NULL,
+		   "in the SVG, a held segment stops half way at a bar");
+		tl_buf_fini(&e);
+	}
 	if (!ok(strstr(row_at(b.data, "+2.950s", row, sizeof(row)), "▶│") &&
 		    strstr(row, "SYN-RECV") &&
 		    strstr(b.data, "released: it crosses the rest of the link now"),
@@ -882,6 +899,21 @@ static void test_link(void)
 	tl_buf_reset(&b);
 	tl_ladder_text(l, 100, "en", true, &b);
 	ok(strstr(b.data, "X ") != NULL, "in ASCII the cross is X");
+	{
+		struct tl_ladder_export x = {.format = TL_LADDER_FMT_MERMAID, .lang = "en"};
+		struct tl_buf e;
+		tl_buf_init(&e);
+		tl_ladder_export(l, &x, &e);
+		if (!ok(strstr(e.data, "    A-xB: ACK lost") != NULL,
+			"exported: the lost ACK ends in a cross in Mermaid"))
+			printf("# got:\n%s", e.data);
+		tl_buf_reset(&e);
+		x.format = TL_LADDER_FMT_SVG;
+		tl_ladder_export(l, &x, &e);
+		ok(strstr(e.data, "class=\"arrow lost\"") != NULL,
+		   "and in the SVG, half way, in a cross");
+		tl_buf_fini(&e);
+	}
 	/* a note takes the width there is, from the arrows if it must */
 	tl_buf_reset(&b);
 	tl_ladder_text(l, 100, "en", false, &b);

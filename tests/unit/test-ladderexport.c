@@ -134,10 +134,25 @@ static bool mermaid_text_ok(const char *t, size_t n)
 static int mermaid_check(const char *s)
 {
 	static const char *const stmt[] = {
-	    "A->>B: ",         "B->>A: ",           "A-->>B: ",
-	    "B-->>A: ",        "Note left of A: ",  "Note right of B: ",
-	    "Note over A,B: ", "participant A as ", "participant B as ",
+	    "A->>B: ",
+	    "B->>A: ",
+	    "A-->>B: ",
+	    "B-->>A: ",
+	    "Note left of A: ",
+	    "Note right of B: ",
+	    "Note over A,B: ",
+	    "participant A as ",
+	    "participant B as ",
 	    "title ",
+	    /* a dropped segment (cross) and a held one (open arrow) */
+	    "A-xB: ",
+	    "B-xA: ",
+	    "A--xB: ",
+	    "B--xA: ",
+	    "A-)B: ",
+	    "B-)A: ",
+	    "A--)B: ",
+	    "B--)A: ",
 	};
 	int line = 0, participants = 0;
 	const char *p = s;
