@@ -437,14 +437,10 @@ static void demo_segment(struct tl_buf *b, const struct tl_demo_seg *sg, bool js
 		    "\"dropped\":%s",
 		    sg->from ? "B" : "A", sg->from ? "A" : "B", what, sg->pkt.flags, sg->pkt.seq,
 		    sg->pkt.ack, sg->pkt.payload, sg->dropped ? "true" : "false");
-		if (sg->kept)
-			tl_buf_puts(b, ",\"kept\":true");
-		if (sg->held)
-			tl_buf_puts(b, ",\"held\":true");
-		if (sg->resent)
-			tl_buf_puts(b, ",\"resent\":true");
-		if (sg->answer)
-			tl_buf_puts(b, ",\"answer\":true");
+		tl_buf_printf(b, "%s%s%s%s", sg->kept ? ",\"kept\":true" : "",
+			      sg->held ? ",\"held\":true" : "",
+			      sg->resent ? ",\"resent\":true" : "",
+			      sg->answer ? ",\"answer\":true" : "");
 		if (sg->stale_ns) {
 			tl_buf_puts(b, ",\"stale_s\":");
 			tl_buf_fixed(b, (double)sg->stale_ns / 1e9, 3);
@@ -462,14 +458,12 @@ static void demo_segment(struct tl_buf *b, const struct tl_demo_seg *sg, bool js
 			      sg->dropped ? "  (dropped by the link)" : "",
 			      sg->kept ? "  (the link keeps a copy)" : "",
 			      sg->held ? "  (held mid-link until released)" : "");
-		if (sg->answer)
-			tl_buf_puts(b, "  (sent again while the first copy was still on the link: "
-				       "the answer to a copy delivered to the sender again, not "
-				       "its timer)");
-		else if (sg->resent)
-			tl_buf_puts(b,
-				    "  (sent again: the sender's retransmission timer fired while "
-				    "the first copy was still on the link)");
+		tl_buf_puts(b, sg->answer   ? "  (sent again while the first copy was still on the "
+					      "link: the answer to a copy delivered to the sender "
+					      "again, not its timer)"
+			       : sg->resent ? "  (sent again: the sender's retransmission timer "
+					      "fired while the first copy was still on the link)"
+					    : "");
 		if (sg->stale_ns)
 			tl_buf_printf(
 			    b, "  (a stale duplicate: the link's copy of a %s sent %.1f s ago)",

@@ -52,48 +52,6 @@ void tl_tracker_free(struct tl_tracker *t)
 	free(t);
 }
 
-/* A journal not taken for this long is given up: the taker resyncs in
- * full (journal_lost), and the tracker's memory stays bounded. */
-#define JOURNAL_MAX (1u << 20)
-
-void tl_trk_journal_push(struct tl_tracker *t, uint32_t **a, size_t *n, size_t *cap, uint32_t v)
-{
-	if (t->journal_lost)
-		return;
-	if (*n >= JOURNAL_MAX) {
-		t->journal_lost = true;
-		t->n_born = t->n_died = 0;
-		return;
-	}
-	if (*n == *cap) {
-		*cap = *cap ? *cap * 2 : 256;
-		*a = tl_reallocarray(*a, *cap, sizeof(**a));
-	}
-	(*a)[(*n)++] = v;
-}
-
-void tl_tracker_journal(struct tl_tracker *t)
-{
-	t->journal = true;
-	t->journal_lost = true; /* what came before it: the first take resyncs */
-}
-
-bool tl_tracker_journal_take(const struct tl_tracker *t, const uint32_t **born, size_t *n_born,
-			     const uint32_t **died, size_t *n_died)
-{
-	*born = t->born;
-	*n_born = t->n_born;
-	*died = t->died;
-	*n_died = t->n_died;
-	return t->journal && !t->journal_lost;
-}
-
-void tl_tracker_journal_clear(struct tl_tracker *t)
-{
-	t->n_born = t->n_died = 0;
-	t->journal_lost = false;
-}
-
 void tl_tracker_set_tombstone(struct tl_tracker *t, uint64_t ns)
 {
 	t->tombstone_ns = ns;

@@ -1,6 +1,7 @@
 /* trackstore: the tracker's storage kept in bounds: closed cookies
  * remembered for a while, tombstones expired, slots compacted after a
- * burst, and the storage counted.  Part of the tracker. */
+ * burst, the storage counted, and the journal of connections that came and
+ * went.  Part of the tracker. */
 #include <stdlib.h>
 
 #include "tcpladder/trackerint.h"
@@ -163,4 +164,46 @@ void tl_tracker_storage(const struct tl_tracker *t, struct tl_tracker_storage *s
 			(sizeof(uint64_t) + sizeof(uint32_t)) +
 		    CLOSED_RING * sizeof(*t->closed_ring) + t->cap_events * sizeof(*t->events) +
 		    t->cap_pending * sizeof(*t->pending);
+}
+
+/* A journal not taken for this long is given up: the taker resyncs in
+ * full (journal_lost), and the tracker's memory stays bounded. */
+#define JOURNAL_MAX (1u << 20)
+
+void tl_trk_journal_push(struct tl_tracker *t, uint32_t **a, size_t *n, size_t *cap, uint32_t v)
+{
+	if (t->journal_lost)
+		return;
+	if (*n >= JOURNAL_MAX) {
+		t->journal_lost = true;
+		t->n_born = t->n_died = 0;
+		return;
+	}
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 256;
+		*a = tl_reallocarray(*a, *cap, sizeof(**a));
+	}
+	(*a)[(*n)++] = v;
+}
+
+void tl_tracker_journal(struct tl_tracker *t)
+{
+	t->journal = true;
+	t->journal_lost = true; /* what came before it: the first take resyncs */
+}
+
+bool tl_tracker_journal_take(const struct tl_tracker *t, const uint32_t **born, size_t *n_born,
+			     const uint32_t **died, size_t *n_died)
+{
+	*born = t->born;
+	*n_born = t->n_born;
+	*died = t->died;
+	*n_died = t->n_died;
+	return t->journal && !t->journal_lost;
+}
+
+void tl_tracker_journal_clear(struct tl_tracker *t)
+{
+	t->n_born = t->n_died = 0;
+	t->journal_lost = false;
 }
