@@ -1,6 +1,7 @@
 /* ebpf: load the exact-mode probe, attach what the kernel has, read its
  * ring buffer. */
 #include <errno.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -305,6 +306,21 @@ static size_t ring_size(size_t want)
 	return n;
 }
 
+/* Make the SYN-SENT timers before the probes attach (tl_syn_prepare):
+ * the kernel may refuse some while it is short of memory, so ask again,
+ * a few times.  A timer still missing is made, or counted as unarmed,
+ * when its turn comes. */
+static void prepare_syn_timers(struct tl_bpf *s)
+{
+	int fd = bpf_program__fd(s->progs.tl_syn_prepare);
+	for (int i = 0; i < 50 && fd >= 0; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, run);
+		if (bpf_prog_test_run_opts(fd, &run) < 0 || run.retval == 0)
+			return;
+		sched_yield();
+	}
+}
+
 /* Open and load with the probes in use[]; NULL and -errno on failure. */
 static struct tl_bpf *load(const bool use[P_N], size_t ring, int *err)
 {
@@ -316,11 +332,14 @@ static struct tl_bpf *load(const bool use[P_N], size_t ring, int *err)
 	bpf_map__set_max_entries(s->maps.events, (__u32)ring);
 	for (int i = 0; i < P_N; i++)
 		bpf_program__set_autoload(prog_of(s, i), use[i]);
+	bpf_program__set_autoload(s->progs.tl_syn_prepare, use[P_SYN_TIMER]);
 	*err = tl_bpf__load(s);
 	if (*err) {
 		tl_bpf__destroy(s);
 		return NULL;
 	}
+	if (use[P_SYN_TIMER])
+		prepare_syn_timers(s);
 	return s;
 }
 

@@ -64,20 +64,39 @@ struct {
 /* A SYN-SENT record waits for the local port, which connect() picks just
  * after; where tcp_connect() cannot be traced, a timer a moment later
  * writes it (its own program, so that a kernel refusing timers refuses
- * only it). */
-struct syn_timer {
+ * only it).  The timers are a ring of slots made ready once, at load, by
+ * tl_syn_prepare: making a timer allocates, and an allocation in the
+ * middle of connect() fails when the machine is busy, which left the
+ * record to the socket's next event (its first retransmission, a second
+ * later). */
+struct syn_slot {
 	struct bpf_timer t;
+	__u64 sk;
 	__u32 tries;
+	__u32 ready;
 };
 
+#define TL_SYN_SLOTS 1024
+
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, struct syn_timer);
-} syn_timers SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TL_SYN_SLOTS);
+	__type(key, __u32);
+	__type(value, struct syn_slot);
+} syn_slots SEC(".maps");
 
 #define SYN_TIMER_NS 200000ULL /* 0.2 ms */
+/* Each CPU takes the next of its own 64 slots (more than 16 CPUs share). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} syn_cursor SEC(".maps");
+
+/* SYN-SENT records whose timer could not be set (read by the shell, like
+ * lost): each waits for its socket's next event. */
+__u64 syn_unarmed = 0;
 #define TL_CLOCK_MONOTONIC 1
 
 /* What tcp_timewait_state_process() was given, from its entry to its exit
@@ -263,52 +282,65 @@ int BPF_PROG(tl_state, const struct sock *sk, const int oldstate, const int news
 /* The timer's end: write the SYN-SENT record if the socket is still
  * waiting for it and has its port (else try again, a few times).  The
  * socket is known here by its address only: read through probes. */
-static int syn_timer_fire(void *map, __u64 *key, struct syn_timer *st)
+static int syn_timer_fire(void *map, __u32 *idx, struct syn_slot *slot)
 {
-	const struct sock *sk = (const struct sock *)*key;
-	struct pending *p = bpf_map_lookup_elem(&pending, key);
-	if (!p || BPF_CORE_READ(sk, __sk_common.skc_state) != TCP_SYN_SENT) {
-		bpf_map_delete_elem(map, key);
+	__u64 key = slot->sk;
+	const struct sock *sk = (const struct sock *)key;
+	struct pending *p = bpf_map_lookup_elem(&pending, &key);
+	if (!key || !p || BPF_CORE_READ(sk, __sk_common.skc_state) != TCP_SYN_SENT) {
+		slot->sk = 0;
 		return 0;
 	}
-	if (!BPF_CORE_READ(sk, __sk_common.skc_num) && st->tries++ < 50) {
-		bpf_timer_start(&st->t, SYN_TIMER_NS, 0);
+	if (!BPF_CORE_READ(sk, __sk_common.skc_num) && slot->tries++ < 50) {
+		bpf_timer_start(&slot->t, SYN_TIMER_NS, 0);
 		return 0;
 	}
+	slot->sk = 0;
 	struct pending copy = *p;
-	bpf_map_delete_elem(&pending, key);
+	bpf_map_delete_elem(&pending, &key);
 	struct tl_bpf_rec *r = reserve();
-	if (r) {
-		r->ts = copy.ts;
-		r->kind = TL_BPF_STATE;
-		r->oldstate = copy.oldstate;
-		r->newstate = copy.newstate;
-		r->netns = copy.netns;
-		r->cookie = copy.cookie;
-		if (copy.pid) {
-			r->pid = copy.pid;
-			__builtin_memcpy(r->comm, copy.comm, sizeof(r->comm));
-			r->flags |= TL_BPF_F_TASK;
-		}
-		r->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-		r->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
-		r->dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
-		if (r->family == AF_INET6) {
-			BPF_CORE_READ_INTO(&r->saddr, sk, __sk_common.skc_v6_rcv_saddr);
-			BPF_CORE_READ_INTO(&r->daddr, sk, __sk_common.skc_v6_daddr);
-		} else {
-			BPF_CORE_READ_INTO(&r->saddr, sk, __sk_common.skc_rcv_saddr);
-			BPF_CORE_READ_INTO(&r->daddr, sk, __sk_common.skc_daddr);
-		}
-		r->uid = BPF_CORE_READ(sk, sk_uid.val);
-		struct socket *so = BPF_CORE_READ(sk, sk_socket);
-		if (so) {
-			struct socket_alloc *sa = container_of(so, struct socket_alloc, socket);
-			r->ino = (__u32)BPF_CORE_READ(sa, vfs_inode.i_ino);
-		}
-		submit(r);
+	if (!r)
+		return 0;
+	r->ts = copy.ts;
+	r->kind = TL_BPF_STATE;
+	r->oldstate = copy.oldstate;
+	r->newstate = copy.newstate;
+	r->netns = copy.netns;
+	r->cookie = copy.cookie;
+	if (copy.pid) {
+		r->pid = copy.pid;
+		__builtin_memcpy(r->comm, copy.comm, sizeof(r->comm));
+		r->flags |= TL_BPF_F_TASK;
 	}
-	bpf_map_delete_elem(map, key);
+	r->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	r->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	r->dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (r->family == AF_INET6) {
+		BPF_CORE_READ_INTO(&r->saddr, sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO(&r->daddr, sk, __sk_common.skc_v6_daddr);
+	} else {
+		BPF_CORE_READ_INTO(&r->saddr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO(&r->daddr, sk, __sk_common.skc_daddr);
+	}
+	r->uid = BPF_CORE_READ(sk, sk_uid.val);
+	struct socket *so = BPF_CORE_READ(sk, sk_socket);
+	if (so) {
+		struct socket_alloc *sa = container_of(so, struct socket_alloc, socket);
+		r->ino = (__u32)BPF_CORE_READ(sa, vfs_inode.i_ino);
+	}
+	submit(r);
+	return 0;
+}
+
+/* Make one slot's timer, if it has none yet; 0 when it is ready. */
+static __always_inline int slot_ready(struct syn_slot *slot)
+{
+	if (slot->ready)
+		return 0;
+	long e = bpf_timer_init(&slot->t, &syn_slots, TL_CLOCK_MONOTONIC);
+	if (e && e != -16 /* EBUSY: made already */)
+		return -1;
+	slot->ready = 1;
 	return 0;
 }
 
@@ -319,15 +351,40 @@ int BPF_PROG(tl_syn_timer, const struct sock *sk, const int oldstate, const int 
 	if (oldstate != TCP_CLOSE || newstate != TCP_SYN_SENT ||
 	    sk->sk_protocol != TL_IPPROTO_TCP || !watched(&sk->__sk_common, &ino))
 		return 0;
-	__u64 key = (__u64)sk;
-	struct syn_timer init = {};
-	bpf_map_update_elem(&syn_timers, &key, &init, BPF_ANY);
-	struct syn_timer *st = bpf_map_lookup_elem(&syn_timers, &key);
-	if (!st || bpf_timer_init(&st->t, &syn_timers, TL_CLOCK_MONOTONIC) ||
-	    bpf_timer_set_callback(&st->t, syn_timer_fire) ||
-	    bpf_timer_start(&st->t, SYN_TIMER_NS, 0))
-		bpf_map_delete_elem(&syn_timers, &key);
+	__u32 zero = 0;
+	__u32 *next = bpf_map_lookup_elem(&syn_cursor, &zero);
+	if (!next)
+		return 0;
+	__u32 idx = (bpf_get_smp_processor_id() * 64 + (*next)++ % 64) % TL_SYN_SLOTS;
+	struct syn_slot *slot = bpf_map_lookup_elem(&syn_slots, &idx);
+	if (!slot || slot_ready(slot) || bpf_timer_set_callback(&slot->t, syn_timer_fire)) {
+		__sync_fetch_and_add(&syn_unarmed, 1);
+		return 0;
+	}
+	if (slot->sk) /* still waiting: a thousand connects in 10 ms */
+		__sync_fetch_and_add(&syn_unarmed, 1);
+	slot->sk = (__u64)sk;
+	slot->tries = 0;
+	if (bpf_timer_start(&slot->t, SYN_TIMER_NS, 0)) {
+		slot->sk = 0;
+		__sync_fetch_and_add(&syn_unarmed, 1);
+	}
 	return 0;
+}
+
+/* Run once by the loader (BPF_PROG_RUN), again while it returns more
+ * than 0: makes the slots' timers, and says how many are still missing. */
+SEC("syscall")
+int tl_syn_prepare(void *ctx)
+{
+	int missing = 0;
+	for (__u32 i = 0; i < TL_SYN_SLOTS; i++) {
+		__u32 idx = i;
+		struct syn_slot *slot = bpf_map_lookup_elem(&syn_slots, &idx);
+		if (!slot || slot_ready(slot))
+			missing++;
+	}
+	return missing;
 }
 
 /* connect() has picked the local port and is about to send the SYN. */
