@@ -306,8 +306,7 @@ static int run_once(const struct tl_options *o, const struct tl_filter *filter)
 			say("warning: ", cause);
 			free(cause);
 			cause = NULL;
-			free((void *)rep[k].by_process);
-			free((void *)rep[k].by_port);
+			tl_once_reports_free_leaks(&rep[k], 1);
 			memset(&rep[k], 0, sizeof(rep[k]));
 			continue;
 		}
@@ -332,10 +331,7 @@ static int run_once(const struct tl_options *o, const struct tl_filter *filter)
 	if (ret == EXIT_SUCCESS && o->check && alarm)
 		ret = EXIT_ALERT;
 out:
-	for (size_t i = 0; i < k; i++) {
-		free((void *)rep[i].by_process);
-		free((void *)rep[i].by_port);
-	}
+	tl_once_reports_free_leaks(rep, k);
 	tl_snapshot_fini(&snap);
 	tl_owner_walk_free(owners.walk);
 	free(rep);
@@ -654,8 +650,12 @@ static int run_once_replay(const struct tl_options *o)
 	struct tl_engine *e = tl_runtime_engine(rt);
 	unsigned n = tl_engine_ns_count(e);
 	struct tl_once_report *rep = tl_calloc(n ? n : 1, sizeof(*rep));
-	for (unsigned i = 0; i < n; i++)
+	uint64_t now = tl_runtime_data_now(rt, tl_mono_ns());
+	for (unsigned i = 0; i < n; i++) {
 		tl_once_report_fill(&rep[i], tl_engine_ns_name(e, i), tl_engine_snapshot(e, i));
+		if (!o->no_owners)
+			tl_runtime_once_leaks(rt, i, now, &rep[i]);
+	}
 	struct tl_buf out;
 	tl_buf_init(&out);
 	if (o->json)
@@ -664,6 +664,7 @@ static int run_once_replay(const struct tl_options *o)
 		tl_report_once_text(&out, rep, n);
 	ret = write_all(&out);
 	tl_buf_fini(&out);
+	tl_once_reports_free_leaks(rep, n);
 	free(rep);
 	tl_runtime_free(rt);
 	return ret;

@@ -11,6 +11,15 @@
 #include "tcpladder/stats.h"
 #include "tcpladder/ownercache.h"
 
+void tl_once_reports_free_leaks(struct tl_once_report *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free((void *)r[i].by_process);
+		free((void *)r[i].by_port);
+		r[i].by_process = r[i].by_port = NULL;
+	}
+}
+
 void tl_once_report_fill(struct tl_once_report *r, const char *netns, const struct tl_snapshot *s)
 {
 	memset(r, 0, sizeof(*r));

@@ -85,18 +85,21 @@ void tl_rt_record_end(struct tl_runtime *rt, uint64_t now)
 /* --record: the owners of this step's events (and of the CLOSE-WAIT
  * sockets the leak watch looked up), each inode once, so that a replay
  * names the same processes without reading /proc. */
-void tl_rt_record_owners(struct tl_runtime *rt)
+void tl_rt_record_owner(struct tl_runtime *rt, uint32_t ino)
 {
 	uint32_t dummy;
-	for (size_t i = 0; i < rt->n_ev; i++) {
-		uint32_t ino = rt->ev[i].sock.inode;
-		const struct tl_owner *w = ino ? tl_owners_find(rt->owners, ino) : NULL;
-		if (!w || tl_map_get(&rt->rec_owned, ino, &dummy))
-			continue;
-		struct tl_rop op = {.kind = TL_ROP_OWNER, .arg = ino, .owner = *w};
-		tl_recorder_op(rt->rec, &op, 0);
-		tl_map_put(&rt->rec_owned, ino, 1);
-	}
+	const struct tl_owner *w = ino ? tl_owners_find(rt->owners, ino) : NULL;
+	if (!w || tl_map_get(&rt->rec_owned, ino, &dummy))
+		return;
+	struct tl_rop op = {.kind = TL_ROP_OWNER, .arg = ino, .owner = *w};
+	tl_recorder_op(rt->rec, &op, 0);
+	tl_map_put(&rt->rec_owned, ino, 1);
+}
+
+void tl_rt_record_owners(struct tl_runtime *rt)
+{
+	for (size_t i = 0; i < rt->n_ev; i++)
+		tl_rt_record_owner(rt, rt->ev[i].sock.inode);
 }
 
 void tl_rt_record_lab(struct tl_runtime *rt, uint64_t now)

@@ -14,6 +14,7 @@
 #include "tcpladder/metrics.h"
 #include "tcpladder/ownerwalk.h"
 #include "tcpladder/owners.h"
+#include "tcpladder/report.h"
 #include "tcpladder/runtimeint.h"
 
 /* A /proc walk is costly: new owners at most this often, and no more
@@ -63,57 +64,82 @@ static void scanned(struct tl_runtime *rt, uint64_t now, uint64_t c0)
 	rt->scan_gap = TL_MAX(OWNER_SCAN_MIN_NS, (uint64_t)(cost / budget));
 }
 
+/* The tracker's CLOSE-WAIT connections (of namespace ns, or all with -1)
+ * as leak items, with their sockets' inodes and uids; *n_unknown counts
+ * inodes whose owner is not known yet. */
+struct cw_set {
+	struct tl_cw_item *items;
+	uint32_t *inodes, *uids;
+	size_t n, cap, unknown;
+};
+
+static void collect_cw(const struct tl_runtime *rt, uint64_t now, int ns, struct cw_set *w)
+{
+	size_t n;
+	const struct tl_conn *conns = tl_tracker_conns(tl_engine_tracker(rt->e), &n);
+
+	memset(w, 0, sizeof(*w));
+	for (size_t i = 0; i < n; i++) {
+		const struct tl_conn *c = &conns[i];
+		if (!c->id || (c->flags & TL_CONN_GONE) || c->state != TL_TCP_CLOSE_WAIT ||
+		    (ns >= 0 && c->ns != (unsigned)ns))
+			continue;
+		if (w->n == w->cap) {
+			w->cap = w->cap ? w->cap * 2 : 64;
+			w->items = tl_reallocarray(w->items, w->cap, sizeof(*w->items));
+			w->inodes = tl_reallocarray(w->inodes, w->cap, sizeof(*w->inodes));
+			w->uids = tl_reallocarray(w->uids, w->cap, sizeof(*w->uids));
+		}
+		struct tl_cw_item *it = &w->items[w->n];
+		memset(it, 0, sizeof(*it));
+		it->lport = c->sock.lport;
+		it->rqueue = c->sock.rqueue;
+		it->age_s = (double)(now - c->state_since_ns) / 1e9;
+		it->age_exact = c->flags & TL_CONN_EXACT;
+		/* Not seen to change: the kernel's time since the last ACK
+		 * came (the peer's FIN, for an idle socket), as --once --check
+		 * estimates it, when that says more than the time watched. */
+		if (!it->age_exact && (c->sock.flags & TL_SOCK_HAS_INFO) &&
+		    (c->sock.info.have & TL_INFO_LAST_DATA) &&
+		    c->sock.info.last_ack_recv_ms / 1000.0 > it->age_s) {
+			it->age_s = c->sock.info.last_ack_recv_ms / 1000.0;
+			it->age_est = true;
+		}
+		it->ns = c->ns;
+		w->inodes[w->n] = c->sock.inode;
+		w->uids[w->n] = c->sock.uid;
+		w->unknown += c->sock.inode && !tl_owners_find(rt->owners, c->sock.inode);
+		w->n++;
+	}
+}
+
+static void cw_free(struct cw_set *w)
+{
+	free(w->items);
+	free(w->inodes);
+	free(w->uids);
+}
+
 /* CLOSE-WAIT connections grouped by owner (owners looked up for those
  * only, new inodes only), their growth, and each namespace's TIME-WAIT
  * pressure. */
 static void update_leaks(struct tl_runtime *rt, uint64_t now)
 {
-	size_t n, k = 0, unknown = 0;
-	const struct tl_conn *conns = tl_tracker_conns(tl_engine_tracker(rt->e), &n);
-	struct tl_cw_item *items = NULL;
-	uint32_t *inodes = NULL, *uids = NULL;
-	size_t cap = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		const struct tl_conn *c = &conns[i];
-		if (!c->id || (c->flags & TL_CONN_GONE) || c->state != TL_TCP_CLOSE_WAIT)
-			continue;
-		if (k == cap) {
-			cap = cap ? cap * 2 : 64;
-			items = tl_reallocarray(items, cap, sizeof(*items));
-			inodes = tl_reallocarray(inodes, cap, sizeof(*inodes));
-			uids = tl_reallocarray(uids, cap, sizeof(*uids));
-		}
-		memset(&items[k], 0, sizeof(items[k]));
-		items[k].lport = c->sock.lport;
-		items[k].rqueue = c->sock.rqueue;
-		items[k].age_s = (double)(now - c->state_since_ns) / 1e9;
-		items[k].age_exact = c->flags & TL_CONN_EXACT;
-		/* Not seen to change: the kernel's time since the last ACK
-		 * came (the peer's FIN, for an idle socket), as --once --check
-		 * estimates it, when that says more than the time watched. */
-		if (!items[k].age_exact && (c->sock.flags & TL_SOCK_HAS_INFO) &&
-		    (c->sock.info.have & TL_INFO_LAST_DATA) &&
-		    c->sock.info.last_ack_recv_ms / 1000.0 > items[k].age_s) {
-			items[k].age_s = c->sock.info.last_ack_recv_ms / 1000.0;
-			items[k].age_est = true;
-		}
-		items[k].ns = c->ns;
-		inodes[k] = c->sock.inode;
-		uids[k] = c->sock.uid;
-		unknown += c->sock.inode && !tl_owners_find(rt->owners, c->sock.inode);
-		k++;
-	}
-	bool lookup = unknown && !rt->o->no_owners && !rt->player && scan_due(rt, now);
+	struct cw_set w;
+	collect_cw(rt, now, -1, &w);
+	bool lookup = w.unknown && !rt->o->no_owners && !rt->player && scan_due(rt, now);
 	uint64_t c0 = tl_thread_cpu_ns();
 	/* socket inodes are unique across namespaces: with several, look
 	 * in every process */
-	tl_owners_fill(rt->owners, items, inodes, uids, k,
+	tl_owners_fill(rt->owners, w.items, w.inodes, w.uids, w.n,
 		       rt->n_ns == 1 ? tl_engine_ns_ino(rt->e, 0) : 0, lookup, false);
 	if (lookup)
 		scanned(rt, now, c0);
+	/* a recording keeps them, so that its replay names the same owners */
+	for (size_t i = 0; rt->rec && i < w.n; i++)
+		tl_rt_record_owner(rt, w.inodes[i]);
 	free(rt->groups);
-	rt->n_groups = tl_leak_group(items, k, false, &rt->leak_cfg, &rt->groups);
+	rt->n_groups = tl_leak_group(w.items, w.n, false, &rt->leak_cfg, &rt->groups);
 	tl_leak_watch_update(&rt->watch, rt->groups, rt->n_groups, false, now, &rt->leak_cfg);
 	/* each namespace's own: its limit and port range are its own */
 	if (rt->n_tw < rt->n_ns) {
@@ -128,9 +154,31 @@ static void update_leaks(struct tl_runtime *rt, uint64_t now)
 				       &rt->tw[i]);
 	}
 	rt->have_tw = true;
-	free(items);
-	free(inodes);
-	free(uids);
+	cw_free(&w);
+}
+
+void tl_runtime_once_leaks(const struct tl_runtime *rt, unsigned ns, uint64_t now,
+			   struct tl_once_report *rep)
+{
+	struct cw_set w;
+	collect_cw(rt, now, (int)ns, &w);
+	tl_owners_fill(rt->owners, w.items, w.inodes, w.uids, w.n, 0, false, false);
+	struct tl_leak_group *g;
+	rep->n_process = tl_leak_group(w.items, w.n, false, &rt->leak_cfg, &g);
+	rep->by_process = g;
+	rep->n_port = tl_leak_group(w.items, w.n, true, &rt->leak_cfg, &g);
+	rep->by_port = g;
+	rep->cw_unread = 0;
+	for (size_t i = 0; i < w.n; i++) {
+		rep->cw_unread += w.items[i].rqueue > 1;
+		rep->ages_estimated |= w.items[i].age_est;
+	}
+	rep->owners_from = w.n ? "recording" : NULL;
+	if (rt->have_tw && ns < rt->n_tw) {
+		rep->tw = rt->tw[ns];
+		rep->have_tw = true;
+	}
+	cw_free(&w);
 }
 
 /* Owners of the events' sockets: new inodes only, a /proc walk at most

@@ -258,7 +258,8 @@ static void keep_init(struct tl_runtime *rt, const struct tl_runtime_config *cfg
 	rt->keep_history = cfg->history_cap > 0;
 	tl_history_init(&rt->history, rt->keep_history ? cfg->history_cap : 1);
 	tl_buf_init(&rt->text);
-	rt->leaks = cfg->leaks || metrics;
+	/* a recording keeps the CLOSE-WAIT owners, for a replay's leak tables */
+	rt->leaks = cfg->leaks || metrics || (o->record && !o->replay);
 	if (metrics) {
 		rt->ctr = tl_calloc(rt->n_ns ? rt->n_ns : 1, sizeof(*rt->ctr));
 		rt->n_ctr = rt->n_ns;

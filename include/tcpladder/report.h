@@ -38,6 +38,8 @@ struct tl_once_report {
 bool tl_once_report_alarming(const struct tl_once_report *r);
 
 void tl_once_report_fill(struct tl_once_report *r, const char *netns, const struct tl_snapshot *s);
+/* Free the CLOSE-WAIT groups of n reports. */
+void tl_once_reports_free_leaks(struct tl_once_report *r, size_t n);
 void tl_report_once_text(struct tl_buf *b, const struct tl_once_report *r, size_t n);
 /* One object, or an array of objects when n > 1 (always an array with
  * array); objects with netns_ino set also carry "netns_inode" and

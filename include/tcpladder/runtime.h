@@ -130,6 +130,13 @@ const struct tl_owners *tl_runtime_owners(const struct tl_runtime *rt);
 const char *const *tl_runtime_ns_names(const struct tl_runtime *rt, unsigned *n);
 const char *tl_runtime_ns_name(const struct tl_runtime *rt, unsigned ns);
 
+/* --once --replay: namespace ns's CLOSE-WAIT by owner and by local port
+ * (owners as the recording learnt them; the groups are the caller's to
+ * free) and its TIME-WAIT pressure, at the data's time now. */
+struct tl_once_report;
+void tl_runtime_once_leaks(const struct tl_runtime *rt, unsigned ns, uint64_t now,
+			   struct tl_once_report *rep);
+
 /* The leak picture after the last sample (config leaks). */
 const struct tl_leak_group *tl_runtime_leaks(const struct tl_runtime *rt, size_t *n);
 const struct tl_leak_watch *tl_runtime_leak_watch(const struct tl_runtime *rt);

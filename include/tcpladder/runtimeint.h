@@ -126,6 +126,7 @@ int tl_rt_replay_step(struct tl_runtime *rt, uint64_t *now, double *wall);
 void tl_rt_record_step(struct tl_runtime *rt, uint64_t now, double wall);
 void tl_rt_record_lab(struct tl_runtime *rt, uint64_t now);
 void tl_rt_record_owners(struct tl_runtime *rt);
+void tl_rt_record_owner(struct tl_runtime *rt, uint32_t ino);
 void tl_rt_record_end(struct tl_runtime *rt, uint64_t now);
 /* Notices of the recorder and the player, as the runtime's warning. */
 void tl_rt_rec_notices(struct tl_runtime *rt);

@@ -4,8 +4,9 @@
 # run) and by `--events --ladder` (polling), both recording; each replay
 # must print byte for byte what its live run printed.  Then --once --at,
 # a cut and a damaged file (the offset named, the part before replayed),
-# foreign and newer files, and a full disk while recording (the recording
-# stops with one line, the events go on).
+# foreign and newer files, a full disk while recording (the recording
+# stops with one line, the events go on), and the owners of CLOSE-WAIT
+# sockets kept for --once --replay.
 . "${top_srcdir:-.}/tests/kernel/lib.sh"
 : "${SCENARIO:=${top_builddir:-.}/tests/kernel/scenario}"
 export SCENARIO
@@ -143,5 +144,25 @@ check "full disk: one line says the recording stopped" \
 	sh -c "grep -c 'recording to .* stopped: No space left on device' $T/d.err | grep -qx 1"
 check "full disk: --events goes on, and exits 0" test -f "$T/d.going" -a "$(cat "$T/d.rc")" = 0
 diag "$T/d.err"
+
+# a recording keeps the owners of CLOSE-WAIT sockets, whatever the mode,
+# so that --once --replay names the processes the live --once named
+in_netns '
+	start_sockgen close-wait=4 || exit 1
+	"$TCPLADDER" --once --json >"$T/o.live"
+	"$TCPLADDER" --events -d 0.1 -n 3 --record "$T/o.tlr" >/dev/null 2>"$T/o.err"
+	echo $? >"$T/o.rc"
+	stop_sockgen
+'
+check "a recording next to a CLOSE-WAIT leak ends cleanly" test "$(cat "$T/o.rc")" = 0
+diag "$T/o.err"
+"$TCPLADDER" --replay "$T/o.tlr" --once --json >"$T/o.rep"
+owners_of() { jq -c '[.close_wait.by_process[] | [.pid, .comm, .count]]' "$1"; }
+check "--once --replay: CLOSE-WAIT by process as the live --once had it ($(owners_of "$T/o.live"))" \
+	test "$(owners_of "$T/o.rep")" = "$(owners_of "$T/o.live")" -a "$(owners_of "$T/o.live")" != "[]"
+check "--once --replay: the owners are the recording's" \
+	test "$(jq -r .close_wait.owners_from "$T/o.rep")" = recording
+"$TCPLADDER" --replay "$T/o.tlr" --once >"$T/o.txt"
+check "--once --replay: the text lists the process" grep -q "sockgen *4" "$T/o.txt"
 
 done_testing
