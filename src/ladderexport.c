@@ -215,13 +215,59 @@ static void svg_legend(struct tl_buf *out, int y, const char *lang)
 	tl_buf_fini(&t);
 }
 
+/* Which of the marks of segments that never arrived the ladder has: 1 a
+ * dropped one, 2 a held one. */
+static int stopped_marks(const struct tl_ladder *l)
+{
+	int m = 0;
+	for (size_t i = 0; i < tl_ladder_steps(l); i++) {
+		const struct tl_ladder_step *s = tl_ladder_step(l, i);
+		if (s->kind != TL_LADDER_ARROW && s->kind != TL_LADDER_DATA)
+			continue;
+		m |= s->lost ? 1 : (s->held && !s->released) ? 2 : 0;
+	}
+	return m;
+}
+
+/* The legend's second row, when the ladder has them: each mark as drawn
+ * (half a shaft ending in the cross or the bar), then its words. */
+static void svg_legend_stopped(struct tl_buf *out, int y, int marks, const char *lang)
+{
+	struct tl_buf t;
+	tl_buf_init(&t);
+	int x = 80;
+	for (int k = 1; k <= 2; k++) {
+		if (!(marks & k))
+			continue;
+		int my = y - 4, mx = x + 28;
+		tl_buf_printf(out,
+			      "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" class=\"arrow\"/>\n",
+			      x, my, mx, my);
+		if (k == 1)
+			tl_buf_printf(
+			    out, "<path d=\"M%d,%d L%d,%d M%d,%d L%d,%d\" class=\"arrow lost\"/>\n",
+			    mx - 5, my - 5, mx + 5, my + 5, mx - 5, my + 5, mx + 5, my - 5);
+		else
+			tl_buf_printf(out,
+				      "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
+				      "class=\"arrow held\"/>\n",
+				      mx, my - 6, mx, my + 6);
+		tl_buf_reset(&t);
+		tl_narration_word(lang, k == 1 ? TL_WORD_LEG_LOST : TL_WORD_LEG_HELD, "", NULL, &t);
+		svg_text(out, mx + 12, y, NULL, "note", t.data + (t.len && t.data[0] == ' '));
+		x += 340;
+	}
+	tl_buf_fini(&t);
+}
+
 static void export_svg(const struct tl_ladder *l, const struct tl_ladder_export *x,
 		       struct tl_buf *out)
 {
 	const char *lang = x->lang ? x->lang : "en";
 	size_t n = tl_ladder_steps(l);
 	int y = x->caption ? 28 : 8;
-	int steps_y = y + 52, h = steps_y + (int)n * SVG_ROW + 44;
+	int marks = stopped_marks(l);
+	int steps_y = y + 52, h = steps_y + (int)n * SVG_ROW + 44 + (marks ? 18 : 0);
 	struct tl_buf t;
 	tl_buf_init(&t);
 	tl_buf_printf(out,
@@ -276,7 +322,9 @@ static void export_svg(const struct tl_ladder *l, const struct tl_ladder_export 
 	}
 	for (size_t i = 0; i < n; i++)
 		svg_step(l, i, steps_y + (int)i * SVG_ROW, lang, out, &t);
-	svg_legend(out, h - 14, lang);
+	svg_legend(out, h - 14 - (marks ? 18 : 0), lang);
+	if (marks)
+		svg_legend_stopped(out, h - 14, marks, lang);
 	tl_buf_puts(out, "</svg>\n");
 	tl_buf_fini(&t);
 }

@@ -106,6 +106,7 @@ enum tl_narration_word {
 	TL_WORD_LEG_BOUND,
 	TL_WORD_LEG_LOST,
 	TL_WORD_LEG_SAMPLED, /* a saved picture's bound: all times found by sampling */
+	TL_WORD_LEG_HELD,    /* a saved picture's held segment (step mode) */
 	TL_WORD_STEP_STATUS, /* the lab's step mode */
 	TL_WORD_STEP_ON,
 	TL_WORD_STEP_OFF,

@@ -756,6 +756,9 @@ static void test_link_held(void)
 		tl_ladder_export(l, &x, &e);
 		ok(strstr(e.data, "class=\"arrow held\"") != NULL,
 		   "in the SVG, a held segment stops half way at a bar");
+		ok(strstr(e.data, ">held mid-link (step mode)</text>") != NULL &&
+		       !strstr(e.data, "lost by the link"),
+		   "the SVG's legend shows the bar, and no cross the ladder does not have");
 		tl_buf_fini(&e);
 	}
 	if (!ok(strstr(row_at(b.data, "+2.950s", row, sizeof(row)), "▶│") &&
@@ -912,6 +915,11 @@ static void test_link(void)
 		tl_ladder_export(l, &x, &e);
 		ok(strstr(e.data, "class=\"arrow lost\"") != NULL,
 		   "and in the SVG, half way, in a cross");
+		const char *leg = strstr(e.data, ">lost by the link</text>");
+		ok(leg &&
+		       strstr(strstr(e.data, "class=\"arrow lost\"") + 1, "class=\"arrow lost\"") &&
+		       !strstr(e.data, "held mid-link"),
+		   "the SVG's legend shows the cross, drawn as on the ladder");
 		tl_buf_fini(&e);
 	}
 	/* a note takes the width there is, from the arrows if it must */
