@@ -379,8 +379,8 @@ static void convert(const struct tl_bpf_rec *b, struct tl_exact_rec *r)
 		s->info.segs_out = b->segs_out;
 		s->info.rtt_us = b->srtt_us;
 		s->info.state = b->newstate;
-		s->info.have =
-		    TL_INFO_RTT | TL_INFO_BYTES_ACKED | TL_INFO_BYTES_RECEIVED | TL_INFO_SEGS;
+		s->info.have = TL_INFO_RTT | TL_INFO_BYTES_ACKED | TL_INFO_BYTES_RECEIVED |
+			       TL_INFO_SEGS | TL_INFO_AT_CHANGE;
 	}
 }
 

@@ -192,6 +192,16 @@ static bool resent_later(const struct tl_ladderend *k, size_t i)
 	return false;
 }
 
+/* Whether k's SYN (action i) was answered by an RST alone: connection
+ * refused, by a host with no socket there (the other end never was). */
+static bool refused(const struct tl_ladderend *k, size_t i)
+{
+	for (size_t j = i + 1; j < k->nact; j++)
+		if (k->act[j].kind == ACT_RECV)
+			return k->act[j].seg == TL_SEG_RST;
+	return false;
+}
+
 /* The unwatched end, from the watched one: whatever k receives, d must
  * have sent; what k sends, d receives, but that it arrived (and changed
  * d's state) is implied only by something k received afterwards.  A
@@ -220,7 +230,7 @@ void tl_ladderend_derive(struct tl_ladderend *d, const struct tl_ladderend *k)
 			}
 			if (resent_later(k, i))
 				break; /* no sign that it arrived: drawn, not received */
-			if (i >= answered) {
+			if (i >= answered || (a->seg == TL_SEG_SYN && refused(k, i))) {
 				act_add(d, ACT_RECV, a->seg, -1, a->t, a->wall)->after = a->after;
 				break;
 			}
@@ -349,11 +359,12 @@ static void ctl_of(int st, const struct tl_ladderend_tr *close, bool active, str
 }
 
 /* Where transition i's record was read, by its own state: in the state
- * the change left (exact mode's events carry the last sample's record),
- * before it; in a state a change entered (a sample that saw it, maybe
- * after inferred steps), after that change; a close's record (CLOSE), at
- * the end's last change.  Returns the transition the data it counted
- * goes before; *t: read at or before, *read: after. */
+ * the change left (an exact-mode event without counters of its own
+ * carries the last sample's record), or read at the change itself (an
+ * exact-mode record's counters, TL_INFO_AT_CHANGE), before it; in a state
+ * a change entered (a sample that saw it, maybe after inferred steps),
+ * after that change; a close's record (CLOSE), at the end's last change.  Returns the transition
+ * the data it counted goes before; *t: read at or before, *read: after. */
 static size_t rec_place(const struct tl_ladderend *s, size_t i, size_t last, uint64_t *t,
 			uint64_t *read)
 {
@@ -363,7 +374,10 @@ static size_t rec_place(const struct tl_ladderend *s, size_t i, size_t last, uin
 		*t = *read = tr[last].t;
 		return last;
 	}
-	if (st && st != tr[i].from)
+	/* read at the change itself: before it, like a record of the state
+	 * it left */
+	bool at_change = (tr[i].info.have & TL_INFO_AT_CHANGE) && st == tr[i].to;
+	if (st && st != tr[i].from && !at_change)
 		for (size_t j = i; j < s->ntr; j++)
 			if (!tr[j].retrans && tr[j].to == st) {
 				*t = *read = tr[j].t;
@@ -381,15 +395,18 @@ static size_t rec_place(const struct tl_ladderend *s, size_t i, size_t last, uin
 
 /* One record's counters as payload, and where it was read. */
 struct point {
-	int64_t v[2]; /* bytes sent (and acknowledged), received */
-	int64_t segs[2];
+	int64_t v[2];  /* bytes sent (and acknowledged), received */
 	size_t pos;    /* data counted up to it goes before transition pos */
 	uint64_t read; /* it was read after this time (0: unknown) */
 	uint64_t t;    /* ... and at or before this one */
 };
 
-static void data_put(struct tl_ladderend *s, int dir, size_t at, int64_t bytes, int64_t segs,
-		     uint64_t t, uint64_t after)
+/* The counters' segments (segs_out, segs_in) count every segment, pure
+ * ACKs and window updates too: no count of data segments can be told
+ * from them, so a data row from counters has its bytes only (the lab's
+ * link gives the segments, ladderlink.c). */
+static void data_put(struct tl_ladderend *s, int dir, size_t at, int64_t bytes, uint64_t t,
+		     uint64_t after)
 {
 	if (bytes <= 0)
 		return;
@@ -402,7 +419,7 @@ static void data_put(struct tl_ladderend *s, int dir, size_t at, int64_t bytes, 
 	d->dir = (uint8_t)dir;
 	d->at = at;
 	d->bytes = (uint64_t)bytes;
-	d->segs = segs > 0 ? (uint32_t)segs : 1;
+	d->segs = 0;
 	d->t = t;
 	d->after = after < t ? after : 0;
 	d->wall = 0;
@@ -440,8 +457,6 @@ void tl_ladderend_count(struct tl_ladderend *s)
 	if (s->ntr && !s->tr[0].retrans && s->tr[0].from == 0) {
 		/* A socket's counters start at zero, at its open (an accepted
 		 * socket has counted the SYN and the handshake's ACK in). */
-		prev.segs[0] = active ? 1 : 0;
-		prev.segs[1] = active ? 0 : 2;
 		prev.pos = 1;
 		prev.read = s->tr[0].after;
 		prev.t = s->tr[0].t;
@@ -459,15 +474,12 @@ void tl_ladderend_count(struct tl_ladderend *s)
 		ctl_of(in->state ? in->state : t->to, &s->tr[last], active, &c);
 		cur.v[0] = (int64_t)in->bytes_acked - c.syn - c.fin_out;
 		cur.v[1] = (int64_t)in->bytes_received - c.fin_in;
-		cur.segs[0] = (int64_t)in->segs_out - c.syn;
-		cur.segs[1] = (int64_t)in->segs_in - c.syn;
 		cur.pos = rec_place(s, i, last, &cur.t, &cur.read);
 		if (have)
 			for (int d = 0; d < 2; d++) {
 				size_t at = TL_MIN(TL_MAX(cur.pos, prev.pos), cap[d]);
 				uint64_t tt = at < s->ntr ? TL_MIN(cur.t, s->tr[at].t) : cur.t;
-				data_put(s, d, at, cur.v[d] - prev.v[d], cur.segs[d] - prev.segs[d],
-					 tt, prev.read);
+				data_put(s, d, at, cur.v[d] - prev.v[d], tt, prev.read);
 			}
 		prev = cur;
 		have = true;

@@ -362,10 +362,11 @@ struct tl_conn *tl_trk_conn_new(struct tl_tracker *t, unsigned ns, const struct 
 	guess_role(c);
 	if (baseline)
 		return c;
-	/* Born since the namespace's last dump (0 before any: unbounded). */
+	/* Born since the namespace's last dump (0 before any: unbounded),
+	 * unless an exact-mode record saw the start. */
 	bool win = t->win;
 	uint64_t win_from = t->win_from;
-	t->win = true;
+	t->win = !t->birth_exact;
 	t->win_from = t->ns[ns].last_ns;
 	if (state == TL_TCP_LISTEN) {
 		c->state = TL_TCP_LISTEN;

@@ -279,7 +279,9 @@ static void exact_state(struct tl_tracker *t, unsigned ns, struct tl_conn *c,
 		r.state = (uint8_t)(start ? to : from);
 		/* A start is the open, observed; anything else was missed (a
 		 * lost record): its history up to `from` is inferred. */
+		t->birth_exact = start;
 		c = tl_trk_conn_new(t, ns, &r, r.state, false, start, now, wall);
+		t->birth_exact = false;
 		c->exact_ns = now;
 		if (start)
 			return;

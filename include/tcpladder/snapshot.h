@@ -20,6 +20,9 @@ enum {
 	TL_INFO_SEGS = 1 << 3,
 	TL_INFO_LAST_DATA = 1 << 4,
 	TL_INFO_BYTES_SENT = 1 << 5,
+	/* read at the state change itself (an exact-mode record), in the
+	 * state it entered: what it counts happened at or before the change */
+	TL_INFO_AT_CHANGE = 1 << 6,
 };
 
 struct tl_tcpinfo {

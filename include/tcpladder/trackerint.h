@@ -77,8 +77,9 @@ struct tl_tracker {
 	struct tracker_exact *x; /* exact mode's state, once a record came */
 	/* Times of the events emitted now: exact (at their `now`) unless
 	 * win is set, then a window from win_from (sampling); at_destroy:
-	 * `now` is a destroy event's, exact. */
-	bool win, at_destroy;
+	 * `now` is a destroy event's, exact; birth_exact: a new connection's
+	 * start is an exact-mode record's, at its time. */
+	bool win, at_destroy, birth_exact;
 	uint64_t win_from;
 };
 

@@ -171,7 +171,7 @@ static __always_inline void fill_tuple(struct tl_bpf_rec *r, const struct sock_c
 
 /* What only a full socket has: its inode and owner, the flags that tell
  * a hand-over from an abort, and at a close its final counters. */
-static __always_inline void fill_full(struct tl_bpf_rec *r, const struct sock *sk, bool closing)
+static __always_inline void fill_full(struct tl_bpf_rec *r, const struct sock *sk, bool counters)
 {
 	unsigned long f = sk->__sk_common.skc_flags;
 	if (f & (1UL << bpf_core_enum_value(enum sock_flags, SOCK_DONE)))
@@ -186,7 +186,7 @@ static __always_inline void fill_full(struct tl_bpf_rec *r, const struct sock *s
 		struct socket_alloc *sa = container_of(so, struct socket_alloc, socket);
 		r->ino = (__u32)BPF_CORE_READ(sa, vfs_inode.i_ino);
 	}
-	if (closing) {
+	if (counters) {
 		const struct tcp_sock *tp = (const struct tcp_sock *)sk;
 		r->bytes_acked = BPF_CORE_READ(tp, bytes_acked);
 		r->bytes_received = BPF_CORE_READ(tp, bytes_received);
@@ -235,7 +235,12 @@ static __always_inline void state_rec(const struct sock *sk, __u32 ino, __u64 ts
 	r->netns = ino;
 	r->cookie = bpf_get_socket_cookie((void *)sk);
 	fill_tuple(r, &sk->__sk_common);
-	fill_full(r, sk, newstate == TCP_CLOSE);
+	/* the counters where data may have moved since the last record: after
+	 * the handshake (at each FIN and ACK of the close, and the end), so
+	 * that the ladder's data rows fall between the right rows */
+	fill_full(r, sk,
+		  newstate == TCP_CLOSE || (oldstate != TCP_SYN_SENT && oldstate != TCP_SYN_RECV &&
+					    oldstate != TCP_CLOSE && oldstate != TCP_LISTEN));
 	submit(r);
 }
 
