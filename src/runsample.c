@@ -64,16 +64,49 @@ static void scanned(struct tl_runtime *rt, uint64_t now, uint64_t c0)
 	rt->scan_gap = TL_MAX(OWNER_SCAN_MIN_NS, (uint64_t)(cost / budget));
 }
 
-/* The tracker's CLOSE-WAIT connections (of namespace ns, or all with -1)
- * as leak items, with their sockets' inodes and uids; *n_unknown counts
- * inodes whose owner is not known yet. */
+/* CLOSE-WAIT sockets as leak items, with their inodes and uids; unknown
+ * counts inodes whose owner is not known yet. */
 struct cw_set {
 	struct tl_cw_item *items;
 	uint32_t *inodes, *uids;
 	size_t n, cap, unknown;
 };
 
-static void collect_cw(const struct tl_runtime *rt, uint64_t now, int ns, struct cw_set *w)
+/* One CLOSE-WAIT socket as a leak item: its time in CLOSE-WAIT as
+ * watched (c, its connection, NULL if not tracked), or, when that says
+ * less, the kernel's time since the last ACK came (the peer's FIN, for an
+ * idle socket), as --once --check estimates it. */
+static void cw_add(const struct tl_runtime *rt, struct cw_set *w, const struct tl_sock *s,
+		   const struct tl_conn *c, unsigned ns, uint64_t now)
+{
+	if (w->n == w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 64;
+		w->items = tl_reallocarray(w->items, w->cap, sizeof(*w->items));
+		w->inodes = tl_reallocarray(w->inodes, w->cap, sizeof(*w->inodes));
+		w->uids = tl_reallocarray(w->uids, w->cap, sizeof(*w->uids));
+	}
+	struct tl_cw_item *it = &w->items[w->n];
+	memset(it, 0, sizeof(*it));
+	it->lport = s->lport;
+	it->rqueue = s->rqueue;
+	if (c) {
+		it->age_s = (double)(now - c->state_since_ns) / 1e9;
+		it->age_exact = c->flags & TL_CONN_EXACT;
+	}
+	if (!it->age_exact && (s->flags & TL_SOCK_HAS_INFO) && (s->info.have & TL_INFO_LAST_DATA) &&
+	    s->info.last_ack_recv_ms / 1000.0 > it->age_s) {
+		it->age_s = s->info.last_ack_recv_ms / 1000.0;
+		it->age_est = true;
+	}
+	it->ns = ns;
+	w->inodes[w->n] = s->inode;
+	w->uids[w->n] = s->uid;
+	w->unknown += s->inode && !tl_owners_find(rt->owners, s->inode);
+	w->n++;
+}
+
+/* The tracker's CLOSE-WAIT connections as leak items. */
+static void collect_cw(const struct tl_runtime *rt, uint64_t now, struct cw_set *w)
 {
 	size_t n;
 	const struct tl_conn *conns = tl_tracker_conns(tl_engine_tracker(rt->e), &n);
@@ -81,35 +114,8 @@ static void collect_cw(const struct tl_runtime *rt, uint64_t now, int ns, struct
 	memset(w, 0, sizeof(*w));
 	for (size_t i = 0; i < n; i++) {
 		const struct tl_conn *c = &conns[i];
-		if (!c->id || (c->flags & TL_CONN_GONE) || c->state != TL_TCP_CLOSE_WAIT ||
-		    (ns >= 0 && c->ns != (unsigned)ns))
-			continue;
-		if (w->n == w->cap) {
-			w->cap = w->cap ? w->cap * 2 : 64;
-			w->items = tl_reallocarray(w->items, w->cap, sizeof(*w->items));
-			w->inodes = tl_reallocarray(w->inodes, w->cap, sizeof(*w->inodes));
-			w->uids = tl_reallocarray(w->uids, w->cap, sizeof(*w->uids));
-		}
-		struct tl_cw_item *it = &w->items[w->n];
-		memset(it, 0, sizeof(*it));
-		it->lport = c->sock.lport;
-		it->rqueue = c->sock.rqueue;
-		it->age_s = (double)(now - c->state_since_ns) / 1e9;
-		it->age_exact = c->flags & TL_CONN_EXACT;
-		/* Not seen to change: the kernel's time since the last ACK
-		 * came (the peer's FIN, for an idle socket), as --once --check
-		 * estimates it, when that says more than the time watched. */
-		if (!it->age_exact && (c->sock.flags & TL_SOCK_HAS_INFO) &&
-		    (c->sock.info.have & TL_INFO_LAST_DATA) &&
-		    c->sock.info.last_ack_recv_ms / 1000.0 > it->age_s) {
-			it->age_s = c->sock.info.last_ack_recv_ms / 1000.0;
-			it->age_est = true;
-		}
-		it->ns = c->ns;
-		w->inodes[w->n] = c->sock.inode;
-		w->uids[w->n] = c->sock.uid;
-		w->unknown += c->sock.inode && !tl_owners_find(rt->owners, c->sock.inode);
-		w->n++;
+		if (c->id && !(c->flags & TL_CONN_GONE) && c->state == TL_TCP_CLOSE_WAIT)
+			cw_add(rt, w, &c->sock, c, c->ns, now);
 	}
 }
 
@@ -126,7 +132,7 @@ static void cw_free(struct cw_set *w)
 static void update_leaks(struct tl_runtime *rt, uint64_t now)
 {
 	struct cw_set w;
-	collect_cw(rt, now, -1, &w);
+	collect_cw(rt, now, &w);
 	bool lookup = w.unknown && !rt->o->no_owners && !rt->player && scan_due(rt, now);
 	uint64_t c0 = tl_thread_cpu_ns();
 	/* socket inodes are unique across namespaces: with several, look
@@ -160,8 +166,19 @@ static void update_leaks(struct tl_runtime *rt, uint64_t now)
 void tl_runtime_once_leaks(const struct tl_runtime *rt, unsigned ns, uint64_t now,
 			   struct tl_once_report *rep)
 {
+	/* the sockets of the sample the report counts (exact mode's records
+	 * may be ahead of it), timed by their connections */
 	struct cw_set w;
-	collect_cw(rt, now, (int)ns, &w);
+	memset(&w, 0, sizeof(w));
+	const struct tl_snapshot *snap = tl_engine_snapshot(rt->e, ns);
+	struct tl_tracker *tr = tl_engine_tracker(rt->e);
+	for (size_t i = 0; snap && i < snap->n; i++) {
+		const struct tl_sock *s = &snap->socks[i];
+		if (s->protocol != 6 || s->state != TL_TCP_CLOSE_WAIT)
+			continue;
+		const struct tl_conn *c = tl_tracker_find(tr, s->cookie);
+		cw_add(rt, &w, s, c && c->state == TL_TCP_CLOSE_WAIT ? c : NULL, ns, now);
+	}
 	tl_owners_fill(rt->owners, w.items, w.inodes, w.uids, w.n, 0, false, false);
 	struct tl_leak_group *g;
 	rep->n_process = tl_leak_group(w.items, w.n, false, &rt->leak_cfg, &g);
@@ -173,11 +190,9 @@ void tl_runtime_once_leaks(const struct tl_runtime *rt, unsigned ns, uint64_t no
 		rep->cw_unread += w.items[i].rqueue > 1;
 		rep->ages_estimated |= w.items[i].age_est;
 	}
+	/* (no TIME-WAIT pressure: the recording has not the limits it is
+	 * measured against) */
 	rep->owners_from = w.n ? "recording" : NULL;
-	if (rt->have_tw && ns < rt->n_tw) {
-		rep->tw = rt->tw[ns];
-		rep->have_tw = true;
-	}
 	cw_free(&w);
 }
 

@@ -132,7 +132,7 @@ const char *tl_runtime_ns_name(const struct tl_runtime *rt, unsigned ns);
 
 /* --once --replay: namespace ns's CLOSE-WAIT by owner and by local port
  * (owners as the recording learnt them; the groups are the caller's to
- * free) and its TIME-WAIT pressure, at the data's time now. */
+ * free), at the data's time now. */
 struct tl_once_report;
 void tl_runtime_once_leaks(const struct tl_runtime *rt, unsigned ns, uint64_t now,
 			   struct tl_once_report *rep);
