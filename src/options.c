@@ -120,8 +120,8 @@ const char *tl_options_help(void)
 	       "                          watching the kernel\n"
 	       "      --speed=X           replay's pace: 1 real time (default), 2 twice as\n"
 	       "                          fast, 0 or max as fast as it can\n"
-	       "      --at=SECONDS        with --once --replay: the state that far into the\n"
-	       "                          recording (default: its end)\n"
+	       "      --at=SECONDS        with --replay: stop that far into the recording\n"
+	       "                          (--once: the state then; default: its end)\n"
 	       "\n"
 	       "Metrics (Prometheus; headless when given without --events or --ui):\n"
 	       "      --metrics-listen=ADDR:PORT  serve the latest sample at\n"
@@ -246,7 +246,6 @@ static const struct {
     {OPT_METRICS_TOP, 0, OPT_METRICS_LISTEN, OPT_METRICS_TEXTFILE},
     {OPT_SPEED, 0, OPT_REPLAY, 0},
     {OPT_AT, 0, OPT_REPLAY, 0},
-    {OPT_AT, 0, OPT_ONCE, 0},
 };
 
 static const struct option *opt_find(int code)

@@ -238,6 +238,8 @@ struct tui {
 	unsigned released; /* step mode: segments released since it began */
 	char step_note[256]; /* step mode: what happened last (in Chinese, 3 bytes a glyph) */
 	char host[256];
+	const char *replay;         /* --replay's file name, or NULL */
+	bool replay_ended;          /* it played to its end: the view stays, q quits */
 	struct tl_tuiconfig config; /* the settings file (written when they change) */
 	uint64_t interval_ns;       /* set with + and -: kept; 0 otherwise */
 	uint64_t note_until; /* a note the user asked for (N, f) keeps the footer till then */
@@ -287,6 +289,8 @@ static struct tl_ui_input ui_input(struct tui *t, uint64_t now)
 	    .caption = t->demo ? tl_demo_caption(t->demo, t->utf8 ? t->ui.lang : "en") : NULL,
 	    .tw = tl_runtime_tw(t->rt),
 	    .leak_cfg = tl_runtime_leak_cfg(t->rt),
+	    .replay = t->replay,
+	    .replay_ended = t->replay_ended,
 	};
 }
 
@@ -655,7 +659,9 @@ static int run_loop(struct tui *t, char **cause)
 			}
 		}
 
-		uint64_t deadline = TL_MIN(tl_runtime_deadline(t->rt), next_tick);
+		/* (a replay at its end has nothing more due: signals and keys) */
+		uint64_t deadline =
+		    t->replay_ended ? next_tick : TL_MIN(tl_runtime_deadline(t->rt), next_tick);
 		if (animating)
 			deadline = TL_MIN(deadline, now + 33000000ULL);
 		if (t->data_changed)
@@ -675,8 +681,14 @@ static int run_loop(struct tui *t, char **cause)
 		int r = tl_runtime_step(t->rt, tl_mono_ns(), tl_wall_now(), cause);
 		if (r < 0)
 			return EXIT_FAILURE;
-		after_step(t, &run_shown);
-		if (r > 0) {
+		bool ended = r > 0 && tl_runtime_stopped(t->rt) == TL_RUNTIME_END;
+		if (!t->replay_ended)
+			after_step(t, &run_shown);
+		if (ended && !t->replay_ended) {
+			/* the recording's end: what it ended with stays in view */
+			t->replay_ended = true;
+			t->redraw = true;
+		} else if (r > 0 && !ended) {
 			/* -n or --duration: the last sample is shown first */
 			if (tl_runtime_stopped(t->rt) != TL_RUNTIME_SIGNAL) {
 				in = ui_input(t, tl_mono_ns());
@@ -732,6 +744,10 @@ int tl_tui_run(const struct tl_options *o, const struct tl_filter *filter,
 	bool color = !o->no_color && !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
 	strcpy(t.host, "localhost");
 	gethostname(t.host, sizeof(t.host) - 1);
+	if (o->replay) {
+		const char *slash = strrchr(o->replay, '/');
+		t.replay = slash ? slash + 1 : o->replay;
+	}
 
 	tl_runtime_config_for(&cfg, TL_RUNTIME_FRONT_VIEW, o, filter, follow, demo);
 	t.rt = tl_runtime_new(&cfg, tl_mono_ns(), &cause);

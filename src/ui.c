@@ -128,10 +128,17 @@ static void draw_header(struct tl_canvas *c, const struct tl_ui_input *in, const
 					in->ns_names[i]);
 	const struct tl_history_sample *last = tl_history_last(in->history);
 	tl_canvas_fill(c, 0, 0, c->w, 1, ' ', TL_ST_HEADER);
-	int x = tl_canvas_printf(c, 0, 0, c->w, TL_ST_HEADER,
-				 " tcpladder  %s  netns %s  every %.2fs (dump %.1f ms)  TCP %u",
-				 in->host, ns, (double)in->stats.interval_ns / 1e9,
-				 (double)in->stats.dump_cost_ns / 1e6, last ? last->h.total : 0);
+	/* a replay says so first, and not the host it is played on */
+	int x = 0;
+	if (in->replay)
+		x = 1 + tl_canvas_printf(c, 1, 0, c->w - 1, TL_ST_WARN, "%s %s",
+					 in->replay_ended ? "REPLAY ENDED" : "REPLAY", in->replay);
+	else
+		x = tl_canvas_printf(c, 0, 0, c->w, TL_ST_HEADER, " tcpladder  %s", in->host);
+	x += tl_canvas_printf(c, x, 0, c->w - x, TL_ST_HEADER,
+			      "  netns %s  every %.2fs (dump %.1f ms)  TCP %u", ns,
+			      (double)in->stats.interval_ns / 1e9,
+			      (double)in->stats.dump_cost_ns / 1e6, last ? last->h.total : 0);
 	if (in->stats.paused || ui->toggle_pause)
 		x += 2 + tl_canvas_text(c, x + 2, 0, c->w - x - 2, TL_ST_WARN, "PAUSED");
 	if (ui->filter) /* every pane shows only what matches */

@@ -272,10 +272,15 @@ static int draw_time_wait(struct tl_canvas *c, const struct tl_ui_input *in,
 				 tw->time_wait, tw->max_buckets, tw->bucket_ratio * 100,
 				 tw->pressure ? "  PRESSURE" : "");
 	for (size_t i = 0; i < tw->n_top && i < 3; i++)
-		tl_canvas_printf(c, 3, y++, c->w - 4,
-				 tw->top[i].ratio >= 0.8 ? TL_ST_BAD : TL_ST_NORMAL,
-				 "to %-28s %6u of %u local ports (%.1f%%)", tw->top[i].remote,
-				 tw->top[i].in_use, tw->top[i].range, tw->top[i].ratio * 100);
+		if (tw->top[i].range) /* (a replay does not know the range) */
+			tl_canvas_printf(
+			    c, 3, y++, c->w - 4, tw->top[i].ratio >= 0.8 ? TL_ST_BAD : TL_ST_NORMAL,
+			    "to %-28s %6u of %u local ports (%.1f%%)", tw->top[i].remote,
+			    tw->top[i].in_use, tw->top[i].range, tw->top[i].ratio * 100);
+		else
+			tl_canvas_printf(c, 3, y++, c->w - 4, TL_ST_NORMAL,
+					 "to %-28s %6u local port%s", tw->top[i].remote,
+					 tw->top[i].in_use, tw->top[i].in_use == 1 ? "" : "s");
 	return y;
 }
 

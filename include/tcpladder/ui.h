@@ -111,6 +111,8 @@ struct tl_ui_input {
 	const struct tl_tw_pressure *tw;    /* TIME-WAIT pressure, or NULL */
 	const struct tl_leak_cfg *leak_cfg; /* the thresholds, for the legend (NULL: defaults) */
 	const char *caption; /* the lab's scenario, kept in view on the ladder, or NULL */
+	const char *replay;  /* --replay: the recording's file name (NULL: live) */
+	bool replay_ended;   /* ... and it has played to its end */
 };
 
 static inline uint64_t tl_ui_data_now(const struct tl_ui_input *in)
