@@ -13,8 +13,8 @@ enum {
 	XEV_RST_OUT = 1 << 1, /* an RST went out before the close (an abort) */
 };
 
-/* New sockets in SYN-SENT a dump passed over once, waiting for their
- * record (see tl_trk_exact_skip); at most this many at a time. */
+/* Sockets a dump passed over once, waiting for their record (see
+ * tl_trk_exact_skip); at most this many at a time. */
 #define SYN_WAIT_MAX 4096
 
 struct tracker_exact {
@@ -23,6 +23,7 @@ struct tracker_exact {
 		uint64_t cookie;
 		uint32_t gen; /* the namespace's dump that passed over it */
 		uint16_t ns;
+		uint8_t state; /* what that dump saw */
 	} * syn_wait;
 	size_t n_syn_wait;
 };
@@ -63,6 +64,36 @@ bool tl_trk_exact_newer(const struct tl_tracker *t, const struct tl_conn *c, uin
 	return c->exact_ns >= since || tl_map_get(&t->x->held, c->sock.cookie, &dummy);
 }
 
+/* Pass a dump's socket over once, waiting for its record: true the
+ * first time (and again within the same dump), false when a later dump
+ * still sees it with none (then taken from that dump, as polling would;
+ * also when too many wait). */
+static bool wait_once(struct tracker_exact *x, const struct tl_sock *r, unsigned ns, uint32_t gen)
+{
+	uint8_t st = (uint8_t)tl_tcp_state_shown(r->state);
+	for (size_t i = 0; i < x->n_syn_wait; i++) {
+		struct syn_wait *w = &x->syn_wait[i];
+		if (w->cookie != r->cookie || w->ns != ns)
+			continue;
+		if (w->gen == gen)
+			return true;
+		if (w->state == st) { /* the same change, and still no record */
+			*w = x->syn_wait[--x->n_syn_wait];
+			return false;
+		}
+		w->gen = gen; /* a record told the last one: this is another */
+		w->state = st;
+		return true;
+	}
+	if (x->n_syn_wait == SYN_WAIT_MAX)
+		return false;
+	if (!x->syn_wait)
+		x->syn_wait = tl_calloc(SYN_WAIT_MAX, sizeof(*x->syn_wait));
+	x->syn_wait[x->n_syn_wait++] =
+	    (struct syn_wait){.cookie = r->cookie, .gen = gen, .ns = (uint16_t)ns, .state = st};
+	return true;
+}
+
 /* Whether a dump's record of a socket is to be passed over: records newer
  * than the dump will tell what became of it, or a record already reported
  * its close (the dump began before the kernel unhashed it).  A baseline
@@ -71,8 +102,24 @@ bool tl_trk_exact_skip(struct tl_tracker *t, const struct tl_conn *c, const stru
 		       bool baseline, unsigned ns, uint32_t gen)
 {
 	uint32_t dummy;
-	if (c)
-		return tl_map_get(&t->x->held, c->sock.cookie, &dummy);
+	if (c) {
+		if (tl_map_get(&t->x->held, c->sock.cookie, &dummy))
+			return true;
+		/* A change of a socket exact mode follows that no record has
+		 * told: its record is written before the kernel stores the
+		 * state, but the ring hands records out in the order they
+		 * were reserved, so it can wait behind another CPU's record
+		 * still being written (a program preempted on a busy
+		 * machine).  Passed over once; lost records are taken from
+		 * the next dump.  Not TIME-WAIT: the kernel hands a socket to
+		 * its TIME-WAIT mini-socket without a state change the probe
+		 * sees (the socket itself goes to CLOSE). */
+		int st = tl_tcp_state_shown(r->state);
+		if ((c->flags & TL_CONN_EXACT) && !(c->flags & TL_CONN_BASELINE) &&
+		    st != c->state && st != TL_TCP_TIME_WAIT)
+			return wait_once(t->x, r, ns, gen);
+		return false;
+	}
 	if (baseline)
 		return false;
 	if (tl_map_get(&t->x->held, r->cookie, &dummy) || tl_map_get(&t->closed, r->cookie, &dummy))
@@ -84,21 +131,7 @@ bool tl_trk_exact_skip(struct tl_tracker *t, const struct tl_conn *c, const stru
 	 * hook tcp_connect, from a timer a moment later): a dump can see the
 	 * socket first.  Passed over once, it is taken from the next dump
 	 * that still sees it with no record, as polling would. */
-	struct tracker_exact *x = t->x;
-	for (size_t i = 0; i < x->n_syn_wait; i++)
-		if (x->syn_wait[i].cookie == r->cookie && x->syn_wait[i].ns == ns) {
-			if (x->syn_wait[i].gen == gen)
-				return true;
-			x->syn_wait[i] = x->syn_wait[--x->n_syn_wait];
-			return false;
-		}
-	if (x->n_syn_wait == SYN_WAIT_MAX)
-		return false;
-	if (!x->syn_wait)
-		x->syn_wait = tl_calloc(SYN_WAIT_MAX, sizeof(*x->syn_wait));
-	x->syn_wait[x->n_syn_wait++] =
-	    (struct syn_wait){.cookie = r->cookie, .gen = gen, .ns = (uint16_t)ns};
-	return true;
+	return wait_once(t->x, r, ns, gen);
 }
 
 void tl_trk_exact_dumped(struct tl_tracker *t, unsigned ns, uint32_t gen)

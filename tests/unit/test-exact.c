@@ -111,7 +111,7 @@ static void test_client_close(void)
 	       "the close begins; the hand-over to the mini-socket is no step");
 	c2 = tl_tracker_find(t, 2);
 	ok(c2 && c2->state == TL_TCP_FIN_WAIT2 && c2->sock.inode == 0 &&
-		   !(c2->flags & TL_CONN_GONE),
+	       !(c2->flags & TL_CONN_GONE),
 	   "the client lives on as an orphaned FIN-WAIT-2 mini-socket");
 	ok(c2 && c2->sock.lport == 40000, "a record without a port leaves the tuple alone");
 
@@ -303,11 +303,10 @@ static void test_merge(void)
 	   "a later record completes the tuple, and the ends pair");
 
 	/* A dump saw the change first: the record adds nothing. */
-	struct tl_sock now_est[] = {sk(2, TL_TCP_FIN_WAIT2, 40000, 80),
-				    sk(8, TL_TCP_CLOSE_WAIT, 8080, 50000),
-				    sk(10, TL_TCP_ESTABLISHED, 40010, 90), sk(11, TL_TCP_LISTEN, 90, 0),
-				    sk(12, TL_TCP_SYN_RECV, 90, 40010),
-				    sk(13, TL_TCP_ESTABLISHED, 40013, 90)};
+	struct tl_sock now_est[] = {
+	    sk(2, TL_TCP_FIN_WAIT2, 40000, 80),    sk(8, TL_TCP_CLOSE_WAIT, 8080, 50000),
+	    sk(10, TL_TCP_ESTABLISHED, 40010, 90), sk(11, TL_TCP_LISTEN, 90, 0),
+	    sk(12, TL_TCP_SYN_RECV, 90, 40010),    sk(13, TL_TCP_ESTABLISHED, 40013, 90)};
 	clock_ns += MS;
 	snap_of(&s, now_est, 6, clock_ns);
 	tl_tracker_sample(t, 0, &s, clock_ns, 3.0);
@@ -322,7 +321,8 @@ static void test_merge(void)
 	uint64_t dump_at = clock_ns + MS;
 	struct tl_sock mid[] = {sk(2, TL_TCP_FIN_WAIT2, 40000, 80),
 				sk(8, TL_TCP_LAST_ACK, 8080, 50000), /* changed during the dump */
-				sk(11, TL_TCP_LISTEN, 90, 0), sk(12, TL_TCP_SYN_RECV, 90, 40010),
+				sk(11, TL_TCP_LISTEN, 90, 0),
+				sk(12, TL_TCP_SYN_RECV, 90, 40010),
 				sk(13, TL_TCP_ESTABLISHED, 40013, 90),
 				sk(14, TL_TCP_SYN_SENT, 40014, 90)}; /* born during it */
 	/* 10 is missing from the dump: it closed while the dump ran */
@@ -533,6 +533,53 @@ static void test_syn_sent_before_record(void)
 	tl_snapshot_fini(&s);
 }
 
+/* A change a dump sees before its record is read (the ring hands records
+ * out in reservation order: one can wait behind another CPU's record
+ * still being written): passed over once, told from the record; with no
+ * record by the next dump, from the dump.  TIME-WAIT, which the probe
+ * does not see as a change, is told from the dump at once. */
+static void test_change_before_record(void)
+{
+	struct tl_snapshot s;
+	tl_snapshot_init(&s);
+	struct tl_tracker *t = fresh(&s);
+	handshake(t);
+	drain(t);
+	struct tl_sock socks[3] = {sk(1, TL_TCP_LISTEN, 80, 0), sk(2, TL_TCP_FIN_WAIT2, 40000, 80),
+				   sk(3, TL_TCP_CLOSE_WAIT, 80, 40000)};
+	clock_ns += MS;
+	snap_of(&s, socks, 3, clock_ns);
+	tl_tracker_sample(t, 0, &s, clock_ns, 2.0);
+	is_str(drain(t), "", "a dump's changes with no record yet wait for their records");
+	state(t, 2, TL_TCP_ESTABLISHED, TL_TCP_FIN_WAIT1, 40000, 80, 0);
+	state(t, 3, TL_TCP_ESTABLISHED, TL_TCP_CLOSE_WAIT, 80, 40000, 0);
+	state(t, 2, TL_TCP_FIN_WAIT1, TL_TCP_FIN_WAIT2, 40000, 80, 0);
+	const char *got = drain(t);
+	ok(strstr(got, "c2 trans FIN-WAIT-1>FIN-WAIT-2 ACK/in e") &&
+	       strstr(got, "c3 trans ESTABLISHED>CLOSE-WAIT FIN/in e"),
+	   "the records come: told from them (%s)", got);
+	/* the server's close: no record by the next dump */
+	socks[2] = sk(3, TL_TCP_LAST_ACK, 80, 40000);
+	clock_ns += SEC;
+	snap_of(&s, socks, 3, clock_ns);
+	tl_tracker_sample(t, 0, &s, clock_ns, 3.0);
+	is_str(drain(t), "", "a dump's change waits once");
+	clock_ns += SEC;
+	snap_of(&s, socks, 3, clock_ns);
+	tl_tracker_sample(t, 0, &s, clock_ns, 4.0);
+	ok(strstr(drain(t), "c3 trans CLOSE-WAIT>LAST-ACK") != NULL,
+	   "no record by the next dump: told from the dump");
+	/* TIME-WAIT: at once */
+	socks[1] = sk(2, TL_TCP_TIME_WAIT, 40000, 80);
+	clock_ns += SEC;
+	snap_of(&s, socks, 2, clock_ns);
+	tl_tracker_sample(t, 0, &s, clock_ns, 5.0);
+	ok(strstr(drain(t), "c2 trans FIN-WAIT-2>TIME-WAIT") != NULL,
+	   "a TIME-WAIT mini-socket: told from the dump at once");
+	tl_tracker_free(t);
+	tl_snapshot_fini(&s);
+}
+
 int main(void)
 {
 	test_client_close();
@@ -542,5 +589,6 @@ int main(void)
 	test_owner();
 	test_batch();
 	test_syn_sent_before_record();
+	test_change_before_record();
 	return tap_done();
 }
