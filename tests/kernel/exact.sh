@@ -97,14 +97,20 @@ expect_seq() { # DESC SELECTOR WANT (an extended regular expression)
 	fi
 }
 
-# Each connection's steps chain, and its times never go back.
+# Each connection's steps chain, and its times never go back; when one
+# does not, its events are shown.
 chains_ok() {
-	jq -s -e >/dev/null '
-		group_by(.conn) | all(.[];
-			. as $evs | (.[0].event == "open") and
+	local bad
+	bad=$(jq -s -c '
+		group_by(.conn) | map(select(
+			. as $evs | ((.[0].event == "open") and
 			([range(1; length) | $evs[.].from == $evs[. - 1].to and $evs[.].event != "open"
-				and $evs[.].t >= $evs[. - 1].t] | all))
-	' "$T/ev.json"
+				and $evs[.].t >= $evs[. - 1].t] | all)) | not))
+		| .[] | map([.t, .conn, .event, .from, .to, .source, .local, .remote])
+	' "$T/ev.json") || return 1
+	[ -z "$bad" ] && return 0
+	printf '%s\n' "$bad" | head -5 | sed 's/^/#   /'
+	return 1
 }
 
 common() { # NAME
