@@ -159,6 +159,18 @@ static void draw_header(struct tl_canvas *c, const struct tl_ui_input *in, const
 		tl_canvas_text(c, x + 2, 0, c->w - x - 2, TL_ST_BAD, "TIME-WAIT PRESSURE (L)");
 }
 
+/* A replay, at the top right of the screens without the header. */
+static void draw_replay_tag(struct tl_canvas *c, const struct tl_ui_input *in)
+{
+	char t[160];
+	if (!in->replay)
+		return;
+	int n = snprintf(t, sizeof(t), " %s %s ", in->replay_ended ? "REPLAY ENDED" : "REPLAY",
+			 in->replay);
+	if (n > 0 && n <= c->w / 2)
+		tl_canvas_text(c, c->w - n, 0, n, TL_ST_WARN, t);
+}
+
 /* Frozen: what sampling brought since, at the header's right end. */
 static void draw_frozen_tag(struct tl_canvas *c, const struct tl_ui *ui,
 			    const struct tl_ui_input *in)
@@ -642,10 +654,12 @@ static void draw_live(struct tl_ui *ui, struct tl_canvas *c, const struct tl_ui_
 	}
 	if (ui->screen == TL_SCREEN_DETAIL) {
 		tl_uidetail_draw(c, ui, in);
+		draw_replay_tag(c, in);
 		return;
 	}
 	if (ui->screen == TL_SCREEN_LEAKS) {
 		tl_uileaks_draw(c, ui, in);
+		draw_replay_tag(c, in);
 		return;
 	}
 	if (ui->screen == TL_SCREEN_NETNS) {
