@@ -439,9 +439,15 @@ static void observe(struct tl_tracker *t, struct tl_conn *c, const struct tl_soc
 }
 
 /* A record whose cookie is unknown may still be a known connection whose
- * cookie changed at a hand-over; accept that only for a connection that
- * has just vanished and a state that can follow its own. */
-static struct tl_conn *stitch(struct tl_tracker *t, unsigned ns, const struct tl_sock *r)
+ * cookie changed at a hand-over; accept that for a connection that has
+ * just vanished and a state that can follow its own.  The kernel copies a
+ * request socket's cookie to its child, and a full socket's to its
+ * mini-socket, but only one made before the copy: a dump that makes it at
+ * that moment loses the race, and the successor can turn up in the very
+ * dump (GEN) that no longer holds the connection.  Accept that hand-over
+ * before the connection is known to have vanished. */
+static struct tl_conn *stitch(struct tl_tracker *t, unsigned ns, const struct tl_sock *r,
+			      uint32_t gen)
 {
 	uint32_t slot;
 	if (!tl_map_get(&t->by_tuple,
@@ -449,11 +455,15 @@ static struct tl_conn *stitch(struct tl_tracker *t, unsigned ns, const struct tl
 			&slot))
 		return NULL;
 	struct tl_conn *c = &t->conns[slot];
-	if (!(c->flags & (TL_CONN_MISSING | TL_CONN_DESTROYED)) && !(c->evidence & TL_EVID_PENDING))
-		return NULL;
-	if (c->flags & TL_CONN_GONE)
-		return NULL;
 	int st = tl_tcp_state_shown(r->state);
+	bool mini = st == TL_TCP_TIME_WAIT || (st == TL_TCP_FIN_WAIT2 && r->inode == 0);
+	bool handover = c->seen_gen != gen && c->state != TL_TCP_TIME_WAIT &&
+			((c->state == TL_TCP_SYN_RECV && st != TL_TCP_SYN_RECV) || mini);
+	if (!(c->flags & (TL_CONN_MISSING | TL_CONN_DESTROYED)) &&
+	    !(c->evidence & TL_EVID_PENDING) && !handover)
+		return NULL;
+	if ((c->flags & TL_CONN_GONE) || c->state == TL_TCP_CLOSE)
+		return NULL;
 	const struct tl_fsm_edge *tmp[16];
 	if (st != c->state &&
 	    tl_fsm_path(c->state, st, (enum tl_role)c->role, TL_PATH_NO_ABORT, tmp, 16) < 0)
@@ -497,7 +507,7 @@ int tl_tracker_sample(struct tl_tracker *t, unsigned ns, const struct tl_snapsho
 			continue;
 		}
 		if (!c && !baseline)
-			c = stitch(t, ns, r);
+			c = stitch(t, ns, r, gen);
 		if (c)
 			observe(t, c, r, now, wall);
 		else

@@ -123,7 +123,7 @@ run() {
 		"$TRUTHGEN" -s "$SEED" -n "$COUNT" -u "$DELAY" <"$R/gen.in" >"$R/gen.out" 2>"$R/gen.err" &
 		gen=$!
 		exec 7<>"$R/gen.in"
-		if [ $ok = 1 ] && wait_for "grep -q ^listening \"\$R/gen.out\"" && sync; then
+		if [ $ok = 1 ] && wait_for "grep -q ^listening \"\$R/gen.out\" 2>/dev/null" && sync; then
 			echo go >&7
 			# The workload, then the kernel done with every socket
 			# (TIME-WAIT aside), then two dumps after that.

@@ -1188,6 +1188,56 @@ static void namespaces_join_and_leave(void)
 	tl_snapshot_fini(&s);
 }
 
+/* The kernel gives a child its request socket's cookie, and a mini-socket
+ * its full socket's, but only a cookie made before the copy: one made by a
+ * dump at the same moment is lost, and the successor, in the very next
+ * dump, has a cookie of its own.  Same tuple, a state that can follow:
+ * the same connection, never a close and a new open. */
+static void cookie_changed_in_one_dump(void)
+{
+	struct tl_tracker *t = tl_tracker_new(1);
+	struct tl_snapshot s;
+	uint64_t now = 100 * SEC;
+	tl_snapshot_init(&s);
+
+	struct tl_sock lis = sk(1, TL_TCP_LISTEN, 80, 0);
+	dump(t, &s, &lis, 1, &now);
+	struct tl_sock req = sk(70, TL_TCP_SYN_RECV, 80, 56000);
+	req.inode = 0;
+	struct tl_sock cli = sk(71, TL_TCP_ESTABLISHED, 56000, 80);
+	struct tl_sock a[] = {lis, req, cli};
+	dump(t, &s, a, 3, &now);
+	drain(t);
+	struct tl_sock child = sk(72, TL_TCP_ESTABLISHED, 80, 56000);
+	struct tl_sock b[] = {lis, cli, child};
+	dump(t, &s, b, 3, &now);
+	is_str(drain(t), "c72 trans SYN-RECV>ESTABLISHED ACK/in\n",
+	       "a request socket's child under a new cookie, in the next dump: one connection");
+	dump(t, &s, b, 3, &now);
+	is_str(drain(t), "", "and the request socket is not closed a dump later");
+
+	/* the full socket's TIME-WAIT under a new cookie, in the next dump */
+	struct tl_sock tw = mini(sk(73, TL_TCP_TIME_WAIT, 56000, 80), TL_TCP_TIME_WAIT, 60000);
+	struct tl_sock cw = sk(72, TL_TCP_CLOSE_WAIT, 80, 56000);
+	struct tl_sock c[] = {lis, tw, cw};
+	dump(t, &s, c, 3, &now);
+	is_str(drain(t),
+	       "c73 trans ESTABLISHED>FIN-WAIT-1 FIN/out i\n"
+	       "c73 trans FIN-WAIT-1>FIN-WAIT-2 ACK/in i\n"
+	       "c73 trans FIN-WAIT-2>TIME-WAIT FIN/in\n"
+	       "c72 trans ESTABLISHED>CLOSE-WAIT FIN/in\n",
+	       "a TIME-WAIT under a new cookie, in the next dump: the same connection");
+
+	/* a new connection on a TIME-WAIT's tuple is a new connection */
+	struct tl_sock again = sk(74, TL_TCP_SYN_SENT, 56000, 80);
+	struct tl_sock d[] = {lis, cw, again};
+	dump(t, &s, d, 3, &now);
+	ok(strstr(drain(t), "c74 open ->SYN-SENT") != NULL,
+	   "a SYN-SENT on a TIME-WAIT's tuple: a new connection");
+	tl_tracker_free(t);
+	tl_snapshot_fini(&s);
+}
+
 int main(void)
 {
 	struct tl_snapshot s;
@@ -1459,5 +1509,6 @@ int main(void)
 	compact_while_waiting();
 	destroyed_before_baseline();
 	namespaces_join_and_leave();
+	cookie_changed_in_one_dump();
 	return tap_done();
 }
