@@ -15,17 +15,17 @@ enum {
 
 /* Sockets a dump passed over once, waiting for their record (see
  * tl_trk_exact_skip); at most this many at a time. */
-#define SYN_WAIT_MAX 4096
+#define PASSED_MAX 4096
 
 struct tracker_exact {
 	struct tl_map held; /* cookies with records newer than the dump being applied */
-	struct syn_wait {
+	struct passed {
 		uint64_t cookie;
 		uint32_t gen; /* the namespace's dump that passed over it */
 		uint16_t ns;
 		uint8_t state; /* what that dump saw */
-	} * syn_wait;
-	size_t n_syn_wait;
+	} * passed;
+	size_t n_passed;
 };
 
 void tl_trk_exact_free(struct tracker_exact *x)
@@ -33,7 +33,7 @@ void tl_trk_exact_free(struct tracker_exact *x)
 	if (!x)
 		return;
 	tl_map_fini(&x->held);
-	free(x->syn_wait);
+	free(x->passed);
 	free(x);
 }
 
@@ -71,26 +71,26 @@ bool tl_trk_exact_newer(const struct tl_tracker *t, const struct tl_conn *c, uin
 static bool wait_once(struct tracker_exact *x, const struct tl_sock *r, unsigned ns, uint32_t gen)
 {
 	uint8_t st = (uint8_t)tl_tcp_state_shown(r->state);
-	for (size_t i = 0; i < x->n_syn_wait; i++) {
-		struct syn_wait *w = &x->syn_wait[i];
+	for (size_t i = 0; i < x->n_passed; i++) {
+		struct passed *w = &x->passed[i];
 		if (w->cookie != r->cookie || w->ns != ns)
 			continue;
 		if (w->gen == gen)
 			return true;
 		if (w->state == st) { /* the same change, and still no record */
-			*w = x->syn_wait[--x->n_syn_wait];
+			*w = x->passed[--x->n_passed];
 			return false;
 		}
 		w->gen = gen; /* a record told the last one: this is another */
 		w->state = st;
 		return true;
 	}
-	if (x->n_syn_wait == SYN_WAIT_MAX)
+	if (x->n_passed == PASSED_MAX)
 		return false;
-	if (!x->syn_wait)
-		x->syn_wait = tl_calloc(SYN_WAIT_MAX, sizeof(*x->syn_wait));
-	x->syn_wait[x->n_syn_wait++] =
-	    (struct syn_wait){.cookie = r->cookie, .gen = gen, .ns = (uint16_t)ns, .state = st};
+	if (!x->passed)
+		x->passed = tl_calloc(PASSED_MAX, sizeof(*x->passed));
+	x->passed[x->n_passed++] =
+	    (struct passed){.cookie = r->cookie, .gen = gen, .ns = (uint16_t)ns, .state = st};
 	return true;
 }
 
@@ -139,9 +139,9 @@ void tl_trk_exact_dumped(struct tl_tracker *t, unsigned ns, uint32_t gen)
 	struct tracker_exact *x = t->x;
 	if (!x)
 		return;
-	for (size_t i = x->n_syn_wait; i-- > 0;)
-		if (x->syn_wait[i].ns == ns && x->syn_wait[i].gen != gen)
-			x->syn_wait[i] = x->syn_wait[--x->n_syn_wait];
+	for (size_t i = x->n_passed; i-- > 0;)
+		if (x->passed[i].ns == ns && x->passed[i].gen != gen)
+			x->passed[i] = x->passed[--x->n_passed];
 }
 
 /* The edge from -> to with this segment (any segment: TL_SEG_NONE and
