@@ -335,6 +335,14 @@ static void follow_step(struct tl_engine *e, uint64_t now, double wall)
 	}
 }
 
+/* Tombstones expire, in the recording too: a replay that kept them would
+ * reuse other slots, and tell a dump's closes in another order. */
+static void expire(struct tl_engine *e, uint64_t now)
+{
+	tl_eng_rec_simple(e, TL_ROP_EXPIRE, 0, 0);
+	tl_tracker_expire(e->tracker, now);
+}
+
 /* After a burst the tracker and the snapshots shrink; the C library
  * keeps freed memory in its heap unless told to return it. */
 static void give_back(struct tl_engine *e, bool released)
@@ -406,8 +414,7 @@ static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause
 		sockets += e->ns[i].last.n;
 	tl_eng_exact_flush(e, now, wall);
 	tl_eng_lookups(e, now, wall);
-	tl_eng_rec_simple(e, TL_ROP_EXPIRE, 0, 0);
-	tl_tracker_expire(e->tracker, now);
+	expire(e, now);
 	give_back(e, released);
 
 	uint64_t cost = tl_thread_cpu_ns() - c0;
@@ -458,7 +465,7 @@ int tl_engine_step(struct tl_engine *e, uint64_t now, double wall, char **cause)
 		 * (under load the budget stretches the interval, and the
 		 * connections of the churn piled up meanwhile). */
 		if (e->x && now >= e->next_expire_ns) {
-			tl_tracker_expire(e->tracker, now);
+			expire(e, now);
 			e->next_expire_ns = now + EXPIRE_GAP_NS;
 		}
 	}
