@@ -9,6 +9,7 @@
 # sockets kept for --once --replay.
 . "${top_srcdir:-.}/tests/kernel/lib.sh"
 : "${SCENARIO:=${top_builddir:-.}/tests/kernel/scenario}"
+: "${RECOPS:=${top_builddir:-.}/tests/kernel/recops}"
 export SCENARIO
 require_netns
 
@@ -55,6 +56,18 @@ check "replay exits 0 and says nothing" test $? = 0 -a ! -s "$T/a.rep.err"
 if cmp -s "$T/a.json" "$T/a.rep"; then ok "--replay --events --json prints what the live run printed"; else
 	not_ok "--replay --events --json prints what the live run printed"
 	diff "$T/a.json" "$T/a.rep" | head -20 | sed 's/^/# /'
+fi
+# Exact mode closes connections between dumps, and expires their
+# tombstones between dumps too (every second): each expiry is in the
+# recording, or a replay's tracker keeps other slots than the live run's.
+if grep -q '"source":"ebpf"' "$T/a.json"; then
+	"$RECOPS" "$T/a.tlr" >"$T/a.ops"
+	expired=$(awk '$1 == 11 { print $2 }' "$T/a.ops")
+	rounds=$(awk '$1 == 12 { print $2 }' "$T/a.ops")
+	check "exact mode: the expiries between dumps are recorded ($expired expiries, $rounds rounds)" \
+		test "${expired:-0}" -gt "${rounds:-0}"
+elif "$TCPLADDER" --version | grep -qx 'exact mode (eBPF): built' && [ "${CI:-}" = true ]; then
+	not_ok "exact mode ran in the recorded run (CI=true: exact mode must run)"
 fi
 "$TCPLADDER" --replay "$T/c.tlr" --events --ladder --speed 0 >"$T/c.rep" 2>"$T/c.rep.err"
 if cmp -s "$T/c.txt" "$T/c.rep"; then ok "--replay --events --ladder prints the live run's ladders"; else

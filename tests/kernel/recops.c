@@ -1,0 +1,40 @@
+/* recops: a test helper that counts a recording's operations by kind.
+ *
+ * Usage: recops FILE
+ *
+ * Prints one line per kind present, "KIND COUNT", in the order of the
+ * kinds' numbers (docs/recording.md), then "end" when the file was read
+ * to its end, or the reader's notice when it stopped at damage.  Exit
+ * status: 0, 1 when the file cannot be read as a recording, 2 on usage. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "tcpladder/record.h"
+#include "tcpladder/recfmt.h"
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: recops FILE\n");
+		return 2;
+	}
+	char *cause = NULL;
+	struct tl_player *p = tl_player_open(argv[1], &cause);
+	if (!p) {
+		fprintf(stderr, "recops: %s\n", cause ? cause : "cannot read");
+		free(cause);
+		return 1;
+	}
+	unsigned long count[256] = {0};
+	struct tl_rop op;
+	while (tl_player_next(p, &op) == 1)
+		count[op.kind & 0xff]++;
+	for (int k = 0; k < 256; k++)
+		if (count[k])
+			printf("%d %lu\n", k, count[k]);
+	char *notice = tl_player_take_notice(p);
+	printf("%s\n", notice ? notice : "end");
+	free(notice);
+	tl_player_free(p);
+	return 0;
+}
