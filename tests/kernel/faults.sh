@@ -417,6 +417,7 @@ for l in 1 2; do
 	eval "end_pid INT \$lab$l"
 	check "two labs at once: lab $l exits 0 on SIGINT" [ $? = 0 ]
 	check "two labs at once: lab $l says nothing on stderr" [ ! -s "$T/lab$l.err" ]
+	[ ! -s "$T/lab$l.err" ] || diag "$T/lab$l.err"
 done
 
 done_testing
