@@ -152,6 +152,7 @@ struct tl_ui_order {
 	uint64_t built_ns;                /* in->now of the last refresh */
 	struct row_key *sorted, *scratch; /* ascending; scratch: for merging */
 	size_t n, cap_sorted, cap_scratch;
+	size_t n_gone;           /* rows of closed connections */
 	struct row_key *by_slot; /* each slot's key; .slot NO_SLOT when not a row */
 	size_t n_slots, cap_slots;
 	struct row_key *add; /* rows that changed, with their new keys */
@@ -200,18 +201,20 @@ static void order_full(struct tl_ui_order *o, const struct tl_ui *ui, const stru
 	o->sorted = fit(o->sorted, &o->cap_sorted, n, sizeof(*o->sorted));
 	o->scratch = fit(o->scratch, &o->cap_scratch, n, sizeof(*o->scratch));
 	o->by_slot = fit(o->by_slot, &o->cap_slots, n, sizeof(*o->by_slot));
-	size_t k = 0;
+	size_t k = 0, gone = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct tl_conn *c = &conns[i];
 		o->by_slot[i].slot = NO_SLOT;
 		if (!c->id || !tl_ui_match(ui, in, &c->sock, c->ns))
 			continue;
+		gone += (c->flags & TL_CONN_GONE) != 0;
 		make_key(c, ui->sort, &o->by_slot[i]);
 		o->by_slot[i].slot = (uint32_t)i;
 		o->sorted[k++] = o->by_slot[i];
 	}
 	qsort(o->sorted, k, sizeof(*o->sorted), key_cmp);
 	o->n = k;
+	o->n_gone = gone;
 	o->n_slots = n;
 	o->sort = ui->sort;
 	o->filter = ui->filter;
@@ -222,7 +225,7 @@ static void order_full(struct tl_ui_order *o, const struct tl_ui *ui, const stru
 static void order_update(struct tl_ui_order *o, const struct tl_ui *ui,
 			 const struct tl_ui_input *uin, const struct tl_conn *conns, size_t n)
 {
-	size_t m = 0, removed = 0;
+	size_t m = 0, removed = 0, gone = 0;
 
 	o->by_slot = fit(o->by_slot, &o->cap_slots, n, sizeof(*o->by_slot));
 	o->changed = fit(o->changed, &o->cap_changed, n, sizeof(*o->changed));
@@ -235,6 +238,7 @@ static void order_update(struct tl_ui_order *o, const struct tl_ui *ui,
 		bool in = c->id && tl_ui_match(ui, uin, &c->sock, c->ns);
 		if (!in && old->slot == NO_SLOT)
 			continue;
+		gone += in && (c->flags & TL_CONN_GONE);
 		if (in) {
 			make_key(c, ui->sort, &nk);
 			nk.slot = (uint32_t)i;
@@ -257,6 +261,7 @@ static void order_update(struct tl_ui_order *o, const struct tl_ui *ui,
 		}
 	}
 	o->n_slots = n;
+	o->n_gone = gone;
 	if (!m && !removed)
 		return;
 	if (m)
@@ -309,18 +314,26 @@ void tl_ui_refresh_rows(struct tl_ui *ui, const struct tl_ui_input *in)
 	for (size_t i = 0; i < k; i++)
 		ui->rows[i] = o->sorted[ui->sort_desc ? k - 1 - i : i].slot;
 	ui->n_rows = k;
-	ui->n_gone = 0;
-	for (size_t i = 0; i < k; i++)
-		ui->n_gone += (conns[ui->rows[i]].flags & TL_CONN_GONE) != 0;
+	/* counted, and the selection found, in the order's own arrays: going
+	 * through rows[] reads the connections in the table's order, one
+	 * cache miss a row (most of a refresh at 200k rows) */
+	ui->n_gone = o->n_gone;
 	tl_uigroup_build(ui, in); /* F5: each group's rows together, in this order */
 	/* Keep the selection on the same connection. */
 	ui->sel = ui->n_rows ? TL_MIN(ui->sel, ui->n_rows - 1) : 0;
-	if (ui->sel_id)
-		for (size_t i = 0; i < ui->n_rows; i++)
+	if (ui->sel_id && ui->n_groups) { /* grouped: rows are not in the keys' order */
+		for (size_t i = 0; i < k; i++)
 			if (conns[ui->rows[i]].id == ui->sel_id) {
 				ui->sel = i;
 				break;
 			}
+	} else if (ui->sel_id) {
+		for (size_t j = 0; j < k; j++)
+			if ((uint32_t)o->sorted[j].k[2] == ui->sel_id) {
+				ui->sel = ui->sort_desc ? k - 1 - j : j;
+				break;
+			}
+	}
 	if (ui->n_rows)
 		ui->sel_id = conns[ui->rows[ui->sel]].id;
 	ui->rows_dirty = false;

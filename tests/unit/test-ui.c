@@ -742,7 +742,8 @@ static void random_order(void)
 	struct tl_evlog log;
 	const char *names[1] = {"self"};
 	struct tl_ui ui;
-	int bad_order = 0, bad_sel = 0, rounds = 600, full_checks = 0;
+	int bad_order = 0, bad_sel = 0, bad_gone = 0, rounds = 600, full_checks = 0;
+	size_t most_gone = 0;
 	size_t most = 0;
 
 	tl_tracker_set_tombstone(t, 3 * SEC);
@@ -856,10 +857,16 @@ static void random_order(void)
 			still |= conns[ui.rows[i]].id == sel_id;
 		if (sel_id && still && conns[ui.rows[ui.sel]].id != sel_id)
 			bad_sel++;
+		size_t gone = 0;
+		for (size_t i = 0; i < ui.n_rows; i++)
+			gone += (conns[ui.rows[i]].flags & TL_CONN_GONE) != 0;
+		bad_gone += gone != ui.n_gone;
+		most_gone = TL_MAX(most_gone, gone);
 	}
 	is_int(bad_order, 0, "%d refreshes of up to %zu rows: the kept order equals a full sort",
 	       full_checks, most);
 	is_int(bad_sel, 0, "the selection stays on its connection across refreshes");
+	is_int(bad_gone, 0, "the closed rows are counted as the rows say (up to %zu)", most_gone);
 	tl_ui_fini(&ui);
 	tl_tracker_free(t);
 	tl_snapshot_fini(&snap);
