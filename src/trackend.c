@@ -413,6 +413,7 @@ static void conn_finish(struct tl_tracker *t, struct tl_conn *c, const struct en
 	c->state = TL_TCP_CLOSE;
 	c->flags = (uint8_t)((c->flags | TL_CONN_GONE) & ~(TL_CONN_MISSING | TL_CONN_FOLLOW));
 	c->gone_ns = now;
+	tl_trk_tomb(t, c);
 	c->state_since_ns = now;
 	tl_trk_remember_closed(t, c->sock.cookie, now);
 	uint32_t slot;

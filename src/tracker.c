@@ -42,6 +42,7 @@ void tl_tracker_free(struct tl_tracker *t)
 	free(t->closed_ring);
 	free(t->conns);
 	free(t->free_slots);
+	free(t->tombs);
 	free(t->ns);
 	free(t->events);
 	free(t->pending);
@@ -560,6 +561,7 @@ void tl_tracker_drop_ns(struct tl_tracker *t, unsigned ns)
 		/* gone with its namespace: expired at once, told nothing */
 		c->flags |= TL_CONN_GONE;
 		c->gone_ns = 0;
+		tl_trk_tomb(t, c);
 		c->evidence &= ~TL_EVID_PENDING;
 		t->generation++;
 	}

@@ -86,6 +86,11 @@ static void compact(struct tl_tracker *t)
 		if (t->born[i] < t->n && to[t->born[i]] != none)
 			t->born[keep++] = to[t->born[i]];
 	t->n_born = keep;
+	keep = 0;
+	for (size_t i = 0; i < t->n_tombs; i++)
+		if (t->tombs[i] < t->n && to[t->tombs[i]] != none)
+			t->tombs[keep++] = to[t->tombs[i]];
+	t->n_tombs = keep;
 	tl_map_remap(&t->by_cookie, to, t->n, none);
 	tl_map_remap(&t->by_tuple, to, t->n, none);
 	free(to);
@@ -118,14 +123,54 @@ static uint64_t gone_since(const struct tl_tracker *t, const struct tl_conn *c, 
 	return TL_MAX(c->gone_ns, p->gone_ns);
 }
 
+void tl_trk_tomb(struct tl_tracker *t, const struct tl_conn *c)
+{
+	if (t->n_tombs == t->cap_tombs) {
+		t->cap_tombs = t->cap_tombs ? t->cap_tombs * 2 : 256;
+		t->tombs = tl_reallocarray(t->tombs, t->cap_tombs, sizeof(*t->tombs));
+	}
+	t->tombs[t->n_tombs++] = (uint32_t)tl_trk_slot_of(t, c);
+}
+
+static int slot_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The tombstones whose time is up, in slot order (as a walk of every slot
+ * would meet them): returned, the rest kept in t->tombs.  Whether one is
+ * due does not depend on another going first: a kept connection's peer
+ * that is due makes it due too. */
+static uint32_t *tombs_due(struct tl_tracker *t, uint64_t now, size_t *n_due)
+{
+	uint32_t *due = tl_reallocarray(NULL, t->n_tombs ? t->n_tombs : 1, sizeof(*due));
+	size_t keep = 0, n = 0;
+	for (size_t i = 0; i < t->n_tombs; i++) {
+		uint32_t s = t->tombs[i];
+		if (s >= t->n || !t->conns[s].id || !(t->conns[s].flags & TL_CONN_GONE))
+			continue; /* expired already (it was listed twice) */
+		if (now - gone_since(t, &t->conns[s], now) < t->tombstone_ns)
+			t->tombs[keep++] = s;
+		else
+			due[n++] = s;
+	}
+	t->n_tombs = keep;
+	qsort(due, n, sizeof(*due), slot_cmp);
+	*n_due = n;
+	return due;
+}
+
 void tl_tracker_expire(struct tl_tracker *t, uint64_t now)
 {
 	forget_closed(t, now);
-	for (size_t i = 0; i < t->n; i++) {
+	size_t n_due;
+	uint32_t *due = tombs_due(t, now, &n_due);
+	for (size_t k = 0; k < n_due; k++) {
+		size_t i = due[k];
 		struct tl_conn *c = &t->conns[i];
-		if (!c->id || !(c->flags & TL_CONN_GONE) ||
-		    now - gone_since(t, c, now) < t->tombstone_ns)
-			continue;
+		if (!c->id)
+			continue; /* listed twice */
 		remove_from_maps(t, c);
 		if (c->peer) {
 			struct tl_conn *p = &t->conns[c->peer - 1];
@@ -143,8 +188,14 @@ void tl_tracker_expire(struct tl_tracker *t, uint64_t now)
 		}
 		t->free_slots[t->n_free++] = (uint32_t)i;
 	}
+	free(due);
 	if (t->n > COMPACT_MIN && t->n_free > t->n / 2)
 		compact(t);
+	/* after a burst, the list's memory back */
+	if (t->cap_tombs > 4096 && t->n_tombs < t->cap_tombs / 8) {
+		t->cap_tombs = TL_MAX(t->n_tombs * 2, (size_t)256);
+		t->tombs = tl_reallocarray(t->tombs, t->cap_tombs, sizeof(*t->tombs));
+	}
 }
 
 void tl_tracker_storage(const struct tl_tracker *t, struct tl_tracker_storage *st)
@@ -160,6 +211,7 @@ void tl_tracker_storage(const struct tl_tracker *t, struct tl_tracker_storage *s
 	st->pending_cap = t->cap_pending;
 	st->compactions = t->compactions;
 	st->bytes = t->cap * sizeof(*t->conns) + t->cap_free * sizeof(*t->free_slots) +
+		    t->cap_tombs * sizeof(*t->tombs) +
 		    (t->by_cookie.cap + t->by_tuple.cap + t->closed.cap) *
 			(sizeof(uint64_t) + sizeof(uint32_t)) +
 		    CLOSED_RING * sizeof(*t->closed_ring) + t->cap_events * sizeof(*t->events) +

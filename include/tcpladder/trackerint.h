@@ -40,6 +40,8 @@ struct tl_tracker {
 	uint32_t *pending; /* slots */
 	size_t n_pending, cap_pending;
 	uint64_t tombstone_ns;
+	uint32_t *tombs; /* slots of the tombstones (GONE), each once or more */
+	size_t n_tombs, cap_tombs;
 	uint32_t keep_id;    /* tl_tracker_keep's connection, 0 for none */
 	uint64_t generation; /* bumped whenever a connection appears, changes state or goes */
 	/* Cookies of connections already closed, remembered longer than the
@@ -126,5 +128,7 @@ void tl_trk_exact_free(struct tracker_exact *x);
 
 /* trackstore.c: closed cookies */
 void tl_trk_remember_closed(struct tl_tracker *t, uint64_t cookie, uint64_t now);
+/* c is now a tombstone (TL_CONN_GONE): tl_tracker_expire looks at these only. */
+void tl_trk_tomb(struct tl_tracker *t, const struct tl_conn *c);
 
 #endif

@@ -902,7 +902,7 @@ static void burst_storage(void)
 	static struct tl_sock socks[STEADY + BATCH];
 	static struct tl_lookup lk[4096];
 	uint64_t now = 1000 * SEC;
-	size_t most_slots = 0, most_events = 0;
+	size_t most_slots = 0, most_events = 0, overdue = 0;
 
 	tl_snapshot_init(&s);
 	/* steady: 100 pairs, both ends watched */
@@ -933,7 +933,13 @@ static void burst_storage(void)
 			peak = st;
 		tl_tracker_clear_events(t);
 		tl_tracker_expire(t, now);
+		size_t nc;
+		const struct tl_conn *cs = tl_tracker_conns(t, &nc);
+		for (size_t i = 0; i < nc; i++)
+			overdue += cs[i].id && (cs[i].flags & TL_CONN_GONE) &&
+				   now - cs[i].gone_ns >= 10 * SEC;
 	}
+	is_int(overdue, 0, "every tombstone due is expired, in every round");
 	ok(most_slots >= 2 * BATCH && peak.cookie_cap >= 2 * BATCH && most_events >= BATCH,
 	   "the burst needed %zu slots, a cookie table of %zu, %zu events", most_slots,
 	   peak.cookie_cap, most_events);
