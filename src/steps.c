@@ -26,6 +26,11 @@ struct entry {
 	struct tl_event *ev;
 };
 
+/* A connection's first block of events (most have no more: a short
+ * connection's whole life is six), and how many such blocks are kept. */
+#define FIRST 8
+#define POOL_MAX 256
+
 struct tl_steps {
 	struct entry *e;
 	size_t n, cap;
@@ -35,6 +40,11 @@ struct tl_steps {
 	uint64_t clock;
 	struct tl_link_seg *link; /* a ring of TL_STEPS_LINK, allocated on the first */
 	size_t link_head, link_n;
+	/* First blocks (FIRST events) of connections gone, for the next to
+	 * come: under churn thousands a second, each too big for the C
+	 * library's cache of small blocks */
+	struct tl_event *pool[POOL_MAX];
+	size_t n_pool;
 };
 
 struct tl_steps *tl_steps_new(size_t cap)
@@ -54,10 +64,23 @@ void tl_steps_free(struct tl_steps *s)
 		return;
 	for (size_t i = 0; i < s->n; i++)
 		free(s->e[i].ev);
+	for (size_t i = 0; i < s->n_pool; i++)
+		free(s->pool[i]);
 	free(s->e);
 	free(s->link);
 	tl_map_fini(&s->by_id);
 	free(s);
+}
+
+/* e's events go: a first block is kept for another connection. */
+static void events_free(struct tl_steps *s, struct entry *e)
+{
+	if (e->cap == FIRST && s->n_pool < POOL_MAX)
+		s->pool[s->n_pool++] = e->ev;
+	else
+		free(e->ev);
+	e->ev = NULL;
+	e->cap = 0;
 }
 
 static struct entry *find(const struct tl_steps *s, uint32_t id)
@@ -100,8 +123,9 @@ static void evict(struct tl_steps *s, struct entry *e)
 	e->head = 0;
 	e->ring0 = 0;
 	e->n = 1;
+	events_free(s, e);
 	e->cap = 1;
-	e->ev = tl_reallocarray(e->ev, 1, sizeof(*e->ev));
+	e->ev = tl_reallocarray(NULL, 1, sizeof(*e->ev));
 	e->ev[0] = last;
 }
 
@@ -109,7 +133,7 @@ static void entry_del(struct tl_steps *s, size_t i)
 {
 	struct entry *e = &s->e[i];
 	s->events -= e->n;
-	free(e->ev);
+	events_free(s, e);
 	tl_map_del(&s->by_id, e->id);
 	if (i != s->n - 1) {
 		*e = s->e[s->n - 1];
@@ -149,8 +173,11 @@ static void put(struct tl_steps *s, struct entry *e, const struct tl_event *ev)
 {
 	size_t max = (size_t)e->head + TL_STEPS_TAIL;
 	if (e->n < max) {
-		if (e->n == e->cap) {
-			e->cap = (uint8_t)TL_MIN(max, e->cap ? (size_t)e->cap * 2 : 8);
+		if (!e->cap && max >= FIRST && s->n_pool) {
+			e->cap = FIRST;
+			e->ev = s->pool[--s->n_pool];
+		} else if (e->n == e->cap) {
+			e->cap = (uint8_t)TL_MIN(max, e->cap ? (size_t)e->cap * 2 : FIRST);
 			e->ev = tl_reallocarray(e->ev, e->cap, sizeof(*e->ev));
 		}
 		e->ev[e->n++] = *ev;
@@ -279,6 +306,7 @@ size_t tl_steps_bytes(const struct tl_steps *s)
 		b += (size_t)s->e[i].cap * sizeof(struct tl_event);
 	if (s->link)
 		b += TL_STEPS_LINK * sizeof(*s->link);
+	b += s->n_pool * FIRST * sizeof(struct tl_event);
 	return b;
 }
 

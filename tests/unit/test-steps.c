@@ -13,6 +13,7 @@
 #include "tcpladder/narration.h"
 #include "tcpladder/steps.h"
 #include "tcpladder/tcpstate.h"
+#include "tcpladder/util.h"
 #include "tap.h"
 
 #define MS 1000000ULL
@@ -50,16 +51,16 @@ static struct tl_event ev_of(uint32_t conn, int kind, int from, int to, uint64_t
 static void life(struct tl_steps *s, uint32_t conn, uint64_t t)
 {
 	static const int path[] = {0,
-	                           TL_TCP_SYN_SENT,
-	                           TL_TCP_ESTABLISHED,
-	                           TL_TCP_FIN_WAIT1,
-	                           TL_TCP_FIN_WAIT2,
-	                           TL_TCP_TIME_WAIT,
-	                           TL_TCP_CLOSE};
+				   TL_TCP_SYN_SENT,
+				   TL_TCP_ESTABLISHED,
+				   TL_TCP_FIN_WAIT1,
+				   TL_TCP_FIN_WAIT2,
+				   TL_TCP_TIME_WAIT,
+				   TL_TCP_CLOSE};
 	for (size_t i = 1; i < sizeof(path) / sizeof(path[0]); i++) {
 		int kind = i == 1                    ? TL_EV_OPEN
-		           : path[i] == TL_TCP_CLOSE ? TL_EV_CLOSE
-		                                     : TL_EV_TRANSITION;
+			   : path[i] == TL_TCP_CLOSE ? TL_EV_CLOSE
+						     : TL_EV_TRANSITION;
 		struct tl_event e = ev_of(conn, kind, path[i - 1], path[i], t + i);
 		tl_steps_add(s, &e);
 	}
@@ -188,14 +189,14 @@ static void test_cap(void)
 	tl_steps_add(u, &e);
 	for (uint32_t id = 2; id < 40; id++) {
 		static const int tw[] = {0,
-		                         TL_TCP_SYN_SENT,
-		                         TL_TCP_ESTABLISHED,
-		                         TL_TCP_FIN_WAIT1,
-		                         TL_TCP_FIN_WAIT2,
-		                         TL_TCP_TIME_WAIT};
+					 TL_TCP_SYN_SENT,
+					 TL_TCP_ESTABLISHED,
+					 TL_TCP_FIN_WAIT1,
+					 TL_TCP_FIN_WAIT2,
+					 TL_TCP_TIME_WAIT};
 		for (size_t i = 1; i < 6; i++) {
 			e = ev_of(id, i == 1 ? TL_EV_OPEN : TL_EV_TRANSITION, tw[i - 1], tw[i],
-			          id * 100 + i);
+				  id * 100 + i);
 			tl_steps_add(u, &e);
 		}
 	}
@@ -253,7 +254,7 @@ static void test_ladder(void)
 	/* a flapping one: the gap is a row of its own */
 	for (uint64_t i = 0; i < 50; i++) {
 		e = ev_of(22, i ? TL_EV_TRANSITION : TL_EV_OPEN, i ? TL_TCP_SYN_SENT : 0,
-		          TL_TCP_SYN_SENT, 100 + i);
+			  TL_TCP_SYN_SENT, 100 + i);
 		tl_steps_add(s, &e);
 	}
 	tl_ladder_build_steps(l, s, 22, 0);
@@ -289,7 +290,8 @@ static void test_ladder(void)
 	tl_ladder_truncate(l, all + 5);
 	is_int(tl_ladder_steps(l), k, "a longer count changes nothing");
 	tl_ladder_truncate(l, 0);
-	ok(tl_ladder_steps(l) == 0 && tl_ladder_newest(l) == -1 && !tl_ladder_last(l, 0, &before[0]),
+	ok(tl_ladder_steps(l) == 0 && tl_ladder_newest(l) == -1 &&
+	       !tl_ladder_last(l, 0, &before[0]),
 	   "none left: no arrow, no clock");
 
 	tl_buf_fini(&b);
@@ -337,6 +339,35 @@ static void test_link(void)
 	tl_steps_free(s);
 }
 
+/* Connections come and go by the thousand: the blocks of those gone are
+ * kept (a few) for the next, whose steps are then only its own, and the
+ * store's bytes stay bounded. */
+static void test_churn(void)
+{
+	struct tl_steps *s = tl_steps_new(0);
+	struct tl_event out[TL_STEPS_MAX];
+	size_t gap;
+	uint64_t hidden;
+	struct tl_conn c;
+	memset(&c, 0, sizeof(c));
+	int wrong = 0;
+	size_t most = 0;
+	for (uint32_t id = 1; id <= 5000; id++) {
+		life(s, id, 10 * (uint64_t)id);
+		size_t n = tl_steps_get(s, id, out, TL_STEPS_MAX, &gap, &hidden);
+		wrong += n != 6 || out[0].conn != id || out[5].conn != id ||
+			 out[0].mono_ns != (10 * (uint64_t)id + 1) * MS;
+		c.id = id; /* the tracker keeps this one alone: the others go */
+		c.state = TL_TCP_CLOSE;
+		tl_steps_sync(s, &c, 1);
+		most = TL_MAX(most, tl_steps_bytes(s));
+	}
+	is_int(wrong, 0, "5000 connections in turn: each one's steps its own");
+	is_int(tl_steps_conns(s), 1, "the ones gone are dropped");
+	ok(most < 300 * 1024, "the store stays small: at most %zu bytes", most);
+	tl_steps_free(s);
+}
+
 int main(void)
 {
 	setenv("TZ", "UTC", 1);
@@ -347,6 +378,7 @@ int main(void)
 	test_ladder();
 	test_size();
 	test_link();
+	test_churn();
 	printf("1..%d\n", tap_count);
 	return tap_failed ? 1 : 0;
 }
