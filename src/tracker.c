@@ -443,10 +443,14 @@ static void observe(struct tl_tracker *t, struct tl_conn *c, const struct tl_soc
  * cookie changed at a hand-over; accept that for a connection that has
  * just vanished and a state that can follow its own.  The kernel copies a
  * request socket's cookie to its child, and a full socket's to its
- * mini-socket, but only one made before the copy: a dump that makes it at
- * that moment loses the race, and the successor can turn up in the very
- * dump (GEN) that no longer holds the connection.  Accept that hand-over
- * before the connection is known to have vanished. */
+ * mini-socket, but only one made before the copy: the dump that first
+ * listed the connection made its cookie, and if the copy came at that
+ * moment the successor turns up with a cookie of its own in the very next
+ * dump (GEN), the one that no longer holds the connection.  Accept that
+ * hand-over too, before the connection is known to have vanished, but
+ * only then: a connection listed by earlier dumps had its cookie copied
+ * (the successor is another connection on a reused port), and in exact
+ * mode the probe makes every cookie long before. */
 static struct tl_conn *stitch(struct tl_tracker *t, unsigned ns, const struct tl_sock *r,
 			      uint32_t gen)
 {
@@ -458,7 +462,8 @@ static struct tl_conn *stitch(struct tl_tracker *t, unsigned ns, const struct tl
 	struct tl_conn *c = &t->conns[slot];
 	int st = tl_tcp_state_shown(r->state);
 	bool mini = st == TL_TCP_TIME_WAIT || (st == TL_TCP_FIN_WAIT2 && r->inode == 0);
-	bool handover = c->seen_gen != gen && c->state != TL_TCP_TIME_WAIT &&
+	bool handover = !t->x && c->seen_gen != gen && c->first_seen_ns == t->ns[ns].last_ns &&
+			c->state != TL_TCP_TIME_WAIT &&
 			((c->state == TL_TCP_SYN_RECV && st != TL_TCP_SYN_RECV) || mini);
 	if (!(c->flags & (TL_CONN_MISSING | TL_CONN_DESTROYED)) &&
 	    !(c->evidence & TL_EVID_PENDING) && !handover)

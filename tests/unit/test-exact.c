@@ -580,6 +580,36 @@ static void test_change_before_record(void)
 	tl_snapshot_fini(&s);
 }
 
+/* Exact mode makes every cookie before a copy could lose it: a socket
+ * under a new cookie on a held connection's tuple is never taken for it,
+ * and the held one's record goes on with its own connection. */
+static void test_new_cookie_held(void)
+{
+	struct tl_snapshot s;
+	tl_snapshot_init(&s);
+	struct tl_tracker *t = fresh(&s);
+	struct tl_sock lis = sk(1, TL_TCP_LISTEN, 80, 0), req = sk(20, TL_TCP_SYN_RECV, 80, 41000);
+	req.inode = 0;
+	struct tl_sock a[] = {lis, req};
+	clock_ns += MS;
+	snap_of(&s, a, 2, clock_ns);
+	tl_tracker_sample(t, 0, &s, clock_ns, 1.0);
+	drain(t);
+	struct tl_sock b[] = {lis, sk(21, TL_TCP_ESTABLISHED, 80, 41000)};
+	clock_ns += MS;
+	snap_of(&s, b, 2, clock_ns);
+	tl_tracker_hold(t, 20);
+	tl_tracker_sample(t, 0, &s, clock_ns, 1.1);
+	tl_tracker_release(t);
+	drain(t);
+	state(t, 20, TL_TCP_SYN_RECV, TL_TCP_ESTABLISHED, 80, 41000, 0);
+	const char *got = drain(t);
+	ok(strstr(got, "c20 trans SYN-RECV>ESTABLISHED") && !strstr(got, "c20 open"),
+	   "a held connection's record goes on with it, not under a new cookie's");
+	tl_tracker_free(t);
+	tl_snapshot_fini(&s);
+}
+
 int main(void)
 {
 	test_client_close();
@@ -590,5 +620,6 @@ int main(void)
 	test_batch();
 	test_syn_sent_before_record();
 	test_change_before_record();
+	test_new_cookie_held();
 	return tap_done();
 }

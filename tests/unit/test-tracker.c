@@ -1222,23 +1222,50 @@ static void cookie_changed_in_one_dump(void)
 	dump(t, &s, b, 3, &now);
 	is_str(drain(t), "", "and the request socket is not closed a dump later");
 
-	/* the full socket's TIME-WAIT under a new cookie, in the next dump */
-	struct tl_sock tw = mini(sk(73, TL_TCP_TIME_WAIT, 56000, 80), TL_TCP_TIME_WAIT, 60000);
+	/* a full socket first listed by the last dump, its TIME-WAIT under a
+	 * new cookie in this one */
 	struct tl_sock cw = sk(72, TL_TCP_CLOSE_WAIT, 80, 56000);
-	struct tl_sock c[] = {lis, tw, cw};
-	dump(t, &s, c, 3, &now);
+	struct tl_sock c2 = sk(75, TL_TCP_ESTABLISHED, 57000, 80);
+	struct tl_sock c2s = sk(76, TL_TCP_ESTABLISHED, 80, 57000);
+	struct tl_sock c[] = {lis, cli, cw, c2, c2s};
+	dump(t, &s, c, 5, &now);
+	drain(t);
+	struct tl_sock tw = mini(sk(77, TL_TCP_TIME_WAIT, 57000, 80), TL_TCP_TIME_WAIT, 60000);
+	struct tl_sock cw2 = sk(76, TL_TCP_CLOSE_WAIT, 80, 57000);
+	struct tl_sock d[] = {lis, cli, cw, tw, cw2};
+	dump(t, &s, d, 5, &now);
 	is_str(drain(t),
-	       "c73 trans ESTABLISHED>FIN-WAIT-1 FIN/out i\n"
-	       "c73 trans FIN-WAIT-1>FIN-WAIT-2 ACK/in i\n"
-	       "c73 trans FIN-WAIT-2>TIME-WAIT FIN/in\n"
-	       "c72 trans ESTABLISHED>CLOSE-WAIT FIN/in\n",
+	       "c77 trans ESTABLISHED>FIN-WAIT-1 FIN/out i\n"
+	       "c77 trans FIN-WAIT-1>FIN-WAIT-2 ACK/in i\n"
+	       "c77 trans FIN-WAIT-2>TIME-WAIT FIN/in\n"
+	       "c76 trans ESTABLISHED>CLOSE-WAIT FIN/in\n",
 	       "a TIME-WAIT under a new cookie, in the next dump: the same connection");
 
+	/* a connection listed by earlier dumps had its cookie copied: a
+	 * TIME-WAIT of its tuple under another is a new connection on a
+	 * reused port, and a child under another cookie is another's */
+	struct tl_sock tw2 = mini(sk(78, TL_TCP_TIME_WAIT, 56000, 80), TL_TCP_TIME_WAIT, 60000);
+	struct tl_sock e[] = {lis, cw, tw, cw2, tw2};
+	dump(t, &s, e, 5, &now);
+	ok(strstr(drain(t), "c78 open ->SYN-SENT") != NULL,
+	   "an old connection's tuple in TIME-WAIT under another cookie: a new connection");
+	struct tl_sock req2 = sk(79, TL_TCP_SYN_RECV, 80, 58000);
+	req2.inode = 0;
+	struct tl_sock f[] = {lis, cw, tw, cw2, tw2, req2};
+	dump(t, &s, f, 6, &now);
+	dump(t, &s, f, 6, &now);
+	drain(t);
+	struct tl_sock child2 = sk(80, TL_TCP_ESTABLISHED, 80, 58000);
+	struct tl_sock g[] = {lis, cw, tw, cw2, tw2, child2};
+	dump(t, &s, g, 6, &now);
+	ok(strstr(drain(t), "c80 open ->SYN-RECV") != NULL,
+	   "a request socket listed twice, then a child under another cookie: another's");
+
 	/* a new connection on a TIME-WAIT's tuple is a new connection */
-	struct tl_sock again = sk(74, TL_TCP_SYN_SENT, 56000, 80);
-	struct tl_sock d[] = {lis, cw, again};
-	dump(t, &s, d, 3, &now);
-	ok(strstr(drain(t), "c74 open ->SYN-SENT") != NULL,
+	struct tl_sock again = sk(81, TL_TCP_SYN_SENT, 57000, 80);
+	struct tl_sock h[] = {lis, cw, cw2, again};
+	dump(t, &s, h, 4, &now);
+	ok(strstr(drain(t), "c81 open ->SYN-SENT") != NULL,
 	   "a SYN-SENT on a TIME-WAIT's tuple: a new connection");
 	tl_tracker_free(t);
 	tl_snapshot_fini(&s);
