@@ -62,6 +62,7 @@ fi
 # recording, or a replay's tracker keeps other slots than the live run's.
 if grep -q '"source":"ebpf"' "$T/a.json"; then
 	"$RECOPS" "$T/a.tlr" >"$T/a.ops"
+	check "the recording reads to its end" test $? = 0 -a "$(tail -n 1 "$T/a.ops")" = end
 	expired=$(awk '$1 == 11 { print $2 }' "$T/a.ops")
 	rounds=$(awk '$1 == 12 { print $2 }' "$T/a.ops")
 	check "exact mode: the expiries between dumps are recorded ($expired expiries, $rounds rounds)" \
