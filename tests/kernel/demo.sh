@@ -105,16 +105,32 @@ check "stalled run: B accepted, answered and its first connection reached LAST-A
 # The lab's namespaces are held by the tool's descriptors only (no process
 # lives in them): once nothing refers to them, the kernel frees them.
 # The kernel hands a freed namespace's inode number to the next namespace
-# made (a lab or a private namespace of a test running beside this one):
-# only a process that was there before the tool ended can still hold the
-# tool's.  $ended: the moment, in clock ticks since boot.
-now_ticks() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%d\n", $1 * hz }' /proc/uptime; }
-older() { # PID: started before $ended (or no longer there: not counted)
-	local st
-	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20) || return 1
-	[ -n "$st" ] && [ "$st" -le "${ended:-0}" ]
+# made (a lab or a private namespace of a test running beside this one),
+# at once: only a process that was there before the tool ended can still
+# hold the tool's.  $before: every process (PID:START, START in clock ticks
+# since boot) just before the tool is told to end.  A clock read after the
+# end would not do: under load a newcomer can start in between, or in the
+# same tick.
+start_of() { # PID: its start, in clock ticks since boot
+	local line rest
+	read -r line <"/proc/$1/stat" 2>/dev/null || return 1
+	rest=${line##*) }
+	# shellcheck disable=SC2086
+	set -- $rest
+	echo "${20}"
 }
-referenced() { # INODE: does a process older than $ended refer to net:[INODE]?
+procs_now() {
+	local d st
+	for d in /proc/[0-9]*; do
+		st=$(start_of "${d#/proc/}") && echo "${d#/proc/}:$st"
+	done
+}
+older() { # PID: there before the tool ended (in $before, the same process)
+	local st
+	st=$(start_of "$1") || return 1
+	grep -qx "$1:$st" <<<"$before"
+}
+referenced() { # INODE: does a process there before the tool ended refer to net:[INODE]?
 	local p
 	for p in $(find /proc/[0-9]*/fd /proc/[0-9]*/ns -lname "net:\[$1\]" 2>/dev/null |
 		cut -d/ -f3 | sort -u); do
@@ -151,17 +167,17 @@ lab=
 check "the PID is tcpladder's" wait_for 60 comm_is $pid tcpladder
 check "while running: the lab's two namespaces exist" wait_for 60 has_lab $pid
 echo "# lab namespaces: $(echo $lab)"
+before=$(procs_now)
 end_pid INT $pid
 check "SIGINT: exit 0" [ $? = 0 ]
-ended=$(now_ticks)
 check "after a normal exit: nothing refers to them" wait_for 60 released
 
 (lab --demo --events) >/dev/null 2>&1 &
 pid=$!
 lab=
 check "while running again: the lab's two namespaces exist" wait_for 60 has_lab $pid
+before=$(procs_now)
 end_pid KILL $pid 2>/dev/null
-ended=$(now_ticks)
 check "after SIGKILL: nothing refers to the lab's namespaces" wait_for 60 released
 check "after SIGKILL: no process remains" gone_pid $pid
 
