@@ -16,7 +16,9 @@
  * FIN-WAIT-1, goes through ESTABLISHED (a Linux child socket is created
  * established; only TCP Fast Open closes one in SYN-RECV).
  * An RST edge's direction is left to the tracker, which decides it from
- * evidence (tl_fsm_abort_edge). */
+ * evidence (tl_fsm_abort_edge).  The ends of a TIME-WAIT taken over by a
+ * new connection on its ports cost 6: only the tracker, which sees the
+ * new connection, picks them (tl_fsm_reuse_edge). */
 const struct tl_fsm_edge tl_fsm_edges[] = {
     {TL_TCP_CLOSE, TL_TCP_SYN_SENT, TL_SEG_SYN, TL_DIR_OUT, 2, A, "connect(): send SYN"},
     {TL_TCP_CLOSE, TL_TCP_LISTEN, TL_SEG_NONE, TL_DIR_NONE, 2, P, "listen()"},
@@ -63,6 +65,10 @@ const struct tl_fsm_edge tl_fsm_edges[] = {
      "TIME-WAIT expired (2 MSL, 60 s on Linux)"},
     {TL_TCP_TIME_WAIT, TL_TCP_CLOSE, TL_SEG_RST, TL_DIR_IN, 5, X,
      "receive RST: TIME-WAIT ended early (RFC 1337)"},
+    {TL_TCP_TIME_WAIT, TL_TCP_CLOSE, TL_SEG_SYN, TL_DIR_IN, 6, 0,
+     "receive SYN of a new connection on the same ports: TIME-WAIT ends"},
+    {TL_TCP_TIME_WAIT, TL_TCP_CLOSE, TL_SEG_NONE, TL_DIR_NONE, 6, 0,
+     "connect() from the same port: TIME-WAIT ends (tcp_tw_reuse)"},
 };
 const unsigned tl_fsm_nedges = TL_ARRAY_SIZE(tl_fsm_edges);
 
@@ -118,6 +124,17 @@ const struct tl_fsm_edge *tl_fsm_abort_edge(int from)
 		if (tl_fsm_edges[i].from == from && tl_fsm_edges[i].to == TL_TCP_CLOSE &&
 		    tl_fsm_edges[i].segment == TL_SEG_RST)
 			return &tl_fsm_edges[i];
+	return NULL;
+}
+
+const struct tl_fsm_edge *tl_fsm_reuse_edge(int dir)
+{
+	for (unsigned i = 0; i < tl_fsm_nedges; i++) {
+		const struct tl_fsm_edge *e = &tl_fsm_edges[i];
+		if (e->from == TL_TCP_TIME_WAIT && e->to == TL_TCP_CLOSE && e->cost == 6 &&
+		    e->dir == dir)
+			return e;
+	}
 	return NULL;
 }
 

@@ -279,7 +279,8 @@ static void merge(struct tl_ladder *l)
  * four goodbyes (who sent the first FIN decides which), a reset: an abort
  * when it ends its sender's connection, else a refusal (no connection of
  * the sender's expects what it answers: after TIME-WAIT, or a stale
- * SYN's SYN+ACK); and TIME-WAIT's ACK of a SYN+ACK it never asked for.
+ * SYN's SYN+ACK); TIME-WAIT's ACK of a SYN+ACK it never asked for; and a
+ * SYN into TIME-WAIT, a new connection's.
  * other: the last segment the other side sent. */
 static uint8_t line_of(const struct tl_ladder_step *s, uint8_t hint, int *first_fin, int other)
 {
@@ -289,7 +290,9 @@ static uint8_t line_of(const struct tl_ladder_step *s, uint8_t hint, int *first_
 		return TL_LINE_NONE; /* the link's copy: its sender says nothing now */
 	switch (s->segment) {
 	case TL_SEG_SYN:
-		return TL_LINE_HELLO1;
+		return s->from >= 0 && s->side[!s->from].before == TL_TCP_TIME_WAIT
+			   ? TL_LINE_NEW_SYN
+			   : TL_LINE_HELLO1;
 	case TL_SEG_SYNACK:
 		return TL_LINE_HELLO2;
 	case TL_SEG_ACK:

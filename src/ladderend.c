@@ -63,7 +63,10 @@ static void tr_actions(struct tl_ladderend *s, int ti)
 			act_add(s, ACT_SEND, TL_SEG_SYN, ti, t->t, t->wall);
 		} else {
 			act_add(s, ACT_RECV, TL_SEG_SYN, ti, t->t, t->wall);
-			act_add(s, ACT_SEND, TL_SEG_SYNACK, ti, t->t, t->wall);
+			/* a TIME-WAIT's ends there: the listener answers it,
+			 * for a new connection */
+			if (t->from != TL_TCP_TIME_WAIT)
+				act_add(s, ACT_SEND, TL_SEG_SYNACK, ti, t->t, t->wall);
 		}
 		break;
 	case TL_SEG_SYNACK:
@@ -250,6 +253,13 @@ void tl_ladderend_derive(struct tl_ladderend *d, const struct tl_ladderend *k)
 			}
 			if (pending[a->seg] > 0) {
 				pending[a->seg]--;
+				break;
+			}
+			/* A SYN that ended k's TIME-WAIT came from a new
+			 * connection of d's: sent, and no state of this one. */
+			if (a->seg == TL_SEG_SYN && a->tr >= 0 &&
+			    k->tr[a->tr].from == TL_TCP_TIME_WAIT) {
+				act_add(d, ACT_SEND, a->seg, -1, a->t, a->wall)->after = a->after;
 				break;
 			}
 			e = find_edge(st, a->seg, TL_DIR_OUT, d->role);

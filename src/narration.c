@@ -44,6 +44,7 @@ static const struct words en = {
 	    [TL_LINE_RESET] = "Reset! Drop it all",
 	    [TL_LINE_REFUSE] = "No connection of mine expects that. Reset",
 	    [TL_LINE_OLD_ACK] = "Not mine: our old connection's ACK",
+	    [TL_LINE_NEW_SYN] = "Hello again: a new connection on these ports",
 	},
     .state =
 	{
@@ -253,6 +254,7 @@ static const struct words zh = {
 	    [TL_LINE_RESET] = "重置！这个连接作废",
 	    [TL_LINE_REFUSE] = "我这里没有连接在等这个。重置",
 	    [TL_LINE_OLD_ACK] = "不是我的：这是我们旧连接的 ACK",
+	    [TL_LINE_NEW_SYN] = "又见面了：这两个端口上的新连接",
 	},
     .state =
 	{
@@ -696,6 +698,10 @@ static const char *const why_zh[][2] = {
      "RST：被中止（带着未读数据 close() 会发出 RST）"},
     {"TIME-WAIT expired (2 MSL, 60 s on Linux)", "TIME-WAIT 到期（2 MSL，Linux 上为 60 秒）"},
     {"receive RST: TIME-WAIT ended early (RFC 1337)", "收到 RST：TIME-WAIT 提前结束（RFC 1337）"},
+    {"receive SYN of a new connection on the same ports: TIME-WAIT ends",
+     "收到同一端口上新连接的 SYN：TIME-WAIT 结束"},
+    {"connect() from the same port: TIME-WAIT ends (tcp_tw_reuse)",
+     "connect() 复用同一端口：TIME-WAIT 结束（tcp_tw_reuse）"},
 };
 
 const char *tl_narration_why(const char *why, const char *lang)

@@ -35,6 +35,7 @@ enum end_kind {
 	END_ORDERLY, /* no RST: through the passive close if the peer closed first */
 	END_RESET,   /* an RST, in the direction decided */
 	END_TIMEOUT, /* an orphaned FIN-WAIT-2 timed out */
+	END_REUSED,  /* a TIME-WAIT taken over by a new connection on its ports */
 };
 
 struct ending {
@@ -309,6 +310,27 @@ static bool settle_handshake(struct tl_tracker *t, struct tl_conn *c, bool final
 	return true;
 }
 
+/* Whether a new connection on c's ports (its namespace, its tuple) was
+ * born since c was last seen, by the time c was found gone: a TIME-WAIT
+ * it took over.  The peer's SYN ends a TIME-WAIT and goes on to the
+ * listener (a passive successor: TL_DIR_IN); connect() from the same port
+ * ends one at once (tcp_tw_reuse, on for loopback by default: an active
+ * successor, TL_DIR_NONE).  -1 for none. */
+static int reused_by(const struct tl_tracker *t, const struct tl_conn *c)
+{
+	uint32_t slot;
+	if (!tl_map_get(&t->by_tuple, tl_trk_conn_tuple_key(c), &slot) ||
+	    slot == tl_trk_slot_of(t, c))
+		return -1;
+	const struct tl_conn *s = &t->conns[slot];
+	if (!s->id || s->first_seen_ns < c->last_seen_ns || s->first_seen_ns > c->end_ns)
+		return -1;
+	int role = s->role != TL_ROLE_UNKNOWN ? s->role : c->role;
+	if (role == TL_ROLE_UNKNOWN)
+		role = tl_trk_listening(t, c->ns, c->sock.lport) ? TL_ROLE_PASSIVE : TL_ROLE_ACTIVE;
+	return role == TL_ROLE_PASSIVE ? TL_DIR_IN : TL_DIR_NONE;
+}
+
 /* Decide how c ended; false when the evidence may still come (final:
  * it will not, decide anyway). */
 static bool decide(struct tl_tracker *t, struct tl_conn *c, bool final, struct ending *d)
@@ -318,11 +340,18 @@ static bool decide(struct tl_tracker *t, struct tl_conn *c, bool final, struct e
 	memset(d, 0, sizeof(*d));
 	if (!settle_handshake(t, c, final))
 		return false;
-	/* A TIME-WAIT gone well before its timer ran out: an RST ended it
-	 * (Linux lets one, net.ipv4.tcp_rfc1337 = 0). */
+	/* A TIME-WAIT gone well before its timer ran out: a new connection on
+	 * its ports took it over, else an RST ended it (Linux lets one,
+	 * net.ipv4.tcp_rfc1337 = 0). */
 	if (c->state == TL_TCP_TIME_WAIT && c->mini_end_ns &&
 	    c->end_ns + 1000000000ULL < c->mini_end_ns) {
-		reset(d, TL_DIR_IN, NULL);
+		int dir = reused_by(t, c);
+		if (dir >= 0) {
+			d->kind = END_REUSED;
+			d->dir = dir;
+		} else {
+			reset(d, TL_DIR_IN, NULL);
+		}
 		return true;
 	}
 	/* The other end closing in order says this end did too; if it got as
@@ -390,6 +419,10 @@ static void conn_finish(struct tl_tracker *t, struct tl_conn *c, const struct en
 	if (c->state != TL_TCP_CLOSE) {
 		if (d->kind == END_RESET && tl_fsm_abort_edge(c->state)) {
 			walk_reset(t, c, d, now, wall);
+		} else if (d->kind == END_REUSED) {
+			tl_trk_emit(t, c, TL_EV_CLOSE, c->state, TL_TCP_CLOSE,
+				    tl_fsm_reuse_edge(d->dir), false, now, wall);
+			t->events[t->n_events - 1].dir = (uint8_t)d->dir;
 		} else if (d->kind == END_TIMEOUT) {
 			tl_trk_emit(t, c, TL_EV_CLOSE, c->state, TL_TCP_CLOSE,
 				    tl_fsm_edge(c->state, TL_TCP_CLOSE, (enum tl_role)c->role),

@@ -65,6 +65,10 @@ const char *tl_role_name(int role);   /* "active", "passive", "unknown" */
 const struct tl_fsm_edge *tl_fsm_edge(int from, int to, enum tl_role role);
 /* The RST edge from -> CLOSED, or NULL when from has none. */
 const struct tl_fsm_edge *tl_fsm_abort_edge(int from);
+/* The end of a TIME-WAIT a new connection on its ports took over: the
+ * peer's SYN received (TL_DIR_IN), or this side's connect() reusing the
+ * port (TL_DIR_NONE: no segment of this connection). */
+const struct tl_fsm_edge *tl_fsm_reuse_edge(int dir);
 
 enum {
 	TL_PATH_NO_ABORT = 1 << 0,          /* evidence of an orderly close: no RST edges */

@@ -45,6 +45,7 @@ enum tl_ladder_line {
 	TL_LINE_REFUSE,  /* an RST from a side that changes nothing: no connection of its expects
 			    the segment it answers */
 	TL_LINE_OLD_ACK, /* an ACK from TIME-WAIT answering a SYN+ACK: the old connection's */
+	TL_LINE_NEW_SYN, /* a SYN into TIME-WAIT: a new connection on the same ports */
 	TL_LINE_N
 };
 

@@ -391,6 +391,63 @@ static void test_server_closes(void)
 	tl_ladder_free(l);
 }
 
+/* B's TIME-WAIT taken over: A connects again from the same port, and its
+ * SYN ends B's TIME-WAIT (the listener answers it, for a new
+ * connection).  Neither end of this connection changes state for it but
+ * B, to CLOSED; A's column, derived or watched, stays CLOSED. */
+static void reused_end(struct script *sc, bool with_a)
+{
+	sc->n = 0;
+	E(sc, 1, TL_TCP_ESTABLISHED, TL_TCP_FIN_WAIT1, true, 1000);
+	E(sc, 1, TL_TCP_FIN_WAIT1, TL_TCP_FIN_WAIT2, false, 1000);
+	if (with_a) {
+		E(sc, 0, TL_TCP_ESTABLISHED, TL_TCP_CLOSE_WAIT, false, 1000);
+		E(sc, 0, TL_TCP_CLOSE_WAIT, TL_TCP_LAST_ACK, false, 1200);
+	}
+	E(sc, 1, TL_TCP_FIN_WAIT2, TL_TCP_TIME_WAIT, false, 1200);
+	if (with_a)
+		E(sc, 0, TL_TCP_LAST_ACK, TL_TCP_CLOSE, true, 1200);
+	struct tl_event *e = E(sc, 1, TL_TCP_TIME_WAIT, TL_TCP_CLOSE, false, 3000);
+	const struct tl_fsm_edge *edge = tl_fsm_reuse_edge(TL_DIR_IN);
+	e->segment = edge->segment;
+	e->dir = edge->dir;
+	e->why = edge->why;
+}
+
+static void test_tw_reused(void)
+{
+	struct script sc;
+	struct tl_ladder *l = tl_ladder_new();
+	const char *want = "FIN B>A A:CLOSE-WAIT B:FIN-WAIT-1~ | B: A, I'm done sending\n"
+			   "ACK A>B B:FIN-WAIT-2 | A: Oh, you're done. Got it\n"
+			   "FIN A>B A:LAST-ACK B:TIME-WAIT | A: Then I'm done too. Bye\n"
+			   "ACK B>A A:CLOSED~ | B: OK, bye\n"
+			   "SYN A>B B:CLOSED | A: Hello again: a new connection on these ports\n";
+	reused_end(&sc, true);
+	tl_ladder_build_events(l, sc.ev, sc.n, A_ID, B_ID);
+	is_str(steps(l, "en"), want,
+	       "a SYN into B's TIME-WAIT: B closes, no SYN+ACK, A's states untouched");
+	ok(tl_ladder_final_state(l, 0) == TL_TCP_CLOSE && tl_ladder_final_state(l, 1) == TL_TCP_CLOSE,
+	   "both ends end CLOSED");
+	ok(strstr(steps(l, "zh"), "又见面了") != NULL, "its line in Chinese");
+	struct tl_ladder_view v = {.selected = 4, .mark = -1, .anim = 1, .lang = "en"};
+	golden("tw-reused-80x24", l, 80, 24, false, &v);
+	tl_ladder_free(l);
+
+	/* B alone: A's SYN derived, and no SYN-SENT invented for A. */
+	l = tl_ladder_new();
+	reused_end(&sc, false);
+	tl_ladder_build_events(l, sc.ev, sc.n, B_ID, 0);
+	is_str(steps(l, "en"),
+	       "FIN B>A~ A:CLOSE-WAIT~ B:FIN-WAIT-1~ | B: A, I'm done sending\n"
+	       "ACK A>B B:FIN-WAIT-2 | A: Oh, you're done. Got it\n"
+	       "FIN A>B A:LAST-ACK~ B:TIME-WAIT | A: Then I'm done too. Bye\n"
+	       "ACK B>A A:CLOSED~ | B: OK, bye\n"
+	       "SYN A>B B:CLOSED | A: Hello again: a new connection on these ports\n",
+	       "A derived from B: its SYN sent, no state of the new connection");
+	tl_ladder_free(l);
+}
+
 static void test_rst(void)
 {
 	struct script sc = {.n = 0};
@@ -1552,6 +1609,7 @@ int main(void)
 	test_why_zh();
 	test_full_life();
 	test_server_closes();
+	test_tw_reused();
 	test_rst();
 	test_one_end();
 	test_syn_in_flight();

@@ -277,6 +277,65 @@ static void time_wait_ended(void)
 	tl_snapshot_fini(&s);
 }
 
+/* A TIME-WAIT gone early with a new connection on its ports in its place
+ * was taken over, not reset: the peer's SYN went to the listener (a
+ * passive successor), or connect() reused the port (tcp_tw_reuse, an
+ * active one).  A new connection born long after an early end is no
+ * successor of it. */
+static void time_wait_reused(void)
+{
+	struct tl_snapshot s;
+	uint64_t now = 6000 * SEC;
+	tl_snapshot_init(&s);
+	struct tl_tracker *t = tl_tracker_new(1);
+	struct tl_sock lst = sk(1, TL_TCP_LISTEN, 80, 0);
+	struct tl_sock tw_s = mini(sk(611, TL_TCP_TIME_WAIT, 80, 50700), TL_TCP_TIME_WAIT, 57000);
+	struct tl_sock tw_c =
+	    mini(sk(612, TL_TCP_TIME_WAIT, 50710, 8080), TL_TCP_TIME_WAIT, 57000);
+	struct tl_sock tw_r = mini(sk(613, TL_TCP_TIME_WAIT, 50720, 8080), TL_TCP_TIME_WAIT, 57000);
+	struct tl_sock a1[] = {lst, tw_s, tw_c, tw_r};
+	dump(t, &s, a1, 4, &now);
+	dump(t, &s, a1, 4, &now);
+	drain(t);
+	/* in their place: B's new connection from A's SYN, A's own new one */
+	struct tl_sock a2[] = {lst, sk(621, TL_TCP_ESTABLISHED, 80, 50700),
+			       sk(622, TL_TCP_SYN_SENT, 50710, 8080)};
+	for (int i = 0; i < 3; i++)
+		dump(t, &s, a2, 3, &now);
+	size_t n;
+	const struct tl_event *ev = tl_tracker_events(t, &n);
+	int whys = 0;
+	for (size_t i = 0; i < n; i++)
+		if (ev[i].sock.cookie == 612 && ev[i].kind == TL_EV_CLOSE)
+			whys += ev[i].why && strstr(ev[i].why, "tcp_tw_reuse") != NULL;
+	const char *got = drain(t);
+	bool in = strstr(got, "c611 close TIME-WAIT>CLOSED SYN/in") != NULL;
+	bool none = strstr(got, "c612 close TIME-WAIT>CLOSED -/-") != NULL;
+	bool rst = strstr(got, "c613 close TIME-WAIT>CLOSED RST/in") != NULL;
+	ok(in, "a server's TIME-WAIT with a new accepted connection in its place: the peer's SYN "
+	       "ended it");
+	ok(none, "a client's with its own new connection in its place: connect() reused the port");
+	ok(rst, "one with no successor: an RST, as before");
+	if (!in || !none || !rst)
+		printf("#   got:\n%s", got);
+	ok(whys == 1, "the port reuse says so, apart from an expiry");
+
+	/* a connection on the same ports, born a minute after: no successor */
+	struct tl_sock tw_l = mini(sk(631, TL_TCP_TIME_WAIT, 80, 50800), TL_TCP_TIME_WAIT, 57000);
+	struct tl_sock b1[] = {lst, tw_l};
+	dump(t, &s, b1, 2, &now);
+	for (int i = 0; i < 3; i++)
+		dump(t, &s, &lst, 1, &now);
+	now += 60 * SEC;
+	struct tl_sock b2[] = {lst, sk(632, TL_TCP_ESTABLISHED, 80, 50800)};
+	dump(t, &s, b2, 2, &now);
+	got = drain(t);
+	ok(strstr(got, "c631 close TIME-WAIT>CLOSED RST/in") != NULL,
+	   "a TIME-WAIT gone before the new connection came: an RST");
+	tl_tracker_free(t);
+	tl_snapshot_fini(&s);
+}
+
 /* late-fin: A's TIME-WAIT ends while B, in the other namespace, is still
  * in LAST-ACK.  Kept (the lab's lesson), A's tombstone stays while B is
  * open and as long as B's after it; not kept, it goes on its own time. */
@@ -1535,6 +1594,7 @@ int main(void)
 	syn_sent_held();
 	late_destroy();
 	time_wait_ended();
+	time_wait_reused();
 	keep_lesson();
 	time_windows();
 	burst_storage();
