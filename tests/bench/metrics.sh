@@ -13,17 +13,20 @@
 #     tcpladder_sample_duration_seconds) and tcpladder's whole CPU time per
 #     sample (dump, tracker, owners, rendering, publishing) over SAMPLES
 #     samples at full budget;
+#   - the steady state: its CPU share over STEADY seconds with the default
+#     interval and budget;
 #   - the size of the output.
 #
-# Environment: TCPLADDER=path (default ../../src/tcpladder), SAMPLES=10,
+# Environment: TCPLADDER=path (default ../../src/tcpladder), SAMPLES=10, STEADY=60,
 # LOADGEN_ARGS (default 10 listeners, 35000 established pairs, 10000
 # CLOSE-WAIT, 20000 TIME-WAIT, 100 workers: the fd limit may be 1024).
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TCPLADDER=${TCPLADDER:-$HERE/../../src/tcpladder}
 SAMPLES=${SAMPLES:-10}
+STEADY=${STEADY:-60}
 LOADGEN_ARGS=${LOADGEN_ARGS:---listen 10 --established 35000 --close-wait 10000 --time-wait 20000 --workers 100 --fds-per-worker 2000}
-export TCPLADDER SAMPLES LOADGEN_ARGS HERE
+export TCPLADDER SAMPLES STEADY LOADGEN_ARGS HERE
 [[ $EUID -eq 0 ]] || { echo "metrics.sh: must run as root" >&2; exit 1; }
 gcc -O2 -Wall -o "$HERE/loadgen" "$HERE/loadgen.c" || exit 1
 
@@ -80,6 +83,17 @@ until [ "$(metric tcpladder_samples_total)" -ge $((s0 + SAMPLES)) ]; do sleep 0.
 s1=$(metric tcpladder_samples_total); c1=$(cpu $TL)
 echo "dump: CPU $(metric tcpladder_sample_cpu_seconds) s, wall $(metric tcpladder_sample_duration_seconds) s (the last)"
 echo "sample: tcpladder CPU $(awk -v a=$c0 -v b=$c1 -v t=$tick -v n=$((s1 - s0)) "BEGIN { printf \"%.1f\", (b - a) / t / n * 1000 }") ms a sample, all included ($((s1 - s0)) samples)"
+kill $TL; wait $TL
+
+# The steady state: the defaults (interval and budget), no scrapes but
+# the two that count the samples, over STEADY seconds after the first.
+"$TCPLADDER" --metrics-listen 127.0.0.1:9464 2>"$T/tl.err" &
+TL=$!
+until [ "$(metric tcpladder_samples_total 2>/dev/null)" -ge 1 ] 2>/dev/null; do sleep 0.2; done
+s0=$(metric tcpladder_samples_total); c0=$(cpu $TL); w0=$EPOCHREALTIME
+sleep "$STEADY"
+s1=$(metric tcpladder_samples_total); c1=$(cpu $TL); w1=$EPOCHREALTIME
+echo "steady: tcpladder CPU $(awk -v a=$c0 -v b=$c1 -v t=$tick -v w0=$w0 -v w1=$w1 "BEGIN { printf \"%.1f%%\", 100 * (b - a) / t / (w1 - w0) }") of one core over $(awk -v a=$w0 -v b=$w1 "BEGIN { printf \"%.0f\", b - a }") s, $((s1 - s0)) samples (the default budget; the interval at the end $(metric tcpladder_sample_interval_seconds) s)"
 kill $TL; wait $TL
 exec 7>&-
 wait $LG

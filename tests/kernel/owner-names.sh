@@ -13,7 +13,7 @@ trap 'rm -rf "$T"' EXIT
 export T
 EVIL=$'\e]2;PWN\a\e[2J'
 SHOWN='\x1b]2;PWN\x07\x1b[2J'
-export EVIL
+export EVIL SHOWN
 
 # watch_events USER-PREFIX [MODE]: --events runs (as USER-PREFIX, e.g.
 # setpriv; MODE --no-exact by default: polling, where every event is made
@@ -21,7 +21,9 @@ export EVIL
 # with it; --exact: the probe names the process that connects or closes)
 # while sockgen, named EVIL, makes CLOSE-WAIT sockets; repeated until the
 # events name it (the first round may land before the first sample, which
-# reports no opens) or a generous number of rounds.  Output in $T/ev.*.
+# reports no opens; a round's events may come when the owners' walk is
+# not due, paced by the CPU budget, and go unnamed) or a generous number
+# of rounds.  Output in $T/ev.*.
 watch_events() {
 	rm -f "$T/ev.txt" "$T/ev.err" # (the last round's: see start_sockgen)
 	in_netns '
@@ -35,12 +37,12 @@ watch_events() {
 				"$TCPLADDER" --once --json >"$T/once.json"
 			fi
 			for _ in $(seq 50); do
-				grep -q "PWN" "$T/ev.txt" && break
+				grep -qF "/$SHOWN" "$T/ev.txt" && break
 				[ -n "'"$1"'" ] && grep -q "note:" "$T/ev.err" && break
 				sleep 0.1
 			done
 			stop_sockgen
-			if grep -q "PWN" "$T/ev.txt" || { [ -n "'"$1"'" ] && grep -q "note:" "$T/ev.err"; }; then
+			if grep -qF "/$SHOWN" "$T/ev.txt" || { [ -n "'"$1"'" ] && grep -q "note:" "$T/ev.err"; }; then
 				break
 			fi
 		done
