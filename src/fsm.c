@@ -138,6 +138,13 @@ const struct tl_fsm_edge *tl_fsm_reuse_edge(int dir)
 	return NULL;
 }
 
+bool tl_fsm_is_reuse(const char *why)
+{
+	const struct tl_fsm_edge *in = tl_fsm_reuse_edge(TL_DIR_IN),
+				 *out = tl_fsm_reuse_edge(TL_DIR_NONE);
+	return why && ((in && !strcmp(why, in->why)) || (out && !strcmp(why, out->why)));
+}
+
 static int fsm_path_compute(int from, int to, enum tl_role role, unsigned flags,
 			    const struct tl_fsm_edge **path, int max);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "tcpladder/report.h"
+#include "tcpladder/fsm.h"
 #include "tcpladder/tcpstate.h"
 #include "tcpladder/tracker.h"
 #include "tcpladder/stats.h"
@@ -384,6 +385,8 @@ void tl_report_event_text(struct tl_buf *b, const struct tl_event *ev, const cha
 		tl_buf_printf(b, "  %s%s%s", seg, dir ? " " : "", dir ? dir : "");
 	if (ev->kind == TL_EV_RETRANSMIT)
 		tl_buf_printf(b, " (retransmit #%u)", (unsigned)ev->retrans);
+	if (ev->kind == TL_EV_CLOSE && tl_fsm_is_reuse(ev->why))
+		tl_buf_puts(b, "  (port reused)");
 	if (ev->kind == TL_EV_CLOSE)
 		tl_buf_puts(b, "  (closed)");
 	if (ev->inferred)

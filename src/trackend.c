@@ -311,11 +311,13 @@ static bool settle_handshake(struct tl_tracker *t, struct tl_conn *c, bool final
 }
 
 /* Whether a new connection on c's ports (its namespace, its tuple) was
- * born since c was last seen, by the time c was found gone: a TIME-WAIT
- * it took over.  The peer's SYN ends a TIME-WAIT and goes on to the
- * listener (a passive successor: TL_DIR_IN); connect() from the same port
- * ends one at once (tcp_tw_reuse, on for loopback by default: an active
- * successor, TL_DIR_NONE).  -1 for none. */
+ * born after c, by the time c was found gone: a TIME-WAIT it took over
+ * (no two connections hold one tuple at once, so it came after c's end;
+ * an exact-mode record may date it within the dump that last listed c).
+ * The peer's SYN ends a TIME-WAIT and goes on to the listener (a passive
+ * successor: TL_DIR_IN); connect() from the same port ends one at once
+ * (tcp_tw_reuse, on for loopback by default: an active successor,
+ * TL_DIR_NONE).  -1 for none. */
 static int reused_by(const struct tl_tracker *t, const struct tl_conn *c)
 {
 	uint32_t slot;
@@ -323,7 +325,7 @@ static int reused_by(const struct tl_tracker *t, const struct tl_conn *c)
 	    slot == tl_trk_slot_of(t, c))
 		return -1;
 	const struct tl_conn *s = &t->conns[slot];
-	if (!s->id || s->first_seen_ns < c->last_seen_ns || s->first_seen_ns > c->end_ns)
+	if (!s->id || s->first_seen_ns <= c->first_seen_ns || s->first_seen_ns > c->end_ns)
 		return -1;
 	int role = s->role != TL_ROLE_UNKNOWN ? s->role : c->role;
 	if (role == TL_ROLE_UNKNOWN)
@@ -342,17 +344,25 @@ static bool decide(struct tl_tracker *t, struct tl_conn *c, bool final, struct e
 		return false;
 	/* A TIME-WAIT gone well before its timer ran out: a new connection on
 	 * its ports took it over, else an RST ended it (Linux lets one,
-	 * net.ipv4.tcp_rfc1337 = 0). */
-	if (c->state == TL_TCP_TIME_WAIT && c->mini_end_ns &&
-	    c->end_ns + 1000000000ULL < c->mini_end_ns) {
-		int dir = reused_by(t, c);
+	 * net.ipv4.tcp_rfc1337 = 0).  Its timer is a dump's; one no dump
+	 * listed yet entered TIME-WAIT when an exact-mode record said, and
+	 * lasts TCP_TIMEWAIT_LEN (when the timer is not known at all, a
+	 * successor still says it was taken over). */
+	if (c->state == TL_TCP_TIME_WAIT) {
+		uint64_t due = c->mini_end_ns;
+		if (!due && t->x && !(c->evidence & TL_EVID_GUESSED))
+			due = c->state_since_ns + (uint64_t)TL_TCP_TIMEWAIT_MS * 1000000ULL;
+		bool early = due && c->end_ns + 1000000000ULL < due;
+		int dir = early || !due ? reused_by(t, c) : -1;
 		if (dir >= 0) {
 			d->kind = END_REUSED;
 			d->dir = dir;
-		} else {
-			reset(d, TL_DIR_IN, NULL);
+			return true;
 		}
-		return true;
+		if (early) {
+			reset(d, TL_DIR_IN, NULL);
+			return true;
+		}
 	}
 	/* The other end closing in order says this end did too; if it got as
 	 * far as FIN-WAIT-2 or TIME-WAIT, it sent the first FIN. */

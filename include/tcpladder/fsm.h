@@ -69,6 +69,8 @@ const struct tl_fsm_edge *tl_fsm_abort_edge(int from);
  * peer's SYN received (TL_DIR_IN), or this side's connect() reusing the
  * port (TL_DIR_NONE: no segment of this connection). */
 const struct tl_fsm_edge *tl_fsm_reuse_edge(int dir);
+/* Whether a step's reason is one of those (a recording's too: by text). */
+bool tl_fsm_is_reuse(const char *why);
 
 enum {
 	TL_PATH_NO_ABORT = 1 << 0,          /* evidence of an orderly close: no RST edges */

@@ -610,6 +610,74 @@ static void test_new_cookie_held(void)
 	tl_snapshot_fini(&s);
 }
 
+/* The server closes first; its TIME-WAIT, known from a lookup (no
+ * timer), is taken over 70 ms later by the client's new connection from
+ * the same port, whose SYN ends it: told so, not as an expiry. */
+static void test_tw_reused(void)
+{
+	struct tl_snapshot s;
+	tl_snapshot_init(&s);
+	struct tl_tracker *t = fresh(&s);
+	handshake(t);
+	state(t, 3, TL_TCP_ESTABLISHED, TL_TCP_FIN_WAIT1, 80, 40000, 0);
+	state(t, 2, TL_TCP_ESTABLISHED, TL_TCP_CLOSE_WAIT, 40000, 80, TL_EXACT_FIN_RCVD);
+	state(t, 3, TL_TCP_FIN_WAIT1, TL_TCP_FIN_WAIT2, 80, 40000, 0);
+	state(t, 2, TL_TCP_CLOSE_WAIT, TL_TCP_LAST_ACK, 40000, 80, TL_EXACT_FIN_RCVD);
+	state(t, 2, TL_TCP_LAST_ACK, TL_TCP_CLOSE, 0, 80, TL_EXACT_FIN_RCVD);
+	struct tl_sock tw = sk(3, TL_TCP_TIME_WAIT, 80, 40000);
+	tw.inode = 0;
+	clock_ns += MS;
+	tl_tracker_lookup_result(t, 0, 3, &tw, clock_ns, 2.0);
+	const char *got = drain(t);
+	ok(strstr(got, "c3 trans FIN-WAIT-2>TIME-WAIT") != NULL, "the server in TIME-WAIT");
+	clock_ns += 70 * MS;
+	state(t, 4, TL_TCP_CLOSE, TL_TCP_SYN_SENT, 40000, 80, 0);
+	state(t, 5, TL_TCP_LISTEN, TL_TCP_SYN_RECV, 80, 40000, 0);
+	state(t, 4, TL_TCP_SYN_SENT, TL_TCP_ESTABLISHED, 40000, 80, 0);
+	state(t, 5, TL_TCP_SYN_RECV, TL_TCP_ESTABLISHED, 80, 40000, 0);
+	struct tl_sock after[] = {sk(1, TL_TCP_LISTEN, 80, 0), sk(4, TL_TCP_ESTABLISHED, 40000, 80),
+				  sk(5, TL_TCP_ESTABLISHED, 80, 40000)};
+	for (int i = 0; i < 3; i++) {
+		clock_ns += 100 * MS;
+		snap_of(&s, after, 3, clock_ns);
+		tl_tracker_sample(t, 0, &s, clock_ns, 3.0);
+	}
+	got = drain(t);
+	if (!ok(strstr(got, "c3 close TIME-WAIT>CLOSED SYN/in") != NULL,
+		"the client's SYN ended the server's TIME-WAIT, its timer unknown"))
+		printf("#   got:\n%s", got);
+
+	/* Again on :40001, nothing in its place: the TIME-WAIT entered 70 ms
+	 * before, by the record's time, so not expired: an RST ended it. */
+	state(t, 6, TL_TCP_CLOSE, TL_TCP_SYN_SENT, 40001, 80, 0);
+	state(t, 7, TL_TCP_LISTEN, TL_TCP_SYN_RECV, 80, 40001, 0);
+	state(t, 6, TL_TCP_SYN_SENT, TL_TCP_ESTABLISHED, 40001, 80, 0);
+	state(t, 7, TL_TCP_SYN_RECV, TL_TCP_ESTABLISHED, 80, 40001, 0);
+	state(t, 7, TL_TCP_ESTABLISHED, TL_TCP_FIN_WAIT1, 80, 40001, 0);
+	state(t, 6, TL_TCP_ESTABLISHED, TL_TCP_CLOSE_WAIT, 40001, 80, TL_EXACT_FIN_RCVD);
+	state(t, 7, TL_TCP_FIN_WAIT1, TL_TCP_FIN_WAIT2, 80, 40001, 0);
+	state(t, 6, TL_TCP_CLOSE_WAIT, TL_TCP_LAST_ACK, 40001, 80, TL_EXACT_FIN_RCVD);
+	state(t, 6, TL_TCP_LAST_ACK, TL_TCP_CLOSE, 0, 80, TL_EXACT_FIN_RCVD);
+	tw = sk(7, TL_TCP_TIME_WAIT, 80, 40001);
+	tw.inode = 0;
+	clock_ns += MS;
+	tl_tracker_lookup_result(t, 0, 7, &tw, clock_ns, 4.0);
+	drain(t);
+	clock_ns += 70 * MS;
+	for (int i = 0; i < 3; i++) {
+		clock_ns += 100 * MS;
+		snap_of(&s, after, 3, clock_ns);
+		tl_tracker_sample(t, 0, &s, clock_ns, 5.0);
+	}
+	got = drain(t);
+	if (!ok(strstr(got, "c7 close TIME-WAIT>CLOSED RST/in") != NULL,
+		"a TIME-WAIT gone 0.3 s after it began, by the records, nothing in its place: an "
+		"RST, not an expiry"))
+		printf("#   got:\n%s", got);
+	tl_tracker_free(t);
+	tl_snapshot_fini(&s);
+}
+
 int main(void)
 {
 	test_client_close();
@@ -621,5 +689,6 @@ int main(void)
 	test_syn_sent_before_record();
 	test_change_before_record();
 	test_new_cookie_held();
+	test_tw_reused();
 	return tap_done();
 }

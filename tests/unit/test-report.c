@@ -6,6 +6,7 @@
 #include "tcpladder/leak.h"
 #include "tcpladder/ownercache.h"
 #include "tcpladder/tracker.h"
+#include "tcpladder/fsm.h"
 #include "tcpladder/report.h"
 #include "tcpladder/stats.h"
 #include "tap.h"
@@ -264,6 +265,30 @@ int main(void)
 	is_str(b.data,
 	       "10:00:00.250 self 127.0.0.1:50000 -> 10.0.0.2:443  SYN-SENT  SYN out (retransmit #2)\n",
 	       "a retransmission as a line");
+	/* A TIME-WAIT a new connection took over says so; one that
+	 * expired does not. */
+	struct tl_event twe = ev;
+	twe.kind = TL_EV_CLOSE;
+	twe.from = TL_TCP_TIME_WAIT;
+	twe.to = TL_TCP_CLOSE;
+	twe.inferred = false;
+	const struct tl_fsm_edge *reuse = tl_fsm_reuse_edge(TL_DIR_NONE);
+	twe.segment = reuse->segment;
+	twe.dir = reuse->dir;
+	char why[128];
+	snprintf(why, sizeof(why), "%s", reuse->why); /* as a replay has it: a copy */
+	twe.why = why;
+	tl_buf_reset(&b);
+	tl_report_event_text(&b, &twe, "self", true, NULL);
+	is_str(b.data,
+	       "10:00:00.250 self 127.0.0.1:50000 -> 10.0.0.2:443  TIME-WAIT -> CLOSED  (port reused)  "
+	       "(closed)\n",
+	       "a TIME-WAIT taken over by connect() from its port, as a line");
+	twe.why = tl_fsm_edge(TL_TCP_TIME_WAIT, TL_TCP_CLOSE, TL_ROLE_ACTIVE)->why;
+	tl_buf_reset(&b);
+	tl_report_event_text(&b, &twe, "self", true, NULL);
+	is_str(b.data, "10:00:00.250 self 127.0.0.1:50000 -> 10.0.0.2:443  TIME-WAIT -> CLOSED  (closed)\n",
+	       "one that expired, as a line");
 	tl_buf_reset(&b);
 	tl_report_event_json(&b, &re, "self", NULL, NULL);
 	ok(strstr(b.data, "\"event\":\"retransmit\",\"from\":\"SYN-SENT\",\"to\":\"SYN-SENT\"") &&
