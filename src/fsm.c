@@ -8,6 +8,7 @@
 #define P TL_EDGE_PASSIVE
 #define X TL_EDGE_ABORT
 #define F TL_EDGE_CLOSE_FIRST
+#define V TL_EDGE_EVIDENCE
 
 /* Costs: 2 for the common path, 3 for simultaneous close, 4 for the rare,
  * 5 for an abort: ESTABLISHED -> CLOSED is cheaper by RST (5) than by the
@@ -16,9 +17,13 @@
  * FIN-WAIT-1, goes through ESTABLISHED (a Linux child socket is created
  * established; only TCP Fast Open closes one in SYN-RECV).
  * An RST edge's direction is left to the tracker, which decides it from
- * evidence (tl_fsm_abort_edge).  The ends of a TIME-WAIT taken over by a
- * new connection on its ports cost 6: only the tracker, which sees the
- * new connection, picks them (tl_fsm_reuse_edge). */
+ * evidence (tl_fsm_abort_edge).  Edges marked V are never inferred: only
+ * the tracker's evidence picks them (the ends of a TIME-WAIT taken over by
+ * a new connection on its ports, tl_fsm_reuse_edge; a connection timed
+ * out, tl_fsm_timeout_edge). */
+#define TIMED_OUT                                                                                  \
+	"no answer to its retransmissions or keepalive probes: timed out (tcp_retries2, "          \
+	"TCP_USER_TIMEOUT, keepalive)"
 const struct tl_fsm_edge tl_fsm_edges[] = {
     {TL_TCP_CLOSE, TL_TCP_SYN_SENT, TL_SEG_SYN, TL_DIR_OUT, 2, A, "connect(): send SYN"},
     {TL_TCP_CLOSE, TL_TCP_LISTEN, TL_SEG_NONE, TL_DIR_NONE, 2, P, "listen()"},
@@ -65,10 +70,15 @@ const struct tl_fsm_edge tl_fsm_edges[] = {
      "TIME-WAIT expired (2 MSL, 60 s on Linux)"},
     {TL_TCP_TIME_WAIT, TL_TCP_CLOSE, TL_SEG_RST, TL_DIR_IN, 5, X,
      "receive RST: TIME-WAIT ended early (RFC 1337)"},
-    {TL_TCP_TIME_WAIT, TL_TCP_CLOSE, TL_SEG_SYN, TL_DIR_IN, 6, 0,
+    {TL_TCP_TIME_WAIT, TL_TCP_CLOSE, TL_SEG_SYN, TL_DIR_IN, 6, V,
      "receive SYN of a new connection on the same ports: TIME-WAIT ends"},
-    {TL_TCP_TIME_WAIT, TL_TCP_CLOSE, TL_SEG_NONE, TL_DIR_NONE, 6, 0,
+    {TL_TCP_TIME_WAIT, TL_TCP_CLOSE, TL_SEG_NONE, TL_DIR_NONE, 6, V,
      "connect() from the same port: TIME-WAIT ends (tcp_tw_reuse)"},
+    {TL_TCP_ESTABLISHED, TL_TCP_CLOSE, TL_SEG_NONE, TL_DIR_NONE, 9, V, TIMED_OUT},
+    {TL_TCP_CLOSE_WAIT, TL_TCP_CLOSE, TL_SEG_NONE, TL_DIR_NONE, 9, V, TIMED_OUT},
+    {TL_TCP_FIN_WAIT1, TL_TCP_CLOSE, TL_SEG_NONE, TL_DIR_NONE, 9, V, TIMED_OUT},
+    {TL_TCP_CLOSING, TL_TCP_CLOSE, TL_SEG_NONE, TL_DIR_NONE, 9, V, TIMED_OUT},
+    {TL_TCP_LAST_ACK, TL_TCP_CLOSE, TL_SEG_NONE, TL_DIR_NONE, 9, V, TIMED_OUT},
 };
 const unsigned tl_fsm_nedges = TL_ARRAY_SIZE(tl_fsm_edges);
 
@@ -76,6 +86,7 @@ const unsigned tl_fsm_nedges = TL_ARRAY_SIZE(tl_fsm_edges);
 #undef P
 #undef X
 #undef F
+#undef V
 
 const char *tl_segment_name(int seg)
 {
@@ -103,7 +114,7 @@ static bool allowed(const struct tl_fsm_edge *e, enum tl_role role, unsigned fla
 		return false;
 	if ((e->flags & TL_EDGE_CLOSE_FIRST) && (flags & TL_PATH_PEER_CLOSED_FIRST))
 		return false;
-	return true;
+	return !(e->flags & TL_EDGE_EVIDENCE);
 }
 
 const struct tl_fsm_edge *tl_fsm_edge(int from, int to, enum tl_role role)
@@ -131,8 +142,19 @@ const struct tl_fsm_edge *tl_fsm_reuse_edge(int dir)
 {
 	for (unsigned i = 0; i < tl_fsm_nedges; i++) {
 		const struct tl_fsm_edge *e = &tl_fsm_edges[i];
-		if (e->from == TL_TCP_TIME_WAIT && e->to == TL_TCP_CLOSE && e->cost == 6 &&
-		    e->dir == dir)
+		if (e->from == TL_TCP_TIME_WAIT && e->to == TL_TCP_CLOSE &&
+		    (e->flags & TL_EDGE_EVIDENCE) && e->dir == dir)
+			return e;
+	}
+	return NULL;
+}
+
+const struct tl_fsm_edge *tl_fsm_timeout_edge(int from)
+{
+	for (unsigned i = 0; i < tl_fsm_nedges; i++) {
+		const struct tl_fsm_edge *e = &tl_fsm_edges[i];
+		if (e->from == from && e->to == TL_TCP_CLOSE && (e->flags & TL_EDGE_EVIDENCE) &&
+		    e->segment == TL_SEG_NONE && from != TL_TCP_TIME_WAIT)
 			return e;
 	}
 	return NULL;

@@ -702,6 +702,9 @@ static const char *const why_zh[][2] = {
      "收到同一端口上新连接的 SYN：TIME-WAIT 结束"},
     {"connect() from the same port: TIME-WAIT ends (tcp_tw_reuse)",
      "connect() 复用同一端口：TIME-WAIT 结束（tcp_tw_reuse）"},
+    {"no answer to its retransmissions or keepalive probes: timed out (tcp_retries2, "
+     "TCP_USER_TIMEOUT, keepalive)",
+     "重传或保活探测都没有回应：超时（tcp_retries2、TCP_USER_TIMEOUT、保活）"},
 };
 
 const char *tl_narration_why(const char *why, const char *lang)

@@ -31,11 +31,12 @@
  * a direction. */
 
 enum end_kind {
-	END_DEFAULT, /* the cheapest path, with the peer's orderly close as a constraint */
-	END_ORDERLY, /* no RST: through the passive close if the peer closed first */
-	END_RESET,   /* an RST, in the direction decided */
-	END_TIMEOUT, /* an orphaned FIN-WAIT-2 timed out */
-	END_REUSED,  /* a TIME-WAIT taken over by a new connection on its ports */
+	END_DEFAULT,  /* the cheapest path, with the peer's orderly close as a constraint */
+	END_ORDERLY,  /* no RST: through the passive close if the peer closed first */
+	END_RESET,    /* an RST, in the direction decided */
+	END_TIMEOUT,  /* an orphaned FIN-WAIT-2 timed out */
+	END_REUSED,   /* a TIME-WAIT taken over by a new connection on its ports */
+	END_TIMEDOUT, /* retransmissions or keepalive probes unanswered */
 };
 
 struct ending {
@@ -242,9 +243,18 @@ static bool decide_sure(const struct tl_conn *c, const struct tl_conn *p, struct
 	return false;
 }
 
+/* idiag_timer 1 (retransmit), 2 (keepalive) or 4 (window probe) with its
+ * count of retries or probes sent so far. */
+static bool retrying(const struct tl_conn *c)
+{
+	return c->sock.retrans > 0 &&
+	       (c->sock.timer == 1 || c->sock.timer == 2 || c->sock.timer == 4);
+}
+
 /* When no more evidence will come: weaker signs, in order of weight (one
- * byte unread, a listener's cleared record, left the tables unfreed, an
- * orphan, the order the two ends were freed in); else the default. */
+ * byte unread, a listener's cleared record, retries unanswered, left the
+ * tables unfreed, an orphan, the order the two ends were freed in); else
+ * the default. */
 static void decide_final(struct tl_tracker *t, const struct tl_conn *c, const struct tl_conn *p,
 			 struct ending *d)
 {
@@ -255,6 +265,11 @@ static void decide_final(struct tl_tracker *t, const struct tl_conn *c, const st
 		reset(d, TL_DIR_OUT, WHY_UNREAD);
 	else if (!p && (d->peer_rec = cleared_find(t, c, false)))
 		reset(d, TL_DIR_IN, WHY_RST_IN);
+	/* Last seen sending again what went unanswered (its retransmission
+	 * timer, its keepalive or window probes, counted), with a peer not
+	 * seen to end: the kernel gave up on it. */
+	else if (retrying(c) && tl_fsm_timeout_edge(st) && !(p && has_ended(p)))
+		d->kind = END_TIMEDOUT;
 	else if (held(c) && (!p || has_ended(p)))
 		reset(d, TL_DIR_IN, WHY_RST_IN);
 	else if (p && has_ended(p) && held(p) && synchronized(p->state))
@@ -433,6 +448,9 @@ static void conn_finish(struct tl_tracker *t, struct tl_conn *c, const struct en
 			tl_trk_emit(t, c, TL_EV_CLOSE, c->state, TL_TCP_CLOSE,
 				    tl_fsm_reuse_edge(d->dir), false, now, wall);
 			t->events[t->n_events - 1].dir = (uint8_t)d->dir;
+		} else if (d->kind == END_TIMEDOUT) {
+			tl_trk_emit(t, c, TL_EV_CLOSE, c->state, TL_TCP_CLOSE,
+				    tl_fsm_timeout_edge(c->state), false, now, wall);
 		} else if (d->kind == END_TIMEOUT) {
 			tl_trk_emit(t, c, TL_EV_CLOSE, c->state, TL_TCP_CLOSE,
 				    tl_fsm_edge(c->state, TL_TCP_CLOSE, (enum tl_role)c->role),

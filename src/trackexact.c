@@ -260,6 +260,10 @@ static void exact_close(struct tl_tracker *t, struct tl_conn *c, const struct tl
 	if (rst_in || rst_out) {
 		e = edge_with(from, TL_TCP_CLOSE, c->role, true);
 		dir = rst_in ? TL_DIR_IN : TL_DIR_OUT;
+	} else if (error && tl_fsm_timeout_edge(from)) {
+		/* an error and no RST: its retransmissions or keepalive
+		 * probes went unanswered (tcp_write_err) */
+		e = tl_fsm_timeout_edge(from);
 	} else if (error || from == TL_TCP_LAST_ACK || from == TL_TCP_LISTEN ||
 		   from == TL_TCP_SYN_SENT) {
 		/* timed out, the last ACK, a listener's or a connect()'s end */

@@ -42,6 +42,7 @@ enum {
 	TL_EDGE_PASSIVE = 1 << 1,     /* only a passive opener takes it */
 	TL_EDGE_ABORT = 1 << 2,       /* an RST abort */
 	TL_EDGE_CLOSE_FIRST = 1 << 3, /* sending the first FIN (the active close) */
+	TL_EDGE_EVIDENCE = 1 << 4,    /* taken on the tracker's evidence only, never inferred */
 };
 
 struct tl_fsm_edge {
@@ -71,6 +72,9 @@ const struct tl_fsm_edge *tl_fsm_abort_edge(int from);
 const struct tl_fsm_edge *tl_fsm_reuse_edge(int dir);
 /* Whether a step's reason is one of those (a recording's too: by text). */
 bool tl_fsm_is_reuse(const char *why);
+/* The end of a synchronized connection whose retransmissions or
+ * keepalive probes went unanswered (timed out: no segment), or NULL. */
+const struct tl_fsm_edge *tl_fsm_timeout_edge(int from);
 
 enum {
 	TL_PATH_NO_ABORT = 1 << 0,          /* evidence of an orderly close: no RST edges */

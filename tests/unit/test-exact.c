@@ -215,6 +215,12 @@ static void test_graceful_and_rst(void)
 	state(t, 5, TL_TCP_SYN_SENT, TL_TCP_ESTABLISHED, 40005, 80, 0);
 	drain(t);
 	state(t, 5, TL_TCP_ESTABLISHED, TL_TCP_CLOSE, 0, 80, TL_EXACT_ERROR);
+	{
+		size_t n;
+		const struct tl_event *ev = tl_tracker_events(t, &n);
+		ok(n == 1 && ev[0].why && strstr(ev[0].why, "timed out"),
+		   "a time-out says so: %s", n && ev[0].why ? ev[0].why : "(none)");
+	}
 	is_str(drain(t), "c5 close ESTABLISHED>CLOSED -/- e\n", "a time-out is no RST");
 	/* Connection refused */
 	state(t, 6, TL_TCP_CLOSE, TL_TCP_SYN_SENT, 40006, 81, 0);

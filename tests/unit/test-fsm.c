@@ -168,6 +168,25 @@ int main(void)
 	ok(tw && tw->dir == TL_DIR_IN && tw->cost > 2,
 	   "TIME-WAIT's: an RST received, which Linux lets end it (RFC 1337), never the cheapest");
 	ok(!tl_fsm_abort_edge(TL_TCP_LISTEN), "none from LISTEN");
+	/* The ends only evidence picks: never on an inferred path. */
+	int inferred_v = 0;
+	for (int from = 1; from < TL_TCP_NSTATES; from++)
+		for (unsigned f = 0; f < 4; f++) {
+			const struct tl_fsm_edge *path[16];
+			int n = tl_fsm_path(from, TL_TCP_CLOSE, TL_ROLE_UNKNOWN, f, path, 16);
+			for (int i = 0; i < n; i++)
+				inferred_v += (path[i]->flags & TL_EDGE_EVIDENCE) != 0;
+		}
+	is_int(inferred_v, 0, "no path to CLOSED takes an edge kept for evidence");
+	const struct tl_fsm_edge *to = tl_fsm_timeout_edge(TL_TCP_ESTABLISHED);
+	ok(to && to->segment == TL_SEG_NONE && to->to == TL_TCP_CLOSE && strstr(to->why, "timed out"),
+	   "ESTABLISHED's time-out: no segment");
+	ok(!tl_fsm_timeout_edge(TL_TCP_TIME_WAIT) && !tl_fsm_timeout_edge(TL_TCP_LISTEN),
+	   "none from TIME-WAIT or LISTEN");
+	const struct tl_fsm_edge *in = tl_fsm_reuse_edge(TL_DIR_IN);
+	ok(in && in->segment == TL_SEG_SYN && tl_fsm_is_reuse(in->why) &&
+	       !tl_fsm_is_reuse(tl_fsm_edge(TL_TCP_TIME_WAIT, TL_TCP_CLOSE, TL_ROLE_ACTIVE)->why),
+	   "a TIME-WAIT taken over: the SYN in; its expiry is no reuse");
 	const struct tl_fsm_edge *p[1];
 	is_int(tl_fsm_path(TL_TCP_ESTABLISHED, TL_TCP_TIME_WAIT, TL_ROLE_ACTIVE, 0, p, 1), -1,
 	       "a path longer than the buffer is refused");

@@ -336,6 +336,42 @@ static void time_wait_reused(void)
 	tl_snapshot_fini(&s);
 }
 
+/* A connection last seen sending again what went unanswered (its
+ * retransmission timer, three retries), then gone with no other sign:
+ * timed out, not reset; one last seen idle: the RST of the default. */
+static void timed_out(void)
+{
+	struct tl_snapshot s;
+	uint64_t now = 8000 * SEC;
+	tl_snapshot_init(&s);
+	struct tl_tracker *t = tl_tracker_new(1);
+	struct tl_sock idle = sk(711, TL_TCP_ESTABLISHED, 50910, 9000);
+	struct tl_sock busy = sk(712, TL_TCP_ESTABLISHED, 50920, 9000);
+	busy.timer = 1;
+	busy.retrans = 3;
+	struct tl_sock a1[] = {idle, busy};
+	dump(t, &s, a1, 2, &now);
+	dump(t, &s, a1, 2, &now);
+	drain(t);
+	for (int i = 0; i < 4; i++)
+		dump(t, &s, NULL, 0, &now);
+	size_t n;
+	const struct tl_event *ev = tl_tracker_events(t, &n);
+	bool timed = false, rst = false;
+	for (size_t i = 0; i < n; i++) {
+		if (ev[i].sock.cookie == 712 && ev[i].kind == TL_EV_CLOSE)
+			timed = ev[i].segment == TL_SEG_NONE && ev[i].why &&
+				strstr(ev[i].why, "timed out");
+		if (ev[i].sock.cookie == 711 && ev[i].kind == TL_EV_CLOSE)
+			rst = ev[i].segment == TL_SEG_RST;
+	}
+	ok(timed, "retrying when last seen, then gone: timed out, no segment");
+	ok(rst, "idle when last seen, then gone: an RST, as before");
+	drain(t);
+	tl_tracker_free(t);
+	tl_snapshot_fini(&s);
+}
+
 /* late-fin: A's TIME-WAIT ends while B, in the other namespace, is still
  * in LAST-ACK.  Kept (the lab's lesson), A's tombstone stays while B is
  * open and as long as B's after it; not kept, it goes on its own time. */
@@ -1595,6 +1631,7 @@ int main(void)
 	late_destroy();
 	time_wait_ended();
 	time_wait_reused();
+	timed_out();
 	keep_lesson();
 	time_windows();
 	burst_storage();
