@@ -171,6 +171,26 @@ in_netns() {
 		"${top_srcdir:-.}/tests/kernel/lib.sh" "$1"
 }
 
+# event_modes: the modes to watch a workload in, into MODES: polling
+# (--no-exact), and exact mode (--exact) where it is built and starts here
+# (under CI=true it must: a failed point if not).
+event_modes() {
+	MODES=--no-exact
+	if ! "$TCPLADDER" --version | grep -qx 'exact mode (eBPF): built'; then
+		echo "# exact mode not built: polling only"
+	elif in_netns '"$TCPLADDER" --events --exact -n 1 -d 0.01 >/dev/null 2>&1'; then
+		MODES="$MODES --exact"
+	elif [ "${CI:-}" = true ]; then
+		not_ok "exact mode runs (CI=true: not skipping)"
+	fi
+}
+
+# run_done NAME: the run NAME left "1" in $T/NAME.ok (every step it waited
+# for came), status 0 in $T/NAME.rc and nothing in $T/NAME.err.
+run_done() {
+	[ "$(cat "$T/$1.ok" 2>/dev/null)" = 1 ] && [ "$(cat "$T/$1.rc")" = 0 ] && [ ! -s "$T/$1.err" ]
+}
+
 # start_sockgen ARGS...: start the socket generator holding sockets until
 # stop_sockgen; its "expect STATE N" lines land in $T/expect.
 start_sockgen() {

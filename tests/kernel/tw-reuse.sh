@@ -55,27 +55,15 @@ run() {
 	'
 }
 
-modes=--no-exact
-if ! "$TCPLADDER" --version | grep -qx 'exact mode (eBPF): built'; then
-	echo "# exact mode not built: polling only"
-elif in_netns '"$TCPLADDER" --events --exact -n 1 -d 0.01 >/dev/null 2>&1'; then
-	modes="$modes --exact"
-elif [ "${CI:-}" = true ]; then
-	not_ok "exact mode runs (CI=true: not skipping)"
-fi
+event_modes
 
-# ran M: every step reported, tcpladder ended cleanly.
-ran() {
-	[ "$(cat "$T/$1.ok" 2>/dev/null)" = 1 ] && [ "$(cat "$T/$1.rc")" = 0 ] && [ ! -s "$T/$1.err" ]
-}
-
-for m in $modes; do
+for m in $MODES; do
 	run "$m"
 	n=${m#--}
 	J=$T/$n.json
 	echo "$tap_failed" >"$T/fails"
-	check "$m: every step reported, tcpladder ended cleanly" ran "$n"
-	if ! ran "$n"; then
+	check "$m: every step reported, tcpladder ended cleanly" run_done "$n"
+	if ! run_done "$n"; then
 		diag "$T/$n.err" "$T/$n.pyerr" 2>/dev/null
 		continue
 	fi
