@@ -447,7 +447,6 @@ static void conn_finish(struct tl_tracker *t, struct tl_conn *c, const struct en
 		} else if (d->kind == END_REUSED) {
 			tl_trk_emit(t, c, TL_EV_CLOSE, c->state, TL_TCP_CLOSE,
 				    tl_fsm_reuse_edge(d->dir), false, now, wall);
-			t->events[t->n_events - 1].dir = (uint8_t)d->dir;
 		} else if (d->kind == END_TIMEDOUT) {
 			tl_trk_emit(t, c, TL_EV_CLOSE, c->state, TL_TCP_CLOSE,
 				    tl_fsm_timeout_edge(c->state), false, now, wall);
