@@ -234,6 +234,19 @@ mark() {
 	wait_for "${3:-60}" grep -qF "\"local\":\"127.0.0.1:$1\",\"remote\":\"0.0.0.0:0\",\"event\":\"open\"" "$2"
 }
 
+# watching EVENTS: tcpladder, writing --events --json to EVENTS, watches:
+# a listener opened now is reported.  One opened before its first dump is
+# part of its baseline and never is, so each try takes a port of its own
+# (up to six, 20 s each).  The listeners are closed again.
+watching() {
+	local p rc=1
+	for p in 30980 30981 30982 30983 30984 30985; do
+		mark $p "$1" 20 && rc=0 && break
+	done
+	unmark
+	return $rc
+}
+
 # settled: no socket of this namespace is between states (SYN-SENT,
 # SYN-RECV, FIN-WAIT-1, CLOSING, LAST-ACK) or has data not yet acknowledged.
 # On loopback these pass within the kernel's own processing, which a loaded

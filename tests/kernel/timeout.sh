@@ -19,6 +19,7 @@ run() {
 		out=$T/${M#--}
 		"$TCPLADDER" --events --json "$M" -d 0.1 >"$out.json" 2>"$out.err" &
 		tl=$!
+		watching "$out.json" || echo "not watching" >>"$out.err"
 		mkfifo "$out.in"
 		python3 "$top_srcdir/tests/kernel/timeout.py" <"$out.in" >"$out.py" 2>"$out.pyerr" &
 		py=$!

@@ -4,8 +4,8 @@
 # the client's SYN from the same port (the listener answers it), and the
 # client's, ended by its own connect() from the same port (tcp_tw_reuse,
 # on for loopback by default).  Neither is an RST: none is sent.  Each
-# step waits for tcpladder to report the one before (tw-reuse.py makes the
-# connections on command).
+# step waits for tcpladder to report the one before, and the first for it
+# to watch (tw-reuse.py makes the connections on command).
 . "${top_srcdir:-.}/tests/kernel/lib.sh"
 require_netns
 require_cmd "python3 and jq" python3 jq
@@ -21,6 +21,7 @@ run() {
 		out=$T/${M#--}
 		"$TCPLADDER" --events --json "$M" -d 0.1 >"$out.json" 2>"$out.err" &
 		tl=$!
+		watching "$out.json" || echo "not watching" >>"$out.err"
 		mkfifo "$out.in"
 		python3 "$top_srcdir/tests/kernel/tw-reuse.py" <"$out.in" >"$out.py" 2>"$out.pyerr" &
 		py=$!
