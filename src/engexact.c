@@ -110,6 +110,7 @@ static void exact_apply(struct tl_engine *e, const struct tl_exact_rec *r, uint6
 	int ns = ns_of_ino(e, r->netns_ino);
 	if (ns < 0)
 		return;
+	tl_eng_wake(e, (unsigned)ns);
 	/* FILTER decides when a socket is first met; then it is followed. */
 	if (e->cfg.filter && !tl_tracker_find(e->tracker, r->sock.cookie) &&
 	    !tl_filter_match(e->cfg.filter, &r->sock))

@@ -29,6 +29,13 @@
 #define QUIET_AFTER 3
 #define QUIET_EVERY 4
 
+/* Exact mode: the records tell every change of state, so while nothing
+ * happens (every namespace quiet for QUIET_AFTER dumps, no record, no
+ * destroy event, no socket that ends by its timer alone) the dumps only
+ * keep queues and counters current, at this share of the CPU budget.
+ * The first record or destroy event brings the busy pace back. */
+#define STILL_SHARE 0.1
+
 #define EXACT_RESYNC_GAP_NS 200000000ULL
 /* Tombstones are expired at least this often (exact mode) */
 #define EXPIRE_GAP_NS 1000000000ULL
@@ -241,7 +248,7 @@ static int on_destroy(const struct tl_sock *rec, void *arg)
 		dc->pumped = true;
 	}
 	dc->e->st.destroy_events++;
-	dc->e->ns[dc->ns].quiet = 0;
+	tl_eng_wake(dc->e, dc->ns);
 	if (dc->e->cfg.filter && !tl_filter_match(dc->e->cfg.filter, rec))
 		return 0;
 	/* The records written before it go first (read_events read the
@@ -359,6 +366,50 @@ static void give_back(struct tl_engine *e, bool released)
 #endif
 }
 
+/* Sockets that end with no record or destroy event: a TIME-WAIT (or an
+ * orphaned FIN-WAIT-2) whose timer runs out, a request socket dropped. */
+static size_t count_timed(const struct tl_snapshot *s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->n; i++)
+		n += s->socks[i].timer == 3 || s->socks[i].state == TL_TCP_SYN_RECV;
+	return n;
+}
+
+static bool all_still(const struct tl_engine *e)
+{
+	if (!e->x || e->x_resync || e->resync)
+		return false;
+	bool any = false;
+	for (unsigned i = 0; i < e->n_ns; i++) {
+		const struct engine_ns *ns = &e->ns[i];
+		if (!ns->sampler)
+			continue;
+		if (ns->quiet < QUIET_AFTER || ns->timed)
+			return false;
+		any = true;
+	}
+	return any;
+}
+
+static void set_interval(struct tl_engine *e)
+{
+	e->busy_interval_ns = paced(e, e->cost_ewma_ns, e->delay_ns);
+	e->st.interval_ns = e->st.still ? tl_engine_pace(e->cost_ewma_ns, budget(e) * STILL_SHARE,
+							 e->busy_interval_ns)
+					: e->busy_interval_ns;
+}
+
+void tl_eng_wake(struct tl_engine *e, unsigned i)
+{
+	e->ns[i].quiet = 0;
+	if (!e->st.still)
+		return;
+	e->st.still = false;
+	e->st.interval_ns = e->busy_interval_ns;
+	e->next_dump_ns = TL_MIN(e->next_dump_ns, tl_add_sat(e->round_ns, e->busy_interval_ns));
+}
+
 static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause)
 {
 	uint64_t c0 = tl_thread_cpu_ns(), w0 = tl_mono_ns();
@@ -399,6 +450,7 @@ static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause
 		tl_eng_apply_sample(e, i, &ns->snap, now, wall);
 		tl_tracker_events(e->tracker, &after);
 		ns->quiet = after == before ? ns->quiet + 1 : 0;
+		ns->timed = e->x ? count_timed(&ns->snap) : 0;
 		tl_snapshot_swap(&ns->snap, &ns->last);
 		/* The scratch keeps its array for the next dump, unless a
 		 * burst left it bigger than the last dump needed (an array
@@ -427,8 +479,11 @@ static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause
 	e->have_cost = true;
 	e->st.samples++;
 	e->st.sockets = sockets;
-	/* Stretch the interval to stay within the CPU budget. */
-	e->st.interval_ns = paced(e, e->cost_ewma_ns, e->delay_ns);
+	/* Stretch the interval to stay within the CPU budget (a tenth of it
+	 * while exact mode sees nothing happen). */
+	e->st.still = all_still(e);
+	set_interval(e);
+	e->round_ns = now;
 	e->next_dump_ns = tl_add_sat(now, e->st.interval_ns);
 	e->resync = false;
 	if (e->rec) {
@@ -514,7 +569,7 @@ void tl_engine_set_paused(struct tl_engine *e, bool paused)
 void tl_engine_set_delay(struct tl_engine *e, uint64_t delay_ns)
 {
 	e->delay_ns = delay_ns;
-	e->st.interval_ns = paced(e, e->cost_ewma_ns, e->delay_ns);
+	set_interval(e);
 }
 
 uint64_t tl_engine_delay(const struct tl_engine *e)

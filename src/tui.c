@@ -275,7 +275,7 @@ static struct tl_ui_input ui_input(struct tui *t, uint64_t now)
 	    .log = tl_runtime_log(t->rt),
 	    .steps = tl_runtime_steps(t->rt),
 	    .stats = {st.interval_ns, st.dump_cost_ns, st.samples, st.sockets, st.paused, st.exact,
-		      st.exact_lost},
+		      st.exact_lost, st.still},
 	    .host = t->host,
 	    .ns_names = names,
 	    .n_ns = n_ns,

@@ -136,8 +136,8 @@ static void draw_header(struct tl_canvas *c, const struct tl_ui_input *in, const
 	else
 		x = tl_canvas_printf(c, 0, 0, c->w, TL_ST_HEADER, " tcpladder  %s", in->host);
 	x += tl_canvas_printf(c, x, 0, c->w - x, TL_ST_HEADER,
-			      "  netns %s  every %.2fs (dump %.1f ms)  TCP %u", ns,
-			      (double)in->stats.interval_ns / 1e9,
+			      "  netns %s  every %.2fs%s (dump %.1f ms)  TCP %u", ns,
+			      (double)in->stats.interval_ns / 1e9, in->stats.still ? " still" : "",
 			      (double)in->stats.dump_cost_ns / 1e6, last ? last->h.total : 0);
 	if (in->stats.paused || ui->toggle_pause)
 		x += 2 + tl_canvas_text(c, x + 2, 0, c->w - x - 2, TL_ST_WARN, "PAUSED");

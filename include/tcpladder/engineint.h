@@ -29,6 +29,8 @@ struct engine_ns {
 	uint64_t ino;     /* the namespace's inode (exact mode's records name it), kept after it is
 			     dropped */
 	unsigned quiet;   /* dumps in a row that brought no event */
+	size_t timed;     /* its last dump's sockets that end by a timer alone (TIME-WAIT,
+			     SYN-RECV): no record tells of their end */
 	unsigned failing; /* dumps in a row that failed (said once) */
 };
 
@@ -45,6 +47,8 @@ struct tl_engine {
 	uint64_t extra_cost_ns; /* baselines of namespaces that joined since the last round */
 	double cost_ewma_ns;
 	bool have_cost;
+	uint64_t round_ns;         /* when the last round of dumps began */
+	uint64_t busy_interval_ns; /* the interval paced by the whole budget */
 	bool resync;
 	struct tl_engine_stats st;
 	char *notice;
@@ -89,6 +93,10 @@ void tl_eng_rec(struct tl_engine *e, const struct tl_rop *op);
 void tl_eng_rec_simple(struct tl_engine *e, uint8_t kind, uint64_t cookie, uint32_t arg);
 void tl_eng_rec_sample(struct tl_engine *e, unsigned ns, const struct tl_snapshot *s);
 void tl_eng_rec_lookup(struct tl_engine *e, unsigned ns, uint64_t cookie, const struct tl_sock *s);
+
+/* Something happened in namespace i (a record, a destroy event): it is
+ * not still, and a slowed round of dumps comes at the busy pace. */
+void tl_eng_wake(struct tl_engine *e, unsigned i);
 
 /* englookup.c */
 /* Lookups the tracker asks for in one step, at most (e->lk holds them). */

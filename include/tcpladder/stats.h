@@ -30,6 +30,10 @@ struct tl_engine_stats {
 	bool exact;             /* the eBPF source is in use (exact mode) */
 	uint64_t exact_records; /* its records taken in */
 	uint64_t exact_lost;    /* records the kernel dropped, its ring buffer full */
+	/* Exact mode, every namespace still (no record, no destroy event, no
+	 * socket that ends by a timer alone): dumps only keep queues and
+	 * counters current, at a tenth of the budget. */
+	bool still;
 };
 
 #endif

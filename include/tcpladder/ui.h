@@ -86,6 +86,7 @@ struct tl_ui_stats {
 	bool paused;
 	bool exact;          /* exact mode (the eBPF source) is in use */
 	uint64_t exact_lost; /* its records lost so far */
+	bool still;          /* dumps slowed: nothing is happening (exact mode) */
 };
 
 /* Everything a frame is drawn from. */

@@ -1,0 +1,106 @@
+#!/bin/bash
+# Exact mode with nothing happening: the records tell every change of
+# state, so the dumps slow to a tenth of the CPU budget and the header
+# says "still"; the first record brings the busy pace back.  A socket that
+# ends by its timer alone (a TIME-WAIT: no record tells of its end) keeps
+# the busy pace while it lasts.  Polling never slows: its dumps are its
+# only source.
+. "${top_srcdir:-.}/tests/kernel/lib.sh"
+require_netns
+require_cmd "tmux and python3" tmux python3
+tui_init
+SCREEN_WAIT=120
+TUI_CLEANUP='kill $(cat "$T/hold.pid" 2>/dev/null) 2>/dev/null'
+event_modes
+
+# The namespace's sockets: 200 established pairs held by sockgen (its
+# stdin held open by a sleep: killing that ends it).
+cat >"$T/work.sh" <<'EOF'
+mkfifo "$T/sg.in"
+sleep 3600 >"$T/sg.in" &
+echo $! >"$T/hold.pid"
+"$SOCKGEN" -p 30600 established=200 <"$T/sg.in" >"$T/sg.out" 2>"$T/sg.err" &
+i=0
+until grep -qx ready "$T/sg.out" 2>/dev/null || [ $i -ge 2400 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+EOF
+export SOCKGEN
+
+header() { screen | head -1; }
+# interval: the seconds between dumps the header shows.
+interval() { header | sed -n 's/.* every \([0-9.]*\)s.*/\1/p'; }
+is_still() { header | grep -q 'still (dump'; }
+is_busy() { header | grep -qE 'every [0-9.]+s \(dump'; }
+# in_ns COMMAND...: in the view's namespace.
+in_ns() { nsenter -t "$(cat "$T/pid")" -n "$@"; }
+# dumps N FILE: the header, each time it changed, into FILE, until it has
+# shown N new dumps (its "dump X ms" changed N times; a dump that cost
+# the same as the last one goes uncounted, so there were at least N).
+dumps() {
+	local n=0 last="" h d
+	: >"$2"
+	for _ in $(seq 2400); do
+		h=$(header)
+		d=$(sed -n 's/.*(dump \([0-9.]*\) ms).*/\1/p' <<<"$h")
+		if [ -n "$d" ] && [ "$d" != "$last" ]; then
+			echo "$h" >>"$2"
+			last=$d
+			n=$((n + 1))
+			[ $n -gt "$1" ] && return 0
+		fi
+		sleep 0.05
+	done
+	return 1
+}
+tw_30700() { in_ns ss -Htan state time-wait "( sport = :30700 or dport = :30700 )" | grep -q .; }
+
+for M in $MODES; do
+	tui_start 160x30 'bash "$T/work.sh";' "" --cpu-budget 0.5 -d 0.05 "$M"
+	check "$M: the view starts with the namespace's sockets" wait_screen "TCP 401"
+	if [ "$M" = --no-exact ]; then
+		# more dumps than exact mode needs to say still (three quiet ones)
+		check "$M: 12 dumps seen" dumps 12 "$T/headers"
+		check "$M: polling never says still" eval '! grep -q "still (dump" "$T/headers"'
+		diag "$T/headers"
+	else
+		check "$M: nothing happening: the header says still" wait_screen "still (dump"
+		slow=$(interval)
+		# A connection opened and held: records, and the busy pace.
+		rm -f "$T/go"
+		mkfifo "$T/go"
+		in_ns python3 -c '
+import socket
+l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("127.0.0.1", 30700)); l.listen()
+c = socket.create_connection(("127.0.0.1", 30700)); s, _ = l.accept()
+open("'"$T"'/go").read()   # held until told
+c.close(); s.close(); l.close()   # the client closed first: its TIME-WAIT
+' 2>"$T/py.err" &
+		py=$!
+		exec 8<>"$T/go"
+		check "$M: a connection opened: the header no longer says still" wait_for 60 is_busy
+		check "$M: it is listed" wait_screen "127.0.0.1:30700"
+		busy=$(interval)
+		check "$M: still, the dumps were at least twice as far apart ($slow s against $busy s)" \
+			awk -v s="$slow" -v b="$busy" 'BEGIN { exit !(s != "" && b != "" && s >= 2 * b) }'
+		echo >&8
+		exec 8>&-
+		wait $py
+		check "$M: the client's TIME-WAIT is made" tw_30700
+		# While it lasts (60 s) the pace stays busy; once it is gone, still
+		# comes back.  The moment still is shown, it is gone.
+		check "$M: 12 dumps seen while the TIME-WAIT lasts" dumps 12 "$T/headers"
+		check "$M: ... it lasts" tw_30700
+		check "$M: ... and none said still" eval '! grep -q "still (dump" "$T/headers"'
+		check "$M: still again after it" wait_screen "still (dump"
+		check "$M: ... and only once it is gone" eval '! tw_30700'
+		diag <(header)
+	fi
+	tm send-keys -t main q
+	check "$M: quits, status 0" tui_ended "$(cat "$T/pid")"
+	check "$M: nothing on stderr" [ ! -s "$T/err" ]
+	kill "$(cat "$T/hold.pid")" 2>/dev/null
+done
+done_testing
