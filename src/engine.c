@@ -376,20 +376,33 @@ static size_t count_timed(const struct tl_snapshot *s)
 	return n;
 }
 
+static bool ns_still(const struct tl_engine *e, const struct engine_ns *ns)
+{
+	return e->x && !e->x_resync && !e->resync && ns->quiet >= QUIET_AFTER && !ns->timed;
+}
+
 static bool all_still(const struct tl_engine *e)
 {
-	if (!e->x || e->x_resync || e->resync)
-		return false;
 	bool any = false;
 	for (unsigned i = 0; i < e->n_ns; i++) {
 		const struct engine_ns *ns = &e->ns[i];
 		if (!ns->sampler)
 			continue;
-		if (ns->quiet < QUIET_AFTER || ns->timed)
+		if (!ns_still(e, ns))
 			return false;
 		any = true;
 	}
 	return any;
+}
+
+/* Some namespaces busy (--all-netns, -N): one that is still is dumped
+ * only as often as a tenth of the budget allows for its own dumps. */
+static bool still_skip(const struct tl_engine *e, const struct engine_ns *ns, uint64_t now)
+{
+	if (e->st.still || !ns_still(e, ns) || !ns->dumped_ns)
+		return false;
+	return now - ns->dumped_ns <
+	       tl_engine_pace((double)ns->cost_ns, budget(e) * STILL_SHARE, 0);
 }
 
 static void set_interval(struct tl_engine *e)
@@ -423,6 +436,9 @@ static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause
 		if (e->cfg.sparse_quiet && !e->resync && ns->quiet >= QUIET_AFTER &&
 		    (e->rounds + i) % QUIET_EVERY)
 			continue;
+		if (still_skip(e, ns, now))
+			continue;
+		uint64_t n0 = tl_thread_cpu_ns();
 		int err = tl_sampler_sample(
 		    ns->sampler, &ns->snap, e->cfg.what,
 		    e->cfg.filter ? tl_filter_states(e->cfg.filter) : TL_TCPF_ALL, cause);
@@ -451,6 +467,8 @@ static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause
 		tl_tracker_events(e->tracker, &after);
 		ns->quiet = after == before ? ns->quiet + 1 : 0;
 		ns->timed = e->x ? count_timed(&ns->snap) : 0;
+		ns->cost_ns = tl_thread_cpu_ns() - n0;
+		ns->dumped_ns = now;
 		tl_snapshot_swap(&ns->snap, &ns->last);
 		/* The scratch keeps its array for the next dump, unless a
 		 * burst left it bigger than the last dump needed (an array

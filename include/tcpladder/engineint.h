@@ -31,7 +31,9 @@ struct engine_ns {
 	unsigned quiet;   /* dumps in a row that brought no event */
 	size_t timed;     /* its last dump's sockets that end by a timer alone (TIME-WAIT,
 			     SYN-RECV): no record tells of their end */
-	unsigned failing; /* dumps in a row that failed (said once) */
+	uint64_t cost_ns; /* CPU time of its last dump */
+	uint64_t dumped_ns; /* when it was last dumped, 0 never */
+	unsigned failing;   /* dumps in a row that failed (said once) */
 };
 
 struct tl_engine {

@@ -7,7 +7,9 @@
 # Two loads, each in a fresh private namespace, the two modes interleaved
 # round by round (ROUNDS), so that both see the same machine:
 #   idle   ~1000 sockets held by sockgen (500 established pairs), nothing
-#          moving, IDLE seconds;
+#          moving, IDLE seconds; with LOADGEN_ARGS, the sockets loadgen
+#          holds instead (for 110,010 sockets and no TIME-WAIT:
+#          LOADGEN_ARGS="--established 50000 --close-wait 5000 --listen 10");
 #   churn  churn --rate RATE (short loopback connections, the client closes
 #          first), CHURN seconds.
 # For each, tcpladder --events --json, with --exact or --no-exact:
@@ -22,7 +24,8 @@
 # Prints the medians and the ratios exact/polling.
 #
 # Environment: TCPLADDER (default ../../_build/src/tcpladder), SOCKGEN,
-# ROUNDS=3, IDLE=20, CHURN=10, RATE=1000, CC=gcc.
+# ROUNDS=3, IDLE=20, CHURN=10, RATE=1000, CC=gcc, LOADGEN_ARGS, SETTLE=2
+# (seconds between tcpladder's start and the measurement), LOADS="idle churn".
 # Needs root, gcc, bpftool, jq.
 set -uo pipefail
 
@@ -70,15 +73,21 @@ inner() {
 	if [[ $load == idle ]]; then
 		secs=$IDLE
 		mkfifo "$TMP/sg.in"
-		"$SOCKGEN" established=500 <"$TMP/sg.in" >"$TMP/sg" 2>&1 &
-		exec 7<>"$TMP/sg.in" # sockgen holds its sockets until this closes
-		for _ in $(seq 100); do grep -q ready "$TMP/sg" && break; sleep 0.1; done
+		if [[ -n ${LOADGEN_ARGS:-} ]]; then
+			echo 3600 >/proc/sys/net/ipv4/tcp_fin_timeout # the orphans stay
+			# shellcheck disable=SC2086 # the arguments are words
+			"$TMP/loadgen" $LOADGEN_ARGS -q <"$TMP/sg.in" >"$TMP/sg" 2>&1 &
+		else
+			"$SOCKGEN" established=500 <"$TMP/sg.in" >"$TMP/sg" 2>&1 &
+		fi
+		exec 7<>"$TMP/sg.in" # it holds its sockets until this closes
+		for _ in $(seq 3000); do grep -q ready "$TMP/sg" && break; sleep 0.1; done
 	else
 		secs=$CHURN
 	fi
 	"$TCPLADDER" --events --json "$mode" >"$TMP/ev" 2>"$TMP/err" &
 	TL_PID=$!
-	sleep 2 # started, baseline taken
+	sleep "${SETTLE:-2}" # started, baseline taken
 	local c0 b0 w0 c1 b1 w1
 	c0=$(ticks $TL_PID)
 	b0=$(bpf_ns $TL_PID)
@@ -143,11 +152,12 @@ for t in "$CC" bpftool jq unshare; do command -v "$t" >/dev/null || die "$t not 
 [[ -x $SOCKGEN ]] || die "$SOCKGEN not found (make check builds it; set SOCKGEN)"
 "$TCPLADDER" --version | grep -qx 'exact mode (eBPF): built' || die "exact mode is not built in"
 "$CC" -O2 -Wall -pthread -o "$TMP/churn" "$HERE/churn.c" || die "building churn failed"
+"$CC" -O2 -Wall -o "$TMP/loadgen" "$HERE/loadgen.c" || die "building loadgen failed"
 echo 1 >/proc/sys/kernel/bpf_stats_enabled || die "cannot enable BPF run-time statistics"
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print NR ? a[int((NR + 1) / 2)] : "-" }'; }
 
-for load in idle churn; do
+for load in ${LOADS:-idle churn}; do
 	for r in $(seq "$ROUNDS"); do
 		for mode in --exact --no-exact; do
 			line=$(one "$mode" "$load")
@@ -160,7 +170,7 @@ done
 echo
 echo "kernel $(uname -r), $(nproc) CPUs; ROUNDS=$ROUNDS IDLE=${IDLE}s CHURN=${CHURN}s at $RATE/s"
 printf '%-6s %-10s %9s %9s %9s %9s %9s\n' load mode "tl CPU%" "BPF %" "total %" whole% observed%
-for load in idle churn; do
+for load in ${LOADS:-idle churn}; do
 	for mode in --exact --no-exact; do
 		f=$TMP/$load$mode
 		cpu=$(awk '{ print $1 }' "$f" | median)

@@ -1,34 +1,43 @@
 /* recops: a test helper that counts a recording's operations by kind.
  *
- * Usage: recops FILE
+ * Usage: recops [-n] FILE
  *
  * Prints one line per kind present, "KIND COUNT", in the order of the
  * kinds' numbers (docs/recording.md), then "end" when the file was read
- * to its end, or the reader's notice when it stopped at damage.  Exit
- * status: 0, 1 when the file cannot be read as a recording, 2 on usage. */
+ * to its end, or the reader's notice when it stopped at damage.  With -n,
+ * first "sample NS COUNT" for each namespace's dumps.  Exit status: 0, 1
+ * when the file cannot be read as a recording, 2 on usage. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tcpladder/record.h"
 #include "tcpladder/recfmt.h"
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: recops FILE\n");
+	int per_ns = argc == 3 && !strcmp(argv[1], "-n");
+	if (argc != 2 + per_ns) {
+		fprintf(stderr, "usage: recops [-n] FILE\n");
 		return 2;
 	}
 	char *cause = NULL;
-	struct tl_player *p = tl_player_open(argv[1], &cause);
+	struct tl_player *p = tl_player_open(argv[1 + per_ns], &cause);
 	if (!p) {
 		fprintf(stderr, "recops: %s\n", cause ? cause : "cannot read");
 		free(cause);
 		return 1;
 	}
-	unsigned long count[256] = {0};
+	unsigned long count[256] = {0}, samples[256] = {0};
 	struct tl_rop op;
-	while (tl_player_next(p, &op) == 1)
+	while (tl_player_next(p, &op) == 1) {
 		count[op.kind & 0xff]++;
+		if (op.kind == TL_ROP_SAMPLE)
+			samples[op.ns & 0xff]++;
+	}
+	for (int n = 0; per_ns && n < 256; n++)
+		if (samples[n])
+			printf("sample %d %lu\n", n, samples[n]);
 	for (int k = 0; k < 256; k++)
 		if (count[k])
 			printf("%d %lu\n", k, count[k]);

@@ -109,7 +109,7 @@ if ! $built; then
 		wait $tj || echo "tcpladder: status $?" >>"$T/ev.err"
 	'
 	CP=$(cat "$T/client" 2>/dev/null)
-	check "polling: the client connected once the drop was lifted" [ "$(cat "$T/cli.rc")" = 0 ] && [ -n "$CP" ]
+	check "polling: the client connected once the drop was lifted" eval '[ "$(cat "$T/cli.rc")" = 0 ] && [ -n "$CP" ]'
 	check "polling: the rule dropped SYNs" grep -q "counter packets [1-9]" "$T/nft.txt"
 	check "polling: nothing on stderr" [ ! -s "$T/ev.err" ]
 	[ -s "$T/ev.err" ] && diag "$T/ev.err"
@@ -150,10 +150,10 @@ in_netns "$SCENE"'
 	for p in $tj $tt $tl; do wait $p || echo "tcpladder $p: status $?" >>"$T/ev.err"; done
 '
 CP=$(cat "$T/client" 2>/dev/null)
-check "the client connected once the drop was lifted" [ "$(cat "$T/cli.rc")" = 0 ] && [ -n "$CP" ]
+check "the client connected once the drop was lifted" eval '[ "$(cat "$T/cli.rc")" = 0 ] && [ -n "$CP" ]'
 check "the server served it" [ "$(cat "$T/srv.rc")" = 0 ]
 check "the rule dropped SYNs" grep -q "counter packets [1-9]" "$T/nft.txt"
-check "nothing on stderr" [ ! -s "$T/ev.err" ] && [ ! -s "$T/txt.err" ] && [ ! -s "$T/ladder.err" ]
+check "nothing on stderr" eval '[ ! -s "$T/ev.err" ] && [ ! -s "$T/txt.err" ] && [ ! -s "$T/ladder.err" ]'
 for f in ev.err txt.err ladder.err server.err client.err; do [ -s "$T/$f" ] && diag "$T/$f"; done
 
 CL=".local == \"127.0.0.1:$CP\""

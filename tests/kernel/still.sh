@@ -10,12 +10,14 @@ require_netns
 require_cmd "tmux and python3" tmux python3
 tui_init
 SCREEN_WAIT=120
-TUI_CLEANUP='kill $(cat "$T/hold.pid" 2>/dev/null) 2>/dev/null'
+TUI_CLEANUP='kill $(cat "$T/hold.pid" 2>/dev/null) $busy_pid $still_pid 2>/dev/null'
+busy_pid= still_pid=
 event_modes
 
 # The namespace's sockets: 200 established pairs held by sockgen (its
 # stdin held open by a sleep: killing that ends it).
 cat >"$T/work.sh" <<'EOF'
+rm -f "$T/sg.in" "$T/sg.out"
 mkfifo "$T/sg.in"
 sleep 3600 >"$T/sg.in" &
 echo $! >"$T/hold.pid"
@@ -102,5 +104,52 @@ c.close(); s.close(); l.close()   # the client closed first: its TIME-WAIT
 	check "$M: quits, status 0" tui_ended "$(cat "$T/pid")"
 	check "$M: nothing on stderr" [ ! -s "$T/err" ]
 	kill "$(cat "$T/hold.pid")" 2>/dev/null
+	rm -f "$T/sg.in"
 done
+
+# Two namespaces, one busy and one still: the still one is dumped only as
+# often as a tenth of the budget allows for its own dumps, the busy one at
+# the busy pace (a recording counts each one's dumps).
+if [[ " $MODES " == *" --exact "* ]]; then
+	cat >"$T/busy.py" <<'EOF'
+import socket, time
+l = socket.socket()
+l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("127.0.0.1", 30800))
+l.listen(128)
+print("ready", flush=True)
+while True:  # a connection every 20 ms, until killed
+    c = socket.create_connection(("127.0.0.1", 30800))
+    s, _ = l.accept()
+    c.close()
+    s.close()
+    time.sleep(0.02)
+EOF
+	rm -f "$T/still.ready" "$T/busy.pid" "$T/still.pid" "$T/sg.in"
+	# (each writes its own PID: the namespace's process, not a subshell's)
+	netns_run bash -c 'echo $$ >"$T/busy.pid"; ip link set lo up; exec python3 "$T/busy.py"' \
+		>"$T/busy.out" 2>"$T/busy.err" &
+	netns_run bash -c 'echo $$ >"$T/still.pid"; ip link set lo up; bash "$T/work.sh"
+		echo >"$T/still.ready"; exec sleep 3600' >/dev/null 2>&1 &
+	wait_for 60 grep -q ready "$T/busy.out"
+	wait_for 60 test -e "$T/still.ready"
+	busy_pid=$(cat "$T/busy.pid") still_pid=$(cat "$T/still.pid")
+	"$TCPLADDER" --events --json --exact --record "$T/two.tlr" -d 0.05 --cpu-budget 0.5 \
+		-N "/proc/$busy_pid/ns/net" -N "/proc/$still_pid/ns/net" >"$T/two.json" 2>"$T/two.err" &
+	tl=$!
+	closes() { [ "$(grep -c '"event":"close"' "$T/two.json")" -ge 300 ]; }
+	check "two namespaces: the busy one's connections are told" wait_for 120 closes
+	end_pid INT $tl
+	echo $? >"$T/two.rc"
+	echo 1 >"$T/two.ok"
+	"$RECOPS" -n "$T/two.tlr" >"$T/two.ops"
+	a=$(awk '$1 == "sample" && $2 == 0 { print $3 }' "$T/two.ops")
+	b=$(awk '$1 == "sample" && $2 == 1 { print $3 }' "$T/two.ops")
+	check "two namespaces: the still one dumped at most half as often (${b:-no} dumps against ${a:-no})" \
+		awk -v a="$a" -v b="$b" 'BEGIN { exit !(a != "" && b != "" && 2 * b <= a) }'
+	check "two namespaces: ... but dumped again since its baseline" [ "${b:-0}" -ge 2 ]
+	check "two namespaces: status 0, nothing on stderr" run_done two
+	diag "$T/two.ops" "$T/two.err"
+	kill $busy_pid $still_pid "$(cat "$T/hold.pid")" 2>/dev/null
+fi
 done_testing
