@@ -330,9 +330,13 @@ static void note_state(struct tl_conn *c, const struct tl_sock *r, int st, uint6
 		 st != TL_TCP_CLOSE_WAIT && st != TL_TCP_SYN_SENT)
 		c->evidence |= TL_EVID_ORPHAN;
 	/* A mini-socket (an orphaned FIN-WAIT-2, a TIME-WAIT) lives until its
-	 * timer runs out, unless something ends it sooner. */
+	 * timer runs out, unless something ends it sooner.  A timer listed
+	 * with 0 ms left is due (the kernel's timer wheel fires late, up to
+	 * its slack: the table lists such sockets for a while); only no timer
+	 * at all leaves the end unknown. */
 	bool mini = mini_fw2 || st == TL_TCP_TIME_WAIT;
-	c->mini_end_ns = mini && r->expires_ms ? now + (uint64_t)r->expires_ms * 1000000ULL : 0;
+	c->mini_end_ns =
+	    mini && (r->expires_ms || r->timer) ? now + (uint64_t)r->expires_ms * 1000000ULL : 0;
 }
 
 /* A new connection.  Unless it is part of the baseline, its birth is told

@@ -260,8 +260,10 @@ static void time_wait_ended(void)
 	dump(t, &s, a1, 1, &now);
 	struct tl_sock tw1 = mini(sk(601, TL_TCP_TIME_WAIT, 50600, 80), TL_TCP_TIME_WAIT, 57000);
 	struct tl_sock tw2 = mini(sk(602, TL_TCP_TIME_WAIT, 50610, 80), TL_TCP_TIME_WAIT, 1500);
-	struct tl_sock a2[] = {lst, tw1, tw2};
-	dump(t, &s, a2, 3, &now);
+	/* listed with 0 ms left: due, its timer late (the timer wheel's slack) */
+	struct tl_sock tw3 = mini(sk(603, TL_TCP_TIME_WAIT, 50620, 80), TL_TCP_TIME_WAIT, 0);
+	struct tl_sock a2[] = {lst, tw1, tw2, tw3};
+	dump(t, &s, a2, 4, &now);
 	drain(t);
 	for (int i = 0; i < 3; i++)
 		dump(t, &s, a1, 1, &now);
@@ -270,6 +272,8 @@ static void time_wait_ended(void)
 	   "a TIME-WAIT gone 56 s early: an RST ended it");
 	ok(strstr(got, "c602 close TIME-WAIT>CLOSED -/-") != NULL,
 	   "one gone at its time: it expired");
+	ok(strstr(got, "c603 close TIME-WAIT>CLOSED -/-") != NULL,
+	   "one listed with 0 ms left, gone: it expired (not an RST)");
 	if (!strstr(got, "c601 close TIME-WAIT>CLOSED RST/in") ||
 	    !strstr(got, "c602 close TIME-WAIT>CLOSED -/-"))
 		printf("#   got:\n%s", got);
@@ -845,17 +849,21 @@ static void evidence(void)
 	struct tl_sock f1 = sk(241, TL_TCP_FIN_WAIT2, 50900, 81);
 	struct tl_sock f2 = sk(242, TL_TCP_FIN_WAIT2, 50901, 81);
 	f1.remote[0] = f2.remote[0] = 10;
+	struct tl_sock f3 = sk(243, TL_TCP_FIN_WAIT2, 50902, 81);
+	f3.remote[0] = 10;
 	struct tl_sock h1[] = {lst, mini(f1, TL_TCP_FIN_WAIT2, 1500),
-			       mini(f2, TL_TCP_FIN_WAIT2, 50000)};
-	dump(t, &s, h1, 3, &now);
+			       mini(f2, TL_TCP_FIN_WAIT2, 50000), mini(f3, TL_TCP_FIN_WAIT2, 0)};
+	dump(t, &s, h1, 4, &now);
 	drain(t);
 	now += SEC;
 	dump(t, &s, a1, 1, &now);
 	tl_tracker_pending(t, lk, 8);
 	tl_tracker_lookup_result(t, 0, 241, NULL, now, 13.0);
 	tl_tracker_lookup_result(t, 0, 242, NULL, now, 13.0);
-	is_str(drain(t), "c241 close FIN-WAIT-2>CLOSED -/-\n",
-	       "gone as its timer ran out: timed out (tcp_fin_timeout), at once");
+	tl_tracker_lookup_result(t, 0, 243, NULL, now, 13.0);
+	is_str(drain(t), "c241 close FIN-WAIT-2>CLOSED -/-\nc243 close FIN-WAIT-2>CLOSED -/-\n",
+	       "gone as its timer ran out (or listed with 0 ms left, due): timed out "
+	       "(tcp_fin_timeout), at once");
 	dump(t, &s, a1, 1, &now);
 	is_str(drain(t), "c242 close FIN-WAIT-2>CLOSED RST/in\n",
 	       "gone with 48 s left: an RST came in (its owner had closed it)");
