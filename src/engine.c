@@ -588,6 +588,11 @@ void tl_engine_set_delay(struct tl_engine *e, uint64_t delay_ns)
 {
 	e->delay_ns = delay_ns;
 	set_interval(e);
+	/* a shorter interval counts from the last round, not from when the
+	 * longer one would have ended */
+	if (e->round_ns)
+		e->next_dump_ns =
+		    TL_MIN(e->next_dump_ns, tl_add_sat(e->round_ns, e->st.interval_ns));
 }
 
 uint64_t tl_engine_delay(const struct tl_engine *e)

@@ -194,6 +194,7 @@ static const struct {
 } conflicts[] = {
     {OPT_ONCE, OPT_EVENTS},
     {OPT_ONCE, OPT_DEMO},
+    {OPT_EXACT, OPT_NO_EXACT},
     {OPT_LADDER, 'j'},
     {OPT_DEMO, 'N'},
     {OPT_DEMO, OPT_PID},

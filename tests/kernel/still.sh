@@ -37,13 +37,14 @@ is_still() { header | grep -q 'still (dump'; }
 is_busy() { header | grep -qE 'every [0-9.]+s \(dump'; }
 # in_ns COMMAND...: in the view's namespace.
 in_ns() { nsenter -t "$(cat "$T/pid")" -n "$@"; }
-# dumps N FILE: the header, each time it changed, into FILE, until it has
-# shown N new dumps (its "dump X ms" changed N times; a dump that cost
-# the same as the last one goes uncounted, so there were at least N).
+# dumps N FILE [SECONDS]: the header, each time it changed, into FILE,
+# until it has shown N new dumps (its "dump X ms" changed N times; a dump
+# that cost the same as the last one goes uncounted, so there were at
+# least N); false if not within SECONDS (120).
 dumps() {
 	local n=0 last="" h d
 	: >"$2"
-	for _ in $(seq 2400); do
+	for _ in $(seq $((${3:-120} * 20))); do
 		h=$(header)
 		d=$(sed -n 's/.*(dump \([0-9.]*\) ms).*/\1/p' <<<"$h")
 		if [ -n "$d" ] && [ "$d" != "$last" ]; then
@@ -106,6 +107,19 @@ c.close(); s.close(); l.close()   # the client closed first: its TIME-WAIT
 	kill "$(cat "$T/hold.pid")" 2>/dev/null
 	rm -f "$T/sg.in"
 done
+
+# An interval of a minute, lowered: the dumps come at the short interval
+# at once, not when the minute ends.
+tui_start 160x30 'bash "$T/work.sh";' "" -d 60 --no-exact
+check "-d 60: the view starts with the namespace's sockets" wait_screen "TCP 401"
+check "-d 60: every minute" wait_screen "every 60.00s"
+for _ in $(seq 40); do tm send-keys -t main -- -; done
+check "- lowers it" wait_for 60 eval 'header | grep -qE "every 0\.[0-9]+s"'
+check "... and the dumps go on at once (3 within 30 s, not when the minute ends)" dumps 3 "$T/h2" 30
+tm send-keys -t main q
+check "-d 60: quits, status 0" tui_ended "$(cat "$T/pid")"
+kill "$(cat "$T/hold.pid")" 2>/dev/null
+rm -f "$T/sg.in"
 
 # Two namespaces, one busy and one still: the still one is dumped only as
 # often as a tenth of the budget allows for its own dumps, the busy one at
