@@ -183,7 +183,6 @@ int main(void)
 	    {"--once", "--demo", "--once and --demo cannot be used together"},
 	    {"--ladder", "--json", "--ladder and --json cannot be used together"},
 	    {"--exact", "--no-exact", "--exact and --no-exact cannot be used together"},
-	    {"--no-exact", "--exact", "--exact and --no-exact cannot be used together"},
 	    {"--demo", "--pid=1", "--demo and --pid cannot be used together"},
 	    {"--demo", "-Nblue", "--demo and --netns cannot be used together"},
 	    {"--once", "-n3", "--once and --iterations cannot be used together"},
