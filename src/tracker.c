@@ -597,12 +597,8 @@ static struct tl_conn *destroyed_unknown(struct tl_tracker *t, unsigned ns,
 {
 	if (rec->rport == 0) {
 		/* Never connected: no connection to tell.  Cleared by an
-		 * abort: told with its peer, once that turns up.  A connect()
-		 * that failed (refused, timed out) is cleared the same way,
-		 * its counters with no RTT (no handshake): its peer's port is
-		 * gone with it, and there is no connection to tell either. */
-		if (cleared && tl_tcp_state_shown(rec->state) != TL_TCP_LISTEN &&
-		    (handshake_done(rec) || !(rec->flags & TL_SOCK_HAS_INFO)))
+		 * abort: told with its peer, once that turns up. */
+		if (cleared && tl_tcp_state_shown(rec->state) != TL_TCP_LISTEN)
 			tl_trk_cleared_add(t, ns, rec, seq, now, wall);
 		return NULL;
 	}

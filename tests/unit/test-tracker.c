@@ -767,23 +767,6 @@ static void evidence(void)
 	   "the server's cleared port is its client's");
 	tl_tracker_free(t);
 
-	/* A connect() refused between two dumps: its record is cleared the
-	 * same way, but its counters hold no RTT (no handshake): no
-	 * connection to tell, ever (its peer's port is gone). */
-	t = tl_tracker_new(1);
-	dump(t, &s, a1, 1, &now);
-	struct tl_sock rf = freed(sk(231, TL_TCP_CLOSE, 50710, 0), 0);
-	memset(rf.local, 0, sizeof(rf.local));
-	rf.flags = TL_SOCK_HAS_INFO;
-	rf.info.have = TL_INFO_RTT;
-	rf.info.rtt_us = 0;
-	tl_tracker_destroyed(t, 0, &rf, now, 10.0);
-	for (int i = 0; i < 9; i++)
-		dump(t, &s, a1, 1, &now);
-	tl_tracker_flush(t);
-	is_str(drain(t), "", "a refused connect() freed between dumps: nothing told, nothing invented");
-	tl_tracker_free(t);
-
 	/* A cleared record whose peer is never seen is told alone, in time. */
 	t = tl_tracker_new(1);
 	dump(t, &s, a1, 1, &now);
