@@ -249,7 +249,11 @@ static int on_destroy(const struct tl_sock *rec, void *arg)
 	}
 	dc->e->st.destroy_events++;
 	tl_eng_wake(dc->e, dc->ns);
-	if (dc->e->cfg.filter && !tl_filter_match(dc->e->cfg.filter, rec))
+	/* FILTER decides when a socket is first met; then it is followed
+	 * (an abort clears its peer's port: the record no longer matches
+	 * a filter by port, and is its end's evidence all the same). */
+	if (dc->e->cfg.filter && !tl_tracker_find(dc->e->tracker, rec->cookie) &&
+	    !tl_filter_match(dc->e->cfg.filter, rec))
 		return 0;
 	/* The records written before it go first (read_events read the
 	 * ring); one still waiting for a later clock will tell the close

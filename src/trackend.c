@@ -627,10 +627,20 @@ void tl_trk_settle(struct tl_tracker *t)
 	}
 	t->n_ending = keep;
 	for (size_t i = 0; i < t->n_cleared;) {
-		if (t->samples - t->cleared[i].sample >= CLEARED_WAIT * TL_MAX(t->n_live, 1u))
-			cleared_tell(t, &t->cleared[i], NULL);
-		else
+		struct cleared *k = &t->cleared[i];
+		if (t->samples - k->sample < CLEARED_WAIT * TL_MAX(t->n_live, 1u)) {
 			i++;
+		} else if (loopback(k->rec.family, k->rec.remote)) {
+			/* Its peer on loopback was watched and never turned up:
+			 * there was no connection.  A connect() that failed
+			 * (refused, timed out) is cleared as an abort is, and
+			 * nothing in the record tells the two apart: told, it
+			 * would be an abort that never was. */
+			memmove(k, k + 1, (t->n_cleared - i - 1) * sizeof(*k));
+			t->n_cleared--;
+		} else {
+			cleared_tell(t, k, NULL);
+		}
 	}
 }
 

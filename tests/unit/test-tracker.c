@@ -767,10 +767,27 @@ static void evidence(void)
 	   "the server's cleared port is its client's");
 	tl_tracker_free(t);
 
-	/* A cleared record whose peer is never seen is told alone, in time. */
+	/* A cleared record on loopback whose peer is never seen: its peer
+	 * was watched, so there was no connection (a connect() refused or
+	 * timed out is cleared as an abort is): nothing told, ever. */
+	t = tl_tracker_new(1);
+	dump(t, &s, a1, 1, &now);
+	struct tl_sock rf = freed(sk(231, TL_TCP_CLOSE, 50710, 0), 0);
+	memset(rf.local, 0, sizeof(rf.local));
+	tl_tracker_destroyed(t, 0, &rf, now, 10.0);
+	for (int i = 0; i < 9; i++)
+		dump(t, &s, a1, 1, &now);
+	is_str(drain(t), "", "a cleared record on loopback, no peer in time: nothing told (a refused connect)");
+	tl_tracker_flush(t);
+	is_str(drain(t), "", "... nor at the end: it is not waiting any more");
+	tl_tracker_free(t);
+
+	/* A cleared record whose peer (not on loopback, not watched) is never
+	 * seen is told alone, in time. */
 	t = tl_tracker_new(1);
 	dump(t, &s, a1, 1, &now);
 	struct tl_sock ab3 = freed(sk(221, TL_TCP_CLOSE, 50700, 0), 0);
+	ab3.remote[0] = 10;
 	tl_tracker_destroyed(t, 0, &ab3, now, 10.0);
 	for (int i = 0; i < 7; i++)
 		dump(t, &s, a1, 1, &now);
