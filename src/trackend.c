@@ -655,8 +655,12 @@ void tl_tracker_flush(struct tl_tracker *t)
 		end_with(t, c, &d);
 	}
 	t->n_ending = 0;
+	/* those on loopback only with their peer: see tl_tracker_expire */
 	while (t->n_cleared)
-		cleared_tell(t, &t->cleared[0], NULL);
+		if (loopback(t->cleared[0].rec.family, t->cleared[0].rec.remote))
+			memmove(t->cleared, t->cleared + 1, --t->n_cleared * sizeof(*t->cleared));
+		else
+			cleared_tell(t, &t->cleared[0], NULL);
 }
 
 /* A cleared record has come: an end gone and waiting for evidence may be

@@ -142,12 +142,19 @@ time.sleep(3600)' "$1" "$2" &
 	wait_for 60 eval '[ "$(ss -tlnH | wc -l)" -ge '"$1"' ]'
 }
 
-# tracee PID: the process strace (PID) runs, once it runs.
+# tracee PID: the process strace (PID) runs, once it runs tcpladder.
+# strace forks test children of its own first (to probe what ptrace can
+# do) that exit at once: signalled instead of tcpladder, the run never
+# ended.
 tracee() {
 	local c
-	wait_for 60 eval '[ -n "$(cat /proc/'"$1"'/task/'"$1"'/children 2>/dev/null)" ]'
-	c=$(cat "/proc/$1/task/$1/children" 2>/dev/null)
-	echo "${c%% *}"
+	traced() {
+		c=$(cat "/proc/$1/task/$1/children" 2>/dev/null)
+		c=${c%% *}
+		[ -n "$c" ] && comm_is "$c" tcpladder
+	}
+	wait_for 60 traced "$1"
+	echo "$c"
 }
 
 # injected FILE N: strace's FILE shows at least N failures it injected.

@@ -185,6 +185,18 @@ event_modes() {
 	fi
 }
 
+# run_end OK: the end of a run inside in_netns: OK into $out.ok,
+# tcpladder ($tl) interrupted and its status into $out.rc, the workload's
+# input (descriptor 7) closed and the workload ($py) waited for.
+run_end() {
+	echo "$1" >"$out.ok"
+	kill -INT "$tl"
+	wait "$tl"
+	echo $? >"$out.rc"
+	exec 7>&-
+	wait "$py"
+}
+
 # run_done NAME: the run NAME left "1" in $T/NAME.ok (every step it waited
 # for came), status 0 in $T/NAME.rc and nothing in $T/NAME.err.
 run_done() {

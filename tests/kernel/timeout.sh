@@ -38,12 +38,7 @@ run() {
 			ok=1
 		fi >/dev/null
 		echo "$port" >"$out.port"
-		echo $ok >"$out.ok"
-		kill -INT $tl
-		wait $tl
-		echo $? >"$out.rc"
-		exec 7>&-
-		wait $py
+		run_end $ok
 	'
 }
 

@@ -47,12 +47,7 @@ run() {
 		then
 			ok=1
 		fi >/dev/null
-		echo $ok >"$out.ok"
-		kill -INT $tl
-		wait $tl
-		echo $? >"$out.rc"
-		exec 7>&-
-		wait $py
+		run_end $ok
 	'
 }
 
