@@ -103,7 +103,7 @@ static struct tl_ui_input input(struct fixture *f)
 	    .tracker = f->t,
 	    .history = &f->hist,
 	    .log = &f->log,
-	    .stats = {500000000ULL, 2100000ULL, 8, 20, false, false, 0},
+	    .stats = {500000000ULL, 2100000ULL, 8, 20, false, false, 0, false},
 	    .host = "testhost",
 	    .ns_names = f->names,
 	    .n_ns = 1,
