@@ -470,7 +470,8 @@ static int dump_all(struct tl_engine *e, uint64_t now, double wall, char **cause
 		tl_eng_apply_sample(e, i, &ns->snap, now, wall);
 		tl_tracker_events(e->tracker, &after);
 		ns->quiet = after == before ? ns->quiet + 1 : 0;
-		ns->timed = e->x ? count_timed(&ns->snap) : 0;
+		/* (read only once it is quiet: under churn, no pass for it) */
+		ns->timed = e->x && ns->quiet >= QUIET_AFTER ? count_timed(&ns->snap) : 0;
 		ns->cost_ns = tl_thread_cpu_ns() - n0;
 		ns->dumped_ns = now;
 		tl_snapshot_swap(&ns->snap, &ns->last);

@@ -482,14 +482,19 @@ static void conn_finish(struct tl_tracker *t, struct tl_conn *c, const struct en
 }
 
 /* A cleared record's socket, told with its peer found (or alone). */
-static void cleared_tell(struct tl_tracker *t, struct cleared *k, struct tl_conn *peer)
+/* Take k out of the list (kept oldest first). */
+static void cleared_drop(struct tl_tracker *t, struct cleared *k)
 {
-	struct cleared rec = *k;
-	/* drop it from the list first (kept oldest first): telling may grow
-	 * the tracker */
 	size_t i = (size_t)(k - t->cleared);
 	memmove(k, k + 1, (t->n_cleared - i - 1) * sizeof(*k));
 	t->n_cleared--;
+}
+
+static void cleared_tell(struct tl_tracker *t, struct cleared *k, struct tl_conn *peer)
+{
+	struct cleared rec = *k;
+	/* dropped from the list first: telling may grow the tracker */
+	cleared_drop(t, k);
 	if (tl_tracker_find(t, rec.rec.cookie))
 		return;
 	if (peer) {
@@ -636,8 +641,7 @@ void tl_trk_settle(struct tl_tracker *t)
 			 * (refused, timed out) is cleared as an abort is, and
 			 * nothing in the record tells the two apart: told, it
 			 * would be an abort that never was. */
-			memmove(k, k + 1, (t->n_cleared - i - 1) * sizeof(*k));
-			t->n_cleared--;
+			cleared_drop(t, k);
 		} else {
 			cleared_tell(t, k, NULL);
 		}
@@ -655,10 +659,10 @@ void tl_tracker_flush(struct tl_tracker *t)
 		end_with(t, c, &d);
 	}
 	t->n_ending = 0;
-	/* those on loopback only with their peer: see tl_tracker_expire */
+	/* those on loopback only with their peer: see tl_trk_settle */
 	while (t->n_cleared)
 		if (loopback(t->cleared[0].rec.family, t->cleared[0].rec.remote))
-			memmove(t->cleared, t->cleared + 1, --t->n_cleared * sizeof(*t->cleared));
+			cleared_drop(t, &t->cleared[0]);
 		else
 			cleared_tell(t, &t->cleared[0], NULL);
 }
