@@ -646,6 +646,7 @@ static void pane_when(const struct tl_ladder *l, struct pane *p, int sel, int ma
 static void pane_counters(const struct tl_ladder_step *s, struct pane *p)
 {
 	char ba[32], br[32], n[32], m[32];
+	unsigned shown = 0;
 	if (s->kind == TL_LADDER_DATA && p->y < p->end) {
 		tl_buf_reset(&p->b);
 		tl_narration_bytes(s->bytes, ba, sizeof(ba));
@@ -677,6 +678,12 @@ static void pane_counters(const struct tl_ladder_step *s, struct pane *p)
 			tl_narration_word(p->lang, TL_WORD_SEGS, n, m, &p->b);
 		}
 		para(p, 0, TL_ST_NORMAL, p->b.data);
+		shown |= in->have & (TL_INFO_BYTES_ACKED | TL_INFO_BYTES_RECEIVED);
+	}
+	if (shown && p->y < p->end) {
+		tl_buf_reset(&p->b);
+		tl_narration_word(p->lang, TL_WORD_CTL_BYTES, NULL, NULL, &p->b);
+		para(p, 0, TL_ST_KEY, p->b.data);
 	}
 }
 

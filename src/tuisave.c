@@ -9,6 +9,7 @@
 #include "tcpladder/ownercache.h"
 #include "tcpladder/sysio.h"
 #include "tcpladder/tuisave.h"
+#include "tcpladder/uidetail.h"
 
 /* All of b into path, created or emptied: 0 or -errno. */
 static int write_file(const char *path, const struct tl_buf *b)
@@ -24,11 +25,9 @@ static int write_file(const char *path, const struct tl_buf *b)
 
 void tl_tuisave_ladder(struct tl_ui *ui, const struct tl_ui_input *in, bool ascii)
 {
-	size_t n;
-	const struct tl_conn *cn = NULL, *conns = tl_tracker_view(in->tracker, &n);
-	for (size_t i = 0; i < n && !cn; i++)
-		if (conns[i].id == ui->detail_id)
-			cn = &conns[i];
+	const struct tl_conn *peer;
+	bool gone;
+	const struct tl_conn *cn = tl_uidetail_conn(ui, in, &peer, &gone);
 	if (!cn || !ui->ladder)
 		return;
 	/* the caption: where the connection lives and whose it is */

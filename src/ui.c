@@ -117,6 +117,30 @@ void tl_ui_title(struct tl_canvas *c, const struct tl_rect *r, bool focus, const
 	tl_canvas_text(c, r->x + 1, r->y, r->w - 2, focus ? TL_ST_TITLE_FOCUS : TL_ST_TITLE, text);
 }
 
+/* The width of the header's tags (each after two spaces), as drawn below. */
+static int header_tags_width(const struct tl_ui_input *in, const struct tl_ui *ui)
+{
+	int w = 0;
+	char lost[48];
+	if (in->stats.paused || ui->toggle_pause)
+		w += 2 + 6;
+	if (ui->filter)
+		w += 2 + 11;
+	if (in->stats.exact && in->stats.exact_lost)
+		w += 2 + snprintf(lost, sizeof(lost), "EXACT (%llu lost)",
+				  (unsigned long long)in->stats.exact_lost);
+	else if (in->stats.exact)
+		w += 2 + 5;
+	for (size_t i = 0; i < in->n_leaks; i++)
+		if (in->leaks[i].suspect) {
+			w += 2 + 9;
+			break;
+		}
+	if (in->tw && in->tw->pressure)
+		w += 2 + 22;
+	return w;
+}
+
 static void draw_header(struct tl_canvas *c, const struct tl_ui_input *in, const struct tl_ui *ui)
 {
 	char ns[128] = "";
@@ -130,15 +154,32 @@ static void draw_header(struct tl_canvas *c, const struct tl_ui_input *in, const
 	tl_canvas_fill(c, 0, 0, c->w, 1, ' ', TL_ST_HEADER);
 	/* a replay says so first, and not the host it is played on */
 	int x = 0;
+	char who[160] = "", rate[64];
+	snprintf(rate, sizeof(rate), "every %.2fs%s", (double)in->stats.interval_ns / 1e9,
+		 in->stats.still ? " still" : "");
 	if (in->replay)
 		x = 1 + tl_canvas_printf(c, 1, 0, c->w - 1, TL_ST_WARN, "%s %s",
 					 in->replay_ended ? "REPLAY ENDED" : "REPLAY", in->replay);
 	else
-		x = tl_canvas_printf(c, 0, 0, c->w, TL_ST_HEADER, " tcpladder  %s", in->host);
-	x += tl_canvas_printf(c, x, 0, c->w - x, TL_ST_HEADER,
-			      "  netns %s  every %.2fs%s (dump %.1f ms)  TCP %u", ns,
-			      (double)in->stats.interval_ns / 1e9, in->stats.still ? " still" : "",
-			      (double)in->stats.dump_cost_ns / 1e6, last ? last->h.total : 0);
+		snprintf(who, sizeof(who), " tcpladder  %s", in->host);
+	/* the whole line, else without the host and the dump's cost, else
+	 * the interval and the count alone: the tags after it must fit */
+	char full[320], mid[256], least[96];
+	snprintf(full, sizeof(full), "%s  netns %s  %s (dump %.1f ms)  TCP %u", who, ns, rate,
+		 (double)in->stats.dump_cost_ns / 1e6, last ? last->h.total : 0);
+	snprintf(mid, sizeof(mid), "%s  netns %s  %s  TCP %u", in->replay ? "" : " tcpladder", ns,
+		 rate, last ? last->h.total : 0);
+	snprintf(least, sizeof(least), "%s  %s  TCP %u", in->replay ? "" : " tcpladder", rate,
+		 last ? last->h.total : 0);
+	int tags = header_tags_width(in, ui);
+	const char *pick = full;
+	if (x + tl_canvas_text_width(c, pick) + tags > c->w)
+		pick = mid;
+	if (x + tl_canvas_text_width(c, pick) + tags > c->w)
+		pick = least;
+	if (x + tl_canvas_text_width(c, pick) + tags > c->w)
+		pick = least + (in->replay ? 0 : 10); /* " every ...": no name */
+	x += tl_canvas_text(c, x, 0, c->w - x, TL_ST_HEADER, pick);
 	if (in->stats.paused || ui->toggle_pause)
 		x += 2 + tl_canvas_text(c, x + 2, 0, c->w - x - 2, TL_ST_WARN, "PAUSED");
 	if (ui->filter) /* every pane shows only what matches */
@@ -412,12 +453,16 @@ static void event_line(struct tl_canvas *c, int x, int y, int w, const struct tl
 	char nth[16] = "";
 	if (re)
 		snprintf(nth, sizeof(nth), " #%u", (unsigned)ev->retrans);
-	for (int pass = 0; pass < 2; pass++) {
+	for (int pass = 0; pass < 3; pass++) {
 		const char *gap = pass ? " " : "  ";
+		if (pass == 2) { /* still too wide: the ports alone */
+			snprintf(l, sizeof(l), ":%u", (unsigned)ev->sock.lport);
+			snprintf(rm, sizeof(rm), ":%u", (unsigned)ev->sock.rport);
+		}
 		snprintf(line, sizeof(line), "%s%s %s %s%s%s%s%s%s%s%s%s%s", stamp, l,
 			 c->g->to_narrow, rm, gap,
 			 ev->kind == TL_EV_OPEN ? "new" : tl_tcp_state_name(ev->from),
-			 re ? "" : " ", re ? "" : c->g->to, re ? "" : " ",
+			 re || pass == 2 ? "" : " ", re ? "" : c->g->to, re || pass == 2 ? "" : " ",
 			 re ? "" : tl_tcp_state_name(ev->to), seg ? gap : "", seg ? seg : "",
 			 dir ? " " : "");
 		snprintf(line + strlen(line), sizeof(line) - strlen(line), "%s%s", dir ? dir : "",
@@ -551,7 +596,7 @@ static void draw_footer(struct tl_canvas *c, const struct tl_ui *ui)
 
 static const char *const help_lines[] = {
     "tcpladder: TCP sockets by state, and how they change",
-    "  F1 h ?        this help (any key returns)",
+    "  F1 h ?        this help (Up Down PgUp PgDn scroll it, other keys return)",
     "  / F3          search connections and owners (F3 or n: next match)",
     "  F4 \\          filter every pane: an ss-style expression, e.g.",
     "                  state close-wait and sport = :443      comm nginx",
@@ -575,20 +620,85 @@ static const char *const help_lines[] = {
     "bars: log scale; dim rows: closed; 'first seen in STATE': found open.",
 };
 
-static void draw_help(struct tl_canvas *c)
+/* Columns of UTF-8 text whose characters are one column each (the help's). */
+static int cols_of(const char *s, size_t n)
 {
+	int w = 0;
+	for (size_t i = 0; i < n; i++)
+		w += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return w;
+}
+
+/* One help line as rows of at most w columns, cut at spaces; a row that
+ * goes on is indented under the line's description (its second column),
+ * so the keys stay apart.  Returns the rows, drawn from row y when draw. */
+static int help_wrap(struct tl_canvas *c, const char *line, int y, int first, int last, bool bold)
+{
+	int w = c->w - 2, rows = 0;
+	size_t len = strlen(line), at = 0;
+	int indent = line[0] == ' ' ? 16 : 2;
+	if (indent > w / 2)
+		indent = 2;
+	while (at < len || !rows) {
+		int lead = rows ? indent : 0, room = w - lead;
+		size_t end = len;
+		if (cols_of(line + at, len - at) > room) {
+			size_t cut = at, col = 0;
+			for (size_t i = at; i < len && (int)col <= room; i++) {
+				if (line[i] == ' ' && i > at)
+					cut = i;
+				col += ((unsigned char)line[i] & 0xc0) != 0x80;
+			}
+			if (cut == at) /* one word wider than the row: cut it */
+				for (cut = at, col = 0; cut < len && (int)col < room; cut++)
+					col += ((unsigned char)line[cut] & 0xc0) != 0x80;
+			end = cut;
+		}
+		int row = y + rows;
+		if (row >= first && row < last) {
+			char part[256];
+			snprintf(part, sizeof(part), "%.*s",
+				 (int)TL_MIN(end - at, sizeof(part) - 1), line + at);
+			tl_canvas_text(c, 1 + lead, row, w - lead, bold ? TL_ST_BOLD : TL_ST_NORMAL,
+				       part);
+		}
+		rows++;
+		at = end;
+		while (at < len && line[at] == ' ' && rows)
+			at++;
+	}
+	return rows;
+}
+
+/* The help, wrapped to the width and scrolled by ui->help_top (clamped
+ * here: the number of rows is known only at this width). */
+static void draw_help(struct tl_ui *ui, struct tl_canvas *c)
+{
+	char mark[96];
+	snprintf(mark, sizeof(mark),
+		 "'%s' before an age: found open at start-up, so at least that old;",
+		 c->g->at_least);
+	int first = 2, last = c->h - 1, total = 0;
+	for (size_t i = 0; i < TL_ARRAY_SIZE(help_lines); i++) /* measure */
+		total += help_wrap(c, help_lines[i] ? help_lines[i] : mark, 0, 0, 0, false);
+	int room = last - first;
+	ui->help_top = TL_MAX(0, TL_MIN(ui->help_top, total - room));
+	int y = first - ui->help_top;
 	tl_canvas_fill(c, 0, 0, c->w, 1, ' ', TL_ST_HEADER);
 	tl_canvas_text(c, 1, 0, c->w - 1, TL_ST_HEADER, "tcpladder help");
-	for (size_t i = 0; i < TL_ARRAY_SIZE(help_lines) && (int)i + 2 < c->h - 1; i++)
-		if (help_lines[i])
-			tl_canvas_text(c, 1, (int)i + 2, c->w - 2,
-				       i == 0 ? TL_ST_BOLD : TL_ST_NORMAL, help_lines[i]);
-		else
-			tl_canvas_printf(c, 1, (int)i + 2, c->w - 2, TL_ST_NORMAL,
-					 "'%s' before an age: found open at start-up, so at "
-					 "least that old;",
-					 c->g->at_least);
-	tl_canvas_text(c, 0, c->h - 1, c->w, TL_ST_KEY, "any key: back   F10: quit");
+	for (size_t i = 0; i < TL_ARRAY_SIZE(help_lines); i++)
+		y += help_wrap(c, help_lines[i] ? help_lines[i] : mark, y, first, last, i == 0);
+	char keys[96];
+	if (total > room && c->w >= 60)
+		snprintf(keys, sizeof(keys),
+			 "Up Down: scroll (%d-%d of %d)  other keys: back  F10: quit",
+			 ui->help_top + 1, ui->help_top + room, total);
+	else if (total > room)
+		snprintf(keys, sizeof(keys), "Up Down %d-%d/%d  other: back", ui->help_top + 1,
+			 ui->help_top + room, total);
+	else
+		snprintf(keys, sizeof(keys), "any key: back   F10: quit");
+	tl_canvas_text(c, 0, c->h - 1, c->w - 1, TL_ST_KEY, keys);
 }
 
 /* Stacked when narrow; side by side when wide.  The histogram takes the
@@ -649,7 +759,7 @@ static void draw_live(struct tl_ui *ui, struct tl_canvas *c, const struct tl_ui_
 	if (tl_uirows_stale(ui, in))
 		tl_ui_refresh_rows(ui, in);
 	if (ui->screen == TL_SCREEN_HELP) {
-		draw_help(c);
+		draw_help(ui, c);
 		return;
 	}
 	if (ui->screen == TL_SCREEN_DETAIL) {

@@ -28,6 +28,23 @@ static const struct tl_conn *find_id(const struct tl_ui_input *in, uint32_t id)
 	return NULL;
 }
 
+const struct tl_conn *tl_uidetail_conn(const struct tl_ui *ui, const struct tl_ui_input *in,
+				       const struct tl_conn **peer, bool *gone)
+{
+	const struct tl_conn *cn = find_id(in, ui->detail_id);
+	*gone = false;
+	*peer = NULL;
+	if (cn) {
+		*peer = tl_tracker_peer(in->tracker, cn);
+		return cn;
+	}
+	if (!ui->detail_id || ui->detail_kept[0].id != ui->detail_id)
+		return NULL;
+	*gone = true;
+	*peer = ui->detail_kept_peer ? &ui->detail_kept[1] : NULL;
+	return &ui->detail_kept[0];
+}
+
 bool tl_ui_animating(const struct tl_ui *ui, uint64_t now)
 {
 	if (ui->screen != TL_SCREEN_DETAIL || ui->frozen) /* frozen: nothing moves */
@@ -334,10 +351,15 @@ static void draw_keys(struct tl_canvas *c, int y, int w, const char *lang, bool 
 
 void tl_uidetail_tick(struct tl_ui *ui, const struct tl_ui_input *in, int w, int h)
 {
-	const struct tl_conn *cn = find_id(in, ui->detail_id);
-	if (!cn || lesson_shown(ui))
-		return;
-	const struct tl_conn *peer = tl_tracker_peer(in->tracker, cn);
+	const struct tl_conn *peer;
+	bool gone;
+	const struct tl_conn *cn = tl_uidetail_conn(ui, in, &peer, &gone);
+	if (!cn || gone || lesson_shown(ui))
+		return; /* a connection let go keeps the ladder it had */
+	ui->detail_kept[0] = *cn;
+	ui->detail_kept_peer = peer != NULL;
+	if (peer)
+		ui->detail_kept[1] = *peer;
 	struct row rows[MAX_ROWS];
 	struct plan p = plan_rows(h, summary(rows, in, cn, peer, ui->lang));
 	tick_ladder(ui, in, cn, peer, ladder_width(w, h), p.h);
@@ -345,18 +367,20 @@ void tl_uidetail_tick(struct tl_ui *ui, const struct tl_ui_input *in, int w, int
 
 void tl_uidetail_draw(struct tl_canvas *c, const struct tl_ui *ui, const struct tl_ui_input *in)
 {
-	const struct tl_conn *cn = find_id(in, ui->detail_id);
+	const struct tl_conn *peer;
+	bool gone;
+	const struct tl_conn *cn = tl_uidetail_conn(ui, in, &peer, &gone);
 	char l[64], rm[64];
 	/* the bottom row's last cell is never drawn (a terminal may scroll) */
 	int kw = c->w - 1;
 	const char *lang = c->g->ascii ? "en" : ui->lang; /* ASCII cannot show Chinese */
 	if (!cn) {
-		static const enum tl_narration_word gone[] = {TL_WORD_GONE_TITLE, TL_WORD_GONE,
-							      TL_WORD_GONE_KEYS};
+		static const enum tl_narration_word words[] = {TL_WORD_GONE_TITLE, TL_WORD_GONE,
+							       TL_WORD_GONE_KEYS};
 		struct tl_buf g[3];
 		for (int i = 0; i < 3; i++) {
 			tl_buf_init(&g[i]);
-			tl_narration_word(lang, gone[i], NULL, NULL, &g[i]);
+			tl_narration_word(lang, words[i], NULL, NULL, &g[i]);
 		}
 		tl_canvas_fill(c, 0, 0, c->w, 1, ' ', TL_ST_HEADER);
 		tl_canvas_text(c, 1, 0, c->w - 1, TL_ST_HEADER, g[0].data);
@@ -366,15 +390,19 @@ void tl_uidetail_draw(struct tl_canvas *c, const struct tl_ui *ui, const struct 
 			tl_buf_fini(&g[i]);
 		return;
 	}
-	const struct tl_conn *peer = tl_tracker_peer(in->tracker, cn);
 	struct row rows[MAX_ROWS];
 	struct plan p = plan_rows(c->h, summary(rows, in, cn, peer, lang));
 	if (p.title) {
+		struct tl_buf g;
+		tl_buf_init(&g);
+		if (gone)
+			tl_narration_word(lang, TL_WORD_GONE_KEPT, NULL, NULL, &g);
 		tl_canvas_fill(c, 0, 0, c->w, 1, ' ', TL_ST_HEADER);
 		tl_uirows_fmt_addr(&cn->sock, true, l, sizeof(l));
 		tl_uirows_fmt_addr(&cn->sock, false, rm, sizeof(rm));
-		tl_canvas_printf(c, 1, 0, c->w - 1, TL_ST_HEADER, "%s %s %s   %s", l, c->g->to, rm,
-				 tl_tcp_state_name(cn->state));
+		tl_canvas_printf(c, 1, 0, c->w - 1, TL_ST_HEADER, "%s %s %s   %s%s", l, c->g->to,
+				 rm, tl_tcp_state_name(cn->state), g.data ? g.data : "");
+		tl_buf_fini(&g);
 	}
 	/* the lab's scenario stays in view while its ladder is shown */
 	if (p.line && ui->message) /* the lab speaks while its ladder is on screen */

@@ -269,13 +269,37 @@ static void toggle_freeze(struct tl_ui *ui, const struct tl_ui_input *in)
 		tl_ui_freeze(ui, in);
 }
 
-/* Help: any key returns where it was opened; F10 still quits. */
+/* Help: the moving keys scroll it (the drawing clamps), any other key
+ * returns where it was opened; F10 still quits. */
 static bool help_key(struct tl_ui *ui, int key)
 {
-	if (key == TL_KEY_F10)
+	switch (key) {
+	case TL_KEY_UP:
+	case 'k':
+		ui->help_top--;
+		break;
+	case TL_KEY_DOWN:
+	case 'j':
+		ui->help_top++;
+		break;
+	case TL_KEY_PGUP:
+		ui->help_top -= 10;
+		break;
+	case TL_KEY_PGDN:
+		ui->help_top += 10;
+		break;
+	case TL_KEY_HOME:
+		ui->help_top = 0;
+		break;
+	case TL_KEY_END:
+		ui->help_top = 1 << 20;
+		break;
+	case TL_KEY_F10:
 		ui->quit = true;
-	else
+		break;
+	default:
 		ui->screen = ui->help_from == TL_SCREEN_HELP ? TL_SCREEN_MAIN : ui->help_from;
+	}
 	return true;
 }
 
@@ -299,6 +323,7 @@ static bool leaks_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
 	case 'h':
 	case '?':
 		ui->screen = TL_SCREEN_HELP;
+		ui->help_top = 0;
 		ui->help_from = TL_SCREEN_LEAKS;
 		break;
 	case TL_KEY_F10:
@@ -369,6 +394,7 @@ static bool detail_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
 	case 'h':
 	case '?':
 		ui->screen = TL_SCREEN_HELP;
+		ui->help_top = 0;
 		ui->help_from = TL_SCREEN_DETAIL;
 		break;
 	case ' ':
@@ -521,6 +547,7 @@ static bool main_key(struct tl_ui *ui, int key, const struct tl_ui_input *in)
 	case 'h':
 	case '?':
 		ui->screen = TL_SCREEN_HELP;
+		ui->help_top = 0;
 		ui->help_from = TL_SCREEN_MAIN;
 		break;
 	case 'L':
@@ -650,7 +677,7 @@ static bool keeps_freeze(const struct tl_ui *ui, int key)
 	case TL_KEY_END:
 	case 'j':
 	case 'k':
-		return ui->screen == TL_SCREEN_MAIN;
+		return ui->screen == TL_SCREEN_MAIN || ui->screen == TL_SCREEN_HELP;
 	default:
 		return ui->screen == TL_SCREEN_HELP;
 	}

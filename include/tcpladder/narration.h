@@ -49,11 +49,12 @@ enum tl_narration_word {
 	TL_WORD_SPANS,       /* "; it spans an inferred step: ..." */
 	TL_WORD_CARRIED,     /* "carried @ bytes (#)" */
 	TL_WORD_IN_SEGS,     /* " in @ segments" */
-	TL_WORD_COUNTERS,    /* "@ counters:" */
+	TL_WORD_COUNTERS,    /* "@ tcp_info:" */
 	TL_WORD_RTT,         /* " rtt @ ms" */
-	TL_WORD_SENT,        /* ", sent @" */
-	TL_WORD_RECEIVED,    /* ", received @" */
+	TL_WORD_SENT,        /* ", bytes_acked @" */
+	TL_WORD_RECEIVED,    /* ", bytes_received @" */
 	TL_WORD_SEGS,        /* ", segs @ out # in" */
+	TL_WORD_CTL_BYTES,   /* what besides data those counters count */
 	TL_WORD_NOT_YET,     /* "(not yet)" */
 	TL_WORD_INFERRED,    /* " (inferred)" */
 	TL_WORD_DERIVED,     /* " (derived)" */
@@ -147,6 +148,7 @@ enum tl_narration_word {
 	TL_WORD_GONE_TITLE,
 	TL_WORD_GONE,
 	TL_WORD_GONE_KEYS,
+	TL_WORD_GONE_KEPT, /* the title's note: the ladder as it was last seen */
 	TL_WORD_N
 };
 void tl_narration_word(const char *lang, enum tl_narration_word w, const char *at, const char *hash,

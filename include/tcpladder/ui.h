@@ -177,6 +177,10 @@ struct tl_ui {
 	int ns_sort;
 	char *message; /* one line for the footer (a filter error, a notice) */
 	uint32_t detail_id;
+	/* the connection in detail and its peer as last seen: the screen
+	 * keeps them, and their ladder, once the tracker lets them go */
+	struct tl_conn detail_kept[2];
+	bool detail_kept_peer;
 	/* the ladder of the connection in detail */
 	struct tl_ladder *ladder;
 	int lad_sel, lad_mark, lad_scroll; /* lad_sel -1: follow the newest step */
@@ -196,6 +200,7 @@ struct tl_ui {
 	int leak_pid;
 	size_t leak_top;
 	enum tl_screen help_from; /* where help returns to */
+	int help_top;             /* help: its first row shown */
 	/* the table's columns, shown and in order (F2) */
 	struct tl_cols cols;
 	/* F5: the table grouped (enum tl_group); its groups (uigroup.h) and,

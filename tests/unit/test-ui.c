@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "tcpladder/filter.h"
+#include "tcpladder/ladder.h"
 #include "tcpladder/scenario.h"
 #include "tcpladder/ui.h"
 #include "tcpladder/uinetns.h"
@@ -224,8 +225,8 @@ static void inferred_marked(struct fixture *f)
 			snprintf(row, sizeof(row), "%.*s", (int)TL_MIN(n, sizeof(row) - 1), p);
 			/* of the fixture's events only ESTABLISHED -> CLOSE-WAIT was
 			 * seen; narrow, its line is cut before "→ CLOSE-WAIT" */
-			if (strstr(row, "→ 10.0.0.") &&
-			    (strstr(row, " new → ") || strstr(row, " SYN-RECV → "))) {
+			if ((strstr(row, "→ 10.0.0.") || strstr(row, "→ :5")) &&
+			    (strstr(row, " new ") || strstr(row, " SYN-RECV"))) {
 				lines++;
 				marked += strstr(row, "(inferred)") != NULL;
 			}
@@ -369,6 +370,75 @@ static void search_new_connection(void)
 	ok(!ui.message && ui.n_rows > before && conns[ui.rows[ui.sel]].sock.cookie == 400,
 	   "a search finds a connection newer than the table's last refresh (%s)",
 	   ui.message ? ui.message : "found");
+	tl_ui_fini(&ui);
+	fixture_fini(&f);
+}
+
+/* A connection the tracker lets go keeps its ladder on the detail screen,
+ * as last seen, instead of giving way to "no longer tracked". */
+static void kept_ladder(void)
+{
+	struct fixture f;
+	struct tl_ui ui;
+	fixture_init(&f);
+	tl_ui_init(&ui);
+	tl_tracker_set_tombstone(f.t, 10 * SEC);
+	struct tl_ui_input in = input(&f);
+	size_t n;
+	const struct tl_conn *conns = tl_tracker_conns(f.t, &n);
+	uint32_t id = 0;
+	for (size_t i = 0; i < n; i++)
+		if (conns[i].sock.cookie == 10)
+			id = conns[i].id;
+	struct tl_canvas c;
+	struct tl_buf b;
+	tl_canvas_init(&c, 80, 24, &tl_glyphs_utf8);
+	tl_buf_init(&b);
+	tl_ui_refresh_rows(&ui, &in);
+	for (size_t i = 0; i < ui.n_rows; i++)
+		if (conns[ui.rows[i]].id == id)
+			ui.sel = i;
+	tl_ui_key(&ui, TL_KEY_ENTER, &in);
+	is_int(ui.detail_id, id, "Enter opens the connection to be let go");
+	frame(&ui, &c, &in);
+	size_t steps = ui.ladder ? tl_ladder_steps(ui.ladder) : 0;
+	/* it closes, then its tombstone expires */
+	bool found = true;
+	for (int round = 0; round < 20 && found; round++) {
+		tl_snapshot_clear(&f.snap);
+		*tl_snapshot_add(&f.snap) = sk(1, TL_TCP_LISTEN, 0, 443, 0);
+		f.snap.complete = true;
+		f.now += 5 * SEC;
+		tl_tracker_sample(f.t, 0, &f.snap, f.now, 1764064900.0 + round * 5);
+		tl_tracker_expire(f.t, f.now);
+		size_t m;
+		const struct tl_event *ev = tl_tracker_events(f.t, &m);
+		for (size_t i = 0; i < m; i++)
+			tl_evlog_add(&f.log, &ev[i]);
+		tl_tracker_clear_events(f.t);
+		in = input(&f);
+		frame(&ui, &c, &in);
+		found = false;
+		conns = tl_tracker_conns(f.t, &n);
+		for (size_t i = 0; i < n; i++)
+			found |= conns[i].id == id;
+	}
+	ok(!found, "the tracker let the connection go");
+	size_t closed_steps = ui.ladder ? tl_ladder_steps(ui.ladder) : 0;
+	/* the log forgets it too (a live ladder's steps go with it) */
+	tl_evlog_fini(&f.log);
+	tl_evlog_init(&f.log, 100);
+	in = input(&f);
+	frame(&ui, &c, &in);
+	tl_canvas_dump(&c, &b);
+	ok(strstr(b.data, "no longer tracked: as last seen") && strstr(b.data, "10.0.0.20") &&
+	       !strstr(b.data, "this connection is no longer tracked"),
+	   "the screen keeps the connection, said to be no longer tracked");
+	ok(closed_steps > steps && ui.ladder && tl_ladder_steps(ui.ladder) == closed_steps,
+	   "... and its ladder with its close (%zu steps, %zu open, %zu closed)",
+	   ui.ladder ? tl_ladder_steps(ui.ladder) : 0, steps, closed_steps);
+	tl_buf_fini(&b);
+	tl_canvas_fini(&c);
 	tl_ui_fini(&ui);
 	fixture_fini(&f);
 }
@@ -563,12 +633,43 @@ static void keys_behave(struct fixture *f)
 	is_int(ui.group, TL_GROUP_NONE, "F5 three times more: not grouped");
 	tl_ui_message(&ui, NULL);
 
-	static const int any[] = {'x', TL_KEY_DOWN, TL_KEY_F4, ' ', '1'};
-	for (size_t i = 0; i < 5; i++) {
+	static const int any[] = {'x', TL_KEY_F4, ' ', '1'};
+	for (size_t i = 0; i < 4; i++) {
 		tl_ui_key(&ui, TL_KEY_F1, &in);
 		tl_ui_key(&ui, any[i], &in);
 		ok(ui.screen == TL_SCREEN_MAIN && ui.prompt == TL_PROMPT_NONE && !ui.frozen,
 		   "help: key %d returns, and does nothing else", any[i]);
+	}
+	{
+		/* the moving keys scroll the help, wrapped to the width */
+		struct tl_canvas hc;
+		struct tl_buf top, down;
+		tl_canvas_init(&hc, 40, 12, &tl_glyphs_utf8);
+		tl_buf_init(&top);
+		tl_buf_init(&down);
+		tl_ui_key(&ui, TL_KEY_F1, &in);
+		frame(&ui, &hc, &in);
+		tl_canvas_dump(&hc, &top);
+		tl_ui_key(&ui, TL_KEY_PGDN, &in);
+		tl_ui_key(&ui, TL_KEY_DOWN, &in);
+		frame(&ui, &hc, &in);
+		tl_canvas_dump(&hc, &down);
+		ok(ui.screen == TL_SCREEN_HELP && ui.help_top == 11 &&
+		       strstr(top.data, "Up Down 1-9/") && strstr(down.data, "Up Down 12-20/"),
+		   "help: PgDn and Down scroll it at 40x12 (top %d)", ui.help_top);
+		ok(strstr(top.data, "   how they change"),
+		   "... its lines wrapped, not cut, at 40 columns");
+		tl_ui_key(&ui, TL_KEY_END, &in);
+		frame(&ui, &hc, &in);
+		tl_buf_reset(&down);
+		tl_canvas_dump(&hc, &down);
+		ok(strstr(down.data, "'first seen in STATE': found open."),
+		   "End shows its last line");
+		tl_ui_key(&ui, 'x', &in);
+		is_int(ui.screen, TL_SCREEN_MAIN, "help: another key returns");
+		tl_buf_fini(&top);
+		tl_buf_fini(&down);
+		tl_canvas_fini(&hc);
 	}
 	ui.detail_id = 0;
 	ui.screen = TL_SCREEN_DETAIL;
@@ -1352,6 +1453,7 @@ int main(void)
 	golden("main-120x40-ascii", &ui, &f, 120, 40, true);
 	space_used();
 	search_new_connection();
+	kept_ladder();
 
 	/* Exact mode in the header, with the records it lost. */
 	for (int lost = 0; lost <= 3; lost += 3) {
