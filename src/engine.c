@@ -35,6 +35,9 @@
  * keep queues and counters current, at this share of the CPU budget.
  * The first record or destroy event brings the busy pace back. */
 #define STILL_SHARE 0.1
+/* ... and while it sees changes, at this share: the transitions are the
+ * records', the dumps keep the table and tell TIME-WAIT's end. */
+#define BUSY_SHARE 0.5
 
 #define EXACT_RESYNC_GAP_NS 200000000ULL
 /* Tombstones are expired at least this often (exact mode) */
@@ -109,11 +112,6 @@ uint64_t tl_engine_pace(double cost_ns, double cpu_budget, uint64_t floor_ns)
 	if (!(need < (double)TL_ENGINE_MAX_INTERVAL_NS))
 		need = (double)TL_ENGINE_MAX_INTERVAL_NS;
 	return TL_MAX(floor_ns, (uint64_t)need);
-}
-
-static uint64_t paced(const struct tl_engine *e, double cost_ns, uint64_t floor_ns)
-{
-	return tl_engine_pace(cost_ns, e->cfg.cpu_budget, floor_ns);
 }
 
 struct tl_engine *tl_engine_new(const struct tl_engine_config *cfg, char **cause)
@@ -212,6 +210,8 @@ uint64_t tl_engine_deadline(const struct tl_engine *e)
 		d = e->x_resync_at;
 	if (e->x_again && e->x_again < d)
 		d = e->x_again; /* the probe wakes us only now and then */
+	if (e->x && e->n_shown && e->st.interval_ns > e->delay_ns && e->next_show_ns < d)
+		d = e->next_show_ns; /* what a view shows, between slow dumps */
 	if (e->xb.n)
 		d = 0; /* records read that wait for a later clock */
 	return d;
@@ -322,7 +322,7 @@ static void follow_step(struct tl_engine *e, uint64_t now, double wall)
 	    e->st.follow_steps ? 0.8 * e->follow_cost_ewma_ns + 0.2 * cost : cost;
 	e->st.follow_steps++;
 	uint64_t base = e->cfg.follow_period_ns;
-	uint64_t period = paced(e, e->follow_cost_ewma_ns, base);
+	uint64_t period = tl_engine_pace(e->follow_cost_ewma_ns, e->cfg.cpu_budget, base);
 	e->st.follow_period_ns = period;
 	/* Each connection is visited once every this long. */
 	size_t per_step = TL_MIN(e->st.followed, (size_t)TL_ENG_MAX_FOLLOW);
@@ -411,7 +411,8 @@ static bool still_skip(const struct tl_engine *e, const struct engine_ns *ns, ui
 
 static void set_interval(struct tl_engine *e)
 {
-	e->busy_interval_ns = paced(e, e->cost_ewma_ns, e->delay_ns);
+	e->busy_interval_ns =
+	    tl_engine_pace(e->cost_ewma_ns, budget(e) * (e->x ? BUSY_SHARE : 1), e->delay_ns);
 	e->st.interval_ns = e->st.still ? tl_engine_pace(e->cost_ewma_ns, budget(e) * STILL_SHARE,
 							 e->busy_interval_ns)
 					: e->busy_interval_ns;
@@ -538,6 +539,7 @@ int tl_engine_step(struct tl_engine *e, uint64_t now, double wall, char **cause)
 			return err;
 	} else {
 		tl_eng_lookups(e, now, wall);
+		tl_eng_show_visit(e, now, wall);
 		/* Exact mode closes connections between dumps: their
 		 * tombstones go on time, not only when the next dump comes
 		 * (under load the budget stretches the interval, and the

@@ -1,8 +1,9 @@
 /* englookup: the engine's lookups of single sockets by tuple and cookie:
  * those the tracker asks for (a destroyed socket's peer, a socket whose
- * close waits for evidence), in batches, and the connections --follow
- * selects, in turn (see engineint.h). */
+ * close waits for evidence), in batches, the connections --follow
+ * selects, in turn, and those a view shows (see engineint.h). */
 #include <errno.h>
+#include <string.h>
 
 #include "tcpladder/clock.h"
 #include "tcpladder/engineint.h"
@@ -130,4 +131,36 @@ void tl_eng_follow_visit(struct tl_engine *e, uint64_t now, double wall)
 	}
 	if (!done)
 		e->follow_cursor = 0;
+}
+
+void tl_engine_show(struct tl_engine *e, const uint64_t *cookies, size_t n)
+{
+	e->n_shown = TL_MIN(n, (size_t)TL_ENGINE_SHOWN);
+	memcpy(e->shown, cookies, e->n_shown * sizeof(*cookies));
+}
+
+void tl_eng_show_visit(struct tl_engine *e, uint64_t now, double wall)
+{
+	if (!e->x || !e->n_shown || e->st.interval_ns <= e->delay_ns || now < e->next_show_ns ||
+	    e->st.paused)
+		return;
+	e->next_show_ns = tl_add_sat(now, e->delay_ns);
+	/* one batch a namespace: the shown sockets of each, in turn */
+	bool done[TL_ENGINE_SHOWN] = {false};
+	for (size_t a = 0; a < e->n_shown; a++) {
+		const struct tl_conn *c = done[a] ? NULL : tl_tracker_find(e->tracker, e->shown[a]);
+		if (!c || (c->flags & TL_CONN_GONE) || !e->ns[c->ns].sampler)
+			continue;
+		unsigned ns = c->ns;
+		size_t k = 0;
+		for (size_t b = a; b < e->n_shown && k < TL_LOOKUP_BATCH; b++) {
+			const struct tl_conn *d =
+			    done[b] ? NULL : tl_tracker_find(e->tracker, e->shown[b]);
+			if (!d || d->ns != ns || (d->flags & TL_CONN_GONE))
+				continue;
+			done[b] = true;
+			e->lk[k++] = (struct tl_lookup){.ns = (uint16_t)ns, .sock = d->sock};
+		}
+		lookup_run(e, 0, k, now, wall);
+	}
 }

@@ -22,6 +22,7 @@
 #include "tcpladder/tuiconfig.h"
 #include "tcpladder/tuisave.h"
 #include "tcpladder/ui.h"
+#include "tcpladder/uirows.h"
 
 #define SEC 1000000000ULL
 /* New data (events, samples) redraws at most this often: under churn
@@ -414,31 +415,6 @@ static void skip_ahead(struct tui *t, uint64_t now)
 	t->note_until = now + NOTE_NS;
 }
 
-/* Text to the terminal's clipboard: OSC 52, which xterm, kitty, iTerm2
- * and tmux (set-clipboard on) understand and others ignore. */
-static void copy_to_clipboard(const char *text)
-{
-	static const char b64[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const unsigned char *s = (const unsigned char *)text;
-	size_t n = strlen(text);
-	struct tl_buf b;
-	tl_buf_init(&b);
-	tl_buf_puts(&b, "\033]52;c;");
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)s[i] << 16 | (i + 1 < n ? (unsigned)s[i + 1] << 8 : 0) |
-			     (i + 2 < n ? s[i + 2] : 0);
-		tl_buf_putc(&b, b64[v >> 18 & 63]);
-		tl_buf_putc(&b, b64[v >> 12 & 63]);
-		tl_buf_putc(&b, i + 1 < n ? b64[v >> 6 & 63] : '=');
-		tl_buf_putc(&b, i + 2 < n ? b64[v & 63] : '=');
-	}
-	tl_buf_puts(&b, "\a");
-	if (fwrite(b.data, 1, b.len, stdout) == b.len)
-		fflush(stdout);
-	tl_buf_fini(&b);
-}
-
 /* Keys, the mouse and resizes, then what they asked of the engine. */
 static void read_keys(struct tui *t, const struct tl_ui_input *in)
 {
@@ -490,7 +466,7 @@ static void read_keys(struct tui *t, const struct tl_ui_input *in)
 	}
 	struct tl_engine *e = tl_runtime_engine(t->rt);
 	if (ui->copy[0]) {
-		copy_to_clipboard(ui->copy);
+		tl_tuisave_clipboard(ui->copy);
 		ui->copy[0] = '\0';
 	}
 	if (ui->save_ladder) {
@@ -623,6 +599,9 @@ static void draw(struct tui *t, const struct tl_ui_input *in)
 	}
 	tl_ui_tick(&t->ui, in, t->canvas.w, t->canvas.h);
 	tl_ui_draw(&t->ui, &t->canvas, in);
+	uint64_t shown[TL_ENGINE_SHOWN]; /* what is on screen stays current */
+	tl_engine_show(tl_runtime_engine(t->rt), shown,
+		       tl_uirows_shown(&t->ui, in, shown, TL_ENGINE_SHOWN));
 	blit(&t->canvas, t->utf8);
 	refresh();
 	t->redraw = false;

@@ -1,4 +1,4 @@
-/* tuisave: the ladder screen's x key, the ladder written to files. */
+/* tuisave: the ladder written to files (the x key), text to the clipboard. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -63,4 +63,29 @@ void tl_tuisave_ladder(struct tl_ui *ui, const struct tl_ui_input *in, bool asci
 	tl_ui_message(ui, msg);
 	tl_buf_fini(&cap);
 	tl_buf_fini(&out);
+}
+
+/* Text to the terminal's clipboard: OSC 52, which xterm, kitty, iTerm2
+ * and tmux (set-clipboard on) understand and others ignore. */
+void tl_tuisave_clipboard(const char *text)
+{
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *s = (const unsigned char *)text;
+	size_t n = strlen(text);
+	struct tl_buf b;
+	tl_buf_init(&b);
+	tl_buf_puts(&b, "\033]52;c;");
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)s[i] << 16 | (i + 1 < n ? (unsigned)s[i + 1] << 8 : 0) |
+			     (i + 2 < n ? s[i + 2] : 0);
+		tl_buf_putc(&b, b64[v >> 18 & 63]);
+		tl_buf_putc(&b, b64[v >> 12 & 63]);
+		tl_buf_putc(&b, i + 1 < n ? b64[v >> 6 & 63] : '=');
+		tl_buf_putc(&b, i + 2 < n ? b64[v & 63] : '=');
+	}
+	tl_buf_puts(&b, "\a");
+	if (fwrite(b.data, 1, b.len, stdout) == b.len)
+		fflush(stdout);
+	tl_buf_fini(&b);
 }

@@ -436,3 +436,32 @@ bool tl_uirows_search_from(struct tl_ui *ui, size_t from, const struct tl_ui_inp
 	}
 	return false;
 }
+
+size_t tl_uirows_shown(const struct tl_ui *ui, const struct tl_ui_input *in, uint64_t *out,
+		       size_t max)
+{
+	size_t n, k = 0;
+	const struct tl_conn *conns = tl_tracker_view(in->tracker, &n);
+	if (ui->screen == TL_SCREEN_DETAIL) {
+		for (size_t i = 0; i < n && k < max; i++)
+			if (conns[i].id == ui->detail_id && !(conns[i].flags & TL_CONN_GONE)) {
+				const struct tl_conn *p = tl_tracker_peer(in->tracker, &conns[i]);
+				out[k++] = conns[i].sock.cookie;
+				if (p && !(p->flags & TL_CONN_GONE) && k < max)
+					out[k++] = p->sock.cookie;
+				break;
+			}
+		return k;
+	}
+	if (ui->screen != TL_SCREEN_MAIN)
+		return 0;
+	for (int r = 0; r < ui->table_visible && k < max; r++) {
+		size_t idx = ui->top + (size_t)r;
+		if (idx >= ui->n_rows || ui->rows[idx] >= n)
+			break;
+		const struct tl_conn *c = &conns[ui->rows[idx]];
+		if (c->id && !(c->flags & TL_CONN_GONE) && c->state != TL_TCP_LISTEN)
+			out[k++] = c->sock.cookie;
+	}
+	return k;
+}

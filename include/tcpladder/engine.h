@@ -74,6 +74,13 @@ char *tl_engine_take_notice(struct tl_engine *e);
 void tl_engine_set_paused(struct tl_engine *e, bool paused);
 void tl_engine_set_delay(struct tl_engine *e, uint64_t delay_ns);
 uint64_t tl_engine_delay(const struct tl_engine *e);
+/* The sockets a view shows, by cookie (at most TL_ENGINE_SHOWN of them;
+ * a call replaces the last).  While exact mode dumps less often than the
+ * interval (still, or paced by its share of the budget), they are looked
+ * up once an interval: what is on screen keeps its queues and counters
+ * current, and the rest waits for the dumps. */
+#define TL_ENGINE_SHOWN 128
+void tl_engine_show(struct tl_engine *e, const uint64_t *cookies, size_t n);
 
 /* Namespace i's TIME-WAIT bucket limit and port range; its inode. */
 void tl_engine_limits(struct tl_engine *e, unsigned i, long *tw_max_buckets, int *port_lo,

@@ -64,6 +64,10 @@ struct tl_engine {
 	bool follow_marked;
 	bool follow_slowed;
 	size_t trim_bytes; /* the tracker's storage when memory was last given back */
+	/* what a view shows (tl_engine_show), and when it is next looked up */
+	uint64_t shown[TL_ENGINE_SHOWN];
+	size_t n_shown;
+	uint64_t next_show_ns;
 	/* exact mode */
 	struct tl_ebpf *x;
 	struct tl_exact_batch xb; /* records read, not yet applied */
@@ -112,6 +116,9 @@ void tl_eng_lookups(struct tl_engine *e, uint64_t now, double wall);
  * changed), then look up the next of them in turn. */
 void tl_eng_follow_mark(struct tl_engine *e);
 void tl_eng_follow_visit(struct tl_engine *e, uint64_t now, double wall);
+/* Look up what a view shows, when the dumps are further apart than the
+ * interval (exact mode). */
+void tl_eng_show_visit(struct tl_engine *e, uint64_t now, double wall);
 
 /* engexact.c */
 void tl_eng_exact_start(struct tl_engine *e, const struct tl_engine_config *cfg);

@@ -24,6 +24,10 @@ bool tl_uirows_moved(const struct tl_ui *ui, const struct tl_ui_input *in);
 bool tl_uirows_stale(const struct tl_ui *ui, const struct tl_ui_input *in);
 /* The selected row's connection, or NULL. */
 const struct tl_conn *tl_uirows_selected(const struct tl_ui *ui, const struct tl_ui_input *in);
+/* The cookies of the sockets on screen (the table's visible rows, or the
+ * connection in detail and its peer), at most max; returns how many. */
+size_t tl_uirows_shown(const struct tl_ui *ui, const struct tl_ui_input *in, uint64_t *out,
+		       size_t max);
 void tl_uirows_select(struct tl_ui *ui, size_t i, const struct tl_ui_input *in);
 /* Move the selection to the next row (from `from`) matching the search. */
 bool tl_uirows_search_from(struct tl_ui *ui, size_t from, const struct tl_ui_input *in);

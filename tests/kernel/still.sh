@@ -121,6 +121,61 @@ check "-d 60: quits, status 0" tui_ended "$(cat "$T/pid")"
 kill "$(cat "$T/hold.pid")" 2>/dev/null
 rm -f "$T/sg.in"
 
+# What the view shows stays current while still: the rows on screen are
+# looked up at the interval, the rest waits for the slow dumps.  A server
+# end receives bytes it never reads, three times; the recording tells
+# whether a dump or a lookup first saw each receive queue (a dump can come
+# first by chance, right after a send: one of three must be a lookup;
+# without the lookups, none is).
+if [[ " $MODES " == *" --exact "* ]]; then
+	cat >"$T/rq.py" <<'EOF'
+import socket, sys
+l = socket.socket()
+l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("127.0.0.1", 30900))
+l.listen()
+c = socket.create_connection(("127.0.0.1", 30900))
+s, _ = l.accept()
+for line in sys.stdin:  # each line: that many more bytes; s never reads
+    c.sendall(b"x" * int(line))
+EOF
+	rm -f "$T/rq.in"
+	mkfifo "$T/rq.in"
+	cat >"$T/work2.sh" <<'EOF'
+bash "$T/work.sh"
+python3 "$T/rq.py" <"$T/rq.in" 2>"$T/rq.err" &
+echo $! >"$T/rq.pid"
+EOF
+	TUI_CLEANUP="$TUI_CLEANUP"'; kill $(cat "$T/rq.pid" 2>/dev/null) 2>/dev/null'
+	exec 8<>"$T/rq.in"
+	tui_start 160x30 'bash "$T/work2.sh";' "" --cpu-budget 0.1 -d 0.05 --exact --record "$T/rq.tlr"
+	check "shown: the view starts with the connection" wait_screen "TCP 404"
+	tm send-keys -t main F4
+	tm send-keys -t main -l "sport = :30900"
+	tm send-keys -t main Enter
+	check "shown: filtered to it" wait_screen "FILTER (F4)"
+	check "shown: still" wait_screen "still (dump"
+	total=0
+	for more in 1234 1111 1111; do
+		total=$((total + more))
+		echo "$more" >&8
+		check "shown: its receive queue shows $total bytes" wait_for 60 \
+			eval 'screen | grep -qE "ESTABLISHED +127\.0\.0\.1:30900 .* $total( |$)"'
+		wait_screen "still (dump" >/dev/null
+	done
+	tm send-keys -t main q
+	check "shown: quits, status 0" tui_ended "$(cat "$T/pid")"
+	exec 8>&-
+	kill "$(cat "$T/hold.pid")" 2>/dev/null
+	: >"$T/rq.first"
+	for n in 1234 2345 3456; do
+		echo "$n $("$RECOPS" -r $n "$T/rq.tlr" | grep -m1 -E '^(sample|lookup)$')" >>"$T/rq.first"
+	done
+	check "shown: a lookup, not a dump, saw a queue first ($(tr '\n' ' ' <"$T/rq.first"))" \
+		grep -q ' lookup$' "$T/rq.first"
+	diag "$T/rq.first"
+fi
+
 # Two namespaces, one busy and one still: the still one is dumped only as
 # often as a tenth of the budget allows for its own dumps, the busy one at
 # the busy pace (a recording counts each one's dumps).
