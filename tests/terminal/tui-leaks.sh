@@ -43,7 +43,7 @@ check "no '? (unknown)' row" bash -c "! tmux -S '$T/sock' capture-pane -p -t mai
 tm send-keys -t main c
 check "c: the command on the status line" wait_screen "copied: ss -tnp"
 tm send-keys -t main F1
-check "F1: help from the leak screen" wait_screen "any key returns"
+check "F1: help from the leak screen" wait_screen "other keys return"
 tm send-keys -t main x
 check "any key: back to the leak screen" wait_screen "Enter: only this process"
 tm send-keys -t main Enter
