@@ -8,7 +8,7 @@
 #   (a) ss -tan > /dev/null
 #   (b) floor          (minimal libmnl sock_diag dump, see floor.c)
 #   (c) $TCPLADDER --once --json > /dev/null   (skipped if not built yet)
-# over $RUNS interleaved rounds, and the peak RSS of tcpladder in the loaded
+# over $RUNS interleaved rounds, and the peak RSS of tcpladder --no-owners in the loaded
 # namespace versus an empty one.  Nothing touches the host's own sockets.
 #
 # Environment:
@@ -95,12 +95,15 @@ fi
 
 nsx() { ip netns exec "$NS" "$@"; }
 
-# peak RSS (kB) of one tcpladder run in namespace $1, max over MEM_RUNS
+# peak RSS (kB) of one tcpladder run in namespace $1, max over MEM_RUNS;
+# without owners: in the loaded namespace (10000 CLOSE-WAIT) their walk
+# would load the kernel's BTF, a fixed cost the empty one never pays (the
+# table's maxRSS column shows it), and this is the cost per socket
 peak_rss() {
 	local ns=$1 i v max=0
 	for ((i = 0; i < MEM_RUNS; i++)); do
 		ip netns exec "$ns" /usr/bin/time -f %M -o "$TMP/rss" \
-			"$TCPLADDER" --once --json >/dev/null || return 1
+			"$TCPLADDER" --once --json --no-owners >/dev/null || return 1
 		v=$(tail -n 1 "$TMP/rss")
 		[[ $v =~ ^[0-9]+$ ]] || return 1
 		((v > max)) && max=$v
@@ -269,7 +272,7 @@ if [[ -z $HAVE_TL ]]; then
 	echo "tcpladder: skipped ($TCPLADDER not available)"
 elif [[ -n $PEAK_LOADED && -n $PEAK_EMPTY ]]; then
 	awk -v l="$PEAK_LOADED" -v e="$PEAK_EMPTY" -v s="$SOCKETS" 'BEGIN {
-		printf "memory: tcpladder peak RSS %d kB loaded, %d kB empty namespace -> %.1f bytes/socket (%d sockets)\n",
+		printf "memory: tcpladder --once --json --no-owners peak RSS %d kB loaded, %d kB empty namespace -> %.1f bytes/socket (%d sockets)\n",
 			l, e, (l - e) * 1024 / s, s }'
 else
 	echo "memory: tcpladder peak RSS could not be measured"
