@@ -368,11 +368,18 @@ struct tl_conn *tl_trk_conn_new(struct tl_tracker *t, unsigned ns, const struct 
 	if (baseline)
 		return c;
 	/* Born since the namespace's last dump (0 before any: unbounded),
-	 * unless an exact-mode record saw the start. */
+	 * unless an exact-mode record saw the start.  A record read after a
+	 * dump but stamped before it (it waited in the ring) is of a
+	 * connection that dump did not list: gone by then, born after the
+	 * dump before, which is the first one at least; stamped before the
+	 * first, it may be older than the run (unbounded). */
 	bool win = t->win;
 	uint64_t win_from = t->win_from;
+	const struct ns_state *nss = &t->ns[ns];
 	t->win = !t->birth_exact;
-	t->win_from = t->ns[ns].last_ns;
+	t->win_from = now >= nss->last_ns       ? nss->last_ns
+		      : now >= nss->baseline_ns ? nss->baseline_ns
+						: 0;
 	if (state == TL_TCP_LISTEN) {
 		c->state = TL_TCP_LISTEN;
 		tl_trk_emit(t, c, TL_EV_OPEN, 0, TL_TCP_LISTEN,
@@ -543,6 +550,8 @@ int tl_tracker_sample(struct tl_tracker *t, unsigned ns, const struct tl_snapsho
 	}
 	if (t->x)
 		tl_trk_exact_dumped(t, ns, gen);
+	if (!nss->have_baseline)
+		nss->baseline_ns = now;
 	nss->have_baseline = true;
 	nss->last_ns = now;
 	tl_trk_settle(t);

@@ -17,7 +17,8 @@
 
 struct ns_state {
 	uint32_t gen;
-	uint64_t last_ns; /* time of its last complete dump */
+	uint64_t last_ns;     /* time of its last complete dump */
+	uint64_t baseline_ns; /* ... and of its first */
 	bool have_baseline;
 	bool dropped;
 	uint64_t listen[65536 / 64]; /* bitmap of listening local ports */
