@@ -11,7 +11,8 @@ struct tl_owners {
 	struct tl_map by_inode; /* inode + 1 -> index in owners */
 	struct tl_owner *owners;
 	size_t n, cap;
-	size_t hidden; /* processes we were not allowed to read */
+	size_t hidden;        /* processes we were not allowed to read */
+	struct tl_map missed; /* inode + 1 -> when it was last looked for in vain */
 	struct tl_owner_walk *walk;
 };
 
@@ -24,6 +25,7 @@ struct tl_owners *tl_owners_new(const char *proc)
 	struct tl_owners *o = tl_calloc(1, sizeof(*o));
 	o->proc = tl_strdup(proc ? proc : "/proc");
 	tl_map_init(&o->by_inode);
+	tl_map_init(&o->missed);
 	return o;
 }
 
@@ -32,6 +34,7 @@ void tl_owners_free(struct tl_owners *o)
 	if (!o)
 		return;
 	tl_map_fini(&o->by_inode);
+	tl_map_fini(&o->missed);
 	free(o->owners);
 	free(o->proc);
 	free(o);
@@ -91,4 +94,17 @@ size_t tl_owners_hidden(const struct tl_owners *o)
 size_t tl_owners_count(const struct tl_owners *o)
 {
 	return o->n;
+}
+
+void tl_owners_note_missed(struct tl_owners *o, uint32_t inode, uint32_t when_s)
+{
+	if (o->missed.n >= TL_OWNERS_MAX)
+		tl_map_clear(&o->missed); /* bounded: what is shown again is looked up again */
+	tl_map_put(&o->missed, (uint64_t)inode + 1, when_s);
+}
+
+bool tl_owners_missed_since(const struct tl_owners *o, uint32_t inode, uint32_t since_s)
+{
+	uint32_t at;
+	return tl_map_get(&o->missed, (uint64_t)inode + 1, &at) && at >= since_s;
 }

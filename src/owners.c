@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tcpladder/clock.h"
 #include "tcpladder/map.h"
 #include "tcpladder/ownerwalk.h"
 #include "tcpladder/owners.h"
@@ -190,8 +191,8 @@ static void walk_one(uint32_t inode, uint64_t netns, int pid, const char *comm, 
 	j->found++;
 }
 
-size_t tl_owners_resolve(struct tl_owners *o, const uint32_t *inodes, size_t n, uint64_t ns_ino,
-			 const uint32_t *uids, size_t n_uids, size_t *dirs_read)
+static size_t resolve(struct tl_owners *o, const uint32_t *inodes, size_t n, uint64_t ns_ino,
+		      const uint32_t *uids, size_t n_uids, size_t *dirs_read)
 {
 	struct tl_map want;
 	size_t missing = 0, known = 0;
@@ -279,6 +280,36 @@ size_t tl_owners_resolve(struct tl_owners *o, const uint32_t *inodes, size_t n, 
 	free(claimed);
 	free(pids);
 	tl_map_fini(&want);
+	return known;
+}
+
+/* An inode a complete look found no process for (a kernel socket, one
+ * held by a process of another PID namespace) is looked for again only
+ * this long after: a view asks for its rows every second. */
+#define MISS_RETRY_S 5
+
+size_t tl_owners_resolve(struct tl_owners *o, const uint32_t *inodes, size_t n, uint64_t ns_ino,
+			 const uint32_t *uids, size_t n_uids, size_t *dirs_read)
+{
+	uint32_t now = (uint32_t)(tl_mono_ns() / 1000000000ULL);
+	uint32_t since = now >= MISS_RETRY_S ? now - MISS_RETRY_S : 0;
+	uint32_t *ask = tl_calloc(n ? n : 1, sizeof(*ask));
+	size_t k = 0, known = 0;
+	for (size_t i = 0; i < n; i++)
+		if (inodes[i] && !tl_owners_missed_since(o, inodes[i], since))
+			ask[k++] = inodes[i];
+	if (dirs_read)
+		*dirs_read = 0;
+	if (k)
+		resolve(o, ask, k, ns_ino, uids, n_uids, dirs_read);
+	/* a look narrowed to some users' processes proves nothing */
+	bool complete = !uids || tl_owners_walk(o);
+	for (size_t i = 0; i < k; i++)
+		if (!tl_owners_find(o, ask[i]) && complete)
+			tl_owners_note_missed(o, ask[i], now);
+	for (size_t i = 0; i < n; i++)
+		known += inodes[i] && tl_owners_find(o, inodes[i]);
+	free(ask);
 	return known;
 }
 

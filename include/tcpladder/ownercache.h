@@ -6,6 +6,7 @@
 #define TCPLADDER_OWNERCACHE_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct tl_owner {
@@ -41,6 +42,12 @@ struct tl_owner_walk *tl_owners_walk(const struct tl_owners *o);
  * tl_owners_hidden_reason says so to the user. */
 void tl_owners_note_hidden(struct tl_owners *o, size_t n);
 size_t tl_owners_hidden(const struct tl_owners *o);
+/* Inodes looked for in vain, and when (the caller's clock, in seconds):
+ * a socket no process the walk can see holds (a kernel socket, one of a
+ * process in another PID namespace) is then not looked for again at
+ * every frame.  missed_since: it was missed at since_s or later. */
+void tl_owners_note_missed(struct tl_owners *o, uint32_t inode, uint32_t when_s);
+bool tl_owners_missed_since(const struct tl_owners *o, uint32_t inode, uint32_t since_s);
 /* Owners known now. */
 size_t tl_owners_count(const struct tl_owners *o);
 extern const char tl_owners_hidden_reason[];

@@ -15,7 +15,8 @@
 /* Look the inodes up.  ns_ino: only processes in that network namespace
  * (0: any).  uids: only processes of these uids (NULL: any).  Returns the
  * number of inodes now known; counts the fd directories read in
- * *dirs_read when not NULL. */
+ * *dirs_read when not NULL.  An inode a complete look (no uids, or the
+ * kernel's walk) found no process for is not looked for again for 5 s. */
 size_t tl_owners_resolve(struct tl_owners *o, const uint32_t *inodes, size_t n, uint64_t ns_ino,
 			 const uint32_t *uids, size_t n_uids, size_t *dirs_read);
 

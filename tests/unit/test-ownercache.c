@@ -1,4 +1,5 @@
-/* The owner cache: found by inode, updated in place, and bounded. */
+/* The owner cache: found by inode, updated in place, and bounded; the
+ * inodes looked for in vain, and when. */
 #include <stdio.h>
 #include <string.h>
 
@@ -34,6 +35,22 @@ int main(void)
 	f = tl_owners_find(o, last);
 	ok(f && f->pid == (int)last, "the newest owner is kept");
 	ok(!tl_owners_find(o, 1000), "the oldest went");
+
+	/* inodes looked for in vain: when, and bounded */
+	ok(!tl_owners_missed_since(o, 9, 0), "an inode never looked for was not missed");
+	tl_owners_note_missed(o, 9, 100);
+	ok(tl_owners_missed_since(o, 9, 95) && tl_owners_missed_since(o, 9, 100),
+	   "missed at 100: missed since 95, since 100");
+	ok(!tl_owners_missed_since(o, 9, 101), "... not since 101: looked for again then");
+	tl_owners_note_missed(o, 9, 200);
+	ok(tl_owners_missed_since(o, 9, 150), "missed again at 200: the later time counts");
+	size_t room = 0;
+	for (uint32_t ino = 1; ino <= 2u * TL_OWNERS_MAX; ino++)
+		tl_owners_note_missed(o, 100000 + ino, 300);
+	for (uint32_t ino = 1; ino <= 2u * TL_OWNERS_MAX; ino++)
+		room += tl_owners_missed_since(o, 100000 + ino, 300);
+	ok(room <= TL_OWNERS_MAX && tl_owners_missed_since(o, 100000 + 2u * TL_OWNERS_MAX, 300),
+	   "at most %d misses are kept (%zu), the newest among them", TL_OWNERS_MAX, room);
 	tl_owners_free(o);
 	return tap_done();
 }
