@@ -322,7 +322,7 @@ static void follow_step(struct tl_engine *e, uint64_t now, double wall)
 	    e->st.follow_steps ? 0.8 * e->follow_cost_ewma_ns + 0.2 * cost : cost;
 	e->st.follow_steps++;
 	uint64_t base = e->cfg.follow_period_ns;
-	uint64_t period = tl_engine_pace(e->follow_cost_ewma_ns, e->cfg.cpu_budget, base);
+	uint64_t period = tl_engine_pace(e->follow_cost_ewma_ns, budget(e), base);
 	e->st.follow_period_ns = period;
 	/* Each connection is visited once every this long. */
 	size_t per_step = TL_MIN(e->st.followed, (size_t)TL_ENG_MAX_FOLLOW);
@@ -406,14 +406,16 @@ static bool still_skip(const struct tl_engine *e, const struct engine_ns *ns, ui
 	if (e->st.still || !ns_still(e, ns) || !ns->dumped_ns)
 		return false;
 	return now - ns->dumped_ns <
-	       tl_engine_pace((double)ns->cost_ns, budget(e) * STILL_SHARE, 0);
+	       tl_engine_pace((double)ns->cost_ns / STILL_SHARE, budget(e), 0);
 }
 
+/* (A share scales the cost, not the budget: the budget's floor, 0.1%, is
+ * the user's; a share of it goes below.) */
 static void set_interval(struct tl_engine *e)
 {
 	e->busy_interval_ns =
-	    tl_engine_pace(e->cost_ewma_ns, budget(e) * (e->x ? BUSY_SHARE : 1), e->delay_ns);
-	e->st.interval_ns = e->st.still ? tl_engine_pace(e->cost_ewma_ns, budget(e) * STILL_SHARE,
+	    tl_engine_pace(e->cost_ewma_ns / (e->x ? BUSY_SHARE : 1), budget(e), e->delay_ns);
+	e->st.interval_ns = e->st.still ? tl_engine_pace(e->cost_ewma_ns / STILL_SHARE, budget(e),
 							 e->busy_interval_ns)
 					: e->busy_interval_ns;
 }

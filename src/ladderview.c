@@ -652,8 +652,10 @@ static void pane_counters(const struct tl_ladder_step *s, struct pane *p)
 		tl_narration_bytes(s->bytes, ba, sizeof(ba));
 		snprintf(n, sizeof(n), "%llu", (unsigned long long)s->bytes);
 		snprintf(m, sizeof(m), "%u", s->segs);
-		tl_narration_word(p->lang, TL_WORD_CARRIED, n, ba, &p->b);
-		tl_narration_word(p->lang, TL_WORD_IN_SEGS, m, NULL, &p->b);
+		tl_narration_word(p->lang, s->bytes < 1024 ? TL_WORD_CARRIED_FEW : TL_WORD_CARRIED,
+				  n, ba, &p->b);
+		if (s->segs) /* counted by the link; counters do not tell them */
+			tl_narration_word(p->lang, TL_WORD_IN_SEGS, m, NULL, &p->b);
 		para(p, 0, TL_ST_NORMAL, p->b.data);
 	}
 	for (int x = 0; x < 2 && p->y < p->end; x++) {

@@ -22,6 +22,7 @@
 #include "tcpladder/tuiconfig.h"
 #include "tcpladder/tuisave.h"
 #include "tcpladder/ui.h"
+#include "tcpladder/uidetail.h"
 #include "tcpladder/uirows.h"
 
 #define SEC 1000000000ULL
@@ -602,6 +603,8 @@ static void draw(struct tui *t, const struct tl_ui_input *in)
 	uint64_t shown[TL_ENGINE_SHOWN]; /* what is on screen stays current */
 	tl_engine_show(tl_runtime_engine(t->rt), shown,
 		       tl_uirows_shown(&t->ui, in, shown, TL_ENGINE_SHOWN));
+	if (!t->demo) /* both ends of the ladder shown stay (the lab keeps its lesson's) */
+		tl_tracker_keep(tl_runtime_tracker(t->rt), tl_uidetail_keep(&t->ui, in));
 	blit(&t->canvas, t->utf8);
 	refresh();
 	t->redraw = false;

@@ -118,10 +118,20 @@ void tl_ui_title(struct tl_canvas *c, const struct tl_rect *r, bool focus, const
 	tl_canvas_text(c, r->x + 1, r->y, r->w - 2, focus ? TL_ST_TITLE_FOCUS : TL_ST_TITLE, text);
 }
 
-/* The width of the header's tags (each after two spaces), as drawn below. */
-static int header_tags_width(const struct tl_ui_input *in, const struct tl_ui *ui)
+/* Frozen, the tag at the header's right end: the long form where the
+ * header has room for it beside the rest; the room it is given. */
+#define FROZEN_LONG_W 120
+static int frozen_room(const struct tl_canvas *c)
 {
-	int w = 0;
+	return c->w >= FROZEN_LONG_W ? 48 : 16;
+}
+
+/* The width of the header's tags (each after two spaces), as drawn below,
+ * and of the frozen tag over its end. */
+static int header_tags_width(const struct tl_canvas *c, const struct tl_ui_input *in,
+			     const struct tl_ui *ui)
+{
+	int w = ui->frozen ? frozen_room(c) : 0;
 	char lost[48];
 	if (in->stats.paused || ui->toggle_pause)
 		w += 2 + 6;
@@ -172,7 +182,7 @@ static void draw_header(struct tl_canvas *c, const struct tl_ui_input *in, const
 		 rate, last ? last->h.total : 0);
 	snprintf(least, sizeof(least), "%s  %s  TCP %u", in->replay ? "" : " tcpladder", rate,
 		 last ? last->h.total : 0);
-	int tags = header_tags_width(in, ui);
+	int tags = header_tags_width(c, in, ui);
 	const char *pick = full;
 	if (x + tl_canvas_text_width(c, pick) + tags > c->w)
 		pick = mid;
@@ -180,6 +190,8 @@ static void draw_header(struct tl_canvas *c, const struct tl_ui_input *in, const
 		pick = least;
 	if (x + tl_canvas_text_width(c, pick) + tags > c->w)
 		pick = least + (in->replay ? 0 : 10); /* " every ...": no name */
+	if (x + tl_canvas_text_width(c, pick) + tags > c->w)
+		pick = ""; /* the tags say more than the interval */
 	x += tl_canvas_text(c, x, 0, c->w - x, TL_ST_HEADER, pick);
 	if (in->stats.paused || ui->toggle_pause)
 		x += 2 + tl_canvas_text(c, x + 2, 0, c->w - x - 2, TL_ST_WARN, "PAUSED");
@@ -223,7 +235,7 @@ static void draw_frozen_tag(struct tl_canvas *c, const struct tl_ui *ui,
 	uint64_t sm = in->stats.samples > ui->frz_samples ? in->stats.samples - ui->frz_samples : 0;
 	int n = snprintf(t, sizeof(t), " FROZEN +%llu events +%llu samples (Space: live) ",
 			 (unsigned long long)ev, (unsigned long long)sm);
-	if (n > c->w)
+	if (c->w < FROZEN_LONG_W || n > frozen_room(c))
 		n = snprintf(t, sizeof(t), " FROZEN +%llu ", (unsigned long long)ev);
 	tl_canvas_text(c, TL_MAX(0, c->w - n), 0, c->w, TL_ST_WARN, t);
 }

@@ -45,6 +45,20 @@ const struct tl_conn *tl_uidetail_conn(const struct tl_ui *ui, const struct tl_u
 	return &ui->detail_kept[0];
 }
 
+uint32_t tl_uidetail_keep(const struct tl_ui *ui, const struct tl_ui_input *in)
+{
+	const struct tl_conn *peer;
+	bool gone;
+	const struct tl_conn *cn = tl_uidetail_conn(ui, in, &peer, &gone);
+	if (ui->screen != TL_SCREEN_DETAIL || !cn || gone)
+		return 0;
+	if (peer && (peer->flags & TL_CONN_GONE))
+		return peer->id;
+	if (cn->flags & TL_CONN_GONE)
+		return cn->id;
+	return peer ? peer->id : 0;
+}
+
 bool tl_ui_animating(const struct tl_ui *ui, uint64_t now)
 {
 	if (ui->screen != TL_SCREEN_DETAIL || ui->frozen) /* frozen: nothing moves */

@@ -97,6 +97,7 @@ void tl_uihelp_draw(struct tl_ui *ui, struct tl_canvas *c)
 		total += help_wrap(c, help_lines[i] ? help_lines[i] : mark, 0, 0, 0, false);
 	int room = last - first;
 	ui->help_top = TL_MAX(0, TL_MIN(ui->help_top, total - room));
+	ui->help_page = room;
 	int y = first - ui->help_top;
 	tl_canvas_fill(c, 0, 0, c->w, 1, ' ', TL_ST_HEADER);
 	tl_canvas_text(c, 1, 0, c->w - 1, TL_ST_HEADER, "tcpladder help");

@@ -282,11 +282,11 @@ static bool help_key(struct tl_ui *ui, int key)
 	case 'j':
 		ui->help_top++;
 		break;
-	case TL_KEY_PGUP:
-		ui->help_top -= 10;
+	case TL_KEY_PGUP: /* a page: the rows last shown (none yet: 10) */
+		ui->help_top -= ui->help_page > 0 ? ui->help_page : 10;
 		break;
 	case TL_KEY_PGDN:
-		ui->help_top += 10;
+		ui->help_top += ui->help_page > 0 ? ui->help_page : 10;
 		break;
 	case TL_KEY_HOME:
 		ui->help_top = 0;

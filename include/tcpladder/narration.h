@@ -48,6 +48,7 @@ enum tl_narration_word {
 	TL_WORD_BEFORE_MARK, /* "@ s before the mark (step #)" */
 	TL_WORD_SPANS,       /* "; it spans an inferred step: ..." */
 	TL_WORD_CARRIED,     /* "carried @ bytes (#)" */
+	TL_WORD_CARRIED_FEW, /* "carried @ B": under a kilobyte */
 	TL_WORD_IN_SEGS,     /* " in @ segments" */
 	TL_WORD_COUNTERS,    /* "@ tcp_info:" */
 	TL_WORD_RTT,         /* " rtt @ ms" */

@@ -200,7 +200,7 @@ struct tl_ui {
 	int leak_pid;
 	size_t leak_top;
 	enum tl_screen help_from; /* where help returns to */
-	int help_top;             /* help: its first row shown */
+	int help_top, help_page;  /* help: its first row shown, and how many are */
 	/* the table's columns, shown and in order (F2) */
 	struct tl_cols cols;
 	/* F5: the table grouped (enum tl_group); its groups (uigroup.h) and,

@@ -149,12 +149,30 @@ EOF
 	TUI_CLEANUP="$TUI_CLEANUP"'; kill $(cat "$T/rq.pid" 2>/dev/null) 2>/dev/null'
 	exec 8<>"$T/rq.in"
 	tui_start 160x30 'bash "$T/work2.sh";' "" --cpu-budget 0.1 -d 0.05 --exact --record "$T/rq.tlr"
-	check "shown: the view starts with the connection" wait_screen "TCP 404"
+	# until still, the last busy interval shown (the first dumps are busy:
+	# still needs three quiet ones)
+	: >"$T/busy"
+	busy_then_still() {
+		local h
+		h=$(header)
+		grep -q 'still (dump' <<<"$h" && return 0
+		sed -n 's/.* every \([0-9.]*\)s (dump.*/\1/p' <<<"$h" | grep . >"$T/busy.new" &&
+			mv "$T/busy.new" "$T/busy"
+		return 1
+	}
+	check "shown: busy, then still" wait_for 120 busy_then_still
+	check "shown: the view has the connection" wait_screen "TCP 404"
 	tm send-keys -t main F4
 	tm send-keys -t main -l "sport = :30900"
 	tm send-keys -t main Enter
 	check "shown: filtered to it" wait_screen "FILTER (F4)"
 	check "shown: still" wait_screen "still (dump"
+	# at the smallest budget too, still is slower than busy (a share of
+	# the budget scales the dumps' cost; the budget's floor stays the user's)
+	busy=$(cat "$T/busy")
+	slow=$(interval)
+	check "shown: --cpu-budget 0.1, still dumps at least twice as far apart ($slow s against ${busy:-(not read busy)} s)" \
+		awk -v s="$slow" -v b="$busy" 'BEGIN { exit !(s != "" && b != "" && s >= 2 * b) }'
 	total=0
 	for more in 1234 1111 1111; do
 		total=$((total + more))

@@ -282,8 +282,8 @@ static void freeze(struct fixture *f)
 	ok(ui.frozen, "Space: frozen");
 	dump_after_header(&ui, &in, &c, &b, during, sizeof(during));
 	is_str(during, before, "frozen at once: the same screen");
-	ok(strstr(b.data, "FROZEN +0 events +0 samples"),
-	   "the header says frozen, nothing new yet");
+	ok(strstr(b.data, " FROZEN +0") && !strstr(b.data, "events +0"),
+	   "the header says frozen, nothing new yet (short, at 80 columns)");
 
 	/* sampling goes on: a new connection, three events, a sample */
 	tl_snapshot_clear(&f->snap);
@@ -306,8 +306,9 @@ static void freeze(struct fixture *f)
 	ok(added > 0, "the fixture added events (%llu)", (unsigned long long)added);
 	dump_after_header(&ui, &in, &c, &b, during, sizeof(during));
 	is_str(during, before, "new data while frozen: the screen does not change");
-	snprintf(line, sizeof(line), "FROZEN +%llu events +1 samples", (unsigned long long)added);
-	ok(strstr(b.data, line), "the header counts what is new: %s", line);
+	snprintf(line, sizeof(line), " FROZEN +%llu", (unsigned long long)added);
+	ok(strstr(b.data, line) && strstr(b.data, "FILTER") == NULL && strstr(b.data, "TCP "),
+	   "the header counts what is new: %s, and keeps its count", line);
 
 	/* scrolling: the events pane's rows in the frozen copy */
 	size_t rows = (size_t)ui.pane[TL_PANE_EVENTS].h - 1, last = kept > rows ? kept - rows : 0;
@@ -338,6 +339,21 @@ static void freeze(struct fixture *f)
 
 	tl_buf_fini(&b);
 	tl_canvas_fini(&c);
+	{
+		/* wide, the long form, the header's count beside it */
+		struct tl_canvas wc;
+		struct tl_buf wb;
+		tl_canvas_init(&wc, 160, 40, &tl_glyphs_utf8);
+		tl_buf_init(&wb);
+		tl_ui_key(&ui, ' ', &in);
+		tl_ui_draw(&ui, &wc, &in);
+		tl_canvas_dump(&wc, &wb);
+		ok(ui.frozen && strstr(wb.data, "FROZEN +0 events +0 samples (Space: live)") &&
+		       strstr(wb.data, "TCP "),
+		   "160 columns: the frozen tag's long form, and the count");
+		tl_buf_fini(&wb);
+		tl_canvas_fini(&wc);
+	}
 	tl_ui_fini(&ui);
 }
 
@@ -654,8 +670,8 @@ static void keys_behave(struct fixture *f)
 		tl_ui_key(&ui, TL_KEY_DOWN, &in);
 		frame(&ui, &hc, &in);
 		tl_canvas_dump(&hc, &down);
-		ok(ui.screen == TL_SCREEN_HELP && ui.help_top == 11 &&
-		       strstr(top.data, "Up Down 1-9/") && strstr(down.data, "Up Down 12-20/"),
+		ok(ui.screen == TL_SCREEN_HELP && ui.help_top == 10 &&
+		       strstr(top.data, "Up Down 1-9/") && strstr(down.data, "Up Down 11-19/"),
 		   "help: PgDn and Down scroll it at 40x12 (top %d)", ui.help_top);
 		ok(strstr(top.data, "   how they change"),
 		   "... its lines wrapped, not cut, at 40 columns");
