@@ -518,7 +518,7 @@ int tl_tracker_sample(struct tl_tracker *t, unsigned ns, const struct tl_snapsho
 		struct tl_conn *c = tl_tracker_find(t, r->cookie);
 		if (c && c->ns != ns)
 			continue; /* the same socket seen through two specs of one namespace */
-		if (t->x && tl_trk_exact_skip(t, c, r, baseline, ns, gen)) {
+		if (t->x && tl_trk_exact_skip(t, c, r, baseline, ns, gen, now)) {
 			if (c)
 				c->seen_gen = gen;
 			continue;

@@ -16,12 +16,17 @@ enum {
 /* Sockets a dump passed over once, waiting for their record (see
  * tl_trk_exact_skip); at most this many at a time. */
 #define PASSED_MAX 4096
+/* ... for this long at least (and one more dump): a program preempted on
+ * a loaded machine can hold the ring back for more than a dump's interval
+ * (a short one, -d 0.05, under a test suite of sanitizers). */
+#define PASS_NS 1000000000ULL
 
 struct tracker_exact {
 	struct tl_map held; /* cookies with records newer than the dump being applied */
 	struct passed {
 		uint64_t cookie;
-		uint32_t gen; /* the namespace's dump that passed over it */
+		uint32_t gen;   /* the namespace's dump that passed over it */
+		uint64_t since; /* the first dump that did */
 		uint16_t ns;
 		uint8_t state; /* what that dump saw */
 	} * passed;
@@ -64,11 +69,12 @@ bool tl_trk_exact_newer(const struct tl_tracker *t, const struct tl_conn *c, uin
 	return c->exact_ns >= since || tl_map_get(&t->x->held, c->sock.cookie, &dummy);
 }
 
-/* Pass a dump's socket over once, waiting for its record: true the
- * first time (and again within the same dump), false when a later dump
- * still sees it with none (then taken from that dump, as polling would;
- * also when too many wait). */
-static bool wait_once(struct tracker_exact *x, const struct tl_sock *r, unsigned ns, uint32_t gen)
+/* Pass a dump's socket over, waiting for its record: true the first
+ * time (and again within the same dump, and at later dumps for PASS_NS),
+ * false when a dump after that still sees it with none (then taken from
+ * that dump, as polling would; also when too many wait). */
+static bool wait_once(struct tracker_exact *x, const struct tl_sock *r, unsigned ns, uint32_t gen,
+		      uint64_t now)
 {
 	uint8_t st = (uint8_t)tl_tcp_state_shown(r->state);
 	for (size_t i = 0; i < x->n_passed; i++) {
@@ -77,11 +83,16 @@ static bool wait_once(struct tracker_exact *x, const struct tl_sock *r, unsigned
 			continue;
 		if (w->gen == gen)
 			return true;
+		if (w->state == st && now - w->since < PASS_NS) {
+			w->gen = gen; /* the same change: it may still come */
+			return true;
+		}
 		if (w->state == st) { /* the same change, and still no record */
 			*w = x->passed[--x->n_passed];
 			return false;
 		}
 		w->gen = gen; /* a record told the last one: this is another */
+		w->since = now;
 		w->state = st;
 		return true;
 	}
@@ -89,8 +100,8 @@ static bool wait_once(struct tracker_exact *x, const struct tl_sock *r, unsigned
 		return false;
 	if (!x->passed)
 		x->passed = tl_calloc(PASSED_MAX, sizeof(*x->passed));
-	x->passed[x->n_passed++] =
-	    (struct passed){.cookie = r->cookie, .gen = gen, .ns = (uint16_t)ns, .state = st};
+	x->passed[x->n_passed++] = (struct passed){
+	    .cookie = r->cookie, .gen = gen, .since = now, .ns = (uint16_t)ns, .state = st};
 	return true;
 }
 
@@ -99,7 +110,7 @@ static bool wait_once(struct tracker_exact *x, const struct tl_sock *r, unsigned
  * its close (the dump began before the kernel unhashed it).  A baseline
  * still takes in what it sees. */
 bool tl_trk_exact_skip(struct tl_tracker *t, const struct tl_conn *c, const struct tl_sock *r,
-		       bool baseline, unsigned ns, uint32_t gen)
+		       bool baseline, unsigned ns, uint32_t gen, uint64_t now)
 {
 	uint32_t dummy;
 	if (c) {
@@ -110,14 +121,14 @@ bool tl_trk_exact_skip(struct tl_tracker *t, const struct tl_conn *c, const stru
 		 * state, but the ring hands records out in the order they
 		 * were reserved, so it can wait behind another CPU's record
 		 * still being written (a program preempted on a busy
-		 * machine).  Passed over once; lost records are taken from
-		 * the next dump.  Not TIME-WAIT: the kernel hands a socket to
+		 * machine).  Passed over for a while (wait_once); lost
+		 * records are taken from a later dump.  Not TIME-WAIT: the kernel hands a socket to
 		 * its TIME-WAIT mini-socket without a state change the probe
 		 * sees (the socket itself goes to CLOSE). */
 		int st = tl_tcp_state_shown(r->state);
 		if ((c->flags & TL_CONN_EXACT) && !(c->flags & TL_CONN_BASELINE) &&
 		    st != c->state && st != TL_TCP_TIME_WAIT)
-			return wait_once(t->x, r, ns, gen);
+			return wait_once(t->x, r, ns, gen, now);
 		return false;
 	}
 	if (baseline)
@@ -129,9 +140,9 @@ bool tl_trk_exact_skip(struct tl_tracker *t, const struct tl_conn *c, const stru
 	/* The probe writes a connect()'s SYN-SENT record only once the
 	 * socket has its port, after the kernel hashed it (where it cannot
 	 * hook tcp_connect, from a timer a moment later): a dump can see the
-	 * socket first.  Passed over once, it is taken from the next dump
+	 * socket first.  Passed over for a while, it is taken from a dump
 	 * that still sees it with no record, as polling would. */
-	return wait_once(t->x, r, ns, gen);
+	return wait_once(t->x, r, ns, gen, now);
 }
 
 void tl_trk_exact_dumped(struct tl_tracker *t, unsigned ns, uint32_t gen)

@@ -21,6 +21,7 @@
 #include "tcpladder/tui.h"
 #include "tcpladder/tuiconfig.h"
 #include "tcpladder/tuisave.h"
+#include "tcpladder/tuiterm.h"
 #include "tcpladder/ui.h"
 #include "tcpladder/uidetail.h"
 #include "tcpladder/uirows.h"
@@ -105,56 +106,6 @@ static void blit(const struct tl_canvas *c, bool utf8)
 	}
 }
 
-static int map_key(int r, wint_t ch)
-{
-	if (r == OK) {
-		switch (ch) {
-		case '\n':
-		case '\r':
-			return TL_KEY_ENTER;
-		case 27:
-			return TL_KEY_ESC;
-		case '\t':
-			return TL_KEY_TAB;
-		case 127:
-		case 8:
-			return TL_KEY_BACKSPACE;
-		default:
-			return (int)ch;
-		}
-	}
-	switch (ch) {
-	case KEY_UP:
-		return TL_KEY_UP;
-	case KEY_DOWN:
-		return TL_KEY_DOWN;
-	case KEY_LEFT:
-		return TL_KEY_LEFT;
-	case KEY_RIGHT:
-		return TL_KEY_RIGHT;
-	case KEY_PPAGE:
-		return TL_KEY_PGUP;
-	case KEY_NPAGE:
-		return TL_KEY_PGDN;
-	case KEY_HOME:
-		return TL_KEY_HOME;
-	case KEY_END:
-		return TL_KEY_END;
-	case KEY_ENTER:
-		return TL_KEY_ENTER;
-	case KEY_BTAB:
-		return TL_KEY_BTAB;
-	case KEY_DC:
-		return TL_KEY_DELETE;
-	case KEY_BACKSPACE:
-		return TL_KEY_BACKSPACE;
-	default:
-		if (ch >= KEY_F(1) && ch <= KEY_F(12))
-			return TL_KEY_F1 + (int)(ch - KEY_F(1));
-		return 0;
-	}
-}
-
 /* Owners of the rows on screen, looked up when first shown; with a filter
  * of pid or comm terms, or a search (which matches owners too), those of
  * every open connection, as the filter hides the rest until they are
@@ -203,6 +154,7 @@ static bool resolve_visible(struct tl_runtime *rt, const struct tl_ui *ui)
 static bool terminal_setup(bool *color)
 {
 	tl_set_fatal_hook(terminal_restore);
+	tl_tuiterm_tstp_init(); /* before curses, which then leaves SIGTSTP alone */
 	if (!initscr())
 		return false;
 	curses_up = true;
@@ -443,7 +395,7 @@ static void read_keys(struct tui *t, const struct tl_ui_input *in)
 			t->redraw = true;
 			continue;
 		}
-		int key = map_key(r, ch);
+		int key = tl_tuiterm_key(r, ch);
 		if (!key)
 			continue;
 		if (t->canvas.w < TL_UI_MIN_W || t->canvas.h < TL_UI_MIN_H) {
@@ -655,6 +607,8 @@ static int run_loop(struct tui *t, char **cause)
 			*cause = tl_asprintf("poll: %s", strerror(errno));
 			return EXIT_FAILURE;
 		}
+		if (tl_tuiterm_suspend()) /* Ctrl-Z: stopped, and continued */
+			t->redraw = true;
 		bool hangup = pfd[n - 1].revents & (POLLHUP | POLLERR | POLLNVAL);
 		read_keys(t, &in);
 		tl_tuiconfig_save(&t->config, &t->ui, t->interval_ns);

@@ -120,7 +120,7 @@ void tl_trk_cleared_add(struct tl_tracker *t, unsigned ns, const struct tl_sock 
 
 /* trackexact.c: exact mode */
 bool tl_trk_exact_skip(struct tl_tracker *t, const struct tl_conn *c, const struct tl_sock *r,
-		       bool baseline, unsigned ns, uint32_t gen);
+		       bool baseline, unsigned ns, uint32_t gen, uint64_t now);
 /* After namespace ns's dump gen: the new sockets it passed over waiting
  * for their record and did not see again are forgotten. */
 void tl_trk_exact_dumped(struct tl_tracker *t, unsigned ns, uint32_t gen);

@@ -72,7 +72,7 @@ check "TSTP: the view starts" wait_screen "States"
 pid=$(pgrep -P "$(tm display -p -t main '#{pane_pid}')")
 echo "$pid" >"$T/pid"
 check "TSTP: its PID is known ($pid)" comm_is "$pid" tcpladder
-for round in 1 2; do
+for round in 1 2 3 4 5 6; do
 	if [ $round = 1 ]; then
 		tm send-keys -t main C-z
 	else

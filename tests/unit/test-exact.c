@@ -586,6 +586,37 @@ static void test_change_before_record(void)
 	tl_snapshot_fini(&s);
 }
 
+/* A record held back longer than a short interval (a writer preempted on
+ * a loaded machine): dumps 50 ms apart pass the change over until a
+ * second has gone, and the record, when it comes, tells it. */
+static void test_record_late(void)
+{
+	struct tl_snapshot s;
+	tl_snapshot_init(&s);
+	struct tl_tracker *t = fresh(&s);
+	handshake(t);
+	state(t, 2, TL_TCP_ESTABLISHED, TL_TCP_FIN_WAIT1, 40000, 80, 0);
+	drain(t);
+	struct tl_sock socks[3] = {sk(1, TL_TCP_LISTEN, 80, 0), sk(2, TL_TCP_FIN_WAIT2, 40000, 80),
+				   sk(3, TL_TCP_CLOSE_WAIT, 80, 40000)};
+	state(t, 3, TL_TCP_ESTABLISHED, TL_TCP_CLOSE_WAIT, 80, 40000, 0);
+	drain(t);
+	int told = 0;
+	for (int i = 0; i < 10; i++) { /* half a second of dumps */
+		clock_ns += 50 * MS;
+		snap_of(&s, socks, 3, clock_ns);
+		tl_tracker_sample(t, 0, &s, clock_ns, 2.0 + i * 0.05);
+		told += strstr(drain(t), "c2 trans") != NULL;
+	}
+	is_int(told, 0, "ten dumps 50 ms apart: the change with no record yet still waits");
+	state(t, 2, TL_TCP_FIN_WAIT1, TL_TCP_FIN_WAIT2, 40000, 80, 0);
+	const char *got = drain(t);
+	ok(strstr(got, "c2 trans FIN-WAIT-1>FIN-WAIT-2 ACK/in e") != NULL,
+	   "the late record tells it, observed (%s)", got);
+	tl_tracker_free(t);
+	tl_snapshot_fini(&s);
+}
+
 /* Exact mode makes every cookie before a copy could lose it: a socket
  * under a new cookie on a held connection's tuple is never taken for it,
  * and the held one's record goes on with its own connection. */
@@ -785,5 +816,6 @@ int main(void)
 	test_tw_reused();
 	test_baseline_tw_due();
 	test_record_before_baseline();
+	test_record_late();
 	return tap_done();
 }
