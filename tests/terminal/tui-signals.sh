@@ -80,7 +80,7 @@ for round in 1 2 3 4 5 6; do
 	fi
 	check "TSTP $round: tcpladder stops" wait_for 60 state_is "$pid" T
 	check "TSTP $round: the shell's screen is back, the job stopped" \
-		wait_for 60 bash -c "[ \$(tmux -S '$T/sock' capture-pane -p -t main | grep -c Stopped) = $round ]"
+		wait_for 60 bash -c "[ \$(tmux -S '$T/sock' capture-pane -p -S - -t main | grep -c Stopped) = $round ]"
 	check "TSTP $round: the view is off the screen" \
 		bash -c "! tmux -S '$T/sock' capture-pane -p -t main | grep -q 'F10Quit'"
 	tm send-keys -t main "fg" Enter

@@ -90,12 +90,15 @@ more() {
 both_visible() {
 	more "$1" CLOSE-WAIT 0 && more "$1" TIME-WAIT 0
 }
-# redrawn_40 SESSION ELLIPSIS: the view has drawn itself 40 columns wide
-# (its header cut with an ellipsis at the edge).
+# redrawn_40 SESSION RULE: the header and the histogram's title drawn for
+# 40 columns (the header gives way to fit, its tags last; the title is
+# cut, its rule drawn with RULE)
 redrawn_40() {
-	local top
+	local top title
 	top=$(tm capture-pane -p -t "$1" 2>/dev/null | head -1)
-	[ "$(printf '%s\n' "$top" | wc -L)" -le 40 ] && [ "${top: -1}" = "$2" ]
+	title=$(tm capture-pane -p -t "$1" 2>/dev/null | sed -n 2p)
+	[ -n "${top// /}" ] && [ "$(printf '%s\n' "$top" | wc -L)" -le 40 ] &&
+		[ "$(printf '%s\n' "$title" | wc -L)" -le 40 ] && [[ $title == "$2 States"* ]]
 }
 show() { tm capture-pane -p -t "$1" | sed 's/^/#   | /'; }
 
@@ -129,7 +132,7 @@ tm send-keys -t main z
 check "z again: hidden" wait_screen "empty hidden (z)"
 
 tm resize-window -t main -x 40 -y 12
-check "40x12: redrawn at 40 columns" wait_for 30 redrawn_40 main '…'
+check "40x12: redrawn at 40 columns" wait_for 30 redrawn_40 main '─'
 check "40x12: CLOSE-WAIT and TIME-WAIT both visible" wait_for 30 both_visible main || show main
 
 check "LANG=C: CLOSE-WAIT and TIME-WAIT both visible" wait_for 60 both_visible c || show c
@@ -140,7 +143,7 @@ check "LANG=C: the lower bound is marked >" wait_for 30 bash -c \
 	"tmux -S '$T/sock' capture-pane -p -t c | grep -qE '^ LISTEN .*127\.0\.0\.1:7002 .* >[0-9]+[smhd] '" ||
 	show c
 tm resize-window -t c -x 40 -y 12
-check "LANG=C 40x12: redrawn at 40 columns" wait_for 30 redrawn_40 c '~'
+check "LANG=C 40x12: redrawn at 40 columns" wait_for 30 redrawn_40 c '-'
 check "LANG=C 40x12: CLOSE-WAIT and TIME-WAIT both visible" wait_for 30 both_visible c || show c
 check "LANG=C: nothing outside ASCII" bash -c \
 	"! tmux -S '$T/sock' capture-pane -p -t c | LC_ALL=C grep -q '[^[:print:][:space:]]'"
