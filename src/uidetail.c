@@ -18,10 +18,16 @@
 
 #define SEC 1000000000ULL
 
-static const struct tl_conn *find_id(const struct tl_ui_input *in, uint32_t id)
+/* The connection by id: at the slot it had at the last tick (checked),
+ * else searched for (slots move only when the tracker compacts).  Every
+ * frame asks, 30 a second while an arrow flies: not a pass over every
+ * connection each time. */
+static const struct tl_conn *find_id(const struct tl_ui_input *in, uint32_t id, size_t hint)
 {
 	size_t n;
 	const struct tl_conn *conns = tl_tracker_view(in->tracker, &n);
+	if (hint < n && conns[hint].id == id)
+		return &conns[hint];
 	for (size_t i = 0; i < n; i++)
 		if (conns[i].id == id)
 			return &conns[i];
@@ -31,7 +37,8 @@ static const struct tl_conn *find_id(const struct tl_ui_input *in, uint32_t id)
 const struct tl_conn *tl_uidetail_conn(const struct tl_ui *ui, const struct tl_ui_input *in,
 				       const struct tl_conn **peer, bool *gone)
 {
-	const struct tl_conn *cn = find_id(in, ui->detail_id);
+	const struct tl_conn *cn =
+	    ui->detail_id ? find_id(in, ui->detail_id, ui->detail_slot) : NULL;
 	*gone = false;
 	*peer = NULL;
 	if (cn) {
@@ -370,6 +377,8 @@ void tl_uidetail_tick(struct tl_ui *ui, const struct tl_ui_input *in, int w, int
 	const struct tl_conn *cn = tl_uidetail_conn(ui, in, &peer, &gone);
 	if (!cn || gone || lesson_shown(ui))
 		return; /* a connection let go keeps the ladder it had */
+	size_t n;
+	ui->detail_slot = (size_t)(cn - tl_tracker_view(in->tracker, &n));
 	ui->detail_kept[0] = *cn;
 	ui->detail_kept_peer = peer != NULL;
 	if (peer)

@@ -11,6 +11,7 @@
 #include "tcpladder/fsm.h"
 #include "tcpladder/tcpstate.h"
 #include "tcpladder/ui.h"
+#include "tcpladder/uidetail.h"
 #include "tcpladder/uinetns.h"
 #include "tcpladder/uirows.h"
 
@@ -443,14 +444,13 @@ size_t tl_uirows_shown(const struct tl_ui *ui, const struct tl_ui_input *in, uin
 	size_t n, k = 0;
 	const struct tl_conn *conns = tl_tracker_view(in->tracker, &n);
 	if (ui->screen == TL_SCREEN_DETAIL) {
-		for (size_t i = 0; i < n && k < max; i++)
-			if (conns[i].id == ui->detail_id && !(conns[i].flags & TL_CONN_GONE)) {
-				const struct tl_conn *p = tl_tracker_peer(in->tracker, &conns[i]);
-				out[k++] = conns[i].sock.cookie;
-				if (p && !(p->flags & TL_CONN_GONE) && k < max)
-					out[k++] = p->sock.cookie;
-				break;
-			}
+		const struct tl_conn *p;
+		bool gone;
+		const struct tl_conn *c = tl_uidetail_conn(ui, in, &p, &gone);
+		if (c && !gone && !(c->flags & TL_CONN_GONE) && k < max)
+			out[k++] = c->sock.cookie;
+		if (c && !gone && p && !(p->flags & TL_CONN_GONE) && k < max)
+			out[k++] = p->sock.cookie;
 		return k;
 	}
 	if (ui->screen != TL_SCREEN_MAIN)

@@ -180,6 +180,7 @@ struct tl_ui {
 	/* the connection in detail and its peer as last seen: the screen
 	 * keeps them, and their ladder, once the tracker lets them go */
 	struct tl_conn detail_kept[2];
+	size_t detail_slot; /* where the tracker held it at the last tick (a hint) */
 	bool detail_kept_peer;
 	/* the ladder of the connection in detail */
 	struct tl_ladder *ladder;
