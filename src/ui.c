@@ -126,30 +126,35 @@ static int frozen_room(const struct tl_canvas *c)
 	return c->w >= FROZEN_LONG_W ? 48 : 16;
 }
 
-/* The width of the header's tags (each after two spaces), as drawn below,
- * and of the frozen tag over its end. */
-static int header_tags_width(const struct tl_canvas *c, const struct tl_ui_input *in,
-			     const struct tl_ui *ui)
+/* The header's tags, in order, each drawn after two spaces. */
+struct tag {
+	char text[48];
+	int style;
+};
+
+static size_t header_tags(const struct tl_ui_input *in, const struct tl_ui *ui, struct tag *t)
 {
-	int w = ui->frozen ? frozen_room(c) : 0;
-	char lost[48];
+	size_t n = 0;
 	if (in->stats.paused || ui->toggle_pause)
-		w += 2 + 6;
-	if (ui->filter)
-		w += 2 + 11;
-	if (in->stats.exact && in->stats.exact_lost)
-		w += 2 + snprintf(lost, sizeof(lost), "EXACT (%llu lost)",
-				  (unsigned long long)in->stats.exact_lost);
-	else if (in->stats.exact)
-		w += 2 + 5;
+		t[n++] = (struct tag){"PAUSED", TL_ST_WARN};
+	if (ui->filter) /* every pane shows only what matches */
+		t[n++] = (struct tag){"FILTER (F4)", TL_ST_WARN};
+	/* Exact mode: transitions from tracepoints (polling shows nothing). */
+	if (in->stats.exact && in->stats.exact_lost) {
+		t[n] = (struct tag){"", TL_ST_WARN};
+		snprintf(t[n++].text, sizeof(t->text), "EXACT (%llu lost)",
+			 (unsigned long long)in->stats.exact_lost);
+	} else if (in->stats.exact) {
+		t[n++] = (struct tag){"EXACT", TL_ST_GOOD};
+	}
 	for (size_t i = 0; i < in->n_leaks; i++)
 		if (in->leaks[i].suspect) {
-			w += 2 + 9;
+			t[n++] = (struct tag){"LEAK? (L)", TL_ST_BAD};
 			break;
 		}
 	if (in->tw && in->tw->pressure)
-		w += 2 + 22;
-	return w;
+		t[n++] = (struct tag){"TIME-WAIT PRESSURE (L)", TL_ST_BAD};
+	return n;
 }
 
 static void draw_header(struct tl_canvas *c, const struct tl_ui_input *in, const struct tl_ui *ui)
@@ -182,7 +187,11 @@ static void draw_header(struct tl_canvas *c, const struct tl_ui_input *in, const
 		 rate, last ? last->h.total : 0);
 	snprintf(least, sizeof(least), "%s  %s  TCP %u", in->replay ? "" : " tcpladder", rate,
 		 last ? last->h.total : 0);
-	int tags = header_tags_width(c, in, ui);
+	struct tag tag[5];
+	size_t n_tags = header_tags(in, ui, tag);
+	int tags = ui->frozen ? frozen_room(c) : 0; /* the frozen tag over the end */
+	for (size_t i = 0; i < n_tags; i++)
+		tags += 2 + tl_canvas_text_width(c, tag[i].text);
 	const char *pick = full;
 	if (x + tl_canvas_text_width(c, pick) + tags > c->w)
 		pick = mid;
@@ -193,24 +202,8 @@ static void draw_header(struct tl_canvas *c, const struct tl_ui_input *in, const
 	if (x + tl_canvas_text_width(c, pick) + tags > c->w)
 		pick = ""; /* the tags say more than the interval */
 	x += tl_canvas_text(c, x, 0, c->w - x, TL_ST_HEADER, pick);
-	if (in->stats.paused || ui->toggle_pause)
-		x += 2 + tl_canvas_text(c, x + 2, 0, c->w - x - 2, TL_ST_WARN, "PAUSED");
-	if (ui->filter) /* every pane shows only what matches */
-		x += 2 + tl_canvas_text(c, x + 2, 0, c->w - x - 2, TL_ST_WARN, "FILTER (F4)");
-	/* Exact mode: transitions from tracepoints (polling shows nothing). */
-	if (in->stats.exact && in->stats.exact_lost)
-		x +=
-		    2 + tl_canvas_printf(c, x + 2, 0, c->w - x - 2, TL_ST_WARN, "EXACT (%llu lost)",
-					 (unsigned long long)in->stats.exact_lost);
-	else if (in->stats.exact)
-		x += 2 + tl_canvas_text(c, x + 2, 0, c->w - x - 2, TL_ST_GOOD, "EXACT");
-	for (size_t i = 0; i < in->n_leaks; i++)
-		if (in->leaks[i].suspect) {
-			x += 2 + tl_canvas_text(c, x + 2, 0, c->w - x - 2, TL_ST_BAD, "LEAK? (L)");
-			break;
-		}
-	if (in->tw && in->tw->pressure)
-		tl_canvas_text(c, x + 2, 0, c->w - x - 2, TL_ST_BAD, "TIME-WAIT PRESSURE (L)");
+	for (size_t i = 0; i < n_tags; i++)
+		x += 2 + tl_canvas_text(c, x + 2, 0, c->w - x - 2, tag[i].style, tag[i].text);
 }
 
 /* A replay, at the top right of the screens without the header. */
