@@ -73,8 +73,8 @@ bool tl_trk_exact_newer(const struct tl_tracker *t, const struct tl_conn *c, uin
  * time (and again within the same dump, and at later dumps for PASS_NS),
  * false when a dump after that still sees it with none (then taken from
  * that dump, as polling would; also when too many wait). */
-static bool wait_once(struct tracker_exact *x, const struct tl_sock *r, unsigned ns, uint32_t gen,
-		      uint64_t now)
+static bool wait_record(struct tracker_exact *x, const struct tl_sock *r, unsigned ns, uint32_t gen,
+			uint64_t now)
 {
 	uint8_t st = (uint8_t)tl_tcp_state_shown(r->state);
 	for (size_t i = 0; i < x->n_passed; i++) {
@@ -121,14 +121,14 @@ bool tl_trk_exact_skip(struct tl_tracker *t, const struct tl_conn *c, const stru
 		 * state, but the ring hands records out in the order they
 		 * were reserved, so it can wait behind another CPU's record
 		 * still being written (a program preempted on a busy
-		 * machine).  Passed over for a while (wait_once); lost
+		 * machine).  Passed over for a while (wait_record); lost
 		 * records are taken from a later dump.  Not TIME-WAIT: the kernel hands a socket to
 		 * its TIME-WAIT mini-socket without a state change the probe
 		 * sees (the socket itself goes to CLOSE). */
 		int st = tl_tcp_state_shown(r->state);
 		if ((c->flags & TL_CONN_EXACT) && !(c->flags & TL_CONN_BASELINE) &&
 		    st != c->state && st != TL_TCP_TIME_WAIT)
-			return wait_once(t->x, r, ns, gen, now);
+			return wait_record(t->x, r, ns, gen, now);
 		return false;
 	}
 	if (baseline)
@@ -142,7 +142,7 @@ bool tl_trk_exact_skip(struct tl_tracker *t, const struct tl_conn *c, const stru
 	 * hook tcp_connect, from a timer a moment later): a dump can see the
 	 * socket first.  Passed over for a while, it is taken from a dump
 	 * that still sees it with no record, as polling would. */
-	return wait_once(t->x, r, ns, gen, now);
+	return wait_record(t->x, r, ns, gen, now);
 }
 
 void tl_trk_exact_dumped(struct tl_tracker *t, unsigned ns, uint32_t gen)

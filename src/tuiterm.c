@@ -19,7 +19,7 @@ static volatile sig_atomic_t tstp;
 static void on_tstp(int sig)
 {
 	(void)sig;
-	tstp = 1; /* (the loop's poll returns with EINTR) */
+	tstp = 1; /* (the loop's poll() returns with EINTR, never restarted) */
 }
 
 static void catch_tstp(void)
@@ -27,6 +27,7 @@ static void catch_tstp(void)
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_tstp;
+	sa.sa_flags = SA_RESTART; /* other calls go on; poll() returns EINTR all the same */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTSTP, &sa, NULL);
 }
