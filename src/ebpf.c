@@ -345,7 +345,9 @@ static struct tl_bpf *load(const bool use[P_N], size_t ring, int *err)
 
 static void convert(const struct tl_bpf_rec *b, struct tl_exact_rec *r)
 {
-	r->mono_ns = b->ts;
+	/* to the microsecond: the views show milliseconds, and the
+	 * nanoseconds were half of what a recording of records cost */
+	r->mono_ns = b->ts - b->ts % 1000;
 	r->netns_ino = b->netns;
 	r->kind = b->kind < TL_EXACT_NKINDS ? b->kind : 0;
 	r->from = b->oldstate;

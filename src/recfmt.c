@@ -18,6 +18,32 @@ static void put64(uint8_t *p, uint64_t v)
 
 void tl_recfmt_to_fields(const struct tl_sock *s, uint64_t ref, uint64_t f[NF])
 {
+	tl_recfmt_to_fields_at(s, (struct tl_rec_refs){ref, ref}, f);
+}
+
+void tl_recfmt_from_fields(const uint64_t f[NF], uint64_t ref, struct tl_sock *s)
+{
+	tl_recfmt_from_fields_at(f, (struct tl_rec_refs){ref, ref}, s);
+}
+
+void tl_recfmt_refs_follow(struct tl_rec_refs *r, uint64_t pref, const struct tl_sock *cur,
+			   const struct tl_sock *prev)
+{
+	if (cur->expires_ms && prev->expires_ms) {
+		uint64_t t =
+		    pref + (uint64_t)((int64_t)prev->expires_ms - (int64_t)cur->expires_ms);
+		/* a deadline is then never 0 (no timer) by wrapping */
+		if (t <= UINT64_MAX - UINT32_MAX)
+			r->timer = t;
+	}
+	if ((cur->flags & TL_SOCK_HAS_INFO) && (prev->flags & TL_SOCK_HAS_INFO))
+		r->age = pref + (uint64_t)((int64_t)cur->info.last_ack_recv_ms -
+					   (int64_t)prev->info.last_ack_recv_ms);
+}
+
+void tl_recfmt_to_fields_at(const struct tl_sock *s, struct tl_rec_refs at, uint64_t f[NF])
+{
+	uint64_t ref = at.timer;
 	f[F_COOKIE] = s->cookie;
 	f[F_FAMILY] = s->family;
 	f[F_PROTOCOL] = s->protocol;
@@ -33,6 +59,7 @@ void tl_recfmt_to_fields(const struct tl_sock *s, uint64_t ref, uint64_t f[NF])
 	f[F_RPORT] = s->rport;
 	/* a deadline; 0 stays 0 (ref + a u32 never wraps to 0) */
 	f[F_EXPIRES] = s->expires_ms ? ref + s->expires_ms : 0;
+	ref = at.age;
 	f[F_IFINDEX] = s->ifindex;
 	f[F_INODE] = s->inode;
 	f[F_UID] = s->uid;
@@ -55,8 +82,9 @@ void tl_recfmt_to_fields(const struct tl_sock *s, uint64_t ref, uint64_t f[NF])
 	f[F_IHAVE] = s->info.have;
 }
 
-void tl_recfmt_from_fields(const uint64_t f[NF], uint64_t ref, struct tl_sock *s)
+void tl_recfmt_from_fields_at(const uint64_t f[NF], struct tl_rec_refs at, struct tl_sock *s)
 {
+	uint64_t ref = at.age;
 	memset(s, 0, sizeof(*s));
 	s->cookie = f[F_COOKIE];
 	s->family = (uint8_t)f[F_FAMILY];
@@ -71,7 +99,7 @@ void tl_recfmt_from_fields(const uint64_t f[NF], uint64_t ref, struct tl_sock *s
 	put64(s->remote + 8, f[F_REMOTE1]);
 	s->lport = (uint16_t)f[F_LPORT];
 	s->rport = (uint16_t)f[F_RPORT];
-	s->expires_ms = f[F_EXPIRES] ? (uint32_t)(f[F_EXPIRES] - ref) : 0;
+	s->expires_ms = f[F_EXPIRES] ? (uint32_t)(f[F_EXPIRES] - at.timer) : 0;
 	s->ifindex = (uint32_t)f[F_IFINDEX];
 	s->inode = (uint32_t)f[F_INODE];
 	s->uid = (uint32_t)f[F_UID];
@@ -242,60 +270,64 @@ static void put_var(struct tl_buf *b, uint64_t v)
 	tl_buf_add(b, tmp, n);
 }
 
+/* A number to stream st of the block being made. */
+static void put(struct tl_recenc *e, int st, uint64_t v)
+{
+	put_var(&e->st[st], v);
+}
+
 static uint64_t zigzag(int64_t v)
 {
 	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
 }
 
-static void put_double(struct tl_buf *b, double d)
+static void put_double(struct tl_recenc *e, double d)
 {
 	uint64_t v;
 	char tmp[8];
 	memcpy(&v, &d, sizeof(v));
 	for (int i = 0; i < 8; i++)
 		tmp[i] = (char)(v >> (8 * i));
-	tl_buf_add(b, tmp, 8);
+	tl_buf_add(&e->st[ST_WALL], tmp, 8);
 }
 
-static void put_str(struct tl_buf *b, const char *s, size_t max)
+static void put_str(struct tl_recenc *e, int st, const char *s, size_t max)
 {
 	size_t n = strnlen(s, max);
-	put_var(b, n);
-	tl_buf_add(b, s, n);
+	put(e, st, n);
+	tl_buf_add(&e->st[st], s, n);
 }
 
-/* Fields present (nonzero) as a mask, then their values. */
-static void put_fields(struct tl_buf *b, const uint64_t f[NF])
+/* A socket whole: the mask of its nonzero numbers, then their values. */
+static void put_sock(struct tl_recenc *e, int st, const struct tl_sock *s)
 {
-	uint64_t mask = 0;
+	uint64_t f[NF], mask = 0;
+	tl_recfmt_to_fields(s, 0, f);
 	for (int i = 0; i < NF; i++)
 		if (f[i])
 			mask |= 1ULL << i;
-	put_var(b, mask);
+	put(e, st, mask);
 	for (int i = 0; i < NF; i++)
 		if (f[i])
-			put_var(b, f[i]);
+			put(e, st, f[i]);
 }
 
-static void put_sock(struct tl_buf *b, const struct tl_sock *s, uint64_t ref)
-{
-	uint64_t f[NF];
-	tl_recfmt_to_fields(s, ref, f);
-	put_fields(b, f);
-}
-/* v told against r (n numbers): a mask of those that differ, then each
- * as 0 when it is 0 (a port or inode a socket lost), else its zigzag
+/* v told against r (n numbers): a mask of those that differ (to stream
+ * mst), then each (to stream vst, or vst + its index when by_number) as 0
+ * when it is 0 (a port or inode a socket lost), else its zigzag
  * difference (never 0, since they differ). */
-static void put_delta(struct tl_buf *b, const uint64_t *v, const uint64_t *r, int n)
+static void put_delta(struct tl_recenc *e, int mst, int vst, bool by_number, const uint64_t *v,
+		      const uint64_t *r, int n)
 {
 	uint64_t mask = 0;
 	for (int k = 0; k < n; k++)
 		if (v[k] != r[k])
 			mask |= 1ULL << k;
-	put_var(b, mask);
+	put(e, mst, mask);
 	for (int k = 0; k < n; k++)
 		if (mask & (1ULL << k))
-			put_var(b, v[k] ? zigzag((int64_t)(v[k] - r[k])) : 0);
+			put(e, vst + (by_number ? k : 0),
+			    v[k] ? zigzag((int64_t)(v[k] - r[k])) : 0);
 }
 
 /* ---- the encoder ---- */
@@ -303,6 +335,8 @@ static void put_delta(struct tl_buf *b, const uint64_t *v, const uint64_t *r, in
 void tl_recenc_init(struct tl_recenc *e)
 {
 	memset(e, 0, sizeof(*e));
+	for (int i = 0; i < ST_N; i++)
+		tl_buf_init(&e->st[i]);
 }
 
 void tl_recenc_fini(struct tl_recenc *e)
@@ -312,6 +346,8 @@ void tl_recenc_fini(struct tl_recenc *e)
 	free(e->ns);
 	free(e->idx_tab);
 	tl_recfmt_xfini(&e->x);
+	for (int i = 0; i < ST_N; i++)
+		tl_buf_fini(&e->st[i]);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -371,18 +407,18 @@ static bool find_prev(const struct tl_recenc *e, const struct tl_snapshot *prev,
 	return false;
 }
 
-static void flush_copy(struct tl_buf *b, size_t *run_start, size_t *run_len, size_t *expect)
+static void flush_copy(struct tl_recenc *e, size_t *run_start, size_t *run_len, size_t *expect)
 {
 	if (!*run_len)
 		return;
-	put_var(b, S_COPY);
-	put_var(b, zigzag((int64_t)*run_start - (int64_t)*expect));
-	put_var(b, *run_len);
+	put(e, ST_S_CODE, S_COPY);
+	put(e, ST_S_POS, zigzag((int64_t)*run_start - (int64_t)*expect));
+	put(e, ST_S_RUN, *run_len);
 	*expect = *run_start + *run_len;
 	*run_len = 0;
 }
 
-static void enc_sample(struct tl_recenc *e, struct tl_buf *b, const struct tl_rop *op)
+static void enc_sample(struct tl_recenc *e, const struct tl_rop *op)
 {
 	const struct tl_snapshot *s = op->snap;
 	struct tl_rec_ns *ns = tl_recfmt_ns(&e->ns, &e->n_ns, op->ns);
@@ -390,22 +426,22 @@ static void enc_sample(struct tl_recenc *e, struct tl_buf *b, const struct tl_ro
 	const struct tl_snapshot *prev = &ns->prev;
 	uint64_t ref = ref_ms(s), pref = ref_ms(prev);
 
-	put_var(b, key);
-	put_var(b, s->mono_ns);
-	put_var(b, s->dump_ns);
-	put_double(b, s->wall);
-	put_var(b, s->complete);
-	put_var(b, zigzag(s->error));
+	put(e, ST_OP, key);
+	put(e, ST_OP, s->mono_ns);
+	put(e, ST_OP, s->dump_ns);
+	put_double(e, s->wall);
+	put(e, ST_OP, s->complete);
+	put(e, ST_OP, zigzag(s->error));
 	for (int i = 0; i < TL_OTHER_N; i++)
-		put_var(b, zigzag(s->other[i]));
-	put_var(b, s->n);
+		put(e, ST_OP, zigzag(s->other[i]));
+	put(e, ST_OP, s->n);
 	/* a new socket is told against the one before it in the sample (format 2):
 	 * a dump lists alike sockets together */
 	uint64_t lit[NF] = {0}, f0[NF];
 	if (key) {
 		for (size_t i = 0; i < s->n; i++) {
 			tl_recfmt_to_fields(&s->socks[i], ref, f0);
-			put_delta(b, f0, lit, NF);
+			put_delta(e, ST_S_MASK, ST_S_VAL, true, f0, lit, NF);
 			memcpy(lit, f0, sizeof(lit));
 		}
 	} else {
@@ -413,45 +449,47 @@ static void enc_sample(struct tl_recenc *e, struct tl_buf *b, const struct tl_ro
 		/* a dump may list a socket twice (it is not atomic): each earlier
 		 * socket is referred to once, as the decoder demands */
 		uint8_t *used = tl_calloc(prev->n ? prev->n : 1, 1);
+		struct tl_rec_refs at = {ref, ref};
 		index_prev(e, prev);
 		for (size_t i = 0; i < s->n; i++) {
 			size_t j;
 			uint64_t f[NF], g[NF];
 			if (!find_prev(e, prev, s->socks[i].cookie, &j) || used[j]) {
-				flush_copy(b, &run_start, &run_len, &expect);
-				put_var(b, S_LIT);
+				flush_copy(e, &run_start, &run_len, &expect);
+				put(e, ST_S_CODE, S_LIT);
 				tl_recfmt_to_fields(&s->socks[i], ref, f0);
-				put_delta(b, f0, lit, NF);
+				put_delta(e, ST_S_MASK, ST_S_VAL, true, f0, lit, NF);
 				memcpy(lit, f0, sizeof(lit));
 				continue;
 			}
 			used[j] = 1;
-			tl_recfmt_to_fields(&s->socks[i], ref, f);
+			tl_recfmt_to_fields_at(&s->socks[i], at, f);
 			tl_recfmt_to_fields(&prev->socks[j], pref, g);
+			tl_recfmt_refs_follow(&at, pref, &s->socks[i], &prev->socks[j]);
 			if (!memcmp(f, g, sizeof(f))) {
 				if (run_len && j == run_start + run_len) {
 					run_len++;
 				} else {
-					flush_copy(b, &run_start, &run_len, &expect);
+					flush_copy(e, &run_start, &run_len, &expect);
 					run_start = j;
 					run_len = 1;
 				}
 				continue;
 			}
-			flush_copy(b, &run_start, &run_len, &expect);
-			put_var(b, S_DIFF);
-			put_var(b, zigzag((int64_t)j - (int64_t)expect));
+			flush_copy(e, &run_start, &run_len, &expect);
+			put(e, ST_S_CODE, S_DIFF);
+			put(e, ST_S_POS, zigzag((int64_t)j - (int64_t)expect));
 			expect = j + 1;
 			uint64_t mask = 0;
 			for (int k = 0; k < NF; k++)
 				if (f[k] != g[k])
 					mask |= 1ULL << k;
-			put_var(b, mask);
+			put(e, ST_S_MASK, mask);
 			for (int k = 0; k < NF; k++)
 				if (mask & (1ULL << k))
-					put_var(b, zigzag((int64_t)(f[k] - g[k])));
+					put(e, ST_S_VAL + k, zigzag((int64_t)(f[k] - g[k])));
 		}
-		flush_copy(b, &run_start, &run_len, &expect);
+		flush_copy(e, &run_start, &run_len, &expect);
 		free(used);
 	}
 	/* the next sample is told against this one */
@@ -462,12 +500,23 @@ static void enc_sample(struct tl_recenc *e, struct tl_buf *b, const struct tl_ro
 	ns->have = true;
 }
 
-/* Format 2: the time and cookie against the last record's, then the
- * fields that differ from the record told against (the cookie's last, or
- * the last), then the process's name unless it is that record's.  What is
- * remembered is the record as the decoder rebuilds it, with the process of
- * the record told against when this one names none. */
-static void enc_exact(struct tl_recenc *e, struct tl_buf *b, const struct tl_exact_rec *x)
+/* A time difference in ns (signed, modulo 2^64): a whole number of
+ * microseconds as twice its zigzag, else as twice the zigzag of the
+ * microseconds, plus 1, then the zigzag of the ns left over. */
+static void put_ns(struct tl_recenc *e, int st, uint64_t d)
+{
+	int64_t v = (int64_t)d, us = v / 1000, rest = v % 1000;
+	put(e, st, zigzag(us) << 1 | (rest != 0));
+	if (rest)
+		put(e, st, zigzag(rest));
+}
+
+/* The time and cookie against the last record's, then the fields that
+ * differ from the record told against (the cookie's last, or the last),
+ * then the process's name unless it is that record's.  What is remembered
+ * is the record as the decoder rebuilds it, with the process of the record
+ * told against when this one names none. */
+static void enc_exact(struct tl_recenc *e, const struct tl_exact_rec *x)
 {
 	struct tl_rec_xstate *st = &e->x;
 	const struct tl_exact_rec *ref = tl_recfmt_xref(st, x->sock.cookie);
@@ -479,9 +528,9 @@ static void enc_exact(struct tl_recenc *e, struct tl_buf *b, const struct tl_exa
 	tl_recfmt_xref_vec(st, ref, r);
 	if (!task)
 		v[X_PID] = r[X_PID];
-	put_var(b, zigzag((int64_t)(x->mono_ns - st->last.mono_ns)));
-	put_var(b, zigzag((int64_t)(x->sock.cookie - st->last.sock.cookie)));
-	put_delta(b, v, r, NX);
+	put_ns(e, ST_X_TIME, x->mono_ns - st->last.mono_ns);
+	put(e, ST_X_COOKIE, zigzag((int64_t)(x->sock.cookie - st->last.sock.cookie)));
+	put_delta(e, ST_X_MASK, ST_X_VAL, true, v, r, NX);
 	memset(&norm, 0, sizeof(norm));
 	tl_recfmt_x_from_vec(v, &norm);
 	norm.mono_ns = x->mono_ns;
@@ -490,10 +539,10 @@ static void enc_exact(struct tl_recenc *e, struct tl_buf *b, const struct tl_exa
 		size_t n = strnlen(x->comm, sizeof(x->comm) - 1);
 		memcpy(norm.comm, x->comm, n);
 		if (!memcmp(norm.comm, ref->comm, sizeof(norm.comm))) {
-			put_var(b, 0);
+			put(e, ST_X_NAME, 0);
 		} else {
-			put_var(b, n + 1);
-			tl_buf_add(b, norm.comm, n);
+			put(e, ST_X_NAME, n + 1);
+			tl_buf_add(&e->st[ST_X_NAME], norm.comm, n);
 		}
 	} else {
 		memcpy(norm.comm, ref->comm, sizeof(norm.comm));
@@ -501,100 +550,125 @@ static void enc_exact(struct tl_recenc *e, struct tl_buf *b, const struct tl_exa
 	tl_recfmt_xkeep(st, &norm);
 }
 
-/* Format 2: the cookie against the last destroyed socket's, the other
- * fields told against the cookie's last exact-mode record, or the last
- * destroyed socket when none is remembered. */
-static void enc_destroy(struct tl_recenc *e, struct tl_buf *b, const struct tl_sock *s)
+/* The cookie against the last destroyed socket's, the other fields told
+ * against the cookie's last exact-mode record, or the last destroyed
+ * socket when none is remembered. */
+static void enc_destroy(struct tl_recenc *e, const struct tl_sock *s)
 {
 	uint64_t f[NF], g[NF];
 	struct tl_sock ref;
 	tl_recfmt_dref(&e->x, s->cookie, &ref);
 	tl_recfmt_to_fields(s, 0, f);
 	tl_recfmt_to_fields(&ref, 0, g);
-	put_var(b, zigzag((int64_t)(s->cookie - e->x.gone.cookie)));
-	put_delta(b, f + 1, g + 1, NF - 1);
+	put(e, ST_D_COOKIE, zigzag((int64_t)(s->cookie - e->x.gone.cookie)));
+	put_delta(e, ST_D_MASK, ST_D_VAL, false, f + 1, g + 1, NF - 1);
 	/* as the decoder rebuilds it */
 	tl_recfmt_from_fields(f, 0, &e->x.gone);
 }
 
-void tl_recenc_op(struct tl_recenc *e, struct tl_buf *b, const struct tl_rop *op)
+void tl_recenc_op(struct tl_recenc *e, const struct tl_rop *op)
 {
-	put_var(b, op->kind);
+	put(e, ST_OP, op->kind);
 	switch (op->kind) {
 	case TL_ROP_STEP:
-		put_var(b, op->now);
-		put_double(b, op->wall);
+		put_ns(e, ST_STEP, op->now - e->step);
+		e->step = op->now;
+		put_double(e, op->wall);
 		break;
 	case TL_ROP_NS:
-		put_str(b, op->name, sizeof(op->name));
+		put_str(e, ST_OP, op->name, sizeof(op->name));
 		break;
 	case TL_ROP_NS_DROP:
-		put_var(b, op->ns);
+		put(e, ST_OP, op->ns);
 		break;
 	case TL_ROP_SAMPLE:
-		put_var(b, op->ns);
-		enc_sample(e, b, op);
+		put(e, ST_OP, op->ns);
+		enc_sample(e, op);
 		break;
 	case TL_ROP_DESTROY:
-		put_var(b, op->ns);
-		enc_destroy(e, b, &op->sock);
+		put(e, ST_OP, op->ns);
+		enc_destroy(e, &op->sock);
 		break;
 	case TL_ROP_LOOKUP:
-		put_var(b, op->ns);
-		put_var(b, op->cookie);
-		put_var(b, op->found);
+		put(e, ST_OP, op->ns);
+		put(e, ST_LOOKUP, op->cookie);
+		put(e, ST_LOOKUP, op->found);
 		if (op->found)
-			put_sock(b, &op->sock, 0);
+			put_sock(e, ST_LOOKUP, &op->sock);
 		break;
 	case TL_ROP_OBSERVE:
-		put_var(b, op->ns);
-		enc_exact(e, b, &op->x);
+		put(e, ST_OP, op->ns);
+		enc_exact(e, &op->x);
 		break;
 	case TL_ROP_HOLD:
-		put_var(b, op->cookie);
+		put(e, ST_HOLD, zigzag((int64_t)(op->cookie - e->hold)));
+		e->hold = op->cookie;
 		break;
 	case TL_ROP_PENDING:
-		put_var(b, op->arg);
+		put(e, ST_OP, op->arg);
 		break;
 	case TL_ROP_ROUND:
-		put_var(b, op->cost_ns);
-		put_var(b, op->wall_ns);
-		put_var(b, op->interval_ns);
-		put_var(b, op->sockets);
-		put_var(b, op->exact);
-		put_var(b, op->exact_lost);
+		put(e, ST_OP, op->cost_ns);
+		put(e, ST_OP, op->wall_ns);
+		put(e, ST_OP, op->interval_ns);
+		put(e, ST_OP, op->sockets);
+		put(e, ST_OP, op->exact);
+		put(e, ST_OP, op->exact_lost);
 		break;
 	case TL_ROP_OWNER:
-		put_var(b, op->arg);
-		put_var(b, zigzag(op->owner.pid));
-		put_str(b, op->owner.comm, sizeof(op->owner.comm));
-		put_str(b, op->owner.cmdline, sizeof(op->owner.cmdline));
+		put(e, ST_OP, op->arg);
+		put(e, ST_OP, zigzag(op->owner.pid));
+		put_str(e, ST_OP, op->owner.comm, sizeof(op->owner.comm));
+		put_str(e, ST_OP, op->owner.cmdline, sizeof(op->owner.cmdline));
 		break;
 	case TL_ROP_SEG:
-		put_var(b, op->seg.mono_ns);
-		put_double(b, op->seg.wall);
-		put_var(b, op->seg.from);
-		put_var(b, op->seg.flags);
-		put_var(b, op->seg.stale_ns);
-		put_var(b, op->seg.pkt.tcp);
-		put_var(b, op->seg.pkt.sport);
-		put_var(b, op->seg.pkt.dport);
-		put_var(b, op->seg.pkt.flags);
-		put_var(b, op->seg.pkt.seq);
-		put_var(b, op->seg.pkt.ack);
-		put_var(b, op->seg.pkt.payload);
+		put(e, ST_OP, op->seg.mono_ns);
+		put_double(e, op->seg.wall);
+		put(e, ST_OP, op->seg.from);
+		put(e, ST_OP, op->seg.flags);
+		put(e, ST_OP, op->seg.stale_ns);
+		put(e, ST_OP, op->seg.pkt.tcp);
+		put(e, ST_OP, op->seg.pkt.sport);
+		put(e, ST_OP, op->seg.pkt.dport);
+		put(e, ST_OP, op->seg.pkt.flags);
+		put(e, ST_OP, op->seg.pkt.seq);
+		put(e, ST_OP, op->seg.pkt.ack);
+		put(e, ST_OP, op->seg.pkt.payload);
 		break;
 	case TL_ROP_LOST:
-		put_var(b, op->exact_lost);
+		put(e, ST_OP, op->exact_lost);
 		break;
 	case TL_ROP_RUN:
-		put_var(b, op->arg);
-		put_var(b, zigzag(op->scenario));
+		put(e, ST_OP, op->arg);
+		put(e, ST_OP, zigzag(op->scenario));
 		break;
 	default: /* RELEASE, EXPIRE: the kind says it all */
 		break;
 	}
 }
+
+size_t tl_recenc_pending(const struct tl_recenc *e)
+{
+	size_t n = 0;
+	for (int i = 0; i < ST_N; i++)
+		n += e->st[i].len;
+	return n;
+}
+
+void tl_recenc_take(struct tl_recenc *e, struct tl_buf *out)
+{
+	int count = ST_N;
+	while (count > 0 && !e->st[count - 1].len)
+		count--;
+	put_var(out, (uint64_t)count);
+	for (int i = 0; i < count; i++)
+		put_var(out, e->st[i].len);
+	for (int i = 0; i < count; i++) {
+		tl_buf_add(out, e->st[i].data, e->st[i].len);
+		tl_buf_reset(&e->st[i]);
+	}
+}
+
 /* ---- framing ---- */
 
 static void put32(uint8_t *p, uint32_t v)

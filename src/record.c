@@ -24,7 +24,7 @@ struct tl_recorder {
 	int fd;
 	char *path;
 	struct tl_recenc enc;
-	struct tl_buf ops, blk;
+	struct tl_buf ops, blk; /* the block's raw bytes, then compressed */
 	uint64_t block_began;
 	bool block_open;
 	struct key_due *key;
@@ -82,9 +82,11 @@ struct tl_recorder *tl_recorder_open(const char *path, char **cause)
 static void write_block(struct tl_recorder *r)
 {
 	r->block_open = false;
-	if (r->fd < 0 || !r->ops.len)
+	if (r->fd < 0 || !tl_recenc_pending(&r->enc))
 		return;
 	tl_buf_reset(&r->blk);
+	tl_buf_reset(&r->ops);
+	tl_recenc_take(&r->enc, &r->ops);
 	int err = tl_recfmt_block(&r->blk, TL_RBLK_OPS, r->ops.data, r->ops.len);
 	tl_buf_reset(&r->ops);
 	if (err == 0)
@@ -143,14 +145,14 @@ void tl_recorder_op(struct tl_recorder *r, const struct tl_rop *op, uint64_t now
 			k->at = now + TL_REC_KEY_NS;
 		}
 	}
-	tl_recenc_op(&r->enc, &r->ops, &o);
+	tl_recenc_op(&r->enc, &o);
 }
 
 void tl_recorder_step_end(struct tl_recorder *r, uint64_t now)
 {
 	if (!r || !r->block_open)
 		return;
-	if (r->ops.len >= BLOCK_BYTES || now - r->block_began >= BLOCK_NS)
+	if (tl_recenc_pending(&r->enc) >= BLOCK_BYTES || now - r->block_began >= BLOCK_NS)
 		write_block(r);
 }
 
@@ -181,7 +183,7 @@ struct tl_player {
 	uint64_t off; /* where the next block begins */
 	struct tl_recdec dec;
 	uint8_t *raw;
-	size_t raw_len, pos;
+	size_t raw_len;
 	uint64_t raw_off; /* where the block being read began */
 	struct tl_rop op;
 	bool peeked, ended;
@@ -247,7 +249,7 @@ static int next_block(struct tl_player *p)
 	const char *why = NULL;
 	free(p->raw);
 	p->raw = NULL;
-	p->raw_len = p->pos = 0;
+	p->raw_len = 0;
 	size_t n = fread(head, 1, sizeof(head), p->f);
 	if (n == 0 && !ferror(p->f))
 		return 0;
@@ -269,6 +271,10 @@ static int next_block(struct tl_player *p)
 		damaged(p, p->off, r == 0 ? "a block header is cut short" : why);
 		return 0;
 	}
+	if (tl_recdec_block(&p->dec, p->raw, p->raw_len, &why) < 0) {
+		damaged(p, p->off, why);
+		return 0;
+	}
 	p->raw_off = p->off;
 	p->off += used;
 	return 1;
@@ -278,8 +284,8 @@ static int read_op(struct tl_player *p)
 {
 	const char *why = NULL;
 	while (!p->ended) {
-		if (p->raw && p->pos < p->raw_len) {
-			int r = tl_recdec_op(&p->dec, p->raw, p->raw_len, &p->pos, &p->op, &why);
+		if (p->raw) {
+			int r = tl_recdec_op(&p->dec, &p->op, &why);
 			if (r > 0)
 				return 1;
 			if (r < 0) {

@@ -38,7 +38,7 @@
 #define TL_REC_MAGIC "TCPLREC\n"
 /* 2: an exact-mode record is its changes against the last record of its
  * cookie (1: every record whole; still read). */
-#define TL_REC_VERSION 2
+#define TL_REC_VERSION 3
 #define TL_REC_HEADER_LEN 16
 #define TL_REC_BLOCK_HEAD 16
 /* A block's raw and stored bytes at most (a sample of 400k sockets). */
@@ -49,6 +49,7 @@
 #define TL_REC_XSLOTS (1u << TL_REC_XSLOT_BITS)
 /* Namespaces a recording may name. */
 #define TL_REC_NS_MAX 4096
+#define TL_REC_STREAMS 86 /* format 3 (recfmtint.h) */
 #define TL_REC_NAME_MAX 256
 
 enum tl_rec_block {
@@ -141,6 +142,15 @@ struct tl_recenc {
 	struct tl_rec_xstate x;
 	uint32_t *idx_tab; /* scratch: prev index by cookie (open addressing) */
 	size_t idx_cap;
+	struct tl_buf st[TL_REC_STREAMS]; /* the block being made */
+	uint64_t step;                    /* the last step's time */
+	uint64_t hold;                    /* the last held cookie */
+};
+
+/* A stream of a block being read. */
+struct tl_rec_cursor {
+	const uint8_t *p;
+	size_t n, pos;
 };
 
 struct tl_recdec {
@@ -148,23 +158,32 @@ struct tl_recdec {
 	struct tl_rec_ns *ns;
 	size_t n_ns;
 	struct tl_rec_xstate x;
-	struct tl_snapshot cur; /* the sample being rebuilt */
+	struct tl_snapshot cur;                  /* the sample being rebuilt */
+	struct tl_rec_cursor in[TL_REC_STREAMS]; /* the block being read */
+	uint64_t step, hold;                     /* as struct tl_recenc's */
 };
 
 void tl_recenc_init(struct tl_recenc *e);
 void tl_recenc_fini(struct tl_recenc *e);
-/* Appends op to out.  A sample is encoded as a key frame when op->key or
- * when its namespace has none before. */
-void tl_recenc_op(struct tl_recenc *e, struct tl_buf *out, const struct tl_rop *op);
+/* Adds op to the block being made.  A sample is encoded as a key frame
+ * when op->key or when its namespace has none before. */
+void tl_recenc_op(struct tl_recenc *e, const struct tl_rop *op);
+/* The raw bytes of the block being made, so far. */
+size_t tl_recenc_pending(const struct tl_recenc *e);
+/* The block being made, as raw bytes appended to out (the count of its
+ * streams, their lengths, the streams); the next op begins another. */
+void tl_recenc_take(struct tl_recenc *e, struct tl_buf *out);
 
 /* A decoder of the format's current version; set d->version to the
  * file's (tl_recfmt_header_check()) before the first op. */
 void tl_recdec_init(struct tl_recdec *d);
 void tl_recdec_fini(struct tl_recdec *d);
-/* The next op of a block's raw bytes at *pos: 1 and *op filled, 0 at the
- * end, or -EINVAL with *why (static) on bad data. */
-int tl_recdec_op(struct tl_recdec *d, const uint8_t *p, size_t n, size_t *pos, struct tl_rop *op,
-		 const char **why);
+/* A block's raw bytes (kept by the caller until its last op is read): 0,
+ * or -EINVAL with *why (static) when its streams do not add up. */
+int tl_recdec_block(struct tl_recdec *d, const uint8_t *p, size_t n, const char **why);
+/* The block's next op: 1 and *op filled, 0 at its end, or -EINVAL with
+ * *why (static) on bad data. */
+int tl_recdec_op(struct tl_recdec *d, struct tl_rop *op, const char **why);
 
 /* The file header. */
 void tl_recfmt_header(uint8_t out[TL_REC_HEADER_LEN]);

@@ -73,6 +73,32 @@ enum {
 };
 #define NX (X_SOCK + NF - 4)
 
+/* Format 3: a block's numbers go to streams, one for each kind of number
+ * (docs/recording.md), so that zlib finds alike numbers side by side.
+ * Before format 3 every stream is the block's one stream. */
+enum {
+	ST_OP,                    /* op kinds, and the numbers without a stream of their own */
+	ST_STEP,                  /* a step's time less the last step's */
+	ST_WALL,                  /* unix times (8-byte doubles) */
+	ST_X_TIME,                /* an exact-mode record's time less the last record's */
+	ST_X_COOKIE,              /* its cookie less the last record's */
+	ST_X_MASK,                /* the mask of its numbers that differ */
+	ST_X_NAME,                /* the process it names */
+	ST_D_COOKIE,              /* a destroy event's cookie less the last one's */
+	ST_D_MASK,                /* the mask of its numbers that differ */
+	ST_D_VAL,                 /* their differences */
+	ST_S_CODE,                /* a sample's codes */
+	ST_S_POS,                 /* where in the previous sample each code refers to */
+	ST_S_RUN,                 /* how many sockets a copy takes */
+	ST_S_MASK,                /* the masks of its sockets' numbers */
+	ST_LOOKUP,                /* lookups' answers */
+	ST_HOLD,                  /* a held cookie less the last held */
+	ST_X_VAL,                 /* NX streams: an exact-mode record's differences, by number */
+	ST_S_VAL = ST_X_VAL + NX, /* NF streams: a sample's sockets' numbers, by number */
+	ST_N = ST_S_VAL + NF
+};
+_Static_assert(ST_N == TL_REC_STREAMS, "TL_REC_STREAMS counts the streams");
+
 /* Sample body codes (key frames have only literals). */
 enum { S_LIT = 0, S_COPY = 1, S_DIFF = 2 };
 
@@ -89,6 +115,21 @@ static inline uint64_t tl_recfmt_get64(const uint8_t *p)
  * back. */
 void tl_recfmt_to_fields(const struct tl_sock *s, uint64_t ref, uint64_t f[NF]);
 void tl_recfmt_from_fields(const uint64_t f[NF], uint64_t ref, struct tl_sock *s);
+
+/* The clocks a socket's relative times are made absolute against: its
+ * timer's time left, and the times since its last data and ACK. */
+struct tl_rec_refs {
+	uint64_t timer, age;
+};
+void tl_recfmt_to_fields_at(const struct tl_sock *s, struct tl_rec_refs at, uint64_t f[NF]);
+void tl_recfmt_from_fields_at(const uint64_t f[NF], struct tl_rec_refs at, struct tl_sock *s);
+/* Format 3: in a sample of changes, the clocks follow the dump (which
+ * reads each socket a little later than the one before, in jiffies): after
+ * a socket found in the previous sample (prev, whose clock is pref), they
+ * become those against which the socket's timer and last ACK had not
+ * moved, so that an idle socket's numbers do not change. */
+void tl_recfmt_refs_follow(struct tl_rec_refs *r, uint64_t pref, const struct tl_sock *cur,
+			   const struct tl_sock *prev);
 /* x as numbers (the socket's with ref 0), and back (time, cookie and the
  * process's name not included: the caller's). */
 void tl_recfmt_x_to_vec(const struct tl_exact_rec *x, uint64_t v[NX]);

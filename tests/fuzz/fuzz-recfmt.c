@@ -1,9 +1,9 @@
 /* libFuzzer target: the recording reader.  An input whose first byte is
- * odd is a block's raw operations (after the byte), decoded directly, so
- * that the decoder behind the checksums is reached: of format version 1,
- * or of the current one when the byte's bit 1 is set too; otherwise the
- * input is a file: its header, then blocks, each decoded to its
- * operations. */
+ * odd is a block's raw bytes (after the byte), decoded directly, so that
+ * the decoder behind the checksums is reached: of format version 1 + the
+ * byte's bits 1 and up, modulo the versions there are (1, 2, 3, 1, ...);
+ * otherwise the input is a file: its header, then blocks, each decoded to
+ * its operations. */
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -17,11 +17,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size && (data[0] & 1)) {
 		struct tl_recdec d;
 		struct tl_rop op;
-		size_t pos = 0;
 		tl_recdec_init(&d);
-		d.version = (data[0] & 2) ? TL_REC_VERSION : 1;
-		while (tl_recdec_op(&d, data + 1, size - 1, &pos, &op, &why) > 0)
-			;
+		d.version = 1 + (unsigned)(data[0] >> 1) % TL_REC_VERSION;
+		if (tl_recdec_block(&d, data + 1, size - 1, &why) == 0)
+			while (tl_recdec_op(&d, &op, &why) > 0)
+				;
 		tl_recdec_fini(&d);
 		return 0;
 	}
@@ -34,13 +34,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t off = TL_REC_HEADER_LEN;
 	for (;;) {
 		uint8_t type, *raw;
-		size_t len, used, pos = 0;
+		size_t len, used;
 		if (tl_recfmt_unblock(data + off, size - off, &type, &raw, &len, &used, &why) <= 0)
 			break;
 		off += used;
 		struct tl_rop op;
-		int r;
-		while ((r = tl_recdec_op(&d, raw, len, &pos, &op, &why)) > 0)
+		int r = tl_recdec_block(&d, raw, len, &why);
+		while (r >= 0 && (r = tl_recdec_op(&d, &op, &why)) > 0)
 			if (op.kind == TL_ROP_SAMPLE && op.snap->n && !op.snap->socks)
 				abort();
 		free(raw);

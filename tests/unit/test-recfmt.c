@@ -11,6 +11,7 @@
 
 #include "tap.h"
 #include "tcpladder/recfmt.h"
+#include "tcpladder/recfmtint.h"
 
 static void sock(struct tl_sock *s, uint64_t cookie, int state, uint32_t since)
 {
@@ -27,6 +28,7 @@ static void sock(struct tl_sock *s, uint64_t cookie, int state, uint32_t since)
 	s->flags = TL_SOCK_HAS_INFO;
 	s->info.have = 0x3f;
 	s->info.last_data_sent_ms = since;
+	s->info.last_data_recv_ms = since + 2;
 	s->info.last_ack_recv_ms = since + 3;
 	s->info.bytes_acked = cookie * 1000;
 	s->expires_ms = cookie % 3 ? 0 : 5000 - since;
@@ -86,42 +88,43 @@ static void make_file(struct tl_buf *file, size_t *ops_len)
 	tl_buf_add(file, (const char *)head, sizeof(head));
 	struct tl_rop op = {.kind = TL_ROP_NS};
 	strcpy(op.name, "self");
-	tl_recenc_op(&e, &ops, &op);
+	tl_recenc_op(&e, &op);
 	for (int k = 0; k < 4; k++) {
 		op = (struct tl_rop){.kind = TL_ROP_STEP, .now = snaps[k].mono_ns, .wall = 1.5};
-		tl_recenc_op(&e, &ops, &op);
+		tl_recenc_op(&e, &op);
 		op = (struct tl_rop){.kind = TL_ROP_SAMPLE, .snap = &snaps[k], .key = k == 0};
-		tl_recenc_op(&e, &ops, &op);
+		tl_recenc_op(&e, &op);
 		if (k == 1) {
 			op = (struct tl_rop){.kind = TL_ROP_DESTROY, .sock = snaps[0].socks[3]};
-			tl_recenc_op(&e, &ops, &op);
+			tl_recenc_op(&e, &op);
 			op = (struct tl_rop){.kind = TL_ROP_LOOKUP,
 					     .cookie = 9,
 					     .found = true,
 					     .sock = snaps[0].socks[4]};
-			tl_recenc_op(&e, &ops, &op);
+			tl_recenc_op(&e, &op);
 			op = (struct tl_rop){.kind = TL_ROP_OBSERVE,
 					     .x = {.mono_ns = 5,
 						   .kind = 1,
 						   .from = 2,
 						   .to = 1,
 						   .sock = snaps[0].socks[1]}};
-			tl_recenc_op(&e, &ops, &op);
+			tl_recenc_op(&e, &op);
 			/* a record that names the process the probe saw */
 			op.x.flags = TL_EXACT_TASK;
 			op.x.pid = 3087;
 			strcpy(op.x.comm, "scenario");
-			tl_recenc_op(&e, &ops, &op);
+			tl_recenc_op(&e, &op);
 			op = (struct tl_rop){.kind = TL_ROP_OWNER, .arg = 42, .owner = {.pid = 7}};
 			strcpy(op.owner.comm, "nginx");
-			tl_recenc_op(&e, &ops, &op);
+			tl_recenc_op(&e, &op);
 			op = (struct tl_rop){
 			    .kind = TL_ROP_ROUND, .cost_ns = 3, .sockets = 300, .exact = true};
-			tl_recenc_op(&e, &ops, &op);
+			tl_recenc_op(&e, &op);
 			op = (struct tl_rop){.kind = TL_ROP_LOST, .exact_lost = 531915};
-			tl_recenc_op(&e, &ops, &op);
+			tl_recenc_op(&e, &op);
 		}
 		if (k == 1 || k == 3) { /* a block boundary: state carries over */
+			tl_recenc_take(&e, &ops);
 			tl_recfmt_block(file, TL_RBLK_OPS, ops.data, ops.len);
 			*ops_len += ops.len;
 			tl_buf_reset(&ops);
@@ -147,14 +150,15 @@ static long read_file(const uint8_t *p, size_t n, int *samples_ok, int *n_ops)
 	size_t off = TL_REC_HEADER_LEN;
 	for (;;) {
 		uint8_t type, *raw;
-		size_t len, used, pos = 0;
+		size_t len, used;
 		int r = tl_recfmt_unblock(p + off, n - off, &type, &raw, &len, &used, &why);
 		if (r < 0)
 			bad = (long)off;
 		if (r <= 0)
 			break;
 		struct tl_rop op;
-		while ((r = tl_recdec_op(&d, raw, len, &pos, &op, &why)) > 0) {
+		r = tl_recdec_block(&d, raw, len, &why);
+		while (r >= 0 && (r = tl_recdec_op(&d, &op, &why)) > 0) {
 			(*n_ops)++;
 			if (op.kind == TL_ROP_SAMPLE && !(k < 4 && same_snap(op.snap, &snaps[k++])))
 				*samples_ok = 0;
@@ -235,13 +239,13 @@ static void test_exact(void)
 				memset(op, 0, sizeof(*op));
 				op->kind = TL_ROP_OBSERVE;
 				conn_rec(&op->x, c + (uint64_t)round * 2000, step);
-				size_t before = ops.len;
-				tl_recenc_op(&e, &ops, op);
+				size_t before = tl_recenc_pending(&e);
+				tl_recenc_op(&e, op);
 				if (step == 0) {
-					first_bytes += ops.len - before;
+					first_bytes += tl_recenc_pending(&e) - before;
 					n_first++;
 				} else {
-					later_bytes += ops.len - before;
+					later_bytes += tl_recenc_pending(&e) - before;
 					n_later++;
 				}
 				if (step == 5 && c % 4 == 0) { /* its socket as a dump sees it */
@@ -253,14 +257,16 @@ static void test_exact(void)
 					g->sock.lport = (uint16_t)(40000 + c);
 					g->sock.info.rtt_us = 31 + (uint32_t)c;
 					g->sock.info.last_ack_recv_ms = 2;
-					tl_recenc_op(&e, &ops, g);
+					tl_recenc_op(&e, g);
 				}
 			}
-	size_t pos = 0, i = 0;
+	size_t i = 0;
 	int same = 1, r;
 	const char *why = NULL;
 	struct tl_rop op;
-	while ((r = tl_recdec_op(&d, (const uint8_t *)ops.data, ops.len, &pos, &op, &why)) > 0) {
+	tl_recenc_take(&e, &ops);
+	r = tl_recdec_block(&d, (const uint8_t *)ops.data, ops.len, &why);
+	while (r >= 0 && (r = tl_recdec_op(&d, &op, &why)) > 0) {
 		if (i >= n || op.kind != want[i].kind ||
 		    (op.kind == TL_ROP_OBSERVE && memcmp(&op.x, &want[i].x, sizeof(op.x))) ||
 		    (op.kind == TL_ROP_DESTROY && memcmp(&op.sock, &want[i].sock, sizeof(op.sock))))
@@ -280,7 +286,7 @@ static void test_exact(void)
 }
 
 /* Format 1's exact-mode record (every field whole) is read by a decoder
- * told the file is of version 1, and refused as version 2 reads it. */
+ * told the file is of version 1, and refused as a newer version reads it. */
 static void test_exact_v1(void)
 {
 	/* op 7, ns 0, time 5, netns 9, kind 1, from 2, to 1, flags TASK (8),
@@ -288,22 +294,151 @@ static void test_exact_v1(void)
 	static const uint8_t v1[] = {7, 0, 5, 9, 1, 2, 1, 8, 0, 9, 77, 1, 3, 2, 'a', 'b'};
 	struct tl_recdec d;
 	struct tl_rop op;
-	size_t pos = 0;
 	const char *why = NULL;
 	tl_recdec_init(&d);
 	d.version = 1;
-	int r = tl_recdec_op(&d, v1, sizeof(v1), &pos, &op, &why);
-	ok(r == 1 && pos == sizeof(v1) && op.x.mono_ns == 5 && op.x.netns_ino == 9 &&
-	       op.x.sock.cookie == 77 && op.x.sock.state == 1 && op.x.pid == 3 &&
-	       !strcmp(op.x.comm, "ab"),
-	   "a format 1 exact-mode record is still read");
+	int r = tl_recdec_block(&d, v1, sizeof(v1), &why);
+	r = r < 0 ? r : tl_recdec_op(&d, &op, &why);
+	ok(r == 1 && op.x.mono_ns == 5 && op.x.netns_ino == 9 && op.x.sock.cookie == 77 &&
+	       op.x.sock.state == 1 && op.x.pid == 3 && !strcmp(op.x.comm, "ab") &&
+	       tl_recdec_op(&d, &op, &why) == 0,
+	   "a format 1 exact-mode record is still read, to its last byte");
 	tl_recdec_fini(&d);
+	for (unsigned v = 2; v <= TL_REC_VERSION; v++) {
+		tl_recdec_init(&d);
+		d.version = v;
+		r = tl_recdec_block(&d, v1, sizeof(v1), &why);
+		r = r < 0 ? r : tl_recdec_op(&d, &op, &why);
+		ok(r < 0 || op.x.sock.cookie != 77 || tl_recdec_op(&d, &op, &why) != 0,
+		   "format %u reads the same bytes differently (the version decides)", v);
+		tl_recdec_fini(&d);
+	}
+}
+
+/* Format 3's streams: a step's time and a held cookie told against the
+ * last (going back too), exact-mode times in whole microseconds or not;
+ * a block whose streams do not add up is refused, naming why. */
+static void test_streams(void)
+{
+	static const uint64_t now[] = {7000000000ULL, 7000001000ULL, 7000000999ULL, UINT64_MAX - 5,
+				       3};
+	static const uint64_t held[] = {1ULL << 63, 5, 4, UINT64_MAX, 0};
+	struct tl_recenc e;
+	struct tl_recdec d;
+	struct tl_buf ops;
+	struct tl_rop op;
+	const char *why = NULL;
+	tl_recenc_init(&e);
+	tl_buf_init(&ops);
+	for (int i = 0; i < 5; i++) {
+		op = (struct tl_rop){.kind = TL_ROP_STEP, .now = now[i], .wall = 1.25 * i};
+		tl_recenc_op(&e, &op);
+		op = (struct tl_rop){.kind = TL_ROP_HOLD, .cookie = held[i]};
+		tl_recenc_op(&e, &op);
+		op = (struct tl_rop){.kind = TL_ROP_OBSERVE, .x = {.mono_ns = now[i], .kind = 1}};
+		op.x.sock.cookie = held[i];
+		tl_recenc_op(&e, &op);
+	}
+	tl_recenc_take(&e, &ops);
 	tl_recdec_init(&d);
-	pos = 0;
-	r = tl_recdec_op(&d, v1, sizeof(v1), &pos, &op, &why);
-	ok(r < 0 || pos != sizeof(v1) || op.x.sock.cookie != 77,
-	   "format 2 reads the same bytes differently (the version decides)");
+	int r = tl_recdec_block(&d, (const uint8_t *)ops.data, ops.len, &why), same = 1, n = 0;
+	while (r >= 0 && (r = tl_recdec_op(&d, &op, &why)) > 0) {
+		int i = n++ / 3;
+		if (i >= 5 ||
+		    (op.kind == TL_ROP_STEP && (op.now != now[i] || op.wall != 1.25 * i)) ||
+		    (op.kind == TL_ROP_HOLD && op.cookie != held[i]) ||
+		    (op.kind == TL_ROP_OBSERVE &&
+		     (op.x.mono_ns != now[i] || op.x.sock.cookie != held[i])))
+			same = 0;
+	}
+	ok(r == 0 && n == 15 && same,
+	   "steps, holds and records round trip through the streams (%s)",
+	   r < 0 ? why : "to the end");
 	tl_recdec_fini(&d);
+
+	/* a byte more in the last stream than its ops read */
+	uint8_t *more = malloc(ops.len + 1);
+	memcpy(more, ops.data, ops.len);
+	more[ops.len] = 0;
+	size_t count = (uint8_t)ops.data[0]; /* the count and lengths are a byte each here */
+	ok(count < 128 && more[count] < 127, "the test's block has short lengths");
+	more[count]++;
+	tl_recdec_init(&d);
+	r = tl_recdec_block(&d, more, ops.len + 1, &why);
+	while (r >= 0 && (r = tl_recdec_op(&d, &op, &why)) > 0)
+		;
+	ok(r < 0 && strstr(why, "more than its operations"),
+	   "a stream longer than its ops read is damage: %s", r < 0 ? why : "not seen");
+	tl_recdec_fini(&d);
+	/* lengths that add up to more, or to less, than the block */
+	tl_recdec_init(&d);
+	r = tl_recdec_block(&d, more, ops.len, &why);
+	ok(r < 0 && strstr(why, "longer than the block"), "streams longer than the block: %s",
+	   r < 0 ? why : "not seen");
+	r = tl_recdec_block(&d, (const uint8_t *)ops.data, ops.len - 1, &why);
+	ok(r < 0, "a block cut short is refused: %s", r < 0 ? why : "not seen");
+	more[0] = ST_N + 1;
+	r = tl_recdec_block(&d, more, ops.len, &why);
+	ok(r < 0 && strstr(why, "streams this version does not know"), "too many streams: %s",
+	   r < 0 ? why : "not seen");
+	tl_recdec_fini(&d);
+	free(more);
+	tl_buf_fini(&ops);
+	tl_recenc_fini(&e);
+}
+
+/* Format 3: a dump reads its sockets one after another, so their times
+ * since the last ACK and their timers move by a jiffy or more along the
+ * dump, differently from one dump to the next.  Idle sockets still cost
+ * (almost) nothing; a socket that did move, and timers so far apart that
+ * a clock that followed them would make a deadline of 0, round trip. */
+static void test_drift(void)
+{
+	struct tl_snapshot a, b;
+	struct tl_recenc e;
+	struct tl_recdec d;
+	struct tl_buf ops;
+	const char *why = NULL;
+	tl_snapshot_init(&a);
+	tl_snapshot_init(&b);
+	a.mono_ns = 1000000;   /* 1 ms: a clock that follows can go below 0 */
+	b.mono_ns = 701000000; /* 700 ms later */
+	for (uint64_t c = 1; c <= 2000; c++) {
+		uint32_t late = 4 * (uint32_t)(c / 300); /* ms, along the second dump */
+		sock(tl_snapshot_add(&a), c, 1, 100);
+		struct tl_sock *t = tl_snapshot_add(&b);
+		sock(t, c, 1, 100 + 700 + late);
+		if (t->expires_ms)
+			t->expires_ms = a.socks[c - 1].expires_ms - 700 - late;
+	}
+	b.socks[1000].info.last_ack_recv_ms = 0; /* it got an ACK */
+	/* a timer far from its last: the clock must not follow to where the
+	 * next deadline would be 0 */
+	a.socks[1500].expires_ms = 1;
+	b.socks[1500].expires_ms = UINT32_MAX;
+	a.socks[1501].expires_ms = b.socks[1501].expires_ms = 4294967293u;
+	tl_recenc_init(&e);
+	tl_buf_init(&ops);
+	struct tl_rop op = {.kind = TL_ROP_SAMPLE, .snap = &a, .key = true};
+	tl_recenc_op(&e, &op);
+	size_t key = tl_recenc_pending(&e);
+	op = (struct tl_rop){.kind = TL_ROP_SAMPLE, .snap = &b};
+	tl_recenc_op(&e, &op);
+	size_t changes = tl_recenc_pending(&e) - key;
+	tl_recenc_take(&e, &ops);
+	tl_recdec_init(&d);
+	int r = tl_recdec_block(&d, (const uint8_t *)ops.data, ops.len, &why), n = 0, same = 1;
+	while (r >= 0 && (r = tl_recdec_op(&d, &op, &why)) > 0)
+		same &= same_snap(op.snap, n++ ? &b : &a);
+	ok(r == 0 && n == 2 && same, "two dumps whose times drift along them round trip (%s)",
+	   r < 0 ? why : "to the end");
+	ok(changes < 400, "the second, of 2,000 idle sockets, costs %zu raw bytes (the first %zu)",
+	   changes, key);
+	tl_recdec_fini(&d);
+	tl_buf_fini(&ops);
+	tl_recenc_fini(&e);
+	tl_snapshot_fini(&a);
+	tl_snapshot_fini(&b);
 }
 
 int main(void)
@@ -365,6 +500,8 @@ int main(void)
 
 	test_exact();
 	test_exact_v1();
+	test_streams();
+	test_drift();
 
 	tl_buf_fini(&file);
 	for (int k = 0; k < 4; k++)
