@@ -367,6 +367,18 @@ static int dec_destroy2(struct tl_recdec *d, struct rd *r, struct tl_sock *s)
 	return 0;
 }
 
+/* Format 3 (see enc_answer() in recfmt.c). */
+static int dec_answer(struct tl_recdec *d, struct rd *r, uint64_t cookie, struct tl_sock *s)
+{
+	uint64_t f[NF];
+	tl_recfmt_to_fields(tl_recfmt_lref(&d->x, cookie), 0, f);
+	if (get_delta(r, ST_L_MASK, ST_L_VAL, true, f, NF) < 0)
+		return -EINVAL;
+	tl_recfmt_from_fields(f, 0, s);
+	tl_recfmt_lkeep(&d->x, s);
+	return 0;
+}
+
 /* Format 2 (see enc_exact() in recfmt.c). */
 static int dec_exact2(struct tl_recdec *d, struct rd *r, struct tl_exact_rec *x)
 {
@@ -492,15 +504,15 @@ int tl_recdec_op(struct tl_recdec *d, struct tl_rop *op, const char **why)
 	switch (kind) {
 	case TL_ROP_STEP:
 		if (d->version < 3) {
-			if (get_var(&r, ST_OP, &op->now) < 0)
+			if (get_var(&r, ST_OP, &op->now) < 0 || get_double(&r, &op->wall) < 0)
 				return -EINVAL;
-		} else {
-			if (get_ns(&r, ST_STEP, &dt) < 0)
-				return -EINVAL;
-			op->now = d->step += dt;
+			break;
 		}
-		if (get_double(&r, &op->wall) < 0)
+		if (get_var(&r, ST_WALL, &v) < 0 || get_ns(&r, ST_STEP, &dt) < 0)
 			return -EINVAL;
+		d->wall = tl_recfmt_wall_guess(d->wall, dt) + (uint64_t)unzigzag(v);
+		op->now = d->step += dt;
+		memcpy(&op->wall, &d->wall, sizeof(op->wall));
 		break;
 	case TL_ROP_NS:
 		if (get_str(&r, ST_OP, op->name, sizeof(op->name)) < 0)
@@ -525,7 +537,10 @@ int tl_recdec_op(struct tl_recdec *d, struct tl_rop *op, const char **why)
 		    get_var(&r, ST_LOOKUP, &v) < 0)
 			return -EINVAL;
 		op->found = v != 0;
-		if (op->found && get_sock(&r, ST_LOOKUP, &op->sock, 0) < 0)
+		if (d->version >= 3)
+			op->cookie = d->x.answer.cookie + (uint64_t)unzigzag(op->cookie);
+		if (op->found && (d->version >= 3 ? dec_answer(d, &r, op->cookie, &op->sock)
+						  : get_sock(&r, ST_OP, &op->sock, 0)) < 0)
 			return -EINVAL;
 		break;
 	case TL_ROP_OBSERVE:

@@ -47,9 +47,11 @@
  * the next record of the cookie against: part of format 2. */
 #define TL_REC_XSLOT_BITS 13
 #define TL_REC_XSLOTS (1u << TL_REC_XSLOT_BITS)
+#define TL_REC_LSLOT_BITS 12
+#define TL_REC_LSLOTS (1u << TL_REC_LSLOT_BITS)
 /* Namespaces a recording may name. */
 #define TL_REC_NS_MAX 4096
-#define TL_REC_STREAMS 86 /* format 3 (recfmtint.h) */
+#define TL_REC_STREAMS 119 /* format 3 (recfmtint.h) */
 #define TL_REC_NAME_MAX 256
 
 enum tl_rec_block {
@@ -134,6 +136,8 @@ struct tl_rec_xstate {
 	uint32_t inode;            /* the last record's socket inode but 0 */
 	struct tl_exact_rec *slot; /* TL_REC_XSLOTS */
 	uint16_t *port;            /* TL_REC_XSLOTS: the slot's last local port but 0 */
+	struct tl_sock *found;     /* TL_REC_LSLOTS: lookups' answers, by cookie (format 3) */
+	struct tl_sock answer;     /* the last lookup's answer */
 };
 
 struct tl_recenc {
@@ -144,6 +148,7 @@ struct tl_recenc {
 	size_t idx_cap;
 	struct tl_buf st[TL_REC_STREAMS]; /* the block being made */
 	uint64_t step;                    /* the last step's time */
+	uint64_t wall;                    /* the last step's unix time, as a double's bits */
 	uint64_t hold;                    /* the last held cookie */
 };
 
@@ -160,7 +165,7 @@ struct tl_recdec {
 	struct tl_rec_xstate x;
 	struct tl_snapshot cur;                  /* the sample being rebuilt */
 	struct tl_rec_cursor in[TL_REC_STREAMS]; /* the block being read */
-	uint64_t step, hold;                     /* as struct tl_recenc's */
+	uint64_t step, wall, hold;               /* as struct tl_recenc's */
 };
 
 void tl_recenc_init(struct tl_recenc *e);

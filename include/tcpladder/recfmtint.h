@@ -91,9 +91,11 @@ enum {
 	ST_S_POS,                 /* where in the previous sample each code refers to */
 	ST_S_RUN,                 /* how many sockets a copy takes */
 	ST_S_MASK,                /* the masks of its sockets' numbers */
-	ST_LOOKUP,                /* lookups' answers */
+	ST_LOOKUP,                /* a lookup's cookie less the last answer's, found or not */
 	ST_HOLD,                  /* a held cookie less the last held */
-	ST_X_VAL,                 /* NX streams: an exact-mode record's differences, by number */
+	ST_L_MASK,                /* a lookup's answer: the mask of its numbers that differ */
+	ST_L_VAL,                 /* NF streams: their differences, by number */
+	ST_X_VAL = ST_L_VAL + NF, /* NX streams: an exact-mode record's differences, by number */
 	ST_S_VAL = ST_X_VAL + NX, /* NF streams: a sample's sockets' numbers, by number */
 	ST_N = ST_S_VAL + NF
 };
@@ -123,6 +125,18 @@ struct tl_rec_refs {
 };
 void tl_recfmt_to_fields_at(const struct tl_sock *s, struct tl_rec_refs at, uint64_t f[NF]);
 void tl_recfmt_from_fields_at(const uint64_t f[NF], struct tl_rec_refs at, struct tl_sock *s);
+/* Format 3: the bits of a positive unix time (a double) dt_ns later than
+ * the one whose bits are given, as integers only (the same on every
+ * machine); bits when it cannot tell. */
+uint64_t tl_recfmt_wall_guess(uint64_t bits, uint64_t dt_ns);
+
+/* Format 3: the socket a lookup's answer about cookie is told against:
+ * the last answer about that cookie when its slot (of TL_REC_LSLOTS)
+ * still holds it, else the last answer (about another). */
+const struct tl_sock *tl_recfmt_lref(struct tl_rec_xstate *st, uint64_t cookie);
+/* Remembers an answer (as the decoder rebuilt it). */
+void tl_recfmt_lkeep(struct tl_rec_xstate *st, const struct tl_sock *s);
+
 /* Format 3: in a sample of changes, the clocks follow the dump (which
  * reads each socket a little later than the one before, in jiffies): after
  * a socket found in the previous sample (prev, whose clock is pref), they

@@ -356,6 +356,41 @@ static void test_streams(void)
 	   r < 0 ? why : "to the end");
 	tl_recdec_fini(&d);
 
+	/* steps a millisecond apart: a unix time is told against the last one
+	 * moved on by as much, and costs a byte or so */
+	struct tl_recenc e2;
+	tl_recenc_init(&e2);
+	uint64_t t = 5000000000ULL;
+	for (int i = 0; i < 1000; i++) {
+		t += 1000000 + (uint64_t)(i % 7) * 911;
+		op = (struct tl_rop){.kind = TL_ROP_STEP,
+				     .now = t,
+				     .wall = 1764700000.123456 + (double)(t - 5000000000ULL) / 1e9 +
+					     (i % 3) * 1e-7};
+		tl_recenc_op(&e2, &op);
+	}
+	size_t wall_bytes = e2.st[ST_WALL].len;
+	struct tl_buf steps;
+	tl_buf_init(&steps);
+	tl_recenc_take(&e2, &steps);
+	tl_recdec_init(&d);
+	r = tl_recdec_block(&d, (const uint8_t *)steps.data, steps.len, &why);
+	n = 0;
+	same = 1;
+	t = 5000000000ULL;
+	while (r >= 0 && (r = tl_recdec_op(&d, &op, &why)) > 0) {
+		t += 1000000 + (uint64_t)(n % 7) * 911;
+		same &= op.now == t && op.wall == 1764700000.123456 +
+						      (double)(t - 5000000000ULL) / 1e9 +
+						      (n % 3) * 1e-7;
+		n++;
+	}
+	ok(r == 0 && n == 1000 && same && wall_bytes <= 2 * 1000,
+	   "1000 steps' unix times round trip, in %zu raw bytes", wall_bytes);
+	tl_recdec_fini(&d);
+	tl_buf_fini(&steps);
+	tl_recenc_fini(&e2);
+
 	/* a byte more in the last stream than its ops read */
 	uint8_t *more = malloc(ops.len + 1);
 	memcpy(more, ops.data, ops.len);
@@ -383,6 +418,63 @@ static void test_streams(void)
 	   r < 0 ? why : "not seen");
 	tl_recdec_fini(&d);
 	free(more);
+	tl_buf_fini(&ops);
+	tl_recenc_fini(&e);
+}
+
+/* Format 3: lookups' answers are told against the last answer about the
+ * same cookie, or the last answer; they round trip, found or not, and an
+ * answer again about a cookie costs little. */
+static void test_lookups(void)
+{
+	static struct tl_rop want[3 * 2 * 40];
+	struct tl_recenc e;
+	struct tl_recdec d;
+	struct tl_buf ops;
+	const char *why = NULL;
+	size_t n = 0, again = 0, n_again = 0, first = 0, n_first = 0;
+	tl_recenc_init(&e);
+	tl_buf_init(&ops);
+	for (int round = 0; round < 3; round++)
+		for (uint64_t c = 1; c <= 80; c++) {
+			struct tl_rop *op = &want[n++];
+			*op = (struct tl_rop){
+			    .kind = TL_ROP_LOOKUP, .cookie = c * 4099, .found = c % 7};
+			if (op->found) { /* sockets unlike one another; again, acked more */
+				sock(&op->sock, op->cookie, 1, 100);
+				op->sock.local[1] = (uint8_t)(c * 37);
+				op->sock.remote[2] = (uint8_t)(c * 91);
+				op->sock.rport = (uint16_t)(1000 + c * 613 % 50000);
+				op->sock.inode = (uint32_t)(c * 7919 % 100003);
+				op->sock.info.bytes_acked += (uint64_t)round * 1460;
+			}
+			size_t before = tl_recenc_pending(&e);
+			tl_recenc_op(&e, op);
+			if (round && op->found) {
+				again += tl_recenc_pending(&e) - before;
+				n_again++;
+			} else if (op->found) {
+				first += tl_recenc_pending(&e) - before;
+				n_first++;
+			}
+		}
+	tl_recenc_take(&e, &ops);
+	tl_recdec_init(&d);
+	struct tl_rop op;
+	size_t i = 0;
+	int same = 1, r = tl_recdec_block(&d, (const uint8_t *)ops.data, ops.len, &why);
+	while (r >= 0 && (r = tl_recdec_op(&d, &op, &why)) > 0) {
+		if (i >= n || op.cookie != want[i].cookie || op.found != want[i].found ||
+		    (op.found && memcmp(&op.sock, &want[i].sock, sizeof(op.sock))))
+			same = 0;
+		i++;
+	}
+	ok(r == 0 && i == n && same, "%zu lookups round trip (%s)", n, r < 0 ? why : "to the end");
+	ok(n_again && n_first && again * n_first * 2 < first * n_again,
+	   "an answer again about a cookie is told as its changes: %zu raw bytes for %zu (the "
+	   "first answers: %zu for %zu)",
+	   again, n_again, first, n_first);
+	tl_recdec_fini(&d);
 	tl_buf_fini(&ops);
 	tl_recenc_fini(&e);
 }
@@ -502,6 +594,7 @@ int main(void)
 	test_exact_v1();
 	test_streams();
 	test_drift();
+	test_lookups();
 
 	tl_buf_fini(&file);
 	for (int k = 0; k < 4; k++)
